@@ -1,0 +1,72 @@
+//! People and signing in.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{OrgId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A contact of a customer organisation.
+    EndUser,
+    /// An end user who also sees every ticket of their organisation.
+    PrimaryContact,
+    Technician,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Self; 4] = [
+        Self::EndUser,
+        Self::PrimaryContact,
+        Self::Technician,
+        Self::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EndUser => "end_user",
+            Self::PrimaryContact => "primary_contact",
+            Self::Technician => "technician",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Technicians and admins work the desk and see every ticket.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Self::Technician | Self::Admin)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub org_id: Option<OrgId>,
+    /// BCP 47 language tag of the user's interface (en, fr, de, es, it, ru).
+    pub language: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginResponse {
+    /// Bearer token for `Authorization: Bearer …`; revoked by `POST /api/v1/auth/logout`.
+    pub token: String,
+    pub user: User,
+}

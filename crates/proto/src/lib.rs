@@ -1,0 +1,33 @@
+//! Bellhop's wire vocabulary.
+//!
+//! Every type that crosses the network (agent ↔ server, browser ↔ server) or the Tauri bridge
+//! (UI ↔ desktop shell) lives here, derives serde, and is exported to TypeScript with ts-rs into
+//! `ui/src/bindings/index.ts` (see [`typescript`]). This crate does no IO and depends on nothing of
+//! ours, so that the server, the agent and the UI agree on one definition.
+//!
+//! Conventions: ids are UUIDv7 newtypes, times are UTC [`jiff::Timestamp`] serialised as RFC 3339
+//! strings, enums are `snake_case` strings on the wire.
+
+mod auth;
+mod error;
+mod ids;
+mod status;
+mod sync;
+mod ticket;
+mod typescript;
+
+pub use auth::{LoginRequest, LoginResponse, Role, User};
+pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
+pub use status::{AgentStatus, Connectivity, ServerInfo};
+pub use sync::{OpOutcome, PushRequest, PushResponse, SyncOp, SyncOpKind};
+pub use ticket::{
+    Comment, CommentVisibility, NewComment, NewTicket, Page, Priority, Ticket, TicketListQuery,
+    TicketSource, TicketStatus,
+};
+pub use typescript::typescript;
+
+/// Largest accepted ticket title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Largest accepted ticket description or comment body, in characters.
+pub const MAX_BODY_CHARS: usize = 64 * 1024;

@@ -1,0 +1,204 @@
+//! Tickets and the conversation on them.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{CommentId, OrgId, TicketId, UserId};
+
+/// The statuses an end user can see (PRODUCT.md, "The portal").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Open,
+    AwaitingReply,
+    Resolved,
+    Closed,
+}
+
+impl TicketStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Open,
+        Self::AwaitingReply,
+        Self::Resolved,
+        Self::Closed,
+    ];
+
+    /// The stable string stored in databases and used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::AwaitingReply => "awaiting_reply",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Self; 4] = [Self::Low, Self::Normal, Self::High, Self::Urgent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Normal => "normal",
+            Self::High => "high",
+            Self::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Where a ticket came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketSource {
+    Hotkey,
+    Tray,
+    Portal,
+    Chat,
+    Assistant,
+}
+
+impl TicketSource {
+    pub const ALL: [Self; 5] = [
+        Self::Hotkey,
+        Self::Tray,
+        Self::Portal,
+        Self::Chat,
+        Self::Assistant,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hotkey => "hotkey",
+            Self::Tray => "tray",
+            Self::Portal => "portal",
+            Self::Chat => "chat",
+            Self::Assistant => "assistant",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// A ticket as a caller who may see it sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Ticket {
+    pub id: TicketId,
+    /// The human number shown to people ("#1042"), assigned by the server.
+    #[ts(type = "number")]
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub source: TicketSource,
+    pub requester_id: UserId,
+    pub requester_name: String,
+    pub org_id: Option<OrgId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub updated_at: Timestamp,
+}
+
+/// A new ticket. The id is the caller's, so that a retried create is recognised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewTicket {
+    pub id: TicketId,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub source: Option<TicketSource>,
+}
+
+/// A public reply or an internal note (technicians only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CommentVisibility {
+    Public,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Comment {
+    pub id: CommentId,
+    pub ticket_id: TicketId,
+    pub author_id: UserId,
+    pub author_name: String,
+    pub visibility: CommentVisibility,
+    pub body: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewComment {
+    pub id: CommentId,
+    pub body: String,
+    /// Defaults to public; only technicians may write internal notes.
+    #[serde(default)]
+    #[ts(optional)]
+    pub visibility: Option<CommentVisibility>,
+}
+
+/// Query of `GET /api/v1/tickets`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct TicketListQuery {
+    /// Words that must appear in the title or description.
+    #[serde(default)]
+    #[ts(optional)]
+    pub q: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub status: Option<TicketStatus>,
+    /// Page size, 1..=200 (default 50).
+    #[serde(default)]
+    #[ts(optional)]
+    pub limit: Option<u32>,
+    /// The `next` value of the previous page.
+    #[serde(default)]
+    #[ts(optional)]
+    pub cursor: Option<String>,
+}
+
+/// One page of a list, newest first; `next` fetches the following page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}

@@ -1,0 +1,39 @@
+//! Generation of `ui/src/bindings/index.ts`.
+//!
+//! One file holds every exported declaration, so that the UI imports from one place and the drift
+//! check compares one string. `cargo run -p bellhop-proto --bin gen-ts` rewrites the file; the
+//! test `bindings_are_current` fails when the committed file differs from what the types say.
+
+use ts_rs::{Config, TS};
+
+use crate::*;
+
+macro_rules! decls {
+    ($cfg:expr; $($t:ty),* $(,)?) => {
+        vec![$(format!("export {}", <$t as TS>::decl($cfg))),*]
+    };
+}
+
+/// The whole TypeScript bindings file.
+pub fn typescript() -> String {
+    let cfg = Config::default();
+    let decls = decls![&cfg;
+        ErrorCode, ApiError, ErrorBody,
+        TicketId, CommentId, UserId, OrgId, DeviceId, OpId,
+        Role, User, LoginRequest, LoginResponse,
+        TicketStatus, Priority, TicketSource, Ticket, NewTicket,
+        CommentVisibility, Comment, NewComment, TicketListQuery, Page<()>,
+        ServerInfo, Connectivity, AgentStatus,
+        SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse,
+    ];
+    let mut out = String::from(
+        "// Generated from crates/proto by `cargo run -p bellhop-proto --bin gen-ts`. Do not edit.\n\n",
+    );
+    for d in decls {
+        out.push_str(&d);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}

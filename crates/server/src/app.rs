@@ -1,0 +1,119 @@
+//! Building and running the server: the same path for `bellhop-server` and for tests.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use bellhop_proto::ErrorCode;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+use crate::config::Settings;
+use crate::db::Store;
+use crate::error::error_response;
+use crate::{demo, openapi, routes};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// A server that has bound its port and opened its database, ready to serve.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Opens the database (migrating it), seeds the demo world when asked and the database is
+    /// empty, and binds the listening socket. Port 0 picks a free port: see [`Self::addr`].
+    pub async fn start(settings: Settings) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!("creating the data directory {}", settings.data_dir.display())
+        })?;
+        let store = Store::open_sqlite(&settings.sqlite_path()).await?;
+        if settings.demo && demo::seed_if_empty(&store).await? {
+            println!("bellhop-server: seeded the demo world (see README, \"Demo accounts\")");
+        }
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let addr = listener.local_addr()?;
+        let router = router(AppState { store }, &settings);
+        Ok(Self {
+            listener,
+            router,
+            addr,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.addr, "listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")
+    }
+}
+
+async fn api_not_found() -> impl IntoResponse {
+    error_response(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "no such API endpoint".into(),
+    )
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::BadRequest,
+        "this endpoint does not take that method".into(),
+    )
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    axum::Json(openapi::ApiDoc::openapi())
+}
+
+pub fn router(state: AppState, settings: &Settings) -> Router {
+    let api = routes::api()
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(settings.max_json_bytes));
+    let mut app = Router::new()
+        .route("/healthz", get(routes::server::healthz))
+        .route("/readyz", get(routes::server::readyz))
+        .route("/api/openapi.json", get(openapi_json))
+        .nest("/api/v1", api)
+        .route("/api", get(api_not_found))
+        .with_state(state);
+    if let Some(ui) = &settings.ui_dir {
+        // The portal is a single-page app: unknown paths get index.html and route client-side.
+        let spa = ServeDir::new(ui).fallback(ServeFile::new(ui.join("index.html")));
+        app = app.fallback_service(spa);
+    }
+    app.layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    ))
+    .layer(TraceLayer::new_for_http())
+}

@@ -1,0 +1,84 @@
+//! `bellhop-server`: flags into [`Settings`], logs, and a graceful run.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::app::Server;
+use crate::config::Settings;
+
+#[derive(Debug, Parser)]
+#[command(name = "bellhop-server", version, about = "The Bellhop helpdesk server")]
+struct Args {
+    /// Directory for the SQLite database and other data.
+    #[arg(long, env = "BELLHOP_DATA_DIR", default_value = "./bellhop-data")]
+    data_dir: PathBuf,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "BELLHOP_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Seed the demo world (Acme, Globex, tickets, articles) on first start.
+    #[arg(long, env = "BELLHOP_DEMO")]
+    demo: bool,
+    /// The built web UI to serve at `/` (defaults to ./ui/dist when it exists).
+    #[arg(long, env = "BELLHOP_UI_DIR")]
+    ui_dir: Option<PathBuf>,
+    /// Largest JSON request body, in bytes.
+    #[arg(long, env = "BELLHOP_MAX_JSON_BYTES", default_value_t = 1024 * 1024)]
+    max_json_bytes: usize,
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let ui_dir = args
+        .ui_dir
+        .or_else(|| Some(PathBuf::from("ui/dist")).filter(|p| p.join("index.html").is_file()));
+    let settings = Settings {
+        data_dir: args.data_dir,
+        listen: args.listen,
+        demo: args.demo,
+        ui_dir,
+        max_json_bytes: args.max_json_bytes,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let server = Server::start(settings).await?;
+        println!("bellhop-server listening on http://{}", server.addr());
+        server.run_until(shutdown_signal()).await
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl+C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

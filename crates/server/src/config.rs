@@ -1,0 +1,36 @@
+//! Typed settings. Flags, then `BELLHOP_*` environment variables, then defaults (clap's `env`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the SQLite file (and, later, attachments and the mail outbox) live.
+    pub data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Seed the demo world on first start.
+    pub demo: bool,
+    /// The built web UI (`ui/dist`); `None` serves the API only.
+    pub ui_dir: Option<PathBuf>,
+    /// Largest JSON request body accepted, in bytes.
+    pub max_json_bytes: usize,
+}
+
+impl Settings {
+    /// Settings for tests and embedding: a data directory, a free loopback port, no UI.
+    pub fn ephemeral(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            demo: false,
+            ui_dir: None,
+            max_json_bytes: 1024 * 1024,
+        }
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("bellhop.sqlite3")
+    }
+}

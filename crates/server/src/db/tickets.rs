@@ -1,0 +1,316 @@
+//! Tickets and comments, always seen through a [`Caller`]: an end user sees what they asked or
+//! are CC'd on, a primary contact also their organisation's, staff everything. A ticket the
+//! caller may not see does not exist for them (404, never 403, so ids cannot be probed).
+
+use bellhop_proto::{
+    Comment, CommentId, CommentVisibility, NewComment, NewTicket, Page, Priority, Role, Ticket,
+    TicketId, TicketListQuery, TicketSource, TicketStatus, UserId,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::{Caller, Store, now_ms, parse_enum, parse_id, ts};
+use crate::error::{AppError, Result};
+
+/// The ticket columns and join every ticket query starts from, as a literal for `concat!`.
+macro_rules! select_tickets {
+    () => {
+        "SELECT t.id, t.number, t.title, t.description, t.status, t.priority, t.source,
+                t.requester_id, u.name AS requester_name, t.org_id, t.created_at, t.updated_at
+         FROM tickets t JOIN users u ON u.id = t.requester_id"
+    };
+}
+
+fn ticket_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Ticket> {
+    let org: Option<String> = row.try_get("org_id")?;
+    Ok(Ticket {
+        id: parse_id(row.try_get("id")?)?,
+        number: row.try_get("number")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        status: parse_enum(row.try_get("status")?, TicketStatus::parse)?,
+        priority: parse_enum(row.try_get("priority")?, Priority::parse)?,
+        source: parse_enum(row.try_get("source")?, TicketSource::parse)?,
+        requester_id: parse_id(row.try_get("requester_id")?)?,
+        requester_name: row.try_get("requester_name")?,
+        org_id: org.as_deref().map(parse_id).transpose()?,
+        created_at: ts(row.try_get("created_at")?)?,
+        updated_at: ts(row.try_get("updated_at")?)?,
+    })
+}
+
+/// Appends ` AND (<the caller may see t>)`.
+fn push_visibility(qb: &mut QueryBuilder<Sqlite>, caller: &Caller) {
+    if caller.is_staff() {
+        return;
+    }
+    let me = caller.user_id.to_string();
+    qb.push(" AND (t.requester_id = ")
+        .push_bind(me.clone())
+        .push(" OR EXISTS (SELECT 1 FROM ticket_cc c WHERE c.ticket_id = t.id AND c.user_id = ")
+        .push_bind(me)
+        .push(")");
+    if let (Role::PrimaryContact, Some(org)) = (caller.role, caller.org_id) {
+        qb.push(" OR t.org_id = ").push_bind(org.to_string());
+    }
+    qb.push(")");
+}
+
+/// Checks a new ticket's text; the message says what to fix.
+pub fn validate_ticket(t: &NewTicket) -> Result<()> {
+    let title = t.title.trim();
+    if title.is_empty() {
+        return Err(AppError::bad_request("title must not be empty"));
+    }
+    if title.chars().count() > bellhop_proto::MAX_TITLE_CHARS {
+        return Err(AppError::bad_request(format!(
+            "title is longer than {} characters",
+            bellhop_proto::MAX_TITLE_CHARS
+        )));
+    }
+    if t.description.chars().count() > bellhop_proto::MAX_BODY_CHARS {
+        return Err(AppError::bad_request(format!(
+            "description is longer than {} characters",
+            bellhop_proto::MAX_BODY_CHARS
+        )));
+    }
+    Ok(())
+}
+
+fn validate_comment(c: &NewComment, caller: &Caller) -> Result<CommentVisibility> {
+    if c.body.trim().is_empty() {
+        return Err(AppError::bad_request("comment body must not be empty"));
+    }
+    if c.body.chars().count() > bellhop_proto::MAX_BODY_CHARS {
+        return Err(AppError::bad_request(format!(
+            "comment is longer than {} characters",
+            bellhop_proto::MAX_BODY_CHARS
+        )));
+    }
+    let visibility = c.visibility.unwrap_or(CommentVisibility::Public);
+    if visibility == CommentVisibility::Internal && !caller.is_staff() {
+        return Err(AppError::forbidden("only technicians can write internal notes"));
+    }
+    Ok(visibility)
+}
+
+impl Store {
+    /// Creates a ticket for the caller. Creating the same id again by the same requester returns
+    /// the existing ticket (`Ok((ticket, false))`); another requester's id is a conflict.
+    pub async fn create_ticket(&self, caller: &Caller, new: &NewTicket) -> Result<(Ticket, bool)> {
+        validate_ticket(new)?;
+        if let Some(existing) = self.ticket_any(new.id).await? {
+            return if existing.requester_id == caller.user_id {
+                Ok((existing, false))
+            } else {
+                Err(AppError::conflict("a ticket with this id already exists"))
+            };
+        }
+        let now = now_ms();
+        // One statement allocates the number and inserts, so concurrent creates cannot collide.
+        let inserted = sqlx::query(
+            "INSERT INTO tickets (id, number, title, description, status, priority, source,
+                                  requester_id, org_id, created_at, updated_at)
+             SELECT ?, COALESCE(MAX(number), 1000) + 1, ?, ?, 'open', ?, ?, ?, ?, ?, ?
+             FROM tickets WHERE true
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(new.id.to_string())
+        .bind(new.title.trim())
+        .bind(&new.description)
+        .bind(new.priority.unwrap_or(Priority::Normal).as_str())
+        .bind(new.source.unwrap_or(TicketSource::Portal).as_str())
+        .bind(caller.user_id.to_string())
+        .bind(caller.org_id.map(|o| o.to_string()))
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let ticket = self
+            .ticket_any(new.id)
+            .await?
+            .ok_or_else(|| AppError::Other(anyhow::anyhow!("ticket vanished after insert")))?;
+        if ticket.requester_id != caller.user_id {
+            return Err(AppError::conflict("a ticket with this id already exists"));
+        }
+        Ok((ticket, inserted.rows_affected() == 1))
+    }
+
+    /// Seeding only: a ticket with a given status, requester and time.
+    pub async fn seed_ticket(
+        &self,
+        requester: &Caller,
+        title: &str,
+        description: &str,
+        status: TicketStatus,
+        priority: Priority,
+        at_ms: i64,
+    ) -> Result<TicketId> {
+        let id = TicketId::new();
+        sqlx::query(
+            "INSERT INTO tickets (id, number, title, description, status, priority, source,
+                                  requester_id, org_id, created_at, updated_at)
+             SELECT ?, COALESCE(MAX(number), 1000) + 1, ?, ?, ?, ?, 'portal', ?, ?, ?, ? FROM tickets",
+        )
+        .bind(id.to_string())
+        .bind(title)
+        .bind(description)
+        .bind(status.as_str())
+        .bind(priority.as_str())
+        .bind(requester.user_id.to_string())
+        .bind(requester.org_id.map(|o| o.to_string()))
+        .bind(at_ms)
+        .bind(at_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn add_cc(&self, ticket: TicketId, user: UserId) -> Result<()> {
+        sqlx::query("INSERT INTO ticket_cc (ticket_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(ticket.to_string())
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A ticket regardless of who asks (internal use only).
+    async fn ticket_any(&self, id: TicketId) -> Result<Option<Ticket>> {
+        let row = sqlx::query(concat!(select_tickets!(), " WHERE t.id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    /// The ticket if the caller may see it; otherwise not found.
+    pub async fn ticket(&self, caller: &Caller, id: TicketId) -> Result<Ticket> {
+        let mut qb = QueryBuilder::new(concat!(select_tickets!(), " WHERE t.id = "));
+        qb.push_bind(id.to_string());
+        push_visibility(&mut qb, caller);
+        let row = qb.build().fetch_optional(&self.pool).await?;
+        row.as_ref()
+            .map(ticket_from_row)
+            .transpose()?
+            .ok_or_else(|| AppError::not_found(format!("no ticket {id}")))
+    }
+
+    /// The tickets the caller may see, newest first, filtered and paged by number.
+    pub async fn list_tickets(&self, caller: &Caller, q: &TicketListQuery) -> Result<Page<Ticket>> {
+        let limit = i64::from(q.limit.unwrap_or(50).clamp(1, 200));
+        let mut qb = QueryBuilder::new(concat!(select_tickets!(), " WHERE 1 = 1"));
+        push_visibility(&mut qb, caller);
+        if let Some(status) = q.status {
+            qb.push(" AND t.status = ").push_bind(status.as_str());
+        }
+        if let Some(cursor) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
+            let before: i64 = cursor
+                .parse()
+                .map_err(|_| AppError::bad_request("cursor is not a value this server returned"))?;
+            qb.push(" AND t.number < ").push_bind(before);
+        }
+        for word in q.q.as_deref().unwrap_or("").split_whitespace().take(8) {
+            let pattern = format!("%{}%", word.replace(['%', '_'], ""));
+            qb.push(" AND (t.title LIKE ")
+                .push_bind(pattern.clone())
+                .push(" OR t.description LIKE ")
+                .push_bind(pattern)
+                .push(")");
+        }
+        qb.push(" ORDER BY t.number DESC LIMIT ").push_bind(limit + 1);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let mut items = rows.iter().map(ticket_from_row).collect::<Result<Vec<_>>>()?;
+        let next = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|t| t.number.to_string())
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    /// The conversation the caller may see: internal notes only for staff.
+    pub async fn comments(&self, caller: &Caller, ticket: TicketId) -> Result<Vec<Comment>> {
+        self.ticket(caller, ticket).await?;
+        let mut qb = QueryBuilder::new(
+            "SELECT c.*, u.name AS author_name FROM comments c JOIN users u ON u.id = c.author_id
+             WHERE c.ticket_id = ",
+        );
+        qb.push_bind(ticket.to_string());
+        if !caller.is_staff() {
+            qb.push(" AND c.visibility = 'public'");
+        }
+        qb.push(" ORDER BY c.created_at, c.id");
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let vis: String = r.try_get("visibility")?;
+                Ok(Comment {
+                    id: parse_id(r.try_get("id")?)?,
+                    ticket_id: parse_id(r.try_get("ticket_id")?)?,
+                    author_id: parse_id(r.try_get("author_id")?)?,
+                    author_name: r.try_get("author_name")?,
+                    visibility: if vis == "internal" {
+                        CommentVisibility::Internal
+                    } else {
+                        CommentVisibility::Public
+                    },
+                    body: r.try_get("body")?,
+                    created_at: ts(r.try_get("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a reply or note. A repeat of the same comment id changes nothing.
+    pub async fn add_comment(
+        &self,
+        caller: &Caller,
+        ticket: TicketId,
+        new: &NewComment,
+    ) -> Result<Ticket> {
+        let visibility = validate_comment(new, caller)?;
+        self.ticket(caller, ticket).await?;
+        self.insert_comment(caller.user_id, ticket, new.id, visibility, &new.body, now_ms())
+            .await?;
+        self.ticket(caller, ticket).await
+    }
+
+    /// Seeding and [`Self::add_comment`]: the insert and the ticket's status/updated time.
+    pub async fn insert_comment(
+        &self,
+        author: UserId,
+        ticket: TicketId,
+        id: CommentId,
+        visibility: CommentVisibility,
+        body: &str,
+        at_ms: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "INSERT INTO comments (id, ticket_id, author_id, visibility, body, created_at)
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(ticket.to_string())
+        .bind(author.to_string())
+        .bind(if visibility == CommentVisibility::Internal {
+            "internal"
+        } else {
+            "public"
+        })
+        .bind(body)
+        .bind(at_ms)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            sqlx::query("UPDATE tickets SET updated_at = MAX(updated_at, ?) WHERE id = ?")
+                .bind(at_ms)
+                .bind(ticket.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

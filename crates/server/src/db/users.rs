@@ -1,0 +1,147 @@
+//! Organisations, users and sign-in sessions.
+
+use bellhop_proto::{OrgId, Role, User, UserId};
+use sqlx::Row;
+
+use super::{Caller, Store, now_ms, parse_enum, parse_id};
+use crate::error::Result;
+
+/// A user to create (seeding, sign-up, first contact of an agent).
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub role: Role,
+    pub org_id: Option<OrgId>,
+    pub password_hash: Option<String>,
+}
+
+fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
+    let org: Option<String> = row.try_get("org_id")?;
+    Ok(User {
+        id: parse_id(row.try_get("id")?)?,
+        name: row.try_get("name")?,
+        email: row.try_get("email")?,
+        role: parse_enum(row.try_get("role")?, Role::parse)?,
+        org_id: org.as_deref().map(parse_id).transpose()?,
+        language: row.try_get("language")?,
+    })
+}
+
+impl Store {
+    pub async fn insert_org(
+        &self,
+        name: &str,
+        domains: &[&str],
+        enrol_key_hash: Option<&str>,
+        auto_activate: bool,
+    ) -> Result<OrgId> {
+        let id = OrgId::new();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO orgs (id, name, enrol_key_hash, auto_activate, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(name)
+        .bind(enrol_key_hash)
+        .bind(auto_activate)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        for d in domains {
+            sqlx::query("INSERT INTO org_domains (domain, org_id) VALUES (?, ?)")
+                .bind(d.to_ascii_lowercase())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn insert_user(&self, u: NewUser<'_>) -> Result<UserId> {
+        let id = UserId::new();
+        sqlx::query(
+            "INSERT INTO users (id, org_id, name, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(u.org_id.map(|o| o.to_string()))
+        .bind(u.name)
+        .bind(u.email.to_ascii_lowercase())
+        .bind(u.role.as_str())
+        .bind(u.password_hash)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// The user with this email and their password hash, if they have one.
+    pub async fn user_for_login(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
+        let row = sqlx::query("SELECT * FROM users WHERE email = ?")
+            .bind(email.trim().to_ascii_lowercase())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok((user_from_row(&r)?, r.try_get("password_hash")?)))
+            .transpose()
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn insert_session(&self, token_hash: &str, user: UserId, ttl_ms: i64) -> Result<()> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user.to_string())
+        .bind(now)
+        .bind(now + ttl_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The caller behind a live (not expired, not revoked) session token hash.
+    pub async fn caller_for_session(&self, token_hash: &str) -> Result<Option<Caller>> {
+        let row = sqlx::query(
+            "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref()
+            .map(|r| {
+                let u = user_from_row(r)?;
+                Ok(Caller {
+                    user_id: u.id,
+                    name: u.name,
+                    role: u.role,
+                    org_id: u.org_id,
+                })
+            })
+            .transpose()
+    }
+
+    pub async fn revoke_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")
+            .bind(now_ms())
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn count_users(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}

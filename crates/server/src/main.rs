@@ -1,0 +1,3 @@
+fn main() -> anyhow::Result<()> {
+    bellhop_server::cli::run()
+}

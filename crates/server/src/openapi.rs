@@ -1,0 +1,37 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and the proto types.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Bellhop", description = "The Bellhop helpdesk API"),
+    paths(
+        routes::server::info,
+        routes::auth::login,
+        routes::auth::logout,
+        routes::auth::me,
+        routes::tickets::list,
+        routes::tickets::create,
+        routes::tickets::get,
+        routes::tickets::comments,
+        routes::tickets::add_comment,
+        routes::sync::push,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}

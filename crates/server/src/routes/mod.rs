@@ -1,0 +1,27 @@
+//! HTTP routes under `/api/v1`, plus health probes. Handlers are a few lines: extract, call the
+//! store, shape the answer.
+
+pub mod auth;
+pub mod server;
+pub mod sync;
+pub mod tickets;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route("/server", get(server::info))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/tickets", get(tickets::list).post(tickets::create))
+        .route("/tickets/{id}", get(tickets::get))
+        .route(
+            "/tickets/{id}/comments",
+            get(tickets::comments).post(tickets::add_comment),
+        )
+        .route("/sync/push", post(sync::push))
+}

@@ -1,0 +1,82 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use bellhop_proto::{
+    Comment, ErrorBody, NewComment, NewTicket, Page, Ticket, TicketId, TicketListQuery,
+};
+
+use crate::app::AppState;
+use crate::db::Caller;
+use crate::error::Result;
+use crate::extract::{Json, Path, Query};
+
+/// The tickets the caller may see, newest first, with text search and paging.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketListQuery),
+    responses((status = 200, body = Page<Ticket>), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TicketListQuery>,
+) -> Result<Json<Page<Ticket>>> {
+    Ok(Json(state.store.list_tickets(&caller, &q).await?))
+}
+
+/// Opens a ticket. The id is the client's: repeating the request returns the same ticket (200).
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = NewTicket,
+    responses((status = 201, body = Ticket), (status = 200, body = Ticket),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(new): Json<NewTicket>,
+) -> Result<(StatusCode, Json<Ticket>)> {
+    let (ticket, created) = state.store.create_ticket(&caller, &new).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(ticket)))
+}
+
+/// One ticket, if the caller may see it.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = String, Path, description = "ticket id")),
+    responses((status = 200, body = Ticket), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<TicketId>,
+) -> Result<Json<Ticket>> {
+    Ok(Json(state.store.ticket(&caller, id).await?))
+}
+
+/// The conversation; internal notes only for technicians.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/comments", tag = "tickets",
+    params(("id" = String, Path, description = "ticket id")),
+    responses((status = 200, body = Vec<Comment>), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn comments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<TicketId>,
+) -> Result<Json<Vec<Comment>>> {
+    Ok(Json(state.store.comments(&caller, id).await?))
+}
+
+/// Adds a public reply (or, for technicians, an internal note).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "tickets",
+    params(("id" = String, Path, description = "ticket id")), request_body = NewComment,
+    responses((status = 200, body = Ticket), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn add_comment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<TicketId>,
+    Json(new): Json<NewComment>,
+) -> Result<Json<Ticket>> {
+    Ok(Json(state.store.add_comment(&caller, id, &new).await?))
+}

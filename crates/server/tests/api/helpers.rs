@@ -1,0 +1,98 @@
+use bellhop_proto::{LoginResponse, NewTicket, Ticket, TicketId};
+use bellhop_server::app::Server;
+use bellhop_server::config::Settings;
+use reqwest::{Client, Response};
+use serde_json::Value;
+
+/// A running server with the demo world, and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub http: Client,
+    _dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+pub async fn spawn_app() -> anyhow::Result<TestApp> {
+    let dir = tempfile::tempdir()?;
+    let mut settings = Settings::ephemeral(dir.path());
+    settings.demo = true;
+    let server = Server::start(settings).await?;
+    let base = format!("http://{}", server.addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.run_until(async move {
+        let _ = stopped.await;
+    }));
+    Ok(TestApp {
+        base,
+        http: Client::new(),
+        _dir: dir,
+        _stop: stop,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Signs in a demo user and returns their bearer token.
+    pub async fn login(&self, email: &str) -> anyhow::Result<String> {
+        let res = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": "bellhop-demo"}))
+            .send()
+            .await?;
+        anyhow::ensure!(res.status() == 200, "login of {email} failed: {}", res.status());
+        Ok(res.json::<LoginResponse>().await?.token)
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> anyhow::Result<Response> {
+        Ok(self.http.get(self.url(path)).bearer_auth(token).send().await?)
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> anyhow::Result<Response> {
+        Ok(self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await?)
+    }
+
+    pub async fn tickets(&self, token: &str) -> anyhow::Result<Vec<Ticket>> {
+        let page: Value = self.get(token, "/api/v1/tickets?limit=200").await?.json().await?;
+        Ok(serde_json::from_value(page["items"].clone())?)
+    }
+
+    pub async fn create_ticket(&self, token: &str, title: &str) -> anyhow::Result<Ticket> {
+        let new = NewTicket {
+            id: TicketId::new(),
+            title: title.into(),
+            description: "made by a test".into(),
+            priority: None,
+            source: None,
+        };
+        let res = self
+            .post(token, "/api/v1/tickets", &serde_json::to_value(&new)?)
+            .await?;
+        anyhow::ensure!(res.status() == 201, "create failed: {}", res.status());
+        Ok(res.json().await?)
+    }
+}
+
+/// Asserts the response is the given status with our JSON error shape, and returns its code.
+pub async fn expect_error(res: Response, status: u16) -> anyhow::Result<String> {
+    let got = res.status().as_u16();
+    let body: Value = res.json().await?;
+    anyhow::ensure!(got == status, "expected {status}, got {got}: {body}");
+    let code = body["error"]["code"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no error.code in {body}"))?;
+    anyhow::ensure!(
+        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "no error.message in {body}"
+    );
+    Ok(code.to_owned())
+}

@@ -1,0 +1,5 @@
+//! API tests: each starts the real server on a random loopback port with a fresh database.
+
+mod helpers;
+mod robustness;
+mod tickets;

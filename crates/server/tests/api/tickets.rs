@@ -1,0 +1,146 @@
+use bellhop_proto::{Comment, CommentVisibility, PushResponse, Ticket};
+use serde_json::json;
+
+use crate::helpers::{expect_error, spawn_app};
+
+#[tokio::test]
+async fn an_end_user_sees_only_their_own_and_cc_tickets() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let tickets = app.tickets(&bob).await?;
+    assert_eq!(tickets.len(), 4, "bob asked four demo tickets");
+    assert!(tickets.iter().all(|t| t.requester_name == "Bob Baker"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_primary_contact_sees_their_organisation_but_not_another() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let alice = app.login("alice@acme.example").await?;
+    let tickets = app.tickets(&alice).await?;
+    assert_eq!(tickets.len(), 8, "Acme has eight demo tickets");
+    assert!(tickets.iter().all(|t| t.requester_name != "Carol Cole"));
+
+    let carol = app.login("carol@globex.example").await?;
+    let carols = app.tickets(&carol).await?;
+    let res = app.get(&alice, &format!("/api/v1/tickets/{}", carols[0].id)).await?;
+    assert_eq!(expect_error(res, 404).await?, "not_found");
+    Ok(())
+}
+
+#[tokio::test]
+async fn another_users_ticket_is_not_found_for_an_end_user() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let alice = app.login("alice@acme.example").await?;
+    let mine = app.create_ticket(&alice, "Alice's own").await?;
+    let bob = app.login("bob@acme.example").await?;
+    let res = app.get(&bob, &format!("/api/v1/tickets/{}", mine.id)).await?;
+    assert_eq!(expect_error(res, 404).await?, "not_found");
+    let res = app
+        .post(&bob, &format!("/api/v1/tickets/{}/comments", mine.id), &json!({"id": uuid::Uuid::now_v7(), "body": "hi"}))
+        .await?;
+    assert_eq!(expect_error(res, 404).await?, "not_found");
+    Ok(())
+}
+
+#[tokio::test]
+async fn internal_notes_never_reach_end_users() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let ticket = &app.tickets(&bob).await?[0];
+    let path = format!("/api/v1/tickets/{}/comments", ticket.id);
+
+    let staff_view: Vec<Comment> = app.get(&tech, &path).await?.json().await?;
+    assert!(staff_view.iter().any(|c| c.visibility == CommentVisibility::Internal));
+    let user_view: Vec<Comment> = app.get(&bob, &path).await?.json().await?;
+    assert!(!user_view.is_empty());
+    assert!(user_view.iter().all(|c| c.visibility == CommentVisibility::Public));
+
+    let res = app
+        .post(&bob, &path, &json!({"id": uuid::Uuid::now_v7(), "body": "sneaky", "visibility": "internal"}))
+        .await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
+    Ok(())
+}
+
+#[tokio::test]
+async fn creating_the_same_ticket_twice_creates_it_once() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let body = json!({"id": uuid::Uuid::now_v7(), "title": "Mouse broken", "description": "left button"});
+    let first = app.post(&bob, "/api/v1/tickets", &body).await?;
+    assert_eq!(first.status(), 201);
+    let first: Ticket = first.json().await?;
+    let again = app.post(&bob, "/api/v1/tickets", &body).await?;
+    assert_eq!(again.status(), 200);
+    let again: Ticket = again.json().await?;
+    assert_eq!(first.number, again.number);
+    assert_eq!(app.tickets(&bob).await?.len(), 5);
+
+    let alice = app.login("alice@acme.example").await?;
+    let res = app.post(&alice, "/api/v1/tickets", &body).await?;
+    assert_eq!(expect_error(res, 409).await?, "conflict");
+    Ok(())
+}
+
+#[tokio::test]
+async fn pushing_the_same_op_twice_changes_nothing() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let push = json!({"ops": [
+        {"op_id": uuid::Uuid::now_v7(), "op": {"type": "create_ticket", "ticket": {"id": uuid::Uuid::now_v7(), "title": "From the outbox", "description": ""}}},
+        {"op_id": uuid::Uuid::now_v7(), "op": {"type": "create_ticket", "ticket": {"id": uuid::Uuid::now_v7(), "title": "   ", "description": ""}}}
+    ]});
+    let first: PushResponse = app.post(&bob, "/api/v1/sync/push", &push).await?.json().await?;
+    let again: PushResponse = app.post(&bob, "/api/v1/sync/push", &push).await?.json().await?;
+    assert_eq!(first, again, "a repeated push replays the first outcomes");
+    let created = app.tickets(&bob).await?;
+    assert_eq!(created.iter().filter(|t| t.title == "From the outbox").count(), 1);
+    assert!(
+        matches!(&first.outcomes[1], bellhop_proto::OpOutcome::Rejected { error, .. } if error.message.contains("title")),
+        "the empty title is rejected with its reason: {:?}", first.outcomes[1]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_and_paging_walk_every_visible_ticket_once() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let page: serde_json::Value = app.get(&tech, "/api/v1/tickets?q=printer").await?.json().await?;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: serde_json::Value = app
+            .get(&tech, &format!("/api/v1/tickets?limit=5&cursor={cursor}"))
+            .await?
+            .json()
+            .await?;
+        let items: Vec<Ticket> = serde_json::from_value(page["items"].clone())?;
+        seen.extend(items.into_iter().map(|t| t.number));
+        match page["next"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.dedup();
+    assert_eq!(seen.len(), 12);
+    assert_eq!(unique, seen);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_revoked_session_is_refused() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    assert_eq!(app.get(&bob, "/api/v1/me").await?.status(), 200);
+    let out = app.post(&bob, "/api/v1/auth/logout", &json!({})).await?;
+    assert_eq!(out.status(), 204);
+    let res = app.get(&bob, "/api/v1/tickets").await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    Ok(())
+}

@@ -1,0 +1,111 @@
+// Generated from crates/proto by `cargo run -p bellhop-proto --bin gen-ts`. Do not edit.
+
+export type ErrorCode = "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";
+
+export type ApiError = { code: ErrorCode, message: string, };
+
+export type ErrorBody = { error: ApiError, };
+
+export type TicketId = string;
+
+export type CommentId = string;
+
+export type UserId = string;
+
+export type OrgId = string;
+
+export type DeviceId = string;
+
+export type OpId = string;
+
+export type Role = "end_user" | "primary_contact" | "technician" | "admin";
+
+export type User = { id: UserId, name: string, email: string, role: Role, org_id: OrgId | null, 
+/**
+ * BCP 47 language tag of the user's interface (en, fr, de, es, it, ru).
+ */
+language: string, };
+
+export type LoginRequest = { email: string, password: string, };
+
+export type LoginResponse = { 
+/**
+ * Bearer token for `Authorization: Bearer …`; revoked by `POST /api/v1/auth/logout`.
+ */
+token: string, user: User, };
+
+export type TicketStatus = "open" | "awaiting_reply" | "resolved" | "closed";
+
+export type Priority = "low" | "normal" | "high" | "urgent";
+
+export type TicketSource = "hotkey" | "tray" | "portal" | "chat" | "assistant";
+
+export type Ticket = { id: TicketId, 
+/**
+ * The human number shown to people ("#1042"), assigned by the server.
+ */
+number: number, title: string, description: string, status: TicketStatus, priority: Priority, source: TicketSource, requester_id: UserId, requester_name: string, org_id: OrgId | null, created_at: string, updated_at: string, };
+
+export type NewTicket = { id: TicketId, title: string, description: string, priority?: Priority, source?: TicketSource, };
+
+export type CommentVisibility = "public" | "internal";
+
+export type Comment = { id: CommentId, ticket_id: TicketId, author_id: UserId, author_name: string, visibility: CommentVisibility, body: string, created_at: string, };
+
+export type NewComment = { id: CommentId, body: string, 
+/**
+ * Defaults to public; only technicians may write internal notes.
+ */
+visibility?: CommentVisibility, };
+
+export type TicketListQuery = { 
+/**
+ * Words that must appear in the title or description.
+ */
+q?: string, status?: TicketStatus, 
+/**
+ * Page size, 1..=200 (default 50).
+ */
+limit?: number, 
+/**
+ * The `next` value of the previous page.
+ */
+cursor?: string, };
+
+export type Page<T> = { items: Array<T>, next: string | null, };
+
+export type ServerInfo = { product: string, version: string, 
+/**
+ * Which database backend serves this instance: `sqlite` or `postgres`.
+ */
+database: string, };
+
+export type Connectivity = "not_configured" | "online" | "offline";
+
+export type AgentStatus = { agent_version: string, server_url: string | null, connectivity: Connectivity, 
+/**
+ * Present when the server answered.
+ */
+server: ServerInfo | null, 
+/**
+ * Why the server could not be reached, in words for a person.
+ */
+problem: string | null, 
+/**
+ * Items waiting in the outbox.
+ */
+queued: number, 
+/**
+ * Saved drafts.
+ */
+drafts: number, };
+
+export type SyncOpKind = { "type": "create_ticket", ticket: NewTicket, } | { "type": "add_comment", ticket_id: TicketId, comment: NewComment, };
+
+export type SyncOp = { op_id: OpId, op: SyncOpKind, };
+
+export type PushRequest = { ops: Array<SyncOp>, };
+
+export type OpOutcome = { "result": "applied", op_id: OpId, ticket: Ticket, } | { "result": "rejected", op_id: OpId, error: ApiError, };
+
+export type PushResponse = { outcomes: Array<OpOutcome>, };
