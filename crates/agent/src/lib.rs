@@ -1,1 +1,18 @@
-//! placeholder
+//! The Bellhop desktop engine: everything the desktop app does that is not UI.
+//!
+//! It owns the local store (rusqlite: cache, drafts, outbox), configuration, the server client,
+//! and — in later slices — the sync engine, screen capture, system information and the keychain.
+//! It must not depend on Tauri, axum or sqlx: the desktop shell and the `bellhop` CLI are both
+//! thin layers over [`Agent`], so every use case is testable without a window.
+
+mod agent;
+mod client;
+mod config;
+mod error;
+mod store;
+
+pub use agent::Agent;
+pub use client::ServerClient;
+pub use config::{AgentConfig, Paths, normalise_url};
+pub use error::{Error, Result};
+pub use store::{OutboxItem, OutboxState, Store};

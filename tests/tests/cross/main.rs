@@ -1,1 +1,3 @@
+//! The agent against a real server.
 
+mod status;

@@ -1,1 +1,155 @@
-fn main(){}
+//! `bellhop`: the agent's command line, for IT admins, scripts and tests.
+//!
+//! Exit codes: 0 success; 1 failure; 2 usage error (clap); 3 the server is unreachable (for
+//! commands that need it).
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use bellhop_agent::{Agent, AgentConfig, Paths};
+use bellhop_proto::{Connectivity, NewTicket, TicketId, TicketSource};
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "bellhop", version, about = "The Bellhop helpdesk agent")]
+struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Server URL for this run (overrides agent.toml and BELLHOP_SERVER_URL).
+    #[arg(long, global = true)]
+    server: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show the connection to the server and what waits locally.
+    Status,
+    /// Remember the server URL for this OS user (the desktop app uses it too).
+    Configure {
+        /// Base URL of the Bellhop server.
+        #[arg(long)]
+        server_url: String,
+    },
+    /// Tickets.
+    #[command(subcommand)]
+    Ticket(TicketCommand),
+    /// Show the outbox: what is queued, sent, or rejected and why.
+    Outbox,
+}
+
+#[derive(Debug, Subcommand)]
+enum TicketCommand {
+    /// Queue a new ticket (works offline: it is sent when the server is reachable).
+    New {
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bellhop: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("bellhop: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_env()?;
+    let mut config = AgentConfig::load(&paths)?;
+    if let Some(url) = &cli.server {
+        config.server_url = Some(bellhop_agent_url(url)?);
+    }
+    match cli.command {
+        Command::Configure { server_url } => {
+            config.server_url = Some(bellhop_agent_url(&server_url)?);
+            config.save(&paths)?;
+            println!("server set to {}", server_url.trim_end_matches('/'));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status => {
+            let agent = Agent::with_config(paths, config)?;
+            let status = agent.status().await?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                println!("agent     {}", status.agent_version);
+                println!("server    {}", status.server_url.as_deref().unwrap_or("(not configured)"));
+                let link = match status.connectivity {
+                    Connectivity::Online => "online".to_owned(),
+                    Connectivity::Offline => format!(
+                        "offline — {}",
+                        status.problem.as_deref().unwrap_or("unreachable")
+                    ),
+                    Connectivity::NotConfigured => "not configured".to_owned(),
+                };
+                println!("link      {link}");
+                if let Some(server) = &status.server {
+                    println!("remote    {} {} on {}", server.product, server.version, server.database);
+                }
+                println!("queued    {}", status.queued);
+                println!("drafts    {}", status.drafts);
+            }
+            Ok(match status.connectivity {
+                Connectivity::Offline => ExitCode::from(3),
+                _ => ExitCode::SUCCESS,
+            })
+        }
+        Command::Ticket(TicketCommand::New { title, description }) => {
+            let agent = Agent::with_config(paths, config)?;
+            let item = agent
+                .queue_ticket(NewTicket {
+                    id: TicketId::new(),
+                    title,
+                    description,
+                    priority: None,
+                    source: Some(TicketSource::Tray),
+                })
+                .context("queueing the ticket")?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&item)?);
+            } else {
+                println!("queued as outbox item {} (op {})", item.seq, item.op.op_id);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Outbox => {
+            let agent = Agent::with_config(paths, config)?;
+            let items = agent.outbox()?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&items)?);
+            } else if items.is_empty() {
+                println!("the outbox is empty");
+            } else {
+                for item in items {
+                    let what = match &item.op.op {
+                        bellhop_proto::SyncOpKind::CreateTicket { ticket } => format!("new ticket {:?}", ticket.title),
+                        bellhop_proto::SyncOpKind::AddComment { ticket_id, .. } => format!("reply on {ticket_id}"),
+                    };
+                    let why = item.last_error.map(|e| format!(" — {e}")).unwrap_or_default();
+                    println!("{:>5}  {:<8}  {what}{why}", item.seq, format!("{:?}", item.state).to_lowercase());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn bellhop_agent_url(url: &str) -> anyhow::Result<String> {
+    Ok(bellhop_agent::normalise_url(url)?)
+}

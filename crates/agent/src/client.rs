@@ -1,0 +1,87 @@
+//! The HTTP client for the Bellhop server's `/api/v1`.
+
+use std::time::Duration;
+
+use bellhop_proto::{ApiError, ErrorBody, ErrorCode, ServerInfo};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+
+#[derive(Clone)]
+pub struct ServerClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl ServerClient {
+    /// A client for the server at `base` (already normalised, no trailing slash).
+    pub fn new(base: &str) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("bellhop-agent/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            base: base.to_owned(),
+            http,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Which server this is; the cheapest proof that it is reachable.
+    pub async fn server_info(&self) -> Result<ServerInfo> {
+        self.get("/api/v1/server").await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        decode(res).await
+    }
+}
+
+/// A 2xx body as `T`; anything else as the server's error (or a description of what came back).
+async fn decode<T: DeserializeOwned>(res: reqwest::Response) -> Result<T> {
+    let status = res.status();
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| Error::Unreachable(describe(&e)))?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes).map_err(|e| {
+            Error::Server(ApiError::new(
+                ErrorCode::Internal,
+                format!("the server's answer was not understood: {e}"),
+            ))
+        });
+    }
+    let error = serde_json::from_slice::<ErrorBody>(&bytes)
+        .map(|b| b.error)
+        .unwrap_or_else(|_| {
+            let code = if status.is_server_error() {
+                ErrorCode::Unavailable
+            } else {
+                ErrorCode::BadRequest
+            };
+            ApiError::new(code, format!("HTTP {status} from something that is not a Bellhop server"))
+        });
+    Err(Error::Server(error))
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_connect() {
+        "connection refused or no route to the server".into()
+    } else if e.is_timeout() {
+        "the server did not answer in time".into()
+    } else {
+        e.to_string()
+    }
+}

@@ -1,0 +1,152 @@
+//! Where the agent keeps its files, and how it is configured.
+//!
+//! Configuration comes from `agent.toml` in the per-user config directory, then `BELLHOP_*`
+//! environment variables, then command-line flags, so fleet tools (MDM, GPO) can deploy it
+//! silently. `BELLHOP_HOME` puts every file under one directory (tests, portable installs).
+
+use std::path::{Path, PathBuf};
+
+use directories::ProjectDirs;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The agent's directories for one OS user.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    /// `BELLHOP_HOME` if set, else the OS's per-user directories.
+    pub fn from_env() -> Result<Self> {
+        if let Some(home) = std::env::var_os("BELLHOP_HOME").filter(|h| !h.is_empty()) {
+            return Ok(Self::under(PathBuf::from(home)));
+        }
+        let dirs = ProjectDirs::from("example", "Bellhop", "Bellhop")
+            .ok_or_else(|| Error::Config("this OS user has no home directory".into()))?;
+        Ok(Self {
+            config_dir: dirs.config_dir().to_path_buf(),
+            data_dir: dirs.data_local_dir().to_path_buf(),
+        })
+    }
+
+    /// Every file under one directory.
+    pub fn under(root: impl AsRef<Path>) -> Self {
+        let root = root.as_ref();
+        Self {
+            config_dir: root.join("config"),
+            data_dir: root.join("data"),
+        }
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("agent.toml")
+    }
+
+    pub fn store_file(&self) -> PathBuf {
+        self.data_dir.join("agent.sqlite3")
+    }
+}
+
+/// The settings an admin deploys.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    /// Base URL of the Bellhop server, e.g. `https://help.example.com`.
+    pub server_url: Option<String>,
+    /// The organisation's enrolment key.
+    pub enrolment_key: Option<String>,
+}
+
+impl AgentConfig {
+    /// The file (if any), overlaid with `BELLHOP_SERVER_URL` and `BELLHOP_ENROLMENT_KEY`.
+    pub fn load(paths: &Paths) -> Result<Self> {
+        let file = paths.config_file();
+        let mut config = match std::fs::read_to_string(&file) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| Error::Config(format!("{}: {e}", file.display())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(url) = env_value("BELLHOP_SERVER_URL") {
+            config.server_url = Some(url);
+        }
+        if let Some(key) = env_value("BELLHOP_ENROLMENT_KEY") {
+            config.enrolment_key = Some(key);
+        }
+        if let Some(url) = &config.server_url {
+            config.server_url = Some(normalise_url(url)?);
+        }
+        Ok(config)
+    }
+
+    /// Writes the file atomically (temp file + rename), so a crash never leaves half a config.
+    pub fn save(&self, paths: &Paths) -> Result<()> {
+        std::fs::create_dir_all(&paths.config_dir)?;
+        let text = toml::to_string(self).map_err(|e| Error::Config(e.to_string()))?;
+        let tmp = paths.config_dir.join("agent.toml.tmp");
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, paths.config_file())?;
+        Ok(())
+    }
+}
+
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Checks a server URL and drops a trailing slash.
+pub fn normalise_url(url: &str) -> Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::Config(format!("server URL {url:?} is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(Error::Config(format!(
+            "server URL {url:?} must start with http:// or https:// and name a host"
+        )));
+    }
+    Ok(url.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_url_loses_its_trailing_slash_and_must_be_http() {
+        assert_eq!(
+            normalise_url(" https://help.example.com/ ").ok().as_deref(),
+            Some("https://help.example.com")
+        );
+        assert!(normalise_url("ftp://help.example.com").is_err());
+        assert!(normalise_url("help.example.com").is_err());
+    }
+
+    #[test]
+    fn a_saved_config_loads_back() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let paths = Paths::under(dir.path());
+        let config = AgentConfig {
+            server_url: Some("http://127.0.0.1:9".into()),
+            enrolment_key: Some("k".into()),
+        };
+        config.save(&paths)?;
+        let text = std::fs::read_to_string(paths.config_file())?;
+        let back: AgentConfig = toml::from_str(&text)?;
+        assert_eq!(back, config);
+        Ok(())
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_a_clear_error() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let paths = Paths::under(dir.path());
+        std::fs::create_dir_all(&paths.config_dir)?;
+        std::fs::write(paths.config_file(), "server = \"x\"\n")?;
+        let err = AgentConfig::load(&paths).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("agent.toml"), "{err}");
+        Ok(())
+    }
+}
