@@ -3,12 +3,12 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use bellhop_proto::{AgentStatus, Connectivity, NewTicket};
+use bellhop_proto::{AgentStatus, Connectivity, NewTicket, OutboxItem};
 
 use crate::client::ServerClient;
 use crate::config::{AgentConfig, Paths};
 use crate::error::{Error, Result};
-use crate::store::{OutboxItem, Store};
+use crate::store::Store;
 
 pub struct Agent {
     paths: Paths,

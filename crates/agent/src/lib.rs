@@ -15,4 +15,4 @@ pub use agent::Agent;
 pub use client::ServerClient;
 pub use config::{AgentConfig, Paths, normalise_url};
 pub use error::{Error, Result};
-pub use store::{OutboxItem, OutboxState, Store};
+pub use store::Store;

@@ -8,11 +8,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use bellhop_proto::{NewTicket, OpId, SyncOp, SyncOpKind};
+use bellhop_proto::{NewTicket, OpId, OutboxItem, OutboxState, SyncOp, SyncOpKind};
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
 use rusqlite_migration::{M, Migrations};
-use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
@@ -47,46 +46,6 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
         value TEXT NOT NULL
     );",
 )];
-
-/// Where an outbox item is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxState {
-    Queued,
-    Sending,
-    Synced,
-    Rejected,
-}
-
-impl OutboxState {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Sending => "sending",
-            Self::Synced => "synced",
-            Self::Rejected => "rejected",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "sending" => Self::Sending,
-            "synced" => Self::Synced,
-            "rejected" => Self::Rejected,
-            _ => Self::Queued,
-        }
-    }
-}
-
-/// One operation waiting for (or done with) the server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OutboxItem {
-    pub seq: i64,
-    pub op: SyncOp,
-    pub state: OutboxState,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-}
 
 pub struct Store {
     conn: Connection,
@@ -162,7 +121,7 @@ impl Store {
             Ok(OutboxItem {
                 seq,
                 op: serde_json::from_str(&op)?,
-                state: OutboxState::parse(&state),
+                state: OutboxState::parse(&state).unwrap_or(OutboxState::Queued),
                 attempts,
                 last_error,
             })

@@ -43,3 +43,44 @@ pub enum OpOutcome {
 pub struct PushResponse {
     pub outcomes: Vec<OpOutcome>,
 }
+
+/// Where an agent's outbox item is in its life: queued → sending → synced, or rejected with the
+/// server's reason (the content is kept so the user can fix and resend).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    Queued,
+    Sending,
+    Synced,
+    Rejected,
+}
+
+impl OutboxState {
+    pub const ALL: [Self; 4] = [Self::Queued, Self::Sending, Self::Synced, Self::Rejected];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Synced => "synced",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// One operation in the agent's outbox, as the desktop UI and `bellhop outbox` show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct OutboxItem {
+    /// Send order.
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub op: SyncOp,
+    pub state: OutboxState,
+    #[ts(type = "number")]
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}

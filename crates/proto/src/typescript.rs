@@ -24,7 +24,7 @@ pub fn typescript() -> String {
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
         CommentVisibility, Comment, NewComment, TicketListQuery, Page<()>,
         ServerInfo, Connectivity, AgentStatus,
-        SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse,
+        SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,
     ];
     let mut out = String::from(
         "// Generated from crates/proto by `cargo run -p bellhop-proto --bin gen-ts`. Do not edit.\n\n",

@@ -109,3 +109,11 @@ export type PushRequest = { ops: Array<SyncOp>, };
 export type OpOutcome = { "result": "applied", op_id: OpId, ticket: Ticket, } | { "result": "rejected", op_id: OpId, error: ApiError, };
 
 export type PushResponse = { outcomes: Array<OpOutcome>, };
+
+export type OutboxState = "queued" | "sending" | "synced" | "rejected";
+
+export type OutboxItem = { 
+/**
+ * Send order.
+ */
+seq: number, op: SyncOp, state: OutboxState, attempts: number, last_error: string | null, };

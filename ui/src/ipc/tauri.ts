@@ -1,0 +1,26 @@
+// The desktop transport: Tauri commands into the agent (src-tauri/src/commands.rs).
+import { invoke } from '@tauri-apps/api/core';
+import type { AgentStatus, ApiError, OutboxItem } from '../bindings';
+import { ApiFailure, type DesktopApi, type NewTicketInput } from '../lib/api';
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    const error = e as Partial<ApiError>;
+    throw new ApiFailure({ code: error?.code ?? 'internal', message: error?.message ?? String(e) });
+  }
+}
+
+export function createTauriApi(): DesktopApi {
+  return {
+    kind: 'desktop',
+    status: () => call<AgentStatus>('get_status'),
+    queueTicket: (input: NewTicketInput) => call<OutboxItem>('queue_ticket', { input }),
+    outbox: () => call<OutboxItem[]>('list_outbox'),
+  };
+}
+
+export function insideTauri(): boolean {
+  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}

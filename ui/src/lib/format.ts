@@ -1,0 +1,34 @@
+// Words for states, shown as text as well as colour (status is never colour alone).
+import type { Connectivity, OutboxState, TicketStatus } from '../bindings';
+
+export const STATUS_LABEL: Record<TicketStatus, string> = {
+  open: 'Open',
+  awaiting_reply: 'Awaiting your reply',
+  resolved: 'Resolved',
+  closed: 'Closed',
+};
+
+export const OUTBOX_LABEL: Record<OutboxState, string> = {
+  queued: 'Queued',
+  sending: 'Sending',
+  synced: 'Synced',
+  rejected: 'Rejected',
+};
+
+export const CONNECTIVITY_LABEL: Record<Connectivity, string> = {
+  online: 'Online',
+  offline: 'Offline',
+  not_configured: 'Not connected to a service desk',
+};
+
+/** "#1042" */
+export function ticketNumber(n: number): string {
+  return `#${n}`;
+}
+
+/** A date and time in the reader's language and time zone. */
+export function when(iso: string, locale?: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { href, parseRoute } from './route';
+
+describe('routes', () => {
+  it('round-trips every route through its href', () => {
+    const id = '0190f0e2-7c1a-7b3e-9a2b-1234567890ab';
+    for (const r of [{ name: 'tickets' }, { name: 'ticket', id }, { name: 'new' }, { name: 'outbox' }] as const) {
+      expect(parseRoute(href(r))).toEqual(r);
+    }
+  });
+
+  it('sends unknown or malformed paths to the ticket list', () => {
+    expect(parseRoute('')).toEqual({ name: 'tickets' });
+    expect(parseRoute('#/tickets/<script>')).toEqual({ name: 'tickets' });
+    expect(parseRoute('#/nowhere')).toEqual({ name: 'tickets' });
+  });
+});
