@@ -1,1 +1,8 @@
-fn main(){tauri_build::build()}
+fn main() {
+    // Declaring the app's commands makes each one need an explicit grant in capabilities/,
+    // so a window can call only what its capability file lists.
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&["get_status", "queue_ticket", "list_outbox"]),
+    ))
+    .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));
+}

@@ -1,1 +1,75 @@
-//! placeholder
+//! The Bellhop desktop shell: Tauri v2 at the edge of `bellhop-agent`.
+//!
+//! This crate owns windows, the tray and (in later slices) the global shortcut and
+//! notifications. It holds no business logic: each command takes the [`Agent`] from state, calls
+//! one façade method and maps the error. It must not talk to the server or the store directly.
+
+mod commands;
+mod tray;
+mod windows;
+
+use std::sync::Arc;
+
+use bellhop_agent::{Agent, AgentConfig, Paths};
+use tauri::{Manager, RunEvent};
+
+/// Starts the app; returns when the user quits.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            // A second launch focuses the running instance instead of starting another.
+            windows::show_main(app);
+        }))
+        .invoke_handler(tauri::generate_handler![
+            commands::get_status,
+            commands::queue_ticket,
+            commands::list_outbox,
+        ])
+        .setup(|app| {
+            let agent = open_agent()?;
+            app.manage(Arc::new(agent));
+            tray::create(app.handle())?;
+            if !std::env::args().any(|a| a == "--background") {
+                windows::show_main(app.handle());
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "Bellhop could not start");
+            eprintln!("Bellhop could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|_app, event| {
+        // Closing the last window keeps Bellhop in the tray; only "Quit" (an explicit exit code)
+        // ends it.
+        if let RunEvent::ExitRequested { code: None, api, .. } = event {
+            api.prevent_exit();
+        }
+    });
+}
+
+/// The agent for this OS user; `--server URL` on the command line overrides the configuration.
+fn open_agent() -> anyhow::Result<Agent> {
+    let paths = Paths::from_env()?;
+    let mut config = AgentConfig::load(&paths)?;
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(url) = args
+        .iter()
+        .position(|a| a == "--server")
+        .and_then(|i| args.get(i + 1))
+    {
+        config.server_url = Some(bellhop_agent::normalise_url(url)?);
+    }
+    Ok(Agent::with_config(paths, config)?)
+}
