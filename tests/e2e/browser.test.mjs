@@ -1,0 +1,90 @@
+// The browser portal, served by a real bellhop-server, driven in Debian's Chromium.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { DOCS, startServer } from './helpers.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signIn(page, email) {
+  await page.goto(server.url);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('bellhop-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('who').waitFor();
+}
+
+test('alice sees her organisation’s requests and none of Globex’s', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'alice@acme.example');
+  const rows = page.getByTestId('tickets').locator('li');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 8);
+  const text = await page.getByTestId('tickets').innerText();
+  assert.match(text, /Bob Baker/);
+  assert.doesNotMatch(text, /Carol Cole|Cannot log in to the ERP/);
+  await page.screenshot({ path: join(DOCS, 'portal-tickets.png') });
+  await page.close();
+});
+
+test('a wrong password says so and keeps the form', async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.getByLabel('Email').fill('bob@acme.example');
+  await page.getByLabel('Password').fill('wrong');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'wrong email or password' }).waitFor();
+  assert.equal(await page.getByLabel('Email').inputValue(), 'bob@acme.example');
+  await page.close();
+});
+
+test('bob creates a request and replies; markup in it is shown as text, never run', async () => {
+  const page = await browser.newPage();
+  const dialogs = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    d.dismiss();
+  });
+  await signIn(page, 'bob@acme.example');
+  await page.getByRole('link', { name: 'New request' }).click();
+  const payload = '<img src=x onerror="alert(1)"><script>alert(2)</script>';
+  await page.getByLabel('Title').fill('Docking station dead');
+  await page.getByLabel('What happened?').fill(`No power since Friday. ${payload}`);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('heading', { name: /Docking station dead/ }).waitFor();
+  await page.getByLabel('Add to conversation').fill(`Still broken ${payload}`);
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  await page.getByTestId('conversation').getByText('Still broken', { exact: false }).waitFor();
+  assert.ok((await page.locator('article').innerText()).includes('<script>alert(2)</script>'));
+  assert.equal(await page.locator('article img').count(), 0);
+  assert.deepEqual(dialogs, []);
+  await page.screenshot({ path: join(DOCS, 'portal-ticket.png') });
+  await page.close();
+});
+
+test('the portal fits a 360 px wide phone screen', async () => {
+  const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+  await signIn(page, 'alice@acme.example');
+  await page.getByTestId('tickets').locator('li').first().waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
+  await page.close();
+});

@@ -1,0 +1,83 @@
+// Shared by the end-to-end tests: real binaries from the cargo target dir, on random ports.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const TARGET = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
+export const BIN = (name) => join(TARGET, 'debug', name);
+export const DOCS = join(ROOT, 'docs');
+export const ARTIFACTS = join(ROOT, 'tests/e2e/artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), `bellhop-${prefix}-`));
+}
+
+/** A free loopback port (for programs that cannot report the port they bound). */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** Waits until `predicate` is true or `ms` pass. */
+export async function until(predicate, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await predicate()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Starts `bellhop-server --demo` on a random port; resolves once it listens. */
+export function startServer({ ui = true } = {}) {
+  const dataDir = tempDir('server');
+  const args = ['--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0'];
+  if (ui) args.push('--ui-dir', join(ROOT, 'ui/dist'));
+  const child = spawn(BIN('bellhop-server'), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
+  let log = '';
+  child.stderr.on('data', (d) => (log += d));
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`bellhop-server did not start:\n${log}`)), 30_000);
+    child.on('exit', (code) => fail(new Error(`bellhop-server exited with ${code}:\n${log}`)));
+    child.stdout.on('data', (d) => {
+      log += d;
+      const m = /listening on (http:\/\/\S+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        ok({
+          url: m[1],
+          dataDir,
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+  });
+}
+
+/** Signs in through the API and returns a bearer token. */
+export async function login(url, email) {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password: 'bellhop-demo' }),
+  });
+  if (!res.ok) throw new Error(`login ${email}: ${res.status}`);
+  return (await res.json()).token;
+}
