@@ -1,0 +1,29 @@
+# Shared by scripts/*: paths and small helpers. Sourced, not run.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Keep build output outside the clone so a fresh clone still builds incrementally.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/bellhop/target}"
+export npm_config_cache="${npm_config_cache:-$HOME/.cache/bellhop/npm}"
+export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+loud() { printf '\n\033[1;33m!!! %s\033[0m\n\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    loud "need root for: $*"; return 1; fi
+}
+
+# Starts Xvfb on a free display and exports DISPLAY. -noreset: see BUILD-NOTES (xcap).
+start_xvfb() {
+  local n
+  for n in $(seq 90 140); do
+    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] && continue
+    Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp -noreset >/dev/null 2>&1 &
+    XVFB_PID=$!
+    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
+    if [ -e "/tmp/.X11-unix/X$n" ]; then export DISPLAY=":$n"; return 0; fi
+    kill "$XVFB_PID" 2>/dev/null || true
+  done
+  loud "could not start Xvfb"; return 1
+}
