@@ -53,7 +53,10 @@ pub fn run() {
     app.run(|_app, event| {
         // Closing the last window keeps Bellhop in the tray; only "Quit" (an explicit exit code)
         // ends it.
-        if let RunEvent::ExitRequested { code: None, api, .. } = event {
+        if let RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
             api.prevent_exit();
         }
     });

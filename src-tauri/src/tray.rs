@@ -1,9 +1,9 @@
 //! The tray icon and its menu (seed 000: Create new ticket, My tickets, Quit).
 
+use tauri::AppHandle;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
-use tauri::AppHandle;
 
 use crate::windows;
 

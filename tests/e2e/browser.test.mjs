@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { DOCS, startServer } from './helpers.mjs';
+import { SHOTS, startServer } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let server;
@@ -41,7 +41,7 @@ test('alice sees her organisation’s requests and none of Globex’s', async ()
   const text = await page.getByTestId('tickets').innerText();
   assert.match(text, /Bob Baker/);
   assert.doesNotMatch(text, /Carol Cole|Cannot log in to the ERP/);
-  await page.screenshot({ path: join(DOCS, 'portal-tickets.png') });
+  await page.screenshot({ path: join(SHOTS, 'portal-tickets.png') });
   await page.close();
 });
 
@@ -76,7 +76,7 @@ test('bob creates a request and replies; markup in it is shown as text, never ru
   assert.ok((await page.locator('article').innerText()).includes('<script>alert(2)</script>'));
   assert.equal(await page.locator('article img').count(), 0);
   assert.deepEqual(dialogs, []);
-  await page.screenshot({ path: join(DOCS, 'portal-ticket.png') });
+  await page.screenshot({ path: join(SHOTS, 'portal-ticket.png') });
   await page.close();
 });
 

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
-import { BIN, DOCS, freePort, startServer, tempDir, until } from './helpers.mjs';
+import { BIN, SHOTS, freePort, startServer, tempDir, until } from './helpers.mjs';
 
 let server;
 let driver;
@@ -47,7 +47,7 @@ test('the app window shows it is online with the server it was given', async () 
   await browser.waitUntil(async () => (await link.getText()) === 'Online', { timeout: 10_000 });
   assert.equal(await (await browser.$('[data-testid="server-url"]')).getText(), server.url);
   assert.equal(await browser.getTitle(), 'Bellhop');
-  await browser.saveScreenshot(join(DOCS, 'desktop-status.png'));
+  await browser.saveScreenshot(join(SHOTS, 'desktop-status.png'));
 });
 
 test('a ticket typed in the app is durably queued in the outbox', async () => {

@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const TARGET = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
 export const BIN = (name) => join(TARGET, 'debug', name);
-export const DOCS = join(ROOT, 'docs');
-export const ARTIFACTS = join(ROOT, 'tests/e2e/artifacts');
-mkdirSync(ARTIFACTS, { recursive: true });
+// Screenshots go to tests/e2e/artifacts/; with BELLHOP_DOCS_SHOTS=1 they refresh the README's in docs/.
+export const SHOTS = process.env.BELLHOP_DOCS_SHOTS ? join(ROOT, 'docs') : join(ROOT, 'tests/e2e/artifacts');
+mkdirSync(SHOTS, { recursive: true });
 
 export function tempDir(prefix) {
   return mkdtempSync(join(tmpdir(), `bellhop-${prefix}-`));

@@ -71,7 +71,10 @@ async fn decode<T: DeserializeOwned>(res: reqwest::Response) -> Result<T> {
             } else {
                 ErrorCode::BadRequest
             };
-            ApiError::new(code, format!("HTTP {status} from something that is not a Bellhop server"))
+            ApiError::new(
+                code,
+                format!("HTTP {status} from something that is not a Bellhop server"),
+            )
         });
     Err(Error::Server(error))
 }

@@ -145,7 +145,10 @@ mod tests {
         let paths = Paths::under(dir.path());
         std::fs::create_dir_all(&paths.config_dir)?;
         std::fs::write(paths.config_file(), "server = \"x\"\n")?;
-        let err = AgentConfig::load(&paths).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = AgentConfig::load(&paths)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("agent.toml"), "{err}");
         Ok(())
     }

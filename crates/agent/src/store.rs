@@ -104,9 +104,9 @@ impl Store {
 
     /// The outbox in send order.
     pub fn outbox(&self) -> Result<Vec<OutboxItem>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT seq, op, state, attempts, last_error FROM outbox ORDER BY seq",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, op, state, attempts, last_error FROM outbox ORDER BY seq")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, i64>(0)?,

@@ -20,9 +20,7 @@ pub use auth::{LoginRequest, LoginResponse, Role, User};
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
 pub use status::{AgentStatus, Connectivity, ServerInfo};
-pub use sync::{
-    OpOutcome, OutboxItem, OutboxState, PushRequest, PushResponse, SyncOp, SyncOpKind,
-};
+pub use sync::{OpOutcome, OutboxItem, OutboxState, PushRequest, PushResponse, SyncOp, SyncOpKind};
 pub use ticket::{
     Comment, CommentVisibility, NewComment, NewTicket, Page, Priority, Ticket, TicketListQuery,
     TicketSource, TicketStatus,

@@ -12,8 +12,13 @@ use crate::{ApiError, NewComment, NewTicket, OpId, Ticket, TicketId};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SyncOpKind {
-    CreateTicket { ticket: NewTicket },
-    AddComment { ticket_id: TicketId, comment: NewComment },
+    CreateTicket {
+        ticket: NewTicket,
+    },
+    AddComment {
+        ticket_id: TicketId,
+        comment: NewComment,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -2,7 +2,10 @@
 
 #[test]
 fn bindings_are_current() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/src/bindings/index.ts");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../ui/src/bindings/index.ts"
+    );
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     let generated = bellhop_proto::typescript();
     assert!(

@@ -38,7 +38,10 @@ impl Server {
     /// empty, and binds the listening socket. Port 0 picks a free port: see [`Self::addr`].
     pub async fn start(settings: Settings) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!("creating the data directory {}", settings.data_dir.display())
+            format!(
+                "creating the data directory {}",
+                settings.data_dir.display()
+            )
         })?;
         let store = Store::open_sqlite(&settings.sqlite_path()).await?;
         if settings.demo && demo::seed_if_empty(&store).await? {
@@ -61,7 +64,10 @@ impl Server {
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.addr, "listening");
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
@@ -90,6 +96,11 @@ async fn openapi_json() -> impl IntoResponse {
     axum::Json(openapi::ApiDoc::openapi())
 }
 
+/// The portal loads only its own scripts and styles; ticket text can never bring in code.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+                   connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+                   frame-ancestors 'none'";
+
 pub fn router(state: AppState, settings: &Settings) -> Router {
     let api = routes::api()
         .fallback(api_not_found)
@@ -107,7 +118,11 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         let spa = ServeDir::new(ui).fallback(ServeFile::new(ui.join("index.html")));
         app = app.fallback_service(spa);
     }
-    app.layer(SetResponseHeaderLayer::overriding(
+    app.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     ))

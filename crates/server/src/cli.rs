@@ -10,7 +10,11 @@ use crate::app::Server;
 use crate::config::Settings;
 
 #[derive(Debug, Parser)]
-#[command(name = "bellhop-server", version, about = "The Bellhop helpdesk server")]
+#[command(
+    name = "bellhop-server",
+    version,
+    about = "The Bellhop helpdesk server"
+)]
 struct Args {
     /// Directory for the SQLite database and other data.
     #[arg(long, env = "BELLHOP_DATA_DIR", default_value = "./bellhop-data")]

@@ -15,10 +15,20 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
         return Ok(false);
     }
     let acme = store
-        .insert_org("Acme", &["acme.example"], Some(&token_hash("acme-demo-key")), true)
+        .insert_org(
+            "Acme",
+            &["acme.example"],
+            Some(&token_hash("acme-demo-key")),
+            true,
+        )
         .await?;
     let globex = store
-        .insert_org("Globex", &["globex.example"], Some(&token_hash("globex-demo-key")), false)
+        .insert_org(
+            "Globex",
+            &["globex.example"],
+            Some(&token_hash("globex-demo-key")),
+            false,
+        )
         .await?;
     let hash = {
         let pw = DEMO_PASSWORD.to_owned();
@@ -26,9 +36,19 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
     };
     let people = [
         ("Tess Tech", "tech@helpdesk.example", Role::Technician, None),
-        ("Alice Archer", "alice@acme.example", Role::PrimaryContact, Some(acme)),
+        (
+            "Alice Archer",
+            "alice@acme.example",
+            Role::PrimaryContact,
+            Some(acme),
+        ),
         ("Bob Baker", "bob@acme.example", Role::EndUser, Some(acme)),
-        ("Carol Cole", "carol@globex.example", Role::EndUser, Some(globex)),
+        (
+            "Carol Cole",
+            "carol@globex.example",
+            Role::EndUser,
+            Some(globex),
+        ),
     ];
     let mut callers = Vec::new();
     for (name, email, role, org_id) in people {
@@ -54,18 +74,90 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
 
     use TicketStatus::*;
     let tickets: [(&Caller, &str, &str, TicketStatus, Priority); 12] = [
-        (&bob, "Outlook keeps asking for my password", "Since this morning Outlook prompts for my password every few minutes.", Open, Priority::High),
-        (&bob, "Printer on floor 2 prints blank pages", "The HP printer near the kitchen prints empty sheets.", AwaitingReply, Priority::Normal),
-        (&bob, "Request: second monitor", "Could I get a second monitor for my desk?", Resolved, Priority::Low),
-        (&bob, "VPN disconnects every hour", "The VPN drops roughly every 60 minutes.", Closed, Priority::Normal),
-        (&alice, "New starter next Monday needs a laptop", "Please prepare a laptop and accounts for Dana, starting Monday.", Open, Priority::Normal),
-        (&alice, "Shared drive is read-only", "The Finance share suddenly became read-only for our team.", AwaitingReply, Priority::High),
-        (&alice, "Teams calls have no sound", "Colleagues cannot hear me in Teams calls.", Resolved, Priority::Normal),
-        (&alice, "Wi-Fi slow in meeting room B", "Video calls stutter in meeting room B.", Closed, Priority::Low),
-        (&carol, "Cannot log in to the ERP", "The ERP says my account is locked.", Open, Priority::Urgent),
-        (&carol, "Laptop battery swells", "The laptop case is bulging near the touchpad.", AwaitingReply, Priority::High),
-        (&carol, "Request: Adobe Acrobat licence", "I need to edit PDFs for contracts.", Resolved, Priority::Low),
-        (&carol, "Email signature template", "Please update my signature to the new logo.", Closed, Priority::Low),
+        (
+            &bob,
+            "Outlook keeps asking for my password",
+            "Since this morning Outlook prompts for my password every few minutes.",
+            Open,
+            Priority::High,
+        ),
+        (
+            &bob,
+            "Printer on floor 2 prints blank pages",
+            "The HP printer near the kitchen prints empty sheets.",
+            AwaitingReply,
+            Priority::Normal,
+        ),
+        (
+            &bob,
+            "Request: second monitor",
+            "Could I get a second monitor for my desk?",
+            Resolved,
+            Priority::Low,
+        ),
+        (
+            &bob,
+            "VPN disconnects every hour",
+            "The VPN drops roughly every 60 minutes.",
+            Closed,
+            Priority::Normal,
+        ),
+        (
+            &alice,
+            "New starter next Monday needs a laptop",
+            "Please prepare a laptop and accounts for Dana, starting Monday.",
+            Open,
+            Priority::Normal,
+        ),
+        (
+            &alice,
+            "Shared drive is read-only",
+            "The Finance share suddenly became read-only for our team.",
+            AwaitingReply,
+            Priority::High,
+        ),
+        (
+            &alice,
+            "Teams calls have no sound",
+            "Colleagues cannot hear me in Teams calls.",
+            Resolved,
+            Priority::Normal,
+        ),
+        (
+            &alice,
+            "Wi-Fi slow in meeting room B",
+            "Video calls stutter in meeting room B.",
+            Closed,
+            Priority::Low,
+        ),
+        (
+            &carol,
+            "Cannot log in to the ERP",
+            "The ERP says my account is locked.",
+            Open,
+            Priority::Urgent,
+        ),
+        (
+            &carol,
+            "Laptop battery swells",
+            "The laptop case is bulging near the touchpad.",
+            AwaitingReply,
+            Priority::High,
+        ),
+        (
+            &carol,
+            "Request: Adobe Acrobat licence",
+            "I need to edit PDFs for contracts.",
+            Resolved,
+            Priority::Low,
+        ),
+        (
+            &carol,
+            "Email signature template",
+            "Please update my signature to the new logo.",
+            Closed,
+            Priority::Low,
+        ),
     ];
     let start = now_ms() - 14 * 24 * 3600 * 1000;
     for (i, (who, title, description, status, priority)) in tickets.into_iter().enumerate() {
@@ -78,13 +170,32 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
         }
         let reply = |n: i64| at + n * 15 * 60 * 1000;
         let conversation: [(UserId, CommentVisibility, &str); 3] = [
-            (tech.user_id, CommentVisibility::Public, "Thanks for reporting this — we are looking into it."),
-            (tech.user_id, CommentVisibility::Internal, "Internal: check the device in the asset list before calling back."),
-            (who.user_id, CommentVisibility::Public, "Thank you, I am at my desk if you need me."),
+            (
+                tech.user_id,
+                CommentVisibility::Public,
+                "Thanks for reporting this — we are looking into it.",
+            ),
+            (
+                tech.user_id,
+                CommentVisibility::Internal,
+                "Internal: check the device in the asset list before calling back.",
+            ),
+            (
+                who.user_id,
+                CommentVisibility::Public,
+                "Thank you, I am at my desk if you need me.",
+            ),
         ];
         for (n, (author, visibility, body)) in conversation.into_iter().enumerate() {
             store
-                .insert_comment(author, id, CommentId::new(), visibility, body, reply(n as i64 + 1))
+                .insert_comment(
+                    author,
+                    id,
+                    CommentId::new(),
+                    visibility,
+                    body,
+                    reply(n as i64 + 1),
+                )
                 .await?;
         }
     }

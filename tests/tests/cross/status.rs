@@ -29,6 +29,9 @@ async fn the_agent_reports_online_then_offline_when_the_server_stops() -> anyhow
 async fn an_agent_with_no_server_configured_says_so() -> anyhow::Result<()> {
     let home = tempfile::tempdir()?;
     let agent = Agent::with_config(Paths::under(home.path()), AgentConfig::default())?;
-    assert_eq!(agent.status().await?.connectivity, Connectivity::NotConfigured);
+    assert_eq!(
+        agent.status().await?.connectivity,
+        Connectivity::NotConfigured
+    );
     Ok(())
 }

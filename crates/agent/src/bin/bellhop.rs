@@ -53,7 +53,10 @@ enum TicketCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("bellhop: cannot start: {e}");
@@ -89,7 +92,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&status)?);
             } else {
                 println!("agent     {}", status.agent_version);
-                println!("server    {}", status.server_url.as_deref().unwrap_or("(not configured)"));
+                println!(
+                    "server    {}",
+                    status.server_url.as_deref().unwrap_or("(not configured)")
+                );
                 let link = match status.connectivity {
                     Connectivity::Online => "online".to_owned(),
                     Connectivity::Offline => format!(
@@ -100,7 +106,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 };
                 println!("link      {link}");
                 if let Some(server) = &status.server {
-                    println!("remote    {} {} on {}", server.product, server.version, server.database);
+                    println!(
+                        "remote    {} {} on {}",
+                        server.product, server.version, server.database
+                    );
                 }
                 println!("queued    {}", status.queued);
                 println!("drafts    {}", status.drafts);
@@ -138,11 +147,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 for item in items {
                     let what = match &item.op.op {
-                        bellhop_proto::SyncOpKind::CreateTicket { ticket } => format!("new ticket {:?}", ticket.title),
-                        bellhop_proto::SyncOpKind::AddComment { ticket_id, .. } => format!("reply on {ticket_id}"),
+                        bellhop_proto::SyncOpKind::CreateTicket { ticket } => {
+                            format!("new ticket {:?}", ticket.title)
+                        }
+                        bellhop_proto::SyncOpKind::AddComment { ticket_id, .. } => {
+                            format!("reply on {ticket_id}")
+                        }
                     };
-                    let why = item.last_error.map(|e| format!(" — {e}")).unwrap_or_default();
-                    println!("{:>5}  {:<8}  {what}{why}", item.seq, format!("{:?}", item.state).to_lowercase());
+                    let why = item
+                        .last_error
+                        .map(|e| format!(" — {e}"))
+                        .unwrap_or_default();
+                    println!(
+                        "{:>5}  {:<8}  {what}{why}",
+                        item.seq,
+                        format!("{:?}", item.state).to_lowercase()
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -49,7 +49,10 @@ impl Store {
         .bind(now_ms())
         .execute(&self.pool)
         .await?;
-        Ok(self.saved_outcome(caller, op.op_id).await?.unwrap_or(outcome))
+        Ok(self
+            .saved_outcome(caller, op.op_id)
+            .await?
+            .unwrap_or(outcome))
     }
 
     async fn saved_outcome(&self, caller: &Caller, op: OpId) -> Result<Option<OpOutcome>> {
@@ -60,13 +63,15 @@ impl Store {
                 .await?;
         match row {
             None => Ok(None),
-            Some((user, _)) if user != caller.user_id.to_string() => Ok(Some(OpOutcome::Rejected {
-                op_id: op,
-                error: bellhop_proto::ApiError::new(
-                    ErrorCode::Conflict,
-                    "this operation id was used by someone else",
-                ),
-            })),
+            Some((user, _)) if user != caller.user_id.to_string() => {
+                Ok(Some(OpOutcome::Rejected {
+                    op_id: op,
+                    error: bellhop_proto::ApiError::new(
+                        ErrorCode::Conflict,
+                        "this operation id was used by someone else",
+                    ),
+                }))
+            }
             Some((_, json)) => Ok(Some(
                 serde_json::from_str(&json).map_err(anyhow::Error::from)?,
             )),

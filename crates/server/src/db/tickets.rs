@@ -88,7 +88,9 @@ fn validate_comment(c: &NewComment, caller: &Caller) -> Result<CommentVisibility
     }
     let visibility = c.visibility.unwrap_or(CommentVisibility::Public);
     if visibility == CommentVisibility::Internal && !caller.is_staff() {
-        return Err(AppError::forbidden("only technicians can write internal notes"));
+        return Err(AppError::forbidden(
+            "only technicians can write internal notes",
+        ));
     }
     Ok(visibility)
 }
@@ -166,11 +168,13 @@ impl Store {
     }
 
     pub async fn add_cc(&self, ticket: TicketId, user: UserId) -> Result<()> {
-        sqlx::query("INSERT INTO ticket_cc (ticket_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            .bind(ticket.to_string())
-            .bind(user.to_string())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO ticket_cc (ticket_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(ticket.to_string())
+        .bind(user.to_string())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -217,9 +221,13 @@ impl Store {
                 .push_bind(pattern)
                 .push(")");
         }
-        qb.push(" ORDER BY t.number DESC LIMIT ").push_bind(limit + 1);
+        qb.push(" ORDER BY t.number DESC LIMIT ")
+            .push_bind(limit + 1);
         let rows = qb.build().fetch_all(&self.pool).await?;
-        let mut items = rows.iter().map(ticket_from_row).collect::<Result<Vec<_>>>()?;
+        let mut items = rows
+            .iter()
+            .map(ticket_from_row)
+            .collect::<Result<Vec<_>>>()?;
         let next = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items.last().map(|t| t.number.to_string())
@@ -271,8 +279,15 @@ impl Store {
     ) -> Result<Ticket> {
         let visibility = validate_comment(new, caller)?;
         self.ticket(caller, ticket).await?;
-        self.insert_comment(caller.user_id, ticket, new.id, visibility, &new.body, now_ms())
-            .await?;
+        self.insert_comment(
+            caller.user_id,
+            ticket,
+            new.id,
+            visibility,
+            &new.body,
+            now_ms(),
+        )
+        .await?;
         self.ticket(caller, ticket).await
     }
 

@@ -1,6 +1,6 @@
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use bellhop_proto::{ErrorBody, LoginRequest, LoginResponse, User};
 
 use crate::app::AppState;
@@ -17,7 +17,11 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>> {
     let wrong = || AppError::unauthenticated("wrong email or password");
-    let (user, hash) = state.store.user_for_login(&req.email).await?.ok_or_else(wrong)?;
+    let (user, hash) = state
+        .store
+        .user_for_login(&req.email)
+        .await?
+        .ok_or_else(wrong)?;
     let hash = hash.ok_or_else(wrong)?;
     let password = req.password;
     // argon2 is deliberately slow: keep it off the async workers.

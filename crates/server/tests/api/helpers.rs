@@ -43,12 +43,21 @@ impl TestApp {
             .json(&serde_json::json!({"email": email, "password": "bellhop-demo"}))
             .send()
             .await?;
-        anyhow::ensure!(res.status() == 200, "login of {email} failed: {}", res.status());
+        anyhow::ensure!(
+            res.status() == 200,
+            "login of {email} failed: {}",
+            res.status()
+        );
         Ok(res.json::<LoginResponse>().await?.token)
     }
 
     pub async fn get(&self, token: &str, path: &str) -> anyhow::Result<Response> {
-        Ok(self.http.get(self.url(path)).bearer_auth(token).send().await?)
+        Ok(self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await?)
     }
 
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> anyhow::Result<Response> {
@@ -62,7 +71,11 @@ impl TestApp {
     }
 
     pub async fn tickets(&self, token: &str) -> anyhow::Result<Vec<Ticket>> {
-        let page: Value = self.get(token, "/api/v1/tickets?limit=200").await?.json().await?;
+        let page: Value = self
+            .get(token, "/api/v1/tickets?limit=200")
+            .await?
+            .json()
+            .await?;
         Ok(serde_json::from_value(page["items"].clone())?)
     }
 
@@ -91,7 +104,9 @@ pub async fn expect_error(res: Response, status: u16) -> anyhow::Result<String> 
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("no error.code in {body}"))?;
     anyhow::ensure!(
-        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
         "no error.message in {body}"
     );
     Ok(code.to_owned())

@@ -23,7 +23,9 @@ async fn a_primary_contact_sees_their_organisation_but_not_another() -> anyhow::
 
     let carol = app.login("carol@globex.example").await?;
     let carols = app.tickets(&carol).await?;
-    let res = app.get(&alice, &format!("/api/v1/tickets/{}", carols[0].id)).await?;
+    let res = app
+        .get(&alice, &format!("/api/v1/tickets/{}", carols[0].id))
+        .await?;
     assert_eq!(expect_error(res, 404).await?, "not_found");
     Ok(())
 }
@@ -34,10 +36,16 @@ async fn another_users_ticket_is_not_found_for_an_end_user() -> anyhow::Result<(
     let alice = app.login("alice@acme.example").await?;
     let mine = app.create_ticket(&alice, "Alice's own").await?;
     let bob = app.login("bob@acme.example").await?;
-    let res = app.get(&bob, &format!("/api/v1/tickets/{}", mine.id)).await?;
+    let res = app
+        .get(&bob, &format!("/api/v1/tickets/{}", mine.id))
+        .await?;
     assert_eq!(expect_error(res, 404).await?, "not_found");
     let res = app
-        .post(&bob, &format!("/api/v1/tickets/{}/comments", mine.id), &json!({"id": uuid::Uuid::now_v7(), "body": "hi"}))
+        .post(
+            &bob,
+            &format!("/api/v1/tickets/{}/comments", mine.id),
+            &json!({"id": uuid::Uuid::now_v7(), "body": "hi"}),
+        )
         .await?;
     assert_eq!(expect_error(res, 404).await?, "not_found");
     Ok(())
@@ -52,13 +60,25 @@ async fn internal_notes_never_reach_end_users() -> anyhow::Result<()> {
     let path = format!("/api/v1/tickets/{}/comments", ticket.id);
 
     let staff_view: Vec<Comment> = app.get(&tech, &path).await?.json().await?;
-    assert!(staff_view.iter().any(|c| c.visibility == CommentVisibility::Internal));
+    assert!(
+        staff_view
+            .iter()
+            .any(|c| c.visibility == CommentVisibility::Internal)
+    );
     let user_view: Vec<Comment> = app.get(&bob, &path).await?.json().await?;
     assert!(!user_view.is_empty());
-    assert!(user_view.iter().all(|c| c.visibility == CommentVisibility::Public));
+    assert!(
+        user_view
+            .iter()
+            .all(|c| c.visibility == CommentVisibility::Public)
+    );
 
     let res = app
-        .post(&bob, &path, &json!({"id": uuid::Uuid::now_v7(), "body": "sneaky", "visibility": "internal"}))
+        .post(
+            &bob,
+            &path,
+            &json!({"id": uuid::Uuid::now_v7(), "body": "sneaky", "visibility": "internal"}),
+        )
         .await?;
     assert_eq!(expect_error(res, 403).await?, "forbidden");
     Ok(())
@@ -68,7 +88,8 @@ async fn internal_notes_never_reach_end_users() -> anyhow::Result<()> {
 async fn creating_the_same_ticket_twice_creates_it_once() -> anyhow::Result<()> {
     let app = spawn_app().await?;
     let bob = app.login("bob@acme.example").await?;
-    let body = json!({"id": uuid::Uuid::now_v7(), "title": "Mouse broken", "description": "left button"});
+    let body =
+        json!({"id": uuid::Uuid::now_v7(), "title": "Mouse broken", "description": "left button"});
     let first = app.post(&bob, "/api/v1/tickets", &body).await?;
     assert_eq!(first.status(), 201);
     let first: Ticket = first.json().await?;
@@ -92,14 +113,29 @@ async fn pushing_the_same_op_twice_changes_nothing() -> anyhow::Result<()> {
         {"op_id": uuid::Uuid::now_v7(), "op": {"type": "create_ticket", "ticket": {"id": uuid::Uuid::now_v7(), "title": "From the outbox", "description": ""}}},
         {"op_id": uuid::Uuid::now_v7(), "op": {"type": "create_ticket", "ticket": {"id": uuid::Uuid::now_v7(), "title": "   ", "description": ""}}}
     ]});
-    let first: PushResponse = app.post(&bob, "/api/v1/sync/push", &push).await?.json().await?;
-    let again: PushResponse = app.post(&bob, "/api/v1/sync/push", &push).await?.json().await?;
+    let first: PushResponse = app
+        .post(&bob, "/api/v1/sync/push", &push)
+        .await?
+        .json()
+        .await?;
+    let again: PushResponse = app
+        .post(&bob, "/api/v1/sync/push", &push)
+        .await?
+        .json()
+        .await?;
     assert_eq!(first, again, "a repeated push replays the first outcomes");
     let created = app.tickets(&bob).await?;
-    assert_eq!(created.iter().filter(|t| t.title == "From the outbox").count(), 1);
+    assert_eq!(
+        created
+            .iter()
+            .filter(|t| t.title == "From the outbox")
+            .count(),
+        1
+    );
     assert!(
         matches!(&first.outcomes[1], bellhop_proto::OpOutcome::Rejected { error, .. } if error.message.contains("title")),
-        "the empty title is rejected with its reason: {:?}", first.outcomes[1]
+        "the empty title is rejected with its reason: {:?}",
+        first.outcomes[1]
     );
     Ok(())
 }
@@ -108,7 +144,11 @@ async fn pushing_the_same_op_twice_changes_nothing() -> anyhow::Result<()> {
 async fn search_and_paging_walk_every_visible_ticket_once() -> anyhow::Result<()> {
     let app = spawn_app().await?;
     let tech = app.login("tech@helpdesk.example").await?;
-    let page: serde_json::Value = app.get(&tech, "/api/v1/tickets?q=printer").await?.json().await?;
+    let page: serde_json::Value = app
+        .get(&tech, "/api/v1/tickets?q=printer")
+        .await?
+        .json()
+        .await?;
     assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
 
     let mut seen = Vec::new();
