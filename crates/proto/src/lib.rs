@@ -9,6 +9,7 @@
 //! strings, enums are `snake_case` strings on the wire.
 
 mod auth;
+mod device;
 mod error;
 mod ids;
 mod status;
@@ -17,6 +18,10 @@ mod ticket;
 mod typescript;
 
 pub use auth::{LoginRequest, LoginResponse, Role, User};
+pub use device::{
+    ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,
+    DeviceStatus, DevicesChanged, EnrolRequest, EnrolResponse, SendTokenRequest,
+};
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
 pub use status::{AgentStatus, Connectivity, ServerInfo};

@@ -23,6 +23,8 @@ pub fn typescript() -> String {
         Role, User, LoginRequest, LoginResponse,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
         CommentVisibility, Comment, NewComment, TicketListQuery, Page<()>,
+        DeviceFacts, DeviceStatus, EnrolRequest, EnrolResponse, Device, DeviceState, DeviceSelection,
+        DevicesChanged, SendTokenRequest, ConfirmTokenRequest, DeviceCredential,
         ServerInfo, Connectivity, AgentStatus,
         SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,
     ];

@@ -18,12 +18,14 @@ use utoipa::OpenApi;
 use crate::config::Settings;
 use crate::db::Store;
 use crate::error::error_response;
+use crate::mail::{MailWorker, Transport};
 use crate::{demo, openapi, routes};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub mail: MailWorker,
 }
 
 /// A server that has bound its port and opened its database, ready to serve.
@@ -31,6 +33,7 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     router: Router,
     addr: SocketAddr,
+    mail: MailWorker,
 }
 
 impl Server {
@@ -47,20 +50,35 @@ impl Server {
         if settings.demo && demo::seed_if_empty(&store).await? {
             println!("bellhop-server: seeded the demo world (see README, \"Demo accounts\")");
         }
+        let transport = Transport::new(settings.smtp_url.as_deref(), settings.mail_dir())?;
+        tracing::info!(via = %transport.describe(), "mail");
+        let mail = MailWorker::new(store.clone(), transport, settings.mail_from.clone());
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let addr = listener.local_addr()?;
-        let router = router(AppState { store }, &settings);
+        let router = router(
+            AppState {
+                store,
+                mail: mail.clone(),
+            },
+            &settings,
+        );
         Ok(Self {
             listener,
             router,
             addr,
+            mail,
         })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The mail sender (tests drain it to send queued mail at once).
+    pub fn mail(&self) -> MailWorker {
+        self.mail.clone()
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
@@ -69,10 +87,17 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.addr, "listening");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")
+        let worker = tokio::spawn(self.mail.run());
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP");
+        worker.abort();
+        served
     }
 }
 

@@ -11,7 +11,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
-use crate::db::Caller;
+use crate::db::{Caller, DeviceCaller};
 use crate::error::AppError;
 
 /// How long a browser session lasts.
@@ -38,11 +38,39 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A new secret token for the caller to keep; only its hash is stored.
-pub fn new_token() -> String {
+/// What a bearer token is, by its prefix: a browser session, a device's own secret, or the
+/// credential of a user on a device.
+pub const SESSION_PREFIX: &str = "bhs_";
+pub const DEVICE_SECRET_PREFIX: &str = "bhd_";
+pub const DEVICE_CREDENTIAL_PREFIX: &str = "bhc_";
+
+/// A new secret token (256 random bits) for the caller to keep; only its hash is stored.
+pub fn new_token(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A short code a person can read and type: 8 characters of Crockford's base32 (no I, L, O, U).
+pub fn new_short_code() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::rng();
+    (0..8)
+        .map(|_| ALPHABET[(rng.next_u32() % ALPHABET.len() as u32) as usize] as char)
+        .collect()
+}
+
+/// A typed code in canonical form: upper case, without spaces or dashes, with the letters people
+/// confuse for digits read as those digits.
+pub fn normalise_short_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
+        .collect()
 }
 
 pub fn token_hash(token: &str) -> String {
@@ -66,10 +94,75 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = bearer(&parts.headers)
             .ok_or_else(|| AppError::unauthenticated("sign in first: no bearer token"))?;
+        let hash = token_hash(token);
+        if token.starts_with(DEVICE_CREDENTIAL_PREFIX) {
+            return state
+                .store
+                .caller_for_device_credential(&hash)
+                .await?
+                .ok_or_else(|| {
+                    AppError::unauthenticated(
+                        "this device's credential was revoked, or the device is not active",
+                    )
+                });
+        }
         state
             .store
-            .caller_for_session(&token_hash(token))
+            .caller_for_session(&hash)
             .await?
             .ok_or_else(|| AppError::unauthenticated("the session has expired or was revoked"))
+    }
+}
+
+impl FromRequestParts<AppState> for DeviceCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = bearer(&parts.headers)
+            .filter(|t| t.starts_with(DEVICE_SECRET_PREFIX))
+            .ok_or_else(|| AppError::unauthenticated("this endpoint needs the device's secret"))?;
+        state
+            .store
+            .device_for_secret(&token_hash(token))
+            .await?
+            .ok_or_else(|| AppError::unauthenticated("unknown device: enrol again"))
+    }
+}
+
+/// The caller must be a technician or an admin.
+pub fn require_staff(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("only technicians can do this"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_codes_are_eight_unambiguous_characters() {
+        for _ in 0..100 {
+            let code = new_short_code();
+            assert_eq!(code.len(), 8);
+            assert!(!code.contains(['I', 'L', 'O', 'U']), "{code}");
+            assert_eq!(normalise_short_code(&code), code);
+        }
+    }
+
+    #[test]
+    fn a_typed_code_forgives_case_spaces_dashes_and_look_alikes() {
+        assert_eq!(normalise_short_code(" ab1o-il 2z "), "AB10112Z");
+    }
+
+    #[test]
+    fn a_password_verifies_only_against_its_own_hash() -> Result<(), AppError> {
+        let hash = hash_password("correct horse")?;
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong horse", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+        Ok(())
     }
 }

@@ -31,6 +31,13 @@ struct Args {
     /// Largest JSON request body, in bytes.
     #[arg(long, env = "BELLHOP_MAX_JSON_BYTES", default_value_t = 1024 * 1024)]
     max_json_bytes: usize,
+    /// SMTP server for outgoing mail (`smtp://user:pass@host:587`); without it mail is written to
+    /// `<data-dir>/outbox/*.eml`.
+    #[arg(long, env = "BELLHOP_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The From address of outgoing mail.
+    #[arg(long, env = "BELLHOP_MAIL_FROM", default_value = crate::config::DEFAULT_MAIL_FROM)]
+    mail_from: String,
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -50,6 +57,8 @@ pub fn run() -> anyhow::Result<()> {
         demo: args.demo,
         ui_dir,
         max_json_bytes: args.max_json_bytes,
+        smtp_url: args.smtp_url,
+        mail_from: args.mail_from,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {

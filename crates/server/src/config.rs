@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+pub const DEFAULT_MAIL_FROM: &str = "Bellhop <bellhop@localhost>";
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -16,6 +18,10 @@ pub struct Settings {
     pub ui_dir: Option<PathBuf>,
     /// Largest JSON request body accepted, in bytes.
     pub max_json_bytes: usize,
+    /// `smtp://…` or `smtps://…`; `None` writes mail as `.eml` files under the data directory.
+    pub smtp_url: Option<String>,
+    /// The From of every message.
+    pub mail_from: String,
 }
 
 impl Settings {
@@ -27,10 +33,17 @@ impl Settings {
             demo: false,
             ui_dir: None,
             max_json_bytes: 1024 * 1024,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.into(),
         }
     }
 
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("bellhop.sqlite3")
+    }
+
+    /// Where mail goes when no SMTP server is configured.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
     }
 }

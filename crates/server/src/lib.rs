@@ -13,5 +13,6 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod mail;
 pub mod openapi;
 pub mod routes;

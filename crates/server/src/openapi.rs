@@ -19,6 +19,13 @@ use crate::routes;
         routes::tickets::comments,
         routes::tickets::add_comment,
         routes::sync::push,
+        routes::devices::enroll,
+        routes::devices::device_state,
+        routes::devices::send_token,
+        routes::devices::confirm,
+        routes::devices::list,
+        routes::devices::activate,
+        routes::devices::deactivate,
     ),
     modifiers(&BearerAuth)
 )]

@@ -74,6 +74,41 @@ cursor?: string, };
 
 export type Page<T> = { items: Array<T>, next: string | null, };
 
+export type DeviceFacts = { hostname: string, os: string, os_version: string, serial: string | null, 
+/**
+ * MAC addresses as `aa:bb:cc:dd:ee:ff`.
+ */
+macs: Array<string>, 
+/**
+ * The OS user profile this agent runs for (activation is per device and profile).
+ */
+os_user: string, };
+
+export type DeviceStatus = "pending" | "active" | "deactivated";
+
+export type EnrolRequest = { enrolment_key: string, device: DeviceFacts, };
+
+export type EnrolResponse = { device_id: DeviceId, 
+/**
+ * The device's own secret (`Authorization: Bearer …` for `/api/v1/device/*`). Shown once;
+ * the agent keeps it in the OS keychain.
+ */
+device_secret: string, status: DeviceStatus, };
+
+export type Device = { id: DeviceId, org_id: OrgId, org_name: string, facts: DeviceFacts, status: DeviceStatus, assigned_user_id: UserId | null, enrolled_at: string, last_seen_at: string | null, };
+
+export type DeviceState = { device_id: DeviceId, status: DeviceStatus, org_name: string, };
+
+export type DeviceSelection = { device_ids: Array<DeviceId>, org_id?: OrgId, };
+
+export type DevicesChanged = { changed: number, };
+
+export type SendTokenRequest = { first_name: string, last_name: string, email: string, };
+
+export type ConfirmTokenRequest = { email: string, token: string, };
+
+export type DeviceCredential = { token: string, user: User, };
+
 export type ServerInfo = { product: string, version: string, 
 /**
  * Which database backend serves this instance: `sqlite` or `postgres`.

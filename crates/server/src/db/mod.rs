@@ -4,6 +4,8 @@
 //! Ids are stored as UUID text, times as Unix milliseconds, enums as their wire strings: the same
 //! encoding the PostgreSQL backend will use, so one story test can run against both.
 
+mod devices;
+mod mail;
 mod sync;
 mod tickets;
 mod users;
@@ -17,6 +19,8 @@ use jiff::Timestamp;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
+pub use mail::QueuedEmail;
 pub use users::NewUser;
 
 use crate::error::{AppError, Result};

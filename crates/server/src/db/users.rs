@@ -60,6 +60,17 @@ impl Store {
 
     pub async fn insert_user(&self, u: NewUser<'_>) -> Result<UserId> {
         let id = UserId::new();
+        let mut tx = self.pool.begin().await?;
+        Self::insert_user_in(&mut tx, id, &u).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn insert_user_in(
+        tx: &mut sqlx::SqliteConnection,
+        id: UserId,
+        u: &NewUser<'_>,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO users (id, org_id, name, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -68,11 +79,11 @@ impl Store {
         .bind(u.name)
         .bind(u.email.to_ascii_lowercase())
         .bind(u.role.as_str())
-        .bind(u.password_hash)
+        .bind(&u.password_hash)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(id)
+        Ok(())
     }
 
     /// The user with this email and their password hash, if they have one.

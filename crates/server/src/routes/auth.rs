@@ -4,7 +4,10 @@ use axum::http::StatusCode;
 use bellhop_proto::{ErrorBody, LoginRequest, LoginResponse, User};
 
 use crate::app::AppState;
-use crate::auth::{SESSION_TTL_MS, bearer, new_token, token_hash, verify_password};
+use crate::auth::{
+    DEVICE_CREDENTIAL_PREFIX, SESSION_PREFIX, SESSION_TTL_MS, bearer, new_token, token_hash,
+    verify_password,
+};
 use crate::db::Caller;
 use crate::error::{AppError, Result};
 use crate::extract::Json;
@@ -31,7 +34,7 @@ pub async fn login(
     if !ok {
         return Err(wrong());
     }
-    let token = new_token();
+    let token = new_token(SESSION_PREFIX);
     state
         .store
         .insert_session(&token_hash(&token), user.id, SESSION_TTL_MS)
@@ -40,7 +43,7 @@ pub async fn login(
     Ok(Json(LoginResponse { token, user }))
 }
 
-/// Revokes the presented session token.
+/// Revokes the presented token: a browser session, or this device's user credential.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -50,7 +53,14 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<StatusCode> {
     if let Some(token) = bearer(&headers) {
-        state.store.revoke_session(&token_hash(token)).await?;
+        if token.starts_with(DEVICE_CREDENTIAL_PREFIX) {
+            state
+                .store
+                .revoke_device_credential(&token_hash(token))
+                .await?;
+        } else {
+            state.store.revoke_session(&token_hash(token)).await?;
+        }
     }
     Ok(StatusCode::NO_CONTENT)
 }

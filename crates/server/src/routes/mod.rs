@@ -2,6 +2,7 @@
 //! store, shape the answer.
 
 pub mod auth;
+pub mod devices;
 pub mod server;
 pub mod sync;
 pub mod tickets;
@@ -24,4 +25,11 @@ pub fn api() -> Router<AppState> {
             get(tickets::comments).post(tickets::add_comment),
         )
         .route("/sync/push", post(sync::push))
+        .route("/devices", get(devices::list))
+        .route("/devices/enroll", post(devices::enroll))
+        .route("/devices/activate", post(devices::activate))
+        .route("/devices/deactivate", post(devices::deactivate))
+        .route("/device", get(devices::device_state))
+        .route("/device/identity/send-token", post(devices::send_token))
+        .route("/device/identity/confirm", post(devices::confirm))
 }

@@ -8,15 +8,22 @@ use serde_json::Value;
 pub struct TestApp {
     pub base: String,
     pub http: Client,
-    _dir: tempfile::TempDir,
+    pub mail: bellhop_server::mail::MailWorker,
+    pub dir: tempfile::TempDir,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 pub async fn spawn_app() -> anyhow::Result<TestApp> {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> anyhow::Result<TestApp> {
     let dir = tempfile::tempdir()?;
     let mut settings = Settings::ephemeral(dir.path());
     settings.demo = true;
+    configure(&mut settings);
     let server = Server::start(settings).await?;
+    let mail = server.mail();
     let base = format!("http://{}", server.addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.run_until(async move {
@@ -25,12 +32,33 @@ pub async fn spawn_app() -> anyhow::Result<TestApp> {
     Ok(TestApp {
         base,
         http: Client::new(),
-        _dir: dir,
+        mail,
+        dir,
         _stop: stop,
     })
 }
 
 impl TestApp {
+    /// Sends queued mail now, then returns the subjects of the `.eml` files addressed to `to`.
+    pub async fn mail_subjects(&self, to: &str) -> anyhow::Result<Vec<String>> {
+        self.mail.drain().await?;
+        let mut subjects = Vec::new();
+        let dir = self.dir.path().join("outbox");
+        for entry in std::fs::read_dir(&dir)? {
+            let text = std::fs::read_to_string(entry?.path())?;
+            let addressed = text
+                .lines()
+                .any(|l| l.starts_with("To: ") && l.contains(to));
+            if let (true, Some(subject)) = (
+                addressed,
+                text.lines().find_map(|l| l.strip_prefix("Subject: ")),
+            ) {
+                subjects.push(subject.to_owned());
+            }
+        }
+        Ok(subjects)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

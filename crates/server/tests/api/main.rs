@@ -1,5 +1,7 @@
 //! API tests: each starts the real server on a random loopback port with a fresh database.
 
+mod devices;
 mod helpers;
 mod robustness;
+mod smtp;
 mod tickets;

@@ -1,0 +1,377 @@
+//! Devices, their activation, the identity confirmation tokens and device credentials.
+
+use bellhop_proto::{
+    Device, DeviceFacts, DeviceId, DeviceSelection, DeviceStatus, OrgId, Role, UserId,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::{Caller, NewUser, Store, now_ms, parse_enum, parse_id, ts};
+use crate::error::{AppError, Result};
+
+/// An organisation found by its enrolment key.
+pub struct EnrolOrg {
+    pub id: OrgId,
+    pub name: String,
+    pub auto_activate: bool,
+}
+
+/// A device authenticated by its secret.
+#[derive(Debug, Clone)]
+pub struct DeviceCaller {
+    pub id: DeviceId,
+    pub org_name: String,
+    pub status: DeviceStatus,
+}
+
+/// A pending identity token, as found by email for the device.
+pub struct PendingToken {
+    pub id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub attempts: i64,
+    pub expires_at: i64,
+}
+
+fn device_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Device> {
+    let macs: String = r.try_get("macs")?;
+    let assigned: Option<String> = r.try_get("assigned_user_id")?;
+    let seen: Option<i64> = r.try_get("last_seen_at")?;
+    Ok(Device {
+        id: parse_id(r.try_get("id")?)?,
+        org_id: parse_id(r.try_get("org_id")?)?,
+        org_name: r.try_get("org_name")?,
+        facts: DeviceFacts {
+            hostname: r.try_get("hostname")?,
+            os: r.try_get("os")?,
+            os_version: r.try_get("os_version")?,
+            serial: r.try_get("serial")?,
+            macs: serde_json::from_str(&macs).map_err(anyhow::Error::from)?,
+            os_user: r.try_get("os_user")?,
+        },
+        status: parse_enum(r.try_get("status")?, DeviceStatus::parse)?,
+        assigned_user_id: assigned.as_deref().map(parse_id).transpose()?,
+        enrolled_at: ts(r.try_get("enrolled_at")?)?,
+        last_seen_at: seen.map(ts).transpose()?,
+    })
+}
+
+impl Store {
+    pub async fn org_by_enrolment_key(&self, key_hash: &str) -> Result<Option<EnrolOrg>> {
+        let row = sqlx::query("SELECT id, name, auto_activate FROM orgs WHERE enrol_key_hash = ?")
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(EnrolOrg {
+                id: parse_id(r.try_get("id")?)?,
+                name: r.try_get("name")?,
+                auto_activate: r.try_get("auto_activate")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn insert_device(
+        &self,
+        org: &EnrolOrg,
+        facts: &DeviceFacts,
+        secret_hash: &str,
+    ) -> Result<(DeviceId, DeviceStatus)> {
+        let id = DeviceId::new();
+        let status = if org.auto_activate {
+            DeviceStatus::Active
+        } else {
+            DeviceStatus::Pending
+        };
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO devices (id, org_id, hostname, os, os_version, serial, macs, os_user, status,
+                                  secret_hash, enrolled_at, last_seen_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(org.id.to_string())
+        .bind(&facts.hostname)
+        .bind(&facts.os)
+        .bind(&facts.os_version)
+        .bind(&facts.serial)
+        .bind(serde_json::to_string(&facts.macs).map_err(anyhow::Error::from)?)
+        .bind(&facts.os_user)
+        .bind(status.as_str())
+        .bind(secret_hash)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok((id, status))
+    }
+
+    /// The device behind a device secret; records that it was seen.
+    pub async fn device_for_secret(&self, secret_hash: &str) -> Result<Option<DeviceCaller>> {
+        let row = sqlx::query(
+            "UPDATE devices SET last_seen_at = ? WHERE secret_hash = ?
+             RETURNING id, status, (SELECT name FROM orgs WHERE orgs.id = devices.org_id) AS org_name",
+        )
+        .bind(now_ms())
+        .bind(secret_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(DeviceCaller {
+                id: parse_id(r.try_get("id")?)?,
+                org_name: r.try_get("org_name")?,
+                status: parse_enum(r.try_get("status")?, DeviceStatus::parse)?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn list_devices(&self, org: Option<OrgId>) -> Result<Vec<Device>> {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT d.*, o.name AS org_name FROM devices d JOIN orgs o ON o.id = d.org_id WHERE 1 = 1",
+        );
+        if let Some(org) = org {
+            qb.push(" AND d.org_id = ").push_bind(org.to_string());
+        }
+        qb.push(" ORDER BY d.enrolled_at DESC LIMIT 1000");
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        rows.iter().map(device_from_row).collect()
+    }
+
+    /// Sets the status of the selected devices; returns how many changed.
+    pub async fn set_device_status(
+        &self,
+        selection: &DeviceSelection,
+        status: DeviceStatus,
+    ) -> Result<u64> {
+        if selection.device_ids.is_empty() && selection.org_id.is_none() {
+            return Err(AppError::bad_request(
+                "name devices in device_ids, or an organisation in org_id",
+            ));
+        }
+        let mut qb = QueryBuilder::<Sqlite>::new("UPDATE devices SET status = ");
+        qb.push_bind(status.as_str())
+            .push(" WHERE status <> ")
+            .push_bind(status.as_str())
+            .push(" AND (0 = 1");
+        if !selection.device_ids.is_empty() {
+            qb.push(" OR id IN (");
+            let mut ids = qb.separated(", ");
+            for id in &selection.device_ids {
+                ids.push_bind(id.to_string());
+            }
+            qb.push(")");
+        }
+        if let Some(org) = selection.org_id {
+            qb.push(" OR org_id = ").push_bind(org.to_string());
+        }
+        qb.push(")");
+        Ok(qb.build().execute(&self.pool).await?.rows_affected())
+    }
+
+    /// How many tokens were sent to this email, and from this address, since `since_ms`.
+    pub async fn recent_token_counts(
+        &self,
+        email: &str,
+        addr: &str,
+        since_ms: i64,
+    ) -> Result<(i64, i64)> {
+        let by_email: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM identity_tokens WHERE email = ? AND created_at > ?",
+        )
+        .bind(email)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        let by_addr: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM identity_tokens WHERE client_addr = ? AND created_at > ?",
+        )
+        .bind(addr)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((by_email, by_addr))
+    }
+
+    /// Records a new token (superseding earlier unused ones for this device and email) and
+    /// queues its email, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_identity_token(
+        &self,
+        device: DeviceId,
+        email: &str,
+        name: &str,
+        token_hash: &str,
+        client_addr: &str,
+        ttl_ms: i64,
+        mail: &crate::mail::Email,
+    ) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE identity_tokens SET used_at = ? WHERE device_id = ? AND email = ? AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(device.to_string())
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO identity_tokens (id, device_id, email, name, token_hash, client_addr, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(device.to_string())
+        .bind(email)
+        .bind(name)
+        .bind(token_hash)
+        .bind(client_addr)
+        .bind(now)
+        .bind(now + ttl_ms)
+        .execute(&mut *tx)
+        .await?;
+        Self::queue_email_in(&mut tx, mail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The live (unused) token of this device for this email, if any.
+    pub async fn pending_token(
+        &self,
+        device: DeviceId,
+        email: &str,
+    ) -> Result<Option<PendingToken>> {
+        let row = sqlx::query(
+            "SELECT id, name, token_hash, attempts, expires_at FROM identity_tokens
+             WHERE device_id = ? AND email = ? AND used_at IS NULL ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(device.to_string())
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(PendingToken {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                token_hash: r.try_get("token_hash")?,
+                attempts: r.try_get("attempts")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn count_token_attempt(&self, token_id: &str) -> Result<()> {
+        sqlx::query("UPDATE identity_tokens SET attempts = attempts + 1 WHERE id = ?")
+            .bind(token_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Consumes the token and issues a credential for the user (created on first contact and
+    /// joined to the organisation whose email domain matches), in one transaction. Returns
+    /// `None` when the token was consumed concurrently.
+    pub async fn confirm_identity(
+        &self,
+        device: DeviceId,
+        token_id: &str,
+        email: &str,
+        name: &str,
+        credential_hash: &str,
+    ) -> Result<Option<UserId>> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let used =
+            sqlx::query("UPDATE identity_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL")
+                .bind(now)
+                .bind(token_id)
+                .execute(&mut *tx)
+                .await?;
+        if used.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let user_id = match existing {
+            Some(id) => parse_id(&id)?,
+            None => {
+                let domain = email.rsplit('@').next().unwrap_or_default();
+                let org: Option<String> =
+                    sqlx::query_scalar("SELECT org_id FROM org_domains WHERE domain = ?")
+                        .bind(domain)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let id = UserId::new();
+                Self::insert_user_in(
+                    &mut tx,
+                    id,
+                    &NewUser {
+                        name,
+                        email,
+                        role: Role::EndUser,
+                        org_id: org.as_deref().map(parse_id).transpose()?,
+                        password_hash: None,
+                    },
+                )
+                .await?;
+                id
+            }
+        };
+        sqlx::query(
+            "INSERT INTO device_credentials (token_hash, device_id, user_id, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(credential_hash)
+        .bind(device.to_string())
+        .bind(user_id.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE devices SET assigned_user_id = COALESCE(assigned_user_id, ?) WHERE id = ?",
+        )
+        .bind(user_id.to_string())
+        .bind(device.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(user_id))
+    }
+
+    /// The user behind a device credential, while the credential is not revoked and the device
+    /// is active.
+    pub async fn caller_for_device_credential(&self, hash: &str) -> Result<Option<Caller>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.role, u.org_id FROM device_credentials c
+             JOIN devices d ON d.id = c.device_id JOIN users u ON u.id = c.user_id
+             WHERE c.token_hash = ? AND c.revoked_at IS NULL AND d.status = 'active'",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let org: Option<String> = r.try_get("org_id")?;
+            Ok(Caller {
+                user_id: parse_id(r.try_get("id")?)?,
+                name: r.try_get("name")?,
+                role: parse_enum(r.try_get("role")?, Role::parse)?,
+                org_id: org.as_deref().map(parse_id).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Revokes a device credential; returns whether one was live.
+    pub async fn revoke_device_credential(&self, hash: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE device_credentials SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

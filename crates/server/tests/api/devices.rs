@@ -1,0 +1,302 @@
+use bellhop_proto::{DeviceCredential, DeviceStatus, EnrolResponse, Ticket};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, expect_error, spawn_app};
+
+fn facts(host: &str) -> Value {
+    json!({"hostname": host, "os": "Windows", "os_version": "11 23H2", "serial": "SN-1",
+           "macs": ["AA:BB:CC:DD:EE:01"], "os_user": "bob"})
+}
+
+async fn enroll(app: &TestApp, key: &str, host: &str) -> anyhow::Result<EnrolResponse> {
+    let res = app
+        .http
+        .post(app.url("/api/v1/devices/enroll"))
+        .json(&json!({"enrolment_key": key, "device": facts(host)}))
+        .send()
+        .await?;
+    anyhow::ensure!(res.status() == 201, "enrol failed: {}", res.status());
+    Ok(res.json().await?)
+}
+
+/// The token from the newest confirmation mail to `email`.
+async fn token_from_mail(app: &TestApp, email: &str) -> anyhow::Result<String> {
+    let subjects = app.mail_subjects(email).await?;
+    let subject = subjects
+        .iter()
+        .max()
+        .ok_or_else(|| anyhow::anyhow!("no mail to {email}"))?;
+    Ok(subject.rsplit(' ').next().unwrap_or_default().to_owned())
+}
+
+async fn confirm_identity(
+    app: &TestApp,
+    device: &EnrolResponse,
+    email: &str,
+) -> anyhow::Result<DeviceCredential> {
+    let sent = app
+        .post(
+            &device.device_secret,
+            "/api/v1/device/identity/send-token",
+            &json!({"first_name": "Bob", "last_name": "Baker", "email": email}),
+        )
+        .await?;
+    anyhow::ensure!(sent.status() == 202, "send-token: {}", sent.status());
+    let token = token_from_mail(app, &email.to_lowercase()).await?;
+    let res = app
+        .post(
+            &device.device_secret,
+            "/api/v1/device/identity/confirm",
+            &json!({"email": email, "token": token.to_lowercase()}),
+        )
+        .await?;
+    anyhow::ensure!(res.status() == 200, "confirm: {}", res.status());
+    Ok(res.json().await?)
+}
+
+#[tokio::test]
+async fn acme_devices_activate_themselves_and_globex_devices_wait() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    assert_eq!(
+        enroll(&app, "acme-demo-key", "ACME-PC1").await?.status,
+        DeviceStatus::Active
+    );
+    let globex = enroll(&app, "globex-demo-key", "GLOBEX-PC1").await?;
+    assert_eq!(globex.status, DeviceStatus::Pending);
+    let state: Value = app
+        .get(&globex.device_secret, "/api/v1/device")
+        .await?
+        .json()
+        .await?;
+    assert_eq!(state["status"], "pending");
+    assert_eq!(state["org_name"], "Globex");
+
+    let res = app
+        .http
+        .post(app.url("/api/v1/devices/enroll"))
+        .json(&json!({"enrolment_key": "nope", "device": facts("X")}))
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pending_device_cannot_ask_for_a_token_until_a_technician_activates_it()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let device = enroll(&app, "globex-demo-key", "GLOBEX-PC2").await?;
+    let ask = json!({"first_name": "Carol", "last_name": "Cole", "email": "carol@globex.example"});
+    let res = app
+        .post(
+            &device.device_secret,
+            "/api/v1/device/identity/send-token",
+            &ask,
+        )
+        .await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
+
+    let carol = app.login("carol@globex.example").await?;
+    let res = app
+        .post(
+            &carol,
+            "/api/v1/devices/activate",
+            &json!({"device_ids": [device.device_id]}),
+        )
+        .await?;
+    assert_eq!(
+        expect_error(res, 403).await?,
+        "forbidden",
+        "an end user cannot activate devices"
+    );
+
+    let tech = app.login("tech@helpdesk.example").await?;
+    let globex_id = {
+        let devices: Vec<bellhop_proto::Device> =
+            app.get(&tech, "/api/v1/devices").await?.json().await?;
+        devices
+            .iter()
+            .find(|d| d.facts.hostname == "GLOBEX-PC2")
+            .map(|d| d.org_id)
+    };
+    let res = app
+        .post(
+            &tech,
+            "/api/v1/devices/activate",
+            &json!({"org_id": globex_id}),
+        )
+        .await?;
+    assert_eq!(res.json::<Value>().await?["changed"], 1);
+    let res = app
+        .post(
+            &device.device_secret,
+            "/api/v1/device/identity/send-token",
+            &ask,
+        )
+        .await?;
+    assert_eq!(res.status(), 202);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_emailed_token_gives_a_credential_that_sees_the_users_tickets() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let device = enroll(&app, "acme-demo-key", "ACME-PC3").await?;
+    let cred = confirm_identity(&app, &device, "bob@acme.example").await?;
+    assert_eq!(
+        cred.user.name, "Bob Baker",
+        "an existing user keeps their account"
+    );
+    let tickets = app.tickets(&cred.token).await?;
+    assert_eq!(tickets.len(), 4);
+
+    let again = app
+        .post(&device.device_secret, "/api/v1/device/identity/confirm",
+              &json!({"email": "bob@acme.example", "token": token_from_mail(&app, "bob@acme.example").await?}))
+        .await?;
+    assert_eq!(
+        expect_error(again, 401).await?,
+        "unauthenticated",
+        "a token works once"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_new_person_is_created_and_joined_to_the_organisation_of_their_domain()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let device = enroll(&app, "acme-demo-key", "ACME-PC4").await?;
+    let cred = confirm_identity(&app, &device, "Dana@Acme.example").await?;
+    assert_eq!(cred.user.email, "dana@acme.example");
+    assert_eq!(cred.user.name, "Bob Baker");
+    let alice = app.login("alice@acme.example").await?;
+    let me: Value = app.get(&alice, "/api/v1/me").await?.json().await?;
+    assert_eq!(
+        cred.user.org_id.map(|o| o.to_string()),
+        me["org_id"].as_str().map(str::to_owned)
+    );
+    let ticket = app.create_ticket(&cred.token, "From Dana's laptop").await?;
+    let seen_by_alice: Vec<Ticket> = app.tickets(&alice).await?;
+    assert!(
+        seen_by_alice.iter().any(|t| t.id == ticket.id),
+        "the primary contact sees it"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn five_wrong_tokens_burn_the_token() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let device = enroll(&app, "acme-demo-key", "ACME-PC5").await?;
+    app.post(
+        &device.device_secret,
+        "/api/v1/device/identity/send-token",
+        &json!({"first_name": "Bob", "last_name": "Baker", "email": "bob@acme.example"}),
+    )
+    .await?;
+    let right = token_from_mail(&app, "bob@acme.example").await?;
+    for _ in 0..5 {
+        let res = app
+            .post(
+                &device.device_secret,
+                "/api/v1/device/identity/confirm",
+                &json!({"email": "bob@acme.example", "token": "AAAA-AAAA"}),
+            )
+            .await?;
+        assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    }
+    let res = app
+        .post(
+            &device.device_secret,
+            "/api/v1/device/identity/confirm",
+            &json!({"email": "bob@acme.example", "token": right}),
+        )
+        .await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    Ok(())
+}
+
+#[tokio::test]
+async fn sending_tokens_is_rate_limited_per_email() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let device = enroll(&app, "acme-demo-key", "ACME-PC6").await?;
+    let ask = json!({"first_name": "Bob", "last_name": "Baker", "email": "bob@acme.example"});
+    for _ in 0..3 {
+        assert_eq!(
+            app.post(
+                &device.device_secret,
+                "/api/v1/device/identity/send-token",
+                &ask
+            )
+            .await?
+            .status(),
+            202
+        );
+    }
+    let res = app
+        .post(
+            &device.device_secret,
+            "/api/v1/device/identity/send-token",
+            &ask,
+        )
+        .await?;
+    assert_eq!(expect_error(res, 429).await?, "rate_limited");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_deactivated_device_or_a_revoked_credential_is_refused() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let device = enroll(&app, "acme-demo-key", "ACME-PC7").await?;
+    let cred = confirm_identity(&app, &device, "bob@acme.example").await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+
+    app.post(
+        &tech,
+        "/api/v1/devices/deactivate",
+        &json!({"device_ids": [device.device_id]}),
+    )
+    .await?;
+    let res = app.get(&cred.token, "/api/v1/tickets").await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+
+    app.post(
+        &tech,
+        "/api/v1/devices/activate",
+        &json!({"device_ids": [device.device_id]}),
+    )
+    .await?;
+    assert_eq!(app.get(&cred.token, "/api/v1/tickets").await?.status(), 200);
+    assert_eq!(
+        app.post(&cred.token, "/api/v1/auth/logout", &json!({}))
+            .await?
+            .status(),
+        204
+    );
+    let res = app.get(&cred.token, "/api/v1/tickets").await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    Ok(())
+}
+
+#[tokio::test]
+async fn device_endpoints_refuse_the_wrong_kind_of_caller() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let res = app.http.get(app.url("/api/v1/devices")).send().await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    let bob = app.login("bob@acme.example").await?;
+    let res = app.get(&bob, "/api/v1/devices").await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
+    let res = app.get(&bob, "/api/v1/device").await?;
+    assert_eq!(
+        expect_error(res, 401).await?,
+        "unauthenticated",
+        "a session is not a device secret"
+    );
+    let tech = app.login("tech@helpdesk.example").await?;
+    let res = app
+        .post(&tech, "/api/v1/devices/activate", &json!({}))
+        .await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    Ok(())
+}
