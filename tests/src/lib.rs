@@ -1,12 +1,19 @@
-//! Helpers for cross-part tests: a real `bellhop-server` on a random loopback port.
+//! Helpers for cross-part tests: a real `bellhop-server` on a loopback port that can be stopped
+//! and started again on the same port and data.
+
+use std::net::SocketAddr;
+use std::path::Path;
 
 use bellhop_server::app::Server;
 use bellhop_server::config::Settings;
+use bellhop_server::mail::MailWorker;
 
-/// A running demo server; stops when dropped.
+/// A demo server; stops when dropped.
 pub struct RunningServer {
     pub url: String,
-    _dir: tempfile::TempDir,
+    addr: SocketAddr,
+    dir: tempfile::TempDir,
+    mail: Option<MailWorker>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -14,20 +21,33 @@ pub struct RunningServer {
 impl RunningServer {
     pub async fn start_demo() -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
-        let mut settings = Settings::ephemeral(dir.path());
+        let mut server = Self {
+            url: String::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            dir,
+            mail: None,
+            stop: None,
+            task: None,
+        };
+        server.start().await?;
+        Ok(server)
+    }
+
+    /// Starts (again) on the same address and data directory.
+    pub async fn start(&mut self) -> anyhow::Result<()> {
+        let mut settings = Settings::ephemeral(self.dir.path());
         settings.demo = true;
+        settings.listen = self.addr;
         let server = Server::start(settings).await?;
-        let url = format!("http://{}", server.addr());
+        self.addr = server.addr();
+        self.url = format!("http://{}", self.addr);
+        self.mail = Some(server.mail());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(server.run_until(async move {
+        self.stop = Some(stop);
+        self.task = Some(tokio::spawn(server.run_until(async move {
             let _ = stopped.await;
-        }));
-        Ok(Self {
-            url,
-            _dir: dir,
-            stop: Some(stop),
-            task: Some(task),
-        })
+        })));
+        Ok(())
     }
 
     /// Stops serving and waits until the port is closed.
@@ -39,5 +59,74 @@ impl RunningServer {
             task.await??;
         }
         Ok(())
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Sends queued mail now and returns the newest confirmation token sent to `email`.
+    pub async fn identity_token_for(&self, email: &str) -> anyhow::Result<String> {
+        if let Some(mail) = &self.mail {
+            mail.drain().await?;
+        }
+        let mut subjects = Vec::new();
+        for entry in std::fs::read_dir(self.dir.path().join("outbox"))? {
+            let path = entry?.path();
+            let text = std::fs::read_to_string(&path)?;
+            let to_them = text
+                .lines()
+                .any(|l| l.starts_with("To: ") && l.contains(email));
+            if let (true, Some(subject)) = (
+                to_them,
+                text.lines().find_map(|l| l.strip_prefix("Subject: ")),
+            ) {
+                subjects.push((std::fs::metadata(&path)?.modified()?, subject.to_owned()));
+            }
+        }
+        subjects.sort();
+        let (_, subject) = subjects
+            .pop()
+            .ok_or_else(|| anyhow::anyhow!("no mail to {email}"))?;
+        Ok(subject.rsplit(' ').next().unwrap_or_default().to_owned())
+    }
+
+    /// Signs a demo user in through the API.
+    pub async fn login(&self, email: &str) -> anyhow::Result<String> {
+        let res: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/api/v1/auth/login", self.url))
+            .json(&serde_json::json!({"email": email, "password": "bellhop-demo"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        res["token"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("login failed: {res}"))
+    }
+
+    /// Every ticket the token's user can see.
+    pub async fn tickets(&self, token: &str) -> anyhow::Result<Vec<bellhop_proto::Ticket>> {
+        let http = reqwest::Client::new();
+        let mut all = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page: bellhop_proto::Page<bellhop_proto::Ticket> = http
+                .get(format!(
+                    "{}/api/v1/tickets?limit=200&cursor={cursor}",
+                    self.url
+                ))
+                .bearer_auth(token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => cursor = next,
+                None => return Ok(all),
+            }
+        }
     }
 }

@@ -3,12 +3,17 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use bellhop_proto::{AgentStatus, Connectivity, NewTicket, OutboxItem};
+use bellhop_proto::{
+    AgentStatus, ConfirmTokenRequest, Connectivity, DeviceState, EnrolRequest, EnrolResponse,
+    NewTicket, OutboxItem, SendTokenRequest, User,
+};
 
 use crate::client::ServerClient;
 use crate::config::{AgentConfig, Paths};
+use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::sync::{SyncReport, push_outbox};
 
 pub struct Agent {
     paths: Paths,
@@ -46,6 +51,103 @@ impl Agent {
 
     pub fn config(&self) -> &AgentConfig {
         &self.config
+    }
+
+    fn client(&self) -> Result<&ServerClient> {
+        self.client.as_ref().ok_or_else(|| {
+            Error::Config(
+                "no server is configured: run `bellhop enroll --server URL --key KEY`".into(),
+            )
+        })
+    }
+
+    fn credentials(&self) -> Result<Credentials> {
+        Ok(Credentials::new(
+            self.client()?.base(),
+            self.paths.data_dir.join("credentials"),
+            self.paths.keychain,
+        ))
+    }
+
+    fn secret(&self, which: Secret, missing: &str) -> Result<String> {
+        self.credentials()?
+            .load(which)?
+            .ok_or_else(|| Error::Config(missing.into()))
+    }
+
+    /// Registers this device with the server using an organisation's enrolment key, and keeps
+    /// the device secret in the keychain.
+    pub async fn enroll(&self, enrolment_key: &str) -> Result<EnrolResponse> {
+        let response = self
+            .client()?
+            .enroll(&EnrolRequest {
+                enrolment_key: enrolment_key.to_owned(),
+                device: crate::device::facts(),
+            })
+            .await?;
+        let credentials = self.credentials()?;
+        credentials.save(Secret::DeviceSecret, &response.device_secret)?;
+        // A new enrolment starts a new identity.
+        credentials.delete(Secret::UserCredential)?;
+        Ok(response)
+    }
+
+    /// The server's view of this device (pending, active, deactivated).
+    pub async fn device_state(&self) -> Result<DeviceState> {
+        let secret = self.secret(Secret::DeviceSecret, "this device is not enrolled yet")?;
+        self.client()?.device_state(&secret).await
+    }
+
+    /// Step one of the identity confirmation: the server emails a token.
+    pub async fn send_identity_token(
+        &self,
+        first_name: &str,
+        last_name: &str,
+        email: &str,
+    ) -> Result<()> {
+        let secret = self.secret(Secret::DeviceSecret, "this device is not enrolled yet")?;
+        self.client()?
+            .send_token(
+                &secret,
+                &SendTokenRequest {
+                    first_name: first_name.to_owned(),
+                    last_name: last_name.to_owned(),
+                    email: email.to_owned(),
+                },
+            )
+            .await
+    }
+
+    /// Step two: the typed token; on success the device credential is kept in the keychain.
+    pub async fn confirm_identity(&self, email: &str, token: &str) -> Result<User> {
+        let secret = self.secret(Secret::DeviceSecret, "this device is not enrolled yet")?;
+        let credential = self
+            .client()?
+            .confirm(
+                &secret,
+                &ConfirmTokenRequest {
+                    email: email.to_owned(),
+                    token: token.to_owned(),
+                },
+            )
+            .await?;
+        self.credentials()?
+            .save(Secret::UserCredential, &credential.token)?;
+        Ok(credential.user)
+    }
+
+    /// Sends what is due in the outbox. Offline is not an error: the report says what waits.
+    pub async fn sync(&self) -> Result<SyncReport> {
+        let credential = self.secret(
+            Secret::UserCredential,
+            "confirm your identity first (Personal settings, or `bellhop identity`)",
+        )?;
+        push_outbox(&self.store, self.client()?, &credential).await
+    }
+
+    /// Makes every waiting item due now (e.g. "Sync now").
+    pub fn retry_now(&self) -> Result<()> {
+        self.store().retry_now()
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {

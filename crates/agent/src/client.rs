@@ -2,7 +2,11 @@
 
 use std::time::Duration;
 
-use bellhop_proto::{ApiError, ErrorBody, ErrorCode, ServerInfo};
+use bellhop_proto::{
+    ApiError, ConfirmTokenRequest, DeviceCredential, DeviceState, EnrolRequest, EnrolResponse,
+    ErrorBody, ErrorCode, PushRequest, PushResponse, SendTokenRequest, ServerInfo,
+};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
@@ -37,10 +41,70 @@ impl ServerClient {
         self.get("/api/v1/server").await
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+    pub async fn enroll(&self, req: &EnrolRequest) -> Result<EnrolResponse> {
+        self.post("/api/v1/devices/enroll", None, req).await
+    }
+
+    pub async fn device_state(&self, device_secret: &str) -> Result<DeviceState> {
+        self.get_as("/api/v1/device", Some(device_secret)).await
+    }
+
+    pub async fn send_token(&self, device_secret: &str, req: &SendTokenRequest) -> Result<()> {
         let res = self
             .http
-            .get(format!("{}{path}", self.base))
+            .post(format!("{}/api/v1/device/identity/send-token", self.base))
+            .bearer_auth(device_secret)
+            .json(req)
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        if res.status().is_success() {
+            return Ok(());
+        }
+        decode::<serde_json::Value>(res).await.map(|_| ())
+    }
+
+    pub async fn confirm(
+        &self,
+        device_secret: &str,
+        req: &ConfirmTokenRequest,
+    ) -> Result<DeviceCredential> {
+        self.post("/api/v1/device/identity/confirm", Some(device_secret), req)
+            .await
+    }
+
+    /// Pushes a batch of operations; each outcome says applied or rejected (and why).
+    pub async fn push(&self, credential: &str, req: &PushRequest) -> Result<PushResponse> {
+        self.post("/api/v1/sync/push", Some(credential), req).await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.get_as(path, None).await
+    }
+
+    async fn get_as<T: DeserializeOwned>(&self, path: &str, token: Option<&str>) -> Result<T> {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let res = req
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        decode(res).await
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &B,
+    ) -> Result<T> {
+        let mut req = self.http.post(format!("{}{path}", self.base)).json(body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let res = req
             .send()
             .await
             .map_err(|e| Error::Unreachable(describe(&e)))?;

@@ -2,7 +2,8 @@
 //!
 //! Configuration comes from `agent.toml` in the per-user config directory, then `BELLHOP_*`
 //! environment variables, then command-line flags, so fleet tools (MDM, GPO) can deploy it
-//! silently. `BELLHOP_HOME` puts every file under one directory (tests, portable installs).
+//! silently. `BELLHOP_HOME` puts every file under one directory, secrets included (tests,
+//! portable installs).
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,9 @@ use crate::error::{Error, Result};
 pub struct Paths {
     pub config_dir: PathBuf,
     pub data_dir: PathBuf,
+    /// Whether secrets go to the OS keychain; `false` keeps them in private files under
+    /// `data_dir` (portable installs and tests, which must not touch the user's keychain).
+    pub keychain: bool,
 }
 
 impl Paths {
@@ -29,15 +33,17 @@ impl Paths {
         Ok(Self {
             config_dir: dirs.config_dir().to_path_buf(),
             data_dir: dirs.data_local_dir().to_path_buf(),
+            keychain: true,
         })
     }
 
-    /// Every file under one directory.
+    /// Every file under one directory, secrets included (no keychain).
     pub fn under(root: impl AsRef<Path>) -> Self {
         let root = root.as_ref();
         Self {
             config_dir: root.join("config"),
             data_dir: root.join("data"),
+            keychain: false,
         }
     }
 

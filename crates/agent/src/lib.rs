@@ -8,11 +8,16 @@
 mod agent;
 mod client;
 mod config;
+mod credentials;
+pub mod device;
 mod error;
 mod store;
+pub mod sync;
 
 pub use agent::Agent;
 pub use client::ServerClient;
 pub use config::{AgentConfig, Paths, normalise_url};
+pub use credentials::{Credentials, Secret};
 pub use error::{Error, Result};
 pub use store::Store;
+pub use sync::SyncReport;

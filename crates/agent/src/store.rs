@@ -104,10 +104,15 @@ impl Store {
 
     /// The outbox in send order.
     pub fn outbox(&self) -> Result<Vec<OutboxItem>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, op, state, attempts, last_error FROM outbox ORDER BY seq")?;
-        let rows = stmt.query_map([], |r| {
+        self.items(
+            "SELECT seq, op, state, attempts, last_error FROM outbox ORDER BY seq",
+            [],
+        )
+    }
+
+    fn items(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map(params, |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -139,22 +144,66 @@ impl Store {
         Ok(n.max(0) as u64)
     }
 
+    /// Items due for sending, in send order (including ones a crash left marked as sending: the
+    /// server recognises a repeat by its op id).
+    pub fn due(&self, limit: usize) -> Result<Vec<OutboxItem>> {
+        self.items(
+            "SELECT seq, op, state, attempts, last_error FROM outbox
+             WHERE state IN ('queued', 'sending') AND next_attempt_at <= ?1 ORDER BY seq LIMIT ?2",
+            params![now_ms(), limit as i64],
+        )
+    }
+
+    /// Records the outcome of one push for many items in one transaction.
+    pub fn record_outcomes(
+        &mut self,
+        outcomes: &[(i64, OutboxState, Option<String>)],
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "UPDATE outbox SET state = ?1, last_error = ?2, updated_at = ?3 WHERE seq = ?4",
+            )?;
+            let now = now_ms();
+            for (seq, state, error) in outcomes {
+                stmt.execute(params![state.as_str(), error, now, seq])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A failed attempt that may succeed later: back off before the next one.
+    pub fn defer(&mut self, seqs: &[i64], error: &str, delay_ms: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "UPDATE outbox SET state = 'queued', last_error = ?1, attempts = attempts + 1,
+                        next_attempt_at = ?2, updated_at = ?3 WHERE seq = ?4",
+            )?;
+            let now = now_ms();
+            for seq in seqs {
+                stmt.execute(params![error, now + delay_ms, now, seq])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every waiting item may be tried now (the user pressed "Sync now", or the network came back).
+    pub fn retry_now(&mut self) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET next_attempt_at = 0 WHERE state IN ('queued', 'sending')",
+            [],
+        )?;
+        Ok(())
+    }
+
     pub fn draft_count(&self) -> Result<u64> {
         let n: i64 = self
             .conn
             .query_row("SELECT COUNT(*) FROM drafts", [], |r| r.get(0))?;
         Ok(n.max(0) as u64)
-    }
-
-    /// Marks an item's new state (and the reason, for a rejection or a failed attempt).
-    pub fn set_state(&mut self, seq: i64, state: OutboxState, error: Option<&str>) -> Result<()> {
-        self.conn.execute(
-            "UPDATE outbox SET state = ?1, last_error = ?2, updated_at = ?3,
-                    attempts = attempts + CASE WHEN ?1 = 'queued' THEN 1 ELSE 0 END
-             WHERE seq = ?4",
-            params![state.as_str(), error, now_ms(), seq],
-        )?;
-        Ok(())
     }
 }
 
@@ -201,7 +250,11 @@ mod tests {
     fn a_rejected_item_keeps_its_content_and_reason() -> anyhow::Result<()> {
         let mut store = Store::open_in_memory()?;
         let item = store.queue_ticket(ticket("too big"))?;
-        store.set_state(item.seq, OutboxState::Rejected, Some("title too long"))?;
+        store.record_outcomes(&[(
+            item.seq,
+            OutboxState::Rejected,
+            Some("title too long".into()),
+        )])?;
         let back = &store.outbox()?[0];
         assert_eq!(back.state, OutboxState::Rejected);
         assert_eq!(back.last_error.as_deref(), Some("title too long"));

@@ -1,3 +1,4 @@
 //! The agent against a real server.
 
 mod status;
+mod sync;

@@ -1,7 +1,7 @@
 //! `bellhop`: the agent's command line, for IT admins, scripts and tests.
 //!
 //! Exit codes: 0 success; 1 failure; 2 usage error (clap); 3 the server is unreachable (for
-//! commands that need it).
+//! `status`, and `sync` when something is still waiting).
 
 use std::process::ExitCode;
 
@@ -33,11 +33,42 @@ enum Command {
         #[arg(long)]
         server_url: String,
     },
+    /// Register this device with the server (`--server URL --key KEY`); remembered for this OS
+    /// user and the desktop app.
+    Enroll {
+        /// The organisation's enrolment key.
+        #[arg(long)]
+        key: String,
+    },
+    /// The one-time identity confirmation.
+    #[command(subcommand)]
+    Identity(IdentityCommand),
+    /// Send what waits in the outbox now.
+    Sync,
     /// Tickets.
     #[command(subcommand)]
     Ticket(TicketCommand),
     /// Show the outbox: what is queued, sent, or rejected and why.
     Outbox,
+}
+
+#[derive(Debug, Subcommand)]
+enum IdentityCommand {
+    /// Email a confirmation token to this address.
+    SendToken {
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Confirm with the emailed token.
+    Confirm {
+        #[arg(long)]
+        email: String,
+        token: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +115,81 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config.save(&paths)?;
             println!("server set to {}", server_url.trim_end_matches('/'));
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Enroll { key } => {
+            let url = config.server_url.clone().ok_or_else(|| {
+                anyhow::anyhow!("say which server: bellhop enroll --server URL --key KEY")
+            })?;
+            config.save(&paths)?;
+            let agent = Agent::with_config(paths, config)?;
+            let enrolled = agent
+                .enroll(&key)
+                .await
+                .with_context(|| format!("enrolling with {url}"))?;
+            if cli.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"device_id": enrolled.device_id, "status": enrolled.status})
+                );
+            } else {
+                println!(
+                    "enrolled as device {} — {}",
+                    enrolled.device_id,
+                    match enrolled.status {
+                        bellhop_proto::DeviceStatus::Active => "active",
+                        bellhop_proto::DeviceStatus::Pending =>
+                            "waiting for a technician to activate it",
+                        bellhop_proto::DeviceStatus::Deactivated => "deactivated",
+                    }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Identity(IdentityCommand::SendToken {
+            first_name,
+            last_name,
+            email,
+        }) => {
+            let agent = Agent::with_config(paths, config)?;
+            agent
+                .send_identity_token(&first_name, &last_name, &email)
+                .await?;
+            println!("a confirmation token was sent to {email}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Identity(IdentityCommand::Confirm { email, token }) => {
+            let agent = Agent::with_config(paths, config)?;
+            let user = agent.confirm_identity(&email, &token).await?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&user)?);
+            } else {
+                println!(
+                    "confirmed: this device now works for {} <{}>",
+                    user.name, user.email
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sync => {
+            let agent = Agent::with_config(paths, config)?;
+            agent.retry_now()?;
+            let report = agent.sync().await?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "synced {}, rejected {}, still waiting {}",
+                    report.synced, report.rejected, report.waiting
+                );
+                if let Some(problem) = &report.problem {
+                    println!("stopped: {problem}");
+                }
+            }
+            Ok(if report.problem.is_some() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Status => {
             let agent = Agent::with_config(paths, config)?;
