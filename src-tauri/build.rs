@@ -2,7 +2,14 @@ fn main() {
     // Declaring the app's commands makes each one need an explicit grant in capabilities/,
     // so a window can call only what its capability file lists.
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&["get_status", "queue_ticket", "list_outbox"]),
+        tauri_build::AppManifest::new().commands(&[
+            "get_status",
+            "queue_ticket",
+            "list_outbox",
+            "send_identity_token",
+            "confirm_identity",
+            "sync_now",
+        ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));
 }

@@ -5,6 +5,7 @@
 //! one façade method and maps the error. It must not talk to the server or the store directly.
 
 mod commands;
+mod sync;
 mod tray;
 mod windows;
 
@@ -30,10 +31,16 @@ pub fn run() {
             commands::get_status,
             commands::queue_ticket,
             commands::list_outbox,
+            commands::send_identity_token,
+            commands::confirm_identity,
+            commands::sync_now,
         ])
         .setup(|app| {
-            let agent = open_agent()?;
-            app.manage(Arc::new(agent));
+            let agent = Arc::new(open_agent()?);
+            let sync = sync::SyncHandle::default();
+            sync::spawn(agent.clone(), sync.clone());
+            app.manage(agent);
+            app.manage(sync);
             tray::create(app.handle())?;
             if !std::env::args().any(|a| a == "--background") {
                 windows::show_main(app.handle());
@@ -62,17 +69,23 @@ pub fn run() {
     });
 }
 
-/// The agent for this OS user; `--server URL` on the command line overrides the configuration.
+/// The agent for this OS user. `--server URL` and `--key KEY` on the command line override the
+/// configuration (agent.toml, `BELLHOP_SERVER_URL`, `BELLHOP_ENROLMENT_KEY`).
 fn open_agent() -> anyhow::Result<Agent> {
     let paths = Paths::from_env()?;
     let mut config = AgentConfig::load(&paths)?;
     let args: Vec<String> = std::env::args().collect();
-    if let Some(url) = args
-        .iter()
-        .position(|a| a == "--server")
-        .and_then(|i| args.get(i + 1))
-    {
-        config.server_url = Some(bellhop_agent::normalise_url(url)?);
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    if let Some(url) = flag("--server") {
+        config.server_url = Some(bellhop_agent::normalise_url(&url)?);
+    }
+    if let Some(key) = flag("--key") {
+        config.enrolment_key = Some(key);
     }
     Ok(Agent::with_config(paths, config)?)
 }

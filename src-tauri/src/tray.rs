@@ -1,6 +1,12 @@
-//! The tray icon and its menu (seed 000: Create new ticket, My tickets, Quit).
+//! The tray icon and its menu (seed 000: Create new ticket, My tickets, Personal settings, Sync
+//! now, Quit).
 
-use tauri::AppHandle;
+use std::sync::Arc;
+
+use bellhop_agent::Agent;
+use tauri::{AppHandle, Manager};
+
+use crate::sync::SyncHandle;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -12,16 +18,26 @@ use crate::windows;
 pub enum MenuAction {
     NewTicket,
     MyTickets,
+    PersonalSettings,
+    SyncNow,
     Quit,
 }
 
 impl MenuAction {
-    pub const ALL: [Self; 3] = [Self::NewTicket, Self::MyTickets, Self::Quit];
+    pub const ALL: [Self; 5] = [
+        Self::NewTicket,
+        Self::MyTickets,
+        Self::PersonalSettings,
+        Self::SyncNow,
+        Self::Quit,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
             Self::NewTicket => "new-ticket",
             Self::MyTickets => "my-tickets",
+            Self::PersonalSettings => "personal-settings",
+            Self::SyncNow => "sync-now",
             Self::Quit => "quit",
         }
     }
@@ -34,6 +50,8 @@ impl MenuAction {
         match self {
             Self::NewTicket => "Create new ticket",
             Self::MyTickets => "My tickets",
+            Self::PersonalSettings => "Personal settings",
+            Self::SyncNow => "Sync now",
             Self::Quit => "Quit Bellhop",
         }
     }
@@ -46,6 +64,8 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         &[
             &item(MenuAction::NewTicket)?,
             &item(MenuAction::MyTickets)?,
+            &item(MenuAction::PersonalSettings)?,
+            &item(MenuAction::SyncNow)?,
             &PredefinedMenuItem::separator(app)?,
             &item(MenuAction::Quit)?,
         ],
@@ -73,8 +93,16 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 
 fn on_menu(app: &AppHandle, event: MenuEvent) {
     match MenuAction::parse(event.id().as_ref()) {
+        // Until the identity is confirmed the portal's new-ticket view leads to Personal settings.
         Some(MenuAction::NewTicket) => windows::show_main_at(app, "#/new"),
         Some(MenuAction::MyTickets) => windows::show_main_at(app, "#/outbox"),
+        Some(MenuAction::PersonalSettings) => windows::show_main_at(app, "#/settings"),
+        Some(MenuAction::SyncNow) => {
+            if let Err(e) = app.state::<Arc<Agent>>().retry_now() {
+                tracing::warn!(error = %e, "sync now");
+            }
+            app.state::<SyncHandle>().now();
+        }
         Some(MenuAction::Quit) => app.exit(0),
         None => tracing::warn!(id = ?event.id(), "unknown tray menu item"),
     }

@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
-import { BIN, SHOTS, freePort, startServer, tempDir, until } from './helpers.mjs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { BIN, SHOTS, freePort, login, startServer, tempDir, until } from './helpers.mjs';
 
 let server;
 let driver;
@@ -30,7 +31,8 @@ before(async () => {
       browserName: 'wry',
       // WebKitWebDriver speaks classic WebDriver only; without this webdriverio asks for BiDi.
       'wdio:enforceWebDriverClassic': true,
-      'tauri:options': { application: BIN('bellhop-desktop'), args: ['--server', server.url] },
+      // Installed as an MDM would: the server URL and Acme's enrolment key.
+      'tauri:options': { application: BIN('bellhop-desktop'), args: ['--server', server.url, '--key', 'acme-demo-key'] },
     },
   });
 });
@@ -41,24 +43,76 @@ after(async () => {
   await server?.stop();
 });
 
-test('the app window shows it is online with the server it was given', async () => {
+test('the app enrols itself and shows it is online with the server it was given', async () => {
   const link = await browser.$('[data-testid="connectivity"]');
   await link.waitForDisplayed({ timeout: 20_000 });
   await browser.waitUntil(async () => (await link.getText()) === 'Online', { timeout: 10_000 });
   assert.equal(await (await browser.$('[data-testid="server-url"]')).getText(), server.url);
   assert.equal(await browser.getTitle(), 'Bellhop');
-  await browser.saveScreenshot(join(SHOTS, 'desktop-status.png'));
+  const device = await browser.$('[data-testid="device"]');
+  await browser.waitUntil(async () => (await device.getText()) === 'Active', {
+    timeout: 20_000,
+    timeoutMsg: 'the app did not enrol itself with the configured key',
+  });
 });
 
-test('a ticket typed in the app is durably queued in the outbox', async () => {
+/** The newest confirmation token the server mailed to `email` (from its .eml outbox). */
+function tokenFromMail(email) {
+  const dir = join(server.dataDir, 'outbox');
+  let files = [];
+  try {
+    files = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
+  } catch {
+    return null;
+  }
+  const subjects = files
+    .filter((t) => t.split(/\r?\n/).some((l) => l.startsWith('To: ') && l.includes(email)))
+    .map((t) => /^Subject: .*token: (\S+)$/m.exec(t)?.[1])
+    .filter(Boolean);
+  return subjects.at(-1) ?? null;
+}
+
+test('a new ticket asks for the identity first; Personal settings confirms it with the emailed token', async () => {
+  await (await browser.$('a[href="#/new"]')).click();
+  const gate = await browser.$('#identity-first');
+  await gate.waitForDisplayed({ timeout: 10_000 });
+
+  await (await browser.$('a[href="#/settings"]')).click();
+  await (await browser.$('input[name="first_name"]')).setValue('Bob');
+  await (await browser.$('input[name="last_name"]')).setValue('Baker');
+  await (await browser.$('input[name="email"]')).setValue('bob@acme.example');
+  await (await browser.$('button=Send token')).click();
+  const tokenInput = await browser.$('input[name="token"]');
+  await tokenInput.waitForDisplayed({ timeout: 10_000 });
+
+  let token = null;
+  await until(() => (token = tokenFromMail('bob@acme.example')) !== null, 10_000, 'the confirmation email');
+  await tokenInput.setValue(token);
+  await (await browser.$('button=Save')).click();
+  const identity = await browser.$('[data-testid="identity"]');
+  await identity.waitForDisplayed({ timeout: 10_000 });
+  assert.match(await identity.getText(), /Bob Baker/);
+  await browser.saveScreenshot(join(SHOTS, 'desktop-settings.png'));
+});
+
+test('a ticket typed in the app reaches the server exactly once', async () => {
   await (await browser.$('a[href="#/new"]')).click();
   const title = await browser.$('input[name="title"]');
-  await title.waitForDisplayed();
+  await title.waitForDisplayed({ timeout: 10_000 });
   await title.setValue('Screen flickers');
   await (await browser.$('textarea[name="description"]')).setValue('Since the update this morning.');
   await (await browser.$('button[type="submit"]')).click();
-  const item = await browser.$('ul.list li');
+  const item = await browser.$('[data-testid="outbox"] li');
   await item.waitForDisplayed({ timeout: 10_000 });
-  assert.match(await item.getText(), /Screen flickers\s+Queued/);
-  assert.equal(await (await browser.$('[data-testid="queued"]')).getText(), '1');
+  assert.match(await item.getText(), /Screen flickers/);
+  await browser.waitUntil(async () => /Synced/.test(await item.getText()), {
+    timeout: 20_000,
+    timeoutMsg: 'the ticket was not synced',
+  });
+  await browser.saveScreenshot(join(SHOTS, 'desktop-status.png'));
+
+  const token = await login(server.url, 'bob@acme.example');
+  const res = await fetch(`${server.url}/api/v1/tickets?q=flickers`, { headers: { Authorization: `Bearer ${token}` } });
+  const page = await res.json();
+  assert.equal(page.items.filter((t) => t.title === 'Screen flickers').length, 1);
 });

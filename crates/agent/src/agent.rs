@@ -15,6 +15,9 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::sync::{SyncReport, push_outbox};
 
+/// The `meta` key of the confirmed user (JSON).
+const USER_KEY: &str = "confirmed_user";
+
 pub struct Agent {
     paths: Paths,
     config: AgentConfig,
@@ -89,6 +92,7 @@ impl Agent {
         credentials.save(Secret::DeviceSecret, &response.device_secret)?;
         // A new enrolment starts a new identity.
         credentials.delete(Secret::UserCredential)?;
+        self.store().set_meta(USER_KEY, None)?;
         Ok(response)
     }
 
@@ -133,7 +137,28 @@ impl Agent {
             .await?;
         self.credentials()?
             .save(Secret::UserCredential, &credential.token)?;
+        let user = serde_json::to_string(&credential.user)?;
+        self.store().set_meta(USER_KEY, Some(&user))?;
         Ok(credential.user)
+    }
+
+    /// The person whose identity this device confirmed, if any.
+    pub fn confirmed_user(&self) -> Result<Option<User>> {
+        let stored = self.store().meta(USER_KEY)?;
+        Ok(stored.and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    /// Enrols with the configured enrolment key if this device has no secret yet (silent
+    /// deployment: an MDM writes agent.toml, the agent does the rest). Returns whether it enrolled.
+    pub async fn enroll_if_configured(&self) -> Result<bool> {
+        let Some(key) = self.config.enrolment_key.clone() else {
+            return Ok(false);
+        };
+        if self.client.is_none() || self.credentials()?.load(Secret::DeviceSecret)?.is_some() {
+            return Ok(false);
+        }
+        self.enroll(&key).await?;
+        Ok(true)
     }
 
     /// Sends what is due in the outbox. Offline is not an error: the report says what waits.
@@ -170,12 +195,17 @@ impl Agent {
             problem: None,
             queued,
             drafts,
+            device: None,
+            user: self.confirmed_user()?,
         };
         if let Some(client) = &self.client {
             match client.server_info().await {
                 Ok(info) => {
                     status.connectivity = Connectivity::Online;
                     status.server = Some(info);
+                    if self.credentials()?.load(Secret::DeviceSecret)?.is_some() {
+                        status.device = self.device_state().await.ok().map(|d| d.status);
+                    }
                 }
                 Err(e) => {
                     status.connectivity = Connectivity::Offline;

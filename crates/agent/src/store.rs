@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bellhop_proto::{NewTicket, OpId, OutboxItem, OutboxState, SyncOp, SyncOpKind};
 use jiff::Timestamp;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
 use crate::error::Result;
@@ -196,6 +196,25 @@ impl Store {
             "UPDATE outbox SET next_attempt_at = 0 WHERE state IN ('queued', 'sending')",
             [],
         )?;
+        Ok(())
+    }
+
+    /// A small value kept across restarts (e.g. the confirmed user).
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+                params![key, v],
+            )?,
+            None => self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?,
+        };
         Ok(())
     }
 

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::{DeviceStatus, User};
+
 /// `GET /api/v1/server`: enough for a client to know it reached a Bellhop server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -39,4 +41,8 @@ pub struct AgentStatus {
     /// Saved drafts.
     #[ts(type = "number")]
     pub drafts: u64,
+    /// This device's state on the server; `None` until enrolled (or while offline).
+    pub device: Option<DeviceStatus>,
+    /// The person this device works for, once their identity is confirmed.
+    pub user: Option<User>,
 }

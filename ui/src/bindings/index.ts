@@ -133,7 +133,15 @@ queued: number,
 /**
  * Saved drafts.
  */
-drafts: number, };
+drafts: number, 
+/**
+ * This device's state on the server; `None` until enrolled (or while offline).
+ */
+device: DeviceStatus | null, 
+/**
+ * The person this device works for, once their identity is confirmed.
+ */
+user: User | null, };
 
 export type SyncOpKind = { "type": "create_ticket", ticket: NewTicket, } | { "type": "add_comment", ticket_id: TicketId, comment: NewComment, };
 

@@ -1,7 +1,7 @@
 // The desktop transport: Tauri commands into the agent (src-tauri/src/commands.rs).
 import { invoke } from '@tauri-apps/api/core';
-import type { AgentStatus, ApiError, OutboxItem } from '../bindings';
-import { ApiFailure, type DesktopApi, type NewTicketInput } from '../lib/api';
+import type { AgentStatus, ApiError, OutboxItem, User } from '../bindings';
+import { ApiFailure, type DesktopApi, type IdentityInput, type NewTicketInput } from '../lib/api';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -18,6 +18,9 @@ export function createTauriApi(): DesktopApi {
     status: () => call<AgentStatus>('get_status'),
     queueTicket: (input: NewTicketInput) => call<OutboxItem>('queue_ticket', { input }),
     outbox: () => call<OutboxItem[]>('list_outbox'),
+    sendIdentityToken: (input: IdentityInput) => call<void>('send_identity_token', { input }),
+    confirmIdentity: (email: string, token: string) => call<User>('confirm_identity', { email, token }),
+    syncNow: () => call<void>('sync_now'),
   };
 }
 

@@ -32,6 +32,15 @@ export interface DesktopApi {
   status(): Promise<AgentStatus>;
   queueTicket(input: NewTicketInput): Promise<OutboxItem>;
   outbox(): Promise<OutboxItem[]>;
+  sendIdentityToken(input: IdentityInput): Promise<void>;
+  confirmIdentity(email: string, token: string): Promise<User>;
+  syncNow(): Promise<void>;
+}
+
+export interface IdentityInput {
+  first_name: string;
+  last_name: string;
+  email: string;
 }
 
 /** The browser portal: signs in and talks to the server directly. */

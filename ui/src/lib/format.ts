@@ -1,5 +1,5 @@
 // Words for states, shown as text as well as colour (status is never colour alone).
-import type { Connectivity, OutboxState, TicketStatus } from '../bindings';
+import type { Connectivity, DeviceStatus, OutboxState, TicketStatus } from '../bindings';
 
 export const STATUS_LABEL: Record<TicketStatus, string> = {
   open: 'Open',
@@ -19,6 +19,12 @@ export const CONNECTIVITY_LABEL: Record<Connectivity, string> = {
   online: 'Online',
   offline: 'Offline',
   not_configured: 'Not connected to a service desk',
+};
+
+export const DEVICE_LABEL: Record<DeviceStatus, string> = {
+  pending: 'Not activated yet',
+  active: 'Active',
+  deactivated: 'Deactivated',
 };
 
 /** "#1042" */

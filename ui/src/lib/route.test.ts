@@ -4,7 +4,7 @@ import { href, parseRoute } from './route';
 describe('routes', () => {
   it('round-trips every route through its href', () => {
     const id = '0190f0e2-7c1a-7b3e-9a2b-1234567890ab';
-    for (const r of [{ name: 'tickets' }, { name: 'ticket', id }, { name: 'new' }, { name: 'outbox' }] as const) {
+    for (const r of [{ name: 'tickets' }, { name: 'ticket', id }, { name: 'new' }, { name: 'outbox' }, { name: 'settings' }] as const) {
       expect(parseRoute(href(r))).toEqual(r);
     }
   });

@@ -4,7 +4,8 @@ export type Route =
   | { name: 'tickets' }
   | { name: 'ticket'; id: string }
   | { name: 'new' }
-  | { name: 'outbox' };
+  | { name: 'outbox' }
+  | { name: 'settings' };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -13,6 +14,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'tickets' && parts[1] && UUID.test(parts[1])) return { name: 'ticket', id: parts[1] };
   if (parts[0] === 'new') return { name: 'new' };
   if (parts[0] === 'outbox') return { name: 'outbox' };
+  if (parts[0] === 'settings') return { name: 'settings' };
   return { name: 'tickets' };
 }
 

@@ -217,6 +217,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         server.product, server.version, server.database
                     );
                 }
+                let device = match status.device {
+                    Some(bellhop_proto::DeviceStatus::Active) => "active",
+                    Some(bellhop_proto::DeviceStatus::Pending) => "not activated yet",
+                    Some(bellhop_proto::DeviceStatus::Deactivated) => "deactivated",
+                    None => "not enrolled (or unknown while offline)",
+                };
+                println!("device    {device}");
+                match &status.user {
+                    Some(user) => println!("identity  {} <{}>", user.name, user.email),
+                    None => println!("identity  not confirmed"),
+                }
                 println!("queued    {}", status.queued);
                 println!("drafts    {}", status.drafts);
             }
