@@ -34,6 +34,7 @@ pub fn queue_ticket(
             description: input.description,
             priority: None,
             source: Some(TicketSource::Tray),
+            attachments: Vec::new(),
         })
         .map_err(|e| e.to_api())?;
     sync.now();

@@ -5,9 +5,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use bellhop_proto::{
     AgentStatus, ConfirmTokenRequest, Connectivity, DeviceState, EnrolRequest, EnrolResponse,
-    NewTicket, OutboxItem, SendTokenRequest, User,
+    NewAttachment, NewTicket, OutboxItem, SendTokenRequest, User,
 };
 
+use crate::blobs::Blobs;
 use crate::client::ServerClient;
 use crate::config::{AgentConfig, Paths};
 use crate::credentials::{Credentials, Secret};
@@ -167,7 +168,7 @@ impl Agent {
             Secret::UserCredential,
             "confirm your identity first (Personal settings, or `bellhop identity`)",
         )?;
-        push_outbox(&self.store, self.client()?, &credential).await
+        push_outbox(&self.store, self.client()?, &credential, &self.blobs()).await
     }
 
     /// Makes every waiting item due now (e.g. "Sync now").
@@ -214,6 +215,25 @@ impl Agent {
             }
         }
         Ok(status)
+    }
+
+    fn blobs(&self) -> Blobs {
+        Blobs::new(self.paths.data_dir.join("blobs"))
+    }
+
+    /// Queues a ticket with files (a screenshot, documents). The files are stored first, then
+    /// the ticket and its outbox row in one transaction: durable when this returns.
+    pub fn queue_ticket_with_files(
+        &self,
+        mut ticket: NewTicket,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<OutboxItem> {
+        let blobs = self.blobs();
+        for (file_name, bytes) in files {
+            let sha256 = blobs.put(&bytes)?;
+            ticket.attachments.push(NewAttachment { sha256, file_name });
+        }
+        self.queue_ticket(ticket)
     }
 
     /// Queues a ticket for the server; it is durable when this returns, online or not.

@@ -78,6 +78,45 @@ impl ServerClient {
         self.post("/api/v1/sync/push", Some(credential), req).await
     }
 
+    /// Whether the server already has these bytes.
+    pub async fn attachment_exists(&self, credential: &str, sha: &str) -> Result<bool> {
+        let res = self
+            .http
+            .head(format!("{}/api/v1/attachments/{sha}", self.base))
+            .bearer_auth(credential)
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        match res.status() {
+            s if s.is_success() => Ok(true),
+            reqwest::StatusCode::NOT_FOUND => Ok(false),
+            _ => decode::<serde_json::Value>(res).await.map(|_| false),
+        }
+    }
+
+    /// Uploads bytes under their hash (idempotent on the server).
+    pub async fn upload_attachment(
+        &self,
+        credential: &str,
+        sha: &str,
+        bytes: Vec<u8>,
+    ) -> Result<()> {
+        let res = self
+            .http
+            .put(format!("{}/api/v1/attachments/{sha}", self.base))
+            .bearer_auth(credential)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .timeout(Duration::from_secs(300))
+            .body(bytes)
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        if res.status().is_success() {
+            return Ok(());
+        }
+        decode::<serde_json::Value>(res).await.map(|_| ())
+    }
+
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         self.get_as(path, None).await
     }

@@ -16,6 +16,8 @@ pub enum Error {
     Unreachable(String),
     #[error("the server refused: {0}")]
     Server(ApiError),
+    #[error("screen capture: {0}")]
+    Capture(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("invalid data: {0}")]

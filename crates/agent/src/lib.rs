@@ -6,6 +6,8 @@
 //! thin layers over [`Agent`], so every use case is testable without a window.
 
 mod agent;
+mod blobs;
+pub mod capture;
 mod client;
 mod config;
 mod credentials;

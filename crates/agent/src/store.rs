@@ -239,6 +239,7 @@ mod tests {
             description: String::new(),
             priority: None,
             source: None,
+            attachments: Vec::new(),
         }
     }
 

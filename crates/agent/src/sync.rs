@@ -6,9 +6,10 @@
 //! operation ids are the idempotency key, resending after a timeout or a crash creates nothing
 //! twice.
 
-use bellhop_proto::{OpOutcome, OutboxState, PushRequest};
+use bellhop_proto::{OpOutcome, OutboxState, PushRequest, SyncOpKind};
 use rand::Rng;
 
+use crate::blobs::Blobs;
 use crate::client::ServerClient;
 use crate::error::Result;
 use crate::store::Store;
@@ -43,6 +44,7 @@ pub async fn push_outbox(
     store: &std::sync::Mutex<Store>,
     client: &ServerClient,
     credential: &str,
+    blobs: &Blobs,
 ) -> Result<SyncReport> {
     let mut report = SyncReport::default();
     loop {
@@ -59,7 +61,11 @@ pub async fn push_outbox(
         let request = PushRequest {
             ops: batch.iter().map(|i| i.op.clone()).collect(),
         };
-        match client.push(credential, &request).await {
+        let sent = match upload_attachments(&request, client, credential, blobs).await {
+            Ok(()) => client.push(credential, &request).await,
+            Err(e) => Err(e),
+        };
+        match sent {
             Ok(response) => {
                 let mut outcomes = Vec::with_capacity(batch.len());
                 for (item, outcome) in batch.iter().zip(&response.outcomes) {
@@ -108,6 +114,37 @@ pub async fn push_outbox(
     }
     report.waiting = lock(store).pending_count()?;
     Ok(report)
+}
+
+/// Uploads every attachment the batch references that the server does not have yet, before the
+/// operations that need them.
+async fn upload_attachments(
+    request: &PushRequest,
+    client: &ServerClient,
+    credential: &str,
+    blobs: &Blobs,
+) -> Result<()> {
+    let mut hashes: Vec<&str> = request
+        .ops
+        .iter()
+        .flat_map(|op| match &op.op {
+            SyncOpKind::CreateTicket { ticket } => ticket
+                .attachments
+                .iter()
+                .map(|a| a.sha256.as_str())
+                .collect(),
+            SyncOpKind::AddComment { .. } => Vec::new(),
+        })
+        .collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    for sha in hashes {
+        if !client.attachment_exists(credential, sha).await? {
+            let bytes = blobs.read(sha)?;
+            client.upload_attachment(credential, sha, bytes).await?;
+        }
+    }
+    Ok(())
 }
 
 fn lock(store: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {

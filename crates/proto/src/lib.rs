@@ -8,6 +8,7 @@
 //! Conventions: ids are UUIDv7 newtypes, times are UTC [`jiff::Timestamp`] serialised as RFC 3339
 //! strings, enums are `snake_case` strings on the wire.
 
+mod attachment;
 mod auth;
 mod device;
 mod error;
@@ -17,6 +18,7 @@ mod sync;
 mod ticket;
 mod typescript;
 
+pub use attachment::{Attachment, DEFAULT_MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use auth::{LoginRequest, LoginResponse, Role, User};
 pub use device::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{CommentId, OrgId, TicketId, UserId};
+use crate::{CommentId, NewAttachment, OrgId, TicketId, UserId};
 
 /// The statuses an end user can see (PRODUCT.md, "The portal").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -139,6 +139,9 @@ pub struct NewTicket {
     #[serde(default)]
     #[ts(optional)]
     pub source: Option<TicketSource>,
+    /// Files uploaded beforehand (`PUT /api/v1/attachments/{sha256}`), e.g. the screenshot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<NewAttachment>,
 }
 
 /// A public reply or an internal note (technicians only).

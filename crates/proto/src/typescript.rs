@@ -18,7 +18,7 @@ macro_rules! decls {
 pub fn typescript() -> String {
     let cfg = Config::default();
     let decls = decls![&cfg;
-        ErrorCode, ApiError, ErrorBody,
+        ErrorCode, ApiError, ErrorBody, NewAttachment, Attachment,
         TicketId, CommentId, UserId, OrgId, DeviceId, OpId,
         Role, User, LoginRequest, LoginResponse,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,

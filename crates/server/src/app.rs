@@ -15,6 +15,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 
+use crate::blobs::Blobs;
 use crate::config::Settings;
 use crate::db::Store;
 use crate::error::error_response;
@@ -26,6 +27,7 @@ use crate::{demo, openapi, routes};
 pub struct AppState {
     pub store: Store,
     pub mail: MailWorker,
+    pub blobs: Blobs,
 }
 
 /// A server that has bound its port and opened its database, ready to serve.
@@ -61,6 +63,7 @@ impl Server {
             AppState {
                 store,
                 mail: mail.clone(),
+                blobs: Blobs::new(settings.data_dir.join("attachments")),
             },
             &settings,
         );
@@ -127,7 +130,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    frame-ancestors 'none'";
 
 pub fn router(state: AppState, settings: &Settings) -> Router {
-    let api = routes::api()
+    let api = routes::api(settings.max_attachment_bytes)
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.max_json_bytes));

@@ -31,6 +31,9 @@ struct Args {
     /// Largest JSON request body, in bytes.
     #[arg(long, env = "BELLHOP_MAX_JSON_BYTES", default_value_t = 1024 * 1024)]
     max_json_bytes: usize,
+    /// Largest attachment, in bytes (default 25 MiB).
+    #[arg(long, env = "BELLHOP_MAX_ATTACHMENT_BYTES", default_value_t = bellhop_proto::DEFAULT_MAX_ATTACHMENT_BYTES as usize)]
+    max_attachment_bytes: usize,
     /// SMTP server for outgoing mail (`smtp://user:pass@host:587`); without it mail is written to
     /// `<data-dir>/outbox/*.eml`.
     #[arg(long, env = "BELLHOP_SMTP_URL")]
@@ -57,6 +60,7 @@ pub fn run() -> anyhow::Result<()> {
         demo: args.demo,
         ui_dir,
         max_json_bytes: args.max_json_bytes,
+        max_attachment_bytes: args.max_attachment_bytes,
         smtp_url: args.smtp_url,
         mail_from: args.mail_from,
     };

@@ -18,6 +18,8 @@ pub struct Settings {
     pub ui_dir: Option<PathBuf>,
     /// Largest JSON request body accepted, in bytes.
     pub max_json_bytes: usize,
+    /// Largest attachment accepted, in bytes.
+    pub max_attachment_bytes: usize,
     /// `smtp://…` or `smtps://…`; `None` writes mail as `.eml` files under the data directory.
     pub smtp_url: Option<String>,
     /// The From of every message.
@@ -33,6 +35,7 @@ impl Settings {
             demo: false,
             ui_dir: None,
             max_json_bytes: 1024 * 1024,
+            max_attachment_bytes: bellhop_proto::DEFAULT_MAX_ATTACHMENT_BYTES as usize,
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.into(),
         }

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod blobs;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -26,6 +26,10 @@ use crate::routes;
         routes::devices::list,
         routes::devices::activate,
         routes::devices::deactivate,
+        routes::attachments::upload,
+        routes::attachments::exists,
+        routes::attachments::list,
+        routes::attachments::download,
     ),
     modifiers(&BearerAuth)
 )]

@@ -9,6 +9,7 @@ fn ticket(title: String) -> NewTicket {
         description: "queued while offline".into(),
         priority: None,
         source: Some(TicketSource::Hotkey),
+        attachments: Vec::new(),
     }
 }
 
@@ -35,7 +36,8 @@ async fn confirmed_agent(server: &RunningServer, home: &std::path::Path) -> anyh
 }
 
 #[tokio::test]
-async fn tickets_queued_while_the_server_is_down_arrive_exactly_once() -> anyhow::Result<()> {
+async fn tickets_queued_while_the_server_is_down_arrive_exactly_once_with_their_files()
+-> anyhow::Result<()> {
     let mut server = RunningServer::start_demo().await?;
     let home = tempfile::tempdir()?;
     let agent = confirmed_agent(&server, home.path()).await?;
@@ -43,8 +45,19 @@ async fn tickets_queued_while_the_server_is_down_arrive_exactly_once() -> anyhow
     let before = server.tickets(&bob).await?.len();
 
     server.stop().await?;
+    let mut files = std::collections::HashMap::new();
     for i in 0..200 {
-        agent.queue_ticket(ticket(format!("offline ticket {i:03}")))?;
+        let title = format!("offline ticket {i:03}");
+        if i % 2 == 0 {
+            // Distinct bytes per ticket, a few KB, so each upload is its own blob.
+            let bytes: Vec<u8> = (0..4096u32)
+                .map(|b| (b.wrapping_mul(31).wrapping_add(i) % 251) as u8)
+                .collect();
+            files.insert(title.clone(), bytes.clone());
+            agent.queue_ticket_with_files(ticket(title), vec![(format!("log-{i}.bin"), bytes)])?;
+        } else {
+            agent.queue_ticket(ticket(title))?;
+        }
     }
     let offline = agent.sync().await?;
     assert_eq!(offline.synced, 0);
@@ -79,6 +92,37 @@ async fn tickets_queued_while_the_server_is_down_arrive_exactly_once() -> anyhow
     titles.dedup();
     assert_eq!(titles.len(), 200, "every ticket arrived once");
     assert_eq!(tickets.len(), before + 200, "and nothing else was created");
+
+    let http = reqwest::Client::new();
+    for t in tickets.iter().filter(|t| files.contains_key(&t.title)) {
+        let list: Vec<bellhop_proto::Attachment> = http
+            .get(format!(
+                "{}/api/v1/tickets/{}/attachments",
+                server.url, t.id
+            ))
+            .bearer_auth(&bob)
+            .send()
+            .await?
+            .json()
+            .await?;
+        assert_eq!(list.len(), 1, "{}", t.title);
+        let bytes = http
+            .get(format!(
+                "{}/api/v1/tickets/{}/attachments/{}",
+                server.url, t.id, list[0].sha256
+            ))
+            .bearer_auth(&bob)
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        assert_eq!(
+            bytes.as_ref(),
+            files[&t.title].as_slice(),
+            "{} byte-identical",
+            t.title
+        );
+    }
     Ok(())
 }
 

@@ -6,6 +6,22 @@ export type ApiError = { code: ErrorCode, message: string, };
 
 export type ErrorBody = { error: ApiError, };
 
+export type NewAttachment = { 
+/**
+ * Lower-case hex SHA-256 of the bytes.
+ */
+sha256: string, file_name: string, };
+
+export type Attachment = { sha256: string, 
+/**
+ * Sanitised on the server.
+ */
+file_name: string, 
+/**
+ * Sniffed from the bytes, never taken from the uploader.
+ */
+media_type: string, size: number, };
+
 export type TicketId = string;
 
 export type CommentId = string;
@@ -46,7 +62,11 @@ export type Ticket = { id: TicketId,
  */
 number: number, title: string, description: string, status: TicketStatus, priority: Priority, source: TicketSource, requester_id: UserId, requester_name: string, org_id: OrgId | null, created_at: string, updated_at: string, };
 
-export type NewTicket = { id: TicketId, title: string, description: string, priority?: Priority, source?: TicketSource, };
+export type NewTicket = { id: TicketId, title: string, description: string, priority?: Priority, source?: TicketSource, 
+/**
+ * Files uploaded beforehand (`PUT /api/v1/attachments/{sha256}`), e.g. the screenshot.
+ */
+attachments?: Array<NewAttachment>, };
 
 export type CommentVisibility = "public" | "internal";
 

@@ -79,6 +79,12 @@ enum TicketCommand {
         title: String,
         #[arg(long, default_value = "")]
         description: String,
+        /// Attach a file (repeatable).
+        #[arg(long = "attach", value_name = "FILE")]
+        attach: Vec<std::path::PathBuf>,
+        /// Attach a screenshot of every screen, taken now.
+        #[arg(long)]
+        screenshot: bool,
     },
 }
 
@@ -236,16 +242,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 _ => ExitCode::SUCCESS,
             })
         }
-        Command::Ticket(TicketCommand::New { title, description }) => {
+        Command::Ticket(TicketCommand::New {
+            title,
+            description,
+            attach,
+            screenshot,
+        }) => {
             let agent = Agent::with_config(paths, config)?;
+            let mut files = Vec::new();
+            if screenshot {
+                for (i, shot) in bellhop_agent::capture::capture_all()?.iter().enumerate() {
+                    let png = bellhop_agent::capture::encode_png(&shot.image)?;
+                    files.push((format!("screenshot-{}.png", i + 1), png));
+                }
+            }
+            for path in attach {
+                let bytes =
+                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                let name = path
+                    .file_name()
+                    .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
+                files.push((name, bytes));
+            }
             let item = agent
-                .queue_ticket(NewTicket {
-                    id: TicketId::new(),
-                    title,
-                    description,
-                    priority: None,
-                    source: Some(TicketSource::Tray),
-                })
+                .queue_ticket_with_files(
+                    NewTicket {
+                        id: TicketId::new(),
+                        title,
+                        description,
+                        priority: None,
+                        source: Some(TicketSource::Tray),
+                        attachments: Vec::new(),
+                    },
+                    files,
+                )
                 .context("queueing the ticket")?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&item)?);

@@ -4,6 +4,7 @@
 //! Ids are stored as UUID text, times as Unix milliseconds, enums as their wire strings: the same
 //! encoding the PostgreSQL backend will use, so one story test can run against both.
 
+mod attachments;
 mod devices;
 mod mail;
 mod sync;

@@ -55,8 +55,33 @@ fn push_visibility(qb: &mut QueryBuilder<Sqlite>, caller: &Caller) {
     qb.push(")");
 }
 
+/// A file name safe to show and to offer as a download: no paths, no control characters, at most
+/// 200 characters.
+pub fn attachment_name(name: &str) -> String {
+    let clean = sanitize_filename::sanitize(name);
+    let clean: String = clean.chars().take(200).collect();
+    if clean.trim().is_empty() {
+        "attachment".into()
+    } else {
+        clean
+    }
+}
+
 /// Checks a new ticket's text; the message says what to fix.
 pub fn validate_ticket(t: &NewTicket) -> Result<()> {
+    if t.attachments.len() > 20 {
+        return Err(AppError::bad_request("at most 20 attachments per ticket"));
+    }
+    if let Some(bad) = t
+        .attachments
+        .iter()
+        .find(|a| !crate::blobs::is_sha256(&a.sha256))
+    {
+        return Err(AppError::bad_request(format!(
+            "attachment hash {:?} is not a lower-case hex SHA-256",
+            bad.sha256
+        )));
+    }
     let title = t.title.trim();
     if title.is_empty() {
         return Err(AppError::bad_request("title must not be empty"));
@@ -107,7 +132,13 @@ impl Store {
                 Err(AppError::conflict("a ticket with this id already exists"))
             };
         }
+        let names = new
+            .attachments
+            .iter()
+            .map(|a| attachment_name(&a.file_name))
+            .collect::<Vec<_>>();
         let now = now_ms();
+        let mut tx = self.pool.begin().await?;
         // One statement allocates the number and inserts, so concurrent creates cannot collide.
         let inserted = sqlx::query(
             "INSERT INTO tickets (id, number, title, description, status, priority, source,
@@ -125,8 +156,31 @@ impl Store {
         .bind(caller.org_id.map(|o| o.to_string()))
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        for (attachment, name) in new.attachments.iter().zip(&names) {
+            let uploaded: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM attachments WHERE sha256 = ?")
+                    .bind(&attachment.sha256)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if uploaded.is_none() {
+                return Err(AppError::bad_request(format!(
+                    "attachment {} was not uploaded: PUT /api/v1/attachments/{{sha256}} first",
+                    attachment.sha256
+                )));
+            }
+            sqlx::query(
+                "INSERT INTO ticket_attachments (ticket_id, sha256, file_name) VALUES (?, ?, ?)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(new.id.to_string())
+            .bind(&attachment.sha256)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         let ticket = self
             .ticket_any(new.id)
             .await?

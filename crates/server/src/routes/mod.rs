@@ -1,6 +1,7 @@
 //! HTTP routes under `/api/v1`, plus health probes. Handlers are a few lines: extract, call the
 //! store, shape the answer.
 
+pub mod attachments;
 pub mod auth;
 pub mod devices;
 pub mod server;
@@ -8,11 +9,13 @@ pub mod sync;
 pub mod tickets;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
 
 use crate::app::AppState;
 
-pub fn api() -> Router<AppState> {
+/// `max_attachment_bytes` caps uploads; every other body is capped by the caller's layer.
+pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
     Router::new()
         .route("/server", get(server::info))
         .route("/auth/login", post(auth::login))
@@ -25,6 +28,17 @@ pub fn api() -> Router<AppState> {
             get(tickets::comments).post(tickets::add_comment),
         )
         .route("/sync/push", post(sync::push))
+        .route(
+            "/attachments/{sha256}",
+            put(attachments::upload)
+                .head(attachments::exists)
+                .layer(DefaultBodyLimit::max(max_attachment_bytes)),
+        )
+        .route("/tickets/{id}/attachments", get(attachments::list))
+        .route(
+            "/tickets/{id}/attachments/{sha256}",
+            get(attachments::download),
+        )
         .route("/devices", get(devices::list))
         .route("/devices/enroll", post(devices::enroll))
         .route("/devices/activate", post(devices::activate))

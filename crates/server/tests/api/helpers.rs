@@ -114,6 +114,7 @@ impl TestApp {
             description: "made by a test".into(),
             priority: None,
             source: None,
+            attachments: Vec::new(),
         };
         let res = self
             .post(token, "/api/v1/tickets", &serde_json::to_value(&new)?)

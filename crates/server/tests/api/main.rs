@@ -1,5 +1,6 @@
 //! API tests: each starts the real server on a random loopback port with a fresh database.
 
+mod attachments;
 mod devices;
 mod helpers;
 mod robustness;

@@ -1,0 +1,174 @@
+use bellhop_proto::Attachment;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{TestApp, expect_error, spawn_app, spawn_app_with};
+
+fn sha(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// A real 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+async fn upload(app: &TestApp, token: &str, bytes: &[u8]) -> anyhow::Result<reqwest::Response> {
+    Ok(app
+        .http
+        .put(app.url(&format!("/api/v1/attachments/{}", sha(bytes))))
+        .bearer_auth(token)
+        .body(bytes.to_vec())
+        .send()
+        .await?)
+}
+
+#[tokio::test]
+async fn an_uploaded_screenshot_comes_back_byte_identical_with_its_sniffed_type()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    assert_eq!(upload(&app, &bob, PNG).await?.status(), 201);
+    assert_eq!(
+        upload(&app, &bob, PNG).await?.status(),
+        200,
+        "a repeat is harmless"
+    );
+    let script = b"<script>alert(1)</script>";
+    assert_eq!(upload(&app, &bob, script).await?.status(), 201);
+
+    let id = uuid::Uuid::now_v7();
+    let res = app
+        .post(
+            &bob,
+            "/api/v1/tickets",
+            &json!({"id": id, "title": "With files", "attachments": [
+            {"sha256": sha(PNG), "file_name": "screen.png"},
+            {"sha256": sha(script), "file_name": "../../etc/evil.png"}]}),
+        )
+        .await?;
+    assert_eq!(res.status(), 201);
+    let list: Vec<Attachment> = app
+        .get(&bob, &format!("/api/v1/tickets/{id}/attachments"))
+        .await?
+        .json()
+        .await?;
+    assert_eq!(list.len(), 2);
+    let png = list
+        .iter()
+        .find(|a| a.sha256 == sha(PNG))
+        .ok_or_else(|| anyhow::anyhow!("png missing"))?;
+    assert_eq!(
+        (png.media_type.as_str(), png.size),
+        ("image/png", PNG.len() as u64)
+    );
+    let evil = list
+        .iter()
+        .find(|a| a.sha256 == sha(script))
+        .ok_or_else(|| anyhow::anyhow!("script missing"))?;
+    assert_eq!(
+        evil.media_type, "text/html",
+        "the bytes decide the type, not the name"
+    );
+    assert!(!evil.file_name.contains('/'), "{}", evil.file_name);
+
+    let res = app
+        .get(
+            &bob,
+            &format!("/api/v1/tickets/{id}/attachments/{}", sha(PNG)),
+        )
+        .await?;
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()?
+            .starts_with("inline")
+    );
+    assert_eq!(res.bytes().await?.as_ref(), PNG);
+    let res = app
+        .get(
+            &bob,
+            &format!("/api/v1/tickets/{id}/attachments/{}", sha(script)),
+        )
+        .await?;
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()?
+            .starts_with("attachment")
+    );
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/octet-stream",
+        "HTML is never served as HTML"
+    );
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+
+    let carol = app.login("carol@globex.example").await?;
+    let res = app
+        .get(
+            &carol,
+            &format!("/api/v1/tickets/{id}/attachments/{}", sha(PNG)),
+        )
+        .await?;
+    assert_eq!(
+        expect_error(res, 404).await?,
+        "not_found",
+        "another organisation cannot read it"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn damaged_empty_oversized_or_missing_uploads_are_refused() -> anyhow::Result<()> {
+    let app = spawn_app_with(|s| s.max_attachment_bytes = 1024).await?;
+    let bob = app.login("bob@acme.example").await?;
+    let res = app
+        .http
+        .put(app.url(&format!("/api/v1/attachments/{}", sha(b"one"))))
+        .bearer_auth(&bob)
+        .body("two")
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    let res = app
+        .http
+        .put(app.url("/api/v1/attachments/not-a-hash"))
+        .bearer_auth(&bob)
+        .body("x")
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    let res = upload(&app, &bob, b"").await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    let res = upload(&app, &bob, &[7u8; 2048]).await?;
+    assert_eq!(expect_error(res, 413).await?, "payload_too_large");
+    let res = app
+        .http
+        .put(app.url(&format!("/api/v1/attachments/{}", sha(PNG))))
+        .body(PNG.to_vec())
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+
+    let res = app
+        .post(
+            &bob,
+            "/api/v1/tickets",
+            &json!({"id": uuid::Uuid::now_v7(), "title": "Ghost file",
+              "attachments": [{"sha256": sha(b"never uploaded"), "file_name": "x.txt"}]}),
+        )
+        .await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    assert!(
+        app.tickets(&bob)
+            .await?
+            .iter()
+            .all(|t| t.title != "Ghost file"),
+        "nothing half-written"
+    );
+    Ok(())
+}
