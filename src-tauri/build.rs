@@ -9,6 +9,8 @@ fn main() {
             "send_identity_token",
             "confirm_identity",
             "sync_now",
+            "get_screenshot",
+            "drop_screenshot",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -7,6 +7,8 @@ use bellhop_proto::{AgentStatus, ApiError, NewTicket, OutboxItem, TicketId, Tick
 use serde::Deserialize;
 use tauri::State;
 
+use crate::hotkey::PendingScreenshot;
+
 type AgentState<'a> = State<'a, Arc<Agent>>;
 
 #[tauri::command]
@@ -19,24 +21,46 @@ pub async fn get_status(agent: AgentState<'_>) -> Result<AgentStatus, ApiError> 
 pub struct TicketInput {
     title: String,
     description: String,
+    /// Attach the screenshot taken at the hotkey press (if one is pending).
+    #[serde(default)]
+    with_screenshot: bool,
 }
 
 #[tauri::command]
 pub fn queue_ticket(
     agent: AgentState<'_>,
     sync: State<'_, crate::sync::SyncHandle>,
+    pending: State<'_, PendingScreenshot>,
     input: TicketInput,
 ) -> Result<OutboxItem, ApiError> {
+    let screenshot = if input.with_screenshot {
+        pending.get()
+    } else {
+        None
+    };
+    let source = if screenshot.is_some() {
+        TicketSource::Hotkey
+    } else {
+        TicketSource::Tray
+    };
+    let files = screenshot
+        .map(|png| vec![("screenshot.png".to_owned(), png)])
+        .unwrap_or_default();
     let item = agent
-        .queue_ticket(NewTicket {
-            id: TicketId::new(),
-            title: input.title,
-            description: input.description,
-            priority: None,
-            source: Some(TicketSource::Tray),
-            attachments: Vec::new(),
-        })
+        .queue_ticket_with_files(
+            NewTicket {
+                id: TicketId::new(),
+                title: input.title,
+                description: input.description,
+                priority: None,
+                source: Some(source),
+                attachments: Vec::new(),
+            },
+            files,
+        )
         .map_err(|e| e.to_api())?;
+    // Only once the ticket is durable is the screenshot let go.
+    pending.take();
     sync.now();
     Ok(item)
 }
@@ -90,4 +114,22 @@ pub fn sync_now(
     agent.retry_now().map_err(|e| e.to_api())?;
     sync.now();
     Ok(())
+}
+
+/// The screenshot taken at the hotkey press, as a `data:` URL for the preview.
+#[tauri::command]
+pub fn get_screenshot(pending: State<'_, PendingScreenshot>) -> Option<String> {
+    use base64::Engine;
+    pending.get().map(|png| {
+        format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        )
+    })
+}
+
+/// "Remove screenshot".
+#[tauri::command]
+pub fn drop_screenshot(pending: State<'_, PendingScreenshot>) {
+    pending.take();
 }

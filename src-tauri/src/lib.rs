@@ -5,6 +5,7 @@
 //! one façade method and maps the error. It must not talk to the server or the store directly.
 
 mod commands;
+mod hotkey;
 mod sync;
 mod tray;
 mod windows;
@@ -22,11 +23,21 @@ pub fn run() {
         )
         .init();
 
+    let pending = hotkey::PendingScreenshot::default();
+    let on_second_launch = pending.clone();
     let app = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            // A second launch focuses the running instance instead of starting another.
-            windows::show_main(app);
-        }))
+        .plugin(tauri_plugin_single_instance::init(
+            move |app, argv, _cwd| {
+                // A second launch focuses the running instance instead of starting another;
+                // `--new-ticket` runs the hotkey's flow there (for desktops without global hotkeys).
+                if argv.iter().any(|a| a == "--new-ticket") {
+                    hotkey::on_press(app, &on_second_launch);
+                } else {
+                    windows::show_main(app);
+                }
+            },
+        ))
+        .plugin(hotkey::plugin(pending.clone()))
         .invoke_handler(tauri::generate_handler![
             commands::get_status,
             commands::queue_ticket,
@@ -34,6 +45,8 @@ pub fn run() {
             commands::send_identity_token,
             commands::confirm_identity,
             commands::sync_now,
+            commands::get_screenshot,
+            commands::drop_screenshot,
         ])
         .setup(|app| {
             let agent = Arc::new(open_agent()?);
@@ -41,7 +54,12 @@ pub fn run() {
             sync::spawn(agent.clone(), sync.clone());
             app.manage(agent);
             app.manage(sync);
+            app.manage(pending);
             tray::create(app.handle())?;
+            if let Err(e) = hotkey::register(app.handle(), hotkey::DEFAULT_HOTKEY) {
+                // The tray's "Create new ticket" and `--new-ticket` still work.
+                tracing::warn!(error = %e, "global hotkey unavailable");
+            }
             if !std::env::args().any(|a| a == "--background") {
                 windows::show_main(app.handle());
             }

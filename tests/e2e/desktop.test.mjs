@@ -1,7 +1,7 @@
 // The real desktop app under Xvfb, driven through tauri-driver and WebKitWebDriver.
 // Needs DISPLAY and a session D-Bus (scripts/test provides both).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
@@ -115,4 +115,42 @@ test('a ticket typed in the app reaches the server exactly once', async () => {
   const res = await fetch(`${server.url}/api/v1/tickets?q=flickers`, { headers: { Authorization: `Bearer ${token}` } });
   const page = await res.json();
   assert.equal(page.items.filter((t) => t.title === 'Screen flickers').length, 1);
+});
+
+/** Width and height from a PNG's IHDR chunk. */
+function pngSize(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return [view.getUint32(16), view.getUint32(20)];
+}
+
+test('Ctrl+F12 captures the screen first, and the ticket arrives with that screenshot', async () => {
+  execFileSync('xdotool', ['key', 'ctrl+F12']);
+  const shot = await browser.$('[data-testid="screenshot"]');
+  await shot.waitForDisplayed({ timeout: 15_000 });
+  const title = await browser.$('input[name="title"]');
+  await title.setValue('Hotkey ticket');
+  await (await browser.$('textarea[name="description"]')).setValue('Look at my screen.');
+  await browser.saveScreenshot(join(SHOTS, 'desktop-quick-ticket.png'));
+  await (await browser.$('button[type="submit"]')).click();
+
+  const item = await browser.$('//ul[@data-testid="outbox"]/li[contains(., "Hotkey ticket")]');
+  await item.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => /Synced/.test(await item.getText()), {
+    timeout: 30_000,
+    timeoutMsg: 'the hotkey ticket was not synced',
+  });
+
+  const token = await login(server.url, 'bob@acme.example');
+  const auth = { headers: { Authorization: `Bearer ${token}` } };
+  const page = await (await fetch(`${server.url}/api/v1/tickets?q=Hotkey`, auth)).json();
+  assert.equal(page.items.length, 1);
+  const ticket = page.items[0];
+  assert.equal(ticket.source, 'hotkey');
+  const files = await (await fetch(`${server.url}/api/v1/tickets/${ticket.id}/attachments`, auth)).json();
+  assert.equal(files.length, 1);
+  assert.equal(files[0].media_type, 'image/png');
+  const png = new Uint8Array(await (await fetch(`${server.url}/api/v1/tickets/${ticket.id}/attachments/${files[0].sha256}`, auth)).arrayBuffer());
+  const screen = /dimensions:\s+(\d+)x(\d+)/.exec(execFileSync('xdpyinfo', { encoding: 'utf8' }));
+  assert.ok(screen, 'xdpyinfo reports the screen size');
+  assert.deepEqual(pngSize(png), [Number(screen[1]), Number(screen[2])]);
 });

@@ -16,7 +16,10 @@ export function createTauriApi(): DesktopApi {
   return {
     kind: 'desktop',
     status: () => call<AgentStatus>('get_status'),
-    queueTicket: (input: NewTicketInput) => call<OutboxItem>('queue_ticket', { input }),
+    queueTicket: (input: NewTicketInput, withScreenshot: boolean) =>
+      call<OutboxItem>('queue_ticket', { input: { ...input, with_screenshot: withScreenshot } }),
+    screenshot: () => call<string | null>('get_screenshot'),
+    dropScreenshot: () => call<void>('drop_screenshot'),
     outbox: () => call<OutboxItem[]>('list_outbox'),
     sendIdentityToken: (input: IdentityInput) => call<void>('send_identity_token', { input }),
     confirmIdentity: (email: string, token: string) => call<User>('confirm_identity', { email, token }),

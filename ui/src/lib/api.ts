@@ -30,7 +30,11 @@ export interface NewTicketInput {
 export interface DesktopApi {
   readonly kind: 'desktop';
   status(): Promise<AgentStatus>;
-  queueTicket(input: NewTicketInput): Promise<OutboxItem>;
+  /** Queues a ticket; `withScreenshot` attaches the screenshot taken at the hotkey press. */
+  queueTicket(input: NewTicketInput, withScreenshot: boolean): Promise<OutboxItem>;
+  /** The hotkey's screenshot as a data: URL, if one is waiting. */
+  screenshot(): Promise<string | null>;
+  dropScreenshot(): Promise<void>;
   outbox(): Promise<OutboxItem[]>;
   sendIdentityToken(input: IdentityInput): Promise<void>;
   confirmIdentity(email: string, token: string): Promise<User>;
