@@ -58,10 +58,7 @@ impl ServerClient {
             .send()
             .await
             .map_err(|e| Error::Unreachable(describe(&e)))?;
-        if res.status().is_success() {
-            return Ok(());
-        }
-        decode::<serde_json::Value>(res).await.map(|_| ())
+        expect_success(res).await
     }
 
     pub async fn confirm(
@@ -111,10 +108,7 @@ impl ServerClient {
             .send()
             .await
             .map_err(|e| Error::Unreachable(describe(&e)))?;
-        if res.status().is_success() {
-            return Ok(());
-        }
-        decode::<serde_json::Value>(res).await.map(|_| ())
+        expect_success(res).await
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
@@ -149,6 +143,14 @@ impl ServerClient {
             .map_err(|e| Error::Unreachable(describe(&e)))?;
         decode(res).await
     }
+}
+
+/// Success with no body of interest; anything else as the server's error.
+async fn expect_success(res: reqwest::Response) -> Result<()> {
+    if res.status().is_success() {
+        return Ok(());
+    }
+    decode::<serde_json::Value>(res).await.map(|_| ())
 }
 
 /// A 2xx body as `T`; anything else as the server's error (or a description of what came back).
