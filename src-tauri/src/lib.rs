@@ -51,11 +51,11 @@ pub fn run() {
         .setup(|app| {
             let agent = Arc::new(open_agent()?);
             let sync = sync::SyncHandle::default();
-            sync::spawn(agent.clone(), sync.clone());
-            app.manage(agent);
-            app.manage(sync);
+            app.manage(agent.clone());
+            app.manage(sync.clone());
             app.manage(pending);
             tray::create(app.handle())?;
+            sync::spawn(app.handle().clone(), agent, sync);
             if let Err(e) = hotkey::register(app.handle(), hotkey::DEFAULT_HOTKEY) {
                 // The tray's "Create new ticket" and `--new-ticket` still work.
                 tracing::warn!(error = %e, "global hotkey unavailable");

@@ -1,11 +1,12 @@
-//! The app's background loop: enrol when configured to, then send the outbox whenever something
-//! is queued, every few seconds while items wait, and on "Sync now". The work itself is the
-//! agent's; this only decides when.
+//! The app's background loop: enrol when configured to, send the outbox whenever something is
+//! queued, every few seconds while items wait, and on "Sync now"; then show the state in the
+//! tray. The work itself is the agent's; this only decides when.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bellhop_agent::Agent;
+use tauri::AppHandle;
 use tokio::sync::Notify;
 
 /// Wakes the loop.
@@ -20,7 +21,7 @@ impl SyncHandle {
 
 const IDLE: Duration = Duration::from_secs(15);
 
-pub fn spawn(agent: Arc<Agent>, handle: SyncHandle) {
+pub fn spawn(app: AppHandle, agent: Arc<Agent>, handle: SyncHandle) {
     tauri::async_runtime::spawn(async move {
         loop {
             if let Err(e) = agent.enroll_if_configured().await {
@@ -34,6 +35,10 @@ pub fn spawn(agent: Arc<Agent>, handle: SyncHandle) {
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "sync"),
                 }
+            }
+            match agent.status().await {
+                Ok(status) => crate::tray::show(&app, &status),
+                Err(e) => tracing::warn!(error = %e, "status"),
             }
             tokio::select! {
                 () = handle.0.notified() => {}

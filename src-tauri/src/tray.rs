@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use bellhop_agent::Agent;
+use bellhop_proto::{AgentStatus, Connectivity, DeviceStatus};
 use tauri::{AppHandle, Manager};
 
 use crate::sync::SyncHandle;
@@ -12,6 +13,60 @@ use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 
 use crate::windows;
+
+/// What the tray icon shows (icons/tray-*.svg).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayState {
+    /// Not enrolled, waiting for activation, or deactivated.
+    Inactive,
+    /// The server cannot be reached (items may be waiting).
+    Offline,
+    Ready,
+}
+
+impl TrayState {
+    /// The state for an agent status: activation first, then the link.
+    pub fn of(status: &AgentStatus) -> Self {
+        match (status.connectivity, status.device) {
+            (Connectivity::Online, Some(DeviceStatus::Active)) => Self::Ready,
+            (Connectivity::Online, _) | (Connectivity::NotConfigured, _) => Self::Inactive,
+            (Connectivity::Offline, _) => Self::Offline,
+        }
+    }
+
+    fn icon(self) -> &'static [u8] {
+        match self {
+            Self::Inactive => include_bytes!("../../icons/tray-inactive.png"),
+            Self::Offline => include_bytes!("../../icons/tray-offline.png"),
+            Self::Ready => include_bytes!("../../icons/tray-ready.png"),
+        }
+    }
+
+    fn tooltip(self, queued: u64) -> String {
+        match self {
+            Self::Inactive => "Bellhop — not active yet".into(),
+            Self::Offline if queued > 0 => format!("Bellhop — offline, {queued} waiting to send"),
+            Self::Offline => "Bellhop — offline".into(),
+            Self::Ready => "Bellhop".into(),
+        }
+    }
+}
+
+/// Shows `status` in the tray icon and tooltip.
+pub fn show(app: &AppHandle, status: &AgentStatus) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let state = TrayState::of(status);
+    let result = Image::from_bytes(state.icon())
+        .and_then(|icon| tray.set_icon(Some(icon)))
+        .and_then(|()| tray.set_tooltip(Some(state.tooltip(status.queued))));
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "cannot update the tray icon");
+    }
+}
+
+const TRAY_ID: &str = "bellhop";
 
 /// The tray menu's items; ids round-trip through [`MenuAction::id`] and [`MenuAction::parse`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,10 +125,10 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
             &item(MenuAction::Quit)?,
         ],
     )?;
-    let icon = Image::from_bytes(include_bytes!("../../icons/tray-ready.png"))?;
-    TrayIconBuilder::with_id("bellhop")
+    let icon = Image::from_bytes(TrayState::Inactive.icon())?;
+    TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon)
-        .tooltip("Bellhop")
+        .tooltip(TrayState::Inactive.tooltip(0))
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(on_menu)
@@ -110,7 +165,51 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
 
 #[cfg(test)]
 mod tests {
-    use super::MenuAction;
+    use bellhop_proto::{AgentStatus, Connectivity, DeviceStatus};
+
+    use super::{MenuAction, TrayState};
+
+    #[test]
+    fn the_tray_shows_activation_first_then_the_link() {
+        let cases = [
+            (Connectivity::NotConfigured, None, TrayState::Inactive),
+            (Connectivity::Online, None, TrayState::Inactive),
+            (
+                Connectivity::Online,
+                Some(DeviceStatus::Pending),
+                TrayState::Inactive,
+            ),
+            (
+                Connectivity::Online,
+                Some(DeviceStatus::Deactivated),
+                TrayState::Inactive,
+            ),
+            (
+                Connectivity::Online,
+                Some(DeviceStatus::Active),
+                TrayState::Ready,
+            ),
+            (Connectivity::Offline, None, TrayState::Offline),
+        ];
+        for (connectivity, device, expected) in cases {
+            let status = AgentStatus {
+                agent_version: "0".into(),
+                server_url: None,
+                connectivity,
+                server: None,
+                problem: None,
+                queued: 0,
+                drafts: 0,
+                device,
+                user: None,
+            };
+            assert_eq!(
+                TrayState::of(&status),
+                expected,
+                "{connectivity:?} {device:?}"
+            );
+        }
+    }
 
     #[test]
     fn every_menu_id_parses_back_to_its_action() {
