@@ -154,3 +154,30 @@ test('Ctrl+F12 captures the screen first, and the ticket arrives with that scree
   assert.ok(screen, 'xdpyinfo reports the screen size');
   assert.deepEqual(pngSize(png), [Number(screen[1]), Number(screen[2])]);
 });
+
+test('a ticket sent while the server is down waits as queued, then arrives exactly once', async () => {
+  const { dataDir } = server;
+  const listen = new URL(server.url).host;
+  await server.stop();
+
+  await (await browser.$('a[href="#/new"]')).click();
+  const title = await browser.$('input[name="title"]');
+  await title.waitForDisplayed({ timeout: 10_000 });
+  await title.setValue('Written offline');
+  await (await browser.$('button[type="submit"]')).click();
+  const item = await browser.$('//ul[@data-testid="outbox"]/li[contains(., "Written offline")]');
+  await item.waitForDisplayed({ timeout: 10_000 });
+  await browser.pause(2_000);
+  assert.match(await item.getText(), /Queued|Sending/);
+  assert.doesNotMatch(await item.getText(), /Synced/);
+
+  server = await startServer({ ui: false, dataDir, listen });
+  await (await browser.$('button=Sync now')).click();
+  await browser.waitUntil(async () => /Synced/.test(await item.getText()), {
+    timeout: 30_000,
+    timeoutMsg: 'the offline ticket was not synced after the server came back',
+  });
+  const token = await login(server.url, 'bob@acme.example');
+  const page = await (await fetch(`${server.url}/api/v1/tickets?q=offline`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  assert.equal(page.items.filter((t) => t.title === 'Written offline').length, 1);
+});
