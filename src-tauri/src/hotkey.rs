@@ -43,13 +43,13 @@ pub fn plugin(pending: PendingScreenshot) -> tauri::plugin::TauriPlugin<tauri::W
 
 /// Registers `accelerator` (e.g. "Ctrl+F12"); the error says why it cannot be used (taken by
 /// another program, or not a valid key).
-pub fn register(app: &AppHandle, accelerator: &str) -> Result<(), String> {
+pub fn register(app: &AppHandle, accelerator: &str) -> anyhow::Result<()> {
     let shortcut: Shortcut = accelerator
         .parse()
-        .map_err(|e| format!("{accelerator:?} is not a valid shortcut: {e}"))?;
-    app.global_shortcut()
-        .register(shortcut)
-        .map_err(|e| format!("{accelerator} cannot be used (is another program using it?): {e}"))
+        .map_err(|e| anyhow::anyhow!("{accelerator:?} is not a valid shortcut: {e}"))?;
+    app.global_shortcut().register(shortcut).map_err(|e| {
+        anyhow::anyhow!("{accelerator} cannot be used (is another program using it?): {e}")
+    })
 }
 
 /// Runs the same flow as the hotkey (also for `--new-ticket` from a second launch).

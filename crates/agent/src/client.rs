@@ -116,15 +116,7 @@ impl ServerClient {
     }
 
     async fn get_as<T: DeserializeOwned>(&self, path: &str, token: Option<&str>) -> Result<T> {
-        let mut req = self.http.get(format!("{}{path}", self.base));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        let res = req
-            .send()
-            .await
-            .map_err(|e| Error::Unreachable(describe(&e)))?;
-        decode(res).await
+        send(self.http.get(format!("{}{path}", self.base)), token).await
     }
 
     async fn post<B: Serialize, T: DeserializeOwned>(
@@ -133,16 +125,27 @@ impl ServerClient {
         token: Option<&str>,
         body: &B,
     ) -> Result<T> {
-        let mut req = self.http.post(format!("{}{path}", self.base)).json(body);
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        let res = req
-            .send()
-            .await
-            .map_err(|e| Error::Unreachable(describe(&e)))?;
-        decode(res).await
+        send(
+            self.http.post(format!("{}{path}", self.base)).json(body),
+            token,
+        )
+        .await
     }
+}
+
+/// Sends with an optional bearer token and decodes the answer.
+async fn send<T: DeserializeOwned>(
+    mut req: reqwest::RequestBuilder,
+    token: Option<&str>,
+) -> Result<T> {
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let res = req
+        .send()
+        .await
+        .map_err(|e| Error::Unreachable(describe(&e)))?;
+    decode(res).await
 }
 
 /// Success with no body of interest; anything else as the server's error.
