@@ -13,6 +13,7 @@ mod auth;
 mod device;
 mod error;
 mod ids;
+mod kb;
 mod status;
 mod sync;
 mod ticket;
@@ -26,6 +27,7 @@ pub use device::{
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
+pub use kb::{Article, ArticleSummary};
 pub use status::{AgentStatus, Connectivity, ServerInfo};
 pub use sync::{OpOutcome, OutboxItem, OutboxState, PushRequest, PushResponse, SyncOp, SyncOpKind};
 pub use ticket::{

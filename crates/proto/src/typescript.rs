@@ -25,6 +25,7 @@ pub fn typescript() -> String {
         CommentVisibility, Comment, NewComment, TicketListQuery, Page<()>,
         DeviceFacts, DeviceStatus, EnrolRequest, EnrolResponse, Device, DeviceState, DeviceSelection,
         DevicesChanged, SendTokenRequest, ConfirmTokenRequest, DeviceCredential,
+        Article, ArticleSummary,
         ServerInfo, Connectivity, AgentStatus,
         SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,
     ];

@@ -200,5 +200,61 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
         }
     }
     let _ = carol;
+    for (title, category, body) in ARTICLES {
+        store.insert_article(title, category, body).await?;
+    }
     Ok(true)
 }
+
+const ARTICLES: [(&str, &str, &str); 10] = [
+    (
+        "Reset your password",
+        "Accounts",
+        "# Reset your password\n\n1. Open the sign-in page and choose **Forgot password**.\n2. Follow the link in the email within 30 minutes.\n3. Choose a password of at least 12 characters.",
+    ),
+    (
+        "Set up multi-factor authentication",
+        "Accounts",
+        "# Multi-factor authentication\n\nInstall an authenticator app, then scan the code shown under *Security* in your profile.",
+    ),
+    (
+        "Connect to the VPN",
+        "Network",
+        "# Connect to the VPN\n\nStart the VPN client, choose **Office**, and sign in with your usual account. If it drops every hour, update the client.",
+    ),
+    (
+        "Wi-Fi for guests",
+        "Network",
+        "# Guest Wi-Fi\n\nGuests join **Acme-Guest**; the weekly password is on the reception screen.",
+    ),
+    (
+        "Add a shared mailbox in Outlook",
+        "Email",
+        "# Shared mailboxes\n\nIn Outlook choose *File → Account settings → Change → More settings → Advanced* and add the mailbox.",
+    ),
+    (
+        "Outlook keeps asking for a password",
+        "Email",
+        "# Repeated password prompts\n\nSign out of Office, remove cached credentials in the Credential Manager, then sign in again.",
+    ),
+    (
+        "Install approved software",
+        "Software",
+        "# Approved software\n\nUse the self-service catalog: every listed program installs without an administrator.",
+    ),
+    (
+        "Printer prints blank pages",
+        "Hardware",
+        "# Blank pages\n\nCheck the toner, then print a test page from the printer's own menu. If it is blank too, open a ticket.",
+    ),
+    (
+        "Ask for a second monitor",
+        "Hardware",
+        "# Second monitor\n\nOpen a service request **New hardware** and say which desk it is for.",
+    ),
+    (
+        "Take a screenshot for the service desk",
+        "Bellhop",
+        "# Screenshots\n\nPress **Ctrl+F12**: Bellhop captures your screen and opens a new ticket with it. You can remove the screenshot before sending.",
+    ),
+];

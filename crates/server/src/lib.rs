@@ -15,5 +15,6 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod mail;
+pub mod markdown;
 pub mod openapi;
 pub mod routes;

@@ -30,6 +30,8 @@ use crate::routes;
         routes::attachments::exists,
         routes::attachments::list,
         routes::attachments::download,
+        routes::kb::search,
+        routes::kb::get,
     ),
     modifiers(&BearerAuth)
 )]

@@ -129,6 +129,10 @@ export type ConfirmTokenRequest = { email: string, token: string, };
 
 export type DeviceCredential = { token: string, user: User, };
 
+export type Article = { id: string, title: string, category: string, body_html: string, updated_at: string, };
+
+export type ArticleSummary = { id: string, title: string, category: string, };
+
 export type ServerInfo = { product: string, version: string, 
 /**
  * Which database backend serves this instance: `sqlite` or `postgres`.

@@ -6,6 +6,7 @@
 
 mod attachments;
 mod devices;
+mod kb;
 mod mail;
 mod sync;
 mod tickets;

@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod auth;
 pub mod devices;
+pub mod kb;
 pub mod server;
 pub mod sync;
 pub mod tickets;
@@ -35,6 +36,8 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(max_attachment_bytes)),
         )
         .route("/tickets/{id}/attachments", get(attachments::list))
+        .route("/kb/articles", get(kb::search))
+        .route("/kb/articles/{id}", get(kb::get))
         .route(
             "/tickets/{id}/attachments/{sha256}",
             get(attachments::download),

@@ -3,6 +3,7 @@
 mod attachments;
 mod devices;
 mod helpers;
+mod kb;
 mod robustness;
 mod smtp;
 mod tickets;

@@ -1,0 +1,31 @@
+//! Markdown to HTML that is safe to insert into a page: pulldown-cmark renders, ammonia removes
+//! everything that could run (scripts, event handlers, `javascript:` links, styles).
+
+pub fn to_safe_html(markdown: &str) -> String {
+    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, parser);
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer"))
+        .clean(&html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_safe_html;
+
+    #[test]
+    fn markdown_renders_and_nothing_that_could_run_survives() {
+        let html = to_safe_html(
+            "# Reset\n\n**Bold** and [ok](https://example.com)\n\n<script>alert(1)</script>\n\n\
+             <img src=x onerror=\"alert(2)\">\n\n[bad](javascript:alert(3))",
+        );
+        assert!(html.contains("<h1>Reset</h1>"), "{html}");
+        assert!(html.contains("<strong>Bold</strong>"), "{html}");
+        assert!(html.contains("href=\"https://example.com\""), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+}

@@ -1,0 +1,41 @@
+//! The knowledge base, for every signed-in user.
+
+use axum::extract::State;
+use bellhop_proto::{Article, ArticleSummary, ErrorBody};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db::Caller;
+use crate::error::Result;
+use crate::extract::{Json, Path, Query};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ArticleQuery {
+    /// Words that must appear in the title or body.
+    pub q: Option<String>,
+}
+
+/// Searches the knowledge base.
+#[utoipa::path(get, path = "/api/v1/kb/articles", tag = "knowledge base", params(ArticleQuery),
+    responses((status = 200, body = Vec<ArticleSummary>), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn search(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(q): Query<ArticleQuery>,
+) -> Result<Json<Vec<ArticleSummary>>> {
+    Ok(Json(state.store.search_articles(q.q.as_deref()).await?))
+}
+
+/// One article, its body as sanitised HTML.
+#[utoipa::path(get, path = "/api/v1/kb/articles/{id}", tag = "knowledge base",
+    params(("id" = String, Path, description = "article id")),
+    responses((status = 200, body = Article), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Article>> {
+    Ok(Json(state.store.article(&id).await?))
+}
