@@ -61,6 +61,17 @@ impl RunningServer {
         Ok(())
     }
 
+    /// A fresh agent for this server, every file (secrets included) under `home`.
+    pub fn agent(&self, home: &Path) -> anyhow::Result<bellhop_agent::Agent> {
+        Ok(bellhop_agent::Agent::with_config(
+            bellhop_agent::Paths::under(home),
+            bellhop_agent::AgentConfig {
+                server_url: Some(self.url.clone()),
+                enrolment_key: None,
+            },
+        )?)
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }

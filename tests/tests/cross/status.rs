@@ -6,13 +6,7 @@ use bellhop_tests::RunningServer;
 async fn the_agent_reports_online_then_offline_when_the_server_stops() -> anyhow::Result<()> {
     let mut server = RunningServer::start_demo().await?;
     let home = tempfile::tempdir()?;
-    let agent = Agent::with_config(
-        Paths::under(home.path()),
-        AgentConfig {
-            server_url: Some(server.url.clone()),
-            enrolment_key: None,
-        },
-    )?;
+    let agent = server.agent(home.path())?;
 
     let online = agent.status().await?;
     assert_eq!(online.connectivity, Connectivity::Online, "{online:?}");

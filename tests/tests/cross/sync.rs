@@ -1,4 +1,4 @@
-use bellhop_agent::{Agent, AgentConfig, Paths};
+use bellhop_agent::Agent;
 use bellhop_proto::{DeviceStatus, NewTicket, OutboxState, TicketId, TicketSource};
 use bellhop_tests::RunningServer;
 
@@ -15,13 +15,7 @@ fn ticket(title: String) -> NewTicket {
 
 /// An agent enrolled with Acme and confirmed as bob.
 async fn confirmed_agent(server: &RunningServer, home: &std::path::Path) -> anyhow::Result<Agent> {
-    let agent = Agent::with_config(
-        Paths::under(home),
-        AgentConfig {
-            server_url: Some(server.url.clone()),
-            enrolment_key: None,
-        },
-    )?;
+    let agent = server.agent(home)?;
     assert_eq!(
         agent.enroll("acme-demo-key").await?.status,
         DeviceStatus::Active
@@ -160,13 +154,7 @@ async fn a_rejected_ticket_keeps_its_content_and_reason_and_the_rest_go_through(
 async fn without_a_confirmed_identity_sync_says_what_to_do() -> anyhow::Result<()> {
     let server = RunningServer::start_demo().await?;
     let home = tempfile::tempdir()?;
-    let agent = Agent::with_config(
-        Paths::under(home.path()),
-        AgentConfig {
-            server_url: Some(server.url.clone()),
-            enrolment_key: None,
-        },
-    )?;
+    let agent = server.agent(home.path())?;
     agent.queue_ticket(ticket("waits for identity".into()))?;
     let err = agent
         .sync()

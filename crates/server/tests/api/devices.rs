@@ -19,6 +19,32 @@ async fn enroll(app: &TestApp, key: &str, host: &str) -> anyhow::Result<EnrolRes
     Ok(res.json().await?)
 }
 
+async fn send_token(
+    app: &TestApp,
+    device: &EnrolResponse,
+    body: &Value,
+) -> anyhow::Result<reqwest::Response> {
+    app.post(
+        &device.device_secret,
+        "/api/v1/device/identity/send-token",
+        body,
+    )
+    .await
+}
+
+async fn confirm(
+    app: &TestApp,
+    device: &EnrolResponse,
+    body: &Value,
+) -> anyhow::Result<reqwest::Response> {
+    app.post(
+        &device.device_secret,
+        "/api/v1/device/identity/confirm",
+        body,
+    )
+    .await
+}
+
 /// The token from the newest confirmation mail to `email`.
 async fn token_from_mail(app: &TestApp, email: &str) -> anyhow::Result<String> {
     let subjects = app.mail_subjects(email).await?;
@@ -34,22 +60,20 @@ async fn confirm_identity(
     device: &EnrolResponse,
     email: &str,
 ) -> anyhow::Result<DeviceCredential> {
-    let sent = app
-        .post(
-            &device.device_secret,
-            "/api/v1/device/identity/send-token",
-            &json!({"first_name": "Bob", "last_name": "Baker", "email": email}),
-        )
-        .await?;
+    let sent = send_token(
+        app,
+        device,
+        &json!({"first_name": "Bob", "last_name": "Baker", "email": email}),
+    )
+    .await?;
     anyhow::ensure!(sent.status() == 202, "send-token: {}", sent.status());
     let token = token_from_mail(app, &email.to_lowercase()).await?;
-    let res = app
-        .post(
-            &device.device_secret,
-            "/api/v1/device/identity/confirm",
-            &json!({"email": email, "token": token.to_lowercase()}),
-        )
-        .await?;
+    let res = confirm(
+        app,
+        device,
+        &json!({"email": email, "token": token.to_lowercase()}),
+    )
+    .await?;
     anyhow::ensure!(res.status() == 200, "confirm: {}", res.status());
     Ok(res.json().await?)
 }
@@ -87,13 +111,7 @@ async fn a_pending_device_cannot_ask_for_a_token_until_a_technician_activates_it
     let app = spawn_app().await?;
     let device = enroll(&app, "globex-demo-key", "GLOBEX-PC2").await?;
     let ask = json!({"first_name": "Carol", "last_name": "Cole", "email": "carol@globex.example"});
-    let res = app
-        .post(
-            &device.device_secret,
-            "/api/v1/device/identity/send-token",
-            &ask,
-        )
-        .await?;
+    let res = send_token(&app, &device, &ask).await?;
     assert_eq!(expect_error(res, 403).await?, "forbidden");
 
     let carol = app.login("carol@globex.example").await?;
@@ -127,13 +145,7 @@ async fn a_pending_device_cannot_ask_for_a_token_until_a_technician_activates_it
         )
         .await?;
     assert_eq!(res.json::<Value>().await?["changed"], 1);
-    let res = app
-        .post(
-            &device.device_secret,
-            "/api/v1/device/identity/send-token",
-            &ask,
-        )
-        .await?;
+    let res = send_token(&app, &device, &ask).await?;
     assert_eq!(res.status(), 202);
     Ok(())
 }
@@ -150,9 +162,7 @@ async fn the_emailed_token_gives_a_credential_that_sees_the_users_tickets() -> a
     let tickets = app.tickets(&cred.token).await?;
     assert_eq!(tickets.len(), 4);
 
-    let again = app
-        .post(&device.device_secret, "/api/v1/device/identity/confirm",
-              &json!({"email": "bob@acme.example", "token": token_from_mail(&app, "bob@acme.example").await?}))
+    let again = confirm(&app, &device, &json!({"email": "bob@acme.example", "token": token_from_mail(&app, "bob@acme.example").await?}))
         .await?;
     assert_eq!(
         expect_error(again, 401).await?,
@@ -189,30 +199,28 @@ async fn a_new_person_is_created_and_joined_to_the_organisation_of_their_domain(
 async fn five_wrong_tokens_burn_the_token() -> anyhow::Result<()> {
     let app = spawn_app().await?;
     let device = enroll(&app, "acme-demo-key", "ACME-PC5").await?;
-    app.post(
-        &device.device_secret,
-        "/api/v1/device/identity/send-token",
+    send_token(
+        &app,
+        &device,
         &json!({"first_name": "Bob", "last_name": "Baker", "email": "bob@acme.example"}),
     )
     .await?;
     let right = token_from_mail(&app, "bob@acme.example").await?;
     for _ in 0..5 {
-        let res = app
-            .post(
-                &device.device_secret,
-                "/api/v1/device/identity/confirm",
-                &json!({"email": "bob@acme.example", "token": "AAAA-AAAA"}),
-            )
-            .await?;
-        assert_eq!(expect_error(res, 401).await?, "unauthenticated");
-    }
-    let res = app
-        .post(
-            &device.device_secret,
-            "/api/v1/device/identity/confirm",
-            &json!({"email": "bob@acme.example", "token": right}),
+        let res = confirm(
+            &app,
+            &device,
+            &json!({"email": "bob@acme.example", "token": "AAAA-AAAA"}),
         )
         .await?;
+        assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    }
+    let res = confirm(
+        &app,
+        &device,
+        &json!({"email": "bob@acme.example", "token": right}),
+    )
+    .await?;
     assert_eq!(expect_error(res, 401).await?, "unauthenticated");
     Ok(())
 }
@@ -223,24 +231,9 @@ async fn sending_tokens_is_rate_limited_per_email() -> anyhow::Result<()> {
     let device = enroll(&app, "acme-demo-key", "ACME-PC6").await?;
     let ask = json!({"first_name": "Bob", "last_name": "Baker", "email": "bob@acme.example"});
     for _ in 0..3 {
-        assert_eq!(
-            app.post(
-                &device.device_secret,
-                "/api/v1/device/identity/send-token",
-                &ask
-            )
-            .await?
-            .status(),
-            202
-        );
+        assert_eq!(send_token(&app, &device, &ask).await?.status(), 202);
     }
-    let res = app
-        .post(
-            &device.device_secret,
-            "/api/v1/device/identity/send-token",
-            &ask,
-        )
-        .await?;
+    let res = send_token(&app, &device, &ask).await?;
     assert_eq!(expect_error(res, 429).await?, "rate_limited");
     Ok(())
 }
