@@ -29,7 +29,10 @@ pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
 pub use kb::{Article, ArticleSummary};
 pub use status::{AgentStatus, Connectivity, ServerInfo};
-pub use sync::{OpOutcome, OutboxItem, OutboxState, PushRequest, PushResponse, SyncOp, SyncOpKind};
+pub use sync::{
+    ChangesPage, ChangesQuery, OpOutcome, OutboxItem, OutboxState, PushRequest, PushResponse,
+    SyncOp, SyncOpKind, TicketChange, TicketEvent,
+};
 pub use ticket::{
     Comment, CommentVisibility, NewComment, NewTicket, Page, Priority, Ticket, TicketListQuery,
     TicketSource, TicketStatus,

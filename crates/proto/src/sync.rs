@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ApiError, NewComment, NewTicket, OpId, Ticket, TicketId};
+use crate::{ApiError, Attachment, Comment, NewComment, NewTicket, OpId, Ticket, TicketId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -88,4 +88,47 @@ pub struct OutboxItem {
     #[ts(type = "number")]
     pub attempts: i64,
     pub last_error: Option<String>,
+}
+
+/// `GET /api/v1/sync/changes`: the tickets that changed after `after` (a cursor this server
+/// returned; 0 or absent bootstraps from the beginning).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+pub struct ChangesQuery {
+    #[ts(type = "number | null")]
+    pub after: Option<i64>,
+    /// At most this many tickets (default 200, at most 1,000).
+    pub limit: Option<u32>,
+}
+
+/// One ticket as it is now, with everything the caller may see of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketChange {
+    /// The change sequence number of the ticket's latest change.
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub ticket: Ticket,
+    pub comments: Vec<Comment>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A page of changes in sequence order. Apply them, store `cursor`, and ask again while `more`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangesPage {
+    pub changes: Vec<TicketChange>,
+    #[ts(type = "number")]
+    pub cursor: i64,
+    pub more: bool,
+}
+
+/// An event on `GET /api/v1/events` (Server-Sent Events, event name `ticket`): a ticket the
+/// caller can see changed; pull after your cursor to get it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketEvent {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub ticket_id: TicketId,
 }

@@ -48,7 +48,11 @@ impl Server {
                 settings.data_dir.display()
             )
         })?;
-        let store = Store::open_sqlite(&settings.sqlite_path()).await?;
+        let store = match &settings.database_url {
+            Some(url) => Store::open(url).await?,
+            None => Store::open_sqlite(&settings.sqlite_path()).await?,
+        };
+        tracing::info!(database = store.backend_name(), "storage ready");
         if settings.demo && demo::seed_if_empty(&store).await? {
             println!("bellhop-server: seeded the demo world (see README, \"Demo accounts\")");
         }

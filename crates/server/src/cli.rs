@@ -19,6 +19,10 @@ struct Args {
     /// Directory for the SQLite database and other data.
     #[arg(long, env = "BELLHOP_DATA_DIR", default_value = "./bellhop-data")]
     data_dir: PathBuf,
+    /// PostgreSQL (`postgres://user:pass@host/db`) instead of the SQLite file in the data
+    /// directory. Attachments and the mail outbox stay in the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "BELLHOP_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -56,6 +60,7 @@ pub fn run() -> anyhow::Result<()> {
         .or_else(|| Some(PathBuf::from("ui/dist")).filter(|p| p.join("index.html").is_file()));
     let settings = Settings {
         data_dir: args.data_dir,
+        database_url: args.database_url.filter(|u| !u.is_empty()),
         listen: args.listen,
         demo: args.demo,
         ui_dir,

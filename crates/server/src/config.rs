@@ -10,6 +10,8 @@ pub const DEFAULT_MAIL_FROM: &str = "Bellhop <bellhop@localhost>";
 pub struct Settings {
     /// Where the SQLite file (and, later, attachments and the mail outbox) live.
     pub data_dir: PathBuf,
+    /// A `postgres://` (or `sqlite://`) URL; `None` uses the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
     /// Address to listen on; port 0 picks a free one.
     pub listen: SocketAddr,
     /// Seed the demo world on first start.
@@ -31,6 +33,7 @@ impl Settings {
     pub fn ephemeral(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
+            database_url: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             demo: false,
             ui_dir: None,

@@ -19,6 +19,8 @@ use crate::routes;
         routes::tickets::comments,
         routes::tickets::add_comment,
         routes::sync::push,
+        routes::sync::changes,
+        routes::sync::events,
         routes::devices::enroll,
         routes::devices::device_state,
         routes::devices::send_token,

@@ -3,7 +3,9 @@
 use bellhop_proto::{
     Device, DeviceFacts, DeviceId, DeviceSelection, DeviceStatus, OrgId, Role, UserId,
 };
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
+
+use super::sql::Sql;
 
 use super::{Caller, NewUser, Store, now_ms, parse_enum, parse_id, ts};
 use crate::error::{AppError, Result};
@@ -32,7 +34,7 @@ pub struct PendingToken {
     pub expires_at: i64,
 }
 
-fn device_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Device> {
+fn device_from_row(r: &sqlx::any::AnyRow) -> Result<Device> {
     let macs: String = r.try_get("macs")?;
     let assigned: Option<String> = r.try_get("assigned_user_id")?;
     let seen: Option<i64> = r.try_get("last_seen_at")?;
@@ -57,7 +59,7 @@ fn device_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Device> {
 
 impl Store {
     pub async fn org_by_enrolment_key(&self, key_hash: &str) -> Result<Option<EnrolOrg>> {
-        let row = sqlx::query("SELECT id, name, auto_activate FROM orgs WHERE enrol_key_hash = ?")
+        let row = sqlx::query("SELECT id, name, auto_activate FROM orgs WHERE enrol_key_hash = $1")
             .bind(key_hash)
             .fetch_optional(&self.pool)
             .await?;
@@ -65,7 +67,7 @@ impl Store {
             Ok(EnrolOrg {
                 id: parse_id(r.try_get("id")?)?,
                 name: r.try_get("name")?,
-                auto_activate: r.try_get("auto_activate")?,
+                auto_activate: r.try_get::<i64, _>("auto_activate")? != 0,
             })
         })
         .transpose()
@@ -87,7 +89,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO devices (id, org_id, hostname, os, os_version, serial, macs, os_user, status,
                                   secret_hash, enrolled_at, last_seen_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id.to_string())
         .bind(org.id.to_string())
@@ -109,7 +111,7 @@ impl Store {
     /// The device behind a device secret; records that it was seen.
     pub async fn device_for_secret(&self, secret_hash: &str) -> Result<Option<DeviceCaller>> {
         let row = sqlx::query(
-            "UPDATE devices SET last_seen_at = ? WHERE secret_hash = ?
+            "UPDATE devices SET last_seen_at = $1 WHERE secret_hash = $2
              RETURNING id, status, (SELECT name FROM orgs WHERE orgs.id = devices.org_id) AS org_name",
         )
         .bind(now_ms())
@@ -127,11 +129,11 @@ impl Store {
     }
 
     pub async fn list_devices(&self, org: Option<OrgId>) -> Result<Vec<Device>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        let mut qb = Sql::new(
             "SELECT d.*, o.name AS org_name FROM devices d JOIN orgs o ON o.id = d.org_id WHERE 1 = 1",
         );
         if let Some(org) = org {
-            qb.push(" AND d.org_id = ").push_bind(org.to_string());
+            qb.push(" AND d.org_id = ").bind(org.to_string());
         }
         qb.push(" ORDER BY d.enrolled_at DESC LIMIT 1000");
         let rows = qb.build().fetch_all(&self.pool).await?;
@@ -149,21 +151,18 @@ impl Store {
                 "name devices in device_ids, or an organisation in org_id",
             ));
         }
-        let mut qb = QueryBuilder::<Sqlite>::new("UPDATE devices SET status = ");
-        qb.push_bind(status.as_str())
+        let mut qb = Sql::new("UPDATE devices SET status = ");
+        qb.bind(status.as_str())
             .push(" WHERE status <> ")
-            .push_bind(status.as_str())
+            .bind(status.as_str())
             .push(" AND (0 = 1");
         if !selection.device_ids.is_empty() {
-            qb.push(" OR id IN (");
-            let mut ids = qb.separated(", ");
-            for id in &selection.device_ids {
-                ids.push_bind(id.to_string());
-            }
-            qb.push(")");
+            qb.push(" OR id IN (")
+                .bind_list(selection.device_ids.iter().map(|id| id.to_string()))
+                .push(")");
         }
         if let Some(org) = selection.org_id {
-            qb.push(" OR org_id = ").push_bind(org.to_string());
+            qb.push(" OR org_id = ").bind(org.to_string());
         }
         qb.push(")");
         Ok(qb.build().execute(&self.pool).await?.rows_affected())
@@ -177,14 +176,14 @@ impl Store {
         since_ms: i64,
     ) -> Result<(i64, i64)> {
         let by_email: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM identity_tokens WHERE email = ? AND created_at > ?",
+            "SELECT COUNT(*) FROM identity_tokens WHERE email = $1 AND created_at > $2",
         )
         .bind(email)
         .bind(since_ms)
         .fetch_one(&self.pool)
         .await?;
         let by_addr: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM identity_tokens WHERE client_addr = ? AND created_at > ?",
+            "SELECT COUNT(*) FROM identity_tokens WHERE client_addr = $1 AND created_at > $2",
         )
         .bind(addr)
         .bind(since_ms)
@@ -209,7 +208,7 @@ impl Store {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "UPDATE identity_tokens SET used_at = ? WHERE device_id = ? AND email = ? AND used_at IS NULL",
+            "UPDATE identity_tokens SET used_at = $1 WHERE device_id = $2 AND email = $3 AND used_at IS NULL",
         )
         .bind(now)
         .bind(device.to_string())
@@ -218,7 +217,7 @@ impl Store {
         .await?;
         sqlx::query(
             "INSERT INTO identity_tokens (id, device_id, email, name, token_hash, client_addr, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(device.to_string())
@@ -243,7 +242,7 @@ impl Store {
     ) -> Result<Option<PendingToken>> {
         let row = sqlx::query(
             "SELECT id, name, token_hash, attempts, expires_at FROM identity_tokens
-             WHERE device_id = ? AND email = ? AND used_at IS NULL ORDER BY created_at DESC LIMIT 1",
+             WHERE device_id = $1 AND email = $2 AND used_at IS NULL ORDER BY created_at DESC LIMIT 1",
         )
         .bind(device.to_string())
         .bind(email)
@@ -262,7 +261,7 @@ impl Store {
     }
 
     pub async fn count_token_attempt(&self, token_id: &str) -> Result<()> {
-        sqlx::query("UPDATE identity_tokens SET attempts = attempts + 1 WHERE id = ?")
+        sqlx::query("UPDATE identity_tokens SET attempts = attempts + 1 WHERE id = $1")
             .bind(token_id)
             .execute(&self.pool)
             .await?;
@@ -283,7 +282,7 @@ impl Store {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let used =
-            sqlx::query("UPDATE identity_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL")
+            sqlx::query("UPDATE identity_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
                 .bind(now)
                 .bind(token_id)
                 .execute(&mut *tx)
@@ -291,7 +290,7 @@ impl Store {
         if used.rows_affected() != 1 {
             return Ok(None);
         }
-        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(email)
             .fetch_optional(&mut *tx)
             .await?;
@@ -300,7 +299,7 @@ impl Store {
             None => {
                 let domain = email.rsplit('@').next().unwrap_or_default();
                 let org: Option<String> =
-                    sqlx::query_scalar("SELECT org_id FROM org_domains WHERE domain = ?")
+                    sqlx::query_scalar("SELECT org_id FROM org_domains WHERE domain = $1")
                         .bind(domain)
                         .fetch_optional(&mut *tx)
                         .await?;
@@ -321,7 +320,7 @@ impl Store {
             }
         };
         sqlx::query(
-            "INSERT INTO device_credentials (token_hash, device_id, user_id, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO device_credentials (token_hash, device_id, user_id, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(credential_hash)
         .bind(device.to_string())
@@ -330,7 +329,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "UPDATE devices SET assigned_user_id = COALESCE(assigned_user_id, ?) WHERE id = ?",
+            "UPDATE devices SET assigned_user_id = COALESCE(assigned_user_id, $1) WHERE id = $2",
         )
         .bind(user_id.to_string())
         .bind(device.to_string())
@@ -346,7 +345,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT u.id, u.name, u.role, u.org_id FROM device_credentials c
              JOIN devices d ON d.id = c.device_id JOIN users u ON u.id = c.user_id
-             WHERE c.token_hash = ? AND c.revoked_at IS NULL AND d.status = 'active'",
+             WHERE c.token_hash = $1 AND c.revoked_at IS NULL AND d.status = 'active'",
         )
         .bind(hash)
         .fetch_optional(&self.pool)
@@ -366,7 +365,7 @@ impl Store {
     /// Revokes a device credential; returns whether one was live.
     pub async fn revoke_device_credential(&self, hash: &str) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE device_credentials SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+            "UPDATE device_credentials SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
         )
         .bind(now_ms())
         .bind(hash)

@@ -1,7 +1,9 @@
 //! Knowledge-base articles.
 
 use bellhop_proto::{Article, ArticleSummary};
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
+
+use super::sql::Sql;
 
 use super::{Store, now_ms, ts};
 use crate::error::{AppError, Result};
@@ -18,7 +20,7 @@ impl Store {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO kb_articles (id, title, category, body_md, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&id)
         .bind(title)
@@ -33,14 +35,13 @@ impl Store {
 
     /// Articles whose title or body contain every word of `q`, by category and title.
     pub async fn search_articles(&self, q: Option<&str>) -> Result<Vec<ArticleSummary>> {
-        let mut qb =
-            QueryBuilder::<Sqlite>::new("SELECT id, title, category FROM kb_articles WHERE 1 = 1");
+        let mut qb = Sql::new("SELECT id, title, category FROM kb_articles WHERE 1 = 1");
         for word in q.unwrap_or("").split_whitespace().take(8) {
             let pattern = format!("%{}%", word.replace(['%', '_'], "").to_lowercase());
             qb.push(" AND (lower(title) LIKE ")
-                .push_bind(pattern.clone())
+                .bind(pattern.clone())
                 .push(" OR lower(body_md) LIKE ")
-                .push_bind(pattern)
+                .bind(pattern)
                 .push(")");
         }
         qb.push(" ORDER BY category, title LIMIT 200");
@@ -57,7 +58,7 @@ impl Store {
     }
 
     pub async fn article(&self, id: &str) -> Result<Article> {
-        let row = sqlx::query("SELECT * FROM kb_articles WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM kb_articles WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?

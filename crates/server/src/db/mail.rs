@@ -16,11 +16,11 @@ pub struct QueuedEmail {
 
 impl Store {
     pub(crate) async fn queue_email_in(
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut sqlx::AnyConnection,
         mail: &Email,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO emails (id, to_addr, subject, body_text, body_html, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO emails (id, to_addr, subject, body_text, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(&mail.to)
@@ -37,7 +37,7 @@ impl Store {
     pub async fn pending_emails(&self, limit: i64) -> Result<Vec<QueuedEmail>> {
         let rows = sqlx::query(
             "SELECT id, to_addr, subject, body_text, body_html, attempts FROM emails
-             WHERE sent_at IS NULL AND attempts < 10 ORDER BY created_at LIMIT ?",
+             WHERE sent_at IS NULL AND attempts < 10 ORDER BY created_at LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -61,7 +61,7 @@ impl Store {
     pub async fn mark_email(&self, id: &str, error: Option<&str>) -> Result<()> {
         let sent = error.is_none().then(now_ms);
         sqlx::query(
-            "UPDATE emails SET sent_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE emails SET sent_at = $1, last_error = $2, attempts = attempts + 1 WHERE id = $3",
         )
         .bind(sent)
         .bind(error)

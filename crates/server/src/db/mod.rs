@@ -1,13 +1,27 @@
-//! Storage. One [`Store`] over a SQLite pool (WAL, busy timeout, foreign keys on every
-//! connection), migrated on open. Queries live next to the entity they serve.
+//! Storage. One [`Store`] over an sqlx `Any` pool: a SQLite file (WAL, busy timeout, foreign
+//! keys on every connection) by default, PostgreSQL when given a `postgres://` URL. Each backend
+//! has its own migrations; the queries are shared and written in the SQL both understand, with
+//! `$1`-style parameters. Queries live next to the entity they serve.
 //!
-//! Ids are stored as UUID text, times as Unix milliseconds, enums as their wire strings: the same
-//! encoding the PostgreSQL backend will use, so one story test can run against both.
+//! Ids are stored as UUID text, times as Unix milliseconds (BIGINT), flags as 0/1 integers, enums
+//! as their wire strings, so one test suite runs unchanged against both backends.
+
+/// The ticket columns and join every ticket query starts from, as a literal for `concat!`.
+macro_rules! select_tickets {
+    () => {
+        "SELECT t.id, t.number, t.title, t.description, t.status, t.priority, t.source,
+                t.requester_id, u.name AS requester_name, t.org_id, t.created_at, t.updated_at,
+                t.change_seq
+         FROM tickets t JOIN users u ON u.id = t.requester_id"
+    };
+}
 
 mod attachments;
+mod changes;
 mod devices;
 mod kb;
 mod mail;
+mod sql;
 mod sync;
 mod tickets;
 mod users;
@@ -18,9 +32,10 @@ use std::time::Duration;
 use anyhow::Context;
 use bellhop_proto::{OrgId, Role, UserId};
 use jiff::Timestamp;
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
 
+pub use changes::ChangeEvent;
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use mail::QueuedEmail;
 pub use users::NewUser;
@@ -42,28 +57,82 @@ impl Caller {
     }
 }
 
-#[derive(Clone)]
-pub struct Store {
-    pool: SqlitePool,
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
 }
 
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    events: tokio::sync::broadcast::Sender<ChangeEvent>,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
 impl Store {
-    /// Opens (creating if needed) the SQLite file and applies pending migrations.
-    pub async fn open_sqlite(path: &std::path::Path) -> Result<Self> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+    /// Opens the database at `url` (`sqlite://…` or `postgres://…`) and applies pending
+    /// migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(AppError::Other(anyhow::anyhow!(
+                "DATABASE_URL must start with postgres:// or sqlite:// (got {:?})",
+                url.split(':').next().unwrap_or_default()
+            )));
+        };
+        let options = match backend {
+            // SQLite allows one writer: a small pool, and every connection waits for the lock
+            // instead of failing at once.
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(8)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                }),
+            Backend::Postgres => AnyPoolOptions::new().max_connections(32),
+        };
+        let pool = options
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
             .await
-            .with_context(|| format!("opening the database {}", path.display()))?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+            .with_context(|| format!("opening the database {}", redact_url(url)))?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        let (events, _) = tokio::sync::broadcast::channel(1024);
+        let store = Self {
+            pool,
+            backend,
+            events,
+        };
+        if backend == Backend::Postgres {
+            store.spawn_listener(url.to_owned());
+        }
+        Ok(store)
+    }
+
+    /// Opens (creating if needed) the SQLite file.
+    pub async fn open_sqlite(path: &std::path::Path) -> Result<Self> {
+        let path = path
+            .to_str()
+            .ok_or_else(|| AppError::Other(anyhow::anyhow!("the data directory path is not UTF-8")))?;
+        Self::open(&format!("sqlite://{path}?mode=rwc")).await
     }
 
     /// Whether the database answers (for `/readyz`).
@@ -72,8 +141,23 @@ impl Store {
         Ok(())
     }
 
-    pub fn backend(&self) -> &'static str {
-        "sqlite"
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+        }
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
+        _ => url.to_owned(),
     }
 }
 

@@ -40,7 +40,7 @@ impl Store {
         // The entity writes above are idempotent by their own ids, so a crash between them and
         // this claim is repaired by the retry; the claim keeps the first outcome forever.
         sqlx::query(
-            "INSERT INTO sync_ops (op_id, user_id, outcome, created_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO sync_ops (op_id, user_id, outcome, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (op_id) DO NOTHING",
         )
         .bind(op.op_id.to_string())
@@ -57,7 +57,7 @@ impl Store {
 
     async fn saved_outcome(&self, caller: &Caller, op: OpId) -> Result<Option<OpOutcome>> {
         let row: Option<(String, String)> =
-            sqlx::query_as("SELECT user_id, outcome FROM sync_ops WHERE op_id = ?")
+            sqlx::query_as("SELECT user_id, outcome FROM sync_ops WHERE op_id = $1")
                 .bind(op.to_string())
                 .fetch_optional(&self.pool)
                 .await?;

@@ -2,25 +2,21 @@
 //! are CC'd on, a primary contact also their organisation's, staff everything. A ticket the
 //! caller may not see does not exist for them (404, never 403, so ids cannot be probed).
 
+use std::collections::HashMap;
+
 use bellhop_proto::{
     Comment, CommentId, CommentVisibility, NewComment, NewTicket, Page, Priority, Role, Ticket,
     TicketId, TicketListQuery, TicketSource, TicketStatus, UserId,
 };
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
+use super::sql::Sql;
+
+use super::changes::next_counter;
 use super::{Caller, Store, now_ms, parse_enum, parse_id, ts};
 use crate::error::{AppError, Result};
 
-/// The ticket columns and join every ticket query starts from, as a literal for `concat!`.
-macro_rules! select_tickets {
-    () => {
-        "SELECT t.id, t.number, t.title, t.description, t.status, t.priority, t.source,
-                t.requester_id, u.name AS requester_name, t.org_id, t.created_at, t.updated_at
-         FROM tickets t JOIN users u ON u.id = t.requester_id"
-    };
-}
-
-fn ticket_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Ticket> {
+pub(super) fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket> {
     let org: Option<String> = row.try_get("org_id")?;
     Ok(Ticket {
         id: parse_id(row.try_get("id")?)?,
@@ -38,19 +34,36 @@ fn ticket_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Ticket> {
     })
 }
 
+fn comment_from_row(r: &sqlx::any::AnyRow) -> Result<Comment> {
+    let vis: String = r.try_get("visibility")?;
+    Ok(Comment {
+        id: parse_id(r.try_get("id")?)?,
+        ticket_id: parse_id(r.try_get("ticket_id")?)?,
+        author_id: parse_id(r.try_get("author_id")?)?,
+        author_name: r.try_get("author_name")?,
+        visibility: if vis == "internal" {
+            CommentVisibility::Internal
+        } else {
+            CommentVisibility::Public
+        },
+        body: r.try_get("body")?,
+        created_at: ts(r.try_get("created_at")?)?,
+    })
+}
+
 /// Appends ` AND (<the caller may see t>)`.
-fn push_visibility(qb: &mut QueryBuilder<Sqlite>, caller: &Caller) {
+pub(super) fn push_visibility(qb: &mut Sql, caller: &Caller) {
     if caller.is_staff() {
         return;
     }
     let me = caller.user_id.to_string();
     qb.push(" AND (t.requester_id = ")
-        .push_bind(me.clone())
+        .bind(me.clone())
         .push(" OR EXISTS (SELECT 1 FROM ticket_cc c WHERE c.ticket_id = t.id AND c.user_id = ")
-        .push_bind(me)
+        .bind(me)
         .push(")");
     if let (Role::PrimaryContact, Some(org)) = (caller.role, caller.org_id) {
-        qb.push(" OR t.org_id = ").push_bind(org.to_string());
+        qb.push(" OR t.org_id = ").bind(org.to_string());
     }
     qb.push(")");
 }
@@ -139,15 +152,15 @@ impl Store {
             .collect::<Vec<_>>();
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        // One statement allocates the number and inserts, so concurrent creates cannot collide.
+        let number = next_counter(&mut tx, "ticket_number").await?;
         let inserted = sqlx::query(
             "INSERT INTO tickets (id, number, title, description, status, priority, source,
                                   requester_id, org_id, created_at, updated_at)
-             SELECT ?, COALESCE(MAX(number), 1000) + 1, ?, ?, 'open', ?, ?, ?, ?, ?, ?
-             FROM tickets WHERE true
+             VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $9)
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(new.id.to_string())
+        .bind(number)
         .bind(new.title.trim())
         .bind(&new.description)
         .bind(new.priority.unwrap_or(Priority::Normal).as_str())
@@ -155,12 +168,23 @@ impl Store {
         .bind(caller.user_id.to_string())
         .bind(caller.org_id.map(|o| o.to_string()))
         .bind(now)
-        .bind(now)
         .execute(&mut *tx)
         .await?;
+        if inserted.rows_affected() == 0 {
+            // Created concurrently by a repeat of this request: give the number back.
+            tx.rollback().await?;
+            let ticket = self
+                .ticket_any(new.id)
+                .await?
+                .ok_or_else(|| AppError::Other(anyhow::anyhow!("ticket vanished after insert")))?;
+            if ticket.requester_id != caller.user_id {
+                return Err(AppError::conflict("a ticket with this id already exists"));
+            }
+            return Ok((ticket, false));
+        }
         for (attachment, name) in new.attachments.iter().zip(&names) {
             let uploaded: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM attachments WHERE sha256 = ?")
+                sqlx::query_scalar("SELECT 1 FROM attachments WHERE sha256 = $1")
                     .bind(&attachment.sha256)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -171,7 +195,7 @@ impl Store {
                 )));
             }
             sqlx::query(
-                "INSERT INTO ticket_attachments (ticket_id, sha256, file_name) VALUES (?, ?, ?)
+                "INSERT INTO ticket_attachments (ticket_id, sha256, file_name) VALUES ($1, $2, $3)
                  ON CONFLICT DO NOTHING",
             )
             .bind(new.id.to_string())
@@ -180,15 +204,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let change = self.record_change(&mut tx, new.id, now).await?;
         tx.commit().await?;
+        self.publish(change);
         let ticket = self
             .ticket_any(new.id)
             .await?
             .ok_or_else(|| AppError::Other(anyhow::anyhow!("ticket vanished after insert")))?;
-        if ticket.requester_id != caller.user_id {
-            return Err(AppError::conflict("a ticket with this id already exists"));
-        }
-        Ok((ticket, inserted.rows_affected() == 1))
+        Ok((ticket, true))
     }
 
     /// Seeding only: a ticket with a given status, requester and time.
@@ -202,12 +225,15 @@ impl Store {
         at_ms: i64,
     ) -> Result<TicketId> {
         let id = TicketId::new();
+        let mut tx = self.pool.begin().await?;
+        let number = next_counter(&mut tx, "ticket_number").await?;
         sqlx::query(
             "INSERT INTO tickets (id, number, title, description, status, priority, source,
                                   requester_id, org_id, created_at, updated_at)
-             SELECT ?, COALESCE(MAX(number), 1000) + 1, ?, ?, ?, ?, 'portal', ?, ?, ?, ? FROM tickets",
+             VALUES ($1, $2, $3, $4, $5, $6, 'portal', $7, $8, $9, $9)",
         )
         .bind(id.to_string())
+        .bind(number)
         .bind(title)
         .bind(description)
         .bind(status.as_str())
@@ -215,26 +241,34 @@ impl Store {
         .bind(requester.user_id.to_string())
         .bind(requester.org_id.map(|o| o.to_string()))
         .bind(at_ms)
-        .bind(at_ms)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        let change = self.record_change(&mut tx, id, at_ms).await?;
+        tx.commit().await?;
+        self.publish(change);
         Ok(id)
     }
 
     pub async fn add_cc(&self, ticket: TicketId, user: UserId) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO ticket_cc (ticket_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        let mut tx = self.pool.begin().await?;
+        let added = sqlx::query(
+            "INSERT INTO ticket_cc (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
         .bind(ticket.to_string())
         .bind(user.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if added.rows_affected() == 1 {
+            let change = self.record_change(&mut tx, ticket, now_ms()).await?;
+            tx.commit().await?;
+            self.publish(change);
+        }
         Ok(())
     }
 
     /// A ticket regardless of who asks (internal use only).
     async fn ticket_any(&self, id: TicketId) -> Result<Option<Ticket>> {
-        let row = sqlx::query(concat!(select_tickets!(), " WHERE t.id = ?"))
+        let row = sqlx::query(concat!(select_tickets!(), " WHERE t.id = $1"))
             .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?;
@@ -243,8 +277,8 @@ impl Store {
 
     /// The ticket if the caller may see it; otherwise not found.
     pub async fn ticket(&self, caller: &Caller, id: TicketId) -> Result<Ticket> {
-        let mut qb = QueryBuilder::new(concat!(select_tickets!(), " WHERE t.id = "));
-        qb.push_bind(id.to_string());
+        let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.id = "));
+        qb.bind(id.to_string());
         push_visibility(&mut qb, caller);
         let row = qb.build().fetch_optional(&self.pool).await?;
         row.as_ref()
@@ -256,27 +290,27 @@ impl Store {
     /// The tickets the caller may see, newest first, filtered and paged by number.
     pub async fn list_tickets(&self, caller: &Caller, q: &TicketListQuery) -> Result<Page<Ticket>> {
         let limit = i64::from(q.limit.unwrap_or(50).clamp(1, 200));
-        let mut qb = QueryBuilder::new(concat!(select_tickets!(), " WHERE 1 = 1"));
+        let mut qb = Sql::new(concat!(select_tickets!(), " WHERE 1 = 1"));
         push_visibility(&mut qb, caller);
         if let Some(status) = q.status {
-            qb.push(" AND t.status = ").push_bind(status.as_str());
+            qb.push(" AND t.status = ").bind(status.as_str());
         }
         if let Some(cursor) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
             let before: i64 = cursor
                 .parse()
                 .map_err(|_| AppError::bad_request("cursor is not a value this server returned"))?;
-            qb.push(" AND t.number < ").push_bind(before);
+            qb.push(" AND t.number < ").bind(before);
         }
         for word in q.q.as_deref().unwrap_or("").split_whitespace().take(8) {
-            let pattern = format!("%{}%", word.replace(['%', '_'], ""));
-            qb.push(" AND (t.title LIKE ")
-                .push_bind(pattern.clone())
-                .push(" OR t.description LIKE ")
-                .push_bind(pattern)
+            let pattern = format!("%{}%", word.replace(['%', '_'], "").to_lowercase());
+            qb.push(" AND (lower(t.title) LIKE ")
+                .bind(pattern.clone())
+                .push(" OR lower(t.description) LIKE ")
+                .bind(pattern)
                 .push(")");
         }
         qb.push(" ORDER BY t.number DESC LIMIT ")
-            .push_bind(limit + 1);
+            .bind(limit + 1);
         let rows = qb.build().fetch_all(&self.pool).await?;
         let mut items = rows
             .iter()
@@ -294,34 +328,43 @@ impl Store {
     /// The conversation the caller may see: internal notes only for staff.
     pub async fn comments(&self, caller: &Caller, ticket: TicketId) -> Result<Vec<Comment>> {
         self.ticket(caller, ticket).await?;
-        let mut qb = QueryBuilder::new(
+        let mut qb = Sql::new(
             "SELECT c.*, u.name AS author_name FROM comments c JOIN users u ON u.id = c.author_id
              WHERE c.ticket_id = ",
         );
-        qb.push_bind(ticket.to_string());
+        qb.bind(ticket.to_string());
         if !caller.is_staff() {
             qb.push(" AND c.visibility = 'public'");
         }
         qb.push(" ORDER BY c.created_at, c.id");
         let rows = qb.build().fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                let vis: String = r.try_get("visibility")?;
-                Ok(Comment {
-                    id: parse_id(r.try_get("id")?)?,
-                    ticket_id: parse_id(r.try_get("ticket_id")?)?,
-                    author_id: parse_id(r.try_get("author_id")?)?,
-                    author_name: r.try_get("author_name")?,
-                    visibility: if vis == "internal" {
-                        CommentVisibility::Internal
-                    } else {
-                        CommentVisibility::Public
-                    },
-                    body: r.try_get("body")?,
-                    created_at: ts(r.try_get("created_at")?)?,
-                })
-            })
-            .collect()
+        rows.iter().map(comment_from_row).collect()
+    }
+
+    /// The visible conversations of several tickets (the caller may see the tickets).
+    pub(super) async fn comments_of(
+        &self,
+        caller: &Caller,
+        tickets: &[TicketId],
+    ) -> Result<HashMap<TicketId, Vec<Comment>>> {
+        let mut by_ticket: HashMap<TicketId, Vec<Comment>> = HashMap::new();
+        if tickets.is_empty() {
+            return Ok(by_ticket);
+        }
+        let mut qb = Sql::new(
+            "SELECT c.*, u.name AS author_name FROM comments c JOIN users u ON u.id = c.author_id
+             WHERE c.ticket_id IN (",
+        );
+        qb.bind_list(tickets.iter().map(|t| t.to_string())).push(")");
+        if !caller.is_staff() {
+            qb.push(" AND c.visibility = 'public'");
+        }
+        qb.push(" ORDER BY c.created_at, c.id");
+        for row in qb.build().fetch_all(&self.pool).await? {
+            let comment = comment_from_row(&row)?;
+            by_ticket.entry(comment.ticket_id).or_default().push(comment);
+        }
+        Ok(by_ticket)
     }
 
     /// Adds a reply or note. A repeat of the same comment id changes nothing.
@@ -358,7 +401,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "INSERT INTO comments (id, ticket_id, author_id, visibility, body, created_at)
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
         )
         .bind(id.to_string())
         .bind(ticket.to_string())
@@ -373,13 +416,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            sqlx::query("UPDATE tickets SET updated_at = MAX(updated_at, ?) WHERE id = ?")
-                .bind(at_ms)
-                .bind(ticket.to_string())
-                .execute(&mut *tx)
-                .await?;
+            let change = self.record_change(&mut tx, ticket, at_ms).await?;
+            tx.commit().await?;
+            self.publish(change);
         }
-        tx.commit().await?;
         Ok(())
     }
 }

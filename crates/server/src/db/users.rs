@@ -15,7 +15,7 @@ pub struct NewUser<'a> {
     pub password_hash: Option<String>,
 }
 
-fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
     let org: Option<String> = row.try_get("org_id")?;
     Ok(User {
         id: parse_id(row.try_get("id")?)?,
@@ -38,17 +38,17 @@ impl Store {
         let id = OrgId::new();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO orgs (id, name, enrol_key_hash, auto_activate, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO orgs (id, name, enrol_key_hash, auto_activate, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id.to_string())
         .bind(name)
         .bind(enrol_key_hash)
-        .bind(auto_activate)
+        .bind(i64::from(auto_activate))
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
         for d in domains {
-            sqlx::query("INSERT INTO org_domains (domain, org_id) VALUES (?, ?)")
+            sqlx::query("INSERT INTO org_domains (domain, org_id) VALUES ($1, $2)")
                 .bind(d.to_ascii_lowercase())
                 .bind(id.to_string())
                 .execute(&mut *tx)
@@ -67,12 +67,12 @@ impl Store {
     }
 
     pub(crate) async fn insert_user_in(
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut sqlx::AnyConnection,
         id: UserId,
         u: &NewUser<'_>,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO users (id, org_id, name, email, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO users (id, org_id, name, email, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.to_string())
         .bind(u.org_id.map(|o| o.to_string()))
@@ -88,7 +88,7 @@ impl Store {
 
     /// The user with this email and their password hash, if they have one.
     pub async fn user_for_login(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
-        let row = sqlx::query("SELECT * FROM users WHERE email = ?")
+        let row = sqlx::query("SELECT * FROM users WHERE email = $1")
             .bind(email.trim().to_ascii_lowercase())
             .fetch_optional(&self.pool)
             .await?;
@@ -97,7 +97,7 @@ impl Store {
     }
 
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?;
@@ -107,7 +107,7 @@ impl Store {
     pub async fn insert_session(&self, token_hash: &str, user: UserId, ttl_ms: i64) -> Result<()> {
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(token_hash)
         .bind(user.to_string())
@@ -122,7 +122,7 @@ impl Store {
     pub async fn caller_for_session(&self, token_hash: &str) -> Result<Option<Caller>> {
         let row = sqlx::query(
             "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
         )
         .bind(token_hash)
         .bind(now_ms())
@@ -143,7 +143,7 @@ impl Store {
 
     pub async fn revoke_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+            "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
         )
         .bind(now_ms())
         .bind(token_hash)

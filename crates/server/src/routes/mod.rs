@@ -29,6 +29,8 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
             get(tickets::comments).post(tickets::add_comment),
         )
         .route("/sync/push", post(sync::push))
+        .route("/sync/changes", get(sync::changes))
+        .route("/events", get(sync::events))
         .route(
             "/attachments/{sha256}",
             put(attachments::upload)

@@ -13,7 +13,7 @@ pub async fn info(State(state): State<AppState>) -> Json<ServerInfo> {
     Json(ServerInfo {
         product: "bellhop".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        database: state.store.backend().into(),
+        database: state.store.backend_name().into(),
     })
 }
 

@@ -1,10 +1,17 @@
+use std::convert::Infallible;
+use std::time::Duration;
+
 use axum::extract::State;
-use bellhop_proto::{ErrorBody, PushRequest, PushResponse};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use bellhop_proto::{ChangesPage, ChangesQuery, ErrorBody, PushRequest, PushResponse, TicketEvent};
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::{Stream, StreamExt};
 
 use crate::app::AppState;
 use crate::db::Caller;
 use crate::error::{AppError, Result};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 
 /// Most operations accepted in one push.
 pub const MAX_PUSH_OPS: usize = 500;
@@ -28,4 +35,60 @@ pub async fn push(
         outcomes.push(state.store.apply_op(&caller, op).await?);
     }
     Ok(Json(PushResponse { outcomes }))
+}
+
+/// The tickets the caller may see that changed after the cursor, each as it is now.
+#[utoipa::path(get, path = "/api/v1/sync/changes", tag = "sync", params(ChangesQuery),
+    responses((status = 200, body = ChangesPage), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ChangesQuery>,
+) -> Result<Json<ChangesPage>> {
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(AppError::bad_request("after must not be negative"));
+    }
+    Ok(Json(
+        state
+            .store
+            .changes_after(&caller, after, q.limit.unwrap_or(200))
+            .await?,
+    ))
+}
+
+/// Live events as Server-Sent Events: `ticket` when a ticket the caller can see changes, and
+/// `resync` when this client fell behind and should pull. A comment line every 15 s keeps
+/// proxies from closing the stream.
+#[utoipa::path(get, path = "/api/v1/events", tag = "sync",
+    responses((status = 200, description = "text/event-stream of TicketEvent", body = TicketEvent),
+        (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
+    let stream = BroadcastStream::new(state.store.subscribe()).filter_map(move |item| match item
+    {
+        Ok(change) if change.visible_to(&caller) => {
+            let event = TicketEvent {
+                seq: change.seq,
+                ticket_id: change.ticket_id,
+            };
+            Some(Ok(Event::default()
+                .event("ticket")
+                .json_data(event)
+                .unwrap_or_else(|_| Event::default().event("resync").data("{}"))))
+        }
+        Ok(_) => None,
+        Err(BroadcastStreamRecvError::Lagged(_)) => {
+            Some(Ok(Event::default().event("resync").data("{}")))
+        }
+    });
+    // The first event tells the client the stream is live, so it can pull once and then rely
+    // on events.
+    let hello = tokio_stream::once(Ok(Event::default().event("ready").data("{}")));
+    Sse::new(hello.chain(stream)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -1,0 +1,189 @@
+//! The change feed. Every write that changes what someone sees of a ticket takes the next
+//! change sequence number in its transaction and stamps it on the ticket; clients pull the
+//! tickets stamped after their cursor. The counter row is locked until commit, so numbers become
+//! visible in order and a reader that first reads the counter never skips a change.
+//!
+//! After commit, a [`ChangeEvent`] goes to every live-event subscriber: directly on SQLite, and
+//! through `NOTIFY` on PostgreSQL so that every server instance on the database hears it.
+
+use bellhop_proto::{ChangesPage, OrgId, Role, TicketChange, TicketId, UserId};
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
+use tokio::sync::broadcast;
+
+use super::sql::Sql;
+use super::{Backend, Caller, Store, parse_id};
+use crate::error::Result;
+
+/// The PostgreSQL channel events travel on between instances.
+pub const CHANNEL: &str = "bellhop_changes";
+
+/// A ticket changed; who may see it decides who hears about it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangeEvent {
+    pub seq: i64,
+    pub ticket_id: TicketId,
+    pub requester_id: UserId,
+    pub org_id: Option<OrgId>,
+    pub cc: Vec<UserId>,
+}
+
+impl ChangeEvent {
+    /// The same rule as the ticket queries' visibility filter.
+    pub fn visible_to(&self, caller: &Caller) -> bool {
+        caller.is_staff()
+            || self.requester_id == caller.user_id
+            || self.cc.contains(&caller.user_id)
+            || (caller.role == Role::PrimaryContact
+                && self.org_id.is_some()
+                && self.org_id == caller.org_id)
+    }
+}
+
+/// Takes the next value of a counter inside `tx`; the row stays locked until commit.
+pub(crate) async fn next_counter(tx: &mut AnyConnection, name: &str) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
+            .bind(name)
+            .fetch_one(&mut *tx)
+            .await?,
+    )
+}
+
+impl Store {
+    /// Stamps the ticket with the next change number and moves its `updated_at` forward; call
+    /// inside the transaction that made the change, and [`Self::publish`] the result after
+    /// commit.
+    pub(crate) async fn record_change(
+        &self,
+        tx: &mut AnyConnection,
+        ticket: TicketId,
+        at_ms: i64,
+    ) -> Result<ChangeEvent> {
+        let seq = next_counter(tx, "change_seq").await?;
+        let row = sqlx::query(
+            "UPDATE tickets SET change_seq = $1,
+                 updated_at = CASE WHEN updated_at < $2 THEN $2 ELSE updated_at END
+             WHERE id = $3 RETURNING requester_id, org_id",
+        )
+        .bind(seq)
+        .bind(at_ms)
+        .bind(ticket.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        let org: Option<String> = row.try_get("org_id")?;
+        let cc: Vec<String> = sqlx::query_scalar("SELECT user_id FROM ticket_cc WHERE ticket_id = $1")
+            .bind(ticket.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+        let event = ChangeEvent {
+            seq,
+            ticket_id: ticket,
+            requester_id: parse_id(row.try_get("requester_id")?)?,
+            org_id: org.as_deref().map(parse_id).transpose()?,
+            cc: cc.iter().map(|c| parse_id(c)).collect::<Result<_>>()?,
+        };
+        if self.backend == Backend::Postgres {
+            // Delivered by PostgreSQL when (and only if) the transaction commits.
+            let payload = serde_json::to_string(&event).map_err(anyhow::Error::from)?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(event)
+    }
+
+    /// Tells live subscribers of this instance about a committed change (PostgreSQL: the
+    /// listener does it for every instance when the notification arrives).
+    pub(crate) fn publish(&self, event: ChangeEvent) {
+        if self.backend == Backend::Sqlite {
+            // No subscribers is fine.
+            let _ = self.events.send(event);
+        }
+    }
+
+    /// Live change events of every ticket; filter with [`ChangeEvent::visible_to`].
+    pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.events.subscribe()
+    }
+
+    /// The tickets the caller may see that changed after `after`, oldest change first, each with
+    /// its visible conversation and attachments.
+    pub async fn changes_after(
+        &self,
+        caller: &Caller,
+        after: i64,
+        limit: u32,
+    ) -> Result<ChangesPage> {
+        let limit = i64::from(limit.clamp(1, 1000));
+        // Everything numbered up to `upto` has committed: the counter only moves at commit.
+        let upto: i64 =
+            sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
+                .fetch_one(&self.pool)
+                .await?;
+        let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.change_seq > "));
+        qb.bind(after).push(" AND t.change_seq <= ").bind(upto);
+        super::tickets::push_visibility(&mut qb, caller);
+        qb.push(" ORDER BY t.change_seq LIMIT ").bind(limit + 1);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let more = rows.len() as i64 > limit;
+        let mut changes = Vec::with_capacity(rows.len());
+        for row in rows.iter().take(limit as usize) {
+            changes.push(TicketChange {
+                seq: row.try_get("change_seq")?,
+                ticket: super::tickets::ticket_from_row(row)?,
+                comments: Vec::new(),
+                attachments: Vec::new(),
+            });
+        }
+        let ids: Vec<TicketId> = changes.iter().map(|c| c.ticket.id).collect();
+        let mut comments = self.comments_of(caller, &ids).await?;
+        let mut attachments = self.attachments_of(&ids).await?;
+        for change in &mut changes {
+            change.comments = comments.remove(&change.ticket.id).unwrap_or_default();
+            change.attachments = attachments.remove(&change.ticket.id).unwrap_or_default();
+        }
+        let cursor = if more {
+            changes.last().map_or(after, |c| c.seq)
+        } else {
+            upto.max(after)
+        };
+        Ok(ChangesPage {
+            changes,
+            cursor,
+            more,
+        })
+    }
+
+    /// Forwards PostgreSQL notifications to this instance's subscribers, reconnecting as needed.
+    pub(crate) fn spawn_listener(&self, url: String) {
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            loop {
+                match listen(&url, &events).await {
+                    Ok(()) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "change listener lost its connection; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+async fn listen(url: &str, events: &broadcast::Sender<ChangeEvent>) -> anyhow::Result<()> {
+    let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    loop {
+        let note = listener.recv().await?;
+        match serde_json::from_str::<ChangeEvent>(note.payload()) {
+            Ok(event) => {
+                let _ = events.send(event);
+            }
+            Err(e) => tracing::warn!(error = %e, "ignoring a malformed change notification"),
+        }
+    }
+}
