@@ -184,3 +184,19 @@ export type OutboxItem = {
  * Send order.
  */
 seq: number, op: SyncOp, state: OutboxState, attempts: number, last_error: string | null, };
+
+export type ChangesQuery = { after: number | null, 
+/**
+ * At most this many tickets (default 200, at most 1,000).
+ */
+limit: number | null, };
+
+export type TicketChange = { 
+/**
+ * The change sequence number of the ticket's latest change.
+ */
+seq: number, ticket: Ticket, comments: Array<Comment>, attachments: Array<Attachment>, };
+
+export type ChangesPage = { changes: Array<TicketChange>, cursor: number, more: boolean, };
+
+export type TicketEvent = { seq: number, ticket_id: TicketId, };

@@ -72,7 +72,7 @@ impl Store {
         );
         qb.bind_list(tickets.iter().map(|t| t.to_string()))
             .push(") ORDER BY ta.file_name");
-        for row in qb.build().fetch_all(&self.pool).await? {
+        for row in qb.build()?.fetch_all(&self.pool).await? {
             let ticket: TicketId = parse_id(row.try_get("ticket_id")?)?;
             by_ticket
                 .entry(ticket)

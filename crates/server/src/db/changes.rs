@@ -72,10 +72,11 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let org: Option<String> = row.try_get("org_id")?;
-        let cc: Vec<String> = sqlx::query_scalar("SELECT user_id FROM ticket_cc WHERE ticket_id = $1")
-            .bind(ticket.to_string())
-            .fetch_all(&mut *tx)
-            .await?;
+        let cc: Vec<String> =
+            sqlx::query_scalar("SELECT user_id FROM ticket_cc WHERE ticket_id = $1")
+                .bind(ticket.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
         let event = ChangeEvent {
             seq,
             ticket_id: ticket,
@@ -119,15 +120,14 @@ impl Store {
     ) -> Result<ChangesPage> {
         let limit = i64::from(limit.clamp(1, 1000));
         // Everything numbered up to `upto` has committed: the counter only moves at commit.
-        let upto: i64 =
-            sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
-                .fetch_one(&self.pool)
-                .await?;
+        let upto: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
+            .fetch_one(&self.pool)
+            .await?;
         let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.change_seq > "));
         qb.bind(after).push(" AND t.change_seq <= ").bind(upto);
         super::tickets::push_visibility(&mut qb, caller);
         qb.push(" ORDER BY t.change_seq LIMIT ").bind(limit + 1);
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build()?.fetch_all(&self.pool).await?;
         let more = rows.len() as i64 > limit;
         let mut changes = Vec::with_capacity(rows.len());
         for row in rows.iter().take(limit as usize) {

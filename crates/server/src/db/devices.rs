@@ -136,7 +136,7 @@ impl Store {
             qb.push(" AND d.org_id = ").bind(org.to_string());
         }
         qb.push(" ORDER BY d.enrolled_at DESC LIMIT 1000");
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build()?.fetch_all(&self.pool).await?;
         rows.iter().map(device_from_row).collect()
     }
 
@@ -165,7 +165,7 @@ impl Store {
             qb.push(" OR org_id = ").bind(org.to_string());
         }
         qb.push(")");
-        Ok(qb.build().execute(&self.pool).await?.rows_affected())
+        Ok(qb.build()?.execute(&self.pool).await?.rows_affected())
     }
 
     /// How many tokens were sent to this email, and from this address, since `since_ms`.
@@ -281,12 +281,13 @@ impl Store {
     ) -> Result<Option<UserId>> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let used =
-            sqlx::query("UPDATE identity_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-                .bind(now)
-                .bind(token_id)
-                .execute(&mut *tx)
-                .await?;
+        let used = sqlx::query(
+            "UPDATE identity_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(token_id)
+        .execute(&mut *tx)
+        .await?;
         if used.rows_affected() != 1 {
             return Ok(None);
         }

@@ -45,7 +45,7 @@ impl Store {
                 .push(")");
         }
         qb.push(" ORDER BY category, title LIMIT 200");
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build()?.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
                 Ok(ArticleSummary {

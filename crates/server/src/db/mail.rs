@@ -15,10 +15,7 @@ pub struct QueuedEmail {
 }
 
 impl Store {
-    pub(crate) async fn queue_email_in(
-        tx: &mut sqlx::AnyConnection,
-        mail: &Email,
-    ) -> Result<()> {
+    pub(crate) async fn queue_email_in(tx: &mut sqlx::AnyConnection, mail: &Email) -> Result<()> {
         sqlx::query(
             "INSERT INTO emails (id, to_addr, subject, body_text, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )

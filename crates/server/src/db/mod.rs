@@ -129,9 +129,9 @@ impl Store {
 
     /// Opens (creating if needed) the SQLite file.
     pub async fn open_sqlite(path: &std::path::Path) -> Result<Self> {
-        let path = path
-            .to_str()
-            .ok_or_else(|| AppError::Other(anyhow::anyhow!("the data directory path is not UTF-8")))?;
+        let path = path.to_str().ok_or_else(|| {
+            AppError::Other(anyhow::anyhow!("the data directory path is not UTF-8"))
+        })?;
         Self::open(&format!("sqlite://{path}?mode=rwc")).await
     }
 

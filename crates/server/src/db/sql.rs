@@ -6,11 +6,15 @@ use std::fmt::Write;
 use sqlx::any::{Any, AnyArguments};
 use sqlx::{Arguments, Encode, Type};
 
+use crate::error::{AppError, Result};
+
 #[derive(Default)]
 pub struct Sql {
     text: String,
     args: AnyArguments,
     count: usize,
+    /// The first value that could not be encoded, reported by [`Self::build`].
+    error: Option<String>,
 }
 
 impl Sql {
@@ -33,11 +37,9 @@ impl Sql {
     {
         self.count += 1;
         let _ = write!(self.text, "${}", self.count);
-        // Adding to Any's argument buffer only fails for types Any cannot carry, which the bound
-        // above rules out.
-        self.args
-            .add(value)
-            .expect("a value of a type the Any driver encodes");
+        if let Err(e) = self.args.add(value) {
+            self.error.get_or_insert(e.to_string());
+        }
         self
     }
 
@@ -55,10 +57,15 @@ impl Sql {
         self
     }
 
-    pub fn build(self) -> sqlx::query::Query<'static, Any, AnyArguments> {
+    pub fn build(self) -> Result<sqlx::query::Query<'static, Any, AnyArguments>> {
+        if let Some(e) = self.error {
+            return Err(AppError::Other(anyhow::anyhow!(
+                "encoding a query parameter: {e}"
+            )));
+        }
         // Safe: only `push` adds text, always from literals in this crate; values go through
         // `bind`.
-        sqlx::query_with(sqlx::AssertSqlSafe(self.text), self.args)
+        Ok(sqlx::query_with(sqlx::AssertSqlSafe(self.text), self.args))
     }
 }
 
@@ -69,7 +76,10 @@ mod tests {
     #[test]
     fn numbers_placeholders_in_order() {
         let mut q = Sql::new("SELECT 1 WHERE a = ");
-        q.bind(1_i64).push(" AND b IN (").bind_list(["x".to_string(), "y".into()]).push(")");
+        q.bind(1_i64)
+            .push(" AND b IN (")
+            .bind_list(["x".to_string(), "y".into()])
+            .push(")");
         assert_eq!(q.text, "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
         assert_eq!(q.count, 3);
     }

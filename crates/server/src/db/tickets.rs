@@ -280,7 +280,7 @@ impl Store {
         let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.id = "));
         qb.bind(id.to_string());
         push_visibility(&mut qb, caller);
-        let row = qb.build().fetch_optional(&self.pool).await?;
+        let row = qb.build()?.fetch_optional(&self.pool).await?;
         row.as_ref()
             .map(ticket_from_row)
             .transpose()?
@@ -309,9 +309,8 @@ impl Store {
                 .bind(pattern)
                 .push(")");
         }
-        qb.push(" ORDER BY t.number DESC LIMIT ")
-            .bind(limit + 1);
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        qb.push(" ORDER BY t.number DESC LIMIT ").bind(limit + 1);
+        let rows = qb.build()?.fetch_all(&self.pool).await?;
         let mut items = rows
             .iter()
             .map(ticket_from_row)
@@ -337,7 +336,7 @@ impl Store {
             qb.push(" AND c.visibility = 'public'");
         }
         qb.push(" ORDER BY c.created_at, c.id");
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build()?.fetch_all(&self.pool).await?;
         rows.iter().map(comment_from_row).collect()
     }
 
@@ -355,14 +354,18 @@ impl Store {
             "SELECT c.*, u.name AS author_name FROM comments c JOIN users u ON u.id = c.author_id
              WHERE c.ticket_id IN (",
         );
-        qb.bind_list(tickets.iter().map(|t| t.to_string())).push(")");
+        qb.bind_list(tickets.iter().map(|t| t.to_string()))
+            .push(")");
         if !caller.is_staff() {
             qb.push(" AND c.visibility = 'public'");
         }
         qb.push(" ORDER BY c.created_at, c.id");
-        for row in qb.build().fetch_all(&self.pool).await? {
+        for row in qb.build()?.fetch_all(&self.pool).await? {
             let comment = comment_from_row(&row)?;
-            by_ticket.entry(comment.ticket_id).or_default().push(comment);
+            by_ticket
+                .entry(comment.ticket_id)
+                .or_default()
+                .push(comment);
         }
         Ok(by_ticket)
     }

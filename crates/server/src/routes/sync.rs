@@ -70,8 +70,7 @@ pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
-    let stream = BroadcastStream::new(state.store.subscribe()).filter_map(move |item| match item
-    {
+    let stream = BroadcastStream::new(state.store.subscribe()).filter_map(move |item| match item {
         Ok(change) if change.visible_to(&caller) => {
             let event = TicketEvent {
                 seq: change.seq,
@@ -80,7 +79,9 @@ pub async fn events(
             Some(Ok(Event::default()
                 .event("ticket")
                 .json_data(event)
-                .unwrap_or_else(|_| Event::default().event("resync").data("{}"))))
+                .unwrap_or_else(|_| {
+                    Event::default().event("resync").data("{}")
+                })))
         }
         Ok(_) => None,
         Err(BroadcastStreamRecvError::Lagged(_)) => {

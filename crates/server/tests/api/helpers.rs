@@ -10,7 +10,43 @@ pub struct TestApp {
     pub http: Client,
     pub mail: bellhop_server::mail::MailWorker,
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL URL when the suite runs against PostgreSQL.
+    pub database_url: Option<String>,
     _stop: tokio::sync::oneshot::Sender<()>,
+    /// The throwaway PostgreSQL server when the suite runs against PostgreSQL (dropped last).
+    _pg: Option<pgtemp::PgTempDB>,
+}
+
+/// Whether this run of the suite uses PostgreSQL (`BELLHOP_TEST_BACKEND=postgres`) instead of
+/// the default SQLite file. scripts/test runs the suite both ways.
+pub fn on_postgres() -> bool {
+    std::env::var("BELLHOP_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// A fresh PostgreSQL server from the system's binaries: initdb into a temp dir, a random port.
+pub async fn throwaway_postgres() -> pgtemp::PgTempDB {
+    let mut builder = pgtemp::PgTempDB::builder();
+    if let Some(bin) = postgres_bin_dir() {
+        builder = builder.with_bin_path(bin);
+    }
+    builder.start_async().await
+}
+
+/// Debian keeps the server binaries off PATH, under /usr/lib/postgresql/<version>/bin;
+/// `BELLHOP_PG_BIN` overrides.
+fn postgres_bin_dir() -> Option<std::path::PathBuf> {
+    if let Ok(dir) = std::env::var("BELLHOP_PG_BIN") {
+        return Some(dir.into());
+    }
+    let mut versions: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .collect();
+    versions.sort_unstable();
+    versions
+        .last()
+        .map(|v| format!("/usr/lib/postgresql/{v}/bin").into())
 }
 
 pub async fn spawn_app() -> anyhow::Result<TestApp> {
@@ -22,6 +58,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> anyhow::Re
     let mut settings = Settings::ephemeral(dir.path());
     settings.demo = true;
     configure(&mut settings);
+    let pg = if on_postgres() && settings.database_url.is_none() {
+        let pg = throwaway_postgres().await;
+        settings.database_url = Some(pg.connection_uri());
+        Some(pg)
+    } else {
+        None
+    };
+    let database_url = settings.database_url.clone();
     let server = Server::start(settings).await?;
     let mail = server.mail();
     let base = format!("http://{}", server.addr());
@@ -34,7 +78,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> anyhow::Re
         http: Client::new(),
         mail,
         dir,
+        database_url,
         _stop: stop,
+        _pg: pg,
     })
 }
 

@@ -1,6 +1,7 @@
 //! API tests: each starts the real server on a random loopback port with a fresh database.
 
 mod attachments;
+mod changes;
 mod devices;
 mod helpers;
 mod kb;

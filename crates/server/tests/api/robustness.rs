@@ -119,6 +119,11 @@ async fn health_probes_and_the_openapi_document_answer() -> anyhow::Result<()> {
         "{csp}"
     );
     let info: bellhop_proto::ServerInfo = res.json().await?;
-    assert_eq!(info.database, "sqlite");
+    let expected = if crate::helpers::on_postgres() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(info.database, expected);
     Ok(())
 }

@@ -1,0 +1,225 @@
+//! The pull endpoint and the live event stream.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use bellhop_proto::{ChangesPage, CommentVisibility, TicketEvent, TicketId};
+use serde_json::json;
+
+use crate::helpers::{TestApp, expect_error, on_postgres, spawn_app, spawn_app_with};
+
+async fn pull(app: &TestApp, token: &str, after: i64, limit: u32) -> anyhow::Result<ChangesPage> {
+    let res = app
+        .get(
+            token,
+            &format!("/api/v1/sync/changes?after={after}&limit={limit}"),
+        )
+        .await?;
+    anyhow::ensure!(res.status() == 200, "pull failed: {}", res.status());
+    Ok(res.json().await?)
+}
+
+async fn reply(
+    app: &TestApp,
+    token: &str,
+    ticket: TicketId,
+    body: &str,
+    internal: bool,
+) -> anyhow::Result<()> {
+    let visibility = if internal { "internal" } else { "public" };
+    let res = app
+        .post(
+            token,
+            &format!("/api/v1/tickets/{ticket}/comments"),
+            &json!({"id": uuid::Uuid::now_v7(), "body": body, "visibility": visibility}),
+        )
+        .await?;
+    anyhow::ensure!(res.status().is_success(), "reply failed: {}", res.status());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pull_from_zero_in_small_pages_returns_every_visible_ticket_once() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let alice = app.login("alice@acme.example").await?;
+    let mut seen = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let page = pull(&app, &alice, cursor, 3).await?;
+        assert!(page.changes.len() <= 3);
+        assert!(page.changes.windows(2).all(|w| w[0].seq < w[1].seq));
+        seen.extend(page.changes.iter().map(|c| c.ticket.id));
+        assert!(page.cursor >= cursor, "the cursor never goes back");
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    let unique: HashSet<_> = seen.iter().collect();
+    assert_eq!(seen.len(), unique.len(), "no ticket twice");
+    let listed: HashSet<_> = app
+        .tickets(&alice)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(unique.len(), 8, "Acme's eight demo tickets");
+    assert_eq!(
+        unique,
+        listed.iter().collect(),
+        "the same tickets the list shows"
+    );
+    let again = pull(&app, &alice, cursor, 100).await?;
+    assert!(
+        again.changes.is_empty() && !again.more,
+        "nothing new after the last cursor"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pull_after_the_cursor_brings_the_reply_but_never_the_internal_note() -> anyhow::Result<()>
+{
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let start = pull(&app, &bob, 0, 1000).await?;
+    let ticket = start.changes[0].ticket.id;
+    reply(&app, &tech, ticket, "Please restart the router", false).await?;
+    reply(&app, &tech, ticket, "NOTE: user is on the old VPN", true).await?;
+
+    let page = pull(&app, &bob, start.cursor, 100).await?;
+    assert_eq!(page.changes.len(), 1, "only the ticket that changed");
+    let change = &page.changes[0];
+    assert_eq!(change.ticket.id, ticket);
+    assert!(
+        change
+            .comments
+            .iter()
+            .any(|c| c.body == "Please restart the router")
+    );
+    assert!(
+        change
+            .comments
+            .iter()
+            .all(|c| c.visibility == CommentVisibility::Public && !c.body.starts_with("NOTE")),
+        "internal notes never reach an end user"
+    );
+    // The technician's own pull has the note.
+    let staff = pull(&app, &tech, start.cursor, 100).await?;
+    assert!(
+        staff.changes[0]
+            .comments
+            .iter()
+            .any(|c| c.body.starts_with("NOTE"))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pull_is_refused_without_a_token_or_with_a_bad_cursor() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let res = app.http.get(app.url("/api/v1/sync/changes")).send().await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    let bob = app.login("bob@acme.example").await?;
+    let res = app.get(&bob, "/api/v1/sync/changes?after=-5").await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    let res = app.get(&bob, "/api/v1/sync/changes?after=soon").await?;
+    expect_error(res, 400).await?;
+    let res = app.http.get(app.url("/api/v1/events")).send().await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    Ok(())
+}
+
+/// Reads the event stream until a `ticket` event arrives, and returns it.
+async fn next_ticket_event(
+    res: &mut reqwest::Response,
+    buf: &mut String,
+) -> anyhow::Result<TicketEvent> {
+    loop {
+        if let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            if block.lines().any(|l| l == "event: ticket") {
+                let data = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .ok_or_else(|| anyhow::anyhow!("an event without data: {block}"))?;
+                return Ok(serde_json::from_str(data)?);
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(5), res.chunk())
+            .await
+            .map_err(|_| anyhow::anyhow!("no event within 5 s"))??
+            .ok_or_else(|| anyhow::anyhow!("the stream ended"))?;
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// Opens the stream and waits for its `ready` event, so later changes cannot be missed.
+async fn open_events(app: &TestApp, token: &str) -> anyhow::Result<(reqwest::Response, String)> {
+    let mut res = app.get(token, "/api/v1/events").await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let mut buf = String::new();
+    while !buf.contains("event: ready") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), res.chunk())
+            .await??
+            .ok_or_else(|| anyhow::anyhow!("stream ended"))?;
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    buf.clear();
+    Ok((res, buf))
+}
+
+#[tokio::test]
+async fn live_events_reach_only_those_who_may_see_the_ticket() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let carol = app.login("carol@globex.example").await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bobs = app.tickets(&bob).await?[0].id;
+    let carols = app.tickets(&carol).await?[0].id;
+    let (mut stream, mut buf) = open_events(&app, &bob).await?;
+
+    // Carol's ticket changes first: bob must not hear of it, so his first event is his own.
+    reply(&app, &tech, carols, "Globex only", false).await?;
+    reply(&app, &tech, bobs, "For bob", false).await?;
+    let event = next_ticket_event(&mut stream, &mut buf).await?;
+    assert_eq!(event.ticket_id, bobs);
+    let page = pull(&app, &bob, event.seq - 1, 10).await?;
+    assert_eq!(
+        page.changes[0].ticket.id, bobs,
+        "the event's seq finds the change"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn on_postgresql_an_event_crosses_to_another_server_instance() -> anyhow::Result<()> {
+    if !on_postgres() {
+        return Ok(());
+    }
+    let first = spawn_app().await?;
+    let url = first
+        .database_url
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("no PostgreSQL URL"))?;
+    let second = spawn_app_with(|s| s.database_url = Some(url)).await?;
+    let bob_on_second = second.login("bob@acme.example").await?;
+    let (mut stream, mut buf) = open_events(&second, &bob_on_second).await?;
+
+    let tech_on_first = first.login("tech@helpdesk.example").await?;
+    let bobs = first.tickets(&bob_on_second).await?[0].id;
+    reply(
+        &first,
+        &tech_on_first,
+        bobs,
+        "Written on the first instance",
+        false,
+    )
+    .await?;
+    let event = next_ticket_event(&mut stream, &mut buf).await?;
+    assert_eq!(event.ticket_id, bobs);
+    Ok(())
+}
