@@ -140,4 +140,60 @@ impl RunningServer {
             }
         }
     }
+
+    /// A fresh agent under `home`, enrolled with Acme and confirmed as the demo user `email`
+    /// (the token read from the server's mail outbox).
+    pub async fn confirmed_agent(
+        &self,
+        home: &Path,
+        first_name: &str,
+        last_name: &str,
+        email: &str,
+    ) -> anyhow::Result<bellhop_agent::Agent> {
+        let agent = self.agent(home)?;
+        agent.enroll("acme-demo-key").await?;
+        agent
+            .send_identity_token(first_name, last_name, email)
+            .await?;
+        let token = self.identity_token_for(email).await?;
+        agent.confirm_identity(email, &token).await?;
+        Ok(agent)
+    }
+
+    /// Adds a reply (or, with `internal`, a note) to a ticket through the API.
+    pub async fn reply(
+        &self,
+        token: &str,
+        ticket: bellhop_proto::TicketId,
+        body: &str,
+        internal: bool,
+    ) -> anyhow::Result<()> {
+        let res = reqwest::Client::new()
+            .post(format!("{}/api/v1/tickets/{ticket}/comments", self.url))
+            .bearer_auth(token)
+            .json(&serde_json::json!({
+                "id": bellhop_proto::CommentId::new(),
+                "body": body,
+                "visibility": if internal { "internal" } else { "public" },
+            }))
+            .send()
+            .await?;
+        anyhow::ensure!(res.status().is_success(), "reply failed: {}", res.status());
+        Ok(())
+    }
+
+    /// The conversation of a ticket as the token's user sees it.
+    pub async fn comments(
+        &self,
+        token: &str,
+        ticket: bellhop_proto::TicketId,
+    ) -> anyhow::Result<Vec<bellhop_proto::Comment>> {
+        Ok(reqwest::Client::new()
+            .get(format!("{}/api/v1/tickets/{ticket}/comments", self.url))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .json()
+            .await?)
+    }
 }

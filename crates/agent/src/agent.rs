@@ -2,14 +2,18 @@
 //! else, so behaviour is the same in the window, in scripts and in tests.
 
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use bellhop_proto::{
-    AgentStatus, ConfirmTokenRequest, Connectivity, DeviceState, EnrolRequest, EnrolResponse,
-    NewAttachment, NewTicket, OutboxItem, SendTokenRequest, User,
+    AgentStatus, CommentId, ConfirmTokenRequest, Connectivity, DeviceState, EnrolRequest,
+    EnrolResponse, LocalTicket, NewAttachment, NewComment, NewTicket, Notice, OutboxItem,
+    SendTokenRequest, TicketChange, TicketId, User,
 };
+use tokio::sync::Notify;
+use tokio_stream::StreamExt;
 
 use crate::blobs::Blobs;
-use crate::client::ServerClient;
+use crate::client::{LiveEvent, ServerClient};
 use crate::config::{AgentConfig, Paths};
 use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, Result};
@@ -18,6 +22,11 @@ use crate::sync::{SyncReport, push_outbox};
 
 /// The `meta` key of the confirmed user (JSON).
 const USER_KEY: &str = "confirmed_user";
+/// Tickets per pull request.
+const PULL_PAGE: u32 = 500;
+/// A sync pass at least this often while watching, in case an event was lost.
+const WATCH_SAFETY_PASS: Duration = Duration::from_secs(60);
+const WATCH_MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 pub struct Agent {
     paths: Paths,
@@ -93,7 +102,9 @@ impl Agent {
         credentials.save(Secret::DeviceSecret, &response.device_secret)?;
         // A new enrolment starts a new identity.
         credentials.delete(Secret::UserCredential)?;
-        self.store().set_meta(USER_KEY, None)?;
+        let mut store = self.store();
+        store.set_meta(USER_KEY, None)?;
+        store.reset_cache()?;
         Ok(response)
     }
 
@@ -139,7 +150,12 @@ impl Agent {
         self.credentials()?
             .save(Secret::UserCredential, &credential.token)?;
         let user = serde_json::to_string(&credential.user)?;
-        self.store().set_meta(USER_KEY, Some(&user))?;
+        let mut store = self.store();
+        if store.meta(USER_KEY)?.as_deref() != Some(user.as_str()) {
+            // Someone else's tickets must not show: start the cache afresh.
+            store.reset_cache()?;
+        }
+        store.set_meta(USER_KEY, Some(&user))?;
         Ok(credential.user)
     }
 
@@ -162,13 +178,134 @@ impl Agent {
         Ok(true)
     }
 
-    /// Sends what is due in the outbox. Offline is not an error: the report says what waits.
-    pub async fn sync(&self) -> Result<SyncReport> {
-        let credential = self.secret(
+    fn user_credential(&self) -> Result<String> {
+        self.secret(
             Secret::UserCredential,
             "confirm your identity first (Personal settings, or `bellhop identity`)",
-        )?;
-        push_outbox(&self.store, self.client()?, &credential, &self.blobs()).await
+        )
+    }
+
+    /// Sends what is due in the outbox, then pulls what changed. Offline is not an error: the
+    /// report says what waits and why.
+    pub async fn sync(&self) -> Result<SyncReport> {
+        let credential = self.user_credential()?;
+        let mut report =
+            push_outbox(&self.store, self.client()?, &credential, &self.blobs()).await?;
+        if report.problem.is_none() {
+            match self.pull_with(&credential).await {
+                Ok((pulled, notices)) => {
+                    report.pulled = pulled;
+                    report.notices = notices;
+                }
+                Err(e) if e.is_retryable() => report.problem = Some(e.to_string()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Brings the ticket cache up to date with the server; returns how many tickets changed and
+    /// the notices for the user.
+    pub async fn pull(&self) -> Result<(u64, Vec<Notice>)> {
+        let credential = self.user_credential()?;
+        self.pull_with(&credential).await
+    }
+
+    async fn pull_with(&self, credential: &str) -> Result<(u64, Vec<Notice>)> {
+        let client = self.client()?;
+        let me = self.confirmed_user()?.map(|u| u.id);
+        let mut pulled = 0;
+        let mut notices = Vec::new();
+        loop {
+            let cursor = self.store().cursor()?;
+            let page = client.changes(credential, cursor, PULL_PAGE).await?;
+            pulled += page.changes.len() as u64;
+            notices.extend(self.store().apply_changes(&page, me)?);
+            if !page.more {
+                return Ok((pulled, notices));
+            }
+        }
+    }
+
+    /// Keeps everything current until a failure that waiting cannot fix: a sync pass when the
+    /// server's live stream says something changed, when `wake` is notified ("Sync now", a new
+    /// ticket), and every minute in any case. While the server is unreachable it retries with
+    /// backoff. `on_pass` hears every pass's report.
+    pub async fn watch(&self, wake: &Notify, mut on_pass: impl FnMut(&SyncReport)) -> Result<()> {
+        let mut failures = 0u32;
+        loop {
+            let credential = self.user_credential()?;
+            match self.client()?.events(&credential).await {
+                Ok(mut events) => {
+                    failures = 0;
+                    loop {
+                        let next = tokio::select! {
+                            event = events.next() => event,
+                            () = wake.notified() => Some(Ok(LiveEvent::Resync)),
+                            () = tokio::time::sleep(WATCH_SAFETY_PASS) => Some(Ok(LiveEvent::Resync)),
+                        };
+                        match next {
+                            Some(Ok(_)) => on_pass(&self.sync().await?),
+                            // Dropped: reconnect (which pulls again on `ready`).
+                            Some(Err(_)) | None => break,
+                        }
+                    }
+                }
+                Err(e) if e.is_retryable() => {
+                    let report = self.sync().await?;
+                    on_pass(&report);
+                    failures = failures.saturating_add(1);
+                    let wait = Duration::from_secs(1 << failures.min(5)).min(WATCH_MAX_BACKOFF);
+                    tokio::select! {
+                        () = wake.notified() => {}
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The tickets this user has here: waiting in the outbox first, then the cached ones.
+    pub fn tickets(&self) -> Result<Vec<LocalTicket>> {
+        self.store().local_tickets()
+    }
+
+    /// A cached ticket by id or by its number, with its conversation; marks it read.
+    pub fn ticket(&self, which: &str) -> Result<TicketChange> {
+        let mut store = self.store();
+        let id = match which.trim_start_matches('#').parse::<i64>() {
+            Ok(number) => store.ticket_id_by_number(number)?,
+            Err(_) => which.parse::<TicketId>().ok(),
+        };
+        let found = match id {
+            Some(id) => store.cached_ticket(id)?,
+            None => None,
+        };
+        let (change, _) = found.ok_or_else(|| {
+            Error::NotFound(format!("no ticket {which} here (try `bellhop sync` first)"))
+        })?;
+        store.mark_read(change.ticket.id)?;
+        Ok(change)
+    }
+
+    /// Queues a reply to a ticket; durable when this returns, online or not.
+    pub fn queue_reply(&self, ticket: TicketId, body: &str) -> Result<OutboxItem> {
+        if body.trim().is_empty() {
+            return Err(Error::Config("a reply needs some text".into()));
+        }
+        self.store().queue_reply(
+            ticket,
+            NewComment {
+                id: CommentId::new(),
+                body: body.to_owned(),
+                visibility: None,
+            },
+        )
+    }
+
+    pub fn unread_count(&self) -> Result<u64> {
+        self.store().unread_count()
     }
 
     /// Makes every waiting item due now (e.g. "Sync now").

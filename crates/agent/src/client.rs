@@ -3,11 +3,14 @@
 use std::time::Duration;
 
 use bellhop_proto::{
-    ApiError, ConfirmTokenRequest, DeviceCredential, DeviceState, EnrolRequest, EnrolResponse,
-    ErrorBody, ErrorCode, PushRequest, PushResponse, SendTokenRequest, ServerInfo,
+    ApiError, ChangesPage, ConfirmTokenRequest, DeviceCredential, DeviceState, EnrolRequest,
+    EnrolResponse, ErrorBody, ErrorCode, PushRequest, PushResponse, SendTokenRequest, ServerInfo,
+    TicketEvent,
 };
+use eventsource_stream::Eventsource;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio_stream::{Stream, StreamExt};
 
 use crate::error::{Error, Result};
 
@@ -15,6 +18,20 @@ use crate::error::{Error, Result};
 pub struct ServerClient {
     base: String,
     http: reqwest::Client,
+    /// For the live event stream: no overall timeout, but a stream silent for longer than three
+    /// of the server's 15-second keep-alives is taken for dead.
+    streaming: reqwest::Client,
+}
+
+/// What the live event stream says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveEvent {
+    /// The stream is open: pull once, then rely on events.
+    Ready,
+    /// A ticket the user can see changed.
+    Ticket(TicketEvent),
+    /// This client fell behind: pull.
+    Resync,
 }
 
 impl ServerClient {
@@ -26,9 +43,16 @@ impl ServerClient {
             .user_agent(concat!("bellhop-agent/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let streaming = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .read_timeout(Duration::from_secs(45))
+            .user_agent(concat!("bellhop-agent/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         Ok(Self {
             base: base.to_owned(),
             http,
+            streaming,
         })
     }
 
@@ -73,6 +97,56 @@ impl ServerClient {
     /// Pushes a batch of operations; each outcome says applied or rejected (and why).
     pub async fn push(&self, credential: &str, req: &PushRequest) -> Result<PushResponse> {
         self.post("/api/v1/sync/push", Some(credential), req).await
+    }
+
+    /// The tickets that changed after `after`, as they are now.
+    pub async fn changes(&self, credential: &str, after: i64, limit: u32) -> Result<ChangesPage> {
+        self.get_as(
+            &format!("/api/v1/sync/changes?after={after}&limit={limit}"),
+            Some(credential),
+        )
+        .await
+    }
+
+    /// Opens the live event stream. It ends (with an error item or `None`) when the connection
+    /// drops; the caller reconnects.
+    pub async fn events(
+        &self,
+        credential: &str,
+    ) -> Result<impl Stream<Item = Result<LiveEvent>> + Send + Unpin + use<>> {
+        let res = self
+            .streaming
+            .get(format!("{}/api/v1/events", self.base))
+            .bearer_auth(credential)
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        if !res.status().is_success() {
+            return Err(decode::<serde_json::Value>(res)
+                .await
+                .err()
+                .unwrap_or_else(|| Error::Unreachable("the event stream was refused".into())));
+        }
+        Ok(res
+            .bytes_stream()
+            .eventsource()
+            .filter_map(|item| match item {
+                Ok(event) => match event.event.as_str() {
+                    "ready" => Some(Ok(LiveEvent::Ready)),
+                    "resync" => Some(Ok(LiveEvent::Resync)),
+                    "ticket" => Some(
+                        serde_json::from_str(&event.data)
+                            .map(LiveEvent::Ticket)
+                            .map_err(Error::from),
+                    ),
+                    // Unknown events come from a newer server: ignore them.
+                    _ => None,
+                },
+                Err(e) => Some(Err(Error::Unreachable(format!(
+                    "the event stream broke: {e}"
+                )))),
+            }))
     }
 
     /// Whether the server already has these bytes.

@@ -12,6 +12,8 @@ pub enum Error {
     Migration(#[from] rusqlite_migration::Error),
     #[error("configuration: {0}")]
     Config(String),
+    #[error("{0}")]
+    NotFound(String),
     #[error("cannot reach the server: {0}")]
     Unreachable(String),
     #[error("the server refused: {0}")]
@@ -40,6 +42,7 @@ impl Error {
             Self::Server(e) => e.clone(),
             Self::Unreachable(m) => ApiError::new(ErrorCode::Unavailable, m.clone()),
             Self::Config(m) => ApiError::new(ErrorCode::BadRequest, m.clone()),
+            Self::NotFound(m) => ApiError::new(ErrorCode::NotFound, m.clone()),
             other => ApiError::new(ErrorCode::Internal, other.to_string()),
         }
     }

@@ -1,12 +1,14 @@
 //! The Bellhop desktop engine: everything the desktop app does that is not UI.
 //!
-//! It owns the local store (rusqlite: cache, drafts, outbox), configuration, the server client,
-//! and — in later slices — the sync engine, screen capture, system information and the keychain.
+//! It owns the local store (rusqlite: ticket cache, drafts, outbox), configuration, the server
+//! client, the sync engine (push, pull, live events), screen capture, system information and the
+//! keychain.
 //! It must not depend on Tauri, axum or sqlx: the desktop shell and the `bellhop` CLI are both
 //! thin layers over [`Agent`], so every use case is testable without a window.
 
 mod agent;
 mod blobs;
+pub mod cache;
 pub mod capture;
 mod client;
 mod config;

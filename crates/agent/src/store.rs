@@ -8,15 +8,18 @@
 use std::path::Path;
 use std::time::Duration;
 
-use bellhop_proto::{NewTicket, OpId, OutboxItem, OutboxState, SyncOp, SyncOpKind};
+use bellhop_proto::{
+    NewComment, NewTicket, OpId, OutboxItem, OutboxState, SyncOp, SyncOpKind, TicketId,
+};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 
 use crate::error::Result;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE outbox (
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE outbox (
         seq             INTEGER PRIMARY KEY AUTOINCREMENT,
         op_id           TEXT NOT NULL UNIQUE,
         op              TEXT NOT NULL,
@@ -45,13 +48,31 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );",
-)];
+    ),
+    // The ticket cache as pulled from the server: each row is the ticket as it is now with its
+    // visible conversation (a `TicketChange` as JSON), plus the columns lists sort and filter by.
+    // The first version's table was never filled, so nothing is lost by replacing it.
+    M::up(
+        "DROP TABLE tickets;
+    CREATE TABLE tickets (
+        id          TEXT PRIMARY KEY,
+        number      INTEGER NOT NULL,
+        title       TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        seq         INTEGER NOT NULL,
+        data        TEXT NOT NULL,
+        unread      INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX tickets_number ON tickets(number);",
+    ),
+];
 
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     Timestamp::now().as_millisecond()
 }
 
@@ -81,9 +102,18 @@ impl Store {
 
     /// Queues a new ticket for the server. Durable when this returns.
     pub fn queue_ticket(&mut self, ticket: NewTicket) -> Result<OutboxItem> {
+        self.queue(SyncOpKind::CreateTicket { ticket })
+    }
+
+    /// Queues a reply to a ticket. Durable when this returns.
+    pub fn queue_reply(&mut self, ticket_id: TicketId, comment: NewComment) -> Result<OutboxItem> {
+        self.queue(SyncOpKind::AddComment { ticket_id, comment })
+    }
+
+    fn queue(&mut self, kind: SyncOpKind) -> Result<OutboxItem> {
         let op = SyncOp {
             op_id: OpId::new(),
-            op: SyncOpKind::CreateTicket { ticket },
+            op: kind,
         };
         let tx = self.conn.transaction()?;
         let now = now_ms();

@@ -23,6 +23,10 @@ const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
 pub struct SyncReport {
     pub synced: u64,
     pub rejected: u64,
+    /// Tickets pulled (new or changed).
+    pub pulled: u64,
+    /// What the user should hear about from this pass.
+    pub notices: Vec<bellhop_proto::Notice>,
     /// Still waiting (a retryable failure stopped the pass).
     pub waiting: u64,
     /// Why the pass stopped early, if it did.

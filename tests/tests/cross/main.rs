@@ -1,4 +1,5 @@
 //! The agent against a real server.
 
+mod pull;
 mod status;
 mod sync;

@@ -200,3 +200,29 @@ seq: number, ticket: Ticket, comments: Array<Comment>, attachments: Array<Attach
 export type ChangesPage = { changes: Array<TicketChange>, cursor: number, more: boolean, };
 
 export type TicketEvent = { seq: number, ticket_id: TicketId, };
+
+export type LocalTicket = { id: TicketId, 
+/**
+ * The server's number; `None` while the ticket waits in the outbox.
+ */
+number: number | null, title: string, 
+/**
+ * `None` while the ticket waits in the outbox.
+ */
+status: TicketStatus | null, updated_at: string, 
+/**
+ * Something happened since the user last opened it.
+ */
+unread: boolean, 
+/**
+ * Something of it (the ticket, or a reply) waits in the outbox.
+ */
+pending: boolean, 
+/**
+ * The server refused the ticket; this says why (the content is kept to fix and resend).
+ */
+rejected: string | null, };
+
+export type Notice = { ticket_id: TicketId, number: number, title: string, kind: NoticeKind, };
+
+export type NoticeKind = { "type": "reply", author_name: string, excerpt: string, } | { "type": "status", status: TicketStatus, };

@@ -1,13 +1,13 @@
 //! `bellhop`: the agent's command line, for IT admins, scripts and tests.
 //!
 //! Exit codes: 0 success; 1 failure; 2 usage error (clap); 3 the server is unreachable (for
-//! `status`, and `sync` when something is still waiting).
+//! `status`, and `sync` when something is still waiting); 4 no such ticket here.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use bellhop_agent::{Agent, AgentConfig, Paths};
-use bellhop_proto::{Connectivity, NewTicket, TicketId, TicketSource};
+use bellhop_proto::{Connectivity, NewTicket, NoticeKind, TicketId, TicketSource, TicketStatus};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -43,11 +43,20 @@ enum Command {
     /// The one-time identity confirmation.
     #[command(subcommand)]
     Identity(IdentityCommand),
-    /// Send what waits in the outbox now.
-    Sync,
-    /// Tickets.
+    /// Send what waits in the outbox now, then fetch what changed.
+    Sync {
+        /// Keep going: sync again whenever the server says something changed (Ctrl+C stops).
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Create a ticket.
     #[command(subcommand)]
     Ticket(TicketCommand),
+    /// Your tickets: list (the default), show one, reply.
+    Tickets {
+        #[command(subcommand)]
+        command: Option<TicketsCommand>,
+    },
     /// Show the outbox: what is queued, sent, or rejected and why.
     Outbox,
 }
@@ -85,6 +94,21 @@ enum TicketCommand {
         /// Attach a screenshot of every screen, taken now.
         #[arg(long)]
         screenshot: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TicketsCommand {
+    /// Every ticket here, newest first (syncs first when the server is reachable).
+    List,
+    /// One ticket with its conversation, by number (1042 or #1042) or id.
+    Show { ticket: String },
+    /// Queue a reply (works offline).
+    Reply {
+        ticket: String,
+        /// The reply's text.
+        #[arg(long, short)]
+        message: String,
     },
 }
 
@@ -176,27 +200,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sync => {
+        Command::Sync { watch: false } => {
             let agent = Agent::with_config(paths, config)?;
             agent.retry_now()?;
             let report = agent.sync().await?;
-            if cli.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                println!(
-                    "synced {}, rejected {}, still waiting {}",
-                    report.synced, report.rejected, report.waiting
-                );
-                if let Some(problem) = &report.problem {
-                    println!("stopped: {problem}");
-                }
-            }
+            print_report(&report, cli.json)?;
             Ok(if report.problem.is_some() {
                 ExitCode::from(3)
             } else {
                 ExitCode::SUCCESS
             })
         }
+        Command::Sync { watch: true } => {
+            let agent = Agent::with_config(paths, config)?;
+            agent.retry_now()?;
+            let wake = tokio::sync::Notify::new();
+            let json = cli.json;
+            let watched = agent.watch(&wake, |report| {
+                if let Err(e) = print_report(report, json) {
+                    eprintln!("bellhop: {e}");
+                }
+            });
+            tokio::select! {
+                result = watched => result?,
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tickets { command } => tickets(paths, config, command, cli.json).await,
         Command::Status => {
             let agent = Agent::with_config(paths, config)?;
             let status = agent.status().await?;
@@ -311,6 +342,149 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         format!("{:?}", item.state).to_lowercase()
                     );
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_report(report: &bellhop_agent::SyncReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+        return Ok(());
+    }
+    println!(
+        "sent {}, rejected {}, still waiting {}, fetched {}",
+        report.synced, report.rejected, report.waiting, report.pulled
+    );
+    for notice in &report.notices {
+        println!("  {}", describe_notice(notice));
+    }
+    if let Some(problem) = &report.problem {
+        println!("stopped: {problem}");
+    }
+    Ok(())
+}
+
+fn describe_notice(n: &bellhop_proto::Notice) -> String {
+    match &n.kind {
+        NoticeKind::Reply {
+            author_name,
+            excerpt,
+        } => format!(
+            "#{} {}: {author_name} replied: {excerpt}",
+            n.number, n.title
+        ),
+        NoticeKind::Status { status } => {
+            format!("#{} {}: now {}", n.number, n.title, status_text(*status))
+        }
+    }
+}
+
+fn status_text(status: TicketStatus) -> &'static str {
+    match status {
+        TicketStatus::Open => "open",
+        TicketStatus::AwaitingReply => "awaiting your reply",
+        TicketStatus::Resolved => "resolved",
+        TicketStatus::Closed => "closed",
+    }
+}
+
+async fn tickets(
+    paths: Paths,
+    config: AgentConfig,
+    command: Option<TicketsCommand>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let agent = Agent::with_config(paths, config)?;
+    match command.unwrap_or(TicketsCommand::List) {
+        TicketsCommand::List => {
+            if agent.confirmed_user()?.is_some() {
+                match agent.sync().await {
+                    Ok(report) if report.problem.is_some() => eprintln!(
+                        "offline ({}): showing what was fetched last",
+                        report.problem.unwrap_or_default()
+                    ),
+                    Ok(_) => {}
+                    Err(e) => eprintln!("not synced ({e}): showing what was fetched last"),
+                }
+            }
+            let list = agent.tickets()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!("no tickets yet: `bellhop ticket new --title …` creates one");
+            } else {
+                for t in list {
+                    let number = t.number.map_or_else(|| "—".to_owned(), |n| format!("#{n}"));
+                    let state = match (&t.rejected, t.status) {
+                        (Some(_), _) => "rejected",
+                        (None, Some(status)) => status_text(status),
+                        (None, None) => "queued",
+                    };
+                    let mut marks = String::new();
+                    if t.unread {
+                        marks.push_str("  [new reply]");
+                    }
+                    if t.pending && t.status.is_some() {
+                        marks.push_str("  [reply queued]");
+                    }
+                    if let Some(reason) = &t.rejected {
+                        marks.push_str(&format!("  — {reason}"));
+                    }
+                    println!("{number:>7}  {state:<20}  {}{marks}", t.title);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TicketsCommand::Show { ticket } => {
+            let change = match agent.ticket(&ticket) {
+                Ok(change) => change,
+                Err(bellhop_agent::Error::NotFound(m)) => {
+                    eprintln!("bellhop: {m}");
+                    return Ok(ExitCode::from(4));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&change)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let t = &change.ticket;
+            println!("#{} {}", t.number, t.title);
+            println!("status    {}", status_text(t.status));
+            println!("from      {}  ({})", t.requester_name, t.created_at);
+            if !t.description.is_empty() {
+                println!("\n{}", t.description);
+            }
+            for a in &change.attachments {
+                println!(
+                    "attached  {} ({}, {} bytes)",
+                    a.file_name, a.media_type, a.size
+                );
+            }
+            for c in &change.comments {
+                println!("\n— {} at {}:\n{}", c.author_name, c.created_at, c.body);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TicketsCommand::Reply { ticket, message } => {
+            let change = match agent.ticket(&ticket) {
+                Ok(change) => change,
+                Err(bellhop_agent::Error::NotFound(m)) => {
+                    eprintln!("bellhop: {m}");
+                    return Ok(ExitCode::from(4));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let item = agent.queue_reply(change.ticket.id, &message)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&item)?);
+            } else {
+                println!(
+                    "reply to #{} queued as outbox item {} (sent with the next sync)",
+                    change.ticket.number, item.seq
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

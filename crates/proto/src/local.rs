@@ -1,0 +1,49 @@
+//! What the desktop agent knows locally: its cached tickets, what waits in its outbox, and the
+//! notices a pull produced. These cross the Tauri bridge and the CLI's `--json`, not the network.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{TicketId, TicketStatus};
+
+/// A ticket in the agent's list: one the server has (cached), or one still in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LocalTicket {
+    pub id: TicketId,
+    /// The server's number; `None` while the ticket waits in the outbox.
+    #[ts(type = "number | null")]
+    pub number: Option<i64>,
+    pub title: String,
+    /// `None` while the ticket waits in the outbox.
+    pub status: Option<TicketStatus>,
+    pub updated_at: Timestamp,
+    /// Something happened since the user last opened it.
+    pub unread: bool,
+    /// Something of it (the ticket, or a reply) waits in the outbox.
+    pub pending: bool,
+    /// The server refused the ticket; this says why (the content is kept to fix and resend).
+    pub rejected: Option<String>,
+}
+
+/// Something the user should hear about after a pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Notice {
+    pub ticket_id: TicketId,
+    #[ts(type = "number")]
+    pub number: i64,
+    pub title: String,
+    pub kind: NoticeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// Someone else replied; `excerpt` is the start of the newest reply.
+    Reply {
+        author_name: String,
+        excerpt: String,
+    },
+    /// The desk changed the ticket's status.
+    Status { status: TicketStatus },
+}

@@ -1,0 +1,144 @@
+//! Pulling: the agent's cache follows the server, notices say what the user should hear about,
+//! and watching reacts to the server's live events.
+
+use std::time::Duration;
+
+use bellhop_proto::NoticeKind;
+use bellhop_tests::RunningServer;
+
+#[tokio::test]
+async fn a_technicians_reply_reaches_the_cache_with_a_notice_but_the_note_never_does()
+-> anyhow::Result<()> {
+    let server = RunningServer::start_demo().await?;
+    let home = tempfile::tempdir()?;
+    let agent = server
+        .confirmed_agent(home.path(), "Bob", "Baker", "bob@acme.example")
+        .await?;
+    let first = agent.sync().await?;
+    assert_eq!(first.pulled, 4, "bob's four demo tickets");
+    assert!(first.notices.is_empty(), "the first pull is silent");
+    let list = agent.tickets()?;
+    assert_eq!(list.len(), 4);
+    assert!(list.iter().all(|t| t.number.is_some() && !t.unread));
+
+    let tech = server.login("tech@helpdesk.example").await?;
+    let target = list[1].id;
+    server
+        .reply(&tech, target, "Please try the other printer", false)
+        .await?;
+    server
+        .reply(&tech, target, "NOTE: toner order pending", true)
+        .await?;
+
+    let second = agent.sync().await?;
+    assert_eq!(second.pulled, 1, "only the changed ticket comes again");
+    assert_eq!(second.notices.len(), 1);
+    assert_eq!(
+        second.notices[0].kind,
+        NoticeKind::Reply {
+            author_name: "Tess Tech".into(),
+            excerpt: "Please try the other printer".into()
+        }
+    );
+    assert_eq!(agent.unread_count()?, 1);
+    let shown = agent.ticket(&list[1].number.unwrap_or_default().to_string())?;
+    assert!(
+        shown
+            .comments
+            .iter()
+            .any(|c| c.body == "Please try the other printer")
+    );
+    assert!(
+        shown.comments.iter().all(|c| !c.body.starts_with("NOTE")),
+        "an internal note never reaches the device"
+    );
+    assert_eq!(agent.unread_count()?, 0, "showing it marks it read");
+    assert_eq!(agent.sync().await?.pulled, 0, "nothing new: nothing pulled");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_reply_queued_while_the_server_is_down_arrives_once() -> anyhow::Result<()> {
+    let mut server = RunningServer::start_demo().await?;
+    let home = tempfile::tempdir()?;
+    let agent = server
+        .confirmed_agent(home.path(), "Bob", "Baker", "bob@acme.example")
+        .await?;
+    agent.sync().await?;
+    let ticket = agent.tickets()?[0].id;
+
+    server.stop().await?;
+    agent.queue_reply(ticket, "Still broken after the restart")?;
+    assert!(
+        agent.tickets()?[0].pending,
+        "the list shows the reply waits"
+    );
+    let offline = agent.sync().await?;
+    assert!(offline.problem.is_some());
+
+    server.start().await?;
+    agent.retry_now()?;
+    let online = agent.sync().await?;
+    assert_eq!((online.synced, online.waiting), (1, 0));
+    agent.retry_now()?;
+    agent.sync().await?;
+    let bob = server.login("bob@acme.example").await?;
+    let comments = server.comments(&bob, ticket).await?;
+    let mine = comments
+        .iter()
+        .filter(|c| c.body == "Still broken after the restart")
+        .count();
+    assert_eq!(mine, 1, "exactly once on the server");
+    assert!(!agent.tickets()?[0].pending);
+    assert!(
+        agent.sync().await?.notices.is_empty(),
+        "your own reply is not news to you"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_watching_agent_pulls_a_reply_as_soon_as_the_server_announces_it() -> anyhow::Result<()> {
+    let server = RunningServer::start_demo().await?;
+    let home = tempfile::tempdir()?;
+    let agent = server
+        .confirmed_agent(home.path(), "Bob", "Baker", "bob@acme.example")
+        .await?;
+    agent.sync().await?;
+    let ticket = agent.tickets()?[0].id;
+    let tech = server.login("tech@helpdesk.example").await?;
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let wake = tokio::sync::Notify::new();
+    let watching = agent.watch(&wake, move |report| {
+        let _ = tx.send(report.clone());
+    });
+    let check = async {
+        // The stream's `ready` event brings a first (empty) pass: the agent is listening.
+        let first = rx
+            .recv()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("watch ended"))?;
+        assert!(first.notices.is_empty());
+        server
+            .reply(&tech, ticket, "Fixed on our side", false)
+            .await?;
+        loop {
+            let report = rx
+                .recv()
+                .await
+                .ok_or_else(|| anyhow::anyhow!("watch ended"))?;
+            if !report.notices.is_empty() {
+                assert_eq!(report.notices[0].ticket_id, ticket);
+                return anyhow::Ok(());
+            }
+        }
+    };
+    // Without the live event the next pass would come from the 60-second safety timer; the
+    // latency itself is measured in BENCHMARKS.md.
+    tokio::select! {
+        result = watching => anyhow::bail!("watch stopped: {result:?}"),
+        done = tokio::time::timeout(Duration::from_secs(10), check) => done??,
+    }
+    Ok(())
+}
