@@ -11,6 +11,9 @@ fn main() {
             "sync_now",
             "get_screenshot",
             "drop_screenshot",
+            "list_tickets",
+            "get_ticket",
+            "queue_reply",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

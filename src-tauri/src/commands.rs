@@ -3,17 +3,64 @@
 use std::sync::Arc;
 
 use bellhop_agent::Agent;
-use bellhop_proto::{AgentStatus, ApiError, NewTicket, OutboxItem, TicketId, TicketSource, User};
+use bellhop_proto::{
+    AgentStatus, ApiError, LocalTicket, NewTicket, OutboxItem, TicketChange, TicketId,
+    TicketSource, User,
+};
 use serde::Deserialize;
 use tauri::State;
 
 use crate::hotkey::PendingScreenshot;
+use crate::sync::LastStatus;
 
 type AgentState<'a> = State<'a, Arc<Agent>>;
 
+/// Where the agent stands, as the sync loop last saw it (asked afresh only before its first
+/// pass). The window reloads when the loop emits `bellhop://changed`.
 #[tauri::command]
-pub async fn get_status(agent: AgentState<'_>) -> Result<AgentStatus, ApiError> {
-    agent.status().await.map_err(|e| e.to_api())
+pub async fn get_status(
+    agent: AgentState<'_>,
+    last: State<'_, LastStatus>,
+) -> Result<AgentStatus, ApiError> {
+    match last.get() {
+        Some(status) => Ok(status),
+        None => agent.status().await.map_err(|e| e.to_api()),
+    }
+}
+
+/// My tickets: waiting in the outbox first, then those the server has, from the local cache.
+#[tauri::command]
+pub fn list_tickets(agent: AgentState<'_>) -> Result<Vec<LocalTicket>, ApiError> {
+    agent.tickets().map_err(|e| e.to_api())
+}
+
+/// One cached ticket with its conversation; opening it marks it read (and the tray follows).
+#[tauri::command]
+pub async fn get_ticket(
+    app: tauri::AppHandle,
+    agent: AgentState<'_>,
+    last: State<'_, LastStatus>,
+    id: TicketId,
+) -> Result<TicketChange, ApiError> {
+    let unread_before = agent.unread_count().map_err(|e| e.to_api())?;
+    let change = agent.ticket(&id.to_string()).map_err(|e| e.to_api())?;
+    if agent.unread_count().map_err(|e| e.to_api())? != unread_before {
+        crate::sync::refresh(&app, &agent, &last).await;
+    }
+    Ok(change)
+}
+
+/// "Add to conversation": queued in the outbox, so it works offline.
+#[tauri::command]
+pub fn queue_reply(
+    agent: AgentState<'_>,
+    sync: State<'_, crate::sync::SyncHandle>,
+    id: TicketId,
+    body: String,
+) -> Result<OutboxItem, ApiError> {
+    let item = agent.queue_reply(id, &body).map_err(|e| e.to_api())?;
+    sync.now();
+    Ok(item)
 }
 
 /// What the form sends; the id and source are the shell's to set.

@@ -1,11 +1,11 @@
 //! The Bellhop desktop shell: Tauri v2 at the edge of `bellhop-agent`.
 //!
-//! This crate owns windows, the tray and (in later slices) the global shortcut and
-//! notifications. It holds no business logic: each command takes the [`Agent`] from state, calls
+//! This crate owns windows, the tray, the global shortcut and notifications. It holds no business logic: each command takes the [`Agent`] from state, calls
 //! one façade method and maps the error. It must not talk to the server or the store directly.
 
 mod commands;
 mod hotkey;
+mod notify;
 mod sync;
 mod tray;
 mod windows;
@@ -47,15 +47,20 @@ pub fn run() {
             commands::sync_now,
             commands::get_screenshot,
             commands::drop_screenshot,
+            commands::list_tickets,
+            commands::get_ticket,
+            commands::queue_reply,
         ])
         .setup(|app| {
             let agent = Arc::new(open_agent()?);
             let sync = sync::SyncHandle::default();
+            let last = sync::LastStatus::default();
             app.manage(agent.clone());
             app.manage(sync.clone());
+            app.manage(last.clone());
             app.manage(pending);
             tray::create(app.handle())?;
-            sync::spawn(app.handle().clone(), agent, sync);
+            sync::spawn(app.handle().clone(), agent, sync, last);
             if let Err(e) = hotkey::register(app.handle(), hotkey::DEFAULT_HOTKEY) {
                 // The tray's "Create new ticket" and `--new-ticket` still work.
                 tracing::warn!(error = %e, "global hotkey unavailable");

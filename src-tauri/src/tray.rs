@@ -22,12 +22,15 @@ pub enum TrayState {
     /// The server cannot be reached (items may be waiting).
     Offline,
     Ready,
+    /// Ready, and a technician replied or a status changed since the user last looked.
+    Unread,
 }
 
 impl TrayState {
-    /// The state for an agent status: activation first, then the link.
+    /// The state for an agent status: activation first, then the link, then news.
     pub fn of(status: &AgentStatus) -> Self {
         match (status.connectivity, status.device) {
+            (Connectivity::Online, Some(DeviceStatus::Active)) if status.unread > 0 => Self::Unread,
             (Connectivity::Online, Some(DeviceStatus::Active)) => Self::Ready,
             (Connectivity::Online, _) | (Connectivity::NotConfigured, _) => Self::Inactive,
             (Connectivity::Offline, _) => Self::Offline,
@@ -39,11 +42,14 @@ impl TrayState {
             Self::Inactive => include_bytes!("../../icons/tray-inactive.png"),
             Self::Offline => include_bytes!("../../icons/tray-offline.png"),
             Self::Ready => include_bytes!("../../icons/tray-ready.png"),
+            Self::Unread => include_bytes!("../../icons/tray-unread.png"),
         }
     }
 
-    fn tooltip(self, queued: u64) -> String {
+    fn tooltip(self, queued: u64, unread: u64) -> String {
         match self {
+            Self::Unread if unread == 1 => "Bellhop — 1 ticket has news".into(),
+            Self::Unread => format!("Bellhop — {unread} tickets have news"),
             Self::Inactive => "Bellhop — not active yet".into(),
             Self::Offline if queued > 0 => format!("Bellhop — offline, {queued} waiting to send"),
             Self::Offline => "Bellhop — offline".into(),
@@ -60,7 +66,7 @@ pub fn show(app: &AppHandle, status: &AgentStatus) {
     let state = TrayState::of(status);
     let result = Image::from_bytes(state.icon())
         .and_then(|icon| tray.set_icon(Some(icon)))
-        .and_then(|()| tray.set_tooltip(Some(state.tooltip(status.queued))));
+        .and_then(|()| tray.set_tooltip(Some(state.tooltip(status.queued, status.unread))));
     if let Err(e) = result {
         tracing::warn!(error = %e, "cannot update the tray icon");
     }
@@ -128,7 +134,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let icon = Image::from_bytes(TrayState::Inactive.icon())?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon)
-        .tooltip(TrayState::Inactive.tooltip(0))
+        .tooltip(TrayState::Inactive.tooltip(0, 0))
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(on_menu)
@@ -150,7 +156,7 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
     match MenuAction::parse(event.id().as_ref()) {
         // Until the identity is confirmed the portal's new-ticket view leads to Personal settings.
         Some(MenuAction::NewTicket) => windows::show_main_at(app, "#/new"),
-        Some(MenuAction::MyTickets) => windows::show_main_at(app, "#/outbox"),
+        Some(MenuAction::MyTickets) => windows::show_main_at(app, "#/tickets"),
         Some(MenuAction::PersonalSettings) => windows::show_main_at(app, "#/settings"),
         Some(MenuAction::SyncNow) => {
             if let Err(e) = app.state::<Arc<Agent>>().retry_now() {
@@ -192,22 +198,30 @@ mod tests {
             (Connectivity::Offline, None, TrayState::Offline),
         ];
         for (connectivity, device, expected) in cases {
-            let status = AgentStatus {
-                agent_version: "0".into(),
-                server_url: None,
-                connectivity,
-                server: None,
-                problem: None,
-                queued: 0,
-                drafts: 0,
-                device,
-                user: None,
-            };
-            assert_eq!(
-                TrayState::of(&status),
-                expected,
-                "{connectivity:?} {device:?}"
-            );
+            for unread in [0, 2] {
+                let status = AgentStatus {
+                    agent_version: "0".into(),
+                    server_url: None,
+                    connectivity,
+                    server: None,
+                    problem: None,
+                    queued: 0,
+                    drafts: 0,
+                    unread,
+                    device,
+                    user: None,
+                };
+                // News shows only where the device is usable; otherwise the problem comes first.
+                let expected = match expected {
+                    TrayState::Ready if unread > 0 => TrayState::Unread,
+                    other => other,
+                };
+                assert_eq!(
+                    TrayState::of(&status),
+                    expected,
+                    "{connectivity:?} {device:?} {unread}"
+                );
+            }
         }
     }
 

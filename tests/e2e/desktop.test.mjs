@@ -155,6 +155,48 @@ test('Ctrl+F12 captures the screen first, and the ticket arrives with that scree
   assert.deepEqual(pngSize(png), [Number(screen[1]), Number(screen[2])]);
 });
 
+/** dunst's notification history as [{ summary, body }]. */
+function notificationHistory() {
+  const history = JSON.parse(execFileSync('dunstctl', ['history'], { encoding: 'utf8' }));
+  return history.data.flat().map((n) => ({ summary: n.summary.data, body: n.body.data }));
+}
+
+test("a technician's reply becomes a desktop notification that opens the ticket with the reply", async () => {
+  // D-Bus starts dunst on first use; start clean.
+  execFileSync('dunstctl', ['close-all']);
+  const bob = await login(server.url, 'bob@acme.example');
+  const page = await (await fetch(`${server.url}/api/v1/tickets?q=flickers`, { headers: { Authorization: `Bearer ${bob}` } })).json();
+  const ticket = page.items[0];
+  const tech = await login(server.url, 'tech@helpdesk.example');
+  const res = await fetch(`${server.url}/api/v1/tickets/${ticket.id}/comments`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${tech}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: crypto.randomUUID(), body: 'Please update the graphics driver.' }),
+  });
+  assert.ok(res.ok, `the reply was accepted (${res.status})`);
+
+  await until(
+    () => Number(execFileSync('dunstctl', ['count', 'displayed'], { encoding: 'utf8' }).trim()) > 0,
+    15_000,
+    'a desktop notification',
+  );
+  // Click it: the default action opens the ticket in the portal window.
+  execFileSync('dunstctl', ['action', '0']);
+  const conversation = await browser.$('[data-testid="conversation"]');
+  await conversation.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => /graphics driver/.test(await conversation.getText()), {
+    timeout: 10_000,
+    timeoutMsg: 'the ticket page does not show the reply',
+  });
+  assert.match(await (await browser.$('#ticket-title')).getText(), /Screen flickers/);
+  await browser.saveScreenshot(join(SHOTS, 'desktop-ticket.png'));
+
+  execFileSync('dunstctl', ['close-all']);
+  const shown = notificationHistory().find((n) => n.summary.includes('Screen flickers'));
+  assert.ok(shown, 'the notification names the ticket');
+  assert.equal(shown.body, 'Tess Tech: Please update the graphics driver.');
+});
+
 test('a ticket sent while the server is down waits as queued, then arrives exactly once', async () => {
   const { dataDir } = server;
   const listen = new URL(server.url).host;

@@ -321,9 +321,13 @@ impl Agent {
 
     /// Where the agent stands: server reachable or not, and what waits locally.
     pub async fn status(&self) -> Result<AgentStatus> {
-        let (queued, drafts) = {
+        let (queued, drafts, unread) = {
             let store = self.store();
-            (store.pending_count()?, store.draft_count()?)
+            (
+                store.pending_count()?,
+                store.draft_count()?,
+                store.unread_count()?,
+            )
         };
         let mut status = AgentStatus {
             agent_version: env!("CARGO_PKG_VERSION").into(),
@@ -333,6 +337,7 @@ impl Agent {
             problem: None,
             queued,
             drafts,
+            unread,
             device: None,
             user: self.confirmed_user()?,
         };

@@ -41,6 +41,9 @@ pub struct AgentStatus {
     /// Saved drafts.
     #[ts(type = "number")]
     pub drafts: u64,
+    /// Tickets with news the user has not opened yet.
+    #[ts(type = "number")]
+    pub unread: u64,
     /// This device's state on the server; `None` until enrolled (or while offline).
     pub device: Option<DeviceStatus>,
     /// The person this device works for, once their identity is confirmed.

@@ -28,6 +28,9 @@ pub struct AppState {
     pub store: Store,
     pub mail: MailWorker,
     pub blobs: Blobs,
+    /// Turns true when the server starts shutting down: long-lived responses (the live event
+    /// stream) end then, so graceful shutdown does not wait for them forever.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 /// A server that has bound its port and opened its database, ready to serve.
@@ -36,6 +39,7 @@ pub struct Server {
     router: Router,
     addr: SocketAddr,
     mail: MailWorker,
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
@@ -63,11 +67,13 @@ impl Server {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let addr = listener.local_addr()?;
+        let (closing, closing_rx) = tokio::sync::watch::channel(false);
         let router = router(
             AppState {
                 store,
                 mail: mail.clone(),
                 blobs: Blobs::new(settings.data_dir.join("attachments")),
+                closing: closing_rx,
             },
             &settings,
         );
@@ -76,6 +82,7 @@ impl Server {
             router,
             addr,
             mail,
+            closing,
         })
     }
 
@@ -95,6 +102,11 @@ impl Server {
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.addr, "listening");
         let worker = tokio::spawn(self.mail.run());
+        let closing = self.closing;
+        let shutdown = async move {
+            shutdown.await;
+            let _ = closing.send(true);
+        };
         let served = axum::serve(
             self.listener,
             self.router

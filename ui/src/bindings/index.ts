@@ -159,6 +159,10 @@ queued: number,
  */
 drafts: number, 
 /**
+ * Tickets with news the user has not opened yet.
+ */
+unread: number, 
+/**
  * This device's state on the server; `None` until enrolled (or while offline).
  */
 device: DeviceStatus | null, 

@@ -1,6 +1,7 @@
 // The desktop transport: Tauri commands into the agent (src-tauri/src/commands.rs).
 import { invoke } from '@tauri-apps/api/core';
-import type { AgentStatus, ApiError, OutboxItem, User } from '../bindings';
+import { listen } from '@tauri-apps/api/event';
+import type { AgentStatus, ApiError, LocalTicket, OutboxItem, TicketChange, User } from '../bindings';
 import { ApiFailure, type DesktopApi, type IdentityInput, type NewTicketInput } from '../lib/api';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -24,6 +25,11 @@ export function createTauriApi(): DesktopApi {
     sendIdentityToken: (input: IdentityInput) => call<void>('send_identity_token', { input }),
     confirmIdentity: (email: string, token: string) => call<User>('confirm_identity', { email, token }),
     syncNow: () => call<void>('sync_now'),
+    tickets: () => call<LocalTicket[]>('list_tickets'),
+    ticket: (id: string) => call<TicketChange>('get_ticket', { id }),
+    queueReply: (id: string, body: string) => call<OutboxItem>('queue_reply', { id, body }),
+    // Emitted by the sync loop after every pass (src-tauri/src/sync.rs).
+    onChange: (listener: () => void) => listen('bellhop://changed', () => listener()),
   };
 }
 

@@ -3,11 +3,14 @@
 import type {
   AgentStatus,
   ApiError,
+  Attachment,
   Comment,
   ErrorCode,
+  LocalTicket,
   OutboxItem,
   Page,
   Ticket,
+  TicketChange,
   TicketListQuery,
   User,
 } from '../bindings';
@@ -39,6 +42,51 @@ export interface DesktopApi {
   sendIdentityToken(input: IdentityInput): Promise<void>;
   confirmIdentity(email: string, token: string): Promise<User>;
   syncNow(): Promise<void>;
+  /** My tickets from the local cache, with those still waiting in the outbox first. */
+  tickets(): Promise<LocalTicket[]>;
+  /** A cached ticket with its conversation; opening it marks it read. */
+  ticket(id: string): Promise<TicketChange>;
+  /** Queues a reply in the outbox (works offline). */
+  queueReply(id: string, body: string): Promise<OutboxItem>;
+  /** Calls `listener` whenever the agent's status or tickets changed; returns the unsubscribe. */
+  onChange(listener: () => void): Promise<() => void>;
+}
+
+/** A ticket and what the reader may see of its conversation. */
+export interface Conversation {
+  ticket: Ticket;
+  comments: Comment[];
+  attachments: Attachment[];
+}
+
+/** Where a ticket page reads from and replies to: the server (browser) or the agent (desktop). */
+export interface ConversationSource {
+  load(id: string): Promise<Conversation>;
+  /** Sends or queues a reply; returns a message for the reader when it is not sent yet. */
+  reply(id: string, body: string): Promise<string | null>;
+}
+
+export function desktopConversations(api: DesktopApi): ConversationSource {
+  return {
+    load: (id) => api.ticket(id),
+    async reply(id, body) {
+      await api.queueReply(id, body);
+      return 'Your reply is saved and will be sent as soon as the service desk can be reached.';
+    },
+  };
+}
+
+export function browserConversations(api: BrowserApi): ConversationSource {
+  return {
+    async load(id) {
+      const [ticket, comments] = await Promise.all([api.ticket(id), api.comments(id)]);
+      return { ticket, comments, attachments: [] };
+    },
+    async reply(id, body) {
+      await api.reply(id, body);
+      return null;
+    },
+  };
 }
 
 export interface IdentityInput {

@@ -91,5 +91,13 @@ pub async fn events(
     // The first event tells the client the stream is live, so it can pull once and then rely
     // on events.
     let hello = tokio_stream::once(Ok(Event::default().event("ready").data("{}")));
-    Sse::new(hello.chain(stream)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    let mut closing = state.closing.clone();
+    let closed = async move {
+        let _ = closing.wait_for(|c| *c).await;
+    };
+    Sse::new(futures_util::StreamExt::take_until(
+        hello.chain(stream),
+        closed,
+    ))
+    .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

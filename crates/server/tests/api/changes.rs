@@ -223,3 +223,46 @@ async fn on_postgresql_an_event_crosses_to_another_server_instance() -> anyhow::
     assert_eq!(event.ticket_id, bobs);
     Ok(())
 }
+
+#[tokio::test]
+async fn shutting_down_ends_open_event_streams_instead_of_waiting_for_them() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut settings = bellhop_server::config::Settings::ephemeral(dir.path());
+    settings.demo = true;
+    // Kept to the end of the test: dropping it stops PostgreSQL.
+    let _pg = if on_postgres() {
+        let pg = crate::helpers::throwaway_postgres().await?;
+        settings.database_url = Some(pg.connection_uri());
+        Some(pg)
+    } else {
+        None
+    };
+    let server = bellhop_server::app::Server::start(settings).await?;
+    let base = format!("http://{}", server.addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(server.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::new();
+    let login: bellhop_proto::LoginResponse = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "bob@acme.example", "password": "bellhop-demo"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let mut stream = http
+        .get(format!("{base}/api/v1/events"))
+        .bearer_auth(&login.token)
+        .send()
+        .await?;
+    assert!(stream.chunk().await?.is_some(), "the ready event");
+
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(5), served)
+        .await
+        .map_err(|_| anyhow::anyhow!("shutdown waited for the open event stream"))???;
+    // The stream ends cleanly once the server is gone.
+    while stream.chunk().await.ok().flatten().is_some() {}
+    Ok(())
+}

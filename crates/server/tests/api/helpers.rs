@@ -14,7 +14,7 @@ pub struct TestApp {
     pub database_url: Option<String>,
     _stop: tokio::sync::oneshot::Sender<()>,
     /// The throwaway PostgreSQL server when the suite runs against PostgreSQL (dropped last).
-    _pg: Option<pgtemp::PgTempDB>,
+    _pg: Option<TempPg>,
 }
 
 /// Whether this run of the suite uses PostgreSQL (`BELLHOP_TEST_BACKEND=postgres`) instead of
@@ -23,15 +23,36 @@ pub fn on_postgres() -> bool {
     std::env::var("BELLHOP_TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
+#[cfg(unix)]
+pub type TempPg = pgtemp::PgTempDB;
+
+/// Stands in where pgtemp does not build; `throwaway_postgres` says why.
+#[cfg(not(unix))]
+pub struct TempPg;
+
+#[cfg(not(unix))]
+impl TempPg {
+    pub fn connection_uri(&self) -> String {
+        String::new()
+    }
+}
+
 /// A fresh PostgreSQL server from the system's binaries: initdb into a temp dir, a random port.
-pub async fn throwaway_postgres() -> pgtemp::PgTempDB {
+#[cfg(unix)]
+pub async fn throwaway_postgres() -> anyhow::Result<TempPg> {
     let mut builder = pgtemp::PgTempDB::builder();
     if let Some(bin) = postgres_bin_dir() {
         builder = builder.with_bin_path(bin);
     }
-    builder.start_async().await
+    Ok(builder.start_async().await)
 }
 
+#[cfg(not(unix))]
+pub async fn throwaway_postgres() -> anyhow::Result<TempPg> {
+    anyhow::bail!("the PostgreSQL run of this suite needs Unix (pgtemp)")
+}
+
+#[cfg(unix)]
 /// Debian keeps the server binaries off PATH, under /usr/lib/postgresql/<version>/bin;
 /// `BELLHOP_PG_BIN` overrides.
 fn postgres_bin_dir() -> Option<std::path::PathBuf> {
@@ -59,7 +80,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> anyhow::Re
     settings.demo = true;
     configure(&mut settings);
     let pg = if on_postgres() && settings.database_url.is_none() {
-        let pg = throwaway_postgres().await;
+        let pg = throwaway_postgres().await?;
         settings.database_url = Some(pg.connection_uri());
         Some(pg)
     } else {

@@ -1,0 +1,227 @@
+//! Desktop notifications for what a pull brought (a technician's reply, a status change).
+//!
+//! Notices are collected for a moment before anything shows, so a burst (several replies, a bulk
+//! status change) becomes one notification per ticket, or one summary when many tickets changed.
+//! Clicking a notification opens that ticket (where the platform reports clicks: freedesktop
+//! notification servers on Linux and the BSDs).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bellhop_proto::{Notice, NoticeKind, TicketId, TicketStatus};
+use tauri::AppHandle;
+use tokio::sync::mpsc;
+
+/// How long notices are gathered before they show.
+const COALESCE: Duration = Duration::from_millis(600);
+/// More tickets than this in one burst are summarised in one notification.
+const MAX_SEPARATE: usize = 3;
+
+/// One notification to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub summary: String,
+    pub body: String,
+    /// The route clicking it opens.
+    pub route: String,
+}
+
+/// Sends notices to the notifier task.
+#[derive(Clone)]
+pub struct Notifier(mpsc::UnboundedSender<Vec<Notice>>);
+
+impl Notifier {
+    pub fn spawn(app: AppHandle) -> Self {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<Notice>>();
+        tauri::async_runtime::spawn(async move {
+            while let Some(mut batch) = rx.recv().await {
+                tokio::time::sleep(COALESCE).await;
+                while let Ok(more) = rx.try_recv() {
+                    batch.extend(more);
+                }
+                for shown in coalesce(&batch) {
+                    show(&app, shown);
+                }
+            }
+        });
+        Self(tx)
+    }
+
+    pub fn push(&self, notices: &[Notice]) {
+        if !notices.is_empty() {
+            let _ = self.0.send(notices.to_vec());
+        }
+    }
+}
+
+fn status_text(status: TicketStatus) -> &'static str {
+    match status {
+        TicketStatus::Open => "Open",
+        TicketStatus::AwaitingReply => "Awaiting your reply",
+        TicketStatus::Resolved => "Resolved",
+        TicketStatus::Closed => "Closed",
+    }
+}
+
+fn line(notice: &Notice) -> String {
+    match &notice.kind {
+        NoticeKind::Reply {
+            author_name,
+            excerpt,
+        } => format!("{author_name}: {excerpt}"),
+        NoticeKind::Status { status } => format!("Status: {}", status_text(*status)),
+    }
+}
+
+/// Groups a burst of notices into what to show: one per ticket (its latest reply and status),
+/// or a single summary when more than a few tickets changed.
+pub fn coalesce(notices: &[Notice]) -> Vec<Shown> {
+    let mut by_ticket: BTreeMap<TicketId, Vec<&Notice>> = BTreeMap::new();
+    for n in notices {
+        by_ticket.entry(n.ticket_id).or_default().push(n);
+    }
+    if by_ticket.len() > MAX_SEPARATE {
+        let mut titles: Vec<String> = by_ticket
+            .values()
+            .map(|ns| format!("#{} {}", ns[0].number, ns[0].title))
+            .collect();
+        let more = titles.len() - MAX_SEPARATE;
+        titles.truncate(MAX_SEPARATE);
+        titles.push(format!("and {more} more"));
+        return vec![Shown {
+            summary: format!("{} of your tickets were updated", by_ticket.len()),
+            body: titles.join("\n"),
+            route: "#/tickets".into(),
+        }];
+    }
+    by_ticket
+        .values()
+        .map(|ns| {
+            // The newest reply and the newest status are what matter.
+            let reply = ns
+                .iter()
+                .rev()
+                .find(|n| matches!(n.kind, NoticeKind::Reply { .. }));
+            let status = ns
+                .iter()
+                .rev()
+                .find(|n| matches!(n.kind, NoticeKind::Status { .. }));
+            let body = [reply, status]
+                .into_iter()
+                .flatten()
+                .map(|n| line(n))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Shown {
+                summary: format!("#{} {}", ns[0].number, ns[0].title),
+                body,
+                route: format!("#/tickets/{}", ns[0].ticket_id),
+            }
+        })
+        .collect()
+}
+
+/// Shows one notification, off the async threads (the platform calls may block).
+fn show(app: &AppHandle, shown: Shown) {
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let mut n = notify_rust::Notification::new();
+        n.appname("Bellhop")
+            .summary(&shown.summary)
+            .body(&shown.body);
+        platform::show(&app, n, &shown.route);
+    });
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+mod platform {
+    use tauri::AppHandle;
+
+    /// freedesktop: the default action is a click on the notification.
+    pub fn show(app: &AppHandle, mut n: notify_rust::Notification, route: &str) {
+        n.action("default", "Open");
+        match n.show() {
+            Ok(handle) => handle.wait_for_action(|action| {
+                if action == "default" {
+                    crate::windows::show_main_at(app, route);
+                }
+            }),
+            // No notification server (a bare session): the tray icon still shows the news.
+            Err(e) => tracing::warn!(error = %e, "cannot show a notification"),
+        }
+    }
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+mod platform {
+    use tauri::AppHandle;
+
+    /// Windows and macOS: notify-rust shows the notification but does not report clicks; the
+    /// tray icon's unread state and "My tickets" lead to the ticket.
+    pub fn show(_app: &AppHandle, n: notify_rust::Notification, _route: &str) {
+        if let Err(e) = n.show() {
+            tracing::warn!(error = %e, "cannot show a notification");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(ticket: TicketId, number: i64, kind: NoticeKind) -> Notice {
+        Notice {
+            ticket_id: ticket,
+            number,
+            title: format!("Ticket {number}"),
+            kind,
+        }
+    }
+
+    fn reply(text: &str) -> NoticeKind {
+        NoticeKind::Reply {
+            author_name: "Tess".into(),
+            excerpt: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_burst_on_one_ticket_is_one_notification_with_the_latest_reply_and_status() {
+        let t = TicketId::new();
+        let shown = coalesce(&[
+            notice(t, 1042, reply("first")),
+            notice(t, 1042, reply("second")),
+            notice(
+                t,
+                1042,
+                NoticeKind::Status {
+                    status: TicketStatus::Resolved,
+                },
+            ),
+        ]);
+        assert_eq!(
+            shown,
+            vec![Shown {
+                summary: "#1042 Ticket 1042".into(),
+                body: "Tess: second\nStatus: Resolved".into(),
+                route: format!("#/tickets/{t}"),
+            }]
+        );
+    }
+
+    #[test]
+    fn many_tickets_at_once_become_one_summary() {
+        let few: Vec<_> = (0..3)
+            .map(|i| notice(TicketId::new(), i, reply("x")))
+            .collect();
+        assert_eq!(coalesce(&few).len(), 3);
+        let many: Vec<_> = (0..7)
+            .map(|i| notice(TicketId::new(), i, reply("x")))
+            .collect();
+        let shown = coalesce(&many);
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].summary, "7 of your tickets were updated");
+        assert!(shown[0].body.ends_with("and 4 more"));
+        assert_eq!(shown[0].route, "#/tickets");
+    }
+}
