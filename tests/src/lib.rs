@@ -16,6 +16,27 @@ pub struct RunningServer {
     mail: Option<MailWorker>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// Set when the server runs as its own `bellhop-server` process (so it can be killed).
+    process: Option<std::process::Child>,
+    as_process: bool,
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A workspace binary from the target directory this test was built into.
+pub fn workspace_binary(name: &str) -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        std::path::PathBuf::from,
+    );
+    target.join("debug").join(name)
 }
 
 impl RunningServer {
@@ -28,13 +49,47 @@ impl RunningServer {
             mail: None,
             stop: None,
             task: None,
+            process: None,
+            as_process: false,
         };
         server.start().await?;
         Ok(server)
     }
 
+    /// The demo server as a separate `bellhop-server` process, so that [`Self::kill`] is a real
+    /// `kill -9` (built by `cargo test --workspace`).
+    pub async fn start_demo_process() -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let mut server = Self {
+            url: String::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            dir: tempfile::tempdir()?,
+            mail: None,
+            stop: None,
+            task: None,
+            process: None,
+            as_process: true,
+        };
+        server.start().await?;
+        Ok(server)
+    }
+
+    /// SIGKILL for a process server: no graceful anything, mid-write if it was writing.
+    pub fn kill(&mut self) -> anyhow::Result<()> {
+        if let Some(mut child) = self.process.take() {
+            child.kill()?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+
     /// Starts (again) on the same address and data directory.
     pub async fn start(&mut self) -> anyhow::Result<()> {
+        if self.as_process {
+            return self.start_process().await;
+        }
         let mut settings = Settings::ephemeral(self.dir.path());
         settings.demo = true;
         settings.listen = self.addr;
@@ -50,8 +105,42 @@ impl RunningServer {
         Ok(())
     }
 
+    async fn start_process(&mut self) -> anyhow::Result<()> {
+        let binary = workspace_binary("bellhop-server");
+        anyhow::ensure!(
+            binary.is_file(),
+            "{} is missing: run `cargo build -p bellhop-server` (cargo test --workspace builds it)",
+            binary.display()
+        );
+        let child = std::process::Command::new(binary)
+            .arg("--demo")
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .arg("--listen")
+            .arg(self.addr.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()?;
+        self.process = Some(child);
+        self.url = format!("http://{}", self.addr);
+        let http = reqwest::Client::new();
+        for _ in 0..200 {
+            if http
+                .get(format!("{}/readyz", self.url))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        anyhow::bail!("bellhop-server did not become ready")
+    }
+
     /// Stops serving and waits until the port is closed.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
+        self.kill()?;
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -80,7 +169,19 @@ impl RunningServer {
     pub async fn identity_token_for(&self, email: &str) -> anyhow::Result<String> {
         if let Some(mail) = &self.mail {
             mail.drain().await?;
+        } else {
+            // A process server's mail worker writes the message within moments.
+            for _ in 0..100 {
+                if let Ok(token) = self.newest_token(email) {
+                    return Ok(token);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
         }
+        self.newest_token(email)
+    }
+
+    fn newest_token(&self, email: &str) -> anyhow::Result<String> {
         let mut subjects = Vec::new();
         for entry in std::fs::read_dir(self.dir.path().join("outbox"))? {
             let path = entry?.path();

@@ -248,6 +248,13 @@ impl Store {
         Ok(())
     }
 
+    /// SQLite's own check of the file: `"ok"` when it is consistent.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
     pub fn draft_count(&self) -> Result<u64> {
         let n: i64 = self
             .conn

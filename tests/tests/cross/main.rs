@@ -1,5 +1,6 @@
 //! The agent against a real server.
 
+mod chaos;
 mod pull;
 mod status;
 mod sync;
