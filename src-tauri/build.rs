@@ -14,6 +14,7 @@ fn main() {
             "list_tickets",
             "get_ticket",
             "queue_reply",
+            "queue_reopen",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -50,6 +50,18 @@ pub async fn get_ticket(
     Ok(change)
 }
 
+/// "Reopen": queued in the outbox; the server decides whether the ticket may be reopened.
+#[tauri::command]
+pub fn queue_reopen(
+    agent: AgentState<'_>,
+    sync: State<'_, crate::sync::SyncHandle>,
+    id: TicketId,
+) -> Result<OutboxItem, ApiError> {
+    let item = agent.queue_reopen(id).map_err(|e| e.to_api())?;
+    sync.now();
+    Ok(item)
+}
+
 /// "Add to conversation": queued in the outbox, so it works offline.
 #[tauri::command]
 pub fn queue_reply(

@@ -50,6 +50,7 @@ pub fn run() {
             commands::list_tickets,
             commands::get_ticket,
             commands::queue_reply,
+            commands::queue_reopen,
         ])
         .setup(|app| {
             let agent = Arc::new(open_agent()?);

@@ -194,7 +194,8 @@ test("a technician's reply becomes a desktop notification that opens the ticket 
   execFileSync('dunstctl', ['close-all']);
   const shown = notificationHistory().find((n) => n.summary.includes('Screen flickers'));
   assert.ok(shown, 'the notification names the ticket');
-  assert.equal(shown.body, 'Tess Tech: Please update the graphics driver.');
+  // The reply, then the status the reply moved the ticket to (one notification for the burst).
+  assert.equal(shown.body, 'Tess Tech: Please update the graphics driver.\nStatus: Awaiting your reply');
 });
 
 test('a ticket sent while the server is down waits as queued, then arrives exactly once', async () => {

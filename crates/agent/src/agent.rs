@@ -7,7 +7,7 @@ use std::time::Duration;
 use bellhop_proto::{
     AgentStatus, CommentId, ConfirmTokenRequest, Connectivity, DeviceState, EnrolRequest,
     EnrolResponse, LocalTicket, NewAttachment, NewComment, NewTicket, Notice, OutboxItem,
-    SendTokenRequest, TicketChange, TicketId, User,
+    SendTokenRequest, TicketChange, TicketId, TicketUpdate, User,
 };
 use tokio::sync::Notify;
 use tokio_stream::StreamExt;
@@ -300,6 +300,17 @@ impl Agent {
                 id: CommentId::new(),
                 body: body.to_owned(),
                 visibility: None,
+            },
+        )
+    }
+
+    /// Queues reopening a resolved or closed ticket; the server decides whether it may be.
+    pub fn queue_reopen(&self, ticket: TicketId) -> Result<OutboxItem> {
+        self.store().queue_update(
+            ticket,
+            TicketUpdate {
+                status: Some(bellhop_proto::TicketStatus::Open),
+                priority: None,
             },
         )
     }

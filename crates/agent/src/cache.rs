@@ -204,10 +204,13 @@ impl Store {
                         rejected: if rejected { error } else { None },
                     });
                 }
-                SyncOpKind::AddComment { ticket_id, .. } if !rejected => {
+                SyncOpKind::AddComment { ticket_id, .. }
+                | SyncOpKind::UpdateTicket { ticket_id, .. }
+                    if !rejected =>
+                {
                     pending.insert(ticket_id);
                 }
-                SyncOpKind::AddComment { .. } => {}
+                SyncOpKind::AddComment { .. } | SyncOpKind::UpdateTicket { .. } => {}
             }
         }
         let mut stmt = self.conn.prepare(

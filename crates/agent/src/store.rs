@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use bellhop_proto::{
     NewComment, NewTicket, OpId, OutboxItem, OutboxState, SyncOp, SyncOpKind, TicketId,
+    TicketUpdate,
 };
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -108,6 +109,11 @@ impl Store {
     /// Queues a reply to a ticket. Durable when this returns.
     pub fn queue_reply(&mut self, ticket_id: TicketId, comment: NewComment) -> Result<OutboxItem> {
         self.queue(SyncOpKind::AddComment { ticket_id, comment })
+    }
+
+    /// Queues a change of a ticket (e.g. reopening it). Durable when this returns.
+    pub fn queue_update(&mut self, ticket_id: TicketId, update: TicketUpdate) -> Result<OutboxItem> {
+        self.queue(SyncOpKind::UpdateTicket { ticket_id, update })
     }
 
     fn queue(&mut self, kind: SyncOpKind) -> Result<OutboxItem> {
@@ -296,6 +302,7 @@ mod tests {
             .map(|i| match i.op.op {
                 SyncOpKind::CreateTicket { ticket } => ticket.title,
                 SyncOpKind::AddComment { comment, .. } => comment.body,
+                SyncOpKind::UpdateTicket { .. } => String::new(),
             })
             .collect();
         assert_eq!(titles, ["first", "second"]);

@@ -137,7 +137,7 @@ async fn upload_attachments(
                 .iter()
                 .map(|a| a.sha256.as_str())
                 .collect(),
-            SyncOpKind::AddComment { .. } => Vec::new(),
+            SyncOpKind::AddComment { .. } | SyncOpKind::UpdateTicket { .. } => Vec::new(),
         })
         .collect();
     hashes.sort_unstable();

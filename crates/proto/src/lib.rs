@@ -36,6 +36,7 @@ pub use sync::{
     SyncOp, SyncOpKind, TicketChange, TicketEvent,
 };
 pub use ticket::{
+    TicketUpdate,
     Comment, CommentVisibility, NewComment, NewTicket, Page, Priority, Ticket, TicketListQuery,
     TicketSource, TicketStatus,
 };

@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ApiError, Attachment, Comment, NewComment, NewTicket, OpId, Ticket, TicketId};
+use crate::{
+    ApiError, Attachment, Comment, NewComment, NewTicket, OpId, Ticket, TicketId, TicketUpdate,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -18,6 +20,10 @@ pub enum SyncOpKind {
     AddComment {
         ticket_id: TicketId,
         comment: NewComment,
+    },
+    UpdateTicket {
+        ticket_id: TicketId,
+        update: TicketUpdate,
     },
 }
 

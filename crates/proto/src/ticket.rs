@@ -177,6 +177,21 @@ pub struct NewComment {
     pub visibility: Option<CommentVisibility>,
 }
 
+/// `PATCH /api/v1/tickets/{id}`: what to change; absent fields stay as they are. Technicians may
+/// set any status and priority; the people who see a ticket may reopen it (Resolved or Closed →
+/// Open) or mark it resolved.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TicketUpdate {
+    #[serde(default)]
+    #[ts(optional)]
+    pub status: Option<TicketStatus>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub priority: Option<Priority>,
+}
+
 /// Query of `GET /api/v1/tickets`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]

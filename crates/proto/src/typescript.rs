@@ -22,7 +22,7 @@ pub fn typescript() -> String {
         TicketId, CommentId, UserId, OrgId, DeviceId, OpId,
         Role, User, LoginRequest, LoginResponse,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
-        CommentVisibility, Comment, NewComment, TicketListQuery, Page<()>,
+        CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, Page<()>,
         DeviceFacts, DeviceStatus, EnrolRequest, EnrolResponse, Device, DeviceState, DeviceSelection,
         DevicesChanged, SendTokenRequest, ConfirmTokenRequest, DeviceCredential,
         Article, ArticleSummary,

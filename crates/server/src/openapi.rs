@@ -16,6 +16,7 @@ use crate::routes;
         routes::tickets::list,
         routes::tickets::create,
         routes::tickets::get,
+        routes::tickets::update,
         routes::tickets::comments,
         routes::tickets::add_comment,
         routes::sync::push,

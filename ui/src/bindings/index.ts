@@ -78,6 +78,8 @@ export type NewComment = { id: CommentId, body: string,
  */
 visibility?: CommentVisibility, };
 
+export type TicketUpdate = { status?: TicketStatus, priority?: Priority, };
+
 export type TicketListQuery = { 
 /**
  * Words that must appear in the title or description.
@@ -171,7 +173,7 @@ device: DeviceStatus | null,
  */
 user: User | null, };
 
-export type SyncOpKind = { "type": "create_ticket", ticket: NewTicket, } | { "type": "add_comment", ticket_id: TicketId, comment: NewComment, };
+export type SyncOpKind = { "type": "create_ticket", ticket: NewTicket, } | { "type": "add_comment", ticket_id: TicketId, comment: NewComment, } | { "type": "update_ticket", ticket_id: TicketId, update: TicketUpdate, };
 
 export type SyncOp = { op_id: OpId, op: SyncOpKind, };
 

@@ -76,6 +76,7 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     ticket: (id) => call<Ticket>('GET', `/tickets/${encodeURIComponent(id)}`),
     comments: (id) => call<Comment[]>('GET', `/tickets/${encodeURIComponent(id)}/comments`),
     reply: (id, body) => call<Ticket>('POST', `/tickets/${encodeURIComponent(id)}/comments`, { id: newId(), body }),
+    updateTicket: (id, update) => call<Ticket>('PATCH', `/tickets/${encodeURIComponent(id)}`, update),
     createTicket: (input: NewTicketInput) =>
       call<Ticket>('POST', '/tickets', { id: newId(), title: input.title, description: input.description, source: 'portal' }),
   };

@@ -28,6 +28,7 @@ export function createTauriApi(): DesktopApi {
     tickets: () => call<LocalTicket[]>('list_tickets'),
     ticket: (id: string) => call<TicketChange>('get_ticket', { id }),
     queueReply: (id: string, body: string) => call<OutboxItem>('queue_reply', { id, body }),
+    queueReopen: (id: string) => call<OutboxItem>('queue_reopen', { id }),
     // Emitted by the sync loop after every pass (src-tauri/src/sync.rs).
     onChange: (listener: () => void) => listen('bellhop://changed', () => listener()),
   };

@@ -12,6 +12,7 @@ import type {
   Ticket,
   TicketChange,
   TicketListQuery,
+  TicketUpdate,
   User,
 } from '../bindings';
 
@@ -48,6 +49,8 @@ export interface DesktopApi {
   ticket(id: string): Promise<TicketChange>;
   /** Queues a reply in the outbox (works offline). */
   queueReply(id: string, body: string): Promise<OutboxItem>;
+  /** Queues reopening a resolved or closed ticket (works offline). */
+  queueReopen(id: string): Promise<OutboxItem>;
   /** Calls `listener` whenever the agent's status or tickets changed; returns the unsubscribe. */
   onChange(listener: () => void): Promise<() => void>;
 }
@@ -64,6 +67,8 @@ export interface ConversationSource {
   load(id: string): Promise<Conversation>;
   /** Sends or queues a reply; returns a message for the reader when it is not sent yet. */
   reply(id: string, body: string): Promise<string | null>;
+  /** Reopens a resolved or closed ticket; returns a message when it is not done yet. */
+  reopen(id: string): Promise<string | null>;
 }
 
 export function desktopConversations(api: DesktopApi): ConversationSource {
@@ -72,6 +77,10 @@ export function desktopConversations(api: DesktopApi): ConversationSource {
     async reply(id, body) {
       await api.queueReply(id, body);
       return 'Your reply is saved and will be sent as soon as the service desk can be reached.';
+    },
+    async reopen(id) {
+      await api.queueReopen(id);
+      return 'The ticket will be reopened as soon as the service desk can be reached.';
     },
   };
 }
@@ -84,6 +93,10 @@ export function browserConversations(api: BrowserApi): ConversationSource {
     },
     async reply(id, body) {
       await api.reply(id, body);
+      return null;
+    },
+    async reopen(id) {
+      await api.updateTicket(id, { status: 'open' });
       return null;
     },
   };
@@ -105,6 +118,7 @@ export interface BrowserApi {
   ticket(id: string): Promise<Ticket>;
   comments(id: string): Promise<Comment[]>;
   reply(id: string, body: string): Promise<Ticket>;
+  updateTicket(id: string, update: TicketUpdate): Promise<Ticket>;
   createTicket(input: NewTicketInput): Promise<Ticket>;
 }
 

@@ -110,6 +110,8 @@ enum TicketsCommand {
         #[arg(long, short)]
         message: String,
     },
+    /// Reopen a resolved or closed ticket (works offline).
+    Reopen { ticket: String },
 }
 
 fn main() -> ExitCode {
@@ -331,6 +333,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         bellhop_proto::SyncOpKind::AddComment { ticket_id, .. } => {
                             format!("reply on {ticket_id}")
                         }
+                        bellhop_proto::SyncOpKind::UpdateTicket { ticket_id, update } => {
+                            match update.status {
+                                Some(status) => format!("{ticket_id} → {}", status_text(status)),
+                                None => format!("change of {ticket_id}"),
+                            }
+                        }
                     };
                     let why = item
                         .last_error
@@ -465,6 +473,26 @@ async fn tickets(
             }
             for c in &change.comments {
                 println!("\n— {} at {}:\n{}", c.author_name, c.created_at, c.body);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TicketsCommand::Reopen { ticket } => {
+            let change = match agent.ticket(&ticket) {
+                Ok(change) => change,
+                Err(bellhop_agent::Error::NotFound(m)) => {
+                    eprintln!("bellhop: {m}");
+                    return Ok(ExitCode::from(4));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let item = agent.queue_reopen(change.ticket.id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&item)?);
+            } else {
+                println!(
+                    "reopening #{} queued as outbox item {} (sent with the next sync)",
+                    change.ticket.number, item.seq
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -22,6 +22,9 @@ impl Store {
             SyncOpKind::AddComment { ticket_id, comment } => {
                 self.add_comment(caller, *ticket_id, comment).await
             }
+            SyncOpKind::UpdateTicket { ticket_id, update } => {
+                self.update_ticket(caller, *ticket_id, update).await
+            }
         };
         let outcome = match applied {
             Ok(ticket) => OpOutcome::Applied {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use bellhop_proto::{
     Comment, CommentId, CommentVisibility, NewComment, NewTicket, Page, Priority, Role, Ticket,
-    TicketId, TicketListQuery, TicketSource, TicketStatus, UserId,
+    TicketId, TicketListQuery, TicketSource, TicketStatus, TicketUpdate, UserId,
 };
 use sqlx::Row;
 
@@ -370,7 +370,9 @@ impl Store {
         Ok(by_ticket)
     }
 
-    /// Adds a reply or note. A repeat of the same comment id changes nothing.
+    /// Adds a reply or note. A repeat of the same comment id changes nothing. A technician's
+    /// public reply to an open ticket makes it "awaiting reply"; a reply from the other side to
+    /// a ticket awaiting one makes it open again.
     pub async fn add_comment(
         &self,
         caller: &Caller,
@@ -378,20 +380,74 @@ impl Store {
         new: &NewComment,
     ) -> Result<Ticket> {
         let visibility = validate_comment(new, caller)?;
-        self.ticket(caller, ticket).await?;
-        self.insert_comment(
+        let current = self.ticket(caller, ticket).await?;
+        let next_status = match (visibility, caller.is_staff(), current.status) {
+            (CommentVisibility::Public, true, TicketStatus::Open) => {
+                Some(TicketStatus::AwaitingReply)
+            }
+            (CommentVisibility::Public, false, TicketStatus::AwaitingReply) => {
+                Some(TicketStatus::Open)
+            }
+            _ => None,
+        };
+        self.write_comment(
             caller.user_id,
             ticket,
             new.id,
             visibility,
             &new.body,
             now_ms(),
+            next_status,
         )
         .await?;
         self.ticket(caller, ticket).await
     }
 
-    /// Seeding and [`Self::add_comment`]: the insert and the ticket's status/updated time.
+    /// Changes a ticket's status or priority, as far as the caller may (see [`TicketUpdate`]).
+    pub async fn update_ticket(
+        &self,
+        caller: &Caller,
+        id: TicketId,
+        update: &TicketUpdate,
+    ) -> Result<Ticket> {
+        let current = self.ticket(caller, id).await?;
+        if !caller.is_staff() {
+            if update.priority.is_some_and(|p| p != current.priority) {
+                return Err(AppError::forbidden("only the service desk sets the priority"));
+            }
+            match update.status {
+                None => {}
+                Some(s) if s == current.status => {}
+                Some(TicketStatus::Open)
+                    if matches!(current.status, TicketStatus::Resolved | TicketStatus::Closed) => {}
+                Some(TicketStatus::Resolved) if current.status != TicketStatus::Closed => {}
+                Some(_) => {
+                    return Err(AppError::forbidden(
+                        "you can reopen a resolved or closed ticket, or mark yours resolved",
+                    ));
+                }
+            }
+        }
+        let status = update.status.unwrap_or(current.status);
+        let priority = update.priority.unwrap_or(current.priority);
+        if (status, priority) == (current.status, current.priority) {
+            return Ok(current);
+        }
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE tickets SET status = $1, priority = $2 WHERE id = $3")
+            .bind(status.as_str())
+            .bind(priority.as_str())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let change = self.record_change(&mut tx, id, now).await?;
+        tx.commit().await?;
+        self.publish(change);
+        self.ticket(caller, id).await
+    }
+
+    /// Seeding: a comment at a given time, the ticket's status unchanged.
     pub async fn insert_comment(
         &self,
         author: UserId,
@@ -400,6 +456,22 @@ impl Store {
         visibility: CommentVisibility,
         body: &str,
         at_ms: i64,
+    ) -> Result<()> {
+        self.write_comment(author, ticket, id, visibility, body, at_ms, None)
+            .await
+    }
+
+    /// The insert, the optional status change and the change record, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_comment(
+        &self,
+        author: UserId,
+        ticket: TicketId,
+        id: CommentId,
+        visibility: CommentVisibility,
+        body: &str,
+        at_ms: i64,
+        status: Option<TicketStatus>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -419,6 +491,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
+            if let Some(status) = status {
+                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
+                    .bind(status.as_str())
+                    .bind(ticket.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let change = self.record_change(&mut tx, ticket, at_ms).await?;
             tx.commit().await?;
             self.publish(change);

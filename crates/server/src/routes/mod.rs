@@ -23,7 +23,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/tickets", get(tickets::list).post(tickets::create))
-        .route("/tickets/{id}", get(tickets::get))
+        .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
         .route(
             "/tickets/{id}/comments",
             get(tickets::comments).post(tickets::add_comment),

@@ -2,6 +2,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
     Comment, ErrorBody, NewComment, NewTicket, Page, Ticket, TicketId, TicketListQuery,
+    TicketUpdate,
 };
 
 use crate::app::AppState;
@@ -51,6 +52,22 @@ pub async fn get(
     Path(id): Path<TicketId>,
 ) -> Result<Json<Ticket>> {
     Ok(Json(state.store.ticket(&caller, id).await?))
+}
+
+/// Changes the status or priority. Technicians may set anything; the people who see a ticket may
+/// reopen it or mark it resolved (403 otherwise).
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = String, Path, description = "ticket id")), request_body = TicketUpdate,
+    responses((status = 200, body = Ticket), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<TicketId>,
+    Json(update): Json<TicketUpdate>,
+) -> Result<Json<Ticket>> {
+    Ok(Json(state.store.update_ticket(&caller, id, &update).await?))
 }
 
 /// The conversation; internal notes only for technicians.

@@ -1,4 +1,4 @@
-use bellhop_proto::{Comment, CommentVisibility, PushResponse, Ticket};
+use bellhop_proto::{Comment, CommentVisibility, Priority, PushResponse, Ticket, TicketStatus};
 use serde_json::json;
 
 use crate::helpers::{expect_error, spawn_app};
@@ -182,5 +182,69 @@ async fn a_revoked_session_is_refused() -> anyhow::Result<()> {
     assert_eq!(out.status(), 204);
     let res = app.get(&bob, "/api/v1/tickets").await?;
     assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    Ok(())
+}
+
+async fn patch(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    id: bellhop_proto::TicketId,
+    body: serde_json::Value,
+) -> anyhow::Result<reqwest::Response> {
+    Ok(app
+        .http
+        .patch(app.url(&format!("/api/v1/tickets/{id}")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await?)
+}
+
+#[tokio::test]
+async fn replies_move_the_status_between_open_and_awaiting_reply() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let ticket = app.create_ticket(&bob, "VPN drops").await?;
+    let path = format!("/api/v1/tickets/{}/comments", ticket.id);
+    let note = json!({"id": uuid::Uuid::now_v7(), "body": "checking logs", "visibility": "internal"});
+    let after: Ticket = app.post(&tech, &path, &note).await?.json().await?;
+    assert_eq!(after.status, TicketStatus::Open, "an internal note changes nothing");
+    let reply = json!({"id": uuid::Uuid::now_v7(), "body": "Which VPN client?"});
+    let after: Ticket = app.post(&tech, &path, &reply).await?.json().await?;
+    assert_eq!(after.status, TicketStatus::AwaitingReply);
+    let answer = json!({"id": uuid::Uuid::now_v7(), "body": "The new one"});
+    let after: Ticket = app.post(&bob, &path, &answer).await?.json().await?;
+    assert_eq!(after.status, TicketStatus::Open);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_requester_may_resolve_and_reopen_but_only_the_desk_sets_the_rest() -> anyhow::Result<()>
+{
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let carol = app.login("carol@globex.example").await?;
+    let ticket = app.create_ticket(&bob, "Mouse").await?;
+
+    let res = patch(&app, &bob, ticket.id, json!({"status": "awaiting_reply"})).await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
+    let res = patch(&app, &bob, ticket.id, json!({"priority": "urgent"})).await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
+    let res = patch(&app, &carol, ticket.id, json!({"status": "resolved"})).await?;
+    assert_eq!(expect_error(res, 404).await?, "not_found", "another org's user");
+    let res = patch(&app, &bob, ticket.id, json!({"status": "resolved", "colour": "red"})).await?;
+    expect_error(res, 422).await?;
+
+    let t: Ticket = patch(&app, &tech, ticket.id, json!({"status": "closed", "priority": "high"}))
+        .await?
+        .json()
+        .await?;
+    assert_eq!((t.status, t.priority), (TicketStatus::Closed, Priority::High));
+    let t: Ticket = patch(&app, &bob, ticket.id, json!({"status": "open"})).await?.json().await?;
+    assert_eq!(t.status, TicketStatus::Open, "reopened by its requester");
+    let t: Ticket = patch(&app, &bob, ticket.id, json!({"status": "resolved"})).await?.json().await?;
+    assert_eq!(t.status, TicketStatus::Resolved);
     Ok(())
 }
