@@ -112,7 +112,11 @@ impl Store {
     }
 
     /// Queues a change of a ticket (e.g. reopening it). Durable when this returns.
-    pub fn queue_update(&mut self, ticket_id: TicketId, update: TicketUpdate) -> Result<OutboxItem> {
+    pub fn queue_update(
+        &mut self,
+        ticket_id: TicketId,
+        update: TicketUpdate,
+    ) -> Result<OutboxItem> {
         self.queue(SyncOpKind::UpdateTicket { ticket_id, update })
     }
 

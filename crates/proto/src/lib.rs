@@ -36,9 +36,8 @@ pub use sync::{
     SyncOp, SyncOpKind, TicketChange, TicketEvent,
 };
 pub use ticket::{
-    TicketUpdate,
     Comment, CommentVisibility, NewComment, NewTicket, Page, Priority, Ticket, TicketListQuery,
-    TicketSource, TicketStatus,
+    TicketSource, TicketStatus, TicketUpdate,
 };
 pub use typescript::typescript;
 

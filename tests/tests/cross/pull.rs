@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bellhop_proto::NoticeKind;
+use bellhop_proto::{NoticeKind, TicketStatus};
 use bellhop_tests::RunningServer;
 
 #[tokio::test]
@@ -141,5 +141,52 @@ async fn a_watching_agent_pulls_a_reply_as_soon_as_the_server_announces_it() -> 
         result = watching => anyhow::bail!("watch stopped: {result:?}"),
         done = tokio::time::timeout(Duration::from_secs(10), check) => done??,
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn reopening_a_closed_ticket_offline_reaches_the_server_and_the_cache() -> anyhow::Result<()>
+{
+    let mut server = RunningServer::start_demo().await?;
+    let home = tempfile::tempdir()?;
+    let agent = server
+        .confirmed_agent(home.path(), "Bob", "Baker", "bob@acme.example")
+        .await?;
+    agent.sync().await?;
+    let ticket = agent
+        .tickets()?
+        .into_iter()
+        .find(|t| t.status != Some(TicketStatus::Closed))
+        .ok_or_else(|| anyhow::anyhow!("bob has a ticket that is not closed"))?
+        .id;
+    let tech = server.login("tech@helpdesk.example").await?;
+    let res = reqwest::Client::new()
+        .patch(format!("{}/api/v1/tickets/{ticket}", server.url))
+        .bearer_auth(&tech)
+        .json(&serde_json::json!({"status": "closed"}))
+        .send()
+        .await?;
+    assert!(res.status().is_success());
+    let closed = agent.sync().await?;
+    assert!(
+        closed.notices.iter().any(|n| n.kind
+            == NoticeKind::Status {
+                status: TicketStatus::Closed
+            }),
+        "the user hears that the desk closed it"
+    );
+
+    server.stop().await?;
+    agent.queue_reopen(ticket)?;
+    server.start().await?;
+    agent.retry_now()?;
+    let report = agent.sync().await?;
+    assert_eq!((report.synced, report.rejected), (1, 0));
+    let cached = agent.ticket(&ticket.to_string())?;
+    assert_eq!(
+        cached.ticket.status,
+        TicketStatus::Open,
+        "the cache follows the server"
+    );
     Ok(())
 }

@@ -413,13 +413,18 @@ impl Store {
         let current = self.ticket(caller, id).await?;
         if !caller.is_staff() {
             if update.priority.is_some_and(|p| p != current.priority) {
-                return Err(AppError::forbidden("only the service desk sets the priority"));
+                return Err(AppError::forbidden(
+                    "only the service desk sets the priority",
+                ));
             }
             match update.status {
                 None => {}
                 Some(s) if s == current.status => {}
                 Some(TicketStatus::Open)
-                    if matches!(current.status, TicketStatus::Resolved | TicketStatus::Closed) => {}
+                    if matches!(
+                        current.status,
+                        TicketStatus::Resolved | TicketStatus::Closed
+                    ) => {}
                 Some(TicketStatus::Resolved) if current.status != TicketStatus::Closed => {}
                 Some(_) => {
                     return Err(AppError::forbidden(

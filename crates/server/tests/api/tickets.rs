@@ -207,9 +207,14 @@ async fn replies_move_the_status_between_open_and_awaiting_reply() -> anyhow::Re
     let tech = app.login("tech@helpdesk.example").await?;
     let ticket = app.create_ticket(&bob, "VPN drops").await?;
     let path = format!("/api/v1/tickets/{}/comments", ticket.id);
-    let note = json!({"id": uuid::Uuid::now_v7(), "body": "checking logs", "visibility": "internal"});
+    let note =
+        json!({"id": uuid::Uuid::now_v7(), "body": "checking logs", "visibility": "internal"});
     let after: Ticket = app.post(&tech, &path, &note).await?.json().await?;
-    assert_eq!(after.status, TicketStatus::Open, "an internal note changes nothing");
+    assert_eq!(
+        after.status,
+        TicketStatus::Open,
+        "an internal note changes nothing"
+    );
     let reply = json!({"id": uuid::Uuid::now_v7(), "body": "Which VPN client?"});
     let after: Ticket = app.post(&tech, &path, &reply).await?.json().await?;
     assert_eq!(after.status, TicketStatus::AwaitingReply);
@@ -233,18 +238,42 @@ async fn the_requester_may_resolve_and_reopen_but_only_the_desk_sets_the_rest() 
     let res = patch(&app, &bob, ticket.id, json!({"priority": "urgent"})).await?;
     assert_eq!(expect_error(res, 403).await?, "forbidden");
     let res = patch(&app, &carol, ticket.id, json!({"status": "resolved"})).await?;
-    assert_eq!(expect_error(res, 404).await?, "not_found", "another org's user");
-    let res = patch(&app, &bob, ticket.id, json!({"status": "resolved", "colour": "red"})).await?;
+    assert_eq!(
+        expect_error(res, 404).await?,
+        "not_found",
+        "another org's user"
+    );
+    let res = patch(
+        &app,
+        &bob,
+        ticket.id,
+        json!({"status": "resolved", "colour": "red"}),
+    )
+    .await?;
     expect_error(res, 422).await?;
 
-    let t: Ticket = patch(&app, &tech, ticket.id, json!({"status": "closed", "priority": "high"}))
+    let t: Ticket = patch(
+        &app,
+        &tech,
+        ticket.id,
+        json!({"status": "closed", "priority": "high"}),
+    )
+    .await?
+    .json()
+    .await?;
+    assert_eq!(
+        (t.status, t.priority),
+        (TicketStatus::Closed, Priority::High)
+    );
+    let t: Ticket = patch(&app, &bob, ticket.id, json!({"status": "open"}))
         .await?
         .json()
         .await?;
-    assert_eq!((t.status, t.priority), (TicketStatus::Closed, Priority::High));
-    let t: Ticket = patch(&app, &bob, ticket.id, json!({"status": "open"})).await?.json().await?;
     assert_eq!(t.status, TicketStatus::Open, "reopened by its requester");
-    let t: Ticket = patch(&app, &bob, ticket.id, json!({"status": "resolved"})).await?.json().await?;
+    let t: Ticket = patch(&app, &bob, ticket.id, json!({"status": "resolved"}))
+        .await?
+        .json()
+        .await?;
     assert_eq!(t.status, TicketStatus::Resolved);
     Ok(())
 }
