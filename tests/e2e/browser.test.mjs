@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { SHOTS, startServer } from './helpers.mjs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { SHOTS, startServer, until } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let server;
@@ -86,5 +87,44 @@ test('the portal fits a 360 px wide phone screen', async () => {
   await page.getByTestId('tickets').locator('li').first().waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
+  await page.close();
+});
+
+/** The reset link in the newest password email to `email`, from the server's .eml outbox. */
+function resetLinkFor(email) {
+  const dir = join(server.dataDir, 'outbox');
+  const links = readdirSync(dir)
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .filter((t) => t.split(/\r?\n/).some((l) => l.startsWith('To: ') && l.includes(email)))
+    // Quoted-printable wraps long lines and writes "=" as "=3D": undo both first.
+    .map((t) => t.replace(/=\r?\n/g, '').replace(/=3D/g, '='))
+    .map((t) => /(http:\/\/\S+#\/reset-password\?token=bhr_[A-Za-z0-9_-]+)/.exec(t)?.[1])
+    .filter(Boolean);
+  return links.at(-1) ?? null;
+}
+
+test('carol forgets her password, follows the emailed link and signs in with a new one', async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await page.getByLabel('Email').fill('carol@globex.example');
+  await page.getByRole('button', { name: 'Email me a link' }).click();
+  await page.getByTestId('forgot-sent').waitFor();
+
+  let link = null;
+  await until(() => (link = resetLinkFor('carol@globex.example')) !== null, 10_000, 'the reset email');
+  assert.ok(link.startsWith(server.url), `the link points at this portal: ${link}`);
+  await page.goto(link);
+  await page.getByLabel(/New password/).fill('correct horse battery');
+  await page.getByLabel('The same again').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Save the new password' }).click();
+  await page.getByTestId('reset-done').waitFor();
+
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByLabel('Email').fill('carol@globex.example');
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('who').waitFor();
+  assert.equal(await page.getByTestId('who').innerText(), 'Carol Cole');
   await page.close();
 });

@@ -70,3 +70,22 @@ pub struct LoginResponse {
     pub token: String,
     pub user: User,
 }
+
+/// `POST /api/v1/auth/forgot-password`: email a single-use link to reset the password. Always
+/// answered 202, whether or not the address belongs to someone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ForgotPasswordRequest {
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/reset-password`: the token from the emailed link and the new password.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetPasswordRequest {
+    pub token: String,
+    pub password: String,
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;

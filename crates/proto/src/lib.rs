@@ -21,7 +21,10 @@ mod ticket;
 mod typescript;
 
 pub use attachment::{Attachment, DEFAULT_MAX_ATTACHMENT_BYTES, NewAttachment};
-pub use auth::{LoginRequest, LoginResponse, Role, User};
+pub use auth::{
+    ForgotPasswordRequest, LoginRequest, LoginResponse, MIN_PASSWORD_CHARS, ResetPasswordRequest,
+    Role, User,
+};
 pub use device::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,
     DeviceStatus, DevicesChanged, EnrolRequest, EnrolResponse, SendTokenRequest,

@@ -31,6 +31,8 @@ pub struct AppState {
     /// Turns true when the server starts shutting down: long-lived responses (the live event
     /// stream) end then, so graceful shutdown does not wait for them forever.
     pub closing: tokio::sync::watch::Receiver<bool>,
+    /// Where people reach the portal (links in emails).
+    pub public_url: String,
 }
 
 /// A server that has bound its port and opened its database, ready to serve.
@@ -74,6 +76,10 @@ impl Server {
                 mail: mail.clone(),
                 blobs: Blobs::new(settings.data_dir.join("attachments")),
                 closing: closing_rx,
+                public_url: settings
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{addr}")),
             },
             &settings,
         );

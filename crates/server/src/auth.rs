@@ -43,6 +43,8 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 pub const SESSION_PREFIX: &str = "bhs_";
 pub const DEVICE_SECRET_PREFIX: &str = "bhd_";
 pub const DEVICE_CREDENTIAL_PREFIX: &str = "bhc_";
+/// Password-reset links.
+pub const RESET_PREFIX: &str = "bhr_";
 
 /// A new secret token (256 random bits) for the caller to keep; only its hash is stored.
 pub fn new_token(prefix: &str) -> String {

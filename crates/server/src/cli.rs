@@ -42,6 +42,10 @@ struct Args {
     /// `<data-dir>/outbox/*.eml`.
     #[arg(long, env = "BELLHOP_SMTP_URL")]
     smtp_url: Option<String>,
+    /// The portal's address as people reach it, for links in emails (default
+    /// `http://<listen address>`).
+    #[arg(long, env = "BELLHOP_PUBLIC_URL")]
+    public_url: Option<String>,
     /// The From address of outgoing mail.
     #[arg(long, env = "BELLHOP_MAIL_FROM", default_value = crate::config::DEFAULT_MAIL_FROM)]
     mail_from: String,
@@ -68,6 +72,7 @@ pub fn run() -> anyhow::Result<()> {
         max_attachment_bytes: args.max_attachment_bytes,
         smtp_url: args.smtp_url,
         mail_from: args.mail_from,
+        public_url: args.public_url,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {

@@ -26,6 +26,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The From of every message.
     pub mail_from: String,
+    /// The portal's address as people reach it (links in emails); default `http://<listen>`.
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -41,6 +43,7 @@ impl Settings {
             max_attachment_bytes: bellhop_proto::DEFAULT_MAX_ATTACHMENT_BYTES as usize,
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.into(),
+            public_url: None,
         }
     }
 

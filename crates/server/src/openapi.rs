@@ -12,6 +12,8 @@ use crate::routes;
         routes::server::info,
         routes::auth::login,
         routes::auth::logout,
+        routes::auth::forgot_password,
+        routes::auth::reset_password,
         routes::auth::me,
         routes::tickets::list,
         routes::tickets::create,

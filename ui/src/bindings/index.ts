@@ -50,6 +50,10 @@ export type LoginResponse = {
  */
 token: string, user: User, };
 
+export type ForgotPasswordRequest = { email: string, };
+
+export type ResetPasswordRequest = { token: string, password: string, };
+
 export type TicketStatus = "open" | "awaiting_reply" | "resolved" | "closed";
 
 export type Priority = "low" | "normal" | "high" | "urgent";

@@ -35,7 +35,7 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     } catch {
       throw new ApiFailure({ code: 'unavailable', message: 'The service desk cannot be reached. Check your connection.' });
     }
-    if (res.status === 204) return undefined as T;
+    if (res.status === 204 || res.status === 202) return undefined as T;
     if (!res.ok) {
       const failure = await failureFrom(res);
       if (failure.code === 'unauthenticated') storage.removeItem(TOKEN_KEY);
@@ -67,6 +67,8 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
         storage.removeItem(TOKEN_KEY);
       }
     },
+    forgotPassword: (email) => call<void>('POST', '/auth/forgot-password', { email }),
+    resetPassword: (token, password) => call<void>('POST', '/auth/reset-password', { token, password }),
     listTickets(query: TicketListQuery) {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));

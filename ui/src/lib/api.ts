@@ -114,6 +114,9 @@ export interface BrowserApi {
   currentUser(): Promise<User | null>;
   signIn(email: string, password: string): Promise<User>;
   signOut(): Promise<void>;
+  /** Emails a reset link (the answer is the same whether or not the address is known). */
+  forgotPassword(email: string): Promise<void>;
+  resetPassword(token: string, password: string): Promise<void>;
   listTickets(query: TicketListQuery): Promise<Page<Ticket>>;
   ticket(id: string): Promise<Ticket>;
   comments(id: string): Promise<Comment[]>;

@@ -38,3 +38,6 @@ export function when(iso: string, locale?: string): string {
   if (Number.isNaN(d.getTime())) return iso;
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
+
+/** Shortest password the server accepts (crates/proto: MIN_PASSWORD_CHARS). */
+export const MIN_PASSWORD_CHARS = 10;

@@ -5,12 +5,23 @@ export type Route =
   | { name: 'ticket'; id: string }
   | { name: 'new' }
   | { name: 'outbox' }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  | { name: 'forgot' }
+  | { name: 'reset'; token: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Tokens we issue for password resets: a prefix and URL-safe base64. */
+const RESET_TOKEN = /^bhr_[A-Za-z0-9_-]{16,128}$/;
+
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
+  const parts = path.split('/').filter(Boolean);
+  if (parts[0] === 'forgot-password') return { name: 'forgot' };
+  if (parts[0] === 'reset-password') {
+    const token = new URLSearchParams(query).get('token') ?? '';
+    return RESET_TOKEN.test(token) ? { name: 'reset', token } : { name: 'forgot' };
+  }
   if (parts[0] === 'tickets' && parts[1] && UUID.test(parts[1])) return { name: 'ticket', id: parts[1] };
   if (parts[0] === 'new') return { name: 'new' };
   if (parts[0] === 'outbox') return { name: 'outbox' };
@@ -24,6 +35,10 @@ export function href(route: Route): string {
       return `#/tickets/${route.id}`;
     case 'tickets':
       return '#/tickets';
+    case 'forgot':
+      return '#/forgot-password';
+    case 'reset':
+      return `#/reset-password?token=${encodeURIComponent(route.token)}`;
     default:
       return `#/${route.name}`;
   }

@@ -157,4 +157,102 @@ impl Store {
             .fetch_one(&self.pool)
             .await?)
     }
+
+    /// How many reset links went to this address, and were asked from this client, since
+    /// `since_ms`.
+    pub async fn recent_reset_counts(
+        &self,
+        email: &str,
+        addr: &str,
+        since_ms: i64,
+    ) -> Result<(i64, i64)> {
+        let by_email: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM password_resets WHERE email = $1 AND created_at > $2",
+        )
+        .bind(email)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        let by_addr: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM password_resets WHERE client_addr = $1 AND created_at > $2",
+        )
+        .bind(addr)
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((by_email, by_addr))
+    }
+
+    /// Records a reset link (earlier unused ones for the user stop working) and queues its
+    /// email, in one transaction.
+    pub async fn insert_password_reset(
+        &self,
+        user: UserId,
+        email: &str,
+        token_hash: &str,
+        client_addr: &str,
+        ttl_ms: i64,
+        mail: &crate::mail::Email,
+    ) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(user.to_string())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, email, client_addr, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token_hash)
+        .bind(user.to_string())
+        .bind(email)
+        .bind(client_addr)
+        .bind(now)
+        .bind(now + ttl_ms)
+        .execute(&mut *tx)
+        .await?;
+        Self::queue_email_in(&mut tx, mail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Uses a live reset token: sets the new password hash and signs the user out everywhere,
+    /// in one transaction. `None` when the token is unknown, used or expired.
+    pub async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+    ) -> Result<Option<UserId>> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let user: Option<String> = sqlx::query_scalar(
+            "UPDATE password_resets SET used_at = $1
+             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(user) = user else {
+            return Ok(None);
+        };
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(&user)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(&user)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(parse_id(&user)?))
+    }
 }

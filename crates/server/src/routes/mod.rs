@@ -21,6 +21,8 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/server", get(server::info))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/forgot-password", post(auth::forgot_password))
+        .route("/auth/reset-password", post(auth::reset_password))
         .route("/me", get(auth::me))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{id}", get(tickets::get).patch(tickets::update))

@@ -5,6 +5,7 @@ mod changes;
 mod devices;
 mod helpers;
 mod kb;
+mod passwords;
 mod robustness;
 mod smtp;
 mod tickets;
