@@ -15,6 +15,10 @@ fn main() {
             "get_ticket",
             "queue_reply",
             "queue_reopen",
+            "save_draft",
+            "list_drafts",
+            "discard_draft",
+            "submit_draft",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

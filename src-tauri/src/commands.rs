@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use bellhop_agent::Agent;
 use bellhop_proto::{
-    AgentStatus, ApiError, LocalTicket, NewTicket, OutboxItem, TicketChange, TicketId,
+    AgentStatus, ApiError, Draft, LocalTicket, NewTicket, OutboxItem, TicketChange, TicketId,
     TicketSource, User,
 };
 use serde::Deserialize;
@@ -48,6 +48,41 @@ pub async fn get_ticket(
         crate::sync::refresh(&app, &agent, &last).await;
     }
     Ok(change)
+}
+
+/// "Save as draft", and Esc in the new-ticket form.
+#[tauri::command]
+pub fn save_draft(
+    agent: AgentState<'_>,
+    id: Option<String>,
+    title: String,
+    description: String,
+) -> Result<Draft, ApiError> {
+    agent
+        .save_draft(id.as_deref(), &title, &description)
+        .map_err(|e| e.to_api())
+}
+
+#[tauri::command]
+pub fn list_drafts(agent: AgentState<'_>) -> Result<Vec<Draft>, ApiError> {
+    agent.drafts().map_err(|e| e.to_api())
+}
+
+#[tauri::command]
+pub fn discard_draft(agent: AgentState<'_>, id: String) -> Result<(), ApiError> {
+    agent.discard_draft(&id).map_err(|e| e.to_api())
+}
+
+/// A draft's "Send": it becomes a queued ticket.
+#[tauri::command]
+pub fn submit_draft(
+    agent: AgentState<'_>,
+    sync: State<'_, crate::sync::SyncHandle>,
+    id: String,
+) -> Result<OutboxItem, ApiError> {
+    let item = agent.submit_draft(&id).map_err(|e| e.to_api())?;
+    sync.now();
+    Ok(item)
 }
 
 /// "Reopen": queued in the outbox; the server decides whether the ticket may be reopened.

@@ -51,6 +51,10 @@ pub fn run() {
             commands::get_ticket,
             commands::queue_reply,
             commands::queue_reopen,
+            commands::save_draft,
+            commands::list_drafts,
+            commands::discard_draft,
+            commands::submit_draft,
         ])
         .setup(|app| {
             let agent = Arc::new(open_agent()?);

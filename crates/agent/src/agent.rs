@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use bellhop_proto::{
-    AgentStatus, CommentId, ConfirmTokenRequest, Connectivity, DeviceState, EnrolRequest,
+    AgentStatus, CommentId, ConfirmTokenRequest, Connectivity, DeviceState, Draft, EnrolRequest,
     EnrolResponse, LocalTicket, NewAttachment, NewComment, NewTicket, Notice, OutboxItem,
     SendTokenRequest, TicketChange, TicketId, TicketUpdate, User,
 };
@@ -300,6 +300,50 @@ impl Agent {
                 id: CommentId::new(),
                 body: body.to_owned(),
                 visibility: None,
+            },
+        )
+    }
+
+    /// Saves what the user typed without sending it (new draft when `id` is `None`).
+    pub fn save_draft(&self, id: Option<&str>, title: &str, description: &str) -> Result<Draft> {
+        self.store().save_draft(id, title, description)
+    }
+
+    pub fn drafts(&self) -> Result<Vec<Draft>> {
+        self.store().drafts()
+    }
+
+    pub fn draft(&self, id: &str) -> Result<Draft> {
+        self.store()
+            .draft(id)?
+            .ok_or_else(|| Error::NotFound(format!("no draft {id}")))
+    }
+
+    pub fn discard_draft(&self, id: &str) -> Result<()> {
+        if self.store().discard_draft(id)? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(format!("no draft {id}")))
+        }
+    }
+
+    /// Sends a draft: it becomes a queued ticket (durable, works offline) and stops being a draft.
+    pub fn submit_draft(&self, id: &str) -> Result<OutboxItem> {
+        let draft = self.draft(id)?;
+        if draft.title.trim().is_empty() {
+            return Err(Error::Config(
+                "give the draft a title before sending it".into(),
+            ));
+        }
+        self.store().submit_draft(
+            id,
+            NewTicket {
+                id: TicketId::new(),
+                title: draft.title,
+                description: draft.description,
+                priority: None,
+                source: Some(bellhop_proto::TicketSource::Tray),
+                attachments: Vec::new(),
             },
         )
     }

@@ -14,6 +14,7 @@ mod client;
 mod config;
 mod credentials;
 pub mod device;
+mod drafts;
 mod error;
 mod store;
 pub mod sync;

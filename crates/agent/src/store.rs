@@ -121,18 +121,24 @@ impl Store {
     }
 
     fn queue(&mut self, kind: SyncOpKind) -> Result<OutboxItem> {
+        let tx = self.conn.transaction()?;
+        let item = Self::queue_in(&tx, kind)?;
+        tx.commit()?;
+        Ok(item)
+    }
+
+    /// Adds an operation to the outbox inside the caller's transaction.
+    pub(crate) fn queue_in(tx: &rusqlite::Transaction<'_>, kind: SyncOpKind) -> Result<OutboxItem> {
         let op = SyncOp {
             op_id: OpId::new(),
             op: kind,
         };
-        let tx = self.conn.transaction()?;
         let now = now_ms();
         tx.execute(
             "INSERT INTO outbox (op_id, op, state, created_at, updated_at) VALUES (?1, ?2, 'queued', ?3, ?3)",
             params![op.op_id.to_string(), serde_json::to_string(&op)?, now],
         )?;
         let seq = tx.last_insert_rowid();
-        tx.commit()?;
         Ok(OutboxItem {
             seq,
             op,

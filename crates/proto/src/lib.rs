@@ -32,7 +32,7 @@ pub use device::{
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
 pub use kb::{Article, ArticleSummary};
-pub use local::{LocalTicket, Notice, NoticeKind};
+pub use local::{Draft, LocalTicket, Notice, NoticeKind};
 pub use status::{AgentStatus, Connectivity, ServerInfo};
 pub use sync::{
     ChangesPage, ChangesQuery, OpOutcome, OutboxItem, OutboxState, PushRequest, PushResponse,

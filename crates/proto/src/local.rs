@@ -47,3 +47,13 @@ pub enum NoticeKind {
     /// The desk changed the ticket's status.
     Status { status: TicketStatus },
 }
+
+/// A ticket the user started and saved without sending (Esc in the quick-ticket window, "Save as
+/// draft", `bellhop ticket new --draft`). It lives only on the device until submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Draft {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub updated_at: Timestamp,
+}

@@ -29,7 +29,7 @@ pub fn typescript() -> String {
         ServerInfo, Connectivity, AgentStatus,
         SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,
         ChangesQuery, TicketChange, ChangesPage, TicketEvent,
-        LocalTicket, Notice, NoticeKind,
+        LocalTicket, Notice, NoticeKind, Draft,
     ];
     let mut out = String::from(
         "// Generated from crates/proto by `cargo run -p bellhop-proto --bin gen-ts`. Do not edit.\n\n",

@@ -236,3 +236,5 @@ rejected: string | null, };
 export type Notice = { ticket_id: TicketId, number: number, title: string, kind: NoticeKind, };
 
 export type NoticeKind = { "type": "reply", author_name: string, excerpt: string, } | { "type": "status", status: TicketStatus, };
+
+export type Draft = { id: string, title: string, description: string, updated_at: string, };

@@ -1,7 +1,8 @@
 // The desktop transport: Tauri commands into the agent (src-tauri/src/commands.rs).
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import type { AgentStatus, ApiError, LocalTicket, OutboxItem, TicketChange, User } from '../bindings';
+import { getCurrentWindow } from '@tauri-apps/api/window';
+import type { AgentStatus, ApiError, Draft, LocalTicket, OutboxItem, TicketChange, User } from '../bindings';
 import { ApiFailure, type DesktopApi, type IdentityInput, type NewTicketInput } from '../lib/api';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -29,6 +30,12 @@ export function createTauriApi(): DesktopApi {
     ticket: (id: string) => call<TicketChange>('get_ticket', { id }),
     queueReply: (id: string, body: string) => call<OutboxItem>('queue_reply', { id, body }),
     queueReopen: (id: string) => call<OutboxItem>('queue_reopen', { id }),
+    saveDraft: (id: string | null, title: string, description: string) =>
+      call<Draft>('save_draft', { id, title, description }),
+    drafts: () => call<Draft[]>('list_drafts'),
+    discardDraft: (id: string) => call<void>('discard_draft', { id }),
+    submitDraft: (id: string) => call<OutboxItem>('submit_draft', { id }),
+    closeWindow: () => getCurrentWindow().close(),
     // Emitted by the sync loop after every pass (src-tauri/src/sync.rs).
     onChange: (listener: () => void) => listen('bellhop://changed', () => listener()),
   };

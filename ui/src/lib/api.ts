@@ -4,6 +4,7 @@ import type {
   AgentStatus,
   ApiError,
   Attachment,
+  Draft,
   Comment,
   ErrorCode,
   LocalTicket,
@@ -51,6 +52,13 @@ export interface DesktopApi {
   queueReply(id: string, body: string): Promise<OutboxItem>;
   /** Queues reopening a resolved or closed ticket (works offline). */
   queueReopen(id: string): Promise<OutboxItem>;
+  saveDraft(id: string | null, title: string, description: string): Promise<Draft>;
+  drafts(): Promise<Draft[]>;
+  discardDraft(id: string): Promise<void>;
+  /** Sends a draft: it becomes a queued ticket. */
+  submitDraft(id: string): Promise<OutboxItem>;
+  /** Closes this window (its web view is destroyed, not hidden). */
+  closeWindow(): Promise<void>;
   /** Calls `listener` whenever the agent's status or tickets changed; returns the unsubscribe. */
   onChange(listener: () => void): Promise<() => void>;
 }

@@ -57,6 +57,11 @@ enum Command {
         #[command(subcommand)]
         command: Option<TicketsCommand>,
     },
+    /// Tickets saved without sending: list (the default), show, submit, discard.
+    Drafts {
+        #[command(subcommand)]
+        command: Option<DraftsCommand>,
+    },
     /// Show the outbox: what is queued, sent, or rejected and why.
     Outbox,
 }
@@ -94,6 +99,24 @@ enum TicketCommand {
         /// Attach a screenshot of every screen, taken now.
         #[arg(long)]
         screenshot: bool,
+        /// Keep it as a draft instead of sending it (see `bellhop drafts`).
+        #[arg(long, conflicts_with_all = ["attach", "screenshot"])]
+        draft: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DraftsCommand {
+    List,
+    Show {
+        id: String,
+    },
+    /// Send it: it becomes a queued ticket.
+    Submit {
+        id: String,
+    },
+    Discard {
+        id: String,
     },
 }
 
@@ -230,6 +253,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tickets { command } => tickets(paths, config, command, cli.json).await,
+        Command::Drafts { command } => drafts(paths, config, command, cli.json),
         Command::Status => {
             let agent = Agent::with_config(paths, config)?;
             let status = agent.status().await?;
@@ -278,8 +302,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ticket(TicketCommand::New {
             title,
             description,
+            draft: true,
+            ..
+        }) => {
+            let agent = Agent::with_config(paths, config)?;
+            let draft = agent.save_draft(None, &title, &description)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&draft)?);
+            } else {
+                println!("saved as draft {}", draft.id);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ticket(TicketCommand::New {
+            title,
+            description,
             attach,
             screenshot,
+            draft: false,
         }) => {
             let agent = Agent::with_config(paths, config)?;
             let mut files = Vec::new();
@@ -398,6 +438,73 @@ fn status_text(status: TicketStatus) -> &'static str {
     }
 }
 
+fn drafts(
+    paths: Paths,
+    config: AgentConfig,
+    command: Option<DraftsCommand>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let agent = Agent::with_config(paths, config)?;
+    let outcome = match command.unwrap_or(DraftsCommand::List) {
+        DraftsCommand::List => agent.drafts().map(|drafts| {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&drafts).unwrap_or_default()
+                );
+            } else if drafts.is_empty() {
+                println!("no drafts");
+            } else {
+                for d in drafts {
+                    println!("{}  {}  {}", d.id, d.updated_at, d.title);
+                }
+            }
+        }),
+        DraftsCommand::Show { id } => agent.draft(&id).map(|d| {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
+            } else {
+                println!("{}\n\n{}", d.title, d.description);
+            }
+        }),
+        DraftsCommand::Submit { id } => agent.submit_draft(&id).map(|item| {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&item).unwrap_or_default()
+                );
+            } else {
+                println!("queued as outbox item {} (op {})", item.seq, item.op.op_id);
+            }
+        }),
+        DraftsCommand::Discard { id } => agent.discard_draft(&id).map(|()| {
+            if !json {
+                println!("discarded draft {id}");
+            }
+        }),
+    };
+    match outcome {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(bellhop_agent::Error::NotFound(m)) => {
+            eprintln!("bellhop: {m}");
+            Ok(ExitCode::from(4))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The cached ticket named by number or id; `None` (after saying so) when there is none here.
+fn find_ticket(agent: &Agent, which: &str) -> anyhow::Result<Option<bellhop_proto::TicketChange>> {
+    match agent.ticket(which) {
+        Ok(change) => Ok(Some(change)),
+        Err(bellhop_agent::Error::NotFound(m)) => {
+            eprintln!("bellhop: {m}");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn tickets(
     paths: Paths,
     config: AgentConfig,
@@ -446,13 +553,8 @@ async fn tickets(
             Ok(ExitCode::SUCCESS)
         }
         TicketsCommand::Show { ticket } => {
-            let change = match agent.ticket(&ticket) {
-                Ok(change) => change,
-                Err(bellhop_agent::Error::NotFound(m)) => {
-                    eprintln!("bellhop: {m}");
-                    return Ok(ExitCode::from(4));
-                }
-                Err(e) => return Err(e.into()),
+            let Some(change) = find_ticket(&agent, &ticket)? else {
+                return Ok(ExitCode::from(4));
             };
             if json {
                 println!("{}", serde_json::to_string_pretty(&change)?);
@@ -477,13 +579,8 @@ async fn tickets(
             Ok(ExitCode::SUCCESS)
         }
         TicketsCommand::Reopen { ticket } => {
-            let change = match agent.ticket(&ticket) {
-                Ok(change) => change,
-                Err(bellhop_agent::Error::NotFound(m)) => {
-                    eprintln!("bellhop: {m}");
-                    return Ok(ExitCode::from(4));
-                }
-                Err(e) => return Err(e.into()),
+            let Some(change) = find_ticket(&agent, &ticket)? else {
+                return Ok(ExitCode::from(4));
             };
             let item = agent.queue_reopen(change.ticket.id)?;
             if json {
@@ -497,13 +594,8 @@ async fn tickets(
             Ok(ExitCode::SUCCESS)
         }
         TicketsCommand::Reply { ticket, message } => {
-            let change = match agent.ticket(&ticket) {
-                Ok(change) => change,
-                Err(bellhop_agent::Error::NotFound(m)) => {
-                    eprintln!("bellhop: {m}");
-                    return Ok(ExitCode::from(4));
-                }
-                Err(e) => return Err(e.into()),
+            let Some(change) = find_ticket(&agent, &ticket)? else {
+                return Ok(ExitCode::from(4));
             };
             let item = agent.queue_reply(change.ticket.id, &message)?;
             if json {

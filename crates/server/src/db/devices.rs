@@ -175,21 +175,20 @@ impl Store {
         addr: &str,
         since_ms: i64,
     ) -> Result<(i64, i64)> {
-        let by_email: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM identity_tokens WHERE email = $1 AND created_at > $2",
-        )
-        .bind(email)
-        .bind(since_ms)
-        .fetch_one(&self.pool)
-        .await?;
-        let by_addr: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM identity_tokens WHERE client_addr = $1 AND created_at > $2",
-        )
-        .bind(addr)
-        .bind(since_ms)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((by_email, by_addr))
+        Ok((
+            self.count_since(
+                "SELECT COUNT(*) FROM identity_tokens WHERE email = $1 AND created_at > $2",
+                email,
+                since_ms,
+            )
+            .await?,
+            self.count_since(
+                "SELECT COUNT(*) FROM identity_tokens WHERE client_addr = $1 AND created_at > $2",
+                addr,
+                since_ms,
+            )
+            .await?,
+        ))
     }
 
     /// Records a new token (superseding earlier unused ones for this device and email) and

@@ -166,21 +166,34 @@ impl Store {
         addr: &str,
         since_ms: i64,
     ) -> Result<(i64, i64)> {
-        let by_email: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM password_resets WHERE email = $1 AND created_at > $2",
-        )
-        .bind(email)
-        .bind(since_ms)
-        .fetch_one(&self.pool)
-        .await?;
-        let by_addr: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM password_resets WHERE client_addr = $1 AND created_at > $2",
-        )
-        .bind(addr)
-        .bind(since_ms)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((by_email, by_addr))
+        Ok((
+            self.count_since(
+                "SELECT COUNT(*) FROM password_resets WHERE email = $1 AND created_at > $2",
+                email,
+                since_ms,
+            )
+            .await?,
+            self.count_since(
+                "SELECT COUNT(*) FROM password_resets WHERE client_addr = $1 AND created_at > $2",
+                addr,
+                since_ms,
+            )
+            .await?,
+        ))
+    }
+
+    /// Runs a `COUNT(*)` taking one key (`$1`) and a time (`$2`): the rate limits' question.
+    pub(super) async fn count_since(
+        &self,
+        sql: &'static str,
+        key: &str,
+        since_ms: i64,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(sql)
+            .bind(key)
+            .bind(since_ms)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Records a reset link (earlier unused ones for the user stop working) and queues its

@@ -1,0 +1,125 @@
+//! Drafts: what the user typed and kept without sending. Saved in one statement (durable when
+//! the call returns); submitting one queues the ticket and removes the draft in one transaction,
+//! so a crash in between neither loses the text nor sends it twice.
+
+use bellhop_proto::{Draft, NewTicket, OutboxItem, SyncOpKind};
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+
+use crate::error::{Error, Result};
+use crate::store::{Store, now_ms};
+
+fn draft_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
+    let at: i64 = r.get(3)?;
+    Ok(Draft {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        description: r.get(2)?,
+        updated_at: Timestamp::from_millisecond(at).unwrap_or_else(|_| Timestamp::now()),
+    })
+}
+
+impl Store {
+    /// Creates (`id: None`) or overwrites a draft; returns it as saved.
+    pub fn save_draft(
+        &mut self,
+        id: Option<&str>,
+        title: &str,
+        description: &str,
+    ) -> Result<Draft> {
+        let id = id.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+        let now = now_ms();
+        self.conn.execute(
+            "INSERT INTO drafts (id, title, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+             ON CONFLICT (id) DO UPDATE SET title = ?2, description = ?3, updated_at = ?4",
+            params![id, title, description, now],
+        )?;
+        self.draft(&id)?
+            .ok_or_else(|| Error::NotFound(format!("draft {id} vanished")))
+    }
+
+    /// Every draft, the most recently edited first.
+    pub fn drafts(&self) -> Result<Vec<Draft>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, title, description, updated_at FROM drafts ORDER BY updated_at DESC, id",
+        )?;
+        let rows = stmt.query_map([], draft_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn draft(&self, id: &str) -> Result<Option<Draft>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, title, description, updated_at FROM drafts WHERE id = ?1",
+                [id],
+                draft_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Removes a draft; returns whether there was one.
+    pub fn discard_draft(&mut self, id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM drafts WHERE id = ?1", [id])?
+            == 1)
+    }
+
+    /// Queues the draft as a new ticket and removes it, in one transaction.
+    pub fn submit_draft(&mut self, id: &str, ticket: NewTicket) -> Result<OutboxItem> {
+        let tx = self.conn.transaction()?;
+        let removed = tx.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+        if removed != 1 {
+            return Err(Error::NotFound(format!("no draft {id}")));
+        }
+        let item = Self::queue_in(&tx, SyncOpKind::CreateTicket { ticket })?;
+        tx.commit()?;
+        Ok(item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bellhop_proto::TicketId;
+
+    use super::*;
+
+    #[test]
+    fn a_draft_is_saved_edited_and_submitted_once() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("store.sqlite3");
+        let id = {
+            let mut store = Store::open(&path)?;
+            let draft = store.save_draft(None, "Printer", "")?;
+            store.save_draft(Some(&draft.id), "Printer jams", "Tray 2, since Monday")?;
+            draft.id
+        };
+        let mut store = Store::open(&path)?;
+        let drafts = store.drafts()?;
+        assert_eq!(
+            drafts.len(),
+            1,
+            "one draft, edited in place, survives reopening"
+        );
+        assert_eq!(drafts[0].description, "Tray 2, since Monday");
+        let ticket = NewTicket {
+            id: TicketId::new(),
+            title: drafts[0].title.clone(),
+            description: drafts[0].description.clone(),
+            priority: None,
+            source: None,
+            attachments: Vec::new(),
+        };
+        store.submit_draft(&id, ticket.clone())?;
+        assert!(store.drafts()?.is_empty());
+        assert_eq!(store.outbox()?.len(), 1);
+        assert!(
+            matches!(store.submit_draft(&id, ticket), Err(Error::NotFound(_))),
+            "a draft is sent once"
+        );
+        assert_eq!(store.outbox()?.len(), 1);
+        assert!(!store.discard_draft(&id)?);
+        Ok(())
+    }
+}
