@@ -13,10 +13,13 @@ let driver;
 let browser;
 /** The app's BELLHOP_HOME: the `bellhop` CLI pointed at it sees the app's store. */
 const agentHome = tempDir('agent');
+/** The URL the app was started with (the server keeps its address across restarts). */
+let serverUrl;
 
 before(async () => {
   assert.ok(process.env.DISPLAY, 'the desktop tests need an X display (run them through scripts/test)');
   server = await startServer({ ui: false });
+  serverUrl = server.url;
   const port = await freePort();
   const nativePort = await freePort();
   driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
@@ -40,7 +43,15 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.deleteSession().catch(() => undefined);
+  // Bounded: with the window closed (the Esc test) the session has nothing left to delete.
+  await Promise.race([browser?.deleteSession().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+  // The app lives on in the tray once its window is closed, and WebDriver no longer owns it: end
+  // it here (it holds this process's output open, so the runner would wait for it forever).
+  try {
+    execFileSync('pkill', ['-f', `${BIN('bellhop-desktop')} --server ${serverUrl}`]);
+  } catch {
+    // Already gone.
+  }
   driver?.kill();
   await server?.stop();
 });
