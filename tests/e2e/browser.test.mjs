@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { readdirSync, readFileSync } from 'node:fs';
-import { SHOTS, startServer, until } from './helpers.mjs';
+import { SHOTS, login, startServer, until } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let server;
@@ -78,6 +78,32 @@ test('bob creates a request and replies; markup in it is shown as text, never ru
   assert.equal(await page.locator('article img').count(), 0);
   assert.deepEqual(dialogs, []);
   await page.screenshot({ path: join(SHOTS, 'portal-ticket.png') });
+  await page.close();
+});
+
+test('bob reopens a request the service desk resolved', async () => {
+  const bob = await login(server.url, 'bob@acme.example');
+  const tech = await login(server.url, 'tech@helpdesk.example');
+  const created = await fetch(`${server.url}/api/v1/tickets`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${bob}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: crypto.randomUUID(), title: 'Monitor flickers again', description: '' }),
+  });
+  const ticket = await created.json();
+  const resolved = await fetch(`${server.url}/api/v1/tickets/${ticket.id}`, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${tech}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ status: 'resolved' }),
+  });
+  assert.ok(resolved.ok, `resolved by the desk (${resolved.status})`);
+
+  const page = await browser.newPage();
+  await signIn(page, 'bob@acme.example');
+  await page.goto(`${server.url}/#/tickets/${ticket.id}`);
+  await page.getByTestId('status').filter({ hasText: 'Resolved' }).waitFor();
+  await page.getByRole('button', { name: 'Reopen' }).click();
+  await page.getByTestId('status').filter({ hasText: 'Open' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Reopen' }).count(), 0);
   await page.close();
 });
 
