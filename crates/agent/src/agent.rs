@@ -171,8 +171,18 @@ impl Agent {
         let Some(key) = self.config.enrolment_key.clone() else {
             return Ok(false);
         };
-        if self.client.is_none() || self.credentials()?.load(Secret::DeviceSecret)?.is_some() {
+        if self.client.is_none() {
             return Ok(false);
+        }
+        if self.credentials()?.load(Secret::DeviceSecret)?.is_some() {
+            match self.device_state().await {
+                // The server does not know this device (its data was reset, or the secret is
+                // from another server): enrol again rather than stay "not enrolled" for ever.
+                Err(Error::Server(e)) if e.code == bellhop_proto::ErrorCode::Unauthenticated => {
+                    tracing::info!("the server does not know this device; enrolling again");
+                }
+                _ => return Ok(false),
+            }
         }
         self.enroll(&key).await?;
         Ok(true)

@@ -29,3 +29,42 @@ async fn an_agent_with_no_server_configured_says_so() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_device_the_server_does_not_know_enrols_again_with_the_configured_key()
+-> anyhow::Result<()> {
+    let server = bellhop_tests::RunningServer::start_demo().await?;
+    let home = tempfile::tempdir()?;
+    let configured = || {
+        bellhop_agent::Agent::with_config(
+            bellhop_agent::Paths::under(home.path()),
+            bellhop_agent::AgentConfig {
+                server_url: Some(server.url.clone()),
+                enrolment_key: Some("acme-demo-key".into()),
+            },
+        )
+    };
+    let agent = configured()?;
+    assert!(agent.enroll_if_configured().await?, "first start enrols");
+    assert!(
+        !agent.enroll_if_configured().await?,
+        "a known device does not enrol twice"
+    );
+
+    // A secret the server never issued: as after the server's data was reset.
+    let paths = bellhop_agent::Paths::under(home.path());
+    bellhop_agent::Credentials::new(&server.url, paths.data_dir.join("credentials"), false).save(
+        bellhop_agent::Secret::DeviceSecret,
+        "bhd_not_known_to_this_server",
+    )?;
+    let agent = configured()?;
+    assert!(
+        agent.enroll_if_configured().await?,
+        "an unknown device enrols again"
+    );
+    assert_eq!(
+        agent.device_state().await?.status,
+        bellhop_proto::DeviceStatus::Active
+    );
+    Ok(())
+}
