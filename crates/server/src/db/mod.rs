@@ -18,6 +18,7 @@ macro_rules! select_tickets {
 
 mod attachments;
 mod changes;
+mod comments;
 mod devices;
 mod kb;
 mod mail;

@@ -1,0 +1,189 @@
+//! Comments: the conversation of a ticket as the caller may see it (internal notes only for
+//! staff), and adding to it. Writing a comment records a change of its ticket in the same
+//! transaction.
+
+use std::collections::HashMap;
+
+use bellhop_proto::{
+    Comment, CommentId, CommentVisibility, NewComment, Ticket, TicketId, TicketStatus, UserId,
+};
+use sqlx::Row;
+
+use super::sql::Sql;
+use super::{Caller, Store, now_ms, parse_id, ts};
+use crate::error::{AppError, Result};
+
+fn comment_from_row(r: &sqlx::any::AnyRow) -> Result<Comment> {
+    let vis: String = r.try_get("visibility")?;
+    Ok(Comment {
+        id: parse_id(r.try_get("id")?)?,
+        ticket_id: parse_id(r.try_get("ticket_id")?)?,
+        author_id: parse_id(r.try_get("author_id")?)?,
+        author_name: r.try_get("author_name")?,
+        visibility: if vis == "internal" {
+            CommentVisibility::Internal
+        } else {
+            CommentVisibility::Public
+        },
+        body: r.try_get("body")?,
+        created_at: ts(r.try_get("created_at")?)?,
+    })
+}
+
+fn validate_comment(c: &NewComment, caller: &Caller) -> Result<CommentVisibility> {
+    if c.body.trim().is_empty() {
+        return Err(AppError::bad_request("comment body must not be empty"));
+    }
+    if c.body.chars().count() > bellhop_proto::MAX_BODY_CHARS {
+        return Err(AppError::bad_request(format!(
+            "comment is longer than {} characters",
+            bellhop_proto::MAX_BODY_CHARS
+        )));
+    }
+    let visibility = c.visibility.unwrap_or(CommentVisibility::Public);
+    if visibility == CommentVisibility::Internal && !caller.is_staff() {
+        return Err(AppError::forbidden(
+            "only technicians can write internal notes",
+        ));
+    }
+    Ok(visibility)
+}
+
+impl Store {
+    /// The conversation the caller may see: internal notes only for staff.
+    pub async fn comments(&self, caller: &Caller, ticket: TicketId) -> Result<Vec<Comment>> {
+        self.ticket(caller, ticket).await?;
+        let mut qb = Sql::new(
+            "SELECT c.*, u.name AS author_name FROM comments c JOIN users u ON u.id = c.author_id
+             WHERE c.ticket_id = ",
+        );
+        qb.bind(ticket.to_string());
+        if !caller.is_staff() {
+            qb.push(" AND c.visibility = 'public'");
+        }
+        qb.push(" ORDER BY c.created_at, c.id");
+        let rows = qb.build()?.fetch_all(&self.pool).await?;
+        rows.iter().map(comment_from_row).collect()
+    }
+
+    /// The visible conversations of several tickets (the caller may see the tickets).
+    pub(super) async fn comments_of(
+        &self,
+        caller: &Caller,
+        tickets: &[TicketId],
+    ) -> Result<HashMap<TicketId, Vec<Comment>>> {
+        let mut by_ticket: HashMap<TicketId, Vec<Comment>> = HashMap::new();
+        if tickets.is_empty() {
+            return Ok(by_ticket);
+        }
+        let mut qb = Sql::new(
+            "SELECT c.*, u.name AS author_name FROM comments c JOIN users u ON u.id = c.author_id
+             WHERE c.ticket_id IN (",
+        );
+        qb.bind_list(tickets.iter().map(|t| t.to_string()))
+            .push(")");
+        if !caller.is_staff() {
+            qb.push(" AND c.visibility = 'public'");
+        }
+        qb.push(" ORDER BY c.created_at, c.id");
+        for row in qb.build()?.fetch_all(&self.pool).await? {
+            let comment = comment_from_row(&row)?;
+            by_ticket
+                .entry(comment.ticket_id)
+                .or_default()
+                .push(comment);
+        }
+        Ok(by_ticket)
+    }
+
+    /// Adds a reply or note. A repeat of the same comment id changes nothing. A technician's
+    /// public reply to an open ticket makes it "awaiting reply"; a reply from the other side to
+    /// a ticket awaiting one makes it open again.
+    pub async fn add_comment(
+        &self,
+        caller: &Caller,
+        ticket: TicketId,
+        new: &NewComment,
+    ) -> Result<Ticket> {
+        let visibility = validate_comment(new, caller)?;
+        let current = self.ticket(caller, ticket).await?;
+        let next_status = match (visibility, caller.is_staff(), current.status) {
+            (CommentVisibility::Public, true, TicketStatus::Open) => {
+                Some(TicketStatus::AwaitingReply)
+            }
+            (CommentVisibility::Public, false, TicketStatus::AwaitingReply) => {
+                Some(TicketStatus::Open)
+            }
+            _ => None,
+        };
+        self.write_comment(
+            caller.user_id,
+            ticket,
+            new.id,
+            visibility,
+            &new.body,
+            now_ms(),
+            next_status,
+        )
+        .await?;
+        self.ticket(caller, ticket).await
+    }
+
+    /// Seeding: a comment at a given time, the ticket's status unchanged.
+    pub async fn insert_comment(
+        &self,
+        author: UserId,
+        ticket: TicketId,
+        id: CommentId,
+        visibility: CommentVisibility,
+        body: &str,
+        at_ms: i64,
+    ) -> Result<()> {
+        self.write_comment(author, ticket, id, visibility, body, at_ms, None)
+            .await
+    }
+
+    /// The insert, the optional status change and the change record, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_comment(
+        &self,
+        author: UserId,
+        ticket: TicketId,
+        id: CommentId,
+        visibility: CommentVisibility,
+        body: &str,
+        at_ms: i64,
+        status: Option<TicketStatus>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "INSERT INTO comments (id, ticket_id, author_id, visibility, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(ticket.to_string())
+        .bind(author.to_string())
+        .bind(if visibility == CommentVisibility::Internal {
+            "internal"
+        } else {
+            "public"
+        })
+        .bind(body)
+        .bind(at_ms)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            if let Some(status) = status {
+                sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
+                    .bind(status.as_str())
+                    .bind(ticket.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let change = self.record_change(&mut tx, ticket, at_ms).await?;
+            tx.commit().await?;
+            self.publish(change);
+        }
+        Ok(())
+    }
+}
