@@ -50,6 +50,8 @@ pub struct User {
     pub id: UserId,
     pub name: String,
     pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
     pub role: Role,
     pub org_id: Option<OrgId>,
     /// BCP 47 language tag of the user's interface (en, fr, de, es, it, ru).

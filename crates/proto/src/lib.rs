@@ -10,6 +10,7 @@
 
 mod attachment;
 mod auth;
+mod console;
 mod device;
 mod error;
 mod ids;
@@ -25,6 +26,7 @@ pub use auth::{
     ForgotPasswordRequest, LoginRequest, LoginResponse, MIN_PASSWORD_CHARS, ResetPasswordRequest,
     Role, User,
 };
+pub use console::{AuditEntry, AuditQuery, Org, SearchQuery, SearchResults, UserListQuery};
 pub use device::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,
     DeviceStatus, DevicesChanged, EnrolRequest, EnrolResponse, SendTokenRequest,
@@ -39,8 +41,8 @@ pub use sync::{
     SyncOp, SyncOpKind, TicketChange, TicketEvent,
 };
 pub use ticket::{
-    Comment, CommentVisibility, NewComment, NewTicket, Page, Priority, Ticket, TicketListQuery,
-    TicketSource, TicketStatus, TicketUpdate,
+    AssigneeUpdate, Comment, CommentVisibility, NewComment, NewTicket, Page, Priority, Ticket,
+    TicketListQuery, TicketSort, TicketSource, TicketStatus, TicketUpdate,
 };
 pub use typescript::typescript;
 

@@ -119,6 +119,14 @@ pub struct Ticket {
     pub requester_id: UserId,
     pub requester_name: String,
     pub org_id: Option<OrgId>,
+    /// The organisation's name (the console's queue shows it).
+    #[serde(default)]
+    pub org_name: Option<String>,
+    /// The technician working on the ticket, if anyone is.
+    #[serde(default)]
+    pub assignee_id: Option<UserId>,
+    #[serde(default)]
+    pub assignee_name: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
@@ -203,6 +211,22 @@ pub struct TicketListQuery {
     #[serde(default)]
     #[ts(optional)]
     pub status: Option<TicketStatus>,
+    /// Only this organisation's tickets.
+    #[serde(default)]
+    #[ts(optional)]
+    pub org_id: Option<OrgId>,
+    /// Only tickets assigned to this technician.
+    #[serde(default)]
+    #[ts(optional)]
+    pub assignee_id: Option<UserId>,
+    /// Only tickets nobody is assigned to.
+    #[serde(default)]
+    #[ts(optional)]
+    pub unassigned: Option<bool>,
+    /// Newest first (the default) or oldest first.
+    #[serde(default)]
+    #[ts(optional)]
+    pub sort: Option<TicketSort>,
     /// Page size, 1..=200 (default 50).
     #[serde(default)]
     #[ts(optional)]
@@ -211,6 +235,24 @@ pub struct TicketListQuery {
     #[serde(default)]
     #[ts(optional)]
     pub cursor: Option<String>,
+}
+
+/// The order of a ticket list, by ticket number.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketSort {
+    #[default]
+    Newest,
+    Oldest,
+}
+
+/// `PUT /api/v1/tickets/{id}/assignee`: the technician to work on the ticket, or nobody.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AssigneeUpdate {
+    pub user_id: Option<UserId>,
 }
 
 /// One page of a list, newest first; `next` fetches the following page.

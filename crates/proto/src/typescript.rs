@@ -22,7 +22,8 @@ pub fn typescript() -> String {
         TicketId, CommentId, UserId, OrgId, DeviceId, OpId,
         Role, User, LoginRequest, LoginResponse, ForgotPasswordRequest, ResetPasswordRequest,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
-        CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, Page<()>,
+        CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, AssigneeUpdate,
+        Page<()>,
         DeviceFacts, DeviceStatus, EnrolRequest, EnrolResponse, Device, DeviceState, DeviceSelection,
         DevicesChanged, SendTokenRequest, ConfirmTokenRequest, DeviceCredential,
         Article, ArticleSummary,
@@ -30,6 +31,7 @@ pub fn typescript() -> String {
         SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,
         ChangesQuery, TicketChange, ChangesPage, TicketEvent,
         LocalTicket, Notice, NoticeKind, Draft,
+        Org, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
     ];
     let mut out = String::from(
         "// Generated from crates/proto by `cargo run -p bellhop-proto --bin gen-ts`. Do not edit.\n\n",

@@ -131,6 +131,20 @@ impl FromRequestParts<AppState> for DeviceCaller {
     }
 }
 
+/// A technician or an admin: the console's endpoints take this instead of [`Caller`]. Anyone
+/// else signed in is refused with 403; nobody signed in gets 401.
+pub struct Staff(pub Caller);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        require_staff(&caller)?;
+        Ok(Self(caller))
+    }
+}
+
 /// The caller must be a technician or an admin.
 pub fn require_staff(caller: &Caller) -> Result<(), AppError> {
     if caller.is_staff() {

@@ -35,23 +35,37 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
         move || hash_password(&pw)
     };
     let people = [
-        ("Tess Tech", "tech@helpdesk.example", Role::Technician, None),
+        (
+            "Tess Tech",
+            "tech@helpdesk.example",
+            Role::Technician,
+            None,
+            None,
+        ),
         (
             "Alice Archer",
             "alice@acme.example",
             Role::PrimaryContact,
             Some(acme),
+            Some("+1 555 0100 41"),
         ),
-        ("Bob Baker", "bob@acme.example", Role::EndUser, Some(acme)),
+        (
+            "Bob Baker",
+            "bob@acme.example",
+            Role::EndUser,
+            Some(acme),
+            Some("+1 (555) 010-0142"),
+        ),
         (
             "Carol Cole",
             "carol@globex.example",
             Role::EndUser,
             Some(globex),
+            None,
         ),
     ];
     let mut callers = Vec::new();
-    for (name, email, role, org_id) in people {
+    for (name, email, role, org_id, phone) in people {
         let password_hash = Some(hash()?);
         let user_id = store
             .insert_user(NewUser {
@@ -59,6 +73,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
                 email,
                 role,
                 org_id,
+                phone,
                 password_hash,
             })
             .await?;

@@ -36,7 +36,7 @@ export type OpId = string;
 
 export type Role = "end_user" | "primary_contact" | "technician" | "admin";
 
-export type User = { id: UserId, name: string, email: string, role: Role, org_id: OrgId | null, 
+export type User = { id: UserId, name: string, email: string, phone: string | null, role: Role, org_id: OrgId | null, 
 /**
  * BCP 47 language tag of the user's interface (en, fr, de, es, it, ru).
  */
@@ -64,7 +64,15 @@ export type Ticket = { id: TicketId,
 /**
  * The human number shown to people ("#1042"), assigned by the server.
  */
-number: number, title: string, description: string, status: TicketStatus, priority: Priority, source: TicketSource, requester_id: UserId, requester_name: string, org_id: OrgId | null, created_at: string, updated_at: string, };
+number: number, title: string, description: string, status: TicketStatus, priority: Priority, source: TicketSource, requester_id: UserId, requester_name: string, org_id: OrgId | null, 
+/**
+ * The organisation's name (the console's queue shows it).
+ */
+org_name: string | null, 
+/**
+ * The technician working on the ticket, if anyone is.
+ */
+assignee_id: UserId | null, assignee_name: string | null, created_at: string, updated_at: string, };
 
 export type NewTicket = { id: TicketId, title: string, description: string, priority?: Priority, source?: TicketSource, 
 /**
@@ -90,6 +98,22 @@ export type TicketListQuery = {
  */
 q?: string, status?: TicketStatus, 
 /**
+ * Only this organisation's tickets.
+ */
+org_id?: OrgId, 
+/**
+ * Only tickets assigned to this technician.
+ */
+assignee_id?: UserId, 
+/**
+ * Only tickets nobody is assigned to.
+ */
+unassigned?: boolean, 
+/**
+ * Newest first (the default) or oldest first.
+ */
+sort?: TicketSort, 
+/**
  * Page size, 1..=200 (default 50).
  */
 limit?: number, 
@@ -97,6 +121,10 @@ limit?: number,
  * The `next` value of the previous page.
  */
 cursor?: string, };
+
+export type TicketSort = "newest" | "oldest";
+
+export type AssigneeUpdate = { user_id: UserId | null, };
 
 export type Page<T> = { items: Array<T>, next: string | null, };
 
@@ -238,3 +266,59 @@ export type Notice = { ticket_id: TicketId, number: number, title: string, kind:
 export type NoticeKind = { "type": "reply", author_name: string, excerpt: string, } | { "type": "status", status: TicketStatus, };
 
 export type Draft = { id: string, title: string, description: string, updated_at: string, };
+
+export type Org = { id: OrgId, name: string, 
+/**
+ * Email domains whose people join this organisation on first contact.
+ */
+domains: Array<string>, 
+/**
+ * New devices are active at once (otherwise they wait for a technician).
+ */
+auto_activate: boolean, };
+
+export type UserListQuery = { 
+/**
+ * Words in the name or email.
+ */
+q?: string, 
+/**
+ * Only technicians and admins (whom tickets can be assigned to).
+ */
+staff?: boolean, };
+
+export type SearchQuery = { 
+/**
+ * A name, email, phone number, id, organisation, email domain, hostname, serial or MAC.
+ */
+q: string, };
+
+export type SearchResults = { users: Array<User>, orgs: Array<Org>, devices: Array<Device>, };
+
+export type AuditEntry = { id: string, at: string, actor_id: UserId, actor_name: string, 
+/**
+ * What was done, e.g. `device.activate`, `ticket.assign`, `ticket.status`.
+ */
+action: string, 
+/**
+ * What it was done to (a device, ticket or organisation id).
+ */
+target: string, 
+/**
+ * A sentence for people: "activated 3 devices of Globex".
+ */
+detail: string, };
+
+export type AuditQuery = { 
+/**
+ * Words in the action, target, detail or actor's name.
+ */
+q?: string, 
+/**
+ * Page size, 1..=200 (default 50).
+ */
+limit?: number, 
+/**
+ * The `next` value of the previous page.
+ */
+cursor?: string, };

@@ -34,7 +34,7 @@ pub struct PendingToken {
     pub expires_at: i64,
 }
 
-fn device_from_row(r: &sqlx::any::AnyRow) -> Result<Device> {
+pub(super) fn device_from_row(r: &sqlx::any::AnyRow) -> Result<Device> {
     let macs: String = r.try_get("macs")?;
     let assigned: Option<String> = r.try_get("assigned_user_id")?;
     let seen: Option<i64> = r.try_get("last_seen_at")?;
@@ -140,9 +140,11 @@ impl Store {
         rows.iter().map(device_from_row).collect()
     }
 
-    /// Sets the status of the selected devices; returns how many changed.
+    /// Sets the status of the selected devices and records it in the audit log; returns how
+    /// many changed.
     pub async fn set_device_status(
         &self,
+        actor: &Caller,
         selection: &DeviceSelection,
         status: DeviceStatus,
     ) -> Result<u64> {
@@ -165,7 +167,40 @@ impl Store {
             qb.push(" OR org_id = ").bind(org.to_string());
         }
         qb.push(")");
-        Ok(qb.build()?.execute(&self.pool).await?.rows_affected())
+        let mut tx = self.pool.begin().await?;
+        let changed = qb.build()?.execute(&mut *tx).await?.rows_affected();
+        if changed > 0 {
+            let (target, whose) = match (selection.org_id, selection.device_ids.as_slice()) {
+                (Some(org), []) => {
+                    let name: Option<String> =
+                        sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
+                            .bind(org.to_string())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let name = name.unwrap_or_else(|| "an organisation".into());
+                    (org.to_string(), format!(" of {name}"))
+                }
+                (None, [one]) => (one.to_string(), String::new()),
+                _ => ("devices".to_owned(), String::new()),
+            };
+            let verb = match status {
+                DeviceStatus::Active => "activated",
+                DeviceStatus::Deactivated => "deactivated",
+                DeviceStatus::Pending => "reset to pending",
+            };
+            let noun = if changed == 1 { "device" } else { "devices" };
+            let detail = format!("{verb} {changed} {noun}{whose}");
+            Self::record_audit(
+                &mut tx,
+                actor,
+                &format!("device.{}", status.as_str()),
+                &target,
+                &detail,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// How many tokens were sent to this email, and from this address, since `since_ms`.
@@ -308,6 +343,7 @@ impl Store {
                     &mut tx,
                     id,
                     &NewUser {
+                        phone: None,
                         name,
                         email,
                         role: Role::EndUser,

@@ -10,15 +10,18 @@
 macro_rules! select_tickets {
     () => {
         "SELECT t.id, t.number, t.title, t.description, t.status, t.priority, t.source,
-                t.requester_id, u.name AS requester_name, t.org_id, t.created_at, t.updated_at,
-                t.change_seq
-         FROM tickets t JOIN users u ON u.id = t.requester_id"
+                t.requester_id, u.name AS requester_name, t.org_id, o.name AS org_name,
+                t.assignee_id, a.name AS assignee_name, t.created_at, t.updated_at, t.change_seq
+         FROM tickets t JOIN users u ON u.id = t.requester_id
+         LEFT JOIN orgs o ON o.id = t.org_id LEFT JOIN users a ON a.id = t.assignee_id"
     };
 }
 
 mod attachments;
+mod audit;
 mod changes;
 mod comments;
+mod console;
 mod devices;
 mod kb;
 mod mail;

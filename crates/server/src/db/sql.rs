@@ -57,6 +57,26 @@ impl Sql {
         self
     }
 
+    /// Appends ` AND (lower(c1) LIKE %w% OR lower(c2) LIKE %w% …)` for each of the first eight
+    /// words of `q`: every word must appear in one of the columns, case-insensitively.
+    pub fn push_words(&mut self, columns: &[&str], q: &str) -> &mut Self {
+        for word in q.split_whitespace().take(8) {
+            let pattern = format!("%{}%", word.replace(['%', '_'], "").to_lowercase());
+            self.push(" AND (");
+            for (i, column) in columns.iter().enumerate() {
+                if i > 0 {
+                    self.push(" OR ");
+                }
+                self.push("lower(")
+                    .push(column)
+                    .push(") LIKE ")
+                    .bind(pattern.clone());
+            }
+            self.push(")");
+        }
+        self
+    }
+
     pub fn build(self) -> Result<sqlx::query::Query<'static, Any, AnyArguments>> {
         if let Some(e) = self.error {
             return Err(AppError::Other(anyhow::anyhow!(
@@ -82,5 +102,16 @@ mod tests {
             .push(")");
         assert_eq!(q.text, "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
         assert_eq!(q.count, 3);
+    }
+
+    #[test]
+    fn every_word_must_match_one_column() {
+        let mut q = Sql::new("SELECT 1 WHERE 1 = 1");
+        q.push_words(&["a", "b"], " Foo  bar% ");
+        assert_eq!(
+            q.text,
+            "SELECT 1 WHERE 1 = 1 AND (lower(a) LIKE $1 OR lower(b) LIKE $2) \
+             AND (lower(a) LIKE $3 OR lower(b) LIKE $4)"
+        );
     }
 }

@@ -3,8 +3,8 @@
 //! caller may not see does not exist for them (404, never 403, so ids cannot be probed).
 
 use bellhop_proto::{
-    NewTicket, Page, Priority, Role, Ticket, TicketId, TicketListQuery, TicketSource, TicketStatus,
-    TicketUpdate, UserId,
+    NewTicket, Page, Priority, Role, Ticket, TicketId, TicketListQuery, TicketSort, TicketSource,
+    TicketStatus, TicketUpdate, UserId,
 };
 use sqlx::Row;
 
@@ -16,6 +16,7 @@ use crate::error::{AppError, Result};
 
 pub(super) fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket> {
     let org: Option<String> = row.try_get("org_id")?;
+    let assignee: Option<String> = row.try_get("assignee_id")?;
     Ok(Ticket {
         id: parse_id(row.try_get("id")?)?,
         number: row.try_get("number")?,
@@ -27,6 +28,9 @@ pub(super) fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket> {
         requester_id: parse_id(row.try_get("requester_id")?)?,
         requester_name: row.try_get("requester_name")?,
         org_id: org.as_deref().map(parse_id).transpose()?,
+        org_name: row.try_get("org_name")?,
+        assignee_id: assignee.as_deref().map(parse_id).transpose()?,
+        assignee_name: row.try_get("assignee_name")?,
         created_at: ts(row.try_get("created_at")?)?,
         updated_at: ts(row.try_get("updated_at")?)?,
     })
@@ -249,7 +253,7 @@ impl Store {
             .ok_or_else(|| AppError::not_found(format!("no ticket {id}")))
     }
 
-    /// The tickets the caller may see, newest first, filtered and paged by number.
+    /// The tickets the caller may see, by number (newest first unless asked), filtered and paged.
     pub async fn list_tickets(&self, caller: &Caller, q: &TicketListQuery) -> Result<Page<Ticket>> {
         let limit = i64::from(q.limit.unwrap_or(50).clamp(1, 200));
         let mut qb = Sql::new(concat!(select_tickets!(), " WHERE 1 = 1"));
@@ -257,21 +261,32 @@ impl Store {
         if let Some(status) = q.status {
             qb.push(" AND t.status = ").bind(status.as_str());
         }
+        if let Some(org) = q.org_id {
+            qb.push(" AND t.org_id = ").bind(org.to_string());
+        }
+        if let Some(assignee) = q.assignee_id {
+            qb.push(" AND t.assignee_id = ").bind(assignee.to_string());
+        }
+        if q.unassigned == Some(true) {
+            qb.push(" AND t.assignee_id IS NULL");
+        }
+        let sort = q.sort.unwrap_or_default();
         if let Some(cursor) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
-            let before: i64 = cursor
+            let after: i64 = cursor
                 .parse()
                 .map_err(|_| AppError::bad_request("cursor is not a value this server returned"))?;
-            qb.push(" AND t.number < ").bind(before);
+            qb.push(match sort {
+                TicketSort::Newest => " AND t.number < ",
+                TicketSort::Oldest => " AND t.number > ",
+            })
+            .bind(after);
         }
-        for word in q.q.as_deref().unwrap_or("").split_whitespace().take(8) {
-            let pattern = format!("%{}%", word.replace(['%', '_'], "").to_lowercase());
-            qb.push(" AND (lower(t.title) LIKE ")
-                .bind(pattern.clone())
-                .push(" OR lower(t.description) LIKE ")
-                .bind(pattern)
-                .push(")");
-        }
-        qb.push(" ORDER BY t.number DESC LIMIT ").bind(limit + 1);
+        qb.push_words(&["t.title", "t.description"], q.q.as_deref().unwrap_or(""));
+        qb.push(match sort {
+            TicketSort::Newest => " ORDER BY t.number DESC LIMIT ",
+            TicketSort::Oldest => " ORDER BY t.number ASC LIMIT ",
+        })
+        .bind(limit + 1);
         let rows = qb.build()?.fetch_all(&self.pool).await?;
         let mut items = rows
             .iter()
@@ -329,7 +344,64 @@ impl Store {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
+        if caller.is_staff() {
+            let mut detail = format!("#{}:", current.number);
+            if status != current.status {
+                detail += &format!(" status {} → {}", current.status.as_str(), status.as_str());
+            }
+            if priority != current.priority {
+                detail += &format!(
+                    " priority {} → {}",
+                    current.priority.as_str(),
+                    priority.as_str()
+                );
+            }
+            Self::record_audit(&mut tx, caller, "ticket.update", &id.to_string(), &detail).await?;
+        }
         let change = self.record_change(&mut tx, id, now).await?;
+        tx.commit().await?;
+        self.publish(change);
+        self.ticket(caller, id).await
+    }
+
+    /// Assigns the ticket to a technician, or to nobody (technicians only).
+    pub async fn assign_ticket(
+        &self,
+        caller: &Caller,
+        id: TicketId,
+        assignee: Option<UserId>,
+    ) -> Result<Ticket> {
+        if !caller.is_staff() {
+            return Err(AppError::forbidden("only technicians assign tickets"));
+        }
+        let current = self.ticket(caller, id).await?;
+        let name = match assignee {
+            Some(user) => Some(
+                self.user(user)
+                    .await?
+                    .filter(|u| u.role.is_staff())
+                    .ok_or_else(|| {
+                        AppError::bad_request("tickets can be assigned only to technicians")
+                    })?
+                    .name,
+            ),
+            None => None,
+        };
+        if current.assignee_id == assignee {
+            return Ok(current);
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE tickets SET assignee_id = $1 WHERE id = $2")
+            .bind(assignee.map(|u| u.to_string()))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let detail = match &name {
+            Some(name) => format!("#{}: assigned to {name}", current.number),
+            None => format!("#{}: unassigned", current.number),
+        };
+        Self::record_audit(&mut tx, caller, "ticket.assign", &id.to_string(), &detail).await?;
+        let change = self.record_change(&mut tx, id, now_ms()).await?;
         tx.commit().await?;
         self.publish(change);
         self.ticket(caller, id).await

@@ -12,15 +12,17 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub role: Role,
     pub org_id: Option<OrgId>,
+    pub phone: Option<&'a str>,
     pub password_hash: Option<String>,
 }
 
-fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
+pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
     let org: Option<String> = row.try_get("org_id")?;
     Ok(User {
         id: parse_id(row.try_get("id")?)?,
         name: row.try_get("name")?,
         email: row.try_get("email")?,
+        phone: row.try_get("phone")?,
         role: parse_enum(row.try_get("role")?, Role::parse)?,
         org_id: org.as_deref().map(parse_id).transpose()?,
         language: row.try_get("language")?,
@@ -72,12 +74,16 @@ impl Store {
         u: &NewUser<'_>,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO users (id, org_id, name, email, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO users (id, org_id, name, email, phone, phone_digits, role, password_hash,
+                                created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(id.to_string())
         .bind(u.org_id.map(|o| o.to_string()))
         .bind(u.name)
         .bind(u.email.to_ascii_lowercase())
+        .bind(u.phone)
+        .bind(u.phone.map(super::console::phone_digits))
         .bind(u.role.as_str())
         .bind(&u.password_hash)
         .bind(now_ms())

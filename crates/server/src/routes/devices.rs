@@ -253,7 +253,10 @@ async fn set_status(
     status: DeviceStatus,
 ) -> Result<Json<DevicesChanged>> {
     require_staff(caller)?;
-    let changed = state.store.set_device_status(selection, status).await?;
+    let changed = state
+        .store
+        .set_device_status(caller, selection, status)
+        .await?;
     tracing::info!(by = %caller.user_id, ?status, changed, "devices changed");
     Ok(Json(DevicesChanged { changed }))
 }

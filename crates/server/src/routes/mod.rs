@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod console;
 pub mod devices;
 pub mod kb;
 pub mod server;
@@ -26,6 +27,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/me", get(auth::me))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
+        .route("/tickets/{id}/assignee", put(tickets::assign))
         .route(
             "/tickets/{id}/comments",
             get(tickets::comments).post(tickets::add_comment),
@@ -46,6 +48,10 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
             "/tickets/{id}/attachments/{sha256}",
             get(attachments::download),
         )
+        .route("/orgs", get(console::orgs))
+        .route("/users", get(console::users))
+        .route("/search", get(console::search))
+        .route("/audit", get(console::audit))
         .route("/devices", get(devices::list))
         .route("/devices/enroll", post(devices::enroll))
         .route("/devices/activate", post(devices::activate))

@@ -1,8 +1,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    Comment, ErrorBody, NewComment, NewTicket, Page, Ticket, TicketId, TicketListQuery,
-    TicketUpdate,
+    AssigneeUpdate, Comment, ErrorBody, NewComment, NewTicket, Page, Ticket, TicketId,
+    TicketListQuery, TicketUpdate,
 };
 
 use crate::app::AppState;
@@ -96,4 +96,24 @@ pub async fn add_comment(
     Json(new): Json<NewComment>,
 ) -> Result<Json<Ticket>> {
     Ok(Json(state.store.add_comment(&caller, id, &new).await?))
+}
+
+/// Assigns the ticket to a technician, or to nobody (technicians only).
+#[utoipa::path(put, path = "/api/v1/tickets/{id}/assignee", tag = "tickets",
+    params(("id" = String, Path, description = "ticket id")), request_body = AssigneeUpdate,
+    responses((status = 200, body = Ticket), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<TicketId>,
+    Json(update): Json<AssigneeUpdate>,
+) -> Result<Json<Ticket>> {
+    Ok(Json(
+        state
+            .store
+            .assign_ticket(&caller, id, update.user_id)
+            .await?,
+    ))
 }

@@ -1,23 +1,7 @@
 use bellhop_proto::{DeviceCredential, DeviceStatus, EnrolResponse, Ticket};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, expect_error, spawn_app};
-
-fn facts(host: &str) -> Value {
-    json!({"hostname": host, "os": "Windows", "os_version": "11 23H2", "serial": "SN-1",
-           "macs": ["AA:BB:CC:DD:EE:01"], "os_user": "bob"})
-}
-
-async fn enroll(app: &TestApp, key: &str, host: &str) -> anyhow::Result<EnrolResponse> {
-    let res = app
-        .http
-        .post(app.url("/api/v1/devices/enroll"))
-        .json(&json!({"enrolment_key": key, "device": facts(host)}))
-        .send()
-        .await?;
-    anyhow::ensure!(res.status() == 201, "enrol failed: {}", res.status());
-    Ok(res.json().await?)
-}
+use crate::helpers::{TestApp, enroll, expect_error, facts, spawn_app};
 
 async fn send_token(
     app: &TestApp,

@@ -1,8 +1,8 @@
-use bellhop_proto::{LoginResponse, NewTicket, Ticket, TicketId};
+use bellhop_proto::{EnrolResponse, LoginResponse, NewTicket, Ticket, TicketId};
 use bellhop_server::app::Server;
 use bellhop_server::config::Settings;
 use reqwest::{Client, Response};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A running server with the demo world, and a client for it.
 pub struct TestApp {
@@ -165,6 +165,16 @@ impl TestApp {
             .await?)
     }
 
+    pub async fn put(&self, token: &str, path: &str, body: &Value) -> anyhow::Result<Response> {
+        Ok(self
+            .http
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await?)
+    }
+
     pub async fn tickets(&self, token: &str) -> anyhow::Result<Vec<Ticket>> {
         let page: Value = self
             .get(token, "/api/v1/tickets?limit=200")
@@ -189,6 +199,24 @@ impl TestApp {
         anyhow::ensure!(res.status() == 201, "create failed: {}", res.status());
         Ok(res.json().await?)
     }
+}
+
+/// A Windows laptop's facts, with MAC `aa:bb:cc:dd:ee:01` and serial `SN-1`.
+pub fn facts(host: &str) -> Value {
+    json!({"hostname": host, "os": "Windows", "os_version": "11 23H2", "serial": "SN-1",
+           "macs": ["AA:BB:CC:DD:EE:01"], "os_user": "bob"})
+}
+
+/// Enrols a device with an organisation's key (`acme-demo-key`, `globex-demo-key`).
+pub async fn enroll(app: &TestApp, key: &str, host: &str) -> anyhow::Result<EnrolResponse> {
+    let res = app
+        .http
+        .post(app.url("/api/v1/devices/enroll"))
+        .json(&json!({"enrolment_key": key, "device": facts(host)}))
+        .send()
+        .await?;
+    anyhow::ensure!(res.status() == 201, "enrol failed: {}", res.status());
+    Ok(res.json().await?)
 }
 
 /// Asserts the response is the given status with our JSON error shape, and returns its code.

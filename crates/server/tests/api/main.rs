@@ -2,6 +2,7 @@
 
 mod attachments;
 mod changes;
+mod console;
 mod devices;
 mod helpers;
 mod kb;

@@ -1,0 +1,327 @@
+//! The console's API: staff only (every endpoint refuses end users with 403 and strangers with
+//! 401), assignment and the queue's filters, the help-desk search, the audit log.
+
+use bellhop_proto::{AuditEntry, Org, Page, SearchResults, Ticket, User};
+use serde_json::json;
+
+use crate::helpers::{TestApp, enroll, expect_error, spawn_app};
+
+async fn json<T: serde::de::DeserializeOwned>(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+) -> anyhow::Result<T> {
+    let res = app.get(token, path).await?;
+    anyhow::ensure!(res.status() == 200, "GET {path}: {}", res.status());
+    Ok(res.json().await?)
+}
+
+async fn search(app: &TestApp, token: &str, q: &str) -> anyhow::Result<SearchResults> {
+    let q = url_escape(q);
+    json(app, token, &format!("/api/v1/search?q={q}")).await
+}
+
+fn url_escape(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn org_named(app: &TestApp, token: &str, name: &str) -> anyhow::Result<Org> {
+    let orgs: Vec<Org> = json(app, token, "/api/v1/orgs").await?;
+    orgs.into_iter()
+        .find(|o| o.name == name)
+        .ok_or_else(|| anyhow::anyhow!("no organisation {name}"))
+}
+
+#[tokio::test]
+async fn every_console_endpoint_refuses_end_users_and_strangers() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let alice = app.login("alice@acme.example").await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let reads = [
+        "/api/v1/orgs",
+        "/api/v1/users",
+        "/api/v1/users?staff=true",
+        "/api/v1/search?q=bob",
+        "/api/v1/audit",
+        "/api/v1/devices",
+    ];
+    for path in reads {
+        let res = app.http.get(app.url(path)).send().await?;
+        assert_eq!(expect_error(res, 401).await?, "unauthenticated", "{path}");
+        for user in [&bob, &alice] {
+            let res = app.get(user, path).await?;
+            assert_eq!(expect_error(res, 403).await?, "forbidden", "{path}");
+        }
+        assert_eq!(app.get(&tech, path).await?.status(), 200, "{path}");
+    }
+
+    let own = app.create_ticket(&bob, "Mouse is sticky").await?;
+    let path = format!("/api/v1/tickets/{}/assignee", own.id);
+    let me: User = json(&app, &bob, "/api/v1/me").await?;
+    let res = app.put(&bob, &path, &json!({"user_id": me.id})).await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
+    let res = app
+        .http
+        .put(app.url(&path))
+        .json(&json!({"user_id": null}))
+        .send()
+        .await?;
+    expect_error(res, 401).await?;
+    for action in ["activate", "deactivate"] {
+        let path = format!("/api/v1/devices/{action}");
+        let res = app.post(&alice, &path, &json!({"device_ids": []})).await?;
+        assert_eq!(expect_error(res, 403).await?, "forbidden", "{path}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_technician_assigns_tickets_and_the_queue_filters_by_assignee_and_organisation()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob = app.login("bob@acme.example").await?;
+    let staff: Vec<User> = json(&app, &tech, "/api/v1/users?staff=true").await?;
+    assert_eq!(
+        staff.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["Tess Tech"]
+    );
+    let tess = &staff[0];
+    let all = app.tickets(&tech).await?;
+    assert!(all.iter().all(|t| t.assignee_id.is_none()));
+    let ticket = app.create_ticket(&bob, "Laptop fan is loud").await?;
+    assert_eq!(ticket.org_name.as_deref(), Some("Acme"));
+
+    let path = format!("/api/v1/tickets/{}/assignee", ticket.id);
+    let res = app.put(&tech, &path, &json!({"user_id": tess.id})).await?;
+    assert_eq!(res.status(), 200);
+    let assigned: Ticket = res.json().await?;
+    assert_eq!(assigned.assignee_id, Some(tess.id));
+    assert_eq!(assigned.assignee_name.as_deref(), Some("Tess Tech"));
+    // Bob sees who works on his ticket.
+    let seen: Ticket = json(&app, &bob, &format!("/api/v1/tickets/{}", ticket.id)).await?;
+    assert_eq!(seen.assignee_name.as_deref(), Some("Tess Tech"));
+
+    let mine: Page<Ticket> = json(
+        &app,
+        &tech,
+        &format!("/api/v1/tickets?assignee_id={}", tess.id),
+    )
+    .await?;
+    assert_eq!(
+        mine.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [ticket.id]
+    );
+    let unassigned: Page<Ticket> =
+        json(&app, &tech, "/api/v1/tickets?unassigned=true&limit=200").await?;
+    assert_eq!(unassigned.items.len(), all.len());
+    assert!(unassigned.items.iter().all(|t| t.id != ticket.id));
+
+    let globex = org_named(&app, &tech, "Globex").await?;
+    assert_eq!(globex.domains, ["globex.example"]);
+    assert!(!globex.auto_activate);
+    let theirs: Page<Ticket> = json(
+        &app,
+        &tech,
+        &format!("/api/v1/tickets?org_id={}&limit=200", globex.id),
+    )
+    .await?;
+    assert!(!theirs.items.is_empty());
+    assert!(
+        theirs
+            .items
+            .iter()
+            .all(|t| t.org_name.as_deref() == Some("Globex"))
+    );
+    // The filter narrows what the caller may see; it never widens it.
+    let bobs: Page<Ticket> =
+        json(&app, &bob, &format!("/api/v1/tickets?org_id={}", globex.id)).await?;
+    assert!(bobs.items.is_empty());
+
+    // Oldest first, paged: the pages follow each other without gaps or repeats.
+    let first: Page<Ticket> = json(&app, &tech, "/api/v1/tickets?sort=oldest&limit=5").await?;
+    let next = first
+        .next
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("one page only"))?;
+    let second: Page<Ticket> = json(
+        &app,
+        &tech,
+        &format!("/api/v1/tickets?sort=oldest&limit=5&cursor={next}"),
+    )
+    .await?;
+    let numbers: Vec<i64> = first
+        .items
+        .iter()
+        .chain(&second.items)
+        .map(|t| t.number)
+        .collect();
+    let lowest = all.iter().map(|t| t.number).min().unwrap_or_default();
+    assert_eq!(numbers, (lowest..lowest + 10).collect::<Vec<_>>());
+
+    // Only technicians can be assigned; nobody is fine.
+    let me: User = json(&app, &bob, "/api/v1/me").await?;
+    let res = app.put(&tech, &path, &json!({"user_id": me.id})).await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    let res = app.put(&tech, &path, &json!({"user_id": null})).await?;
+    let unassigned: Ticket = res.json().await?;
+    assert_eq!(unassigned.assignee_id, None);
+    let res = app.put(&tech, &path, &json!({"user": null})).await?;
+    assert_eq!(res.status(), 422);
+
+    let log: Page<AuditEntry> = json(&app, &tech, "/api/v1/audit?q=ticket.assign").await?;
+    let details: Vec<&str> = log.items.iter().map(|e| e.detail.as_str()).collect();
+    let number = ticket.number;
+    assert_eq!(
+        details,
+        [
+            format!("#{number}: unassigned"),
+            format!("#{number}: assigned to Tess Tech")
+        ]
+    );
+    assert!(log.items.iter().all(|e| e.actor_name == "Tess Tech"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_help_desk_search_finds_people_organisations_and_devices() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let names = |r: &SearchResults| r.users.iter().map(|u| u.name.clone()).collect::<Vec<_>>();
+
+    // People by phone however it is typed, by name, email and id.
+    for q in ["+1 (555) 010-0142", "5550100142", "010 0142", "0142"] {
+        assert_eq!(names(&search(&app, &tech, q).await?), ["Bob Baker"], "{q}");
+    }
+    assert_eq!(names(&search(&app, &tech, "bob").await?), ["Bob Baker"]);
+    let by_mail = search(&app, &tech, "carol@globex").await?;
+    assert_eq!(names(&by_mail), ["Carol Cole"]);
+    let carol = by_mail.users[0].id;
+    assert_eq!(
+        names(&search(&app, &tech, &carol.to_string()).await?),
+        ["Carol Cole"]
+    );
+    let bob = &search(&app, &tech, "bob").await?.users[0];
+    assert_eq!(bob.phone.as_deref(), Some("+1 (555) 010-0142"));
+
+    // Organisations by name, domain and id.
+    let by_domain = search(&app, &tech, "globex.example").await?;
+    assert_eq!(
+        by_domain
+            .orgs
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Globex"]
+    );
+    let acme = org_named(&app, &tech, "Acme").await?;
+    let by_id = search(&app, &tech, &acme.id.to_string()).await?;
+    assert_eq!(by_id.orgs, [acme.clone()]);
+    assert!(by_id.users.is_empty() && by_id.devices.is_empty());
+
+    // Devices by MAC in any common spelling, hostname, serial and id.
+    let device = enroll(&app, "globex-demo-key", "GLX-LAPTOP-7").await?;
+    for q in [
+        "AA-BB-CC-DD-EE-01",
+        "aabbccddee01",
+        "dd:ee:01",
+        "glx-laptop",
+        "SN-1",
+    ] {
+        let found = search(&app, &tech, q).await?;
+        assert_eq!(
+            found.devices.iter().map(|d| d.id).collect::<Vec<_>>(),
+            [device.device_id],
+            "{q}"
+        );
+        assert_eq!(found.devices[0].org_name, "Globex");
+    }
+    let by_id = search(&app, &tech, &device.device_id.to_string()).await?;
+    assert_eq!(by_id.devices.len(), 1);
+
+    // Nothing for nonsense; an empty box is an empty answer; an essay is refused.
+    let none = search(&app, &tech, "zzzz-no-such-thing").await?;
+    assert!(none.users.is_empty() && none.orgs.is_empty() && none.devices.is_empty());
+    assert_eq!(search(&app, &tech, "  ").await?, SearchResults::default());
+    let res = app
+        .get(&tech, &format!("/api/v1/search?q={}", "x".repeat(201)))
+        .await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    let res = app.get(&tech, "/api/v1/search").await?;
+    expect_error(res, 400).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn device_activation_is_in_the_audit_log() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let globex = org_named(&app, &tech, "Globex").await?;
+    let first = enroll(&app, "globex-demo-key", "GLX-1").await?;
+    enroll(&app, "globex-demo-key", "GLX-2").await?;
+    let res = app
+        .post(
+            &tech,
+            "/api/v1/devices/activate",
+            &json!({"device_ids": [first.device_id]}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post(
+            &tech,
+            "/api/v1/devices/activate",
+            &json!({"org_id": globex.id}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post(
+            &tech,
+            "/api/v1/devices/deactivate",
+            &json!({"org_id": globex.id}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    // Changing nothing records nothing.
+    app.post(
+        &tech,
+        "/api/v1/devices/deactivate",
+        &json!({"org_id": globex.id}),
+    )
+    .await?;
+
+    let log: Page<AuditEntry> = json(&app, &tech, "/api/v1/audit?q=device").await?;
+    let lines: Vec<(&str, &str)> = log
+        .items
+        .iter()
+        .map(|e| (e.action.as_str(), e.detail.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("device.deactivated", "deactivated 2 devices of Globex"),
+            ("device.active", "activated 1 device of Globex"),
+            ("device.active", "activated 1 device"),
+        ]
+    );
+    assert_eq!(log.items[2].target, first.device_id.to_string());
+    let page: Page<AuditEntry> = json(&app, &tech, "/api/v1/audit?q=device&limit=2").await?;
+    let cursor = page.next.ok_or_else(|| anyhow::anyhow!("no second page"))?;
+    let rest: Page<AuditEntry> = json(
+        &app,
+        &tech,
+        &format!("/api/v1/audit?q=device&limit=2&cursor={cursor}"),
+    )
+    .await?;
+    assert_eq!(rest.items, log.items[2..]);
+    let res = app.get(&tech, "/api/v1/audit?cursor=nonsense").await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    Ok(())
+}
