@@ -222,7 +222,7 @@ async fn the_help_desk_search_finds_people_organisations_and_devices() -> anyhow
     );
     let acme = org_named(&app, &tech, "Acme").await?;
     let by_id = search(&app, &tech, &acme.id.to_string()).await?;
-    assert_eq!(by_id.orgs, [acme.clone()]);
+    assert_eq!(by_id.orgs, std::slice::from_ref(&acme));
     assert!(by_id.users.is_empty() && by_id.devices.is_empty());
 
     // Devices by MAC in any common spelling, hostname, serial and id.
