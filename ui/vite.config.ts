@@ -1,7 +1,8 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
-// One bundle for the Tauri window and the browser portal (docs/ARCHITECTURE.md).
+// One bundle for the Tauri window and the browser portal, plus the technician console
+// (docs/ARCHITECTURE.md).
 export default defineConfig({
   plugins: [svelte()],
   clearScreen: false,
@@ -14,6 +15,13 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: false,
+    // Two pages: the portal (also the desktop app's window) and the technician console.
+    rolldownOptions: {
+      input: {
+        portal: 'index.html',
+        console: 'console.html',
+      },
+    },
   },
   test: {
     include: ['src/**/*.test.ts'],

@@ -2,12 +2,13 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const TARGET = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
+// The same default as scripts/lib.sh, so a bare `node --test` finds what the scripts built.
+export const TARGET = resolve(process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/bellhop/target'));
 export const BIN = (name) => join(TARGET, 'debug', name);
 // Screenshots go to tests/e2e/artifacts/; with BELLHOP_DOCS_SHOTS=1 they refresh the README's in docs/.
 export const SHOTS = process.env.BELLHOP_DOCS_SHOTS ? join(ROOT, 'docs') : join(ROOT, 'tests/e2e/artifacts');

@@ -164,6 +164,11 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/api", get(api_not_found))
         .with_state(state);
     if let Some(ui) = &settings.ui_dir {
+        // The technician console is its own page at /console, routed client-side by its hash.
+        let console = ServeFile::new(ui.join("console.html"));
+        app = app
+            .route_service("/console", console.clone())
+            .route_service("/console/", console);
         // The portal is a single-page app: unknown paths get index.html and route client-side.
         let spa = ServeDir::new(ui).fallback(ServeFile::new(ui.join("index.html")));
         app = app.fallback_service(spa);

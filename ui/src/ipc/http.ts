@@ -1,6 +1,25 @@
-// The browser transport: the server's /api/v1 with a bearer token kept in localStorage.
-import type { Comment, ErrorBody, LoginResponse, Page, Ticket, TicketListQuery, User } from '../bindings';
-import { ApiFailure, type BrowserApi, type NewTicketInput } from '../lib/api';
+// The browser transport: the server's /api/v1 with a bearer token kept in localStorage. The
+// portal and the technician console share it; the console adds its own calls on top.
+import { createParser } from 'eventsource-parser';
+import type {
+  Attachment,
+  AuditEntry,
+  AuditQuery,
+  Comment,
+  Device,
+  DevicesChanged,
+  DeviceSelection,
+  ErrorBody,
+  LoginResponse,
+  Org,
+  Page,
+  SearchResults,
+  Ticket,
+  TicketEvent,
+  TicketListQuery,
+  User,
+} from '../bindings';
+import { ApiFailure, type BrowserApi, type ConsoleApi, type LiveEvent, type NewTicketInput } from '../lib/api';
 import { newId } from '../lib/id';
 
 const TOKEN_KEY = 'bellhop.token';
@@ -19,8 +38,19 @@ export async function failureFrom(res: Response): Promise<ApiFailure> {
   });
 }
 
-export function createHttpApi(base = '', storage: Storage = localStorage): BrowserApi {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** `?a=1&b=x` from the set values of a query object ('' when none is set). */
+export function queryString(query: object): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
+}
+
+const UNREACHABLE = 'The service desk cannot be reached. Check your connection.';
+
+/** Fetches `/api/v1${path}` with the stored bearer token; a 401 forgets the token. */
+function httpClient(base: string, storage: Storage) {
+  async function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = {};
     const token = storage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -31,19 +61,31 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
       });
-    } catch {
-      throw new ApiFailure({ code: 'unavailable', message: 'The service desk cannot be reached. Check your connection.' });
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      throw new ApiFailure({ code: 'unavailable', message: UNREACHABLE });
     }
-    if (res.status === 204 || res.status === 202) return undefined as T;
     if (!res.ok) {
       const failure = await failureFrom(res);
       if (failure.code === 'unauthenticated') storage.removeItem(TOKEN_KEY);
       throw failure;
     }
+    return res;
+  }
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await send(method, path, body);
+    if (res.status === 204 || res.status === 202) return undefined as T;
     return (await res.json()) as T;
   }
 
+  return { send, call };
+}
+
+export function createHttpApi(base = '', storage: Storage = localStorage): BrowserApi {
+  const { call } = httpClient(base, storage);
   return {
     kind: 'browser',
     async currentUser() {
@@ -69,12 +111,7 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     },
     forgotPassword: (email) => call<void>('POST', '/auth/forgot-password', { email }),
     resetPassword: (token, password) => call<void>('POST', '/auth/reset-password', { token, password }),
-    listTickets(query: TicketListQuery) {
-      const params = new URLSearchParams();
-      for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
-      const qs = params.toString();
-      return call<Page<Ticket>>('GET', `/tickets${qs ? `?${qs}` : ''}`);
-    },
+    listTickets: (query: TicketListQuery) => call<Page<Ticket>>('GET', `/tickets${queryString(query)}`),
     ticket: (id) => call<Ticket>('GET', `/tickets/${encodeURIComponent(id)}`),
     comments: (id) => call<Comment[]>('GET', `/tickets/${encodeURIComponent(id)}/comments`),
     reply: (id, body) => call<Ticket>('POST', `/tickets/${encodeURIComponent(id)}/comments`, { id: newId(), body }),
@@ -82,4 +119,74 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     createTicket: (input: NewTicketInput) =>
       call<Ticket>('POST', '/tickets', { id: newId(), title: input.title, description: input.description, source: 'portal' }),
   };
+}
+
+/** The technician console: the portal's calls plus the desk's own. */
+export function createConsoleApi(base = '', storage: Storage = localStorage): ConsoleApi {
+  const { send, call } = httpClient(base, storage);
+  const ticketPath = (id: string) => `/tickets/${encodeURIComponent(id)}`;
+  return {
+    ...createHttpApi(base, storage),
+    note: (id, body) => call<Ticket>('POST', `${ticketPath(id)}/comments`, { id: newId(), body, visibility: 'internal' }),
+    assign: (id, userId) => call<Ticket>('PUT', `${ticketPath(id)}/assignee`, { user_id: userId }),
+    attachments: (id) => call<Attachment[]>('GET', `${ticketPath(id)}/attachments`),
+    async attachmentUrl(id, sha256) {
+      const res = await send('GET', `${ticketPath(id)}/attachments/${encodeURIComponent(sha256)}`);
+      return URL.createObjectURL(await res.blob());
+    },
+    staff: () => call<User[]>('GET', '/users?staff=true'),
+    orgs: () => call<Org[]>('GET', '/orgs'),
+    devices: (orgId) => call<Device[]>('GET', `/devices${queryString({ org_id: orgId })}`),
+    setDevices: (action, selection: DeviceSelection) => call<DevicesChanged>('POST', `/devices/${action}`, selection),
+    search: (q) => call<SearchResults>('GET', `/search${queryString({ q })}`),
+    audit: (query: AuditQuery) => call<Page<AuditEntry>>('GET', `/audit${queryString(query)}`),
+    live: (listener) => followEvents(send, listener),
+  };
+}
+
+/**
+ * Follows the server's live event stream (SSE over fetch, so the bearer token goes in a header),
+ * reconnecting with growing pauses; a reconnect reports `resync` because events may have been
+ * missed. Returns the function that stops it.
+ */
+function followEvents(
+  send: (method: string, path: string, body?: unknown, signal?: AbortSignal) => Promise<Response>,
+  listener: (event: LiveEvent) => void,
+): () => void {
+  const stop = new AbortController();
+  let pause = 1000;
+  const parser = createParser({
+    onEvent(message) {
+      if (message.event === 'ticket') {
+        const event = JSON.parse(message.data) as TicketEvent;
+        listener({ kind: 'ticket', ticketId: event.ticket_id });
+      } else if (message.event === 'resync') {
+        listener({ kind: 'resync' });
+      }
+    },
+  });
+  (async () => {
+    let first = true;
+    while (!stop.signal.aborted) {
+      try {
+        const res = await send('GET', '/events', undefined, stop.signal);
+        if (!first) listener({ kind: 'resync' });
+        first = false;
+        pause = 1000;
+        const reader = res.body?.pipeThrough(new TextDecoderStream()).getReader();
+        for (;;) {
+          const chunk = await reader?.read();
+          if (!chunk || chunk.done) break;
+          parser.feed(chunk.value);
+        }
+      } catch (e) {
+        if (e instanceof ApiFailure && e.code === 'unauthenticated') return;
+      }
+      parser.reset();
+      if (stop.signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, 30_000);
+    }
+  })();
+  return () => stop.abort();
 }

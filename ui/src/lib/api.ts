@@ -4,6 +4,13 @@ import type {
   AgentStatus,
   ApiError,
   Attachment,
+  AuditEntry,
+  AuditQuery,
+  Device,
+  DevicesChanged,
+  DeviceSelection,
+  Org,
+  SearchResults,
   Draft,
   Comment,
   ErrorCode,
@@ -134,3 +141,25 @@ export interface BrowserApi {
 }
 
 export type Api = DesktopApi | BrowserApi;
+
+/** What the server's live event stream says: a ticket changed, or re-read everything. */
+export type LiveEvent = { kind: 'ticket'; ticketId: string } | { kind: 'resync' };
+
+/** The technician console (browser only): the portal's calls plus the desk's own. */
+export interface ConsoleApi extends BrowserApi {
+  /** Adds an internal note, never shown to end users. */
+  note(id: string, body: string): Promise<Ticket>;
+  assign(id: string, userId: string | null): Promise<Ticket>;
+  attachments(id: string): Promise<Attachment[]>;
+  /** An object URL for an attachment's bytes (the download needs the bearer token). */
+  attachmentUrl(id: string, sha256: string): Promise<string>;
+  /** Technicians and admins: whom tickets can be assigned to. */
+  staff(): Promise<User[]>;
+  orgs(): Promise<Org[]>;
+  devices(orgId?: string): Promise<Device[]>;
+  setDevices(action: 'activate' | 'deactivate', selection: DeviceSelection): Promise<DevicesChanged>;
+  search(q: string): Promise<SearchResults>;
+  audit(query: AuditQuery): Promise<Page<AuditEntry>>;
+  /** Follows live changes until the returned function is called. */
+  live(listener: (event: LiveEvent) => void): () => void;
+}

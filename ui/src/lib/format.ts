@@ -1,5 +1,5 @@
 // Words for states, shown as text as well as colour (status is never colour alone).
-import type { Connectivity, DeviceStatus, OutboxState, TicketStatus } from '../bindings';
+import type { Connectivity, DeviceStatus, OutboxState, Priority, TicketStatus } from '../bindings';
 
 export const STATUS_LABEL: Record<TicketStatus, string> = {
   open: 'Open',
@@ -41,3 +41,35 @@ export function when(iso: string, locale?: string): string {
 
 /** Shortest password the server accepts (crates/proto: MIN_PASSWORD_CHARS). */
 export const MIN_PASSWORD_CHARS = 10;
+
+/** Status words for the service desk (the portal's say "your reply"). */
+export const DESK_STATUS_LABEL: Record<TicketStatus, string> = {
+  open: 'Open',
+  awaiting_reply: 'Awaiting customer',
+  resolved: 'Resolved',
+  closed: 'Closed',
+};
+
+export const PRIORITY_LABEL: Record<Priority, string> = {
+  low: 'Low',
+  normal: 'Normal',
+  high: 'High',
+  urgent: 'Urgent',
+};
+
+/** "1.2 MB" */
+export function fileSize(bytes: number, locale?: string): string {
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return new Intl.NumberFormat(locale, {
+    style: 'unit',
+    unit: units[unit],
+    unitDisplay: 'short',
+    maximumFractionDigits: unit === 0 ? 0 : 1,
+  }).format(value);
+}

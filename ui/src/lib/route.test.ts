@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { href, parseRoute } from './route';
+import { href, parseConsoleRoute, parseRoute } from './route';
 
 describe('routes', () => {
   it('round-trips every route through its href', () => {
@@ -23,5 +23,23 @@ describe('routes', () => {
     expect(parseRoute('#/tickets/<script>')).toEqual({ name: 'tickets' });
     expect(parseRoute('#/nowhere')).toEqual({ name: 'tickets' });
     expect(parseRoute('#/reset-password?token=<img>')).toEqual({ name: 'forgot' });
+  });
+});
+
+describe('console routes', () => {
+  it('reads each view and the search words', () => {
+    expect(parseConsoleRoute('#/tickets/0190f3a2-7b1c-7cde-8f00-0123456789ab')).toEqual({
+      name: 'ticket',
+      id: '0190f3a2-7b1c-7cde-8f00-0123456789ab',
+    });
+    expect(parseConsoleRoute('#/devices')).toEqual({ name: 'devices' });
+    expect(parseConsoleRoute('#/search?q=%2B1%20555')).toEqual({ name: 'search', q: '+1 555' });
+    expect(parseConsoleRoute('#/audit')).toEqual({ name: 'audit' });
+  });
+
+  it('falls back to the queue for anything else', () => {
+    expect(parseConsoleRoute('')).toEqual({ name: 'queue' });
+    expect(parseConsoleRoute('#/tickets/not-an-id')).toEqual({ name: 'queue' });
+    expect(parseConsoleRoute('#/nowhere')).toEqual({ name: 'queue' });
   });
 });

@@ -43,3 +43,23 @@ export function href(route: Route): string {
       return `#/${route.name}`;
   }
 }
+
+/** The technician console's routes (`/console#/…`). */
+export type ConsoleRoute =
+  | { name: 'queue' }
+  | { name: 'ticket'; id: string }
+  | { name: 'devices' }
+  | { name: 'search'; q: string }
+  | { name: 'audit' }
+  | { name: 'forgot' };
+
+export function parseConsoleRoute(hash: string): ConsoleRoute {
+  const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
+  const parts = path.split('/').filter(Boolean);
+  if (parts[0] === 'tickets' && parts[1] && UUID.test(parts[1])) return { name: 'ticket', id: parts[1] };
+  if (parts[0] === 'devices') return { name: 'devices' };
+  if (parts[0] === 'search') return { name: 'search', q: new URLSearchParams(query).get('q') ?? '' };
+  if (parts[0] === 'audit') return { name: 'audit' };
+  if (parts[0] === 'forgot-password') return { name: 'forgot' };
+  return { name: 'queue' };
+}

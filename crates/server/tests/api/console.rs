@@ -325,3 +325,35 @@ async fn device_activation_is_in_the_audit_log() -> anyhow::Result<()> {
     assert_eq!(expect_error(res, 422).await?, "bad_request");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_console_page_is_served_at_slash_console_and_the_portal_everywhere_else()
+-> anyhow::Result<()> {
+    let ui = tempfile::tempdir()?;
+    std::fs::write(ui.path().join("index.html"), "<title>portal</title>")?;
+    std::fs::write(ui.path().join("console.html"), "<title>console</title>")?;
+    let dir = ui.path().to_owned();
+    let app = crate::helpers::spawn_app_with(move |s| s.ui_dir = Some(dir)).await?;
+    for (path, page) in [
+        ("/console", "console"),
+        ("/console/", "console"),
+        ("/", "portal"),
+        ("/tickets/whatever", "portal"),
+    ] {
+        let res = app.http.get(app.url(path)).send().await?;
+        assert_eq!(res.status(), 200, "{path}");
+        let csp = res
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert_eq!(
+            res.text().await?,
+            format!("<title>{page}</title>"),
+            "{path}"
+        );
+    }
+    Ok(())
+}

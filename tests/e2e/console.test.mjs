@@ -1,0 +1,179 @@
+// The technician console at /console, served by a real bellhop-server, driven in Debian's
+// Chromium — and checked against what alice sees in the portal.
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { SHOTS, login, startServer } from './helpers.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Calls the API as `token`; returns the parsed JSON (or null for an empty answer). */
+async function api(token, method, path, body) {
+  const headers = { Authorization: `Bearer ${token}` };
+  let payload;
+  if (Buffer.isBuffer(body)) payload = body;
+  else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(`${server.url}/api/v1${path}`, { method, headers, body: payload });
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
+}
+
+async function signIn(page, email, path = '/console') {
+  await page.goto(`${server.url}${path}`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('bellhop-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('who').waitFor();
+}
+
+async function enrol(host, mac) {
+  const res = await fetch(`${server.url}/api/v1/devices/enroll`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      enrolment_key: 'globex-demo-key',
+      device: { hostname: host, os: 'Windows', os_version: '11 23H2', serial: `SN-${host}`, macs: [mac], os_user: 'carol' },
+    }),
+  });
+  assert.equal(res.status, 201);
+  return res.json();
+}
+
+test('an end user who signs in to the console is sent to the portal', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'bob@acme.example');
+  await page.getByRole('heading', { name: 'This console is for the service desk' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Queue' }).count(), 0);
+  await page.close();
+});
+
+test('a technician activates a waiting Globex device and the device learns it', async () => {
+  const device = await enrol('GLX-E2E-1', 'AA:BB:CC:00:11:22');
+  const state = () => api(device.device_secret, 'GET', '/device');
+  assert.equal((await state()).status, 'pending');
+
+  const page = await browser.newPage();
+  await signIn(page, 'tech@helpdesk.example');
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await page.getByLabel('Organisation').selectOption({ label: 'Globex' });
+  const row = page.getByTestId('devices').locator('tr', { hasText: 'GLX-E2E-1' });
+  await row.getByText('Not activated yet').waitFor();
+  await page.getByLabel('Select GLX-E2E-1').check();
+  await page.getByRole('button', { name: 'Activate selected', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: '1 device activated.' }).waitFor();
+  await row.getByText('Active').waitFor();
+  assert.equal((await state()).status, 'active');
+  await page.screenshot({ path: join(SHOTS, 'console-devices.png') });
+
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByTestId('audit').getByText('activated 1 device').first().waitFor();
+  await page.close();
+});
+
+test('the desk replies and adds a note on alice’s ticket; alice sees the reply and never the note', async () => {
+  const alice = await login(server.url, 'alice@acme.example');
+  const tech = await page_of(browser);
+  await signIn(tech, 'tech@helpdesk.example');
+
+  // The queue is live: a ticket alice opens now appears without reloading.
+  await tech.getByLabel('Status').selectOption({ label: 'Open' });
+  const queue = tech.getByTestId('queue');
+  await queue.locator('tbody tr').first().waitFor();
+  const shot = await tech.screenshot();
+  const sha256 = createHash('sha256').update(shot).digest('hex');
+  await api(alice, 'PUT', `/attachments/${sha256}`, shot);
+  const ticket = await api(alice, 'POST', '/tickets', {
+    id: randomUUID(),
+    title: 'Docking station drops the second monitor',
+    description: 'Every morning the right-hand screen stays black.',
+    source: 'hotkey',
+    attachments: [{ sha256, file_name: 'screen.png' }],
+  });
+  const row = queue.locator('tr', { hasText: 'Docking station drops the second monitor' });
+  await row.waitFor({ timeout: 10_000 });
+  assert.match(await row.innerText(), /Acme/);
+  assert.match(await row.innerText(), /Unassigned/);
+
+  await row.getByRole('link').click();
+  await tech.getByRole('heading', { name: /Docking station drops/ }).waitFor();
+  // The screenshot opens in the viewer at full size.
+  await tech.getByRole('button', { name: 'View screen.png' }).click();
+  const full = tech.locator('dialog.viewer img');
+  await full.waitFor();
+  assert.ok(await full.evaluate((img) => img.complete && img.naturalWidth > 0), 'the screenshot loads');
+  await tech.locator('dialog.viewer').getByRole('button', { name: 'Close' }).click();
+
+  await tech.getByLabel('Assignee').selectOption({ label: 'Tess Tech (me)' });
+  await tech.getByRole('status').filter({ hasText: 'Assigned to Tess Tech.' }).waitFor();
+  assert.equal((await api(alice, 'GET', `/tickets/${ticket.id}`)).assignee_name, 'Tess Tech');
+
+  await tech.getByLabel('Reply or note').fill('Looks like the dock firmware: ask for the serial number.');
+  await tech.getByRole('button', { name: 'Add internal note' }).click();
+  await tech.getByTestId('conversation').getByText('Internal note').waitFor();
+  await tech.getByLabel('Reply or note').fill('We are on it: please unplug the dock for ten seconds.');
+  await tech.getByRole('button', { name: 'Send reply' }).click();
+  await tech.getByTestId('conversation').getByText('please unplug the dock').waitFor();
+  // A public reply moves the ticket to "awaiting customer".
+  assert.equal(await tech.locator('select[name=status]').inputValue(), 'awaiting_reply');
+  await tech.screenshot({ path: join(SHOTS, 'console-ticket.png') });
+
+  const portal = await page_of(browser);
+  await signIn(portal, 'alice@acme.example', '/');
+  await portal.goto(`${server.url}/#/tickets/${ticket.id}`);
+  const conversation = portal.getByTestId('conversation');
+  await conversation.getByText('please unplug the dock').waitFor();
+  const seen = await portal.locator('article').innerText();
+  assert.doesNotMatch(seen, /dock firmware|Internal note/);
+  await portal.close();
+  await tech.close();
+});
+
+test('the help-desk search finds bob by phone number and a device by its MAC address', async () => {
+  await enrol('GLX-E2E-2', 'DE:AD:BE:EF:00:42');
+  const page = await browser.newPage();
+  await signIn(page, 'tech@helpdesk.example');
+  await page.getByRole('link', { name: 'Search' }).click();
+  const box = page.getByLabel('People, organisations and devices');
+  await box.fill('555 010-0142');
+  await box.press('Enter');
+  const people = page.getByTestId('found-users');
+  await people.waitFor();
+  assert.equal(await people.locator('li').count(), 1);
+  assert.match(await people.innerText(), /Bob Baker/);
+
+  await box.fill('de-ad-be-ef-00-42');
+  await box.press('Enter');
+  const devices = page.getByTestId('found-devices');
+  await devices.getByText('GLX-E2E-2', { exact: true }).waitFor();
+  assert.equal(await devices.locator('li').count(), 1);
+  assert.equal(await page.getByTestId('found-users').count(), 0);
+  await page.screenshot({ path: join(SHOTS, 'console-search.png') });
+  await page.close();
+});
+
+function page_of(b) {
+  return b.newPage({ viewport: { width: 1280, height: 900 } });
+}
