@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bellhop_agent::{Agent, SyncReport};
-use bellhop_proto::AgentStatus;
+use bellhop_proto::{AgentStatus, DeviceStatus};
 use tauri::{AppHandle, Emitter};
 use tokio::sync::{Notify, mpsc};
 
@@ -43,6 +43,10 @@ pub const CHANGED_EVENT: &str = "bellhop://changed";
 /// How long to wait before trying again when there is nothing to watch yet (not enrolled, no
 /// identity) or the watch stopped on something waiting will not fix (device deactivated).
 const IDLE: Duration = Duration::from_secs(15);
+
+/// How often a device waiting for a technician's activation asks again: the user sees the
+/// activation within seconds.
+const PENDING_POLL: Duration = Duration::from_secs(3);
 
 pub fn spawn(app: AppHandle, agent: Arc<Agent>, handle: SyncHandle, last: LastStatus) {
     let notifier = Notifier::spawn(app.clone());
@@ -81,9 +85,12 @@ pub fn spawn(app: AppHandle, agent: Arc<Agent>, handle: SyncHandle, last: LastSt
                 }
             }
             refresh(&app, &agent, &last).await;
+            let pending = last
+                .get()
+                .is_some_and(|s| s.device == Some(DeviceStatus::Pending));
             tokio::select! {
                 () = handle.0.notified() => {}
-                () = tokio::time::sleep(IDLE) => {}
+                () = tokio::time::sleep(if pending { PENDING_POLL } else { IDLE }) => {}
             }
         }
     });

@@ -11,7 +11,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
-use crate::db::{Caller, DeviceCaller};
+use crate::db::{Caller, DeviceCaller, Store};
 use crate::error::AppError;
 
 /// How long a browser session lasts.
@@ -90,29 +90,32 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// Who a bearer token belongs to, if it still signs in: a browser session or a device
+/// credential (the device must be active).
+pub async fn caller_for_token(store: &Store, token: &str) -> Result<Option<Caller>, AppError> {
+    let hash = token_hash(token);
+    if token.starts_with(DEVICE_CREDENTIAL_PREFIX) {
+        store.caller_for_device_credential(&hash).await
+    } else {
+        store.caller_for_session(&hash).await
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = bearer(&parts.headers)
             .ok_or_else(|| AppError::unauthenticated("sign in first: no bearer token"))?;
-        let hash = token_hash(token);
-        if token.starts_with(DEVICE_CREDENTIAL_PREFIX) {
-            return state
-                .store
-                .caller_for_device_credential(&hash)
-                .await?
-                .ok_or_else(|| {
-                    AppError::unauthenticated(
-                        "this device's credential was revoked, or the device is not active",
-                    )
-                });
-        }
-        state
-            .store
-            .caller_for_session(&hash)
-            .await?
-            .ok_or_else(|| AppError::unauthenticated("the session has expired or was revoked"))
+        caller_for_token(&state.store, token).await?.ok_or_else(|| {
+            if token.starts_with(DEVICE_CREDENTIAL_PREFIX) {
+                AppError::unauthenticated(
+                    "this device's credential was revoked, or the device is not active",
+                )
+            } else {
+                AppError::unauthenticated("the session has expired or was revoked")
+            }
+        })
     }
 }
 

@@ -17,6 +17,8 @@ use crate::error::Result;
 
 /// The PostgreSQL channel events travel on between instances.
 pub const CHANNEL: &str = "bellhop_changes";
+/// The PostgreSQL channel that says "check your callers again" to every instance.
+pub const ACCESS_CHANNEL: &str = "bellhop_access";
 
 /// A ticket changed; who may see it decides who hears about it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,6 +112,28 @@ impl Store {
         self.events.subscribe()
     }
 
+    /// Says, after commit, that some credential may have stopped working; every instance's open
+    /// event streams then check their caller again and end if it no longer signs in.
+    pub(crate) async fn access_changed(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                let _ = self.access.send(());
+            }
+            Backend::Postgres => {
+                sqlx::query("SELECT pg_notify($1, '')")
+                    .bind(ACCESS_CHANNEL)
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hears [`Self::access_changed`].
+    pub fn subscribe_access(&self) -> broadcast::Receiver<()> {
+        self.access.subscribe()
+    }
+
     /// The tickets the caller may see that changed after `after`, oldest change first, each with
     /// its visible conversation and attachments.
     pub async fn changes_after(
@@ -159,10 +183,10 @@ impl Store {
 
     /// Forwards PostgreSQL notifications to this instance's subscribers, reconnecting as needed.
     pub(crate) fn spawn_listener(&self, url: String) {
-        let events = self.events.clone();
+        let (events, access) = (self.events.clone(), self.access.clone());
         tokio::spawn(async move {
             loop {
-                match listen(&url, &events).await {
+                match listen(&url, &events, &access).await {
                     Ok(()) => return,
                     Err(e) => {
                         tracing::warn!(error = %e, "change listener lost its connection; retrying");
@@ -174,11 +198,21 @@ impl Store {
     }
 }
 
-async fn listen(url: &str, events: &broadcast::Sender<ChangeEvent>) -> anyhow::Result<()> {
+async fn listen(
+    url: &str,
+    events: &broadcast::Sender<ChangeEvent>,
+    access: &broadcast::Sender<()>,
+) -> anyhow::Result<()> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, ACCESS_CHANNEL]).await?;
+    // Notifications sent while the connection was down are lost: have every stream check.
+    let _ = access.send(());
     loop {
         let note = listener.recv().await?;
+        if note.channel() == ACCESS_CHANNEL {
+            let _ = access.send(());
+            continue;
+        }
         match serde_json::from_str::<ChangeEvent>(note.payload()) {
             Ok(event) => {
                 let _ = events.send(event);

@@ -200,6 +200,9 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        if changed > 0 {
+            self.access_changed().await?;
+        }
         Ok(changed)
     }
 
@@ -407,6 +410,10 @@ impl Store {
         .bind(hash)
         .execute(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let revoked = done.rows_affected() == 1;
+        if revoked {
+            self.access_changed().await?;
+        }
+        Ok(revoked)
     }
 }

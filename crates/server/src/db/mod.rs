@@ -73,6 +73,9 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     events: tokio::sync::broadcast::Sender<ChangeEvent>,
+    /// Rings when a credential may have stopped working (a device deactivated, a session or a
+    /// device credential revoked): open event streams check their caller again.
+    access: tokio::sync::broadcast::Sender<()>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -120,10 +123,12 @@ impl Store {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
         let (events, _) = tokio::sync::broadcast::channel(1024);
+        let (access, _) = tokio::sync::broadcast::channel(16);
         let store = Self {
             pool,
             backend,
             events,
+            access,
         };
         if backend == Backend::Postgres {
             store.spawn_listener(url.to_owned());

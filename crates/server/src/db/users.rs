@@ -155,7 +155,7 @@ impl Store {
         .bind(token_hash)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        self.access_changed().await
     }
 
     pub async fn count_users(&self) -> Result<i64> {
@@ -272,6 +272,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.access_changed().await?;
         Ok(Some(parse_id(&user)?))
     }
 }

@@ -1,14 +1,18 @@
 use std::convert::Infallible;
+use std::future::Future;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use bellhop_proto::{ChangesPage, ChangesQuery, ErrorBody, PushRequest, PushResponse, TicketEvent};
+use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::{Stream, StreamExt};
 
 use crate::app::AppState;
+use crate::auth::{bearer, caller_for_token};
 use crate::db::Caller;
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Query};
@@ -61,7 +65,8 @@ pub async fn changes(
 
 /// Live events as Server-Sent Events: `ticket` when a ticket the caller can see changes, and
 /// `resync` when this client fell behind and should pull. A comment line every 15 s keeps
-/// proxies from closing the stream.
+/// proxies from closing the stream. The stream ends when the server shuts down or the caller's
+/// credential stops working.
 #[utoipa::path(get, path = "/api/v1/events", tag = "sync",
     responses((status = 200, description = "text/event-stream of TicketEvent", body = TicketEvent),
         (status = 401, body = ErrorBody)),
@@ -69,7 +74,9 @@ pub async fn changes(
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
 ) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
+    let revoked = credential_stops_working(&state, bearer(&headers).unwrap_or_default());
     let stream = BroadcastStream::new(state.store.subscribe()).filter_map(move |item| match item {
         Ok(change) if change.visible_to(&caller) => {
             let event = TicketEvent {
@@ -95,9 +102,31 @@ pub async fn events(
     let closed = async move {
         let _ = closing.wait_for(|c| *c).await;
     };
+    let end = futures_util::future::select(Box::pin(closed), Box::pin(revoked));
     Sse::new(futures_util::StreamExt::take_until(
         hello.chain(stream),
-        closed,
+        end,
     ))
     .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// Resolves when the stream's bearer token stops signing in (the device was deactivated, the
+/// session or credential revoked): checked again whenever the store says access changed, so a
+/// revoked client loses its live events at once instead of at its next request.
+fn credential_stops_working(state: &AppState, token: &str) -> impl Future<Output = ()> + use<> {
+    let store = state.store.clone();
+    let mut access = store.subscribe_access();
+    let token = token.to_owned();
+    async move {
+        loop {
+            match access.recv().await {
+                Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+            }
+            // A database hiccup is not a revocation: keep the stream and check next time.
+            if let Ok(None) = caller_for_token(&store, &token).await {
+                return;
+            }
+        }
+    }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 use bellhop_proto::{ChangesPage, CommentVisibility, TicketEvent, TicketId};
 use serde_json::json;
 
-use crate::helpers::{TestApp, expect_error, on_postgres, spawn_app, spawn_app_with};
+use crate::devices::confirm_identity;
+use crate::helpers::{TestApp, enroll, expect_error, on_postgres, spawn_app, spawn_app_with};
 
 async fn pull(app: &TestApp, token: &str, after: i64, limit: u32) -> anyhow::Result<ChangesPage> {
     let res = app
@@ -264,5 +265,65 @@ async fn shutting_down_ends_open_event_streams_instead_of_waiting_for_them() -> 
         .map_err(|_| anyhow::anyhow!("shutdown waited for the open event stream"))???;
     // The stream ends cleanly once the server is gone.
     while stream.chunk().await.ok().flatten().is_some() {}
+    Ok(())
+}
+
+/// Reads until the server ends the stream; fails when it is still open 5 s later.
+async fn stream_ends(res: &mut reqwest::Response) -> anyhow::Result<()> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), res.chunk()).await {
+            Err(_) => anyhow::bail!("the stream is still open 5 s later"),
+            Ok(Ok(Some(_))) => continue,
+            Ok(Ok(None) | Err(_)) => return Ok(()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stream_ends_when_its_device_is_deactivated_or_its_session_is_signed_out()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob = app.login("bob@acme.example").await?;
+    let alice = app.login("alice@acme.example").await?;
+    let device = enroll(&app, "acme-demo-key", "ACME-E2E").await?;
+    let credential = confirm_identity(&app, &device, "bob@acme.example").await?;
+    let (mut on_device, _) = open_events(&app, &credential.token).await?;
+    let (mut in_browser, mut bob_buf) = open_events(&app, &bob).await?;
+    let (mut alices, mut alice_buf) = open_events(&app, &alice).await?;
+
+    let res = app
+        .post(
+            &tech,
+            "/api/v1/devices/deactivate",
+            &json!({"device_ids": [device.device_id]}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    stream_ends(&mut on_device).await?;
+    let res = app.get(&credential.token, "/api/v1/events").await?;
+    expect_error(res, 401).await?;
+
+    // Bob's browser session is not the device: it still hears his tickets.
+    let bobs = app.tickets(&bob).await?[0].id;
+    reply(&app, &tech, bobs, "Still here", false).await?;
+    assert_eq!(
+        next_ticket_event(&mut in_browser, &mut bob_buf)
+            .await?
+            .ticket_id,
+        bobs
+    );
+    let res = app.post(&bob, "/api/v1/auth/logout", &json!({})).await?;
+    assert_eq!(res.status(), 204);
+    stream_ends(&mut in_browser).await?;
+
+    // Nobody else lost their stream.
+    reply(&app, &tech, bobs, "Alice sees her organisation", false).await?;
+    assert_eq!(
+        next_ticket_event(&mut alices, &mut alice_buf)
+            .await?
+            .ticket_id,
+        bobs
+    );
     Ok(())
 }

@@ -39,7 +39,7 @@ async fn token_from_mail(app: &TestApp, email: &str) -> anyhow::Result<String> {
     Ok(subject.rsplit(' ').next().unwrap_or_default().to_owned())
 }
 
-async fn confirm_identity(
+pub(crate) async fn confirm_identity(
     app: &TestApp,
     device: &EnrolResponse,
     email: &str,
