@@ -116,6 +116,7 @@ test('the desk replies and adds a note on alice’s ticket; alice sees the reply
   await row.waitFor({ timeout: 10_000 });
   assert.match(await row.innerText(), /Acme/);
   assert.match(await row.innerText(), /Unassigned/);
+  await tech.screenshot({ path: join(SHOTS, 'console-queue.png') });
 
   await row.getByRole('link').click();
   await tech.getByRole('heading', { name: /Docking station drops/ }).waitFor();
@@ -138,7 +139,7 @@ test('the desk replies and adds a note on alice’s ticket; alice sees the reply
   await tech.getByTestId('conversation').getByText('please unplug the dock').waitFor();
   // A public reply moves the ticket to "awaiting customer".
   assert.equal(await tech.locator('select[name=status]').inputValue(), 'awaiting_reply');
-  await tech.screenshot({ path: join(SHOTS, 'console-ticket.png') });
+  await tech.screenshot({ path: join(SHOTS, 'console-ticket.png'), fullPage: true });
 
   const portal = await page_of(browser);
   await signIn(portal, 'alice@acme.example', '/');
