@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { readdirSync, readFileSync } from 'node:fs';
-import { SHOTS, login, startServer, until } from './helpers.mjs';
+import { SHOTS, login, mailTo, startServer, until } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let server;
@@ -118,12 +118,7 @@ test('the portal fits a 360 px wide phone screen', async () => {
 
 /** The reset link in the newest password email to `email`, from the server's .eml outbox. */
 function resetLinkFor(email) {
-  const dir = join(server.dataDir, 'outbox');
-  const links = readdirSync(dir)
-    .map((f) => readFileSync(join(dir, f), 'utf8'))
-    .filter((t) => t.split(/\r?\n/).some((l) => l.startsWith('To: ') && l.includes(email)))
-    // Quoted-printable wraps long lines and writes "=" as "=3D": undo both first.
-    .map((t) => t.replace(/=\r?\n/g, '').replace(/=3D/g, '='))
+  const links = mailTo(server.dataDir, email)
     .map((t) => /(http:\/\/\S+#\/reset-password\?token=bhr_[A-Za-z0-9_-]+)/.exec(t)?.[1])
     .filter(Boolean);
   return links.at(-1) ?? null;

@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { SHOTS, login, startServer } from './helpers.mjs';
+import { SHOTS, login, mailTo, startServer, until } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let server;
@@ -152,6 +152,15 @@ test('the desk replies and adds a note on alice’s ticket; alice sees the reply
   await tech.close();
 });
 
+/** The code in the newest verification email to `email`. */
+function verificationCode(email) {
+  const codes = mailTo(server.dataDir, email)
+    .filter((t) => t.includes('Subject: Your Bellhop verification code'))
+    .map((t) => /^Your code is (\S+)$/m.exec(t)?.[1])
+    .filter(Boolean);
+  return codes.at(-1) ?? null;
+}
+
 test('the help-desk search finds bob by phone number and a device by its MAC address', async () => {
   await enrol('GLX-E2E-2', 'DE:AD:BE:EF:00:42');
   const page = await browser.newPage();
@@ -164,6 +173,25 @@ test('the help-desk search finds bob by phone number and a device by its MAC add
   await people.waitFor();
   assert.equal(await people.locator('li').count(), 1);
   assert.match(await people.innerText(), /Bob Baker/);
+
+  // His page: the desk verifies the caller with a code emailed to him and read back.
+  await people.getByRole('link', { name: 'Bob Baker' }).click();
+  await page.getByRole('heading', { name: 'Bob Baker' }).waitFor();
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await page.getByRole('status').filter({ hasText: 'Code sent' }).waitFor();
+  let code = null;
+  await until(() => (code = verificationCode('bob@acme.example')) !== null, 10_000, 'the verification email');
+  await page.getByLabel('Code the caller reads out').fill('0000-0000');
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.getByTestId('verified').filter({ hasText: 'Not verified' }).waitFor();
+  await page.getByLabel('Code the caller reads out').fill(code.toLowerCase());
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.getByTestId('verified').filter({ hasText: 'Verified' }).waitFor();
+  // The user's page names the last email, never the code in it.
+  await page.getByTestId('last-email').filter({ hasText: 'verification code' }).waitFor();
+  assert.doesNotMatch(await page.locator('article').innerText(), new RegExp(code.replace('-', '.?'), 'i'));
+  await page.screenshot({ path: join(SHOTS, 'console-user.png'), fullPage: true });
+  await page.getByRole('link', { name: '← Search' }).click();
 
   await box.fill('de-ad-be-ef-00-42');
   await box.press('Enter');

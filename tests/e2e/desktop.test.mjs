@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
 import { readdirSync, readFileSync } from 'node:fs';
-import { BIN, SHOTS, freePort, login, startServer, tempDir, until } from './helpers.mjs';
+import { BIN, SHOTS, freePort, login, mailTo, startServer, tempDir, until } from './helpers.mjs';
 
 let server;
 let driver;
@@ -71,16 +71,8 @@ test('the app enrols itself and shows it is online with the server it was given'
 
 /** The newest confirmation token the server mailed to `email` (from its .eml outbox). */
 function tokenFromMail(email) {
-  const dir = join(server.dataDir, 'outbox');
-  let files = [];
-  try {
-    files = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
-  } catch {
-    return null;
-  }
-  const subjects = files
-    .filter((t) => t.split(/\r?\n/).some((l) => l.startsWith('To: ') && l.includes(email)))
-    .map((t) => /^Subject: .*token: (\S+)$/m.exec(t)?.[1])
+  const subjects = mailTo(server.dataDir, email)
+    .map((t) => /^Your confirmation token is (\S+)$/m.exec(t)?.[1])
     .filter(Boolean);
   return subjects.at(-1) ?? null;
 }

@@ -1,6 +1,6 @@
 // Shared by the end-to-end tests: real binaries from the cargo target dir, on random ports.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -83,4 +83,24 @@ export async function login(url, email) {
   });
   if (!res.ok) throw new Error(`login ${email}: ${res.status}`);
   return (await res.json()).token;
+}
+
+/**
+ * The messages the server wrote to its `.eml` outbox for `email`, oldest first, with
+ * quoted-printable's soft line breaks and "=3D" undone.
+ */
+export function mailTo(dataDir, email) {
+  const dir = join(dataDir, 'outbox');
+  let names = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => ({ path: join(dir, name), at: statSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => a.at - b.at)
+    .map((f) => readFileSync(f.path, 'utf8'))
+    .filter((t) => t.split(/\r?\n/).some((l) => l.startsWith('To: ') && l.includes(email)))
+    .map((t) => t.replace(/=\r?\n/g, '').replace(/=3D/g, '='));
 }

@@ -182,25 +182,31 @@ impl RunningServer {
     }
 
     fn newest_token(&self, email: &str) -> anyhow::Result<String> {
-        let mut subjects = Vec::new();
+        let mut mails = Vec::new();
         for entry in std::fs::read_dir(self.dir.path().join("outbox"))? {
             let path = entry?.path();
-            let text = std::fs::read_to_string(&path)?;
+            // Quoted-printable: undo soft line breaks before reading the body.
+            let text = std::fs::read_to_string(&path)?
+                .replace("=\r\n", "")
+                .replace("=\n", "");
             let to_them = text
                 .lines()
                 .any(|l| l.starts_with("To: ") && l.contains(email));
-            if let (true, Some(subject)) = (
-                to_them,
-                text.lines().find_map(|l| l.strip_prefix("Subject: ")),
-            ) {
-                subjects.push((std::fs::metadata(&path)?.modified()?, subject.to_owned()));
+            let token = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Your confirmation token is "));
+            if let (true, Some(token)) = (to_them, token) {
+                mails.push((
+                    std::fs::metadata(&path)?.modified()?,
+                    token.trim().to_owned(),
+                ));
             }
         }
-        subjects.sort();
-        let (_, subject) = subjects
+        mails.sort();
+        let (_, token) = mails
             .pop()
-            .ok_or_else(|| anyhow::anyhow!("no mail to {email}"))?;
-        Ok(subject.rsplit(' ').next().unwrap_or_default().to_owned())
+            .ok_or_else(|| anyhow::anyhow!("no confirmation mail to {email}"))?;
+        Ok(token)
     }
 
     /// Signs a demo user in through the API.

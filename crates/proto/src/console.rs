@@ -84,3 +84,65 @@ pub struct AuditQuery {
     #[ts(optional)]
     pub cursor: Option<String>,
 }
+
+/// Where a message to a user stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EmailState {
+    /// Waiting for the mail worker (or retrying after a failure).
+    Queued,
+    /// Accepted by the mail server (or written to the outbox directory).
+    Sent,
+    /// Given up after repeated failures.
+    Failed,
+}
+
+/// The last message we sent a user, for the help desk's "did you get our email?".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmailSummary {
+    pub subject: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+    pub state: EmailState,
+    /// The mail server's last answer when sending failed.
+    pub error: Option<String>,
+}
+
+/// `GET /api/v1/users/{id}`: a person as the help desk sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserDetail {
+    pub user: User,
+    pub org_name: Option<String>,
+    /// Whether they can sign in to the portal with a password.
+    pub has_password: bool,
+    pub last_email: Option<EmailSummary>,
+    pub devices: Vec<Device>,
+    /// Their most recent tickets (at most 20), newest first.
+    pub tickets: Vec<crate::Ticket>,
+}
+
+/// `POST /api/v1/users/{id}/verification`: a code is on its way to the user's email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerificationSent {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: Timestamp,
+}
+
+/// `POST /api/v1/users/{id}/verification/check`: what the user read back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerifyCodeRequest {
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerifyCodeResult {
+    pub verified: bool,
+    /// Wrong codes still allowed before a new one must be sent.
+    pub attempts_left: u32,
+}

@@ -26,7 +26,10 @@ pub use auth::{
     ForgotPasswordRequest, LoginRequest, LoginResponse, MIN_PASSWORD_CHARS, ResetPasswordRequest,
     Role, User,
 };
-pub use console::{AuditEntry, AuditQuery, Org, SearchQuery, SearchResults, UserListQuery};
+pub use console::{
+    AuditEntry, AuditQuery, EmailState, EmailSummary, Org, SearchQuery, SearchResults, UserDetail,
+    UserListQuery, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
+};
 pub use device::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,
     DeviceStatus, DevicesChanged, EnrolRequest, EnrolResponse, SendTokenRequest,

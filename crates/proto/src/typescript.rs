@@ -32,6 +32,7 @@ pub fn typescript() -> String {
         ChangesQuery, TicketChange, ChangesPage, TicketEvent,
         LocalTicket, Notice, NoticeKind, Draft,
         Org, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
+        EmailState, EmailSummary, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
     ];
     let mut out = String::from(
         "// Generated from crates/proto by `cargo run -p bellhop-proto --bin gen-ts`. Do not edit.\n\n",

@@ -322,3 +322,31 @@ limit?: number,
  * The `next` value of the previous page.
  */
 cursor?: string, };
+
+export type EmailState = "queued" | "sent" | "failed";
+
+export type EmailSummary = { subject: string, created_at: string, state: EmailState, 
+/**
+ * The mail server's last answer when sending failed.
+ */
+error: string | null, };
+
+export type UserDetail = { user: User, org_name: string | null, 
+/**
+ * Whether they can sign in to the portal with a password.
+ */
+has_password: boolean, last_email: EmailSummary | null, devices: Array<Device>, 
+/**
+ * Their most recent tickets (at most 20), newest first.
+ */
+tickets: Array<Ticket>, };
+
+export type VerificationSent = { expires_at: string, };
+
+export type VerifyCodeRequest = { code: string, };
+
+export type VerifyCodeResult = { verified: boolean, 
+/**
+ * Wrong codes still allowed before a new one must be sent.
+ */
+attempts_left: number, };

@@ -18,6 +18,9 @@ import type {
   TicketEvent,
   TicketListQuery,
   User,
+  UserDetail,
+  VerificationSent,
+  VerifyCodeResult,
 } from '../bindings';
 import { ApiFailure, type BrowserApi, type ConsoleApi, type LiveEvent, type NewTicketInput } from '../lib/api';
 import { newId } from '../lib/id';
@@ -77,8 +80,9 @@ function httpClient(base: string, storage: Storage) {
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await send(method, path, body);
-    if (res.status === 204 || res.status === 202) return undefined as T;
-    return (await res.json()) as T;
+    // 202 and 204 may come without a body.
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
   }
 
   return { send, call };
@@ -139,6 +143,10 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     devices: (orgId) => call<Device[]>('GET', `/devices${queryString({ org_id: orgId })}`),
     setDevices: (action, selection: DeviceSelection) => call<DevicesChanged>('POST', `/devices/${action}`, selection),
     search: (q) => call<SearchResults>('GET', `/search${queryString({ q })}`),
+    user: (id) => call<UserDetail>('GET', `/users/${encodeURIComponent(id)}`),
+    sendVerification: (id) => call<VerificationSent>('POST', `/users/${encodeURIComponent(id)}/verification`),
+    checkVerification: (id, code) =>
+      call<VerifyCodeResult>('POST', `/users/${encodeURIComponent(id)}/verification/check`, { code }),
     audit: (query: AuditQuery) => call<Page<AuditEntry>>('GET', `/audit${queryString(query)}`),
     live: (listener) => followEvents(send, listener),
   };

@@ -11,6 +11,9 @@ import type {
   DeviceSelection,
   Org,
   SearchResults,
+  UserDetail,
+  VerificationSent,
+  VerifyCodeResult,
   Draft,
   Comment,
   ErrorCode,
@@ -159,6 +162,10 @@ export interface ConsoleApi extends BrowserApi {
   devices(orgId?: string): Promise<Device[]>;
   setDevices(action: 'activate' | 'deactivate', selection: DeviceSelection): Promise<DevicesChanged>;
   search(q: string): Promise<SearchResults>;
+  user(id: string): Promise<UserDetail>;
+  /** Emails the user a code to read back over the phone. */
+  sendVerification(id: string): Promise<VerificationSent>;
+  checkVerification(id: string, code: string): Promise<VerifyCodeResult>;
   audit(query: AuditQuery): Promise<Page<AuditEntry>>;
   /** Follows live changes until the returned function is called. */
   live(listener: (event: LiveEvent) => void): () => void;

@@ -32,6 +32,10 @@ describe('console routes', () => {
       name: 'ticket',
       id: '0190f3a2-7b1c-7cde-8f00-0123456789ab',
     });
+    expect(parseConsoleRoute('#/users/0190f3a2-7b1c-7cde-8f00-0123456789ab')).toEqual({
+      name: 'user',
+      id: '0190f3a2-7b1c-7cde-8f00-0123456789ab',
+    });
     expect(parseConsoleRoute('#/devices')).toEqual({ name: 'devices' });
     expect(parseConsoleRoute('#/search?q=%2B1%20555')).toEqual({ name: 'search', q: '+1 555' });
     expect(parseConsoleRoute('#/audit')).toEqual({ name: 'audit' });

@@ -48,6 +48,7 @@ export function href(route: Route): string {
 export type ConsoleRoute =
   | { name: 'queue' }
   | { name: 'ticket'; id: string }
+  | { name: 'user'; id: string }
   | { name: 'devices' }
   | { name: 'search'; q: string }
   | { name: 'audit' }
@@ -57,6 +58,7 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
   const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'tickets' && parts[1] && UUID.test(parts[1])) return { name: 'ticket', id: parts[1] };
+  if (parts[0] === 'users' && parts[1] && UUID.test(parts[1])) return { name: 'user', id: parts[1] };
   if (parts[0] === 'devices') return { name: 'devices' };
   if (parts[0] === 'search') return { name: 'search', q: new URLSearchParams(query).get('q') ?? '' };
   if (parts[0] === 'audit') return { name: 'audit' };

@@ -29,6 +29,7 @@ mod sql;
 mod sync;
 mod tickets;
 mod users;
+mod verification;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -149,9 +149,10 @@ pub async fn send_token(
     let shown = format!("{}-{}", &code[..4], &code[4..]);
     let mail = Email {
         to: email.clone(),
-        subject: format!("Your Bellhop confirmation token: {shown}"),
+        // Never in the subject: subjects show on lock screens, in mail logs and on the console.
+        subject: "Your Bellhop confirmation token".into(),
         text: format!(
-            "Hello {name},\n\nyour confirmation token is {shown}\n\nType it into Bellhop's \
+            "Hello {name},\n\nYour confirmation token is {shown}\n\nType it into Bellhop's \
              Personal settings to confirm it is you. It expires in 15 minutes and works once.\n\n\
              If you did not ask for it, ignore this message.\n"
         ),

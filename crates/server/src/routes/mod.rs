@@ -50,6 +50,12 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         )
         .route("/orgs", get(console::orgs))
         .route("/users", get(console::users))
+        .route("/users/{id}", get(console::user))
+        .route("/users/{id}/verification", post(console::send_verification))
+        .route(
+            "/users/{id}/verification/check",
+            post(console::check_verification),
+        )
         .route("/search", get(console::search))
         .route("/audit", get(console::audit))
         .route("/devices", get(devices::list))

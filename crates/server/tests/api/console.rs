@@ -1,7 +1,9 @@
 //! The console's API: staff only (every endpoint refuses end users with 403 and strangers with
 //! 401), assignment and the queue's filters, the help-desk search, the audit log.
 
-use bellhop_proto::{AuditEntry, Org, Page, SearchResults, Ticket, User};
+use bellhop_proto::{
+    AuditEntry, EmailState, Org, Page, SearchResults, Ticket, User, UserDetail, VerifyCodeResult,
+};
 use serde_json::json;
 
 use crate::helpers::{TestApp, enroll, expect_error, spawn_app};
@@ -77,6 +79,23 @@ async fn every_console_endpoint_refuses_end_users_and_strangers() -> anyhow::Res
         let path = format!("/api/v1/devices/{action}");
         let res = app.post(&alice, &path, &json!({"device_ids": []})).await?;
         assert_eq!(expect_error(res, 403).await?, "forbidden", "{path}");
+    }
+    let user_page = format!("/api/v1/users/{}", me.id);
+    let res = app.get(&alice, &user_page).await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
+    let res = app.http.get(app.url(&user_page)).send().await?;
+    expect_error(res, 401).await?;
+    for (path, body) in [
+        (format!("{user_page}/verification"), json!({})),
+        (
+            format!("{user_page}/verification/check"),
+            json!({"code": "ABCD-EFGH"}),
+        ),
+    ] {
+        let res = app.post(&bob, &path, &body).await?;
+        assert_eq!(expect_error(res, 403).await?, "forbidden", "{path}");
+        let res = app.http.post(app.url(&path)).json(&body).send().await?;
+        assert_eq!(expect_error(res, 401).await?, "unauthenticated", "{path}");
     }
     Ok(())
 }
@@ -355,5 +374,112 @@ async fn the_console_page_is_served_at_slash_console_and_the_portal_everywhere_e
             "{path}"
         );
     }
+    Ok(())
+}
+
+/// The code in the newest verification mail to `email` (in the body only: the subject is shown
+/// on the user's page, where the technician must not read it).
+async fn code_from_mail(app: &TestApp, email: &str) -> anyhow::Result<String> {
+    let texts = app.mail_texts(email).await?;
+    let newest = texts
+        .iter()
+        .rfind(|t| t.contains("Subject: Your Bellhop verification code"))
+        .ok_or_else(|| anyhow::anyhow!("no verification mail to {email}"))?;
+    anyhow::ensure!(
+        !newest
+            .lines()
+            .any(|l| l.starts_with("Subject: ") && l.contains('-')),
+        "the code is in the subject"
+    );
+    let at = newest
+        .find("Your code is ")
+        .ok_or_else(|| anyhow::anyhow!("no code in {newest}"))?;
+    Ok(newest[at + 13..].chars().take(9).collect())
+}
+
+#[tokio::test]
+async fn the_desk_sees_a_user_page_and_verifies_the_caller_with_an_emailed_code()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob = search(&app, &tech, "bob@acme.example").await?.users[0].clone();
+    let page = format!("/api/v1/users/{}", bob.id);
+
+    let detail: UserDetail = json(&app, &tech, &page).await?;
+    assert_eq!(detail.user.email, "bob@acme.example");
+    assert_eq!(detail.org_name.as_deref(), Some("Acme"));
+    assert!(detail.has_password);
+    assert!(detail.last_email.is_none());
+    assert!(!detail.tickets.is_empty());
+    assert!(detail.tickets.iter().all(|t| t.requester_id == bob.id));
+
+    let res = app
+        .post(&tech, &format!("{page}/verification"), &json!({}))
+        .await?;
+    assert_eq!(res.status(), 202);
+    let code = code_from_mail(&app, "bob@acme.example").await?;
+    let detail: UserDetail = json(&app, &tech, &page).await?;
+    let last = detail
+        .last_email
+        .ok_or_else(|| anyhow::anyhow!("no last email"))?;
+    assert_eq!(last.subject, "Your Bellhop verification code");
+    assert_eq!(last.state, EmailState::Sent);
+
+    let check = format!("{page}/verification/check");
+    let res = app
+        .post(&tech, &check, &json!({"code": "0000-0000"}))
+        .await?;
+    let wrong: VerifyCodeResult = res.json().await?;
+    assert_eq!(
+        wrong,
+        VerifyCodeResult {
+            verified: false,
+            attempts_left: 4
+        }
+    );
+    // Read over the phone: case, spaces and look-alike letters do not matter.
+    let spoken = code.to_lowercase().replace('-', " ");
+    let res = app.post(&tech, &check, &json!({"code": spoken})).await?;
+    let right: VerifyCodeResult = res.json().await?;
+    assert!(right.verified);
+    // Single use.
+    let res = app.post(&tech, &check, &json!({"code": code})).await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+
+    // Five wrong guesses use a code up.
+    app.post(&tech, &format!("{page}/verification"), &json!({}))
+        .await?;
+    for left in (0..5).rev() {
+        let res = app
+            .post(&tech, &check, &json!({"code": "0000-0000"}))
+            .await?;
+        let wrong: VerifyCodeResult = res.json().await?;
+        assert_eq!(wrong.attempts_left, left);
+    }
+    let code = code_from_mail(&app, "bob@acme.example").await?;
+    let res = app.post(&tech, &check, &json!({"code": code})).await?;
+    expect_error(res, 422).await?;
+
+    // Three codes per user per quarter of an hour.
+    let res = app
+        .post(&tech, &format!("{page}/verification"), &json!({}))
+        .await?;
+    assert_eq!(res.status(), 202);
+    let res = app
+        .post(&tech, &format!("{page}/verification"), &json!({}))
+        .await?;
+    assert_eq!(expect_error(res, 429).await?, "rate_limited");
+
+    let log: Page<AuditEntry> = json(&app, &tech, "/api/v1/audit?q=user.verify.ok").await?;
+    assert_eq!(log.items.len(), 1);
+    assert_eq!(log.items[0].target, bob.id.to_string());
+
+    let nobody = format!("/api/v1/users/{}", uuid::Uuid::now_v7());
+    let res = app.get(&tech, &nobody).await?;
+    assert_eq!(expect_error(res, 404).await?, "not_found");
+    let res = app
+        .post(&tech, &format!("{nobody}/verification"), &json!({}))
+        .await?;
+    assert_eq!(expect_error(res, 404).await?, "not_found");
     Ok(())
 }

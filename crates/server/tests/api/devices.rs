@@ -29,14 +29,20 @@ async fn confirm(
     .await
 }
 
-/// The token from the newest confirmation mail to `email`.
+/// The token from the newest confirmation mail to `email` (in the body, never the subject).
 async fn token_from_mail(app: &TestApp, email: &str) -> anyhow::Result<String> {
-    let subjects = app.mail_subjects(email).await?;
-    let subject = subjects
+    let texts = app.mail_texts(email).await?;
+    let newest = texts
         .iter()
-        .max()
-        .ok_or_else(|| anyhow::anyhow!("no mail to {email}"))?;
-    Ok(subject.rsplit(' ').next().unwrap_or_default().to_owned())
+        .rfind(|t| {
+            t.lines()
+                .any(|l| l.trim_end() == "Subject: Your Bellhop confirmation token")
+        })
+        .ok_or_else(|| anyhow::anyhow!("no confirmation mail to {email}"))?;
+    let at = newest
+        .find("Your confirmation token is ")
+        .ok_or_else(|| anyhow::anyhow!("no token in {newest}"))?;
+    Ok(newest[at + 27..].chars().take(9).collect())
 }
 
 pub(crate) async fn confirm_identity(

@@ -106,24 +106,39 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> anyhow::Re
 }
 
 impl TestApp {
-    /// Sends queued mail now, then returns the subjects of the `.eml` files addressed to `to`.
-    pub async fn mail_subjects(&self, to: &str) -> anyhow::Result<Vec<String>> {
+    /// Sends queued mail now, then returns the `.eml` files addressed to `to`, oldest first, with
+    /// quoted-printable's soft line breaks and `=3D` undone.
+    pub async fn mail_texts(&self, to: &str) -> anyhow::Result<Vec<String>> {
         self.mail.drain().await?;
-        let mut subjects = Vec::new();
+        let mut found = Vec::new();
         let dir = self.dir.path().join("outbox");
         for entry in std::fs::read_dir(&dir)? {
-            let text = std::fs::read_to_string(entry?.path())?;
-            let addressed = text
+            let entry = entry?;
+            let text = std::fs::read_to_string(entry.path())?;
+            if text
                 .lines()
-                .any(|l| l.starts_with("To: ") && l.contains(to));
-            if let (true, Some(subject)) = (
-                addressed,
-                text.lines().find_map(|l| l.strip_prefix("Subject: ")),
-            ) {
-                subjects.push(subject.to_owned());
+                .any(|l| l.starts_with("To: ") && l.contains(to))
+            {
+                let text = text
+                    .replace("=\r\n", "")
+                    .replace("=\n", "")
+                    .replace("=3D", "=");
+                found.push((entry.metadata()?.modified()?, text));
             }
         }
-        Ok(subjects)
+        found.sort_by_key(|(at, _)| *at);
+        Ok(found.into_iter().map(|(_, text)| text).collect())
+    }
+
+    /// Sends queued mail now, then returns the subjects of the `.eml` files addressed to `to`.
+    pub async fn mail_subjects(&self, to: &str) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .mail_texts(to)
+            .await?
+            .iter()
+            .filter_map(|t| t.lines().find_map(|l| l.strip_prefix("Subject: ")))
+            .map(str::to_owned)
+            .collect())
     }
 
     pub fn url(&self, path: &str) -> String {

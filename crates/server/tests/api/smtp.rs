@@ -76,7 +76,7 @@ async fn identity_tokens_are_delivered_through_smtp_when_configured() -> anyhow:
     let found = tokio::time::timeout(Duration::from_secs(10), async {
         while let Some(line) = lines.next_line().await? {
             seen.push(line.clone());
-            if line.contains("Subject: Your Bellhop confirmation token:") {
+            if line.contains("Subject: Your Bellhop confirmation token") {
                 return anyhow::Ok(true);
             }
         }
