@@ -16,6 +16,7 @@ mod error;
 mod ids;
 mod kb;
 mod local;
+mod settings;
 mod status;
 mod sync;
 mod ticket;
@@ -38,6 +39,7 @@ pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
 pub use kb::{Article, ArticleSummary};
 pub use local::{Draft, LocalTicket, Notice, NoticeKind};
+pub use settings::{Audience, MyPortal, PortalSettings, SectionRule};
 pub use status::{AgentStatus, Connectivity, ServerInfo};
 pub use sync::{
     ChangesPage, ChangesQuery, OpOutcome, OutboxItem, OutboxState, PushRequest, PushResponse,

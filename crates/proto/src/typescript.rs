@@ -33,6 +33,7 @@ pub fn typescript() -> String {
         LocalTicket, Notice, NoticeKind, Draft,
         Org, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
         EmailState, EmailSummary, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
+        Audience, SectionRule, PortalSettings, MyPortal,
     ];
     let mut out = String::from(
         "// Generated from crates/proto by `cargo run -p bellhop-proto --bin gen-ts`. Do not edit.\n\n",

@@ -31,8 +31,21 @@ pub struct AppState {
     /// Turns true when the server starts shutting down: long-lived responses (the live event
     /// stream) end then, so graceful shutdown does not wait for them forever.
     pub closing: tokio::sync::watch::Receiver<bool>,
-    /// Where people reach the portal (links in emails).
+    /// Where people reach the portal (links in emails) unless the portal settings say.
     pub public_url: String,
+}
+
+impl AppState {
+    /// The portal's address for links in emails: the portal settings' URL, else `--public-url`,
+    /// else the address the server listens on.
+    pub async fn portal_url(&self) -> crate::error::Result<String> {
+        Ok(self
+            .store
+            .portal_settings()
+            .await?
+            .portal_url
+            .unwrap_or_else(|| self.public_url.clone()))
+    }
 }
 
 /// A server that has bound its port and opened its database, ready to serve.

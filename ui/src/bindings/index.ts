@@ -350,3 +350,31 @@ export type VerifyCodeResult = { verified: boolean,
  * Wrong codes still allowed before a new one must be sent.
  */
 attempts_left: number, };
+
+export type Audience = "everyone" | "nobody" | "only" | "all_but";
+
+export type SectionRule = { audience: Audience, 
+/**
+ * The users `only` or `all_but` name.
+ */
+users: Array<UserId>, };
+
+export type PortalSettings = { 
+/**
+ * Opening tickets, the ticket lists and the ticket pages.
+ */
+ticketing: SectionRule, knowledge_base: SectionRule, assistant: SectionRule, self_service: SectionRule, 
+/**
+ * The statuses users see in their lists (at least one).
+ */
+visible_statuses: Array<TicketStatus>, 
+/**
+ * Whether users may reopen a resolved or closed ticket.
+ */
+reopen_allowed: boolean, 
+/**
+ * The portal's address, shown to users and used in emails.
+ */
+portal_url: string | null, };
+
+export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, visible_statuses: Array<TicketStatus>, can_reopen: boolean, portal_url: string | null, };

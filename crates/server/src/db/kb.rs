@@ -36,14 +36,7 @@ impl Store {
     /// Articles whose title or body contain every word of `q`, by category and title.
     pub async fn search_articles(&self, q: Option<&str>) -> Result<Vec<ArticleSummary>> {
         let mut qb = Sql::new("SELECT id, title, category FROM kb_articles WHERE 1 = 1");
-        for word in q.unwrap_or("").split_whitespace().take(8) {
-            let pattern = format!("%{}%", word.replace(['%', '_'], "").to_lowercase());
-            qb.push(" AND (lower(title) LIKE ")
-                .bind(pattern.clone())
-                .push(" OR lower(body_md) LIKE ")
-                .bind(pattern)
-                .push(")");
-        }
+        qb.push_words(&["title", "body_md"], q.unwrap_or(""));
         qb.push(" ORDER BY category, title LIMIT 200");
         let rows = qb.build()?.fetch_all(&self.pool).await?;
         rows.iter()

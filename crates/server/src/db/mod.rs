@@ -25,6 +25,7 @@ mod console;
 mod devices;
 mod kb;
 mod mail;
+mod settings;
 mod sql;
 mod sync;
 mod tickets;
@@ -77,6 +78,7 @@ pub struct Store {
     /// Rings when a credential may have stopped working (a device deactivated, a session or a
     /// device credential revoked): open event streams check their caller again.
     access: tokio::sync::broadcast::Sender<()>,
+    portal: settings::PortalCache,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -130,6 +132,7 @@ impl Store {
             backend,
             events,
             access,
+            portal: settings::PortalCache::default(),
         };
         if backend == Backend::Postgres {
             store.spawn_listener(url.to_owned());

@@ -111,6 +111,17 @@ impl Store {
                 Err(AppError::conflict("a ticket with this id already exists"))
             };
         }
+        if !caller.is_staff()
+            && !self
+                .portal_settings()
+                .await?
+                .ticketing
+                .allows(caller.user_id)
+        {
+            return Err(AppError::forbidden(
+                "the service desk has switched opening tickets off for you",
+            ));
+        }
         let names = new
             .attachments
             .iter()
@@ -258,6 +269,15 @@ impl Store {
         let limit = i64::from(q.limit.unwrap_or(50).clamp(1, 200));
         let mut qb = Sql::new(concat!(select_tickets!(), " WHERE 1 = 1"));
         push_visibility(&mut qb, caller);
+        if !caller.is_staff() {
+            // Users' lists show only the statuses the desk chose (portal settings).
+            let shown = self.portal_settings().await?.visible_statuses;
+            if shown.len() < TicketStatus::ALL.len() {
+                qb.push(" AND t.status IN (")
+                    .bind_list(shown.iter().map(|s| s.as_str()))
+                    .push(")");
+            }
+        }
         if let Some(status) = q.status {
             qb.push(" AND t.status = ").bind(status.as_str());
         }
@@ -322,7 +342,14 @@ impl Store {
                     if matches!(
                         current.status,
                         TicketStatus::Resolved | TicketStatus::Closed
-                    ) => {}
+                    ) =>
+                {
+                    if !self.portal_settings().await?.reopen_allowed {
+                        return Err(AppError::forbidden(
+                            "the service desk does not let tickets be reopened: open a new one",
+                        ));
+                    }
+                }
                 Some(TicketStatus::Resolved) if current.status != TicketStatus::Closed => {}
                 Some(_) => {
                     return Err(AppError::forbidden(

@@ -123,7 +123,7 @@ pub async fn forgot_password(
     let token = new_token(RESET_PREFIX);
     let link = format!(
         "{}/#/reset-password?token={token}",
-        state.public_url.trim_end_matches('/')
+        state.portal_url().await?.trim_end_matches('/')
     );
     let mail = Email {
         to: email.clone(),

@@ -1,4 +1,4 @@
-//! The knowledge base, for every signed-in user.
+//! The knowledge base, for every signed-in user the portal settings let see it.
 
 use axum::extract::State;
 use bellhop_proto::{Article, ArticleSummary, ErrorBody};
@@ -6,7 +6,19 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::Caller;
-use crate::error::Result;
+use crate::error::{AppError, Result};
+
+/// The knowledge base may be switched off for some users (portal settings).
+async fn require_kb(state: &AppState, caller: &Caller) -> Result<()> {
+    let settings = state.store.portal_settings().await?;
+    if caller.is_staff() || settings.knowledge_base.allows(caller.user_id) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "the service desk has switched the knowledge base off for you",
+        ))
+    }
+}
 use crate::extract::{Json, Path, Query};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -17,13 +29,15 @@ pub struct ArticleQuery {
 
 /// Searches the knowledge base.
 #[utoipa::path(get, path = "/api/v1/kb/articles", tag = "knowledge base", params(ArticleQuery),
-    responses((status = 200, body = Vec<ArticleSummary>), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = Vec<ArticleSummary>), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn search(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(q): Query<ArticleQuery>,
 ) -> Result<Json<Vec<ArticleSummary>>> {
+    require_kb(&state, &caller).await?;
     Ok(Json(state.store.search_articles(q.q.as_deref()).await?))
 }
 
@@ -34,8 +48,9 @@ pub async fn search(
     security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Article>> {
+    require_kb(&state, &caller).await?;
     Ok(Json(state.store.article(&id).await?))
 }

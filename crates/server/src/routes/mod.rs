@@ -7,6 +7,7 @@ pub mod console;
 pub mod devices;
 pub mod kb;
 pub mod server;
+pub mod settings;
 pub mod sync;
 pub mod tickets;
 
@@ -25,6 +26,8 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/auth/forgot-password", post(auth::forgot_password))
         .route("/auth/reset-password", post(auth::reset_password))
         .route("/me", get(auth::me))
+        .route("/me/portal", get(settings::mine))
+        .route("/portal-settings", get(settings::get).put(settings::put))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
         .route("/tickets/{id}/assignee", put(tickets::assign))

@@ -8,5 +8,6 @@ mod helpers;
 mod kb;
 mod passwords;
 mod robustness;
+mod settings;
 mod smtp;
 mod tickets;
