@@ -20,10 +20,10 @@ pub(crate) type PortalCache = std::sync::Arc<std::sync::Mutex<Option<(Instant, P
 impl Store {
     /// The portal settings; the defaults (everything on) until a technician saves some.
     pub async fn portal_settings(&self) -> Result<PortalSettings> {
-        if let Some((at, settings)) = &*self.portal.lock().unwrap_or_else(|p| p.into_inner()) {
-            if at.elapsed() < CACHE_FOR {
-                return Ok(settings.clone());
-            }
+        if let Some((at, settings)) = &*self.portal.lock().unwrap_or_else(|p| p.into_inner())
+            && at.elapsed() < CACHE_FOR
+        {
+            return Ok(settings.clone());
         }
         let settings = self.read_portal_settings().await?;
         *self.portal.lock().unwrap_or_else(|p| p.into_inner()) =

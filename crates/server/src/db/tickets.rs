@@ -330,6 +330,7 @@ impl Store {
     ) -> Result<Ticket> {
         let current = self.ticket(caller, id).await?;
         if !caller.is_staff() {
+            let reopen_allowed = self.portal_settings().await?.reopen_allowed;
             if update.priority.is_some_and(|p| p != current.priority) {
                 return Err(AppError::forbidden(
                     "only the service desk sets the priority",
@@ -342,14 +343,17 @@ impl Store {
                     if matches!(
                         current.status,
                         TicketStatus::Resolved | TicketStatus::Closed
-                    ) =>
+                    ) && !reopen_allowed =>
                 {
-                    if !self.portal_settings().await?.reopen_allowed {
-                        return Err(AppError::forbidden(
-                            "the service desk does not let tickets be reopened: open a new one",
-                        ));
-                    }
+                    return Err(AppError::forbidden(
+                        "the service desk does not let tickets be reopened: open a new one",
+                    ));
                 }
+                Some(TicketStatus::Open)
+                    if matches!(
+                        current.status,
+                        TicketStatus::Resolved | TicketStatus::Closed
+                    ) => {}
                 Some(TicketStatus::Resolved) if current.status != TicketStatus::Closed => {}
                 Some(_) => {
                     return Err(AppError::forbidden(
