@@ -206,3 +206,38 @@ test('the help-desk search finds bob by phone number and a device by its MAC add
 function page_of(b) {
   return b.newPage({ viewport: { width: 1280, height: 900 } });
 }
+
+test('the knowledge base switched off for bob only: his portal loses it, alice’s keeps it', async () => {
+  const tech = await page_of(browser);
+  await signIn(tech, 'tech@helpdesk.example');
+  await tech.getByRole('link', { name: 'Portal settings' }).click();
+  const kb = tech.locator('fieldset', { hasText: 'Knowledge base' });
+  await kb.getByLabel('Who sees it').selectOption({ label: 'Off only for these people' });
+  await kb.getByLabel('Add a person by email').fill('bob@acme.example');
+  await kb.getByRole('button', { name: 'Add to Knowledge base' }).click();
+  await kb.getByText('Bob Baker').waitFor();
+  await tech.getByRole('button', { name: 'Save settings' }).click();
+  await tech.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+  await tech.screenshot({ path: join(SHOTS, 'console-settings.png'), fullPage: true });
+  await tech.close();
+
+  const bob = await page_of(browser);
+  await signIn(bob, 'bob@acme.example', '/');
+  await bob.getByRole('link', { name: 'My requests' }).waitFor();
+  assert.equal(await bob.getByRole('link', { name: 'Knowledge base' }).count(), 0);
+  await bob.goto(`${server.url}/#/kb`);
+  await bob.getByRole('heading', { name: 'My requests' }).waitFor();
+  assert.equal(await bob.getByTestId('articles').count(), 0);
+  await bob.close();
+
+  const alice = await page_of(browser);
+  await signIn(alice, 'alice@acme.example', '/');
+  await alice.getByRole('link', { name: 'Knowledge base' }).click();
+  const articles = alice.getByTestId('articles').locator('li');
+  await articles.first().waitFor();
+  assert.equal(await articles.count(), 10);
+  await articles.first().getByRole('link').click();
+  await alice.getByTestId('article').locator('.article-body').waitFor();
+  assert.ok((await alice.getByTestId('article').innerText()).length > 100, 'the article has a body');
+  await alice.close();
+});

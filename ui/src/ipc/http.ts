@@ -2,6 +2,8 @@
 // portal and the technician console share it; the console adds its own calls on top.
 import { createParser } from 'eventsource-parser';
 import type {
+  Article,
+  ArticleSummary,
   Attachment,
   AuditEntry,
   AuditQuery,
@@ -11,8 +13,10 @@ import type {
   DeviceSelection,
   ErrorBody,
   LoginResponse,
+  MyPortal,
   Org,
   Page,
+  PortalSettings,
   SearchResults,
   Ticket,
   TicketEvent,
@@ -120,6 +124,9 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     comments: (id) => call<Comment[]>('GET', `/tickets/${encodeURIComponent(id)}/comments`),
     reply: (id, body) => call<Ticket>('POST', `/tickets/${encodeURIComponent(id)}/comments`, { id: newId(), body }),
     updateTicket: (id, update) => call<Ticket>('PATCH', `/tickets/${encodeURIComponent(id)}`, update),
+    myPortal: () => call<MyPortal>('GET', '/me/portal'),
+    articles: (q) => call<ArticleSummary[]>('GET', `/kb/articles${queryString({ q })}`),
+    article: (id) => call<Article>('GET', `/kb/articles/${encodeURIComponent(id)}`),
     createTicket: (input: NewTicketInput) =>
       call<Ticket>('POST', '/tickets', { id: newId(), title: input.title, description: input.description, source: 'portal' }),
   };
@@ -143,6 +150,8 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     devices: (orgId) => call<Device[]>('GET', `/devices${queryString({ org_id: orgId })}`),
     setDevices: (action, selection: DeviceSelection) => call<DevicesChanged>('POST', `/devices/${action}`, selection),
     search: (q) => call<SearchResults>('GET', `/search${queryString({ q })}`),
+    portalSettings: () => call<PortalSettings>('GET', '/portal-settings'),
+    savePortalSettings: (settings) => call<PortalSettings>('PUT', '/portal-settings', settings),
     user: (id) => call<UserDetail>('GET', `/users/${encodeURIComponent(id)}`),
     sendVerification: (id) => call<VerificationSent>('POST', `/users/${encodeURIComponent(id)}/verification`),
     checkVerification: (id, code) =>

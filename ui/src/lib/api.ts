@@ -3,6 +3,10 @@
 import type {
   AgentStatus,
   ApiError,
+  Article,
+  ArticleSummary,
+  MyPortal,
+  PortalSettings,
   Attachment,
   AuditEntry,
   AuditQuery,
@@ -141,6 +145,11 @@ export interface BrowserApi {
   reply(id: string, body: string): Promise<Ticket>;
   updateTicket(id: string, update: TicketUpdate): Promise<Ticket>;
   createTicket(input: NewTicketInput): Promise<Ticket>;
+  /** What the desk lets this user see and do (portal settings). */
+  myPortal(): Promise<MyPortal>;
+  articles(q: string): Promise<ArticleSummary[]>;
+  /** An article; its body is HTML the server sanitised. */
+  article(id: string): Promise<Article>;
 }
 
 export type Api = DesktopApi | BrowserApi;
@@ -162,6 +171,8 @@ export interface ConsoleApi extends BrowserApi {
   devices(orgId?: string): Promise<Device[]>;
   setDevices(action: 'activate' | 'deactivate', selection: DeviceSelection): Promise<DevicesChanged>;
   search(q: string): Promise<SearchResults>;
+  portalSettings(): Promise<PortalSettings>;
+  savePortalSettings(settings: PortalSettings): Promise<PortalSettings>;
   user(id: string): Promise<UserDetail>;
   /** Emails the user a code to read back over the phone. */
   sendVerification(id: string): Promise<VerificationSent>;

@@ -9,6 +9,8 @@ describe('routes', () => {
       { name: 'tickets' },
       { name: 'ticket', id },
       { name: 'new' },
+      { name: 'kb' },
+      { name: 'article', id },
       { name: 'outbox' },
       { name: 'settings' },
       { name: 'forgot' },
@@ -39,6 +41,7 @@ describe('console routes', () => {
     expect(parseConsoleRoute('#/devices')).toEqual({ name: 'devices' });
     expect(parseConsoleRoute('#/search?q=%2B1%20555')).toEqual({ name: 'search', q: '+1 555' });
     expect(parseConsoleRoute('#/audit')).toEqual({ name: 'audit' });
+    expect(parseConsoleRoute('#/settings')).toEqual({ name: 'settings' });
   });
 
   it('falls back to the queue for anything else', () => {

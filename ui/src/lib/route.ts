@@ -4,6 +4,8 @@ export type Route =
   | { name: 'tickets' }
   | { name: 'ticket'; id: string }
   | { name: 'new' }
+  | { name: 'kb' }
+  | { name: 'article'; id: string }
   | { name: 'outbox' }
   | { name: 'settings' }
   | { name: 'forgot' }
@@ -24,6 +26,8 @@ export function parseRoute(hash: string): Route {
   }
   if (parts[0] === 'tickets' && parts[1] && UUID.test(parts[1])) return { name: 'ticket', id: parts[1] };
   if (parts[0] === 'new') return { name: 'new' };
+  if (parts[0] === 'kb' && parts[1] && UUID.test(parts[1])) return { name: 'article', id: parts[1] };
+  if (parts[0] === 'kb') return { name: 'kb' };
   if (parts[0] === 'outbox') return { name: 'outbox' };
   if (parts[0] === 'settings') return { name: 'settings' };
   return { name: 'tickets' };
@@ -35,6 +39,8 @@ export function href(route: Route): string {
       return `#/tickets/${route.id}`;
     case 'tickets':
       return '#/tickets';
+    case 'article':
+      return `#/kb/${route.id}`;
     case 'forgot':
       return '#/forgot-password';
     case 'reset':
@@ -52,6 +58,7 @@ export type ConsoleRoute =
   | { name: 'devices' }
   | { name: 'search'; q: string }
   | { name: 'audit' }
+  | { name: 'settings' }
   | { name: 'forgot' };
 
 export function parseConsoleRoute(hash: string): ConsoleRoute {
@@ -62,6 +69,7 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   if (parts[0] === 'devices') return { name: 'devices' };
   if (parts[0] === 'search') return { name: 'search', q: new URLSearchParams(query).get('q') ?? '' };
   if (parts[0] === 'audit') return { name: 'audit' };
+  if (parts[0] === 'settings') return { name: 'settings' };
   if (parts[0] === 'forgot-password') return { name: 'forgot' };
   return { name: 'queue' };
 }
