@@ -2,6 +2,9 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Keep build output outside the clone so a fresh clone still builds incrementally.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/bellhop/target}"
+# CI builds each fresh clone once, so rustc's incremental cache would only grow (it reached
+# 20 GB and filled the disk); dependencies stay cached in the target dir either way.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 export npm_config_cache="${npm_config_cache:-$HOME/.cache/bellhop/npm}"
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 export PATH="$HOME/.cargo/bin:$PATH"

@@ -12,6 +12,7 @@ fn main() {
             "get_screenshot",
             "drop_screenshot",
             "list_tickets",
+            "get_portal",
             "get_ticket",
             "queue_reply",
             "queue_reopen",

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use bellhop_agent::Agent;
 use bellhop_proto::{
-    AgentStatus, ApiError, Draft, LocalTicket, NewTicket, OutboxItem, TicketChange, TicketId,
-    TicketSource, User,
+    AgentStatus, ApiError, Draft, LocalTicket, MyPortal, NewTicket, OutboxItem, TicketChange,
+    TicketId, TicketSource, User,
 };
 use serde::Deserialize;
 use tauri::State;
@@ -32,6 +32,12 @@ pub async fn get_status(
 #[tauri::command]
 pub fn list_tickets(agent: AgentState<'_>) -> Result<Vec<LocalTicket>, ApiError> {
     agent.tickets().map_err(|e| e.to_api())
+}
+
+/// What the desk lets this user do (portal settings, from the last pull; `None` before it).
+#[tauri::command]
+pub fn get_portal(agent: AgentState<'_>) -> Result<Option<MyPortal>, ApiError> {
+    agent.portal().map_err(|e| e.to_api())
 }
 
 /// One cached ticket with its conversation; opening it marks it read (and the tray follows).

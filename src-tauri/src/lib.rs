@@ -48,6 +48,7 @@ pub fn run() {
             commands::get_screenshot,
             commands::drop_screenshot,
             commands::list_tickets,
+            commands::get_portal,
             commands::get_ticket,
             commands::queue_reply,
             commands::queue_reopen,

@@ -241,3 +241,34 @@ test('the knowledge base switched off for bob only: his portal loses it, aliceâ€
   assert.ok((await alice.getByTestId('article').innerText()).length > 100, 'the article has a body');
   await alice.close();
 });
+
+test('a technician writes an article for Globex only: carol reads it, alice never sees it', async () => {
+  const tech = await page_of(browser);
+  await signIn(tech, 'tech@helpdesk.example');
+  await tech.getByRole('link', { name: 'Knowledge base' }).click();
+  await tech.getByRole('link', { name: 'New article' }).click();
+  await tech.getByLabel('Title').fill('Globex ERP: month-end close');
+  await tech.getByLabel('Category').fill('ERP');
+  await tech.getByLabel('Text (Markdown)').fill('# Month-end\n\nRun **Close period** before 18:00.<script>alert(1)</script>');
+  await tech.getByLabel('Only these organisations').check();
+  await tech.getByLabel('Globex').check();
+  await tech.getByRole('button', { name: 'Save article' }).click();
+  const preview = tech.getByTestId('preview');
+  await preview.locator('strong', { hasText: 'Close period' }).waitFor();
+  assert.equal(await preview.locator('script').count(), 0);
+  await tech.close();
+
+  const carol = await page_of(browser);
+  await signIn(carol, 'carol@globex.example', '/');
+  await carol.getByRole('link', { name: 'Knowledge base' }).click();
+  await carol.getByRole('link', { name: 'Globex ERP: month-end close' }).click();
+  await carol.getByTestId('article').getByText('before 18:00').waitFor();
+  await carol.close();
+
+  const alice = await page_of(browser);
+  await signIn(alice, 'alice@acme.example', '/');
+  await alice.getByRole('link', { name: 'Knowledge base' }).click();
+  await alice.getByTestId('articles').locator('li').first().waitFor();
+  assert.doesNotMatch(await alice.getByTestId('articles').innerText(), /month-end/);
+  await alice.close();
+});

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bellhop_proto::{
     AgentStatus, CommentId, ConfirmTokenRequest, Connectivity, DeviceState, Draft, EnrolRequest,
-    EnrolResponse, LocalTicket, NewAttachment, NewComment, NewTicket, Notice, OutboxItem,
+    EnrolResponse, LocalTicket, MyPortal, NewAttachment, NewComment, NewTicket, Notice, OutboxItem,
     SendTokenRequest, TicketChange, TicketId, TicketUpdate, User,
 };
 use tokio::sync::Notify;
@@ -232,9 +232,19 @@ impl Agent {
             pulled += page.changes.len() as u64;
             notices.extend(self.store().apply_changes(&page, me)?);
             if !page.more {
-                return Ok((pulled, notices));
+                break;
             }
         }
+        // What the desk lets this user do may have changed too (portal settings).
+        let portal = client.my_portal(credential).await?;
+        self.store().set_portal(&portal)?;
+        Ok((pulled, notices))
+    }
+
+    /// The portal settings as they apply to this user, from the last pull (`None` before the
+    /// first): which sections to show, whether reopening is allowed.
+    pub fn portal(&self) -> Result<Option<MyPortal>> {
+        self.store().portal()
     }
 
     /// Keeps everything current until a failure that waiting cannot fix: a sync pass when the

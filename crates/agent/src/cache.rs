@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use bellhop_proto::{
-    ChangesPage, CommentVisibility, LocalTicket, Notice, NoticeKind, OutboxState, SyncOpKind,
-    TicketChange, TicketId, TicketStatus, UserId,
+    ChangesPage, CommentVisibility, LocalTicket, MyPortal, Notice, NoticeKind, OutboxState,
+    SyncOpKind, TicketChange, TicketId, TicketStatus, UserId,
 };
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
@@ -15,6 +15,8 @@ use crate::store::Store;
 
 /// The `meta` key of the last applied change sequence number.
 pub(crate) const CURSOR_KEY: &str = "pull_cursor";
+/// The portal settings as they apply to this user (`MyPortal` as JSON), from the last pull.
+pub(crate) const PORTAL_KEY: &str = "my_portal";
 
 /// Longest reply excerpt in a notice, in characters.
 const EXCERPT_CHARS: usize = 140;
@@ -118,11 +120,26 @@ impl Store {
         Ok(notices)
     }
 
+    /// The portal settings as they applied to this user at the last pull.
+    pub fn portal(&self) -> Result<Option<MyPortal>> {
+        Ok(self
+            .meta(PORTAL_KEY)?
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    pub fn set_portal(&mut self, portal: &MyPortal) -> Result<()> {
+        let json = serde_json::to_string(portal)?;
+        self.set_meta(PORTAL_KEY, Some(&json))
+    }
+
     /// Forgets every cached ticket and the cursor (a new identity sees other tickets).
     pub fn reset_cache(&mut self) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM tickets", [])?;
-        tx.execute("DELETE FROM meta WHERE key = ?1", [CURSOR_KEY])?;
+        tx.execute(
+            "DELETE FROM meta WHERE key IN (?1, ?2)",
+            [CURSOR_KEY, PORTAL_KEY],
+        )?;
         tx.commit()?;
         Ok(())
     }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use bellhop_proto::{
     ApiError, ChangesPage, ConfirmTokenRequest, DeviceCredential, DeviceState, EnrolRequest,
-    EnrolResponse, ErrorBody, ErrorCode, PushRequest, PushResponse, SendTokenRequest, ServerInfo,
-    TicketEvent,
+    EnrolResponse, ErrorBody, ErrorCode, MyPortal, PushRequest, PushResponse, SendTokenRequest,
+    ServerInfo, TicketEvent,
 };
 use eventsource_stream::Eventsource;
 use serde::Serialize;
@@ -106,6 +106,11 @@ impl ServerClient {
             Some(credential),
         )
         .await
+    }
+
+    /// What the desk lets this user see and do (portal settings).
+    pub async fn my_portal(&self, credential: &str) -> Result<MyPortal> {
+        self.get_as("/api/v1/me/portal", Some(credential)).await
     }
 
     /// Opens the live event stream. It ends (with an error item or `None`) when the connection

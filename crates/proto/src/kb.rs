@@ -4,6 +4,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::OrgId;
+
 /// An article as the portal shows it: the body is Markdown rendered to sanitised HTML on the
 /// server, safe to insert as is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -15,6 +17,27 @@ pub struct Article {
     pub body_html: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
+    /// The Markdown source, for technicians (who edit it); absent for everyone else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub body_md: Option<String>,
+    /// The organisations that see it; empty: everyone (always empty for non-technicians).
+    #[serde(default)]
+    pub org_ids: Vec<OrgId>,
+}
+
+/// `POST /api/v1/kb/articles` and `PUT /api/v1/kb/articles/{id}` (technicians).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ArticleInput {
+    pub title: String,
+    pub category: String,
+    /// Markdown; raw HTML in it is removed when the article is shown.
+    pub body_md: String,
+    /// Visible only to these organisations; empty: to everyone.
+    #[serde(default)]
+    pub org_ids: Vec<OrgId>,
 }
 
 /// One line of an article list (no body).

@@ -48,6 +48,9 @@ use crate::routes;
         routes::attachments::download,
         routes::kb::search,
         routes::kb::get,
+        routes::kb::create,
+        routes::kb::update,
+        routes::kb::delete,
     ),
     modifiers(&BearerAuth)
 )]

@@ -190,3 +190,58 @@ async fn reopening_a_closed_ticket_offline_reaches_the_server_and_the_cache() ->
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn portal_settings_reach_the_agent_with_the_next_sync_and_rejected_reopens_keep_their_reason()
+-> anyhow::Result<()> {
+    let server = RunningServer::start_demo().await?;
+    let home = tempfile::tempdir()?;
+    let agent = server
+        .confirmed_agent(home.path(), "Bob", "Baker", "bob@acme.example")
+        .await?;
+    assert_eq!(agent.portal()?, None, "unknown before the first sync");
+    agent.sync().await?;
+    let before = agent
+        .portal()?
+        .ok_or_else(|| anyhow::anyhow!("no portal"))?;
+    assert!(before.can_reopen && before.knowledge_base);
+
+    let tech = server.login("tech@helpdesk.example").await?;
+    let settings = bellhop_proto::PortalSettings {
+        reopen_allowed: false,
+        ..bellhop_proto::PortalSettings::default()
+    };
+    let res = reqwest::Client::new()
+        .put(format!("{}/api/v1/portal-settings", server.url))
+        .bearer_auth(&tech)
+        .json(&settings)
+        .send()
+        .await?;
+    assert_eq!(res.status(), 200);
+
+    // A reopen queued before the device heard of it is refused by the server, with the reason.
+    let resolved = agent
+        .tickets()?
+        .into_iter()
+        .find(|t| t.status == Some(TicketStatus::Resolved))
+        .ok_or_else(|| anyhow::anyhow!("bob has no resolved ticket"))?;
+    agent.queue_reopen(resolved.id)?;
+    let report = agent.sync().await?;
+    assert_eq!(report.rejected, 1);
+    let after = agent
+        .portal()?
+        .ok_or_else(|| anyhow::anyhow!("no portal"))?;
+    assert!(!after.can_reopen, "the sync brought the new settings");
+    let rejected = agent
+        .outbox()?
+        .into_iter()
+        .find(|i| i.state == bellhop_proto::OutboxState::Rejected)
+        .ok_or_else(|| anyhow::anyhow!("no rejected item"))?;
+    assert!(
+        rejected
+            .last_error
+            .unwrap_or_default()
+            .contains("does not let tickets be reopened")
+    );
+    Ok(())
+}

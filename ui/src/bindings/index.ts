@@ -163,9 +163,27 @@ export type ConfirmTokenRequest = { email: string, token: string, };
 
 export type DeviceCredential = { token: string, user: User, };
 
-export type Article = { id: string, title: string, category: string, body_html: string, updated_at: string, };
+export type Article = { id: string, title: string, category: string, body_html: string, updated_at: string, 
+/**
+ * The Markdown source, for technicians (who edit it); absent for everyone else.
+ */
+body_md?: string, 
+/**
+ * The organisations that see it; empty: everyone (always empty for non-technicians).
+ */
+org_ids: Array<OrgId>, };
 
 export type ArticleSummary = { id: string, title: string, category: string, };
+
+export type ArticleInput = { title: string, category: string, 
+/**
+ * Markdown; raw HTML in it is removed when the article is shown.
+ */
+body_md: string, 
+/**
+ * Visible only to these organisations; empty: to everyone.
+ */
+org_ids: Array<OrgId>, };
 
 export type ServerInfo = { product: string, version: string, 
 /**

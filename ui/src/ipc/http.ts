@@ -151,6 +151,11 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     setDevices: (action, selection: DeviceSelection) => call<DevicesChanged>('POST', `/devices/${action}`, selection),
     search: (q) => call<SearchResults>('GET', `/search${queryString({ q })}`),
     portalSettings: () => call<PortalSettings>('GET', '/portal-settings'),
+    saveArticle: (id, input) =>
+      id === null
+        ? call<Article>('POST', '/kb/articles', input)
+        : call<Article>('PUT', `/kb/articles/${encodeURIComponent(id)}`, input),
+    deleteArticle: (id) => call<void>('DELETE', `/kb/articles/${encodeURIComponent(id)}`),
     savePortalSettings: (settings) => call<PortalSettings>('PUT', '/portal-settings', settings),
     user: (id) => call<UserDetail>('GET', `/users/${encodeURIComponent(id)}`),
     sendVerification: (id) => call<VerificationSent>('POST', `/users/${encodeURIComponent(id)}/verification`),

@@ -2,7 +2,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { getCurrentWindow } from '@tauri-apps/api/window';
-import type { AgentStatus, ApiError, Draft, LocalTicket, OutboxItem, TicketChange, User } from '../bindings';
+import type { AgentStatus, ApiError, Draft, LocalTicket, MyPortal, OutboxItem, TicketChange, User } from '../bindings';
 import { ApiFailure, type DesktopApi, type IdentityInput, type NewTicketInput } from '../lib/api';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -27,6 +27,7 @@ export function createTauriApi(): DesktopApi {
     confirmIdentity: (email: string, token: string) => call<User>('confirm_identity', { email, token }),
     syncNow: () => call<void>('sync_now'),
     tickets: () => call<LocalTicket[]>('list_tickets'),
+    portal: () => call<MyPortal | null>('get_portal'),
     ticket: (id: string) => call<TicketChange>('get_ticket', { id }),
     queueReply: (id: string, body: string) => call<OutboxItem>('queue_reply', { id, body }),
     queueReopen: (id: string) => call<OutboxItem>('queue_reopen', { id }),

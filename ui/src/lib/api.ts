@@ -4,6 +4,7 @@ import type {
   AgentStatus,
   ApiError,
   Article,
+  ArticleInput,
   ArticleSummary,
   MyPortal,
   PortalSettings,
@@ -58,6 +59,8 @@ export interface DesktopApi {
   sendIdentityToken(input: IdentityInput): Promise<void>;
   confirmIdentity(email: string, token: string): Promise<User>;
   syncNow(): Promise<void>;
+  /** What the desk lets this user do, from the last sync (null before the first). */
+  portal(): Promise<MyPortal | null>;
   /** My tickets from the local cache, with those still waiting in the outbox first. */
   tickets(): Promise<LocalTicket[]>;
   /** A cached ticket with its conversation; opening it marks it read. */
@@ -172,6 +175,9 @@ export interface ConsoleApi extends BrowserApi {
   setDevices(action: 'activate' | 'deactivate', selection: DeviceSelection): Promise<DevicesChanged>;
   search(q: string): Promise<SearchResults>;
   portalSettings(): Promise<PortalSettings>;
+  /** Writes an article (a new one when `id` is null). */
+  saveArticle(id: string | null, input: ArticleInput): Promise<Article>;
+  deleteArticle(id: string): Promise<void>;
   savePortalSettings(settings: PortalSettings): Promise<PortalSettings>;
   user(id: string): Promise<UserDetail>;
   /** Emails the user a code to read back over the phone. */

@@ -59,6 +59,9 @@ export type ConsoleRoute =
   | { name: 'search'; q: string }
   | { name: 'audit' }
   | { name: 'settings' }
+  | { name: 'kb' }
+  /** `id` null: a new article. */
+  | { name: 'article'; id: string | null }
   | { name: 'forgot' };
 
 export function parseConsoleRoute(hash: string): ConsoleRoute {
@@ -70,6 +73,9 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   if (parts[0] === 'search') return { name: 'search', q: new URLSearchParams(query).get('q') ?? '' };
   if (parts[0] === 'audit') return { name: 'audit' };
   if (parts[0] === 'settings') return { name: 'settings' };
+  if (parts[0] === 'kb' && parts[1] === 'new') return { name: 'article', id: null };
+  if (parts[0] === 'kb' && parts[1] && UUID.test(parts[1])) return { name: 'article', id: parts[1] };
+  if (parts[0] === 'kb') return { name: 'kb' };
   if (parts[0] === 'forgot-password') return { name: 'forgot' };
   return { name: 'queue' };
 }

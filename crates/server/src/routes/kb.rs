@@ -1,12 +1,15 @@
 //! The knowledge base, for every signed-in user the portal settings let see it.
 
 use axum::extract::State;
-use bellhop_proto::{Article, ArticleSummary, ErrorBody};
+use axum::http::StatusCode;
+use bellhop_proto::{Article, ArticleInput, ArticleSummary, ErrorBody};
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::auth::Staff;
 use crate::db::Caller;
 use crate::error::{AppError, Result};
+use crate::extract::{Json, Path, Query};
 
 /// The knowledge base may be switched off for some users (portal settings).
 async fn require_kb(state: &AppState, caller: &Caller) -> Result<()> {
@@ -19,7 +22,6 @@ async fn require_kb(state: &AppState, caller: &Caller) -> Result<()> {
         ))
     }
 }
-use crate::extract::{Json, Path, Query};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ArticleQuery {
@@ -38,7 +40,9 @@ pub async fn search(
     Query(q): Query<ArticleQuery>,
 ) -> Result<Json<Vec<ArticleSummary>>> {
     require_kb(&state, &caller).await?;
-    Ok(Json(state.store.search_articles(q.q.as_deref()).await?))
+    Ok(Json(
+        state.store.search_articles(&caller, q.q.as_deref()).await?,
+    ))
 }
 
 /// One article, its body as sanitised HTML.
@@ -52,5 +56,82 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Article>> {
     require_kb(&state, &caller).await?;
-    Ok(Json(state.store.article(&id).await?))
+    Ok(Json(state.store.article(&caller, &id).await?))
+}
+
+/// Checks an article's text; the message says what to fix.
+fn validate(input: &ArticleInput) -> Result<()> {
+    let title = input.title.trim();
+    if title.is_empty() || title.chars().count() > bellhop_proto::MAX_TITLE_CHARS {
+        return Err(AppError::bad_request(format!(
+            "the title must have 1 to {} characters",
+            bellhop_proto::MAX_TITLE_CHARS
+        )));
+    }
+    let category = input.category.trim();
+    if category.is_empty() || category.chars().count() > 100 {
+        return Err(AppError::bad_request(
+            "the category must have 1 to 100 characters",
+        ));
+    }
+    if input.body_md.chars().count() > bellhop_proto::MAX_BODY_CHARS {
+        return Err(AppError::bad_request(format!(
+            "the body is longer than {} characters",
+            bellhop_proto::MAX_BODY_CHARS
+        )));
+    }
+    if input.org_ids.len() > 1000 {
+        return Err(AppError::bad_request("name at most 1000 organisations"));
+    }
+    Ok(())
+}
+
+/// Writes a new article (technicians).
+#[utoipa::path(post, path = "/api/v1/kb/articles", tag = "knowledge base",
+    request_body = ArticleInput,
+    responses((status = 201, body = Article), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Json(input): Json<ArticleInput>,
+) -> Result<(StatusCode, Json<Article>)> {
+    validate(&input)?;
+    let id = state.store.save_article(&staff, None, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.article(&staff, &id).await?),
+    ))
+}
+
+/// Rewrites an article (technicians).
+#[utoipa::path(put, path = "/api/v1/kb/articles/{id}", tag = "knowledge base",
+    params(("id" = String, Path, description = "article id")), request_body = ArticleInput,
+    responses((status = 200, body = Article), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<String>,
+    Json(input): Json<ArticleInput>,
+) -> Result<Json<Article>> {
+    validate(&input)?;
+    state.store.save_article(&staff, Some(&id), &input).await?;
+    Ok(Json(state.store.article(&staff, &id).await?))
+}
+
+/// Deletes an article (technicians).
+#[utoipa::path(delete, path = "/api/v1/kb/articles/{id}", tag = "knowledge base",
+    params(("id" = String, Path, description = "article id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    state.store.delete_article(&staff, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -45,8 +45,11 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(max_attachment_bytes)),
         )
         .route("/tickets/{id}/attachments", get(attachments::list))
-        .route("/kb/articles", get(kb::search))
-        .route("/kb/articles/{id}", get(kb::get))
+        .route("/kb/articles", get(kb::search).post(kb::create))
+        .route(
+            "/kb/articles/{id}",
+            get(kb::get).put(kb::update).delete(kb::delete),
+        )
         .route(
             "/tickets/{id}/attachments/{sha256}",
             get(attachments::download),
