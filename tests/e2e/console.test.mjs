@@ -272,3 +272,48 @@ test('a technician writes an article for Globex only: carol reads it, alice neve
   assert.doesNotMatch(await alice.getByTestId('articles').innerText(), /month-end/);
   await alice.close();
 });
+
+test('a technician adds an organisation and a person, who chooses a password from the welcome email', async () => {
+  const tech = await page_of(browser);
+  await signIn(tech, 'tech@helpdesk.example');
+  await tech.getByRole('link', { name: 'Organisations' }).click();
+  await tech.getByRole('button', { name: 'New organisation' }).click();
+  await tech.getByLabel('Name').fill('Initech');
+  await tech.getByLabel('Email domains (comma-separated)').fill('initech.example');
+  await tech.getByRole('button', { name: 'Save organisation' }).click();
+  const key = tech.getByTestId('enrolment-key').locator('code.key');
+  await key.waitFor();
+  assert.match(await key.innerText(), /^bhe_/);
+  await tech.getByTestId('orgs').getByText('initech.example').waitFor();
+
+  await tech.getByRole('link', { name: 'New person' }).click();
+  await tech.getByLabel('Name').fill('Dana Dyer');
+  await tech.getByLabel('Email', { exact: true }).fill('dana@initech.example');
+  await tech.locator('select[name=org]').selectOption({ label: 'Initech' });
+  await tech.getByLabel(/May sign in to the web portal/).check();
+  await tech.getByRole('button', { name: 'Create person' }).click();
+  await tech.getByRole('heading', { name: 'Dana Dyer' }).waitFor();
+  await tech.getByTestId('last-email').filter({ hasText: 'Welcome to the Bellhop service desk' }).waitFor();
+  await tech.close();
+
+  let link = null;
+  await until(() => {
+    link = mailTo(server.dataDir, 'dana@initech.example')
+      .map((t) => /(http:\/\/\S+#\/reset-password\?token=bhr_[A-Za-z0-9_-]+)/.exec(t)?.[1])
+      .filter(Boolean)
+      .at(-1) ?? null;
+    return link !== null;
+  }, 10_000, 'the welcome email');
+  const dana = await page_of(browser);
+  await dana.goto(link);
+  await dana.getByLabel(/New password/).fill('dana at initech');
+  await dana.getByLabel('The same again').fill('dana at initech');
+  await dana.getByRole('button', { name: 'Save the new password' }).click();
+  await dana.getByTestId('reset-done').waitFor();
+  await dana.getByRole('link', { name: 'Sign in' }).click();
+  await dana.getByLabel('Email').fill('dana@initech.example');
+  await dana.getByLabel('Password').fill('dana at initech');
+  await dana.getByRole('button', { name: 'Sign in' }).click();
+  assert.equal(await dana.getByTestId('who').innerText(), 'Dana Dyer');
+  await dana.close();
+});

@@ -146,3 +146,51 @@ pub struct VerifyCodeResult {
     /// Wrong codes still allowed before a new one must be sent.
     pub attempts_left: u32,
 }
+
+/// `POST /api/v1/orgs` and `PUT /api/v1/orgs/{id}` (technicians).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OrgInput {
+    pub name: String,
+    /// Email domains whose people join this organisation on first contact (`acme.example`).
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// New devices are active at once instead of waiting for a technician.
+    #[serde(default)]
+    pub auto_activate: bool,
+}
+
+/// A new organisation and its enrolment key, shown this once (only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrgCreated {
+    pub org: Org,
+    pub enrolment_key: String,
+}
+
+/// A new enrolment key (`POST /api/v1/orgs/{id}/enrolment-key`); the old one stops working.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrolmentKey {
+    pub enrolment_key: String,
+}
+
+/// `POST /api/v1/users` (new) and `PUT /api/v1/users/{id}` (the whole person). Only admins give
+/// or change the technician and admin roles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    pub role: crate::Role,
+    #[serde(default)]
+    pub org_id: Option<OrgId>,
+    /// May sign in to the web portal. Turning it on emails a link to choose a password (the
+    /// welcome email for a new user); turning it off removes the password and signs them out.
+    #[serde(default)]
+    pub portal_access: bool,
+}

@@ -28,8 +28,9 @@ pub use auth::{
     Role, User,
 };
 pub use console::{
-    AuditEntry, AuditQuery, EmailState, EmailSummary, Org, SearchQuery, SearchResults, UserDetail,
-    UserListQuery, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
+    AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, Org, OrgCreated, OrgInput,
+    SearchQuery, SearchResults, UserDetail, UserInput, UserListQuery, VerificationSent,
+    VerifyCodeRequest, VerifyCodeResult,
 };
 pub use device::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,

@@ -34,6 +34,7 @@ pub fn typescript() -> String {
         Org, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
         EmailState, EmailSummary, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
         Audience, SectionRule, PortalSettings, MyPortal,
+        OrgInput, OrgCreated, EnrolmentKey, UserInput,
     ];
     let mut out = String::from(
         "// Generated from crates/proto by `cargo run -p bellhop-proto --bin gen-ts`. Do not edit.\n\n",

@@ -45,6 +45,8 @@ pub const DEVICE_SECRET_PREFIX: &str = "bhd_";
 pub const DEVICE_CREDENTIAL_PREFIX: &str = "bhc_";
 /// Password-reset links.
 pub const RESET_PREFIX: &str = "bhr_";
+/// Enrolment keys the console issues (the demo keys are plain words).
+pub const ENROLMENT_KEY_PREFIX: &str = "bhe_";
 
 /// A new secret token (256 random bits) for the caller to keep; only its hash is stored.
 pub fn new_token(prefix: &str) -> String {

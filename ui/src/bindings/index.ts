@@ -396,3 +396,24 @@ reopen_allowed: boolean,
 portal_url: string | null, };
 
 export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, visible_statuses: Array<TicketStatus>, can_reopen: boolean, portal_url: string | null, };
+
+export type OrgInput = { name: string, 
+/**
+ * Email domains whose people join this organisation on first contact (`acme.example`).
+ */
+domains: Array<string>, 
+/**
+ * New devices are active at once instead of waiting for a technician.
+ */
+auto_activate: boolean, };
+
+export type OrgCreated = { org: Org, enrolment_key: string, };
+
+export type EnrolmentKey = { enrolment_key: string, };
+
+export type UserInput = { name: string, email: string, phone: string | null, role: Role, org_id: OrgId | null, 
+/**
+ * May sign in to the web portal. Turning it on emails a link to choose a password (the
+ * welcome email for a new user); turning it off removes the password and signs them out.
+ */
+portal_access: boolean, };

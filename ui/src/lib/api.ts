@@ -14,9 +14,13 @@ import type {
   Device,
   DevicesChanged,
   DeviceSelection,
+  EnrolmentKey,
   Org,
+  OrgCreated,
+  OrgInput,
   SearchResults,
   UserDetail,
+  UserInput,
   VerificationSent,
   VerifyCodeResult,
   Draft,
@@ -171,6 +175,12 @@ export interface ConsoleApi extends BrowserApi {
   /** Technicians and admins: whom tickets can be assigned to. */
   staff(): Promise<User[]>;
   orgs(): Promise<Org[]>;
+  createOrg(input: OrgInput): Promise<OrgCreated>;
+  updateOrg(id: string, input: OrgInput): Promise<Org>;
+  /** A new enrolment key for the organisation (shown once; the old one stops enrolling). */
+  newEnrolmentKey(id: string): Promise<EnrolmentKey>;
+  createUser(input: UserInput): Promise<User>;
+  updateUser(id: string, input: UserInput): Promise<User>;
   devices(orgId?: string): Promise<Device[]>;
   setDevices(action: 'activate' | 'deactivate', selection: DeviceSelection): Promise<DevicesChanged>;
   search(q: string): Promise<SearchResults>;

@@ -39,6 +39,8 @@ describe('console routes', () => {
       id: '0190f3a2-7b1c-7cde-8f00-0123456789ab',
     });
     expect(parseConsoleRoute('#/devices')).toEqual({ name: 'devices' });
+    expect(parseConsoleRoute('#/users/new')).toEqual({ name: 'new-user' });
+    expect(parseConsoleRoute('#/orgs')).toEqual({ name: 'orgs' });
     expect(parseConsoleRoute('#/search?q=%2B1%20555')).toEqual({ name: 'search', q: '+1 555' });
     expect(parseConsoleRoute('#/audit')).toEqual({ name: 'audit' });
     expect(parseConsoleRoute('#/settings')).toEqual({ name: 'settings' });

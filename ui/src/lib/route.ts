@@ -55,6 +55,8 @@ export type ConsoleRoute =
   | { name: 'queue' }
   | { name: 'ticket'; id: string }
   | { name: 'user'; id: string }
+  | { name: 'new-user' }
+  | { name: 'orgs' }
   | { name: 'devices' }
   | { name: 'search'; q: string }
   | { name: 'audit' }
@@ -68,7 +70,9 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
   const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'tickets' && parts[1] && UUID.test(parts[1])) return { name: 'ticket', id: parts[1] };
+  if (parts[0] === 'users' && parts[1] === 'new') return { name: 'new-user' };
   if (parts[0] === 'users' && parts[1] && UUID.test(parts[1])) return { name: 'user', id: parts[1] };
+  if (parts[0] === 'orgs') return { name: 'orgs' };
   if (parts[0] === 'devices') return { name: 'devices' };
   if (parts[0] === 'search') return { name: 'search', q: new URLSearchParams(query).get('q') ?? '' };
   if (parts[0] === 'audit') return { name: 'audit' };

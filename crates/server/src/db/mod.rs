@@ -25,6 +25,7 @@ mod console;
 mod devices;
 mod kb;
 mod mail;
+mod people;
 mod settings;
 mod sql;
 mod sync;
@@ -44,6 +45,7 @@ use sqlx::{AnyPool, Executor};
 pub use changes::ChangeEvent;
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use mail::QueuedEmail;
+pub use people::PasswordLink;
 pub use users::NewUser;
 
 use crate::error::{AppError, Result};

@@ -213,8 +213,24 @@ impl Store {
         ttl_ms: i64,
         mail: &crate::mail::Email,
     ) -> Result<()> {
-        let now = now_ms();
         let mut tx = self.pool.begin().await?;
+        Self::insert_password_reset_in(&mut tx, user, email, token_hash, client_addr, ttl_ms)
+            .await?;
+        Self::queue_email_in(&mut tx, mail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The reset link's row, inside the caller's transaction.
+    pub(super) async fn insert_password_reset_in(
+        tx: &mut sqlx::AnyConnection,
+        user: UserId,
+        email: &str,
+        token_hash: &str,
+        client_addr: &str,
+        ttl_ms: i64,
+    ) -> Result<()> {
+        let now = now_ms();
         sqlx::query(
             "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
         )
@@ -234,8 +250,6 @@ impl Store {
         .bind(now + ttl_ms)
         .execute(&mut *tx)
         .await?;
-        Self::queue_email_in(&mut tx, mail).await?;
-        tx.commit().await?;
         Ok(())
     }
 

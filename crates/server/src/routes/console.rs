@@ -4,16 +4,20 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    AuditEntry, AuditQuery, ErrorBody, ErrorCode, Org, Page, SearchQuery, SearchResults, User,
-    UserDetail, UserId, UserListQuery, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
+    AuditEntry, AuditQuery, EnrolmentKey, ErrorBody, ErrorCode, Org, OrgCreated, OrgId, OrgInput,
+    Page, Role, SearchQuery, SearchResults, User, UserDetail, UserId, UserInput, UserListQuery,
+    VerificationSent, VerifyCodeRequest, VerifyCodeResult,
 };
 
 use crate::app::AppState;
-use crate::auth::{Staff, new_short_code, normalise_short_code, token_hash};
-use crate::db::now_ms;
+use crate::auth::{
+    ENROLMENT_KEY_PREFIX, RESET_PREFIX, Staff, new_short_code, new_token, normalise_short_code,
+    token_hash,
+};
+use crate::db::{PasswordLink, now_ms};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
-use crate::mail::Email;
+use crate::mail::{Email, parse_address};
 
 /// How long a caller's verification code is valid.
 pub const VERIFY_TTL_MS: i64 = 10 * 60 * 1000;
@@ -173,4 +177,241 @@ pub async fn check_verification(
             .check_verification_code(&staff, id, &token_hash(&code))
             .await?,
     ))
+}
+
+/// How long a welcome link to choose a password lives.
+pub const WELCOME_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// Trims and checks an organisation; domains lower-cased, without repeats.
+fn clean_org(mut input: OrgInput) -> Result<OrgInput> {
+    input.name = input.name.trim().to_owned();
+    if input.name.is_empty() || input.name.chars().count() > 200 {
+        return Err(AppError::bad_request(
+            "the name must have 1 to 200 characters",
+        ));
+    }
+    let mut domains: Vec<String> = Vec::new();
+    for d in &input.domains {
+        let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
+        let valid = d.len() <= 253
+            && d.contains('.')
+            && !d.starts_with('.')
+            && !d.ends_with('.')
+            && d.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if !valid {
+            return Err(AppError::bad_request(format!(
+                "{d:?} is not an email domain"
+            )));
+        }
+        if !domains.contains(&d) {
+            domains.push(d);
+        }
+    }
+    if domains.len() > 50 {
+        return Err(AppError::bad_request("at most 50 domains"));
+    }
+    input.domains = domains;
+    Ok(input)
+}
+
+/// Creates an organisation; its enrolment key is in the answer, this once.
+#[utoipa::path(post, path = "/api/v1/orgs", tag = "console", request_body = OrgInput,
+    responses((status = 201, body = OrgCreated), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_org(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Json(input): Json<OrgInput>,
+) -> Result<(StatusCode, Json<OrgCreated>)> {
+    let input = clean_org(input)?;
+    let key = new_token(ENROLMENT_KEY_PREFIX);
+    let org = state
+        .store
+        .create_org(&staff, &input, &token_hash(&key))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(OrgCreated {
+            org,
+            enrolment_key: key,
+        }),
+    ))
+}
+
+/// Renames an organisation, replaces its email domains and whether its devices activate at once.
+#[utoipa::path(put, path = "/api/v1/orgs/{id}", tag = "console",
+    params(("id" = String, Path, description = "organisation id")), request_body = OrgInput,
+    responses((status = 200, body = Org), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update_org(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<OrgId>,
+    Json(input): Json<OrgInput>,
+) -> Result<Json<Org>> {
+    let input = clean_org(input)?;
+    Ok(Json(state.store.update_org(&staff, id, &input).await?))
+}
+
+/// Issues a new enrolment key; the old one stops enrolling (enrolled devices keep working).
+#[utoipa::path(post, path = "/api/v1/orgs/{id}/enrolment-key", tag = "console",
+    params(("id" = String, Path, description = "organisation id")),
+    responses((status = 200, body = EnrolmentKey), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn rotate_enrolment_key(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<OrgId>,
+) -> Result<Json<EnrolmentKey>> {
+    let key = new_token(ENROLMENT_KEY_PREFIX);
+    state
+        .store
+        .rotate_enrolment_key(&staff, id, &token_hash(&key))
+        .await?;
+    Ok(Json(EnrolmentKey { enrolment_key: key }))
+}
+
+/// Trims and checks a person.
+fn clean_user(mut input: UserInput) -> Result<UserInput> {
+    input.name = input.name.trim().to_owned();
+    if input.name.is_empty() || input.name.chars().count() > 200 {
+        return Err(AppError::bad_request(
+            "the name must have 1 to 200 characters",
+        ));
+    }
+    input.email = parse_address(&input.email)?;
+    input.phone = input
+        .phone
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty());
+    if let Some(phone) = &input.phone {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let shaped = phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        if !shaped || digits < 4 || phone.len() > 40 {
+            return Err(AppError::bad_request(format!(
+                "{phone:?} is not a phone number"
+            )));
+        }
+    }
+    Ok(input)
+}
+
+fn only_admins() -> AppError {
+    AppError::forbidden("only admins give the technician or admin role, or change those accounts")
+}
+
+/// The welcome (or "portal access given") email with a link to choose a password.
+async fn password_link(state: &AppState, input: &UserInput, welcome: bool) -> Result<PasswordLink> {
+    let token = new_token(RESET_PREFIX);
+    let link = format!(
+        "{}/#/reset-password?token={token}",
+        state.portal_url().await?.trim_end_matches('/')
+    );
+    let (subject, opening) = if welcome {
+        (
+            "Welcome to the Bellhop service desk",
+            "an account was created for you at the service desk's portal.",
+        )
+    } else {
+        (
+            "You can now use the Bellhop portal",
+            "the service desk gave you access to its portal.",
+        )
+    };
+    let portal = state.portal_url().await?;
+    Ok(PasswordLink {
+        token_hash: token_hash(&token),
+        ttl_ms: WELCOME_TTL_MS,
+        mail: Email {
+            to: input.email.clone(),
+            subject: subject.into(),
+            text: format!(
+                "Hello {},\n\n{opening}\n\nPortal: {portal}\nYour sign-in: {}\n\nChoose your \
+                 password here (the link works once, for 7 days):\n{link}\n",
+                input.name, input.email
+            ),
+            html: format!(
+                "<p>Hello {},</p><p>{opening}</p><p>Portal: <a href=\"{}\">{}</a><br>Your \
+                 sign-in: {}</p><p><a href=\"{}\">Choose your password</a> (the link works once, \
+                 for 7 days).</p>",
+                html_escape::encode_text(&input.name),
+                html_escape::encode_double_quoted_attribute(&portal),
+                html_escape::encode_text(&portal),
+                html_escape::encode_text(&input.email),
+                html_escape::encode_double_quoted_attribute(&link)
+            ),
+        },
+    })
+}
+
+/// Creates a person; with portal access, a welcome email lets them choose a password.
+#[utoipa::path(post, path = "/api/v1/users", tag = "console", request_body = UserInput,
+    responses((status = 201, body = User), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Json(input): Json<UserInput>,
+) -> Result<(StatusCode, Json<User>)> {
+    let input = clean_user(input)?;
+    if input.role.is_staff() && staff.role != Role::Admin {
+        return Err(only_admins());
+    }
+    let link = if input.portal_access {
+        Some(password_link(&state, &input, true).await?)
+    } else {
+        None
+    };
+    let user = state
+        .store
+        .create_user(&staff, &input, link.as_ref())
+        .await?;
+    state.mail.wake();
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Rewrites a person: name, email, phone, role, organisation, portal access.
+#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "console",
+    params(("id" = String, Path, description = "user id")), request_body = UserInput,
+    responses((status = 200, body = User), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<UserId>,
+    Json(input): Json<UserInput>,
+) -> Result<Json<User>> {
+    let input = clean_user(input)?;
+    let current = state
+        .store
+        .user(id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no user {id}")))?;
+    // Technicians edit customers, and their own details; roles of staff are for admins.
+    let own_details = current.id == staff.user_id && input.role == current.role;
+    if (current.role.is_staff() || input.role.is_staff())
+        && staff.role != Role::Admin
+        && !own_details
+    {
+        return Err(only_admins());
+    }
+    let link = if input.portal_access && !state.store.has_password(id).await? {
+        Some(password_link(&state, &input, false).await?)
+    } else {
+        None
+    };
+    let user = state
+        .store
+        .update_user(&staff, id, &input, link.as_ref())
+        .await?;
+    state.mail.wake();
+    Ok(Json(user))
 }

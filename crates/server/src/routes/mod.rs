@@ -54,9 +54,14 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
             "/tickets/{id}/attachments/{sha256}",
             get(attachments::download),
         )
-        .route("/orgs", get(console::orgs))
-        .route("/users", get(console::users))
-        .route("/users/{id}", get(console::user))
+        .route("/orgs", get(console::orgs).post(console::create_org))
+        .route("/orgs/{id}", put(console::update_org))
+        .route(
+            "/orgs/{id}/enrolment-key",
+            post(console::rotate_enrolment_key),
+        )
+        .route("/users", get(console::users).post(console::create_user))
+        .route("/users/{id}", get(console::user).put(console::update_user))
         .route("/users/{id}/verification", post(console::send_verification))
         .route(
             "/users/{id}/verification/check",

@@ -7,6 +7,7 @@ mod devices;
 mod helpers;
 mod kb;
 mod passwords;
+mod people;
 mod robustness;
 mod settings;
 mod smtp;

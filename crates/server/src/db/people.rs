@@ -1,0 +1,315 @@
+//! The console's management of organisations and people: create and edit them, rotate an
+//! organisation's enrolment key, give or take portal access. Every change is audited in its own
+//! transaction.
+
+use bellhop_proto::{Org, OrgId, OrgInput, User, UserId, UserInput};
+
+use super::console::phone_digits;
+use super::{Caller, Store, now_ms};
+use crate::error::{AppError, Result};
+use crate::mail::Email;
+
+/// A link to choose a password, sent with a change: the token's hash, how long it lives, and
+/// the message that carries it.
+pub struct PasswordLink {
+    pub token_hash: String,
+    pub ttl_ms: i64,
+    pub mail: Email,
+}
+
+impl Store {
+    async fn domains_free(
+        tx: &mut sqlx::AnyConnection,
+        domains: &[String],
+        except: Option<OrgId>,
+    ) -> Result<()> {
+        for domain in domains {
+            let owner: Option<String> =
+                sqlx::query_scalar("SELECT org_id FROM org_domains WHERE domain = $1")
+                    .bind(domain)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if owner.is_some_and(|o| Some(o) != except.map(|e| e.to_string())) {
+                return Err(AppError::conflict(format!(
+                    "{domain} already belongs to another organisation"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    async fn set_domains(
+        tx: &mut sqlx::AnyConnection,
+        org: OrgId,
+        domains: &[String],
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM org_domains WHERE org_id = $1")
+            .bind(org.to_string())
+            .execute(&mut *tx)
+            .await?;
+        for d in domains {
+            sqlx::query("INSERT INTO org_domains (domain, org_id) VALUES ($1, $2)")
+                .bind(d)
+                .bind(org.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A new organisation with its (hashed) enrolment key. `input.domains` must be normalised.
+    pub async fn create_org(
+        &self,
+        actor: &Caller,
+        input: &OrgInput,
+        key_hash: &str,
+    ) -> Result<Org> {
+        let id = OrgId::new();
+        let mut tx = self.pool.begin().await?;
+        Self::domains_free(&mut tx, &input.domains, None).await?;
+        sqlx::query(
+            "INSERT INTO orgs (id, name, enrol_key_hash, auto_activate, created_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.to_string())
+        .bind(input.name.trim())
+        .bind(key_hash)
+        .bind(i64::from(input.auto_activate))
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        Self::set_domains(&mut tx, id, &input.domains).await?;
+        let detail = format!("created the organisation {}", input.name.trim());
+        Self::record_audit(&mut tx, actor, "org.create", &id.to_string(), &detail).await?;
+        tx.commit().await?;
+        self.org(id).await
+    }
+
+    /// Renames an organisation, replaces its domains and its activation rule.
+    pub async fn update_org(&self, actor: &Caller, id: OrgId, input: &OrgInput) -> Result<Org> {
+        let mut tx = self.pool.begin().await?;
+        Self::domains_free(&mut tx, &input.domains, Some(id)).await?;
+        let done = sqlx::query("UPDATE orgs SET name = $1, auto_activate = $2 WHERE id = $3")
+            .bind(input.name.trim())
+            .bind(i64::from(input.auto_activate))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(AppError::not_found(format!("no organisation {id}")));
+        }
+        Self::set_domains(&mut tx, id, &input.domains).await?;
+        let detail = format!(
+            "{}: domains {}, new devices {}",
+            input.name.trim(),
+            if input.domains.is_empty() {
+                "none".to_owned()
+            } else {
+                input.domains.join(", ")
+            },
+            if input.auto_activate {
+                "active at once"
+            } else {
+                "wait for activation"
+            }
+        );
+        Self::record_audit(&mut tx, actor, "org.update", &id.to_string(), &detail).await?;
+        tx.commit().await?;
+        self.org(id).await
+    }
+
+    /// Replaces an organisation's enrolment key; devices enrolled before keep working.
+    pub async fn rotate_enrolment_key(
+        &self,
+        actor: &Caller,
+        id: OrgId,
+        key_hash: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE orgs SET enrol_key_hash = $1 WHERE id = $2")
+            .bind(key_hash)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(AppError::not_found(format!("no organisation {id}")));
+        }
+        Self::record_audit(
+            &mut tx,
+            actor,
+            "org.enrolment_key",
+            &id.to_string(),
+            "issued a new enrolment key",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn org(&self, id: OrgId) -> Result<Org> {
+        self.list_orgs()
+            .await?
+            .into_iter()
+            .find(|o| o.id == id)
+            .ok_or_else(|| AppError::not_found(format!("no organisation {id}")))
+    }
+
+    async fn email_free(
+        tx: &mut sqlx::AnyConnection,
+        email: &str,
+        except: Option<UserId>,
+    ) -> Result<()> {
+        let owner: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if owner.is_some_and(|o| Some(o) != except.map(|e| e.to_string())) {
+            return Err(AppError::conflict(format!(
+                "{email} already has an account"
+            )));
+        }
+        Ok(())
+    }
+
+    /// A new person; with `link`, a welcome email to choose their portal password.
+    /// `input.email` must be normalised.
+    pub async fn create_user(
+        &self,
+        actor: &Caller,
+        input: &UserInput,
+        link: Option<&PasswordLink>,
+    ) -> Result<User> {
+        let id = UserId::new();
+        let mut tx = self.pool.begin().await?;
+        Self::email_free(&mut tx, &input.email, None).await?;
+        Self::insert_user_in(
+            &mut tx,
+            id,
+            &super::NewUser {
+                name: input.name.trim(),
+                email: &input.email,
+                role: input.role,
+                org_id: input.org_id,
+                phone: input.phone.as_deref(),
+                password_hash: None,
+            },
+        )
+        .await?;
+        if let Some(link) = link {
+            Self::insert_password_reset_in(
+                &mut tx,
+                id,
+                &input.email,
+                &link.token_hash,
+                "console",
+                link.ttl_ms,
+            )
+            .await?;
+            Self::queue_email_in(&mut tx, &link.mail).await?;
+        }
+        let detail = format!(
+            "created {} <{}> as {}{}",
+            input.name.trim(),
+            input.email,
+            input.role.as_str(),
+            if link.is_some() {
+                ", welcome email sent"
+            } else {
+                ""
+            }
+        );
+        Self::record_audit(&mut tx, actor, "user.create", &id.to_string(), &detail).await?;
+        tx.commit().await?;
+        self.user(id)
+            .await?
+            .ok_or_else(|| AppError::Other(anyhow::anyhow!("created user vanished")))
+    }
+
+    /// Rewrites a person. Without portal access their password goes and their browser sessions
+    /// end; with `link`, they get an email to choose one.
+    pub async fn update_user(
+        &self,
+        actor: &Caller,
+        id: UserId,
+        input: &UserInput,
+        link: Option<&PasswordLink>,
+    ) -> Result<User> {
+        let mut tx = self.pool.begin().await?;
+        Self::email_free(&mut tx, &input.email, Some(id)).await?;
+        let done = sqlx::query(
+            "UPDATE users SET name = $1, email = $2, phone = $3, phone_digits = $4, role = $5,
+                              org_id = $6
+             WHERE id = $7",
+        )
+        .bind(input.name.trim())
+        .bind(&input.email)
+        .bind(input.phone.as_deref())
+        .bind(input.phone.as_deref().map(phone_digits))
+        .bind(input.role.as_str())
+        .bind(input.org_id.map(|o| o.to_string()))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(AppError::not_found(format!("no user {id}")));
+        }
+        let mut revoked = false;
+        if !input.portal_access {
+            let now = now_ms();
+            let cleared = sqlx::query(
+                "UPDATE users SET password_hash = NULL WHERE id = $1 AND password_hash IS NOT NULL",
+            )
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+            revoked = cleared.rows_affected() > 0;
+        }
+        if let Some(link) = link {
+            Self::insert_password_reset_in(
+                &mut tx,
+                id,
+                &input.email,
+                &link.token_hash,
+                "console",
+                link.ttl_ms,
+            )
+            .await?;
+            Self::queue_email_in(&mut tx, &link.mail).await?;
+        }
+        let mut detail = format!(
+            "{} <{}>: {}",
+            input.name.trim(),
+            input.email,
+            input.role.as_str()
+        );
+        if revoked {
+            detail += ", portal access removed";
+        }
+        if link.is_some() {
+            detail += ", portal access given (link sent)";
+        }
+        Self::record_audit(&mut tx, actor, "user.update", &id.to_string(), &detail).await?;
+        tx.commit().await?;
+        self.access_changed().await?;
+        self.user(id)
+            .await?
+            .ok_or_else(|| AppError::Other(anyhow::anyhow!("updated user vanished")))
+    }
+
+    /// Whether the user has a portal password (for deciding whether access is being given).
+    pub async fn has_password(&self, id: UserId) -> Result<bool> {
+        let hash: Option<Option<String>> =
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(matches!(hash, Some(Some(_))))
+    }
+}
