@@ -155,6 +155,7 @@ pub fn queue_ticket(
                 priority: None,
                 source: Some(source),
                 attachments: Vec::new(),
+                system_info: None,
             },
             files,
         )

@@ -1,11 +1,13 @@
 // The technician console at /console, served by a real bellhop-server, driven in Debian's
 // Chromium — and checked against what alice sees in the portal.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { SHOTS, login, mailTo, startServer, until } from './helpers.mjs';
+import { BIN, SHOTS, login, mailTo, startServer, tempDir, until } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let server;
@@ -316,4 +318,38 @@ test('a technician adds an organisation and a person, who chooses a password fro
   await dana.getByRole('button', { name: 'Sign in' }).click();
   assert.equal(await dana.getByTestId('who').innerText(), 'Dana Dyer');
   await dana.close();
+});
+
+test('a ticket sent with the bellhop CLI shows the technician the machine it came from', async () => {
+  const home = tempDir('cli');
+  const bellhop = (...args) =>
+    execFileSync(BIN('bellhop'), args, { encoding: 'utf8', env: { ...process.env, BELLHOP_HOME: home } });
+  bellhop('enroll', '--server', server.url, '--key', 'acme-demo-key');
+  bellhop('identity', 'send-token', '--first-name', 'Bob', '--last-name', 'Baker', '--email', 'bob@acme.example');
+  let token = null;
+  await until(() => {
+    token = mailTo(server.dataDir, 'bob@acme.example')
+      .map((t) => /^Your confirmation token is (\S+)$/m.exec(t)?.[1])
+      .filter(Boolean)
+      .at(-1) ?? null;
+    return token !== null;
+  }, 10_000, 'the confirmation email');
+  bellhop('identity', 'confirm', '--email', 'bob@acme.example', token);
+  bellhop('ticket', 'new', '--title', 'Disk almost full', '--description', 'Cannot save files.');
+  bellhop('sync');
+
+  const tech = await page_of(browser);
+  await signIn(tech, 'tech@helpdesk.example');
+  await tech.getByLabel('Status').selectOption({ label: 'Any' });
+  await tech.getByTestId('queue').getByRole('link', { name: /Disk almost full/ }).click();
+  const info = tech.getByTestId('system-info');
+  await info.waitFor();
+  const text = await info.innerText();
+  assert.match(text, /Memory\s+[\d.,]+\s*\w+ used of/);
+  assert.match(text, /Up for/);
+  assert.ok(text.includes(hostname()), `names this machine (${hostname()}): ${text}`);
+  assert.doesNotMatch(text, /User\s+unknown/);
+  await tech.getByText(`from ${hostname()}`, { exact: false }).waitFor();
+  await tech.screenshot({ path: join(SHOTS, 'console-ticket-device.png'), fullPage: true });
+  await tech.close();
 });

@@ -15,6 +15,7 @@ fn ticket(i: usize) -> NewTicket {
         priority: None,
         source: Some(TicketSource::Tray),
         attachments: Vec::new(),
+        system_info: None,
     }
 }
 

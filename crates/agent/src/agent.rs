@@ -364,6 +364,7 @@ impl Agent {
                 priority: None,
                 source: Some(bellhop_proto::TicketSource::Tray),
                 attachments: Vec::new(),
+                system_info: Some(crate::device::system_info()),
             },
         )
     }
@@ -453,10 +454,14 @@ impl Agent {
         self.queue_ticket(ticket)
     }
 
-    /// Queues a ticket for the server; it is durable when this returns, online or not.
-    pub fn queue_ticket(&self, ticket: NewTicket) -> Result<OutboxItem> {
+    /// Queues a ticket for the server, with a snapshot of this machine unless one is attached;
+    /// it is durable when this returns, online or not.
+    pub fn queue_ticket(&self, mut ticket: NewTicket) -> Result<OutboxItem> {
         if ticket.title.trim().is_empty() {
             return Err(Error::Config("a ticket needs a title".into()));
+        }
+        if ticket.system_info.is_none() {
+            ticket.system_info = Some(crate::device::system_info());
         }
         self.store().queue_ticket(ticket)
     }

@@ -308,6 +308,8 @@ mod tests {
                 requester_name: "Bob".into(),
                 org_id: None,
                 org_name: None,
+                device_id: None,
+                device_name: None,
                 assignee_id: None,
                 assignee_name: None,
                 created_at: Timestamp::now(),
@@ -402,6 +404,7 @@ mod tests {
             priority: None,
             source: None,
             attachments: Vec::new(),
+            system_info: None,
         })?;
         let list = store.local_tickets()?;
         assert_eq!(list.len(), 2);

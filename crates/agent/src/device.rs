@@ -1,7 +1,9 @@
-//! What the agent tells the server about this machine (sysinfo).
+//! What the agent tells the server about this machine (sysinfo): the facts it enrols with, and
+//! the snapshot attached to each ticket.
 
-use bellhop_proto::DeviceFacts;
-use sysinfo::{Networks, System};
+use bellhop_proto::{DeviceFacts, DiskInfo, NetworkInterface, SystemInfo};
+use jiff::Timestamp;
+use sysinfo::{CpuRefreshKind, Disks, MemoryRefreshKind, Networks, RefreshKind, System};
 
 /// Hostname, OS, MAC addresses and OS user of this machine.
 pub fn facts() -> DeviceFacts {
@@ -20,16 +22,142 @@ pub fn facts() -> DeviceFacts {
         hostname: System::host_name().unwrap_or_else(|_| "unknown".into()),
         os: System::name().unwrap_or_else(|_| std::env::consts::OS.into()),
         os_version: System::os_version().unwrap_or_default(),
-        // Serial numbers need platform code (WMI, IOKit, DMI); they arrive with system info.
-        serial: None,
+        serial: serial(),
         macs,
         os_user: os_user(),
     }
 }
 
+/// The OS account this agent runs as (the system's own answer, then the environment's).
 fn os_user() -> String {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    whoami::username()
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| {
+            ["USER", "USERNAME", "LOGNAME"]
+                .iter()
+                .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        })
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The machine now: OS, user, uptime, CPU, memory, disks and network interfaces. Takes tens of
+/// milliseconds (no process list is read).
+pub fn system_info() -> SystemInfo {
+    let facts = facts();
+    let sys = System::new_with_specifics(
+        RefreshKind::nothing()
+            .with_memory(MemoryRefreshKind::nothing().with_ram())
+            .with_cpu(CpuRefreshKind::nothing()),
+    )
+    .ok();
+    let cpu = sys
+        .as_ref()
+        .and_then(|s| s.cpus().first())
+        .map(|c| c.brand().trim().to_owned())
+        .filter(|b| !b.is_empty());
+    let disks = Disks::new_with_refreshed_list()
+        .map(|disks| {
+            disks
+                .iter()
+                .map(|d| DiskInfo {
+                    mount_point: d.mount_point().display().to_string(),
+                    file_system: d.file_system().to_string_lossy().into_owned(),
+                    total_bytes: d.total_space(),
+                    available_bytes: d.available_space(),
+                    removable: d.is_removable(),
+                })
+                .take(32)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut interfaces: Vec<NetworkInterface> = Networks::new_with_refreshed_list()
+        .map(|networks| {
+            networks
+                .iter()
+                .map(|(name, data)| NetworkInterface {
+                    name: name.to_string_lossy().into_owned(),
+                    mac: data.mac_address().to_string(),
+                    addresses: data
+                        .ip_networks()
+                        .iter()
+                        .map(|ip| format!("{}/{}", ip.addr, ip.prefix))
+                        .collect(),
+                })
+                .take(32)
+                .collect()
+        })
+        .unwrap_or_default();
+    interfaces.sort_by(|a, b| a.name.cmp(&b.name));
+    SystemInfo {
+        hostname: facts.hostname,
+        os: facts.os,
+        os_version: System::long_os_version().unwrap_or(facts.os_version),
+        kernel_version: System::kernel_version().ok(),
+        os_user: facts.os_user,
+        serial: facts.serial,
+        uptime_secs: System::uptime().unwrap_or_default(),
+        cpu,
+        cpu_cores: System::physical_core_count()
+            .ok()
+            .and_then(|n| u32::try_from(n).ok()),
+        memory_total_bytes: sys.as_ref().map_or(0, System::total_memory),
+        memory_used_bytes: sys.as_ref().map_or(0, System::used_memory),
+        disks,
+        interfaces,
+        taken_at: Timestamp::now(),
+    }
+}
+
+/// The machine's serial number where the OS lets this user read it.
+fn serial() -> Option<String> {
+    platform::serial()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("to be filled by o.e.m."))
+}
+
+#[cfg(target_os = "linux")]
+mod platform {
+    /// DMI, as the kernel exposes it (often readable by root only).
+    pub fn serial() -> Option<String> {
+        [
+            "/sys/class/dmi/id/product_serial",
+            "/sys/class/dmi/id/board_serial",
+        ]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod platform {
+    /// Windows (WMI `Win32_BIOS`) and macOS (IOKit `IOPlatformSerialNumber`) need platform
+    /// calls that are not wired in yet.
+    pub fn serial() -> Option<String> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_describes_this_machine() {
+        let info = system_info();
+        assert!(!info.hostname.is_empty());
+        assert!(!info.os.is_empty());
+        assert!(info.memory_total_bytes > 0, "{info:?}");
+        assert!(info.memory_used_bytes <= info.memory_total_bytes);
+        assert!(info.uptime_secs > 0);
+        assert!(
+            info.interfaces
+                .iter()
+                .any(|i| i.name == "lo" || !i.addresses.is_empty()),
+            "{:?}",
+            info.interfaces
+        );
+        let json = serde_json::to_string(&info).unwrap_or_default();
+        assert!(json.len() < 64 * 1024, "fits the server's limit");
+    }
 }

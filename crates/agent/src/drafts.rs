@@ -110,6 +110,7 @@ mod tests {
             priority: None,
             source: None,
             attachments: Vec::new(),
+            system_info: None,
         };
         store.submit_draft(&id, ticket.clone())?;
         assert!(store.drafts()?.is_empty());

@@ -293,6 +293,7 @@ mod tests {
             priority: None,
             source: None,
             attachments: Vec::new(),
+            system_info: None,
         }
     }
 

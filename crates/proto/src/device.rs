@@ -133,3 +133,53 @@ pub struct DeviceCredential {
     pub token: String,
     pub user: User,
 }
+
+/// What the machine looked like when a ticket was opened: attached by the agent, shown to
+/// technicians next to the ticket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SystemInfo {
+    pub hostname: String,
+    pub os: String,
+    pub os_version: String,
+    pub kernel_version: Option<String>,
+    pub os_user: String,
+    /// Where the OS exposes it (and lets this user read it).
+    pub serial: Option<String>,
+    #[ts(type = "number")]
+    pub uptime_secs: u64,
+    pub cpu: Option<String>,
+    pub cpu_cores: Option<u32>,
+    #[ts(type = "number")]
+    pub memory_total_bytes: u64,
+    #[ts(type = "number")]
+    pub memory_used_bytes: u64,
+    #[serde(default)]
+    pub disks: Vec<DiskInfo>,
+    #[serde(default)]
+    pub interfaces: Vec<NetworkInterface>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub taken_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiskInfo {
+    pub mount_point: String,
+    pub file_system: String,
+    #[ts(type = "number")]
+    pub total_bytes: u64,
+    #[ts(type = "number")]
+    pub available_bytes: u64,
+    pub removable: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NetworkInterface {
+    pub name: String,
+    /// `aa:bb:cc:dd:ee:ff`
+    pub mac: String,
+    /// Addresses with their prefix, e.g. `192.168.1.20/24`.
+    pub addresses: Vec<String>,
+}

@@ -34,7 +34,8 @@ pub use console::{
 };
 pub use device::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,
-    DeviceStatus, DevicesChanged, EnrolRequest, EnrolResponse, SendTokenRequest,
+    DeviceStatus, DevicesChanged, DiskInfo, EnrolRequest, EnrolResponse, NetworkInterface,
+    SendTokenRequest, SystemInfo,
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};

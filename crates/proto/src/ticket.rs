@@ -122,6 +122,11 @@ pub struct Ticket {
     /// The organisation's name (the console's queue shows it).
     #[serde(default)]
     pub org_name: Option<String>,
+    /// The device it was sent from (desktop app or CLI), and that device's name.
+    #[serde(default)]
+    pub device_id: Option<crate::DeviceId>,
+    #[serde(default)]
+    pub device_name: Option<String>,
     /// The technician working on the ticket, if anyone is.
     #[serde(default)]
     pub assignee_id: Option<UserId>,
@@ -150,6 +155,10 @@ pub struct NewTicket {
     /// Files uploaded beforehand (`PUT /api/v1/attachments/{sha256}`), e.g. the screenshot.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<NewAttachment>,
+    /// The machine as it was when the user asked for help (the agent attaches it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub system_info: Option<crate::SystemInfo>,
 }
 
 /// A public reply or an internal note (technicians only).

@@ -26,6 +26,7 @@ pub fn typescript() -> String {
         Page<()>,
         DeviceFacts, DeviceStatus, EnrolRequest, EnrolResponse, Device, DeviceState, DeviceSelection,
         DevicesChanged, SendTokenRequest, ConfirmTokenRequest, DeviceCredential,
+        SystemInfo, DiskInfo, NetworkInterface,
         Article, ArticleSummary, ArticleInput,
         ServerInfo, Connectivity, AgentStatus,
         SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,

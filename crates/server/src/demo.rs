@@ -82,6 +82,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
             name: name.into(),
             role,
             org_id,
+            device_id: None,
         });
     }
     let [tech, alice, bob, carol] = <[Caller; 4]>::try_from(callers)

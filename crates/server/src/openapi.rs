@@ -25,6 +25,7 @@ use crate::routes;
         routes::tickets::comments,
         routes::tickets::add_comment,
         routes::tickets::assign,
+        routes::tickets::system_info,
         routes::console::orgs,
         routes::console::users,
         routes::console::user,

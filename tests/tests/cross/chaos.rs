@@ -16,6 +16,7 @@ fn ticket(title: String) -> NewTicket {
         priority: None,
         source: Some(TicketSource::Tray),
         attachments: Vec::new(),
+        system_info: None,
     }
 }
 

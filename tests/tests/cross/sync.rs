@@ -10,6 +10,7 @@ fn ticket(title: String) -> NewTicket {
         priority: None,
         source: Some(TicketSource::Hotkey),
         attachments: Vec::new(),
+        system_info: None,
     }
 }
 
@@ -164,5 +165,52 @@ async fn without_a_confirmed_identity_sync_says_what_to_do() -> anyhow::Result<(
         .unwrap_or_default();
     assert!(err.contains("confirm your identity"), "{err}");
     assert_eq!(agent.outbox()?.len(), 1, "the ticket is still there");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_ticket_from_the_agent_names_its_device_and_carries_the_machine_for_technicians_only()
+-> anyhow::Result<()> {
+    let server = RunningServer::start_demo().await?;
+    let home = tempfile::tempdir()?;
+    let agent = confirmed_agent(&server, home.path()).await?;
+    let device = agent.device_state().await?.device_id;
+    let queued = agent.queue_ticket(ticket("Laptop is slow".into()))?;
+    assert_eq!(agent.sync().await?.synced, 1);
+    let id = match &queued.op.op {
+        bellhop_proto::SyncOpKind::CreateTicket { ticket } => ticket.id,
+        other => anyhow::bail!("queued {other:?}"),
+    };
+
+    let tech = server.login("tech@helpdesk.example").await?;
+    let bob = server.login("bob@acme.example").await?;
+    let on_server = server
+        .tickets(&tech)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| anyhow::anyhow!("the ticket did not arrive"))?;
+    let here = bellhop_agent::device::facts();
+    assert_eq!(on_server.device_id, Some(device));
+    assert_eq!(
+        on_server.device_name.as_deref(),
+        Some(here.hostname.as_str())
+    );
+
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/tickets/{id}/system-info", server.url);
+    let info: Option<bellhop_proto::SystemInfo> = http
+        .get(&url)
+        .bearer_auth(&tech)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let info = info.ok_or_else(|| anyhow::anyhow!("no system information"))?;
+    assert_eq!(info.hostname, here.hostname);
+    assert_eq!(info.os_user, here.os_user);
+    assert!(info.memory_total_bytes > 0 && info.uptime_secs > 0);
+    let res = http.get(&url).bearer_auth(&bob).send().await?;
+    assert_eq!(res.status(), 403, "end users do not read the snapshot");
     Ok(())
 }

@@ -70,6 +70,10 @@ number: number, title: string, description: string, status: TicketStatus, priori
  */
 org_name: string | null, 
 /**
+ * The device it was sent from (desktop app or CLI), and that device's name.
+ */
+device_id: DeviceId | null, device_name: string | null, 
+/**
  * The technician working on the ticket, if anyone is.
  */
 assignee_id: UserId | null, assignee_name: string | null, created_at: string, updated_at: string, };
@@ -78,7 +82,11 @@ export type NewTicket = { id: TicketId, title: string, description: string, prio
 /**
  * Files uploaded beforehand (`PUT /api/v1/attachments/{sha256}`), e.g. the screenshot.
  */
-attachments?: Array<NewAttachment>, };
+attachments?: Array<NewAttachment>, 
+/**
+ * The machine as it was when the user asked for help (the agent attaches it).
+ */
+system_info?: SystemInfo, };
 
 export type CommentVisibility = "public" | "internal";
 
@@ -162,6 +170,24 @@ export type SendTokenRequest = { first_name: string, last_name: string, email: s
 export type ConfirmTokenRequest = { email: string, token: string, };
 
 export type DeviceCredential = { token: string, user: User, };
+
+export type SystemInfo = { hostname: string, os: string, os_version: string, kernel_version: string | null, os_user: string, 
+/**
+ * Where the OS exposes it (and lets this user read it).
+ */
+serial: string | null, uptime_secs: number, cpu: string | null, cpu_cores: number | null, memory_total_bytes: number, memory_used_bytes: number, disks: Array<DiskInfo>, interfaces: Array<NetworkInterface>, taken_at: string, };
+
+export type DiskInfo = { mount_point: string, file_system: string, total_bytes: number, available_bytes: number, removable: boolean, };
+
+export type NetworkInterface = { name: string, 
+/**
+ * `aa:bb:cc:dd:ee:ff`
+ */
+mac: string, 
+/**
+ * Addresses with their prefix, e.g. `192.168.1.20/24`.
+ */
+addresses: Array<string>, };
 
 export type Article = { id: string, title: string, category: string, body_html: string, updated_at: string, 
 /**

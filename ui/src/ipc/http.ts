@@ -20,6 +20,7 @@ import type {
   Page,
   PortalSettings,
   SearchResults,
+  SystemInfo,
   Ticket,
   TicketEvent,
   TicketListQuery,
@@ -143,6 +144,7 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     note: (id, body) => call<Ticket>('POST', `${ticketPath(id)}/comments`, { id: newId(), body, visibility: 'internal' }),
     assign: (id, userId) => call<Ticket>('PUT', `${ticketPath(id)}/assignee`, { user_id: userId }),
     attachments: (id) => call<Attachment[]>('GET', `${ticketPath(id)}/attachments`),
+    systemInfo: (id) => call<SystemInfo | null>('GET', `${ticketPath(id)}/system-info`),
     async attachmentUrl(id, sha256) {
       const res = await send('GET', `${ticketPath(id)}/attachments/${encodeURIComponent(sha256)}`);
       return URL.createObjectURL(await res.blob());

@@ -19,6 +19,7 @@ import type {
   OrgCreated,
   OrgInput,
   SearchResults,
+  SystemInfo,
   UserDetail,
   UserInput,
   VerificationSent,
@@ -170,6 +171,8 @@ export interface ConsoleApi extends BrowserApi {
   note(id: string, body: string): Promise<Ticket>;
   assign(id: string, userId: string | null): Promise<Ticket>;
   attachments(id: string): Promise<Attachment[]>;
+  /** The machine as it was when the ticket was opened (null: not sent from a device). */
+  systemInfo(id: string): Promise<SystemInfo | null>;
   /** An object URL for an attachment's bytes (the download needs the bearer token). */
   attachmentUrl(id: string, sha256: string): Promise<string>;
   /** Technicians and admins: whom tickets can be assigned to. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileSize, STATUS_LABEL, ticketNumber, when } from './format';
+import { duration, fileSize, STATUS_LABEL, ticketNumber, when } from './format';
 
 describe('format', () => {
   it('labels every ticket status in words', () => {
@@ -17,5 +17,11 @@ describe('format', () => {
     expect(fileSize(512, 'en')).toBe('512 byte');
     expect(fileSize(245_300, 'en')).toBe('245.3 kB');
     expect(fileSize(3_400_000, 'en')).toBe('3.4 MB');
+  });
+
+  it('says how long in the largest two units', () => {
+    expect(duration(7 * 60 + 5)).toBe('7 min');
+    expect(duration(5 * 3600 + 12 * 60)).toBe('5 h 12 min');
+    expect(duration(3 * 86_400 + 4 * 3600 + 59)).toBe('3 d 4 h');
   });
 });

@@ -346,6 +346,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         priority: None,
                         source: Some(TicketSource::Tray),
                         attachments: Vec::new(),
+                        system_info: None,
                     },
                     files,
                 )

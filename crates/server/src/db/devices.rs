@@ -382,7 +382,7 @@ impl Store {
     /// is active.
     pub async fn caller_for_device_credential(&self, hash: &str) -> Result<Option<Caller>> {
         let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.org_id FROM device_credentials c
+            "SELECT u.id, u.name, u.role, u.org_id, c.device_id FROM device_credentials c
              JOIN devices d ON d.id = c.device_id JOIN users u ON u.id = c.user_id
              WHERE c.token_hash = $1 AND c.revoked_at IS NULL AND d.status = 'active'",
         )
@@ -396,6 +396,7 @@ impl Store {
                 name: r.try_get("name")?,
                 role: parse_enum(r.try_get("role")?, Role::parse)?,
                 org_id: org.as_deref().map(parse_id).transpose()?,
+                device_id: Some(parse_id(r.try_get("device_id")?)?),
             })
         })
         .transpose()

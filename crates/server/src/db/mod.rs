@@ -11,9 +11,11 @@ macro_rules! select_tickets {
     () => {
         "SELECT t.id, t.number, t.title, t.description, t.status, t.priority, t.source,
                 t.requester_id, u.name AS requester_name, t.org_id, o.name AS org_name,
-                t.assignee_id, a.name AS assignee_name, t.created_at, t.updated_at, t.change_seq
+                t.assignee_id, a.name AS assignee_name, t.device_id, dv.hostname AS device_name,
+                t.created_at, t.updated_at, t.change_seq
          FROM tickets t JOIN users u ON u.id = t.requester_id
-         LEFT JOIN orgs o ON o.id = t.org_id LEFT JOIN users a ON a.id = t.assignee_id"
+         LEFT JOIN orgs o ON o.id = t.org_id LEFT JOIN users a ON a.id = t.assignee_id
+         LEFT JOIN devices dv ON dv.id = t.device_id"
     };
 }
 
@@ -37,7 +39,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use bellhop_proto::{OrgId, Role, UserId};
+use bellhop_proto::{DeviceId, OrgId, Role, UserId};
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -57,6 +59,8 @@ pub struct Caller {
     pub name: String,
     pub role: Role,
     pub org_id: Option<OrgId>,
+    /// The device when the caller signed in with a device credential (desktop app, CLI).
+    pub device_id: Option<DeviceId>,
 }
 
 impl Caller {

@@ -3,8 +3,8 @@
 //! caller may not see does not exist for them (404, never 403, so ids cannot be probed).
 
 use bellhop_proto::{
-    NewTicket, Page, Priority, Role, Ticket, TicketId, TicketListQuery, TicketSort, TicketSource,
-    TicketStatus, TicketUpdate, UserId,
+    NewTicket, Page, Priority, Role, SystemInfo, Ticket, TicketId, TicketListQuery, TicketSort,
+    TicketSource, TicketStatus, TicketUpdate, UserId,
 };
 use sqlx::Row;
 
@@ -17,6 +17,7 @@ use crate::error::{AppError, Result};
 pub(super) fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket> {
     let org: Option<String> = row.try_get("org_id")?;
     let assignee: Option<String> = row.try_get("assignee_id")?;
+    let device: Option<String> = row.try_get("device_id")?;
     Ok(Ticket {
         id: parse_id(row.try_get("id")?)?,
         number: row.try_get("number")?,
@@ -29,6 +30,8 @@ pub(super) fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket> {
         requester_name: row.try_get("requester_name")?,
         org_id: org.as_deref().map(parse_id).transpose()?,
         org_name: row.try_get("org_name")?,
+        device_id: device.as_deref().map(parse_id).transpose()?,
+        device_name: row.try_get("device_name")?,
         assignee_id: assignee.as_deref().map(parse_id).transpose()?,
         assignee_name: row.try_get("assignee_name")?,
         created_at: ts(row.try_get("created_at")?)?,
@@ -80,6 +83,14 @@ pub fn validate_ticket(t: &NewTicket) -> Result<()> {
             bad.sha256
         )));
     }
+    if let Some(info) = &t.system_info {
+        let size = serde_json::to_string(info).map_or(usize::MAX, |j| j.len());
+        if size > 64 * 1024 || info.disks.len() > 64 || info.interfaces.len() > 64 {
+            return Err(AppError::bad_request(
+                "the system information is larger than 64 KB",
+            ));
+        }
+    }
     let title = t.title.trim();
     if title.is_empty() {
         return Err(AppError::bad_request("title must not be empty"));
@@ -127,13 +138,20 @@ impl Store {
             .iter()
             .map(|a| attachment_name(&a.file_name))
             .collect::<Vec<_>>();
+        let system_info = new
+            .system_info
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(anyhow::Error::from)?;
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let number = next_counter(&mut tx, "ticket_number").await?;
         let inserted = sqlx::query(
             "INSERT INTO tickets (id, number, title, description, status, priority, source,
-                                  requester_id, org_id, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $9)
+                                  requester_id, org_id, created_at, updated_at, device_id,
+                                  system_info)
+             VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $9, $10, $11)
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(new.id.to_string())
@@ -145,6 +163,8 @@ impl Store {
         .bind(caller.user_id.to_string())
         .bind(caller.org_id.map(|o| o.to_string()))
         .bind(now)
+        .bind(caller.device_id.map(|d| d.to_string()))
+        .bind(system_info)
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
@@ -436,5 +456,28 @@ impl Store {
         tx.commit().await?;
         self.publish(change);
         self.ticket(caller, id).await
+    }
+
+    /// The machine as it was when the ticket was opened (technicians), if the agent sent it.
+    pub async fn ticket_system_info(
+        &self,
+        caller: &Caller,
+        id: TicketId,
+    ) -> Result<Option<SystemInfo>> {
+        self.ticket(caller, id).await?;
+        let json: Option<Option<String>> =
+            sqlx::query_scalar("SELECT system_info FROM tickets WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        json.flatten()
+            .map(|j| {
+                serde_json::from_str(&j).map_err(|e| {
+                    AppError::Other(anyhow::anyhow!(
+                        "stored system information is unreadable: {e}"
+                    ))
+                })
+            })
+            .transpose()
     }
 }

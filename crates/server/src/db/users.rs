@@ -142,6 +142,7 @@ impl Store {
                     name: u.name,
                     role: u.role,
                     org_id: u.org_id,
+                    device_id: None,
                 })
             })
             .transpose()

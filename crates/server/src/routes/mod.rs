@@ -31,6 +31,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
         .route("/tickets/{id}/assignee", put(tickets::assign))
+        .route("/tickets/{id}/system-info", get(tickets::system_info))
         .route(
             "/tickets/{id}/comments",
             get(tickets::comments).post(tickets::add_comment),

@@ -1,11 +1,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    AssigneeUpdate, Comment, ErrorBody, NewComment, NewTicket, Page, Ticket, TicketId,
+    AssigneeUpdate, Comment, ErrorBody, NewComment, NewTicket, Page, SystemInfo, Ticket, TicketId,
     TicketListQuery, TicketUpdate,
 };
 
 use crate::app::AppState;
+use crate::auth::Staff;
 use crate::db::Caller;
 use crate::error::Result;
 use crate::extract::{Json, Path, Query};
@@ -116,4 +117,19 @@ pub async fn assign(
             .assign_ticket(&caller, id, update.user_id)
             .await?,
     ))
+}
+
+/// The machine as it was when the ticket was opened (technicians); `null` when the ticket did
+/// not come from the desktop app or the CLI.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/system-info", tag = "tickets",
+    params(("id" = String, Path, description = "ticket id")),
+    responses((status = 200, body = Option<SystemInfo>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn system_info(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<TicketId>,
+) -> Result<Json<Option<SystemInfo>>> {
+    Ok(Json(state.store.ticket_system_info(&staff, id).await?))
 }

@@ -207,6 +207,7 @@ impl TestApp {
             priority: None,
             source: None,
             attachments: Vec::new(),
+            system_info: None,
         };
         let res = self
             .post(token, "/api/v1/tickets", &serde_json::to_value(&new)?)

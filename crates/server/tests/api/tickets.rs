@@ -277,3 +277,31 @@ async fn the_requester_may_resolve_and_reopen_but_only_the_desk_sets_the_rest() 
     assert_eq!(t.status, TicketStatus::Resolved);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_portal_ticket_has_no_device_and_an_oversized_machine_snapshot_is_refused()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let ticket = app.create_ticket(&bob, "From the browser").await?;
+    assert_eq!(ticket.device_id, None);
+    let path = format!("/api/v1/tickets/{}/system-info", ticket.id);
+    let info: serde_json::Value = app.get(&tech, &path).await?.json().await?;
+    assert_eq!(info, serde_json::Value::Null);
+
+    let disks: Vec<serde_json::Value> = (0..100)
+        .map(|i| {
+            serde_json::json!({"mount_point": format!("/m{i}"), "file_system": "ext4",
+                                    "total_bytes": 1, "available_bytes": 1, "removable": false})
+        })
+        .collect();
+    let body = serde_json::json!({"id": uuid::Uuid::now_v7(), "title": "Huge", "description": "",
+        "system_info": {"hostname": "h", "os": "o", "os_version": "v", "kernel_version": null,
+            "os_user": "u", "serial": null, "uptime_secs": 1, "cpu": null, "cpu_cores": null,
+            "memory_total_bytes": 1, "memory_used_bytes": 1, "disks": disks, "interfaces": [],
+            "taken_at": "2026-11-22T08:00:00Z"}});
+    let res = app.post(&bob, "/api/v1/tickets", &body).await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    Ok(())
+}
