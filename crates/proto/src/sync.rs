@@ -13,6 +13,10 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a message built once and serialised; boxing would only add noise at every use"
+)]
 pub enum SyncOpKind {
     CreateTicket {
         ticket: NewTicket,
@@ -44,6 +48,10 @@ pub struct PushRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "result", rename_all = "snake_case")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a message built once and serialised; boxing would only add noise at every use"
+)]
 pub enum OpOutcome {
     Applied { op_id: OpId, ticket: Ticket },
     Rejected { op_id: OpId, error: ApiError },
