@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, fileSize, STATUS_LABEL, ticketNumber, when } from './format';
+import { duration, fileSize, online, STATUS_LABEL, ticketNumber, when } from './format';
 
 describe('format', () => {
   it('labels every ticket status in words', () => {
@@ -23,5 +23,12 @@ describe('format', () => {
     expect(duration(7 * 60 + 5)).toBe('7 min');
     expect(duration(5 * 3600 + 12 * 60)).toBe('5 h 12 min');
     expect(duration(3 * 86_400 + 4 * 3600 + 59)).toBe('3 d 4 h');
+  });
+
+  it('counts a device seen in the last two and a half minutes as online', () => {
+    const now = Date.parse('2026-11-22T10:00:00Z');
+    expect(online('2026-11-22T09:58:00Z', now)).toBe(true);
+    expect(online('2026-11-22T09:57:00Z', now)).toBe(false);
+    expect(online(null, now)).toBe(false);
   });
 });

@@ -83,3 +83,10 @@ export function duration(seconds: number): string {
   if (h > 0) return `${h} h ${m} min`;
   return `${m} min`;
 }
+
+/** Whether a device seen at `iso` counts as online: agents call at least once a minute. */
+export function online(iso: string | null, now = Date.now()): boolean {
+  if (!iso) return false;
+  const at = new Date(iso).getTime();
+  return !Number.isNaN(at) && now - at < 150_000;
+}

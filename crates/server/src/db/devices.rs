@@ -10,6 +10,13 @@ use super::sql::Sql;
 use super::{Caller, NewUser, Store, now_ms, parse_enum, parse_id, ts};
 use crate::error::{AppError, Result};
 
+/// How often a device's "last seen" is written while it keeps calling.
+const SEEN_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// When each device's "last seen" was last written by this instance.
+pub(crate) type SeenCache =
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>;
+
 /// An organisation found by its enrolment key.
 pub struct EnrolOrg {
     pub id: OrgId,
@@ -106,6 +113,29 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok((id, status))
+    }
+
+    /// Records that a device was just seen, at most once a minute per device and instance: its
+    /// agent syncs at least every minute, so "last seen" stays within a minute or two of the
+    /// truth without a write on every request.
+    async fn seen(&self, device: &str) -> Result<()> {
+        let now = std::time::Instant::now();
+        {
+            let mut written = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            if written
+                .get(device)
+                .is_some_and(|at| now.duration_since(*at) < SEEN_EVERY)
+            {
+                return Ok(());
+            }
+            written.insert(device.to_owned(), now);
+        }
+        sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(device)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The device behind a device secret; records that it was seen.
@@ -389,6 +419,10 @@ impl Store {
         .bind(hash)
         .fetch_optional(&self.pool)
         .await?;
+        if let Some(r) = &row {
+            let device: String = r.try_get("device_id")?;
+            self.seen(&device).await?;
+        }
         row.map(|r| {
             let org: Option<String> = r.try_get("org_id")?;
             Ok(Caller {

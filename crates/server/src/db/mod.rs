@@ -85,6 +85,7 @@ pub struct Store {
     /// device credential revoked): open event streams check their caller again.
     access: tokio::sync::broadcast::Sender<()>,
     portal: settings::PortalCache,
+    seen: devices::SeenCache,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -139,6 +140,7 @@ impl Store {
             events,
             access,
             portal: settings::PortalCache::default(),
+            seen: devices::SeenCache::default(),
         };
         if backend == Backend::Postgres {
             store.spawn_listener(url.to_owned());

@@ -283,3 +283,27 @@ async fn device_endpoints_refuse_the_wrong_kind_of_caller() -> anyhow::Result<()
     assert_eq!(expect_error(res, 422).await?, "bad_request");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_device_working_with_its_credential_is_seen() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let device = enroll(&app, "acme-demo-key", "ACME-SEEN").await?;
+    let credential = confirm_identity(&app, &device, "bob@acme.example").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let before = jiff::Timestamp::now();
+    let res = app.get(&credential.token, "/api/v1/tickets").await?;
+    assert_eq!(res.status(), 200);
+    let devices: Vec<bellhop_proto::Device> =
+        app.get(&tech, "/api/v1/devices").await?.json().await?;
+    let seen = devices
+        .iter()
+        .find(|d| d.id == device.device_id)
+        .and_then(|d| d.last_seen_at)
+        .ok_or_else(|| anyhow::anyhow!("never seen"))?;
+    assert!(
+        seen >= before,
+        "last seen {seen} is before the call at {before}"
+    );
+    Ok(())
+}
