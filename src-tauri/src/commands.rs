@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use bellhop_agent::Agent;
+use bellhop_agent::{Agent, capture};
 use bellhop_proto::{
     AgentStatus, ApiError, Draft, LocalTicket, MyPortal, NewTicket, OutboxItem, TicketChange,
     TicketId, TicketSource, User,
@@ -124,6 +124,9 @@ pub struct TicketInput {
     /// Attach the screenshot taken at the hotkey press (if one is pending).
     #[serde(default)]
     with_screenshot: bool,
+    /// Areas of the screenshot to paint over before it is stored, in its pixels.
+    #[serde(default)]
+    redactions: Vec<capture::Rect>,
 }
 
 #[tauri::command]
@@ -133,10 +136,11 @@ pub fn queue_ticket(
     pending: State<'_, PendingScreenshot>,
     input: TicketInput,
 ) -> Result<OutboxItem, ApiError> {
-    let screenshot = if input.with_screenshot {
-        pending.get()
-    } else {
-        None
+    let screenshot = match (input.with_screenshot, pending.get()) {
+        (true, Some(png)) => {
+            Some(capture::redact_png(&png, &input.redactions).map_err(|e| e.to_api())?)
+        }
+        _ => None,
     };
     let source = if screenshot.is_some() {
         TicketSource::Hotkey

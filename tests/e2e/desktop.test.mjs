@@ -5,7 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
-import { readdirSync, readFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import { BIN, SHOTS, freePort, login, mailTo, startServer, tempDir, until } from './helpers.mjs';
 
 let server;
@@ -158,6 +158,61 @@ test('Ctrl+F12 captures the screen first, and the ticket arrives with that scree
   const screen = /dimensions:\s+(\d+)x(\d+)/.exec(execFileSync('xdpyinfo', { encoding: 'utf8' }));
   assert.ok(screen, 'xdpyinfo reports the screen size');
   assert.deepEqual(pngSize(png), [Number(screen[1]), Number(screen[2])]);
+});
+
+test('areas the user drags across on the screenshot arrive blacked out', async () => {
+  execFileSync('xdotool', ['key', 'ctrl+F12']);
+  const shot = await browser.$('[data-testid="screenshot"]');
+  await shot.waitForDisplayed({ timeout: 15_000 });
+  await browser.waitUntil(async () => (await browser.execute((el) => el.naturalWidth, shot)) > 0, {
+    timeout: 10_000,
+    timeoutMsg: 'the preview did not load',
+  });
+  // Drag across the top-left of the preview, where the app's own window is in the picture.
+  const at = await shot.getLocation();
+  const from = { x: Math.round(at.x) + 10, y: Math.round(at.y) + 10 };
+  const to = { x: Math.round(at.x) + 110, y: Math.round(at.y) + 80 };
+  await browser
+    .action('pointer', { parameters: { pointerType: 'mouse' } })
+    .move({ origin: 'viewport', ...from })
+    .down()
+    .move({ origin: 'viewport', ...to, duration: 200 })
+    .up()
+    .perform();
+  const count = await browser.$('[data-testid="hidden-count"]');
+  await count.waitForDisplayed({ timeout: 5_000 });
+  assert.match(await count.getText(), /1 area is hidden/);
+  const scale = await browser.execute((el) => el.clientWidth / el.naturalWidth, shot);
+
+  await (await browser.$('input[name="title"]')).setValue('Redacted ticket');
+  await (await browser.$('button[type="submit"]')).click();
+  const item = await browser.$('//ul[@data-testid="outbox"]/li[contains(., "Redacted ticket")]');
+  await item.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => /Synced/.test(await item.getText()), {
+    timeout: 30_000,
+    timeoutMsg: 'the redacted ticket was not synced',
+  });
+
+  const token = await login(server.url, 'bob@acme.example');
+  const auth = { headers: { Authorization: `Bearer ${token}` } };
+  const page = await (await fetch(`${server.url}/api/v1/tickets?q=Redacted`, auth)).json();
+  const ticket = page.items[0];
+  const files = await (await fetch(`${server.url}/api/v1/tickets/${ticket.id}/attachments`, auth)).json();
+  const bytes = Buffer.from(
+    await (await fetch(`${server.url}/api/v1/tickets/${ticket.id}/attachments/${files[0].sha256}`, auth)).arrayBuffer(),
+  );
+  const png = PNG.sync.read(bytes);
+  const pixel = (x, y) => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
+  // Every pixel well inside the dragged area is black...
+  const inside = { x0: Math.ceil(12 / scale), y0: Math.ceil(12 / scale), x1: Math.floor(108 / scale), y1: Math.floor(78 / scale) };
+  for (let y = inside.y0; y < inside.y1; y += 7) {
+    for (let x = inside.x0; x < inside.x1; x += 7) {
+      assert.deepEqual(pixel(x, y), [0, 0, 0], `pixel ${x},${y} inside the hidden area`);
+    }
+  }
+  // ...while the app's light window right of it is still in the picture.
+  const beside = pixel(Math.floor(120 / scale) + 20, Math.ceil(20 / scale));
+  assert.ok(beside.some((c) => c > 100), `the area beside it is untouched: ${beside}`);
 });
 
 /** dunst's notification history as [{ summary, body }]. */

@@ -30,14 +30,8 @@ impl std::fmt::Debug for Screenshot {
     }
 }
 
-/// A rectangle to paint over, in the screenshot's pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Rect {
-    pub x: u32,
-    pub y: u32,
-    pub width: u32,
-    pub height: u32,
-}
+/// A rectangle to paint over, in the screenshot's pixels (the UI sends these).
+pub use bellhop_proto::Redaction as Rect;
 
 /// Captures every monitor, the primary first (or the first one when none says it is primary,
 /// as under Xvfb).
@@ -76,6 +70,27 @@ pub fn redact(image: &mut RgbaImage, rects: &[Rect]) {
             }
         }
     }
+}
+
+/// Most rectangles one screenshot may be redacted with.
+pub const MAX_REDACTIONS: usize = 200;
+
+/// A PNG with the rectangles painted over, re-encoded: what leaves the machine when the user
+/// marked parts of the screenshot to hide.
+pub fn redact_png(png: &[u8], rects: &[Rect]) -> Result<Vec<u8>> {
+    if rects.is_empty() {
+        return Ok(png.to_vec());
+    }
+    if rects.len() > MAX_REDACTIONS {
+        return Err(Error::Config(format!(
+            "at most {MAX_REDACTIONS} areas can be hidden in one screenshot"
+        )));
+    }
+    let mut image = image::load_from_memory(png)
+        .map_err(|e| Error::Capture(format!("reading the screenshot: {e}")))?
+        .to_rgba8();
+    redact(&mut image, rects);
+    encode_png(&image)
 }
 
 /// PNG bytes with fast compression.
@@ -129,6 +144,42 @@ mod tests {
         let png = encode_png(&img)?;
         let back = image::load_from_memory(&png)?.to_rgba8();
         assert_eq!(back, img);
+        Ok(())
+    }
+
+    #[test]
+    fn a_redacted_png_hides_the_marked_area_and_keeps_the_rest() -> anyhow::Result<()> {
+        let img = RgbaImage::from_pixel(40, 20, image::Rgba([10, 200, 30, 255]));
+        let png = encode_png(&img)?;
+        let hidden = redact_png(
+            &png,
+            &[Rect {
+                x: 5,
+                y: 5,
+                width: 10,
+                height: 4,
+            }],
+        )?;
+        let back = image::load_from_memory(&hidden)?.to_rgba8();
+        assert_eq!(back.dimensions(), (40, 20));
+        assert_eq!(back.get_pixel(5, 5), &image::Rgba([0, 0, 0, 255]));
+        assert_eq!(back.get_pixel(14, 8), &image::Rgba([0, 0, 0, 255]));
+        assert_eq!(back.get_pixel(15, 8), &image::Rgba([10, 200, 30, 255]));
+        assert_eq!(
+            redact_png(&png, &[])?,
+            png,
+            "nothing marked: the same bytes"
+        );
+        let too_many = vec![
+            Rect {
+                x: 0,
+                y: 0,
+                width: 1,
+                height: 1
+            };
+            MAX_REDACTIONS + 1
+        ];
+        assert!(redact_png(&png, &too_many).is_err());
         Ok(())
     }
 }

@@ -57,3 +57,13 @@ pub struct Draft {
     pub description: String,
     pub updated_at: Timestamp,
 }
+
+/// An area of a screenshot to paint over before it leaves the machine, in the screenshot's
+/// pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Redaction {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}

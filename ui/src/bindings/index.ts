@@ -311,6 +311,8 @@ export type NoticeKind = { "type": "reply", author_name: string, excerpt: string
 
 export type Draft = { id: string, title: string, description: string, updated_at: string, };
 
+export type Redaction = { x: number, y: number, width: number, height: number, };
+
 export type Org = { id: OrgId, name: string, 
 /**
  * Email domains whose people join this organisation on first contact.

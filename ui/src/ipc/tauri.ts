@@ -19,7 +19,14 @@ export function createTauriApi(): DesktopApi {
     kind: 'desktop',
     status: () => call<AgentStatus>('get_status'),
     queueTicket: (input: NewTicketInput, withScreenshot: boolean) =>
-      call<OutboxItem>('queue_ticket', { input: { ...input, with_screenshot: withScreenshot } }),
+      call<OutboxItem>('queue_ticket', {
+        input: {
+          title: input.title,
+          description: input.description,
+          with_screenshot: withScreenshot,
+          redactions: input.redactions ?? [],
+        },
+      }),
     screenshot: () => call<string | null>('get_screenshot'),
     dropScreenshot: () => call<void>('drop_screenshot'),
     outbox: () => call<OutboxItem[]>('list_outbox'),

@@ -8,6 +8,7 @@ import type {
   ArticleSummary,
   MyPortal,
   PortalSettings,
+  Redaction,
   Attachment,
   AuditEntry,
   AuditQuery,
@@ -49,6 +50,8 @@ export class ApiFailure extends Error {
 export interface NewTicketInput {
   title: string;
   description: string;
+  /** Areas of the hotkey's screenshot to black out before it is stored (desktop). */
+  redactions?: Redaction[];
 }
 
 /** The desktop app: works offline through the agent's local store and outbox. */
