@@ -6,21 +6,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { BIN, SHOTS, login, mailTo, startServer, tempDir, until } from './helpers.mjs';
+import { BIN, SHOTS, launchChromium, login, mailTo, startServer, tempDir, until } from './helpers.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let server;
 let browser;
 
 before(async () => {
   server = await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // The same default as scripts/lib.sh, so a bare `node --test` finds what the scripts built.
@@ -103,4 +104,14 @@ export function mailTo(dataDir, email) {
     .map((f) => readFileSync(f.path, 'utf8'))
     .filter((t) => t.split(/\r?\n/).some((l) => l.startsWith('To: ') && l.includes(email)))
     .map((t) => t.replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+}
+
+/** Debian's Chromium, headless, quiet (no first-run, sync or update traffic). */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
 }

@@ -196,16 +196,7 @@ impl Store {
         )
         .await?;
         if let Some(link) = link {
-            Self::insert_password_reset_in(
-                &mut tx,
-                id,
-                &input.email,
-                &link.token_hash,
-                "console",
-                link.ttl_ms,
-            )
-            .await?;
-            Self::queue_email_in(&mut tx, &link.mail).await?;
+            Self::send_password_link_in(&mut tx, id, &input.email, link).await?;
         }
         let detail = format!(
             "created {} <{}> as {}{}",
@@ -272,16 +263,7 @@ impl Store {
             revoked = cleared.rows_affected() > 0;
         }
         if let Some(link) = link {
-            Self::insert_password_reset_in(
-                &mut tx,
-                id,
-                &input.email,
-                &link.token_hash,
-                "console",
-                link.ttl_ms,
-            )
-            .await?;
-            Self::queue_email_in(&mut tx, &link.mail).await?;
+            Self::send_password_link_in(&mut tx, id, &input.email, link).await?;
         }
         let mut detail = format!(
             "{} <{}>: {}",
@@ -301,6 +283,19 @@ impl Store {
         self.user(id)
             .await?
             .ok_or_else(|| AppError::Other(anyhow::anyhow!("updated user vanished")))
+    }
+
+    /// Records a password link for the user and queues its email, inside the caller's
+    /// transaction.
+    async fn send_password_link_in(
+        tx: &mut sqlx::AnyConnection,
+        user: UserId,
+        email: &str,
+        link: &PasswordLink,
+    ) -> Result<()> {
+        Self::insert_password_reset_in(tx, user, email, &link.token_hash, "console", link.ttl_ms)
+            .await?;
+        Self::queue_email_in(tx, &link.mail).await
     }
 
     /// Whether the user has a portal password (for deciding whether access is being given).

@@ -130,6 +130,31 @@ impl TestApp {
         Ok(found.into_iter().map(|(_, text)| text).collect())
     }
 
+    /// The password-link token (`bhr_…`) in the newest mail to `to` that has one.
+    pub async fn reset_token(&self, to: &str) -> anyhow::Result<Option<String>> {
+        Ok(self.mail_texts(to).await?.iter().rev().find_map(|text| {
+            let start = text.find("token=bhr_")?;
+            Some(
+                text[start + 6..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect(),
+            )
+        }))
+    }
+
+    /// Tries to sign in; returns the status (200, or 401 for a wrong password).
+    pub async fn login_status(&self, email: &str, password: &str) -> anyhow::Result<u16> {
+        Ok(self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await?
+            .status()
+            .as_u16())
+    }
+
     /// Sends queued mail now, then returns the subjects of the `.eml` files addressed to `to`.
     pub async fn mail_subjects(&self, to: &str) -> anyhow::Result<Vec<String>> {
         Ok(self

@@ -2,49 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, expect_error, spawn_app};
-
-/// The reset token from the newest reset email to `to` (read from the .eml outbox).
-async fn reset_token_for(app: &TestApp, to: &str) -> anyhow::Result<Option<String>> {
-    app.mail.drain().await?;
-    let dir = app.dir.path().join("outbox");
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(&dir)? {
-        let path = entry?.path();
-        let text = std::fs::read_to_string(&path)?;
-        if !text
-            .lines()
-            .any(|l| l.starts_with("To: ") && l.contains(to))
-        {
-            continue;
-        }
-        // Quoted-printable wraps long lines and writes "=" as "=3D": undo both first.
-        let unwrapped = text
-            .replace("=\r\n", "")
-            .replace("=\n", "")
-            .replace("=3D", "=");
-        if let Some(start) = unwrapped.find("token=bhr_") {
-            let token: String = unwrapped[start + 6..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-                .collect();
-            found.push((std::fs::metadata(&path)?.modified()?, token));
-        }
-    }
-    found.sort();
-    Ok(found.pop().map(|(_, t)| t))
-}
-
-async fn login_with(app: &TestApp, email: &str, password: &str) -> anyhow::Result<u16> {
-    Ok(app
-        .http
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await?
-        .status()
-        .as_u16())
-}
+use crate::helpers::{expect_error, spawn_app};
 
 #[tokio::test]
 async fn a_reset_link_sets_a_new_password_once_and_signs_out_everywhere() -> anyhow::Result<()> {
@@ -57,7 +15,8 @@ async fn a_reset_link_sets_a_new_password_once_and_signs_out_everywhere() -> any
         .send()
         .await?;
     assert_eq!(res.status(), 202);
-    let token = reset_token_for(&app, "bob@acme.example")
+    let token = app
+        .reset_token("bob@acme.example")
         .await?
         .ok_or_else(|| anyhow::anyhow!("no reset email"))?;
 
@@ -72,11 +31,12 @@ async fn a_reset_link_sets_a_new_password_once_and_signs_out_everywhere() -> any
     let res = reset("a much better passphrase").await?;
     assert_eq!(res.status(), 204);
     assert_eq!(
-        login_with(&app, "bob@acme.example", "bellhop-demo").await?,
+        app.login_status("bob@acme.example", "bellhop-demo").await?,
         401
     );
     assert_eq!(
-        login_with(&app, "bob@acme.example", "a much better passphrase").await?,
+        app.login_status("bob@acme.example", "a much better passphrase")
+            .await?,
         200
     );
     let res = app.get(&old_session, "/api/v1/me").await?;
@@ -104,11 +64,7 @@ async fn unknown_addresses_get_the_same_answer_and_no_mail() -> anyhow::Result<(
         .send()
         .await?;
     assert_eq!(res.status(), 202);
-    assert!(
-        reset_token_for(&app, "nobody@acme.example")
-            .await?
-            .is_none()
-    );
+    assert!(app.reset_token("nobody@acme.example").await?.is_none());
     let res = app
         .http
         .post(app.url("/api/v1/auth/forgot-password"))

@@ -7,33 +7,7 @@ use bellhop_proto::{
 };
 use serde_json::json;
 
-use crate::helpers::{TestApp, expect_error, facts, spawn_app};
-
-/// The set-password link in the newest mail to `email`.
-async fn link_in_mail(app: &TestApp, email: &str) -> anyhow::Result<String> {
-    let texts = app.mail_texts(email).await?;
-    let newest = texts
-        .last()
-        .ok_or_else(|| anyhow::anyhow!("no mail to {email}"))?;
-    let at = newest
-        .find("token=bhr_")
-        .ok_or_else(|| anyhow::anyhow!("no link in {newest}"))?;
-    Ok(newest[at + 6..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect())
-}
-
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> anyhow::Result<u16> {
-    Ok(app
-        .http
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await?
-        .status()
-        .as_u16())
-}
+use crate::helpers::{expect_error, facts, spawn_app};
 
 #[tokio::test]
 async fn a_new_organisation_gets_its_own_enrolment_key_and_domains() -> anyhow::Result<()> {
@@ -132,7 +106,10 @@ async fn a_new_user_with_portal_access_chooses_a_password_from_the_welcome_email
 
     let mails = app.mail_subjects("dana@acme.example").await?;
     assert_eq!(mails, ["Welcome to the Bellhop service desk"]);
-    let token = link_in_mail(&app, "dana@acme.example").await?;
+    let token = app
+        .reset_token("dana@acme.example")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no link"))?;
     let res = app
         .http
         .post(app.url("/api/v1/auth/reset-password"))
@@ -141,7 +118,8 @@ async fn a_new_user_with_portal_access_chooses_a_password_from_the_welcome_email
         .await?;
     assert_eq!(res.status(), 204);
     assert_eq!(
-        sign_in(&app, "dana@acme.example", "dana-chose-this").await?,
+        app.login_status("dana@acme.example", "dana-chose-this")
+            .await?,
         200
     );
 
@@ -189,7 +167,7 @@ async fn taking_portal_access_away_signs_the_user_out_and_giving_it_back_sends_a
     let res = app.get(&bob_token, "/api/v1/me").await?;
     assert_eq!(expect_error(res, 401).await?, "unauthenticated");
     assert_eq!(
-        sign_in(&app, "bob@acme.example", "bellhop-demo").await?,
+        app.login_status("bob@acme.example", "bellhop-demo").await?,
         401
     );
     let detail: UserDetail = app.get(&tech, &path).await?.json().await?;
@@ -208,7 +186,10 @@ async fn taking_portal_access_away_signs_the_user_out_and_giving_it_back_sends_a
     assert_eq!(res.status(), 200);
     let subjects = app.mail_subjects("bob@acme.example").await?;
     assert!(subjects.contains(&"You can now use the Bellhop portal".to_owned()));
-    let token = link_in_mail(&app, "bob@acme.example").await?;
+    let token = app
+        .reset_token("bob@acme.example")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no link"))?;
     let res = app
         .http
         .post(app.url("/api/v1/auth/reset-password"))
@@ -217,7 +198,8 @@ async fn taking_portal_access_away_signs_the_user_out_and_giving_it_back_sends_a
         .await?;
     assert_eq!(res.status(), 204);
     assert_eq!(
-        sign_in(&app, "bob@acme.example", "bob-is-back-again").await?,
+        app.login_status("bob@acme.example", "bob-is-back-again")
+            .await?,
         200
     );
 
