@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use sha2::{Digest, Sha256};
+
 use crate::error::{Error, Result};
 
 /// Which secret.
@@ -48,8 +50,26 @@ impl Credentials {
         keyring::Entry::new("Bellhop", &format!("{}@{}", secret.name(), self.namespace)).ok()
     }
 
+    /// The private file for a secret: one directory per server (named by a hash of its URL),
+    /// so secrets of two servers never overwrite each other.
     fn file(&self, secret: Secret) -> PathBuf {
+        let server = format!("{:x}", Sha256::digest(self.namespace.as_bytes()));
+        self.fallback_dir
+            .join(format!("server-{}", &server[..16]))
+            .join(secret.name())
+    }
+
+    /// Where versions before per-server files kept the secret.
+    fn legacy_file(&self, secret: Secret) -> PathBuf {
         self.fallback_dir.join(secret.name())
+    }
+
+    fn read_file(path: &std::path::Path) -> Result<Option<String>> {
+        match std::fs::read_to_string(path) {
+            Ok(v) => Ok(Some(v.trim().to_owned()).filter(|v| !v.is_empty())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub fn save(&self, secret: Secret, value: &str) -> Result<()> {
@@ -76,11 +96,17 @@ impl Credentials {
                 Err(e) => tracing::debug!(error = %e, "keychain unavailable; trying the file"),
             }
         }
-        match std::fs::read_to_string(self.file(secret)) {
-            Ok(v) => Ok(Some(v.trim().to_owned()).filter(|v| !v.is_empty())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
+        if let Some(v) = Self::read_file(&self.file(secret))? {
+            return Ok(Some(v));
         }
+        // A secret from before per-server files moves into this server's place.
+        let legacy = self.legacy_file(secret);
+        let Some(v) = Self::read_file(&legacy)? else {
+            return Ok(None);
+        };
+        write_private(&self.file(secret), &v)?;
+        std::fs::remove_file(legacy)?;
+        Ok(Some(v))
     }
 
     pub fn delete(&self, secret: Secret) -> Result<()> {
@@ -131,13 +157,43 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("creds/user-credential"))?
+            let mode = std::fs::metadata(creds.file(Secret::UserCredential))?
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o077, 0, "only the owner may read it");
         }
         creds.delete(Secret::UserCredential)?;
         assert_eq!(creds.load(Secret::UserCredential)?, None);
+        Ok(())
+    }
+
+    #[test]
+    fn two_servers_keep_their_own_secrets_and_an_old_file_moves_in() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let fallback = dir.path().join("creds");
+        let one = Credentials::new("https://desk.one.example", fallback.clone(), false);
+        let two = Credentials::new("https://desk.two.example", fallback.clone(), false);
+        one.save(Secret::DeviceSecret, "bhd_one")?;
+        two.save(Secret::DeviceSecret, "bhd_two")?;
+        assert_eq!(one.load(Secret::DeviceSecret)?.as_deref(), Some("bhd_one"));
+        assert_eq!(two.load(Secret::DeviceSecret)?.as_deref(), Some("bhd_two"));
+        two.delete(Secret::DeviceSecret)?;
+        assert_eq!(one.load(Secret::DeviceSecret)?.as_deref(), Some("bhd_one"));
+
+        // Before per-server files the secret sat directly in the fallback directory.
+        write_private(&fallback.join("user-credential"), "bhc_old")?;
+        assert_eq!(
+            one.load(Secret::UserCredential)?.as_deref(),
+            Some("bhc_old")
+        );
+        assert!(
+            !fallback.join("user-credential").exists(),
+            "moved, not copied"
+        );
+        assert_eq!(
+            one.load(Secret::UserCredential)?.as_deref(),
+            Some("bhc_old")
+        );
         Ok(())
     }
 }
