@@ -183,6 +183,13 @@ test('areas the user drags across on the screenshot arrive blacked out', async (
   await count.waitForDisplayed({ timeout: 5_000 });
   assert.match(await count.getText(), /1 area is hidden/);
   const scale = await browser.execute((el) => el.clientWidth / el.naturalWidth, shot);
+  // The keyboard way: a new area in the middle, moved ten steps left into the app's window.
+  await (await browser.$('button=Hide an area')).click();
+  for (let i = 0; i < 10; i += 1) await browser.keys('ArrowLeft');
+  await browser.waitUntil(async () => /2 areas are hidden/.test(await count.getText()), {
+    timeout: 5_000,
+    timeoutMsg: 'the keyboard area was not added',
+  });
 
   await (await browser.$('input[name="title"]')).setValue('Redacted ticket');
   await (await browser.$('button[type="submit"]')).click();
@@ -210,6 +217,10 @@ test('areas the user drags across on the screenshot arrive blacked out', async (
       assert.deepEqual(pixel(x, y), [0, 0, 0], `pixel ${x},${y} inside the hidden area`);
     }
   }
+  // The keyboard's area (middle of the screen, moved left by ten steps of 1/50 of its width).
+  const step = Math.round(png.width / 50);
+  const keyboardArea = { x: Math.round((png.width - png.width / 4) / 2) - 10 * step, y: Math.round((png.height - png.height / 4) / 2) };
+  assert.deepEqual(pixel(keyboardArea.x + 20, keyboardArea.y + 20), [0, 0, 0], 'inside the area placed with the keyboard');
   // ...while the app's light window right of it is still in the picture.
   const beside = pixel(Math.floor(120 / scale) + 20, Math.ceil(20 / scale));
   assert.ok(beside.some((c) => c > 100), `the area beside it is untouched: ${beside}`);
