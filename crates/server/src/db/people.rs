@@ -279,7 +279,10 @@ impl Store {
         }
         Self::record_audit(&mut tx, actor, "user.update", &id.to_string(), &detail).await?;
         tx.commit().await?;
-        self.access_changed().await?;
+        if !input.portal_access {
+            // Their browser sessions ended: open event streams check their callers again.
+            self.access_changed().await?;
+        }
         self.user(id)
             .await?
             .ok_or_else(|| AppError::Other(anyhow::anyhow!("updated user vanished")))
