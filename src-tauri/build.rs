@@ -20,6 +20,8 @@ fn main() {
             "list_drafts",
             "discard_draft",
             "submit_draft",
+            "get_language",
+            "set_language",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -238,3 +238,24 @@ pub fn get_screenshot(pending: State<'_, PendingScreenshot>) -> Option<String> {
 pub fn drop_screenshot(pending: State<'_, PendingScreenshot>) {
     pending.take();
 }
+
+/// The app's language ("it"): the user's choice, else the OS's, else English.
+#[tauri::command]
+pub fn get_language(agent: AgentState<'_>) -> Result<String, ApiError> {
+    agent
+        .language()
+        .map(|l| l.as_str().to_owned())
+        .map_err(|e| e.to_api())
+}
+
+/// The settings page's language menu: the tray menu, notifications and every window follow.
+#[tauri::command]
+pub fn set_language(app: tauri::AppHandle, code: String) -> Result<(), ApiError> {
+    let language = bellhop_proto::Language::from_tag(&code).ok_or_else(|| {
+        ApiError::new(
+            bellhop_proto::ErrorCode::BadRequest,
+            format!("Bellhop does not speak {code:?}"),
+        )
+    })?;
+    crate::tray::set_language(&app, language).map_err(|e| e.to_api())
+}

@@ -5,6 +5,7 @@
 
 mod commands;
 mod hotkey;
+mod i18n;
 mod notify;
 mod sync;
 mod tray;
@@ -56,6 +57,8 @@ pub fn run() {
             commands::list_drafts,
             commands::discard_draft,
             commands::submit_draft,
+            commands::get_language,
+            commands::set_language,
         ])
         .setup(|app| {
             let agent = Arc::new(open_agent()?);

@@ -8,8 +8,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bellhop_proto::{Notice, NoticeKind, TicketId, TicketStatus};
-use tauri::AppHandle;
+use std::sync::Arc;
+
+use bellhop_agent::Agent;
+use bellhop_proto::{Language, Notice, NoticeKind, TicketId, TicketStatus};
+use tauri::{AppHandle, Manager};
+
+use crate::i18n::tr;
 use tokio::sync::mpsc;
 
 /// How long notices are gathered before they show.
@@ -39,8 +44,10 @@ impl Notifier {
                 while let Ok(more) = rx.try_recv() {
                     batch.extend(more);
                 }
-                for shown in coalesce(&batch) {
-                    show(&app, shown);
+                // In the language the user reads now (the tray's Language menu may have changed it).
+                let language = app.state::<Arc<Agent>>().language().unwrap_or_default();
+                for shown in coalesce(&batch, language) {
+                    show(&app, shown, language);
                 }
             }
         });
@@ -54,28 +61,33 @@ impl Notifier {
     }
 }
 
-fn status_text(status: TicketStatus) -> &'static str {
-    match status {
-        TicketStatus::Open => "Open",
-        TicketStatus::AwaitingReply => "Awaiting your reply",
-        TicketStatus::Resolved => "Resolved",
-        TicketStatus::Closed => "Closed",
-    }
+fn status_text(status: TicketStatus, language: Language) -> String {
+    let key = match status {
+        TicketStatus::Open => "status.open",
+        TicketStatus::AwaitingReply => "status.awaiting_reply",
+        TicketStatus::Resolved => "status.resolved",
+        TicketStatus::Closed => "status.closed",
+    };
+    tr(language, key, &[])
 }
 
-fn line(notice: &Notice) -> String {
+fn line(notice: &Notice, language: Language) -> String {
     match &notice.kind {
         NoticeKind::Reply {
             author_name,
             excerpt,
         } => format!("{author_name}: {excerpt}"),
-        NoticeKind::Status { status } => format!("Status: {}", status_text(*status)),
+        NoticeKind::Status { status } => tr(
+            language,
+            "notify.status_line",
+            &[("status", &status_text(*status, language))],
+        ),
     }
 }
 
 /// Groups a burst of notices into what to show: one per ticket (its latest reply and status),
 /// or a single summary when more than a few tickets changed.
-pub fn coalesce(notices: &[Notice]) -> Vec<Shown> {
+pub fn coalesce(notices: &[Notice], language: Language) -> Vec<Shown> {
     let mut by_ticket: BTreeMap<TicketId, Vec<&Notice>> = BTreeMap::new();
     for n in notices {
         by_ticket.entry(n.ticket_id).or_default().push(n);
@@ -87,9 +99,13 @@ pub fn coalesce(notices: &[Notice]) -> Vec<Shown> {
             .collect();
         let more = titles.len() - MAX_SEPARATE;
         titles.truncate(MAX_SEPARATE);
-        titles.push(format!("and {more} more"));
+        titles.push(tr(language, "notify.more", &[("count", &more.to_string())]));
         return vec![Shown {
-            summary: format!("{} of your tickets were updated", by_ticket.len()),
+            summary: tr(
+                language,
+                "notify.summary",
+                &[("count", &by_ticket.len().to_string())],
+            ),
             body: titles.join("\n"),
             route: "#/tickets".into(),
         }];
@@ -109,7 +125,7 @@ pub fn coalesce(notices: &[Notice]) -> Vec<Shown> {
             let body = [reply, status]
                 .into_iter()
                 .flatten()
-                .map(|n| line(n))
+                .map(|n| line(n, language))
                 .collect::<Vec<_>>()
                 .join("\n");
             Shown {
@@ -122,14 +138,14 @@ pub fn coalesce(notices: &[Notice]) -> Vec<Shown> {
 }
 
 /// Shows one notification, off the async threads (the platform calls may block).
-fn show(app: &AppHandle, shown: Shown) {
+fn show(app: &AppHandle, shown: Shown, language: Language) {
     let app = app.clone();
     std::thread::spawn(move || {
         let mut n = notify_rust::Notification::new();
         n.appname("Bellhop")
             .summary(&shown.summary)
             .body(&shown.body);
-        platform::show(&app, n, &shown.route);
+        platform::show(&app, n, &shown.route, &tr(language, "notify.open", &[]));
     });
 }
 
@@ -138,8 +154,8 @@ mod platform {
     use tauri::AppHandle;
 
     /// freedesktop: the default action is a click on the notification.
-    pub fn show(app: &AppHandle, mut n: notify_rust::Notification, route: &str) {
-        n.action("default", "Open");
+    pub fn show(app: &AppHandle, mut n: notify_rust::Notification, route: &str, open: &str) {
+        n.action("default", open);
         match n.show() {
             Ok(handle) => handle.wait_for_action(|action| {
                 if action == "default" {
@@ -158,7 +174,7 @@ mod platform {
 
     /// Windows and macOS: notify-rust shows the notification but does not report clicks; the
     /// tray icon's unread state and "My tickets" lead to the ticket.
-    pub fn show(_app: &AppHandle, n: notify_rust::Notification, _route: &str) {
+    pub fn show(_app: &AppHandle, n: notify_rust::Notification, _route: &str, _open: &str) {
         if let Err(e) = n.show() {
             tracing::warn!(error = %e, "cannot show a notification");
         }
@@ -188,7 +204,7 @@ mod tests {
     #[test]
     fn a_burst_on_one_ticket_is_one_notification_with_the_latest_reply_and_status() {
         let t = TicketId::new();
-        let shown = coalesce(&[
+        let burst = [
             notice(t, 1042, reply("first")),
             notice(t, 1042, reply("second")),
             notice(
@@ -198,7 +214,8 @@ mod tests {
                     status: TicketStatus::Resolved,
                 },
             ),
-        ]);
+        ];
+        let shown = coalesce(&burst, Language::En);
         assert_eq!(
             shown,
             vec![Shown {
@@ -207,6 +224,11 @@ mod tests {
                 route: format!("#/tickets/{t}"),
             }]
         );
+        // In the user's language.
+        assert_eq!(
+            coalesce(&burst, Language::Fr)[0].body,
+            "Tess: second\nStatut : Résolu"
+        );
     }
 
     #[test]
@@ -214,14 +236,18 @@ mod tests {
         let few: Vec<_> = (0..3)
             .map(|i| notice(TicketId::new(), i, reply("x")))
             .collect();
-        assert_eq!(coalesce(&few).len(), 3);
+        assert_eq!(coalesce(&few, Language::En).len(), 3);
         let many: Vec<_> = (0..7)
             .map(|i| notice(TicketId::new(), i, reply("x")))
             .collect();
-        let shown = coalesce(&many);
+        let shown = coalesce(&many, Language::En);
         assert_eq!(shown.len(), 1);
-        assert_eq!(shown[0].summary, "7 of your tickets were updated");
-        assert!(shown[0].body.ends_with("and 4 more"));
+        assert_eq!(shown[0].summary, "Tickets updated: 7");
+        assert!(shown[0].body.ends_with("… and 4 more"));
+        assert_eq!(
+            coalesce(&many, Language::Ru)[0].summary,
+            "Обновлено заявок: 7"
+        );
         assert_eq!(shown[0].route, "#/tickets");
     }
 }

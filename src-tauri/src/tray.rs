@@ -4,14 +4,17 @@
 use std::sync::Arc;
 
 use bellhop_agent::Agent;
-use bellhop_proto::{AgentStatus, Connectivity, DeviceStatus};
-use tauri::{AppHandle, Manager};
+use bellhop_proto::{AgentStatus, Connectivity, DeviceStatus, Language};
+use tauri::{AppHandle, Emitter, Manager, Wry};
 
 use crate::sync::SyncHandle;
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
+use tauri::menu::{
+    CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu,
+};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 
+use crate::i18n::{self, tr};
 use crate::windows;
 
 /// What the tray icon shows (icons/tray-*.svg).
@@ -46,13 +49,20 @@ impl TrayState {
         }
     }
 
-    fn tooltip(self, queued: u64, unread: u64) -> String {
+    fn tooltip(self, language: Language, queued: u64, unread: u64) -> String {
         match self {
-            Self::Unread if unread == 1 => "Bellhop — 1 ticket has news".into(),
-            Self::Unread => format!("Bellhop — {unread} tickets have news"),
-            Self::Inactive => "Bellhop — not active yet".into(),
-            Self::Offline if queued > 0 => format!("Bellhop — offline, {queued} waiting to send"),
-            Self::Offline => "Bellhop — offline".into(),
+            Self::Unread => tr(
+                language,
+                "tray.tip_unread",
+                &[("count", &unread.to_string())],
+            ),
+            Self::Inactive => tr(language, "tray.tip_inactive", &[]),
+            Self::Offline if queued > 0 => tr(
+                language,
+                "tray.tip_offline_waiting",
+                &[("count", &queued.to_string())],
+            ),
+            Self::Offline => tr(language, "tray.tip_offline", &[]),
             Self::Ready => "Bellhop".into(),
         }
     }
@@ -64,9 +74,12 @@ pub fn show(app: &AppHandle, status: &AgentStatus) {
         return;
     };
     let state = TrayState::of(status);
+    let language = app.state::<Arc<Agent>>().language().unwrap_or_default();
     let result = Image::from_bytes(state.icon())
         .and_then(|icon| tray.set_icon(Some(icon)))
-        .and_then(|()| tray.set_tooltip(Some(state.tooltip(status.queued, status.unread))));
+        .and_then(|()| {
+            tray.set_tooltip(Some(state.tooltip(language, status.queued, status.unread)))
+        });
     if let Err(e) = result {
         tracing::warn!(error = %e, "cannot update the tray icon");
     }
@@ -80,15 +93,23 @@ pub enum MenuAction {
     NewTicket,
     MyTickets,
     PersonalSettings,
+    /// One of the Language submenu's entries.
+    Language(Language),
     SyncNow,
     Quit,
 }
 
 impl MenuAction {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 11] = [
         Self::NewTicket,
         Self::MyTickets,
         Self::PersonalSettings,
+        Self::Language(Language::En),
+        Self::Language(Language::Fr),
+        Self::Language(Language::De),
+        Self::Language(Language::Es),
+        Self::Language(Language::It),
+        Self::Language(Language::Ru),
         Self::SyncNow,
         Self::Quit,
     ];
@@ -98,6 +119,12 @@ impl MenuAction {
             Self::NewTicket => "new-ticket",
             Self::MyTickets => "my-tickets",
             Self::PersonalSettings => "personal-settings",
+            Self::Language(Language::En) => "language-en",
+            Self::Language(Language::Fr) => "language-fr",
+            Self::Language(Language::De) => "language-de",
+            Self::Language(Language::Es) => "language-es",
+            Self::Language(Language::It) => "language-it",
+            Self::Language(Language::Ru) => "language-ru",
             Self::SyncNow => "sync-now",
             Self::Quit => "quit",
         }
@@ -107,35 +134,63 @@ impl MenuAction {
         Self::ALL.into_iter().find(|a| a.id() == id)
     }
 
-    fn label(self) -> &'static str {
-        match self {
-            Self::NewTicket => "Create new ticket",
-            Self::MyTickets => "My tickets",
-            Self::PersonalSettings => "Personal settings",
-            Self::SyncNow => "Sync now",
-            Self::Quit => "Quit Bellhop",
-        }
+    fn label(self, language: Language) -> String {
+        let key = match self {
+            Self::Language(l) => return i18n::native_name(l).into(),
+            Self::NewTicket => "tray.new_ticket",
+            Self::MyTickets => "tray.my_tickets",
+            Self::PersonalSettings => "tray.personal_settings",
+            Self::SyncNow => "tray.sync_now",
+            Self::Quit => "tray.quit",
+        };
+        tr(language, key, &[])
     }
 }
 
-pub fn create(app: &AppHandle) -> tauri::Result<()> {
-    let item = |a: MenuAction| MenuItem::with_id(app, a.id(), a.label(), true, None::<&str>);
-    let menu = Menu::with_items(
+/// The menu in `language`, that language ticked in its submenu.
+fn menu(app: &AppHandle, language: Language) -> tauri::Result<Menu<Wry>> {
+    let item =
+        |a: MenuAction| MenuItem::with_id(app, a.id(), a.label(language), true, None::<&str>);
+    let languages = Language::ALL
+        .into_iter()
+        .map(|l| {
+            let a = MenuAction::Language(l);
+            CheckMenuItem::with_id(
+                app,
+                a.id(),
+                a.label(language),
+                true,
+                l == language,
+                None::<&str>,
+            )
+        })
+        .collect::<tauri::Result<Vec<_>>>()?;
+    let refs: Vec<&dyn IsMenuItem<Wry>> = languages
+        .iter()
+        .map(|i| i as &dyn IsMenuItem<Wry>)
+        .collect();
+    let submenu = Submenu::with_items(app, tr(language, "tray.language", &[]), true, &refs)?;
+    Menu::with_items(
         app,
         &[
             &item(MenuAction::NewTicket)?,
             &item(MenuAction::MyTickets)?,
             &item(MenuAction::PersonalSettings)?,
+            &submenu,
             &item(MenuAction::SyncNow)?,
             &PredefinedMenuItem::separator(app)?,
             &item(MenuAction::Quit)?,
         ],
-    )?;
+    )
+}
+
+pub fn create(app: &AppHandle) -> tauri::Result<()> {
+    let language = app.state::<Arc<Agent>>().language().unwrap_or_default();
     let icon = Image::from_bytes(TrayState::Inactive.icon())?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon)
-        .tooltip(TrayState::Inactive.tooltip(0, 0))
-        .menu(&menu)
+        .tooltip(TrayState::Inactive.tooltip(language, 0, 0))
+        .menu(&menu(app, language)?)
         .show_menu_on_left_click(false)
         .on_menu_event(on_menu)
         .on_tray_icon_event(|tray, event| {
@@ -152,12 +207,34 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
+/// Switches the app to `language`: kept by the agent (the server hears it on the next sync), the
+/// tray menu rebuilt, and every window told (`bellhop://language`).
+pub fn set_language(app: &AppHandle, language: Language) -> bellhop_agent::Result<()> {
+    app.state::<Arc<Agent>>().set_language(language)?;
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let rebuilt = menu(app, language).and_then(|m| tray.set_menu(Some(m)));
+        if let Err(e) = rebuilt {
+            tracing::warn!(error = %e, "cannot rebuild the tray menu");
+        }
+    }
+    if let Err(e) = app.emit("bellhop://language", language.as_str()) {
+        tracing::warn!(error = %e, "cannot tell the windows about the language");
+    }
+    app.state::<SyncHandle>().now();
+    Ok(())
+}
+
 fn on_menu(app: &AppHandle, event: MenuEvent) {
     match MenuAction::parse(event.id().as_ref()) {
         // Until the identity is confirmed the portal's new-ticket view leads to Personal settings.
         Some(MenuAction::NewTicket) => windows::show_main_at(app, "#/new"),
         Some(MenuAction::MyTickets) => windows::show_main_at(app, "#/tickets"),
         Some(MenuAction::PersonalSettings) => windows::show_main_at(app, "#/settings"),
+        Some(MenuAction::Language(language)) => {
+            if let Err(e) = set_language(app, language) {
+                tracing::warn!(error = %e, "cannot change the language");
+            }
+        }
         Some(MenuAction::SyncNow) => {
             if let Err(e) = app.state::<Arc<Agent>>().retry_now() {
                 tracing::warn!(error = %e, "sync now");

@@ -142,3 +142,33 @@ test('carol forgets her password, follows the emailed link and signs in with a n
   assert.equal(await page.getByTestId('who').innerText(), 'Carol Cole');
   await page.close();
 });
+
+test('alice switches the portal to Italian and back; her choice follows her to another browser', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'alice@acme.example');
+  await page.locator('select[name="language"]').selectOption('it');
+  await page.getByRole('heading', { name: 'Le mie richieste' }).waitFor();
+  await page.getByRole('link', { name: 'Nuova richiesta' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'it');
+  // Statuses are words in Italian too, and dates follow the language.
+  assert.match(await page.getByTestId('tickets').innerText(), /Aperto|Risolto|Chiuso|In attesa/);
+  await page.screenshot({ path: join(SHOTS, 'portal-italian.png') });
+
+  // Kept by the server: a fresh browser (nothing stored) signs her in in Italian.
+  await until(async () => {
+    const token = await login(server.url, 'alice@acme.example');
+    const me = await (await fetch(`${server.url}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    return me.language === 'it';
+  }, 5_000, "alice's language on the server");
+  const other = await browser.newPage();
+  await signIn(other, 'alice@acme.example');
+  await other.getByRole('heading', { name: 'Le mie richieste' }).waitFor();
+
+  // And back, without a reload: everything is English again.
+  await other.locator('select[name="language"]').selectOption('en');
+  await other.getByRole('heading', { name: 'My requests' }).waitFor();
+  await other.getByRole('link', { name: 'New request' }).waitFor();
+  assert.equal(await other.getByText('Le mie richieste').count(), 0);
+  await page.close();
+  await other.close();
+});

@@ -315,6 +315,53 @@ test('a draft is kept, listed under My tickets, and sent from there exactly once
   }, 20_000, 'the sent draft on the server');
 });
 
+test('the language menu switches the window at once; the server and the notifications follow', async () => {
+  await (await browser.$('a[href="#/preferences"]')).click();
+  const picker = await browser.$('select[name="language"]');
+  await picker.waitForDisplayed({ timeout: 10_000 });
+  await picker.selectByAttribute('value', 'it');
+  const myTickets = await browser.$('a[href="#/tickets"]');
+  await browser.waitUntil(async () => (await myTickets.getText()) === 'I miei ticket', {
+    timeout: 5_000,
+    timeoutMsg: 'the window did not switch to Italian',
+  });
+  assert.equal(await (await browser.$('html')).getAttribute('lang'), 'it');
+
+  // The agent tells the server on its next sync (the change asks for one at once).
+  const bob = await login(server.url, 'bob@acme.example');
+  const me = async () => (await fetch(`${server.url}/api/v1/me`, { headers: { Authorization: `Bearer ${bob}` } })).json();
+  await until(async () => (await me()).language === 'it', 20_000, "bob's language on the server");
+
+  // A technician's reply now arrives as an Italian notification.
+  execFileSync('dunstctl', ['close-all']);
+  const page = await (await fetch(`${server.url}/api/v1/tickets?q=offline`, { headers: { Authorization: `Bearer ${bob}` } })).json();
+  const ticket = page.items.find((t) => t.title === 'Written offline');
+  const tech = await login(server.url, 'tech@helpdesk.example');
+  const res = await fetch(`${server.url}/api/v1/tickets/${ticket.id}/comments`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${tech}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: crypto.randomUUID(), body: 'Riavvia il computer.' }),
+  });
+  assert.ok(res.ok, `the reply was accepted (${res.status})`);
+  await until(
+    () => notificationHistory().some((n) => n.summary.includes('Written offline')),
+    20_000,
+    'the notification about the reply',
+  );
+  const shown = notificationHistory().find((n) => n.summary.includes('Written offline'));
+  assert.equal(shown.body, 'Tess Tech: Riavvia il computer.\nStato: In attesa di una tua risposta');
+  execFileSync('dunstctl', ['close-all']);
+
+  // And back.
+  await (await browser.$('a[href="#/preferences"]')).click();
+  await (await browser.$('select[name="language"]')).selectByAttribute('value', 'en');
+  await browser.waitUntil(async () => (await myTickets.getText()) === 'My tickets', {
+    timeout: 5_000,
+    timeoutMsg: 'the window did not switch back to English',
+  });
+  await until(async () => (await me()).language === 'en', 20_000, "bob's language back on the server");
+});
+
 test('Esc closes the new-ticket window and keeps what was typed as a draft', async () => {
   await (await browser.$('a[href="#/new"]')).click();
   const title = await browser.$('input[name="title"]');

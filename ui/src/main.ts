@@ -1,7 +1,15 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
+import { pick, setLanguage } from './i18n/index.svelte';
 import { createApi } from './ipc';
+import { LANGUAGE_KEY } from './lib/api';
 import './app.css';
 
+const api = createApi();
+// The language before the first render, so nothing flashes in English: the desktop app's choice
+// (kept by the agent), or the browser's last choice, else the reader's preferences.
+const stored = api.kind === 'desktop' ? await api.language().catch(() => null) : localStorage.getItem(LANGUAGE_KEY);
+setLanguage(pick([stored, ...navigator.languages]));
+
 const target = document.getElementById('app');
-if (target) mount(App, { target, props: { api: createApi() } });
+if (target) mount(App, { target, props: { api } });

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use bellhop_proto::{
     AgentStatus, CommentId, ConfirmTokenRequest, Connectivity, DeviceState, Draft, EnrolRequest,
-    EnrolResponse, LocalTicket, MyPortal, NewAttachment, NewComment, NewTicket, Notice, OutboxItem,
-    SendTokenRequest, TicketChange, TicketId, TicketUpdate, User,
+    EnrolResponse, Language, LocalTicket, MyPortal, NewAttachment, NewComment, NewTicket, Notice,
+    OutboxItem, SendTokenRequest, TicketChange, TicketId, TicketUpdate, UpdateMe, User,
 };
 use tokio::sync::Notify;
 use tokio_stream::StreamExt;
@@ -22,6 +22,10 @@ use crate::sync::{SyncReport, push_outbox};
 
 /// The `meta` key of the confirmed user (JSON).
 const USER_KEY: &str = "confirmed_user";
+/// The `meta` key of the language the user chose (absent: follow the OS).
+const LANGUAGE_KEY: &str = "language";
+/// Set while the server has not heard the user's latest language choice.
+const LANGUAGE_UNSENT_KEY: &str = "language_unsent";
 /// Tickets per pull request.
 const PULL_PAGE: u32 = 500;
 /// A sync pass at least this often while watching, in case an event was lost.
@@ -129,9 +133,56 @@ impl Agent {
                     first_name: first_name.to_owned(),
                     last_name: last_name.to_owned(),
                     email: email.to_owned(),
+                    language: Some(self.language()?),
                 },
             )
             .await
+    }
+
+    /// The app's language: the user's choice, else the OS's if Bellhop speaks it, else English.
+    pub fn language(&self) -> Result<Language> {
+        let chosen = self.store().meta(LANGUAGE_KEY)?;
+        Ok(chosen
+            .as_deref()
+            .and_then(Language::from_tag)
+            .or_else(|| {
+                sys_locale::get_locale()
+                    .as_deref()
+                    .and_then(Language::from_tag)
+            })
+            .unwrap_or_default())
+    }
+
+    /// Keeps the user's choice of language (durable when this returns); the server hears it on
+    /// the next sync, so their mail follows it too.
+    pub fn set_language(&self, language: Language) -> Result<()> {
+        let mut store = self.store();
+        store.set_meta(LANGUAGE_KEY, Some(language.as_str()))?;
+        store.set_meta(LANGUAGE_UNSENT_KEY, Some(language.as_str()))?;
+        Ok(())
+    }
+
+    /// Tells the server the language chosen since the last time; a refusal is not retried.
+    async fn send_language(&self, credential: &str) -> Result<()> {
+        let unsent = self.store().meta(LANGUAGE_UNSENT_KEY)?;
+        let Some(language) = unsent.as_deref().and_then(Language::from_tag) else {
+            return Ok(());
+        };
+        match self
+            .client()?
+            .update_me(credential, &UpdateMe { language })
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.is_retryable() => return Err(e),
+            Err(e) => tracing::warn!(error = %e, "the server refused the language"),
+        }
+        // Only if no newer choice arrived meanwhile.
+        let mut store = self.store();
+        if store.meta(LANGUAGE_UNSENT_KEY)? == unsent {
+            store.set_meta(LANGUAGE_UNSENT_KEY, None)?;
+        }
+        Ok(())
     }
 
     /// Step two: the typed token; on success the device credential is kept in the keychain.
@@ -206,6 +257,9 @@ impl Agent {
                 Ok((pulled, notices)) => {
                     report.pulled = pulled;
                     report.notices = notices;
+                    if let Err(e) = self.send_language(&credential).await {
+                        report.problem = Some(e.to_string());
+                    }
                 }
                 Err(e) if e.is_retryable() => report.problem = Some(e.to_string()),
                 Err(e) => return Err(e),

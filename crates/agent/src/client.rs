@@ -113,6 +113,19 @@ impl ServerClient {
         self.get_as("/api/v1/me/portal", Some(credential)).await
     }
 
+    /// Keeps the user's language on the server (their mail follows it).
+    pub async fn update_me(
+        &self,
+        credential: &str,
+        req: &bellhop_proto::UpdateMe,
+    ) -> Result<bellhop_proto::User> {
+        send(
+            self.http.put(format!("{}/api/v1/me", self.base)).json(req),
+            Some(credential),
+        )
+        .await
+    }
+
     /// Opens the live event stream. It ends (with an error item or `None`) when the connection
     /// drops; the caller reconnects.
     pub async fn events(

@@ -44,6 +44,47 @@ impl Role {
     }
 }
 
+/// The languages Bellhop speaks (the UI's catalogs, the server's mail, the tray menu).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    Fr,
+    De,
+    Es,
+    It,
+    Ru,
+}
+
+impl Language {
+    pub const ALL: [Self; 6] = [Self::En, Self::Fr, Self::De, Self::Es, Self::It, Self::Ru];
+
+    /// The ISO 639-1 code ("it").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Fr => "fr",
+            Self::De => "de",
+            Self::Es => "es",
+            Self::It => "it",
+            Self::Ru => "ru",
+        }
+    }
+
+    /// The language of a BCP 47 tag or POSIX locale ("fr-CA", "it_IT.UTF-8"), if Bellhop speaks it.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let primary = tag
+            .split(['-', '_', '.', '@'])
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        Self::ALL.into_iter().find(|l| l.as_str() == primary)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
@@ -54,8 +95,15 @@ pub struct User {
     pub phone: Option<String>,
     pub role: Role,
     pub org_id: Option<OrgId>,
-    /// BCP 47 language tag of the user's interface (en, fr, de, es, it, ru).
-    pub language: String,
+    /// The language of the user's portal and of the mail they get.
+    pub language: Language,
+}
+
+/// What a user may change about themselves (`PUT /api/v1/me`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateMe {
+    pub language: Language,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -193,4 +193,9 @@ pub struct UserInput {
     /// welcome email for a new user); turning it off removes the password and signs them out.
     #[serde(default)]
     pub portal_access: bool,
+    /// Their portal's and mail's language; left out, a new user gets English and an existing one
+    /// keeps theirs.
+    #[serde(default)]
+    #[ts(optional)]
+    pub language: Option<crate::Language>,
 }

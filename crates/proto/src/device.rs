@@ -116,6 +116,11 @@ pub struct SendTokenRequest {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
+    /// The app's language: the email is written in it, and a user created by this confirmation
+    /// gets it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub language: Option<crate::Language>,
 }
 
 /// Step two: the token the user typed.

@@ -24,8 +24,8 @@ mod typescript;
 
 pub use attachment::{Attachment, DEFAULT_MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use auth::{
-    ForgotPasswordRequest, LoginRequest, LoginResponse, MIN_PASSWORD_CHARS, ResetPasswordRequest,
-    Role, User,
+    ForgotPasswordRequest, Language, LoginRequest, LoginResponse, MIN_PASSWORD_CHARS,
+    ResetPasswordRequest, Role, UpdateMe, User,
 };
 pub use console::{
     AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, Org, OrgCreated, OrgInput,

@@ -75,6 +75,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
                 org_id,
                 phone,
                 password_hash,
+                language: bellhop_proto::Language::En,
             })
             .await?;
         callers.push(Caller {

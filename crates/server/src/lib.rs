@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod letters;
 pub mod mail;
 pub mod markdown;
 pub mod openapi;

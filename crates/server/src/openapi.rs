@@ -15,6 +15,7 @@ use crate::routes;
         routes::auth::forgot_password,
         routes::auth::reset_password,
         routes::auth::me,
+        routes::auth::update_me,
         routes::settings::mine,
         routes::settings::get,
         routes::settings::put,

@@ -245,3 +245,38 @@ async fn portal_settings_reach_the_agent_with_the_next_sync_and_rejected_reopens
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn the_language_chosen_in_the_app_is_kept_and_reaches_the_server_with_the_next_sync()
+-> anyhow::Result<()> {
+    let server = RunningServer::start_demo().await?;
+    let home = tempfile::tempdir()?;
+    let agent = server
+        .confirmed_agent(home.path(), "Bob", "Baker", "bob@acme.example")
+        .await?;
+    agent.set_language(bellhop_proto::Language::Fr)?;
+    // Kept by the store: another process (the CLI, the app after a restart) reads it.
+    drop(agent);
+    let agent = server.agent(home.path())?;
+    assert_eq!(agent.language()?, bellhop_proto::Language::Fr);
+
+    let bob = server.login("bob@acme.example").await?;
+    let me = || async {
+        let user: bellhop_proto::User = reqwest::Client::new()
+            .get(format!("{}/api/v1/me", server.url))
+            .bearer_auth(&bob)
+            .send()
+            .await?
+            .json()
+            .await?;
+        anyhow::Ok(user.language)
+    };
+    assert_eq!(
+        me().await?,
+        bellhop_proto::Language::En,
+        "not before a sync"
+    );
+    agent.sync().await?;
+    assert_eq!(me().await?, bellhop_proto::Language::Fr);
+    Ok(())
+}

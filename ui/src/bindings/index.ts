@@ -34,13 +34,17 @@ export type DeviceId = string;
 
 export type OpId = string;
 
+export type Language = "en" | "fr" | "de" | "es" | "it" | "ru";
+
 export type Role = "end_user" | "primary_contact" | "technician" | "admin";
 
 export type User = { id: UserId, name: string, email: string, phone: string | null, role: Role, org_id: OrgId | null, 
 /**
- * BCP 47 language tag of the user's interface (en, fr, de, es, it, ru).
+ * The language of the user's portal and of the mail they get.
  */
-language: string, };
+language: Language, };
+
+export type UpdateMe = { language: Language, };
 
 export type LoginRequest = { email: string, password: string, };
 
@@ -165,7 +169,12 @@ export type DeviceSelection = { device_ids: Array<DeviceId>, org_id?: OrgId, };
 
 export type DevicesChanged = { changed: number, };
 
-export type SendTokenRequest = { first_name: string, last_name: string, email: string, };
+export type SendTokenRequest = { first_name: string, last_name: string, email: string, 
+/**
+ * The app's language: the email is written in it, and a user created by this confirmation
+ * gets it.
+ */
+language?: Language, };
 
 export type ConfirmTokenRequest = { email: string, token: string, };
 
@@ -444,4 +453,9 @@ export type UserInput = { name: string, email: string, phone: string | null, rol
  * May sign in to the web portal. Turning it on emails a link to choose a password (the
  * welcome email for a new user); turning it off removes the password and signs them out.
  */
-portal_access: boolean, };
+portal_access: boolean, 
+/**
+ * Their portal's and mail's language; left out, a new user gets English and an existing one
+ * keeps theirs.
+ */
+language?: Language, };

@@ -128,6 +128,7 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     reply: (id, body) => call<Ticket>('POST', `/tickets/${encodeURIComponent(id)}/comments`, { id: newId(), body }),
     updateTicket: (id, update) => call<Ticket>('PATCH', `/tickets/${encodeURIComponent(id)}`, update),
     myPortal: () => call<MyPortal>('GET', '/me/portal'),
+    setMyLanguage: (language) => call<User>('PUT', '/me', { language }),
     articles: (q) => call<ArticleSummary[]>('GET', `/kb/articles${queryString({ q })}`),
     article: (id) => call<Article>('GET', `/kb/articles/${encodeURIComponent(id)}`),
     createTicket: (input: NewTicketInput) =>

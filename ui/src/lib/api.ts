@@ -28,6 +28,7 @@ import type {
   Draft,
   Comment,
   ErrorCode,
+  Language,
   LocalTicket,
   OutboxItem,
   Page,
@@ -37,6 +38,9 @@ import type {
   TicketUpdate,
   User,
 } from '../bindings';
+
+/** Where the browser portal remembers the reader's language between visits. */
+export const LANGUAGE_KEY = 'bellhop.language';
 
 /** A failure with the server's (or agent's) error code and a message for a person. */
 export class ApiFailure extends Error {
@@ -86,6 +90,12 @@ export interface DesktopApi {
   closeWindow(): Promise<void>;
   /** Calls `listener` whenever the agent's status or tickets changed; returns the unsubscribe. */
   onChange(listener: () => void): Promise<() => void>;
+  /** The app's language: the user's choice, else the OS's if Bellhop speaks it, else English. */
+  language(): Promise<string>;
+  /** Keeps the choice (tray menu and notifications follow; the server hears it on the next sync). */
+  setLanguage(code: Language): Promise<void>;
+  /** Calls `listener` when the language is changed elsewhere (the tray's Language menu). */
+  onLanguage(listener: (code: string) => void): Promise<() => void>;
 }
 
 /** A ticket and what the reader may see of its conversation. */
@@ -158,6 +168,8 @@ export interface BrowserApi {
   createTicket(input: NewTicketInput): Promise<Ticket>;
   /** What the desk lets this user see and do (portal settings). */
   myPortal(): Promise<MyPortal>;
+  /** Keeps the signed-in user's language on the server (their emails follow it too). */
+  setMyLanguage(language: Language): Promise<User>;
   articles(q: string): Promise<ArticleSummary[]>;
   /** An article; its body is HTML the server sanitised. */
   article(id: string): Promise<Article>;

@@ -1,16 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { duration, fileSize, online, STATUS_LABEL, ticketNumber, when } from './format';
+import { setLanguage } from '../i18n/index.svelte';
+import { duration, fileSize, online, statusLabel, TICKET_STATUSES, ticketNumber, when } from './format';
 
 describe('format', () => {
   it('labels every ticket status in words', () => {
-    expect(Object.values(STATUS_LABEL).every((l) => l.length > 0)).toBe(true);
-    expect(STATUS_LABEL.awaiting_reply).toBe('Awaiting your reply');
+    setLanguage('en');
+    expect(TICKET_STATUSES.every((s) => statusLabel(s).length > 0)).toBe(true);
+    expect(statusLabel('awaiting_reply')).toBe('Awaiting your reply');
+    setLanguage('de');
+    expect(statusLabel('awaiting_reply')).toBe('Wartet auf Ihre Antwort');
+    setLanguage('en');
   });
 
   it('formats numbers and dates, and leaves a bad date as it came', () => {
     expect(ticketNumber(1042)).toBe('#1042');
     expect(when('2026-01-02T03:04:05Z', 'en-GB')).toMatch(/2026/);
     expect(when('not a date')).toBe('not a date');
+    // Dates follow the chosen language.
+    setLanguage('fr');
+    expect(when('2026-03-02T12:00:00Z')).toMatch(/mars/);
+    setLanguage('en');
+    expect(when('2026-03-02T12:00:00Z')).toMatch(/Mar/);
   });
 
   it('says file sizes in the reader’s units', () => {

@@ -1,31 +1,15 @@
 // Words for states, shown as text as well as colour (status is never colour alone).
 import type { Connectivity, DeviceStatus, OutboxState, Priority, TicketStatus } from '../bindings';
+import { language, t } from '../i18n/index.svelte';
 
-export const STATUS_LABEL: Record<TicketStatus, string> = {
-  open: 'Open',
-  awaiting_reply: 'Awaiting your reply',
-  resolved: 'Resolved',
-  closed: 'Closed',
-};
+export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'awaiting_reply', 'resolved', 'closed'];
+export const DEVICE_STATUSES: readonly DeviceStatus[] = ['pending', 'active', 'deactivated'];
 
-export const OUTBOX_LABEL: Record<OutboxState, string> = {
-  queued: 'Queued',
-  sending: 'Sending',
-  synced: 'Synced',
-  rejected: 'Rejected',
-};
-
-export const CONNECTIVITY_LABEL: Record<Connectivity, string> = {
-  online: 'Online',
-  offline: 'Offline',
-  not_configured: 'Not connected to a service desk',
-};
-
-export const DEVICE_LABEL: Record<DeviceStatus, string> = {
-  pending: 'Not activated yet',
-  active: 'Active',
-  deactivated: 'Deactivated',
-};
+/** A ticket status as the user sees it ("Awaiting your reply"), in the current language. */
+export const statusLabel = (status: TicketStatus): string => t(`status.${status}`);
+export const outboxLabel = (state: OutboxState): string => t(`outbox_state.${state}`);
+export const connectivityLabel = (c: Connectivity): string => t(`connectivity.${c}`);
+export const deviceLabel = (status: DeviceStatus): string => t(`device.${status}`);
 
 /** "#1042" */
 export function ticketNumber(n: number): string {
@@ -33,7 +17,7 @@ export function ticketNumber(n: number): string {
 }
 
 /** A date and time in the reader's language and time zone. */
-export function when(iso: string, locale?: string): string {
+export function when(iso: string, locale: string = language()): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
@@ -58,7 +42,7 @@ export const PRIORITY_LABEL: Record<Priority, string> = {
 };
 
 /** "1.2 MB" */
-export function fileSize(bytes: number, locale?: string): string {
+export function fileSize(bytes: number, locale: string = language()): string {
   const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'];
   let value = bytes;
   let unit = 0;

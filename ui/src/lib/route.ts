@@ -8,6 +8,8 @@ export type Route =
   | { name: 'article'; id: string }
   | { name: 'outbox' }
   | { name: 'settings' }
+  /** The desktop app's own settings (language). */
+  | { name: 'preferences' }
   | { name: 'forgot' }
   | { name: 'reset'; token: string };
 
@@ -30,6 +32,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'kb') return { name: 'kb' };
   if (parts[0] === 'outbox') return { name: 'outbox' };
   if (parts[0] === 'settings') return { name: 'settings' };
+  if (parts[0] === 'preferences') return { name: 'preferences' };
   return { name: 'tickets' };
 }
 

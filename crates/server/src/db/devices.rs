@@ -39,6 +39,8 @@ pub struct PendingToken {
     pub token_hash: String,
     pub attempts: i64,
     pub expires_at: i64,
+    /// The language the app asked in (a user created by the confirmation gets it).
+    pub language: bellhop_proto::Language,
 }
 
 pub(super) fn device_from_row(r: &sqlx::any::AnyRow) -> Result<Device> {
@@ -267,6 +269,7 @@ impl Store {
         device: DeviceId,
         email: &str,
         name: &str,
+        language: bellhop_proto::Language,
         token_hash: &str,
         client_addr: &str,
         ttl_ms: i64,
@@ -283,8 +286,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO identity_tokens (id, device_id, email, name, token_hash, client_addr, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO identity_tokens (id, device_id, email, name, token_hash, client_addr, created_at, expires_at, language)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(device.to_string())
@@ -294,6 +297,7 @@ impl Store {
         .bind(client_addr)
         .bind(now)
         .bind(now + ttl_ms)
+        .bind(language.as_str())
         .execute(&mut *tx)
         .await?;
         Self::queue_email_in(&mut tx, mail).await?;
@@ -308,7 +312,7 @@ impl Store {
         email: &str,
     ) -> Result<Option<PendingToken>> {
         let row = sqlx::query(
-            "SELECT id, name, token_hash, attempts, expires_at FROM identity_tokens
+            "SELECT id, name, token_hash, attempts, expires_at, language FROM identity_tokens
              WHERE device_id = $1 AND email = $2 AND used_at IS NULL ORDER BY created_at DESC LIMIT 1",
         )
         .bind(device.to_string())
@@ -322,6 +326,8 @@ impl Store {
                 token_hash: r.try_get("token_hash")?,
                 attempts: r.try_get("attempts")?,
                 expires_at: r.try_get("expires_at")?,
+                language: bellhop_proto::Language::from_tag(r.try_get("language")?)
+                    .unwrap_or_default(),
             })
         })
         .transpose()
@@ -344,6 +350,7 @@ impl Store {
         token_id: &str,
         email: &str,
         name: &str,
+        language: bellhop_proto::Language,
         credential_hash: &str,
     ) -> Result<Option<UserId>> {
         let now = now_ms();
@@ -382,6 +389,7 @@ impl Store {
                         role: Role::EndUser,
                         org_id: org.as_deref().map(parse_id).transpose()?,
                         password_hash: None,
+                        language,
                     },
                 )
                 .await?;

@@ -192,6 +192,7 @@ impl Store {
                 org_id: input.org_id,
                 phone: input.phone.as_deref(),
                 password_hash: None,
+                language: input.language.unwrap_or_default(),
             },
         )
         .await?;
@@ -229,7 +230,7 @@ impl Store {
         Self::email_free(&mut tx, &input.email, Some(id)).await?;
         let done = sqlx::query(
             "UPDATE users SET name = $1, email = $2, phone = $3, phone_digits = $4, role = $5,
-                              org_id = $6
+                              org_id = $6, language = COALESCE($8, language)
              WHERE id = $7",
         )
         .bind(input.name.trim())
@@ -239,6 +240,7 @@ impl Store {
         .bind(input.role.as_str())
         .bind(input.org_id.map(|o| o.to_string()))
         .bind(id.to_string())
+        .bind(input.language.map(|l| l.as_str()))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {

@@ -1,6 +1,6 @@
 //! Organisations, users and sign-in sessions.
 
-use bellhop_proto::{OrgId, Role, User, UserId};
+use bellhop_proto::{Language, OrgId, Role, User, UserId};
 use sqlx::Row;
 
 use super::{Caller, Store, now_ms, parse_enum, parse_id};
@@ -14,6 +14,7 @@ pub struct NewUser<'a> {
     pub org_id: Option<OrgId>,
     pub phone: Option<&'a str>,
     pub password_hash: Option<String>,
+    pub language: Language,
 }
 
 pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
@@ -25,7 +26,8 @@ pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
         phone: row.try_get("phone")?,
         role: parse_enum(row.try_get("role")?, Role::parse)?,
         org_id: org.as_deref().map(parse_id).transpose()?,
-        language: row.try_get("language")?,
+        // A tag this version does not speak reads as English rather than failing the row.
+        language: Language::from_tag(row.try_get("language")?).unwrap_or_default(),
     })
 }
 
@@ -75,8 +77,8 @@ impl Store {
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO users (id, org_id, name, email, phone, phone_digits, role, password_hash,
-                                created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                created_at, language)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(id.to_string())
         .bind(u.org_id.map(|o| o.to_string()))
@@ -87,8 +89,19 @@ impl Store {
         .bind(u.role.as_str())
         .bind(&u.password_hash)
         .bind(now_ms())
+        .bind(u.language.as_str())
         .execute(&mut *tx)
         .await?;
+        Ok(())
+    }
+
+    /// Sets the language of the user's portal and mail.
+    pub async fn set_language(&self, user: UserId, language: Language) -> Result<()> {
+        sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+            .bind(language.as_str())
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

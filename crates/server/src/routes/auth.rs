@@ -5,7 +5,7 @@ use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use bellhop_proto::{
     ErrorBody, ErrorCode, ForgotPasswordRequest, LoginRequest, LoginResponse, MIN_PASSWORD_CHARS,
-    ResetPasswordRequest, User,
+    ResetPasswordRequest, UpdateMe, User,
 };
 
 use crate::app::AppState;
@@ -17,7 +17,8 @@ use crate::db::Caller;
 use crate::db::now_ms;
 use crate::error::{AppError, Result};
 use crate::extract::Json;
-use crate::mail::{Email, parse_address};
+use crate::letters::{Letter, Value, compose};
+use crate::mail::parse_address;
 
 /// Signs in with email and password; returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
@@ -85,6 +86,23 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Us
         .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))
 }
 
+/// Changes what a user may change about themselves: the language of their portal, desktop app
+/// and mail. Works with a session or a device credential.
+#[utoipa::path(put, path = "/api/v1/me", tag = "auth", request_body = UpdateMe,
+    responses((status = 200, body = User), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<UpdateMe>,
+) -> Result<Json<User>> {
+    state
+        .store
+        .set_language(caller.user_id, req.language)
+        .await?;
+    me(State(state), caller).await
+}
+
 /// How long a reset link works.
 pub const RESET_TTL_MS: i64 = 60 * 60 * 1000;
 /// Reset links per email address, and requests per client address, within an hour.
@@ -125,24 +143,13 @@ pub async fn forgot_password(
         "{}/#/reset-password?token={token}",
         state.portal_url().await?.trim_end_matches('/')
     );
-    let mail = Email {
-        to: email.clone(),
-        subject: "Reset your Bellhop password".into(),
-        text: format!(
-            "Hello {},\n\nto choose a new password for the service desk portal, open this link:\n\n\
-             {link}\n\nIt works once, for one hour. If you did not ask for it, ignore this \
-             message: your password stays as it is.\n",
-            user.name
-        ),
-        html: format!(
-            "<p>Hello {},</p><p>to choose a new password for the service desk portal, open this \
-             link:</p><p><a href=\"{link}\">Choose a new password</a></p><p>It works once, for one \
-             hour. If you did not ask for it, ignore this message: your password stays as it \
-             is.</p>",
-            html_escape::encode_text(&user.name),
-            link = html_escape::encode_double_quoted_attribute(&link)
-        ),
-    };
+    let mail = compose(
+        user.language,
+        Letter::PasswordReset,
+        &email,
+        &user.name,
+        &[("link", Value::Link(&link))],
+    );
     state
         .store
         .insert_password_reset(

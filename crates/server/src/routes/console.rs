@@ -4,9 +4,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    AuditEntry, AuditQuery, EnrolmentKey, ErrorBody, ErrorCode, Org, OrgCreated, OrgId, OrgInput,
-    Page, Role, SearchQuery, SearchResults, User, UserDetail, UserId, UserInput, UserListQuery,
-    VerificationSent, VerifyCodeRequest, VerifyCodeResult,
+    AuditEntry, AuditQuery, EnrolmentKey, ErrorBody, ErrorCode, Language, Org, OrgCreated, OrgId,
+    OrgInput, Page, Role, SearchQuery, SearchResults, User, UserDetail, UserId, UserInput,
+    UserListQuery, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
 };
 
 use crate::app::AppState;
@@ -17,7 +17,8 @@ use crate::auth::{
 use crate::db::{PasswordLink, now_ms};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
-use crate::mail::{Email, parse_address};
+use crate::letters::{Letter, Value, compose};
+use crate::mail::parse_address;
 
 /// How long a caller's verification code is valid.
 pub const VERIFY_TTL_MS: i64 = 10 * 60 * 1000;
@@ -123,25 +124,17 @@ pub async fn send_verification(
     }
     let code = new_short_code();
     let shown = format!("{}-{}", &code[..4], &code[4..]);
-    let mail = Email {
-        to: user.email.clone(),
-        // Not in the subject: the desk sees subjects on the user's page.
-        subject: "Your Bellhop verification code".into(),
-        text: format!(
-            "Hello {},\n\nthe service desk ({}) asked to verify it is you.\n\nYour code is {shown}\n\n\
-             Read it to them when they ask. It expires in 10 minutes. If you are not talking to \
-             the service desk, do not share it.\n",
-            user.name, staff.name
-        ),
-        html: format!(
-            "<p>Hello {},</p><p>the service desk ({}) asked to verify it is you. Your code is \
-             <strong style=\"font-size:1.4em\">{shown}</strong></p><p>Read it to them when they \
-             ask. It expires in 10 minutes. If you are not talking to the service desk, do not \
-             share it.</p>",
-            html_escape::encode_text(&user.name),
-            html_escape::encode_text(&staff.name)
-        ),
-    };
+    // Not in the subject: the desk sees subjects on the user's page.
+    let mail = compose(
+        user.language,
+        Letter::VerificationCode,
+        &user.email,
+        &user.name,
+        &[
+            ("desk", Value::Text(&staff.name)),
+            ("code", Value::Code(&shown)),
+        ],
+    );
     let expires = state
         .store
         .insert_verification_code(&staff, id, &token_hash(&code), VERIFY_TTL_MS, &mail)
@@ -307,46 +300,37 @@ fn only_admins() -> AppError {
 }
 
 /// The welcome (or "portal access given") email with a link to choose a password.
-async fn password_link(state: &AppState, input: &UserInput, welcome: bool) -> Result<PasswordLink> {
+async fn password_link(
+    state: &AppState,
+    input: &UserInput,
+    language: Language,
+    welcome: bool,
+) -> Result<PasswordLink> {
     let token = new_token(RESET_PREFIX);
     let link = format!(
         "{}/#/reset-password?token={token}",
         state.portal_url().await?.trim_end_matches('/')
     );
-    let (subject, opening) = if welcome {
-        (
-            "Welcome to the Bellhop service desk",
-            "an account was created for you at the service desk's portal.",
-        )
-    } else {
-        (
-            "You can now use the Bellhop portal",
-            "the service desk gave you access to its portal.",
-        )
-    };
     let portal = state.portal_url().await?;
+    let letter = if welcome {
+        Letter::Welcome
+    } else {
+        Letter::PortalAccess
+    };
     Ok(PasswordLink {
         token_hash: token_hash(&token),
         ttl_ms: WELCOME_TTL_MS,
-        mail: Email {
-            to: input.email.clone(),
-            subject: subject.into(),
-            text: format!(
-                "Hello {},\n\n{opening}\n\nPortal: {portal}\nYour sign-in: {}\n\nChoose your \
-                 password here (the link works once, for 7 days):\n{link}\n",
-                input.name, input.email
-            ),
-            html: format!(
-                "<p>Hello {},</p><p>{opening}</p><p>Portal: <a href=\"{}\">{}</a><br>Your \
-                 sign-in: {}</p><p><a href=\"{}\">Choose your password</a> (the link works once, \
-                 for 7 days).</p>",
-                html_escape::encode_text(&input.name),
-                html_escape::encode_double_quoted_attribute(&portal),
-                html_escape::encode_text(&portal),
-                html_escape::encode_text(&input.email),
-                html_escape::encode_double_quoted_attribute(&link)
-            ),
-        },
+        mail: compose(
+            language,
+            letter,
+            &input.email,
+            &input.name,
+            &[
+                ("portal", Value::Url(&portal)),
+                ("email", Value::Text(&input.email)),
+                ("link", Value::Link(&link)),
+            ],
+        ),
     })
 }
 
@@ -365,7 +349,7 @@ pub async fn create_user(
         return Err(only_admins());
     }
     let link = if input.portal_access {
-        Some(password_link(&state, &input, true).await?)
+        Some(password_link(&state, &input, input.language.unwrap_or_default(), true).await?)
     } else {
         None
     };
@@ -404,7 +388,15 @@ pub async fn update_user(
         return Err(only_admins());
     }
     let link = if input.portal_access && !state.store.has_password(id).await? {
-        Some(password_link(&state, &input, false).await?)
+        Some(
+            password_link(
+                &state,
+                &input,
+                input.language.unwrap_or(current.language),
+                false,
+            )
+            .await?,
+        )
     } else {
         None
     };

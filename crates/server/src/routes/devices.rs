@@ -18,7 +18,8 @@ use crate::auth::{
 use crate::db::{Caller, DeviceCaller, now_ms};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Query};
-use crate::mail::{Email, parse_address};
+use crate::letters::{Letter, Value, compose};
+use crate::mail::parse_address;
 
 /// How long an emailed identity token is valid.
 pub const TOKEN_TTL_MS: i64 = 15 * 60 * 1000;
@@ -147,28 +148,32 @@ pub async fn send_token(
     }
     let code = new_short_code();
     let shown = format!("{}-{}", &code[..4], &code[4..]);
-    let mail = Email {
-        to: email.clone(),
-        // Never in the subject: subjects show on lock screens, in mail logs and on the console.
-        subject: "Your Bellhop confirmation token".into(),
-        text: format!(
-            "Hello {name},\n\nYour confirmation token is {shown}\n\nType it into Bellhop's \
-             Personal settings to confirm it is you. It expires in 15 minutes and works once.\n\n\
-             If you did not ask for it, ignore this message.\n"
-        ),
-        html: format!(
-            "<p>Hello {},</p><p>your confirmation token is <strong style=\"font-size:1.4em\">{shown}</strong></p>\
-             <p>Type it into Bellhop's Personal settings to confirm it is you. It expires in 15 \
-             minutes and works once.</p><p>If you did not ask for it, ignore this message.</p>",
-            html_escape::encode_text(name)
-        ),
+    // The app's language; an older app that does not say gets the person's own, if known.
+    let language = match req.language {
+        Some(language) => language,
+        None => state
+            .store
+            .user_for_login(&email)
+            .await?
+            .map(|(u, _)| u.language)
+            .unwrap_or_default(),
     };
+    // The code is never in the subject: subjects show on lock screens, in mail logs and on the
+    // console.
+    let mail = compose(
+        language,
+        Letter::IdentityToken,
+        &email,
+        name,
+        &[("code", Value::Code(&shown))],
+    );
     state
         .store
         .insert_identity_token(
             device.id,
             &email,
             name,
+            language,
             &token_hash(&code),
             &addr,
             TOKEN_TTL_MS,
@@ -213,6 +218,7 @@ pub async fn confirm(
             &pending.id,
             &email,
             &pending.name,
+            pending.language,
             &token_hash(&credential),
         )
         .await?

@@ -25,7 +25,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/forgot-password", post(auth::forgot_password))
         .route("/auth/reset-password", post(auth::reset_password))
-        .route("/me", get(auth::me))
+        .route("/me", get(auth::me).put(auth::update_me))
         .route("/me/portal", get(settings::mine))
         .route("/portal-settings", get(settings::get).put(settings::put))
         .route("/tickets", get(tickets::list).post(tickets::create))

@@ -6,6 +6,7 @@ mod console;
 mod devices;
 mod helpers;
 mod kb;
+mod languages;
 mod passwords;
 mod people;
 mod robustness;

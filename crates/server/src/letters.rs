@@ -1,0 +1,263 @@
+//! The mail the server writes, in the recipient's language.
+//!
+//! Each letter's words live in `locales/<language>.json` (a subject, the paragraphs, a link's
+//! label), English the reference; a test fails when a language lacks a letter, a paragraph or a
+//! placeholder English has. Values are filled in twice: as they are for the plain-text part,
+//! escaped (codes emphasised, links as anchors) for the HTML part.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use bellhop_proto::Language;
+use serde::Deserialize;
+
+use crate::mail::Email;
+
+/// The letters there are (keys of the catalogs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Letter {
+    IdentityToken,
+    PasswordReset,
+    VerificationCode,
+    Welcome,
+    PortalAccess,
+}
+
+impl Letter {
+    pub const ALL: [Self; 5] = [
+        Self::IdentityToken,
+        Self::PasswordReset,
+        Self::VerificationCode,
+        Self::Welcome,
+        Self::PortalAccess,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::IdentityToken => "identity_token",
+            Self::PasswordReset => "password_reset",
+            Self::VerificationCode => "verification_code",
+            Self::Welcome => "welcome",
+            Self::PortalAccess => "portal_access",
+        }
+    }
+}
+
+/// A value put into a letter.
+#[derive(Debug, Clone, Copy)]
+pub enum Value<'a> {
+    Text(&'a str),
+    /// A code to read or type: emphasised in HTML.
+    Code(&'a str),
+    /// A URL shown as itself.
+    Url(&'a str),
+    /// A URL behind the letter's link label in HTML (the bare URL in plain text).
+    Link(&'a str),
+}
+
+#[derive(Debug, Deserialize)]
+struct Words {
+    subject: String,
+    body: Vec<String>,
+    #[serde(default)]
+    link: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Catalog {
+    greeting: String,
+    #[serde(flatten)]
+    letters: HashMap<String, Words>,
+}
+
+fn source(language: Language) -> &'static str {
+    match language {
+        Language::En => include_str!("../locales/en.json"),
+        Language::Fr => include_str!("../locales/fr.json"),
+        Language::De => include_str!("../locales/de.json"),
+        Language::Es => include_str!("../locales/es.json"),
+        Language::It => include_str!("../locales/it.json"),
+        Language::Ru => include_str!("../locales/ru.json"),
+    }
+}
+
+/// The catalogs that parse; one that does not is logged and its language falls back to English
+/// (the test below keeps that from shipping).
+static CATALOGS: LazyLock<HashMap<Language, Catalog>> = LazyLock::new(|| {
+    Language::ALL
+        .into_iter()
+        .filter_map(|l| match serde_json::from_str(source(l)) {
+            Ok(c) => Some((l, c)),
+            Err(e) => {
+                tracing::error!(language = l.as_str(), error = %e, "mail catalog does not parse");
+                None
+            }
+        })
+        .collect()
+});
+
+fn words(language: Language, letter: Letter) -> Option<(&'static Catalog, &'static Words)> {
+    [language, Language::En].into_iter().find_map(|l| {
+        let catalog = CATALOGS.get(&l)?;
+        Some((catalog, catalog.letters.get(letter.key())?))
+    })
+}
+
+/// `{{name}}` replaced by `fill(value)` for each value.
+fn fill(
+    template: &str,
+    values: &[(&str, Value<'_>)],
+    render: impl Fn(Value<'_>) -> String,
+) -> String {
+    values
+        .iter()
+        .fold(template.to_owned(), |out, (name, value)| {
+            out.replace(&format!("{{{{{name}}}}}"), &render(*value))
+        })
+}
+
+/// The letter for `to` in `language` (English when a text is missing), with `name` greeted.
+pub fn compose(
+    language: Language,
+    letter: Letter,
+    to: &str,
+    name: &str,
+    values: &[(&str, Value<'_>)],
+) -> Email {
+    let Some((catalog, words)) = words(language, letter) else {
+        // Only reachable with a broken English catalog, which the tests refuse.
+        return Email {
+            to: to.to_owned(),
+            subject: "Bellhop".into(),
+            text: String::new(),
+            html: String::new(),
+        };
+    };
+    let mut all = vec![("name", Value::Text(name))];
+    all.extend_from_slice(values);
+    let plain = |v: Value<'_>| match v {
+        Value::Text(s) | Value::Code(s) | Value::Url(s) | Value::Link(s) => s.to_owned(),
+    };
+    let label = words.link.as_deref().unwrap_or_default();
+    let html = |v: Value<'_>| match v {
+        Value::Text(s) => html_escape::encode_text(s).into_owned(),
+        Value::Code(s) => format!(
+            "<strong style=\"font-size:1.4em\">{}</strong>",
+            html_escape::encode_text(s)
+        ),
+        Value::Url(s) => format!(
+            "<a href=\"{}\">{}</a>",
+            html_escape::encode_double_quoted_attribute(s),
+            html_escape::encode_text(s)
+        ),
+        Value::Link(s) => format!(
+            "<a href=\"{}\">{}</a>",
+            html_escape::encode_double_quoted_attribute(s),
+            html_escape::encode_text(label)
+        ),
+    };
+    let paragraphs = std::iter::once(&catalog.greeting).chain(&words.body);
+    let text = paragraphs
+        .clone()
+        .map(|p| fill(p, &all, plain))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let html = paragraphs
+        .map(|p| format!("<p>{}</p>", fill(&html_escape::encode_text(p), &all, html)))
+        .collect::<String>();
+    Email {
+        to: to.to_owned(),
+        subject: fill(&words.subject, &all, plain),
+        text: text + "\n",
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placeholders(text: &str) -> Vec<String> {
+        let mut found: Vec<String> = text
+            .split("{{")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("}}").map(|(name, _)| name.to_owned()))
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn every_language_has_every_letter_english_has_with_the_same_placeholders() {
+        let english = &CATALOGS[&Language::En];
+        for language in Language::ALL {
+            let catalog = CATALOGS
+                .get(&language)
+                .unwrap_or_else(|| panic!("{} does not parse", language.as_str()));
+            assert_eq!(
+                placeholders(&catalog.greeting),
+                placeholders(&english.greeting)
+            );
+            let mut keys: Vec<_> = catalog.letters.keys().collect();
+            keys.sort();
+            let mut reference: Vec<_> = english.letters.keys().collect();
+            reference.sort();
+            assert_eq!(keys, reference, "{}", language.as_str());
+            for letter in Letter::ALL {
+                let (ours, theirs) = (
+                    &catalog.letters[letter.key()],
+                    &english.letters[letter.key()],
+                );
+                let lang = language.as_str();
+                assert_eq!(ours.body.len(), theirs.body.len(), "{lang} {letter:?}");
+                assert_eq!(
+                    ours.link.is_some(),
+                    theirs.link.is_some(),
+                    "{lang} {letter:?}"
+                );
+                assert_eq!(placeholders(&ours.subject), placeholders(&theirs.subject));
+                for (a, b) in ours.body.iter().zip(&theirs.body) {
+                    assert_eq!(placeholders(a), placeholders(b), "{lang} {letter:?}: {a}");
+                    assert!(!a.trim().is_empty(), "{lang} {letter:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_letter_is_written_in_the_recipients_language_with_its_values_escaped_in_html() {
+        let mail = compose(
+            Language::It,
+            Letter::PasswordReset,
+            "bob@acme.example",
+            "Bob <b>",
+            &[(
+                "link",
+                Value::Link("https://desk.example/#/reset?token=a&b"),
+            )],
+        );
+        assert_eq!(mail.subject, "Reimposta la tua password Bellhop");
+        assert!(mail.text.starts_with("Ciao Bob <b>,\n\n"), "{}", mail.text);
+        assert!(mail.text.contains("https://desk.example/#/reset?token=a&b"));
+        assert!(mail.html.contains("Ciao Bob &lt;b&gt;,"), "{}", mail.html);
+        assert!(
+            mail.html
+                .contains("<a href=\"https://desk.example/#/reset?token=a&amp;b\">Scegli una nuova password</a>"),
+            "{}",
+            mail.html
+        );
+        let code = compose(
+            Language::Ru,
+            Letter::IdentityToken,
+            "ivan@acme.example",
+            "Иван",
+            &[("code", Value::Code("ABCD-EFGH"))],
+        );
+        assert!(code.text.contains("Ваш код подтверждения: ABCD-EFGH"));
+        assert!(
+            code.html
+                .contains("<strong style=\"font-size:1.4em\">ABCD-EFGH</strong>")
+        );
+        assert!(!code.subject.contains("ABCD"), "codes stay out of subjects");
+    }
+}

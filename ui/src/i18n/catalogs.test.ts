@@ -1,0 +1,81 @@
+// Every catalog says everything English says: the same keys, each plural in every form its
+// language's rules use, and the same {{placeholders}}.
+import { describe, expect, it } from 'vitest';
+import { CATALOGS, LANGUAGES, pick, setLanguage, supported, t, type Language } from './index.svelte';
+
+const PLURAL = /_(zero|one|two|few|many|other)$/;
+
+/** "a.b.c" → text, for every string in a nested catalog. */
+function flatten(tree: object, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, value] of Object.entries(tree)) {
+    if (typeof value === 'string') out.set(prefix + key, value);
+    else if (value && typeof value === 'object') for (const [k, v] of flatten(value, `${prefix}${key}.`)) out.set(k, v);
+    else throw new Error(`${prefix}${key} is neither text nor a group`);
+  }
+  return out;
+}
+
+function placeholders(text: string): string[] {
+  return [...text.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1] ?? '').sort();
+}
+
+/** The keys a language must have: plural bases expanded into the forms its rules use. */
+function required(english: Map<string, string>, code: Language): Set<string> {
+  const forms = new Intl.PluralRules(code).resolvedOptions().pluralCategories;
+  const keys = new Set<string>();
+  for (const key of english.keys()) {
+    if (PLURAL.test(key)) for (const form of forms) keys.add(key.replace(PLURAL, `_${form}`));
+    else keys.add(key);
+  }
+  return keys;
+}
+
+const english = flatten(CATALOGS.en);
+
+describe('message catalogs', () => {
+  it('English has text for every key', () => {
+    expect(english.size).toBeGreaterThan(100);
+    for (const [key, text] of english) expect(text.trim(), key).not.toBe('');
+  });
+
+  for (const { code } of LANGUAGES.filter((l) => l.code !== 'en')) {
+    it(`${code} has every key English has, and nothing else`, () => {
+      const catalog = flatten(CATALOGS[code]);
+      const missing = [...required(english, code)].filter((k) => !catalog.has(k));
+      expect(missing, `${code} lacks`).toEqual([]);
+      const extra = [...catalog.keys()].filter((k) => !english.has(k) && !(PLURAL.test(k) && english.has(k.replace(PLURAL, '_other'))));
+      expect(extra, `${code} has keys English lacks`).toEqual([]);
+    });
+
+    it(`${code} keeps English's placeholders`, () => {
+      const catalog = flatten(CATALOGS[code]);
+      for (const [key, text] of catalog) {
+        const source = english.get(key) ?? english.get(key.replace(PLURAL, '_other')) ?? '';
+        expect(placeholders(text), `${code}: ${key}`).toEqual(placeholders(source));
+        expect(text.trim(), `${code}: ${key}`).not.toBe('');
+      }
+    });
+  }
+});
+
+describe('choosing and switching the language', () => {
+  it('matches tags by their language', () => {
+    expect(supported('fr-CA')).toBe('fr');
+    expect(supported('pt-BR')).toBeNull();
+    expect(pick(['pt-BR', 'it_IT', 'en'])).toBe('it');
+    expect(pick([null, 'xx'])).toBe('en');
+  });
+
+  it('switches the text and picks plural forms by the language', () => {
+    setLanguage('it');
+    expect(t('list.title')).toBe('Le mie richieste');
+    setLanguage('ru');
+    expect(t('redact.count', { count: 1 })).toMatch(/^Скрыта 1 область/);
+    expect(t('redact.count', { count: 3 })).toMatch(/^Скрыто 3 области/);
+    expect(t('redact.count', { count: 5 })).toMatch(/^Скрыто 5 областей/);
+    setLanguage('xx');
+    expect(t('list.title')).toBe('My requests');
+    expect(t('redact.count', { count: 2 })).toMatch(/^2 areas are hidden/);
+  });
+});
