@@ -22,6 +22,8 @@ fn main() {
             "submit_draft",
             "get_language",
             "set_language",
+            "get_hotkey",
+            "set_hotkey",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -259,3 +259,19 @@ pub fn set_language(app: tauri::AppHandle, code: String) -> Result<(), ApiError>
     })?;
     crate::tray::set_language(&app, language).map_err(|e| e.to_api())
 }
+
+/// The new-ticket shortcut and whether it works.
+#[tauri::command]
+pub fn get_hotkey(state: State<'_, crate::hotkey::HotkeyState>) -> bellhop_proto::HotkeyStatus {
+    state.get()
+}
+
+/// Changes the shortcut; refused (the old one kept) when another program holds the new one.
+#[tauri::command]
+pub fn set_hotkey(
+    app: tauri::AppHandle,
+    state: State<'_, crate::hotkey::HotkeyState>,
+    accelerator: String,
+) -> Result<bellhop_proto::HotkeyStatus, ApiError> {
+    crate::hotkey::change(&app, &state, &accelerator)
+}

@@ -4,7 +4,8 @@
 use std::sync::{Arc, Mutex};
 
 use bellhop_agent::capture;
-use tauri::AppHandle;
+use bellhop_proto::{ApiError, ErrorCode, HotkeyStatus};
+use tauri::{AppHandle, Manager};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
 
 use crate::windows;
@@ -41,15 +42,113 @@ pub fn plugin(pending: PendingScreenshot) -> tauri::plugin::TauriPlugin<tauri::W
         .build()
 }
 
-/// Registers `accelerator` (e.g. "Ctrl+F12"); the error says why it cannot be used (taken by
-/// another program, or not a valid key).
-pub fn register(app: &AppHandle, accelerator: &str) -> anyhow::Result<()> {
-    let shortcut: Shortcut = accelerator
-        .parse()
-        .map_err(|e| anyhow::anyhow!("{accelerator:?} is not a valid shortcut: {e}"))?;
-    app.global_shortcut().register(shortcut).map_err(|e| {
-        anyhow::anyhow!("{accelerator} cannot be used (is another program using it?): {e}")
+/// The shortcut in use and whether it works; read by the settings page.
+#[derive(Clone)]
+pub struct HotkeyState(Arc<Mutex<HotkeyStatus>>);
+
+impl Default for HotkeyState {
+    fn default() -> Self {
+        Self(Arc::new(Mutex::new(HotkeyStatus {
+            accelerator: DEFAULT_HOTKEY.into(),
+            active: false,
+            problem: None,
+        })))
+    }
+}
+
+impl HotkeyState {
+    pub fn get(&self) -> HotkeyStatus {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set(&self, status: HotkeyStatus) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = status;
+    }
+}
+
+/// Why a shortcut cannot be used, as an error the UI words in the user's language.
+fn refusal(accelerator: &str, e: &tauri_plugin_global_shortcut::Error) -> ApiError {
+    // The plugin passes global-hotkey's errors on as text; on X11 a key another client grabbed
+    // comes back as "HotKey already registered", on Windows as the OS's refusal.
+    let text = e.to_string();
+    let taken = text.contains("already registered") || text.contains("AlreadyRegistered");
+    if taken {
+        ApiError::new(
+            ErrorCode::Conflict,
+            format!("{accelerator} is taken by another program"),
+        )
+    } else {
+        ApiError::new(
+            ErrorCode::Unavailable,
+            format!("{accelerator} cannot be registered here: {e}"),
+        )
+    }
+}
+
+fn parse(accelerator: &str) -> Result<Shortcut, ApiError> {
+    accelerator.parse().map_err(|e| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!("{accelerator:?} is not a shortcut: {e}"),
+        )
     })
+}
+
+/// Registers the shortcut the user chose (or the default) at start. When it cannot be used the
+/// settings page says why, and a notification tells the user to pick another.
+pub fn register_at_start(app: &AppHandle, state: &HotkeyState, accelerator: &str) {
+    let result = parse(accelerator).and_then(|shortcut| {
+        app.global_shortcut()
+            .register(shortcut)
+            .map_err(|e| refusal(accelerator, &e))
+    });
+    let problem = result.err().map(|e| {
+        // The tray's "Create new ticket" and `--new-ticket` still work.
+        tracing::warn!(error = %e.message, "global hotkey unavailable");
+        if e.code == ErrorCode::Conflict {
+            crate::notify::hotkey_taken(app, accelerator);
+        }
+        e.message
+    });
+    state.set(HotkeyStatus {
+        accelerator: accelerator.into(),
+        active: problem.is_none(),
+        problem,
+    });
+}
+
+/// Switches to `accelerator`: the new one is registered before the old one is let go, so a
+/// shortcut another program holds leaves the old one working. Kept by the agent on success.
+pub fn change(
+    app: &AppHandle,
+    state: &HotkeyState,
+    accelerator: &str,
+) -> Result<HotkeyStatus, ApiError> {
+    let accelerator = accelerator.trim();
+    let new = parse(accelerator)?;
+    let old = state.get();
+    let old_shortcut = old.active.then(|| parse(&old.accelerator).ok()).flatten();
+    if old_shortcut != Some(new) {
+        app.global_shortcut()
+            .register(new)
+            .map_err(|e| refusal(accelerator, &e))?;
+        if let Some(old) = old_shortcut
+            && let Err(e) = app.global_shortcut().unregister(old)
+        {
+            tracing::warn!(error = %e, "cannot release the previous shortcut");
+        }
+    }
+    let stored = (accelerator != DEFAULT_HOTKEY).then_some(accelerator);
+    app.state::<Arc<bellhop_agent::Agent>>()
+        .set_hotkey(stored)
+        .map_err(|e| e.to_api())?;
+    let status = HotkeyStatus {
+        accelerator: accelerator.into(),
+        active: true,
+        problem: None,
+    };
+    state.set(status.clone());
+    Ok(status)
 }
 
 /// Runs the same flow as the hotkey (also for `--new-ticket` from a second launch).

@@ -59,6 +59,8 @@ pub fn run() {
             commands::submit_draft,
             commands::get_language,
             commands::set_language,
+            commands::get_hotkey,
+            commands::set_hotkey,
         ])
         .setup(|app| {
             let agent = Arc::new(open_agent()?);
@@ -69,11 +71,15 @@ pub fn run() {
             app.manage(last.clone());
             app.manage(pending);
             tray::create(app.handle())?;
+            let chosen = agent.hotkey().ok().flatten();
             sync::spawn(app.handle().clone(), agent, sync, last);
-            if let Err(e) = hotkey::register(app.handle(), hotkey::DEFAULT_HOTKEY) {
-                // The tray's "Create new ticket" and `--new-ticket` still work.
-                tracing::warn!(error = %e, "global hotkey unavailable");
-            }
+            let hotkeys = hotkey::HotkeyState::default();
+            hotkey::register_at_start(
+                app.handle(),
+                &hotkeys,
+                chosen.as_deref().unwrap_or(hotkey::DEFAULT_HOTKEY),
+            );
+            app.manage(hotkeys);
             if !std::env::args().any(|a| a == "--background") {
                 windows::show_main(app.handle());
             }

@@ -137,6 +137,24 @@ pub fn coalesce(notices: &[Notice], language: Language) -> Vec<Shown> {
         .collect()
 }
 
+/// Tells the user their new-ticket shortcut is taken; clicking opens the settings to pick another.
+pub fn hotkey_taken(app: &AppHandle, accelerator: &str) {
+    let language = app.state::<Arc<Agent>>().language().unwrap_or_default();
+    show(
+        app,
+        Shown {
+            summary: tr(
+                language,
+                "app_settings.hotkey_taken",
+                &[("keys", accelerator)],
+            ),
+            body: tr(language, "app_settings.hotkey_pick", &[]),
+            route: "#/preferences".into(),
+        },
+        language,
+    );
+}
+
 /// Shows one notification, off the async threads (the platform calls may block).
 fn show(app: &AppHandle, shown: Shown, language: Language) {
     let app = app.clone();

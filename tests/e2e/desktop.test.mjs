@@ -185,6 +185,11 @@ test('areas the user drags across on the screenshot arrive blacked out', async (
   const scale = await browser.execute((el) => el.clientWidth / el.naturalWidth, shot);
   // The keyboard way: a new area in the middle, moved ten steps left into the app's window.
   await (await browser.$('button=Hide an area')).click();
+  // The new area takes the focus on the next frame; the arrows are for it, as a user sees.
+  await browser.waitUntil(async () => browser.execute(() => document.activeElement?.classList.contains('newest') ?? false), {
+    timeout: 5_000,
+    timeoutMsg: 'the new area did not take the keyboard',
+  });
   for (let i = 0; i < 10; i += 1) await browser.keys('ArrowLeft');
   await browser.waitUntil(async () => /2 areas are hidden/.test(await count.getText()), {
     timeout: 5_000,
@@ -267,6 +272,61 @@ test("a technician's reply becomes a desktop notification that opens the ticket 
   assert.ok(shown, 'the notification names the ticket');
   // The reply, then the status the reply moved the ticket to (one notification for the burst).
   assert.equal(shown.body, 'Tess Tech: Please update the graphics driver.\nStatus: Awaiting your reply');
+});
+
+test('the new-ticket shortcut can be changed; one another program holds is refused and the old one kept', async () => {
+  // Another program holds Ctrl+F10.
+  const grabber = spawn('/usr/bin/python3', [join(import.meta.dirname, 'grab-key.py'), 'F10'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve, reject) => {
+      grabber.stdout.once('data', resolve);
+      grabber.once('exit', (code) => reject(new Error(`grab-key.py ended (${code})`)));
+    });
+    await (await browser.$('a[href="#/preferences"]')).click();
+    const field = await browser.$('input[name="hotkey"]');
+    await field.waitForDisplayed({ timeout: 10_000 });
+    assert.equal(await field.getValue(), 'Ctrl+F12');
+    await field.click();
+    await browser.keys(['Control', 'F10']);
+    await browser.keys(['Control']);
+    assert.equal(await field.getValue(), 'Ctrl+F10');
+    await (await browser.$('button=Save shortcut')).click();
+    const refused = await browser.$('//form[.//input[@name="hotkey"]]//p[@role="alert"]');
+    await refused.waitForDisplayed({ timeout: 10_000 });
+    assert.match(await refused.getText(), /Ctrl\+F10 is taken by another program/);
+  } finally {
+    grabber.kill();
+  }
+  // The old shortcut still works.
+  await (await browser.$('a[href="#/tickets"]')).click();
+  execFileSync('xdotool', ['key', 'ctrl+F12']);
+  await (await browser.$('input[name="title"]')).waitForDisplayed({ timeout: 15_000 });
+
+  // A free one takes over at once, and is kept for the next start.
+  await (await browser.$('a[href="#/preferences"]')).click();
+  const field = await browser.$('input[name="hotkey"]');
+  await field.waitForDisplayed({ timeout: 10_000 });
+  await field.click();
+  await browser.keys(['Control', 'Shift', 'F9']);
+  await browser.keys(['Control', 'Shift']);
+  assert.equal(await field.getValue(), 'Ctrl+Shift+F9');
+  await (await browser.$('button=Save shortcut')).click();
+  await (await browser.$('p=Ctrl+Shift+F9 now opens a new ticket from anywhere.')).waitForDisplayed({ timeout: 10_000 });
+  await (await browser.$('a[href="#/tickets"]')).click();
+  execFileSync('xdotool', ['key', 'ctrl+shift+F9']);
+  await (await browser.$('[data-testid="screenshot"]')).waitForDisplayed({ timeout: 15_000 });
+  const meta = execFileSync('sqlite3', [join(agentHome, 'data', 'agent.sqlite3'), "SELECT value FROM meta WHERE key = 'hotkey'"], { encoding: 'utf8' });
+  assert.equal(meta.trim(), 'Ctrl+Shift+F9');
+
+  // Back to the default for the tests that follow.
+  await (await browser.$('a[href="#/preferences"]')).click();
+  const again = await browser.$('input[name="hotkey"]');
+  await again.waitForDisplayed({ timeout: 10_000 });
+  await again.click();
+  await browser.keys(['Control', 'F12']);
+  await browser.keys(['Control']);
+  await (await browser.$('button=Save shortcut')).click();
+  await (await browser.$('p=Ctrl+F12 now opens a new ticket from anywhere.')).waitForDisplayed({ timeout: 10_000 });
 });
 
 test('a ticket sent while the server is down waits as queued, then arrives exactly once', async () => {

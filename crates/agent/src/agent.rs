@@ -26,6 +26,8 @@ const USER_KEY: &str = "confirmed_user";
 const LANGUAGE_KEY: &str = "language";
 /// Set while the server has not heard the user's latest language choice.
 const LANGUAGE_UNSENT_KEY: &str = "language_unsent";
+/// The `meta` key of the desktop app's new-ticket shortcut.
+const HOTKEY_KEY: &str = "hotkey";
 /// Tickets per pull request.
 const PULL_PAGE: u32 = 500;
 /// A sync pass at least this often while watching, in case an event was lost.
@@ -160,6 +162,16 @@ impl Agent {
         store.set_meta(LANGUAGE_KEY, Some(language.as_str()))?;
         store.set_meta(LANGUAGE_UNSENT_KEY, Some(language.as_str()))?;
         Ok(())
+    }
+
+    /// The desktop app's new-ticket shortcut, if the user changed it.
+    pub fn hotkey(&self) -> Result<Option<String>> {
+        self.store().meta(HOTKEY_KEY)
+    }
+
+    /// Keeps the user's shortcut (`None`: back to the default).
+    pub fn set_hotkey(&self, accelerator: Option<&str>) -> Result<()> {
+        self.store().set_meta(HOTKEY_KEY, accelerator)
     }
 
     /// Tells the server the language chosen since the last time; a refusal is not retried.

@@ -40,7 +40,7 @@ pub use device::{
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
 pub use kb::{Article, ArticleInput, ArticleSummary};
-pub use local::{Draft, LocalTicket, Notice, NoticeKind, Redaction};
+pub use local::{Draft, HotkeyStatus, LocalTicket, Notice, NoticeKind, Redaction};
 pub use settings::{Audience, MyPortal, PortalSettings, SectionRule};
 pub use status::{AgentStatus, Connectivity, ServerInfo};
 pub use sync::{

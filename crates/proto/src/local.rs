@@ -67,3 +67,14 @@ pub struct Redaction {
     pub width: u32,
     pub height: u32,
 }
+
+/// The desktop app's global shortcut for a new ticket, and whether it works.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HotkeyStatus {
+    /// As the user chose it ("Ctrl+F12").
+    pub accelerator: String,
+    /// Registered with the desktop: pressing it anywhere opens a new ticket.
+    pub active: bool,
+    /// Why it is not active: taken by another program, or the desktop has no global shortcuts.
+    pub problem: Option<String>,
+}

@@ -31,7 +31,7 @@ pub fn typescript() -> String {
         ServerInfo, Connectivity, AgentStatus,
         SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,
         ChangesQuery, TicketChange, ChangesPage, TicketEvent,
-        LocalTicket, Notice, NoticeKind, Draft, Redaction,
+        HotkeyStatus, LocalTicket, Notice, NoticeKind, Draft, Redaction,
         Org, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
         EmailState, EmailSummary, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
         Audience, SectionRule, PortalSettings, MyPortal,

@@ -292,6 +292,20 @@ export type ChangesPage = { changes: Array<TicketChange>, cursor: number, more: 
 
 export type TicketEvent = { seq: number, ticket_id: TicketId, };
 
+export type HotkeyStatus = { 
+/**
+ * As the user chose it ("Ctrl+F12").
+ */
+accelerator: string, 
+/**
+ * Registered with the desktop: pressing it anywhere opens a new ticket.
+ */
+active: boolean, 
+/**
+ * Why it is not active: taken by another program, or the desktop has no global shortcuts.
+ */
+problem: string | null, };
+
 export type LocalTicket = { id: TicketId, 
 /**
  * The server's number; `None` while the ticket waits in the outbox.

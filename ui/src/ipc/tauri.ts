@@ -2,7 +2,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { getCurrentWindow } from '@tauri-apps/api/window';
-import type { AgentStatus, ApiError, Draft, Language, LocalTicket, MyPortal, OutboxItem, TicketChange, User } from '../bindings';
+import type { AgentStatus, ApiError, Draft, HotkeyStatus, Language, LocalTicket, MyPortal, OutboxItem, TicketChange, User } from '../bindings';
 import { ApiFailure, type DesktopApi, type IdentityInput, type NewTicketInput } from '../lib/api';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -47,6 +47,8 @@ export function createTauriApi(): DesktopApi {
     // Emitted by the sync loop after every pass (src-tauri/src/sync.rs).
     onChange: (listener: () => void) => listen('bellhop://changed', () => listener()),
     language: () => call<string>('get_language'),
+    hotkey: () => call<HotkeyStatus>('get_hotkey'),
+    setHotkey: (accelerator: string) => call<HotkeyStatus>('set_hotkey', { accelerator }),
     setLanguage: (code: Language) => call<void>('set_language', { code }),
     // Emitted when the tray's Language menu changes it (src-tauri/src/tray.rs).
     onLanguage: (listener: (code: string) => void) => listen<string>('bellhop://language', (e) => listener(e.payload)),

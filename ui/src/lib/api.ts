@@ -28,6 +28,7 @@ import type {
   Draft,
   Comment,
   ErrorCode,
+  HotkeyStatus,
   Language,
   LocalTicket,
   OutboxItem,
@@ -94,6 +95,10 @@ export interface DesktopApi {
   language(): Promise<string>;
   /** Keeps the choice (tray menu and notifications follow; the server hears it on the next sync). */
   setLanguage(code: Language): Promise<void>;
+  /** The global new-ticket shortcut and whether it works. */
+  hotkey(): Promise<HotkeyStatus>;
+  /** Changes it; fails with `conflict` (the old one kept) when another program holds it. */
+  setHotkey(accelerator: string): Promise<HotkeyStatus>;
   /** Calls `listener` when the language is changed elsewhere (the tray's Language menu). */
   onLanguage(listener: (code: string) => void): Promise<() => void>;
 }
