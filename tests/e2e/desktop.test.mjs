@@ -231,6 +231,17 @@ test('areas the user drags across on the screenshot arrive blacked out', async (
   assert.ok(beside.some((c) => c > 100), `the area beside it is untouched: ${beside}`);
 });
 
+/** A public reply from the demo technician, through the server's API. */
+async function technicianReplies(ticketId, body) {
+  const tech = await login(server.url, 'tech@helpdesk.example');
+  const res = await fetch(`${server.url}/api/v1/tickets/${ticketId}/comments`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${tech}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: crypto.randomUUID(), body }),
+  });
+  assert.ok(res.ok, `the reply was accepted (${res.status})`);
+}
+
 /** dunst's notification history as [{ summary, body }]. */
 function notificationHistory() {
   const history = JSON.parse(execFileSync('dunstctl', ['history'], { encoding: 'utf8' }));
@@ -243,13 +254,7 @@ test("a technician's reply becomes a desktop notification that opens the ticket 
   const bob = await login(server.url, 'bob@acme.example');
   const page = await (await fetch(`${server.url}/api/v1/tickets?q=flickers`, { headers: { Authorization: `Bearer ${bob}` } })).json();
   const ticket = page.items[0];
-  const tech = await login(server.url, 'tech@helpdesk.example');
-  const res = await fetch(`${server.url}/api/v1/tickets/${ticket.id}/comments`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${tech}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ id: crypto.randomUUID(), body: 'Please update the graphics driver.' }),
-  });
-  assert.ok(res.ok, `the reply was accepted (${res.status})`);
+  await technicianReplies(ticket.id, 'Please update the graphics driver.');
 
   await until(
     () => Number(execFileSync('dunstctl', ['count', 'displayed'], { encoding: 'utf8' }).trim()) > 0,
@@ -396,13 +401,7 @@ test('the language menu switches the window at once; the server and the notifica
   execFileSync('dunstctl', ['close-all']);
   const page = await (await fetch(`${server.url}/api/v1/tickets?q=offline`, { headers: { Authorization: `Bearer ${bob}` } })).json();
   const ticket = page.items.find((t) => t.title === 'Written offline');
-  const tech = await login(server.url, 'tech@helpdesk.example');
-  const res = await fetch(`${server.url}/api/v1/tickets/${ticket.id}/comments`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${tech}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ id: crypto.randomUUID(), body: 'Riavvia il computer.' }),
-  });
-  assert.ok(res.ok, `the reply was accepted (${res.status})`);
+  await technicianReplies(ticket.id, 'Riavvia il computer.');
   await until(
     () => notificationHistory().some((n) => n.summary.includes('Written offline')),
     20_000,
