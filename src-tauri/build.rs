@@ -24,6 +24,8 @@ fn main() {
             "set_language",
             "get_hotkey",
             "set_hotkey",
+            "get_autostart",
+            "set_autostart",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

@@ -275,3 +275,15 @@ pub fn set_hotkey(
 ) -> Result<bellhop_proto::HotkeyStatus, ApiError> {
     crate::hotkey::change(&app, &state, &accelerator)
 }
+
+/// Whether Bellhop starts at login.
+#[tauri::command]
+pub fn get_autostart(app: tauri::AppHandle) -> Result<bool, ApiError> {
+    crate::autostart::enabled(&app)
+}
+
+/// Settings' "Start Bellhop when I log in".
+#[tauri::command]
+pub fn set_autostart(app: tauri::AppHandle, on: bool) -> Result<bool, ApiError> {
+    crate::autostart::set(&app, on)
+}

@@ -3,6 +3,7 @@
 //! This crate owns windows, the tray, the global shortcut and notifications. It holds no business logic: each command takes the [`Agent`] from state, calls
 //! one façade method and maps the error. It must not talk to the server or the store directly.
 
+mod autostart;
 mod commands;
 mod hotkey;
 mod i18n;
@@ -39,6 +40,16 @@ pub fn run() {
             },
         ))
         .plugin(hotkey::plugin(pending.clone()))
+        .plugin(autostart::plugin())
+        // Windows come back where the user left them (size, place, maximised), not hidden.
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::all()
+                        - tauri_plugin_window_state::StateFlags::VISIBLE,
+                )
+                .build(),
+        )
         .invoke_handler(tauri::generate_handler![
             commands::get_status,
             commands::queue_ticket,
@@ -61,6 +72,8 @@ pub fn run() {
             commands::set_language,
             commands::get_hotkey,
             commands::set_hotkey,
+            commands::get_autostart,
+            commands::set_autostart,
         ])
         .setup(|app| {
             let agent = Arc::new(open_agent()?);
@@ -71,6 +84,7 @@ pub fn run() {
             app.manage(last.clone());
             app.manage(pending);
             tray::create(app.handle())?;
+            autostart::apply_at_start(app.handle());
             let chosen = agent.hotkey().ok().flatten();
             sync::spawn(app.handle().clone(), agent, sync, last);
             let hotkeys = hotkey::HotkeyState::default();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import { SHOTS, launchChromium, login, mailTo, startServer, until } from './helpers.mjs';
 
 let server;
@@ -151,6 +152,7 @@ test('alice switches the portal to Italian and back; her choice follows her to a
   await page.getByRole('link', { name: 'Nuova richiesta' }).waitFor();
   assert.equal(await page.locator('html').getAttribute('lang'), 'it');
   // Statuses are words in Italian too, and dates follow the language.
+  await page.getByTestId('tickets').locator('li').first().waitFor();
   assert.match(await page.getByTestId('tickets').innerText(), /Aperto|Risolto|Chiuso|In attesa/);
   await page.screenshot({ path: join(SHOTS, 'portal-italian.png') });
 
@@ -171,4 +173,53 @@ test('alice switches the portal to Italian and back; her choice follows her to a
   assert.equal(await other.getByText('Le mie richieste').count(), 0);
   await page.close();
   await other.close();
+});
+
+test('bob sends a picture with a request and a file with a reply; a file in an internal note stays with the desk', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'bob@acme.example');
+  // A 40×30 orange picture.
+  const picture = new PNG({ width: 40, height: 30 });
+  for (let i = 0; i < picture.data.length; i += 4) picture.data.set([255, 140, 0, 255], i);
+  await page.getByRole('link', { name: 'New request' }).click();
+  await page.getByLabel('Title').fill('Error dialog on start');
+  await page.locator('input[name="files"]').setInputFiles({ name: 'dialog.png', mimeType: 'image/png', buffer: PNG.sync.write(picture) });
+  await page.getByTestId('chosen-files').filter({ hasText: 'dialog.png' }).waitFor();
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('heading', { name: /Error dialog on start/ }).waitFor();
+  const shown = page.getByTestId('files').getByRole('img', { name: 'dialog.png' });
+  await shown.waitFor();
+  assert.deepEqual(await shown.evaluate((img) => [img.naturalWidth, img.naturalHeight]), [40, 30]);
+
+  // A reply with a text file: listed under the reply, and it downloads byte for byte.
+  await page.getByLabel('Add to conversation').fill('The log is attached.');
+  await page.locator('form input[name="files"]').setInputFiles({ name: 'start.log', mimeType: 'text/plain', buffer: Buffer.from('line 1\nline 2\n') });
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  const download = page.getByTestId('conversation').getByRole('button', { name: /Download start\.log/ });
+  await download.waitFor();
+  const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
+  assert.equal(file.suggestedFilename(), 'start.log');
+  const path = await file.path();
+  assert.equal(readFileSync(path, 'utf8'), 'line 1\nline 2\n');
+  await page.screenshot({ path: join(SHOTS, 'portal-files.png') });
+
+  // The technician's internal note brings a file bob never sees.
+  const id = new URL(page.url()).hash.split('/').pop();
+  const tech = await login(server.url, 'tech@helpdesk.example');
+  const secret = Buffer.from('admin password list');
+  const sha = (await import('node:crypto')).createHash('sha256').update(secret).digest('hex');
+  const put = await fetch(`${server.url}/api/v1/attachments/${sha}`, { method: 'PUT', headers: { Authorization: `Bearer ${tech}` }, body: secret });
+  assert.ok(put.ok, `upload ${put.status}`);
+  const note = await fetch(`${server.url}/api/v1/tickets/${id}/comments`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${tech}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: crypto.randomUUID(), body: 'Desk only', visibility: 'internal', attachments: [{ sha256: sha, file_name: 'secrets.txt' }] }),
+  });
+  assert.ok(note.ok, `note ${note.status}`);
+  await page.reload();
+  await page.getByRole('heading', { name: /Error dialog on start/ }).waitFor();
+  await page.getByTestId('conversation').getByRole('button', { name: /Download start\.log/ }).waitFor();
+  const text = await page.locator('article').innerText();
+  assert.doesNotMatch(text, /secrets\.txt|Desk only/);
+  await page.close();
 });

@@ -2,6 +2,7 @@
 // Needs DISPLAY and a session D-Bus (scripts/test provides both).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
@@ -13,6 +14,11 @@ let driver;
 let browser;
 /** The app's BELLHOP_HOME: the `bellhop` CLI pointed at it sees the app's store. */
 const agentHome = tempDir('agent');
+/** The app's home: its login item (~/.config/autostart) and window places land here, not in the
+ * real home of whoever runs the tests. */
+const appHome = tempDir('home');
+const configHome = join(appHome, '.config');
+const loginItem = join(configHome, 'autostart', 'Bellhop.desktop');
 /** The URL the app was started with (the server keeps its address across restarts). */
 let serverUrl;
 
@@ -25,7 +31,7 @@ before(async () => {
   driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
     stdio: ['ignore', 'inherit', 'inherit'],
     // The app inherits this environment: its own store and config under a fresh BELLHOP_HOME.
-    env: { ...process.env, BELLHOP_HOME: agentHome },
+    env: { ...process.env, BELLHOP_HOME: agentHome, HOME: appHome, XDG_CONFIG_HOME: configHome },
   });
   await until(async () => fetch(`http://127.0.0.1:${port}/status`).then(() => true, () => false), 15_000, 'tauri-driver');
   browser = await remote({
@@ -279,6 +285,23 @@ test("a technician's reply becomes a desktop notification that opens the ticket 
   assert.equal(shown.body, 'Tess Tech: Please update the graphics driver.\nStatus: Awaiting your reply');
 });
 
+test('Bellhop starts at login unless the user switches it off in Settings', async () => {
+  // On by default: the first start wrote the login item, which starts it in the tray.
+  assert.match(readFileSync(loginItem, 'utf8'), /^Exec=.*bellhop-desktop.* --background/m);
+  await (await browser.$('a[href="#/preferences"]')).click();
+  const box = await browser.$('input[name="autostart"]');
+  await box.waitForEnabled({ timeout: 10_000 });
+  assert.equal(await box.isSelected(), true);
+  await box.click();
+  await until(() => !existsSync(loginItem), 5_000, 'the login item removed');
+  const choice = () =>
+    execFileSync('sqlite3', [join(agentHome, 'data', 'agent.sqlite3'), "SELECT value FROM meta WHERE key = 'autostart'"], { encoding: 'utf8' }).trim();
+  assert.equal(choice(), 'off', 'the choice is kept, so the next start does not undo it');
+  await box.click();
+  await until(() => existsSync(loginItem), 5_000, 'the login item back');
+  assert.equal(choice(), 'on');
+});
+
 test('the new-ticket shortcut can be changed; one another program holds is refused and the old one kept', async () => {
   // Another program holds Ctrl+F10.
   const grabber = spawn('/usr/bin/python3', [join(import.meta.dirname, 'grab-key.py'), 'F10'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -432,4 +455,41 @@ test('Esc closes the new-ticket window and keeps what was typed as a draft', asy
     const out = execFileSync(BIN('bellhop'), ['--json', 'drafts'], { env: { ...process.env, BELLHOP_HOME: agentHome }, encoding: 'utf8' });
     return JSON.parse(out).some((d) => d.title === 'Typed, then Esc');
   }, 10_000, 'the draft in the store');
+});
+
+test('the window comes back where and as large as the user left it', async () => {
+  const again = (...args) =>
+    spawn(BIN('bellhop-desktop'), ['--server', serverUrl, ...args], {
+      stdio: 'ignore',
+      env: { ...process.env, BELLHOP_HOME: agentHome, HOME: appHome, XDG_CONFIG_HOME: configHome },
+    });
+  const geometry = (id) => {
+    const out = execFileSync('xdotool', ['getwindowgeometry', '--shell', id], { encoding: 'utf8' });
+    return Object.fromEntries(out.trim().split('\n').map((l) => l.split('=')).map(([k, v]) => [k, Number(v)]));
+  };
+  /** The visible portal window's X id, or '' (xdotool exits 1 when nothing matches). */
+  const visible = () => {
+    try {
+      return execFileSync('xdotool', ['search', '--onlyvisible', '--name', '^Bellhop$'], { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
+    } catch {
+      return '';
+    }
+  };
+  const mainWindow = async () => {
+    await until(() => visible() !== '', 15_000, 'the portal window');
+    return visible();
+  };
+  // A second launch opens the (closed) window in the running app.
+  again();
+  const first = await mainWindow();
+  execFileSync('xdotool', ['windowsize', first, '700', '540']);
+  await until(() => geometry(first).WIDTH === 700, 5_000, 'the window resized');
+  // The window manager's close button (WM_DELETE_WINDOW).
+  execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'close-window.py'), first]);
+  // Closed, not hidden: the next one is a new window that must find its old place by itself.
+  await until(() => visible() === '', 10_000, 'the window closed');
+
+  again();
+  const second = await mainWindow();
+  await until(() => geometry(second).WIDTH === 700 && geometry(second).HEIGHT === 540, 5_000, 'the window at its old size');
 });

@@ -28,6 +28,8 @@ const LANGUAGE_KEY: &str = "language";
 const LANGUAGE_UNSENT_KEY: &str = "language_unsent";
 /// The `meta` key of the desktop app's new-ticket shortcut.
 const HOTKEY_KEY: &str = "hotkey";
+/// The `meta` key of the start-at-login choice ("on" / "off").
+const AUTOSTART_KEY: &str = "autostart";
 /// Tickets per pull request.
 const PULL_PAGE: u32 = 500;
 /// A sync pass at least this often while watching, in case an event was lost.
@@ -172,6 +174,16 @@ impl Agent {
     /// Keeps the user's shortcut (`None`: back to the default).
     pub fn set_hotkey(&self, accelerator: Option<&str>) -> Result<()> {
         self.store().set_meta(HOTKEY_KEY, accelerator)
+    }
+
+    /// Whether the desktop app starts at login, as the user chose (`None`: never chosen).
+    pub fn autostart(&self) -> Result<Option<bool>> {
+        Ok(self.store().meta(AUTOSTART_KEY)?.map(|v| v == "on"))
+    }
+
+    pub fn set_autostart(&self, on: bool) -> Result<()> {
+        self.store()
+            .set_meta(AUTOSTART_KEY, Some(if on { "on" } else { "off" }))
     }
 
     /// Tells the server the language chosen since the last time; a refusal is not retried.
@@ -386,6 +398,7 @@ impl Agent {
                 id: CommentId::new(),
                 body: body.to_owned(),
                 visibility: None,
+                attachments: Vec::new(),
             },
         )
     }

@@ -24,6 +24,9 @@ pub struct Attachment {
     pub media_type: String,
     #[ts(type = "number")]
     pub size: u64,
+    /// The reply or note it was sent with; `None` for the ticket's own files.
+    #[serde(default)]
+    pub comment_id: Option<crate::CommentId>,
 }
 
 /// Largest attachment the server accepts by default.

@@ -192,6 +192,11 @@ pub struct NewComment {
     #[serde(default)]
     #[ts(optional)]
     pub visibility: Option<CommentVisibility>,
+    /// Files uploaded beforehand (`PUT /api/v1/attachments/{sha256}`); an internal note's files
+    /// are as hidden from end users as the note.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<crate::NewAttachment>>", optional)]
+    pub attachments: Vec<crate::NewAttachment>,
 }
 
 /// `PATCH /api/v1/tickets/{id}`: what to change; absent fields stay as they are. Technicians may

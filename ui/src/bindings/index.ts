@@ -20,7 +20,11 @@ file_name: string,
 /**
  * Sniffed from the bytes, never taken from the uploader.
  */
-media_type: string, size: number, };
+media_type: string, size: number, 
+/**
+ * The reply or note it was sent with; `None` for the ticket's own files.
+ */
+comment_id: CommentId | null, };
 
 export type TicketId = string;
 
@@ -100,7 +104,12 @@ export type NewComment = { id: CommentId, body: string,
 /**
  * Defaults to public; only technicians may write internal notes.
  */
-visibility?: CommentVisibility, };
+visibility?: CommentVisibility, 
+/**
+ * Files uploaded beforehand (`PUT /api/v1/attachments/{sha256}`); an internal note's files
+ * are as hidden from end users as the note.
+ */
+attachments?: Array<NewAttachment>, };
 
 export type TicketUpdate = { status?: TicketStatus, priority?: Priority, };
 

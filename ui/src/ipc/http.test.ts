@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiFailure } from '../lib/api';
-import { failureFrom } from './http';
+import { createHttpApi, failureFrom } from './http';
 
 describe('HTTP errors', () => {
   it('keeps the server error code and message', async () => {
@@ -15,5 +15,36 @@ describe('HTTP errors', () => {
     const f = await failureFrom(new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }));
     expect(f.code).toBe('unavailable');
     expect(f.message).toContain('502');
+  });
+});
+
+describe('uploads', () => {
+  it('puts the bytes under their SHA-256, then names them in the reply', async () => {
+    const sent: { method: string; url: string; type: string | null; body: unknown }[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async (url: string, init: RequestInit) => {
+      sent.push({ method: init.method ?? 'GET', url, type: new Headers(init.headers).get('Content-Type'), body: init.body });
+      return new Response(init.method === 'PUT' ? '' : '{}', { status: init.method === 'PUT' ? 201 : 200 });
+    }) as typeof fetch;
+    try {
+      const storage = new Map<string, string>([['bellhop.token', 'bht_x']]);
+      const api = createHttpApi('http://desk', {
+        getItem: (k: string) => storage.get(k) ?? null,
+        setItem: (k: string, v: string) => void storage.set(k, v),
+        removeItem: (k: string) => void storage.delete(k),
+      } as Storage);
+      const file = new File(['abc'], 'notes.txt', { type: 'text/plain' });
+      const named = await api.upload(file);
+      // SHA-256("abc"), the FIPS 180-2 test vector.
+      expect(named).toEqual({ sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', file_name: 'notes.txt' });
+      expect(sent[0]?.method).toBe('PUT');
+      expect(sent[0]?.url).toBe(`http://desk/api/v1/attachments/${named.sha256}`);
+      expect(sent[0]?.type).toBe('application/octet-stream');
+      expect(new TextDecoder().decode(sent[0]?.body as Uint8Array)).toBe('abc');
+      await api.reply('0190a8f0-0000-7000-8000-000000000000', 'see attached', [named]);
+      expect(JSON.parse(String(sent[1]?.body)).attachments).toEqual([named]);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
   });
 });

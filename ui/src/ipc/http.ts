@@ -15,6 +15,7 @@ import type {
   ErrorBody,
   LoginResponse,
   MyPortal,
+  NewAttachment,
   Org,
   OrgCreated,
   Page,
@@ -31,6 +32,8 @@ import type {
 } from '../bindings';
 import { ApiFailure, type BrowserApi, type ConsoleApi, type LiveEvent, type NewTicketInput } from '../lib/api';
 import { newId } from '../lib/id';
+import { sha256 as sha256Of } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 const TOKEN_KEY = 'bellhop.token';
 
@@ -64,13 +67,15 @@ function httpClient(base: string, storage: Storage) {
     const headers: Record<string, string> = {};
     const token = storage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    // Bytes go as they are (uploads); anything else as JSON.
+    const raw = body instanceof Uint8Array;
+    if (body !== undefined) headers['Content-Type'] = raw ? 'application/octet-stream' : 'application/json';
     let res: Response;
     try {
       res = await fetch(`${base}/api/v1${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : raw ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
         signal,
       });
     } catch (e) {
@@ -96,7 +101,16 @@ function httpClient(base: string, storage: Storage) {
 }
 
 export function createHttpApi(base = '', storage: Storage = localStorage): BrowserApi {
-  const { call } = httpClient(base, storage);
+  const { send, call } = httpClient(base, storage);
+  const ticketPath = (id: string) => `/tickets/${encodeURIComponent(id)}`;
+  async function upload(file: File): Promise<NewAttachment> {
+    // Hashed here, not with crypto.subtle: that needs a secure context, and a portal may be
+    // reached over plain HTTP on a LAN.
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const sha256 = bytesToHex(sha256Of(bytes));
+    await send('PUT', `/attachments/${sha256}`, bytes);
+    return { sha256, file_name: file.name };
+  }
   return {
     kind: 'browser',
     async currentUser() {
@@ -125,14 +139,30 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     listTickets: (query: TicketListQuery) => call<Page<Ticket>>('GET', `/tickets${queryString(query)}`),
     ticket: (id) => call<Ticket>('GET', `/tickets/${encodeURIComponent(id)}`),
     comments: (id) => call<Comment[]>('GET', `/tickets/${encodeURIComponent(id)}/comments`),
-    reply: (id, body) => call<Ticket>('POST', `/tickets/${encodeURIComponent(id)}/comments`, { id: newId(), body }),
+    reply: (id, body, files = []) =>
+      call<Ticket>('POST', `${ticketPath(id)}/comments`, { id: newId(), body, attachments: files }),
+    attachments: (id) => call<Attachment[]>('GET', `${ticketPath(id)}/attachments`),
+    async attachmentUrl(id, sha256) {
+      const res = await send('GET', `${ticketPath(id)}/attachments/${encodeURIComponent(sha256)}`);
+      return URL.createObjectURL(await res.blob());
+    },
+    upload,
     updateTicket: (id, update) => call<Ticket>('PATCH', `/tickets/${encodeURIComponent(id)}`, update),
     myPortal: () => call<MyPortal>('GET', '/me/portal'),
     setMyLanguage: (language) => call<User>('PUT', '/me', { language }),
     articles: (q) => call<ArticleSummary[]>('GET', `/kb/articles${queryString({ q })}`),
     article: (id) => call<Article>('GET', `/kb/articles/${encodeURIComponent(id)}`),
-    createTicket: (input: NewTicketInput) =>
-      call<Ticket>('POST', '/tickets', { id: newId(), title: input.title, description: input.description, source: 'portal' }),
+    async createTicket(input: NewTicketInput) {
+      const attachments = [];
+      for (const file of input.files ?? []) attachments.push(await upload(file));
+      return call<Ticket>('POST', '/tickets', {
+        id: newId(),
+        title: input.title,
+        description: input.description,
+        source: 'portal',
+        attachments,
+      });
+    },
   };
 }
 
@@ -144,12 +174,7 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     ...createHttpApi(base, storage),
     note: (id, body) => call<Ticket>('POST', `${ticketPath(id)}/comments`, { id: newId(), body, visibility: 'internal' }),
     assign: (id, userId) => call<Ticket>('PUT', `${ticketPath(id)}/assignee`, { user_id: userId }),
-    attachments: (id) => call<Attachment[]>('GET', `${ticketPath(id)}/attachments`),
     systemInfo: (id) => call<SystemInfo | null>('GET', `${ticketPath(id)}/system-info`),
-    async attachmentUrl(id, sha256) {
-      const res = await send('GET', `${ticketPath(id)}/attachments/${encodeURIComponent(sha256)}`);
-      return URL.createObjectURL(await res.blob());
-    },
     staff: () => call<User[]>('GET', '/users?staff=true'),
     orgs: () => call<Org[]>('GET', '/orgs'),
     createOrg: (input) => call<OrgCreated>('POST', '/orgs', input),

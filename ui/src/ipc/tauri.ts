@@ -48,6 +48,8 @@ export function createTauriApi(): DesktopApi {
     onChange: (listener: () => void) => listen('bellhop://changed', () => listener()),
     language: () => call<string>('get_language'),
     hotkey: () => call<HotkeyStatus>('get_hotkey'),
+    autostart: () => call<boolean>('get_autostart'),
+    setAutostart: (on: boolean) => call<boolean>('set_autostart', { on }),
     setHotkey: (accelerator: string) => call<HotkeyStatus>('set_hotkey', { accelerator }),
     setLanguage: (code: Language) => call<void>('set_language', { code }),
     // Emitted when the tray's Language menu changes it (src-tauri/src/tray.rs).

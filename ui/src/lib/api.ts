@@ -1,5 +1,6 @@
 // The one interface the UI talks to. Two transports implement it (src/ipc/): the desktop app's
 // Tauri bridge to the agent, and the browser portal's HTTP API. Views never import either.
+import { t } from '../i18n/index.svelte';
 import type {
   AgentStatus,
   ApiError,
@@ -30,6 +31,7 @@ import type {
   ErrorCode,
   HotkeyStatus,
   Language,
+  NewAttachment,
   LocalTicket,
   OutboxItem,
   Page,
@@ -55,6 +57,8 @@ export class ApiFailure extends Error {
 export interface NewTicketInput {
   title: string;
   description: string;
+  /** Files to upload with it (browser). */
+  files?: File[];
   /** Areas of the hotkey's screenshot to black out before it is stored (desktop). */
   redactions?: Redaction[];
 }
@@ -95,6 +99,9 @@ export interface DesktopApi {
   language(): Promise<string>;
   /** Keeps the choice (tray menu and notifications follow; the server hears it on the next sync). */
   setLanguage(code: Language): Promise<void>;
+  /** Whether Bellhop starts at login (on by default). */
+  autostart(): Promise<boolean>;
+  setAutostart(on: boolean): Promise<boolean>;
   /** The global new-ticket shortcut and whether it works. */
   hotkey(): Promise<HotkeyStatus>;
   /** Changes it; fails with `conflict` (the old one kept) when another program holds it. */
@@ -113,8 +120,13 @@ export interface Conversation {
 /** Where a ticket page reads from and replies to: the server (browser) or the agent (desktop). */
 export interface ConversationSource {
   load(id: string): Promise<Conversation>;
-  /** Sends or queues a reply; returns a message for the reader when it is not sent yet. */
-  reply(id: string, body: string): Promise<string | null>;
+  /** Sends or queues a reply (with files where `canAttach`); returns a message for the reader
+   * when it is not sent yet. */
+  reply(id: string, body: string, files?: File[]): Promise<string | null>;
+  /** Whether replies can carry files here. */
+  readonly canAttach: boolean;
+  /** An object URL for an attachment's bytes, where they can be fetched. */
+  fileUrl?(ticketId: string, sha256: string): Promise<string>;
   /** Reopens a resolved or closed ticket; returns a message when it is not done yet. */
   reopen(id: string): Promise<string | null>;
 }
@@ -122,13 +134,14 @@ export interface ConversationSource {
 export function desktopConversations(api: DesktopApi): ConversationSource {
   return {
     load: (id) => api.ticket(id),
+    canAttach: false,
     async reply(id, body) {
       await api.queueReply(id, body);
-      return 'Your reply is saved and will be sent as soon as the service desk can be reached.';
+      return t('desktop.reply_queued');
     },
     async reopen(id) {
       await api.queueReopen(id);
-      return 'The ticket will be reopened as soon as the service desk can be reached.';
+      return t('desktop.reopen_queued');
     },
   };
 }
@@ -136,13 +149,16 @@ export function desktopConversations(api: DesktopApi): ConversationSource {
 export function browserConversations(api: BrowserApi): ConversationSource {
   return {
     async load(id) {
-      const [ticket, comments] = await Promise.all([api.ticket(id), api.comments(id)]);
-      return { ticket, comments, attachments: [] };
+      const [ticket, comments, attachments] = await Promise.all([api.ticket(id), api.comments(id), api.attachments(id)]);
+      return { ticket, comments, attachments };
     },
-    async reply(id, body) {
-      await api.reply(id, body);
+    canAttach: true,
+    async reply(id, body, files = []) {
+      const uploaded = await Promise.all(files.map((f) => api.upload(f)));
+      await api.reply(id, body, uploaded);
       return null;
     },
+    fileUrl: (ticketId, sha256) => api.attachmentUrl(ticketId, sha256),
     async reopen(id) {
       await api.updateTicket(id, { status: 'open' });
       return null;
@@ -168,7 +184,14 @@ export interface BrowserApi {
   listTickets(query: TicketListQuery): Promise<Page<Ticket>>;
   ticket(id: string): Promise<Ticket>;
   comments(id: string): Promise<Comment[]>;
-  reply(id: string, body: string): Promise<Ticket>;
+  /** A public reply with files uploaded beforehand (`upload`). */
+  reply(id: string, body: string, files?: NewAttachment[]): Promise<Ticket>;
+  /** The files of a ticket the reader may see (an internal note's only for the desk). */
+  attachments(id: string): Promise<Attachment[]>;
+  /** An object URL for an attachment's bytes (the download needs the bearer token). */
+  attachmentUrl(id: string, sha256: string): Promise<string>;
+  /** Uploads a file by its SHA-256 (a repeat costs nothing) for a ticket or reply to name. */
+  upload(file: File): Promise<NewAttachment>;
   updateTicket(id: string, update: TicketUpdate): Promise<Ticket>;
   createTicket(input: NewTicketInput): Promise<Ticket>;
   /** What the desk lets this user see and do (portal settings). */
@@ -190,11 +213,8 @@ export interface ConsoleApi extends BrowserApi {
   /** Adds an internal note, never shown to end users. */
   note(id: string, body: string): Promise<Ticket>;
   assign(id: string, userId: string | null): Promise<Ticket>;
-  attachments(id: string): Promise<Attachment[]>;
   /** The machine as it was when the ticket was opened (null: not sent from a device). */
   systemInfo(id: string): Promise<SystemInfo | null>;
-  /** An object URL for an attachment's bytes (the download needs the bearer token). */
-  attachmentUrl(id: string, sha256: string): Promise<string>;
   /** Technicians and admins: whom tickets can be assigned to. */
   staff(): Promise<User[]>;
   orgs(): Promise<Org[]>;

@@ -2,12 +2,19 @@
 
 use std::collections::HashMap;
 
-use bellhop_proto::{Attachment, TicketId, UserId};
+use bellhop_proto::{Attachment, CommentId, NewAttachment, TicketId, UserId};
 use sqlx::Row;
 
 use super::sql::Sql;
 use super::{Caller, Store, now_ms, parse_id};
-use crate::error::Result;
+use crate::error::{AppError, Result};
+
+/// Most files one ticket or one comment may bring.
+pub const MAX_ATTACHMENTS: usize = 20;
+
+/// The files of internal notes are for staff only (appended to a query over `ta`).
+const PUBLIC_FILES_ONLY: &str = " AND (ta.comment_id IS NULL OR EXISTS (SELECT 1 FROM comments c \
+     WHERE c.id = ta.comment_id AND c.visibility = 'public'))";
 
 impl Store {
     /// Records an uploaded blob; a repeat changes nothing. Returns whether it was new.
@@ -47,19 +54,24 @@ impl Store {
         ticket: TicketId,
     ) -> Result<Vec<Attachment>> {
         self.ticket(caller, ticket).await?;
-        let rows = sqlx::query(
-            "SELECT a.sha256, ta.file_name, a.media_type, a.size FROM ticket_attachments ta
-             JOIN attachments a ON a.sha256 = ta.sha256 WHERE ta.ticket_id = $1 ORDER BY ta.file_name",
-        )
-        .bind(ticket.to_string())
-        .fetch_all(&self.pool)
-        .await?;
+        let mut qb = Sql::new(
+            "SELECT a.sha256, ta.file_name, a.media_type, a.size, ta.comment_id
+             FROM ticket_attachments ta JOIN attachments a ON a.sha256 = ta.sha256
+             WHERE ta.ticket_id = ",
+        );
+        qb.bind(ticket.to_string());
+        if !caller.is_staff() {
+            qb.push(PUBLIC_FILES_ONLY);
+        }
+        qb.push(" ORDER BY ta.file_name");
+        let rows = qb.build()?.fetch_all(&self.pool).await?;
         rows.iter().map(attachment_from_row).collect()
     }
 
     /// The attachments of several tickets.
     pub(super) async fn attachments_of(
         &self,
+        caller: &Caller,
         tickets: &[TicketId],
     ) -> Result<HashMap<TicketId, Vec<Attachment>>> {
         let mut by_ticket: HashMap<TicketId, Vec<Attachment>> = HashMap::new();
@@ -67,11 +79,16 @@ impl Store {
             return Ok(by_ticket);
         }
         let mut qb = Sql::new(
-            "SELECT ta.ticket_id, a.sha256, ta.file_name, a.media_type, a.size FROM ticket_attachments ta
-             JOIN attachments a ON a.sha256 = ta.sha256 WHERE ta.ticket_id IN (",
+            "SELECT ta.ticket_id, a.sha256, ta.file_name, a.media_type, a.size, ta.comment_id
+             FROM ticket_attachments ta JOIN attachments a ON a.sha256 = ta.sha256
+             WHERE ta.ticket_id IN (",
         );
         qb.bind_list(tickets.iter().map(|t| t.to_string()))
-            .push(") ORDER BY ta.file_name");
+            .push(")");
+        if !caller.is_staff() {
+            qb.push(PUBLIC_FILES_ONLY);
+        }
+        qb.push(" ORDER BY ta.file_name");
         for row in qb.build()?.fetch_all(&self.pool).await? {
             let ticket: TicketId = parse_id(row.try_get("ticket_id")?)?;
             by_ticket
@@ -90,5 +107,75 @@ fn attachment_from_row(r: &sqlx::any::AnyRow) -> Result<Attachment> {
         file_name: r.try_get("file_name")?,
         media_type: r.try_get("media_type")?,
         size: size.max(0) as u64,
+        comment_id: r
+            .try_get::<Option<String>, _>("comment_id")?
+            .as_deref()
+            .map(parse_id)
+            .transpose()?,
     })
+}
+
+/// Checks files named by a new ticket or comment: how many, and well-formed hashes.
+pub fn validate_attachments(files: &[NewAttachment]) -> Result<()> {
+    if files.len() > MAX_ATTACHMENTS {
+        return Err(AppError::bad_request(format!(
+            "at most {MAX_ATTACHMENTS} attachments at once"
+        )));
+    }
+    if let Some(bad) = files.iter().find(|a| !crate::blobs::is_sha256(&a.sha256)) {
+        return Err(AppError::bad_request(format!(
+            "{:?} is not a lower-case hex SHA-256",
+            bad.sha256
+        )));
+    }
+    Ok(())
+}
+
+/// Links uploaded files to a ticket (and to the comment they came with), in the caller's
+/// transaction; a file never uploaded is refused. A file already on the ticket stays where it
+/// is, except that a public reply brings an internal note's file into the open.
+pub(super) async fn link_attachments_in(
+    tx: &mut sqlx::AnyConnection,
+    ticket: TicketId,
+    comment: Option<(CommentId, bool)>,
+    files: &[NewAttachment],
+) -> Result<()> {
+    for file in files {
+        let uploaded: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM attachments WHERE sha256 = $1")
+                .bind(&file.sha256)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if uploaded.is_none() {
+            return Err(AppError::bad_request(format!(
+                "attachment {} was not uploaded: PUT /api/v1/attachments/{{sha256}} first",
+                file.sha256
+            )));
+        }
+        let (comment_id, public) = match comment {
+            Some((id, public)) => (Some(id.to_string()), public),
+            None => (None, true),
+        };
+        let mut qb = Sql::new(
+            "INSERT INTO ticket_attachments (ticket_id, sha256, file_name, comment_id) VALUES (",
+        );
+        qb.bind(ticket.to_string())
+            .push(", ")
+            .bind(file.sha256.clone())
+            .push(", ")
+            .bind(super::tickets::attachment_name(&file.file_name))
+            .push(", ")
+            .bind(comment_id)
+            .push(") ON CONFLICT (ticket_id, sha256) DO ");
+        if public {
+            qb.push(
+                "UPDATE SET comment_id = excluded.comment_id WHERE ticket_attachments.comment_id IN \
+                 (SELECT id FROM comments WHERE visibility = 'internal')",
+            );
+        } else {
+            qb.push("NOTHING");
+        }
+        qb.build()?.execute(&mut *tx).await?;
+    }
+    Ok(())
 }

@@ -164,7 +164,7 @@ impl Store {
         }
         let ids: Vec<TicketId> = changes.iter().map(|c| c.ticket.id).collect();
         let mut comments = self.comments_of(caller, &ids).await?;
-        let mut attachments = self.attachments_of(&ids).await?;
+        let mut attachments = self.attachments_of(caller, &ids).await?;
         for change in &mut changes {
             change.comments = comments.remove(&change.ticket.id).unwrap_or_default();
             change.attachments = attachments.remove(&change.ticket.id).unwrap_or_default();

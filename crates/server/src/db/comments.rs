@@ -40,6 +40,7 @@ fn validate_comment(c: &NewComment, caller: &Caller) -> Result<CommentVisibility
             bellhop_proto::MAX_BODY_CHARS
         )));
     }
+    super::attachments::validate_attachments(&c.attachments)?;
     let visibility = c.visibility.unwrap_or(CommentVisibility::Public);
     if visibility == CommentVisibility::Internal && !caller.is_staff() {
         return Err(AppError::forbidden(
@@ -124,6 +125,7 @@ impl Store {
             &new.body,
             now_ms(),
             next_status,
+            &new.attachments,
         )
         .await?;
         self.ticket(caller, ticket).await
@@ -139,7 +141,7 @@ impl Store {
         body: &str,
         at_ms: i64,
     ) -> Result<()> {
-        self.write_comment(author, ticket, id, visibility, body, at_ms, None)
+        self.write_comment(author, ticket, id, visibility, body, at_ms, None, &[])
             .await
     }
 
@@ -154,6 +156,7 @@ impl Store {
         body: &str,
         at_ms: i64,
         status: Option<TicketStatus>,
+        files: &[bellhop_proto::NewAttachment],
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -173,6 +176,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
+            super::attachments::link_attachments_in(
+                &mut tx,
+                ticket,
+                Some((id, visibility == CommentVisibility::Public)),
+                files,
+            )
+            .await?;
             if let Some(status) = status {
                 sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2")
                     .bind(status.as_str())

@@ -70,19 +70,7 @@ pub fn attachment_name(name: &str) -> String {
 
 /// Checks a new ticket's text; the message says what to fix.
 pub fn validate_ticket(t: &NewTicket) -> Result<()> {
-    if t.attachments.len() > 20 {
-        return Err(AppError::bad_request("at most 20 attachments per ticket"));
-    }
-    if let Some(bad) = t
-        .attachments
-        .iter()
-        .find(|a| !crate::blobs::is_sha256(&a.sha256))
-    {
-        return Err(AppError::bad_request(format!(
-            "attachment hash {:?} is not a lower-case hex SHA-256",
-            bad.sha256
-        )));
-    }
+    super::attachments::validate_attachments(&t.attachments)?;
     if let Some(info) = &t.system_info {
         let size = serde_json::to_string(info).map_or(usize::MAX, |j| j.len());
         if size > 64 * 1024 || info.disks.len() > 64 || info.interfaces.len() > 64 {
@@ -133,11 +121,6 @@ impl Store {
                 "the service desk has switched opening tickets off for you",
             ));
         }
-        let names = new
-            .attachments
-            .iter()
-            .map(|a| attachment_name(&a.file_name))
-            .collect::<Vec<_>>();
         let system_info = new
             .system_info
             .as_ref()
@@ -179,28 +162,7 @@ impl Store {
             }
             return Ok((ticket, false));
         }
-        for (attachment, name) in new.attachments.iter().zip(&names) {
-            let uploaded: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM attachments WHERE sha256 = $1")
-                    .bind(&attachment.sha256)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if uploaded.is_none() {
-                return Err(AppError::bad_request(format!(
-                    "attachment {} was not uploaded: PUT /api/v1/attachments/{{sha256}} first",
-                    attachment.sha256
-                )));
-            }
-            sqlx::query(
-                "INSERT INTO ticket_attachments (ticket_id, sha256, file_name) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(new.id.to_string())
-            .bind(&attachment.sha256)
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-        }
+        super::attachments::link_attachments_in(&mut tx, new.id, None, &new.attachments).await?;
         let change = self.record_change(&mut tx, new.id, now).await?;
         tx.commit().await?;
         self.publish(change);

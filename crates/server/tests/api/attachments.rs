@@ -172,3 +172,119 @@ async fn damaged_empty_oversized_or_missing_uploads_are_refused() -> anyhow::Res
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn files_sent_with_a_note_stay_with_the_desk_and_files_with_a_reply_reach_the_user()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let ticket = app.create_ticket(&bob, "Printer jams").await?;
+    let files = |t: &str| {
+        let (app, t) = (&app, t.to_owned());
+        async move {
+            let list: Vec<Attachment> = app
+                .get(&t, &format!("/api/v1/tickets/{}/attachments", ticket.id))
+                .await?
+                .json()
+                .await?;
+            anyhow::Ok(list)
+        }
+    };
+    let comment = |token: &str, body: serde_json::Value| {
+        let (app, token) = (&app, token.to_owned());
+        async move {
+            app.post(
+                &token,
+                &format!("/api/v1/tickets/{}/comments", ticket.id),
+                &body,
+            )
+            .await
+        }
+    };
+
+    // A file never uploaded is refused, and nothing of the comment is kept.
+    let missing = sha(b"never uploaded");
+    let res = comment(
+        &bob,
+        json!({"id": uuid::Uuid::now_v7(), "body": "see file",
+        "attachments": [{"sha256": missing, "file_name": "x.txt"}]}),
+    )
+    .await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    assert!(files(&bob).await?.is_empty());
+    let conversation: Vec<serde_json::Value> = app
+        .get(&bob, &format!("/api/v1/tickets/{}/comments", ticket.id))
+        .await?
+        .json()
+        .await?;
+    assert!(conversation.is_empty(), "the refused reply left nothing");
+
+    // Bob's reply brings a log file; the technician's internal note a PNG.
+    let log = b"jam at tray 2\n";
+    assert_eq!(upload(&app, &bob, log).await?.status(), 201);
+    let reply = uuid::Uuid::now_v7();
+    let res = comment(
+        &bob,
+        json!({"id": reply, "body": "Here is the log",
+        "attachments": [{"sha256": sha(log), "file_name": "printer.log"}]}),
+    )
+    .await?;
+    assert_eq!(res.status(), 200);
+    assert!(upload(&app, &tech, PNG).await?.status().is_success());
+    let note = uuid::Uuid::now_v7();
+    let res = comment(
+        &tech,
+        json!({"id": note, "body": "Firmware screen", "visibility": "internal",
+        "attachments": [{"sha256": sha(PNG), "file_name": "firmware.png"}]}),
+    )
+    .await?;
+    assert_eq!(res.status(), 200);
+
+    let desk = files(&tech).await?;
+    assert_eq!(desk.len(), 2);
+    let of = |list: &[Attachment], name: &str| list.iter().find(|a| a.file_name == name).cloned();
+    assert_eq!(
+        of(&desk, "printer.log")
+            .and_then(|a| a.comment_id)
+            .map(|c| c.to_string()),
+        Some(reply.to_string())
+    );
+    let mine = files(&bob).await?;
+    assert_eq!(
+        mine.len(),
+        1,
+        "the note's file is not bob's to see: {mine:?}"
+    );
+    assert_eq!(mine[0].file_name, "printer.log");
+    let res = app
+        .get(
+            &bob,
+            &format!("/api/v1/tickets/{}/attachments/{}", ticket.id, sha(PNG)),
+        )
+        .await?;
+    assert_eq!(expect_error(res, 404).await?, "not_found");
+    // Nor does the pull hand it to his desktop.
+    let page: serde_json::Value = app
+        .get(&bob, "/api/v1/sync/changes?after=0")
+        .await?
+        .json()
+        .await?;
+    let pulled = page["changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["ticket"]["id"] == json!(ticket.id)))
+        .map(|c| c["attachments"].clone())
+        .unwrap_or_default();
+    assert_eq!(pulled.as_array().map(Vec::len), Some(1), "{pulled}");
+
+    // The same picture in a public reply brings it into the open.
+    let res = comment(
+        &tech,
+        json!({"id": uuid::Uuid::now_v7(), "body": "Update to this firmware",
+        "attachments": [{"sha256": sha(PNG), "file_name": "firmware.png"}]}),
+    )
+    .await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(files(&bob).await?.len(), 2);
+    Ok(())
+}
