@@ -463,9 +463,14 @@ test('the window comes back where and as large as the user left it', async () =>
       stdio: 'ignore',
       env: { ...process.env, BELLHOP_HOME: agentHome, HOME: appHome, XDG_CONFIG_HOME: configHome },
     });
+  /** The window's size and place ({} when it is gone meanwhile). */
   const geometry = (id) => {
-    const out = execFileSync('xdotool', ['getwindowgeometry', '--shell', id], { encoding: 'utf8' });
-    return Object.fromEntries(out.trim().split('\n').map((l) => l.split('=')).map(([k, v]) => [k, Number(v)]));
+    try {
+      const out = execFileSync('xdotool', ['getwindowgeometry', '--shell', id], { encoding: 'utf8' });
+      return Object.fromEntries(out.trim().split('\n').map((l) => l.split('=')).map(([k, v]) => [k, Number(v)]));
+    } catch {
+      return {};
+    }
   };
   /** The visible portal window's X id, or '' (xdotool exits 1 when nothing matches). */
   const visible = () => {
@@ -476,8 +481,9 @@ test('the window comes back where and as large as the user left it', async () =>
     }
   };
   const mainWindow = async () => {
-    await until(() => visible() !== '', 15_000, 'the portal window');
-    return visible();
+    let id = '';
+    await until(() => (id = visible()) !== '', 15_000, 'the portal window');
+    return id;
   };
   // A second launch opens the (closed) window in the running app.
   again();
@@ -490,6 +496,12 @@ test('the window comes back where and as large as the user left it', async () =>
   await until(() => visible() === '', 10_000, 'the window closed');
 
   again();
-  const second = await mainWindow();
-  await until(() => geometry(second).WIDTH === 700 && geometry(second).HEIGHT === 540, 5_000, 'the window at its old size');
+  await mainWindow();
+  // The window may be mapped more than once while it takes its old size: ask afresh each time.
+  await until(() => {
+    const id = visible();
+    if (!id) return false;
+    const { WIDTH, HEIGHT } = geometry(id);
+    return WIDTH === 700 && HEIGHT === 540;
+  }, 5_000, 'the window at its old size');
 });
