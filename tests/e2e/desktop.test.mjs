@@ -489,7 +489,8 @@ test('the window comes back where and as large as the user left it', async () =>
   again();
   const first = await mainWindow();
   execFileSync('xdotool', ['windowsize', first, '700', '540']);
-  await until(() => geometry(first).WIDTH === 700, 5_000, 'the window resized');
+  execFileSync('xdotool', ['windowmove', first, '230', '170']);
+  await until(() => geometry(first).WIDTH === 700 && geometry(first).X === 230, 5_000, 'the window resized and moved');
   // The window manager's close button (WM_DELETE_WINDOW).
   execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'close-window.py'), first]);
   // Closed, not hidden: the next one is a new window that must find its old place by itself.
@@ -501,7 +502,7 @@ test('the window comes back where and as large as the user left it', async () =>
   await until(() => {
     const id = visible();
     if (!id) return false;
-    const { WIDTH, HEIGHT } = geometry(id);
-    return WIDTH === 700 && HEIGHT === 540;
-  }, 5_000, 'the window at its old size');
+    const { WIDTH, HEIGHT, X, Y } = geometry(id);
+    return WIDTH === 700 && HEIGHT === 540 && X === 230 && Y === 170;
+  }, 5_000, 'the window at its old size and place');
 });
