@@ -31,8 +31,13 @@ test('alice sees her organisation’s requests and none of Globex’s', async ()
   const page = await browser.newPage();
   await signIn(page, 'alice@acme.example');
   const rows = page.getByTestId('tickets').locator('li');
+  // "My requests" first: only hers.
   await rows.first().waitFor();
-  assert.equal(await rows.count(), 8);
+  assert.doesNotMatch(await page.getByTestId('tickets').innerText(), /Bob Baker/);
+  // She is Acme's primary contact: the organisation's tab has everyone's.
+  await page.getByRole('button', { name: "My organisation's requests" }).click();
+  await page.getByRole('heading', { name: "My organisation's requests" }).waitFor();
+  await until(async () => (await rows.count()) === 8, 5_000, "Acme's eight requests");
   const text = await page.getByTestId('tickets').innerText();
   assert.match(text, /Bob Baker/);
   assert.doesNotMatch(text, /Carol Cole|Cannot log in to the ERP/);
@@ -222,4 +227,33 @@ test('bob sends a picture with a request and a file with a reply; a file in an i
   const text = await page.locator('article').innerText();
   assert.doesNotMatch(text, /secrets\.txt|Desk only/);
   await page.close();
+});
+
+test('bob copies alice on a request; someone outside Acme cannot be copied; alice finds it under CC', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'bob@acme.example');
+  // Bob is no primary contact: no organisation tab for him.
+  await page.getByRole('button', { name: "Requests I'm CC'd on" }).waitFor();
+  assert.equal(await page.getByRole('button', { name: "My organisation's requests" }).count(), 0);
+  await page.getByRole('link', { name: 'New request' }).click();
+  await page.getByLabel('Title').fill('Projector in room 3 flickers');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('heading', { name: /Projector in room 3/ }).waitFor();
+  const cc = page.getByTestId('cc');
+  await cc.getByText('Nobody is copied.').waitFor();
+  await cc.getByLabel('Copy someone by email').fill('carol@globex.example');
+  await cc.getByRole('button', { name: 'Add' }).click();
+  await cc.getByRole('alert').filter({ hasText: "no one in the request's organisation" }).waitFor();
+  await cc.getByLabel('Copy someone by email').fill('alice@acme.example');
+  await cc.getByRole('button', { name: 'Add' }).click();
+  await cc.getByText('Alice Archer', { exact: true }).waitFor();
+  await cc.getByRole('button', { name: 'Remove Alice Archer' }).waitFor();
+  await page.close();
+
+  const hers = await browser.newPage();
+  await signIn(hers, 'alice@acme.example');
+  await hers.getByRole('button', { name: "Requests I'm CC'd on" }).click();
+  await hers.getByRole('heading', { name: "Requests I'm CC'd on" }).waitFor();
+  await hers.getByTestId('tickets').getByText('Projector in room 3 flickers').waitFor();
+  await hers.close();
 });

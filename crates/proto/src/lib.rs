@@ -48,8 +48,9 @@ pub use sync::{
     SyncOp, SyncOpKind, TicketChange, TicketEvent,
 };
 pub use ticket::{
-    AssigneeUpdate, Comment, CommentVisibility, NewComment, NewTicket, Page, Priority, Ticket,
-    TicketListQuery, TicketSort, TicketSource, TicketStatus, TicketUpdate,
+    AddCc, AssigneeUpdate, CcEntry, Comment, CommentVisibility, NewComment, NewTicket, Page,
+    Priority, Ticket, TicketListQuery, TicketScope, TicketSort, TicketSource, TicketStatus,
+    TicketUpdate,
 };
 pub use typescript::typescript;
 

@@ -241,6 +241,10 @@ pub struct TicketListQuery {
     #[serde(default)]
     #[ts(optional)]
     pub sort: Option<TicketSort>,
+    /// Whose requests, among those the caller may see (the portal's tabs).
+    #[serde(default)]
+    #[ts(optional)]
+    pub scope: Option<TicketScope>,
     /// Page size, 1..=200 (default 50).
     #[serde(default)]
     #[ts(optional)]
@@ -249,6 +253,35 @@ pub struct TicketListQuery {
     #[serde(default)]
     #[ts(optional)]
     pub cursor: Option<String>,
+}
+
+/// Which of the requests a user may see a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketScope {
+    /// "My requests": the caller asked for them.
+    Mine,
+    /// "Requests I'm CC'd on".
+    Cc,
+    /// "My organisation's requests" (primary contacts and the desk).
+    Org,
+}
+
+/// Someone copied on a ticket: they see it and its public replies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CcEntry {
+    pub user_id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+/// `POST /api/v1/tickets/{id}/cc`: copy someone on a ticket by their email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AddCc {
+    pub email: String,
 }
 
 /// The order of a ticket list, by ticket number.

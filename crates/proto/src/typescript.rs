@@ -22,7 +22,7 @@ pub fn typescript() -> String {
         TicketId, CommentId, UserId, OrgId, DeviceId, OpId,
         Language, Role, User, UpdateMe, LoginRequest, LoginResponse, ForgotPasswordRequest, ResetPasswordRequest,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
-        CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, AssigneeUpdate,
+        CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, TicketScope, CcEntry, AddCc, AssigneeUpdate,
         Page<()>,
         DeviceFacts, DeviceStatus, EnrolRequest, EnrolResponse, Device, DeviceState, DeviceSelection,
         DevicesChanged, SendTokenRequest, ConfirmTokenRequest, DeviceCredential,

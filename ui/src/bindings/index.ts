@@ -135,6 +135,10 @@ unassigned?: boolean,
  */
 sort?: TicketSort, 
 /**
+ * Whose requests, among those the caller may see (the portal's tabs).
+ */
+scope?: TicketScope, 
+/**
  * Page size, 1..=200 (default 50).
  */
 limit?: number, 
@@ -144,6 +148,12 @@ limit?: number,
 cursor?: string, };
 
 export type TicketSort = "newest" | "oldest";
+
+export type TicketScope = "mine" | "cc" | "org";
+
+export type CcEntry = { user_id: UserId, name: string, email: string, };
+
+export type AddCc = { email: string, };
 
 export type AssigneeUpdate = { user_id: UserId | null, };
 

@@ -7,6 +7,7 @@ import type {
   Attachment,
   AuditEntry,
   AuditQuery,
+  CcEntry,
   Comment,
   Device,
   DevicesChanged,
@@ -142,6 +143,9 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     reply: (id, body, files = []) =>
       call<Ticket>('POST', `${ticketPath(id)}/comments`, { id: newId(), body, attachments: files }),
     attachments: (id) => call<Attachment[]>('GET', `${ticketPath(id)}/attachments`),
+    cc: (id) => call<CcEntry[]>('GET', `${ticketPath(id)}/cc`),
+    addCc: (id, email) => call<CcEntry[]>('POST', `${ticketPath(id)}/cc`, { email }),
+    removeCc: (id, userId) => call<CcEntry[]>('DELETE', `${ticketPath(id)}/cc/${encodeURIComponent(userId)}`),
     async attachmentUrl(id, sha256) {
       const res = await send('GET', `${ticketPath(id)}/attachments/${encodeURIComponent(sha256)}`);
       return URL.createObjectURL(await res.blob());

@@ -28,6 +28,7 @@ import type {
   VerifyCodeResult,
   Draft,
   Comment,
+  CcEntry,
   ErrorCode,
   HotkeyStatus,
   Language,
@@ -127,6 +128,12 @@ export interface ConversationSource {
   readonly canAttach: boolean;
   /** An object URL for an attachment's bytes, where they can be fetched. */
   fileUrl?(ticketId: string, sha256: string): Promise<string>;
+  /** Who is copied, where the reader can see and change it (the browser portal). */
+  cc?: {
+    list(id: string): Promise<CcEntry[]>;
+    add(id: string, email: string): Promise<CcEntry[]>;
+    remove(id: string, userId: string): Promise<CcEntry[]>;
+  };
   /** Reopens a resolved or closed ticket; returns a message when it is not done yet. */
   reopen(id: string): Promise<string | null>;
 }
@@ -159,6 +166,7 @@ export function browserConversations(api: BrowserApi): ConversationSource {
       return null;
     },
     fileUrl: (ticketId, sha256) => api.attachmentUrl(ticketId, sha256),
+    cc: { list: (id) => api.cc(id), add: (id, email) => api.addCc(id, email), remove: (id, userId) => api.removeCc(id, userId) },
     async reopen(id) {
       await api.updateTicket(id, { status: 'open' });
       return null;
@@ -192,6 +200,10 @@ export interface BrowserApi {
   attachmentUrl(id: string, sha256: string): Promise<string>;
   /** Uploads a file by its SHA-256 (a repeat costs nothing) for a ticket or reply to name. */
   upload(file: File): Promise<NewAttachment>;
+  /** Who is copied on a ticket; copying someone by email; stopping it. */
+  cc(id: string): Promise<CcEntry[]>;
+  addCc(id: string, email: string): Promise<CcEntry[]>;
+  removeCc(id: string, userId: string): Promise<CcEntry[]>;
   updateTicket(id: string, update: TicketUpdate): Promise<Ticket>;
   createTicket(input: NewTicketInput): Promise<Ticket>;
   /** What the desk lets this user see and do (portal settings). */

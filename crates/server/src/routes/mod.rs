@@ -13,7 +13,7 @@ pub mod tickets;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 use crate::app::AppState;
 
@@ -46,6 +46,11 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(max_attachment_bytes)),
         )
         .route("/tickets/{id}/attachments", get(attachments::list))
+        .route(
+            "/tickets/{id}/cc",
+            get(tickets::cc_list).post(tickets::add_cc),
+        )
+        .route("/tickets/{id}/cc/{user_id}", delete(tickets::remove_cc))
         .route("/kb/articles", get(kb::search).post(kb::create))
         .route(
             "/kb/articles/{id}",

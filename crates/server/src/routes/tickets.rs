@@ -1,8 +1,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    AssigneeUpdate, Comment, ErrorBody, NewComment, NewTicket, Page, SystemInfo, Ticket, TicketId,
-    TicketListQuery, TicketUpdate,
+    AddCc, AssigneeUpdate, CcEntry, Comment, ErrorBody, NewComment, NewTicket, Page, SystemInfo,
+    Ticket, TicketId, TicketListQuery, TicketUpdate, UserId,
 };
 
 use crate::app::AppState;
@@ -97,6 +97,52 @@ pub async fn add_comment(
     Json(new): Json<NewComment>,
 ) -> Result<Json<Ticket>> {
     Ok(Json(state.store.add_comment(&caller, id, &new).await?))
+}
+
+/// Who is copied on the ticket (they see it and its public replies).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/cc", tag = "tickets",
+    params(("id" = String, Path, description = "ticket id")),
+    responses((status = 200, body = Vec<CcEntry>), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn cc_list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<TicketId>,
+) -> Result<Json<Vec<CcEntry>>> {
+    Ok(Json(state.store.cc_list(&caller, id).await?))
+}
+
+/// Copies someone on the ticket by email: the requester, their organisation's primary contact
+/// or the desk; users outside the desk copy only people of the ticket's organisation.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/cc", tag = "tickets",
+    params(("id" = String, Path, description = "ticket id")), request_body = AddCc,
+    responses((status = 200, body = Vec<CcEntry>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn add_cc(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<TicketId>,
+    Json(req): Json<AddCc>,
+) -> Result<Json<Vec<CcEntry>>> {
+    let email = crate::mail::parse_address(&req.email)?;
+    Ok(Json(
+        state.store.add_cc_by_email(&caller, id, &email).await?,
+    ))
+}
+
+/// Stops copying someone: those who may copy people, or the person themselves.
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/cc/{user_id}", tag = "tickets",
+    params(("id" = String, Path, description = "ticket id"), ("user_id" = String, Path, description = "user id")),
+    responses((status = 200, body = Vec<CcEntry>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn remove_cc(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, user)): Path<(TicketId, UserId)>,
+) -> Result<Json<Vec<CcEntry>>> {
+    Ok(Json(state.store.remove_cc(&caller, id, user).await?))
 }
 
 /// Assigns the ticket to a technician, or to nobody (technicians only).

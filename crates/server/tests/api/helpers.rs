@@ -212,6 +212,40 @@ impl TestApp {
         Ok(res.json::<LoginResponse>().await?.token)
     }
 
+    /// A new person in organisation `org` (by name), created by the demo technician with portal
+    /// access; they choose the demo password through the welcome link. Returns their token.
+    pub async fn new_person(
+        &self,
+        name: &str,
+        email: &str,
+        role: &str,
+        org: &str,
+    ) -> anyhow::Result<String> {
+        let tech = self.login("tech@helpdesk.example").await?;
+        let orgs: Vec<bellhop_proto::Org> = self.get(&tech, "/api/v1/orgs").await?.json().await?;
+        let org_id = orgs.iter().find(|o| o.name == org).map(|o| o.id);
+        let body = serde_json::json!({"name": name, "email": email, "role": role, "org_id": org_id,
+                                      "portal_access": true});
+        let res = self.post(&tech, "/api/v1/users", &body).await?;
+        anyhow::ensure!(res.status() == 201, "creating {email}: {}", res.status());
+        let token = self
+            .reset_token(email)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no welcome link for {email}"))?;
+        let res = self
+            .http
+            .post(self.url("/api/v1/auth/reset-password"))
+            .json(&serde_json::json!({"token": token, "password": "bellhop-demo"}))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            res.status() == 204,
+            "password for {email}: {}",
+            res.status()
+        );
+        self.login(email).await
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> anyhow::Result<Response> {
         Ok(self
             .http

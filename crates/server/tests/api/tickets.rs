@@ -1,4 +1,6 @@
-use bellhop_proto::{Comment, CommentVisibility, Priority, PushResponse, Ticket, TicketStatus};
+use bellhop_proto::{
+    CcEntry, Comment, CommentVisibility, Page, Priority, PushResponse, Ticket, TicketStatus,
+};
 use serde_json::json;
 
 use crate::helpers::{expect_error, spawn_app};
@@ -303,5 +305,135 @@ async fn a_portal_ticket_has_no_device_and_an_oversized_machine_snapshot_is_refu
             "taken_at": "2026-11-22T08:00:00Z"}});
     let res = app.post(&bob, "/api/v1/tickets", &body).await?;
     assert_eq!(expect_error(res, 422).await?, "bad_request");
+    Ok(())
+}
+
+#[tokio::test]
+async fn people_of_the_organisation_are_copied_on_a_request_and_see_it_under_cc()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let alice = app.login("alice@acme.example").await?;
+    let carol = app.login("carol@globex.example").await?;
+    let dana = app
+        .new_person("Dana Dyer", "dana@acme.example", "end_user", "Acme")
+        .await?;
+    let ticket = app.create_ticket(&bob, "Shared printer offline").await?;
+    let cc = format!("/api/v1/tickets/{}/cc", ticket.id);
+    let emails = |list: &[CcEntry]| list.iter().map(|c| c.email.clone()).collect::<Vec<_>>();
+
+    // Nobody yet; strangers and outsiders learn nothing.
+    let list: Vec<CcEntry> = app.get(&bob, &cc).await?.json().await?;
+    assert!(list.is_empty());
+    let res = app.http.get(app.url(&cc)).send().await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    assert_eq!(
+        expect_error(app.get(&carol, &cc).await?, 404).await?,
+        "not_found"
+    );
+    let add = |token: &str, email: &str| {
+        let (app, token, cc, body) = (&app, token.to_owned(), cc.clone(), json!({"email": email}));
+        async move { app.post(&token, &cc, &body).await }
+    };
+    let res = add(&carol, "carol@globex.example").await?;
+    assert_eq!(expect_error(res, 404).await?, "not_found");
+
+    // Bob copies only people of his organisation, and not unknown addresses.
+    assert_eq!(
+        expect_error(add(&bob, "carol@globex.example").await?, 404).await?,
+        "not_found"
+    );
+    assert_eq!(
+        expect_error(add(&bob, "nobody@acme.example").await?, 404).await?,
+        "not_found"
+    );
+    assert_eq!(add(&bob, "not an address").await?.status(), 422);
+    let res = add(&bob, "Dana@Acme.example").await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        emails(&res.json::<Vec<CcEntry>>().await?),
+        ["dana@acme.example"]
+    );
+    // Alice, Acme's primary contact, may copy people on Acme's requests too.
+    let res = add(&alice, "alice@acme.example").await?;
+    assert_eq!(
+        emails(&res.json::<Vec<CcEntry>>().await?),
+        ["alice@acme.example", "dana@acme.example"]
+    );
+
+    // Dana sees it under "CC'd on", not under her own; she cannot copy or uncopy others.
+    let list = |token: &str, scope: &str| {
+        let (app, token, path) = (
+            &app,
+            token.to_owned(),
+            format!("/api/v1/tickets?scope={scope}"),
+        );
+        async move { app.get(&token, &path).await }
+    };
+    let page: Page<Ticket> = list(&dana, "cc").await?.json().await?;
+    assert_eq!(
+        page.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [ticket.id]
+    );
+    let page: Page<Ticket> = list(&dana, "mine").await?.json().await?;
+    assert!(page.items.is_empty());
+    let page: Page<Ticket> = list(&bob, "mine").await?.json().await?;
+    assert!(page.items.iter().any(|t| t.id == ticket.id));
+    assert_eq!(
+        expect_error(add(&dana, "bob@acme.example").await?, 403).await?,
+        "forbidden"
+    );
+    let alice_id = app
+        .get(&alice, "/api/v1/me")
+        .await?
+        .json::<bellhop_proto::User>()
+        .await?
+        .id;
+    let res = app
+        .http
+        .delete(app.url(&format!("{cc}/{alice_id}")))
+        .bearer_auth(&dana)
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
+
+    // "My organisation's requests" is for primary contacts.
+    assert_eq!(
+        expect_error(list(&bob, "org").await?, 403).await?,
+        "forbidden"
+    );
+    let page: Page<Ticket> = list(&alice, "org").await?.json().await?;
+    assert!(page.items.iter().any(|t| t.id == ticket.id));
+    assert!(
+        page.items
+            .iter()
+            .all(|t| t.org_name.as_deref() == Some("Acme"))
+    );
+
+    // Dana leaves: the request is gone from her view.
+    let dana_id = app
+        .get(&dana, "/api/v1/me")
+        .await?
+        .json::<bellhop_proto::User>()
+        .await?
+        .id;
+    let res = app
+        .http
+        .delete(app.url(&format!("{cc}/{dana_id}")))
+        .bearer_auth(&dana)
+        .send()
+        .await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        expect_error(
+            app.get(&dana, &format!("/api/v1/tickets/{}", ticket.id))
+                .await?,
+            404
+        )
+        .await?,
+        "not_found"
+    );
+    let list: Vec<CcEntry> = app.get(&bob, &cc).await?.json().await?;
+    assert_eq!(emails(&list), ["alice@acme.example"]);
     Ok(())
 }
