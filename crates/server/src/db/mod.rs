@@ -91,6 +91,26 @@ pub struct Store {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Connects, waiting out a database that is still starting (refused or reset connections) for
+/// up to half a minute, as when both are started together.
+async fn connect_patiently(
+    options: AnyPoolOptions,
+    url: &str,
+) -> std::result::Result<sqlx::AnyPool, sqlx::Error> {
+    let give_up = std::time::Instant::now() + Duration::from_secs(30);
+    let mut pause = Duration::from_millis(200);
+    loop {
+        match options.clone().connect(url).await {
+            Err(e @ sqlx::Error::Io(_)) if std::time::Instant::now() + pause < give_up => {
+                tracing::warn!(error = %e, "the database does not answer yet; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Store {
     /// Opens the database at `url` (`sqlite://…` or `postgres://…`) and applies pending
     /// migrations.
@@ -123,9 +143,7 @@ impl Store {
                 }),
             Backend::Postgres => AnyPoolOptions::new().max_connections(32),
         };
-        let pool = options
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+        let pool = connect_patiently(options.acquire_timeout(Duration::from_secs(10)), url)
             .await
             .with_context(|| format!("opening the database {}", redact_url(url)))?;
         match backend {
