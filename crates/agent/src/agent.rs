@@ -389,8 +389,25 @@ impl Agent {
 
     /// Queues a reply to a ticket; durable when this returns, online or not.
     pub fn queue_reply(&self, ticket: TicketId, body: &str) -> Result<OutboxItem> {
+        self.queue_reply_with_files(ticket, body, Vec::new())
+    }
+
+    /// Queues a reply with files (name, bytes): the files are stored first, then the reply and
+    /// its outbox row in one transaction; the sync uploads them by hash before the reply.
+    pub fn queue_reply_with_files(
+        &self,
+        ticket: TicketId,
+        body: &str,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<OutboxItem> {
         if body.trim().is_empty() {
             return Err(Error::Config("a reply needs some text".into()));
+        }
+        let blobs = self.blobs();
+        let mut attachments = Vec::with_capacity(files.len());
+        for (file_name, bytes) in files {
+            let sha256 = blobs.put(&bytes)?;
+            attachments.push(NewAttachment { sha256, file_name });
         }
         self.store().queue_reply(
             ticket,
@@ -398,7 +415,7 @@ impl Agent {
                 id: CommentId::new(),
                 body: body.to_owned(),
                 visibility: None,
-                attachments: Vec::new(),
+                attachments,
             },
         )
     }

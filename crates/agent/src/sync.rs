@@ -137,7 +137,12 @@ async fn upload_attachments(
                 .iter()
                 .map(|a| a.sha256.as_str())
                 .collect(),
-            SyncOpKind::AddComment { .. } | SyncOpKind::UpdateTicket { .. } => Vec::new(),
+            SyncOpKind::AddComment { comment, .. } => comment
+                .attachments
+                .iter()
+                .map(|a| a.sha256.as_str())
+                .collect(),
+            SyncOpKind::UpdateTicket { .. } => Vec::new(),
         })
         .collect();
     hashes.sort_unstable();

@@ -214,3 +214,73 @@ async fn a_ticket_from_the_agent_names_its_device_and_carries_the_machine_for_te
     assert_eq!(res.status(), 403, "end users do not read the snapshot");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_reply_queued_offline_with_a_file_arrives_once_with_the_file_under_the_reply()
+-> anyhow::Result<()> {
+    let mut server = RunningServer::start_demo().await?;
+    let home = tempfile::tempdir()?;
+    let agent = confirmed_agent(&server, home.path()).await?;
+    agent.sync().await?;
+    let mine = agent
+        .tickets()?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("bob has no tickets"))?;
+
+    server.stop().await?;
+    let log: Vec<u8> = (0..10_000u32).map(|b| (b % 253) as u8).collect();
+    agent.queue_reply_with_files(
+        mine.id,
+        "The crash log",
+        vec![("crash.log".into(), log.clone())],
+    )?;
+    assert_eq!(
+        agent.sync().await?.synced,
+        0,
+        "nothing goes while the server is down"
+    );
+    server.start().await?;
+    // "Sync now": the backoff after the failed pass is skipped.
+    agent.retry_now()?;
+    let report = agent.sync().await?;
+    assert_eq!((report.synced, report.rejected), (1, 0));
+    agent.retry_now()?;
+    assert_eq!(agent.sync().await?.synced, 0, "nothing twice");
+
+    let bob = server.login("bob@acme.example").await?;
+    let http = reqwest::Client::new();
+    let comments = server.comments(&bob, mine.id).await?;
+    let reply: Vec<_> = comments
+        .iter()
+        .filter(|c| c.body == "The crash log")
+        .collect();
+    assert_eq!(reply.len(), 1, "exactly once");
+    let files: Vec<bellhop_proto::Attachment> = http
+        .get(format!(
+            "{}/api/v1/tickets/{}/attachments",
+            server.url, mine.id
+        ))
+        .bearer_auth(&bob)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let file = files
+        .iter()
+        .find(|a| a.file_name == "crash.log")
+        .ok_or_else(|| anyhow::anyhow!("no crash.log in {files:?}"))?;
+    assert_eq!(file.comment_id, Some(reply[0].id));
+    let bytes = http
+        .get(format!(
+            "{}/api/v1/tickets/{}/attachments/{}",
+            server.url, mine.id, file.sha256
+        ))
+        .bearer_auth(&bob)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    assert_eq!(bytes.as_ref(), log.as_slice());
+    Ok(())
+}

@@ -33,6 +33,7 @@ import type {
 } from '../bindings';
 import { ApiFailure, type BrowserApi, type ConsoleApi, type LiveEvent, type NewTicketInput } from '../lib/api';
 import { newId } from '../lib/id';
+import { t } from '../i18n/index.svelte';
 import { sha256 as sha256Of } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 
@@ -60,7 +61,6 @@ export function queryString(query: object): string {
   return qs ? `?${qs}` : '';
 }
 
-const UNREACHABLE = 'The service desk cannot be reached. Check your connection.';
 
 /** Fetches `/api/v1${path}` with the stored bearer token; a 401 forgets the token. */
 function httpClient(base: string, storage: Storage) {
@@ -81,7 +81,7 @@ function httpClient(base: string, storage: Storage) {
       });
     } catch (e) {
       if (signal?.aborted) throw e;
-      throw new ApiFailure({ code: 'unavailable', message: UNREACHABLE });
+      throw new ApiFailure({ code: 'unavailable', message: t('app.unreachable') });
     }
     if (!res.ok) {
       const failure = await failureFrom(res);

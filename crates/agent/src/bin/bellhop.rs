@@ -132,6 +132,9 @@ enum TicketsCommand {
         /// The reply's text.
         #[arg(long, short)]
         message: String,
+        /// A file to send with it (repeatable).
+        #[arg(long = "attach", value_name = "FILE")]
+        attach: Vec<std::path::PathBuf>,
     },
     /// Reopen a resolved or closed ticket (works offline).
     Reopen { ticket: String },
@@ -329,14 +332,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     files.push((format!("screenshot-{}.png", i + 1), png));
                 }
             }
-            for path in attach {
-                let bytes =
-                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-                let name = path
-                    .file_name()
-                    .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
-                files.push((name, bytes));
-            }
+            files.extend(read_files(&attach)?);
             let item = agent
                 .queue_ticket_with_files(
                     NewTicket {
@@ -594,11 +590,16 @@ async fn tickets(
             }
             Ok(ExitCode::SUCCESS)
         }
-        TicketsCommand::Reply { ticket, message } => {
+        TicketsCommand::Reply {
+            ticket,
+            message,
+            attach,
+        } => {
             let Some(change) = find_ticket(&agent, &ticket)? else {
                 return Ok(ExitCode::from(4));
             };
-            let item = agent.queue_reply(change.ticket.id, &message)?;
+            let files = read_files(&attach)?;
+            let item = agent.queue_reply_with_files(change.ticket.id, &message, files)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&item)?);
             } else {
@@ -610,6 +611,21 @@ async fn tickets(
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The files given with `--attach`, as (name, bytes).
+fn read_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    paths
+        .iter()
+        .map(|path| {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let name = path
+                .file_name()
+                .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
+            Ok((name, bytes))
+        })
+        .collect()
 }
 
 fn bellhop_agent_url(url: &str) -> anyhow::Result<String> {
