@@ -444,6 +444,44 @@ test('the language menu switches the window at once; the server and the notifica
   await until(async () => (await me()).language === 'en', 20_000, "bob's language back on the server");
 });
 
+test('a draft is opened again in the form, edited, and sent once with the new words', async () => {
+  await (await browser.$('a[href="#/new"]')).click();
+  const title = await browser.$('input[name="title"]');
+  await title.waitForDisplayed({ timeout: 10_000 });
+  await title.setValue('Half-written about the VPN');
+  await (await browser.$('textarea[name="description"]')).setValue('It drops every');
+  await (await browser.$('button=Save as draft')).click();
+  await (await browser.$('a[href="#/tickets"]')).click();
+  const draft = await browser.$('//ul[@data-testid="drafts"]/li[contains(., "Half-written about the VPN")]');
+  await draft.waitForDisplayed({ timeout: 10_000 });
+  await (await draft.$('a=Edit')).click();
+
+  // The form holds the draft's words; finishing them and sending makes one ticket of them.
+  const again = await browser.$('input[name="title"]');
+  await browser.waitUntil(async () => (await again.getValue()) === 'Half-written about the VPN', {
+    timeout: 10_000,
+    timeoutMsg: 'the draft did not open in the form',
+  });
+  const description = await browser.$('textarea[name="description"]');
+  assert.equal(await description.getValue(), 'It drops every');
+  await again.setValue('VPN drops every hour');
+  await description.setValue('It drops every hour, on the hour.');
+  await (await browser.$('button[type="submit"]')).click();
+  await (await browser.$('//ul[@data-testid="outbox"]/li[contains(., "VPN drops every hour")]')).waitForDisplayed({ timeout: 10_000 });
+
+  const token = await login(server.url, 'bob@acme.example');
+  await until(async () => {
+    const page = await (await fetch(`${server.url}/api/v1/tickets?q=VPN%20drops%20every%20hour`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    const mine = page.items.filter((t) => t.title === 'VPN drops every hour');
+    return mine.length === 1 && mine[0].description === 'It drops every hour, on the hour.';
+  }, 20_000, 'the edited draft on the server');
+  const half = await (await fetch(`${server.url}/api/v1/tickets?q=Half-written`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  assert.equal(half.items.length, 0, 'the old words were never sent');
+  await (await browser.$('a[href="#/tickets"]')).click();
+  await browser.pause(500);
+  assert.equal(await (await browser.$$('//ul[@data-testid="drafts"]/li[contains(., "VPN")]')).length, 0, 'the draft is gone');
+});
+
 test('Esc closes the new-ticket window and keeps what was typed as a draft', async () => {
   await (await browser.$('a[href="#/new"]')).click();
   const title = await browser.$('input[name="title"]');

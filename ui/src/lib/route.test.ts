@@ -58,3 +58,13 @@ describe('console routes', () => {
     expect(parseConsoleRoute('#/nowhere')).toEqual({ name: 'queue' });
   });
 });
+
+describe('editing a draft', () => {
+  it('carries the draft id, and only a well-formed one', () => {
+    const id = '0190a8f0-1234-7000-8000-00000000abcd';
+    expect(parseRoute(`#/new?draft=${id}`)).toEqual({ name: 'new', draft: id });
+    expect(href({ name: 'new', draft: id })).toBe(`#/new?draft=${id}`);
+    expect(parseRoute('#/new?draft=../../x')).toEqual({ name: 'new' });
+    expect(href({ name: 'new' })).toBe('#/new');
+  });
+});

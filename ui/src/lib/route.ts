@@ -3,7 +3,8 @@
 export type Route =
   | { name: 'tickets' }
   | { name: 'ticket'; id: string }
-  | { name: 'new' }
+  /** The new-ticket form; with `draft`, that draft's text to edit and send. */
+  | { name: 'new'; draft?: string }
   | { name: 'kb' }
   | { name: 'article'; id: string }
   | { name: 'outbox' }
@@ -27,7 +28,10 @@ export function parseRoute(hash: string): Route {
     return RESET_TOKEN.test(token) ? { name: 'reset', token } : { name: 'forgot' };
   }
   if (parts[0] === 'tickets' && parts[1] && UUID.test(parts[1])) return { name: 'ticket', id: parts[1] };
-  if (parts[0] === 'new') return { name: 'new' };
+  if (parts[0] === 'new') {
+    const draft = new URLSearchParams(query).get('draft') ?? '';
+    return UUID.test(draft) ? { name: 'new', draft } : { name: 'new' };
+  }
   if (parts[0] === 'kb' && parts[1] && UUID.test(parts[1])) return { name: 'article', id: parts[1] };
   if (parts[0] === 'kb') return { name: 'kb' };
   if (parts[0] === 'outbox') return { name: 'outbox' };
@@ -48,6 +52,8 @@ export function href(route: Route): string {
       return '#/forgot-password';
     case 'reset':
       return `#/reset-password?token=${encodeURIComponent(route.token)}`;
+    case 'new':
+      return route.draft ? `#/new?draft=${encodeURIComponent(route.draft)}` : '#/new';
     default:
       return `#/${route.name}`;
   }
