@@ -383,18 +383,26 @@ async fn people_of_the_organisation_are_copied_on_a_request_and_see_it_under_cc(
         expect_error(add(&dana, "bob@acme.example").await?, 403).await?,
         "forbidden"
     );
-    let alice_id = app
-        .get(&alice, "/api/v1/me")
-        .await?
-        .json::<bellhop_proto::User>()
-        .await?
-        .id;
-    let res = app
-        .http
-        .delete(app.url(&format!("{cc}/{alice_id}")))
-        .bearer_auth(&dana)
-        .send()
-        .await?;
+    let id_of = |token: &str| {
+        let (app, token) = (&app, token.to_owned());
+        async move {
+            let me: bellhop_proto::User = app.get(&token, "/api/v1/me").await?.json().await?;
+            anyhow::Ok(me.id)
+        }
+    };
+    let uncopy = |token: &str, user: bellhop_proto::UserId| {
+        let (app, token, path) = (&app, token.to_owned(), format!("{cc}/{user}"));
+        async move {
+            Ok::<_, anyhow::Error>(
+                app.http
+                    .delete(app.url(&path))
+                    .bearer_auth(token)
+                    .send()
+                    .await?,
+            )
+        }
+    };
+    let res = uncopy(&dana, id_of(&alice).await?).await?;
     assert_eq!(expect_error(res, 403).await?, "forbidden");
 
     // "My organisation's requests" is for primary contacts.
@@ -411,18 +419,7 @@ async fn people_of_the_organisation_are_copied_on_a_request_and_see_it_under_cc(
     );
 
     // Dana leaves: the request is gone from her view.
-    let dana_id = app
-        .get(&dana, "/api/v1/me")
-        .await?
-        .json::<bellhop_proto::User>()
-        .await?
-        .id;
-    let res = app
-        .http
-        .delete(app.url(&format!("{cc}/{dana_id}")))
-        .bearer_auth(&dana)
-        .send()
-        .await?;
+    let res = uncopy(&dana, id_of(&dana).await?).await?;
     assert_eq!(res.status(), 200);
     assert_eq!(
         expect_error(
