@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use bellhop_proto::{
     AgentStatus, CommentId, ConfirmTokenRequest, Connectivity, DeviceState, Draft, EnrolRequest,
-    EnrolResponse, Language, LocalTicket, MyPortal, NewAttachment, NewComment, NewTicket, Notice,
-    OutboxItem, SendTokenRequest, TicketChange, TicketId, TicketUpdate, UpdateMe, User,
+    EnrolResponse, LocalTicket, MyPortal, NewAttachment, NewComment, NewTicket, Notice, OutboxItem,
+    SendTokenRequest, TicketChange, TicketId, TicketUpdate, User,
 };
 use tokio::sync::Notify;
 use tokio_stream::StreamExt;
@@ -22,14 +22,6 @@ use crate::sync::{SyncReport, push_outbox};
 
 /// The `meta` key of the confirmed user (JSON).
 const USER_KEY: &str = "confirmed_user";
-/// The `meta` key of the language the user chose (absent: follow the OS).
-const LANGUAGE_KEY: &str = "language";
-/// Set while the server has not heard the user's latest language choice.
-const LANGUAGE_UNSENT_KEY: &str = "language_unsent";
-/// The `meta` key of the desktop app's new-ticket shortcut.
-const HOTKEY_KEY: &str = "hotkey";
-/// The `meta` key of the start-at-login choice ("on" / "off").
-const AUTOSTART_KEY: &str = "autostart";
 /// Tickets per pull request.
 const PULL_PAGE: u32 = 500;
 /// A sync pass at least this often while watching, in case an event was lost.
@@ -74,7 +66,7 @@ impl Agent {
         &self.config
     }
 
-    fn client(&self) -> Result<&ServerClient> {
+    pub(crate) fn client(&self) -> Result<&ServerClient> {
         self.client.as_ref().ok_or_else(|| {
             Error::Config(
                 "no server is configured: run `bellhop enroll --server URL --key KEY`".into(),
@@ -141,72 +133,6 @@ impl Agent {
                 },
             )
             .await
-    }
-
-    /// The app's language: the user's choice, else the OS's if Bellhop speaks it, else English.
-    pub fn language(&self) -> Result<Language> {
-        let chosen = self.store().meta(LANGUAGE_KEY)?;
-        Ok(chosen
-            .as_deref()
-            .and_then(Language::from_tag)
-            .or_else(|| {
-                sys_locale::get_locale()
-                    .as_deref()
-                    .and_then(Language::from_tag)
-            })
-            .unwrap_or_default())
-    }
-
-    /// Keeps the user's choice of language (durable when this returns); the server hears it on
-    /// the next sync, so their mail follows it too.
-    pub fn set_language(&self, language: Language) -> Result<()> {
-        let mut store = self.store();
-        store.set_meta(LANGUAGE_KEY, Some(language.as_str()))?;
-        store.set_meta(LANGUAGE_UNSENT_KEY, Some(language.as_str()))?;
-        Ok(())
-    }
-
-    /// The desktop app's new-ticket shortcut, if the user changed it.
-    pub fn hotkey(&self) -> Result<Option<String>> {
-        self.store().meta(HOTKEY_KEY)
-    }
-
-    /// Keeps the user's shortcut (`None`: back to the default).
-    pub fn set_hotkey(&self, accelerator: Option<&str>) -> Result<()> {
-        self.store().set_meta(HOTKEY_KEY, accelerator)
-    }
-
-    /// Whether the desktop app starts at login, as the user chose (`None`: never chosen).
-    pub fn autostart(&self) -> Result<Option<bool>> {
-        Ok(self.store().meta(AUTOSTART_KEY)?.map(|v| v == "on"))
-    }
-
-    pub fn set_autostart(&self, on: bool) -> Result<()> {
-        self.store()
-            .set_meta(AUTOSTART_KEY, Some(if on { "on" } else { "off" }))
-    }
-
-    /// Tells the server the language chosen since the last time; a refusal is not retried.
-    async fn send_language(&self, credential: &str) -> Result<()> {
-        let unsent = self.store().meta(LANGUAGE_UNSENT_KEY)?;
-        let Some(language) = unsent.as_deref().and_then(Language::from_tag) else {
-            return Ok(());
-        };
-        match self
-            .client()?
-            .update_me(credential, &UpdateMe { language })
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_retryable() => return Err(e),
-            Err(e) => tracing::warn!(error = %e, "the server refused the language"),
-        }
-        // Only if no newer choice arrived meanwhile.
-        let mut store = self.store();
-        if store.meta(LANGUAGE_UNSENT_KEY)? == unsent {
-            store.set_meta(LANGUAGE_UNSENT_KEY, None)?;
-        }
-        Ok(())
     }
 
     /// Step two: the typed token; on success the device credential is kept in the keychain.
@@ -485,7 +411,7 @@ impl Agent {
         self.store().retry_now()
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll
         // back), so the store stays usable.
         self.store.lock().unwrap_or_else(|p| p.into_inner())

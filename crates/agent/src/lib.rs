@@ -16,6 +16,7 @@ mod credentials;
 pub mod device;
 mod drafts;
 mod error;
+mod prefs;
 mod store;
 pub mod sync;
 

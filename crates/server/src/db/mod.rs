@@ -21,6 +21,7 @@ macro_rules! select_tickets {
 
 mod attachments;
 mod audit;
+mod cc;
 mod changes;
 mod comments;
 mod console;
