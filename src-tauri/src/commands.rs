@@ -5,7 +5,7 @@ use std::sync::Arc;
 use bellhop_agent::{Agent, capture};
 use bellhop_proto::{
     AgentStatus, ApiError, Draft, LocalTicket, MyPortal, NewTicket, OutboxItem, TicketChange,
-    TicketId, TicketSource, User,
+    TicketForm, TicketId, TicketSource, User,
 };
 use serde::Deserialize;
 use tauri::State;
@@ -61,11 +61,10 @@ pub async fn get_ticket(
 pub fn save_draft(
     agent: AgentState<'_>,
     id: Option<String>,
-    title: String,
-    description: String,
+    form: TicketForm,
 ) -> Result<Draft, ApiError> {
     agent
-        .save_draft(id.as_deref(), &title, &description)
+        .save_draft(id.as_deref(), &form)
         .map_err(|e| e.to_api())
 }
 
@@ -119,8 +118,9 @@ pub fn queue_reply(
 /// What the form sends; the id and source are the shell's to set.
 #[derive(Debug, Deserialize)]
 pub struct TicketInput {
-    title: String,
-    description: String,
+    /// Title, description, type and custom field values.
+    #[serde(flatten)]
+    form: TicketForm,
     /// Attach the screenshot taken at the hotkey press (if one is pending).
     #[serde(default)]
     with_screenshot: bool,
@@ -153,13 +153,8 @@ pub fn queue_ticket(
     let item = agent
         .queue_ticket_with_files(
             NewTicket {
-                id: TicketId::new(),
-                title: input.title,
-                description: input.description,
-                priority: None,
                 source: Some(source),
-                attachments: Vec::new(),
-                system_info: None,
+                ..input.form.into_ticket()
             },
             files,
         )

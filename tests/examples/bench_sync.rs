@@ -4,18 +4,16 @@
 
 use std::time::Instant;
 
-use bellhop_proto::{NewTicket, TicketId, TicketSource};
+use bellhop_proto::{NewTicket, TicketSource};
 use bellhop_tests::RunningServer;
 
 fn ticket(i: usize) -> NewTicket {
     NewTicket {
-        id: TicketId::new(),
-        title: format!("Benchmark ticket {i}"),
-        description: "Queued by the sync benchmark.".into(),
-        priority: None,
         source: Some(TicketSource::Tray),
-        attachments: Vec::new(),
-        system_info: None,
+        ..NewTicket::new(
+            format!("Benchmark ticket {i}"),
+            "Queued by the sync benchmark.",
+        )
     }
 }
 

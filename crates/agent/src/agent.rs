@@ -7,7 +7,7 @@ use std::time::Duration;
 use bellhop_proto::{
     AgentStatus, CommentId, ConfirmTokenRequest, Connectivity, DeviceState, Draft, EnrolRequest,
     EnrolResponse, LocalTicket, MyPortal, NewAttachment, NewComment, NewTicket, Notice, OutboxItem,
-    SendTokenRequest, TicketChange, TicketId, TicketUpdate, User,
+    SendTokenRequest, TicketChange, TicketForm, TicketId, TicketUpdate, User,
 };
 use tokio::sync::Notify;
 use tokio_stream::StreamExt;
@@ -347,8 +347,8 @@ impl Agent {
     }
 
     /// Saves what the user typed without sending it (new draft when `id` is `None`).
-    pub fn save_draft(&self, id: Option<&str>, title: &str, description: &str) -> Result<Draft> {
-        self.store().save_draft(id, title, description)
+    pub fn save_draft(&self, id: Option<&str>, form: &TicketForm) -> Result<Draft> {
+        self.store().save_draft(id, form)
     }
 
     pub fn drafts(&self) -> Result<Vec<Draft>> {
@@ -377,16 +377,18 @@ impl Agent {
                 "give the draft a title before sending it".into(),
             ));
         }
+        let form = TicketForm {
+            title: draft.title,
+            description: draft.description,
+            ticket_type: draft.ticket_type,
+            custom_fields: draft.custom_fields,
+        };
         self.store().submit_draft(
             id,
             NewTicket {
-                id: TicketId::new(),
-                title: draft.title,
-                description: draft.description,
-                priority: None,
                 source: Some(bellhop_proto::TicketSource::Tray),
-                attachments: Vec::new(),
                 system_info: Some(crate::device::system_info()),
+                ..form.into_ticket()
             },
         )
     }
@@ -397,7 +399,7 @@ impl Agent {
             ticket,
             TicketUpdate {
                 status: Some(bellhop_proto::TicketStatus::Open),
-                priority: None,
+                ..TicketUpdate::default()
             },
         )
     }

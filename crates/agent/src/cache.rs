@@ -312,6 +312,8 @@ mod tests {
                 device_name: None,
                 assignee_id: None,
                 assignee_name: None,
+                ticket_type: None,
+                custom_fields: Default::default(),
                 created_at: Timestamp::now(),
                 updated_at: Timestamp::now(),
             },
@@ -397,15 +399,7 @@ mod tests {
         assert_eq!(store.unread_count()?, 1);
         assert_eq!(store.ticket_id_by_number(1042)?, Some(id));
 
-        store.queue_ticket(bellhop_proto::NewTicket {
-            id: TicketId::new(),
-            title: "Queued one".into(),
-            description: String::new(),
-            priority: None,
-            source: None,
-            attachments: Vec::new(),
-            system_info: None,
-        })?;
+        store.queue_ticket(bellhop_proto::NewTicket::new("Queued one", ""))?;
         let list = store.local_tickets()?;
         assert_eq!(list.len(), 2);
         assert_eq!(

@@ -2,37 +2,42 @@
 //! the call returns); submitting one queues the ticket and removes the draft in one transaction,
 //! so a crash in between neither loses the text nor sends it twice.
 
-use bellhop_proto::{Draft, NewTicket, OutboxItem, SyncOpKind};
+use bellhop_proto::{Draft, NewTicket, OutboxItem, SyncOpKind, TicketForm};
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use crate::error::{Error, Result};
 use crate::store::{Store, now_ms};
 
+const SELECT_DRAFTS: &str =
+    "SELECT id, title, description, updated_at, ticket_type, custom_fields FROM drafts";
+
 fn draft_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
     let at: i64 = r.get(3)?;
+    let values: String = r.get(5)?;
     Ok(Draft {
         id: r.get(0)?,
         title: r.get(1)?,
         description: r.get(2)?,
+        ticket_type: r.get(4)?,
+        // Written by this module from a typed value; unreadable only if edited by hand.
+        custom_fields: serde_json::from_str(&values).unwrap_or_default(),
         updated_at: Timestamp::from_millisecond(at).unwrap_or_else(|_| Timestamp::now()),
     })
 }
 
 impl Store {
     /// Creates (`id: None`) or overwrites a draft; returns it as saved.
-    pub fn save_draft(
-        &mut self,
-        id: Option<&str>,
-        title: &str,
-        description: &str,
-    ) -> Result<Draft> {
+    pub fn save_draft(&mut self, id: Option<&str>, form: &TicketForm) -> Result<Draft> {
         let id = id.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
         let now = now_ms();
+        let values = serde_json::to_string(&form.custom_fields)?;
         self.conn.execute(
-            "INSERT INTO drafts (id, title, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
-             ON CONFLICT (id) DO UPDATE SET title = ?2, description = ?3, updated_at = ?4",
-            params![id, title, description, now],
+            "INSERT INTO drafts (id, title, description, created_at, updated_at, ticket_type, custom_fields)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET title = ?2, description = ?3, updated_at = ?4,
+                                            ticket_type = ?5, custom_fields = ?6",
+            params![id, form.title, form.description, now, form.ticket_type, values],
         )?;
         self.draft(&id)?
             .ok_or_else(|| Error::NotFound(format!("draft {id} vanished")))
@@ -40,9 +45,9 @@ impl Store {
 
     /// Every draft, the most recently edited first.
     pub fn drafts(&self) -> Result<Vec<Draft>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, title, description, updated_at FROM drafts ORDER BY updated_at DESC, id",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{SELECT_DRAFTS} ORDER BY updated_at DESC, id"))?;
         let rows = stmt.query_map([], draft_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -51,7 +56,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT id, title, description, updated_at FROM drafts WHERE id = ?1",
+                &format!("{SELECT_DRAFTS} WHERE id = ?1"),
                 [id],
                 draft_from_row,
             )
@@ -81,9 +86,17 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use bellhop_proto::TicketId;
+    use bellhop_proto::FieldValue;
 
     use super::*;
+
+    fn form(title: &str, description: &str) -> TicketForm {
+        TicketForm {
+            title: title.into(),
+            description: description.into(),
+            ..TicketForm::default()
+        }
+    }
 
     #[test]
     fn a_draft_is_saved_edited_and_submitted_once() -> anyhow::Result<()> {
@@ -91,8 +104,13 @@ mod tests {
         let path = dir.path().join("store.sqlite3");
         let id = {
             let mut store = Store::open(&path)?;
-            let draft = store.save_draft(None, "Printer", "")?;
-            store.save_draft(Some(&draft.id), "Printer jams", "Tray 2, since Monday")?;
+            let draft = store.save_draft(None, &form("Printer", ""))?;
+            let edited = TicketForm {
+                ticket_type: Some("incident".into()),
+                custom_fields: [("asset_tag".to_owned(), FieldValue::Text("A-7".into()))].into(),
+                ..form("Printer jams", "Tray 2, since Monday")
+            };
+            store.save_draft(Some(&draft.id), &edited)?;
             draft.id
         };
         let mut store = Store::open(&path)?;
@@ -103,15 +121,13 @@ mod tests {
             "one draft, edited in place, survives reopening"
         );
         assert_eq!(drafts[0].description, "Tray 2, since Monday");
-        let ticket = NewTicket {
-            id: TicketId::new(),
-            title: drafts[0].title.clone(),
-            description: drafts[0].description.clone(),
-            priority: None,
-            source: None,
-            attachments: Vec::new(),
-            system_info: None,
-        };
+        assert_eq!(drafts[0].ticket_type.as_deref(), Some("incident"));
+        assert_eq!(
+            drafts[0].custom_fields["asset_tag"],
+            FieldValue::Text("A-7".into()),
+            "the custom values survive reopening too"
+        );
+        let ticket = NewTicket::new(drafts[0].title.clone(), drafts[0].description.clone());
         store.submit_draft(&id, ticket.clone())?;
         assert!(store.drafts()?.is_empty());
         assert_eq!(store.outbox()?.len(), 1);

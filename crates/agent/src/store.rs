@@ -67,6 +67,11 @@ const MIGRATIONS: &[M<'static>] = &[
     );
     CREATE INDEX tickets_number ON tickets(number);",
     ),
+    // Drafts keep the ticket type and custom field values chosen so far (JSON object by key).
+    M::up(
+        "ALTER TABLE drafts ADD COLUMN ticket_type TEXT;
+    ALTER TABLE drafts ADD COLUMN custom_fields TEXT NOT NULL DEFAULT '{}';",
+    ),
 ];
 
 pub struct Store {
@@ -281,20 +286,11 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use bellhop_proto::TicketId;
 
     use super::*;
 
     fn ticket(title: &str) -> NewTicket {
-        NewTicket {
-            id: TicketId::new(),
-            title: title.into(),
-            description: String::new(),
-            priority: None,
-            source: None,
-            attachments: Vec::new(),
-            system_info: None,
-        }
+        NewTicket::new(title, "")
     }
 
     #[test]

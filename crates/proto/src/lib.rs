@@ -13,6 +13,7 @@ mod auth;
 mod console;
 mod device;
 mod error;
+mod fields;
 mod ids;
 mod kb;
 mod local;
@@ -38,9 +39,13 @@ pub use device::{
     SendTokenRequest, SystemInfo,
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use fields::{
+    CustomField, CustomFieldAccess, CustomFieldKind, DefaultFields, FieldAccess, FieldValue,
+    FieldValues, MAX_FIELD_DEFS, MAX_FIELD_TEXT_CHARS, TicketFields, TicketType, valid_key,
+};
 pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
 pub use kb::{Article, ArticleInput, ArticleSummary};
-pub use local::{Draft, HotkeyStatus, LocalTicket, Notice, NoticeKind, Redaction};
+pub use local::{Draft, HotkeyStatus, LocalTicket, Notice, NoticeKind, Redaction, TicketForm};
 pub use settings::{Audience, MyPortal, PortalSettings, SectionRule};
 pub use status::{AgentStatus, Connectivity, ServerInfo};
 pub use sync::{

@@ -50,12 +50,48 @@ pub enum NoticeKind {
 
 /// A ticket the user started and saved without sending (Esc in the quick-ticket window, "Save as
 /// draft", `bellhop ticket new --draft`). It lives only on the device until submitted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Draft {
     pub id: String,
     pub title: String,
     pub description: String,
+    /// The ticket type and custom field values chosen so far.
+    #[serde(default)]
+    pub ticket_type: Option<String>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[ts(
+        as = "Option<std::collections::BTreeMap<String, crate::FieldValue>>",
+        optional
+    )]
+    pub custom_fields: crate::FieldValues,
     pub updated_at: Timestamp,
+}
+
+/// What the new-ticket form holds: saved as a draft, or sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct TicketForm {
+    pub title: String,
+    pub description: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub ticket_type: Option<String>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[ts(
+        as = "Option<std::collections::BTreeMap<String, crate::FieldValue>>",
+        optional
+    )]
+    pub custom_fields: crate::FieldValues,
+}
+
+impl TicketForm {
+    /// The ticket it becomes (a fresh id; source and system information are the caller's).
+    pub fn into_ticket(self) -> crate::NewTicket {
+        crate::NewTicket {
+            ticket_type: self.ticket_type.filter(|t| !t.is_empty()),
+            custom_fields: self.custom_fields,
+            ..crate::NewTicket::new(self.title, self.description)
+        }
+    }
 }
 
 /// An area of a screenshot to paint over before it leaves the machine, in the screenshot's

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{TicketStatus, UserId};
+use crate::{TicketFields, TicketStatus, UserId};
 
 /// Who a portal section is on for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -85,11 +85,14 @@ pub struct MyPortal {
     pub visible_statuses: Vec<TicketStatus>,
     pub can_reopen: bool,
     pub portal_url: Option<String>,
+    /// The ticket fields as this user meets them (types, custom fields, default fields' access).
+    #[serde(default)]
+    pub ticket_fields: TicketFields,
 }
 
 impl PortalSettings {
     /// What `user` may see; staff see everything.
-    pub fn for_user(&self, user: UserId, staff: bool) -> MyPortal {
+    pub fn for_user(&self, fields: &TicketFields, user: UserId, staff: bool) -> MyPortal {
         let on = |rule: &SectionRule| staff || rule.allows(user);
         MyPortal {
             ticketing: on(&self.ticketing),
@@ -103,6 +106,7 @@ impl PortalSettings {
             },
             can_reopen: staff || self.reopen_allowed,
             portal_url: self.portal_url.clone(),
+            ticket_fields: fields.for_user(staff),
         }
     }
 }
@@ -136,10 +140,10 @@ mod tests {
             ..PortalSettings::default()
         };
         let someone = UserId::new();
-        let user = settings.for_user(someone, false);
+        let user = settings.for_user(&TicketFields::default(), someone, false);
         assert!(!user.knowledge_base && !user.can_reopen);
         assert_eq!(user.visible_statuses, [TicketStatus::Open]);
-        let staff = settings.for_user(someone, true);
+        let staff = settings.for_user(&TicketFields::default(), someone, true);
         assert!(staff.knowledge_base && staff.can_reopen);
         assert_eq!(staff.visible_statuses.len(), 4);
     }

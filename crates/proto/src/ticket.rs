@@ -1,10 +1,12 @@
 //! Tickets and the conversation on them.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{CommentId, NewAttachment, OrgId, TicketId, UserId};
+use crate::{CommentId, FieldValue, FieldValues, NewAttachment, OrgId, TicketId, UserId};
 
 /// The statuses an end user can see (PRODUCT.md, "The portal").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -132,6 +134,14 @@ pub struct Ticket {
     pub assignee_id: Option<UserId>,
     #[serde(default)]
     pub assignee_name: Option<String>,
+    /// One of the desk's [`crate::TicketType`] keys.
+    #[serde(default)]
+    pub ticket_type: Option<String>,
+    /// Custom field values by key; users receive only the fields the desk lets them see.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "Option<BTreeMap<String, FieldValue>>", optional)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub custom_fields: FieldValues,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
@@ -159,6 +169,32 @@ pub struct NewTicket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub system_info: Option<crate::SystemInfo>,
+    /// One of the desk's ticket types, where users may choose it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ticket_type: Option<String>,
+    /// Values of the desk's custom fields, by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "Option<BTreeMap<String, FieldValue>>", optional)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub custom_fields: FieldValues,
+}
+
+impl NewTicket {
+    /// A ticket with a fresh id and nothing else set.
+    pub fn new(title: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            id: TicketId::new(),
+            title: title.into(),
+            description: description.into(),
+            priority: None,
+            source: None,
+            attachments: Vec::new(),
+            system_info: None,
+            ticket_type: None,
+            custom_fields: FieldValues::new(),
+        }
+    }
 }
 
 /// A public reply or an internal note (technicians only).
@@ -212,6 +248,15 @@ pub struct TicketUpdate {
     #[serde(default)]
     #[ts(optional)]
     pub priority: Option<Priority>,
+    /// Technicians: the ticket's type (`""` for none).
+    #[serde(default)]
+    #[ts(optional)]
+    pub ticket_type: Option<String>,
+    /// Technicians: the custom field values, all of them (a field left out is cleared).
+    #[serde(default)]
+    #[ts(optional)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub custom_fields: Option<FieldValues>,
 }
 
 /// Query of `GET /api/v1/tickets`.
@@ -225,6 +270,10 @@ pub struct TicketListQuery {
     #[serde(default)]
     #[ts(optional)]
     pub status: Option<TicketStatus>,
+    /// Only tickets of this type (a [`crate::TicketType`] key).
+    #[serde(default)]
+    #[ts(optional)]
+    pub ticket_type: Option<String>,
     /// Only this organisation's tickets.
     #[serde(default)]
     #[ts(optional)]

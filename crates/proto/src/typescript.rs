@@ -31,10 +31,11 @@ pub fn typescript() -> String {
         ServerInfo, Connectivity, AgentStatus,
         SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,
         ChangesQuery, TicketChange, ChangesPage, TicketEvent,
-        HotkeyStatus, LocalTicket, Notice, NoticeKind, Draft, Redaction,
+        HotkeyStatus, LocalTicket, Notice, NoticeKind, Draft, TicketForm, Redaction,
         Org, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
         EmailState, EmailSummary, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
         Audience, SectionRule, PortalSettings, MyPortal,
+        FieldAccess, CustomFieldAccess, DefaultFields, TicketType, CustomFieldKind, CustomField, TicketFields, FieldValue,
         OrgInput, OrgCreated, EnrolmentKey, UserInput,
     ];
     let mut out = String::from(

@@ -1,10 +1,13 @@
 //! The demo world of `bellhop-server --demo` (README, "Demo accounts"): Acme and Globex, a
 //! technician, three customer contacts, and tickets in every status with conversations.
 
-use bellhop_proto::{CommentId, CommentVisibility, Priority, Role, TicketStatus, UserId};
+use bellhop_proto::{
+    CommentId, CommentVisibility, CustomField, CustomFieldAccess, CustomFieldKind, DefaultFields,
+    Priority, Role, TicketFields, TicketStatus, TicketType, UserId,
+};
 
 use crate::auth::{hash_password, token_hash};
-use crate::db::{Caller, NewUser, Store, now_ms};
+use crate::db::{Caller, NewUser, SeedTicket, Store, now_ms};
 use crate::error::Result;
 
 pub const DEMO_PASSWORD: &str = "bellhop-demo";
@@ -176,11 +179,27 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
             Priority::Low,
         ),
     ];
+    store.save_ticket_fields(&tech, &demo_fields()).await?;
     let start = now_ms() - 14 * 24 * 3600 * 1000;
     for (i, (who, title, description, status, priority)) in tickets.into_iter().enumerate() {
         let at = start + i as i64 * 3600 * 1000 * 20;
+        let kind = if title.starts_with("Request:") {
+            "service_request"
+        } else {
+            "incident"
+        };
         let id = store
-            .seed_ticket(who, title, description, status, priority, at)
+            .seed_ticket(
+                who,
+                SeedTicket {
+                    title,
+                    description,
+                    status,
+                    priority,
+                    ticket_type: Some(kind),
+                    at_ms: at,
+                },
+            )
             .await?;
         if i == 0 {
             store.add_cc(id, alice.user_id).await?;
@@ -275,3 +294,59 @@ const ARTICLES: [(&str, &str, &str); 10] = [
         "# Screenshots\n\nPress **Ctrl+F12**: Bellhop captures your screen and opens a new ticket with it. You can remove the screenshot before sending.",
     ),
 ];
+
+/// The demo desk's ticket types and custom fields: three for users to fill in, one (the cost
+/// centre) the desk keeps to itself.
+fn demo_fields() -> TicketFields {
+    let kind = |key: &str, name: &str| TicketType {
+        key: key.into(),
+        name: name.into(),
+    };
+    let field = |key: &str, label: &str, kind, options: &[&str], access| CustomField {
+        key: key.into(),
+        label: label.into(),
+        kind,
+        options: options.iter().map(|o| (*o).to_owned()).collect(),
+        required: false,
+        access,
+    };
+    use CustomFieldAccess::{Editable, Hidden};
+    TicketFields {
+        defaults: DefaultFields::default(),
+        types: vec![
+            kind("incident", "Incident"),
+            kind("service_request", "Service request"),
+            kind("question", "Question"),
+        ],
+        custom: vec![
+            field(
+                "asset_tag",
+                "Asset tag",
+                CustomFieldKind::Text,
+                &[],
+                Editable,
+            ),
+            field(
+                "affected",
+                "Who is affected",
+                CustomFieldKind::Dropdown,
+                &["Only me", "My team", "Everyone"],
+                Editable,
+            ),
+            field(
+                "needed_by",
+                "Needed by",
+                CustomFieldKind::Date,
+                &[],
+                Editable,
+            ),
+            field(
+                "cost_centre",
+                "Cost centre",
+                CustomFieldKind::Dropdown,
+                &["IT", "Sales", "Operations"],
+                Hidden,
+            ),
+        ],
+    }
+}

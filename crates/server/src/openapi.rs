@@ -19,6 +19,8 @@ use crate::routes;
         routes::settings::mine,
         routes::settings::get,
         routes::settings::put,
+        routes::settings::get_fields,
+        routes::settings::put_fields,
         routes::tickets::list,
         routes::tickets::create,
         routes::tickets::get,

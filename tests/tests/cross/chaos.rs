@@ -4,19 +4,14 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use bellhop_proto::{NewTicket, OutboxState, TicketId, TicketSource};
+use bellhop_proto::{NewTicket, OutboxState, TicketSource};
 use bellhop_tests::RunningServer;
 use rand::Rng;
 
 fn ticket(title: String) -> NewTicket {
     NewTicket {
-        id: TicketId::new(),
-        title,
-        description: "chaos".into(),
-        priority: None,
         source: Some(TicketSource::Tray),
-        attachments: Vec::new(),
-        system_info: None,
+        ..NewTicket::new(title, "chaos")
     }
 }
 

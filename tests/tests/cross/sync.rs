@@ -1,16 +1,11 @@
 use bellhop_agent::Agent;
-use bellhop_proto::{DeviceStatus, NewTicket, OutboxState, TicketId, TicketSource};
+use bellhop_proto::{DeviceStatus, NewTicket, OutboxState, TicketSource};
 use bellhop_tests::RunningServer;
 
 fn ticket(title: String) -> NewTicket {
     NewTicket {
-        id: TicketId::new(),
-        title,
-        description: "queued while offline".into(),
-        priority: None,
         source: Some(TicketSource::Hotkey),
-        attachments: Vec::new(),
-        system_info: None,
+        ..NewTicket::new(title, "queued while offline")
     }
 }
 

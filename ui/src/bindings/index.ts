@@ -84,7 +84,15 @@ device_id: DeviceId | null, device_name: string | null,
 /**
  * The technician working on the ticket, if anyone is.
  */
-assignee_id: UserId | null, assignee_name: string | null, created_at: string, updated_at: string, };
+assignee_id: UserId | null, assignee_name: string | null, 
+/**
+ * One of the desk's [`crate::TicketType`] keys.
+ */
+ticket_type: string | null, 
+/**
+ * Custom field values by key; users receive only the fields the desk lets them see.
+ */
+custom_fields?: { [key in string]: FieldValue }, created_at: string, updated_at: string, };
 
 export type NewTicket = { id: TicketId, title: string, description: string, priority?: Priority, source?: TicketSource, 
 /**
@@ -94,7 +102,15 @@ attachments?: Array<NewAttachment>,
 /**
  * The machine as it was when the user asked for help (the agent attaches it).
  */
-system_info?: SystemInfo, };
+system_info?: SystemInfo, 
+/**
+ * One of the desk's ticket types, where users may choose it.
+ */
+ticket_type?: string, 
+/**
+ * Values of the desk's custom fields, by key.
+ */
+custom_fields?: { [key in string]: FieldValue }, };
 
 export type CommentVisibility = "public" | "internal";
 
@@ -111,13 +127,25 @@ visibility?: CommentVisibility,
  */
 attachments?: Array<NewAttachment>, };
 
-export type TicketUpdate = { status?: TicketStatus, priority?: Priority, };
+export type TicketUpdate = { status?: TicketStatus, priority?: Priority, 
+/**
+ * Technicians: the ticket's type (`""` for none).
+ */
+ticket_type?: string, 
+/**
+ * Technicians: the custom field values, all of them (a field left out is cleared).
+ */
+custom_fields?: { [key in string]: FieldValue }, };
 
 export type TicketListQuery = { 
 /**
  * Words that must appear in the title or description.
  */
 q?: string, status?: TicketStatus, 
+/**
+ * Only tickets of this type (a [`crate::TicketType`] key).
+ */
+ticket_type?: string, 
 /**
  * Only this organisation's tickets.
  */
@@ -351,7 +379,13 @@ export type Notice = { ticket_id: TicketId, number: number, title: string, kind:
 
 export type NoticeKind = { "type": "reply", author_name: string, excerpt: string, } | { "type": "status", status: TicketStatus, };
 
-export type Draft = { id: string, title: string, description: string, updated_at: string, };
+export type Draft = { id: string, title: string, description: string, 
+/**
+ * The ticket type and custom field values chosen so far.
+ */
+ticket_type: string | null, custom_fields?: { [key in string]: FieldValue }, updated_at: string, };
+
+export type TicketForm = { title: string, description: string, ticket_type?: string, custom_fields?: { [key in string]: FieldValue }, };
 
 export type Redaction = { x: number, y: number, width: number, height: number, };
 
@@ -465,7 +499,55 @@ reopen_allowed: boolean,
  */
 portal_url: string | null, };
 
-export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, visible_statuses: Array<TicketStatus>, can_reopen: boolean, portal_url: string | null, };
+export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, visible_statuses: Array<TicketStatus>, can_reopen: boolean, portal_url: string | null, 
+/**
+ * The ticket fields as this user meets them (types, custom fields, default fields' access).
+ */
+ticket_fields: TicketFields, };
+
+export type FieldAccess = "editable" | "read_only" | "hidden";
+
+export type CustomFieldAccess = "editable" | "hidden";
+
+export type DefaultFields = { description: FieldAccess, ticket_type: FieldAccess, priority: FieldAccess, 
+/**
+ * Who handles the ticket; users can never choose, so `editable` is refused.
+ */
+assignee: FieldAccess, };
+
+export type TicketType = { 
+/**
+ * Stable: what tickets store (lowercase letters, digits, `-`, `_`).
+ */
+key: string, 
+/**
+ * What people read.
+ */
+name: string, };
+
+export type CustomFieldKind = "text" | "number" | "dropdown" | "date" | "checkbox";
+
+export type CustomField = { 
+/**
+ * Stable: the key of its value on tickets (lowercase letters, digits, `-`, `_`).
+ */
+key: string, label: string, kind: CustomFieldKind, 
+/**
+ * The choices of a dropdown.
+ */
+options?: Array<string>, 
+/**
+ * A user opening a ticket must fill it in (only meaningful when editable).
+ */
+required: boolean, access: CustomFieldAccess, };
+
+export type TicketFields = { defaults: DefaultFields, 
+/**
+ * Empty: tickets have no type.
+ */
+types: Array<TicketType>, custom: Array<CustomField>, };
+
+export type FieldValue = boolean | number | string;
 
 export type OrgInput = { name: string, 
 /**

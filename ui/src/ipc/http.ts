@@ -30,6 +30,7 @@ import type {
   UserDetail,
   VerificationSent,
   VerifyCodeResult,
+  TicketFields,
 } from '../bindings';
 import { ApiFailure, type BrowserApi, type ConsoleApi, type LiveEvent, type NewTicketInput } from '../lib/api';
 import { newId } from '../lib/id';
@@ -163,6 +164,8 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
         id: newId(),
         title: input.title,
         description: input.description,
+        ticket_type: input.ticket_type,
+        custom_fields: input.custom_fields ?? {},
         source: 'portal',
         attachments,
       });
@@ -196,6 +199,8 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
         : call<Article>('PUT', `/kb/articles/${encodeURIComponent(id)}`, input),
     deleteArticle: (id) => call<void>('DELETE', `/kb/articles/${encodeURIComponent(id)}`),
     savePortalSettings: (settings) => call<PortalSettings>('PUT', '/portal-settings', settings),
+    ticketFields: () => call<TicketFields>('GET', '/ticket-fields'),
+    saveTicketFields: (fields) => call<TicketFields>('PUT', '/ticket-fields', fields),
     user: (id) => call<UserDetail>('GET', `/users/${encodeURIComponent(id)}`),
     sendVerification: (id) => call<VerificationSent>('POST', `/users/${encodeURIComponent(id)}/verification`),
     checkVerification: (id, code) =>

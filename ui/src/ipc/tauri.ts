@@ -2,7 +2,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { getCurrentWindow } from '@tauri-apps/api/window';
-import type { AgentStatus, ApiError, Draft, HotkeyStatus, Language, LocalTicket, MyPortal, OutboxItem, TicketChange, User } from '../bindings';
+import type { AgentStatus, ApiError, Draft, HotkeyStatus, Language, LocalTicket, MyPortal, OutboxItem, TicketChange, TicketForm, User } from '../bindings';
 import { ApiFailure, type DesktopApi, type IdentityInput, type NewTicketInput } from '../lib/api';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -23,6 +23,8 @@ export function createTauriApi(): DesktopApi {
         input: {
           title: input.title,
           description: input.description,
+          ticket_type: input.ticket_type,
+          custom_fields: input.custom_fields ?? {},
           with_screenshot: withScreenshot,
           redactions: input.redactions ?? [],
         },
@@ -38,8 +40,7 @@ export function createTauriApi(): DesktopApi {
     ticket: (id: string) => call<TicketChange>('get_ticket', { id }),
     queueReply: (id: string, body: string) => call<OutboxItem>('queue_reply', { id, body }),
     queueReopen: (id: string) => call<OutboxItem>('queue_reopen', { id }),
-    saveDraft: (id: string | null, title: string, description: string) =>
-      call<Draft>('save_draft', { id, title, description }),
+    saveDraft: (id: string | null, form: TicketForm) => call<Draft>('save_draft', { id, form }),
     drafts: () => call<Draft[]>('list_drafts'),
     discardDraft: (id: string) => call<void>('discard_draft', { id }),
     submitDraft: (id: string) => call<OutboxItem>('submit_draft', { id }),

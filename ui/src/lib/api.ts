@@ -40,6 +40,8 @@ import type {
   TicketChange,
   TicketListQuery,
   TicketUpdate,
+  TicketFields,
+  TicketForm,
   User,
 } from '../bindings';
 
@@ -55,13 +57,17 @@ export class ApiFailure extends Error {
   }
 }
 
-export interface NewTicketInput {
-  title: string;
-  description: string;
+export interface NewTicketInput extends TicketForm {
   /** Files to upload with it (browser). */
   files?: File[];
   /** Areas of the hotkey's screenshot to black out before it is stored (desktop). */
   redactions?: Redaction[];
+}
+
+/** The form's words and fields alone (no files or redactions), as drafts keep them. */
+export function ticketForm(input: NewTicketInput): TicketForm {
+  const { title, description, ticket_type, custom_fields } = input;
+  return { title, description, ticket_type, custom_fields };
 }
 
 /** The desktop app: works offline through the agent's local store and outbox. */
@@ -87,7 +93,7 @@ export interface DesktopApi {
   queueReply(id: string, body: string): Promise<OutboxItem>;
   /** Queues reopening a resolved or closed ticket (works offline). */
   queueReopen(id: string): Promise<OutboxItem>;
-  saveDraft(id: string | null, title: string, description: string): Promise<Draft>;
+  saveDraft(id: string | null, form: TicketForm): Promise<Draft>;
   drafts(): Promise<Draft[]>;
   discardDraft(id: string): Promise<void>;
   /** Sends a draft: it becomes a queued ticket. */
@@ -244,6 +250,9 @@ export interface ConsoleApi extends BrowserApi {
   saveArticle(id: string | null, input: ArticleInput): Promise<Article>;
   deleteArticle(id: string): Promise<void>;
   savePortalSettings(settings: PortalSettings): Promise<PortalSettings>;
+  /** The desk's ticket types, custom fields and default fields' access. */
+  ticketFields(): Promise<TicketFields>;
+  saveTicketFields(fields: TicketFields): Promise<TicketFields>;
   user(id: string): Promise<UserDetail>;
   /** Emails the user a code to read back over the phone. */
   sendVerification(id: string): Promise<VerificationSent>;

@@ -10,6 +10,7 @@ export const statusLabel = (status: TicketStatus): string => t(`status.${status}
 export const outboxLabel = (state: OutboxState): string => t(`outbox_state.${state}`);
 export const connectivityLabel = (c: Connectivity): string => t(`connectivity.${c}`);
 export const deviceLabel = (status: DeviceStatus): string => t(`device.${status}`);
+export const priorityLabel = (priority: Priority): string => t(`priority.${priority}`);
 
 /** "#1042" */
 export function ticketNumber(n: number): string {

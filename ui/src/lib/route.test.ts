@@ -44,6 +44,7 @@ describe('console routes', () => {
     expect(parseConsoleRoute('#/search?q=%2B1%20555')).toEqual({ name: 'search', q: '+1 555' });
     expect(parseConsoleRoute('#/audit')).toEqual({ name: 'audit' });
     expect(parseConsoleRoute('#/settings')).toEqual({ name: 'settings' });
+    expect(parseConsoleRoute('#/fields')).toEqual({ name: 'fields' });
     expect(parseConsoleRoute('#/kb')).toEqual({ name: 'kb' });
     expect(parseConsoleRoute('#/kb/new')).toEqual({ name: 'article', id: null });
     expect(parseConsoleRoute('#/kb/0190f3a2-7b1c-7cde-8f00-0123456789ab')).toEqual({

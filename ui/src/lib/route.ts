@@ -70,6 +70,7 @@ export type ConsoleRoute =
   | { name: 'search'; q: string }
   | { name: 'audit' }
   | { name: 'settings' }
+  | { name: 'fields' }
   | { name: 'kb' }
   /** `id` null: a new article. */
   | { name: 'article'; id: string | null }
@@ -86,6 +87,7 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   if (parts[0] === 'search') return { name: 'search', q: new URLSearchParams(query).get('q') ?? '' };
   if (parts[0] === 'audit') return { name: 'audit' };
   if (parts[0] === 'settings') return { name: 'settings' };
+  if (parts[0] === 'fields') return { name: 'fields' };
   if (parts[0] === 'kb' && parts[1] === 'new') return { name: 'article', id: null };
   if (parts[0] === 'kb' && parts[1] && UUID.test(parts[1])) return { name: 'article', id: parts[1] };
   if (parts[0] === 'kb') return { name: 'kb' };

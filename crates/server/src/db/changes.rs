@@ -162,6 +162,8 @@ impl Store {
                 attachments: Vec::new(),
             });
         }
+        self.redact_all(caller, changes.iter_mut().map(|c| &mut c.ticket))
+            .await?;
         let ids: Vec<TicketId> = changes.iter().map(|c| c.ticket.id).collect();
         let mut comments = self.comments_of(caller, &ids).await?;
         let mut attachments = self.attachments_of(caller, &ids).await?;

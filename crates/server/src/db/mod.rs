@@ -12,7 +12,7 @@ macro_rules! select_tickets {
         "SELECT t.id, t.number, t.title, t.description, t.status, t.priority, t.source,
                 t.requester_id, u.name AS requester_name, t.org_id, o.name AS org_name,
                 t.assignee_id, a.name AS assignee_name, t.device_id, dv.hostname AS device_name,
-                t.created_at, t.updated_at, t.change_seq
+                t.ticket_type, t.custom_fields, t.created_at, t.updated_at, t.change_seq
          FROM tickets t JOIN users u ON u.id = t.requester_id
          LEFT JOIN orgs o ON o.id = t.org_id LEFT JOIN users a ON a.id = t.assignee_id
          LEFT JOIN devices dv ON dv.id = t.device_id"
@@ -32,6 +32,7 @@ mod people;
 mod settings;
 mod sql;
 mod sync;
+mod ticket_edit;
 mod tickets;
 mod users;
 mod verification;
@@ -49,6 +50,7 @@ pub use changes::ChangeEvent;
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use mail::QueuedEmail;
 pub use people::PasswordLink;
+pub use tickets::SeedTicket;
 pub use users::NewUser;
 
 use crate::error::{AppError, Result};
@@ -85,7 +87,7 @@ pub struct Store {
     /// Rings when a credential may have stopped working (a device deactivated, a session or a
     /// device credential revoked): open event streams check their caller again.
     access: tokio::sync::broadcast::Sender<()>,
-    portal: settings::PortalCache,
+    settings: settings::SettingsCache,
     seen: devices::SeenCache,
 }
 
@@ -158,7 +160,7 @@ impl Store {
             backend,
             events,
             access,
-            portal: settings::PortalCache::default(),
+            settings: settings::SettingsCache::default(),
             seen: devices::SeenCache::default(),
         };
         if backend == Backend::Postgres {

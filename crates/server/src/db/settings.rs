@@ -1,50 +1,52 @@
-//! Server-wide settings, each a JSON document under a name. The portal settings (seed 001) are
-//! consulted by many requests, so each instance keeps them for at most [`CACHE_FOR`]: a change
-//! takes effect at once on the instance that saved it and within seconds on the others.
+//! Server-wide settings, each a JSON document under a name: the portal settings and the ticket
+//! fields (seed 001). Both are consulted by many requests, so each instance keeps its copy for at
+//! most [`CACHE_FOR`]: a change takes effect at once on the instance that saved it and within
+//! seconds on the others.
 
 use std::time::{Duration, Instant};
 
-use bellhop_proto::PortalSettings;
+use bellhop_proto::{PortalSettings, TicketFields};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::{Caller, Store};
 use crate::error::{AppError, Result};
 
 const PORTAL: &str = "portal";
+const TICKET_FIELDS: &str = "ticket_fields";
 
-/// How long an instance trusts its copy of the portal settings.
+/// How long an instance trusts its copy of a settings document.
 const CACHE_FOR: Duration = Duration::from_secs(2);
 
-/// The last portal settings read, and when.
-pub(crate) type PortalCache = std::sync::Arc<std::sync::Mutex<Option<(Instant, PortalSettings)>>>;
+/// The last copy of one settings document read, and when.
+pub(crate) type Cached<T> = std::sync::Arc<std::sync::Mutex<Option<(Instant, T)>>>;
+
+#[derive(Clone, Default)]
+pub(crate) struct SettingsCache {
+    portal: Cached<PortalSettings>,
+    fields: Cached<TicketFields>,
+}
+
+fn cached<T: Clone>(cache: &Cached<T>) -> Option<T> {
+    match &*cache.lock().unwrap_or_else(|p| p.into_inner()) {
+        Some((at, value)) if at.elapsed() < CACHE_FOR => Some(value.clone()),
+        _ => None,
+    }
+}
+
+fn keep<T>(cache: &Cached<T>, value: Option<T>) {
+    *cache.lock().unwrap_or_else(|p| p.into_inner()) = value.map(|v| (Instant::now(), v));
+}
 
 impl Store {
     /// The portal settings; the defaults (everything on) until a technician saves some.
     pub async fn portal_settings(&self) -> Result<PortalSettings> {
-        if let Some((at, settings)) = &*self.portal.lock().unwrap_or_else(|p| p.into_inner())
-            && at.elapsed() < CACHE_FOR
-        {
-            return Ok(settings.clone());
+        if let Some(settings) = cached(&self.settings.portal) {
+            return Ok(settings);
         }
-        let settings = self.read_portal_settings().await?;
-        *self.portal.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((Instant::now(), settings.clone()));
+        let settings: PortalSettings = self.read_setting(PORTAL).await?;
+        keep(&self.settings.portal, Some(settings.clone()));
         Ok(settings)
-    }
-
-    async fn read_portal_settings(&self) -> Result<PortalSettings> {
-        let value: Option<String> =
-            sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
-                .bind(PORTAL)
-                .fetch_optional(&self.pool)
-                .await?;
-        match value {
-            Some(json) => serde_json::from_str(&json).map_err(|e| {
-                AppError::Other(anyhow::anyhow!(
-                    "stored portal settings are unreadable: {e}"
-                ))
-            }),
-            None => Ok(PortalSettings::default()),
-        }
     }
 
     /// Saves the portal settings and audits who changed them.
@@ -53,19 +55,65 @@ impl Store {
         actor: &Caller,
         settings: &PortalSettings,
     ) -> Result<()> {
-        let json = serde_json::to_string(settings).map_err(anyhow::Error::from)?;
+        self.save_setting(actor, PORTAL, "settings.portal", settings)
+            .await?;
+        keep(&self.settings.portal, None);
+        Ok(())
+    }
+
+    /// The ticket fields: default fields' access, ticket types, custom fields.
+    pub async fn ticket_fields(&self) -> Result<TicketFields> {
+        if let Some(fields) = cached(&self.settings.fields) {
+            return Ok(fields);
+        }
+        let fields: TicketFields = self.read_setting(TICKET_FIELDS).await?;
+        keep(&self.settings.fields, Some(fields.clone()));
+        Ok(fields)
+    }
+
+    /// Saves the ticket fields (checked by the caller) and audits who changed them.
+    pub async fn save_ticket_fields(&self, actor: &Caller, fields: &TicketFields) -> Result<()> {
+        self.save_setting(actor, TICKET_FIELDS, "settings.ticket_fields", fields)
+            .await?;
+        keep(&self.settings.fields, None);
+        Ok(())
+    }
+
+    async fn read_setting<T: DeserializeOwned + Default>(&self, name: &str) -> Result<T> {
+        let value: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+        match value {
+            Some(json) => serde_json::from_str(&json).map_err(|e| {
+                AppError::Other(anyhow::anyhow!(
+                    "stored {name} settings are unreadable: {e}"
+                ))
+            }),
+            None => Ok(T::default()),
+        }
+    }
+
+    async fn save_setting<T: Serialize>(
+        &self,
+        actor: &Caller,
+        name: &str,
+        action: &str,
+        value: &T,
+    ) -> Result<()> {
+        let json = serde_json::to_string(value).map_err(anyhow::Error::from)?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO settings (name, value) VALUES ($1, $2)
              ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         )
-        .bind(PORTAL)
+        .bind(name)
         .bind(json.clone())
         .execute(&mut *tx)
         .await?;
-        Self::record_audit(&mut tx, actor, "settings.portal", PORTAL, &json).await?;
+        Self::record_audit(&mut tx, actor, action, name, &json).await?;
         tx.commit().await?;
-        *self.portal.lock().unwrap_or_else(|p| p.into_inner()) = None;
         Ok(())
     }
 }

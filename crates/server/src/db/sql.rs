@@ -61,7 +61,13 @@ impl Sql {
     /// words of `q`: every word must appear in one of the columns, case-insensitively.
     pub fn push_words(&mut self, columns: &[&str], q: &str) -> &mut Self {
         for word in q.split_whitespace().take(8) {
-            let pattern = format!("%{}%", word.replace(['%', '_'], "").to_lowercase());
+            // `%` and `_` are matched as themselves ("asset_tag", "john_doe@…"), not as wildcards.
+            let escaped = word
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
             self.push(" AND (");
             for (i, column) in columns.iter().enumerate() {
                 if i > 0 {
@@ -70,7 +76,8 @@ impl Sql {
                 self.push("lower(")
                     .push(column)
                     .push(") LIKE ")
-                    .bind(pattern.clone());
+                    .bind(pattern.clone())
+                    .push(" ESCAPE '\\'");
             }
             self.push(")");
         }
@@ -110,8 +117,8 @@ mod tests {
         q.push_words(&["a", "b"], " Foo  bar% ");
         assert_eq!(
             q.text,
-            "SELECT 1 WHERE 1 = 1 AND (lower(a) LIKE $1 OR lower(b) LIKE $2) \
-             AND (lower(a) LIKE $3 OR lower(b) LIKE $4)"
+            "SELECT 1 WHERE 1 = 1 AND (lower(a) LIKE $1 ESCAPE '\\' OR lower(b) LIKE $2 ESCAPE '\\') \
+             AND (lower(a) LIKE $3 ESCAPE '\\' OR lower(b) LIKE $4 ESCAPE '\\')"
         );
     }
 }

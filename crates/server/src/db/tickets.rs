@@ -4,7 +4,7 @@
 
 use bellhop_proto::{
     NewTicket, Page, Priority, Role, SystemInfo, Ticket, TicketId, TicketListQuery, TicketScope,
-    TicketSort, TicketSource, TicketStatus, TicketUpdate, UserId,
+    TicketSort, TicketSource, TicketStatus,
 };
 use sqlx::Row;
 
@@ -34,6 +34,12 @@ pub(super) fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket> {
         device_name: row.try_get("device_name")?,
         assignee_id: assignee.as_deref().map(parse_id).transpose()?,
         assignee_name: row.try_get("assignee_name")?,
+        ticket_type: row.try_get("ticket_type")?,
+        custom_fields: serde_json::from_str(row.try_get("custom_fields")?).map_err(|e| {
+            AppError::Other(anyhow::anyhow!(
+                "stored custom field values are unreadable: {e}"
+            ))
+        })?,
         created_at: ts(row.try_get("created_at")?)?,
         updated_at: ts(row.try_get("updated_at")?)?,
     })
@@ -66,6 +72,16 @@ pub fn attachment_name(name: &str) -> String {
     } else {
         clean
     }
+}
+
+/// A demo ticket as [`Store::seed_ticket`] writes it.
+pub struct SeedTicket<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub ticket_type: Option<&'a str>,
+    pub at_ms: i64,
 }
 
 /// Checks a new ticket's text; the message says what to fix.
@@ -105,7 +121,7 @@ impl Store {
         validate_ticket(new)?;
         if let Some(existing) = self.ticket_any(new.id).await? {
             return if existing.requester_id == caller.user_id {
-                Ok((existing, false))
+                Ok((self.redacted(caller, existing).await?, false))
             } else {
                 Err(AppError::conflict("a ticket with this id already exists"))
             };
@@ -121,6 +137,16 @@ impl Store {
                 "the service desk has switched opening tickets off for you",
             ));
         }
+        let (ticket_type, custom_fields) = self
+            .ticket_fields()
+            .await?
+            .accept_new(
+                caller.is_staff(),
+                new.ticket_type.as_deref(),
+                &new.custom_fields,
+            )
+            .map_err(AppError::bad_request)?;
+        let custom_fields = serde_json::to_string(&custom_fields).map_err(anyhow::Error::from)?;
         let system_info = new
             .system_info
             .as_ref()
@@ -133,8 +159,8 @@ impl Store {
         let inserted = sqlx::query(
             "INSERT INTO tickets (id, number, title, description, status, priority, source,
                                   requester_id, org_id, created_at, updated_at, device_id,
-                                  system_info)
-             VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $9, $10, $11)
+                                  system_info, ticket_type, custom_fields)
+             VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $9, $10, $11, $12, $13)
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(new.id.to_string())
@@ -148,6 +174,8 @@ impl Store {
         .bind(now)
         .bind(caller.device_id.map(|d| d.to_string()))
         .bind(system_info)
+        .bind(ticket_type)
+        .bind(custom_fields)
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
@@ -160,7 +188,7 @@ impl Store {
             if ticket.requester_id != caller.user_id {
                 return Err(AppError::conflict("a ticket with this id already exists"));
             }
-            return Ok((ticket, false));
+            return Ok((self.redacted(caller, ticket).await?, false));
         }
         super::attachments::link_attachments_in(&mut tx, new.id, None, &new.attachments).await?;
         let change = self.record_change(&mut tx, new.id, now).await?;
@@ -170,26 +198,26 @@ impl Store {
             .ticket_any(new.id)
             .await?
             .ok_or_else(|| AppError::Other(anyhow::anyhow!("ticket vanished after insert")))?;
-        Ok((ticket, true))
+        Ok((self.redacted(caller, ticket).await?, true))
     }
 
     /// Seeding only: a ticket with a given status, requester and time.
-    pub async fn seed_ticket(
-        &self,
-        requester: &Caller,
-        title: &str,
-        description: &str,
-        status: TicketStatus,
-        priority: Priority,
-        at_ms: i64,
-    ) -> Result<TicketId> {
+    pub async fn seed_ticket(&self, requester: &Caller, seed: SeedTicket<'_>) -> Result<TicketId> {
+        let SeedTicket {
+            title,
+            description,
+            status,
+            priority,
+            ticket_type,
+            at_ms,
+        } = seed;
         let id = TicketId::new();
         let mut tx = self.pool.begin().await?;
         let number = next_counter(&mut tx, "ticket_number").await?;
         sqlx::query(
             "INSERT INTO tickets (id, number, title, description, status, priority, source,
-                                  requester_id, org_id, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 'portal', $7, $8, $9, $9)",
+                                  requester_id, org_id, created_at, updated_at, ticket_type)
+             VALUES ($1, $2, $3, $4, $5, $6, 'portal', $7, $8, $9, $9, $10)",
         )
         .bind(id.to_string())
         .bind(number)
@@ -200,6 +228,7 @@ impl Store {
         .bind(requester.user_id.to_string())
         .bind(requester.org_id.map(|o| o.to_string()))
         .bind(at_ms)
+        .bind(ticket_type.map(str::to_owned))
         .execute(&mut *tx)
         .await?;
         let change = self.record_change(&mut tx, id, at_ms).await?;
@@ -223,10 +252,43 @@ impl Store {
         qb.bind(id.to_string());
         push_visibility(&mut qb, caller);
         let row = qb.build()?.fetch_optional(&self.pool).await?;
-        row.as_ref()
+        let ticket = row
+            .as_ref()
             .map(ticket_from_row)
             .transpose()?
-            .ok_or_else(|| AppError::not_found(format!("no ticket {id}")))
+            .ok_or_else(|| AppError::not_found(format!("no ticket {id}")))?;
+        self.redacted(caller, ticket).await
+    }
+
+    /// The ticket as the caller may see it: users lose the custom fields the desk keeps to itself
+    /// and the default fields it hides (see [`bellhop_proto::TicketFields`]).
+    pub(super) async fn redacted(&self, caller: &Caller, mut ticket: Ticket) -> Result<Ticket> {
+        if !caller.is_staff() {
+            self.redact_all(caller, [&mut ticket]).await?;
+        }
+        Ok(ticket)
+    }
+
+    pub(super) async fn redact_all(
+        &self,
+        caller: &Caller,
+        tickets: impl IntoIterator<Item = &mut Ticket>,
+    ) -> Result<()> {
+        if caller.is_staff() {
+            return Ok(());
+        }
+        let fields = self.ticket_fields().await?;
+        for t in tickets {
+            fields.redact(&mut t.custom_fields);
+            if !fields.defaults.ticket_type.shown() {
+                t.ticket_type = None;
+            }
+            if !fields.defaults.assignee.shown() {
+                t.assignee_id = None;
+                t.assignee_name = None;
+            }
+        }
+        Ok(())
     }
 
     /// The tickets the caller may see, by number (newest first unless asked), filtered and paged.
@@ -251,6 +313,9 @@ impl Store {
         }
         if let Some(assignee) = q.assignee_id {
             qb.push(" AND t.assignee_id = ").bind(assignee.to_string());
+        }
+        if let Some(kind) = q.ticket_type.as_deref().filter(|k| !k.is_empty()) {
+            qb.push(" AND t.ticket_type = ").bind(kind.to_owned());
         }
         if q.unassigned == Some(true) {
             qb.push(" AND t.assignee_id IS NULL");
@@ -306,124 +371,8 @@ impl Store {
         } else {
             None
         };
+        self.redact_all(caller, &mut items).await?;
         Ok(Page { items, next })
-    }
-
-    /// Changes a ticket's status or priority, as far as the caller may (see [`TicketUpdate`]).
-    pub async fn update_ticket(
-        &self,
-        caller: &Caller,
-        id: TicketId,
-        update: &TicketUpdate,
-    ) -> Result<Ticket> {
-        let current = self.ticket(caller, id).await?;
-        if !caller.is_staff() {
-            let reopen_allowed = self.portal_settings().await?.reopen_allowed;
-            if update.priority.is_some_and(|p| p != current.priority) {
-                return Err(AppError::forbidden(
-                    "only the service desk sets the priority",
-                ));
-            }
-            match update.status {
-                None => {}
-                Some(s) if s == current.status => {}
-                Some(TicketStatus::Open)
-                    if matches!(
-                        current.status,
-                        TicketStatus::Resolved | TicketStatus::Closed
-                    ) && !reopen_allowed =>
-                {
-                    return Err(AppError::forbidden(
-                        "the service desk does not let tickets be reopened: open a new one",
-                    ));
-                }
-                Some(TicketStatus::Open)
-                    if matches!(
-                        current.status,
-                        TicketStatus::Resolved | TicketStatus::Closed
-                    ) => {}
-                Some(TicketStatus::Resolved) if current.status != TicketStatus::Closed => {}
-                Some(_) => {
-                    return Err(AppError::forbidden(
-                        "you can reopen a resolved or closed ticket, or mark yours resolved",
-                    ));
-                }
-            }
-        }
-        let status = update.status.unwrap_or(current.status);
-        let priority = update.priority.unwrap_or(current.priority);
-        if (status, priority) == (current.status, current.priority) {
-            return Ok(current);
-        }
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE tickets SET status = $1, priority = $2 WHERE id = $3")
-            .bind(status.as_str())
-            .bind(priority.as_str())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        if caller.is_staff() {
-            let mut detail = format!("#{}:", current.number);
-            if status != current.status {
-                detail += &format!(" status {} → {}", current.status.as_str(), status.as_str());
-            }
-            if priority != current.priority {
-                detail += &format!(
-                    " priority {} → {}",
-                    current.priority.as_str(),
-                    priority.as_str()
-                );
-            }
-            Self::record_audit(&mut tx, caller, "ticket.update", &id.to_string(), &detail).await?;
-        }
-        let change = self.record_change(&mut tx, id, now).await?;
-        tx.commit().await?;
-        self.publish(change);
-        self.ticket(caller, id).await
-    }
-
-    /// Assigns the ticket to a technician, or to nobody (technicians only).
-    pub async fn assign_ticket(
-        &self,
-        caller: &Caller,
-        id: TicketId,
-        assignee: Option<UserId>,
-    ) -> Result<Ticket> {
-        if !caller.is_staff() {
-            return Err(AppError::forbidden("only technicians assign tickets"));
-        }
-        let current = self.ticket(caller, id).await?;
-        let name = match assignee {
-            Some(user) => Some(
-                self.user(user)
-                    .await?
-                    .filter(|u| u.role.is_staff())
-                    .ok_or_else(|| {
-                        AppError::bad_request("tickets can be assigned only to technicians")
-                    })?
-                    .name,
-            ),
-            None => None,
-        };
-        if current.assignee_id == assignee {
-            return Ok(current);
-        }
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE tickets SET assignee_id = $1 WHERE id = $2")
-            .bind(assignee.map(|u| u.to_string()))
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        let detail = match &name {
-            Some(name) => format!("#{}: assigned to {name}", current.number),
-            None => format!("#{}: unassigned", current.number),
-        };
-        Self::record_audit(&mut tx, caller, "ticket.assign", &id.to_string(), &detail).await?;
-        let change = self.record_change(&mut tx, id, now_ms()).await?;
-        tx.commit().await?;
-        self.publish(change);
-        self.ticket(caller, id).await
     }
 
     /// The machine as it was when the ticket was opened (technicians), if the agent sent it.

@@ -28,6 +28,10 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/me", get(auth::me).put(auth::update_me))
         .route("/me/portal", get(settings::mine))
         .route("/portal-settings", get(settings::get).put(settings::put))
+        .route(
+            "/ticket-fields",
+            get(settings::get_fields).put(settings::put_fields),
+        )
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
         .route("/tickets/{id}/assignee", put(tickets::assign))

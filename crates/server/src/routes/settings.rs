@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use axum::extract::State;
-use bellhop_proto::{ErrorBody, MyPortal, PortalSettings, SectionRule};
+use bellhop_proto::{ErrorBody, MyPortal, PortalSettings, SectionRule, TicketFields};
 
 use crate::app::AppState;
 use crate::auth::Staff;
@@ -90,5 +90,39 @@ async fn check_rule(state: &AppState, name: &str, rule: &mut SectionRule) -> Res
     security(("bearer" = [])))]
 pub async fn mine(State(state): State<AppState>, caller: Caller) -> Result<Json<MyPortal>> {
     let settings = state.store.portal_settings().await?;
-    Ok(Json(settings.for_user(caller.user_id, caller.is_staff())))
+    let fields = state.store.ticket_fields().await?;
+    Ok(Json(settings.for_user(
+        &fields,
+        caller.user_id,
+        caller.is_staff(),
+    )))
+}
+
+/// The ticket fields (technicians): default fields' access, ticket types, custom fields.
+#[utoipa::path(get, path = "/api/v1/ticket-fields", tag = "console",
+    responses((status = 200, body = TicketFields), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_fields(
+    State(state): State<AppState>,
+    _staff: Staff,
+) -> Result<Json<TicketFields>> {
+    Ok(Json(state.store.ticket_fields().await?))
+}
+
+/// Replaces the ticket fields (technicians). Values already on tickets stay; a removed field's
+/// values are no longer shown or accepted.
+#[utoipa::path(put, path = "/api/v1/ticket-fields", tag = "console",
+    request_body = TicketFields,
+    responses((status = 200, body = TicketFields), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_fields(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Json(mut fields): Json<TicketFields>,
+) -> Result<Json<TicketFields>> {
+    fields.check_definitions().map_err(AppError::bad_request)?;
+    state.store.save_ticket_fields(&staff, &fields).await?;
+    Ok(Json(fields))
 }

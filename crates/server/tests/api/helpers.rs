@@ -1,4 +1,4 @@
-use bellhop_proto::{EnrolResponse, LoginResponse, NewTicket, Ticket, TicketId};
+use bellhop_proto::{EnrolResponse, LoginResponse, NewTicket, Ticket};
 use bellhop_server::app::Server;
 use bellhop_server::config::Settings;
 use reqwest::{Client, Response};
@@ -275,6 +275,16 @@ impl TestApp {
             .await?)
     }
 
+    pub async fn patch(&self, token: &str, path: &str, body: &Value) -> anyhow::Result<Response> {
+        Ok(self
+            .http
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await?)
+    }
+
     pub async fn tickets(&self, token: &str) -> anyhow::Result<Vec<Ticket>> {
         let page: Value = self
             .get(token, "/api/v1/tickets?limit=200")
@@ -285,15 +295,7 @@ impl TestApp {
     }
 
     pub async fn create_ticket(&self, token: &str, title: &str) -> anyhow::Result<Ticket> {
-        let new = NewTicket {
-            id: TicketId::new(),
-            title: title.into(),
-            description: "made by a test".into(),
-            priority: None,
-            source: None,
-            attachments: Vec::new(),
-            system_info: None,
-        };
+        let new = NewTicket::new(title, "made by a test");
         let res = self
             .post(token, "/api/v1/tickets", &serde_json::to_value(&new)?)
             .await?;

@@ -4,6 +4,7 @@ mod attachments;
 mod changes;
 mod console;
 mod devices;
+mod fields;
 mod helpers;
 mod kb;
 mod languages;

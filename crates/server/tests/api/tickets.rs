@@ -193,13 +193,8 @@ async fn patch(
     id: bellhop_proto::TicketId,
     body: serde_json::Value,
 ) -> anyhow::Result<reqwest::Response> {
-    Ok(app
-        .http
-        .patch(app.url(&format!("/api/v1/tickets/{id}")))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await?)
+    app.patch(token, &format!("/api/v1/tickets/{id}"), &body)
+        .await
 }
 
 #[tokio::test]

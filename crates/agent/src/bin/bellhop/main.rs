@@ -7,8 +7,14 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use bellhop_agent::{Agent, AgentConfig, Paths};
-use bellhop_proto::{Connectivity, NewTicket, NoticeKind, TicketId, TicketSource, TicketStatus};
+use bellhop_proto::{Connectivity, NoticeKind, TicketStatus};
 use clap::{Parser, Subcommand};
+
+mod compose;
+mod tickets;
+
+use compose::{DraftsCommand, TicketCommand};
+use tickets::TicketsCommand;
 
 #[derive(Debug, Parser)]
 #[command(name = "bellhop", version, about = "The Bellhop helpdesk agent")]
@@ -49,7 +55,7 @@ enum Command {
         #[arg(long)]
         watch: bool,
     },
-    /// Create a ticket.
+    /// Create a ticket, or see the ticket types and custom fields the desk offers.
     #[command(subcommand)]
     Ticket(TicketCommand),
     /// Your tickets: list (the default), show one, reply.
@@ -57,7 +63,7 @@ enum Command {
         #[command(subcommand)]
         command: Option<TicketsCommand>,
     },
-    /// Tickets saved without sending: list (the default), show, submit, discard.
+    /// Tickets saved without sending: list (the default), show, edit, submit, discard.
     Drafts {
         #[command(subcommand)]
         command: Option<DraftsCommand>,
@@ -83,61 +89,6 @@ enum IdentityCommand {
         email: String,
         token: String,
     },
-}
-
-#[derive(Debug, Subcommand)]
-enum TicketCommand {
-    /// Queue a new ticket (works offline: it is sent when the server is reachable).
-    New {
-        #[arg(long)]
-        title: String,
-        #[arg(long, default_value = "")]
-        description: String,
-        /// Attach a file (repeatable).
-        #[arg(long = "attach", value_name = "FILE")]
-        attach: Vec<std::path::PathBuf>,
-        /// Attach a screenshot of every screen, taken now.
-        #[arg(long)]
-        screenshot: bool,
-        /// Keep it as a draft instead of sending it (see `bellhop drafts`).
-        #[arg(long, conflicts_with_all = ["attach", "screenshot"])]
-        draft: bool,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum DraftsCommand {
-    List,
-    Show {
-        id: String,
-    },
-    /// Send it: it becomes a queued ticket.
-    Submit {
-        id: String,
-    },
-    Discard {
-        id: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum TicketsCommand {
-    /// Every ticket here, newest first (syncs first when the server is reachable).
-    List,
-    /// One ticket with its conversation, by number (1042 or #1042) or id.
-    Show { ticket: String },
-    /// Queue a reply (works offline).
-    Reply {
-        ticket: String,
-        /// The reply's text.
-        #[arg(long, short)]
-        message: String,
-        /// A file to send with it (repeatable).
-        #[arg(long = "attach", value_name = "FILE")]
-        attach: Vec<std::path::PathBuf>,
-    },
-    /// Reopen a resolved or closed ticket (works offline).
-    Reopen { ticket: String },
 }
 
 fn main() -> ExitCode {
@@ -255,8 +206,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Tickets { command } => tickets(paths, config, command, cli.json).await,
-        Command::Drafts { command } => drafts(paths, config, command, cli.json),
+        Command::Tickets { command } => tickets::tickets(paths, config, command, cli.json).await,
+        Command::Drafts { command } => compose::drafts(paths, config, command, cli.json),
+        Command::Ticket(command) => compose::ticket(paths, config, command, cli.json).await,
         Command::Status => {
             let agent = Agent::with_config(paths, config)?;
             let status = agent.status().await?;
@@ -301,58 +253,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Connectivity::Offline => ExitCode::from(3),
                 _ => ExitCode::SUCCESS,
             })
-        }
-        Command::Ticket(TicketCommand::New {
-            title,
-            description,
-            draft: true,
-            ..
-        }) => {
-            let agent = Agent::with_config(paths, config)?;
-            let draft = agent.save_draft(None, &title, &description)?;
-            if cli.json {
-                println!("{}", serde_json::to_string_pretty(&draft)?);
-            } else {
-                println!("saved as draft {}", draft.id);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Ticket(TicketCommand::New {
-            title,
-            description,
-            attach,
-            screenshot,
-            draft: false,
-        }) => {
-            let agent = Agent::with_config(paths, config)?;
-            let mut files = Vec::new();
-            if screenshot {
-                for (i, shot) in bellhop_agent::capture::capture_all()?.iter().enumerate() {
-                    let png = bellhop_agent::capture::encode_png(&shot.image)?;
-                    files.push((format!("screenshot-{}.png", i + 1), png));
-                }
-            }
-            files.extend(read_files(&attach)?);
-            let item = agent
-                .queue_ticket_with_files(
-                    NewTicket {
-                        id: TicketId::new(),
-                        title,
-                        description,
-                        priority: None,
-                        source: Some(TicketSource::Tray),
-                        attachments: Vec::new(),
-                        system_info: None,
-                    },
-                    files,
-                )
-                .context("queueing the ticket")?;
-            if cli.json {
-                println!("{}", serde_json::to_string_pretty(&item)?);
-            } else {
-                println!("queued as outbox item {} (op {})", item.seq, item.op.op_id);
-            }
-            Ok(ExitCode::SUCCESS)
         }
         Command::Outbox => {
             let agent = Agent::with_config(paths, config)?;
@@ -426,206 +326,13 @@ fn describe_notice(n: &bellhop_proto::Notice) -> String {
     }
 }
 
-fn status_text(status: TicketStatus) -> &'static str {
+pub(crate) fn status_text(status: TicketStatus) -> &'static str {
     match status {
         TicketStatus::Open => "open",
         TicketStatus::AwaitingReply => "awaiting your reply",
         TicketStatus::Resolved => "resolved",
         TicketStatus::Closed => "closed",
     }
-}
-
-fn drafts(
-    paths: Paths,
-    config: AgentConfig,
-    command: Option<DraftsCommand>,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
-    let agent = Agent::with_config(paths, config)?;
-    let outcome = match command.unwrap_or(DraftsCommand::List) {
-        DraftsCommand::List => agent.drafts().map(|drafts| {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&drafts).unwrap_or_default()
-                );
-            } else if drafts.is_empty() {
-                println!("no drafts");
-            } else {
-                for d in drafts {
-                    println!("{}  {}  {}", d.id, d.updated_at, d.title);
-                }
-            }
-        }),
-        DraftsCommand::Show { id } => agent.draft(&id).map(|d| {
-            if json {
-                println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
-            } else {
-                println!("{}\n\n{}", d.title, d.description);
-            }
-        }),
-        DraftsCommand::Submit { id } => agent.submit_draft(&id).map(|item| {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&item).unwrap_or_default()
-                );
-            } else {
-                println!("queued as outbox item {} (op {})", item.seq, item.op.op_id);
-            }
-        }),
-        DraftsCommand::Discard { id } => agent.discard_draft(&id).map(|()| {
-            if !json {
-                println!("discarded draft {id}");
-            }
-        }),
-    };
-    match outcome {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(bellhop_agent::Error::NotFound(m)) => {
-            eprintln!("bellhop: {m}");
-            Ok(ExitCode::from(4))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// The cached ticket named by number or id; `None` (after saying so) when there is none here.
-fn find_ticket(agent: &Agent, which: &str) -> anyhow::Result<Option<bellhop_proto::TicketChange>> {
-    match agent.ticket(which) {
-        Ok(change) => Ok(Some(change)),
-        Err(bellhop_agent::Error::NotFound(m)) => {
-            eprintln!("bellhop: {m}");
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn tickets(
-    paths: Paths,
-    config: AgentConfig,
-    command: Option<TicketsCommand>,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
-    let agent = Agent::with_config(paths, config)?;
-    match command.unwrap_or(TicketsCommand::List) {
-        TicketsCommand::List => {
-            if agent.confirmed_user()?.is_some() {
-                match agent.sync().await {
-                    Ok(report) if report.problem.is_some() => eprintln!(
-                        "offline ({}): showing what was fetched last",
-                        report.problem.unwrap_or_default()
-                    ),
-                    Ok(_) => {}
-                    Err(e) => eprintln!("not synced ({e}): showing what was fetched last"),
-                }
-            }
-            let list = agent.tickets()?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-            } else if list.is_empty() {
-                println!("no tickets yet: `bellhop ticket new --title …` creates one");
-            } else {
-                for t in list {
-                    let number = t.number.map_or_else(|| "—".to_owned(), |n| format!("#{n}"));
-                    let state = match (&t.rejected, t.status) {
-                        (Some(_), _) => "rejected",
-                        (None, Some(status)) => status_text(status),
-                        (None, None) => "queued",
-                    };
-                    let mut marks = String::new();
-                    if t.unread {
-                        marks.push_str("  [new reply]");
-                    }
-                    if t.pending && t.status.is_some() {
-                        marks.push_str("  [reply queued]");
-                    }
-                    if let Some(reason) = &t.rejected {
-                        marks.push_str(&format!("  — {reason}"));
-                    }
-                    println!("{number:>7}  {state:<20}  {}{marks}", t.title);
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        TicketsCommand::Show { ticket } => {
-            let Some(change) = find_ticket(&agent, &ticket)? else {
-                return Ok(ExitCode::from(4));
-            };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&change)?);
-                return Ok(ExitCode::SUCCESS);
-            }
-            let t = &change.ticket;
-            println!("#{} {}", t.number, t.title);
-            println!("status    {}", status_text(t.status));
-            println!("from      {}  ({})", t.requester_name, t.created_at);
-            if !t.description.is_empty() {
-                println!("\n{}", t.description);
-            }
-            for a in &change.attachments {
-                println!(
-                    "attached  {} ({}, {} bytes)",
-                    a.file_name, a.media_type, a.size
-                );
-            }
-            for c in &change.comments {
-                println!("\n— {} at {}:\n{}", c.author_name, c.created_at, c.body);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        TicketsCommand::Reopen { ticket } => {
-            let Some(change) = find_ticket(&agent, &ticket)? else {
-                return Ok(ExitCode::from(4));
-            };
-            let item = agent.queue_reopen(change.ticket.id)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&item)?);
-            } else {
-                println!(
-                    "reopening #{} queued as outbox item {} (sent with the next sync)",
-                    change.ticket.number, item.seq
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        TicketsCommand::Reply {
-            ticket,
-            message,
-            attach,
-        } => {
-            let Some(change) = find_ticket(&agent, &ticket)? else {
-                return Ok(ExitCode::from(4));
-            };
-            let files = read_files(&attach)?;
-            let item = agent.queue_reply_with_files(change.ticket.id, &message, files)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&item)?);
-            } else {
-                println!(
-                    "reply to #{} queued as outbox item {} (sent with the next sync)",
-                    change.ticket.number, item.seq
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-/// The files given with `--attach`, as (name, bytes).
-fn read_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    paths
-        .iter()
-        .map(|path| {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let name = path
-                .file_name()
-                .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
-            Ok((name, bytes))
-        })
-        .collect()
 }
 
 fn bellhop_agent_url(url: &str) -> anyhow::Result<String> {
