@@ -237,6 +237,63 @@ test('the knowledge base switched off for bob only: his portal loses it, alice�
   await alice.close();
 });
 
+test('the desk adds a required field; bob fills it in with a type; the desk’s own cost centre never reaches him', async () => {
+  const token = await login(server.url, 'tech@helpdesk.example');
+  const before = await api(token, 'GET', '/ticket-fields');
+  try {
+    const tech = await page_of(browser);
+    await signIn(tech, 'tech@helpdesk.example');
+    await tech.getByRole('link', { name: 'Ticket fields' }).click();
+    await tech.getByRole('button', { name: 'Add a field' }).click();
+    const room = tech.getByTestId('custom-field').last();
+    await room.getByLabel('Label').fill('Room');
+    await room.getByLabel('Key').fill('room');
+    await room.getByLabel('Users must fill it in').check();
+    await tech.getByRole('button', { name: 'Save fields' }).click();
+    await tech.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    await tech.screenshot({ path: join(SHOTS, 'console-fields.png'), fullPage: true });
+
+    const bob = await page_of(browser);
+    await signIn(bob, 'bob@acme.example', '/');
+    await bob.getByRole('link', { name: 'New request' }).click();
+    await bob.getByLabel('Title').fill('Projector shows no picture');
+    await bob.getByLabel('Type').selectOption({ label: 'Question' });
+    await bob.getByLabel('Asset tag').fill('PRJ-7');
+    await bob.getByLabel('Who is affected').selectOption('My team');
+    assert.equal(await bob.getByLabel('Cost centre').count(), 0, 'the desk’s own field is not offered');
+    await bob.getByRole('button', { name: 'Send' }).click();
+    // Room is required: the browser holds the form until it is filled in, nothing is lost.
+    assert.equal(await bob.getByLabel('Title').inputValue(), 'Projector shows no picture');
+    await bob.getByLabel('Room').fill('B-204');
+    await bob.getByRole('button', { name: 'Send' }).click();
+    await bob.getByRole('heading', { name: /Projector shows no picture/ }).waitFor();
+    const facts = bob.getByTestId('ticket-fields');
+    assert.equal(await facts.getByTestId('ticket-type').innerText(), 'Question');
+    assert.match(await facts.innerText(), /PRJ-7[\s\S]*My team[\s\S]*B-204/);
+    const ticketUrl = bob.url();
+
+    // The desk sets the cost centre on the ticket page.
+    const id = ticketUrl.split('/').pop();
+    await tech.goto(`${server.url}/console#/tickets/${id}`);
+    const fields = tech.getByTestId('fields');
+    assert.equal(await fields.getByLabel('Room').inputValue(), 'B-204');
+    await fields.getByLabel(/Cost centre/).selectOption('Sales');
+    await fields.getByRole('button', { name: 'Save fields' }).click();
+    await tech.getByRole('status').filter({ hasText: 'Fields saved' }).waitFor();
+    const stored = await api(token, 'GET', `/tickets/${id}`);
+    assert.deepEqual(stored.custom_fields, { affected: 'My team', asset_tag: 'PRJ-7', cost_centre: 'Sales', room: 'B-204' });
+    await tech.close();
+
+    await bob.reload();
+    await bob.getByTestId('ticket-fields').waitFor();
+    const text = await bob.locator('article').innerText();
+    assert.ok(!text.includes('Cost centre') && !text.includes('Sales'), text);
+    await bob.close();
+  } finally {
+    await api(token, 'PUT', '/ticket-fields', before);
+  }
+});
+
 test('a technician writes an article for Globex only: carol reads it, alice never sees it', async () => {
   const tech = await page_of(browser);
   await signIn(tech, 'tech@helpdesk.example');

@@ -174,8 +174,13 @@ test('areas the user drags across on the screenshot arrive blacked out', async (
     timeout: 10_000,
     timeoutMsg: 'the preview did not load',
   });
-  // Drag across the top-left of the preview, where the app's own window is in the picture.
-  const at = await shot.getLocation();
+  // Drag across the top-left of the preview, where the app's own window is in the picture
+  // (scrolled into view first: the desk's fields come before it in the form).
+  await shot.scrollIntoView({ block: 'start' });
+  const at = await browser.execute((el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.left, y: r.top };
+  }, shot);
   const from = { x: Math.round(at.x) + 10, y: Math.round(at.y) + 10 };
   const to = { x: Math.round(at.x) + 110, y: Math.round(at.y) + 80 };
   await browser
@@ -444,12 +449,16 @@ test('the language menu switches the window at once; the server and the notifica
   await until(async () => (await me()).language === 'en', 20_000, "bob's language back on the server");
 });
 
-test('a draft is opened again in the form, edited, and sent once with the new words', async () => {
+test('a draft is opened again in the form, edited, and sent once with the new words, type and fields', async () => {
   await (await browser.$('a[href="#/new"]')).click();
   const title = await browser.$('input[name="title"]');
   await title.waitForDisplayed({ timeout: 10_000 });
   await title.setValue('Half-written about the VPN');
   await (await browser.$('textarea[name="description"]')).setValue('It drops every');
+  // The desk's types and the custom fields users fill in, from the last sync; not its own.
+  await (await browser.$('select[name="ticket_type"]')).selectByVisibleText('Service request');
+  await (await browser.$('input[name="asset_tag"]')).setValue('LT-42');
+  assert.equal(await (await browser.$$('[name="cost_centre"]')).length, 0);
   await (await browser.$('button=Save as draft')).click();
   await (await browser.$('a[href="#/tickets"]')).click();
   const draft = await browser.$('//ul[@data-testid="drafts"]/li[contains(., "Half-written about the VPN")]');
@@ -464,6 +473,9 @@ test('a draft is opened again in the form, edited, and sent once with the new wo
   });
   const description = await browser.$('textarea[name="description"]');
   assert.equal(await description.getValue(), 'It drops every');
+  assert.equal(await (await browser.$('select[name="ticket_type"]')).getValue(), 'service_request');
+  assert.equal(await (await browser.$('input[name="asset_tag"]')).getValue(), 'LT-42');
+  await (await browser.$('select[name="affected"]')).selectByVisibleText('Everyone');
   await again.setValue('VPN drops every hour');
   await description.setValue('It drops every hour, on the hour.');
   await (await browser.$('button[type="submit"]')).click();
@@ -473,8 +485,13 @@ test('a draft is opened again in the form, edited, and sent once with the new wo
   await until(async () => {
     const page = await (await fetch(`${server.url}/api/v1/tickets?q=VPN%20drops%20every%20hour`, { headers: { Authorization: `Bearer ${token}` } })).json();
     const mine = page.items.filter((t) => t.title === 'VPN drops every hour');
-    return mine.length === 1 && mine[0].description === 'It drops every hour, on the hour.';
-  }, 20_000, 'the edited draft on the server');
+    return (
+      mine.length === 1 &&
+      mine[0].description === 'It drops every hour, on the hour.' &&
+      mine[0].ticket_type === 'service_request' &&
+      JSON.stringify(mine[0].custom_fields) === JSON.stringify({ affected: 'Everyone', asset_tag: 'LT-42' })
+    );
+  }, 20_000, 'the edited draft on the server, with its type and fields');
   const half = await (await fetch(`${server.url}/api/v1/tickets?q=Half-written`, { headers: { Authorization: `Bearer ${token}` } })).json();
   assert.equal(half.items.length, 0, 'the old words were never sent');
   await (await browser.$('a[href="#/tickets"]')).click();
