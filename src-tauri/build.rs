@@ -26,6 +26,8 @@ fn main() {
             "set_hotkey",
             "get_autostart",
             "set_autostart",
+            "get_quick_ready",
+            "set_quick_ready",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

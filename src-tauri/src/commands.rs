@@ -282,3 +282,23 @@ pub fn get_autostart(app: tauri::AppHandle) -> Result<bool, ApiError> {
 pub fn set_autostart(app: tauri::AppHandle, on: bool) -> Result<bool, ApiError> {
     crate::autostart::set(&app, on)
 }
+
+/// Whether the new-ticket window is kept ready (fast) rather than made on each press (low memory).
+#[tauri::command]
+pub fn get_quick_ready(agent: AgentState<'_>) -> Result<bool, ApiError> {
+    agent.quick_window_ready().map_err(|e| e.to_api())
+}
+
+/// The settings page's memory choice; takes effect at once (the hidden window made or let go).
+#[tauri::command]
+pub fn set_quick_ready(
+    app: tauri::AppHandle,
+    agent: AgentState<'_>,
+    ready: bool,
+) -> Result<bool, ApiError> {
+    agent
+        .set_quick_window_ready(ready)
+        .map_err(|e| e.to_api())?;
+    crate::windows::prepare_quick(&app);
+    agent.quick_window_ready().map_err(|e| e.to_api())
+}

@@ -1,5 +1,5 @@
 //! The global hotkey (Ctrl+F12 by default): capture every screen at the moment of the press,
-//! before any window of ours appears, then open the new-ticket view with the screenshot.
+//! before any window of ours appears, then show the quick-ticket window with the screenshot.
 
 use std::sync::{Arc, Mutex};
 
@@ -159,5 +159,14 @@ pub fn on_press(app: &AppHandle, pending: &PendingScreenshot) {
         .map_err(|e| tracing::warn!(error = %e, "screenshot failed; opening the form without one"))
         .ok();
     pending.set(png);
-    windows::show_main_at(app, "#/new");
+    // Until the identity is confirmed the portal window leads to Personal settings first.
+    let confirmed = app
+        .state::<Arc<bellhop_agent::Agent>>()
+        .confirmed_user()
+        .is_ok_and(|u| u.is_some());
+    if confirmed {
+        windows::show_quick(app);
+    } else {
+        windows::show_main_at(app, "#/new");
+    }
 }

@@ -74,6 +74,8 @@ pub fn run() {
             commands::set_hotkey,
             commands::get_autostart,
             commands::set_autostart,
+            commands::get_quick_ready,
+            commands::set_quick_ready,
         ])
         .setup(|app| {
             let agent = Arc::new(open_agent()?);
@@ -97,6 +99,7 @@ pub fn run() {
             if !std::env::args().any(|a| a == "--background") {
                 windows::show_main(app.handle());
             }
+            windows::prepare_quick(app.handle());
             Ok(())
         })
         .build(tauri::generate_context!());

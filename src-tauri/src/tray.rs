@@ -217,6 +217,7 @@ pub fn set_language(app: &AppHandle, language: Language) -> bellhop_agent::Resul
             tracing::warn!(error = %e, "cannot rebuild the tray menu");
         }
     }
+    crate::windows::retitle(app);
     if let Err(e) = app.emit("bellhop://language", language.as_str()) {
         tracing::warn!(error = %e, "cannot tell the windows about the language");
     }

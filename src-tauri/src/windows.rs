@@ -1,8 +1,18 @@
-//! The app's windows.
+//! The app's windows: the portal window, made when opened and destroyed when closed, and the
+//! quick-ticket window the hotkey shows. The quick-ticket window is kept loaded and hidden by
+//! default, so that it appears in well under the latency target; with the low-memory choice it is
+//! made on each press and destroyed when closed, so no web view lives at idle (BENCHMARKS.md).
 
-use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
+use std::sync::Arc;
+
+use bellhop_agent::Agent;
+use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 
 pub const MAIN: &str = "main";
+pub const QUICK: &str = "quick";
+
+/// Told to the quick-ticket window each time it is shown: take the new screenshot, start afresh.
+const QUICK_SHOWN: &str = "bellhop://quick-shown";
 
 /// Shows (creating if needed) and focuses the portal window, optionally at a route.
 pub fn show_main_at(app: &AppHandle, route: &str) {
@@ -31,4 +41,81 @@ pub fn show_main_at(app: &AppHandle, route: &str) {
 
 pub fn show_main(app: &AppHandle) {
     show_main_at(app, "");
+}
+
+fn ready(app: &AppHandle) -> bool {
+    app.state::<Arc<Agent>>()
+        .quick_window_ready()
+        .unwrap_or(true)
+}
+
+/// The quick-ticket window's title, in the app's language.
+fn quick_title(app: &AppHandle) -> String {
+    let language = app.state::<Arc<Agent>>().language().unwrap_or_default();
+    crate::i18n::tr(language, "new_ticket.title", &[])
+}
+
+/// Makes the quick-ticket window. Kept ready, closing it only hides it.
+fn build_quick(app: &AppHandle, visible: bool) -> tauri::Result<tauri::WebviewWindow> {
+    let window = WebviewWindowBuilder::new(app, QUICK, WebviewUrl::App("index.html#/quick".into()))
+        .title(quick_title(app))
+        .inner_size(560.0, 720.0)
+        .min_inner_size(360.0, 420.0)
+        .visible(visible)
+        .build()?;
+    let handle = app.clone();
+    let hidden = window.clone();
+    window.on_window_event(move |event| {
+        if let WindowEvent::CloseRequested { api, .. } = event
+            && ready(&handle)
+        {
+            api.prevent_close();
+            let _ = hidden.hide();
+        }
+    });
+    Ok(window)
+}
+
+/// Shows the quick-ticket window for the screenshot just taken.
+pub fn show_quick(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window(QUICK) {
+        if let Err(e) = app.emit_to(QUICK, QUICK_SHOWN, ()) {
+            tracing::warn!(error = %e, "cannot tell the new-ticket window it is shown");
+        }
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+        return;
+    }
+    if let Err(e) = build_quick(app, true) {
+        tracing::error!(error = %e, "cannot open the new-ticket window");
+    }
+}
+
+/// At start and when the user changes the memory choice: a hidden quick-ticket window while kept
+/// ready, none otherwise (one on screen is left alone; it is destroyed when closed).
+pub fn prepare_quick(app: &AppHandle) {
+    let existing = app.get_webview_window(QUICK);
+    match (ready(app), existing) {
+        (true, None) => {
+            if let Err(e) = build_quick(app, false) {
+                tracing::warn!(error = %e, "cannot prepare the new-ticket window");
+            }
+        }
+        (false, Some(window)) if !window.is_visible().unwrap_or(true) => {
+            if let Err(e) = window.destroy() {
+                tracing::warn!(error = %e, "cannot let the new-ticket window go");
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Renames the quick-ticket window after a language change.
+pub fn retitle(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window(QUICK)
+        && let Err(e) = window.set_title(&quick_title(app))
+    {
+        tracing::warn!(error = %e, "cannot rename the new-ticket window");
+    }
 }

@@ -134,8 +134,60 @@ function pngSize(bytes) {
   return [view.getUint32(16), view.getUint32(20)];
 }
 
+/** Switches WebDriver to the quick-ticket window (`quick`) or the portal window (`main`). */
+async function toWindow(which) {
+  await browser.waitUntil(
+    async () => {
+      for (const handle of await browser.getWindowHandles()) {
+        await browser.switchToWindow(handle);
+        const hash = await browser.execute(() => location.hash);
+        if (hash.startsWith('#/quick') === (which === 'quick')) return true;
+      }
+      return false;
+    },
+    { timeout: 10_000, timeoutMsg: `no ${which} window` },
+  );
+}
+
+/** Whether an X window with exactly this title is on screen. */
+function xWindow(title) {
+  try {
+    execFileSync('xdotool', ['search', '--onlyvisible', '--name', `^${title}$`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the quick-ticket window exists (shown or hidden); WebDriver is left on `back`. */
+async function quickExists(back = 'main') {
+  let found = false;
+  for (const handle of await browser.getWindowHandles()) {
+    await browser.switchToWindow(handle);
+    if ((await browser.execute(() => location.hash)).startsWith('#/quick')) found = true;
+  }
+  await toWindow(back);
+  return found;
+}
+
+/** Shows the portal window's outbox (the quick-ticket window hides once it has sent). */
+async function outboxItem(title) {
+  await toWindow('main');
+  await browser.execute(() => (location.hash = '#/outbox'));
+  const item = await browser.$(`//ul[@data-testid="outbox"]/li[contains(., "${title}")]`);
+  await item.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => /Synced/.test(await item.getText()), {
+    timeout: 30_000,
+    timeoutMsg: `${title} was not synced`,
+  });
+}
+
 test('Ctrl+F12 captures the screen first, and the ticket arrives with that screenshot', async () => {
+  // The quick-ticket window is kept ready, hidden, from the start.
+  assert.ok((await quickExists()) && !xWindow('New ticket'), 'a hidden quick-ticket window waits');
   execFileSync('xdotool', ['key', 'ctrl+F12']);
+  await until(() => xWindow('New ticket'), 5_000, 'the "New ticket" window on screen');
+  await toWindow('quick');
   const shot = await browser.$('[data-testid="screenshot"]');
   await shot.waitForDisplayed({ timeout: 15_000 });
   const title = await browser.$('input[name="title"]');
@@ -143,13 +195,10 @@ test('Ctrl+F12 captures the screen first, and the ticket arrives with that scree
   await (await browser.$('textarea[name="description"]')).setValue('Look at my screen.');
   await browser.saveScreenshot(join(SHOTS, 'desktop-quick-ticket.png'));
   await (await browser.$('button[type="submit"]')).click();
-
-  const item = await browser.$('//ul[@data-testid="outbox"]/li[contains(., "Hotkey ticket")]');
-  await item.waitForDisplayed({ timeout: 10_000 });
-  await browser.waitUntil(async () => /Synced/.test(await item.getText()), {
-    timeout: 30_000,
-    timeoutMsg: 'the hotkey ticket was not synced',
-  });
+  // Sent: the window hides (kept ready for the next press), and the portal lists the ticket.
+  await until(() => !xWindow('New ticket'), 5_000, 'the quick-ticket window hidden after sending');
+  assert.ok(await quickExists('quick'), 'hidden, not destroyed');
+  await outboxItem('Hotkey ticket');
 
   const token = await login(server.url, 'bob@acme.example');
   const auth = { headers: { Authorization: `Bearer ${token}` } };
@@ -168,6 +217,7 @@ test('Ctrl+F12 captures the screen first, and the ticket arrives with that scree
 
 test('areas the user drags across on the screenshot arrive blacked out', async () => {
   execFileSync('xdotool', ['key', 'ctrl+F12']);
+  await toWindow('quick');
   const shot = await browser.$('[data-testid="screenshot"]');
   await shot.waitForDisplayed({ timeout: 15_000 });
   await browser.waitUntil(async () => (await browser.execute((el) => el.naturalWidth, shot)) > 0, {
@@ -207,14 +257,11 @@ test('areas the user drags across on the screenshot arrive blacked out', async (
     timeoutMsg: 'the keyboard area was not added',
   });
 
+  // A fresh form for a fresh press: nothing of the last ticket is left in it.
+  assert.equal(await (await browser.$('input[name="title"]')).getValue(), '');
   await (await browser.$('input[name="title"]')).setValue('Redacted ticket');
   await (await browser.$('button[type="submit"]')).click();
-  const item = await browser.$('//ul[@data-testid="outbox"]/li[contains(., "Redacted ticket")]');
-  await item.waitForDisplayed({ timeout: 10_000 });
-  await browser.waitUntil(async () => /Synced/.test(await item.getText()), {
-    timeout: 30_000,
-    timeoutMsg: 'the redacted ticket was not synced',
-  });
+  await outboxItem('Redacted ticket');
 
   const token = await login(server.url, 'bob@acme.example');
   const auth = { headers: { Authorization: `Bearer ${token}` } };
@@ -307,6 +354,31 @@ test('Bellhop starts at login unless the user switches it off in Settings', asyn
   assert.equal(choice(), 'on');
 });
 
+test('low memory: the new-ticket window is made on the press and destroyed after; back to kept ready', async () => {
+  await toWindow('main');
+  await (await browser.$('a[href="#/preferences"]')).click();
+  const box = await browser.$('input[name="low_memory"]');
+  await box.waitForEnabled({ timeout: 10_000 });
+  assert.equal(await box.isSelected(), false, 'kept ready by default');
+  await box.click();
+  await until(async () => !(await quickExists()), 5_000, 'the hidden window let go');
+
+  execFileSync('xdotool', ['key', 'ctrl+F12']);
+  await until(() => xWindow('New ticket'), 10_000, 'the window made on the press');
+  await toWindow('quick');
+  await (await browser.$('[data-testid="screenshot"]')).waitForDisplayed({ timeout: 15_000 });
+  // The window goes with the key press: WebDriver may lose it before the key's release.
+  await browser.keys('Escape').catch(() => undefined);
+  await until(() => !xWindow('New ticket'), 5_000, 'the window gone');
+  assert.equal(await quickExists(), false, 'destroyed, not hidden');
+
+  await toWindow('main');
+  const again = await browser.$('input[name="low_memory"]');
+  await again.waitForEnabled({ timeout: 10_000 });
+  await again.click();
+  await until(async () => (await quickExists()) && !xWindow('New ticket'), 10_000, 'a hidden window kept ready again');
+});
+
 test('the new-ticket shortcut can be changed; one another program holds is refused and the old one kept', async () => {
   // Another program holds Ctrl+F10.
   const grabber = spawn('/usr/bin/python3', [join(import.meta.dirname, 'grab-key.py'), 'F10'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -331,9 +403,12 @@ test('the new-ticket shortcut can be changed; one another program holds is refus
     grabber.kill();
   }
   // The old shortcut still works.
-  await (await browser.$('a[href="#/tickets"]')).click();
   execFileSync('xdotool', ['key', 'ctrl+F12']);
-  await (await browser.$('input[name="title"]')).waitForDisplayed({ timeout: 15_000 });
+  await until(() => xWindow('New ticket'), 10_000, 'the quick-ticket window from the old shortcut');
+  await toWindow('quick');
+  await browser.keys('Escape');
+  await until(() => !xWindow('New ticket'), 5_000, 'the quick-ticket window hidden again');
+  await toWindow('main');
 
   // A free one takes over at once, and is kept for the next start.
   await (await browser.$('a[href="#/preferences"]')).click();
@@ -345,9 +420,13 @@ test('the new-ticket shortcut can be changed; one another program holds is refus
   assert.equal(await field.getValue(), 'Ctrl+Shift+F9');
   await (await browser.$('button=Save shortcut')).click();
   await (await browser.$('p=Ctrl+Shift+F9 now opens a new ticket from anywhere.')).waitForDisplayed({ timeout: 10_000 });
-  await (await browser.$('a[href="#/tickets"]')).click();
   execFileSync('xdotool', ['key', 'ctrl+shift+F9']);
+  await until(() => xWindow('New ticket'), 10_000, 'the quick-ticket window from the new shortcut');
+  await toWindow('quick');
   await (await browser.$('[data-testid="screenshot"]')).waitForDisplayed({ timeout: 15_000 });
+  await browser.keys('Escape');
+  await until(() => !xWindow('New ticket'), 5_000, 'the quick-ticket window hidden again');
+  await toWindow('main');
   const meta = execFileSync('sqlite3', [join(agentHome, 'data', 'agent.sqlite3'), "SELECT value FROM meta WHERE key = 'hotkey'"], { encoding: 'utf8' });
   assert.equal(meta.trim(), 'Ctrl+Shift+F9');
 
@@ -419,6 +498,13 @@ test('the language menu switches the window at once; the server and the notifica
     timeoutMsg: 'the window did not switch to Italian',
   });
   assert.equal(await (await browser.$('html')).getAttribute('lang'), 'it');
+  // The quick-ticket window is renamed too (shown on the next press).
+  execFileSync('xdotool', ['key', 'ctrl+F12']);
+  await until(() => xWindow('Nuovo ticket'), 5_000, 'the quick-ticket window titled in Italian');
+  await toWindow('quick');
+  await browser.keys('Escape');
+  await until(() => !xWindow('Nuovo ticket'), 5_000, 'the quick-ticket window hidden again');
+  await toWindow('main');
 
   // The agent tells the server on its next sync (the change asks for one at once).
   const bob = await login(server.url, 'bob@acme.example');

@@ -1,5 +1,5 @@
 //! The user's preferences kept in the store, shared by the desktop app and the CLI: language,
-//! new-ticket shortcut, start at login.
+//! new-ticket shortcut, start at login, and whether the new-ticket window is kept ready.
 
 use bellhop_proto::{Language, UpdateMe};
 
@@ -14,6 +14,9 @@ const LANGUAGE_UNSENT_KEY: &str = "language_unsent";
 const HOTKEY_KEY: &str = "hotkey";
 /// The `meta` key of the start-at-login choice ("on" / "off").
 const AUTOSTART_KEY: &str = "autostart";
+/// The `meta` key of the memory choice ("ready": the new-ticket window is kept loaded and hidden;
+/// "low": it is made on each press and destroyed after).
+const QUICK_WINDOW_KEY: &str = "quick_window";
 
 impl Agent {
     /// The app's language: the user's choice, else the OS's if Bellhop speaks it, else English.
@@ -57,6 +60,23 @@ impl Agent {
     pub fn set_autostart(&self, on: bool) -> Result<()> {
         self.store()
             .set_meta(AUTOSTART_KEY, Some(if on { "on" } else { "off" }))
+    }
+
+    /// Whether the desktop app keeps its new-ticket window loaded (fast, about 110 MB more) or
+    /// makes it on each press (low memory). `BELLHOP_LOW_MEMORY=1` or `0` overrides the user's
+    /// choice (fleet deployment, benchmarks); ready unless anyone chose otherwise.
+    pub fn quick_window_ready(&self) -> Result<bool> {
+        match std::env::var("BELLHOP_LOW_MEMORY").ok().as_deref() {
+            Some("1" | "true" | "on") => return Ok(false),
+            Some("0" | "false" | "off") => return Ok(true),
+            _ => {}
+        }
+        Ok(self.store().meta(QUICK_WINDOW_KEY)?.as_deref() != Some("low"))
+    }
+
+    pub fn set_quick_window_ready(&self, ready: bool) -> Result<()> {
+        self.store()
+            .set_meta(QUICK_WINDOW_KEY, Some(if ready { "ready" } else { "low" }))
     }
 
     /// Tells the server the language chosen since the last time; a refusal is not retried.

@@ -40,8 +40,14 @@ async fn a_draft_with_type_and_custom_fields_is_edited_with_the_cli_and_arrives_
     let (home, url) = (home.path(), server.url.as_str());
 
     let listed = ok(bellhop(home, url, &["ticket", "fields"])?)?;
-    assert!(listed.contains("incident") && listed.contains("asset_tag"), "{listed}");
-    assert!(!listed.contains("cost_centre"), "the desk's own field is not offered: {listed}");
+    assert!(
+        listed.contains("incident") && listed.contains("asset_tag"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("cost_centre"),
+        "the desk's own field is not offered: {listed}"
+    );
 
     // Values that do not fit their field are refused before anything is kept.
     for bad in [
@@ -62,8 +68,18 @@ async fn a_draft_with_type_and_custom_fields_is_edited_with_the_cli_and_arrives_
         home,
         url,
         &[
-            "--json", "ticket", "new", "--title", "Dock flickers", "--type", "incident",
-            "--field", "asset_tag=A-1", "--field", "affected=My team", "--draft",
+            "--json",
+            "ticket",
+            "new",
+            "--title",
+            "Dock flickers",
+            "--type",
+            "incident",
+            "--field",
+            "asset_tag=A-1",
+            "--field",
+            "affected=My team",
+            "--draft",
         ],
     )?)?;
     let draft: bellhop_proto::Draft = serde_json::from_str(&saved)?;
@@ -71,12 +87,22 @@ async fn a_draft_with_type_and_custom_fields_is_edited_with_the_cli_and_arrives_
         home,
         url,
         &[
-            "drafts", "edit", &draft.id, "--field", "asset_tag=A-2", "--field",
-            "needed_by=2026-12-01", "--field", "affected=",
+            "drafts",
+            "edit",
+            &draft.id,
+            "--field",
+            "asset_tag=A-2",
+            "--field",
+            "needed_by=2026-12-01",
+            "--field",
+            "affected=",
         ],
     )?)?;
     let shown = ok(bellhop(home, url, &["drafts", "show", &draft.id])?)?;
-    assert!(shown.contains("A-2") && shown.contains("incident"), "{shown}");
+    assert!(
+        shown.contains("A-2") && shown.contains("incident"),
+        "{shown}"
+    );
     ok(bellhop(home, url, &["drafts", "submit", &draft.id])?)?;
     ok(bellhop(home, url, &["sync"])?)?;
 
@@ -86,13 +112,22 @@ async fn a_draft_with_type_and_custom_fields_is_edited_with_the_cli_and_arrives_
         .iter()
         .find(|t| t.title == "Dock flickers")
         .ok_or_else(|| anyhow::anyhow!("the ticket did not arrive"))?;
-    assert_eq!(tickets.iter().filter(|t| t.title == "Dock flickers").count(), 1);
+    assert_eq!(
+        tickets
+            .iter()
+            .filter(|t| t.title == "Dock flickers")
+            .count(),
+        1
+    );
     assert_eq!(ticket.ticket_type.as_deref(), Some("incident"));
     assert_eq!(
         ticket.custom_fields,
         [
             ("asset_tag".to_owned(), FieldValue::Text("A-2".into())),
-            ("needed_by".to_owned(), FieldValue::Text("2026-12-01".into())),
+            (
+                "needed_by".to_owned(),
+                FieldValue::Text("2026-12-01".into())
+            ),
         ]
         .into()
     );

@@ -51,6 +51,10 @@ export function createTauriApi(): DesktopApi {
     hotkey: () => call<HotkeyStatus>('get_hotkey'),
     autostart: () => call<boolean>('get_autostart'),
     setAutostart: (on: boolean) => call<boolean>('set_autostart', { on }),
+    quickReady: () => call<boolean>('get_quick_ready'),
+    setQuickReady: (ready: boolean) => call<boolean>('set_quick_ready', { ready }),
+    // Emitted to the quick-ticket window each time the hotkey shows it (src-tauri/src/windows.rs).
+    onQuickShown: (listener: () => void) => listen('bellhop://quick-shown', () => listener()),
     setHotkey: (accelerator: string) => call<HotkeyStatus>('set_hotkey', { accelerator }),
     setLanguage: (code: Language) => call<void>('set_language', { code }),
     // Emitted when the tray's Language menu changes it (src-tauri/src/tray.rs).

@@ -109,6 +109,11 @@ export interface DesktopApi {
   /** Whether Bellhop starts at login (on by default). */
   autostart(): Promise<boolean>;
   setAutostart(on: boolean): Promise<boolean>;
+  /** Whether the new-ticket window is kept ready (fast) rather than made on each press. */
+  quickReady(): Promise<boolean>;
+  setQuickReady(ready: boolean): Promise<boolean>;
+  /** Calls `listener` each time the quick-ticket window is shown again for a new screenshot. */
+  onQuickShown(listener: () => void): Promise<() => void>;
   /** The global new-ticket shortcut and whether it works. */
   hotkey(): Promise<HotkeyStatus>;
   /** Changes it; fails with `conflict` (the old one kept) when another program holds it. */

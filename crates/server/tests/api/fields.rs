@@ -18,7 +18,11 @@ async fn fields(app: &TestApp, tech: &str) -> anyhow::Result<TicketFields> {
 
 async fn save(app: &TestApp, tech: &str, fields: &TicketFields) -> anyhow::Result<()> {
     let res = app
-        .put(tech, "/api/v1/ticket-fields", &serde_json::to_value(fields)?)
+        .put(
+            tech,
+            "/api/v1/ticket-fields",
+            &serde_json::to_value(fields)?,
+        )
         .await?;
     anyhow::ensure!(res.status() == 200, "save: {}", res.status());
     Ok(())
@@ -52,7 +56,11 @@ async fn only_technicians_read_or_change_the_ticket_fields() -> anyhow::Result<(
     let body = serde_json::to_value(TicketFields::default())?;
     let res = app.put(&bob, "/api/v1/ticket-fields", &body).await?;
     assert_eq!(expect_error(res, 403).await?, "forbidden");
-    let res = app.http.get(app.url("/api/v1/ticket-fields")).send().await?;
+    let res = app
+        .http
+        .get(app.url("/api/v1/ticket-fields"))
+        .send()
+        .await?;
     assert_eq!(expect_error(res, 401).await?, "unauthenticated");
 
     // Definitions that make no sense are refused with the reason; nothing changes.
@@ -70,7 +78,11 @@ async fn only_technicians_read_or_change_the_ticket_fields() -> anyhow::Result<(
         assert_eq!(expect_error(res, 422).await?, "bad_request");
     }
     let res = app
-        .put(&tech, "/api/v1/ticket-fields", &json!({"custom": [{"key": "x"}]}))
+        .put(
+            &tech,
+            "/api/v1/ticket-fields",
+            &json!({"custom": [{"key": "x"}]}),
+        )
         .await?;
     assert!(res.status().is_client_error(), "{}", res.status());
     assert_eq!(fields(&app, &tech).await?, before);
@@ -85,7 +97,12 @@ async fn users_fill_in_editable_fields_and_never_see_the_desks_own() -> anyhow::
 
     // The demo desk: three types, three fields for users, the cost centre for itself.
     let mine: MyPortal = app.get(&bob, "/api/v1/me/portal").await?.json().await?;
-    let keys: Vec<&str> = mine.ticket_fields.custom.iter().map(|f| f.key.as_str()).collect();
+    let keys: Vec<&str> = mine
+        .ticket_fields
+        .custom
+        .iter()
+        .map(|f| f.key.as_str())
+        .collect();
     assert_eq!(keys, ["asset_tag", "affected", "needed_by"]);
     assert_eq!(mine.ticket_fields.types.len(), 3);
     let techs: MyPortal = app.get(&tech, "/api/v1/me/portal").await?.json().await?;
@@ -123,38 +140,64 @@ async fn users_fill_in_editable_fields_and_never_see_the_desks_own() -> anyhow::
     // sync feed, and he cannot change fields himself.
     let path = format!("/api/v1/tickets/{}", ticket.id);
     let res = app
-        .patch(&tech, &path, &json!({"custom_fields": {"asset_tag": "A-1042", "cost_centre": "IT"},
-                                      "ticket_type": "service_request"}))
+        .patch(
+            &tech,
+            &path,
+            &json!({"custom_fields": {"asset_tag": "A-1042", "cost_centre": "IT"},
+                                      "ticket_type": "service_request"}),
+        )
         .await?;
     assert_eq!(res.status(), 200);
     let seen: Ticket = app.get(&tech, &path).await?.json().await?;
     assert_eq!(seen.custom_fields["cost_centre"], text("IT"));
     assert_eq!(seen.ticket_type.as_deref(), Some("service_request"));
-    assert!(!seen.custom_fields.contains_key("affected"), "left out: cleared");
+    assert!(
+        !seen.custom_fields.contains_key("affected"),
+        "left out: cleared"
+    );
     let bobs: Value = app.get(&bob, &path).await?.json().await?;
     assert_eq!(bobs["custom_fields"], json!({"asset_tag": "A-1042"}));
     let list = app.get(&bob, "/api/v1/tickets").await?.text().await?;
-    let feed = app.get(&bob, "/api/v1/sync/changes?after=0").await?.text().await?;
+    let feed = app
+        .get(&bob, "/api/v1/sync/changes?after=0")
+        .await?
+        .text()
+        .await?;
     for body in [&list, &feed] {
         assert!(body.contains("A-1042") && !body.contains("cost_centre"));
     }
     let res = app
-        .patch(&bob, &path, &json!({"custom_fields": {"asset_tag": "mine"}}))
+        .patch(
+            &bob,
+            &path,
+            &json!({"custom_fields": {"asset_tag": "mine"}}),
+        )
         .await?;
     assert_eq!(expect_error(res, 403).await?, "forbidden");
     let res = app
-        .patch(&tech, &path, &json!({"custom_fields": {"cost_centre": "HR"}}))
+        .patch(
+            &tech,
+            &path,
+            &json!({"custom_fields": {"cost_centre": "HR"}}),
+        )
         .await?;
     assert_eq!(expect_error(res, 422).await?, "bad_request");
 
     // The queue filters by type.
     let page: Page<Ticket> = app
-        .get(&tech, "/api/v1/tickets?ticket_type=service_request&limit=200")
+        .get(
+            &tech,
+            "/api/v1/tickets?ticket_type=service_request&limit=200",
+        )
         .await?
         .json()
         .await?;
     assert!(page.items.iter().any(|t| t.id == ticket.id));
-    assert!(page.items.iter().all(|t| t.ticket_type.as_deref() == Some("service_request")));
+    assert!(
+        page.items
+            .iter()
+            .all(|t| t.ticket_type.as_deref() == Some("service_request"))
+    );
     Ok(())
 }
 
@@ -173,7 +216,10 @@ async fn required_fields_locked_types_and_hidden_defaults_are_enforced() -> anyh
     let body: Value = res.json().await?;
     assert_eq!(body["error"]["code"], "bad_request");
     assert!(
-        body["error"]["message"].as_str().unwrap_or_default().contains("Asset tag"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Asset tag"),
         "{body}"
     );
     // The type is the desk's to set now: Bob's choice is dropped, the ticket still goes through.
