@@ -257,3 +257,32 @@ test('bob copies alice on a request; someone outside Acme cannot be copied; alic
   await hers.getByTestId('tickets').getByText('Projector in room 3 flickers').waitFor();
   await hers.close();
 });
+
+test('what bob types is kept in this browser as he types: after a reload it is a draft he finishes and sends once', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'bob@acme.example');
+  await page.getByRole('link', { name: 'New request' }).click();
+  await page.getByLabel('Title').fill('Badge reader refuses my card');
+  await page.getByLabel('What happened?').fill('Since this morning at the side door');
+  await page.getByLabel('Type').selectOption({ label: 'Incident' });
+  // The tab is closed or crashes; the next visit finds the words.
+  await page.reload();
+  await page.getByRole('link', { name: 'My requests' }).click();
+  const draft = page.getByTestId('drafts').locator('li', { hasText: 'Badge reader refuses my card' });
+  await draft.waitFor();
+  await draft.getByRole('link', { name: 'Edit' }).click();
+  assert.equal(await page.getByLabel('What happened?').inputValue(), 'Since this morning at the side door');
+  assert.equal(await page.getByLabel('Type').inputValue(), 'incident');
+  await page.getByLabel('What happened?').fill('Since this morning at the side door and the lift.');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('heading', { name: /Badge reader refuses my card/ }).waitFor();
+  await page.getByRole('link', { name: 'My requests', exact: true }).click();
+  await page.getByTestId('tickets').locator('li').first().waitFor();
+  assert.equal(await page.getByTestId('drafts').count(), 0, 'sent: no draft left');
+  const token = await login(server.url, 'bob@acme.example');
+  const found = await (await fetch(`${server.url}/api/v1/tickets?q=Badge%20reader`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  assert.equal(found.items.length, 1);
+  assert.equal(found.items[0].description, 'Since this morning at the side door and the lift.');
+  assert.equal(found.items[0].ticket_type, 'incident');
+  await page.close();
+});
