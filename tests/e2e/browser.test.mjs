@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
-import { SHOTS, launchChromium, login, mailTo, startServer, until } from './helpers.mjs';
+import { SHOTS, axeViolations, launchChromium, login, mailTo, startServer, until } from './helpers.mjs';
 
 let server;
 let browser;
@@ -285,4 +285,41 @@ test('what bob types is kept in this browser as he types: after a reload it is a
   assert.equal(found.items[0].description, 'Since this morning at the side door and the lift.');
   assert.equal(found.items[0].ticket_type, 'incident');
   await page.close();
+});
+
+test('every main view passes axe’s WCAG 2.1 AA checks, in the light and the dark theme and on a phone', async () => {
+  for (const [colorScheme, viewport] of [
+    ['light', { width: 1280, height: 800 }],
+    ['dark', { width: 1280, height: 800 }],
+    ['light', { width: 360, height: 740 }],
+  ]) {
+    // axe is injected as a script: our own CSP would (rightly) refuse it.
+    const context = await browser.newContext({ colorScheme, viewport, bypassCSP: true });
+    const page = await context.newPage();
+    const check = async (what) => {
+      const found = await axeViolations(page);
+      assert.deepEqual(found, [], `${what} (${colorScheme}, ${viewport.width} px)`);
+    };
+    await page.goto(server.url);
+    await page.getByLabel('Email').waitFor();
+    await check('sign-in');
+    await page.getByLabel('Email').fill('alice@acme.example');
+    await page.getByLabel('Password').fill('bellhop-demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('tickets').locator('li').first().waitFor();
+    await check('my requests');
+    await page.getByTestId('tickets').locator('li a').first().click();
+    await page.getByTestId('conversation').waitFor();
+    await check('a request');
+    await page.getByRole('link', { name: 'New request' }).click();
+    await page.getByLabel('Title').waitFor();
+    await check('new request');
+    await page.getByRole('link', { name: 'Knowledge base' }).click();
+    await page.getByTestId('articles').locator('li').first().waitFor();
+    await check('knowledge base');
+    await page.getByTestId('articles').locator('li a').first().click();
+    await page.getByTestId('article').waitFor();
+    await check('an article');
+    await context.close();
+  }
 });

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { BIN, SHOTS, launchChromium, login, mailTo, startServer, tempDir, until } from './helpers.mjs';
+import { BIN, SHOTS, axeViolations, launchChromium, login, mailTo, startServer, tempDir, until } from './helpers.mjs';
 
 let server;
 let browser;
@@ -402,4 +402,33 @@ test('a ticket sent with the bellhop CLI shows the technician the machine it cam
   await tech.getByText(`from ${hostname()}`, { exact: false }).waitFor();
   await tech.screenshot({ path: join(SHOTS, 'console-ticket-device.png'), fullPage: true });
   await tech.close();
+});
+
+test('the console’s views pass axe’s WCAG 2.1 AA checks, light and dark', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    // axe is injected as a script: our own CSP would (rightly) refuse it.
+    const context = await browser.newContext({ colorScheme, bypassCSP: true, viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, 'tech@helpdesk.example');
+    const views = [
+      ['queue', '#/queue', () => page.getByTestId('queue').locator('tbody tr').first().waitFor()],
+      ['devices', '#/devices', () => page.getByRole('heading', { name: 'Devices' }).waitFor()],
+      ['search', '#/search?q=acme', () => page.getByRole('heading', { name: /Organisations/ }).first().waitFor()],
+      ['organisations', '#/orgs', () => page.getByRole('heading', { name: 'Organisations' }).waitFor()],
+      ['knowledge base', '#/kb', () => page.getByRole('heading', { name: 'Knowledge base' }).waitFor()],
+      ['audit log', '#/audit', () => page.getByRole('heading', { name: 'Audit log' }).waitFor()],
+      ['portal settings', '#/settings', () => page.getByRole('button', { name: 'Save settings' }).waitFor()],
+      ['ticket fields', '#/fields', () => page.getByRole('button', { name: 'Save fields' }).waitFor()],
+    ];
+    for (const [what, hash, ready] of views) {
+      await page.goto(`${server.url}/console${hash}`);
+      await ready();
+      assert.deepEqual(await axeViolations(page), [], `${what} (${colorScheme})`);
+    }
+    await page.goto(`${server.url}/console#/queue`);
+    await page.getByTestId('queue').locator('tbody tr a').first().click();
+    await page.getByTestId('conversation').waitFor();
+    assert.deepEqual(await axeViolations(page), [], `a ticket (${colorScheme})`);
+    await context.close();
+  }
 });

@@ -115,3 +115,13 @@ export function launchChromium() {
       '--disable-component-update', '--disable-sync'],
   });
 }
+
+/** axe-core's WCAG 2.1 A and AA violations on the page as it is now, as readable lines. */
+export async function axeViolations(page) {
+  await page.addScriptTag({ path: join(ROOT, 'tests/e2e/node_modules/axe-core/axe.min.js') });
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+  );
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
+}
