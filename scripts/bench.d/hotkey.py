@@ -5,13 +5,16 @@ confirmed in BELLHOP_HOME. For each memory choice it starts the app in the tray,
 settle, sums the PSS of the app and every process it started (WebKit's network and web content
 processes), then presses Ctrl+F12 through XTest N times. The latency of one press is from the
 fake key press to the X server mapping a window titled "New ticket" (MapNotify on the root);
-the window is then closed with WM_DELETE_WINDOW, as a window manager's close button would.
+the form being up is when its page asks the app for the screenshot (the app logs it); the window
+is then closed with WM_DELETE_WINDOW, as a window manager's close button would.
 """
 
 import os
+import datetime
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 from Xlib import X, XK, display
@@ -95,10 +98,23 @@ def close(d, window):
     d.flush()
 
 
+def form_asks(proc, asked):
+    """Collects the wall-clock times at which the form asked for its screenshot (app log)."""
+    for raw in proc.stderr:
+        line = raw.decode(errors="replace")
+        if "asked for its screenshot" in line:
+            stamp = line.split()[0].rstrip("Z")
+            at = datetime.datetime.fromisoformat(stamp).replace(tzinfo=datetime.timezone.utc)
+            asked.append(at.timestamp())
+
+
 def run(app, server, presses, low_memory):
-    env = dict(os.environ, BELLHOP_AUTOSTART="0", BELLHOP_LOW_MEMORY="1" if low_memory else "0", RUST_LOG="warn")
+    env = dict(os.environ, BELLHOP_AUTOSTART="0", BELLHOP_LOW_MEMORY="1" if low_memory else "0",
+               RUST_LOG="warn,bellhop_desktop::commands=debug", NO_COLOR="1")
     proc = subprocess.Popen([app, "--server", server, "--background"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    asked = []
+    threading.Thread(target=form_asks, args=(proc, asked), daemon=True).start()
     try:
         time.sleep(10)  # started, synced, the hidden window (if any) loaded
         idle, parts = pss_mb(proc.pid)
@@ -106,22 +122,27 @@ def run(app, server, presses, low_memory):
         root = d.screen().root
         root.change_attributes(event_mask=X.SubstructureNotifyMask)
         d.sync()
-        latencies = []
+        latencies, ready = [], []
         for _ in range(presses):
             while d.pending_events():
                 d.next_event()
-            start = time.monotonic()
+            start, wall = time.monotonic(), time.time()
             press(d, ["Control_L", "F12"])
             mapped = wait_for(d, lambda e: e.type == X.MapNotify and name_of(d, e.window) == TITLE, 10)
             if mapped is None:
                 raise SystemExit("the quick-ticket window did not appear within 10 s")
             latencies.append((time.monotonic() - start) * 1000)
-            time.sleep(0.3)  # the form loads its screenshot; a person looks at it
+            end = time.monotonic() + 10
+            while time.monotonic() < end and not any(a >= wall for a in asked):
+                time.sleep(0.002)
+            ready.extend((a - wall) * 1000 for a in asked if a >= wall)
+            asked.clear()
+            time.sleep(0.3)  # the form shows its screenshot; a person looks at it
             close(d, mapped.window)
             gone = X.DestroyNotify if low_memory else X.UnmapNotify
             wait_for(d, lambda e: e.type == gone and e.window.id == mapped.window.id, 10)
             time.sleep(0.5)
-        return idle, parts, latencies
+        return idle, parts, latencies, ready
     finally:
         proc.terminate()
         try:
@@ -132,13 +153,19 @@ def run(app, server, presses, low_memory):
 
 def main():
     app, server, presses = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    for low_memory, label in ((False, "kept ready (default)"), (True, "low memory")):
-        idle, parts, ms = run(app, server, presses, low_memory)
-        ms.sort()
+    def spread(ms):
+        ms = sorted(ms)
+        if not ms:
+            return "no samples"
         p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+        return (f"median {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms, "
+                f"min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms over {len(ms)}")
+
+    for low_memory, label in ((False, "kept ready (default)"), (True, "low memory")):
+        idle, parts, shown, ready = run(app, server, presses, low_memory)
         print(f"{label}: idle PSS {idle:.0f} MB ({', '.join(parts)}); "
-              f"key press → window mapped over {len(ms)} presses: median {statistics.median(ms):.0f} ms, "
-              f"p95 {p95:.0f} ms, min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms", flush=True)
+              f"key press → window mapped: {spread(shown)}; → form up and asking for its "
+              f"screenshot: {spread(ready)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -127,6 +127,9 @@ pub struct TicketInput {
     /// Areas of the screenshot to paint over before it is stored, in its pixels.
     #[serde(default)]
     redactions: Vec<capture::Rect>,
+    /// The draft the form kept the words in as they were typed: removed as the ticket is queued.
+    #[serde(default)]
+    draft_id: Option<String>,
 }
 
 #[tauri::command]
@@ -151,12 +154,13 @@ pub fn queue_ticket(
         .map(|png| vec![("screenshot.png".to_owned(), png)])
         .unwrap_or_default();
     let item = agent
-        .queue_ticket_with_files(
+        .queue_ticket_from_form(
             NewTicket {
                 source: Some(source),
                 ..input.form.into_ticket()
             },
             files,
+            input.draft_id.as_deref(),
         )
         .map_err(|e| e.to_api())?;
     // Only once the ticket is durable is the screenshot let go.
@@ -220,6 +224,8 @@ pub fn sync_now(
 #[tauri::command]
 pub fn get_screenshot(pending: State<'_, PendingScreenshot>) -> Option<String> {
     use base64::Engine;
+    // The moment the form is up and asking (the hotkey benchmark reads it).
+    tracing::debug!("the new-ticket form asked for its screenshot");
     pending.get().map(|png| {
         format!(
             "data:image/png;base64,{}",

@@ -13,21 +13,49 @@ use crate::windows;
 /// The hotkey a fresh install uses.
 pub const DEFAULT_HOTKEY: &str = "Ctrl+F12";
 
-/// The PNG taken at the last press, waiting for the form to send or drop it.
+/// The screenshot taken at the last press, waiting for the form to send or drop it. It is kept
+/// as captured and encoded to PNG when first asked for, so the encoding happens after the window
+/// is on screen rather than before (BENCHMARKS.md, hotkey row).
 #[derive(Clone, Default)]
-pub struct PendingScreenshot(Arc<Mutex<Option<Vec<u8>>>>);
+pub struct PendingScreenshot(Arc<Mutex<Option<Shot>>>);
+
+enum Shot {
+    Captured(image::RgbaImage),
+    Png(Vec<u8>),
+}
 
 impl PendingScreenshot {
-    pub fn set(&self, png: Option<Vec<u8>>) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = png;
+    pub fn set(&self, image: Option<image::RgbaImage>) {
+        *self.lock() = image.map(Shot::Captured);
     }
 
+    /// The PNG, encoding it now if nobody asked before; `None` when there is none or it cannot
+    /// be encoded (the form then goes without).
     pub fn get(&self) -> Option<Vec<u8>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        let mut shot = self.lock();
+        if let Some(Shot::Captured(image)) = &*shot {
+            match capture::encode_png(image) {
+                Ok(png) => *shot = Some(Shot::Png(png)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot encode the screenshot");
+                    *shot = None;
+                }
+            }
+        }
+        match &*shot {
+            Some(Shot::Png(png)) => Some(png.clone()),
+            _ => None,
+        }
     }
 
     pub fn take(&self) -> Option<Vec<u8>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+        let png = self.get();
+        *self.lock() = None;
+        png
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Shot>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -153,12 +181,14 @@ pub fn change(
 
 /// Runs the same flow as the hotkey (also for `--new-ticket` from a second launch).
 pub fn on_press(app: &AppHandle, pending: &PendingScreenshot) {
-    // Capture on this thread, now: the window must not be in the picture.
-    let png = capture::capture_all()
-        .and_then(|shots| capture::encode_png(&shots[0].image))
+    // Capture on this thread, now: the window must not be in the picture. The PNG is made
+    // when the form asks for it, once the window is on screen.
+    let image = capture::capture_all()
+        .map(|shots| shots.into_iter().next().map(|s| s.image))
         .map_err(|e| tracing::warn!(error = %e, "screenshot failed; opening the form without one"))
-        .ok();
-    pending.set(png);
+        .ok()
+        .flatten();
+    pending.set(image);
     // Until the identity is confirmed the portal window leads to Personal settings first.
     let confirmed = app
         .state::<Arc<bellhop_agent::Agent>>()

@@ -647,3 +647,19 @@ test('the window comes back where and as large as the user left it', async () =>
     return WIDTH === 700 && HEIGHT === 540 && X === 230 && Y === 170;
   }, 5_000, 'the window at its old size and place');
 });
+
+test('words typed in the new-ticket window survive the app being killed: they are a draft', async () => {
+  execFileSync('xdotool', ['key', 'ctrl+F12']);
+  await until(() => xWindow('New ticket'), 10_000, 'the quick-ticket window');
+  await toWindow('quick');
+  await (await browser.$('input[name="title"]')).setValue('Typed just before the crash');
+  await (await browser.$('textarea[name="description"]')).setValue('Every word of it');
+  await browser.pause(1_500); // the form keeps what is typed after a short pause
+  execFileSync('pkill', ['-KILL', '-f', `${BIN('bellhop-desktop')} --server ${serverUrl}`]);
+  const drafts = JSON.parse(
+    execFileSync(BIN('bellhop'), ['--json', 'drafts'], { env: { ...process.env, BELLHOP_HOME: agentHome }, encoding: 'utf8' }),
+  );
+  const kept = drafts.find((d) => d.title === 'Typed just before the crash');
+  assert.ok(kept, 'the draft is in the store');
+  assert.equal(kept.description, 'Every word of it');
+});

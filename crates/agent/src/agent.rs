@@ -467,27 +467,44 @@ impl Agent {
     /// the ticket and its outbox row in one transaction: durable when this returns.
     pub fn queue_ticket_with_files(
         &self,
+        ticket: NewTicket,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<OutboxItem> {
+        self.queue_ticket_from_form(ticket, files, None)
+    }
+
+    /// What the form's Send does: files kept by hash, then the ticket queued and the draft the
+    /// form kept as it was typed (`draft`) removed, in one transaction.
+    pub fn queue_ticket_from_form(
+        &self,
         mut ticket: NewTicket,
         files: Vec<(String, Vec<u8>)>,
+        draft: Option<&str>,
     ) -> Result<OutboxItem> {
         let blobs = self.blobs();
         for (file_name, bytes) in files {
             let sha256 = blobs.put(&bytes)?;
             ticket.attachments.push(NewAttachment { sha256, file_name });
         }
-        self.queue_ticket(ticket)
+        let ticket = Self::ready_to_queue(ticket)?;
+        self.store().queue_ticket_replacing(ticket, draft)
     }
 
     /// Queues a ticket for the server, with a snapshot of this machine unless one is attached;
     /// it is durable when this returns, online or not.
-    pub fn queue_ticket(&self, mut ticket: NewTicket) -> Result<OutboxItem> {
+    pub fn queue_ticket(&self, ticket: NewTicket) -> Result<OutboxItem> {
+        let ticket = Self::ready_to_queue(ticket)?;
+        self.store().queue_ticket(ticket)
+    }
+
+    fn ready_to_queue(mut ticket: NewTicket) -> Result<NewTicket> {
         if ticket.title.trim().is_empty() {
             return Err(Error::Config("a ticket needs a title".into()));
         }
         if ticket.system_info.is_none() {
             ticket.system_info = Some(crate::device::system_info());
         }
-        self.store().queue_ticket(ticket)
+        Ok(ticket)
     }
 
     pub fn outbox(&self) -> Result<Vec<OutboxItem>> {

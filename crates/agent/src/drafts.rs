@@ -71,6 +71,22 @@ impl Store {
             == 1)
     }
 
+    /// Queues a new ticket and removes the draft its words were kept in as they were typed, if
+    /// there is one, in one transaction: a crash leaves either the draft or the queued ticket.
+    pub fn queue_ticket_replacing(
+        &mut self,
+        ticket: NewTicket,
+        draft: Option<&str>,
+    ) -> Result<OutboxItem> {
+        let tx = self.conn.transaction()?;
+        if let Some(id) = draft {
+            tx.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+        }
+        let item = Self::queue_in(&tx, SyncOpKind::CreateTicket { ticket })?;
+        tx.commit()?;
+        Ok(item)
+    }
+
     /// Queues the draft as a new ticket and removes it, in one transaction.
     pub fn submit_draft(&mut self, id: &str, ticket: NewTicket) -> Result<OutboxItem> {
         let tx = self.conn.transaction()?;
@@ -137,6 +153,23 @@ mod tests {
         );
         assert_eq!(store.outbox()?.len(), 1);
         assert!(!store.discard_draft(&id)?);
+        Ok(())
+    }
+
+    #[test]
+    fn a_ticket_sent_from_the_form_takes_its_autosaved_draft_with_it() -> anyhow::Result<()> {
+        let mut store = Store::open_in_memory()?;
+        let kept = store.save_draft(None, &form("Monitor", "flick"))?;
+        let other = store.save_draft(None, &form("Keyboard", ""))?;
+        store.queue_ticket_replacing(NewTicket::new("Monitor", "flickers"), Some(&kept.id))?;
+        let left: Vec<String> = store.drafts()?.into_iter().map(|d| d.id).collect();
+        assert_eq!(left, [other.id], "only the form's own draft goes");
+        store.queue_ticket_replacing(NewTicket::new("Mouse", ""), Some("never-saved"))?;
+        assert_eq!(
+            store.outbox()?.len(),
+            2,
+            "no draft to remove is not an error"
+        );
         Ok(())
     }
 }

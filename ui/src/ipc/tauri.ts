@@ -18,7 +18,7 @@ export function createTauriApi(): DesktopApi {
   return {
     kind: 'desktop',
     status: () => call<AgentStatus>('get_status'),
-    queueTicket: (input: NewTicketInput, withScreenshot: boolean) =>
+    queueTicket: (input: NewTicketInput, withScreenshot: boolean, draftId?: string | null) =>
       call<OutboxItem>('queue_ticket', {
         input: {
           title: input.title,
@@ -27,6 +27,7 @@ export function createTauriApi(): DesktopApi {
           custom_fields: input.custom_fields ?? {},
           with_screenshot: withScreenshot,
           redactions: input.redactions ?? [],
+          draft_id: draftId ?? null,
         },
       }),
     screenshot: () => call<string | null>('get_screenshot'),

@@ -74,8 +74,9 @@ export function ticketForm(input: NewTicketInput): TicketForm {
 export interface DesktopApi {
   readonly kind: 'desktop';
   status(): Promise<AgentStatus>;
-  /** Queues a ticket; `withScreenshot` attaches the screenshot taken at the hotkey press. */
-  queueTicket(input: NewTicketInput, withScreenshot: boolean): Promise<OutboxItem>;
+  /** Queues a ticket; `withScreenshot` attaches the screenshot taken at the hotkey press, and the
+   * draft `draftId` (the form's words kept as they were typed) goes in the same transaction. */
+  queueTicket(input: NewTicketInput, withScreenshot: boolean, draftId?: string | null): Promise<OutboxItem>;
   /** The hotkey's screenshot as a data: URL, if one is waiting. */
   screenshot(): Promise<string | null>;
   dropScreenshot(): Promise<void>;

@@ -1,0 +1,57 @@
+// First render of the portal in the desktop window (issue #6): the release app is started
+// through tauri-driver N times; each time the window's page reports when its first frame with
+// the app in it was drawn (`performance.mark('bellhop:first-render')` in ui/src/main.ts),
+// measured from the page's navigation start.
+//   node scripts/bench.d/render.mjs APP SERVER_URL RUNS   (under Xvfb, with a session D-Bus)
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { remote } from '../../tests/e2e/node_modules/webdriverio/build/index.js';
+
+const [app, serverUrl, runs = '10'] = process.argv.slice(2);
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+const port = await freePort();
+const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(await freePort())], { stdio: 'ignore' });
+for (let i = 0; i < 100; i += 1) {
+  if (await fetch(`http://127.0.0.1:${port}/status`).then(() => true, () => false)) break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+const times = [];
+try {
+  for (let i = 0; i < Number(runs); i += 1) {
+    const browser = await remote({
+      hostname: '127.0.0.1',
+      port,
+      logLevel: 'error',
+      capabilities: {
+        browserName: 'wry',
+        'wdio:enforceWebDriverClassic': true,
+        'tauri:options': { application: app, args: ['--server', serverUrl] },
+      },
+    });
+    await browser.waitUntil(async () => browser.execute(() => performance.getEntriesByName('bellhop:first-render').length > 0), {
+      timeout: 20_000,
+    });
+    times.push(await browser.execute(() => performance.getEntriesByName('bellhop:first-render')[0].startTime));
+    await browser.deleteSession();
+    // The app stays in the tray once its window is gone: end it, so the next start is a first one.
+    spawnSync('pkill', ['-f', `${app} --server ${serverUrl}`]);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+} finally {
+  driver.kill();
+}
+times.sort((a, b) => a - b);
+const median = times[Math.floor(times.length / 2)];
+const p95 = times[Math.min(times.length - 1, Math.round(0.95 * (times.length - 1)))];
+console.log(
+  `first render in the desktop window over ${times.length} starts: median ${median.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, ` +
+    `min ${times[0].toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms (from the page's navigation start)`,
+);
