@@ -145,6 +145,32 @@ pub fn valid_key(key: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
+/// One type's or field's key and name: a valid key, not seen before; a name of 1 to 100
+/// characters (trimmed in place).
+fn check_entry(
+    what: &str,
+    key: &str,
+    name: &mut String,
+    name_is: &str,
+    seen: &mut std::collections::HashSet<String>,
+) -> Result<(), String> {
+    *name = name.trim().to_owned();
+    if !valid_key(key) {
+        return Err(format!(
+            "{what} key {key:?}: use 1 to 40 lowercase letters, digits, - or _"
+        ));
+    }
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(format!(
+            "{what} {key}: the {name_is} must have 1 to 100 characters"
+        ));
+    }
+    if !seen.insert(key.to_owned()) {
+        return Err(format!("{what} {key} is listed twice"));
+    }
+    Ok(())
+}
+
 impl TicketFields {
     /// What a user sees: everything for staff; for users, hidden custom fields are left out.
     pub fn for_user(&self, staff: bool) -> TicketFields {
@@ -192,41 +218,11 @@ impl TicketFields {
         }
         let mut keys = std::collections::HashSet::new();
         for t in &mut self.types {
-            t.name = t.name.trim().to_owned();
-            if !valid_key(&t.key) {
-                return Err(format!(
-                    "ticket type key {:?}: use 1 to 40 lowercase letters, digits, - or _",
-                    t.key
-                ));
-            }
-            if t.name.is_empty() || t.name.chars().count() > 100 {
-                return Err(format!(
-                    "ticket type {}: the name must have 1 to 100 characters",
-                    t.key
-                ));
-            }
-            if !keys.insert(t.key.clone()) {
-                return Err(format!("ticket type {} is listed twice", t.key));
-            }
+            check_entry("ticket type", &t.key, &mut t.name, "name", &mut keys)?;
         }
         keys.clear();
         for f in &mut self.custom {
-            f.label = f.label.trim().to_owned();
-            if !valid_key(&f.key) {
-                return Err(format!(
-                    "custom field key {:?}: use 1 to 40 lowercase letters, digits, - or _",
-                    f.key
-                ));
-            }
-            if f.label.is_empty() || f.label.chars().count() > 100 {
-                return Err(format!(
-                    "custom field {}: the label must have 1 to 100 characters",
-                    f.key
-                ));
-            }
-            if !keys.insert(f.key.clone()) {
-                return Err(format!("custom field {} is listed twice", f.key));
-            }
+            check_entry("custom field", &f.key, &mut f.label, "label", &mut keys)?;
             for o in &mut f.options {
                 *o = o.trim().to_owned();
             }
