@@ -100,9 +100,10 @@ def close(d, window):
 
 def form_asks(proc, asked):
     """Collects the wall-clock times at which the form asked for its screenshot (app log)."""
-    for raw in proc.stderr:
+    for raw in proc.stdout:
         line = raw.decode(errors="replace")
         if "asked for its screenshot" in line:
+            # "2026-11-22T14:55:01.123456Z DEBUG …" (tracing's format, no colours: NO_COLOR).
             stamp = line.split()[0].rstrip("Z")
             at = datetime.datetime.fromisoformat(stamp).replace(tzinfo=datetime.timezone.utc)
             asked.append(at.timestamp())
@@ -112,7 +113,7 @@ def run(app, server, presses, low_memory):
     env = dict(os.environ, BELLHOP_AUTOSTART="0", BELLHOP_LOW_MEMORY="1" if low_memory else "0",
                RUST_LOG="warn,bellhop_desktop::commands=debug", NO_COLOR="1")
     proc = subprocess.Popen([app, "--server", server, "--background"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     asked = []
     threading.Thread(target=form_asks, args=(proc, asked), daemon=True).start()
     try:

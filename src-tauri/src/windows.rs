@@ -34,9 +34,8 @@ pub fn show_main_at(app: &AppHandle, route: &str) {
         .inner_size(900.0, 680.0)
         .min_inner_size(360.0, 480.0)
         .build();
-    match built {
-        Ok(window) => lean_caches(&window),
-        Err(e) => tracing::error!(error = %e, "cannot open the portal window"),
+    if let Err(e) = built {
+        tracing::error!(error = %e, "cannot open the portal window");
     }
 }
 
@@ -64,7 +63,6 @@ fn build_quick(app: &AppHandle, visible: bool) -> tauri::Result<tauri::WebviewWi
         .min_inner_size(360.0, 420.0)
         .visible(visible)
         .build()?;
-    lean_caches(&window);
     let handle = app.clone();
     let hidden = window.clone();
     window.on_window_event(move |event| {
@@ -121,22 +119,3 @@ pub fn retitle(app: &AppHandle) {
         tracing::warn!(error = %e, "cannot rename the new-ticket window");
     }
 }
-
-/// Asks WebKit to keep no more in memory than a document viewer: our pages are local and small,
-/// and the web content process of the window kept ready counts against the idle-memory target.
-/// The setting belongs to the web context all our windows share.
-#[cfg(target_os = "linux")]
-fn lean_caches(window: &tauri::WebviewWindow) {
-    let applied = window.with_webview(|webview| {
-        use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
-        if let Some(context) = webview.inner().context() {
-            context.set_cache_model(CacheModel::DocumentViewer);
-        }
-    });
-    if let Err(e) = applied {
-        tracing::warn!(error = %e, "cannot set the web views' cache model");
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn lean_caches(_window: &tauri::WebviewWindow) {}
