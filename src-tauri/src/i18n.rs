@@ -67,16 +67,10 @@ pub fn tr(language: Language, key: &str, values: &[(&str, &str)]) -> String {
     })
 }
 
-/// The language's name in itself, for the Language menu.
-pub fn native_name(language: Language) -> &'static str {
-    match language {
-        Language::En => "English",
-        Language::Fr => "Français",
-        Language::De => "Deutsch",
-        Language::Es => "Español",
-        Language::It => "Italiano",
-        Language::Ru => "Русский",
-    }
+/// The language's name in itself, for the Language menu (its catalog's `app.language_name`, as
+/// the UI's language pickers show it).
+pub fn native_name(language: Language) -> String {
+    tr(language, "app.language_name", &[])
 }
 
 #[cfg(test)]
@@ -105,6 +99,7 @@ mod tests {
             "status.awaiting_reply",
             "status.resolved",
             "status.closed",
+            "app.language_name",
         ];
         for language in Language::ALL {
             for key in keys {
@@ -125,5 +120,7 @@ mod tests {
             "… und 4 weitere"
         );
         assert_eq!(tr(Language::Ru, "no.such.key", &[]), "no.such.key");
+        assert_eq!(native_name(Language::Ru), "Русский");
+        assert_eq!(native_name(Language::Fr), "Français");
     }
 }

@@ -136,7 +136,7 @@ impl MenuAction {
 
     fn label(self, language: Language) -> String {
         let key = match self {
-            Self::Language(l) => return i18n::native_name(l).into(),
+            Self::Language(l) => return i18n::native_name(l),
             Self::NewTicket => "tray.new_ticket",
             Self::MyTickets => "tray.my_tickets",
             Self::PersonalSettings => "tray.personal_settings",

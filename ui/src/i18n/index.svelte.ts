@@ -14,17 +14,13 @@ import ru from './locales/ru.json';
 
 export type { Language };
 
-/** The languages Bellhop speaks (crates/proto: Language), each named in itself. */
-export const LANGUAGES: readonly { code: Language; name: string }[] = [
-  { code: 'en', name: 'English' },
-  { code: 'fr', name: 'Français' },
-  { code: 'de', name: 'Deutsch' },
-  { code: 'es', name: 'Español' },
-  { code: 'it', name: 'Italiano' },
-  { code: 'ru', name: 'Русский' },
-];
+export const CATALOGS: Record<Language, typeof en> = { en, fr, de, es, it, ru };
 
-export const CATALOGS: Record<Language, object> = { en, fr, de, es, it, ru };
+/** The languages Bellhop speaks (crates/proto: Language), each named in itself (its catalog's
+ * `app.language_name`, which the desktop's tray menu reads too). */
+export const LANGUAGES: readonly { code: Language; name: string }[] = (['en', 'fr', 'de', 'es', 'it', 'ru'] as const).map(
+  (code) => ({ code, name: CATALOGS[code].app.language_name }),
+);
 
 type PluralSuffix = 'zero' | 'one' | 'two' | 'few' | 'many' | 'other';
 type Leaf<K extends string> = K extends `${infer Base}_${PluralSuffix}` ? Base : K;
