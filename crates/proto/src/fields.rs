@@ -12,6 +12,11 @@ pub const MAX_FIELD_TEXT_CHARS: usize = 1000;
 /// Most custom fields, ticket types, or dropdown options the desk may define.
 pub const MAX_FIELD_DEFS: usize = 50;
 
+/// Why a field definition or value is refused, in words for the person who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FieldError(pub String);
+
 /// How users meet a default ticket field in the portal and the desktop app.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -153,20 +158,20 @@ fn check_entry(
     name: &mut String,
     name_is: &str,
     seen: &mut std::collections::HashSet<String>,
-) -> Result<(), String> {
+) -> Result<(), FieldError> {
     *name = name.trim().to_owned();
     if !valid_key(key) {
-        return Err(format!(
+        return Err(FieldError(format!(
             "{what} key {key:?}: use 1 to 40 lowercase letters, digits, - or _"
-        ));
+        )));
     }
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(format!(
+        return Err(FieldError(format!(
             "{what} {key}: the {name_is} must have 1 to 100 characters"
-        ));
+        )));
     }
     if !seen.insert(key.to_owned()) {
-        return Err(format!("{what} {key} is listed twice"));
+        return Err(FieldError(format!("{what} {key} is listed twice")));
     }
     Ok(())
 }
@@ -207,14 +212,16 @@ impl TicketFields {
 
     /// Checks the definitions a technician saves; the message says what to fix. Trims labels
     /// and options.
-    pub fn check_definitions(&mut self) -> Result<(), String> {
+    pub fn check_definitions(&mut self) -> Result<(), FieldError> {
         if self.defaults.assignee == FieldAccess::Editable {
-            return Err("users cannot choose the assignee: make it read-only or hidden".into());
+            return Err(FieldError(
+                "users cannot choose the assignee: make it read-only or hidden".into(),
+            ));
         }
         if self.types.len() > MAX_FIELD_DEFS || self.custom.len() > MAX_FIELD_DEFS {
-            return Err(format!(
+            return Err(FieldError(format!(
                 "at most {MAX_FIELD_DEFS} ticket types and {MAX_FIELD_DEFS} custom fields"
-            ));
+            )));
         }
         let mut keys = std::collections::HashSet::new();
         for t in &mut self.types {
@@ -235,10 +242,10 @@ impl TicketFields {
                         .iter()
                         .any(|o| o.is_empty() || o.chars().count() > 100)
                 {
-                    return Err(format!(
+                    return Err(FieldError(format!(
                         "custom field {}: a dropdown needs 1 to {MAX_FIELD_DEFS} different options of 1 to 100 characters",
                         f.key
-                    ));
+                    )));
                 }
             } else {
                 f.options.clear();
@@ -248,7 +255,7 @@ impl TicketFields {
     }
 
     /// Checks one value against its field's kind; the message names the field.
-    pub fn check_value(field: &CustomField, value: &FieldValue) -> Result<(), String> {
+    pub fn check_value(field: &CustomField, value: &FieldValue) -> Result<(), FieldError> {
         let ok = match (field.kind, value) {
             (CustomFieldKind::Text, FieldValue::Text(s)) => {
                 s.chars().count() <= MAX_FIELD_TEXT_CHARS
@@ -264,7 +271,7 @@ impl TicketFields {
         if ok {
             return Ok(());
         }
-        Err(match field.kind {
+        Err(FieldError(match field.kind {
             CustomFieldKind::Text => format!(
                 "{}: text of at most {MAX_FIELD_TEXT_CHARS} characters",
                 field.label
@@ -275,21 +282,21 @@ impl TicketFields {
             }
             CustomFieldKind::Date => format!("{}: a date as YYYY-MM-DD", field.label),
             CustomFieldKind::Checkbox => format!("{}: true or false", field.label),
-        })
+        }))
     }
 
     /// Reads what a person typed (`--field key=value`) as the field's kind.
-    pub fn parse_value(field: &CustomField, typed: &str) -> Result<FieldValue, String> {
+    pub fn parse_value(field: &CustomField, typed: &str) -> Result<FieldValue, FieldError> {
         let value = match field.kind {
             CustomFieldKind::Number => typed
                 .trim()
                 .parse::<f64>()
                 .map(FieldValue::Number)
-                .map_err(|_| format!("{}: {typed:?} is not a number", field.label))?,
+                .map_err(|_| FieldError(format!("{}: {typed:?} is not a number", field.label)))?,
             CustomFieldKind::Checkbox => match typed.trim().to_ascii_lowercase().as_str() {
                 "true" | "yes" | "on" | "1" => FieldValue::Checkbox(true),
                 "false" | "no" | "off" | "0" => FieldValue::Checkbox(false),
-                _ => return Err(format!("{}: say yes or no", field.label)),
+                _ => return Err(FieldError(format!("{}: say yes or no", field.label))),
             },
             _ => FieldValue::Text(typed.trim().to_owned()),
         };
@@ -306,19 +313,19 @@ impl TicketFields {
         staff: bool,
         ticket_type: Option<&str>,
         values: &FieldValues,
-    ) -> Result<(Option<String>, FieldValues), String> {
+    ) -> Result<(Option<String>, FieldValues), FieldError> {
         let ticket_type = ticket_type.filter(|t| !t.is_empty());
         let ticket_type = match ticket_type {
             Some(_) if !staff && self.defaults.ticket_type != FieldAccess::Editable => None,
             Some(key) if self.types.iter().any(|t| t.key == key) => Some(key.to_owned()),
-            Some(key) => return Err(format!("there is no ticket type {key:?}")),
+            Some(key) => return Err(FieldError(format!("there is no ticket type {key:?}"))),
             None => None,
         };
         let mut kept = FieldValues::new();
         for (key, value) in values {
             let field = self
                 .field(key)
-                .ok_or_else(|| format!("there is no custom field {key:?}"))?;
+                .ok_or_else(|| FieldError(format!("there is no custom field {key:?}")))?;
             if !staff && field.access == CustomFieldAccess::Hidden {
                 continue;
             }
@@ -332,7 +339,7 @@ impl TicketFields {
             f.required && f.access == CustomFieldAccess::Editable && !kept.contains_key(&f.key)
         });
         if let (false, Some(missing)) = (staff, missing) {
-            return Err(format!("{} must be filled in", missing.label));
+            return Err(FieldError(format!("{} must be filled in", missing.label)));
         }
         Ok((ticket_type, kept))
     }

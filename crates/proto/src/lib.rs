@@ -40,8 +40,9 @@ pub use device::{
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use fields::{
-    CustomField, CustomFieldAccess, CustomFieldKind, DefaultFields, FieldAccess, FieldValue,
-    FieldValues, MAX_FIELD_DEFS, MAX_FIELD_TEXT_CHARS, TicketFields, TicketType, valid_key,
+    CustomField, CustomFieldAccess, CustomFieldKind, DefaultFields, FieldAccess, FieldError,
+    FieldValue, FieldValues, MAX_FIELD_DEFS, MAX_FIELD_TEXT_CHARS, TicketFields, TicketType,
+    valid_key,
 };
 pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
 pub use kb::{Article, ArticleInput, ArticleSummary};

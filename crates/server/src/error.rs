@@ -21,6 +21,13 @@ pub enum AppError {
     Other(#[from] anyhow::Error),
 }
 
+/// A refused ticket-field definition or value is the caller's to fix (422).
+impl From<bellhop_proto::FieldError> for AppError {
+    fn from(e: bellhop_proto::FieldError) -> Self {
+        Self::bad_request(e.0)
+    }
+}
+
 impl AppError {
     pub fn client(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Client {

@@ -68,7 +68,7 @@ fn fields_after(
         let field = fields
             .field(key)
             .ok_or_else(|| AppError::bad_request(format!("there is no custom field {key:?}")))?;
-        TicketFields::check_value(field, value).map_err(AppError::bad_request)?;
+        TicketFields::check_value(field, value)?;
         kept.insert(key.clone(), value.clone());
     }
     Ok((ticket_type, kept))

@@ -137,15 +137,11 @@ impl Store {
                 "the service desk has switched opening tickets off for you",
             ));
         }
-        let (ticket_type, custom_fields) = self
-            .ticket_fields()
-            .await?
-            .accept_new(
-                caller.is_staff(),
-                new.ticket_type.as_deref(),
-                &new.custom_fields,
-            )
-            .map_err(AppError::bad_request)?;
+        let (ticket_type, custom_fields) = self.ticket_fields().await?.accept_new(
+            caller.is_staff(),
+            new.ticket_type.as_deref(),
+            &new.custom_fields,
+        )?;
         let custom_fields = serde_json::to_string(&custom_fields).map_err(anyhow::Error::from)?;
         let system_info = new
             .system_info

@@ -122,7 +122,7 @@ pub async fn put_fields(
     Staff(staff): Staff,
     Json(mut fields): Json<TicketFields>,
 ) -> Result<Json<TicketFields>> {
-    fields.check_definitions().map_err(AppError::bad_request)?;
+    fields.check_definitions()?;
     state.store.save_ticket_fields(&staff, &fields).await?;
     Ok(Json(fields))
 }

@@ -118,7 +118,7 @@ fn apply_fields(desk: &TicketFields, args: FieldArgs, form: &mut TicketForm) -> 
             form.custom_fields.remove(&field.key);
             continue;
         }
-        let value = TicketFields::parse_value(field, typed).map_err(anyhow::Error::msg)?;
+        let value = TicketFields::parse_value(field, typed)?;
         form.custom_fields.insert(field.key.clone(), value);
     }
     Ok(())
