@@ -4,25 +4,14 @@
 // measured from the page's navigation start.
 //   node scripts/bench.d/render.mjs APP SERVER_URL RUNS   (under Xvfb, with a session D-Bus)
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort, until } from '../../tests/e2e/helpers.mjs';
 import { remote } from '../../tests/e2e/node_modules/webdriverio/build/index.js';
 
 const [app, serverUrl, runs = '10'] = process.argv.slice(2);
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
 const port = await freePort();
 const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(await freePort())], { stdio: 'ignore' });
-for (let i = 0; i < 100; i += 1) {
-  if (await fetch(`http://127.0.0.1:${port}/status`).then(() => true, () => false)) break;
-  await new Promise((r) => setTimeout(r, 100));
-}
+await until(async () => fetch(`http://127.0.0.1:${port}/status`).then(() => true, () => false), 15_000, 'tauri-driver');
 const times = [];
 try {
   for (let i = 0; i < Number(runs); i += 1) {

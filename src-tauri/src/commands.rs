@@ -164,7 +164,7 @@ pub fn queue_ticket(
         )
         .map_err(|e| e.to_api())?;
     // Only once the ticket is durable is the screenshot let go.
-    pending.take();
+    pending.clear();
     sync.now();
     Ok(item)
 }
@@ -237,7 +237,7 @@ pub fn get_screenshot(pending: State<'_, PendingScreenshot>) -> Option<String> {
 /// "Remove screenshot".
 #[tauri::command]
 pub fn drop_screenshot(pending: State<'_, PendingScreenshot>) {
-    pending.take();
+    pending.clear();
 }
 
 /// The app's language ("it"): the user's choice, else the OS's, else English.

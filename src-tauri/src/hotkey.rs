@@ -48,10 +48,9 @@ impl PendingScreenshot {
         }
     }
 
-    pub fn take(&self) -> Option<Vec<u8>> {
-        let png = self.get();
+    /// Lets the screenshot go (sent, or removed by the user) without encoding it.
+    pub fn clear(&self) {
         *self.lock() = None;
-        png
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Shot>> {

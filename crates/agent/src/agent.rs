@@ -5,9 +5,9 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use bellhop_proto::{
-    AgentStatus, CommentId, ConfirmTokenRequest, Connectivity, DeviceState, Draft, EnrolRequest,
-    EnrolResponse, LocalTicket, MyPortal, NewAttachment, NewComment, NewTicket, Notice, OutboxItem,
-    SendTokenRequest, TicketChange, TicketForm, TicketId, TicketUpdate, User,
+    AgentStatus, CommentId, ConfirmTokenRequest, Connectivity, DeviceState, EnrolRequest,
+    EnrolResponse, LocalTicket, MyPortal, NewAttachment, NewComment, Notice, OutboxItem,
+    SendTokenRequest, TicketChange, TicketId, TicketUpdate, User,
 };
 use tokio::sync::Notify;
 use tokio_stream::StreamExt;
@@ -346,53 +346,6 @@ impl Agent {
         )
     }
 
-    /// Saves what the user typed without sending it (new draft when `id` is `None`).
-    pub fn save_draft(&self, id: Option<&str>, form: &TicketForm) -> Result<Draft> {
-        self.store().save_draft(id, form)
-    }
-
-    pub fn drafts(&self) -> Result<Vec<Draft>> {
-        self.store().drafts()
-    }
-
-    pub fn draft(&self, id: &str) -> Result<Draft> {
-        self.store()
-            .draft(id)?
-            .ok_or_else(|| Error::NotFound(format!("no draft {id}")))
-    }
-
-    pub fn discard_draft(&self, id: &str) -> Result<()> {
-        if self.store().discard_draft(id)? {
-            Ok(())
-        } else {
-            Err(Error::NotFound(format!("no draft {id}")))
-        }
-    }
-
-    /// Sends a draft: it becomes a queued ticket (durable, works offline) and stops being a draft.
-    pub fn submit_draft(&self, id: &str) -> Result<OutboxItem> {
-        let draft = self.draft(id)?;
-        if draft.title.trim().is_empty() {
-            return Err(Error::Config(
-                "give the draft a title before sending it".into(),
-            ));
-        }
-        let form = TicketForm {
-            title: draft.title,
-            description: draft.description,
-            ticket_type: draft.ticket_type,
-            custom_fields: draft.custom_fields,
-        };
-        self.store().submit_draft(
-            id,
-            NewTicket {
-                source: Some(bellhop_proto::TicketSource::Tray),
-                system_info: Some(crate::device::system_info()),
-                ..form.into_ticket()
-            },
-        )
-    }
-
     /// Queues reopening a resolved or closed ticket; the server decides whether it may be.
     pub fn queue_reopen(&self, ticket: TicketId) -> Result<OutboxItem> {
         self.store().queue_update(
@@ -459,52 +412,8 @@ impl Agent {
         Ok(status)
     }
 
-    fn blobs(&self) -> Blobs {
+    pub(crate) fn blobs(&self) -> Blobs {
         Blobs::new(self.paths.data_dir.join("blobs"))
-    }
-
-    /// Queues a ticket with files (a screenshot, documents). The files are stored first, then
-    /// the ticket and its outbox row in one transaction: durable when this returns.
-    pub fn queue_ticket_with_files(
-        &self,
-        ticket: NewTicket,
-        files: Vec<(String, Vec<u8>)>,
-    ) -> Result<OutboxItem> {
-        self.queue_ticket_from_form(ticket, files, None)
-    }
-
-    /// What the form's Send does: files kept by hash, then the ticket queued and the draft the
-    /// form kept as it was typed (`draft`) removed, in one transaction.
-    pub fn queue_ticket_from_form(
-        &self,
-        mut ticket: NewTicket,
-        files: Vec<(String, Vec<u8>)>,
-        draft: Option<&str>,
-    ) -> Result<OutboxItem> {
-        let blobs = self.blobs();
-        for (file_name, bytes) in files {
-            let sha256 = blobs.put(&bytes)?;
-            ticket.attachments.push(NewAttachment { sha256, file_name });
-        }
-        let ticket = Self::ready_to_queue(ticket)?;
-        self.store().queue_ticket_replacing(ticket, draft)
-    }
-
-    /// Queues a ticket for the server, with a snapshot of this machine unless one is attached;
-    /// it is durable when this returns, online or not.
-    pub fn queue_ticket(&self, ticket: NewTicket) -> Result<OutboxItem> {
-        let ticket = Self::ready_to_queue(ticket)?;
-        self.store().queue_ticket(ticket)
-    }
-
-    fn ready_to_queue(mut ticket: NewTicket) -> Result<NewTicket> {
-        if ticket.title.trim().is_empty() {
-            return Err(Error::Config("a ticket needs a title".into()));
-        }
-        if ticket.system_info.is_none() {
-            ticket.system_info = Some(crate::device::system_info());
-        }
-        Ok(ticket)
     }
 
     pub fn outbox(&self) -> Result<Vec<OutboxItem>> {

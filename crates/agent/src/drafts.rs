@@ -17,11 +17,13 @@ fn draft_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
     let values: String = r.get(5)?;
     Ok(Draft {
         id: r.get(0)?,
-        title: r.get(1)?,
-        description: r.get(2)?,
-        ticket_type: r.get(4)?,
-        // Written by this module from a typed value; unreadable only if edited by hand.
-        custom_fields: serde_json::from_str(&values).unwrap_or_default(),
+        form: TicketForm {
+            title: r.get(1)?,
+            description: r.get(2)?,
+            ticket_type: r.get(4)?,
+            // Written by this module from a typed value; unreadable only if edited by hand.
+            custom_fields: serde_json::from_str(&values).unwrap_or_default(),
+        },
         updated_at: Timestamp::from_millisecond(at).unwrap_or_else(|_| Timestamp::now()),
     })
 }
@@ -136,14 +138,17 @@ mod tests {
             1,
             "one draft, edited in place, survives reopening"
         );
-        assert_eq!(drafts[0].description, "Tray 2, since Monday");
-        assert_eq!(drafts[0].ticket_type.as_deref(), Some("incident"));
+        assert_eq!(drafts[0].form.description, "Tray 2, since Monday");
+        assert_eq!(drafts[0].form.ticket_type.as_deref(), Some("incident"));
         assert_eq!(
-            drafts[0].custom_fields["asset_tag"],
+            drafts[0].form.custom_fields["asset_tag"],
             FieldValue::Text("A-7".into()),
             "the custom values survive reopening too"
         );
-        let ticket = NewTicket::new(drafts[0].title.clone(), drafts[0].description.clone());
+        let ticket = NewTicket::new(
+            drafts[0].form.title.clone(),
+            drafts[0].form.description.clone(),
+        );
         store.submit_draft(&id, ticket.clone())?;
         assert!(store.drafts()?.is_empty());
         assert_eq!(store.outbox()?.len(), 1);

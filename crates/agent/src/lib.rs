@@ -11,6 +11,7 @@ mod blobs;
 pub mod cache;
 pub mod capture;
 mod client;
+mod compose;
 mod config;
 mod credentials;
 pub mod device;

@@ -49,21 +49,14 @@ pub enum NoticeKind {
 }
 
 /// A ticket the user started and saved without sending (Esc in the quick-ticket window, "Save as
-/// draft", `bellhop ticket new --draft`). It lives only on the device until submitted.
+/// draft", `bellhop ticket new --draft`, and the words kept while typing). It lives only on the
+/// device (the browser portal's, in the browser) until submitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Draft {
     pub id: String,
-    pub title: String,
-    pub description: String,
-    /// The ticket type and custom field values chosen so far.
-    #[serde(default)]
-    pub ticket_type: Option<String>,
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    #[ts(
-        as = "Option<std::collections::BTreeMap<String, crate::FieldValue>>",
-        optional
-    )]
-    pub custom_fields: crate::FieldValues,
+    /// What the form held: title, description, type and custom field values.
+    #[serde(flatten)]
+    pub form: TicketForm,
     pub updated_at: Timestamp,
 }
 
@@ -72,7 +65,7 @@ pub struct Draft {
 pub struct TicketForm {
     pub title: String,
     pub description: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub ticket_type: Option<String>,
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]

@@ -379,11 +379,7 @@ export type Notice = { ticket_id: TicketId, number: number, title: string, kind:
 
 export type NoticeKind = { "type": "reply", author_name: string, excerpt: string, } | { "type": "status", status: TicketStatus, };
 
-export type Draft = { id: string, title: string, description: string, 
-/**
- * The ticket type and custom field values chosen so far.
- */
-ticket_type: string | null, custom_fields?: { [key in string]: FieldValue }, updated_at: string, };
+export type Draft = { id: string, updated_at: string, title: string, description: string, ticket_type?: string, custom_fields?: { [key in string]: FieldValue }, };
 
 export type TicketForm = { title: string, description: string, ticket_type?: string, custom_fields?: { [key in string]: FieldValue }, };
 

@@ -33,14 +33,7 @@ export class BrowserDrafts {
 
   /** Creates (`id` null) or overwrites a draft; returns it as kept. */
   save(id: string | null, form: TicketForm): Draft {
-    const draft: Draft = {
-      id: id ?? newId(),
-      title: form.title,
-      description: form.description,
-      ticket_type: form.ticket_type ?? null,
-      custom_fields: form.custom_fields ?? {},
-      updated_at: new Date().toISOString(),
-    };
+    const draft: Draft = { ...form, id: id ?? newId(), updated_at: new Date().toISOString() };
     const rest = this.list().filter((d) => d.id !== draft.id);
     this.#write([draft, ...rest].slice(0, MAX_DRAFTS));
     return draft;

@@ -229,7 +229,7 @@ pub fn drafts(
                 println!("no drafts");
             }
             for d in drafts {
-                println!("{}  {}  {}", d.id, d.updated_at, d.title);
+                println!("{}  {}  {}", d.id, d.updated_at, d.form.title);
             }
             Ok(())
         }),
@@ -237,14 +237,14 @@ pub fn drafts(
             if json {
                 return print_json(&d);
             }
-            println!("{}", d.title);
-            if let Some(kind) = &d.ticket_type {
+            println!("{}", d.form.title);
+            if let Some(kind) = &d.form.ticket_type {
                 println!("type      {kind}");
             }
-            for (key, value) in &d.custom_fields {
+            for (key, value) in &d.form.custom_fields {
                 println!("{key:<9} {}", show_value(value));
             }
-            println!("\n{}", d.description);
+            println!("\n{}", d.form.description);
             Ok(())
         }),
         DraftsCommand::Edit {
@@ -254,12 +254,9 @@ pub fn drafts(
             fields,
         } => match agent.draft(&id) {
             Ok(d) => {
-                let mut form = TicketForm {
-                    title: title.unwrap_or(d.title),
-                    description: description.unwrap_or(d.description),
-                    ticket_type: d.ticket_type,
-                    custom_fields: d.custom_fields,
-                };
+                let mut form = d.form;
+                form.title = title.unwrap_or(form.title);
+                form.description = description.unwrap_or(form.description);
                 apply_fields(&desk_fields(&agent)?, fields, &mut form)?;
                 agent.save_draft(Some(&id), &form).map(|d| {
                     if json {
