@@ -28,6 +28,10 @@ fn main() {
             "set_autostart",
             "get_quick_ready",
             "set_quick_ready",
+            "stage_file",
+            "get_attachment",
+            "search_articles",
+            "get_article",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

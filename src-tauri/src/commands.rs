@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use bellhop_agent::{Agent, capture};
 use bellhop_proto::{
-    AgentStatus, ApiError, Draft, LocalTicket, MyPortal, NewTicket, OutboxItem, TicketChange,
-    TicketForm, TicketId, TicketSource, User,
+    AgentStatus, ApiError, Article, ArticleSummary, Draft, ErrorCode, LocalTicket, MyPortal,
+    NewAttachment, NewTicket, OutboxItem, TicketChange, TicketForm, TicketId, TicketSource, User,
 };
 use serde::Deserialize;
 use tauri::State;
@@ -102,17 +102,74 @@ pub fn queue_reopen(
     Ok(item)
 }
 
-/// "Add to conversation": queued in the outbox, so it works offline.
+/// "Add to conversation": queued in the outbox, so it works offline, with files handed over
+/// beforehand (`stage_file`).
 #[tauri::command]
 pub fn queue_reply(
     agent: AgentState<'_>,
     sync: State<'_, crate::sync::SyncHandle>,
     id: TicketId,
     body: String,
+    files: Option<Vec<NewAttachment>>,
 ) -> Result<OutboxItem, ApiError> {
-    let item = agent.queue_reply(id, &body).map_err(|e| e.to_api())?;
+    let item = agent
+        .queue_reply_with_attachments(id, &body, files.unwrap_or_default())
+        .map_err(|e| e.to_api())?;
     sync.now();
     Ok(item)
+}
+
+/// A file picked in the window: its bytes are the raw request body, its name the
+/// `x-file-name` header (URI-encoded). Kept on this device by hash until a reply names it.
+#[tauri::command]
+pub fn stage_file(
+    agent: AgentState<'_>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<NewAttachment, ApiError> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "send the file's bytes as the request body",
+        ));
+    };
+    let name = request
+        .headers()
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "the file has no name"))?;
+    agent.stage_file(&name, bytes).map_err(|e| e.to_api())
+}
+
+/// A file of a cached ticket, as raw bytes (fetched once, then read from this device).
+#[tauri::command]
+pub async fn get_attachment(
+    agent: AgentState<'_>,
+    ticket_id: TicketId,
+    sha256: String,
+) -> Result<tauri::ipc::Response, ApiError> {
+    let bytes = agent
+        .attachment(ticket_id, &sha256)
+        .await
+        .map_err(|e| e.to_api())?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
+/// The knowledge base kept on this device: every word of `q`, as word prefixes.
+#[tauri::command]
+pub fn search_articles(agent: AgentState<'_>, q: String) -> Result<Vec<ArticleSummary>, ApiError> {
+    agent.articles(&q).map_err(|e| e.to_api())
+}
+
+/// One article from the copy on this device (its body is HTML the server sanitised).
+#[tauri::command]
+pub fn get_article(agent: AgentState<'_>, id: String) -> Result<Article, ApiError> {
+    agent.article(&id).map_err(|e| e.to_api())
 }
 
 /// What the form sends; the id and source are the shell's to set.

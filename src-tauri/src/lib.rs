@@ -41,6 +41,8 @@ pub fn run() {
         ))
         .plugin(hotkey::plugin(pending.clone()))
         .plugin(autostart::plugin())
+        // Links out of our pages open in the user's browser (windows.rs).
+        .plugin(tauri_plugin_opener::init())
         // Windows come back where the user left them (size, place, maximised), not hidden.
         .plugin(
             tauri_plugin_window_state::Builder::default()
@@ -76,6 +78,10 @@ pub fn run() {
             commands::set_autostart,
             commands::get_quick_ready,
             commands::set_quick_ready,
+            commands::stage_file,
+            commands::get_attachment,
+            commands::search_articles,
+            commands::get_article,
         ])
         .setup(|app| {
             let agent = Arc::new(open_agent()?);

@@ -7,12 +7,49 @@ use std::sync::Arc;
 
 use bellhop_agent::Agent;
 use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tauri_plugin_opener::OpenerExt;
 
 pub const MAIN: &str = "main";
 pub const QUICK: &str = "quick";
 
 /// Told to the quick-ticket window each time it is shown: take the new screenshot, start afresh.
 const QUICK_SHOWN: &str = "bellhop://quick-shown";
+
+/// Whether `url` is the app's own bundle (or Vite's dev server in a development build).
+fn own_page(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => true,
+        // Windows and Android serve the bundle from http(s)://tauri.localhost.
+        "http" | "https" => {
+            url.host_str() == Some("tauri.localhost")
+                || (tauri::is_dev() && url.host_str() == Some("localhost"))
+        }
+        _ => false,
+    }
+}
+
+/// Our web views show our pages only: a link elsewhere (in a knowledge-base article, say) opens
+/// in the user's browser, and anything else is refused, so remote content never runs in a
+/// window that can call the agent.
+fn keep_to_own_pages<'a>(
+    app: &AppHandle,
+    builder: WebviewWindowBuilder<'a, tauri::Wry, AppHandle>,
+) -> WebviewWindowBuilder<'a, tauri::Wry, AppHandle> {
+    let app = app.clone();
+    builder.on_navigation(move |url| {
+        if own_page(url) {
+            return true;
+        }
+        if matches!(url.scheme(), "http" | "https" | "mailto") {
+            if let Err(e) = app.opener().open_url(url.as_str(), None::<&str>) {
+                tracing::warn!(error = %e, %url, "cannot open the link in the browser");
+            }
+        } else {
+            tracing::warn!(%url, "refused to navigate a window away from the app");
+        }
+        false
+    })
+}
 
 /// Shows (creating if needed) and focuses the portal window, optionally at a route.
 pub fn show_main_at(app: &AppHandle, route: &str) {
@@ -29,7 +66,7 @@ pub fn show_main_at(app: &AppHandle, route: &str) {
         return;
     }
     let url = WebviewUrl::App(format!("index.html{route}").into());
-    let built = WebviewWindowBuilder::new(app, MAIN, url)
+    let built = keep_to_own_pages(app, WebviewWindowBuilder::new(app, MAIN, url))
         .title("Bellhop")
         .inner_size(900.0, 680.0)
         .min_inner_size(360.0, 480.0)
@@ -57,7 +94,8 @@ fn quick_title(app: &AppHandle) -> String {
 
 /// Makes the quick-ticket window. Kept ready, closing it only hides it.
 fn build_quick(app: &AppHandle, visible: bool) -> tauri::Result<tauri::WebviewWindow> {
-    let window = WebviewWindowBuilder::new(app, QUICK, WebviewUrl::App("index.html#/quick".into()))
+    let url = WebviewUrl::App("index.html#/quick".into());
+    let window = keep_to_own_pages(app, WebviewWindowBuilder::new(app, QUICK, url))
         .title(quick_title(app))
         .inner_size(560.0, 720.0)
         .min_inner_size(360.0, 420.0)
@@ -117,5 +155,21 @@ pub fn retitle(app: &AppHandle) {
         && let Err(e) = window.set_title(&quick_title(app))
     {
         tracing::warn!(error = %e, "cannot rename the new-ticket window");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::own_page;
+
+    #[test]
+    fn only_the_bundle_is_our_page() {
+        let page = |u: &str| u.parse::<tauri::Url>().is_ok_and(|url| own_page(&url));
+        assert!(page("tauri://localhost/index.html#/kb"));
+        assert!(page("http://tauri.localhost/index.html"));
+        assert!(!page("https://example.com/"));
+        assert!(!page("http://tauri.localhost.example.com/"));
+        assert!(!page("file:///etc/passwd"));
+        assert!(!page("mailto:desk@example.com"));
     }
 }

@@ -2,7 +2,7 @@
 // Needs DISPLAY and a session D-Bus (scripts/test provides both).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
@@ -21,6 +21,10 @@ const configHome = join(appHome, '.config');
 const loginItem = join(configHome, 'autostart', 'Bellhop.desktop');
 /** The URL the app was started with (the server keeps its address across restarts). */
 let serverUrl;
+/** A stand-in for the desktop's browser launcher: it notes the links the app hands it. */
+const fakeBin = tempDir('bin');
+const opened = join(fakeBin, 'opened.txt');
+writeFileSync(join(fakeBin, 'xdg-open'), `#!/bin/sh\necho "$@" >> '${opened}'\n`, { mode: 0o755 });
 
 before(async () => {
   assert.ok(process.env.DISPLAY, 'the desktop tests need an X display (run them through scripts/test)');
@@ -31,7 +35,13 @@ before(async () => {
   driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
     stdio: ['ignore', 'inherit', 'inherit'],
     // The app inherits this environment: its own store and config under a fresh BELLHOP_HOME.
-    env: { ...process.env, BELLHOP_HOME: agentHome, HOME: appHome, XDG_CONFIG_HOME: configHome },
+    env: {
+      ...process.env,
+      BELLHOP_HOME: agentHome,
+      HOME: appHome,
+      XDG_CONFIG_HOME: configHome,
+      PATH: `${fakeBin}:${process.env.PATH}`,
+    },
   });
   await until(async () => fetch(`http://127.0.0.1:${port}/status`).then(() => true, () => false), 15_000, 'tauri-driver');
   browser = await remote({
@@ -337,6 +347,78 @@ test("a technician's reply becomes a desktop notification that opens the ticket 
   assert.equal(shown.body, 'Tess Tech: Please update the graphics driver.\nStatus: Awaiting your reply');
 });
 
+test('a reply carries a picture from the window to the server, and back as a preview', async () => {
+  // Still on the "Screen flickers" page the notification opened.
+  const conversation = await browser.$('[data-testid="conversation"]');
+  await conversation.waitForDisplayed({ timeout: 10_000 });
+  const picture = new PNG({ width: 48, height: 20 });
+  picture.data.fill(200);
+  const bytes = PNG.sync.write(picture);
+  const file = join(tempDir('files'), 'driver update.png');
+  writeFileSync(file, bytes);
+  await (await browser.$('textarea[name="reply"]')).setValue('Here is the error after the update.');
+  // WebDriver hands the local file to the page's file input.
+  await (await browser.$('form input[name="files"]')).setValue(file);
+  await (await browser.$('[data-testid="chosen-files"]')).waitForDisplayed({ timeout: 5_000 });
+  await (await browser.$('button=Send reply')).click();
+
+  const bob = await login(server.url, 'bob@acme.example');
+  const page = await (await fetch(`${server.url}/api/v1/tickets?q=flickers`, { headers: { Authorization: `Bearer ${bob}` } })).json();
+  const ticket = page.items[0];
+  let files = [];
+  await until(
+    async () => {
+      files = await (await fetch(`${server.url}/api/v1/tickets/${ticket.id}/attachments`, { headers: { Authorization: `Bearer ${bob}` } })).json();
+      return files.some((f) => f.file_name === 'driver update.png');
+    },
+    20_000,
+    "the reply's file on the server",
+  );
+  const sent = files.find((f) => f.file_name === 'driver update.png');
+  assert.equal(sent.media_type, 'image/png');
+  const served = await fetch(`${server.url}/api/v1/tickets/${ticket.id}/attachments/${sent.sha256}`, { headers: { Authorization: `Bearer ${bob}` } });
+  assert.deepEqual(Buffer.from(await served.arrayBuffer()), bytes, 'byte for byte');
+
+  // Once synced back, the window previews it from the agent (the page cannot reach the server).
+  const shown = await browser.$('[data-testid="conversation"] img[alt="driver update.png"]');
+  await shown.waitForDisplayed({ timeout: 20_000 });
+  await browser.waitUntil(async () => (await browser.execute((img) => img.naturalWidth, shown)) === 48, {
+    timeout: 10_000,
+    timeoutMsg: 'the preview did not load',
+  });
+});
+
+test('the knowledge base is read from the copy the agent keeps on the device', async () => {
+  await (await browser.$('a[href="#/kb"]')).click();
+  const list = await browser.$('[data-testid="articles"]');
+  await list.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => (await list.$$('li')).length === 10, { timeout: 10_000, timeoutMsg: 'ten articles' });
+  await (await browser.$('input[name="q"]')).setValue('vpn conn');
+  await (await browser.$('button=Search')).click();
+  await browser.waitUntil(async () => (await list.$$('li')).length === 1, { timeout: 5_000, timeoutMsg: 'one match' });
+  await (await list.$('a')).click();
+  const article = await browser.$('[data-testid="article"]');
+  await article.waitForDisplayed({ timeout: 5_000 });
+  assert.match(await (await browser.$('#article-title')).getText(), /Connect to the VPN/);
+  await browser.saveScreenshot(join(SHOTS, 'desktop-kb.png'));
+  // The window never leaves the app's pages: a web link in an article goes to the user's
+  // browser, a local file is refused.
+  const own = await browser.execute(() => location.href);
+  for (const href of ['https://example.com/guide', 'file:///etc/hostname']) {
+    await browser.execute((target) => {
+      const a = document.createElement('a');
+      a.href = target;
+      a.textContent = 'outside';
+      document.querySelector('[data-testid="article"]').append(a);
+      a.click();
+    }, href);
+  }
+  await until(() => existsSync(opened), 10_000, 'the link handed to the browser');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(readFileSync(opened, 'utf8'), 'https://example.com/guide\n');
+  assert.equal(await browser.execute(() => location.href), own, 'still on our page');
+});
+
 test('Bellhop starts at login unless the user switches it off in Settings', async () => {
   // On by default: the first start wrote the login item, which starts it in the tray.
   assert.match(readFileSync(loginItem, 'utf8'), /^Exec=.*bellhop-desktop.* --background/m);
@@ -602,7 +684,13 @@ test('the window comes back where and as large as the user left it', async () =>
   const again = (...args) =>
     spawn(BIN('bellhop-desktop'), ['--server', serverUrl, ...args], {
       stdio: 'ignore',
-      env: { ...process.env, BELLHOP_HOME: agentHome, HOME: appHome, XDG_CONFIG_HOME: configHome },
+      env: {
+      ...process.env,
+      BELLHOP_HOME: agentHome,
+      HOME: appHome,
+      XDG_CONFIG_HOME: configHome,
+      PATH: `${fakeBin}:${process.env.PATH}`,
+    },
     });
   /** The window's size and place ({} when it is gone meanwhile). */
   const geometry = (id) => {

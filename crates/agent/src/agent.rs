@@ -196,16 +196,23 @@ impl Agent {
         )
     }
 
-    /// Sends what is due in the outbox, then pulls what changed. Offline is not an error: the
-    /// report says what waits and why.
+    /// Sends what is due in the outbox, then pulls what changed, the knowledge base included.
+    /// Offline is not an error: the report says what waits and why.
     pub async fn sync(&self) -> Result<SyncReport> {
+        self.sync_pass(true).await
+    }
+
+    /// One pass; `refresh_kb`: compare the offline knowledge base with the server's too (it is
+    /// anyway when the section was just switched on for this user).
+    async fn sync_pass(&self, refresh_kb: bool) -> Result<SyncReport> {
         let credential = self.user_credential()?;
         let mut report =
             push_outbox(&self.store, self.client()?, &credential, &self.blobs()).await?;
         if report.problem.is_none() {
-            match self.pull_with(&credential).await {
-                Ok((pulled, notices)) => {
+            match self.pull_with(&credential, refresh_kb).await {
+                Ok((pulled, articles, notices)) => {
                     report.pulled = pulled;
+                    report.articles = articles;
                     report.notices = notices;
                     if let Err(e) = self.send_language(&credential).await {
                         report.problem = Some(e.to_string());
@@ -222,10 +229,16 @@ impl Agent {
     /// the notices for the user.
     pub async fn pull(&self) -> Result<(u64, Vec<Notice>)> {
         let credential = self.user_credential()?;
-        self.pull_with(&credential).await
+        let (pulled, _, notices) = self.pull_with(&credential, false).await?;
+        Ok((pulled, notices))
     }
 
-    async fn pull_with(&self, credential: &str) -> Result<(u64, Vec<Notice>)> {
+    /// Returns the tickets and articles that changed here, and the notices.
+    async fn pull_with(
+        &self,
+        credential: &str,
+        refresh_kb: bool,
+    ) -> Result<(u64, u64, Vec<Notice>)> {
         let client = self.client()?;
         let me = self.confirmed_user()?.map(|u| u.id);
         let mut pulled = 0;
@@ -241,8 +254,17 @@ impl Agent {
         }
         // What the desk lets this user do may have changed too (portal settings).
         let portal = client.my_portal(credential).await?;
+        let had_kb = self.store().portal()?.is_some_and(|p| p.knowledge_base);
         self.store().set_portal(&portal)?;
-        Ok((pulled, notices))
+        let articles = if !portal.knowledge_base {
+            self.store().clear_articles()?;
+            0
+        } else if refresh_kb || !had_kb {
+            self.refresh_kb(credential).await?
+        } else {
+            0
+        };
+        Ok((pulled, articles, notices))
     }
 
     /// The portal settings as they apply to this user, from the last pull (`None` before the
@@ -269,14 +291,20 @@ impl Agent {
                             () = tokio::time::sleep(WATCH_SAFETY_PASS) => Some(Ok(LiveEvent::Resync)),
                         };
                         match next {
-                            Some(Ok(_)) => on_pass(&self.sync().await?),
+                            Some(Ok(event)) => {
+                                // The knowledge base is compared on (re)connecting, when the
+                                // server says it changed, and at least hourly.
+                                let kb = matches!(event, LiveEvent::Ready | LiveEvent::Kb)
+                                    || self.kb_stale()?;
+                                on_pass(&self.sync_pass(kb).await?);
+                            }
                             // Dropped: reconnect (which pulls again on `ready`).
                             Some(Err(_)) | None => break,
                         }
                     }
                 }
                 Err(e) if e.is_retryable() => {
-                    let report = self.sync().await?;
+                    let report = self.sync_pass(false).await?;
                     on_pass(&report);
                     failures = failures.saturating_add(1);
                     let wait = Duration::from_secs(1 << failures.min(5)).min(WATCH_MAX_BACKOFF);
@@ -326,14 +354,45 @@ impl Agent {
         body: &str,
         files: Vec<(String, Vec<u8>)>,
     ) -> Result<OutboxItem> {
+        let mut attachments = Vec::with_capacity(files.len());
+        for (file_name, bytes) in files {
+            attachments.push(self.stage_file(&file_name, &bytes)?);
+        }
+        self.queue_reply_with_attachments(ticket, body, attachments)
+    }
+
+    /// Keeps a file's bytes on this device, ready for a reply or ticket to name (the desktop
+    /// window hands files over one by one before queueing the reply).
+    pub fn stage_file(&self, file_name: &str, bytes: &[u8]) -> Result<NewAttachment> {
+        if bytes.len() as u64 > bellhop_proto::DEFAULT_MAX_ATTACHMENT_BYTES {
+            return Err(Error::Config(format!(
+                "{file_name} is larger than the {} MB a file may be",
+                bellhop_proto::DEFAULT_MAX_ATTACHMENT_BYTES / (1024 * 1024)
+            )));
+        }
+        let sha256 = self.blobs().put(bytes)?;
+        Ok(NewAttachment {
+            sha256,
+            file_name: file_name.to_owned(),
+        })
+    }
+
+    /// Queues a reply naming files already kept here ([`Self::stage_file`]).
+    pub fn queue_reply_with_attachments(
+        &self,
+        ticket: TicketId,
+        body: &str,
+        attachments: Vec<NewAttachment>,
+    ) -> Result<OutboxItem> {
         if body.trim().is_empty() {
             return Err(Error::Config("a reply needs some text".into()));
         }
         let blobs = self.blobs();
-        let mut attachments = Vec::with_capacity(files.len());
-        for (file_name, bytes) in files {
-            let sha256 = blobs.put(&bytes)?;
-            attachments.push(NewAttachment { sha256, file_name });
+        if let Some(missing) = attachments.iter().find(|a| !blobs.has(&a.sha256)) {
+            return Err(Error::Config(format!(
+                "{} is not on this device: attach it again",
+                missing.file_name
+            )));
         }
         self.store().queue_reply(
             ticket,
@@ -344,6 +403,36 @@ impl Agent {
                 attachments,
             },
         )
+    }
+
+    /// The bytes of a file on a cached ticket: from this device when they are here (the user's
+    /// own uploads, or fetched before), else fetched from the server, checked against their hash
+    /// and kept for reading offline. Only files the cached ticket lists can be asked for.
+    pub async fn attachment(&self, ticket: TicketId, sha256: &str) -> Result<Vec<u8>> {
+        let listed = self
+            .store()
+            .cached_ticket(ticket)?
+            .is_some_and(|(t, _)| t.attachments.iter().any(|a| a.sha256 == sha256));
+        if !listed {
+            return Err(Error::NotFound("no such file on this ticket".into()));
+        }
+        let blobs = self.blobs();
+        if blobs.has(sha256) {
+            return blobs.read(sha256);
+        }
+        let credential = self.user_credential()?;
+        let bytes = self
+            .client()?
+            .download_attachment(&credential, ticket, sha256)
+            .await?;
+        let stored = blobs.put(&bytes)?;
+        if stored != sha256 {
+            return Err(Error::Server(bellhop_proto::ApiError::new(
+                bellhop_proto::ErrorCode::Internal,
+                "the server sent a file that does not match its hash",
+            )));
+        }
+        Ok(bytes)
     }
 
     /// Queues reopening a resolved or closed ticket; the server decides whether it may be.

@@ -35,8 +35,13 @@ impl Blobs {
         Ok(sha)
     }
 
+    /// Whether the bytes of `sha` are here.
+    pub fn has(&self, sha: &str) -> bool {
+        is_hash(sha) && self.dir.join(sha).is_file()
+    }
+
     pub fn read(&self, sha: &str) -> Result<Vec<u8>> {
-        if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !is_hash(sha) {
             return Err(Error::Config(format!("{sha:?} is not an attachment hash")));
         }
         std::fs::read(self.dir.join(sha)).map_err(|e| {
@@ -45,4 +50,9 @@ impl Blobs {
             ))
         })
     }
+}
+
+/// A lower-case or upper-case hex SHA-256, and so a safe file name.
+fn is_hash(sha: &str) -> bool {
+    sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -132,13 +132,16 @@ impl Store {
         self.set_meta(PORTAL_KEY, Some(&json))
     }
 
-    /// Forgets every cached ticket and the cursor (a new identity sees other tickets).
+    /// Forgets every cached ticket, the cursor and the knowledge base (a new identity sees other
+    /// things).
     pub fn reset_cache(&mut self) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM tickets", [])?;
+        tx.execute("DELETE FROM articles", [])?;
+        tx.execute("DELETE FROM articles_fts", [])?;
         tx.execute(
-            "DELETE FROM meta WHERE key IN (?1, ?2)",
-            [CURSOR_KEY, PORTAL_KEY],
+            "DELETE FROM meta WHERE key IN (?1, ?2, ?3)",
+            [CURSOR_KEY, PORTAL_KEY, crate::kb::KB_CHECKED_KEY],
         )?;
         tx.commit()?;
         Ok(())

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use bellhop_proto::{
-    ApiError, ChangesPage, ConfirmTokenRequest, DeviceCredential, DeviceState, EnrolRequest,
-    EnrolResponse, ErrorBody, ErrorCode, MyPortal, PushRequest, PushResponse, SendTokenRequest,
-    ServerInfo, TicketEvent,
+    ApiError, Article, ArticleStamp, ChangesPage, ConfirmTokenRequest, DeviceCredential,
+    DeviceState, EnrolRequest, EnrolResponse, ErrorBody, ErrorCode, MyPortal, PushRequest,
+    PushResponse, SendTokenRequest, ServerInfo, TicketEvent,
 };
 use eventsource_stream::Eventsource;
 use serde::Serialize;
@@ -32,6 +32,8 @@ pub enum LiveEvent {
     Ticket(TicketEvent),
     /// This client fell behind: pull.
     Resync,
+    /// The knowledge base may have changed for this user: compare the offline copy again.
+    Kb,
 }
 
 impl ServerClient {
@@ -113,6 +115,17 @@ impl ServerClient {
         self.get_as("/api/v1/me/portal", Some(credential)).await
     }
 
+    /// Every knowledge-base article the user may read and when it last changed.
+    pub async fn article_stamps(&self, credential: &str) -> Result<Vec<ArticleStamp>> {
+        self.get_as("/api/v1/kb/stamps", Some(credential)).await
+    }
+
+    /// One article (its body as sanitised HTML and as plain text).
+    pub async fn article(&self, credential: &str, id: &str) -> Result<Article> {
+        self.get_as(&format!("/api/v1/kb/articles/{id}"), Some(credential))
+            .await
+    }
+
     /// Keeps the user's language on the server (their mail follows it).
     pub async fn update_me(
         &self,
@@ -153,6 +166,7 @@ impl ServerClient {
                 Ok(event) => match event.event.as_str() {
                     "ready" => Some(Ok(LiveEvent::Ready)),
                     "resync" => Some(Ok(LiveEvent::Resync)),
+                    "kb" => Some(Ok(LiveEvent::Kb)),
                     "ticket" => Some(
                         serde_json::from_str(&event.data)
                             .map(LiveEvent::Ticket)
@@ -201,6 +215,34 @@ impl ServerClient {
             .await
             .map_err(|e| Error::Unreachable(describe(&e)))?;
         expect_success(res).await
+    }
+
+    /// A ticket's file, as the server keeps it.
+    pub async fn download_attachment(
+        &self,
+        credential: &str,
+        ticket: bellhop_proto::TicketId,
+        sha: &str,
+    ) -> Result<Vec<u8>> {
+        let res = self
+            .http
+            .get(format!(
+                "{}/api/v1/tickets/{ticket}/attachments/{sha}",
+                self.base
+            ))
+            .bearer_auth(credential)
+            .timeout(Duration::from_secs(300))
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        if !res.status().is_success() {
+            return decode::<serde_json::Value>(res).await.map(|_| Vec::new());
+        }
+        Ok(res
+            .bytes()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?
+            .to_vec())
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {

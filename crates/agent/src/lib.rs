@@ -17,6 +17,7 @@ mod credentials;
 pub mod device;
 mod drafts;
 mod error;
+pub mod kb;
 mod prefs;
 mod store;
 pub mod sync;

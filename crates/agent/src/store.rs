@@ -72,6 +72,21 @@ const MIGRATIONS: &[M<'static>] = &[
         "ALTER TABLE drafts ADD COLUMN ticket_type TEXT;
     ALTER TABLE drafts ADD COLUMN custom_fields TEXT NOT NULL DEFAULT '{}';",
     ),
+    // The knowledge base for offline reading: each article as pulled (`Article` as JSON), and a
+    // full-text index of its words (kept in the same transactions as the rows).
+    M::up(
+        "CREATE TABLE articles (
+        id          TEXT PRIMARY KEY,
+        title       TEXT NOT NULL,
+        category    TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        data        TEXT NOT NULL
+    );
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        id UNINDEXED, title, category, body,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );",
+    ),
 ];
 
 pub struct Store {

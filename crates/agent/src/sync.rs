@@ -25,6 +25,8 @@ pub struct SyncReport {
     pub rejected: u64,
     /// Tickets pulled (new or changed).
     pub pulled: u64,
+    /// Knowledge-base articles fetched or dropped in the offline copy.
+    pub articles: u64,
     /// What the user should hear about from this pass.
     pub notices: Vec<bellhop_proto::Notice>,
     /// Still waiting (a retryable failure stopped the pass).

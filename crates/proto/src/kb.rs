@@ -15,6 +15,10 @@ pub struct Article {
     pub title: String,
     pub category: String,
     pub body_html: String,
+    /// The body's words without markup, for searching and excerpts (the desktop app's offline
+    /// copy searches it).
+    #[serde(default)]
+    pub body_text: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     /// The Markdown source, for technicians (who edit it); absent for everyone else.
@@ -47,4 +51,14 @@ pub struct ArticleSummary {
     pub id: String,
     pub title: String,
     pub category: String,
+}
+
+/// `GET /api/v1/kb/stamps`: every article the caller may see and when it last changed, so an
+/// offline copy fetches only what changed and drops what is gone (deleted, or no longer visible).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArticleStamp {
+    pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub updated_at: Timestamp,
 }

@@ -45,7 +45,7 @@ pub use fields::{
     valid_key,
 };
 pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
-pub use kb::{Article, ArticleInput, ArticleSummary};
+pub use kb::{Article, ArticleInput, ArticleStamp, ArticleSummary};
 pub use local::{Draft, HotkeyStatus, LocalTicket, Notice, NoticeKind, Redaction, TicketForm};
 pub use settings::{Audience, MyPortal, PortalSettings, SectionRule};
 pub use status::{AgentStatus, Connectivity, ServerInfo};

@@ -27,7 +27,7 @@ pub fn typescript() -> String {
         DeviceFacts, DeviceStatus, EnrolRequest, EnrolResponse, Device, DeviceState, DeviceSelection,
         DevicesChanged, SendTokenRequest, ConfirmTokenRequest, DeviceCredential,
         SystemInfo, DiskInfo, NetworkInterface,
-        Article, ArticleSummary, ArticleInput,
+        Article, ArticleSummary, ArticleInput, ArticleStamp,
         ServerInfo, Connectivity, AgentStatus,
         SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,
         ChangesQuery, TicketChange, ChangesPage, TicketEvent,

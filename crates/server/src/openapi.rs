@@ -59,6 +59,7 @@ use crate::routes;
         routes::attachments::list,
         routes::attachments::download,
         routes::kb::search,
+        routes::kb::stamps,
         routes::kb::get,
         routes::kb::create,
         routes::kb::update,

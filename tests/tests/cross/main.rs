@@ -2,6 +2,7 @@
 
 mod chaos;
 mod fields;
+mod kb;
 mod pull;
 mod status;
 mod sync;

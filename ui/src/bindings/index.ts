@@ -245,7 +245,12 @@ mac: string,
  */
 addresses: Array<string>, };
 
-export type Article = { id: string, title: string, category: string, body_html: string, updated_at: string, 
+export type Article = { id: string, title: string, category: string, body_html: string, 
+/**
+ * The body's words without markup, for searching and excerpts (the desktop app's offline
+ * copy searches it).
+ */
+body_text: string, updated_at: string, 
 /**
  * The Markdown source, for technicians (who edit it); absent for everyone else.
  */
@@ -266,6 +271,8 @@ body_md: string,
  * Visible only to these organisations; empty: to everyone.
  */
 org_ids: Array<OrgId>, };
+
+export type ArticleStamp = { id: string, updated_at: string, };
 
 export type ServerInfo = { product: string, version: string, 
 /**

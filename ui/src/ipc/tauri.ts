@@ -1,13 +1,13 @@
 // The desktop transport: Tauri commands into the agent (src-tauri/src/commands.rs).
-import { invoke } from '@tauri-apps/api/core';
+import { invoke, type InvokeArgs, type InvokeOptions } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { getCurrentWindow } from '@tauri-apps/api/window';
-import type { AgentStatus, ApiError, Draft, HotkeyStatus, Language, LocalTicket, MyPortal, OutboxItem, TicketChange, TicketForm, User } from '../bindings';
+import type { AgentStatus, ApiError, Article, ArticleSummary, Draft, HotkeyStatus, Language, LocalTicket, MyPortal, NewAttachment, OutboxItem, TicketChange, TicketForm, User } from '../bindings';
 import { ApiFailure, type DesktopApi, type IdentityInput, type NewTicketInput } from '../lib/api';
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(command: string, args?: InvokeArgs, options?: InvokeOptions): Promise<T> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<T>(command, args, options);
   } catch (e) {
     const error = e as Partial<ApiError>;
     throw new ApiFailure({ code: error?.code ?? 'internal', message: error?.message ?? String(e) });
@@ -39,7 +39,15 @@ export function createTauriApi(): DesktopApi {
     tickets: () => call<LocalTicket[]>('list_tickets'),
     portal: () => call<MyPortal | null>('get_portal'),
     ticket: (id: string) => call<TicketChange>('get_ticket', { id }),
-    queueReply: (id: string, body: string) => call<OutboxItem>('queue_reply', { id, body }),
+    queueReply: (id: string, body: string, files: NewAttachment[] = []) => call<OutboxItem>('queue_reply', { id, body, files }),
+    // The bytes go as the raw request body, not as a JSON array of numbers.
+    stageFile: async (file: File) =>
+      call<NewAttachment>('stage_file', new Uint8Array(await file.arrayBuffer()), {
+        headers: { 'x-file-name': encodeURIComponent(file.name) },
+      }),
+    attachment: (ticketId: string, sha256: string) => call<ArrayBuffer>('get_attachment', { ticketId, sha256 }),
+    articles: (q: string) => call<ArticleSummary[]>('search_articles', { q }),
+    article: (id: string) => call<Article>('get_article', { id }),
     queueReopen: (id: string) => call<OutboxItem>('queue_reopen', { id }),
     saveDraft: (id: string | null, form: TicketForm) => call<Draft>('save_draft', { id, form }),
     drafts: () => call<Draft[]>('list_drafts'),

@@ -90,8 +90,15 @@ export interface DesktopApi {
   tickets(): Promise<LocalTicket[]>;
   /** A cached ticket with its conversation; opening it marks it read. */
   ticket(id: string): Promise<TicketChange>;
-  /** Queues a reply in the outbox (works offline). */
-  queueReply(id: string, body: string): Promise<OutboxItem>;
+  /** Queues a reply in the outbox (works offline), naming files handed over with `stageFile`. */
+  queueReply(id: string, body: string, files?: NewAttachment[]): Promise<OutboxItem>;
+  /** Hands a picked file to the agent, which keeps it by hash until a reply names it. */
+  stageFile(file: File): Promise<NewAttachment>;
+  /** A cached ticket's file (fetched once from the server, then kept on the device). */
+  attachment(ticketId: string, sha256: string): Promise<ArrayBuffer>;
+  /** The knowledge base kept on the device (every word, as word prefixes). */
+  articles(q: string): Promise<ArticleSummary[]>;
+  article(id: string): Promise<Article>;
   /** Queues reopening a resolved or closed ticket (works offline). */
   queueReopen(id: string): Promise<OutboxItem>;
   saveDraft(id: string | null, form: TicketForm): Promise<Draft>;
@@ -123,6 +130,9 @@ export interface DesktopApi {
   onLanguage(listener: (code: string) => void): Promise<() => void>;
 }
 
+/** Where the knowledge base is read from: the server (browser) or the device's copy (desktop). */
+export type ArticleSource = Pick<BrowserApi, 'articles' | 'article'>;
+
 /** A ticket and what the reader may see of its conversation. */
 export interface Conversation {
   ticket: Ticket;
@@ -151,12 +161,24 @@ export interface ConversationSource {
 }
 
 export function desktopConversations(api: DesktopApi): ConversationSource {
+  // The media types of the files last loaded, so previews get the right type.
+  const types = new Map<string, string>();
   return {
-    load: (id) => api.ticket(id),
-    canAttach: false,
-    async reply(id, body) {
-      await api.queueReply(id, body);
+    async load(id) {
+      const change = await api.ticket(id);
+      for (const a of change.attachments) types.set(a.sha256, a.media_type);
+      return change;
+    },
+    canAttach: true,
+    async reply(id, body, files = []) {
+      const staged = [];
+      for (const file of files) staged.push(await api.stageFile(file));
+      await api.queueReply(id, body, staged);
       return t('desktop.reply_queued');
+    },
+    async fileUrl(ticketId, sha256) {
+      const bytes = await api.attachment(ticketId, sha256);
+      return URL.createObjectURL(new Blob([bytes], { type: types.get(sha256) ?? 'application/octet-stream' }));
     },
     async reopen(id) {
       await api.queueReopen(id);

@@ -17,8 +17,36 @@ use crate::error::Result;
 
 /// The PostgreSQL channel events travel on between instances.
 pub const CHANNEL: &str = "bellhop_changes";
-/// The PostgreSQL channel that says "check your callers again" to every instance.
-pub const ACCESS_CHANNEL: &str = "bellhop_access";
+/// The PostgreSQL channel that carries a [`Signal`] (its name as the payload) to every instance.
+pub const SIGNAL_CHANNEL: &str = "bellhop_signals";
+
+/// Something every open event stream of every instance should hear about, beyond tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Some credential may have stopped working (a device deactivated, a session or device
+    /// credential revoked): streams check their caller again and end if it no longer signs in.
+    Access,
+    /// What users may read in the knowledge base may have changed (an article written or
+    /// deleted, the section switched on or off for someone): offline copies refresh.
+    Kb,
+}
+
+impl Signal {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Kb => "kb",
+        }
+    }
+
+    fn parse(payload: &str) -> Option<Self> {
+        match payload {
+            "access" => Some(Self::Access),
+            "kb" => Some(Self::Kb),
+            _ => None,
+        }
+    }
+}
 
 /// A ticket changed; who may see it decides who hears about it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,16 +140,26 @@ impl Store {
         self.events.subscribe()
     }
 
-    /// Says, after commit, that some credential may have stopped working; every instance's open
-    /// event streams then check their caller again and end if it no longer signs in.
+    /// Says, after commit, that some credential may have stopped working.
     pub(crate) async fn access_changed(&self) -> Result<()> {
+        self.signal(Signal::Access).await
+    }
+
+    /// Says, after commit, that the knowledge base changed for someone.
+    pub(crate) async fn kb_changed(&self) -> Result<()> {
+        self.signal(Signal::Kb).await
+    }
+
+    /// Rings `signal` on every instance's subscribers.
+    async fn signal(&self, signal: Signal) -> Result<()> {
         match self.backend {
             Backend::Sqlite => {
-                let _ = self.access.send(());
+                let _ = self.signals.send(signal);
             }
             Backend::Postgres => {
-                sqlx::query("SELECT pg_notify($1, '')")
-                    .bind(ACCESS_CHANNEL)
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(SIGNAL_CHANNEL)
+                    .bind(signal.as_str())
                     .execute(&self.pool)
                     .await?;
             }
@@ -129,9 +167,9 @@ impl Store {
         Ok(())
     }
 
-    /// Hears [`Self::access_changed`].
-    pub fn subscribe_access(&self) -> broadcast::Receiver<()> {
-        self.access.subscribe()
+    /// Hears every [`Signal`].
+    pub fn subscribe_signals(&self) -> broadcast::Receiver<Signal> {
+        self.signals.subscribe()
     }
 
     /// The tickets the caller may see that changed after `after`, oldest change first, each with
@@ -185,10 +223,10 @@ impl Store {
 
     /// Forwards PostgreSQL notifications to this instance's subscribers, reconnecting as needed.
     pub(crate) fn spawn_listener(&self, url: String) {
-        let (events, access) = (self.events.clone(), self.access.clone());
+        let (events, signals) = (self.events.clone(), self.signals.clone());
         tokio::spawn(async move {
             loop {
-                match listen(&url, &events, &access).await {
+                match listen(&url, &events, &signals).await {
                     Ok(()) => return,
                     Err(e) => {
                         tracing::warn!(error = %e, "change listener lost its connection; retrying");
@@ -203,16 +241,22 @@ impl Store {
 async fn listen(
     url: &str,
     events: &broadcast::Sender<ChangeEvent>,
-    access: &broadcast::Sender<()>,
+    signals: &broadcast::Sender<Signal>,
 ) -> anyhow::Result<()> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
-    listener.listen_all([CHANNEL, ACCESS_CHANNEL]).await?;
+    listener.listen_all([CHANNEL, SIGNAL_CHANNEL]).await?;
     // Notifications sent while the connection was down are lost: have every stream check.
-    let _ = access.send(());
+    let _ = signals.send(Signal::Access);
+    let _ = signals.send(Signal::Kb);
     loop {
         let note = listener.recv().await?;
-        if note.channel() == ACCESS_CHANNEL {
-            let _ = access.send(());
+        if note.channel() == SIGNAL_CHANNEL {
+            match Signal::parse(note.payload()) {
+                Some(signal) => {
+                    let _ = signals.send(signal);
+                }
+                None => tracing::warn!(payload = note.payload(), "ignoring an unknown signal"),
+            }
             continue;
         }
         match serde_json::from_str::<ChangeEvent>(note.payload()) {

@@ -1,14 +1,14 @@
 //! Knowledge-base articles: Markdown written by technicians, shown as sanitised HTML, visible to
 //! everyone or to chosen organisations only.
 
-use bellhop_proto::{Article, ArticleInput, ArticleSummary, OrgId};
+use bellhop_proto::{Article, ArticleInput, ArticleStamp, ArticleSummary, OrgId};
 use sqlx::Row;
 
 use super::sql::Sql;
 
 use super::{Caller, Store, now_ms, parse_id, ts};
 use crate::error::{AppError, Result};
-use crate::markdown::to_safe_html;
+use crate::markdown::{to_plain_text, to_safe_html};
 
 /// Appends ` AND (<the caller may see article a>)`: staff see all; others see articles for
 /// everyone and those of their organisation.
@@ -75,6 +75,23 @@ impl Store {
             .collect()
     }
 
+    /// Every article the caller may see, with when it last changed (no limit: an offline copy
+    /// needs the whole list to know what is gone).
+    pub async fn article_stamps(&self, caller: &Caller) -> Result<Vec<ArticleStamp>> {
+        let mut qb = Sql::new("SELECT a.id, a.updated_at FROM kb_articles a WHERE 1 = 1");
+        push_article_visibility(&mut qb, caller);
+        qb.push(" ORDER BY a.id");
+        let rows = qb.build()?.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ArticleStamp {
+                    id: r.try_get("id")?,
+                    updated_at: ts(r.try_get("updated_at")?)?,
+                })
+            })
+            .collect()
+    }
+
     /// One article, if the caller may see it (404 otherwise); technicians also get the source
     /// and the organisations it is limited to.
     pub async fn article(&self, caller: &Caller, id: &str) -> Result<Article> {
@@ -92,6 +109,7 @@ impl Store {
             title: row.try_get("title")?,
             category: row.try_get("category")?,
             body_html: to_safe_html(&body),
+            body_text: to_plain_text(&body),
             updated_at: ts(row.try_get("updated_at")?)?,
             body_md: None,
             org_ids: Vec::new(),
@@ -175,6 +193,7 @@ impl Store {
         let detail = format!("saved “{}”, visible to {whom}", input.title.trim());
         Self::record_audit(&mut tx, actor, "kb.save", &id, &detail).await?;
         tx.commit().await?;
+        self.kb_changed().await?;
         Ok(id)
     }
 
@@ -196,7 +215,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        self.kb_changed().await
     }
 
     /// The organisations an article is limited to.

@@ -46,7 +46,7 @@ use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
-pub use changes::ChangeEvent;
+pub use changes::{ChangeEvent, Signal};
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use mail::QueuedEmail;
 pub use people::PasswordLink;
@@ -84,9 +84,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     events: tokio::sync::broadcast::Sender<ChangeEvent>,
-    /// Rings when a credential may have stopped working (a device deactivated, a session or a
-    /// device credential revoked): open event streams check their caller again.
-    access: tokio::sync::broadcast::Sender<()>,
+    /// Rings with what every open event stream should hear beyond tickets (`changes::Signal`).
+    signals: tokio::sync::broadcast::Sender<changes::Signal>,
     settings: settings::SettingsCache,
     seen: devices::SeenCache,
 }
@@ -154,12 +153,12 @@ impl Store {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
         let (events, _) = tokio::sync::broadcast::channel(1024);
-        let (access, _) = tokio::sync::broadcast::channel(16);
+        let (signals, _) = tokio::sync::broadcast::channel(16);
         let store = Self {
             pool,
             backend,
             events,
-            access,
+            signals,
             settings: settings::SettingsCache::default(),
             seen: devices::SeenCache::default(),
         };

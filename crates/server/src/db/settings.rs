@@ -58,7 +58,8 @@ impl Store {
         self.save_setting(actor, PORTAL, "settings.portal", settings)
             .await?;
         keep(&self.settings.portal, None);
-        Ok(())
+        // The knowledge base may have been switched on or off for someone.
+        self.kb_changed().await
     }
 
     /// The ticket fields: default fields' access, ticket types, custom fields.

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use bellhop_proto::{Article, ArticleInput, ArticleSummary, ErrorBody};
+use bellhop_proto::{Article, ArticleInput, ArticleStamp, ArticleSummary, ErrorBody};
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -43,6 +43,20 @@ pub async fn search(
     Ok(Json(
         state.store.search_articles(&caller, q.q.as_deref()).await?,
     ))
+}
+
+/// Every article the caller may see and when it changed: what an offline copy (the desktop
+/// app's) compares with its own to fetch the changed ones and drop the rest.
+#[utoipa::path(get, path = "/api/v1/kb/stamps", tag = "knowledge base",
+    responses((status = 200, body = Vec<ArticleStamp>), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn stamps(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ArticleStamp>>> {
+    require_kb(&state, &caller).await?;
+    Ok(Json(state.store.article_stamps(&caller).await?))
 }
 
 /// One article, its body as sanitised HTML.

@@ -56,6 +56,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         )
         .route("/tickets/{id}/cc/{user_id}", delete(tickets::remove_cc))
         .route("/kb/articles", get(kb::search).post(kb::create))
+        .route("/kb/stamps", get(kb::stamps))
         .route(
             "/kb/articles/{id}",
             get(kb::get).put(kb::update).delete(kb::delete),

@@ -13,7 +13,7 @@ use tokio_stream::{Stream, StreamExt};
 
 use crate::app::AppState;
 use crate::auth::{bearer, caller_for_token};
-use crate::db::Caller;
+use crate::db::{Caller, Signal};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Query};
 
@@ -63,8 +63,9 @@ pub async fn changes(
     ))
 }
 
-/// Live events as Server-Sent Events: `ticket` when a ticket the caller can see changes, and
-/// `resync` when this client fell behind and should pull. A comment line every 15 s keeps
+/// Live events as Server-Sent Events: `ticket` when a ticket the caller can see changes,
+/// `resync` when this client fell behind and should pull, and `kb` when the knowledge base may
+/// have changed for the caller (an offline copy compares its stamps again). A comment line every 15 s keeps
 /// proxies from closing the stream. The stream ends when the server shuts down or the caller's
 /// credential stops working.
 #[utoipa::path(get, path = "/api/v1/events", tag = "sync",
@@ -95,6 +96,13 @@ pub async fn events(
             Some(Ok(Event::default().event("resync").data("{}")))
         }
     });
+    let kb = BroadcastStream::new(state.store.subscribe_signals()).filter_map(|item| match item {
+        Ok(Signal::Kb) | Err(BroadcastStreamRecvError::Lagged(_)) => {
+            Some(Ok(Event::default().event("kb").data("{}")))
+        }
+        Ok(Signal::Access) => None,
+    });
+    let stream = stream.merge(kb);
     // The first event tells the client the stream is live, so it can pull once and then rely
     // on events.
     let hello = tokio_stream::once(Ok(Event::default().event("ready").data("{}")));
@@ -115,12 +123,13 @@ pub async fn events(
 /// revoked client loses its live events at once instead of at its next request.
 fn credential_stops_working(state: &AppState, token: &str) -> impl Future<Output = ()> + use<> {
     let store = state.store.clone();
-    let mut access = store.subscribe_access();
+    let mut signals = store.subscribe_signals();
     let token = token.to_owned();
     async move {
         loop {
-            match access.recv().await {
-                Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+            match signals.recv().await {
+                Ok(Signal::Access) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Ok(Signal::Kb) => continue,
                 Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
             }
             // A database hiccup is not a revocation: keep the stream and check next time.

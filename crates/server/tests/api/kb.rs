@@ -1,7 +1,14 @@
-use bellhop_proto::{Article, ArticleSummary, AuditEntry, Org, Page};
+use bellhop_proto::{Article, ArticleStamp, ArticleSummary, AuditEntry, Org, Page};
 use serde_json::json;
 
 use crate::helpers::{TestApp, expect_error, spawn_app};
+
+async fn stamps(app: &TestApp, token: &str) -> anyhow::Result<Vec<String>> {
+    let res = app.get(token, "/api/v1/kb/stamps").await?;
+    anyhow::ensure!(res.status() == 200, "stamps: {}", res.status());
+    let list: Vec<ArticleStamp> = res.json().await?;
+    Ok(list.into_iter().map(|a| a.id).collect())
+}
 
 async fn titles(app: &TestApp, token: &str) -> anyhow::Result<Vec<String>> {
     let list: Vec<ArticleSummary> = app.get(token, "/api/v1/kb/articles").await?.json().await?;
@@ -30,6 +37,20 @@ async fn the_demo_knowledge_base_is_searchable_and_renders_safe_html() -> anyhow
         "{}",
         article.body_html
     );
+    assert!(
+        article.body_text.starts_with("Connect to the VPN\n") && !article.body_text.contains('<'),
+        "{:?}",
+        article.body_text
+    );
+
+    // The stamps list every article bob may read (what the desktop's offline copy compares).
+    let mut ids = stamps(&app, &bob).await?;
+    let mut listed: Vec<String> = all.iter().map(|a| a.id.clone()).collect();
+    ids.sort();
+    listed.sort();
+    assert_eq!(ids, listed);
+    let res = app.http.get(app.url("/api/v1/kb/stamps")).send().await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
 
     let res = app.get(&bob, "/api/v1/kb/articles/nope").await?;
     assert_eq!(expect_error(res, 404).await?, "not_found");
@@ -88,6 +109,8 @@ async fn technicians_write_articles_for_everyone_or_for_chosen_organisations() -
             .await?
             .contains(&"Globex ERP shortcuts".to_owned())
     );
+    assert!(stamps(&app, &carol).await?.contains(&created.id));
+    assert!(!stamps(&app, &alice).await?.contains(&created.id));
     let path = format!("/api/v1/kb/articles/{}", created.id);
     let res = app.get(&alice, &path).await?;
     assert_eq!(expect_error(res, 404).await?, "not_found");

@@ -83,6 +83,8 @@ async fn the_knowledge_base_switched_off_for_bob_only_is_gone_for_him_and_kept_f
     assert!(!mine(&app, &bob).await?.knowledge_base);
     let res = app.get(&bob, "/api/v1/kb/articles").await?;
     assert_eq!(expect_error(res, 403).await?, "forbidden");
+    let res = app.get(&bob, "/api/v1/kb/stamps").await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
     assert!(mine(&app, &alice).await?.knowledge_base);
     let articles: Vec<Value> = app.get(&alice, "/api/v1/kb/articles").await?.json().await?;
     assert_eq!(articles.len(), 10);

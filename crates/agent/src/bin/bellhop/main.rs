@@ -70,6 +70,20 @@ enum Command {
     },
     /// Show the outbox: what is queued, sent, or rejected and why.
     Outbox,
+    /// The knowledge base as kept on this device for offline reading (`bellhop sync` updates it):
+    /// search it, or read an article.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KbCommand {
+    /// Articles containing every word (as word prefixes); no words lists them all.
+    Search { words: Vec<String> },
+    /// One article's text.
+    Show { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -254,6 +268,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 _ => ExitCode::SUCCESS,
             })
         }
+        Command::Kb { command } => {
+            let agent = Agent::with_config(paths, config)?;
+            match command {
+                KbCommand::Search { words } => {
+                    let found = agent.articles(&words.join(" "))?;
+                    if cli.json {
+                        println!("{}", serde_json::to_string_pretty(&found)?);
+                    } else if found.is_empty() {
+                        println!("no articles (run `bellhop sync` to fetch the knowledge base)");
+                    } else {
+                        for a in found {
+                            println!("{}  {} — {}", a.id, a.category, a.title);
+                        }
+                    }
+                }
+                KbCommand::Show { id } => {
+                    let article = agent.article(&id)?;
+                    if cli.json {
+                        println!("{}", serde_json::to_string_pretty(&article)?);
+                    } else {
+                        println!(
+                            "{}\n{}\n\n{}",
+                            article.title, article.category, article.body_text
+                        );
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Outbox => {
             let agent = Agent::with_config(paths, config)?;
             let items = agent.outbox()?;
@@ -299,8 +342,8 @@ fn print_report(report: &bellhop_agent::SyncReport, json: bool) -> anyhow::Resul
         return Ok(());
     }
     println!(
-        "sent {}, rejected {}, still waiting {}, fetched {}",
-        report.synced, report.rejected, report.waiting, report.pulled
+        "sent {}, rejected {}, still waiting {}, fetched {}, articles updated {}",
+        report.synced, report.rejected, report.waiting, report.pulled, report.articles
     );
     for notice in &report.notices {
         println!("  {}", describe_notice(notice));
