@@ -129,18 +129,74 @@ mod platform {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(windows)]
 mod platform {
-    /// Windows (WMI `Win32_BIOS`) and macOS (IOKit `IOPlatformSerialNumber`) need platform
-    /// calls that are not wired in yet.
+    /// The one property of WMI's `Win32_BIOS` we read.
+    #[derive(serde::Deserialize)]
+    #[serde(rename = "Win32_BIOS", rename_all = "PascalCase")]
+    struct Bios {
+        serial_number: Option<String>,
+    }
+
+    /// WMI `Win32_BIOS.SerialNumber`, asked on a thread of its own: COM is set up per thread,
+    /// and the app's UI thread has already set it up in a mode WMI's connection cannot share.
+    pub fn serial() -> Option<String> {
+        std::thread::spawn(|| {
+            let wmi = wmi::WMIConnection::new(wmi::COMLibrary::new().ok()?).ok()?;
+            let bios: Vec<Bios> = wmi.query().ok()?;
+            bios.into_iter().find_map(|b| b.serial_number)
+        })
+        .join()
+        .ok()
+        .flatten()
+    }
+}
+
+#[cfg(target_os = "macos")]
+mod platform {
+    /// IOKit's `IOPlatformSerialNumber` of the platform expert, as `ioreg` prints it (a tool
+    /// every macOS has; readable without privileges).
+    pub fn serial() -> Option<String> {
+        let out = std::process::Command::new("/usr/sbin/ioreg")
+            .args(["-rd1", "-c", "IOPlatformExpertDevice"])
+            .output()
+            .ok()?;
+        super::ioreg_serial(&String::from_utf8_lossy(&out.stdout))
+    }
+}
+
+#[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
+mod platform {
     pub fn serial() -> Option<String> {
         None
     }
 }
 
+/// The `"IOPlatformSerialNumber" = "…"` line of `ioreg -rd1 -c IOPlatformExpertDevice`.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+fn ioreg_serial(listing: &str) -> Option<String> {
+    listing.lines().find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        (key.trim().trim_matches('"') == "IOPlatformSerialNumber")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_serial_is_read_from_an_ioreg_listing() {
+        let listing = r#"+-o J314sAP  <class IOPlatformExpertDevice, id 0x100000209, registered>
+    {
+      "IOPlatformUUID" = "8C2D6A4E-0000-0000-0000-000000000000"
+      "IOPlatformSerialNumber" = "C02XG0AAJGH5"
+      "manufacturer" = <"Apple Inc.">
+    }"#;
+        assert_eq!(ioreg_serial(listing).as_deref(), Some("C02XG0AAJGH5"));
+        assert_eq!(ioreg_serial("\"IOPlatformUUID\" = \"x\""), None);
+    }
 
     #[test]
     fn a_snapshot_describes_this_machine() {
