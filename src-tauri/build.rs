@@ -32,6 +32,10 @@ fn main() {
             "get_attachment",
             "search_articles",
             "get_article",
+            "edit_rejected",
+            "resend_rejected",
+            "discard_rejected",
+            "drop_draft_file",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

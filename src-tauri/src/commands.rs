@@ -160,6 +160,40 @@ pub async fn get_attachment(
     Ok(tauri::ipc::Response::new(bytes))
 }
 
+/// "Edit and resend": a refused ticket becomes a draft with its words, fields and files.
+#[tauri::command]
+pub fn edit_rejected(agent: AgentState<'_>, seq: i64) -> Result<Draft, ApiError> {
+    agent.edit_rejected(seq).map_err(|e| e.to_api())
+}
+
+/// Sends a refused item again as it is.
+#[tauri::command]
+pub fn resend_rejected(
+    agent: AgentState<'_>,
+    sync: State<'_, crate::sync::SyncHandle>,
+    seq: i64,
+) -> Result<OutboxItem, ApiError> {
+    let item = agent.resend_rejected(seq).map_err(|e| e.to_api())?;
+    sync.now();
+    Ok(item)
+}
+
+/// Forgets a refused item.
+#[tauri::command]
+pub fn discard_rejected(agent: AgentState<'_>, seq: i64) -> Result<(), ApiError> {
+    agent.discard_rejected(seq).map_err(|e| e.to_api())
+}
+
+/// Stops keeping one file with a draft.
+#[tauri::command]
+pub fn drop_draft_file(
+    agent: AgentState<'_>,
+    id: String,
+    sha256: String,
+) -> Result<Draft, ApiError> {
+    agent.drop_draft_file(&id, &sha256).map_err(|e| e.to_api())
+}
+
 /// The knowledge base kept on this device: every word of `q`, as word prefixes.
 #[tauri::command]
 pub fn search_articles(agent: AgentState<'_>, q: String) -> Result<Vec<ArticleSummary>, ApiError> {

@@ -82,6 +82,10 @@ pub fn run() {
             commands::get_attachment,
             commands::search_articles,
             commands::get_article,
+            commands::edit_rejected,
+            commands::resend_rejected,
+            commands::discard_rejected,
+            commands::drop_draft_file,
         ])
         .setup(|app| {
             let agent = Arc::new(open_agent()?);

@@ -1,5 +1,6 @@
 //! Writing tickets through the agent: queueing a new one (its files kept by hash first, the
-//! form's draft removed with it), and the drafts the user keeps to finish later. Every call is
+//! form's draft removed with it), the drafts the user keeps to finish later, and what the user
+//! does with an item the server refused (edit it as a draft, send it again, or drop it). Every call is
 //! durable when it returns, online or not.
 
 use bellhop_proto::{Draft, NewAttachment, NewTicket, OutboxItem, TicketForm};
@@ -88,8 +89,30 @@ impl Agent {
             NewTicket {
                 source: Some(bellhop_proto::TicketSource::Tray),
                 system_info: Some(crate::device::system_info()),
+                attachments: draft.attachments,
                 ..draft.form.into_ticket()
             },
         )
+    }
+
+    /// Stops keeping one file with a draft.
+    pub fn drop_draft_file(&self, id: &str, sha256: &str) -> Result<Draft> {
+        self.store().drop_draft_file(id, sha256)
+    }
+
+    /// "Edit and resend" for a ticket the server refused: it becomes a draft with its words,
+    /// fields and files, to fix and send again from the form.
+    pub fn edit_rejected(&self, seq: i64) -> Result<Draft> {
+        self.store().rejected_to_draft(seq)
+    }
+
+    /// Sends a refused item again as it is (the desk may have changed what it accepts).
+    pub fn resend_rejected(&self, seq: i64) -> Result<OutboxItem> {
+        self.store().resend_rejected(seq)
+    }
+
+    /// Forgets a refused item.
+    pub fn discard_rejected(&self, seq: i64) -> Result<()> {
+        self.store().discard_rejected(seq)
     }
 }

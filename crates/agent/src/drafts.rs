@@ -3,18 +3,20 @@
 //! so a crash in between neither loses the text nor sends it twice.
 
 use bellhop_proto::{Draft, NewTicket, OutboxItem, SyncOpKind, TicketForm};
+
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use crate::error::{Error, Result};
 use crate::store::{Store, now_ms};
 
-const SELECT_DRAFTS: &str =
-    "SELECT id, title, description, updated_at, ticket_type, custom_fields FROM drafts";
+const SELECT_DRAFTS: &str = "SELECT id, title, description, updated_at, ticket_type, custom_fields,
+     attachments FROM drafts";
 
 fn draft_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
     let at: i64 = r.get(3)?;
     let values: String = r.get(5)?;
+    let files: String = r.get(6)?;
     Ok(Draft {
         id: r.get(0)?,
         form: TicketForm {
@@ -24,12 +26,14 @@ fn draft_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
             // Written by this module from a typed value; unreadable only if edited by hand.
             custom_fields: serde_json::from_str(&values).unwrap_or_default(),
         },
+        attachments: serde_json::from_str(&files).unwrap_or_default(),
         updated_at: Timestamp::from_millisecond(at).unwrap_or_else(|_| Timestamp::now()),
     })
 }
 
 impl Store {
-    /// Creates (`id: None`) or overwrites a draft; returns it as saved.
+    /// Creates (`id: None`) or overwrites a draft's words and fields (its files stay); returns
+    /// it as saved.
     pub fn save_draft(&mut self, id: Option<&str>, form: &TicketForm) -> Result<Draft> {
         let id = id.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
         let now = now_ms();
@@ -63,6 +67,51 @@ impl Store {
                 draft_from_row,
             )
             .optional()?)
+    }
+
+    /// Stops keeping one file with a draft; returns the draft as it is now.
+    pub fn drop_draft_file(&mut self, id: &str, sha256: &str) -> Result<Draft> {
+        let mut draft = self
+            .draft(id)?
+            .ok_or_else(|| Error::NotFound(format!("no draft {id}")))?;
+        draft.attachments.retain(|a| a.sha256 != sha256);
+        self.conn.execute(
+            "UPDATE drafts SET attachments = ?1, updated_at = ?2 WHERE id = ?3",
+            params![serde_json::to_string(&draft.attachments)?, now_ms(), id],
+        )?;
+        self.draft(id)?
+            .ok_or_else(|| Error::NotFound(format!("draft {id} vanished")))
+    }
+
+    /// A ticket the server refused comes back as a draft to fix, with its files: the draft is
+    /// written and the outbox item removed in one transaction. Only tickets can be edited.
+    pub fn rejected_to_draft(&mut self, seq: i64) -> Result<Draft> {
+        let item = self.rejected(seq)?;
+        let SyncOpKind::CreateTicket { ticket } = item.op.op else {
+            return Err(Error::Config(
+                "only a refused ticket can be edited; send this again or discard it".into(),
+            ));
+        };
+        let id = uuid::Uuid::now_v7().to_string();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO drafts (id, title, description, created_at, updated_at, ticket_type,
+                                 custom_fields, attachments)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
+            params![
+                id,
+                ticket.title,
+                ticket.description,
+                now_ms(),
+                ticket.ticket_type,
+                serde_json::to_string(&ticket.custom_fields)?,
+                serde_json::to_string(&ticket.attachments)?,
+            ],
+        )?;
+        tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
+        tx.commit()?;
+        self.draft(&id)?
+            .ok_or_else(|| Error::NotFound(format!("draft {id} vanished")))
     }
 
     /// Removes a draft; returns whether there was one.
@@ -158,6 +207,83 @@ mod tests {
         );
         assert_eq!(store.outbox()?.len(), 1);
         assert!(!store.discard_draft(&id)?);
+        Ok(())
+    }
+
+    #[test]
+    fn a_refused_ticket_is_edited_as_a_draft_with_its_files_resent_or_dropped() -> anyhow::Result<()>
+    {
+        use bellhop_proto::{NewAttachment, OutboxState};
+        let mut store = Store::open_in_memory()?;
+        let shot = NewAttachment {
+            sha256: "ab".repeat(32),
+            file_name: "screenshot.png".into(),
+        };
+        let ticket = NewTicket {
+            attachments: vec![shot.clone()],
+            ticket_type: Some("incident".into()),
+            ..NewTicket::new("VPN drops", "every hour")
+        };
+        let refused = store.queue_ticket(ticket)?;
+        let reply = store.queue_reply(
+            bellhop_proto::TicketId::new(),
+            bellhop_proto::NewComment {
+                id: bellhop_proto::CommentId::new(),
+                body: "more".into(),
+                visibility: None,
+                attachments: Vec::new(),
+            },
+        )?;
+        assert!(
+            matches!(store.rejected_to_draft(refused.seq), Err(Error::Config(_))),
+            "a queued item is not refused"
+        );
+        let why = Some("Who is affected is required".to_owned());
+        store.record_outcomes(&[
+            (refused.seq, OutboxState::Rejected, why.clone()),
+            (reply.seq, OutboxState::Rejected, why),
+        ])?;
+
+        assert!(matches!(
+            store.rejected_to_draft(reply.seq),
+            Err(Error::Config(_))
+        ));
+        let draft = store.rejected_to_draft(refused.seq)?;
+        assert_eq!(draft.form.title, "VPN drops");
+        assert_eq!(draft.form.ticket_type.as_deref(), Some("incident"));
+        assert_eq!(draft.attachments, [shot.clone()]);
+        assert_eq!(
+            store.outbox()?.len(),
+            1,
+            "the refused ticket left the outbox"
+        );
+        assert!(matches!(
+            store.rejected_to_draft(refused.seq),
+            Err(Error::NotFound(_))
+        ));
+
+        // Typing in the form keeps the files; removing one is explicit.
+        let edited = store.save_draft(Some(&draft.id), &form("VPN drops hourly", ""))?;
+        assert_eq!(edited.attachments, [shot.clone()]);
+        assert!(
+            store
+                .drop_draft_file(&draft.id, &shot.sha256)?
+                .attachments
+                .is_empty()
+        );
+
+        // The refused reply goes again under a new operation id, or is dropped.
+        let again = store.resend_rejected(reply.seq)?;
+        assert_ne!(again.op.op_id, reply.op.op_id);
+        assert_eq!(store.outbox()?[0].state, OutboxState::Queued);
+        assert_eq!(store.outbox()?[0].op, again.op);
+        assert!(matches!(
+            store.discard_rejected(reply.seq),
+            Err(Error::Config(_))
+        ));
+        store.record_outcomes(&[(reply.seq, OutboxState::Rejected, None)])?;
+        store.discard_rejected(reply.seq)?;
+        assert!(store.outbox()?.is_empty());
         Ok(())
     }
 

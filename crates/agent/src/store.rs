@@ -87,6 +87,8 @@ const MIGRATIONS: &[M<'static>] = &[
         tokenize = 'unicode61 remove_diacritics 2'
     );",
     ),
+    // Drafts keep files by hash (a refused ticket comes back as a draft with its screenshot).
+    M::up("ALTER TABLE drafts ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';"),
 ];
 
 pub struct Store {
@@ -198,6 +200,56 @@ impl Store {
             })
         })
         .collect()
+    }
+
+    /// The outbox item `seq`, which must be one the server refused.
+    pub(crate) fn rejected(&self, seq: i64) -> Result<OutboxItem> {
+        let item = self
+            .items(
+                "SELECT seq, op, state, attempts, last_error FROM outbox WHERE seq = ?1",
+                [seq],
+            )?
+            .pop()
+            .ok_or_else(|| crate::Error::NotFound(format!("nothing in the outbox at {seq}")))?;
+        if item.state != OutboxState::Rejected {
+            return Err(crate::Error::Config(format!(
+                "outbox item {seq} was not refused: it is {}",
+                item.state.as_str()
+            )));
+        }
+        Ok(item)
+    }
+
+    /// Sends a refused item again, as it is, under a new operation id (the server remembers
+    /// its answer to the old one): queued, tried at the next pass.
+    pub fn resend_rejected(&mut self, seq: i64) -> Result<OutboxItem> {
+        let mut item = self.rejected(seq)?;
+        item.op.op_id = OpId::new();
+        self.conn.execute(
+            "UPDATE outbox SET op_id = ?1, op = ?2, state = 'queued', attempts = 0,
+                    next_attempt_at = 0, last_error = NULL, updated_at = ?3
+             WHERE seq = ?4 AND state = 'rejected'",
+            params![
+                item.op.op_id.to_string(),
+                serde_json::to_string(&item.op)?,
+                now_ms(),
+                seq
+            ],
+        )?;
+        item.state = OutboxState::Queued;
+        item.attempts = 0;
+        item.last_error = None;
+        Ok(item)
+    }
+
+    /// Forgets a refused item.
+    pub fn discard_rejected(&mut self, seq: i64) -> Result<()> {
+        self.rejected(seq)?;
+        self.conn.execute(
+            "DELETE FROM outbox WHERE seq = ?1 AND state = 'rejected'",
+            [seq],
+        )?;
+        Ok(())
     }
 
     /// Items not yet accepted or rejected by the server.

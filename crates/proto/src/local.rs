@@ -57,6 +57,10 @@ pub struct Draft {
     /// What the form held: title, description, type and custom field values.
     #[serde(flatten)]
     pub form: TicketForm,
+    /// Files kept with it (by hash, on this device): a ticket the server refused keeps its
+    /// screenshot and files when it comes back as a draft to fix.
+    #[serde(default)]
+    pub attachments: Vec<crate::NewAttachment>,
     pub updated_at: Timestamp,
 }
 

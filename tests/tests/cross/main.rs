@@ -4,5 +4,6 @@ mod chaos;
 mod fields;
 mod kb;
 mod pull;
+mod rejected;
 mod status;
 mod sync;

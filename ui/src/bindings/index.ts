@@ -386,7 +386,12 @@ export type Notice = { ticket_id: TicketId, number: number, title: string, kind:
 
 export type NoticeKind = { "type": "reply", author_name: string, excerpt: string, } | { "type": "status", status: TicketStatus, };
 
-export type Draft = { id: string, updated_at: string, title: string, description: string, ticket_type?: string, custom_fields?: { [key in string]: FieldValue }, };
+export type Draft = { id: string, 
+/**
+ * Files kept with it (by hash, on this device): a ticket the server refused keeps its
+ * screenshot and files when it comes back as a draft to fix.
+ */
+attachments: Array<NewAttachment>, updated_at: string, title: string, description: string, ticket_type?: string, custom_fields?: { [key in string]: FieldValue }, };
 
 export type TicketForm = { title: string, description: string, ticket_type?: string, custom_fields?: { [key in string]: FieldValue }, };
 

@@ -53,6 +53,10 @@ export function createTauriApi(): DesktopApi {
     drafts: () => call<Draft[]>('list_drafts'),
     discardDraft: (id: string) => call<void>('discard_draft', { id }),
     submitDraft: (id: string) => call<OutboxItem>('submit_draft', { id }),
+    dropDraftFile: (id: string, sha256: string) => call<Draft>('drop_draft_file', { id, sha256 }),
+    editRejected: (seq: number) => call<Draft>('edit_rejected', { seq }),
+    resendRejected: (seq: number) => call<OutboxItem>('resend_rejected', { seq }),
+    discardRejected: (seq: number) => call<void>('discard_rejected', { seq }),
     closeWindow: () => getCurrentWindow().close(),
     // Emitted by the sync loop after every pass (src-tauri/src/sync.rs).
     onChange: (listener: () => void) => listen('bellhop://changed', () => listener()),

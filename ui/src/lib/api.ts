@@ -104,8 +104,15 @@ export interface DesktopApi {
   saveDraft(id: string | null, form: TicketForm): Promise<Draft>;
   drafts(): Promise<Draft[]>;
   discardDraft(id: string): Promise<void>;
-  /** Sends a draft: it becomes a queued ticket. */
+  /** Sends a draft: it becomes a queued ticket (with the files kept with it). */
   submitDraft(id: string): Promise<OutboxItem>;
+  /** Stops keeping one file with a draft. */
+  dropDraftFile(id: string, sha256: string): Promise<Draft>;
+  /** A ticket the server refused becomes a draft (words, fields, files) to fix and send. */
+  editRejected(seq: number): Promise<Draft>;
+  /** Sends a refused item again as it is. */
+  resendRejected(seq: number): Promise<OutboxItem>;
+  discardRejected(seq: number): Promise<void>;
   /** Closes this window (its web view is destroyed, not hidden). */
   closeWindow(): Promise<void>;
   /** Calls `listener` whenever the agent's status or tickets changed; returns the unsubscribe. */

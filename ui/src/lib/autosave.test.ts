@@ -10,7 +10,7 @@ describe('autosave', () => {
     const saves: { id: string | null; form: TicketForm }[] = [];
     const save = async (id: string | null, form: TicketForm): Promise<Draft> => {
       saves.push({ id, form });
-      return { ...form, id: id ?? 'draft-1', updated_at: '' };
+      return { ...form, id: id ?? 'draft-1', attachments: [], updated_at: '' };
     };
     return { saves, save };
   }

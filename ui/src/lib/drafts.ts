@@ -33,7 +33,8 @@ export class BrowserDrafts {
 
   /** Creates (`id` null) or overwrites a draft; returns it as kept. */
   save(id: string | null, form: TicketForm): Draft {
-    const draft: Draft = { ...form, id: id ?? newId(), updated_at: new Date().toISOString() };
+    // The browser keeps no files with a draft (they are uploaded when the ticket is sent).
+    const draft: Draft = { ...form, id: id ?? newId(), attachments: [], updated_at: new Date().toISOString() };
     const rest = this.list().filter((d) => d.id !== draft.id);
     this.#write([draft, ...rest].slice(0, MAX_DRAFTS));
     return draft;

@@ -68,14 +68,31 @@ enum Command {
         #[command(subcommand)]
         command: Option<DraftsCommand>,
     },
-    /// Show the outbox: what is queued, sent, or rejected and why.
-    Outbox,
+    /// The outbox: what is queued, sent, or refused and why (the default); and what to do with
+    /// a refused item.
+    Outbox {
+        #[command(subcommand)]
+        command: Option<OutboxCommand>,
+    },
     /// The knowledge base as kept on this device for offline reading (`bellhop sync` updates it):
     /// search it, or read an article.
     Kb {
         #[command(subcommand)]
         command: KbCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum OutboxCommand {
+    /// List it.
+    List,
+    /// A refused ticket becomes a draft (words, fields, files) to fix with `drafts edit` and
+    /// send with `drafts submit`.
+    Edit { seq: i64 },
+    /// Send a refused item again as it is.
+    Resend { seq: i64 },
+    /// Forget a refused item.
+    Discard { seq: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,7 +314,45 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Outbox => {
+        Command::Outbox {
+            command: Some(OutboxCommand::Edit { seq }),
+        } => {
+            let agent = Agent::with_config(paths, config)?;
+            let draft = agent.edit_rejected(seq)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&draft)?);
+            } else {
+                println!(
+                    "now draft {} — fix it with `bellhop drafts edit {}`, send it with `bellhop drafts submit {}`",
+                    draft.id, draft.id, draft.id
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Outbox {
+            command: Some(OutboxCommand::Resend { seq }),
+        } => {
+            let agent = Agent::with_config(paths, config)?;
+            let item = agent.resend_rejected(seq)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&item)?);
+            } else {
+                println!("queued again (the next `bellhop sync` sends it)");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Outbox {
+            command: Some(OutboxCommand::Discard { seq }),
+        } => {
+            Agent::with_config(paths, config)?.discard_rejected(seq)?;
+            if !cli.json {
+                println!("discarded");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Outbox {
+            command: None | Some(OutboxCommand::List),
+        } => {
             let agent = Agent::with_config(paths, config)?;
             let items = agent.outbox()?;
             if cli.json {
