@@ -251,7 +251,7 @@ mod tests {
         let draft = store.rejected_to_draft(refused.seq)?;
         assert_eq!(draft.form.title, "VPN drops");
         assert_eq!(draft.form.ticket_type.as_deref(), Some("incident"));
-        assert_eq!(draft.attachments, [shot.clone()]);
+        assert_eq!(draft.attachments, std::slice::from_ref(&shot));
         assert_eq!(
             store.outbox()?.len(),
             1,
@@ -264,7 +264,7 @@ mod tests {
 
         // Typing in the form keeps the files; removing one is explicit.
         let edited = store.save_draft(Some(&draft.id), &form("VPN drops hourly", ""))?;
-        assert_eq!(edited.attachments, [shot.clone()]);
+        assert_eq!(edited.attachments, std::slice::from_ref(&shot));
         assert!(
             store
                 .drop_draft_file(&draft.id, &shot.sha256)?
