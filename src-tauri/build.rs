@@ -36,6 +36,7 @@ fn main() {
             "resend_rejected",
             "discard_rejected",
             "drop_draft_file",
+            "window_rendered",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri build step failed: {e:#}"));

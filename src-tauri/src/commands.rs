@@ -194,6 +194,15 @@ pub fn drop_draft_file(
     agent.drop_draft_file(&id, &sha256).map_err(|e| e.to_api())
 }
 
+/// The portal window has drawn its first frame: the background work of starting up (the hidden
+/// quick-ticket window) may begin. Until then the hotkey makes that window on demand.
+#[tauri::command]
+pub fn window_rendered(app: tauri::AppHandle, window: tauri::Window) {
+    if window.label() == crate::windows::MAIN {
+        tauri::async_runtime::spawn(async move { crate::windows::prepare_quick(&app) });
+    }
+}
+
 /// The knowledge base kept on this device: every word of `q`, as word prefixes.
 #[tauri::command]
 pub fn search_articles(agent: AgentState<'_>, q: String) -> Result<Vec<ArticleSummary>, ApiError> {

@@ -86,6 +86,7 @@ pub fn run() {
             commands::resend_rejected,
             commands::discard_rejected,
             commands::drop_draft_file,
+            commands::window_rendered,
         ])
         .setup(|app| {
             let agent = Arc::new(open_agent()?);
@@ -106,10 +107,14 @@ pub fn run() {
                 chosen.as_deref().unwrap_or(hotkey::DEFAULT_HOTKEY),
             );
             app.manage(hotkeys);
-            if !std::env::args().any(|a| a == "--background") {
+            if std::env::args().any(|a| a == "--background") {
+                windows::prepare_quick(app.handle());
+            } else {
+                // The hidden quick-ticket window is made once this window has drawn its first
+                // frame (`window_rendered`), not alongside it: two pages loading at once on a
+                // small machine slow the one the user is looking at (BENCHMARKS.md).
                 windows::show_main(app.handle());
             }
-            windows::prepare_quick(app.handle());
             Ok(())
         })
         .build(tauri::generate_context!());

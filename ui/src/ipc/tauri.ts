@@ -58,6 +58,7 @@ export function createTauriApi(): DesktopApi {
     resendRejected: (seq: number) => call<OutboxItem>('resend_rejected', { seq }),
     discardRejected: (seq: number) => call<void>('discard_rejected', { seq }),
     closeWindow: () => getCurrentWindow().close(),
+    rendered: () => call<void>('window_rendered'),
     // Emitted by the sync loop after every pass (src-tauri/src/sync.rs).
     onChange: (listener: () => void) => listen('bellhop://changed', () => listener()),
     language: () => call<string>('get_language'),

@@ -113,6 +113,8 @@ export interface DesktopApi {
   /** Sends a refused item again as it is. */
   resendRejected(seq: number): Promise<OutboxItem>;
   discardRejected(seq: number): Promise<void>;
+  /** Tells the shell this window has drawn its first frame (its start-up work may follow). */
+  rendered(): Promise<void>;
   /** Closes this window (its web view is destroyed, not hidden). */
   closeWindow(): Promise<void>;
   /** Calls `listener` whenever the agent's status or tickets changed; returns the unsubscribe. */
