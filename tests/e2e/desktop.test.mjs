@@ -25,6 +25,8 @@ let serverUrl;
 const fakeBin = tempDir('bin');
 const opened = join(fakeBin, 'opened.txt');
 writeFileSync(join(fakeBin, 'xdg-open'), `#!/bin/sh\necho "$@" >> '${opened}'\n`, { mode: 0o755 });
+/** The app's environment: its own store, config and home, and the stand-in browser launcher. */
+const appEnv = { ...process.env, BELLHOP_HOME: agentHome, HOME: appHome, XDG_CONFIG_HOME: configHome, PATH: `${fakeBin}:${process.env.PATH}` };
 
 before(async () => {
   assert.ok(process.env.DISPLAY, 'the desktop tests need an X display (run them through scripts/test)');
@@ -35,13 +37,7 @@ before(async () => {
   driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
     stdio: ['ignore', 'inherit', 'inherit'],
     // The app inherits this environment: its own store and config under a fresh BELLHOP_HOME.
-    env: {
-      ...process.env,
-      BELLHOP_HOME: agentHome,
-      HOME: appHome,
-      XDG_CONFIG_HOME: configHome,
-      PATH: `${fakeBin}:${process.env.PATH}`,
-    },
+    env: appEnv,
   });
   await until(async () => fetch(`http://127.0.0.1:${port}/status`).then(() => true, () => false), 15_000, 'tauri-driver');
   browser = await remote({
@@ -756,13 +752,7 @@ test('the window comes back where and as large as the user left it', async () =>
   const again = (...args) =>
     spawn(BIN('bellhop-desktop'), ['--server', serverUrl, ...args], {
       stdio: 'ignore',
-      env: {
-      ...process.env,
-      BELLHOP_HOME: agentHome,
-      HOME: appHome,
-      XDG_CONFIG_HOME: configHome,
-      PATH: `${fakeBin}:${process.env.PATH}`,
-    },
+      env: appEnv,
     });
   /** The window's size and place ({} when it is gone meanwhile). */
   const geometry = (id) => {
