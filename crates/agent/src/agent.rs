@@ -189,7 +189,7 @@ impl Agent {
         Ok(true)
     }
 
-    fn user_credential(&self) -> Result<String> {
+    pub(crate) fn user_credential(&self) -> Result<String> {
         self.secret(
             Secret::UserCredential,
             "confirm your identity first (Personal settings, or `bellhop identity`)",
@@ -361,22 +361,6 @@ impl Agent {
         self.queue_reply_with_attachments(ticket, body, attachments)
     }
 
-    /// Keeps a file's bytes on this device, ready for a reply or ticket to name (the desktop
-    /// window hands files over one by one before queueing the reply).
-    pub fn stage_file(&self, file_name: &str, bytes: &[u8]) -> Result<NewAttachment> {
-        if bytes.len() as u64 > bellhop_proto::DEFAULT_MAX_ATTACHMENT_BYTES {
-            return Err(Error::Config(format!(
-                "{file_name} is larger than the {} MB a file may be",
-                bellhop_proto::DEFAULT_MAX_ATTACHMENT_BYTES / (1024 * 1024)
-            )));
-        }
-        let sha256 = self.blobs().put(bytes)?;
-        Ok(NewAttachment {
-            sha256,
-            file_name: file_name.to_owned(),
-        })
-    }
-
     /// Queues a reply naming files already kept here ([`Self::stage_file`]).
     pub fn queue_reply_with_attachments(
         &self,
@@ -403,36 +387,6 @@ impl Agent {
                 attachments,
             },
         )
-    }
-
-    /// The bytes of a file on a cached ticket: from this device when they are here (the user's
-    /// own uploads, or fetched before), else fetched from the server, checked against their hash
-    /// and kept for reading offline. Only files the cached ticket lists can be asked for.
-    pub async fn attachment(&self, ticket: TicketId, sha256: &str) -> Result<Vec<u8>> {
-        let listed = self
-            .store()
-            .cached_ticket(ticket)?
-            .is_some_and(|(t, _)| t.attachments.iter().any(|a| a.sha256 == sha256));
-        if !listed {
-            return Err(Error::NotFound("no such file on this ticket".into()));
-        }
-        let blobs = self.blobs();
-        if blobs.has(sha256) {
-            return blobs.read(sha256);
-        }
-        let credential = self.user_credential()?;
-        let bytes = self
-            .client()?
-            .download_attachment(&credential, ticket, sha256)
-            .await?;
-        let stored = blobs.put(&bytes)?;
-        if stored != sha256 {
-            return Err(Error::Server(bellhop_proto::ApiError::new(
-                bellhop_proto::ErrorCode::Internal,
-                "the server sent a file that does not match its hash",
-            )));
-        }
-        Ok(bytes)
     }
 
     /// Queues reopening a resolved or closed ticket; the server decides whether it may be.

@@ -17,6 +17,7 @@ mod credentials;
 pub mod device;
 mod drafts;
 mod error;
+mod files;
 pub mod kb;
 mod prefs;
 mod store;
