@@ -432,3 +432,50 @@ test('the console’s views pass axe’s WCAG 2.1 AA checks, light and dark', as
     await context.close();
   }
 });
+
+test('a technician reads the console in German, kept by the server for the next browser, and back in English', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'tech@helpdesk.example');
+  try {
+    await page.locator('header select[name="language"]').selectOption('de');
+    await page.getByRole('heading', { name: 'Warteschlange' }).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'de');
+    const nav = await page.getByRole('navigation').innerText();
+    for (const word of ['Geräte', 'Suche', 'Organisationen', 'Wissensdatenbank', 'Prüfprotokoll', 'Portaleinstellungen']) {
+      assert.ok(nav.includes(word), `${word} in ${nav}`);
+    }
+    // The desk's status words, a ticket's page and the device facts are German too.
+    await page.getByLabel('Status').selectOption({ label: 'Alle' });
+    const options = await page.getByLabel('Status').locator('option').allInnerTexts();
+    assert.deepEqual(options, ['Alle', 'Offen', 'Wartet auf Kunden', 'Gelöst', 'Geschlossen']);
+    await page.getByTestId('queue').locator('tbody tr a').first().click();
+    await page.getByRole('heading', { name: 'Unterhaltung' }).waitFor();
+    await page.getByRole('button', { name: 'Antwort senden' }).waitFor();
+    assert.match(await page.locator('.desk-ticket > p.muted').first().innerText(), /eröffnet am .* über /);
+    await page.goto(`${server.url}/console#/settings`);
+    await page.getByRole('button', { name: 'Einstellungen speichern' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'console-german.png'), fullPage: true });
+
+    // Kept by the server: a fresh browser context (nothing stored) signs him in in German.
+    await until(async () => {
+      const token = await login(server.url, 'tech@helpdesk.example');
+      const me = await (await fetch(`${server.url}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } })).json();
+      return me.language === 'de';
+    }, 5_000, "the technician's language on the server");
+    const context = await browser.newContext();
+    const other = await context.newPage();
+    await signIn(other, 'tech@helpdesk.example');
+    await other.getByRole('heading', { name: 'Warteschlange' }).waitFor();
+
+    // And back, without a reload.
+    await other.locator('header select[name="language"]').selectOption('en');
+    await other.getByRole('heading', { name: 'Queue' }).waitFor();
+    await other.getByRole('link', { name: 'Devices' }).waitFor();
+    assert.equal(await other.getByText('Warteschlange').count(), 0);
+    await context.close();
+  } finally {
+    const token = await login(server.url, 'tech@helpdesk.example');
+    await api(token, 'PUT', '/me', { language: 'en' });
+    await page.close();
+  }
+});

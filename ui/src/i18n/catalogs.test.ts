@@ -1,6 +1,7 @@
 // Every catalog says everything English says: the same keys, each plural in every form its
 // language's rules use, and the same {{placeholders}}.
 import { describe, expect, it } from 'vitest';
+import { CONSOLE_CATALOGS, ct, deskStatusLabel } from './console';
 import { CATALOGS, LANGUAGES, pick, setLanguage, supported, t, type Language } from './index.svelte';
 
 const PLURAL = /_(zero|one|two|few|many|other)$/;
@@ -31,33 +32,44 @@ function required(english: Map<string, string>, code: Language): Set<string> {
   return keys;
 }
 
-const english = flatten(CATALOGS.en);
+// The portal's catalogs, and the console's (kept apart so the portal's bundle never carries them).
+const SETS = { portal: CATALOGS, console: CONSOLE_CATALOGS } as const;
 
-describe('message catalogs', () => {
-  it('English has text for every key', () => {
-    expect(english.size).toBeGreaterThan(100);
-    for (const [key, text] of english) expect(text.trim(), key).not.toBe('');
+for (const [part, catalogs] of Object.entries(SETS)) {
+  const english = flatten(catalogs.en);
+
+  describe(`${part} message catalogs`, () => {
+    it('English has text for every key', () => {
+      expect(english.size).toBeGreaterThan(100);
+      for (const [key, text] of english) expect(text.trim(), key).not.toBe('');
+    });
+
+    for (const { code } of LANGUAGES.filter((l) => l.code !== 'en')) {
+      it(`${code} has every key English has, and nothing else`, () => {
+        const catalog = flatten(catalogs[code]);
+        const missing = [...required(english, code)].filter((k) => !catalog.has(k));
+        expect(missing, `${code} lacks`).toEqual([]);
+        const extra = [...catalog.keys()].filter((k) => !english.has(k) && !(PLURAL.test(k) && english.has(k.replace(PLURAL, '_other'))));
+        expect(extra, `${code} has keys English lacks`).toEqual([]);
+      });
+
+      it(`${code} keeps English's placeholders`, () => {
+        const catalog = flatten(catalogs[code]);
+        for (const [key, text] of catalog) {
+          const source = english.get(key) ?? english.get(key.replace(PLURAL, '_other')) ?? '';
+          expect(placeholders(text), `${code}: ${key}`).toEqual(placeholders(source));
+          expect(text.trim(), `${code}: ${key}`).not.toBe('');
+        }
+      });
+
+      it(`${code} is translated, not English copied`, () => {
+        const catalog = flatten(catalogs[code]);
+        const same = [...catalog].filter(([key, text]) => /[a-z]{3}/i.test(text) && english.get(key) === text).map(([key]) => key);
+        expect(same.length, `${code} still English: ${same.join(', ')}`).toBeLessThan(english.size / 10);
+      });
+    }
   });
-
-  for (const { code } of LANGUAGES.filter((l) => l.code !== 'en')) {
-    it(`${code} has every key English has, and nothing else`, () => {
-      const catalog = flatten(CATALOGS[code]);
-      const missing = [...required(english, code)].filter((k) => !catalog.has(k));
-      expect(missing, `${code} lacks`).toEqual([]);
-      const extra = [...catalog.keys()].filter((k) => !english.has(k) && !(PLURAL.test(k) && english.has(k.replace(PLURAL, '_other'))));
-      expect(extra, `${code} has keys English lacks`).toEqual([]);
-    });
-
-    it(`${code} keeps English's placeholders`, () => {
-      const catalog = flatten(CATALOGS[code]);
-      for (const [key, text] of catalog) {
-        const source = english.get(key) ?? english.get(key.replace(PLURAL, '_other')) ?? '';
-        expect(placeholders(text), `${code}: ${key}`).toEqual(placeholders(source));
-        expect(text.trim(), `${code}: ${key}`).not.toBe('');
-      }
-    });
-  }
-});
+}
 
 describe('choosing and switching the language', () => {
   it('matches tags by their language', () => {
@@ -77,5 +89,18 @@ describe('choosing and switching the language', () => {
     setLanguage('xx');
     expect(t('list.title')).toBe('My requests');
     expect(t('redact.count', { count: 2 })).toMatch(/^2 areas are hidden/);
+  });
+
+  it('switches the console’s words with the portal’s', () => {
+    setLanguage('de');
+    expect(ct('nav.queue')).toBe('Warteschlange');
+    expect(deskStatusLabel('awaiting_reply')).toBe('Wartet auf Kunden');
+    setLanguage('ru');
+    expect(ct('devices.activated', { count: 1 })).toBe('1 устройство активировано.');
+    expect(ct('devices.activated', { count: 3 })).toBe('3 устройства активированы.');
+    expect(ct('devices.activated', { count: 5 })).toBe('5 устройств активировано.');
+    setLanguage('en');
+    expect(ct('nav.queue')).toBe('Queue');
+    expect(ct('devices.activated', { count: 2 })).toBe('2 devices activated.');
   });
 });

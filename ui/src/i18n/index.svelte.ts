@@ -25,7 +25,7 @@ export const LANGUAGES: readonly { code: Language; name: string }[] = (['en', 'f
 type PluralSuffix = 'zero' | 'one' | 'two' | 'few' | 'many' | 'other';
 type Leaf<K extends string> = K extends `${infer Base}_${PluralSuffix}` ? Base : K;
 /** Every key of the English catalog ("signin.title"), plural forms folded into their base. */
-type Keys<T, P extends string = ''> = {
+export type Keys<T, P extends string = ''> = {
   [K in keyof T & string]: T[K] extends string ? `${P}${Leaf<K>}` : Keys<T[K], `${P}${K}.`>;
 }[keyof T & string];
 export type MessageKey = Keys<typeof en>;
@@ -76,4 +76,15 @@ export function setLanguage(code: string): Language {
 export function t(key: MessageKey, values?: Record<string, string | number>): string {
   // Reading `current` makes every caller in a template re-render when the language changes.
   return i18n.t(key, { lng: current, ...values });
+}
+
+/** Adds one part's own catalogs under `namespace` (the console's: the portal's bundle never
+ * carries them). */
+export function addCatalogs(namespace: string, catalogs: Record<Language, object>): void {
+  for (const [code, messages] of Object.entries(catalogs)) i18n.addResourceBundle(code, namespace, messages, true, true);
+}
+
+/** A message from a namespace added with `addCatalogs`, in the current language. */
+export function translate(namespace: string, key: string, values?: Record<string, string | number>): string {
+  return i18n.t(key, { lng: current, ns: namespace, ...values });
 }

@@ -30,9 +30,10 @@ describe('format', () => {
   });
 
   it('says how long in the largest two units', () => {
-    expect(duration(7 * 60 + 5)).toBe('7 min');
-    expect(duration(5 * 3600 + 12 * 60)).toBe('5 h 12 min');
-    expect(duration(3 * 86_400 + 4 * 3600 + 59)).toBe('3 d 4 h');
+    expect(duration(7 * 60 + 5, 'en')).toBe('7 min');
+    expect(duration(5 * 3600 + 12 * 60, 'en')).toBe('5 hr 12 min');
+    expect(duration(3 * 86_400 + 4 * 3600 + 59, 'en')).toBe('3 days 4 hr');
+    expect(duration(3 * 86_400 + 4 * 3600 + 59, 'ru')).toBe('3 дн. 4 ч');
   });
 
   it('counts a device seen in the last two and a half minutes as online', () => {

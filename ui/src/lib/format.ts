@@ -27,21 +27,6 @@ export function when(iso: string, locale: string = language()): string {
 /** Shortest password the server accepts (crates/proto: MIN_PASSWORD_CHARS). */
 export const MIN_PASSWORD_CHARS = 10;
 
-/** Status words for the service desk (the portal's say "your reply"). */
-export const DESK_STATUS_LABEL: Record<TicketStatus, string> = {
-  open: 'Open',
-  awaiting_reply: 'Awaiting customer',
-  resolved: 'Resolved',
-  closed: 'Closed',
-};
-
-export const PRIORITY_LABEL: Record<Priority, string> = {
-  low: 'Low',
-  normal: 'Normal',
-  high: 'High',
-  urgent: 'Urgent',
-};
-
 /** "1.2 MB" */
 export function fileSize(bytes: number, locale: string = language()): string {
   const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'];
@@ -59,14 +44,15 @@ export function fileSize(bytes: number, locale: string = language()): string {
   }).format(value);
 }
 
-/** "3 d 4 h" / "5 h 12 min" / "7 min" */
-export function duration(seconds: number): string {
+/** How long, in the largest two units and the reader's words: "3 days 4 hr", "5 h 12 min". */
+export function duration(seconds: number, locale: string = language()): string {
   const d = Math.floor(seconds / 86_400);
   const h = Math.floor((seconds % 86_400) / 3600);
   const m = Math.floor((seconds % 3600) / 60);
-  if (d > 0) return `${d} d ${h} h`;
-  if (h > 0) return `${h} h ${m} min`;
-  return `${m} min`;
+  const say = (value: number, unit: string) => new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short' }).format(value);
+  if (d > 0) return `${say(d, 'day')} ${say(h, 'hour')}`;
+  if (h > 0) return `${say(h, 'hour')} ${say(m, 'minute')}`;
+  return say(m, 'minute');
 }
 
 /** Whether a device seen at `iso` counts as online: agents call at least once a minute. */
