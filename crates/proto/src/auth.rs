@@ -139,3 +139,38 @@ pub struct ResetPasswordRequest {
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// `GET /api/v1/me/second-factor`: the phone that confirms the caller's self-service actions
+/// (seed 001, "Sicurezza delle operazioni"), and a number waiting for its SMS code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecondFactor {
+    /// The confirmed phone number; `None` until one is set up (or after it was removed).
+    pub phone: Option<String>,
+    /// A number a code was sent to and not yet typed back.
+    pub pending: Option<PendingPhone>,
+}
+
+/// A number a code was sent to, until the code expires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PendingPhone {
+    pub phone: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: jiff::Timestamp,
+}
+
+/// `PUT /api/v1/me/second-factor`: "Save and send code" to this number (international format,
+/// `+` and country code).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetPhoneRequest {
+    pub phone: String,
+}
+
+/// `POST /api/v1/me/second-factor/confirm`: the code the SMS brought.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConfirmPhoneRequest {
+    pub code: String,
+}

@@ -118,6 +118,9 @@ pub struct UserDetail {
     pub org_name: Option<String>,
     /// Whether they can sign in to the portal with a password.
     pub has_password: bool,
+    /// The phone confirming their self-service actions; removing or changing their phone number
+    /// resets it.
+    pub second_factor_phone: Option<String>,
     pub last_email: Option<EmailSummary>,
     pub devices: Vec<Device>,
     /// Their most recent tickets (at most 20), newest first.

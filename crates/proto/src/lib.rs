@@ -25,8 +25,9 @@ mod typescript;
 
 pub use attachment::{Attachment, DEFAULT_MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use auth::{
-    ForgotPasswordRequest, Language, LoginRequest, LoginResponse, MIN_PASSWORD_CHARS,
-    ResetPasswordRequest, Role, UpdateMe, User,
+    ConfirmPhoneRequest, ForgotPasswordRequest, Language, LoginRequest, LoginResponse,
+    MIN_PASSWORD_CHARS, PendingPhone, ResetPasswordRequest, Role, SecondFactor, SetPhoneRequest,
+    UpdateMe, User,
 };
 pub use console::{
     AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, Org, OrgCreated, OrgInput,

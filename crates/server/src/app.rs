@@ -33,6 +33,7 @@ pub struct AppState {
     pub closing: tokio::sync::watch::Receiver<bool>,
     /// Where people reach the portal (links in emails) unless the portal settings say.
     pub public_url: String,
+    pub sms: std::sync::Arc<crate::sms::SmsTransport>,
 }
 
 impl AppState {
@@ -78,6 +79,12 @@ impl Server {
         let transport = Transport::new(settings.smtp_url.as_deref(), settings.mail_dir())?;
         tracing::info!(via = %transport.describe(), "mail");
         let mail = MailWorker::new(store.clone(), transport, settings.mail_from.clone());
+        let sms = crate::sms::SmsTransport::new(
+            settings.sms_url.as_deref(),
+            settings.sms_token.clone(),
+            settings.sms_dir(),
+        )?;
+        tracing::info!(via = %sms.describe(), "sms");
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -93,6 +100,7 @@ impl Server {
                     .public_url
                     .clone()
                     .unwrap_or_else(|| format!("http://{addr}")),
+                sms: std::sync::Arc::new(sms),
             },
             &settings,
         );

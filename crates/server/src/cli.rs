@@ -46,6 +46,13 @@ struct Args {
     /// `http://<listen address>`).
     #[arg(long, env = "BELLHOP_PUBLIC_URL")]
     public_url: Option<String>,
+    /// SMS gateway for phone codes: each text is POSTed as JSON `{"to", "text"}`; without it
+    /// texts are written to `<data-dir>/sms/*.txt`.
+    #[arg(long, env = "BELLHOP_SMS_URL")]
+    sms_url: Option<String>,
+    /// Bearer token for the SMS gateway (prefer the environment variable).
+    #[arg(long, env = "BELLHOP_SMS_TOKEN", hide_env_values = true)]
+    sms_token: Option<String>,
     /// The From address of outgoing mail.
     #[arg(long, env = "BELLHOP_MAIL_FROM", default_value = crate::config::DEFAULT_MAIL_FROM)]
     mail_from: String,
@@ -73,6 +80,8 @@ pub fn run() -> anyhow::Result<()> {
         smtp_url: args.smtp_url,
         mail_from: args.mail_from,
         public_url: args.public_url,
+        sms_url: args.sms_url,
+        sms_token: args.sms_token,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {

@@ -28,6 +28,11 @@ pub struct Settings {
     pub mail_from: String,
     /// The portal's address as people reach it (links in emails); default `http://<listen>`.
     pub public_url: Option<String>,
+    /// An SMS gateway taking `{"to", "text"}` as JSON; `None` writes texts under the data
+    /// directory.
+    pub sms_url: Option<String>,
+    /// Sent to the SMS gateway as a bearer token.
+    pub sms_token: Option<String>,
 }
 
 impl Settings {
@@ -44,6 +49,8 @@ impl Settings {
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.into(),
             public_url: None,
+            sms_url: None,
+            sms_token: None,
         }
     }
 
@@ -54,5 +61,10 @@ impl Settings {
     /// Where mail goes when no SMTP server is configured.
     pub fn mail_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
+    }
+
+    /// Where text messages go when no SMS gateway is configured.
+    pub fn sms_dir(&self) -> PathBuf {
+        self.data_dir.join("sms")
     }
 }

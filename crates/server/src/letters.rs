@@ -1,4 +1,4 @@
-//! The mail the server writes, in the recipient's language.
+//! The mail (and the SMS codes) the server writes, in the recipient's language.
 //!
 //! Each letter's words live in `locales/<language>.json` (a subject, the paragraphs, a link's
 //! label), English the reference; a test fails when a language lacks a letter, a paragraph or a
@@ -66,6 +66,8 @@ struct Words {
 #[derive(Debug, Deserialize)]
 struct Catalog {
     greeting: String,
+    /// The one text message: a code confirming a phone number (`{{code}}`).
+    sms_code: String,
     #[serde(flatten)]
     letters: HashMap<String, Words>,
 }
@@ -173,6 +175,15 @@ pub fn compose(
     }
 }
 
+/// The text message carrying `code`, in `language` (English when missing).
+pub fn sms_code(language: Language, code: &str) -> String {
+    [language, Language::En]
+        .into_iter()
+        .find_map(|l| CATALOGS.get(&l))
+        .map(|c| fill(&c.sms_code, &[("code", Value::Code(code))], |_| code.to_owned()))
+        .unwrap_or_else(|| format!("Bellhop: {code}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +209,10 @@ mod tests {
                 placeholders(&catalog.greeting),
                 placeholders(&english.greeting)
             );
+            assert_eq!(placeholders(&catalog.sms_code), ["code"]);
+            // One SMS segment at most in the language's alphabet (70 UCS-2 characters would
+            // split; GSM-7 allows 160): keep it short enough for two.
+            assert!(catalog.sms_code.chars().count() <= 140, "{}", language.as_str());
             let mut keys: Vec<_> = catalog.letters.keys().collect();
             keys.sort();
             let mut reference: Vec<_> = english.letters.keys().collect();

@@ -19,3 +19,4 @@ pub mod mail;
 pub mod markdown;
 pub mod openapi;
 pub mod routes;
+pub mod sms;

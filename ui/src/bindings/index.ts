@@ -50,6 +50,22 @@ language: Language, };
 
 export type UpdateMe = { language: Language, };
 
+export type SecondFactor = { 
+/**
+ * The confirmed phone number; `None` until one is set up (or after it was removed).
+ */
+phone: string | null, 
+/**
+ * A number a code was sent to and not yet typed back.
+ */
+pending: PendingPhone | null, };
+
+export type PendingPhone = { phone: string, expires_at: string, };
+
+export type SetPhoneRequest = { phone: string, };
+
+export type ConfirmPhoneRequest = { code: string, };
+
 export type LoginRequest = { email: string, password: string, };
 
 export type LoginResponse = { 
@@ -465,7 +481,12 @@ export type UserDetail = { user: User, org_name: string | null,
 /**
  * Whether they can sign in to the portal with a password.
  */
-has_password: boolean, last_email: EmailSummary | null, devices: Array<Device>, 
+has_password: boolean, 
+/**
+ * The phone confirming their self-service actions; removing or changing their phone number
+ * resets it.
+ */
+second_factor_phone: string | null, last_email: EmailSummary | null, devices: Array<Device>, 
 /**
  * Their most recent tickets (at most 20), newest first.
  */

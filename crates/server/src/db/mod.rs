@@ -29,6 +29,7 @@ mod devices;
 mod kb;
 mod mail;
 mod people;
+mod second_factor;
 mod settings;
 mod sql;
 mod sync;

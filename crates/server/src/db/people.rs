@@ -246,6 +246,8 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(AppError::not_found(format!("no user {id}")));
         }
+        let phone = input.phone.as_deref().filter(|p| !p.trim().is_empty());
+        Self::reset_second_factor_if_moved(&mut tx, actor, id, phone).await?;
         let mut revoked = false;
         if !input.portal_access {
             let now = now_ms();

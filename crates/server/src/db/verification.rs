@@ -76,10 +76,16 @@ impl Store {
         .iter()
         .map(ticket_from_row)
         .collect::<Result<Vec<Ticket>>>()?;
+        let second_factor_phone =
+            sqlx::query_scalar("SELECT phone FROM second_factors WHERE user_id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(UserDetail {
             user,
             org_name: row.try_get("org_name")?,
             has_password: password.is_some(),
+            second_factor_phone,
             last_email,
             devices,
             tickets,

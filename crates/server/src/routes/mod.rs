@@ -6,6 +6,7 @@ pub mod auth;
 pub mod console;
 pub mod devices;
 pub mod kb;
+pub mod second_factor;
 pub mod server;
 pub mod settings;
 pub mod sync;
@@ -27,6 +28,13 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/auth/reset-password", post(auth::reset_password))
         .route("/me", get(auth::me).put(auth::update_me))
         .route("/me/portal", get(settings::mine))
+        .route(
+            "/me/second-factor",
+            get(second_factor::get)
+                .put(second_factor::send_code)
+                .delete(second_factor::remove),
+        )
+        .route("/me/second-factor/confirm", post(second_factor::confirm))
         .route("/portal-settings", get(settings::get).put(settings::put))
         .route(
             "/ticket-fields",

@@ -246,6 +246,13 @@ impl TestApp {
         self.login(email).await
     }
 
+    /// The id of the user signing in as `email`.
+    pub async fn user_id(&self, email: &str) -> anyhow::Result<bellhop_proto::UserId> {
+        let token = self.login(email).await?;
+        let me: bellhop_proto::User = self.get(&token, "/api/v1/me").await?.json().await?;
+        Ok(me.id)
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> anyhow::Result<Response> {
         Ok(self
             .http

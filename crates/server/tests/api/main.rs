@@ -11,6 +11,7 @@ mod languages;
 mod passwords;
 mod people;
 mod robustness;
+mod second_factor;
 mod settings;
 mod smtp;
 mod tickets;

@@ -1,0 +1,108 @@
+//! The caller's second factor for self-service actions (seed 001): "Save and send code" to a
+//! phone number, type the code the SMS brought, or remove the number to reset it. Works with a
+//! portal session or a device credential.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use bellhop_proto::{
+    ConfirmPhoneRequest, ErrorBody, ErrorCode, SecondFactor, SetPhoneRequest, VerifyCodeResult,
+};
+use rand::Rng;
+
+use crate::app::AppState;
+use crate::auth::token_hash;
+use crate::db::{Caller, now_ms};
+use crate::error::{AppError, Result};
+use crate::extract::Json;
+use crate::sms::international_phone;
+
+/// How long an SMS code lives.
+pub const PHONE_CODE_TTL_MS: i64 = 10 * 60 * 1000;
+/// Codes per user within [`PHONE_CODE_WINDOW_MS`]: each one costs a text message.
+pub const PHONE_CODES_PER_WINDOW: i64 = 5;
+pub const PHONE_CODE_WINDOW_MS: i64 = 60 * 60 * 1000;
+
+/// The caller's confirmed phone, and a number still waiting for its code.
+#[utoipa::path(get, path = "/api/v1/me/second-factor", tag = "auth",
+    responses((status = 200, body = SecondFactor), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(State(state): State<AppState>, caller: Caller) -> Result<Json<SecondFactor>> {
+    Ok(Json(state.store.second_factor(caller.user_id).await?))
+}
+
+/// "Save and send code": texts a six-digit code to the number (10 minutes, five tries, at most
+/// five codes an hour). The confirmed phone, if any, stays until the new one is confirmed.
+#[utoipa::path(put, path = "/api/v1/me/second-factor", tag = "auth",
+    request_body = SetPhoneRequest,
+    responses((status = 202, body = SecondFactor), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+              (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn send_code(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<SetPhoneRequest>,
+) -> Result<(StatusCode, Json<SecondFactor>)> {
+    let phone = international_phone(&req.phone)?;
+    let sent = state
+        .store
+        .recent_phone_code_count(caller.user_id, now_ms() - PHONE_CODE_WINDOW_MS)
+        .await?;
+    if sent >= PHONE_CODES_PER_WINDOW {
+        return Err(AppError::client(
+            ErrorCode::RateLimited,
+            "five codes were sent in the last hour; wait before asking for another",
+        ));
+    }
+    let user = state
+        .store
+        .user(caller.user_id)
+        .await?
+        .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
+    let (id, _) = state
+        .store
+        .insert_phone_code(caller.user_id, &phone, &token_hash(&code), PHONE_CODE_TTL_MS)
+        .await?;
+    let text = crate::letters::sms_code(user.language, &code);
+    if let Err(e) = state.sms.send(&phone, &text).await {
+        state.store.void_phone_code(&id).await?;
+        return Err(e);
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.store.second_factor(caller.user_id).await?),
+    ))
+}
+
+/// The code from the SMS: a right one sets the second factor to that phone.
+#[utoipa::path(post, path = "/api/v1/me/second-factor/confirm", tag = "auth",
+    request_body = ConfirmPhoneRequest,
+    responses((status = 200, body = VerifyCodeResult), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<ConfirmPhoneRequest>,
+) -> Result<Json<VerifyCodeResult>> {
+    let code: String = req.code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return Err(AppError::bad_request("type the six digits of the SMS code"));
+    }
+    Ok(Json(
+        state
+            .store
+            .confirm_phone_code(&caller, &token_hash(&code))
+            .await?,
+    ))
+}
+
+/// Removes the caller's phone number: the second factor is reset, to be set up again.
+#[utoipa::path(delete, path = "/api/v1/me/second-factor", tag = "auth",
+    responses((status = 204), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn remove(State(state): State<AppState>, caller: Caller) -> Result<StatusCode> {
+    state.store.remove_my_phone(&caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
