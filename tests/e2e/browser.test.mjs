@@ -320,6 +320,9 @@ test('every main view passes axe’s WCAG 2.1 AA checks, in the light and the da
     await page.getByTestId('articles').locator('li a').first().click();
     await page.getByTestId('article').waitFor();
     await check('an article');
+    await page.getByRole('link', { name: 'Security' }).click();
+    await page.getByTestId('phone-state').waitFor();
+    await check('security');
     await context.close();
   }
 });

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { BIN, SHOTS, axeViolations, launchChromium, login, mailTo, startServer, tempDir, until } from './helpers.mjs';
+import { BIN, SHOTS, axeViolations, launchChromium, login, mailTo, startServer, tempDir, textsTo, until } from './helpers.mjs';
 
 let server;
 let browser;
@@ -402,6 +402,48 @@ test('a ticket sent with the bellhop CLI shows the technician the machine it cam
   await tech.getByText(`from ${hostname()}`, { exact: false }).waitFor();
   await tech.screenshot({ path: join(SHOTS, 'console-ticket-device.png'), fullPage: true });
   await tech.close();
+});
+
+test('alice confirms her phone by SMS in the portal; the desk removes the number and her second factor is reset', async () => {
+  const portal = await browser.newPage();
+  await signIn(portal, 'alice@acme.example', '/');
+  await portal.getByRole('link', { name: 'Security' }).click();
+  const state = portal.getByTestId('phone-state');
+  await state.getByText('No phone is set up yet.').waitFor();
+  await portal.getByLabel('Phone number, with + and the country code').fill('312 555 0101');
+  await portal.getByRole('button', { name: 'Save and send code' }).click();
+  await portal.getByRole('alert').getByText('Type the number with + and the country code', { exact: false }).waitFor();
+  await portal.getByLabel('Phone number, with + and the country code').fill('+39 312 555 0101');
+  await portal.getByRole('button', { name: 'Save and send code' }).click();
+  await portal.getByText('A code is on its way to +393125550101', { exact: false }).waitFor();
+  const text = textsTo(server.dataDir, '+393125550101').at(-1) ?? '';
+  const code = /\b(\d{6})\b/.exec(text)?.[1];
+  assert.ok(code, `a code in the text: ${text}`);
+  await portal.getByLabel('Code from the SMS').fill(code === '000000' ? '111111' : '000000');
+  await portal.getByRole('button', { name: 'Confirm' }).click();
+  await portal.getByRole('alert').getByText('Wrong code. 4 tries left.').waitFor();
+  await portal.getByLabel('Code from the SMS').fill(code);
+  await portal.getByRole('button', { name: 'Confirm' }).click();
+  await portal.getByRole('status').getByText('Your phone is confirmed.').waitFor();
+  await state.getByText('Codes go to +393125550101.').waitFor();
+  await portal.screenshot({ path: join(SHOTS, 'portal-security.png') });
+
+  // The desk sees the factor on alice's page, and removing her number resets it.
+  const tech = await browser.newPage();
+  await signIn(tech, 'tech@helpdesk.example', '/console#/search?q=alice%40acme.example');
+  await tech.getByTestId('found-users').getByRole('link').first().click();
+  await tech.getByTestId('second-factor').getByText('SMS to +393125550101').waitFor();
+  await tech.getByRole('button', { name: 'Edit', exact: true }).click();
+  assert.equal(await tech.getByLabel('Phone', { exact: true }).inputValue(), '+393125550101');
+  await tech.getByLabel('Phone', { exact: true }).fill('');
+  await tech.getByRole('button', { name: 'Save person' }).click();
+  await tech.getByRole('status').getByText('saved.', { exact: false }).waitFor();
+  await tech.getByTestId('second-factor').getByText('not set up').waitFor();
+
+  await portal.reload();
+  await portal.getByTestId('phone-state').getByText('No phone is set up yet.').waitFor();
+  await tech.close();
+  await portal.close();
 });
 
 test('the console’s views pass axe’s WCAG 2.1 AA checks, light and dark', async () => {

@@ -125,3 +125,19 @@ export async function axeViolations(page) {
   );
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
 }
+
+/** The text messages the server wrote (no SMS gateway configured) to `phone`, oldest first. */
+export function textsTo(dataDir, phone) {
+  const dir = join(dataDir, 'sms');
+  let names = [];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.txt'));
+  } catch {
+    return [];
+  }
+  return names
+    .sort()
+    .map((name) => readFileSync(join(dir, name), 'utf8'))
+    .filter((t) => t.startsWith(`To: ${phone}\n`))
+    .map((t) => t.split('\n\n').slice(1).join('\n\n').trim());
+}

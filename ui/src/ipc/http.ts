@@ -22,6 +22,7 @@ import type {
   Page,
   PortalSettings,
   SearchResults,
+  SecondFactor,
   SystemInfo,
   Ticket,
   TicketEvent,
@@ -155,6 +156,10 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     updateTicket: (id, update) => call<Ticket>('PATCH', `/tickets/${encodeURIComponent(id)}`, update),
     myPortal: () => call<MyPortal>('GET', '/me/portal'),
     setMyLanguage: (language) => call<User>('PUT', '/me', { language }),
+    secondFactor: () => call<SecondFactor>('GET', '/me/second-factor'),
+    sendPhoneCode: (phone) => call<SecondFactor>('PUT', '/me/second-factor', { phone }),
+    confirmPhone: (code) => call<VerifyCodeResult>('POST', '/me/second-factor/confirm', { code }),
+    removePhone: () => call<void>('DELETE', '/me/second-factor'),
     articles: (q) => call<ArticleSummary[]>('GET', `/kb/articles${queryString({ q })}`),
     article: (id) => call<Article>('GET', `/kb/articles/${encodeURIComponent(id)}`),
     async createTicket(input: NewTicketInput) {

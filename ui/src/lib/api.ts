@@ -21,6 +21,7 @@ import type {
   OrgCreated,
   OrgInput,
   SearchResults,
+  SecondFactor,
   SystemInfo,
   UserDetail,
   UserInput,
@@ -253,6 +254,14 @@ export interface BrowserApi {
   myPortal(): Promise<MyPortal>;
   /** Keeps the signed-in user's language on the server (their emails follow it too). */
   setMyLanguage(language: Language): Promise<User>;
+  /** The phone confirming self-service actions, and a number waiting for its SMS code. */
+  secondFactor(): Promise<SecondFactor>;
+  /** "Save and send code": texts a code to `phone` (international form). */
+  sendPhoneCode(phone: string): Promise<SecondFactor>;
+  /** The code from the SMS; a right one sets the phone up. */
+  confirmPhone(code: string): Promise<VerifyCodeResult>;
+  /** Removes the phone number: the second factor is reset. */
+  removePhone(): Promise<void>;
   articles(q: string): Promise<ArticleSummary[]>;
   /** An article; its body is HTML the server sanitised. */
   article(id: string): Promise<Article>;

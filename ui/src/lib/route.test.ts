@@ -13,6 +13,7 @@ describe('routes', () => {
       { name: 'article', id },
       { name: 'outbox' },
       { name: 'settings' },
+      { name: 'security' },
       { name: 'forgot' },
       { name: 'reset', token },
     ] as const) {

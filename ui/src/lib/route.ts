@@ -9,6 +9,8 @@ export type Route =
   | { name: 'article'; id: string }
   | { name: 'outbox' }
   | { name: 'settings' }
+  /** The browser portal's verification phone for self-service actions. */
+  | { name: 'security' }
   /** The desktop app's own settings (language). */
   | { name: 'preferences' }
   | { name: 'forgot' }
@@ -36,6 +38,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'kb') return { name: 'kb' };
   if (parts[0] === 'outbox') return { name: 'outbox' };
   if (parts[0] === 'settings') return { name: 'settings' };
+  if (parts[0] === 'security') return { name: 'security' };
   if (parts[0] === 'preferences') return { name: 'preferences' };
   return { name: 'tickets' };
 }
