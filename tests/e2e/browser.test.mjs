@@ -51,7 +51,7 @@ test('a wrong password says so and keeps the form', async () => {
   await page.getByLabel('Email').fill('bob@acme.example');
   await page.getByLabel('Password').fill('wrong');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('alert').filter({ hasText: 'wrong email or password' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
   assert.equal(await page.getByLabel('Email').inputValue(), 'bob@acme.example');
   await page.close();
 });
@@ -243,7 +243,7 @@ test('bob copies alice on a request; someone outside Acme cannot be copied; alic
   await cc.getByText('Nobody is copied.').waitFor();
   await cc.getByLabel('Copy someone by email').fill('carol@globex.example');
   await cc.getByRole('button', { name: 'Add' }).click();
-  await cc.getByRole('alert').filter({ hasText: "no one in the request's organisation" }).waitFor();
+  await cc.getByRole('alert').filter({ hasText: "No one in the request's organisation" }).waitFor();
   await cc.getByLabel('Copy someone by email').fill('alice@acme.example');
   await cc.getByRole('button', { name: 'Add' }).click();
   await cc.getByText('Alice Archer', { exact: true }).waitFor();

@@ -1,20 +1,33 @@
 import { describe, expect, it } from 'vitest';
+import { setLanguage } from '../i18n/index.svelte';
 import { ApiFailure } from '../lib/api';
 import { createHttpApi, failureFrom } from './http';
 
 describe('HTTP errors', () => {
-  it('keeps the server error code and message', async () => {
+  it('keeps the server error code, and says what the code means in the reader’s language', async () => {
+    setLanguage('it');
     const res = new Response(JSON.stringify({ error: { code: 'forbidden', message: 'not yours' } }), { status: 403 });
     const f = await failureFrom(res);
     expect(f).toBeInstanceOf(ApiFailure);
     expect(f.code).toBe('forbidden');
-    expect(f.message).toBe('not yours');
+    expect(f.message).toBe('Non puoi farlo.');
+    expect(f.detail).toBe('not yours');
+    setLanguage('en');
+  });
+
+  it('keeps the server’s reason for a refused input', async () => {
+    const res = new Response(JSON.stringify({ error: { code: 'bad_request', message: 'the title is empty' } }), { status: 422 });
+    const f = await failureFrom(res);
+    expect(f.code).toBe('bad_request');
+    expect(f.message).toBe('the title is empty');
   });
 
   it('describes a response that is not our error shape', async () => {
     const f = await failureFrom(new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }));
     expect(f.code).toBe('unavailable');
-    expect(f.message).toContain('502');
+    expect(f.message).toBe('The service desk cannot be reached right now. Try again later.');
+    const g = await failureFrom(new Response('nope', { status: 418, statusText: 'I am a teapot' }));
+    expect(g.message).toContain('418');
   });
 });
 

@@ -14,6 +14,7 @@ import type {
   DeviceSelection,
   EnrolmentKey,
   ErrorBody,
+  ErrorCode,
   LoginResponse,
   MyPortal,
   NewAttachment,
@@ -41,18 +42,26 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 
 const TOKEN_KEY = 'bellhop.token';
 
+/** Failures whose code says it all: told in the reader's language (the server writes English;
+ * its words stay in `detail`). A refused input (bad_request, conflict) keeps the server's reason,
+ * which names what to fix; the forms check most of it before sending. */
+type SaidByCode = Exclude<ErrorCode, 'bad_request' | 'conflict'>;
+const saidByCode = (code: ErrorCode): code is SaidByCode => code !== 'bad_request' && code !== 'conflict';
+
 /** Turns a non-2xx response into an ApiFailure carrying the server's error body. */
 export async function failureFrom(res: Response): Promise<ApiFailure> {
   try {
     const body = (await res.json()) as ErrorBody;
-    if (body?.error?.code) return new ApiFailure(body.error);
+    const error = body?.error;
+    if (error?.code) {
+      const code = error.code;
+      return saidByCode(code) ? new ApiFailure({ code, message: t(`errors.${code}`) }, error.message) : new ApiFailure(error);
+    }
   } catch {
     // Not our JSON error shape: describe the status instead.
   }
-  return new ApiFailure({
-    code: res.status >= 500 ? 'unavailable' : 'bad_request',
-    message: `The server answered ${res.status} ${res.statusText}`.trim(),
-  });
+  const code: ErrorCode = res.status >= 500 ? 'unavailable' : 'bad_request';
+  return new ApiFailure({ code, message: code === 'unavailable' ? t('errors.unavailable') : `${res.status} ${res.statusText}`.trim() });
 }
 
 /** `?a=1&b=x` from the set values of a query object ('' when none is set). */

@@ -52,9 +52,12 @@ export const LANGUAGE_KEY = 'bellhop.language';
 /** A failure with the server's (or agent's) error code and a message for a person. */
 export class ApiFailure extends Error {
   readonly code: ErrorCode;
-  constructor(error: ApiError) {
+  /** What the server or agent said, when `message` says it in the reader's words instead. */
+  readonly detail: string;
+  constructor(error: ApiError, detail: string = error.message) {
     super(error.message);
     this.code = error.code;
+    this.detail = detail;
   }
 }
 
