@@ -180,7 +180,11 @@ pub fn sms_code(language: Language, code: &str) -> String {
     [language, Language::En]
         .into_iter()
         .find_map(|l| CATALOGS.get(&l))
-        .map(|c| fill(&c.sms_code, &[("code", Value::Code(code))], |_| code.to_owned()))
+        .map(|c| {
+            fill(&c.sms_code, &[("code", Value::Code(code))], |_| {
+                code.to_owned()
+            })
+        })
         .unwrap_or_else(|| format!("Bellhop: {code}"))
 }
 
@@ -212,7 +216,11 @@ mod tests {
             assert_eq!(placeholders(&catalog.sms_code), ["code"]);
             // One SMS segment at most in the language's alphabet (70 UCS-2 characters would
             // split; GSM-7 allows 160): keep it short enough for two.
-            assert!(catalog.sms_code.chars().count() <= 140, "{}", language.as_str());
+            assert!(
+                catalog.sms_code.chars().count() <= 140,
+                "{}",
+                language.as_str()
+            );
             let mut keys: Vec<_> = catalog.letters.keys().collect();
             keys.sort();
             let mut reference: Vec<_> = english.letters.keys().collect();

@@ -155,14 +155,12 @@ impl Store {
             .bind(&user)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO second_factors (user_id, phone, verified_at) VALUES ($1, $2, $3)",
-        )
-        .bind(&user)
-        .bind(&phone)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("INSERT INTO second_factors (user_id, phone, verified_at) VALUES ($1, $2, $3)")
+            .bind(&user)
+            .bind(&phone)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         // The confirmed number becomes the contact number the desk sees and searches.
         sqlx::query("UPDATE users SET phone = $1, phone_digits = $2 WHERE id = $3")
             .bind(&phone)

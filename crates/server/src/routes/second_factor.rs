@@ -62,7 +62,12 @@ pub async fn send_code(
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
     let (id, _) = state
         .store
-        .insert_phone_code(caller.user_id, &phone, &token_hash(&code), PHONE_CODE_TTL_MS)
+        .insert_phone_code(
+            caller.user_id,
+            &phone,
+            &token_hash(&code),
+            PHONE_CODE_TTL_MS,
+        )
         .await?;
     let text = crate::letters::sms_code(user.language, &code);
     if let Err(e) = state.sms.send(&phone, &text).await {

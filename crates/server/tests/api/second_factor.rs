@@ -99,7 +99,9 @@ async fn a_user_confirms_a_phone_by_sms_and_the_desk_removing_it_resets_the_fact
 
     let res = app.post(&bob, CONFIRM, &json!({"code": "12ab"})).await?;
     expect_error(res, 422).await?;
-    let res = app.post(&bob, CONFIRM, &json!({"code": wrong(&code)})).await?;
+    let res = app
+        .post(&bob, CONFIRM, &json!({"code": wrong(&code)}))
+        .await?;
     let outcome: VerifyCodeResult = res.json().await?;
     assert_eq!(
         outcome,
@@ -188,7 +190,12 @@ async fn a_user_removes_their_own_number_and_a_changed_number_resets_the_factor(
         }
     };
     confirm("+44 20 7946 0018").await?;
-    let res = app.http.delete(app.url(ME)).bearer_auth(&alice).send().await?;
+    let res = app
+        .http
+        .delete(app.url(ME))
+        .bearer_auth(&alice)
+        .send()
+        .await?;
     assert_eq!(res.status(), 204);
     assert_eq!(factor(&app, &alice).await?.phone, None);
     let alice_id = app.user_id("alice@acme.example").await?;
@@ -217,11 +224,15 @@ async fn wrong_codes_use_a_code_up_texts_are_rate_limited_and_strangers_are_refu
 -> anyhow::Result<()> {
     let app = spawn_app().await?;
     let carol = app.login("carol@globex.example").await?;
-    let res = app.put(&carol, ME, &json!({"phone": "+49 30 1234567"})).await?;
+    let res = app
+        .put(&carol, ME, &json!({"phone": "+49 30 1234567"}))
+        .await?;
     assert_eq!(res.status(), 202);
     let code = code_in(&texts(&app)?[0].1)?;
     for left in (0..5).rev() {
-        let res = app.post(&carol, CONFIRM, &json!({"code": wrong(&code)})).await?;
+        let res = app
+            .post(&carol, CONFIRM, &json!({"code": wrong(&code)}))
+            .await?;
         let outcome: VerifyCodeResult = res.json().await?;
         assert_eq!(outcome.attempts_left, left);
     }
@@ -232,10 +243,14 @@ async fn wrong_codes_use_a_code_up_texts_are_rate_limited_and_strangers_are_refu
     assert_eq!(factor(&app, &carol).await?.phone, None);
 
     for _ in 0..4 {
-        let res = app.put(&carol, ME, &json!({"phone": "+49 30 1234567"})).await?;
+        let res = app
+            .put(&carol, ME, &json!({"phone": "+49 30 1234567"}))
+            .await?;
         assert_eq!(res.status(), 202);
     }
-    let res = app.put(&carol, ME, &json!({"phone": "+49 30 1234567"})).await?;
+    let res = app
+        .put(&carol, ME, &json!({"phone": "+49 30 1234567"}))
+        .await?;
     assert_eq!(expect_error(res, 429).await?, "rate_limited");
     assert_eq!(texts(&app)?.len(), 5);
 
@@ -251,9 +266,12 @@ async fn wrong_codes_use_a_code_up_texts_are_rate_limited_and_strangers_are_refu
     Ok(())
 }
 
+/// What the gateway received: the Authorization header and the JSON body.
+type Received = Vec<(Option<String>, Value)>;
+
 #[derive(Clone, Default)]
 struct Gateway {
-    got: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+    got: Arc<Mutex<Received>>,
     fail: Arc<Mutex<bool>>,
 }
 
@@ -277,8 +295,8 @@ async fn receive(
 }
 
 #[tokio::test]
-async fn texts_go_to_the_configured_gateway_and_a_refusal_leaves_no_live_code()
--> anyhow::Result<()> {
+async fn texts_go_to_the_configured_gateway_and_a_refusal_leaves_no_live_code() -> anyhow::Result<()>
+{
     let gateway = Gateway::default();
     let router = axum::Router::new()
         .route("/send", axum::routing::post(receive))
@@ -294,9 +312,13 @@ async fn texts_go_to_the_configured_gateway_and_a_refusal_leaves_no_live_code()
     .await?;
     let bob = app.login("bob@acme.example").await?;
     // bob reads Italian: so does his text.
-    let res = app.put(&bob, "/api/v1/me", &json!({"language": "it"})).await?;
+    let res = app
+        .put(&bob, "/api/v1/me", &json!({"language": "it"}))
+        .await?;
     assert_eq!(res.status(), 200);
-    let res = app.put(&bob, ME, &json!({"phone": "+39 312 345 6789"})).await?;
+    let res = app
+        .put(&bob, ME, &json!({"phone": "+39 312 345 6789"}))
+        .await?;
     assert_eq!(res.status(), 202);
     let (auth, body) = gateway
         .got
@@ -314,9 +336,14 @@ async fn texts_go_to_the_configured_gateway_and_a_refusal_leaves_no_live_code()
     assert!(res.json::<VerifyCodeResult>().await?.verified);
 
     // The gateway refuses: a clear 503, and the code that never left is not waiting.
-    *gateway.fail.lock().map_err(|_| anyhow::anyhow!("poisoned"))? = true;
+    *gateway
+        .fail
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))? = true;
     let carol = app.login("carol@globex.example").await?;
-    let res = app.put(&carol, ME, &json!({"phone": "+49 30 1234567"})).await?;
+    let res = app
+        .put(&carol, ME, &json!({"phone": "+49 30 1234567"}))
+        .await?;
     assert_eq!(expect_error(res, 503).await?, "unavailable");
     assert_eq!(factor(&app, &carol).await?.pending, None);
     Ok(())
