@@ -1,6 +1,6 @@
 // The one interface the UI talks to. Two transports implement it (src/ipc/): the desktop app's
 // Tauri bridge to the agent, and the browser portal's HTTP API. Views never import either.
-import { t } from '../i18n/index.svelte';
+import { setLanguage, t } from '../i18n/index.svelte';
 import type {
   AgentStatus,
   ApiError,
@@ -309,4 +309,17 @@ export interface ConsoleApi extends BrowserApi {
   audit(query: AuditQuery): Promise<Page<AuditEntry>>;
   /** Follows live changes until the returned function is called. */
   live(listener: (event: LiveEvent) => void): () => void;
+}
+
+/** A signed-in reader's language is the one the server keeps for them; this browser remembers it
+ * for the sign-in page. */
+export function adoptLanguage(user: User): void {
+  localStorage.setItem(LANGUAGE_KEY, setLanguage(user.language));
+}
+
+/** A language picked from the menu: remembered here, and kept by the server for a signed-in
+ * reader (their mail follows it). Resolves to the updated user, or null when nobody is signed in. */
+export async function keepLanguage(api: BrowserApi, user: User | null, code: Language): Promise<User | null> {
+  localStorage.setItem(LANGUAGE_KEY, code);
+  return user ? api.setMyLanguage(code) : null;
 }
