@@ -243,21 +243,30 @@ impl Agent {
         let me = self.confirmed_user()?.map(|u| u.id);
         let mut pulled = 0;
         let mut notices = Vec::new();
-        loop {
+        let visible = loop {
             let cursor = self.store().cursor()?;
             let page = client.changes(credential, cursor, PULL_PAGE).await?;
             pulled += page.changes.len() as u64;
             notices.extend(self.store().apply_changes(&page, me)?);
             if !page.more {
-                break;
+                break page.visible;
             }
+        };
+        // Holding more than the server counts: the user lost sight of some (a copy removed, a
+        // role changed). Ask which they still see and let the others go.
+        if visible.is_some_and(|v| v < self.store().cached_ticket_count().unwrap_or(0)) {
+            let ids = client.ticket_ids(credential).await?;
+            pulled += self.store().keep_only_tickets(&ids)?;
         }
         // What the desk lets this user do may have changed too (portal settings).
         let portal = client.my_portal(credential).await?;
         let had_kb = self.store().portal()?.is_some_and(|p| p.knowledge_base);
         self.store().set_portal(&portal)?;
         let articles = if !portal.knowledge_base {
-            self.store().clear_articles()?;
+            // Emptied once, when the section goes off; not again at every pass.
+            if had_kb {
+                self.store().clear_articles()?;
+            }
             0
         } else if refresh_kb || !had_kb {
             self.refresh_kb(credential).await?

@@ -120,6 +120,33 @@ impl Store {
         Ok(notices)
     }
 
+    /// How many tickets the cache holds.
+    pub fn cached_ticket_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Drops every cached ticket not in `visible` (the user lost sight of it), in one
+    /// transaction; returns how many went.
+    pub fn keep_only_tickets(&mut self, visible: &[TicketId]) -> Result<u64> {
+        let keep: std::collections::HashSet<String> =
+            visible.iter().map(ToString::to_string).collect();
+        let tx = self.conn.transaction()?;
+        let held: Vec<String> = {
+            let mut stmt = tx.prepare("SELECT id FROM tickets")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut dropped = 0;
+        for id in held.iter().filter(|id| !keep.contains(*id)) {
+            dropped += tx.execute("DELETE FROM tickets WHERE id = ?1", [id])? as u64;
+        }
+        tx.commit()?;
+        Ok(dropped)
+    }
+
     /// The portal settings as they applied to this user at the last pull.
     pub fn portal(&self) -> Result<Option<MyPortal>> {
         Ok(self
@@ -384,6 +411,7 @@ mod tests {
             changes,
             cursor,
             more: false,
+            visible: None,
         };
         store.apply_changes(
             &page(vec![change(id, 5, TicketStatus::Open, vec![])], 5),
@@ -413,6 +441,23 @@ mod tests {
 
         store.mark_read(id)?;
         assert_eq!(store.unread_count()?, 0);
+
+        // A ticket the user lost sight of goes; the queued one stays.
+        let other = TicketId::new();
+        store.apply_changes(
+            &page(vec![change(other, 10, TicketStatus::Open, vec![])], 10),
+            Some(me),
+        )?;
+        assert_eq!(store.cached_ticket_count()?, 2);
+        assert_eq!(store.keep_only_tickets(&[other])?, 1);
+        assert_eq!(store.cached_ticket_count()?, 1);
+        assert!(store.cached_ticket(id)?.is_none());
+        assert!(store.cached_ticket(other)?.is_some());
+        assert_eq!(
+            store.local_tickets()?.len(),
+            2,
+            "the queued one and the one still seen"
+        );
         store.reset_cache()?;
         assert_eq!((store.cursor()?, store.local_tickets()?.len()), (0, 1));
         Ok(())

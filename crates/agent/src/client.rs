@@ -5,7 +5,7 @@ use std::time::Duration;
 use bellhop_proto::{
     ApiError, Article, ArticleStamp, ChangesPage, ConfirmTokenRequest, DeviceCredential,
     DeviceState, EnrolRequest, EnrolResponse, ErrorBody, ErrorCode, MyPortal, PushRequest,
-    PushResponse, SendTokenRequest, ServerInfo, TicketEvent,
+    PushResponse, SendTokenRequest, ServerInfo, TicketEvent, TicketId,
 };
 use eventsource_stream::Eventsource;
 use serde::Serialize;
@@ -108,6 +108,11 @@ impl ServerClient {
             Some(credential),
         )
         .await
+    }
+
+    /// The id of every ticket the user may see.
+    pub async fn ticket_ids(&self, credential: &str) -> Result<Vec<TicketId>> {
+        self.get_as("/api/v1/tickets/ids", Some(credential)).await
     }
 
     /// What the desk lets this user see and do (portal settings).

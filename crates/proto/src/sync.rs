@@ -135,6 +135,11 @@ pub struct ChangesPage {
     #[ts(type = "number")]
     pub cursor: i64,
     pub more: bool,
+    /// On the last page: how many tickets the caller may see in all. A copy holding more lost
+    /// sight of some (a copy removed, a role changed) and asks `GET /api/v1/tickets/ids` which.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "number | null", optional)]
+    pub visible: Option<u64>,
 }
 
 /// An event on `GET /api/v1/events` (Server-Sent Events, event name `ticket`): a ticket the

@@ -26,6 +26,7 @@ use crate::routes;
         routes::settings::get_fields,
         routes::settings::put_fields,
         routes::tickets::list,
+        routes::tickets::ids,
         routes::tickets::create,
         routes::tickets::get,
         routes::tickets::cc_list,

@@ -280,3 +280,73 @@ async fn the_language_chosen_in_the_app_is_kept_and_reaches_the_server_with_the_
     assert_eq!(me().await?, bellhop_proto::Language::Fr);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_ticket_bob_is_no_longer_copied_on_leaves_his_copy_within_seconds() -> anyhow::Result<()>
+{
+    let server = RunningServer::start_demo().await?;
+    let home = tempfile::tempdir()?;
+    let agent = server
+        .confirmed_agent(home.path(), "Bob", "Baker", "bob@acme.example")
+        .await?;
+    let alice = server.login("alice@acme.example").await?;
+    let http = reqwest::Client::new();
+    let new = bellhop_proto::NewTicket::new("Alice's laptop dock", "Bob sits next to it");
+    let res = http
+        .post(format!("{}/api/v1/tickets", server.url))
+        .bearer_auth(&alice)
+        .json(&new)
+        .send()
+        .await?;
+    anyhow::ensure!(res.status() == 201, "creating: {}", res.status());
+    let cc = format!("{}/api/v1/tickets/{}/cc", server.url, new.id);
+    let res = http
+        .post(&cc)
+        .bearer_auth(&alice)
+        .json(&serde_json::json!({"email": "bob@acme.example"}))
+        .send()
+        .await?;
+    anyhow::ensure!(res.status() == 200, "copying bob: {}", res.status());
+    agent.sync().await?;
+    let held = |id| -> anyhow::Result<bool> { Ok(agent.tickets()?.iter().any(|t| t.id == id)) };
+    assert!(held(new.id)?, "copied: bob's copy has it");
+    let his_own = agent.tickets()?.len() - 1;
+    let bob_id = agent
+        .confirmed_user()?
+        .ok_or_else(|| anyhow::anyhow!("bob is confirmed"))?
+        .id;
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let wake = tokio::sync::Notify::new();
+    let watching = agent.watch(&wake, move |report| {
+        let _ = tx.send(report.clone());
+    });
+    let check = async {
+        rx.recv()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("watch ended"))?;
+        let res = http
+            .delete(format!("{cc}/{bob_id}"))
+            .bearer_auth(&alice)
+            .send()
+            .await?;
+        anyhow::ensure!(res.status() == 200, "removing bob: {}", res.status());
+        while held(new.id)? {
+            rx.recv()
+                .await
+                .ok_or_else(|| anyhow::anyhow!("watch ended"))?;
+        }
+        anyhow::Ok(())
+    };
+    // The routine pass comes every minute: this rides the event the removal sends bob.
+    tokio::select! {
+        result = watching => anyhow::bail!("watch stopped: {result:?}"),
+        done = tokio::time::timeout(Duration::from_secs(15), check) => done??,
+    }
+    assert_eq!(agent.tickets()?.len(), his_own, "his own tickets stay");
+    assert!(
+        agent.ticket(&new.id.to_string()).is_err(),
+        "nor can it be opened"
+    );
+    Ok(())
+}

@@ -358,7 +358,12 @@ export type TicketChange = {
  */
 seq: number, ticket: Ticket, comments: Array<Comment>, attachments: Array<Attachment>, };
 
-export type ChangesPage = { changes: Array<TicketChange>, cursor: number, more: boolean, };
+export type ChangesPage = { changes: Array<TicketChange>, cursor: number, more: boolean, 
+/**
+ * On the last page: how many tickets the caller may see in all. A copy holding more lost
+ * sight of some (a copy removed, a role changed) and asks `GET /api/v1/tickets/ids` which.
+ */
+visible?: number | null, };
 
 export type TicketEvent = { seq: number, ticket_id: TicketId, };
 

@@ -85,6 +85,34 @@ impl Store {
         self.cc_list(caller, ticket).await
     }
 
+    /// Whether `user` sees `ticket` through anything but a copy: they asked for it, they are
+    /// staff, or the primary contact of its organisation.
+    async fn ticket_visible_to_user_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        ticket: TicketId,
+        user: UserId,
+    ) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT u.role, u.org_id AS user_org, t.org_id AS ticket_org, t.requester_id
+             FROM users u, tickets t WHERE u.id = $1 AND t.id = $2",
+        )
+        .bind(user.to_string())
+        .bind(ticket.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let role: String = row.try_get("role")?;
+        let user_org: Option<String> = row.try_get("user_org")?;
+        let ticket_org: Option<String> = row.try_get("ticket_org")?;
+        let requester: String = row.try_get("requester_id")?;
+        Ok(matches!(role.as_str(), "technician" | "admin")
+            || requester == user.to_string()
+            || (role == "primary_contact" && user_org.is_some() && user_org == ticket_org))
+    }
+
     /// Stops copying `user` on the ticket: those who may copy people, or the person themselves.
     pub async fn remove_cc(
         &self,
@@ -109,7 +137,14 @@ impl Store {
                 "this person is not copied on the ticket",
             ));
         }
-        let change = self.record_change(&mut tx, ticket, now_ms()).await?;
+        // Unless they see it some other way (their organisation's primary contact), they lose it.
+        let still = self
+            .ticket_visible_to_user_in(&mut tx, ticket, user)
+            .await?;
+        let lost = if still { Vec::new() } else { vec![user] };
+        let change = self
+            .record_change_losing(&mut tx, ticket, now_ms(), &lost)
+            .await?;
         tx.commit().await?;
         self.publish(change);
         if caller.user_id == user && !Self::may_manage_cc(caller, &current) {

@@ -56,6 +56,10 @@ pub struct ChangeEvent {
     pub requester_id: UserId,
     pub org_id: Option<OrgId>,
     pub cc: Vec<UserId>,
+    /// People who saw the ticket until this change (a copy removed): told once, so that their
+    /// offline copies let it go.
+    #[serde(default)]
+    pub lost: Vec<UserId>,
 }
 
 impl ChangeEvent {
@@ -64,6 +68,7 @@ impl ChangeEvent {
         caller.is_staff()
             || self.requester_id == caller.user_id
             || self.cc.contains(&caller.user_id)
+            || self.lost.contains(&caller.user_id)
             || (caller.role == Role::PrimaryContact
                 && self.org_id.is_some()
                 && self.org_id == caller.org_id)
@@ -90,6 +95,18 @@ impl Store {
         ticket: TicketId,
         at_ms: i64,
     ) -> Result<ChangeEvent> {
+        self.record_change_losing(tx, ticket, at_ms, &[]).await
+    }
+
+    /// [`Self::record_change`] for a change after which `lost` no longer see the ticket: they
+    /// hear of it once more, pull, and learn from the page's count that something went.
+    pub(crate) async fn record_change_losing(
+        &self,
+        tx: &mut AnyConnection,
+        ticket: TicketId,
+        at_ms: i64,
+        lost: &[UserId],
+    ) -> Result<ChangeEvent> {
         let seq = next_counter(tx, "change_seq").await?;
         let row = sqlx::query(
             "UPDATE tickets SET change_seq = $1,
@@ -113,6 +130,7 @@ impl Store {
             requester_id: parse_id(row.try_get("requester_id")?)?,
             org_id: org.as_deref().map(parse_id).transpose()?,
             cc: cc.iter().map(|c| parse_id(c)).collect::<Result<_>>()?,
+            lost: lost.to_vec(),
         };
         if self.backend == Backend::Postgres {
             // Delivered by PostgreSQL when (and only if) the transaction commits.
@@ -214,11 +232,32 @@ impl Store {
         } else {
             upto.max(after)
         };
+        // On the last page: how many tickets the caller sees in all, so that a copy holding more
+        // (a ticket they lost sight of) knows to ask which.
+        let visible = if more {
+            None
+        } else {
+            let mut qb = Sql::new("SELECT COUNT(*) FROM tickets t WHERE t.change_seq <= ");
+            qb.bind(upto);
+            super::tickets::push_visibility(&mut qb, caller);
+            let count: i64 = qb.build()?.fetch_one(&self.pool).await?.try_get(0)?;
+            Some(u64::try_from(count).unwrap_or(0))
+        };
         Ok(ChangesPage {
             changes,
             cursor,
             more,
+            visible,
         })
+    }
+
+    /// The ids of every ticket the caller may see, for an offline copy to drop the others.
+    pub async fn visible_ticket_ids(&self, caller: &Caller) -> Result<Vec<TicketId>> {
+        let mut qb = Sql::new("SELECT t.id FROM tickets t WHERE 1 = 1");
+        super::tickets::push_visibility(&mut qb, caller);
+        qb.push(" ORDER BY t.id");
+        let rows = qb.build()?.fetch_all(&self.pool).await?;
+        rows.iter().map(|r| parse_id(r.try_get(0)?)).collect()
     }
 
     /// Forwards PostgreSQL notifications to this instance's subscribers, reconnecting as needed.

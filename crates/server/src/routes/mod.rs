@@ -41,6 +41,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
             get(settings::get_fields).put(settings::put_fields),
         )
         .route("/tickets", get(tickets::list).post(tickets::create))
+        .route("/tickets/ids", get(tickets::ids))
         .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
         .route("/tickets/{id}/assignee", put(tickets::assign))
         .route("/tickets/{id}/system-info", get(tickets::system_info))

@@ -23,6 +23,15 @@ pub async fn list(
     Ok(Json(state.store.list_tickets(&caller, &q).await?))
 }
 
+/// The id of every ticket the caller may see. An offline copy asks when the change feed counts
+/// fewer tickets than it holds, and drops the others.
+#[utoipa::path(get, path = "/api/v1/tickets/ids", tag = "sync",
+    responses((status = 200, body = Vec<TicketId>), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn ids(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<TicketId>>> {
+    Ok(Json(state.store.visible_ticket_ids(&caller).await?))
+}
+
 /// Opens a ticket. The id is the client's: repeating the request returns the same ticket (200).
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = NewTicket,
     responses((status = 201, body = Ticket), (status = 200, body = Ticket),

@@ -327,3 +327,51 @@ async fn a_stream_ends_when_its_device_is_deactivated_or_its_session_is_signed_o
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn someone_no_longer_copied_hears_of_it_once_and_the_feed_no_longer_counts_the_ticket()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let dana = app
+        .new_person("Dana Dyer", "dana@acme.example", "end_user", "Acme")
+        .await?;
+    let dana_id = app.user_id("dana@acme.example").await?;
+    let ticket = app.create_ticket(&bob, "Shared printer offline").await?;
+    let cc = format!("/api/v1/tickets/{}/cc", ticket.id);
+    let res = app
+        .post(&bob, &cc, &json!({"email": "dana@acme.example"}))
+        .await?;
+    assert_eq!(res.status(), 200);
+
+    let first = pull(&app, &dana, 0, 100).await?;
+    assert_eq!(first.changes.len(), 1);
+    assert_eq!(first.visible, Some(1));
+    let ids: Vec<TicketId> = app.get(&dana, "/api/v1/tickets/ids").await?.json().await?;
+    assert_eq!(ids, vec![ticket.id]);
+
+    // Bob stops copying her: she hears of the ticket once more (nothing else tells her).
+    let (mut stream, mut buf) = open_events(&app, &dana).await?;
+    let res = app
+        .http
+        .delete(app.url(&format!("{cc}/{dana_id}")))
+        .bearer_auth(&bob)
+        .send()
+        .await?;
+    assert_eq!(res.status(), 200);
+    let event = next_ticket_event(&mut stream, &mut buf).await?;
+    assert_eq!(event.ticket_id, ticket.id);
+
+    // The feed brings nothing of it, and counts it no more; the ids say which she still sees.
+    let after = pull(&app, &dana, first.cursor, 100).await?;
+    assert!(after.changes.is_empty());
+    assert_eq!(after.visible, Some(0));
+    let ids: Vec<TicketId> = app.get(&dana, "/api/v1/tickets/ids").await?.json().await?;
+    assert!(ids.is_empty());
+    // The requester keeps it, and strangers learn nothing.
+    let ids: Vec<TicketId> = app.get(&bob, "/api/v1/tickets/ids").await?.json().await?;
+    assert!(ids.contains(&ticket.id));
+    let res = app.http.get(app.url("/api/v1/tickets/ids")).send().await?;
+    expect_error(res, 401).await?;
+    Ok(())
+}
