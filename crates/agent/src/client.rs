@@ -186,8 +186,9 @@ impl ServerClient {
             }))
     }
 
-    /// Whether the server already has these bytes.
-    pub async fn attachment_exists(&self, credential: &str, sha: &str) -> Result<bool> {
+    /// `None` when the server already has these bytes; else how many of them it holds from an
+    /// earlier, interrupted chunked upload by this user (0 for none).
+    pub async fn upload_offset(&self, credential: &str, sha: &str) -> Result<Option<u64>> {
         let res = self
             .http
             .head(format!("{}/api/v1/attachments/{sha}", self.base))
@@ -196,30 +197,74 @@ impl ServerClient {
             .await
             .map_err(|e| Error::Unreachable(describe(&e)))?;
         match res.status() {
-            s if s.is_success() => Ok(true),
-            reqwest::StatusCode::NOT_FOUND => Ok(false),
-            _ => decode::<serde_json::Value>(res).await.map(|_| false),
+            s if s.is_success() => Ok(None),
+            reqwest::StatusCode::NOT_FOUND => Ok(Some(offset_of(&res).unwrap_or(0))),
+            _ => decode::<serde_json::Value>(res).await.map(|_| None),
         }
     }
 
-    /// Uploads bytes under their hash (idempotent on the server).
+    /// Uploads bytes under their hash (idempotent on the server): at once when small, else in
+    /// chunks of [`UPLOAD_CHUNK`] from `from` on, following the server's offset when it holds
+    /// more or less than expected. A broken connection leaves what arrived on the server; the
+    /// next attempt resumes from there.
     pub async fn upload_attachment(
         &self,
         credential: &str,
         sha: &str,
-        bytes: Vec<u8>,
+        bytes: &[u8],
+        from: u64,
     ) -> Result<()> {
-        let res = self
-            .http
-            .put(format!("{}/api/v1/attachments/{sha}", self.base))
-            .bearer_auth(credential)
-            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .timeout(Duration::from_secs(300))
-            .body(bytes)
-            .send()
-            .await
-            .map_err(|e| Error::Unreachable(describe(&e)))?;
-        expect_success(res).await
+        let url = format!("{}/api/v1/attachments/{sha}", self.base);
+        let put = |body: Vec<u8>| {
+            self.http
+                .put(&url)
+                .bearer_auth(credential)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .timeout(Duration::from_secs(300))
+                .body(body)
+        };
+        let total = bytes.len() as u64;
+        if bytes.len() <= UPLOAD_CHUNK {
+            let res = put(bytes.to_vec())
+                .send()
+                .await
+                .map_err(|e| Error::Unreachable(describe(&e)))?;
+            return expect_success(res).await;
+        }
+        let mut offset = from.min(total);
+        // Each round sends one chunk or learns the server's offset; bounded so a confused
+        // server cannot keep it going forever.
+        for _ in 0..(2 * total.div_ceil(UPLOAD_CHUNK as u64) + 4) {
+            let start = usize::try_from(offset)
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
+            let end = (start + UPLOAD_CHUNK).min(bytes.len());
+            let chunk = bytes.get(start..end).unwrap_or_default();
+            if chunk.is_empty() {
+                break;
+            }
+            let res = put(chunk.to_vec())
+                .header(
+                    reqwest::header::CONTENT_RANGE,
+                    format!("bytes {start}-{}/{total}", end - 1),
+                )
+                .send()
+                .await
+                .map_err(|e| Error::Unreachable(describe(&e)))?;
+            match res.status() {
+                reqwest::StatusCode::OK | reqwest::StatusCode::CREATED => return Ok(()),
+                reqwest::StatusCode::ACCEPTED => offset = offset_of(&res).unwrap_or(end as u64),
+                reqwest::StatusCode::CONFLICT => match offset_of(&res) {
+                    Some(held) => offset = held,
+                    None => return expect_success(res).await,
+                },
+                _ => return expect_success(res).await,
+            }
+        }
+        Err(Error::Server(ApiError::new(
+            ErrorCode::Internal,
+            "the server never took the last chunk of the upload",
+        )))
     }
 
     /// A ticket's file, as the server keeps it.
@@ -288,6 +333,19 @@ async fn send<T: DeserializeOwned>(
 }
 
 /// Success with no body of interest; anything else as the server's error.
+/// Chunks of this size (4 MiB) for files larger than one.
+pub const UPLOAD_CHUNK: usize = 4 * 1024 * 1024;
+
+/// The server's `Upload-Offset`: how many bytes of an unfinished upload it holds.
+fn offset_of(res: &reqwest::Response) -> Option<u64> {
+    res.headers()
+        .get("upload-offset")?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
 async fn expect_success(res: reqwest::Response) -> Result<()> {
     if res.status().is_success() {
         return Ok(());

@@ -24,7 +24,7 @@ mod store;
 pub mod sync;
 
 pub use agent::Agent;
-pub use client::ServerClient;
+pub use client::{ServerClient, UPLOAD_CHUNK};
 pub use config::{AgentConfig, Paths, normalise_url};
 pub use credentials::{Credentials, Secret};
 pub use error::{Error, Result};

@@ -150,9 +150,11 @@ async fn upload_attachments(
     hashes.sort_unstable();
     hashes.dedup();
     for sha in hashes {
-        if !client.attachment_exists(credential, sha).await? {
+        if let Some(from) = client.upload_offset(credential, sha).await? {
             let bytes = blobs.read(sha)?;
-            client.upload_attachment(credential, sha, bytes).await?;
+            client
+                .upload_attachment(credential, sha, &bytes, from)
+                .await?;
         }
     }
     Ok(())

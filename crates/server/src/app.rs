@@ -34,6 +34,8 @@ pub struct AppState {
     /// Where people reach the portal (links in emails) unless the portal settings say.
     pub public_url: String,
     pub sms: std::sync::Arc<crate::sms::SmsTransport>,
+    /// The largest attachment accepted, whole or in chunks.
+    pub max_attachment_bytes: usize,
 }
 
 impl AppState {
@@ -101,6 +103,7 @@ impl Server {
                     .clone()
                     .unwrap_or_else(|| format!("http://{addr}")),
                 sms: std::sync::Arc::new(sms),
+                max_attachment_bytes: settings.max_attachment_bytes,
             },
             &settings,
         );

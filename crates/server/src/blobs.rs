@@ -10,6 +10,8 @@ use crate::error::{AppError, Result};
 #[derive(Clone)]
 pub struct Blobs {
     dir: PathBuf,
+    /// Held while a partial upload is checked and appended to, so two chunks never interleave.
+    partial_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Whether `s` looks like a lower-case hex SHA-256.
@@ -25,7 +27,66 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 impl Blobs {
     pub fn new(dir: PathBuf) -> Self {
-        Self { dir }
+        Self {
+            dir,
+            partial_lock: std::sync::Arc::default(),
+        }
+    }
+
+    /// Where `owner`'s unfinished upload of `sha` grows (`<dir>/partial/<owner>-<sha>`): each
+    /// uploader has their own, so nobody can spoil another's.
+    fn partial_path(&self, owner: &str, sha: &str) -> Result<PathBuf> {
+        self.path(sha)?;
+        Ok(self.dir.join("partial").join(format!("{owner}-{sha}")))
+    }
+
+    /// How many bytes of `sha` `owner` has sent so far (0 when none).
+    pub async fn partial_len(&self, owner: &str, sha: &str) -> Result<u64> {
+        let path = self.partial_path(owner, sha)?;
+        Ok(tokio::fs::metadata(&path).await.map_or(0, |m| m.len()))
+    }
+
+    /// Appends `bytes` to `owner`'s upload of `sha` if they start where it ends; returns how
+    /// long it is after (`Err(len)` with its length when `at` is not where it ends).
+    pub async fn append_partial(
+        &self,
+        owner: &str,
+        sha: &str,
+        at: u64,
+        bytes: &[u8],
+    ) -> Result<std::result::Result<u64, u64>> {
+        use tokio::io::AsyncWriteExt;
+        let _held = self.partial_lock.lock().await;
+        let path = self.partial_path(owner, sha)?;
+        let len = tokio::fs::metadata(&path).await.map_or(0, |m| m.len());
+        if at != len {
+            return Ok(Err(len));
+        }
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(anyhow::Error::from)?;
+        }
+        let mut file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .await
+            .map_err(anyhow::Error::from)?;
+        file.write_all(bytes).await.map_err(anyhow::Error::from)?;
+        file.sync_data().await.map_err(anyhow::Error::from)?;
+        Ok(Ok(len + bytes.len() as u64))
+    }
+
+    /// The whole of `owner`'s finished upload of `sha`, which stops being partial.
+    pub async fn take_partial(&self, owner: &str, sha: &str) -> Result<Vec<u8>> {
+        let _held = self.partial_lock.lock().await;
+        let path = self.partial_path(owner, sha)?;
+        let bytes = tokio::fs::read(&path).await.map_err(anyhow::Error::from)?;
+        tokio::fs::remove_file(&path)
+            .await
+            .map_err(anyhow::Error::from)?;
+        Ok(bytes)
     }
 
     pub fn path(&self, sha: &str) -> Result<PathBuf> {

@@ -279,3 +279,62 @@ async fn a_reply_queued_offline_with_a_file_arrives_once_with_the_file_under_the
     assert_eq!(bytes.as_ref(), log.as_slice());
     Ok(())
 }
+
+#[tokio::test]
+async fn a_large_file_goes_in_chunks_and_an_upload_left_half_done_is_finished() -> anyhow::Result<()>
+{
+    use sha2::{Digest, Sha256};
+    let server = RunningServer::start_demo().await?;
+    let home = tempfile::tempdir()?;
+    let agent = confirmed_agent(&server, home.path()).await?;
+    // 9.5 MiB: three chunks of 4 MiB.
+    let big: Vec<u8> = (0..9_961_472u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    let hash = format!("{:x}", Sha256::digest(&big));
+    let chunk = bellhop_agent::UPLOAD_CHUNK;
+
+    // An earlier attempt by bob got the first chunk through before the connection broke.
+    let bob = server.login("bob@acme.example").await?;
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/attachments/{hash}", server.url);
+    let res = http
+        .put(&url)
+        .bearer_auth(&bob)
+        .header(
+            "content-range",
+            format!("bytes 0-{}/{}", chunk - 1, big.len()),
+        )
+        .body(big[..chunk].to_vec())
+        .send()
+        .await?;
+    assert_eq!(res.status(), 202);
+
+    let queued = agent.queue_ticket_with_files(
+        ticket("Installer log".into()),
+        vec![("setup.log".into(), big.clone())],
+    )?;
+    let report = agent.sync().await?;
+    assert_eq!((report.synced, report.rejected), (1, 0), "{queued:?}");
+
+    let res = http.head(&url).bearer_auth(&bob).send().await?;
+    assert_eq!(res.status(), 200, "the server has it whole");
+    let mine = server
+        .tickets(&bob)
+        .await?
+        .into_iter()
+        .find(|t| t.title == "Installer log")
+        .ok_or_else(|| anyhow::anyhow!("the ticket arrived"))?;
+    let bytes = http
+        .get(format!(
+            "{}/api/v1/tickets/{}/attachments/{hash}",
+            server.url, mine.id
+        ))
+        .bearer_auth(&bob)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    assert!(bytes.as_ref() == big.as_slice(), "byte-identical");
+    Ok(())
+}

@@ -288,3 +288,147 @@ async fn files_sent_with_a_note_stay_with_the_desk_and_files_with_a_reply_reach_
     assert_eq!(files(&bob).await?.len(), 2);
     Ok(())
 }
+
+/// Sends `bytes[start..end]` of a file of `total` bytes as one chunk.
+async fn chunk(
+    app: &TestApp,
+    token: &str,
+    hash: &str,
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+) -> anyhow::Result<reqwest::Response> {
+    Ok(app
+        .http
+        .put(app.url(&format!("/api/v1/attachments/{hash}")))
+        .bearer_auth(token)
+        .header(
+            "content-range",
+            format!("bytes {start}-{}/{}", end - 1, bytes.len()),
+        )
+        .body(bytes[start..end].to_vec())
+        .send()
+        .await?)
+}
+
+async fn held(app: &TestApp, token: &str, hash: &str) -> anyhow::Result<(u16, Option<u64>)> {
+    let res = app
+        .http
+        .head(app.url(&format!("/api/v1/attachments/{hash}")))
+        .bearer_auth(token)
+        .send()
+        .await?;
+    let offset = res
+        .headers()
+        .get("upload-offset")
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    Ok((res.status().as_u16(), offset))
+}
+
+#[tokio::test]
+async fn a_large_file_comes_in_chunks_that_resume_where_the_server_stopped() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let alice = app.login("alice@acme.example").await?;
+    // 2.5 MB of a PNG header and noise: sniffed as an image once whole.
+    let mut bytes = PNG.to_vec();
+    bytes.extend((0..2_500_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    let hash = sha(&bytes);
+    const MB: usize = 1_000_000;
+
+    assert_eq!(held(&app, &bob, &hash).await?, (404, Some(0)));
+    let res = chunk(&app, &bob, &hash, &bytes, 0, MB).await?;
+    assert_eq!(res.status(), 202);
+    assert_eq!(res.headers()["upload-offset"], MB.to_string().as_str());
+    // The connection broke and the client is unsure: sending the same chunk again is refused
+    // with where to go on from, and so is a chunk that skips ahead.
+    let res = chunk(&app, &bob, &hash, &bytes, 0, MB).await?;
+    assert_eq!(res.status(), 409);
+    assert_eq!(res.headers()["upload-offset"], MB.to_string().as_str());
+    assert_eq!(expect_error(res, 409).await?, "conflict");
+    let res = chunk(&app, &bob, &hash, &bytes, 2 * MB, bytes.len()).await?;
+    assert_eq!(res.status(), 409);
+    assert_eq!(held(&app, &bob, &hash).await?, (404, Some(MB as u64)));
+    // Each uploader has their own: alice's offset is not bob's.
+    assert_eq!(held(&app, &alice, &hash).await?, (404, Some(0)));
+
+    let res = chunk(&app, &bob, &hash, &bytes, MB, 2 * MB).await?;
+    assert_eq!(res.status(), 202);
+    let res = chunk(&app, &bob, &hash, &bytes, 2 * MB, bytes.len()).await?;
+    assert_eq!(res.status(), 201);
+    assert_eq!(held(&app, &bob, &hash).await?.0, 200);
+
+    let id = uuid::Uuid::now_v7();
+    let res = app
+        .post(
+            &bob,
+            "/api/v1/tickets",
+            &json!({"id": id, "title": "A big one", "attachments": [
+                {"sha256": hash, "file_name": "big.png"}]}),
+        )
+        .await?;
+    assert_eq!(res.status(), 201);
+    let list: Vec<Attachment> = app
+        .get(&bob, &format!("/api/v1/tickets/{id}/attachments"))
+        .await?
+        .json()
+        .await?;
+    assert_eq!(
+        (list[0].size, list[0].media_type.as_str()),
+        (bytes.len() as u64, "image/png")
+    );
+    let res = app
+        .get(&bob, &format!("/api/v1/tickets/{id}/attachments/{hash}"))
+        .await?;
+    assert_eq!(res.bytes().await?.as_ref(), bytes.as_slice());
+    Ok(())
+}
+
+#[tokio::test]
+async fn chunks_that_do_not_add_up_are_refused_and_a_damaged_whole_starts_over()
+-> anyhow::Result<()> {
+    let app = spawn_app_with(|s| s.max_attachment_bytes = 3_000_000).await?;
+    let bob = app.login("bob@acme.example").await?;
+    let bytes: Vec<u8> = (0..2_000_000u32).map(|i| (i % 251) as u8).collect();
+    let hash = sha(&bytes);
+    let url = app.url(&format!("/api/v1/attachments/{hash}"));
+    let send = |range: &str, body: Vec<u8>| {
+        app.http
+            .put(&url)
+            .bearer_auth(&bob)
+            .header("content-range", range.to_owned())
+            .body(body)
+            .send()
+    };
+    for range in [
+        "bytes 5-1/10",
+        "bytes 0-9/5",
+        "items 0-9/10",
+        "bytes x-9/10",
+    ] {
+        let res = send(range, vec![0; 10]).await?;
+        assert_eq!(expect_error(res, 422).await?, "bad_request", "{range}");
+    }
+    let res = send("bytes 0-9/20", vec![0; 5]).await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "the body is not the size its range says"
+    );
+    let res = send("bytes 0-9/9000000", vec![0; 10]).await?;
+    assert_eq!(
+        expect_error(res, 413).await?,
+        "payload_too_large",
+        "the whole is over the cap"
+    );
+
+    // Every chunk arrives, but the last is not what the hash says: refused, and nothing is kept.
+    let res = chunk(&app, &bob, &hash, &bytes, 0, 1_000_000).await?;
+    assert_eq!(res.status(), 202);
+    let mut damaged = bytes.clone();
+    damaged[1_500_000] ^= 0xff;
+    let res = chunk(&app, &bob, &hash, &damaged, 1_000_000, bytes.len()).await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    assert_eq!(held(&app, &bob, &hash).await?, (404, Some(0)));
+    Ok(())
+}
