@@ -8,7 +8,7 @@ use crate::error::{AppError, Result};
 
 impl Store {
     pub async fn add_cc(&self, ticket: TicketId, user: UserId) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let added = sqlx::query(
             "INSERT INTO ticket_cc (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
@@ -126,7 +126,7 @@ impl Store {
                 "only the requester, their organisation's primary contact, the service desk or the person themselves can remove a copy",
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let removed = sqlx::query("DELETE FROM ticket_cc WHERE ticket_id = $1 AND user_id = $2")
             .bind(ticket.to_string())
             .bind(user.to_string())

@@ -158,7 +158,7 @@ impl Store {
         status: Option<TicketStatus>,
         files: &[bellhop_proto::NewAttachment],
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "INSERT INTO comments (id, ticket_id, author_id, visibility, body, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",

@@ -199,7 +199,7 @@ impl Store {
             qb.push(" OR org_id = ").bind(org.to_string());
         }
         qb.push(")");
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let changed = qb.build()?.execute(&mut *tx).await?.rows_affected();
         if changed > 0 {
             let (target, whose) = match (selection.org_id, selection.device_ids.as_slice()) {
@@ -276,7 +276,7 @@ impl Store {
         mail: &crate::mail::Email,
     ) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE identity_tokens SET used_at = $1 WHERE device_id = $2 AND email = $3 AND used_at IS NULL",
         )
@@ -354,7 +354,7 @@ impl Store {
         credential_hash: &str,
     ) -> Result<Option<UserId>> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let used = sqlx::query(
             "UPDATE identity_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
         )

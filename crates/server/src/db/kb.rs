@@ -129,7 +129,7 @@ impl Store {
         input: &ArticleInput,
     ) -> Result<String> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let id = match id {
             Some(id) => {
                 let done = sqlx::query(
@@ -199,7 +199,7 @@ impl Store {
 
     /// Deletes an article and audits it.
     pub async fn delete_article(&self, actor: &Caller, id: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let title: Option<String> =
             sqlx::query_scalar("DELETE FROM kb_articles WHERE id = $1 RETURNING title")
                 .bind(id)

@@ -65,7 +65,7 @@ impl Store {
         key_hash: &str,
     ) -> Result<Org> {
         let id = OrgId::new();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         Self::domains_free(&mut tx, &input.domains, None).await?;
         sqlx::query(
             "INSERT INTO orgs (id, name, enrol_key_hash, auto_activate, created_at)
@@ -87,7 +87,7 @@ impl Store {
 
     /// Renames an organisation, replaces its domains and its activation rule.
     pub async fn update_org(&self, actor: &Caller, id: OrgId, input: &OrgInput) -> Result<Org> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         Self::domains_free(&mut tx, &input.domains, Some(id)).await?;
         let done = sqlx::query("UPDATE orgs SET name = $1, auto_activate = $2 WHERE id = $3")
             .bind(input.name.trim())
@@ -125,7 +125,7 @@ impl Store {
         id: OrgId,
         key_hash: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE orgs SET enrol_key_hash = $1 WHERE id = $2")
             .bind(key_hash)
             .bind(id.to_string())
@@ -180,7 +180,7 @@ impl Store {
         link: Option<&PasswordLink>,
     ) -> Result<User> {
         let id = UserId::new();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         Self::email_free(&mut tx, &input.email, None).await?;
         Self::insert_user_in(
             &mut tx,
@@ -226,7 +226,7 @@ impl Store {
         input: &UserInput,
         link: Option<&PasswordLink>,
     ) -> Result<User> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         Self::email_free(&mut tx, &input.email, Some(id)).await?;
         let done = sqlx::query(
             "UPDATE users SET name = $1, email = $2, phone = $3, phone_digits = $4, role = $5,

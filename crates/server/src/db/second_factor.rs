@@ -61,7 +61,7 @@ impl Store {
     ) -> Result<(String, i64)> {
         let now = now_ms();
         let id = uuid::Uuid::now_v7().to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE phone_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
             .bind(now)
             .bind(user.to_string())
@@ -103,7 +103,7 @@ impl Store {
     ) -> Result<VerifyCodeResult> {
         let now = now_ms();
         let user = caller.user_id.to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "SELECT id, phone, code_hash, attempts FROM phone_codes
              WHERE user_id = $1 AND used_at IS NULL AND expires_at > $2
@@ -181,7 +181,7 @@ impl Store {
     /// from their contact details.
     pub async fn remove_my_phone(&self, caller: &Caller) -> Result<()> {
         let user = caller.user_id;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE users SET phone = NULL, phone_digits = NULL WHERE id = $1")
             .bind(user.to_string())
             .execute(&mut *tx)

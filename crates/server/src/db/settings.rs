@@ -104,7 +104,7 @@ impl Store {
         value: &T,
     ) -> Result<()> {
         let json = serde_json::to_string(value).map_err(anyhow::Error::from)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO settings (name, value) VALUES ($1, $2)
              ON CONFLICT (name) DO UPDATE SET value = excluded.value",

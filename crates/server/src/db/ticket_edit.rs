@@ -105,7 +105,7 @@ impl Store {
         }
         let values = serde_json::to_string(&custom_fields).map_err(anyhow::Error::from)?;
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut query = if caller.is_staff() {
             sqlx::query(
                 "UPDATE tickets SET status = $1, priority = $2, ticket_type = $3, custom_fields = $4
@@ -186,7 +186,7 @@ impl Store {
         if current.assignee_id == assignee {
             return Ok(current);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE tickets SET assignee_id = $1 WHERE id = $2")
             .bind(assignee.map(|u| u.to_string()))
             .bind(id.to_string())

@@ -150,7 +150,7 @@ impl Store {
             .transpose()
             .map_err(anyhow::Error::from)?;
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let number = next_counter(&mut tx, "ticket_number").await?;
         let inserted = sqlx::query(
             "INSERT INTO tickets (id, number, title, description, status, priority, source,
@@ -208,7 +208,7 @@ impl Store {
             at_ms,
         } = seed;
         let id = TicketId::new();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let number = next_counter(&mut tx, "ticket_number").await?;
         sqlx::query(
             "INSERT INTO tickets (id, number, title, description, status, priority, source,

@@ -40,7 +40,7 @@ impl Store {
         auto_activate: bool,
     ) -> Result<OrgId> {
         let id = OrgId::new();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO orgs (id, name, enrol_key_hash, auto_activate, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -64,7 +64,7 @@ impl Store {
 
     pub async fn insert_user(&self, u: NewUser<'_>) -> Result<UserId> {
         let id = UserId::new();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         Self::insert_user_in(&mut tx, id, &u).await?;
         tx.commit().await?;
         Ok(id)
@@ -227,7 +227,7 @@ impl Store {
         ttl_ms: i64,
         mail: &crate::mail::Email,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         Self::insert_password_reset_in(&mut tx, user, email, token_hash, client_addr, ttl_ms)
             .await?;
         Self::queue_email_in(&mut tx, mail).await?;
@@ -275,7 +275,7 @@ impl Store {
         password_hash: &str,
     ) -> Result<Option<UserId>> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let user: Option<String> = sqlx::query_scalar(
             "UPDATE password_resets SET used_at = $1
              WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",

@@ -113,7 +113,7 @@ impl Store {
         mail: &Email,
     ) -> Result<i64> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE verification_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
         )
@@ -156,7 +156,7 @@ impl Store {
         code_hash: &str,
     ) -> Result<VerifyCodeResult> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "SELECT id, code_hash, attempts FROM verification_codes
              WHERE user_id = $1 AND used_at IS NULL AND expires_at > $2
