@@ -155,15 +155,12 @@ pub fn hotkey_taken(app: &AppHandle, accelerator: &str) {
     );
 }
 
-/// Shows one notification, off the async threads (the platform calls may block).
+/// Shows one notification, off the async threads (the platform calls may block, some until the
+/// notification is clicked or goes away). A click opens the main window at `shown.route`.
 fn show(app: &AppHandle, shown: Shown, language: Language) {
     let app = app.clone();
     std::thread::spawn(move || {
-        let mut n = notify_rust::Notification::new();
-        n.appname("Bellhop")
-            .summary(&shown.summary)
-            .body(&shown.body);
-        platform::show(&app, n, &shown.route, &tr(language, "notify.open", &[]));
+        platform::show(&app, &shown, &tr(language, "notify.open", &[]));
     });
 }
 
@@ -172,12 +169,16 @@ mod platform {
     use tauri::AppHandle;
 
     /// freedesktop: the default action is a click on the notification.
-    pub fn show(app: &AppHandle, mut n: notify_rust::Notification, route: &str, open: &str) {
-        n.action("default", open);
+    pub fn show(app: &AppHandle, shown: &super::Shown, open: &str) {
+        let mut n = notify_rust::Notification::new();
+        n.appname("Bellhop")
+            .summary(&shown.summary)
+            .body(&shown.body)
+            .action("default", open);
         match n.show() {
             Ok(handle) => handle.wait_for_action(|action| {
                 if action == "default" {
-                    crate::windows::show_main_at(app, route);
+                    crate::windows::show_main_at(app, &shown.route);
                 }
             }),
             // No notification server (a bare session): the tray icon still shows the news.
@@ -186,17 +187,57 @@ mod platform {
     }
 }
 
-#[cfg(not(all(unix, not(target_os = "macos"))))]
+#[cfg(windows)]
 mod platform {
     use tauri::AppHandle;
+    use tauri_winrt_notification::Toast;
 
-    /// Windows and macOS: notify-rust shows the notification but does not report clicks; the
-    /// tray icon's unread state and "My tickets" lead to the ticket.
-    pub fn show(_app: &AppHandle, n: notify_rust::Notification, _route: &str, _open: &str) {
-        if let Err(e) = n.show() {
+    /// A toast under the app's identifier (the AppUserModelID its installer gives the Start
+    /// menu shortcut); activating it (a click) opens the ticket while the app runs.
+    pub fn show(app: &AppHandle, shown: &super::Shown, _open: &str) {
+        let (clicked, route) = (app.clone(), shown.route.clone());
+        let result = Toast::new(&app.config().identifier)
+            .title(&shown.summary)
+            .text1(&shown.body)
+            .on_activated(move |_| {
+                crate::windows::show_main_at(&clicked, &route);
+                Ok(())
+            })
+            .show();
+        if let Err(e) = result {
             tracing::warn!(error = %e, "cannot show a notification");
         }
     }
+}
+
+#[cfg(target_os = "macos")]
+mod platform {
+    use mac_notification_sys::{Notification, NotificationResponse};
+    use tauri::AppHandle;
+
+    /// Notification Center, as the app's bundle; `send` waits on this thread for the user, and
+    /// a click on the notification opens the ticket.
+    pub fn show(app: &AppHandle, shown: &super::Shown, _open: &str) {
+        // Once per process; a second call only says it was done.
+        let _ = mac_notification_sys::set_application(&app.config().identifier);
+        let response = Notification::new()
+            .title(&shown.summary)
+            .message(&shown.body)
+            .wait_for_click(true)
+            .send();
+        match response {
+            Ok(NotificationResponse::Click) => crate::windows::show_main_at(app, &shown.route),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot show a notification"),
+        }
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
+mod platform {
+    use tauri::AppHandle;
+
+    pub fn show(_app: &AppHandle, _shown: &super::Shown, _open: &str) {}
 }
 
 #[cfg(test)]
