@@ -7,6 +7,29 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, Result};
 
+/// An unfinished upload untouched this long is abandoned: its uploader starts over.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Removes the files of `dir` last written more than `age` ago (best effort: a file that cannot
+/// be read or removed stays for the next sweep).
+async fn sweep_older_than(dir: &std::path::Path, age: std::time::Duration) {
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+        return;
+    };
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let stale = entry
+            .metadata()
+            .await
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|elapsed| elapsed > age);
+        if stale && tokio::fs::remove_file(entry.path()).await.is_ok() {
+            tracing::info!(file = %entry.path().display(), "removed an abandoned upload");
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Blobs {
     dir: PathBuf,
@@ -66,6 +89,10 @@ impl Blobs {
             tokio::fs::create_dir_all(dir)
                 .await
                 .map_err(anyhow::Error::from)?;
+            if len == 0 {
+                // A new upload begins: ones abandoned long ago stop taking disk space.
+                sweep_older_than(dir, ABANDONED_AFTER).await;
+            }
         }
         let mut file = tokio::fs::OpenOptions::new()
             .create(true)
@@ -122,5 +149,28 @@ impl Blobs {
         Ok(tokio::fs::read(self.path(sha)?)
             .await
             .map_err(anyhow::Error::from)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_sweep_removes_only_uploads_untouched_for_longer_than_the_age() -> anyhow::Result<()>
+    {
+        let dir = tempfile::tempdir()?;
+        let (old, fresh) = (dir.path().join("old"), dir.path().join("fresh"));
+        std::fs::write(&old, b"abandoned")?;
+        std::fs::write(&fresh, b"in progress")?;
+        let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)?
+            .set_modified(two_days_ago)?;
+        sweep_older_than(dir.path(), ABANDONED_AFTER).await;
+        assert!(!old.exists());
+        assert!(fresh.exists());
+        Ok(())
     }
 }

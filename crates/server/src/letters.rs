@@ -105,6 +105,13 @@ fn words(language: Language, letter: Letter) -> Option<(&'static Catalog, &'stat
     })
 }
 
+/// A value as it stands in plain text (and in a text message).
+fn plain_text(value: Value<'_>) -> String {
+    match value {
+        Value::Text(s) | Value::Code(s) | Value::Url(s) | Value::Link(s) => s.to_owned(),
+    }
+}
+
 /// `{{name}}` replaced by `fill(value)` for each value.
 fn fill(
     template: &str,
@@ -137,9 +144,6 @@ pub fn compose(
     };
     let mut all = vec![("name", Value::Text(name))];
     all.extend_from_slice(values);
-    let plain = |v: Value<'_>| match v {
-        Value::Text(s) | Value::Code(s) | Value::Url(s) | Value::Link(s) => s.to_owned(),
-    };
     let label = words.link.as_deref().unwrap_or_default();
     let html = |v: Value<'_>| match v {
         Value::Text(s) => html_escape::encode_text(s).into_owned(),
@@ -161,7 +165,7 @@ pub fn compose(
     let paragraphs = std::iter::once(&catalog.greeting).chain(&words.body);
     let text = paragraphs
         .clone()
-        .map(|p| fill(p, &all, plain))
+        .map(|p| fill(p, &all, plain_text))
         .collect::<Vec<_>>()
         .join("\n\n");
     let html = paragraphs
@@ -169,7 +173,7 @@ pub fn compose(
         .collect::<String>();
     Email {
         to: to.to_owned(),
-        subject: fill(&words.subject, &all, plain),
+        subject: fill(&words.subject, &all, plain_text),
         text: text + "\n",
         html,
     }
@@ -180,11 +184,7 @@ pub fn sms_code(language: Language, code: &str) -> String {
     [language, Language::En]
         .into_iter()
         .find_map(|l| CATALOGS.get(&l))
-        .map(|c| {
-            fill(&c.sms_code, &[("code", Value::Code(code))], |_| {
-                code.to_owned()
-            })
-        })
+        .map(|c| fill(&c.sms_code, &[("code", Value::Code(code))], plain_text))
         .unwrap_or_else(|| format!("Bellhop: {code}"))
 }
 

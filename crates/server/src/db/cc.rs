@@ -85,34 +85,6 @@ impl Store {
         self.cc_list(caller, ticket).await
     }
 
-    /// Whether `user` sees `ticket` through anything but a copy: they asked for it, they are
-    /// staff, or the primary contact of its organisation.
-    async fn ticket_visible_to_user_in(
-        &self,
-        tx: &mut sqlx::AnyConnection,
-        ticket: TicketId,
-        user: UserId,
-    ) -> Result<bool> {
-        let row = sqlx::query(
-            "SELECT u.role, u.org_id AS user_org, t.org_id AS ticket_org, t.requester_id
-             FROM users u, tickets t WHERE u.id = $1 AND t.id = $2",
-        )
-        .bind(user.to_string())
-        .bind(ticket.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            return Ok(false);
-        };
-        let role: String = row.try_get("role")?;
-        let user_org: Option<String> = row.try_get("user_org")?;
-        let ticket_org: Option<String> = row.try_get("ticket_org")?;
-        let requester: String = row.try_get("requester_id")?;
-        Ok(matches!(role.as_str(), "technician" | "admin")
-            || requester == user.to_string()
-            || (role == "primary_contact" && user_org.is_some() && user_org == ticket_org))
-    }
-
     /// Stops copying `user` on the ticket: those who may copy people, or the person themselves.
     pub async fn remove_cc(
         &self,
@@ -126,6 +98,7 @@ impl Store {
                 "only the requester, their organisation's primary contact, the service desk or the person themselves can remove a copy",
             ));
         }
+        let removed_user = self.user(user).await?;
         let mut tx = self.begin().await?;
         let removed = sqlx::query("DELETE FROM ticket_cc WHERE ticket_id = $1 AND user_id = $2")
             .bind(ticket.to_string())
@@ -137,10 +110,18 @@ impl Store {
                 "this person is not copied on the ticket",
             ));
         }
-        // Unless they see it some other way (their organisation's primary contact), they lose it.
-        let still = self
-            .ticket_visible_to_user_in(&mut tx, ticket, user)
-            .await?;
+        // Unless they see it some other way (staff, its requester, their organisation's primary
+        // contact), they lose it.
+        let still = removed_user.is_some_and(|u| {
+            Caller {
+                user_id: u.id,
+                name: u.name,
+                role: u.role,
+                org_id: u.org_id,
+                device_id: None,
+            }
+            .sees(current.requester_id, current.org_id, &[])
+        });
         let lost = if still { Vec::new() } else { vec![user] };
         let change = self
             .record_change_losing(&mut tx, ticket, now_ms(), &lost)

@@ -6,7 +6,7 @@
 //! After commit, a [`ChangeEvent`] goes to every live-event subscriber: directly on SQLite, and
 //! through `NOTIFY` on PostgreSQL so that every server instance on the database hears it.
 
-use bellhop_proto::{ChangesPage, OrgId, Role, TicketChange, TicketId, UserId};
+use bellhop_proto::{ChangesPage, OrgId, TicketChange, TicketId, UserId};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 use tokio::sync::broadcast;
@@ -63,15 +63,9 @@ pub struct ChangeEvent {
 }
 
 impl ChangeEvent {
-    /// The same rule as the ticket queries' visibility filter.
+    /// Those who see the ticket now, and those who just lost sight of it.
     pub fn visible_to(&self, caller: &Caller) -> bool {
-        caller.is_staff()
-            || self.requester_id == caller.user_id
-            || self.cc.contains(&caller.user_id)
-            || self.lost.contains(&caller.user_id)
-            || (caller.role == Role::PrimaryContact
-                && self.org_id.is_some()
-                && self.org_id == caller.org_id)
+        caller.sees(self.requester_id, self.org_id, &self.cc) || self.lost.contains(&caller.user_id)
     }
 }
 

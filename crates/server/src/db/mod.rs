@@ -71,6 +71,15 @@ impl Caller {
     pub fn is_staff(&self) -> bool {
         self.role.is_staff()
     }
+
+    /// Whether this caller sees a ticket asked for by `requester`, of organisation `org`, with
+    /// `cc` copied on it: the rule the ticket queries apply in SQL (`tickets::push_visibility`).
+    pub fn sees(&self, requester: UserId, org: Option<OrgId>, cc: &[UserId]) -> bool {
+        self.is_staff()
+            || requester == self.user_id
+            || cc.contains(&self.user_id)
+            || (self.role == Role::PrimaryContact && org.is_some() && org == self.org_id)
+    }
 }
 
 /// Which database a [`Store`] talks to.
