@@ -50,7 +50,7 @@ impl Store {
             &["l.action", "l.target", "l.detail", "u.name"],
             q.q.as_deref().unwrap_or(""),
         );
-        qb.push(" ORDER BY l.id DESC LIMIT ").bind(limit + 1);
+        qb.push(" ORDER BY l.id DESC").limit(limit + 1);
         let rows = qb.build()?.fetch_all(&self.pool).await?;
         let mut items = rows
             .iter()

@@ -200,18 +200,19 @@ impl Store {
         let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.change_seq > "));
         qb.bind(after).push(" AND t.change_seq <= ").bind(upto);
         super::tickets::push_visibility(&mut qb, caller);
-        qb.push(" ORDER BY t.change_seq LIMIT ").bind(limit + 1);
-        let rows = qb.build()?.fetch_all(&self.pool).await?;
-        let more = rows.len() as i64 > limit;
-        let mut changes = Vec::with_capacity(rows.len());
-        for row in rows.iter().take(limit as usize) {
-            changes.push(TicketChange {
-                seq: row.try_get("change_seq")?,
-                ticket: super::tickets::ticket_from_row(row)?,
-                comments: Vec::new(),
-                attachments: Vec::new(),
-            });
-        }
+        qb.push(" ORDER BY t.change_seq").limit(limit + 1);
+        let mut changes = self
+            .read_rows(qb, |row| {
+                Ok(TicketChange {
+                    seq: row.int("change_seq")?,
+                    ticket: super::tickets::ticket_from_row(row)?,
+                    comments: Vec::new(),
+                    attachments: Vec::new(),
+                })
+            })
+            .await?;
+        let more = changes.len() as i64 > limit;
+        changes.truncate(limit as usize);
         self.redact_all(caller, changes.iter_mut().map(|c| &mut c.ticket))
             .await?;
         let ids: Vec<TicketId> = changes.iter().map(|c| c.ticket.id).collect();

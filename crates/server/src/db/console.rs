@@ -110,7 +110,7 @@ impl Store {
                 users.push("1 = 1").push_words(&["name", "email"], q);
             }
         }
-        users.push(" ORDER BY name LIMIT ").bind(SEARCH_LIMIT);
+        users.push(" ORDER BY name").limit(SEARCH_LIMIT);
 
         let mut orgs = Sql::new("SELECT o.id, o.name, o.auto_activate FROM orgs o WHERE ");
         match &id {
@@ -126,7 +126,7 @@ impl Store {
                     .push(")");
             }
         }
-        orgs.push(" ORDER BY o.name LIMIT ").bind(SEARCH_LIMIT);
+        orgs.push(" ORDER BY o.name").limit(SEARCH_LIMIT);
 
         let mut devices = Sql::new(
             "SELECT d.*, o.name AS org_name FROM devices d JOIN orgs o ON o.id = d.org_id WHERE ",
@@ -144,9 +144,7 @@ impl Store {
                     .push_words(&["d.hostname", "d.serial"], q);
             }
         }
-        devices
-            .push(" ORDER BY d.hostname LIMIT ")
-            .bind(SEARCH_LIMIT);
+        devices.push(" ORDER BY d.hostname").limit(SEARCH_LIMIT);
 
         let user_rows = users.build()?.fetch_all(&self.pool).await?;
         let org_rows = orgs.build()?.fetch_all(&self.pool).await?;

@@ -419,29 +419,28 @@ impl Store {
     /// The user behind a device credential, while the credential is not revoked and the device
     /// is active.
     pub async fn caller_for_device_credential(&self, hash: &str) -> Result<Option<Caller>> {
-        let row = sqlx::query(
+        let mut qb = Sql::new(
             "SELECT u.id, u.name, u.role, u.org_id, c.device_id FROM device_credentials c
              JOIN devices d ON d.id = c.device_id JOIN users u ON u.id = c.user_id
-             WHERE c.token_hash = $1 AND c.revoked_at IS NULL AND d.status = 'active'",
-        )
-        .bind(hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        if let Some(r) = &row {
-            let device: String = r.try_get("device_id")?;
-            self.seen(&device).await?;
-        }
-        row.map(|r| {
-            let org: Option<String> = r.try_get("org_id")?;
-            Ok(Caller {
-                user_id: parse_id(r.try_get("id")?)?,
-                name: r.try_get("name")?,
-                role: parse_enum(r.try_get("role")?, Role::parse)?,
-                org_id: org.as_deref().map(parse_id).transpose()?,
-                device_id: Some(parse_id(r.try_get("device_id")?)?),
+             WHERE c.token_hash = ",
+        );
+        qb.bind(hash)
+            .push(" AND c.revoked_at IS NULL AND d.status = 'active'");
+        let caller = self
+            .read_row(qb, |r| {
+                Ok(Caller {
+                    user_id: r.id("id")?,
+                    name: r.text("name")?,
+                    role: parse_enum(&r.text("role")?, Role::parse)?,
+                    org_id: r.opt_id("org_id")?,
+                    device_id: Some(r.id("device_id")?),
+                })
             })
-        })
-        .transpose()
+            .await?;
+        if let Some(device) = caller.as_ref().and_then(|c| c.device_id) {
+            self.seen(&device.to_string()).await?;
+        }
+        Ok(caller)
     }
 
     /// Revokes a device credential; returns whether one was live.

@@ -29,6 +29,7 @@ mod devices;
 mod kb;
 mod mail;
 mod people;
+mod read;
 mod second_factor;
 mod settings;
 mod sql;
@@ -93,6 +94,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite's read-only connections for the hot reads (`read.rs`); `None` on PostgreSQL and
+    /// for a database that is not a file.
+    readers: Option<std::sync::Arc<read::Readers>>,
     events: tokio::sync::broadcast::Sender<ChangeEvent>,
     /// Rings with what every open event stream should hear beyond tickets (`changes::Signal`).
     signals: tokio::sync::broadcast::Sender<changes::Signal>,
@@ -162,11 +166,16 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
+        let readers = match backend {
+            Backend::Sqlite => sqlite_file(url).map(read::Readers::new),
+            Backend::Postgres => None,
+        };
         let (events, _) = tokio::sync::broadcast::channel(1024);
         let (signals, _) = tokio::sync::broadcast::channel(16);
         let store = Self {
             pool,
             backend,
+            readers,
             events,
             signals,
             settings: settings::SettingsCache::default(),
@@ -213,6 +222,13 @@ impl Store {
             Backend::Postgres => "postgresql",
         }
     }
+}
+
+/// The file of a SQLite URL, once it exists (not for an in-memory database).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    path.is_file().then(|| path.to_path_buf())
 }
 
 /// A database URL without its password, for messages.

@@ -6,42 +6,39 @@ use bellhop_proto::{
     NewTicket, Page, Priority, Role, SystemInfo, Ticket, TicketId, TicketListQuery, TicketScope,
     TicketSort, TicketSource, TicketStatus,
 };
-use sqlx::Row;
 
+use super::read::Columns;
 use super::sql::Sql;
 
 use super::changes::next_counter;
-use super::{Caller, Store, now_ms, parse_enum, parse_id, ts};
+use super::{Caller, Store, now_ms, parse_enum, ts};
 use crate::error::{AppError, Result};
 
-pub(super) fn ticket_from_row(row: &sqlx::any::AnyRow) -> Result<Ticket> {
-    let org: Option<String> = row.try_get("org_id")?;
-    let assignee: Option<String> = row.try_get("assignee_id")?;
-    let device: Option<String> = row.try_get("device_id")?;
+pub(super) fn ticket_from_row(row: &dyn Columns) -> Result<Ticket> {
     Ok(Ticket {
-        id: parse_id(row.try_get("id")?)?,
-        number: row.try_get("number")?,
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
-        status: parse_enum(row.try_get("status")?, TicketStatus::parse)?,
-        priority: parse_enum(row.try_get("priority")?, Priority::parse)?,
-        source: parse_enum(row.try_get("source")?, TicketSource::parse)?,
-        requester_id: parse_id(row.try_get("requester_id")?)?,
-        requester_name: row.try_get("requester_name")?,
-        org_id: org.as_deref().map(parse_id).transpose()?,
-        org_name: row.try_get("org_name")?,
-        device_id: device.as_deref().map(parse_id).transpose()?,
-        device_name: row.try_get("device_name")?,
-        assignee_id: assignee.as_deref().map(parse_id).transpose()?,
-        assignee_name: row.try_get("assignee_name")?,
-        ticket_type: row.try_get("ticket_type")?,
-        custom_fields: serde_json::from_str(row.try_get("custom_fields")?).map_err(|e| {
+        id: row.id("id")?,
+        number: row.int("number")?,
+        title: row.text("title")?,
+        description: row.text("description")?,
+        status: parse_enum(&row.text("status")?, TicketStatus::parse)?,
+        priority: parse_enum(&row.text("priority")?, Priority::parse)?,
+        source: parse_enum(&row.text("source")?, TicketSource::parse)?,
+        requester_id: row.id("requester_id")?,
+        requester_name: row.text("requester_name")?,
+        org_id: row.opt_id("org_id")?,
+        org_name: row.opt_text("org_name")?,
+        device_id: row.opt_id("device_id")?,
+        device_name: row.opt_text("device_name")?,
+        assignee_id: row.opt_id("assignee_id")?,
+        assignee_name: row.opt_text("assignee_name")?,
+        ticket_type: row.opt_text("ticket_type")?,
+        custom_fields: serde_json::from_str(&row.text("custom_fields")?).map_err(|e| {
             AppError::Other(anyhow::anyhow!(
                 "stored custom field values are unreadable: {e}"
             ))
         })?,
-        created_at: ts(row.try_get("created_at")?)?,
-        updated_at: ts(row.try_get("updated_at")?)?,
+        created_at: ts(row.int("created_at")?)?,
+        updated_at: ts(row.int("updated_at")?)?,
     })
 }
 
@@ -239,7 +236,7 @@ impl Store {
             .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(ticket_from_row).transpose()
+        row.as_ref().map(|r| ticket_from_row(r)).transpose()
     }
 
     /// The ticket if the caller may see it; otherwise not found.
@@ -247,11 +244,9 @@ impl Store {
         let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.id = "));
         qb.bind(id.to_string());
         push_visibility(&mut qb, caller);
-        let row = qb.build()?.fetch_optional(&self.pool).await?;
-        let ticket = row
-            .as_ref()
-            .map(ticket_from_row)
-            .transpose()?
+        let ticket = self
+            .read_row(qb, ticket_from_row)
+            .await?
             .ok_or_else(|| AppError::not_found(format!("no ticket {id}")))?;
         self.redacted(caller, ticket).await
     }
@@ -352,15 +347,11 @@ impl Store {
         }
         qb.push_words(&["t.title", "t.description"], q.q.as_deref().unwrap_or(""));
         qb.push(match sort {
-            TicketSort::Newest => " ORDER BY t.number DESC LIMIT ",
-            TicketSort::Oldest => " ORDER BY t.number ASC LIMIT ",
+            TicketSort::Newest => " ORDER BY t.number DESC",
+            TicketSort::Oldest => " ORDER BY t.number ASC",
         })
-        .bind(limit + 1);
-        let rows = qb.build()?.fetch_all(&self.pool).await?;
-        let mut items = rows
-            .iter()
-            .map(ticket_from_row)
-            .collect::<Result<Vec<_>>>()?;
+        .limit(limit + 1);
+        let mut items = self.read_rows(qb, ticket_from_row).await?;
         let next = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items.last().map(|t| t.number.to_string())

@@ -3,6 +3,7 @@
 use bellhop_proto::{Language, OrgId, Role, User, UserId};
 use sqlx::Row;
 
+use super::sql::Sql;
 use super::{Caller, Store, now_ms, parse_enum, parse_id};
 use crate::error::Result;
 
@@ -139,26 +140,23 @@ impl Store {
 
     /// The caller behind a live (not expired, not revoked) session token hash.
     pub async fn caller_for_session(&self, token_hash: &str) -> Result<Option<Caller>> {
-        let row = sqlx::query(
-            "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(now_ms())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref()
-            .map(|r| {
-                let u = user_from_row(r)?;
-                Ok(Caller {
-                    user_id: u.id,
-                    name: u.name,
-                    role: u.role,
-                    org_id: u.org_id,
-                    device_id: None,
-                })
+        let mut qb = Sql::new(
+            "SELECT u.id, u.name, u.role, u.org_id FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ",
+        );
+        qb.bind(token_hash)
+            .push(" AND s.revoked_at IS NULL AND s.expires_at > ")
+            .bind(now_ms());
+        self.read_row(qb, |r| {
+            Ok(Caller {
+                user_id: r.id("id")?,
+                name: r.text("name")?,
+                role: parse_enum(&r.text("role")?, Role::parse)?,
+                org_id: r.opt_id("org_id")?,
+                device_id: None,
             })
-            .transpose()
+        })
+        .await
     }
 
     pub async fn revoke_session(&self, token_hash: &str) -> Result<()> {

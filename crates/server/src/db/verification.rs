@@ -74,7 +74,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(ticket_from_row)
+        .map(|r| ticket_from_row(r))
         .collect::<Result<Vec<Ticket>>>()?;
         let second_factor_phone =
             sqlx::query_scalar("SELECT phone FROM second_factors WHERE user_id = $1")
