@@ -97,6 +97,8 @@ pub struct Store {
     /// SQLite's read-only connections for the hot reads (`read.rs`); `None` on PostgreSQL and
     /// for a database that is not a file.
     readers: Option<std::sync::Arc<read::Readers>>,
+    /// Ticket-list pages kept while nothing is written (SQLite only, see `read.rs`).
+    lists: read::ListCache,
     events: tokio::sync::broadcast::Sender<ChangeEvent>,
     /// Rings with what every open event stream should hear beyond tickets (`changes::Signal`).
     signals: tokio::sync::broadcast::Sender<changes::Signal>,
@@ -176,6 +178,7 @@ impl Store {
             pool,
             backend,
             readers,
+            lists: read::ListCache::default(),
             events,
             signals,
             settings: settings::SettingsCache::default(),

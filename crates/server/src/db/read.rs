@@ -5,10 +5,18 @@
 //! tickets) therefore run, on SQLite only, on a few read-only rusqlite connections to the same
 //! file, one blocking-pool hop per query. Writes stay on sqlx. WAL lets these readers run beside
 //! the writer; each query is its own read transaction and so sees every commit made before it.
+//!
+//! The readers also tell whether anything was committed since a moment: SQLite's
+//! `PRAGMA data_version` changes for a connection whenever another connection (of this process
+//! or any other) commits. [`Readers::generation`] turns that into one number for the process,
+//! which the ticket-list cache ([`ListCache`]) keys its pages on.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -20,8 +28,17 @@ use crate::error::{AppError, Result};
 /// and the allocator's locks, and each would need a connection of its own.
 pub(super) struct Readers {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<Reader>>,
     turns: Arc<tokio::sync::Semaphore>,
+    /// Moves on whenever a reader sees that something was committed since it last looked, and
+    /// when a reader is opened (it cannot know what came before).
+    generation: AtomicU64,
+}
+
+/// A connection and the `data_version` it last saw.
+struct Reader {
+    conn: Connection,
+    data_version: i64,
 }
 
 impl Readers {
@@ -31,31 +48,48 @@ impl Readers {
             path,
             idle: Mutex::new(Vec::with_capacity(at_once)),
             turns: Arc::new(tokio::sync::Semaphore::new(at_once)),
+            generation: AtomicU64::new(0),
         })
     }
 
-    fn open(&self) -> rusqlite::Result<Connection> {
+    fn open(&self) -> rusqlite::Result<Reader> {
         let conn = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.set_prepared_statement_cache_capacity(64);
-        Ok(conn)
+        let data_version = data_version(&conn)?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        Ok(Reader { conn, data_version })
     }
 
-    fn take(&self) -> rusqlite::Result<Connection> {
+    fn take(&self) -> rusqlite::Result<Reader> {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         match idle {
-            Some(conn) => Ok(conn),
+            Some(reader) => Ok(reader),
             None => self.open(),
         }
     }
 
-    fn give_back(&self, conn: Connection) {
+    fn give_back(&self, reader: Reader) {
         if let Ok(mut idle) = self.idle.lock() {
-            idle.push(conn);
+            idle.push(reader);
         }
+    }
+
+    /// A number that is the same as an earlier answer only if nothing was committed to the
+    /// database in between.
+    pub(super) async fn generation(self: &Arc<Self>) -> Result<u64> {
+        self.with_reader(|readers, reader| {
+            let now = data_version(&reader.conn)?;
+            if now != reader.data_version {
+                reader.data_version = now;
+                readers.generation.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(readers.generation.load(Ordering::SeqCst))
+        })
+        .await
     }
 
     /// Runs `read` on a reader connection on the blocking pool.
@@ -63,6 +97,14 @@ impl Readers {
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.with_reader(|_, reader| read(&reader.conn)).await
+    }
+
+    async fn with_reader<T, F>(self: &Arc<Self>, read: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Self, &mut Reader) -> Result<T> + Send + 'static,
     {
         // The turn goes with the read, so a request given up on still holds it until its read
         // ends.
@@ -73,15 +115,71 @@ impl Readers {
         let readers = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            let conn = readers.take().map_err(sqlite_error)?;
-            let out = read(&conn);
+            let mut reader = readers.take().map_err(sqlite_error)?;
+            let out = read(&readers, &mut reader);
             // A connection whose statement failed is as good as any other: every statement is
             // reset when its rows are dropped, so no read transaction stays open.
-            readers.give_back(conn);
+            readers.give_back(reader);
             out
         })
         .await
         .map_err(|e| AppError::Other(anyhow::anyhow!("a database read stopped: {e}")))?
+    }
+}
+
+fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA data_version", [], |row| row.get(0))
+}
+
+/// Ticket-list pages as sent, by who asked and what, for one database generation (see
+/// [`Readers::generation`]): a portal or console asking again for the same list, with nothing
+/// written in between, gets the same bytes without a query. A page is kept only while nothing
+/// has been committed since it was read, so it is never stale; the whole cache is at most
+/// [`ListCache::BUDGET`] bytes.
+#[derive(Default, Clone)]
+pub(super) struct ListCache {
+    pages: Arc<Mutex<CachedPages>>,
+}
+
+#[derive(Default)]
+struct CachedPages {
+    generation: u64,
+    bytes: usize,
+    by_key: HashMap<String, Bytes>,
+}
+
+impl ListCache {
+    const BUDGET: usize = 32 << 20;
+
+    pub(super) fn get(&self, generation: u64, key: &str) -> Option<Bytes> {
+        let pages = self.pages.lock().ok()?;
+        (pages.generation == generation)
+            .then(|| pages.by_key.get(key).cloned())
+            .flatten()
+    }
+
+    /// Keeps a page read at `generation` (as it was before the page's query began).
+    pub(super) fn put(&self, generation: u64, key: String, page: Bytes) {
+        let Ok(mut pages) = self.pages.lock() else {
+            return;
+        };
+        if generation != pages.generation {
+            if generation < pages.generation {
+                return;
+            }
+            *pages = CachedPages {
+                generation,
+                ..CachedPages::default()
+            };
+        }
+        if pages.bytes + page.len() > Self::BUDGET {
+            pages.by_key.clear();
+            pages.bytes = 0;
+        }
+        pages.bytes += page.len();
+        if let Some(old) = pages.by_key.insert(key, page) {
+            pages.bytes -= old.len();
+        }
     }
 }
 
@@ -258,6 +356,58 @@ mod tests {
         assert!(write.is_err(), "a reader wrote: {write:?}");
         assert_eq!(count().await?, Some(20));
         Ok(())
+    }
+
+    #[tokio::test]
+    async fn the_generation_moves_on_with_every_commit_from_anywhere() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("bellhop.sqlite3");
+        let store = Store::open_sqlite(&file).await?;
+        let readers = store
+            .readers
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("no readers"))?;
+        let before = readers.generation().await?;
+        assert_eq!(readers.generation().await?, before, "nothing was committed");
+
+        // A commit through the server's own pool.
+        sqlx::query("INSERT INTO settings (name, value) VALUES ('probe-a', '{}')")
+            .execute(&store.pool)
+            .await?;
+        let after_pool = readers.generation().await?;
+        assert_ne!(after_pool, before);
+        assert_eq!(readers.generation().await?, after_pool);
+
+        // A commit by another program's connection to the same file.
+        let outside = Connection::open(&file)?;
+        outside.execute(
+            "INSERT INTO settings (name, value) VALUES ('probe-b', '{}')",
+            [],
+        )?;
+        assert_ne!(readers.generation().await?, after_pool);
+        Ok(())
+    }
+
+    #[test]
+    fn the_list_cache_keeps_pages_of_one_generation_within_its_budget() {
+        let cache = ListCache::default();
+        let page = |s: &str| Bytes::from(s.to_owned());
+        cache.put(3, "bob".into(), page("bob's"));
+        assert_eq!(cache.get(3, "bob"), Some(page("bob's")));
+        assert_eq!(cache.get(3, "alice"), None);
+        assert_eq!(cache.get(4, "bob"), None, "a newer generation");
+        // A page read before the current generation is not kept.
+        cache.put(4, "alice".into(), page("alice's"));
+        cache.put(3, "bob".into(), page("bob's"));
+        assert_eq!(cache.get(4, "bob"), None);
+        assert_eq!(cache.get(4, "alice"), Some(page("alice's")));
+        // Past the budget, the older pages go.
+        let big = Bytes::from(vec![b' '; ListCache::BUDGET / 2 + 1]);
+        cache.put(4, "big".into(), big.clone());
+        cache.put(4, "bigger".into(), big.clone());
+        assert_eq!(cache.get(4, "big"), None);
+        assert_eq!(cache.get(4, "alice"), None);
+        assert_eq!(cache.get(4, "bigger"), Some(big));
     }
 
     #[tokio::test]

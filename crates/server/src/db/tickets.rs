@@ -362,6 +362,33 @@ impl Store {
         Ok(Page { items, next })
     }
 
+    /// [`Self::list_tickets`] as the JSON sent. On SQLite, a page asked for again by the same
+    /// caller with nothing committed to the database since is sent again from memory.
+    pub async fn list_tickets_json(
+        &self,
+        caller: &Caller,
+        q: &TicketListQuery,
+    ) -> Result<axum::body::Bytes> {
+        let json = |page: &Page<Ticket>| {
+            serde_json::to_vec(page)
+                .map(axum::body::Bytes::from)
+                .map_err(|e| AppError::Other(anyhow::anyhow!("writing a ticket list: {e}")))
+        };
+        let Some(readers) = &self.readers else {
+            return json(&self.list_tickets(caller, q).await?);
+        };
+        // Taken before the page is read: anything committed after this moment makes the next
+        // generation differ, so the page can never outlive a change it missed.
+        let generation = readers.generation().await?;
+        let key = format!("{caller:?}\n{q:?}");
+        if let Some(page) = self.lists.get(generation, &key) {
+            return Ok(page);
+        }
+        let page = json(&self.list_tickets(caller, q).await?)?;
+        self.lists.put(generation, key, page.clone());
+        Ok(page)
+    }
+
     /// The machine as it was when the ticket was opened (technicians), if the agent sent it.
     pub async fn ticket_system_info(
         &self,

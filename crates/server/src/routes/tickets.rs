@@ -1,5 +1,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
 use bellhop_proto::{
     AddCc, AssigneeUpdate, CcEntry, Comment, ErrorBody, NewComment, NewTicket, Page, SystemInfo,
     Ticket, TicketId, TicketListQuery, TicketUpdate, UserId,
@@ -19,8 +21,9 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<TicketListQuery>,
-) -> Result<Json<Page<Ticket>>> {
-    Ok(Json(state.store.list_tickets(&caller, &q).await?))
+) -> Result<impl IntoResponse> {
+    let page = state.store.list_tickets_json(&caller, &q).await?;
+    Ok(([(CONTENT_TYPE, "application/json")], page))
 }
 
 /// The id of every ticket the caller may see. An offline copy asks when the change feed counts

@@ -429,3 +429,58 @@ async fn people_of_the_organisation_are_copied_on_a_request_and_see_it_under_cc(
     assert_eq!(emails(&list), ["alice@acme.example"]);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_list_asked_again_shows_every_change_made_in_between() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let ticket = app.create_ticket(&bob, "Printer jams").await?;
+    let status_of = |tickets: Vec<Ticket>| {
+        tickets
+            .into_iter()
+            .find(|t| t.id == ticket.id)
+            .map(|t| (t.title, t.status))
+    };
+    let first = app.tickets(&bob).await?;
+    assert_eq!(first, app.tickets(&bob).await?, "nothing changed");
+    assert_eq!(
+        status_of(first),
+        Some(("Printer jams".into(), TicketStatus::Open))
+    );
+
+    // Someone else's write through the server.
+    let reply = json!({"id": uuid::Uuid::now_v7(), "body": "Which tray?"});
+    app.post(
+        &tech,
+        &format!("/api/v1/tickets/{}/comments", ticket.id),
+        &reply,
+    )
+    .await?
+    .error_for_status()?;
+    assert_eq!(
+        status_of(app.tickets(&bob).await?),
+        Some(("Printer jams".into(), TicketStatus::AwaitingReply))
+    );
+
+    // A write to the database by another program, not through this server.
+    sqlx::any::install_default_drivers();
+    let url = app.database_url.clone().unwrap_or_else(|| {
+        format!(
+            "sqlite://{}",
+            app.dir.path().join("bellhop.sqlite3").display()
+        )
+    });
+    let mut outside = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await?;
+    sqlx::query("UPDATE tickets SET title = 'Printer jams (outside)' WHERE id = $1")
+        .bind(ticket.id.to_string())
+        .execute(&mut outside)
+        .await?;
+    assert_eq!(
+        status_of(app.tickets(&bob).await?),
+        Some(("Printer jams (outside)".into(), TicketStatus::AwaitingReply))
+    );
+    // Each caller has their own pages: the desk's list is not bob's.
+    assert!(app.tickets(&tech).await?.len() > app.tickets(&bob).await?.len());
+    Ok(())
+}
