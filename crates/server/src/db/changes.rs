@@ -126,16 +126,26 @@ impl Store {
             cc: cc.iter().map(|c| parse_id(c)).collect::<Result<_>>()?,
             lost: lost.to_vec(),
         };
+        self.announce_in(tx, &event).await?;
+        Ok(event)
+    }
+
+    /// On PostgreSQL, queues the notification of `event` in `tx`: PostgreSQL delivers it when
+    /// (and only if) the transaction commits. (SQLite: [`Self::publish`] after commit.)
+    pub(crate) async fn announce_in(
+        &self,
+        tx: &mut AnyConnection,
+        event: &ChangeEvent,
+    ) -> Result<()> {
         if self.backend == Backend::Postgres {
-            // Delivered by PostgreSQL when (and only if) the transaction commits.
-            let payload = serde_json::to_string(&event).map_err(anyhow::Error::from)?;
+            let payload = serde_json::to_string(event).map_err(anyhow::Error::from)?;
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
                 .bind(payload)
                 .execute(&mut *tx)
                 .await?;
         }
-        Ok(event)
+        Ok(())
     }
 
     /// Tells live subscribers of this instance about a committed change (PostgreSQL: the
