@@ -99,6 +99,8 @@ pub struct Store {
     readers: Option<std::sync::Arc<read::Readers>>,
     /// Ticket-list pages kept while nothing is written (SQLite only, see `read.rs`).
     lists: read::ListCache,
+    /// This process's writers' queue on SQLite (see [`Store::begin`]).
+    write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
     events: tokio::sync::broadcast::Sender<ChangeEvent>,
     /// Rings with what every open event stream should hear beyond tickets (`changes::Signal`).
     signals: tokio::sync::broadcast::Sender<changes::Signal>,
@@ -149,6 +151,9 @@ impl Store {
             // instead of failing at once.
             Backend::Sqlite => AnyPoolOptions::new()
                 .max_connections(8)
+                // A connection to a local file does not go stale: no ping before each use (it
+                // was one more round trip to the connection's thread, inside the write lock).
+                .test_before_acquire(false)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         conn.execute(
@@ -180,6 +185,7 @@ impl Store {
             backend,
             readers,
             lists: read::ListCache::default(),
+            write_turn: std::sync::Arc::default(),
             events,
             signals,
             settings: settings::SettingsCache::default(),
@@ -213,10 +219,35 @@ impl Store {
     /// IMMEDIATE`): a deferred one that reads first and writes later fails outright, without
     /// waiting, when another connection committed in between (SQLITE_BUSY_SNAPSHOT); taken up
     /// front, the lock is waited for like any other (`busy_timeout`).
-    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    ///
+    /// On SQLite the server's own writers also queue for their turn in the process first: left
+    /// to SQLite, each waiting connection sleeps in its busy handler (1, 2, 5, … 100 ms) and
+    /// retries, which made the slowest writes wait hundreds of milliseconds (creations' p99
+    /// 330–455 ms, against 70–120 ms queued; BENCHMARKS.md). Other programs writing to the file
+    /// are still waited for by `busy_timeout`.
+    pub(crate) async fn begin(&self) -> Result<WriteTx> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let turn = tokio::time::timeout(
+                    Duration::from_secs(10),
+                    std::sync::Arc::clone(&self.write_turn).lock_owned(),
+                )
+                .await
+                .map_err(|_| {
+                    AppError::client(
+                        bellhop_proto::ErrorCode::Unavailable,
+                        "the database is busy; try again",
+                    )
+                })?;
+                WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                }
+            }
+            Backend::Postgres => WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            },
         })
     }
 
@@ -233,6 +264,36 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
     let path = options.get_filename();
     path.is_file().then(|| path.to_path_buf())
+}
+
+/// A write transaction from [`Store::begin`]: used as the connection it runs on, and ended with
+/// [`WriteTx::commit`] (dropped, it rolls back). On SQLite it holds the process's turn to write.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<()> {
+        Ok(self.tx.commit().await?)
+    }
+
+    pub(crate) async fn rollback(self) -> Result<()> {
+        Ok(self.tx.rollback().await?)
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 /// A database URL without its password, for messages.
