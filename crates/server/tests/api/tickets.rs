@@ -484,3 +484,27 @@ async fn a_list_asked_again_shows_every_change_made_in_between() -> anyhow::Resu
     assert!(app.tickets(&tech).await?.len() > app.tickets(&bob).await?.len());
     Ok(())
 }
+
+#[tokio::test]
+async fn many_creations_at_once_each_get_their_own_number_and_change() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let before = app.tickets(&bob).await?.len();
+    let titles: Vec<String> = (0..40).map(|i| format!("At once {i}")).collect();
+    let made =
+        futures_util::future::try_join_all(titles.iter().map(|t| app.create_ticket(&bob, t)))
+            .await?;
+    let numbers: std::collections::HashSet<i64> = made.iter().map(|t| t.number).collect();
+    assert_eq!(numbers.len(), 40, "every ticket has a number of its own");
+    let page: serde_json::Value = app
+        .get(&bob, "/api/v1/sync/changes?after=0&limit=1000")
+        .await?
+        .json()
+        .await?;
+    let seqs: std::collections::HashSet<i64> = page["changes"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["seq"].as_i64()).collect())
+        .unwrap_or_default();
+    assert_eq!(seqs.len(), before + 40, "one change number each: {page}");
+    Ok(())
+}
