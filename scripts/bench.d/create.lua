@@ -1,18 +1,5 @@
--- wrk: POST a new ticket with a unique id per request (thread number + counter in the UUID).
-local counter = 0
-local thread_no = 0
-local threads = {}
-
-function setup(thread)
-  thread:set("thread_no", #threads + 1)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  thread_no = tonumber(thread_no) or 0
-  math.randomseed(os.time() + thread_no)
-end
-
+-- wrk: POST a new ticket with a unique id per request (thread number + counter in the UUID;
+-- after threads.lua).
 function request()
   counter = counter + 1
   local id = string.format("%08x-%04x-4%03x-8%03x-%012x",
