@@ -121,7 +121,7 @@ impl Readers {
         let readers = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            let mut reader = readers.take().map_err(sqlite_error)?;
+            let mut reader = readers.take()?;
             let out = read(&readers, &mut reader);
             // A connection whose statement failed is as good as any other: every statement is
             // reset when its rows are dropped, so no read transaction stays open.
@@ -191,21 +191,17 @@ impl ListCache {
 
 /// A rusqlite failure as the server's error: a busy database is "try again" (503), anything
 /// else an internal error.
-pub(super) fn sqlite_error(e: rusqlite::Error) -> AppError {
-    match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-            AppError::client(
-                bellhop_proto::ErrorCode::Unavailable,
-                "the database is busy; try again",
-            )
-        }
-        _ => AppError::Other(anyhow::anyhow!("database: {e}")),
-    }
-}
-
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
-        sqlite_error(e)
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                AppError::client(
+                    bellhop_proto::ErrorCode::Unavailable,
+                    "the database is busy; try again",
+                )
+            }
+            _ => AppError::Other(anyhow::anyhow!("database: {e}")),
+        }
     }
 }
 

@@ -52,11 +52,7 @@ async fn an_uploaded_screenshot_comes_back_byte_identical_with_its_sniffed_type(
         )
         .await?;
     assert_eq!(res.status(), 201);
-    let list: Vec<Attachment> = app
-        .get(&bob, &format!("/api/v1/tickets/{id}/attachments"))
-        .await?
-        .json()
-        .await?;
+    let list = app.attachments(&bob, id).await?;
     assert_eq!(list.len(), 2);
     let png = list
         .iter()
@@ -368,11 +364,7 @@ async fn a_large_file_comes_in_chunks_that_resume_where_the_server_stopped() -> 
         )
         .await?;
     assert_eq!(res.status(), 201);
-    let list: Vec<Attachment> = app
-        .get(&bob, &format!("/api/v1/tickets/{id}/attachments"))
-        .await?
-        .json()
-        .await?;
+    let list = app.attachments(&bob, id).await?;
     assert_eq!(
         (list[0].size, list[0].media_type.as_str()),
         (bytes.len() as u64, "image/png")

@@ -301,6 +301,17 @@ impl TestApp {
         Ok(serde_json::from_value(page["items"].clone())?)
     }
 
+    pub async fn attachments(
+        &self,
+        token: &str,
+        ticket: impl std::fmt::Display,
+    ) -> anyhow::Result<Vec<bellhop_proto::Attachment>> {
+        let res = self
+            .get(token, &format!("/api/v1/tickets/{ticket}/attachments"))
+            .await?;
+        Ok(res.error_for_status()?.json().await?)
+    }
+
     pub async fn create_ticket(&self, token: &str, title: &str) -> anyhow::Result<Ticket> {
         let new = NewTicket::new(title, "made by a test");
         let res = self
