@@ -6,6 +6,7 @@ use bellhop_proto::{Attachment, CommentId, NewAttachment, TicketId, UserId};
 use sqlx::Row;
 
 use super::sql::Sql;
+use super::write::WriteConn;
 use super::{Caller, Store, now_ms, parse_id};
 use crate::error::{AppError, Result};
 
@@ -141,41 +142,68 @@ pub(super) async fn link_attachments_in(
     files: &[NewAttachment],
 ) -> Result<()> {
     for file in files {
-        let uploaded: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM attachments WHERE sha256 = $1")
-                .bind(&file.sha256)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if uploaded.is_none() {
-            return Err(AppError::bad_request(format!(
-                "attachment {} was not uploaded: PUT /api/v1/attachments/{{sha256}} first",
-                file.sha256
-            )));
+        let (uploaded, link) = link_statements(ticket, comment, file);
+        if uploaded.build()?.fetch_optional(&mut *tx).await?.is_none() {
+            return Err(not_uploaded(file));
         }
-        let (comment_id, public) = match comment {
-            Some((id, public)) => (Some(id.to_string()), public),
-            None => (None, true),
-        };
-        let mut qb = Sql::new(
-            "INSERT INTO ticket_attachments (ticket_id, sha256, file_name, comment_id) VALUES (",
-        );
-        qb.bind(ticket.to_string())
-            .push(", ")
-            .bind(file.sha256.clone())
-            .push(", ")
-            .bind(super::tickets::attachment_name(&file.file_name))
-            .push(", ")
-            .bind(comment_id)
-            .push(") ON CONFLICT (ticket_id, sha256) DO ");
-        if public {
-            qb.push(
-                "UPDATE SET comment_id = excluded.comment_id WHERE ticket_attachments.comment_id IN \
-                 (SELECT id FROM comments WHERE visibility = 'internal')",
-            );
-        } else {
-            qb.push("NOTHING");
-        }
-        qb.build()?.execute(&mut *tx).await?;
+        link.build()?.execute(&mut *tx).await?;
     }
     Ok(())
+}
+
+/// [`link_attachments_in`] in a transaction of [`super::Store::write`].
+pub(super) fn link_attachments(
+    w: &mut dyn WriteConn,
+    ticket: TicketId,
+    files: &[NewAttachment],
+) -> Result<()> {
+    for file in files {
+        let (uploaded, link) = link_statements(ticket, None, file);
+        if w.first_int(uploaded)?.is_none() {
+            return Err(not_uploaded(file));
+        }
+        w.execute(link)?;
+    }
+    Ok(())
+}
+
+/// Whether `file` was uploaded (a row if so), and the statement that links it.
+fn link_statements(
+    ticket: TicketId,
+    comment: Option<(CommentId, bool)>,
+    file: &NewAttachment,
+) -> (Sql, Sql) {
+    let mut uploaded = Sql::new("SELECT 1 FROM attachments WHERE sha256 = ");
+    uploaded.bind(file.sha256.clone());
+    let (comment_id, public) = match comment {
+        Some((id, public)) => (Some(id.to_string()), public),
+        None => (None, true),
+    };
+    let mut link = Sql::new(
+        "INSERT INTO ticket_attachments (ticket_id, sha256, file_name, comment_id) VALUES (",
+    );
+    link.bind(ticket.to_string())
+        .push(", ")
+        .bind(file.sha256.clone())
+        .push(", ")
+        .bind(super::tickets::attachment_name(&file.file_name))
+        .push(", ")
+        .bind(comment_id)
+        .push(") ON CONFLICT (ticket_id, sha256) DO ");
+    if public {
+        link.push(
+            "UPDATE SET comment_id = excluded.comment_id WHERE ticket_attachments.comment_id IN \
+             (SELECT id FROM comments WHERE visibility = 'internal')",
+        );
+    } else {
+        link.push("NOTHING");
+    }
+    (uploaded, link)
+}
+
+fn not_uploaded(file: &NewAttachment) -> AppError {
+    AppError::bad_request(format!(
+        "attachment {} was not uploaded: PUT /api/v1/attachments/{{sha256}} first",
+        file.sha256
+    ))
 }

@@ -12,8 +12,9 @@ use sqlx::{AnyConnection, Row};
 use tokio::sync::broadcast;
 
 use super::sql::Sql;
+use super::write::WriteConn;
 use super::{Backend, Caller, Store, parse_id};
-use crate::error::Result;
+use crate::error::{AppError, Result};
 
 /// The PostgreSQL channel events travel on between instances.
 pub const CHANNEL: &str = "bellhop_changes";
@@ -71,12 +72,23 @@ impl ChangeEvent {
 
 /// Takes the next value of a counter inside `tx`; the row stays locked until commit.
 pub(crate) async fn next_counter(tx: &mut AnyConnection, name: &str) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
-            .bind(name)
-            .fetch_one(&mut *tx)
-            .await?,
-    )
+    Ok(next_counter_sql(name)
+        .build()?
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?)
+}
+
+/// [`next_counter`] in a transaction of [`Store::write`].
+pub(super) fn take_next(w: &mut dyn WriteConn, name: &str) -> Result<i64> {
+    w.first_int(next_counter_sql(name))?
+        .ok_or_else(|| AppError::Other(anyhow::anyhow!("the counter {name:?} is missing")))
+}
+
+fn next_counter_sql(name: &str) -> Sql {
+    let mut sql = Sql::new("UPDATE counters SET value = value + 1 WHERE name = ");
+    sql.bind(name).push(" RETURNING value");
+    sql
 }
 
 impl Store {
@@ -137,15 +149,21 @@ impl Store {
         tx: &mut AnyConnection,
         event: &ChangeEvent,
     ) -> Result<()> {
-        if self.backend == Backend::Postgres {
-            let payload = serde_json::to_string(event).map_err(anyhow::Error::from)?;
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(payload)
-                .execute(&mut *tx)
-                .await?;
+        if let Some(notify) = self.announcement(event)? {
+            notify.build()?.execute(&mut *tx).await?;
         }
         Ok(())
+    }
+
+    /// The statement that [`Self::announce_in`] runs, if the backend needs one.
+    pub(super) fn announcement(&self, event: &ChangeEvent) -> Result<Option<Sql>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let payload = serde_json::to_string(event).map_err(anyhow::Error::from)?;
+        let mut notify = Sql::new("SELECT pg_notify(");
+        notify.bind(CHANNEL).push(", ").bind(payload).push(")");
+        Ok(Some(notify))
     }
 
     /// Tells live subscribers of this instance about a committed change (PostgreSQL: the

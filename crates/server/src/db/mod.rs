@@ -38,6 +38,7 @@ mod ticket_edit;
 mod tickets;
 mod users;
 mod verification;
+mod write;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -99,6 +100,8 @@ pub struct Store {
     readers: Option<std::sync::Arc<read::Readers>>,
     /// Ticket-list pages kept while nothing is written (SQLite only, see `read.rs`).
     lists: read::ListCache,
+    /// The read-write rusqlite connection for [`Store::write`] (SQLite file only, `write.rs`).
+    writer: Option<std::sync::Arc<write::Writer>>,
     /// This process's writers' queue on SQLite (see [`Store::begin`]).
     write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
     events: tokio::sync::broadcast::Sender<ChangeEvent>,
@@ -174,16 +177,19 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let readers = match backend {
-            Backend::Sqlite => sqlite_file(url).map(read::Readers::new),
+        let file = match backend {
+            Backend::Sqlite => sqlite_file(url),
             Backend::Postgres => None,
         };
+        let readers = file.clone().map(read::Readers::new);
+        let writer = file.map(write::Writer::new);
         let (events, _) = tokio::sync::broadcast::channel(1024);
         let (signals, _) = tokio::sync::broadcast::channel(16);
         let store = Self {
             pool,
             backend,
             readers,
+            writer,
             lists: read::ListCache::default(),
             write_turn: std::sync::Arc::default(),
             events,
@@ -228,17 +234,7 @@ impl Store {
     pub(crate) async fn begin(&self) -> Result<WriteTx> {
         Ok(match self.backend {
             Backend::Sqlite => {
-                let turn = tokio::time::timeout(
-                    Duration::from_secs(10),
-                    std::sync::Arc::clone(&self.write_turn).lock_owned(),
-                )
-                .await
-                .map_err(|_| {
-                    AppError::client(
-                        bellhop_proto::ErrorCode::Unavailable,
-                        "the database is busy; try again",
-                    )
-                })?;
+                let turn = self.write_turn().await?;
                 WriteTx {
                     tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: Some(turn),
@@ -248,6 +244,22 @@ impl Store {
                 tx: self.pool.begin().await?,
                 _turn: None,
             },
+        })
+    }
+
+    /// This process's turn to write to SQLite, waited for at most ten seconds (then the
+    /// database is busy: 503).
+    async fn write_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>> {
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            std::sync::Arc::clone(&self.write_turn).lock_owned(),
+        )
+        .await
+        .map_err(|_| {
+            AppError::client(
+                bellhop_proto::ErrorCode::Unavailable,
+                "the database is busy; try again",
+            )
         })
     }
 

@@ -7,10 +7,11 @@ use bellhop_proto::{
     TicketSort, TicketSource, TicketStatus,
 };
 
+use super::attachments::link_attachments;
+use super::changes::{ChangeEvent, next_counter, take_next};
 use super::read::Columns;
 use super::sql::Sql;
-
-use super::changes::{ChangeEvent, next_counter};
+use super::write::Done;
 use super::{Caller, Store, now_ms, parse_enum, ts};
 use crate::error::{AppError, Result};
 
@@ -111,18 +112,119 @@ pub fn validate_ticket(t: &NewTicket) -> Result<()> {
     Ok(())
 }
 
+/// What [`Store::create_ticket`]'s write did.
+enum Created {
+    New(ChangeEvent),
+    Already,
+}
+
 impl Store {
     /// Creates a ticket for the caller. Creating the same id again by the same requester returns
     /// the existing ticket (`Ok((ticket, false))`); another requester's id is a conflict.
     pub async fn create_ticket(&self, caller: &Caller, new: &NewTicket) -> Result<(Ticket, bool)> {
         validate_ticket(new)?;
-        if let Some(existing) = self.ticket_any(new.id).await? {
-            return if existing.requester_id == caller.user_id {
-                Ok((self.redacted(caller, existing).await?, false))
-            } else {
-                Err(AppError::conflict("a ticket with this id already exists"))
-            };
+        // Whether the caller may open this ticket is settled before the write (the settings are
+        // cached), and applies only if the ticket does not exist yet: a repeat gets the first
+        // result whatever changed since.
+        let accepted = self.accept_new_ticket(caller, new).await;
+        let id = new.id;
+        let caller_id = caller.user_id;
+        // The values known now are bound here, the rest in the write, in column order.
+        let mut row = Sql::new(
+            "INSERT INTO tickets (id, title, description, status, priority, source, requester_id,
+                                  org_id, created_at, updated_at, device_id, system_info,
+                                  ticket_type, custom_fields, number, change_seq) VALUES (",
+        );
+        let now = now_ms();
+        row.bind(id.to_string())
+            .push(", ")
+            .bind(new.title.trim())
+            .push(", ")
+            .bind(new.description.as_str())
+            .push(", 'open', ")
+            .bind(new.priority.unwrap_or(Priority::Normal).as_str())
+            .push(", ")
+            .bind(new.source.unwrap_or(TicketSource::Portal).as_str())
+            .push(", ")
+            .bind(caller.user_id.to_string())
+            .push(", ")
+            .bind(caller.org_id.map(|o| o.to_string()))
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(caller.device_id.map(|d| d.to_string()))
+            .push(", ");
+        let mut change = ChangeEvent {
+            seq: 0,
+            ticket_id: id,
+            requester_id: caller.user_id,
+            org_id: caller.org_id,
+            cc: Vec::new(),
+            lost: Vec::new(),
+        };
+        let store = self.clone();
+        let attachments = new.attachments.clone();
+        let created = self
+            .write(move |w| {
+                let mut existing = Sql::new("SELECT requester_id FROM tickets WHERE id = ");
+                existing.bind(id.to_string());
+                if w.first_text(existing)?.is_some() {
+                    return Ok(Done::RollBack(Created::Already));
+                }
+                let (system_info, ticket_type, custom_fields) = accepted?;
+                let number = take_next(w, "ticket_number")?;
+                // The new ticket carries its change number from the start (what
+                // `record_change` stamps on a changed one).
+                change.seq = take_next(w, "change_seq")?;
+                row.bind(system_info)
+                    .push(", ")
+                    .bind(ticket_type)
+                    .push(", ")
+                    .bind(custom_fields)
+                    .push(", ")
+                    .bind(number)
+                    .push(", ")
+                    .bind(change.seq)
+                    .push(") ON CONFLICT (id) DO NOTHING");
+                if w.execute(row)? == 0 {
+                    // Created concurrently by a repeat of this request (PostgreSQL; SQLite's
+                    // writers take turns): give the numbers back.
+                    return Ok(Done::RollBack(Created::Already));
+                }
+                link_attachments(w, id, &attachments)?;
+                if let Some(notify) = store.announcement(&change)? {
+                    w.execute(notify)?;
+                }
+                Ok(Done::Commit(Created::New(change)))
+            })
+            .await?;
+        let fresh = match created {
+            Created::New(change) => {
+                self.publish(change);
+                true
+            }
+            Created::Already => false,
+        };
+        // A repeat by its requester gets the ticket as it is now; anyone else, a conflict.
+        let ticket = self
+            .ticket_any(id)
+            .await?
+            .ok_or_else(|| AppError::Other(anyhow::anyhow!("ticket vanished after insert")))?;
+        if ticket.requester_id != caller_id {
+            return Err(AppError::conflict("a ticket with this id already exists"));
         }
+        Ok((self.redacted(caller, ticket).await?, fresh))
+    }
+
+    /// What a new ticket from `caller` is stored with (system information, type and custom
+    /// fields as JSON), or why the caller may not open it.
+    async fn accept_new_ticket(
+        &self,
+        caller: &Caller,
+        new: &NewTicket,
+    ) -> Result<(Option<String>, Option<String>, String)> {
         if !caller.is_staff()
             && !self
                 .portal_settings()
@@ -146,64 +248,7 @@ impl Store {
             .map(serde_json::to_string)
             .transpose()
             .map_err(anyhow::Error::from)?;
-        let now = now_ms();
-        let mut tx = self.begin().await?;
-        let number = next_counter(&mut tx, "ticket_number").await?;
-        // The new ticket carries its change number from the start (what `record_change` stamps
-        // on a changed one): two statements fewer while the write lock is held.
-        let seq = next_counter(&mut tx, "change_seq").await?;
-        let inserted = sqlx::query(
-            "INSERT INTO tickets (id, number, title, description, status, priority, source,
-                                  requester_id, org_id, created_at, updated_at, device_id,
-                                  system_info, ticket_type, custom_fields, change_seq)
-             VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14)
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(new.id.to_string())
-        .bind(number)
-        .bind(new.title.trim())
-        .bind(&new.description)
-        .bind(new.priority.unwrap_or(Priority::Normal).as_str())
-        .bind(new.source.unwrap_or(TicketSource::Portal).as_str())
-        .bind(caller.user_id.to_string())
-        .bind(caller.org_id.map(|o| o.to_string()))
-        .bind(now)
-        .bind(caller.device_id.map(|d| d.to_string()))
-        .bind(system_info)
-        .bind(ticket_type)
-        .bind(custom_fields)
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            // Created concurrently by a repeat of this request: give the number back.
-            tx.rollback().await?;
-            let ticket = self
-                .ticket_any(new.id)
-                .await?
-                .ok_or_else(|| AppError::Other(anyhow::anyhow!("ticket vanished after insert")))?;
-            if ticket.requester_id != caller.user_id {
-                return Err(AppError::conflict("a ticket with this id already exists"));
-            }
-            return Ok((self.redacted(caller, ticket).await?, false));
-        }
-        super::attachments::link_attachments_in(&mut tx, new.id, None, &new.attachments).await?;
-        let change = ChangeEvent {
-            seq,
-            ticket_id: new.id,
-            requester_id: caller.user_id,
-            org_id: caller.org_id,
-            cc: Vec::new(),
-            lost: Vec::new(),
-        };
-        self.announce_in(&mut tx, &change).await?;
-        tx.commit().await?;
-        self.publish(change);
-        let ticket = self
-            .ticket_any(new.id)
-            .await?
-            .ok_or_else(|| AppError::Other(anyhow::anyhow!("ticket vanished after insert")))?;
-        Ok((self.redacted(caller, ticket).await?, true))
+        Ok((system_info, ticket_type, custom_fields))
     }
 
     /// Seeding only: a ticket with a given status, requester and time.

@@ -150,6 +150,7 @@ async fn damaged_empty_oversized_or_missing_uploads_are_refused() -> anyhow::Res
         .await?;
     assert_eq!(expect_error(res, 401).await?, "unauthenticated");
 
+    let before = app.create_ticket(&bob, "Before the ghost").await?;
     let res = app
         .post(
             &bob,
@@ -165,6 +166,12 @@ async fn damaged_empty_oversized_or_missing_uploads_are_refused() -> anyhow::Res
             .iter()
             .all(|t| t.title != "Ghost file"),
         "nothing half-written"
+    );
+    let after = app.create_ticket(&bob, "After the ghost").await?;
+    assert_eq!(
+        after.number,
+        before.number + 1,
+        "the refused ticket's number was given back"
     );
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use bellhop_proto::{
     Audience, AuditEntry, MyPortal, OpOutcome, Page, PortalSettings, PushResponse, SectionRule,
-    TicketStatus, User,
+    Ticket, TicketStatus, User,
 };
 use serde_json::{Value, json};
 
@@ -118,6 +118,12 @@ async fn ticketing_for_chosen_users_reopening_and_visible_statuses_are_enforced(
         .into_iter()
         .find(|t| t.status == TicketStatus::Resolved)
         .ok_or_else(|| anyhow::anyhow!("bob has no resolved ticket"))?;
+    let earlier = json!({"id": uuid::Uuid::now_v7(), "title": "Sent before", "description": ""});
+    let first: Ticket = app
+        .post(&bob, "/api/v1/tickets", &earlier)
+        .await?
+        .json()
+        .await?;
     let settings = PortalSettings {
         ticketing: SectionRule {
             audience: Audience::Only,
@@ -134,6 +140,11 @@ async fn ticketing_for_chosen_users_reopening_and_visible_statuses_are_enforced(
     let new = json!({"id": uuid::Uuid::now_v7(), "title": "Bob may not", "description": ""});
     let res = app.post(&bob, "/api/v1/tickets", &new).await?;
     assert_eq!(expect_error(res, 403).await?, "forbidden");
+    // A ticket he sent before, sent again (his outbox retrying): the first result, not a refusal.
+    let res = app.post(&bob, "/api/v1/tickets", &earlier).await?;
+    assert_eq!(res.status(), 200);
+    let again: Ticket = res.json().await?;
+    assert_eq!((again.id, again.number), (first.id, first.number));
     let push = json!({"ops": [{"op_id": uuid::Uuid::now_v7(),
                                 "op": {"type": "create_ticket", "ticket": new}}]});
     let pushed: PushResponse = app
