@@ -79,10 +79,20 @@ pub(crate) async fn next_counter(tx: &mut AnyConnection, name: &str) -> Result<i
         .try_get(0)?)
 }
 
-/// [`next_counter`] in a transaction of [`Store::write`].
-pub(super) fn take_next(w: &mut dyn WriteConn, name: &str) -> Result<i64> {
-    w.first_int(next_counter_sql(name))?
-        .ok_or_else(|| AppError::Other(anyhow::anyhow!("the counter {name:?} is missing")))
+/// A new ticket's number and change number, taken in one statement in a transaction of
+/// [`Store::write`] (both rows stay locked until commit: one round trip fewer under the locks).
+pub(super) fn take_ticket_numbers(w: &mut dyn WriteConn) -> Result<(i64, i64)> {
+    let taken = w.named_ints(Sql::new(
+        "UPDATE counters SET value = value + 1 WHERE name IN ('ticket_number', 'change_seq') \
+         RETURNING name, value",
+    ))?;
+    let value = |name: &str| {
+        taken
+            .iter()
+            .find_map(|(n, v)| (n == name).then_some(*v))
+            .ok_or_else(|| AppError::Other(anyhow::anyhow!("the counter {name:?} is missing")))
+    };
+    Ok((value("ticket_number")?, value("change_seq")?))
 }
 
 fn next_counter_sql(name: &str) -> Sql {
@@ -156,14 +166,33 @@ impl Store {
     }
 
     /// The statement that [`Self::announce_in`] runs, if the backend needs one.
-    pub(super) fn announcement(&self, event: &ChangeEvent) -> Result<Option<Sql>> {
+    fn announcement(&self, event: &ChangeEvent) -> Result<Option<Sql>> {
+        let mut notify = Sql::default();
+        Ok(self
+            .push_announcement(&mut notify, "SELECT ", event)?
+            .then_some(notify))
+    }
+
+    /// On PostgreSQL, appends `prefix` and the call that queues the notification of `event` (as
+    /// in [`Self::announce_in`]) to `sql`, and says so. (A new ticket's `INSERT … RETURNING`
+    /// makes it: one round trip fewer while the counters are locked.)
+    pub(super) fn push_announcement(
+        &self,
+        sql: &mut Sql,
+        prefix: &str,
+        event: &ChangeEvent,
+    ) -> Result<bool> {
         if self.backend != Backend::Postgres {
-            return Ok(None);
+            return Ok(false);
         }
         let payload = serde_json::to_string(event).map_err(anyhow::Error::from)?;
-        let mut notify = Sql::new("SELECT pg_notify(");
-        notify.bind(CHANNEL).push(", ").bind(payload).push(")");
-        Ok(Some(notify))
+        sql.push(prefix)
+            .push("pg_notify(")
+            .bind(CHANNEL)
+            .push(", ")
+            .bind(payload)
+            .push(")");
+        Ok(true)
     }
 
     /// Tells live subscribers of this instance about a committed change (PostgreSQL: the

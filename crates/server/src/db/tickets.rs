@@ -8,7 +8,7 @@ use bellhop_proto::{
 };
 
 use super::attachments::link_attachments;
-use super::changes::{ChangeEvent, next_counter, take_next};
+use super::changes::{ChangeEvent, next_counter, take_ticket_numbers};
 use super::read::Columns;
 use super::sql::Sql;
 use super::write::Done;
@@ -174,10 +174,10 @@ impl Store {
                     return Ok(Done::RollBack(Created::Already));
                 }
                 let (system_info, ticket_type, custom_fields) = accepted?;
-                let number = take_next(w, "ticket_number")?;
                 // The new ticket carries its change number from the start (what
                 // `record_change` stamps on a changed one).
-                change.seq = take_next(w, "change_seq")?;
+                let (number, seq) = take_ticket_numbers(w)?;
+                change.seq = seq;
                 row.bind(system_info)
                     .push(", ")
                     .bind(ticket_type)
@@ -188,15 +188,13 @@ impl Store {
                     .push(", ")
                     .bind(change.seq)
                     .push(") ON CONFLICT (id) DO NOTHING");
+                store.push_announcement(&mut row, " RETURNING ", &change)?;
                 if w.execute(row)? == 0 {
                     // Created concurrently by a repeat of this request (PostgreSQL; SQLite's
                     // writers take turns): give the numbers back.
                     return Ok(Done::RollBack(Created::Already));
                 }
                 link_attachments(w, id, &attachments)?;
-                if let Some(notify) = store.announcement(&change)? {
-                    w.execute(notify)?;
-                }
                 Ok(Done::Commit(Created::New(change)))
             })
             .await?;
