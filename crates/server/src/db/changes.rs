@@ -79,20 +79,10 @@ pub(crate) async fn next_counter(tx: &mut AnyConnection, name: &str) -> Result<i
         .try_get(0)?)
 }
 
-/// A new ticket's number and change number, taken in one statement in a transaction of
-/// [`Store::write`] (both rows stay locked until commit: one round trip fewer under the locks).
-pub(super) fn take_ticket_numbers(w: &mut dyn WriteConn) -> Result<(i64, i64)> {
-    let taken = w.named_ints(Sql::new(
-        "UPDATE counters SET value = value + 1 WHERE name IN ('ticket_number', 'change_seq') \
-         RETURNING name, value",
-    ))?;
-    let value = |name: &str| {
-        taken
-            .iter()
-            .find_map(|(n, v)| (n == name).then_some(*v))
-            .ok_or_else(|| AppError::Other(anyhow::anyhow!("the counter {name:?} is missing")))
-    };
-    Ok((value("ticket_number")?, value("change_seq")?))
+/// [`next_counter`] in a transaction of [`Store::write`].
+pub(super) fn take_next(w: &mut dyn WriteConn, name: &str) -> Result<i64> {
+    w.first_int(next_counter_sql(name))?
+        .ok_or_else(|| AppError::Other(anyhow::anyhow!("the counter {name:?} is missing")))
 }
 
 fn next_counter_sql(name: &str) -> Sql {

@@ -8,7 +8,7 @@ use bellhop_proto::{
 };
 
 use super::attachments::link_attachments;
-use super::changes::{ChangeEvent, next_counter, take_ticket_numbers};
+use super::changes::{ChangeEvent, next_counter, take_next};
 use super::read::Columns;
 use super::sql::Sql;
 use super::write::Done;
@@ -174,10 +174,11 @@ impl Store {
                     return Ok(Done::RollBack(Created::Already));
                 }
                 let (system_info, ticket_type, custom_fields) = accepted?;
-                // The new ticket carries its change number from the start (what
-                // `record_change` stamps on a changed one).
-                let (number, seq) = take_ticket_numbers(w)?;
-                change.seq = seq;
+                // Always in this order, so that two creations cannot deadlock on the rows. The
+                // new ticket carries its change number from the start (what `record_change`
+                // stamps on a changed one).
+                let number = take_next(w, "ticket_number")?;
+                change.seq = take_next(w, "change_seq")?;
                 row.bind(system_info)
                     .push(", ")
                     .bind(ticket_type)

@@ -25,8 +25,6 @@ pub(super) trait WriteConn {
     fn first_int(&mut self, sql: Sql) -> Result<Option<i64>>;
     /// The first column of the first row as text, if there is a row.
     fn first_text(&mut self, sql: Sql) -> Result<Option<String>>;
-    /// Every row's first two columns, a name and a number.
-    fn named_ints(&mut self, sql: Sql) -> Result<Vec<(String, i64)>>;
 }
 
 /// How a write transaction ends.
@@ -112,15 +110,6 @@ impl WriteConn for rusqlite::Transaction<'_> {
     fn first_text(&mut self, sql: Sql) -> Result<Option<String>> {
         first(self, sql)
     }
-
-    fn named_ints(&mut self, sql: Sql) -> Result<Vec<(String, i64)>> {
-        let (text, params) = sql.into_parts();
-        let mut statement = self.prepare_cached(&text)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(&params), |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
 }
 
 fn first<T: rusqlite::types::FromSql>(conn: &Connection, sql: Sql) -> Result<Option<T>> {
@@ -167,15 +156,6 @@ impl WriteConn for Blocking<'_> {
 
     fn first_text(&mut self, sql: Sql) -> Result<Option<String>> {
         self.first(sql)
-    }
-
-    fn named_ints(&mut self, sql: Sql) -> Result<Vec<(String, i64)>> {
-        let query = sql.build()?;
-        let rows = self.runtime.block_on(query.fetch_all(&mut **self.tx))?;
-        Ok(rows
-            .iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .collect::<std::result::Result<_, sqlx::Error>>()?)
     }
 }
 
