@@ -65,10 +65,15 @@ impl AppError {
         }
     }
 
-    /// The wire error: a client error as is, anything else as an opaque internal error.
+    /// The wire error: a client error as is, a database too busy to answer now as "try
+    /// again" (503), anything else as an opaque internal error.
     pub fn to_api(&self) -> bellhop_proto::ApiError {
         match self {
             Self::Client { code, message } => bellhop_proto::ApiError::new(*code, message.clone()),
+            Self::Database(e) if is_transient(e) => bellhop_proto::ApiError::new(
+                ErrorCode::Unavailable,
+                "the database is busy; try again",
+            ),
             _ => bellhop_proto::ApiError::new(
                 ErrorCode::Internal,
                 "internal error; the server log has the details",
@@ -77,11 +82,36 @@ impl AppError {
     }
 }
 
+/// Whether the database turned the statement down only for now: every connection of the pool
+/// busy, SQLite's lock held by another program past the busy timeout, a PostgreSQL deadlock or
+/// serialization failure (the transaction was rolled back whole, so trying again is safe).
+fn is_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| is_transient_code(&code)),
+        _ => false,
+    }
+}
+
+/// [`is_transient`] for a database's error code: a PostgreSQL SQLSTATE (always five
+/// characters), or SQLite's (extended) result code as a number (at most four digits).
+fn is_transient_code(code: &str) -> bool {
+    if code.len() == 5 {
+        // serialization_failure, deadlock_detected, lock_not_available.
+        return matches!(code, "40001" | "40P01" | "55P03");
+    }
+    // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
+    code.parse::<i64>()
+        .is_ok_and(|sqlite| matches!(sqlite & 0xff, 5 | 6))
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let api = self.to_api();
-        if api.code == ErrorCode::Internal {
-            tracing::error!(error = %self, "request failed");
+        match api.code {
+            ErrorCode::Internal => tracing::error!(error = %self, "request failed"),
+            ErrorCode::Unavailable => tracing::warn!(error = %self, "request turned away"),
+            _ => {}
         }
         (Self::status(api.code), Json(ErrorBody { error: api })).into_response()
     }
@@ -96,4 +126,25 @@ pub fn error_response(status: StatusCode, code: ErrorCode, message: String) -> R
         }),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_database_is_try_again_and_anything_else_stays_internal() {
+        for code in ["5", "517", "6", "262", "40001", "40P01", "55P03"] {
+            assert!(is_transient_code(code), "{code} is only for now");
+        }
+        // A unique or foreign key violation (SQLite 2067, 787; PostgreSQL 23505), a read-only
+        // database (8), a missing table (42P01) are not.
+        for code in ["2067", "787", "8", "23505", "42P01", "P0001"] {
+            assert!(!is_transient_code(code), "{code} was taken as only for now");
+        }
+        let busy = AppError::Database(sqlx::Error::PoolTimedOut).to_api();
+        assert_eq!(busy.code, ErrorCode::Unavailable);
+        let broken = AppError::Database(sqlx::Error::RowNotFound).to_api();
+        assert_eq!(broken.code, ErrorCode::Internal);
+    }
 }
