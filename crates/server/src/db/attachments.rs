@@ -159,7 +159,7 @@ pub(super) fn link_attachments(
 ) -> Result<()> {
     for file in files {
         let (uploaded, link) = link_statements(ticket, None, file);
-        if w.first_int(uploaded)?.is_none() {
+        if w.row(uploaded, |_| Ok(()))?.is_none() {
             return Err(not_uploaded(file));
         }
         w.execute(link)?;

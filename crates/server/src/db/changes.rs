@@ -81,7 +81,7 @@ pub(crate) async fn next_counter(tx: &mut AnyConnection, name: &str) -> Result<i
 
 /// [`next_counter`] in a transaction of [`Store::write`].
 pub(super) fn take_next(w: &mut dyn WriteConn, name: &str) -> Result<i64> {
-    w.first_int(next_counter_sql(name))?
+    w.row(next_counter_sql(name), |r| r.int("value"))?
         .ok_or_else(|| AppError::Other(anyhow::anyhow!("the counter {name:?} is missing")))
 }
 

@@ -242,7 +242,7 @@ impl Columns for sqlx::any::AnyRow {
 
 /// Each column's number by its name. (rusqlite finds a column by name by comparing it with
 /// every column's name in turn, which showed in the profile of a ticket list.)
-fn column_numbers(statement: &rusqlite::Statement<'_>) -> HashMap<String, usize> {
+pub(super) fn column_numbers(statement: &rusqlite::Statement<'_>) -> HashMap<String, usize> {
     statement
         .column_names()
         .into_iter()
@@ -252,12 +252,16 @@ fn column_numbers(statement: &rusqlite::Statement<'_>) -> HashMap<String, usize>
 }
 
 /// A rusqlite row with its statement's column numbers.
-struct Named<'a> {
+pub(super) struct Named<'a> {
     row: &'a rusqlite::Row<'a>,
     names: &'a HashMap<String, usize>,
 }
 
-impl Named<'_> {
+impl<'a> Named<'a> {
+    pub(super) fn new(row: &'a rusqlite::Row<'a>, names: &'a HashMap<String, usize>) -> Self {
+        Self { row, names }
+    }
+
     fn get<T: rusqlite::types::FromSql>(&self, name: &str) -> Result<T> {
         let i = *self
             .names
@@ -300,7 +304,7 @@ impl super::Store {
                         let mut rows = statement.query(rusqlite::params_from_iter(&params))?;
                         let mut out = Vec::new();
                         while let Some(row) = rows.next()? {
-                            out.push(from_row(&Named { row, names: &names })?);
+                            out.push(from_row(&Named::new(row, &names))?);
                         }
                         Ok(out)
                     })

@@ -112,10 +112,11 @@ pub fn validate_ticket(t: &NewTicket) -> Result<()> {
     Ok(())
 }
 
-/// What [`Store::create_ticket`]'s write did.
+/// What [`Store::create_ticket`]'s write did, with the ticket as it was read in the write
+/// (`None`: created by a concurrent transaction, not yet visible to this one).
 enum Created {
-    New(ChangeEvent),
-    Already,
+    New(ChangeEvent, Option<Ticket>),
+    Already(Option<Ticket>),
 }
 
 impl Store {
@@ -168,10 +169,13 @@ impl Store {
         let attachments = new.attachments.clone();
         let created = self
             .write(move |w| {
-                let mut existing = Sql::new("SELECT requester_id FROM tickets WHERE id = ");
-                existing.bind(id.to_string());
-                if w.first_text(existing)?.is_some() {
-                    return Ok(Done::RollBack(Created::Already));
+                let by_id = || {
+                    let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.id = "));
+                    qb.bind(id.to_string());
+                    qb
+                };
+                if let Some(ticket) = w.row(by_id(), ticket_from_row)? {
+                    return Ok(Done::RollBack(Created::Already(Some(ticket))));
                 }
                 let (system_info, ticket_type, custom_fields) = accepted?;
                 // Always in this order, so that two creations cannot deadlock on the rows. The
@@ -193,24 +197,30 @@ impl Store {
                 if w.execute(row)? == 0 {
                     // Created concurrently by a repeat of this request (PostgreSQL; SQLite's
                     // writers take turns): give the numbers back.
-                    return Ok(Done::RollBack(Created::Already));
+                    return Ok(Done::RollBack(Created::Already(None)));
                 }
                 link_attachments(w, id, &attachments)?;
-                Ok(Done::Commit(Created::New(change)))
+                // Read back here, in the same hop, rather than by a reader after commit.
+                let ticket = w.row(by_id(), ticket_from_row)?;
+                Ok(Done::Commit(Created::New(change, ticket)))
             })
             .await?;
-        let fresh = match created {
-            Created::New(change) => {
+        let (ticket, fresh) = match created {
+            Created::New(change, ticket) => {
                 self.publish(change);
-                true
+                (ticket, true)
             }
-            Created::Already => false,
+            Created::Already(ticket) => (ticket, false),
+        };
+        // Created by a concurrent repeat: read now that it has committed.
+        let ticket = match ticket {
+            Some(ticket) => ticket,
+            None => self
+                .ticket_any(id)
+                .await?
+                .ok_or_else(|| AppError::Other(anyhow::anyhow!("ticket vanished after insert")))?,
         };
         // A repeat by its requester gets the ticket as it is now; anyone else, a conflict.
-        let ticket = self
-            .ticket_any(id)
-            .await?
-            .ok_or_else(|| AppError::Other(anyhow::anyhow!("ticket vanished after insert")))?;
         if ticket.requester_id != caller_id {
             return Err(AppError::conflict("a ticket with this id already exists"));
         }

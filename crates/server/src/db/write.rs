@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-use sqlx::Row;
 
+use super::read::{Columns, FromRow, Named, column_numbers};
 use super::sql::Sql;
 use super::{Store, WriteTx};
 use crate::error::{AppError, Result};
@@ -21,10 +21,24 @@ use crate::error::{AppError, Result};
 pub(super) trait WriteConn {
     /// Runs a statement; how many rows it changed.
     fn execute(&mut self, sql: Sql) -> Result<u64>;
-    /// The first column of the first row, if there is a row.
-    fn first_int(&mut self, sql: Sql) -> Result<Option<i64>>;
-    /// The first column of the first row as text, if there is a row.
-    fn first_text(&mut self, sql: Sql) -> Result<Option<String>>;
+    /// Runs a statement and hands its first row, if there is one, to `read`.
+    fn first_row(
+        &mut self,
+        sql: Sql,
+        read: &mut dyn FnMut(&dyn Columns) -> Result<()>,
+    ) -> Result<bool>;
+}
+
+impl dyn WriteConn + '_ {
+    /// The first row of `sql` as a value, if there is a row.
+    pub(super) fn row<T>(&mut self, sql: Sql, from_row: FromRow<T>) -> Result<Option<T>> {
+        let mut value = None;
+        self.first_row(sql, &mut |row| {
+            value = Some(from_row(row)?);
+            Ok(())
+        })?;
+        Ok(value)
+    }
 }
 
 /// How a write transaction ends.
@@ -103,42 +117,27 @@ impl WriteConn for rusqlite::Transaction<'_> {
         Ok(changed as u64)
     }
 
-    fn first_int(&mut self, sql: Sql) -> Result<Option<i64>> {
-        first(self, sql)
+    fn first_row(
+        &mut self,
+        sql: Sql,
+        read: &mut dyn FnMut(&dyn Columns) -> Result<()>,
+    ) -> Result<bool> {
+        let (text, params) = sql.into_parts();
+        let mut statement = self.prepare_cached(&text)?;
+        let names = column_numbers(&statement);
+        let mut rows = statement.query(rusqlite::params_from_iter(&params))?;
+        let Some(row) = rows.next()? else {
+            return Ok(false);
+        };
+        read(&Named::new(row, &names))?;
+        Ok(true)
     }
-
-    fn first_text(&mut self, sql: Sql) -> Result<Option<String>> {
-        first(self, sql)
-    }
-}
-
-fn first<T: rusqlite::types::FromSql>(conn: &Connection, sql: Sql) -> Result<Option<T>> {
-    let (text, params) = sql.into_parts();
-    let mut statement = conn.prepare_cached(&text)?;
-    let mut rows = statement.query(rusqlite::params_from_iter(&params))?;
-    Ok(match rows.next()? {
-        Some(row) => Some(row.get(0)?),
-        None => None,
-    })
 }
 
 /// A sqlx transaction driven from a blocking thread: each statement is awaited there.
 struct Blocking<'a> {
     tx: &'a mut WriteTx,
     runtime: &'a tokio::runtime::Handle,
-}
-
-impl Blocking<'_> {
-    fn first<T>(&mut self, sql: Sql) -> Result<Option<T>>
-    where
-        T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
-    {
-        let query = sql.build()?;
-        let row = self
-            .runtime
-            .block_on(query.fetch_optional(&mut **self.tx))?;
-        Ok(row.map(|row| row.try_get(0)).transpose()?)
-    }
 }
 
 impl WriteConn for Blocking<'_> {
@@ -150,12 +149,20 @@ impl WriteConn for Blocking<'_> {
             .rows_affected())
     }
 
-    fn first_int(&mut self, sql: Sql) -> Result<Option<i64>> {
-        self.first(sql)
-    }
-
-    fn first_text(&mut self, sql: Sql) -> Result<Option<String>> {
-        self.first(sql)
+    fn first_row(
+        &mut self,
+        sql: Sql,
+        read: &mut dyn FnMut(&dyn Columns) -> Result<()>,
+    ) -> Result<bool> {
+        let query = sql.build()?;
+        let Some(row) = self
+            .runtime
+            .block_on(query.fetch_optional(&mut **self.tx))?
+        else {
+            return Ok(false);
+        };
+        read(&row)?;
+        Ok(true)
     }
 }
 
@@ -211,7 +218,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::read::Columns;
 
     fn insert(name: &str) -> Sql {
         let mut sql = Sql::new("INSERT INTO settings (name, value) VALUES (");
@@ -245,9 +251,10 @@ mod tests {
             let kept = store
                 .write(move |w| {
                     w.execute(insert(&format!("probe-{tag}1")))?;
-                    let counted = w.first_int(Sql::new(
-                        "SELECT COUNT(*) FROM settings WHERE name LIKE 'probe-%'",
-                    ))?;
+                    let counted = w.row(
+                        Sql::new("SELECT COUNT(*) AS n FROM settings WHERE name LIKE 'probe-%'"),
+                        |r| r.int("n"),
+                    )?;
                     Ok(Done::Commit(counted))
                 })
                 .await?;
