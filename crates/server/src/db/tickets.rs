@@ -112,8 +112,7 @@ pub fn validate_ticket(t: &NewTicket) -> Result<()> {
     Ok(())
 }
 
-/// What [`Store::create_ticket`]'s write did, with the ticket as it was read in the write
-/// (`None`: created by a concurrent transaction, not yet visible to this one).
+/// What [`Store::create_ticket`]'s write did, with the ticket if it was read in the write.
 enum Created {
     New(ChangeEvent, Option<Ticket>),
     Already(Option<Ticket>),
@@ -166,6 +165,7 @@ impl Store {
             lost: Vec::new(),
         };
         let store = self.clone();
+        let read_back = self.writer.is_some();
         let attachments = new.attachments.clone();
         let created = self
             .write(move |w| {
@@ -200,8 +200,14 @@ impl Store {
                     return Ok(Done::RollBack(Created::Already(None)));
                 }
                 link_attachments(w, id, &attachments)?;
-                // Read back here, in the same hop, rather than by a reader after commit.
-                let ticket = w.row(by_id(), ticket_from_row)?;
+                // On SQLite's writer, read back here, in the same hop, rather than by a reader
+                // after commit. On PostgreSQL that would be one more round trip while the
+                // counters are locked: read after commit instead.
+                let ticket = if read_back {
+                    w.row(by_id(), ticket_from_row)?
+                } else {
+                    None
+                };
                 Ok(Done::Commit(Created::New(change, ticket)))
             })
             .await?;
@@ -212,7 +218,8 @@ impl Store {
             }
             Created::Already(ticket) => (ticket, false),
         };
-        // Created by a concurrent repeat: read now that it has committed.
+        // Not read in the write (PostgreSQL), or created by a concurrent repeat: read now that
+        // it has committed.
         let ticket = match ticket {
             Some(ticket) => ticket,
             None => self
