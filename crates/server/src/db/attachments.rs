@@ -142,39 +142,54 @@ pub(super) async fn link_attachments_in(
     files: &[NewAttachment],
 ) -> Result<()> {
     for file in files {
-        let (uploaded, link) = link_statements(ticket, comment, file);
-        if uploaded.build()?.fetch_optional(&mut *tx).await?.is_none() {
+        if uploaded(file)
+            .build()?
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_none()
+        {
             return Err(not_uploaded(file));
         }
-        link.build()?.execute(&mut *tx).await?;
+        link(ticket, comment, file)
+            .build()?
+            .execute(&mut *tx)
+            .await?;
     }
     Ok(())
 }
 
-/// [`link_attachments_in`] in a transaction of [`super::Store::write`].
-pub(super) fn link_attachments(
+/// Refuses files never uploaded, in a transaction of [`super::Store::write`], before anything
+/// is written (a ticket number taken from a PostgreSQL sequence is not given back).
+pub(super) fn refuse_missing(w: &mut dyn WriteConn, files: &[NewAttachment]) -> Result<()> {
+    for file in files {
+        if w.row(uploaded(file), |_| Ok(()))?.is_none() {
+            return Err(not_uploaded(file));
+        }
+    }
+    Ok(())
+}
+
+/// Links files to a new ticket, once [`refuse_missing`] has let them through.
+pub(super) fn link_uploaded(
     w: &mut dyn WriteConn,
     ticket: TicketId,
     files: &[NewAttachment],
 ) -> Result<()> {
     for file in files {
-        let (uploaded, link) = link_statements(ticket, None, file);
-        if w.row(uploaded, |_| Ok(()))?.is_none() {
-            return Err(not_uploaded(file));
-        }
-        w.execute(link)?;
+        w.execute(link(ticket, None, file))?;
     }
     Ok(())
 }
 
-/// Whether `file` was uploaded (a row if so), and the statement that links it.
-fn link_statements(
-    ticket: TicketId,
-    comment: Option<(CommentId, bool)>,
-    file: &NewAttachment,
-) -> (Sql, Sql) {
+/// Whether `file` was uploaded: a row if so.
+fn uploaded(file: &NewAttachment) -> Sql {
     let mut uploaded = Sql::new("SELECT 1 FROM attachments WHERE sha256 = ");
     uploaded.bind(file.sha256.clone());
+    uploaded
+}
+
+/// The statement that links an uploaded file to a ticket (see [`link_attachments_in`]).
+fn link(ticket: TicketId, comment: Option<(CommentId, bool)>, file: &NewAttachment) -> Sql {
     let (comment_id, public) = match comment {
         Some((id, public)) => (Some(id.to_string()), public),
         None => (None, true),
@@ -198,7 +213,7 @@ fn link_statements(
     } else {
         link.push("NOTHING");
     }
-    (uploaded, link)
+    link
 }
 
 fn not_uploaded(file: &NewAttachment) -> AppError {

@@ -85,6 +85,18 @@ pub(super) fn take_next(w: &mut dyn WriteConn, name: &str) -> Result<i64> {
         .ok_or_else(|| AppError::Other(anyhow::anyhow!("the counter {name:?} is missing")))
 }
 
+impl Store {
+    /// The statement that takes the next ticket number (a column `value`): SQLite's counter
+    /// row, or on PostgreSQL a sequence, which takes no lock (a number taken by a creation that
+    /// fails is then not given back).
+    pub(super) fn ticket_number_sql(&self) -> Sql {
+        match self.backend {
+            Backend::Sqlite => next_counter_sql("ticket_number"),
+            Backend::Postgres => Sql::new("SELECT nextval('ticket_numbers') AS value"),
+        }
+    }
+}
+
 fn next_counter_sql(name: &str) -> Sql {
     let mut sql = Sql::new("UPDATE counters SET value = value + 1 WHERE name = ");
     sql.bind(name).push(" RETURNING value");

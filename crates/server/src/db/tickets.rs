@@ -6,9 +6,10 @@ use bellhop_proto::{
     NewTicket, Page, Priority, Role, SystemInfo, Ticket, TicketId, TicketListQuery, TicketScope,
     TicketSort, TicketSource, TicketStatus,
 };
+use sqlx::Row;
 
-use super::attachments::link_attachments;
-use super::changes::{ChangeEvent, next_counter, take_next};
+use super::attachments::{link_uploaded, refuse_missing};
+use super::changes::{ChangeEvent, take_next};
 use super::read::Columns;
 use super::sql::Sql;
 use super::write::Done;
@@ -178,10 +179,13 @@ impl Store {
                     return Ok(Done::RollBack(Created::Already(Some(ticket))));
                 }
                 let (system_info, ticket_type, custom_fields) = accepted?;
-                // Always in this order, so that two creations cannot deadlock on the rows. The
-                // new ticket carries its change number from the start (what `record_change`
-                // stamps on a changed one).
-                let number = take_next(w, "ticket_number")?;
+                refuse_missing(w, &attachments)?;
+                // The number first, then the change number, always in this order, so that two
+                // creations cannot deadlock on SQLite's counter rows. The new ticket carries its
+                // change number from the start (what `record_change` stamps on a changed one).
+                let number = w
+                    .row(store.ticket_number_sql(), |r| r.int("value"))?
+                    .ok_or_else(|| AppError::Other(anyhow::anyhow!("no ticket number")))?;
                 change.seq = take_next(w, "change_seq")?;
                 row.bind(system_info)
                     .push(", ")
@@ -196,10 +200,10 @@ impl Store {
                 store.push_announcement(&mut row, " RETURNING ", &change)?;
                 if w.execute(row)? == 0 {
                     // Created concurrently by a repeat of this request (PostgreSQL; SQLite's
-                    // writers take turns): give the numbers back.
+                    // writers take turns): give the change number back.
                     return Ok(Done::RollBack(Created::Already(None)));
                 }
-                link_attachments(w, id, &attachments)?;
+                link_uploaded(w, id, &attachments)?;
                 // On SQLite's writer, read back here, in the same hop, rather than by a reader
                 // after commit. On PostgreSQL that would be one more round trip while the
                 // counters are locked: read after commit instead.
@@ -279,7 +283,12 @@ impl Store {
         } = seed;
         let id = TicketId::new();
         let mut tx = self.begin().await?;
-        let number = next_counter(&mut tx, "ticket_number").await?;
+        let number: i64 = self
+            .ticket_number_sql()
+            .build()?
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("value")?;
         sqlx::query(
             "INSERT INTO tickets (id, number, title, description, status, priority, source,
                                   requester_id, org_id, created_at, updated_at, ticket_type)
