@@ -486,6 +486,58 @@ async fn a_list_asked_again_shows_every_change_made_in_between() -> anyhow::Resu
 }
 
 #[tokio::test]
+async fn the_same_ticket_sent_many_times_at_once_is_created_once() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let alice = app.login("alice@acme.example").await?;
+    let body = json!({"id": uuid::Uuid::now_v7(), "title": "Sent from a flaky network"});
+    // Bob's outbox retrying eight times at once, and alice trying the same id alongside.
+    let sends = (0..9).map(|i| {
+        let (app, body) = (&app, &body);
+        let who = if i == 4 { &alice } else { &bob };
+        async move {
+            let res = app.post(who, "/api/v1/tickets", body).await?;
+            let status = res.status().as_u16();
+            let ticket = match status {
+                200 | 201 => Some(res.json::<Ticket>().await?),
+                _ => None,
+            };
+            anyhow::Ok((i == 4, status, ticket))
+        }
+    });
+    let answers = futures_util::future::try_join_all(sends).await?;
+    let mut created = 0;
+    let mut numbers = std::collections::HashSet::new();
+    for (alices, status, ticket) in answers {
+        assert!(matches!(status, 200 | 201 | 409), "answered {status}");
+        if alices {
+            // Either bob's ticket existed already (409) or alice's came first and bob's are the
+            // conflicts; nobody gets two tickets under one id.
+            assert!(status == 409 || status == 201, "alice got {status}");
+        }
+        if status == 201 {
+            created += 1;
+        }
+        if let Some(ticket) = ticket {
+            numbers.insert(ticket.number);
+        }
+    }
+    assert_eq!(created, 1, "exactly one creation");
+    assert_eq!(numbers.len(), 1, "every answer is the same ticket");
+    let listed = app
+        .tickets(&bob)
+        .await?
+        .into_iter()
+        .chain(app.tickets(&alice).await?);
+    let copies = listed
+        .filter(|t| t.title == "Sent from a flaky network")
+        .map(|t| t.id)
+        .collect::<std::collections::HashSet<_>>();
+    assert_eq!(copies.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
 async fn many_creations_at_once_each_get_their_own_number_and_change() -> anyhow::Result<()> {
     let app = spawn_app().await?;
     let bob = app.login("bob@acme.example").await?;
