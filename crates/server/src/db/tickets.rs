@@ -180,9 +180,8 @@ impl Store {
                 }
                 let (system_info, ticket_type, custom_fields) = accepted?;
                 refuse_missing(w, &attachments)?;
-                // The number first, then the change number, always in this order, so that two
-                // creations cannot deadlock on SQLite's counter rows. The new ticket carries its
-                // change number from the start (what `record_change` stamps on a changed one).
+                // The new ticket carries its change number from the start (what
+                // `record_change` stamps on a changed one).
                 let number = w
                     .row(store.ticket_number_sql(), |r| r.int("value"))?
                     .ok_or_else(|| AppError::Other(anyhow::anyhow!("no ticket number")))?;
