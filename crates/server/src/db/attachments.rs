@@ -169,6 +169,43 @@ pub(super) fn refuse_missing(w: &mut dyn WriteConn, files: &[NewAttachment]) -> 
     Ok(())
 }
 
+impl Store {
+    /// [`refuse_missing`] outside any transaction: an uploaded file is never deleted, so a file
+    /// found now is still there when the ticket is written.
+    pub(super) async fn refuse_missing_now(&self, files: &[NewAttachment]) -> Result<()> {
+        for file in files {
+            if self.read_row(uploaded(file), |_| Ok(())).await?.is_none() {
+                return Err(not_uploaded(file));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Appends, to a PostgreSQL statement whose common table `ticket` holds a new ticket's `id` (or
+/// nothing), a common table that links uploaded `files` to it (as [`link_uploaded`] does).
+pub(super) fn push_links_to_new(sql: &mut Sql, files: &[NewAttachment]) {
+    if files.is_empty() {
+        return;
+    }
+    sql.push(
+        ", files AS (INSERT INTO ticket_attachments (ticket_id, sha256, file_name) \
+         SELECT ticket.id, f.sha256, f.file_name FROM ticket, (VALUES ",
+    );
+    for (i, file) in files.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("(")
+            .bind(file.sha256.clone())
+            .push(", ")
+            .bind(super::tickets::attachment_name(&file.file_name))
+            .push(")");
+    }
+    // The same file twice keeps its first name, as on SQLite.
+    sql.push(") AS f (sha256, file_name) ON CONFLICT (ticket_id, sha256) DO NOTHING)");
+}
+
 /// Links files to a new ticket, once [`refuse_missing`] has let them through.
 pub(super) fn link_uploaded(
     w: &mut dyn WriteConn,

@@ -1,7 +1,17 @@
 //! The change feed. Every write that changes what someone sees of a ticket takes the next
-//! change sequence number in its transaction and stamps it on the ticket; clients pull the
-//! tickets stamped after their cursor. The counter row is locked until commit, so numbers become
-//! visible in order and a reader that first reads the counter never skips a change.
+//! change number in its transaction and stamps it on the ticket; clients pull the tickets
+//! stamped after their cursor, and a pull answers only up to a number below which every write
+//! has finished ([`Store::settled_change_seq`]), so that no change is ever skipped.
+//!
+//! - SQLite: a counter row, taken in the process's single write turn; numbers become visible in
+//!   order, and the counter itself is the settled number.
+//! - PostgreSQL: a sequence, which locks nothing (a locked counter row made every change wait for
+//!   the commit of the one before). Numbers can then commit out of order, so each writer first
+//!   registers, as a shared transaction-scoped advisory lock, the highest number handed out so
+//!   far, and only then takes its own (higher) one; the lock goes with its commit or rollback. A
+//!   pull settles on the highest number handed out before it looked, lowered to the smallest
+//!   registration still held. A ticket's own changes are numbered in the order they commit,
+//!   because the number is taken by the `UPDATE` that holds (or waited for) the ticket's row.
 //!
 //! After commit, a [`ChangeEvent`] goes to every live-event subscriber: directly on SQLite, and
 //! through `NOTIFY` on PostgreSQL so that every server instance on the database hears it.
@@ -70,8 +80,25 @@ impl ChangeEvent {
     }
 }
 
-/// Takes the next value of a counter inside `tx`; the row stays locked until commit.
-pub(crate) async fn next_counter(tx: &mut AnyConnection, name: &str) -> Result<i64> {
+/// PostgreSQL: the highest change number handed out so far (0 before the first).
+const PG_HANDED_OUT: &str =
+    "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS value FROM change_seqs";
+
+/// PostgreSQL: a common table `registered` that holds, until the transaction ends, a shared
+/// advisory lock keyed by the highest change number handed out so far. A statement that takes a
+/// change number must read `registered` first; `MATERIALIZED` makes it one row, evaluated before
+/// anything that reads it.
+pub(super) const PG_REGISTER_CHANGE: &str = "WITH registered AS MATERIALIZED (
+    SELECT pg_advisory_xact_lock_shared(CASE WHEN is_called THEN last_value ELSE last_value - 1 END)
+    FROM change_seqs)";
+
+/// PostgreSQL: the smallest change registration still held, in this database (`NULL` if none).
+const PG_OLDEST_REGISTRATION: &str = "SELECT min((classid::bigint << 32) | objid::bigint)
+    FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
+/// Takes the next value of a counter inside `tx` (SQLite); the row stays locked until commit.
+async fn next_counter(tx: &mut AnyConnection, name: &str) -> Result<i64> {
     Ok(next_counter_sql(name)
         .build()?
         .fetch_one(&mut *tx)
@@ -125,17 +152,35 @@ impl Store {
         at_ms: i64,
         lost: &[UserId],
     ) -> Result<ChangeEvent> {
-        let seq = next_counter(tx, "change_seq").await?;
-        let row = sqlx::query(
-            "UPDATE tickets SET change_seq = $1,
-                 updated_at = CASE WHEN updated_at < $2 THEN $2 ELSE updated_at END
-             WHERE id = $3 RETURNING requester_id, org_id",
-        )
-        .bind(seq)
-        .bind(at_ms)
-        .bind(ticket.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
+        let mut stamp = Sql::default();
+        match self.backend {
+            Backend::Sqlite => {
+                let seq = next_counter(tx, "change_seq").await?;
+                stamp.push("UPDATE tickets SET change_seq = ").bind(seq);
+            }
+            // The number is taken once the row is this transaction's: a write that waited for
+            // the row is evaluated again after, and so numbered after the one it waited for.
+            Backend::Postgres => {
+                stamp
+                    .push(PG_REGISTER_CHANGE)
+                    .push(" UPDATE tickets SET change_seq = nextval('change_seqs')");
+            }
+        }
+        stamp
+            .push(", updated_at = CASE WHEN updated_at < ")
+            .bind(at_ms)
+            .push(" THEN ")
+            .bind(at_ms)
+            .push(" ELSE updated_at END");
+        if self.backend == Backend::Postgres {
+            stamp.push(" FROM registered");
+        }
+        stamp
+            .push(" WHERE id = ")
+            .bind(ticket.to_string())
+            .push(" RETURNING change_seq, requester_id, org_id");
+        let row = stamp.build()?.fetch_one(&mut *tx).await?;
+        let seq: i64 = row.try_get("change_seq")?;
         let org: Option<String> = row.try_get("org_id")?;
         let cc: Vec<String> =
             sqlx::query_scalar("SELECT user_id FROM ticket_cc WHERE ticket_id = $1")
@@ -197,6 +242,29 @@ impl Store {
         Ok(true)
     }
 
+    /// Appends `pg_notify(…)` (PostgreSQL): the notification of a change to the ticket whose
+    /// `id` and `change_seq` are columns of `table` in the statement, with the payload
+    /// [`Self::push_announcement`] would send for the same [`ChangeEvent`] (a new ticket: no CC
+    /// list yet, nobody who lost sight of it).
+    pub(super) fn push_new_ticket_announcement(
+        sql: &mut Sql,
+        table: &str,
+        requester: UserId,
+        org: Option<OrgId>,
+    ) {
+        sql.push("pg_notify(")
+            .bind(CHANNEL)
+            .push(", json_build_object('seq', ")
+            .push(table)
+            .push(".change_seq, 'ticket_id', ")
+            .push(table)
+            .push(".id, 'requester_id', ")
+            .bind(requester.to_string())
+            .push("::text, 'org_id', ")
+            .bind(org.map(|o| o.to_string()))
+            .push("::text, 'cc', json_build_array(), 'lost', json_build_array())::text)");
+    }
+
     /// Tells live subscribers of this instance about a committed change (PostgreSQL: the
     /// listener does it for every instance when the notification arrives).
     pub(crate) fn publish(&self, event: ChangeEvent) {
@@ -252,10 +320,8 @@ impl Store {
         limit: u32,
     ) -> Result<ChangesPage> {
         let limit = i64::from(limit.clamp(1, 1000));
-        // Everything numbered up to `upto` has committed: the counter only moves at commit.
-        let upto: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
-            .fetch_one(&self.pool)
-            .await?;
+        // Every write numbered up to `upto` has finished.
+        let upto = self.settled_change_seq().await?;
         let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.change_seq > "));
         qb.bind(after).push(" AND t.change_seq <= ").bind(upto);
         super::tickets::push_visibility(&mut qb, caller);
@@ -303,6 +369,42 @@ impl Store {
             more,
             visible,
         })
+    }
+
+    /// A change number below which (inclusive) every write has finished, committed or not, so a
+    /// pull that answers up to it skips nothing.
+    ///
+    /// On PostgreSQL that is the highest number handed out before this call, unless a writer
+    /// registered below it is still running (see the module's notes). Such a writer is waited for,
+    /// briefly (writes take milliseconds), so that a pull made after a live event includes the
+    /// event's change; a write still open after that holds the answer back to its registration.
+    pub(super) async fn settled_change_seq(&self) -> Result<i64> {
+        if self.backend == Backend::Sqlite {
+            // The counter only moves at commit, in the single write turn.
+            return Ok(
+                sqlx::query_scalar("SELECT value FROM counters WHERE name = 'change_seq'")
+                    .fetch_one(&self.pool)
+                    .await?,
+            );
+        }
+        let handed_out: i64 = sqlx::query_scalar(PG_HANDED_OUT)
+            .fetch_one(&self.pool)
+            .await?;
+        let patience = tokio::time::Instant::now() + std::time::Duration::from_millis(250);
+        loop {
+            let oldest: Option<i64> = sqlx::query_scalar(PG_OLDEST_REGISTRATION)
+                .fetch_one(&self.pool)
+                .await?;
+            match oldest {
+                Some(oldest) if oldest < handed_out => {
+                    if tokio::time::Instant::now() >= patience {
+                        return Ok(oldest);
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+                _ => return Ok(handed_out),
+            }
+        }
     }
 
     /// The ids of every ticket the caller may see, for an offline copy to drop the others.

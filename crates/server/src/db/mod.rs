@@ -9,11 +9,29 @@
 /// The ticket columns and join every ticket query starts from, as a literal for `concat!`.
 macro_rules! select_tickets {
     () => {
-        "SELECT t.id, t.number, t.title, t.description, t.status, t.priority, t.source,
-                t.requester_id, u.name AS requester_name, t.org_id, o.name AS org_name,
-                t.assignee_id, a.name AS assignee_name, t.device_id, dv.hostname AS device_name,
-                t.ticket_type, t.custom_fields, t.created_at, t.updated_at, t.change_seq
-         FROM tickets t JOIN users u ON u.id = t.requester_id
+        concat!(
+            "SELECT ",
+            ticket_columns!(),
+            " FROM tickets t ",
+            ticket_joins!()
+        )
+    };
+}
+
+/// The columns `ticket_from_row` reads, of a ticket `t` joined by [`ticket_joins!`].
+macro_rules! ticket_columns {
+    () => {
+        "t.id, t.number, t.title, t.description, t.status, t.priority, t.source,
+         t.requester_id, u.name AS requester_name, t.org_id, o.name AS org_name,
+         t.assignee_id, a.name AS assignee_name, t.device_id, dv.hostname AS device_name,
+         t.ticket_type, t.custom_fields, t.created_at, t.updated_at, t.change_seq"
+    };
+}
+
+/// The names of a ticket `t`'s requester, organisation, assignee and device.
+macro_rules! ticket_joins {
+    () => {
+        "JOIN users u ON u.id = t.requester_id
          LEFT JOIN orgs o ON o.id = t.org_id LEFT JOIN users a ON a.id = t.assignee_id
          LEFT JOIN devices dv ON dv.id = t.device_id"
     };

@@ -3,17 +3,17 @@
 //! caller may not see does not exist for them (404, never 403, so ids cannot be probed).
 
 use bellhop_proto::{
-    NewTicket, Page, Priority, Role, SystemInfo, Ticket, TicketId, TicketListQuery, TicketScope,
-    TicketSort, TicketSource, TicketStatus,
+    NewAttachment, NewTicket, OrgId, Page, Priority, Role, SystemInfo, Ticket, TicketId,
+    TicketListQuery, TicketScope, TicketSort, TicketSource, TicketStatus, UserId,
 };
 use sqlx::Row;
 
-use super::attachments::{link_uploaded, refuse_missing};
-use super::changes::{ChangeEvent, take_next};
+use super::attachments::{link_uploaded, push_links_to_new, refuse_missing};
+use super::changes::{ChangeEvent, PG_REGISTER_CHANGE, take_next};
 use super::read::Columns;
 use super::sql::Sql;
 use super::write::Done;
-use super::{Caller, Store, now_ms, parse_enum, ts};
+use super::{Backend, Caller, Store, now_ms, parse_enum, parse_id, ts};
 use crate::error::{AppError, Result};
 
 pub(super) fn ticket_from_row(row: &dyn Columns) -> Result<Ticket> {
@@ -113,6 +113,73 @@ pub fn validate_ticket(t: &NewTicket) -> Result<()> {
     Ok(())
 }
 
+/// What a new ticket is stored with beyond its request: system information, type and custom
+/// fields as JSON.
+type Accepted = (Option<String>, Option<String>, String);
+
+/// The columns of a new ticket, in the order [`NewRow::push`] binds them and then the number and
+/// the change number.
+const NEW_TICKET_COLUMNS: &str = "INSERT INTO tickets (id, title, description, status, priority,
+    source, requester_id, org_id, created_at, updated_at, device_id, system_info, ticket_type,
+    custom_fields, number, change_seq)";
+
+/// A new ticket's values known before it is written.
+struct NewRow {
+    id: String,
+    title: String,
+    description: String,
+    priority: &'static str,
+    source: &'static str,
+    requester: UserId,
+    org: Option<OrgId>,
+    at_ms: i64,
+    device: Option<String>,
+}
+
+impl NewRow {
+    /// Binds the values up to the custom fields, each followed by `, `.
+    fn push(&self, sql: &mut Sql, (system_info, ticket_type, custom_fields): Accepted) {
+        sql.bind(self.id.clone())
+            .push(", ")
+            .bind(self.title.clone())
+            .push(", ")
+            .bind(self.description.clone())
+            .push(", 'open', ")
+            .bind(self.priority)
+            .push(", ")
+            .bind(self.source)
+            .push(", ")
+            .bind(self.requester.to_string())
+            .push(", ")
+            .bind(self.org.map(|o| o.to_string()))
+            .push(", ")
+            .bind(self.at_ms)
+            .push(", ")
+            .bind(self.at_ms)
+            .push(", ")
+            .bind(self.device.clone())
+            .push(", ")
+            .bind(system_info)
+            .push(", ")
+            .bind(ticket_type)
+            .push(", ")
+            .bind(custom_fields)
+            .push(", ");
+    }
+
+    /// The event of its creation with change number `seq`.
+    fn change(&self, seq: i64) -> Result<ChangeEvent> {
+        Ok(ChangeEvent {
+            seq,
+            ticket_id: parse_id(&self.id)?,
+            requester_id: self.requester,
+            org_id: self.org,
+            cc: Vec::new(),
+            lost: Vec::new(),
+        })
+    }
+}
+
 /// What [`Store::create_ticket`]'s write did, with the ticket if it was read in the write.
 enum Created {
     New(ChangeEvent, Option<Ticket>),
@@ -130,90 +197,27 @@ impl Store {
         let accepted = self.accept_new_ticket(caller, new).await;
         let id = new.id;
         let caller_id = caller.user_id;
-        // The values known now are bound here, the rest in the write, in column order.
-        let mut row = Sql::new(
-            "INSERT INTO tickets (id, title, description, status, priority, source, requester_id,
-                                  org_id, created_at, updated_at, device_id, system_info,
-                                  ticket_type, custom_fields, number, change_seq) VALUES (",
-        );
-        let now = now_ms();
-        row.bind(id.to_string())
-            .push(", ")
-            .bind(new.title.trim())
-            .push(", ")
-            .bind(new.description.as_str())
-            .push(", 'open', ")
-            .bind(new.priority.unwrap_or(Priority::Normal).as_str())
-            .push(", ")
-            .bind(new.source.unwrap_or(TicketSource::Portal).as_str())
-            .push(", ")
-            .bind(caller.user_id.to_string())
-            .push(", ")
-            .bind(caller.org_id.map(|o| o.to_string()))
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(caller.device_id.map(|d| d.to_string()))
-            .push(", ");
-        let mut change = ChangeEvent {
-            seq: 0,
-            ticket_id: id,
-            requester_id: caller.user_id,
-            org_id: caller.org_id,
-            cc: Vec::new(),
-            lost: Vec::new(),
+        let values = NewRow {
+            id: id.to_string(),
+            title: new.title.trim().to_owned(),
+            description: new.description.clone(),
+            priority: new.priority.unwrap_or(Priority::Normal).as_str(),
+            source: new.source.unwrap_or(TicketSource::Portal).as_str(),
+            requester: caller.user_id,
+            org: caller.org_id,
+            at_ms: now_ms(),
+            device: caller.device_id.map(|d| d.to_string()),
         };
-        let store = self.clone();
-        let read_back = self.writer.is_some();
-        let attachments = new.attachments.clone();
-        let created = self
-            .write(move |w| {
-                let by_id = || {
-                    let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.id = "));
-                    qb.bind(id.to_string());
-                    qb
-                };
-                if let Some(ticket) = w.row(by_id(), ticket_from_row)? {
-                    return Ok(Done::RollBack(Created::Already(Some(ticket))));
-                }
-                let (system_info, ticket_type, custom_fields) = accepted?;
-                refuse_missing(w, &attachments)?;
-                // The new ticket carries its change number from the start (what
-                // `record_change` stamps on a changed one).
-                let number = w
-                    .row(store.ticket_number_sql(), |r| r.int("value"))?
-                    .ok_or_else(|| AppError::Other(anyhow::anyhow!("no ticket number")))?;
-                change.seq = take_next(w, "change_seq")?;
-                row.bind(system_info)
-                    .push(", ")
-                    .bind(ticket_type)
-                    .push(", ")
-                    .bind(custom_fields)
-                    .push(", ")
-                    .bind(number)
-                    .push(", ")
-                    .bind(change.seq)
-                    .push(") ON CONFLICT (id) DO NOTHING");
-                store.push_announcement(&mut row, " RETURNING ", &change)?;
-                if w.execute(row)? == 0 {
-                    // Created concurrently by a repeat of this request (PostgreSQL; SQLite's
-                    // writers take turns): give the change number back.
-                    return Ok(Done::RollBack(Created::Already(None)));
-                }
-                link_uploaded(w, id, &attachments)?;
-                // On SQLite's writer, read back here, in the same hop, rather than by a reader
-                // after commit. On PostgreSQL that would be one more round trip while the
-                // counters are locked: read after commit instead.
-                let ticket = if read_back {
-                    w.row(by_id(), ticket_from_row)?
-                } else {
-                    None
-                };
-                Ok(Done::Commit(Created::New(change, ticket)))
-            })
-            .await?;
+        let created = match self.backend {
+            Backend::Postgres => {
+                self.insert_ticket_at_once(values, accepted, &new.attachments)
+                    .await?
+            }
+            Backend::Sqlite => {
+                self.insert_ticket_in_turn(values, accepted, new.attachments.clone())
+                    .await?
+            }
+        };
         let (ticket, fresh) = match created {
             Created::New(change, ticket) => {
                 self.publish(change);
@@ -235,6 +239,107 @@ impl Store {
             return Err(AppError::conflict("a ticket with this id already exists"));
         }
         Ok((self.redacted(caller, ticket).await?, fresh))
+    }
+
+    /// Writes a new ticket in one transaction of [`Store::write`] (SQLite: in one hop to the
+    /// writer): an existing ticket is answered as it is, before anything else is checked.
+    async fn insert_ticket_in_turn(
+        &self,
+        values: NewRow,
+        accepted: Result<Accepted>,
+        attachments: Vec<NewAttachment>,
+    ) -> Result<Created> {
+        let store = self.clone();
+        let read_back = self.writer.is_some();
+        self.write(move |w| {
+            let by_id = || {
+                let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.id = "));
+                qb.bind(values.id.clone());
+                qb
+            };
+            if let Some(ticket) = w.row(by_id(), ticket_from_row)? {
+                return Ok(Done::RollBack(Created::Already(Some(ticket))));
+            }
+            let accepted = accepted?;
+            refuse_missing(w, &attachments)?;
+            let number = w
+                .row(store.ticket_number_sql(), |r| r.int("value"))?
+                .ok_or_else(|| AppError::Other(anyhow::anyhow!("no ticket number")))?;
+            // The new ticket carries its change number from the start (what `record_change`
+            // stamps on a changed one).
+            let seq = take_next(w, "change_seq")?;
+            let mut row = Sql::new(NEW_TICKET_COLUMNS);
+            row.push(" VALUES (");
+            values.push(&mut row, accepted);
+            row.bind(number)
+                .push(", ")
+                .bind(seq)
+                .push(") ON CONFLICT (id) DO NOTHING");
+            if w.execute(row)? == 0 {
+                // Created concurrently by a repeat of this request (a writer on a pool):
+                // give the change number back.
+                return Ok(Done::RollBack(Created::Already(None)));
+            }
+            let change = values.change(seq)?;
+            link_uploaded(w, change.ticket_id, &attachments)?;
+            // On SQLite's writer, read back here, in the same hop, rather than by a reader
+            // after commit.
+            let ticket = if read_back {
+                w.row(by_id(), ticket_from_row)?
+            } else {
+                None
+            };
+            Ok(Done::Commit(Created::New(change, ticket)))
+        })
+        .await
+    }
+
+    /// Writes a new ticket on PostgreSQL in one statement, so in one round trip and its own
+    /// transaction: the change registration and number (see `changes`), the ticket number, the
+    /// ticket, its files and the change's notification, and returns the ticket as a list shows
+    /// it. A ticket that exists already is left as it is (and read after, by the caller).
+    async fn insert_ticket_at_once(
+        &self,
+        values: NewRow,
+        accepted: Result<Accepted>,
+        attachments: &[NewAttachment],
+    ) -> Result<Created> {
+        let accepted = match accepted {
+            Ok(accepted) => accepted,
+            // A repeat gets the first result even when it would not be accepted now.
+            Err(refused) => {
+                return match self.ticket_any(parse_id(&values.id)?).await? {
+                    Some(ticket) => Ok(Created::Already(Some(ticket))),
+                    None => Err(refused),
+                };
+            }
+        };
+        self.refuse_missing_now(attachments).await?;
+        let mut sql = Sql::new(PG_REGISTER_CHANGE);
+        sql.push(
+            ", number AS (SELECT nextval('ticket_numbers') AS value),
+               seq AS MATERIALIZED (SELECT nextval('change_seqs') AS value FROM registered),
+               ticket AS (",
+        );
+        sql.push(NEW_TICKET_COLUMNS).push(" SELECT ");
+        values.push(&mut sql, accepted);
+        sql.push(
+            "number.value, seq.value FROM number, seq ON CONFLICT (id) DO NOTHING \
+             RETURNING *)",
+        );
+        push_links_to_new(&mut sql, attachments);
+        // The new ticket comes back as a list shows it, so it need not be read again.
+        sql.push(concat!(" SELECT ", ticket_columns!(), ", "));
+        Store::push_new_ticket_announcement(&mut sql, "t", values.requester, values.org);
+        sql.push(concat!(" AS notified FROM ticket t ", ticket_joins!()));
+        let Some(row) = sql.build()?.fetch_optional(&self.pool).await? else {
+            return Ok(Created::Already(None));
+        };
+        let ticket = ticket_from_row(&row)?;
+        Ok(Created::New(
+            values.change(row.int("change_seq")?)?,
+            Some(ticket),
+        ))
     }
 
     /// What a new ticket from `caller` is stored with (system information, type and custom

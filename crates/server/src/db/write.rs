@@ -3,9 +3,10 @@
 //! connection's worker thread, and SQLite's single write lock is held across all of them, so
 //! creations could not go faster than those hops (BENCHMARKS.md). On SQLite the whole
 //! transaction now runs in one blocking-pool hop on a dedicated rusqlite connection, whose page
-//! cache stays warm because no other connection of this process writes in between. On
-//! PostgreSQL the same code runs on a blocking thread against the sqlx transaction, each
-//! statement awaited there, so both backends share one body and one set of statements.
+//! cache stays warm because no other connection of this process writes in between. On an
+//! in-memory SQLite (tests) the same code runs on a blocking thread against an sqlx
+//! transaction, each statement awaited there. (On PostgreSQL a new ticket is one statement of
+//! its own instead: see `tickets.rs`.)
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -81,10 +82,13 @@ impl Writer {
 
     /// Runs `work` in an immediate transaction on this thread.
     fn run<T>(&self, work: impl FnOnce(&mut dyn WriteConn) -> Result<Done<T>>) -> Result<T> {
-        let mut slot = self
-            .conn
-            .lock()
-            .map_err(|_| AppError::Other(anyhow::anyhow!("the database writer failed earlier")))?;
+        let mut slot = self.conn.lock().unwrap_or_else(|poisoned| {
+            // A write panicked: its transaction rolled back as it was dropped, but start again
+            // on a fresh connection rather than trust the old one.
+            let mut slot = poisoned.into_inner();
+            *slot = None;
+            slot
+        });
         if slot.is_none() {
             *slot = Some(self.open()?);
         }
@@ -282,6 +286,27 @@ mod tests {
                 .fetch_one(&with_writer.pool)
                 .await?;
         assert_eq!(pooled, 2);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_write_that_panics_is_rolled_back_and_later_writes_go_on() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open_sqlite(&dir.path().join("bellhop.sqlite3")).await?;
+        let broken = store
+            .write(|w| -> Result<Done<()>> {
+                w.execute(insert("probe-lost"))?;
+                panic!("a bug in a write");
+            })
+            .await;
+        assert!(broken.is_err(), "the panic is an error for its request");
+        store
+            .write(|w| {
+                w.execute(insert("probe-after"))?;
+                Ok(Done::Commit(()))
+            })
+            .await?;
+        assert_eq!(names(&store).await?, ["probe-after"]);
         Ok(())
     }
 }

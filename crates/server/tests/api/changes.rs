@@ -225,6 +225,68 @@ async fn on_postgresql_an_event_crosses_to_another_server_instance() -> anyhow::
     Ok(())
 }
 
+/// On PostgreSQL change numbers come from a sequence and can commit out of order: a pull must
+/// never hand out a cursor past a number whose write is still running, or that change would be
+/// skipped for good.
+#[tokio::test]
+async fn on_postgresql_a_pull_never_passes_a_change_still_being_written() -> anyhow::Result<()> {
+    use sqlx::Connection;
+    if !on_postgres() {
+        return Ok(());
+    }
+    let app = spawn_app().await?;
+    let url = app
+        .database_url
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("no PostgreSQL URL"))?;
+    let bob = app.login("bob@acme.example").await?;
+    let start = pull(&app, &bob, 0, 1000).await?;
+    let held = app.tickets(&bob).await?[0].id;
+
+    // Another writer (as the server writes: registered, then numbered) changes one of bob's
+    // tickets and keeps its transaction open.
+    let mut other = sqlx::PgConnection::connect(&url).await?;
+    let mut tx = other.begin().await?;
+    let held_seq: i64 = sqlx::query_scalar(
+        "WITH registered AS MATERIALIZED (
+             SELECT pg_advisory_xact_lock_shared(
+                 CASE WHEN is_called THEN last_value ELSE last_value - 1 END)
+             FROM change_seqs)
+         UPDATE tickets SET change_seq = nextval('change_seqs'), title = 'Written slowly'
+         FROM registered WHERE id = $1 RETURNING change_seq",
+    )
+    .bind(held.to_string())
+    .fetch_one(&mut *tx)
+    .await?;
+    // Meanwhile a ticket is created, numbered higher, and committed.
+    let quick = app.create_ticket(&bob, "Written quickly").await?;
+
+    let during = pull(&app, &bob, start.cursor, 1000).await?;
+    assert!(
+        during.cursor < held_seq,
+        "the cursor {} passed {held_seq}, still being written",
+        during.cursor
+    );
+    tx.commit().await?;
+
+    let after = pull(&app, &bob, during.cursor, 1000).await?;
+    let titles: HashSet<(TicketId, String)> = after
+        .changes
+        .iter()
+        .map(|c| (c.ticket.id, c.ticket.title.clone()))
+        .collect();
+    assert!(
+        titles.contains(&(held, "Written slowly".into())),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&(quick.id, "Written quickly".into())),
+        "{titles:?}"
+    );
+    assert!(after.cursor > held_seq && !after.more);
+    Ok(())
+}
+
 #[tokio::test]
 async fn shutting_down_ends_open_event_streams_instead_of_waiting_for_them() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
