@@ -5,9 +5,10 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bellhop_proto::ErrorCode;
 use tower_http::services::{ServeDir, ServeFile};
@@ -175,11 +176,34 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
                    frame-ancestors 'none'";
 
+/// After a request that may have written (anything but `GET`, `HEAD` and `OPTIONS`), tells the
+/// store before the answer leaves, so this instance's next read sees the write
+/// (`db/commits.rs`).
+async fn writes_move_the_clock(
+    State(store): State<Store>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let may_write = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let response = next.run(request).await;
+    if may_write {
+        store.written();
+    }
+    response
+}
+
 pub fn router(state: AppState, settings: &Settings) -> Router {
     let api = routes::api(settings.max_attachment_bytes)
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(settings.max_json_bytes));
+        .layer(DefaultBodyLimit::max(settings.max_json_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.store.clone(),
+            writes_move_the_clock,
+        ));
     let mut app = Router::new()
         .route("/healthz", get(routes::server::healthz))
         .route("/readyz", get(routes::server::readyz))

@@ -416,14 +416,22 @@ impl Store {
         rows.iter().map(|r| parse_id(r.try_get(0)?)).collect()
     }
 
-    /// Forwards PostgreSQL notifications to this instance's subscribers, reconnecting as needed.
+    /// Forwards PostgreSQL notifications to this instance's subscribers and moves its commit
+    /// clock on, reconnecting as needed.
     pub(crate) fn spawn_listener(&self, url: String) {
         let (events, signals) = (self.events.clone(), self.signals.clone());
+        let commits = std::sync::Arc::clone(&self.commits);
         tokio::spawn(async move {
             loop {
-                match listen(&url, &events, &signals).await {
+                let heard = Heard {
+                    events: &events,
+                    signals: &signals,
+                    commits: &commits,
+                };
+                match listen(&url, heard).await {
                     Ok(()) => return,
                     Err(e) => {
+                        commits.set_listening(false);
                         tracing::warn!(error = %e, "change listener lost its connection; retrying");
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     }
@@ -433,22 +441,46 @@ impl Store {
     }
 }
 
-async fn listen(
-    url: &str,
-    events: &broadcast::Sender<ChangeEvent>,
-    signals: &broadcast::Sender<Signal>,
-) -> anyhow::Result<()> {
+/// Where the listener passes on what it hears.
+struct Heard<'a> {
+    events: &'a broadcast::Sender<ChangeEvent>,
+    signals: &'a broadcast::Sender<Signal>,
+    commits: &'a super::commits::CommitClock,
+}
+
+impl Heard<'_> {
+    /// Notifications may have been missed: everything kept goes, every stream checks again.
+    fn missed_some(&self) {
+        self.commits.tick();
+        let _ = self.signals.send(Signal::Access);
+        let _ = self.signals.send(Signal::Kb);
+    }
+}
+
+async fn listen(url: &str, heard: Heard<'_>) -> anyhow::Result<()> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
-    listener.listen_all([CHANNEL, SIGNAL_CHANNEL]).await?;
-    // Notifications sent while the connection was down are lost: have every stream check.
-    let _ = signals.send(Signal::Access);
-    let _ = signals.send(Signal::Kb);
+    listener
+        .listen_all([CHANNEL, SIGNAL_CHANNEL, super::commits::CHANNEL])
+        .await?;
+    heard.commits.set_listening(true);
+    // Notifications sent while the connection was down are lost.
+    heard.missed_some();
     loop {
-        let note = listener.recv().await?;
+        // `None`: the connection was lost and has been made again, subscriptions and all.
+        let Some(note) = listener.try_recv().await? else {
+            heard.missed_some();
+            continue;
+        };
+        // Every notification comes with a commit; the clock moves before any event is passed on,
+        // so whoever reads after an event reads past the change.
+        heard.commits.tick();
+        if note.channel() == super::commits::CHANNEL {
+            continue;
+        }
         if note.channel() == SIGNAL_CHANNEL {
             match Signal::parse(note.payload()) {
                 Some(signal) => {
-                    let _ = signals.send(signal);
+                    let _ = heard.signals.send(signal);
                 }
                 None => tracing::warn!(payload = note.payload(), "ignoring an unknown signal"),
             }
@@ -456,7 +488,7 @@ async fn listen(
         }
         match serde_json::from_str::<ChangeEvent>(note.payload()) {
             Ok(event) => {
-                let _ = events.send(event);
+                let _ = heard.events.send(event);
             }
             Err(e) => tracing::warn!(error = %e, "ignoring a malformed change notification"),
         }

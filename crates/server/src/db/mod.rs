@@ -41,6 +41,7 @@ mod attachments;
 mod audit;
 mod cc;
 mod changes;
+mod commits;
 mod comments;
 mod console;
 mod devices;
@@ -116,8 +117,12 @@ pub struct Store {
     /// SQLite's read-only connections for the hot reads (`read.rs`); `None` on PostgreSQL and
     /// for a database that is not a file.
     readers: Option<std::sync::Arc<read::Readers>>,
-    /// Ticket-list pages kept while nothing is written (SQLite only, see `read.rs`).
+    /// Ticket-list pages kept while nothing is written (see `read.rs`, `commits.rs`).
     lists: read::ListCache,
+    /// PostgreSQL: moves on with every commit to the database (`commits.rs`).
+    commits: std::sync::Arc<commits::CommitClock>,
+    /// PostgreSQL: who session tokens are, while nothing is written (`commits.rs`).
+    sessions: std::sync::Arc<commits::SessionCache>,
     /// The read-write rusqlite connection for [`Store::write`] (SQLite file only, `write.rs`).
     writer: Option<std::sync::Arc<write::Writer>>,
     /// This process's writers' queue on SQLite (see [`Store::begin`]).
@@ -153,6 +158,23 @@ async fn connect_patiently(
 }
 
 impl Store {
+    /// Says that a request of this instance may have written to the database, now that it is
+    /// done: on PostgreSQL, what this instance keeps in memory is read again (`commits.rs`).
+    pub fn written(&self) {
+        self.commits.tick();
+    }
+
+    /// The time of the database's commits, for keeping what is read now until something is
+    /// written: SQLite's readers' generation, the commit clock on PostgreSQL (`None`: keep
+    /// nothing).
+    pub(super) async fn commit_time(&self) -> Result<Option<u64>> {
+        match (&self.readers, self.backend) {
+            (Some(readers), _) => Ok(Some(readers.generation().await?)),
+            (None, Backend::Postgres) => Ok(self.commits.now()),
+            (None, Backend::Sqlite) => Ok(None),
+        }
+    }
+
     /// Opens the database at `url` (`sqlite://…` or `postgres://…`) and applies pending
     /// migrations.
     pub async fn open(url: &str) -> Result<Self> {
@@ -209,6 +231,8 @@ impl Store {
             readers,
             writer,
             lists: read::ListCache::default(),
+            commits: std::sync::Arc::default(),
+            sessions: std::sync::Arc::default(),
             write_turn: std::sync::Arc::default(),
             events,
             signals,

@@ -558,12 +558,11 @@ impl Store {
                 .map(axum::body::Bytes::from)
                 .map_err(|e| AppError::Other(anyhow::anyhow!("writing a ticket list: {e}")))
         };
-        let Some(readers) = &self.readers else {
-            return json(&self.list_tickets(caller, q).await?);
-        };
         // Taken before the page is read: anything committed after this moment makes the next
         // generation differ, so the page can never outlive a change it missed.
-        let generation = readers.generation().await?;
+        let Some(generation) = self.commit_time().await? else {
+            return json(&self.list_tickets(caller, q).await?);
+        };
         let key = format!("{caller:?}\n{q:?}");
         if let Some(page) = self.lists.get(generation, &key) {
             return Ok(page);

@@ -4,7 +4,7 @@ use bellhop_proto::{Language, OrgId, Role, User, UserId};
 use sqlx::Row;
 
 use super::sql::Sql;
-use super::{Caller, Store, now_ms, parse_enum, parse_id};
+use super::{Backend, Caller, Store, now_ms, parse_enum, parse_id};
 use crate::error::Result;
 
 /// A user to create (seeding, sign-up, first contact of an agent).
@@ -140,23 +140,42 @@ impl Store {
 
     /// The caller behind a live (not expired, not revoked) session token hash.
     pub async fn caller_for_session(&self, token_hash: &str) -> Result<Option<Caller>> {
+        let now = now_ms();
+        // On PostgreSQL a token is looked up once per commit time (SQLite's readers are quicker
+        // than the cache would be).
+        let time = match self.backend {
+            Backend::Postgres => self.commits.now(),
+            Backend::Sqlite => None,
+        };
+        if let Some(caller) = time.and_then(|t| self.sessions.get(t, token_hash, now)) {
+            return Ok(Some(caller));
+        }
         let mut qb = Sql::new(
-            "SELECT u.id, u.name, u.role, u.org_id FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ",
+            "SELECT u.id, u.name, u.role, u.org_id, s.expires_at
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ",
         );
         qb.bind(token_hash)
             .push(" AND s.revoked_at IS NULL AND s.expires_at > ")
-            .bind(now_ms());
-        self.read_row(qb, |r| {
-            Ok(Caller {
-                user_id: r.id("id")?,
-                name: r.text("name")?,
-                role: parse_enum(&r.text("role")?, Role::parse)?,
-                org_id: r.opt_id("org_id")?,
-                device_id: None,
+            .bind(now);
+        let found = self
+            .read_row(qb, |r| {
+                let caller = Caller {
+                    user_id: r.id("id")?,
+                    name: r.text("name")?,
+                    role: parse_enum(&r.text("role")?, Role::parse)?,
+                    org_id: r.opt_id("org_id")?,
+                    device_id: None,
+                };
+                Ok((caller, r.int("expires_at")?))
             })
-        })
-        .await
+            .await?;
+        Ok(found.map(|(caller, expires_at)| {
+            if let Some(time) = time {
+                self.sessions
+                    .put(time, token_hash, caller.clone(), expires_at);
+            }
+            caller
+        }))
     }
 
     pub async fn revoke_session(&self, token_hash: &str) -> Result<()> {
