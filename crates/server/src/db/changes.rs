@@ -93,9 +93,13 @@ pub(super) const PG_REGISTER_CHANGE: &str = "WITH registered AS MATERIALIZED (
     FROM change_seqs)";
 
 /// PostgreSQL: the smallest change registration still held, in this database (`NULL` if none).
-const PG_OLDEST_REGISTRATION: &str = "SELECT min((classid::bigint << 32) | objid::bigint)
-    FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
-      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+/// Keys are change numbers, so never negative; another advisory lock (sqlx's migration lock) may
+/// be counted if its key is not, which only makes a pull wait or answer less.
+const PG_OLDEST_REGISTRATION: &str = "SELECT min(k) FROM (
+        SELECT (classid::bigint << 32) | objid::bigint AS k FROM pg_locks
+        WHERE locktype = 'advisory' AND objsubid = 1
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) l
+    WHERE k >= 0";
 
 /// Takes the next value of a counter inside `tx` (SQLite); the row stays locked until commit.
 async fn next_counter(tx: &mut AnyConnection, name: &str) -> Result<i64> {

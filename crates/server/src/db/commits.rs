@@ -135,9 +135,15 @@ mod tests {
         assert_eq!(cache.get(3, "h", 999).map(|c| c.user_id), Some(bob.user_id));
         assert!(cache.get(3, "h", 1_000).is_none(), "expired");
         assert!(cache.get(3, "other", 999).is_none());
-        assert!(cache.get(4, "h", 999).is_none(), "something was committed since");
+        assert!(
+            cache.get(4, "h", 999).is_none(),
+            "something was committed since"
+        );
         cache.put(5, "h", bob.clone(), 1_000);
         cache.put(4, "old", bob, 1_000);
-        assert!(cache.get(5, "old", 0).is_none(), "read before the latest commit");
+        assert!(
+            cache.get(5, "old", 0).is_none(),
+            "read before the latest commit"
+        );
     }
 }

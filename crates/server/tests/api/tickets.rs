@@ -485,7 +485,9 @@ async fn a_list_asked_again_shows_every_change_made_in_between() -> anyhow::Resu
             std::time::Duration::ZERO
         };
     let mut seen = status_of(app.tickets(&bob).await?);
-    while seen.as_ref().is_some_and(|(title, _)| title == "Printer jams")
+    while seen
+        .as_ref()
+        .is_some_and(|(title, _)| title == "Printer jams")
         && std::time::Instant::now() < patience
     {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -523,12 +525,14 @@ async fn on_postgresql_every_table_announces_its_commits() -> anyhow::Result<()>
     .fetch_all(&mut db)
     .await?;
     assert!(silent.is_empty(), "tables without the trigger: {silent:?}");
-    let tables: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()",
-    )
-    .fetch_one(&mut db)
-    .await?;
-    assert!(tables > 20, "only {tables} tables: the query looks in the wrong place");
+    let tables: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()")
+            .fetch_one(&mut db)
+            .await?;
+    assert!(
+        tables > 20,
+        "only {tables} tables: the query looks in the wrong place"
+    );
     Ok(())
 }
 
