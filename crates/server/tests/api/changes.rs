@@ -7,7 +7,9 @@ use bellhop_proto::{ChangesPage, CommentVisibility, TicketEvent, TicketId};
 use serde_json::json;
 
 use crate::devices::confirm_identity;
-use crate::helpers::{TestApp, enroll, expect_error, on_postgres, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, enroll, expect_error, on_postgres, spawn_app, spawn_app_with, spawn_on_postgres,
+};
 
 async fn pull(app: &TestApp, token: &str, after: i64, limit: u32) -> anyhow::Result<ChangesPage> {
     let res = app
@@ -198,14 +200,9 @@ async fn live_events_reach_only_those_who_may_see_the_ticket() -> anyhow::Result
 
 #[tokio::test]
 async fn on_postgresql_an_event_crosses_to_another_server_instance() -> anyhow::Result<()> {
-    if !on_postgres() {
+    let Some((first, url)) = spawn_on_postgres().await? else {
         return Ok(());
-    }
-    let first = spawn_app().await?;
-    let url = first
-        .database_url
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("no PostgreSQL URL"))?;
+    };
     let second = spawn_app_with(|s| s.database_url = Some(url)).await?;
     let bob_on_second = second.login("bob@acme.example").await?;
     let (mut stream, mut buf) = open_events(&second, &bob_on_second).await?;
@@ -231,14 +228,9 @@ async fn on_postgresql_an_event_crosses_to_another_server_instance() -> anyhow::
 #[tokio::test]
 async fn on_postgresql_a_pull_never_passes_a_change_still_being_written() -> anyhow::Result<()> {
     use sqlx::Connection;
-    if !on_postgres() {
+    let Some((app, url)) = spawn_on_postgres().await? else {
         return Ok(());
-    }
-    let app = spawn_app().await?;
-    let url = app
-        .database_url
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("no PostgreSQL URL"))?;
+    };
     let bob = app.login("bob@acme.example").await?;
     let start = pull(&app, &bob, 0, 1000).await?;
     let held = app.tickets(&bob).await?[0].id;

@@ -70,6 +70,20 @@ fn postgres_bin_dir() -> Option<std::path::PathBuf> {
         .map(|v| format!("/usr/lib/postgresql/{v}/bin").into())
 }
 
+/// On a PostgreSQL run of the suite, a server and its database's URL; otherwise `None` (the test
+/// is about PostgreSQL alone).
+pub async fn spawn_on_postgres() -> anyhow::Result<Option<(TestApp, String)>> {
+    if !on_postgres() {
+        return Ok(None);
+    }
+    let app = spawn_app().await?;
+    let url = app
+        .database_url
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("no PostgreSQL URL"))?;
+    Ok(Some((app, url)))
+}
+
 pub async fn spawn_app() -> anyhow::Result<TestApp> {
     spawn_app_with(|_| {}).await
 }

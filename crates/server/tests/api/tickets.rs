@@ -3,7 +3,7 @@ use bellhop_proto::{
 };
 use serde_json::json;
 
-use crate::helpers::{expect_error, on_postgres, spawn_app, spawn_app_with};
+use crate::helpers::{expect_error, on_postgres, spawn_app, spawn_app_with, spawn_on_postgres};
 
 #[tokio::test]
 async fn an_end_user_sees_only_their_own_and_cc_tickets() -> anyhow::Result<()> {
@@ -506,14 +506,10 @@ async fn a_list_asked_again_shows_every_change_made_in_between() -> anyhow::Resu
 /// table announces: a table without the trigger would let kept pages miss its writes.
 #[tokio::test]
 async fn on_postgresql_every_table_announces_its_commits() -> anyhow::Result<()> {
-    if !on_postgres() {
+    // The server made the database and keeps it until the end.
+    let Some((_server, url)) = spawn_on_postgres().await? else {
         return Ok(());
-    }
-    let app = spawn_app().await?;
-    let url = app
-        .database_url
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("no PostgreSQL URL"))?;
+    };
     sqlx::any::install_default_drivers();
     let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await?;
     let silent: Vec<String> = sqlx::query_scalar(
@@ -539,14 +535,9 @@ async fn on_postgresql_every_table_announces_its_commits() -> anyhow::Result<()>
 /// A list kept by one PostgreSQL instance follows a write made through another.
 #[tokio::test]
 async fn on_postgresql_a_list_follows_a_write_through_another_instance() -> anyhow::Result<()> {
-    if !on_postgres() {
+    let Some((first, url)) = spawn_on_postgres().await? else {
         return Ok(());
-    }
-    let first = spawn_app().await?;
-    let url = first
-        .database_url
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("no PostgreSQL URL"))?;
+    };
     let second = spawn_app_with(|s| s.database_url = Some(url)).await?;
     let bob_first = first.login("bob@acme.example").await?;
     let bob_second = second.login("bob@acme.example").await?;
