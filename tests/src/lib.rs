@@ -304,3 +304,37 @@ impl RunningServer {
             .await?)
     }
 }
+
+/// The passes of a watching agent (`Agent::watch`), as each reports itself.
+pub struct Passes(tokio::sync::mpsc::UnboundedReceiver<bellhop_agent::SyncReport>);
+
+impl Passes {
+    /// The next pass's report.
+    pub async fn next(&mut self) -> anyhow::Result<bellhop_agent::SyncReport> {
+        self.0
+            .recv()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("the watch ended"))
+    }
+}
+
+/// Runs `check` while `agent` watches the server (its first pass follows the stream's `ready`),
+/// failing if the watch stops first or `check` takes longer than `limit`.
+pub async fn while_watching<Check>(
+    agent: &bellhop_agent::Agent,
+    limit: std::time::Duration,
+    check: impl FnOnce(Passes) -> Check,
+) -> anyhow::Result<()>
+where
+    Check: Future<Output = anyhow::Result<()>>,
+{
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let wake = tokio::sync::Notify::new();
+    let watching = agent.watch(&wake, move |report| {
+        let _ = tx.send(report.clone());
+    });
+    tokio::select! {
+        result = watching => anyhow::bail!("the watch stopped: {result:?}"),
+        done = tokio::time::timeout(limit, check(Passes(rx))) => done?,
+    }
+}

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use bellhop_proto::{Article, PortalSettings, SectionRule, User};
-use bellhop_tests::{RunningServer, workspace_binary};
+use bellhop_tests::{RunningServer, while_watching, workspace_binary};
 use serde_json::json;
 
 async fn api(
@@ -99,22 +99,18 @@ async fn the_copy_follows_the_desk_live_new_deleted_and_switched_off() -> anyhow
         .await?
         .id;
 
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let wake = tokio::sync::Notify::new();
-    let watching = agent.watch(&wake, move |report| {
-        let _ = tx.send(report.clone());
-    });
-    let check = async {
+    // The safety pass comes only every minute: each step here rides the live `kb` signal.
+    let agent = &agent;
+    while_watching(agent, Duration::from_secs(15), |mut passes| async move {
         // Passes until the copy satisfies `done`.
         let mut until = async |what: &str, done: &dyn Fn() -> anyhow::Result<bool>| {
-            loop {
-                if done()? {
-                    return anyhow::Ok(());
-                }
-                rx.recv()
+            while !done()? {
+                passes
+                    .next()
                     .await
-                    .ok_or_else(|| anyhow::anyhow!("watch ended waiting for {what}"))?;
+                    .map_err(|e| e.context(format!("waiting for {what}")))?;
             }
+            anyhow::Ok(())
         };
         until("the first copy", &|| Ok(agent.articles("")?.len() == 10)).await?;
 
@@ -162,12 +158,7 @@ async fn the_copy_follows_the_desk_live_new_deleted_and_switched_off() -> anyhow
         )
         .await?;
         until("the switch-off", &|| Ok(agent.articles("")?.is_empty())).await?;
-        anyhow::Ok(())
-    };
-    // The safety pass comes only every minute: each step here rides the live `kb` signal.
-    tokio::select! {
-        result = watching => anyhow::bail!("watch stopped: {result:?}"),
-        done = tokio::time::timeout(Duration::from_secs(15), check) => done??,
-    }
-    Ok(())
+        Ok(())
+    })
+    .await
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bellhop_proto::{NoticeKind, TicketStatus};
-use bellhop_tests::RunningServer;
+use bellhop_tests::{RunningServer, while_watching};
 
 #[tokio::test]
 async fn a_technicians_reply_reaches_the_cache_with_a_notice_but_the_note_never_does()
@@ -109,39 +109,23 @@ async fn a_watching_agent_pulls_a_reply_as_soon_as_the_server_announces_it() -> 
     let ticket = agent.tickets()?[0].id;
     let tech = server.login("tech@helpdesk.example").await?;
 
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let wake = tokio::sync::Notify::new();
-    let watching = agent.watch(&wake, move |report| {
-        let _ = tx.send(report.clone());
-    });
-    let check = async {
+    // Without the live event the next pass would come from the 60-second safety timer; the
+    // latency itself is measured in BENCHMARKS.md.
+    while_watching(&agent, Duration::from_secs(10), |mut passes| async move {
         // The stream's `ready` event brings a first (empty) pass: the agent is listening.
-        let first = rx
-            .recv()
-            .await
-            .ok_or_else(|| anyhow::anyhow!("watch ended"))?;
-        assert!(first.notices.is_empty());
+        assert!(passes.next().await?.notices.is_empty());
         server
             .reply(&tech, ticket, "Fixed on our side", false)
             .await?;
         loop {
-            let report = rx
-                .recv()
-                .await
-                .ok_or_else(|| anyhow::anyhow!("watch ended"))?;
+            let report = passes.next().await?;
             if !report.notices.is_empty() {
                 assert_eq!(report.notices[0].ticket_id, ticket);
-                return anyhow::Ok(());
+                return Ok(());
             }
         }
-    };
-    // Without the live event the next pass would come from the 60-second safety timer; the
-    // latency itself is measured in BENCHMARKS.md.
-    tokio::select! {
-        result = watching => anyhow::bail!("watch stopped: {result:?}"),
-        done = tokio::time::timeout(Duration::from_secs(10), check) => done??,
-    }
-    Ok(())
+    })
+    .await
 }
 
 #[tokio::test]
@@ -316,15 +300,9 @@ async fn a_ticket_bob_is_no_longer_copied_on_leaves_his_copy_within_seconds() ->
         .ok_or_else(|| anyhow::anyhow!("bob is confirmed"))?
         .id;
 
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let wake = tokio::sync::Notify::new();
-    let watching = agent.watch(&wake, move |report| {
-        let _ = tx.send(report.clone());
-    });
-    let check = async {
-        rx.recv()
-            .await
-            .ok_or_else(|| anyhow::anyhow!("watch ended"))?;
+    // The routine pass comes every minute: this rides the event the removal sends bob.
+    while_watching(&agent, Duration::from_secs(15), |mut passes| async move {
+        passes.next().await?;
         let res = http
             .delete(format!("{cc}/{bob_id}"))
             .bearer_auth(&alice)
@@ -332,17 +310,11 @@ async fn a_ticket_bob_is_no_longer_copied_on_leaves_his_copy_within_seconds() ->
             .await?;
         anyhow::ensure!(res.status() == 200, "removing bob: {}", res.status());
         while held(new.id)? {
-            rx.recv()
-                .await
-                .ok_or_else(|| anyhow::anyhow!("watch ended"))?;
+            passes.next().await?;
         }
-        anyhow::Ok(())
-    };
-    // The routine pass comes every minute: this rides the event the removal sends bob.
-    tokio::select! {
-        result = watching => anyhow::bail!("watch stopped: {result:?}"),
-        done = tokio::time::timeout(Duration::from_secs(15), check) => done??,
-    }
+        Ok(())
+    })
+    .await?;
     assert_eq!(agent.tickets()?.len(), his_own, "his own tickets stay");
     assert!(
         agent.ticket(&new.id.to_string()).is_err(),
