@@ -218,38 +218,19 @@ impl Store {
 
     /// The statement that [`Self::announce_in`] runs, if the backend needs one.
     fn announcement(&self, event: &ChangeEvent) -> Result<Option<Sql>> {
-        let mut notify = Sql::default();
-        Ok(self
-            .push_announcement(&mut notify, "SELECT ", event)?
-            .then_some(notify))
-    }
-
-    /// On PostgreSQL, appends `prefix` and the call that queues the notification of `event` (as
-    /// in [`Self::announce_in`]) to `sql`, and says so. (A new ticket's `INSERT … RETURNING`
-    /// makes it: one round trip fewer while the counters are locked.)
-    pub(super) fn push_announcement(
-        &self,
-        sql: &mut Sql,
-        prefix: &str,
-        event: &ChangeEvent,
-    ) -> Result<bool> {
         if self.backend != Backend::Postgres {
-            return Ok(false);
+            return Ok(None);
         }
         let payload = serde_json::to_string(event).map_err(anyhow::Error::from)?;
-        sql.push(prefix)
-            .push("pg_notify(")
-            .bind(CHANNEL)
-            .push(", ")
-            .bind(payload)
-            .push(")");
-        Ok(true)
+        let mut notify = Sql::new("SELECT pg_notify(");
+        notify.bind(CHANNEL).push(", ").bind(payload).push(")");
+        Ok(Some(notify))
     }
 
     /// Appends `pg_notify(…)` (PostgreSQL): the notification of a change to the ticket whose
     /// `id` and `change_seq` are columns of `table` in the statement, with the payload
-    /// [`Self::push_announcement`] would send for the same [`ChangeEvent`] (a new ticket: no CC
-    /// list yet, nobody who lost sight of it).
+    /// [`Self::announce_in`] would send for the same [`ChangeEvent`] (a new ticket: no CC list
+    /// yet, nobody who lost sight of it).
     pub(super) fn push_new_ticket_announcement(
         sql: &mut Sql,
         table: &str,

@@ -43,9 +43,9 @@ impl CommitClock {
 
     /// Whether commits are being heard; either way, what was kept before is dropped.
     pub(crate) fn set_listening(&self, listening: bool) {
+        // The time moves first: nothing read before can be taken for current once listening.
         self.tick();
         self.listening.store(listening, Ordering::SeqCst);
-        self.tick();
     }
 }
 

@@ -54,6 +54,7 @@ mod settings;
 mod sql;
 mod sync;
 mod ticket_edit;
+mod ticket_new;
 mod tickets;
 mod users;
 mod verification;

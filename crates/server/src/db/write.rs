@@ -6,7 +6,7 @@
 //! cache stays warm because no other connection of this process writes in between. On an
 //! in-memory SQLite (tests) the same code runs on a blocking thread against an sqlx
 //! transaction, each statement awaited there. (On PostgreSQL a new ticket is one statement of
-//! its own instead: see `tickets.rs`.)
+//! its own instead: see `ticket_new.rs`.)
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -7,6 +7,7 @@ mod devices;
 mod fields;
 mod helpers;
 mod kb;
+mod kept;
 mod languages;
 mod passwords;
 mod people;

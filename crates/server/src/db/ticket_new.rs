@@ -1,0 +1,310 @@
+//! Opening a ticket: checked against the desk's settings and fields, written once whatever the
+//! retries (a repeat by its requester gets the first result, anyone else a conflict), with its
+//! change number and files. SQLite writes it in one hop to the process's writer; PostgreSQL in
+//! one statement (docs/ARCHITECTURE.md).
+
+use bellhop_proto::{
+    NewAttachment, NewTicket, OrgId, Priority, Ticket, TicketId, TicketSource, UserId,
+};
+
+use super::attachments::{link_uploaded, push_links_to_new, refuse_missing};
+use super::changes::{ChangeEvent, PG_REGISTER_CHANGE, take_next};
+use super::read::Columns;
+use super::sql::Sql;
+use super::tickets::ticket_from_row;
+use super::write::Done;
+use super::{Backend, Caller, Store, now_ms};
+use crate::error::{AppError, Result};
+
+/// Checks a new ticket's text; the message says what to fix.
+pub fn validate_ticket(t: &NewTicket) -> Result<()> {
+    super::attachments::validate_attachments(&t.attachments)?;
+    if let Some(info) = &t.system_info {
+        let size = serde_json::to_string(info).map_or(usize::MAX, |j| j.len());
+        if size > 64 * 1024 || info.disks.len() > 64 || info.interfaces.len() > 64 {
+            return Err(AppError::bad_request(
+                "the system information is larger than 64 KB",
+            ));
+        }
+    }
+    let title = t.title.trim();
+    if title.is_empty() {
+        return Err(AppError::bad_request("title must not be empty"));
+    }
+    if title.chars().count() > bellhop_proto::MAX_TITLE_CHARS {
+        return Err(AppError::bad_request(format!(
+            "title is longer than {} characters",
+            bellhop_proto::MAX_TITLE_CHARS
+        )));
+    }
+    if t.description.chars().count() > bellhop_proto::MAX_BODY_CHARS {
+        return Err(AppError::bad_request(format!(
+            "description is longer than {} characters",
+            bellhop_proto::MAX_BODY_CHARS
+        )));
+    }
+    Ok(())
+}
+
+/// What a new ticket is stored with beyond its request: system information, type and custom
+/// fields as JSON.
+type Accepted = (Option<String>, Option<String>, String);
+
+/// The columns of a new ticket, in the order [`NewRow::push`] binds them and then the number and
+/// the change number.
+const NEW_TICKET_COLUMNS: &str = "INSERT INTO tickets (id, title, description, status, priority,
+    source, requester_id, org_id, created_at, updated_at, device_id, system_info, ticket_type,
+    custom_fields, number, change_seq)";
+
+/// A new ticket's values known before it is written.
+struct NewRow {
+    id: TicketId,
+    title: String,
+    description: String,
+    priority: &'static str,
+    source: &'static str,
+    requester: UserId,
+    org: Option<OrgId>,
+    at_ms: i64,
+    device: Option<String>,
+}
+
+impl NewRow {
+    /// Binds the values up to the custom fields, each followed by `, `.
+    fn push(&self, sql: &mut Sql, (system_info, ticket_type, custom_fields): Accepted) {
+        sql.bind(self.id.to_string())
+            .push(", ")
+            .bind(self.title.clone())
+            .push(", ")
+            .bind(self.description.clone())
+            .push(", 'open', ")
+            .bind(self.priority)
+            .push(", ")
+            .bind(self.source)
+            .push(", ")
+            .bind(self.requester.to_string())
+            .push(", ")
+            .bind(self.org.map(|o| o.to_string()))
+            .push(", ")
+            .bind(self.at_ms)
+            .push(", ")
+            .bind(self.at_ms)
+            .push(", ")
+            .bind(self.device.clone())
+            .push(", ")
+            .bind(system_info)
+            .push(", ")
+            .bind(ticket_type)
+            .push(", ")
+            .bind(custom_fields)
+            .push(", ");
+    }
+
+    /// The event of its creation with change number `seq`.
+    fn change(&self, seq: i64) -> ChangeEvent {
+        ChangeEvent {
+            seq,
+            ticket_id: self.id,
+            requester_id: self.requester,
+            org_id: self.org,
+            cc: Vec::new(),
+            lost: Vec::new(),
+        }
+    }
+}
+
+/// What [`Store::create_ticket`]'s write did, with the ticket if it was read in the write.
+enum Created {
+    New(ChangeEvent, Option<Ticket>),
+    Already(Option<Ticket>),
+}
+
+impl Store {
+    /// Creates a ticket for the caller. Creating the same id again by the same requester returns
+    /// the existing ticket (`Ok((ticket, false))`); another requester's id is a conflict.
+    pub async fn create_ticket(&self, caller: &Caller, new: &NewTicket) -> Result<(Ticket, bool)> {
+        validate_ticket(new)?;
+        // Whether the caller may open this ticket is settled before the write (the settings are
+        // cached), and applies only if the ticket does not exist yet: a repeat gets the first
+        // result whatever changed since.
+        let accepted = self.accept_new_ticket(caller, new).await;
+        let id = new.id;
+        let caller_id = caller.user_id;
+        let values = NewRow {
+            id,
+            title: new.title.trim().to_owned(),
+            description: new.description.clone(),
+            priority: new.priority.unwrap_or(Priority::Normal).as_str(),
+            source: new.source.unwrap_or(TicketSource::Portal).as_str(),
+            requester: caller.user_id,
+            org: caller.org_id,
+            at_ms: now_ms(),
+            device: caller.device_id.map(|d| d.to_string()),
+        };
+        let created = match self.backend {
+            Backend::Postgres => {
+                self.insert_ticket_at_once(values, accepted, &new.attachments)
+                    .await?
+            }
+            Backend::Sqlite => {
+                self.insert_ticket_in_turn(values, accepted, new.attachments.clone())
+                    .await?
+            }
+        };
+        let (ticket, fresh) = match created {
+            Created::New(change, ticket) => {
+                self.publish(change);
+                (ticket, true)
+            }
+            Created::Already(ticket) => (ticket, false),
+        };
+        // Not read in the write (PostgreSQL), or created by a concurrent repeat: read now that
+        // it has committed.
+        let ticket = match ticket {
+            Some(ticket) => ticket,
+            None => self
+                .ticket_any(id)
+                .await?
+                .ok_or_else(|| AppError::Other(anyhow::anyhow!("ticket vanished after insert")))?,
+        };
+        // A repeat by its requester gets the ticket as it is now; anyone else, a conflict.
+        if ticket.requester_id != caller_id {
+            return Err(AppError::conflict("a ticket with this id already exists"));
+        }
+        Ok((self.redacted(caller, ticket).await?, fresh))
+    }
+
+    /// Writes a new ticket in one transaction of [`Store::write`] (SQLite: in one hop to the
+    /// writer): an existing ticket is answered as it is, before anything else is checked.
+    async fn insert_ticket_in_turn(
+        &self,
+        values: NewRow,
+        accepted: Result<Accepted>,
+        attachments: Vec<NewAttachment>,
+    ) -> Result<Created> {
+        let store = self.clone();
+        let read_back = self.writer.is_some();
+        self.write(move |w| {
+            let by_id = || {
+                let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.id = "));
+                qb.bind(values.id.to_string());
+                qb
+            };
+            if let Some(ticket) = w.row(by_id(), ticket_from_row)? {
+                return Ok(Done::RollBack(Created::Already(Some(ticket))));
+            }
+            let accepted = accepted?;
+            refuse_missing(w, &attachments)?;
+            let number = w
+                .row(store.ticket_number_sql(), |r| r.int("value"))?
+                .ok_or_else(|| AppError::Other(anyhow::anyhow!("no ticket number")))?;
+            // The new ticket carries its change number from the start (what `record_change`
+            // stamps on a changed one).
+            let seq = take_next(w, "change_seq")?;
+            let mut row = Sql::new(NEW_TICKET_COLUMNS);
+            row.push(" VALUES (");
+            values.push(&mut row, accepted);
+            row.bind(number)
+                .push(", ")
+                .bind(seq)
+                .push(") ON CONFLICT (id) DO NOTHING");
+            if w.execute(row)? == 0 {
+                // Created concurrently by a repeat of this request (a writer on a pool):
+                // give the change number back.
+                return Ok(Done::RollBack(Created::Already(None)));
+            }
+            let change = values.change(seq);
+            link_uploaded(w, change.ticket_id, &attachments)?;
+            // On SQLite's writer, read back here, in the same hop, rather than by a reader
+            // after commit.
+            let ticket = if read_back {
+                w.row(by_id(), ticket_from_row)?
+            } else {
+                None
+            };
+            Ok(Done::Commit(Created::New(change, ticket)))
+        })
+        .await
+    }
+
+    /// Writes a new ticket on PostgreSQL in one statement, so in one round trip and its own
+    /// transaction: the change registration and number (see `changes`), the ticket number, the
+    /// ticket, its files and the change's notification, and returns the ticket as a list shows
+    /// it. A ticket that exists already is left as it is (and read after, by the caller).
+    async fn insert_ticket_at_once(
+        &self,
+        values: NewRow,
+        accepted: Result<Accepted>,
+        attachments: &[NewAttachment],
+    ) -> Result<Created> {
+        let accepted = match accepted {
+            Ok(accepted) => accepted,
+            // A repeat gets the first result even when it would not be accepted now.
+            Err(refused) => {
+                return match self.ticket_any(values.id).await? {
+                    Some(ticket) => Ok(Created::Already(Some(ticket))),
+                    None => Err(refused),
+                };
+            }
+        };
+        self.refuse_missing_now(attachments).await?;
+        let mut sql = Sql::new(PG_REGISTER_CHANGE);
+        sql.push(
+            ", number AS (SELECT nextval('ticket_numbers') AS value),
+               seq AS MATERIALIZED (SELECT nextval('change_seqs') AS value FROM registered),
+               ticket AS (",
+        );
+        sql.push(NEW_TICKET_COLUMNS).push(" SELECT ");
+        values.push(&mut sql, accepted);
+        sql.push(
+            "number.value, seq.value FROM number, seq ON CONFLICT (id) DO NOTHING \
+             RETURNING *)",
+        );
+        push_links_to_new(&mut sql, attachments);
+        // The new ticket comes back as a list shows it, so it need not be read again.
+        sql.push(concat!(" SELECT ", ticket_columns!(), ", "));
+        Store::push_new_ticket_announcement(&mut sql, "t", values.requester, values.org);
+        sql.push(concat!(" AS notified FROM ticket t ", ticket_joins!()));
+        let Some(row) = sql.build()?.fetch_optional(&self.pool).await? else {
+            return Ok(Created::Already(None));
+        };
+        let ticket = ticket_from_row(&row)?;
+        Ok(Created::New(
+            values.change(row.int("change_seq")?),
+            Some(ticket),
+        ))
+    }
+
+    /// What a new ticket from `caller` is stored with (system information, type and custom
+    /// fields as JSON), or why the caller may not open it.
+    async fn accept_new_ticket(
+        &self,
+        caller: &Caller,
+        new: &NewTicket,
+    ) -> Result<(Option<String>, Option<String>, String)> {
+        if !caller.is_staff()
+            && !self
+                .portal_settings()
+                .await?
+                .ticketing
+                .allows(caller.user_id)
+        {
+            return Err(AppError::forbidden(
+                "the service desk has switched opening tickets off for you",
+            ));
+        }
+        let (ticket_type, custom_fields) = self.ticket_fields().await?.accept_new(
+            caller.is_staff(),
+            new.ticket_type.as_deref(),
+            &new.custom_fields,
+        )?;
+        let custom_fields = serde_json::to_string(&custom_fields).map_err(anyhow::Error::from)?;
+        let system_info = new
+            .system_info
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(anyhow::Error::from)?;
+        Ok((system_info, ticket_type, custom_fields))
+    }
+}
