@@ -9,7 +9,7 @@
 //! from before it. This instance's own writes move it on as each write request finishes,
 //! before the answer leaves (`app.rs`), so a client reads its own writes at once. A write through
 //! another instance or program reaches this clock within the notification's delivery
-//! (milliseconds). While the listener is not connected the clock says nothing may be kept.
+//! (sent at its commit). While the listener is not connected the clock says nothing may be kept.
 //!
 //! (SQLite has an exact clock of its own: `PRAGMA data_version`, see `read.rs`.)
 
