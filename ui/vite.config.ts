@@ -1,7 +1,7 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
-// One bundle for the Tauri window and the browser portal, plus the technician console
+// One bundle for the Tauri windows and the browser portal, plus the technician console
 // (docs/ARCHITECTURE.md).
 export default defineConfig({
   plugins: [svelte()],
@@ -15,11 +15,13 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: false,
-    // Two pages: the portal (also the desktop app's window) and the technician console.
+    // Three pages: the portal (also the desktop app's window), the desktop's quick-ticket window
+    // (only the form: it is kept loaded for the hotkey) and the technician console.
     rolldownOptions: {
       input: {
         portal: 'index.html',
         console: 'console.html',
+        quick: 'quick.html',
       },
     },
   },

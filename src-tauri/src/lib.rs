@@ -10,6 +10,8 @@ mod i18n;
 mod notify;
 mod sync;
 mod tray;
+#[cfg(target_os = "linux")]
+mod webkit_env;
 mod windows;
 
 use std::sync::Arc;
@@ -19,6 +21,8 @@ use tauri::{Manager, RunEvent};
 
 /// Starts the app; returns when the user quits.
 pub fn run() {
+    #[cfg(target_os = "linux")]
+    webkit_env::apply();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use bellhop_agent::Agent;
 use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+#[cfg(not(target_os = "linux"))]
 use tauri_plugin_opener::OpenerExt;
 
 pub const MAIN: &str = "main";
@@ -41,7 +42,7 @@ fn keep_to_own_pages<'a>(
             return true;
         }
         if matches!(url.scheme(), "http" | "https" | "mailto") {
-            if let Err(e) = app.opener().open_url(url.as_str(), None::<&str>) {
+            if let Err(e) = open_link(&app, url.as_str()) {
                 tracing::warn!(error = %e, %url, "cannot open the link in the browser");
             }
         } else {
@@ -49,6 +50,20 @@ fn keep_to_own_pages<'a>(
         }
         false
     })
+}
+
+/// Opens a link in the user's browser (on Linux without the WebKit settings the app adds for
+/// its own web views: webkit_env.rs).
+fn open_link(app: &AppHandle, url: &str) -> anyhow::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = app;
+        Ok(crate::webkit_env::open_link(url)?)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Ok(app.opener().open_url(url, None::<&str>)?)
+    }
 }
 
 /// Shows (creating if needed) and focuses the portal window, optionally at a route.
@@ -94,7 +109,7 @@ fn quick_title(app: &AppHandle) -> String {
 
 /// Makes the quick-ticket window. Kept ready, closing it only hides it.
 fn build_quick(app: &AppHandle, visible: bool) -> tauri::Result<tauri::WebviewWindow> {
-    let url = WebviewUrl::App("index.html#/quick".into());
+    let url = WebviewUrl::App("quick.html".into());
     let window = keep_to_own_pages(app, WebviewWindowBuilder::new(app, QUICK, url))
         .title(quick_title(app))
         .inner_size(560.0, 720.0)

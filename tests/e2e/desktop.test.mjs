@@ -2,7 +2,7 @@
 // Needs DISPLAY and a session D-Bus (scripts/test provides both).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
@@ -24,7 +24,13 @@ let serverUrl;
 /** A stand-in for the desktop's browser launcher: it notes the links the app hands it. */
 const fakeBin = tempDir('bin');
 const opened = join(fakeBin, 'opened.txt');
-writeFileSync(join(fakeBin, 'xdg-open'), `#!/bin/sh\necho "$@" >> '${opened}'\n`, { mode: 0o755 });
+/** The WebKit setting the launcher was started with (there should be none: it is the app's). */
+const openedEnv = join(fakeBin, 'opened-env.txt');
+writeFileSync(
+  join(fakeBin, 'xdg-open'),
+  `#!/bin/sh\nenv | grep -E '^(GDK_GL|WEBKIT_|JSC_|BELLHOP_ADDED_ENV)' >> '${openedEnv}'\necho "$@" >> '${opened}'\n`,
+  { mode: 0o755 },
+);
 /** The app's environment: its own store, config and home, and the stand-in browser launcher. */
 const appEnv = { ...process.env, BELLHOP_HOME: agentHome, HOME: appHome, XDG_CONFIG_HOME: configHome, PATH: `${fakeBin}:${process.env.PATH}` };
 
@@ -140,14 +146,18 @@ function pngSize(bytes) {
   return [view.getUint32(16), view.getUint32(20)];
 }
 
+/** Whether WebDriver's current window is the quick-ticket window (its own page, quick.html). */
+async function isQuick() {
+  return (await browser.execute(() => location.pathname)).endsWith('/quick.html');
+}
+
 /** Switches WebDriver to the quick-ticket window (`quick`) or the portal window (`main`). */
 async function toWindow(which) {
   await browser.waitUntil(
     async () => {
       for (const handle of await browser.getWindowHandles()) {
         await browser.switchToWindow(handle);
-        const hash = await browser.execute(() => location.hash);
-        if (hash.startsWith('#/quick') === (which === 'quick')) return true;
+        if ((await isQuick()) === (which === 'quick')) return true;
       }
       return false;
     },
@@ -170,7 +180,7 @@ async function quickExists(back = 'main') {
   let found = false;
   for (const handle of await browser.getWindowHandles()) {
     await browser.switchToWindow(handle);
-    if ((await browser.execute(() => location.hash)).startsWith('#/quick')) found = true;
+    if (await isQuick()) found = true;
   }
   await toWindow(back);
   return found;
@@ -413,7 +423,29 @@ test('the knowledge base is read from the copy the agent keeps on the device', a
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(readFileSync(opened, 'utf8'), 'https://example.com/guide\n');
   assert.equal(await browser.execute(() => location.href), own, 'still on our page');
+  // The browser gets the user's environment, not the WebKit setting the app runs its own pages
+  // with (src-tauri/src/webkit_env.rs)...
+  assert.equal(readFileSync(openedEnv, 'utf8'), '', 'no WebKit setting handed to the browser');
+  // ...which the app's web processes do have.
+  const settings = webProcessEnvironments().map((env) => env.filter((v) => v.startsWith('JSC_useJIT=')));
+  assert.ok(settings.length > 0, 'the app has a web process');
+  for (const found of settings) assert.deepEqual(found, ['JSC_useJIT=0']);
 });
+
+/** The environments of the app's WebKit web processes (found by the app's BELLHOP_HOME). */
+function webProcessEnvironments() {
+  const found = [];
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('WebKitWebProces')) continue;
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (env.includes(`BELLHOP_HOME=${agentHome}`)) found.push(env);
+    } catch {
+      // Gone in between.
+    }
+  }
+  return found;
+}
 
 /** Makes the desk's "Who is affected" field required or not, through the API. */
 async function requireAffected(required) {
