@@ -24,11 +24,12 @@ let serverUrl;
 /** A stand-in for the desktop's browser launcher: it notes the links the app hands it. */
 const fakeBin = tempDir('bin');
 const opened = join(fakeBin, 'opened.txt');
-/** The WebKit setting the launcher was started with (there should be none: it is the app's). */
+/** The WebKit setting the app adds for itself, as the launcher saw it (it should not: it is the
+ * app's; WebKitWebDriver's own variables are the test harness's and pass through). */
 const openedEnv = join(fakeBin, 'opened-env.txt');
 writeFileSync(
   join(fakeBin, 'xdg-open'),
-  `#!/bin/sh\nenv | grep -E '^(GDK_GL|WEBKIT_|JSC_|BELLHOP_ADDED_ENV)' >> '${openedEnv}'\necho "$@" >> '${opened}'\n`,
+  `#!/bin/sh\nenv | grep -E '^(JSC_useJIT|BELLHOP_ADDED_ENV)=' >> '${openedEnv}'\necho "$@" >> '${opened}'\n`,
   { mode: 0o755 },
 );
 /** The app's environment: its own store, config and home, and the stand-in browser launcher. */
