@@ -24,12 +24,12 @@ let serverUrl;
 /** A stand-in for the desktop's browser launcher: it notes the links the app hands it. */
 const fakeBin = tempDir('bin');
 const opened = join(fakeBin, 'opened.txt');
-/** The WebKit setting the app adds for itself, as the launcher saw it (it should not: it is the
- * app's; WebKitWebDriver's own variables are the test harness's and pass through). */
+/** The WebKit settings the app adds for itself, as the launcher saw them (it should not: they are
+ * the app's; WebKitWebDriver's own variables are the test harness's and pass through). */
 const openedEnv = join(fakeBin, 'opened-env.txt');
 writeFileSync(
   join(fakeBin, 'xdg-open'),
-  `#!/bin/sh\nenv | grep -E '^(JSC_useJIT|BELLHOP_ADDED_ENV)=' >> '${openedEnv}'\necho "$@" >> '${opened}'\n`,
+  `#!/bin/sh\nenv | grep -E '^(JSC_useJIT|GDK_GL|WEBKIT_DISABLE_DMABUF_RENDERER|WEBKIT_WEB_RENDER_DEVICE_FILE|BELLHOP_ADDED_ENV)=' >> '${openedEnv}'\necho "$@" >> '${opened}'\n`,
   { mode: 0o755 },
 );
 /** The app's environment: its own store, config and home, and the stand-in browser launcher. */
@@ -116,7 +116,7 @@ test('a new ticket asks for the identity first; Personal settings confirms it wi
   const identity = await browser.$('[data-testid="identity"]');
   await identity.waitForDisplayed({ timeout: 10_000 });
   assert.match(await identity.getText(), /Bob Baker/);
-  await browser.saveScreenshot(join(SHOTS, 'desktop-settings.png'));
+  await windowShot('desktop-settings.png');
 });
 
 test('a ticket typed in the app reaches the server exactly once', async () => {
@@ -133,7 +133,7 @@ test('a ticket typed in the app reaches the server exactly once', async () => {
     timeout: 20_000,
     timeoutMsg: 'the ticket was not synced',
   });
-  await browser.saveScreenshot(join(SHOTS, 'desktop-status.png'));
+  await windowShot('desktop-status.png');
 
   const token = await login(server.url, 'bob@acme.example');
   const res = await fetch(`${server.url}/api/v1/tickets?q=flickers`, { headers: { Authorization: `Bearer ${token}` } });
@@ -164,6 +164,25 @@ async function toWindow(which) {
     },
     { timeout: 10_000, timeoutMsg: `no ${which} window` },
   );
+}
+
+/**
+ * Saves the on-screen window titled `title` as SHOTS/`name`, read back from the X server: what the
+ * user sees. (WebKitWebDriver's own screenshot never answered for some pages at rest once the web
+ * view hands its frames over in shared memory, as the app has it do on Linux.) The picture must
+ * be drawn: a window left blank or one flat colour fails.
+ */
+async function windowShot(name, title = 'Bellhop') {
+  const id = execFileSync('xdotool', ['search', '--onlyvisible', '--name', `^${title}$`], { encoding: 'utf8' }).trim().split('\n')[0];
+  execFileSync('xdotool', ['windowraise', id]);
+  await new Promise((r) => setTimeout(r, 300));
+  const file = join(SHOTS, name);
+  execFileSync('import', ['-window', id, `png:${file}`]);
+  const { width, height, data } = PNG.sync.read(readFileSync(file));
+  assert.ok(width >= 400 && height >= 300, `${name}: a ${width}x${height} window`);
+  const colours = new Set();
+  for (let i = 0; i < data.length; i += 4) colours.add(data.readUInt32BE(i));
+  assert.ok(colours.size >= 32, `${name}: only ${colours.size} colours, the window is not drawn`);
 }
 
 /** Whether an X window with exactly this title is on screen. */
@@ -210,7 +229,7 @@ test('Ctrl+F12 captures the screen first, and the ticket arrives with that scree
   const title = await browser.$('input[name="title"]');
   await title.setValue('Hotkey ticket');
   await (await browser.$('textarea[name="description"]')).setValue('Look at my screen.');
-  await browser.saveScreenshot(join(SHOTS, 'desktop-quick-ticket.png'));
+  await windowShot('desktop-quick-ticket.png', 'New ticket');
   await (await browser.$('button[type="submit"]')).click();
   // Sent: the window hides (kept ready for the next press), and the portal lists the ticket.
   await until(() => !xWindow('New ticket'), 5_000, 'the quick-ticket window hidden after sending');
@@ -345,7 +364,7 @@ test("a technician's reply becomes a desktop notification that opens the ticket 
     timeoutMsg: 'the ticket page does not show the reply',
   });
   assert.match(await (await browser.$('#ticket-title')).getText(), /Screen flickers/);
-  await browser.saveScreenshot(join(SHOTS, 'desktop-ticket.png'));
+  await windowShot('desktop-ticket.png');
 
   execFileSync('dunstctl', ['close-all']);
   const shown = notificationHistory().find((n) => n.summary.includes('Screen flickers'));
@@ -407,7 +426,7 @@ test('the knowledge base is read from the copy the agent keeps on the device', a
   const article = await browser.$('[data-testid="article"]');
   await article.waitForDisplayed({ timeout: 5_000 });
   assert.match(await (await browser.$('#article-title')).getText(), /Connect to the VPN/);
-  await browser.saveScreenshot(join(SHOTS, 'desktop-kb.png'));
+  await windowShot('desktop-kb.png');
   // The window never leaves the app's pages: a web link in an article goes to the user's
   // browser, a local file is refused.
   const own = await browser.execute(() => location.href);
@@ -424,23 +443,39 @@ test('the knowledge base is read from the copy the agent keeps on the device', a
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(readFileSync(opened, 'utf8'), 'https://example.com/guide\n');
   assert.equal(await browser.execute(() => location.href), own, 'still on our page');
-  // The browser gets the user's environment, not the WebKit setting the app runs its own pages
+  // The browser gets the user's environment, not the WebKit settings the app runs its own pages
   // with (src-tauri/src/webkit_env.rs)...
   assert.equal(readFileSync(openedEnv, 'utf8'), '', 'no WebKit setting handed to the browser');
-  // ...which the app's web processes do have.
-  const settings = webProcessEnvironments().map((env) => env.filter((v) => v.startsWith('JSC_useJIT=')));
-  assert.ok(settings.length > 0, 'the app has a web process');
-  for (const found of settings) assert.deepEqual(found, ['JSC_useJIT=0']);
+  // ...which the app's web processes do have: no JIT, frames in shared memory, the first GPU
+  // render node named (none here: software rendering).
+  const renderNode = (existsSync('/dev/dri') ? readdirSync('/dev/dri') : [])
+    .filter((n) => /^renderD\d+$/.test(n))
+    .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)))
+    .map((n) => `/dev/dri/${n}`)[0] ?? '/dev/null';
+  const expected = ['GDK_GL=disable', 'JSC_useJIT=0', 'WEBKIT_DISABLE_DMABUF_RENDERER=1', `WEBKIT_WEB_RENDER_DEVICE_FILE=${renderNode}`];
+  const named = /^(JSC_useJIT|GDK_GL|WEBKIT_DISABLE_DMABUF_RENDERER|WEBKIT_WEB_RENDER_DEVICE_FILE)=/;
+  const web = appProcesses('WebKitWebProces');
+  assert.ok(web.length > 0, 'the app has a web process');
+  for (const { env } of web) assert.deepEqual(env.filter((v) => named.test(v)).sort(), expected);
+  // With them, the app's own process never loads an OpenGL driver (Mesa and its LLVM: about 20 MB
+  // of idle memory); only the web process renders.
+  const [app] = appProcesses('bellhop-deskto');
+  assert.ok(app, 'the app process');
+  const drivers = readFileSync(`/proc/${app.pid}/maps`, 'utf8')
+    .split('\n')
+    .filter((l) => /\/dri\/|libLLVM|libGLX_mesa|libEGL_mesa/.test(l));
+  assert.deepEqual(drivers, [], 'no OpenGL driver in the app process');
 });
 
-/** The environments of the app's WebKit web processes (found by the app's BELLHOP_HOME). */
-function webProcessEnvironments() {
+/** The app's processes whose name starts with `comm` (found by the app's BELLHOP_HOME), with
+ * their environments. */
+function appProcesses(comm) {
   const found = [];
   for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
-      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('WebKitWebProces')) continue;
+      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith(comm)) continue;
       const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      if (env.includes(`BELLHOP_HOME=${agentHome}`)) found.push(env);
+      if (env.includes(`BELLHOP_HOME=${agentHome}`)) found.push({ pid, env });
     } catch {
       // Gone in between.
     }
@@ -482,7 +517,7 @@ test('a ticket the server refuses comes back as a draft with its screenshot, is 
       timeout: 20_000,
       timeoutMsg: 'the refusal and its reason',
     });
-    await browser.saveScreenshot(join(SHOTS, 'desktop-refused.png'));
+    await windowShot('desktop-refused.png');
     await (await item.$('button=Edit and resend')).click();
 
     // The form holds the words and keeps the screenshot; the field is now asked for.
