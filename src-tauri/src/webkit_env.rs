@@ -1,9 +1,9 @@
 //! Linux: WebKitGTK settings that exist only as environment variables.
 //!
 //! Our pages are small local forms and lists. What WebKit prepares for heavy web applications
-//! (a JIT, GPU buffers shared between processes, OpenGL in every process) costs idle memory and
-//! buys them nothing measurable; with the quick-ticket window kept ready it took idle memory
-//! from 196 to 223 MB (BENCHMARKS.md). So the app adds:
+//! (a JIT, GPU buffers shared between processes, OpenGL in every process) buys them nothing
+//! measurable and costs memory: with the quick-ticket window kept ready, idle memory measured
+//! 223 MB with it and 196 MB without (BENCHMARKS.md). So the app adds:
 //!
 //! - `JSC_useJIT=0`: JavaScriptCore runs our scripts in its interpreter and never generates
 //!   machine code (the same trade as Safari's Lockdown Mode, and less to attack).
