@@ -3,12 +3,12 @@ import App from './App.svelte';
 import { pick, setLanguage } from './i18n/index.svelte';
 import { createApi } from './ipc';
 import { LANGUAGE_KEY } from './lib/api';
+import { markLinux } from './lib/platform';
 import './app.css';
 
 // Where the first render's time goes (read by the benchmark with the first-render mark).
 performance.mark('bellhop:script');
-// Before any text is laid out: Linux gets its own font stack (app.css).
-if (/Linux/.test(navigator.userAgent) && !/Android/.test(navigator.userAgent)) document.documentElement.dataset.os = 'linux';
+markLinux(document.documentElement, navigator.userAgent);
 const api = createApi();
 // The language before the first render, so nothing flashes in English: the desktop app's choice
 // (kept by the agent), or the browser's last choice, else the reader's preferences.

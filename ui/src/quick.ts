@@ -4,11 +4,11 @@
 import { mount } from 'svelte';
 import { pick, setLanguage } from './i18n/index.svelte';
 import { createTauriApi } from './ipc/tauri';
+import { markLinux } from './lib/platform';
 import QuickTicket from './views/QuickTicket.svelte';
 import './app.css';
 
-// Linux gets its own font stack before anything is laid out (app.css, as in main.ts).
-if (/Linux/.test(navigator.userAgent)) document.documentElement.dataset.os = 'linux';
+markLinux(document.documentElement, navigator.userAgent);
 const api = createTauriApi();
 setLanguage(pick([await api.language().catch(() => null), ...navigator.languages]));
 const target = document.getElementById('app');
