@@ -446,6 +446,44 @@ test('alice confirms her phone by SMS in the portal; the desk removes the number
   await portal.close();
 });
 
+test('carol signs out everywhere from Security; the desk switches her off and on again from her page', async () => {
+  const here = await browser.newPage();
+  const there = await browser.newPage();
+  await signIn(here, 'carol@globex.example', '/');
+  await signIn(there, 'carol@globex.example', '/');
+  here.on('dialog', (dialog) => dialog.accept());
+  await here.getByRole('link', { name: 'Security' }).click();
+  await here.getByTestId('sign-out-everywhere').click();
+  await here.getByRole('button', { name: 'Sign in' }).waitFor();
+  // The other browser's session ended too: its next page asks to sign in.
+  await there.reload();
+  await there.getByRole('button', { name: 'Sign in' }).waitFor();
+
+  const tech = await browser.newPage();
+  tech.on('dialog', (dialog) => dialog.accept());
+  await signIn(tech, 'tech@helpdesk.example', '/console#/search?q=carol%40globex.example');
+  await tech.getByTestId('found-users').getByRole('link').first().click();
+  await tech.getByTestId('standing').getByText('Active').waitFor();
+  await tech.getByRole('button', { name: 'Switch off' }).click();
+  await tech.getByRole('status').getByText('Carol Cole is switched off.').waitFor();
+  await tech.getByTestId('standing').getByText('Switched off', { exact: false }).waitFor();
+
+  await here.getByLabel('Email').fill('carol@globex.example');
+  await here.getByLabel('Password').fill('bellhop-demo');
+  await here.getByRole('button', { name: 'Sign in' }).click();
+  await here.getByRole('alert').getByText('Wrong email or password.').waitFor();
+
+  await tech.getByRole('button', { name: 'Switch on again' }).click();
+  await tech.getByTestId('standing').getByText('Active').waitFor();
+  await signIn(here, 'carol@globex.example', '/');
+  const audit = await api(await login(server.url, 'tech@helpdesk.example'), 'GET', '/audit?q=carol');
+  assert.ok(
+    ['user.disable', 'user.enable', 'user.sign_out'].every((a) => audit.items.some((e) => e.action === a)),
+    JSON.stringify(audit.items.map((e) => e.action)),
+  );
+  for (const p of [here, there, tech]) await p.close();
+});
+
 test('the console’s views pass axe’s WCAG 2.1 AA checks, light and dark', async () => {
   for (const colorScheme of ['light', 'dark']) {
     // axe is injected as a script: our own CSP would (rightly) refuse it.

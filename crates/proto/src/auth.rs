@@ -97,6 +97,12 @@ pub struct User {
     pub org_id: Option<OrgId>,
     /// The language of the user's portal and of the mail they get.
     pub language: Language,
+    /// May sign in to the web portal (with a password, once they have chosen one).
+    #[serde(default)]
+    pub portal_access: bool,
+    /// Switched off by the desk: no credential of theirs works anywhere.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 /// What a user may change about themselves (`PUT /api/v1/me`).

@@ -56,8 +56,6 @@ pub struct PortalSettings {
     pub visible_statuses: Vec<TicketStatus>,
     /// Whether users may reopen a resolved or closed ticket.
     pub reopen_allowed: bool,
-    /// The portal's address, shown to users and used in emails.
-    pub portal_url: Option<String>,
 }
 
 impl Default for PortalSettings {
@@ -69,7 +67,6 @@ impl Default for PortalSettings {
             self_service: SectionRule::default(),
             visible_statuses: TicketStatus::ALL.to_vec(),
             reopen_allowed: true,
-            portal_url: None,
         }
     }
 }
@@ -84,7 +81,6 @@ pub struct MyPortal {
     pub self_service: bool,
     pub visible_statuses: Vec<TicketStatus>,
     pub can_reopen: bool,
-    pub portal_url: Option<String>,
     /// The ticket fields as this user meets them (types, custom fields, default fields' access).
     #[serde(default)]
     pub ticket_fields: TicketFields,
@@ -105,7 +101,6 @@ impl PortalSettings {
                 self.visible_statuses.clone()
             },
             can_reopen: staff || self.reopen_allowed,
-            portal_url: self.portal_url.clone(),
             ticket_fields: fields.for_user(staff),
         }
     }

@@ -32,24 +32,16 @@ pub struct AppState {
     /// Turns true when the server starts shutting down: long-lived responses (the live event
     /// stream) end then, so graceful shutdown does not wait for them forever.
     pub closing: tokio::sync::watch::Receiver<bool>,
-    /// Where people reach the portal (links in emails) unless the portal settings say.
+    /// Where people reach the portal: every link in an email starts with it. It comes from the
+    /// server's configuration (`--public-url`) alone, never from a setting the console edits.
     pub public_url: String,
     pub sms: std::sync::Arc<crate::sms::SmsTransport>,
     /// The largest attachment accepted, whole or in chunks.
     pub max_attachment_bytes: usize,
-}
-
-impl AppState {
-    /// The portal's address for links in emails: the portal settings' URL, else `--public-url`,
-    /// else the address the server listens on.
-    pub async fn portal_url(&self) -> crate::error::Result<String> {
-        Ok(self
-            .store
-            .portal_settings()
-            .await?
-            .portal_url
-            .unwrap_or_else(|| self.public_url.clone()))
-    }
+    /// Where password hashes are computed, bounded (`auth.rs`).
+    pub passwords: std::sync::Arc<crate::auth::PasswordPool>,
+    /// Proxies whose forwarding header names the client (`client.rs`).
+    pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
 }
 
 /// A server that has bound its port and opened its database, ready to serve.
@@ -105,6 +97,8 @@ impl Server {
                     .unwrap_or_else(|| format!("http://{addr}")),
                 sms: std::sync::Arc::new(sms),
                 max_attachment_bytes: settings.max_attachment_bytes,
+                passwords: std::sync::Arc::new(crate::auth::PasswordPool::for_this_machine()),
+                trusted_proxies: settings.trusted_proxies.clone().into(),
             },
             &settings,
         );
@@ -200,6 +194,11 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.max_json_bytes))
+        // Every answer of the API is someone's data or a credential: no cache keeps a copy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(middleware::from_fn_with_state(
             state.store.clone(),
             writes_move_the_clock,

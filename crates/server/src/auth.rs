@@ -38,6 +38,105 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// A hash no password matches, checked when the account is unknown (or has no password) so
+/// that the answer takes as long as for a known one.
+static DECOY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut random = [0u8; 32];
+    rand::rng().fill_bytes(&mut random);
+    hash_password(&URL_SAFE_NO_PAD.encode(random)).unwrap_or_default()
+});
+
+/// Where password hashes are computed: argon2 takes about 19 MiB and tens of milliseconds of a
+/// core for each. At most `workers` run at once and at most `queue` wait; anyone beyond that,
+/// or waiting longer than [`PasswordPool::MAX_WAIT`], is turned away with 503 and
+/// `Retry-After`. A flood of sign-ins or resets costs bounded memory and leaves the rest of the
+/// server its cores.
+pub struct PasswordPool {
+    running: std::sync::Arc<tokio::sync::Semaphore>,
+    waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    queue: usize,
+}
+
+/// Counts one waiter for as long as it waits (dropped with a request given up on, too).
+struct Waiting(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl PasswordPool {
+    /// The longest a hash waits for a worker.
+    pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+    /// One worker per core and a queue of four per worker (the server's default).
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Self::new(cores, 4 * cores)
+    }
+
+    pub fn new(workers: usize, queue: usize) -> Self {
+        Self {
+            running: std::sync::Arc::new(tokio::sync::Semaphore::new(workers.max(1))),
+            waiting: std::sync::Arc::default(),
+            queue,
+        }
+    }
+
+    fn busy() -> AppError {
+        AppError::client(
+            bellhop_proto::ErrorCode::Unavailable,
+            "the server is busy checking passwords; try again in a moment",
+        )
+    }
+
+    /// Runs `work` on a blocking thread once a worker is free.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        use std::sync::atomic::Ordering;
+        let waiters = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let waiting = Waiting(std::sync::Arc::clone(&self.waiting));
+        if waiters >= self.queue {
+            return Err(Self::busy());
+        }
+        let permit = tokio::time::timeout(
+            Self::MAX_WAIT,
+            std::sync::Arc::clone(&self.running).acquire_owned(),
+        )
+        .await
+        .map_err(|_| Self::busy())?
+        .map_err(|_| Self::busy())?;
+        drop(waiting);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| AppError::Other(anyhow::anyhow!("a password hash stopped: {e}")))
+    }
+
+    /// A new password's hash.
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.run(move || hash_password(&password)).await?
+    }
+
+    /// Whether `password` matches `hash`; with no hash, the decoy is checked (and fails), so
+    /// the answer takes as long either way.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, AppError> {
+        self.run(move || match hash {
+            Some(hash) => verify_password(&password, &hash),
+            None => {
+                verify_password(&password, &DECOY_HASH);
+                false
+            }
+        })
+        .await
+    }
+}
+
 /// What a bearer token is, by its prefix: a browser session, a device's own secret, or the
 /// credential of a user on a device.
 pub const SESSION_PREFIX: &str = "bhs_";
@@ -176,6 +275,57 @@ mod tests {
     #[test]
     fn a_typed_code_forgives_case_spaces_dashes_and_look_alikes() {
         assert_eq!(normalise_short_code(" ab1o-il 2z "), "AB10112Z");
+    }
+
+    #[tokio::test]
+    async fn a_full_password_pool_turns_callers_away_instead_of_queueing_them() -> anyhow::Result<()>
+    {
+        let pool = std::sync::Arc::new(PasswordPool::new(1, 1));
+        let (started, began) = tokio::sync::oneshot::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let busy = {
+            let pool = std::sync::Arc::clone(&pool);
+            tokio::spawn(async move {
+                pool.run(move || {
+                    let _ = started.send(());
+                    let _ = released.recv();
+                })
+                .await
+            })
+        };
+        began.await?;
+        // The one worker is busy: a second caller waits in the queue of one...
+        let queued = {
+            let pool = std::sync::Arc::clone(&pool);
+            tokio::spawn(async move { pool.run(|| 2).await })
+        };
+        while pool.waiting.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // ...and a third is turned away at once.
+        let refused = pool.run(|| 3).await;
+        assert!(
+            matches!(
+                &refused,
+                Err(AppError::Client {
+                    code: bellhop_proto::ErrorCode::Unavailable,
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        release.send(())?;
+        busy.await??;
+        assert_eq!(
+            queued.await??,
+            2,
+            "the queued one ran once the worker was free"
+        );
+        assert!(
+            pool.verify("x".into(), None).await? == false,
+            "the decoy matches nothing"
+        );
+        Ok(())
     }
 
     #[test]

@@ -53,6 +53,14 @@ struct Args {
     /// Bearer token for the SMS gateway (prefer the environment variable).
     #[arg(long, env = "BELLHOP_SMS_TOKEN", hide_env_values = true)]
     sms_token: Option<String>,
+    /// A proxy (address or network, e.g. `10.0.0.0/8`) whose `X-Forwarded-For` header names
+    /// the client; repeat it or separate with commas. Without it the socket's peer is the client.
+    #[arg(
+        long = "trusted-proxy",
+        env = "BELLHOP_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<ipnet::IpNet>,
     /// The From address of outgoing mail.
     #[arg(long, env = "BELLHOP_MAIL_FROM", default_value = crate::config::DEFAULT_MAIL_FROM)]
     mail_from: String,
@@ -82,6 +90,7 @@ pub fn run() -> anyhow::Result<()> {
         public_url: args.public_url,
         sms_url: args.sms_url,
         sms_token: args.sms_token,
+        trusted_proxies: args.trusted_proxies,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {

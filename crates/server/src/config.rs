@@ -33,6 +33,8 @@ pub struct Settings {
     pub sms_url: Option<String>,
     /// Sent to the SMS gateway as a bearer token.
     pub sms_token: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (rate limits, audit); nobody else's.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
@@ -51,6 +53,7 @@ impl Settings {
             public_url: None,
             sms_url: None,
             sms_token: None,
+            trusted_proxies: Vec::new(),
         }
     }
 

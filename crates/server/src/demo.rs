@@ -79,6 +79,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
                 phone,
                 password_hash,
                 language: bellhop_proto::Language::En,
+                portal_access: true,
             })
             .await?;
         callers.push(Caller {

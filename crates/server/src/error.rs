@@ -13,6 +13,9 @@ pub enum AppError {
     /// A failure the caller should see, with words that say what was wrong.
     #[error("{message}")]
     Client { code: ErrorCode, message: String },
+    /// Too many attempts for now (429): the caller may try again after `retry_after` seconds.
+    #[error("{message}")]
+    Limited { message: String, retry_after: u64 },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
@@ -50,6 +53,13 @@ impl AppError {
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::client(ErrorCode::Conflict, message)
     }
+    /// 429 with `Retry-After`.
+    pub fn limited(message: impl Into<String>, retry_after: std::time::Duration) -> Self {
+        Self::Limited {
+            message: message.into(),
+            retry_after: retry_after.as_secs_f64().ceil().max(1.0) as u64,
+        }
+    }
 
     pub fn status(code: ErrorCode) -> StatusCode {
         match code {
@@ -70,6 +80,9 @@ impl AppError {
     pub fn to_api(&self) -> bellhop_proto::ApiError {
         match self {
             Self::Client { code, message } => bellhop_proto::ApiError::new(*code, message.clone()),
+            Self::Limited { message, .. } => {
+                bellhop_proto::ApiError::new(ErrorCode::RateLimited, message.clone())
+            }
             Self::Database(e) if is_transient(e) => bellhop_proto::ApiError::new(
                 ErrorCode::Unavailable,
                 "the database is busy; try again",
@@ -105,6 +118,9 @@ fn is_transient_code(code: &str) -> bool {
         .is_ok_and(|sqlite| matches!(sqlite & 0xff, 5 | 6))
 }
 
+/// How long a caller turned away for now (503) is asked to wait.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let api = self.to_api();
@@ -113,7 +129,18 @@ impl IntoResponse for AppError {
             ErrorCode::Unavailable => tracing::warn!(error = %self, "request turned away"),
             _ => {}
         }
-        (Self::status(api.code), Json(ErrorBody { error: api })).into_response()
+        let retry_after = match (&self, api.code) {
+            (Self::Limited { retry_after, .. }, _) => Some(*retry_after),
+            (_, ErrorCode::Unavailable) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        let mut response = (Self::status(api.code), Json(ErrorBody { error: api })).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

@@ -21,15 +21,18 @@ pub enum Letter {
     VerificationCode,
     Welcome,
     PortalAccess,
+    /// To the old address, when the desk changes a person's email.
+    EmailChanged,
 }
 
 impl Letter {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::IdentityToken,
         Self::PasswordReset,
         Self::VerificationCode,
         Self::Welcome,
         Self::PortalAccess,
+        Self::EmailChanged,
     ];
 
     fn key(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Letter {
             Self::VerificationCode => "verification_code",
             Self::Welcome => "welcome",
             Self::PortalAccess => "portal_access",
+            Self::EmailChanged => "email_changed",
         }
     }
 }
@@ -105,24 +109,66 @@ fn words(language: Language, letter: Letter) -> Option<(&'static Catalog, &'stat
     })
 }
 
+/// Longest text value (a name, an address) put into a letter, in characters.
+pub const MAX_VALUE_CHARS: usize = 100;
+
+/// A text value as a letter may carry it: on one line, without control characters, at most
+/// [`MAX_VALUE_CHARS`] long. A name typed as "Bob\n\nPlease open http://…" cannot write
+/// paragraphs of its own into the desk's letter.
+fn one_line(s: &str) -> String {
+    let flat: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= MAX_VALUE_CHARS {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(MAX_VALUE_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// A value as it stands in plain text (and in a text message).
 fn plain_text(value: Value<'_>) -> String {
     match value {
-        Value::Text(s) | Value::Code(s) | Value::Url(s) | Value::Link(s) => s.to_owned(),
+        Value::Text(s) | Value::Code(s) => one_line(s),
+        Value::Url(s) | Value::Link(s) => s.to_owned(),
     }
 }
 
-/// `{{name}}` replaced by `fill(value)` for each value.
+/// `{{name}}` replaced by `render(value)` for each value, in one pass: what a value brings in
+/// is never read as a placeholder (a name of `{{link}}` stays those letters).
 fn fill(
     template: &str,
     values: &[(&str, Value<'_>)],
     render: impl Fn(Value<'_>) -> String,
 ) -> String {
-    values
-        .iter()
-        .fold(template.to_owned(), |out, (name, value)| {
-            out.replace(&format!("{{{{{name}}}}}"), &render(*value))
-        })
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let value = after.find("}}").and_then(|end| {
+            let name = &after[..end];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (render(*v), end))
+        });
+        match value {
+            Some((text, end)) => {
+                out.push_str(&text);
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The letter for `to` in `language` (English when a text is missing), with `name` greeted.
@@ -146,10 +192,10 @@ pub fn compose(
     all.extend_from_slice(values);
     let label = words.link.as_deref().unwrap_or_default();
     let html = |v: Value<'_>| match v {
-        Value::Text(s) => html_escape::encode_text(s).into_owned(),
+        Value::Text(s) => html_escape::encode_text(&one_line(s)).into_owned(),
         Value::Code(s) => format!(
             "<strong style=\"font-size:1.4em\">{}</strong>",
-            html_escape::encode_text(s)
+            html_escape::encode_text(&one_line(s))
         ),
         Value::Url(s) => format!(
             "<a href=\"{}\">{}</a>",
@@ -282,5 +328,46 @@ mod tests {
                 .contains("<strong style=\"font-size:1.4em\">ABCD-EFGH</strong>")
         );
         assert!(!code.subject.contains("ABCD"), "codes stay out of subjects");
+    }
+
+    #[test]
+    fn a_name_cannot_write_paragraphs_links_or_placeholders_into_a_letter() {
+        let forged = format!(
+            "Bob\r\n\r\nYour account is locked: open http://evil.example {{{{link}}}} {}",
+            "x".repeat(300)
+        );
+        let mail = compose(
+            Language::En,
+            Letter::PasswordReset,
+            "bob@acme.example",
+            &forged,
+            &[("link", Value::Link("https://desk.example/#/reset?token=t"))],
+        );
+        let greeting = mail.text.lines().next().unwrap_or_default();
+        assert!(
+            greeting.starts_with("Hello Bob Your account is locked"),
+            "{greeting}"
+        );
+        assert!(
+            greeting.contains("{{link}}"),
+            "the name's braces stay text: {greeting}"
+        );
+        assert!(
+            greeting.chars().count() < MAX_VALUE_CHARS + 20,
+            "{greeting}"
+        );
+        assert_eq!(
+            mail.text
+                .matches("https://desk.example/#/reset?token=t")
+                .count(),
+            1,
+            "only the letter's own link: {}",
+            mail.text
+        );
+        assert!(
+            !mail.html.contains("<a href=\"http://evil"),
+            "{}",
+            mail.html
+        );
     }
 }

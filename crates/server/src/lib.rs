@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod blobs;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod demo;

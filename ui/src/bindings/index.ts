@@ -46,7 +46,15 @@ export type User = { id: UserId, name: string, email: string, phone: string | nu
 /**
  * The language of the user's portal and of the mail they get.
  */
-language: Language, };
+language: Language, 
+/**
+ * May sign in to the web portal (with a password, once they have chosen one).
+ */
+portal_access: boolean, 
+/**
+ * Switched off by the desk: no credential of theirs works anywhere.
+ */
+disabled: boolean, };
 
 export type UpdateMe = { language: Language, };
 
@@ -527,13 +535,9 @@ visible_statuses: Array<TicketStatus>,
 /**
  * Whether users may reopen a resolved or closed ticket.
  */
-reopen_allowed: boolean, 
-/**
- * The portal's address, shown to users and used in emails.
- */
-portal_url: string | null, };
+reopen_allowed: boolean, };
 
-export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, visible_statuses: Array<TicketStatus>, can_reopen: boolean, portal_url: string | null, 
+export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, visible_statuses: Array<TicketStatus>, can_reopen: boolean, 
 /**
  * The ticket fields as this user meets them (types, custom fields, default fields' access).
  */

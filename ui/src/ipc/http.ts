@@ -169,6 +169,13 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     sendPhoneCode: (phone) => call<SecondFactor>('PUT', '/me/second-factor', { phone }),
     confirmPhone: (code) => call<VerifyCodeResult>('POST', '/me/second-factor/confirm', { code }),
     removePhone: () => call<void>('DELETE', '/me/second-factor'),
+    async signOutEverywhere() {
+      try {
+        await call<void>('POST', '/auth/sign-out-everywhere');
+      } finally {
+        storage.removeItem(TOKEN_KEY);
+      }
+    },
     articles: (q) => call<ArticleSummary[]>('GET', `/kb/articles${queryString({ q })}`),
     article: (id) => call<Article>('GET', `/kb/articles/${encodeURIComponent(id)}`),
     async createTicket(input: NewTicketInput) {
@@ -203,6 +210,9 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     newEnrolmentKey: (id) => call<EnrolmentKey>('POST', `/orgs/${encodeURIComponent(id)}/enrolment-key`),
     createUser: (input) => call<User>('POST', '/users', input),
     updateUser: (id, input) => call<User>('PUT', `/users/${encodeURIComponent(id)}`, input),
+    setUserDisabled: (id, disabled) =>
+      call<User>('POST', `/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`),
+    signOutUser: (id) => call<void>('POST', `/users/${encodeURIComponent(id)}/sign-out`),
     devices: (orgId) => call<Device[]>('GET', `/devices${queryString({ org_id: orgId })}`),
     setDevices: (action, selection: DeviceSelection) => call<DevicesChanged>('POST', `/devices/${action}`, selection),
     search: (q) => call<SearchResults>('GET', `/search${queryString({ q })}`),

@@ -265,6 +265,8 @@ export interface BrowserApi {
   confirmPhone(code: string): Promise<VerifyCodeResult>;
   /** Removes the phone number: the second factor is reset. */
   removePhone(): Promise<void>;
+  /** Ends every browser session and desktop credential of the signed-in person, this one too. */
+  signOutEverywhere(): Promise<void>;
   articles(q: string): Promise<ArticleSummary[]>;
   /** An article; its body is HTML the server sanitised. */
   article(id: string): Promise<Article>;
@@ -291,6 +293,10 @@ export interface ConsoleApi extends BrowserApi {
   newEnrolmentKey(id: string): Promise<EnrolmentKey>;
   createUser(input: UserInput): Promise<User>;
   updateUser(id: string, input: UserInput): Promise<User>;
+  /** Switches a person off (nothing of theirs signs in anywhere) or on again. */
+  setUserDisabled(id: string, disabled: boolean): Promise<User>;
+  /** Ends every browser session and desktop credential of a person. */
+  signOutUser(id: string): Promise<void>;
   devices(orgId?: string): Promise<Device[]>;
   setDevices(action: 'activate' | 'deactivate', selection: DeviceSelection): Promise<DevicesChanged>;
   search(q: string): Promise<SearchResults>;

@@ -72,7 +72,8 @@ impl Store {
         let person = self
             .user_for_login(email)
             .await?
-            .map(|(u, _)| u)
+            .map(|a| a.user)
+            .filter(|u| !u.disabled)
             .filter(|u| caller.is_staff() || (u.org_id.is_some() && u.org_id == current.org_id))
             .ok_or_else(|| {
                 AppError::not_found(if caller.is_staff() {

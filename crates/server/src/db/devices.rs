@@ -5,6 +5,7 @@ use bellhop_proto::{
 };
 use sqlx::Row;
 
+use super::access::MAY_ACT;
 use super::sql::Sql;
 
 use super::{Caller, NewUser, Store, now_ms, parse_enum, parse_id, ts};
@@ -87,6 +88,7 @@ impl Store {
         org: &EnrolOrg,
         facts: &DeviceFacts,
         secret_hash: &str,
+        client_addr: &str,
     ) -> Result<(DeviceId, DeviceStatus)> {
         let id = DeviceId::new();
         let status = if org.auto_activate {
@@ -97,8 +99,8 @@ impl Store {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO devices (id, org_id, hostname, os, os_version, serial, macs, os_user, status,
-                                  secret_hash, enrolled_at, last_seen_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                                  secret_hash, enrolled_at, last_seen_at, client_addr)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(id.to_string())
         .bind(org.id.to_string())
@@ -112,6 +114,7 @@ impl Store {
         .bind(secret_hash)
         .bind(now)
         .bind(now)
+        .bind(client_addr)
         .execute(&self.pool)
         .await?;
         Ok((id, status))
@@ -140,24 +143,31 @@ impl Store {
         Ok(())
     }
 
-    /// The device behind a device secret; records that it was seen.
+    /// The device behind a device secret; records that it was seen. An unknown secret is one
+    /// read, never a write.
     pub async fn device_for_secret(&self, secret_hash: &str) -> Result<Option<DeviceCaller>> {
-        let row = sqlx::query(
-            "UPDATE devices SET last_seen_at = $1 WHERE secret_hash = $2
-             RETURNING id, status, (SELECT name FROM orgs WHERE orgs.id = devices.org_id) AS org_name",
-        )
-        .bind(now_ms())
-        .bind(secret_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(DeviceCaller {
-                id: parse_id(r.try_get("id")?)?,
-                org_name: r.try_get("org_name")?,
-                status: parse_enum(r.try_get("status")?, DeviceStatus::parse)?,
+        let mut qb = Sql::new(
+            "SELECT d.id, d.status, o.name AS org_name FROM devices d JOIN orgs o ON o.id = d.org_id
+             WHERE d.secret_hash = ",
+        );
+        qb.bind(secret_hash);
+        let device = self
+            .read_row(qb, |r| {
+                Ok(DeviceCaller {
+                    id: r.id("id")?,
+                    org_name: r.text("org_name")?,
+                    status: parse_enum(&r.text("status")?, DeviceStatus::parse)?,
+                })
             })
-        })
-        .transpose()
+            .await?;
+        if let Some(device) = &device {
+            sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
+                .bind(now_ms())
+                .bind(device.id.to_string())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(device)
     }
 
     pub async fn list_devices(&self, org: Option<OrgId>) -> Result<Vec<Device>> {
@@ -333,12 +343,16 @@ impl Store {
         .transpose()
     }
 
-    pub async fn count_token_attempt(&self, token_id: &str) -> Result<()> {
-        sqlx::query("UPDATE identity_tokens SET attempts = attempts + 1 WHERE id = $1")
-            .bind(token_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Counts a guess at a token, if it has guesses left (`max` in all); whether it had.
+    pub async fn take_token_attempt(&self, token_id: &str, max: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE identity_tokens SET attempts = attempts + 1 WHERE id = $1 AND attempts < $2",
+        )
+        .bind(token_id)
+        .bind(max)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Consumes the token and issues a credential for the user (created on first contact and
@@ -365,12 +379,14 @@ impl Store {
         if used.rows_affected() != 1 {
             return Ok(None);
         }
-        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let existing: Option<(String, Option<i64>)> =
+            sqlx::query_as("SELECT id, disabled_at FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_optional(&mut *tx)
+                .await?;
         let user_id = match existing {
-            Some(id) => parse_id(&id)?,
+            Some((_, Some(_))) => return Ok(None),
+            Some((id, None)) => parse_id(&id)?,
             None => {
                 let domain = email.rsplit('@').next().unwrap_or_default();
                 let org: Option<String> =
@@ -390,6 +406,7 @@ impl Store {
                         org_id: org.as_deref().map(parse_id).transpose()?,
                         password_hash: None,
                         language,
+                        portal_access: false,
                     },
                 )
                 .await?;
@@ -416,31 +433,114 @@ impl Store {
         Ok(Some(user_id))
     }
 
-    /// The user behind a device credential, while the credential is not revoked and the device
-    /// is active.
+    /// The user behind a device credential: not revoked, on an active device, of a person who
+    /// may act. The first use of a rotated credential revokes the one it replaced.
     pub async fn caller_for_device_credential(&self, hash: &str) -> Result<Option<Caller>> {
         let mut qb = Sql::new(
-            "SELECT u.id, u.name, u.role, u.org_id, c.device_id FROM device_credentials c
+            "SELECT u.id, u.name, u.role, u.org_id, c.device_id, c.replaces, c.used_at
+             FROM device_credentials c
              JOIN devices d ON d.id = c.device_id JOIN users u ON u.id = c.user_id
              WHERE c.token_hash = ",
         );
         qb.bind(hash)
-            .push(" AND c.revoked_at IS NULL AND d.status = 'active'");
-        let caller = self
+            .push(" AND c.revoked_at IS NULL AND d.status = 'active' AND ")
+            .push(MAY_ACT);
+        let found = self
             .read_row(qb, |r| {
-                Ok(Caller {
+                let caller = Caller {
                     user_id: r.id("id")?,
                     name: r.text("name")?,
                     role: parse_enum(&r.text("role")?, Role::parse)?,
                     org_id: r.opt_id("org_id")?,
                     device_id: Some(r.id("device_id")?),
-                })
+                };
+                let first_use = r.opt_int("used_at")?.is_none();
+                Ok((caller, r.opt_text("replaces")?, first_use))
             })
             .await?;
-        if let Some(device) = caller.as_ref().and_then(|c| c.device_id) {
+        let Some((caller, replaces, first_use)) = found else {
+            return Ok(None);
+        };
+        if first_use {
+            self.first_use_of_credential(hash, replaces.as_deref())
+                .await?;
+        }
+        if let Some(device) = caller.device_id {
             self.seen(&device.to_string()).await?;
         }
-        Ok(caller)
+        Ok(Some(caller))
+    }
+
+    /// Records a credential's first use; a rotated one's predecessor stops working now, so a
+    /// copy of the old credential taken before the rotation is worth nothing.
+    async fn first_use_of_credential(&self, hash: &str, replaces: Option<&str>) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE device_credentials SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+        let mut revoked = 0;
+        if let Some(old) = replaces {
+            revoked = sqlx::query(
+                "UPDATE device_credentials SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(old)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        self.written();
+        if revoked > 0 {
+            self.access_changed().await?;
+        }
+        Ok(())
+    }
+
+    /// A new credential for the same person on the same device, replacing `hash` (which keeps
+    /// working until the new one is first used, so a reply lost on the way home costs
+    /// nothing). Refused (`None`) when `hash` does not sign in.
+    pub async fn rotate_device_credential(&self, hash: &str, new_hash: &str) -> Result<Option<()>> {
+        let mut tx = self.begin().await?;
+        let row: Option<(String, String)> = sqlx::query_as(concat!(
+            "SELECT c.device_id, c.user_id FROM device_credentials c
+             JOIN devices d ON d.id = c.device_id JOIN users u ON u.id = c.user_id
+             WHERE c.token_hash = $1 AND c.revoked_at IS NULL AND d.status = 'active' AND ",
+            may_act!()
+        ))
+        .bind(hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((device, user)) = row else {
+            return Ok(None);
+        };
+        // An earlier rotation whose answer never arrived is superseded by this one.
+        sqlx::query(
+            "UPDATE device_credentials SET revoked_at = $1
+             WHERE replaces = $2 AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO device_credentials (token_hash, device_id, user_id, created_at, replaces)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(new_hash)
+        .bind(device)
+        .bind(user)
+        .bind(now_ms())
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(()))
     }
 
     /// Revokes a device credential; returns whether one was live.

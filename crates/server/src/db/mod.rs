@@ -6,6 +6,20 @@
 //! Ids are stored as UUID text, times as Unix milliseconds (BIGINT), flags as 0/1 integers, enums
 //! as their wire strings, so one test suite runs unchanged against both backends.
 
+/// A user `u` who may act at all, as SQL (the rule of `access.rs`, for `concat!`).
+macro_rules! may_act {
+    () => {
+        "u.disabled_at IS NULL"
+    };
+}
+
+/// A user `u` who may use the web portal, as SQL (the rule of `access.rs`, for `concat!`).
+macro_rules! may_use_portal {
+    () => {
+        "u.disabled_at IS NULL AND u.portal_access = 1"
+    };
+}
+
 /// The ticket columns and join every ticket query starts from, as a literal for `concat!`.
 macro_rules! select_tickets {
     () => {
@@ -37,6 +51,7 @@ macro_rules! ticket_joins {
     };
 }
 
+mod access;
 mod attachments;
 mod audit;
 mod cc;
@@ -51,6 +66,7 @@ mod people;
 mod read;
 mod second_factor;
 mod settings;
+mod sign_in;
 mod sql;
 mod sync;
 mod ticket_edit;
@@ -69,12 +85,14 @@ use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
+pub use access::{SESSION_IDLE_MS, SESSION_TOUCH_EVERY_MS};
 pub use changes::{ChangeEvent, Signal};
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use mail::QueuedEmail;
 pub use people::PasswordLink;
+pub use sign_in::Failures;
 pub use tickets::SeedTicket;
-pub use users::NewUser;
+pub use users::{LoginAccount, NewUser};
 
 use crate::error::{AppError, Result};
 

@@ -193,6 +193,7 @@ impl Store {
                 phone: input.phone.as_deref(),
                 password_hash: None,
                 language: input.language.unwrap_or_default(),
+                portal_access: input.portal_access,
             },
         )
         .await?;
@@ -217,20 +218,32 @@ impl Store {
             .ok_or_else(|| AppError::Other(anyhow::anyhow!("created user vanished")))
     }
 
-    /// Rewrites a person. Without portal access their password goes and their browser sessions
-    /// end; with `link`, they get an email to choose one.
+    /// Rewrites a person. Without portal access their password goes, their browser sessions
+    /// end and their password links stop working; with `link`, they get an email to choose a
+    /// password. A new email address voids every link and code sent to the old one, and
+    /// `notice` tells the old address what changed.
     pub async fn update_user(
         &self,
         actor: &Caller,
         id: UserId,
         input: &UserInput,
         link: Option<&PasswordLink>,
+        notice: Option<&Email>,
     ) -> Result<User> {
+        let now = now_ms();
         let mut tx = self.begin().await?;
         Self::email_free(&mut tx, &input.email, Some(id)).await?;
-        let done = sqlx::query(
+        let before: Option<(String, i64)> =
+            sqlx::query_as("SELECT email, portal_access FROM users WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((old_email, had_access)) = before else {
+            return Err(AppError::not_found(format!("no user {id}")));
+        };
+        sqlx::query(
             "UPDATE users SET name = $1, email = $2, phone = $3, phone_digits = $4, role = $5,
-                              org_id = $6, language = COALESCE($8, language)
+                              org_id = $6, language = COALESCE($8, language), portal_access = $9
              WHERE id = $7",
         )
         .bind(input.name.trim())
@@ -241,22 +254,18 @@ impl Store {
         .bind(input.org_id.map(|o| o.to_string()))
         .bind(id.to_string())
         .bind(input.language.map(|l| l.as_str()))
+        .bind(i64::from(input.portal_access))
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(AppError::not_found(format!("no user {id}")));
-        }
         let phone = input.phone.as_deref().filter(|p| !p.trim().is_empty());
         Self::reset_second_factor_if_moved(&mut tx, actor, id, phone).await?;
-        let mut revoked = false;
-        if !input.portal_access {
-            let now = now_ms();
-            let cleared = sqlx::query(
-                "UPDATE users SET password_hash = NULL WHERE id = $1 AND password_hash IS NOT NULL",
-            )
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let moved = old_email != input.email;
+        let revoked = had_access != 0 && !input.portal_access;
+        if revoked {
+            sqlx::query("UPDATE users SET password_hash = NULL WHERE id = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
             )
@@ -264,10 +273,15 @@ impl Store {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-            revoked = cleared.rows_affected() > 0;
+        }
+        if revoked || moved {
+            Self::void_links_in(&mut tx, id, &old_email, now).await?;
         }
         if let Some(link) = link {
             Self::send_password_link_in(&mut tx, id, &input.email, link).await?;
+        }
+        if let Some(notice) = notice.filter(|_| moved) {
+            Self::queue_email_in(&mut tx, notice).await?;
         }
         let mut detail = format!(
             "{} <{}>: {}",
@@ -275,6 +289,9 @@ impl Store {
             input.email,
             input.role.as_str()
         );
+        if moved {
+            detail += &format!(", email changed from {old_email} (old address told)");
+        }
         if revoked {
             detail += ", portal access removed";
         }
@@ -283,7 +300,7 @@ impl Store {
         }
         Self::record_audit(&mut tx, actor, "user.update", &id.to_string(), &detail).await?;
         tx.commit().await?;
-        if !input.portal_access {
+        if revoked {
             // Their browser sessions ended: open event streams check their callers again.
             self.access_changed().await?;
         }
@@ -305,7 +322,8 @@ impl Store {
         Self::queue_email_in(tx, &link.mail).await
     }
 
-    /// Whether the user has a portal password (for deciding whether access is being given).
+    /// Whether the user has portal access, and a password (for deciding whether access is being
+    /// given).
     pub async fn has_password(&self, id: UserId) -> Result<bool> {
         let hash: Option<Option<String>> =
             sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")

@@ -211,6 +211,7 @@ pub(super) trait Columns {
     fn text(&self, name: &str) -> Result<String>;
     fn opt_text(&self, name: &str) -> Result<Option<String>>;
     fn int(&self, name: &str) -> Result<i64>;
+    fn opt_int(&self, name: &str) -> Result<Option<i64>>;
 }
 
 impl dyn Columns + '_ {
@@ -236,6 +237,9 @@ impl Columns for sqlx::any::AnyRow {
         Ok(sqlx::Row::try_get(self, name)?)
     }
     fn int(&self, name: &str) -> Result<i64> {
+        Ok(sqlx::Row::try_get(self, name)?)
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>> {
         Ok(sqlx::Row::try_get(self, name)?)
     }
 }
@@ -279,6 +283,9 @@ impl Columns for Named<'_> {
         self.get(name)
     }
     fn int(&self, name: &str) -> Result<i64> {
+        self.get(name)
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>> {
         self.get(name)
     }
 }

@@ -3,6 +3,7 @@
 use bellhop_proto::{Language, OrgId, Role, User, UserId};
 use sqlx::Row;
 
+use super::access::{MAY_USE_PORTAL, SESSION_IDLE_MS, SESSION_TOUCH_EVERY_MS};
 use super::sql::Sql;
 use super::{Backend, Caller, Store, now_ms, parse_enum, parse_id};
 use crate::error::Result;
@@ -16,6 +17,7 @@ pub struct NewUser<'a> {
     pub phone: Option<&'a str>,
     pub password_hash: Option<String>,
     pub language: Language,
+    pub portal_access: bool,
 }
 
 pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
@@ -29,7 +31,17 @@ pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
         org_id: org.as_deref().map(parse_id).transpose()?,
         // A tag this version does not speak reads as English rather than failing the row.
         language: Language::from_tag(row.try_get("language")?).unwrap_or_default(),
+        portal_access: row.try_get::<i64, _>("portal_access")? != 0,
+        disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
     })
+}
+
+/// An account as sign-in sees it.
+pub struct LoginAccount {
+    pub user: User,
+    pub password_hash: Option<String>,
+    /// Whether the person may use the portal now (`access::MAY_USE_PORTAL`).
+    pub may_sign_in: bool,
 }
 
 impl Store {
@@ -78,8 +90,8 @@ impl Store {
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO users (id, org_id, name, email, phone, phone_digits, role, password_hash,
-                                created_at, language)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                created_at, language, portal_access)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(id.to_string())
         .bind(u.org_id.map(|o| o.to_string()))
@@ -91,6 +103,7 @@ impl Store {
         .bind(&u.password_hash)
         .bind(now_ms())
         .bind(u.language.as_str())
+        .bind(i64::from(u.portal_access))
         .execute(&mut *tx)
         .await?;
         Ok(())
@@ -106,14 +119,24 @@ impl Store {
         Ok(())
     }
 
-    /// The user with this email and their password hash, if they have one.
-    pub async fn user_for_login(&self, email: &str) -> Result<Option<(User, Option<String>)>> {
-        let row = sqlx::query("SELECT * FROM users WHERE email = $1")
-            .bind(email.trim().to_ascii_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| Ok((user_from_row(&r)?, r.try_get("password_hash")?)))
-            .transpose()
+    /// The account signing in with this email, if there is one.
+    pub async fn user_for_login(&self, email: &str) -> Result<Option<LoginAccount>> {
+        let row = sqlx::query(concat!(
+            "SELECT u.*, CASE WHEN ",
+            may_use_portal!(),
+            " THEN 1 ELSE 0 END AS may_sign_in FROM users u WHERE u.email = $1"
+        ))
+        .bind(email.trim().to_ascii_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(LoginAccount {
+                user: user_from_row(&r)?,
+                password_hash: r.try_get("password_hash")?,
+                may_sign_in: r.try_get::<i64, _>("may_sign_in")? != 0,
+            })
+        })
+        .transpose()
     }
 
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
@@ -127,7 +150,8 @@ impl Store {
     pub async fn insert_session(&self, token_hash: &str, user: UserId, ttl_ms: i64) -> Result<()> {
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_used_at)
+             VALUES ($1, $2, $3, $4, $3)",
         )
         .bind(token_hash)
         .bind(user.to_string())
@@ -138,7 +162,8 @@ impl Store {
         Ok(())
     }
 
-    /// The caller behind a live (not expired, not revoked) session token hash.
+    /// The caller behind a live session token hash: not expired, not idle past
+    /// [`SESSION_IDLE_MS`], not revoked, of a person who may use the portal now.
     pub async fn caller_for_session(&self, token_hash: &str) -> Result<Option<Caller>> {
         let now = now_ms();
         // On PostgreSQL a token is looked up once per commit time (SQLite's readers are quicker
@@ -151,12 +176,16 @@ impl Store {
             return Ok(Some(caller));
         }
         let mut qb = Sql::new(
-            "SELECT u.id, u.name, u.role, u.org_id, s.expires_at
+            "SELECT u.id, u.name, u.role, u.org_id, s.expires_at, s.last_used_at
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ",
         );
         qb.bind(token_hash)
             .push(" AND s.revoked_at IS NULL AND s.expires_at > ")
-            .bind(now);
+            .bind(now)
+            .push(" AND s.last_used_at > ")
+            .bind(now - SESSION_IDLE_MS)
+            .push(" AND ")
+            .push(MAY_USE_PORTAL);
         let found = self
             .read_row(qb, |r| {
                 let caller = Caller {
@@ -166,16 +195,25 @@ impl Store {
                     org_id: r.opt_id("org_id")?,
                     device_id: None,
                 };
-                Ok((caller, r.int("expires_at")?))
+                Ok((caller, r.int("expires_at")?, r.int("last_used_at")?))
             })
             .await?;
-        Ok(found.map(|(caller, expires_at)| {
-            if let Some(time) = time {
-                self.sessions
-                    .put(time, token_hash, caller.clone(), expires_at);
-            }
-            caller
-        }))
+        let Some((caller, expires_at, last_used_at)) = found else {
+            return Ok(None);
+        };
+        if now - last_used_at >= SESSION_TOUCH_EVERY_MS {
+            sqlx::query("UPDATE sessions SET last_used_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(token_hash)
+                .execute(&self.pool)
+                .await?;
+            self.written();
+        } else if let Some(time) = time {
+            // Kept no longer than the session would stay unused.
+            let until = expires_at.min(last_used_at + SESSION_IDLE_MS);
+            self.sessions.put(time, token_hash, caller.clone(), until);
+        }
+        Ok(Some(caller))
     }
 
     pub async fn revoke_session(&self, token_hash: &str) -> Result<()> {
@@ -284,8 +322,26 @@ impl Store {
         Ok(())
     }
 
-    /// Uses a live reset token: sets the new password hash and signs the user out everywhere,
-    /// in one transaction. `None` when the token is unknown, used or expired.
+    /// Whether a password link is live: unused, unexpired, for a person who may use the
+    /// portal. Asked before a new password is hashed, so a made-up token costs one lookup.
+    pub async fn live_password_link(&self, token_hash: &str) -> Result<bool> {
+        let mut qb = Sql::new(
+            "SELECT 1 AS live FROM password_resets r JOIN users u ON u.id = r.user_id
+             WHERE r.token_hash = ",
+        );
+        qb.bind(token_hash)
+            .push(" AND r.used_at IS NULL AND r.expires_at > ")
+            .bind(now_ms())
+            .push(" AND ")
+            .push(MAY_USE_PORTAL);
+        Ok(self.read_row(qb, |r| r.int("live")).await?.is_some())
+    }
+
+    /// Uses a live password link: sets the new password hash, signs the person out of every
+    /// browser and voids their other links, in one transaction. When it replaces a password (a
+    /// reset, not a first choice), their device credentials are revoked too: whoever knew the
+    /// old password may have confirmed a device with it. `None` when the link is unknown, used,
+    /// expired, or its person may not use the portal.
     pub async fn reset_password(
         &self,
         token_hash: &str,
@@ -293,10 +349,13 @@ impl Store {
     ) -> Result<Option<UserId>> {
         let now = now_ms();
         let mut tx = self.begin().await?;
-        let user: Option<String> = sqlx::query_scalar(
+        let user: Option<String> = sqlx::query_scalar(concat!(
             "UPDATE password_resets SET used_at = $1
-             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
-        )
+             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+               AND user_id IN (SELECT u.id FROM users u WHERE ",
+            may_use_portal!(),
+            ") RETURNING user_id"
+        ))
         .bind(now)
         .bind(token_hash)
         .fetch_optional(&mut *tx)
@@ -304,6 +363,12 @@ impl Store {
         let Some(user) = user else {
             return Ok(None);
         };
+        let id: UserId = parse_id(&user)?;
+        let (email, had_password): (String, Option<String>) =
+            sqlx::query_as("SELECT email, password_hash FROM users WHERE id = $1")
+                .bind(&user)
+                .fetch_one(&mut *tx)
+                .await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(&user)
@@ -316,8 +381,12 @@ impl Store {
         .bind(&user)
         .execute(&mut *tx)
         .await?;
+        if had_password.is_some() {
+            Self::revoke_device_credentials_in(&mut tx, id, now).await?;
+        }
+        Self::void_links_in(&mut tx, id, &email, now).await?;
         tx.commit().await?;
         self.access_changed().await?;
-        Ok(Some(parse_id(&user)?))
+        Ok(Some(id))
     }
 }

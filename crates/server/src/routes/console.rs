@@ -307,11 +307,8 @@ async fn password_link(
     welcome: bool,
 ) -> Result<PasswordLink> {
     let token = new_token(RESET_PREFIX);
-    let link = format!(
-        "{}/#/reset-password?token={token}",
-        state.portal_url().await?.trim_end_matches('/')
-    );
-    let portal = state.portal_url().await?;
+    let portal = state.public_url.trim_end_matches('/');
+    let link = format!("{portal}/#/reset-password?token={token}");
     let letter = if welcome {
         Letter::Welcome
     } else {
@@ -326,7 +323,7 @@ async fn password_link(
             &input.email,
             &input.name,
             &[
-                ("portal", Value::Url(&portal)),
+                ("portal", Value::Url(portal)),
                 ("email", Value::Text(&input.email)),
                 ("link", Value::Link(&link)),
             ],
@@ -400,10 +397,83 @@ pub async fn update_user(
     } else {
         None
     };
+    // The old address hears that it no longer signs in, in case the change was not theirs.
+    let notice = (current.email != input.email).then(|| {
+        compose(
+            current.language,
+            Letter::EmailChanged,
+            &current.email,
+            &current.name,
+            &[
+                ("old", Value::Text(&current.email)),
+                ("new", Value::Text(&input.email)),
+            ],
+        )
+    });
     let user = state
         .store
-        .update_user(&staff, id, &input, link.as_ref())
+        .update_user(&staff, id, &input, link.as_ref(), notice.as_ref())
         .await?;
     state.mail.wake();
     Ok(Json(user))
+}
+
+/// Whether `staff` may change `target`'s standing: technicians for customers, admins for anyone.
+async fn may_manage(state: &AppState, staff: &crate::db::Caller, target: UserId) -> Result<User> {
+    let user = state
+        .store
+        .user(target)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no user {target}")))?;
+    if user.role.is_staff() && staff.role != Role::Admin && user.id != staff.user_id {
+        return Err(only_admins());
+    }
+    Ok(user)
+}
+
+/// Switches a person off: no credential of theirs works anywhere (browser sessions, desktop
+/// apps, links, the live event stream), at once. Technicians for customers; admins for anyone.
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "console",
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 200, body = User), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn disable_user(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<UserId>,
+) -> Result<Json<User>> {
+    may_manage(&state, &staff, id).await?;
+    Ok(Json(state.store.set_disabled(&staff, id, true).await?))
+}
+
+/// Switches a person on again; they sign in afresh (a password link, or the desktop's identity
+/// confirmation).
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "console",
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 200, body = User), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn enable_user(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<UserId>,
+) -> Result<Json<User>> {
+    may_manage(&state, &staff, id).await?;
+    Ok(Json(state.store.set_disabled(&staff, id, false).await?))
+}
+
+/// Signs a person out of every browser and desktop app (a lost laptop, a shared password).
+#[utoipa::path(post, path = "/api/v1/users/{id}/sign-out", tag = "console",
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn sign_out_user(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<UserId>,
+) -> Result<StatusCode> {
+    may_manage(&state, &staff, id).await?;
+    state.store.sign_out_everywhere(&staff, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

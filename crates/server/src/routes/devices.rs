@@ -1,8 +1,6 @@
 //! Device enrolment and activation, and the agent's one-time identity confirmation (seed 000).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceSelection, DeviceState, DeviceStatus,
@@ -15,6 +13,7 @@ use crate::auth::{
     DEVICE_CREDENTIAL_PREFIX, DEVICE_SECRET_PREFIX, new_short_code, new_token,
     normalise_short_code, require_staff, token_hash,
 };
+use crate::client::ClientAddr;
 use crate::db::{Caller, DeviceCaller, now_ms};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Query};
@@ -32,6 +31,13 @@ pub const RATE_WINDOW_MS: i64 = 15 * 60 * 1000;
 
 const MAX_FACT_CHARS: usize = 256;
 
+/// Enrolments from one client address within an hour (a rollout behind one NAT address that
+/// goes past it is answered 429 with `Retry-After`, and its agents try again).
+pub const ENROLMENTS_PER_CLIENT: i64 = 200;
+/// Wrong enrolment keys from one client before each further try waits, doubling (as sign-in).
+pub const ENROL_FREE_FAILURES: i64 = 10;
+const ENROL_WINDOW_MS: i64 = 60 * 60 * 1000;
+
 fn check_len(what: &str, value: &str) -> Result<()> {
     if value.chars().count() > MAX_FACT_CHARS {
         return Err(AppError::bad_request(format!(
@@ -47,6 +53,7 @@ fn check_len(what: &str, value: &str) -> Result<()> {
               (status = 422, body = ErrorBody)))]
 pub async fn enroll(
     State(state): State<AppState>,
+    client: ClientAddr,
     Json(req): Json<EnrolRequest>,
 ) -> Result<(StatusCode, Json<EnrolResponse>)> {
     let facts = &req.device;
@@ -67,11 +74,30 @@ pub async fn enroll(
     if facts.macs.len() > 64 || facts.macs.iter().any(|m| m.len() > 64) {
         return Err(AppError::bad_request("too many or too long MAC addresses"));
     }
-    let org = state
+    let addr = client.to_string();
+    let now = now_ms();
+    let since = now - ENROL_WINDOW_MS;
+    let wrong_keys = state.store.enrol_failures(&addr, since).await?;
+    if let Some(wait) = crate::routes::auth::sign_in_wait(wrong_keys, ENROL_FREE_FAILURES, now) {
+        return Err(AppError::limited(
+            "too many wrong enrolment keys from here; wait and try again",
+            wait,
+        ));
+    }
+    if state.store.recent_enrolments(&addr, since).await? >= ENROLMENTS_PER_CLIENT {
+        return Err(AppError::limited(
+            "too many devices enrolled from here this hour; try again later",
+            std::time::Duration::from_secs(300),
+        ));
+    }
+    let Some(org) = state
         .store
         .org_by_enrolment_key(&token_hash(req.enrolment_key.trim()))
         .await?
-        .ok_or_else(|| AppError::unauthenticated("unknown enrolment key"))?;
+    else {
+        state.store.record_enrol_failure(&addr).await?;
+        return Err(AppError::unauthenticated("unknown enrolment key"));
+    };
     let secret = new_token(DEVICE_SECRET_PREFIX);
     let mut facts = facts.clone();
     facts.macs = facts
@@ -81,7 +107,7 @@ pub async fn enroll(
         .collect();
     let (device_id, status) = state
         .store
-        .insert_device(&org, &facts, &token_hash(&secret))
+        .insert_device(&org, &facts, &token_hash(&secret), &addr)
         .await?;
     tracing::info!(device = %device_id, org = %org.name, ?status, "device enrolled");
     Ok((
@@ -123,7 +149,7 @@ fn require_active(device: &DeviceCaller) -> Result<()> {
     security(("bearer" = [])))]
 pub async fn send_token(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     device: DeviceCaller,
     Json(req): Json<SendTokenRequest>,
 ) -> Result<StatusCode> {
@@ -135,7 +161,7 @@ pub async fn send_token(
         return Err(AppError::bad_request("first and last name are required"));
     }
     check_len("name", name)?;
-    let addr = client.ip().to_string();
+    let addr = client.to_string();
     let (by_email, by_addr) = state
         .store
         .recent_token_counts(&email, &addr, now_ms() - RATE_WINDOW_MS)
@@ -146,18 +172,18 @@ pub async fn send_token(
             "too many tokens were sent recently; wait a few minutes and try again",
         ));
     }
+    let account = state.store.user_for_login(&email).await?;
+    // A person the desk switched off gets nothing, and the answer looks the same.
+    if account.as_ref().is_some_and(|a| a.user.disabled) {
+        return Ok(StatusCode::ACCEPTED);
+    }
     let code = new_short_code();
     let shown = format!("{}-{}", &code[..4], &code[4..]);
     // The app's language; an older app that does not say gets the person's own, if known.
-    let language = match req.language {
-        Some(language) => language,
-        None => state
-            .store
-            .user_for_login(&email)
-            .await?
-            .map(|(u, _)| u.language)
-            .unwrap_or_default(),
-    };
+    let language = req
+        .language
+        .or(account.map(|a| a.user.language))
+        .unwrap_or_default();
     // The code is never in the subject: subjects show on lock screens, in mail logs and on the
     // console.
     let mail = compose(
@@ -203,11 +229,15 @@ pub async fn confirm(
         .pending_token(device.id, &email)
         .await?
         .ok_or_else(wrong)?;
-    if pending.expires_at < now_ms() || pending.attempts >= TOKEN_MAX_ATTEMPTS {
-        return Err(wrong());
-    }
-    if token_hash(&normalise_short_code(&req.token)) != pending.token_hash {
-        state.store.count_token_attempt(&pending.id).await?;
+    // Each guess is counted before it is compared, in one statement: guesses sent in parallel
+    // cannot get past the limit.
+    if pending.expires_at < now_ms()
+        || !state
+            .store
+            .take_token_attempt(&pending.id, TOKEN_MAX_ATTEMPTS)
+            .await?
+        || token_hash(&normalise_short_code(&req.token)) != pending.token_hash
+    {
         return Err(wrong());
     }
     let credential = new_token(DEVICE_CREDENTIAL_PREFIX);
@@ -292,4 +322,36 @@ pub async fn deactivate(
     Json(selection): Json<DeviceSelection>,
 ) -> Result<Json<DevicesChanged>> {
     set_status(&state, &caller, &selection, DeviceStatus::Deactivated).await
+}
+
+/// A new device credential for the caller's own, replacing the one presented. The old one
+/// keeps working until the new one is first used, then stops: the agent rotates its credential
+/// now and then without the person noticing, and a copy of an old one is worth nothing.
+#[utoipa::path(post, path = "/api/v1/device/credential/rotate", tag = "devices",
+    responses((status = 200, body = DeviceCredential), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn rotate_credential(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<DeviceCredential>> {
+    let presented = crate::auth::bearer(&headers)
+        .filter(|t| t.starts_with(DEVICE_CREDENTIAL_PREFIX) && caller.device_id.is_some())
+        .ok_or_else(|| AppError::bad_request("only a device credential is rotated"))?;
+    let credential = new_token(DEVICE_CREDENTIAL_PREFIX);
+    state
+        .store
+        .rotate_device_credential(&token_hash(presented), &token_hash(&credential))
+        .await?
+        .ok_or_else(|| AppError::unauthenticated("this device's credential was revoked"))?;
+    let user = state
+        .store
+        .user(caller.user_id)
+        .await?
+        .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
+    Ok(Json(DeviceCredential {
+        token: credential,
+        user,
+    }))
 }

@@ -26,6 +26,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/forgot-password", post(auth::forgot_password))
         .route("/auth/reset-password", post(auth::reset_password))
+        .route("/auth/sign-out-everywhere", post(auth::sign_out_everywhere))
         .route("/me", get(auth::me).put(auth::update_me))
         .route("/me/portal", get(settings::mine))
         .route(
@@ -82,6 +83,9 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         )
         .route("/users", get(console::users).post(console::create_user))
         .route("/users/{id}", get(console::user).put(console::update_user))
+        .route("/users/{id}/disable", post(console::disable_user))
+        .route("/users/{id}/enable", post(console::enable_user))
+        .route("/users/{id}/sign-out", post(console::sign_out_user))
         .route("/users/{id}/verification", post(console::send_verification))
         .route(
             "/users/{id}/verification/check",
@@ -96,4 +100,8 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/device", get(devices::device_state))
         .route("/device/identity/send-token", post(devices::send_token))
         .route("/device/identity/confirm", post(devices::confirm))
+        .route(
+            "/device/credential/rotate",
+            post(devices::rotate_credential),
+        )
 }

@@ -50,19 +50,6 @@ pub async fn put(
     ] {
         check_rule(&state, name, rule).await?;
     }
-    if let Some(raw) = settings.portal_url.as_deref().map(str::trim) {
-        settings.portal_url = if raw.is_empty() {
-            None
-        } else {
-            let url = url::Url::parse(raw)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                .ok_or_else(|| {
-                    AppError::bad_request("the portal URL must be an http:// or https:// address")
-                })?;
-            Some(url.to_string())
-        };
-    }
     state.store.save_portal_settings(&staff, &settings).await?;
     Ok(Json(settings))
 }

@@ -183,6 +183,48 @@ impl TestApp {
         }))
     }
 
+    /// Runs a statement on the server's database behind its back: for what no request can do,
+    /// such as moving a session's last use into the past.
+    pub async fn sql(&self, statement: &str) -> anyhow::Result<u64> {
+        sqlx::any::install_default_drivers();
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.dir.path().join("bellhop.sqlite3").display()
+            ),
+        };
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await?;
+        let done = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+            .execute(&mut conn)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Asks for a password link for `email`; returns the status (202 whoever it is).
+    pub async fn forgot_password(&self, email: &str) -> anyhow::Result<u16> {
+        Ok(self
+            .http
+            .post(self.url("/api/v1/auth/forgot-password"))
+            .json(&json!({"email": email}))
+            .send()
+            .await?
+            .status()
+            .as_u16())
+    }
+
+    /// Sets a password with a link's token; returns the status (204, or 422 for a dead link).
+    pub async fn reset_password(&self, token: &str, password: &str) -> anyhow::Result<u16> {
+        Ok(self
+            .http
+            .post(self.url("/api/v1/auth/reset-password"))
+            .json(&json!({"token": token, "password": password}))
+            .send()
+            .await?
+            .status()
+            .as_u16())
+    }
+
     /// Tries to sign in; returns the status (200, or 401 for a wrong password).
     pub async fn login_status(&self, email: &str, password: &str) -> anyhow::Result<u16> {
         Ok(self

@@ -1,5 +1,6 @@
 //! API tests: each starts the real server on a random loopback port with a fresh database.
 
+mod accounts;
 mod attachments;
 mod changes;
 mod console;
