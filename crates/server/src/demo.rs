@@ -3,7 +3,7 @@
 
 use bellhop_proto::{
     CommentId, CommentVisibility, CustomField, CustomFieldAccess, CustomFieldKind, DefaultFields,
-    Priority, Role, TicketFields, TicketStatus, TicketType, UserId,
+    Priority, Role, TicketFields, TicketStatus, TicketType,
 };
 
 use crate::auth::{hash_password, token_hash};
@@ -206,19 +206,19 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
             store.add_cc(id, alice.user_id).await?;
         }
         let reply = |n: i64| at + n * 15 * 60 * 1000;
-        let conversation: [(UserId, CommentVisibility, &str); 3] = [
+        let conversation: [(&Caller, CommentVisibility, &str); 3] = [
             (
-                tech.user_id,
+                &tech,
                 CommentVisibility::Public,
                 "Thanks for reporting this — we are looking into it.",
             ),
             (
-                tech.user_id,
+                &tech,
                 CommentVisibility::Internal,
                 "Internal: check the device in the asset list before calling back.",
             ),
             (
-                who.user_id,
+                who,
                 CommentVisibility::Public,
                 "Thank you, I am at my desk if you need me.",
             ),

@@ -75,20 +75,3 @@ pub struct Query<T>(pub T);
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(Rejection))]
 pub struct Path<T>(pub T);
-
-/// A raw request body (uploads) with our rejection: an oversized body is a 413 with a JSON body.
-pub struct RawBody(pub axum::body::Bytes);
-
-impl<S: Send + Sync> FromRequest<S> for RawBody {
-    type Rejection = Rejection;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::body::Bytes::from_request(req, state)
-            .await
-            .map(Self)
-            .map_err(|r| {
-                let status = r.status();
-                Rejection(error_response(status, code_for(status), r.body_text()))
-            })
-    }
-}

@@ -18,7 +18,9 @@ const PUBLIC_FILES_ONLY: &str = " AND (ta.comment_id IS NULL OR EXISTS (SELECT 1
      WHERE c.id = ta.comment_id AND c.visibility = 'public'))";
 
 impl Store {
-    /// Records an uploaded blob; a repeat changes nothing. Returns whether it was new.
+    /// Records an uploaded blob and that `by` uploaded it, in one transaction. A repeat changes
+    /// nothing; another person's upload of the same bytes makes it theirs too. Returns whether
+    /// `by` had not uploaded it before.
     pub async fn insert_attachment(
         &self,
         sha: &str,
@@ -26,7 +28,9 @@ impl Store {
         media_type: &str,
         by: UserId,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
             "INSERT INTO attachments (sha256, size, media_type, uploaded_by, created_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING",
         )
@@ -34,18 +38,34 @@ impl Store {
         .bind(size as i64)
         .bind(media_type)
         .bind(by.to_string())
-        .bind(now_ms())
-        .execute(&self.pool)
+        .bind(now)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let mine = sqlx::query(
+            "INSERT INTO uploads (sha256, user_id, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (sha256, user_id) DO NOTHING",
+        )
+        .bind(sha)
+        .bind(by.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(mine.rows_affected() == 1)
     }
 
-    pub async fn attachment_exists(&self, sha: &str) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE sha256 = $1")
-            .bind(sha)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n > 0)
+    /// The size of the file, if `user` uploaded it: all `HEAD` tells, so that nobody learns
+    /// whether someone else's file is stored.
+    pub async fn upload_size(&self, sha: &str, user: UserId) -> Result<Option<u64>> {
+        let size: Option<i64> = sqlx::query_scalar(
+            "SELECT a.size FROM uploads u JOIN attachments a ON a.sha256 = u.sha256
+             WHERE u.sha256 = $1 AND u.user_id = $2",
+        )
+        .bind(sha)
+        .bind(user.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(size.map(|s| s.max(0) as u64))
     }
 
     /// The attachments of a ticket the caller may see.
@@ -132,17 +152,19 @@ pub fn validate_attachments(files: &[NewAttachment]) -> Result<()> {
     Ok(())
 }
 
-/// Links uploaded files to a ticket (and to the comment they came with), in the caller's
-/// transaction; a file never uploaded is refused. A file already on the ticket stays where it
-/// is, except that a public reply brings an internal note's file into the open.
+/// Links files to a ticket (and to the comment they came with), in the caller's transaction; a
+/// file `caller` may not name (see [`may_link`]) is refused. A file already on the ticket stays
+/// where it is, except that the desk's public reply brings an internal note's file into the
+/// open: a reply of anyone else never does.
 pub(super) async fn link_attachments_in(
     tx: &mut sqlx::AnyConnection,
+    caller: &Caller,
     ticket: TicketId,
     comment: Option<(CommentId, bool)>,
     files: &[NewAttachment],
 ) -> Result<()> {
     for file in files {
-        if uploaded(file)
+        if may_link(caller, file)
             .build()?
             .fetch_optional(&mut *tx)
             .await?
@@ -150,7 +172,7 @@ pub(super) async fn link_attachments_in(
         {
             return Err(not_uploaded(file));
         }
-        link(ticket, comment, file)
+        link(ticket, comment, caller.is_staff(), file)
             .build()?
             .execute(&mut *tx)
             .await?;
@@ -158,11 +180,15 @@ pub(super) async fn link_attachments_in(
     Ok(())
 }
 
-/// Refuses files never uploaded, in a transaction of [`super::Store::write`], before anything
-/// is written (a ticket number taken from a PostgreSQL sequence is not given back).
-pub(super) fn refuse_missing(w: &mut dyn WriteConn, files: &[NewAttachment]) -> Result<()> {
+/// Refuses files `caller` may not name, in a transaction of [`super::Store::write`], before
+/// anything is written (a ticket number taken from a PostgreSQL sequence is not given back).
+pub(super) fn refuse_missing(
+    w: &mut dyn WriteConn,
+    caller: &Caller,
+    files: &[NewAttachment],
+) -> Result<()> {
     for file in files {
-        if w.row(uploaded(file), |_| Ok(()))?.is_none() {
+        if w.row(may_link(caller, file), |_| Ok(()))?.is_none() {
             return Err(not_uploaded(file));
         }
     }
@@ -170,11 +196,19 @@ pub(super) fn refuse_missing(w: &mut dyn WriteConn, files: &[NewAttachment]) -> 
 }
 
 impl Store {
-    /// [`refuse_missing`] outside any transaction: an uploaded file is never deleted, so a file
-    /// found now is still there when the ticket is written.
-    pub(super) async fn refuse_missing_now(&self, files: &[NewAttachment]) -> Result<()> {
+    /// [`refuse_missing`] outside any transaction: an upload and a ticket's file are never
+    /// taken back, so a file `caller` may name now still may when the ticket is written.
+    pub(super) async fn refuse_missing_now(
+        &self,
+        caller: &Caller,
+        files: &[NewAttachment],
+    ) -> Result<()> {
         for file in files {
-            if self.read_row(uploaded(file), |_| Ok(())).await?.is_none() {
+            if self
+                .read_row(may_link(caller, file), |_| Ok(()))
+                .await?
+                .is_none()
+            {
                 return Err(not_uploaded(file));
             }
         }
@@ -213,23 +247,44 @@ pub(super) fn link_uploaded(
     files: &[NewAttachment],
 ) -> Result<()> {
     for file in files {
-        w.execute(link(ticket, None, file))?;
+        w.execute(link(ticket, None, false, file))?;
     }
     Ok(())
 }
 
-/// Whether `file` was uploaded: a row if so.
-fn uploaded(file: &NewAttachment) -> Sql {
-    let mut uploaded = Sql::new("SELECT 1 FROM attachments WHERE sha256 = ");
-    uploaded.bind(file.sha256.clone());
-    uploaded
+/// Whether `caller` may name `file` on a ticket or reply: a row if so. They may when they
+/// uploaded those bytes themselves, or when they already see the file on a ticket (for the
+/// desk, any ticket's; for anyone else, a public file of a ticket they see). Knowing a file's
+/// hash is not enough: a hash is not a secret.
+fn may_link(caller: &Caller, file: &NewAttachment) -> Sql {
+    let mut sql = Sql::new("SELECT 1 FROM uploads WHERE sha256 = ");
+    sql.bind(file.sha256.clone())
+        .push(" AND user_id = ")
+        .bind(caller.user_id.to_string())
+        .push(
+            " UNION ALL SELECT 1 FROM ticket_attachments ta JOIN tickets t ON t.id = ta.ticket_id \
+             WHERE ta.sha256 = ",
+        )
+        .bind(file.sha256.clone());
+    super::tickets::push_visibility(&mut sql, caller);
+    if !caller.is_staff() {
+        sql.push(PUBLIC_FILES_ONLY);
+    }
+    sql.limit(1);
+    sql
 }
 
-/// The statement that links an uploaded file to a ticket (see [`link_attachments_in`]).
-fn link(ticket: TicketId, comment: Option<(CommentId, bool)>, file: &NewAttachment) -> Sql {
+/// The statement that links a file to a ticket (see [`link_attachments_in`]); `by_staff` says
+/// whether it may bring an internal note's file into the open.
+fn link(
+    ticket: TicketId,
+    comment: Option<(CommentId, bool)>,
+    by_staff: bool,
+    file: &NewAttachment,
+) -> Sql {
     let (comment_id, public) = match comment {
-        Some((id, public)) => (Some(id.to_string()), public),
-        None => (None, true),
+        Some((id, public)) => (Some(id.to_string()), public && by_staff),
+        None => (None, false),
     };
     let mut link = Sql::new(
         "INSERT INTO ticket_attachments (ticket_id, sha256, file_name, comment_id) VALUES (",

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use bellhop_proto::{
-    Comment, CommentId, CommentVisibility, NewComment, Ticket, TicketId, TicketStatus, UserId,
+    Comment, CommentId, CommentVisibility, NewComment, Ticket, TicketId, TicketStatus,
 };
 use sqlx::Row;
 
@@ -118,7 +118,7 @@ impl Store {
             _ => None,
         };
         self.write_comment(
-            caller.user_id,
+            caller,
             ticket,
             new.id,
             visibility,
@@ -134,7 +134,7 @@ impl Store {
     /// Seeding: a comment at a given time, the ticket's status unchanged.
     pub async fn insert_comment(
         &self,
-        author: UserId,
+        author: &Caller,
         ticket: TicketId,
         id: CommentId,
         visibility: CommentVisibility,
@@ -149,7 +149,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn write_comment(
         &self,
-        author: UserId,
+        author: &Caller,
         ticket: TicketId,
         id: CommentId,
         visibility: CommentVisibility,
@@ -165,7 +165,7 @@ impl Store {
         )
         .bind(id.to_string())
         .bind(ticket.to_string())
-        .bind(author.to_string())
+        .bind(author.user_id.to_string())
         .bind(if visibility == CommentVisibility::Internal {
             "internal"
         } else {
@@ -178,6 +178,7 @@ impl Store {
         if done.rows_affected() == 1 {
             super::attachments::link_attachments_in(
                 &mut tx,
+                author,
                 ticket,
                 Some((id, visibility == CommentVisibility::Public)),
                 files,

@@ -143,11 +143,11 @@ impl Store {
         };
         let created = match self.backend {
             Backend::Postgres => {
-                self.insert_ticket_at_once(values, accepted, &new.attachments)
+                self.insert_ticket_at_once(caller, values, accepted, &new.attachments)
                     .await?
             }
             Backend::Sqlite => {
-                self.insert_ticket_in_turn(values, accepted, new.attachments.clone())
+                self.insert_ticket_in_turn(caller, values, accepted, new.attachments.clone())
                     .await?
             }
         };
@@ -178,11 +178,13 @@ impl Store {
     /// writer): an existing ticket is answered as it is, before anything else is checked.
     async fn insert_ticket_in_turn(
         &self,
+        caller: &Caller,
         values: NewRow,
         accepted: Result<Accepted>,
         attachments: Vec<NewAttachment>,
     ) -> Result<Created> {
         let store = self.clone();
+        let caller = caller.clone();
         let read_back = self.writer.is_some();
         self.write(move |w| {
             let by_id = || {
@@ -194,7 +196,7 @@ impl Store {
                 return Ok(Done::RollBack(Created::Already(Some(ticket))));
             }
             let accepted = accepted?;
-            refuse_missing(w, &attachments)?;
+            refuse_missing(w, &caller, &attachments)?;
             let number = w
                 .row(store.ticket_number_sql(), |r| r.int("value"))?
                 .ok_or_else(|| AppError::Other(anyhow::anyhow!("no ticket number")))?;
@@ -233,6 +235,7 @@ impl Store {
     /// it. A ticket that exists already is left as it is (and read after, by the caller).
     async fn insert_ticket_at_once(
         &self,
+        caller: &Caller,
         values: NewRow,
         accepted: Result<Accepted>,
         attachments: &[NewAttachment],
@@ -247,7 +250,7 @@ impl Store {
                 };
             }
         };
-        self.refuse_missing_now(attachments).await?;
+        self.refuse_missing_now(caller, attachments).await?;
         let mut sql = Sql::new(PG_REGISTER_CHANGE);
         sql.push(
             ", number AS (SELECT nextval('ticket_numbers') AS value),

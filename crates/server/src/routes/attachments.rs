@@ -1,16 +1,17 @@
 //! Uploading attachments by content hash — whole, or in chunks that resume where they stopped —
 //! listing and downloading them.
 
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bellhop_proto::{Attachment, ErrorBody, ErrorCode, TicketId};
 
 use crate::app::AppState;
-use crate::blobs::sha256_hex;
+use crate::blobs::{Received, Refused};
 use crate::db::Caller;
 use crate::error::{AppError, Result, error_response};
-use crate::extract::{Json, Path, RawBody};
+use crate::extract::{Json, Path};
 
 /// Says how many bytes of an unfinished upload the server holds.
 pub const UPLOAD_OFFSET: &str = "upload-offset";
@@ -42,7 +43,26 @@ fn with_offset(mut response: Response, offset: u64) -> Response {
     response
 }
 
-/// Uploads bytes under their SHA-256. Repeating an upload is harmless (200 instead of 201).
+fn too_large(max: u64) -> AppError {
+    AppError::client(
+        ErrorCode::PayloadTooLarge,
+        format!("the server accepts files of at most {max} bytes"),
+    )
+}
+
+/// The declared length of the body, when the client gave one.
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// Uploads bytes under their SHA-256; they stream to disk, so a large file costs the server
+/// no more memory than a small one. Repeating one's own upload is harmless (200 instead of
+/// 201). Knowing a hash is not enough to claim a file: whoever uploads must send the bytes.
 ///
 /// Large files may come in chunks, each with `Content-Range: bytes START-END/TOTAL`, in order:
 /// a chunk is 202 with `Upload-Offset` (the bytes held so far) until the last, which is checked
@@ -60,44 +80,43 @@ pub async fn upload(
     caller: Caller,
     Path(sha): Path<String>,
     headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: Body,
 ) -> Result<Response> {
     state.blobs.path(&sha)?;
-    if body.is_empty() {
+    let max = state.max_attachment_bytes as u64;
+    if content_length(&headers).is_some_and(|len| len > max) {
+        return Err(too_large(max));
+    }
+    if content_length(&headers) == Some(0) {
         return Err(AppError::bad_request("an attachment cannot be empty"));
     }
     let Some((start, end, total)) = chunk_range(&headers)? else {
-        return store_whole(&state, &caller, &sha, &body)
+        let received = match state.blobs.receive(body, max, None).await? {
+            Ok(received) => received,
+            Err(Refused::TooLarge(max)) => return Err(too_large(max)),
+            Err(Refused::WrongLength(_)) => {
+                return Err(AppError::bad_request("the upload was cut short"));
+            }
+        };
+        return store_whole(&state, &caller, &sha, received)
             .await
             .map(IntoResponse::into_response);
     };
-    if total > state.max_attachment_bytes as u64 {
-        return Err(AppError::client(
-            ErrorCode::PayloadTooLarge,
-            format!(
-                "the file is {total} bytes; the server accepts at most {}",
-                state.max_attachment_bytes
-            ),
-        ));
+    if total > max {
+        return Err(too_large(max));
     }
-    if body.len() as u64 != end - start + 1 {
-        return Err(AppError::bad_request(format!(
-            "the chunk has {} bytes, not the {} its Content-Range says",
-            body.len(),
-            end - start + 1
-        )));
-    }
-    if state.store.attachment_exists(&sha).await? {
+    if held_whole(&state, &caller, &sha).await? {
         return Ok(StatusCode::OK.into_response());
     }
     let owner = caller.user_id.to_string();
+    let chunk = end - start + 1;
     let held = match state
         .blobs
-        .append_partial(&owner, &sha, start, &body)
+        .append_partial(&owner, &sha, start, chunk, body)
         .await?
     {
-        Ok(held) => held,
-        Err(held) => {
+        Ok(Ok(held)) => held,
+        Ok(Err(held)) => {
             let response = error_response(
                 StatusCode::CONFLICT,
                 ErrorCode::Conflict,
@@ -105,35 +124,48 @@ pub async fn upload(
             );
             return Ok(with_offset(response, held));
         }
+        Err(_) => {
+            return Err(AppError::bad_request(format!(
+                "the chunk does not have the {chunk} bytes its Content-Range says"
+            )));
+        }
     };
     if held < total {
         return Ok(with_offset(StatusCode::ACCEPTED.into_response(), held));
     }
     // The last chunk: the whole file must be what its hash says, else it starts over.
     let whole = state.blobs.take_partial(&owner, &sha).await?;
-    store_whole(&state, &caller, &sha, &whole)
+    store_whole(&state, &caller, &sha, whole)
         .await
         .map(IntoResponse::into_response)
 }
 
-/// Checks a whole file against its hash, sniffs its type and keeps it.
+/// Checks a whole file against its hash, sniffs its type, keeps it on disk, then records it
+/// (and that the caller uploaded it).
 async fn store_whole(
     state: &AppState,
     caller: &Caller,
     sha: &str,
-    body: &[u8],
+    received: Received,
 ) -> Result<StatusCode> {
-    let actual = sha256_hex(body);
-    if actual != sha {
+    if received.len == 0 {
+        state.blobs.discard(received).await;
+        return Err(AppError::bad_request("an attachment cannot be empty"));
+    }
+    if received.sha256 != sha {
+        let actual = received.sha256.clone();
+        state.blobs.discard(received).await;
         return Err(AppError::bad_request(format!(
             "the body's SHA-256 is {actual}, not {sha}: the upload was damaged"
         )));
     }
-    let media_type = infer::get(body).map_or("application/octet-stream", |t| t.mime_type());
-    state.blobs.put(sha, body).await?;
+    let media_type =
+        infer::get(&received.head).map_or("application/octet-stream", |t| t.mime_type());
+    let len = received.len;
+    state.blobs.keep(received).await?;
     let new = state
         .store
-        .insert_attachment(sha, body.len() as u64, media_type, caller.user_id)
+        .insert_attachment(sha, len, media_type, caller.user_id)
         .await?;
     Ok(if new {
         StatusCode::CREATED
@@ -142,8 +174,18 @@ async fn store_whole(
     })
 }
 
-/// Whether the server already has these bytes (so the agent can skip the upload); when not, an
-/// `Upload-Offset` says how much of the caller's chunked upload it holds.
+/// Whether the caller uploaded `sha` and the server holds it whole. A file cut short or
+/// changed on disk counts as missing, so its uploader sends it again.
+async fn held_whole(state: &AppState, caller: &Caller, sha: &str) -> Result<bool> {
+    Ok(match state.store.upload_size(sha, caller.user_id).await? {
+        Some(size) => state.blobs.is_whole(sha, size).await,
+        None => false,
+    })
+}
+
+/// Whether the caller has uploaded these bytes and the server holds them whole (so the agent
+/// can skip the upload); when not, an `Upload-Offset` says how much of the caller's chunked
+/// upload it holds. It says nothing of anyone else's files.
 #[utoipa::path(head, path = "/api/v1/attachments/{sha256}", tag = "attachments",
     params(("sha256" = String, Path, description = "lower-case hex SHA-256")),
     responses((status = 200), (status = 404)),
@@ -154,7 +196,7 @@ pub async fn exists(
     Path(sha): Path<String>,
 ) -> Result<Response> {
     state.blobs.path(&sha)?;
-    if state.store.attachment_exists(&sha).await? {
+    if held_whole(&state, &caller, &sha).await? {
         return Ok(StatusCode::OK.into_response());
     }
     let held = state
@@ -195,7 +237,7 @@ pub async fn download(
         .into_iter()
         .find(|a| a.sha256 == sha)
         .ok_or_else(|| AppError::not_found("no such attachment on this ticket"))?;
-    let bytes = state.blobs.get(&sha).await?;
+    let bytes = state.blobs.open(&sha).await?;
     let inline = matches!(
         attachment.media_type.as_str(),
         "image/png" | "image/jpeg" | "image/gif" | "image/webp"

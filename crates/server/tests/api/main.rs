@@ -6,6 +6,7 @@ mod changes;
 mod console;
 mod devices;
 mod fields;
+mod files;
 mod helpers;
 mod kb;
 mod kept;
