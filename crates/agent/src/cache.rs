@@ -332,7 +332,7 @@ mod tests {
                 title: "Printer jams".into(),
                 description: String::new(),
                 status,
-                priority: Priority::Normal,
+                priority: Some(Priority::Normal),
                 source: TicketSource::Hotkey,
                 requester_id: UserId::new(),
                 requester_name: "Bob".into(),

@@ -344,6 +344,22 @@ impl TicketFields {
         Ok((ticket_type, kept))
     }
 
+    /// The priority a new ticket keeps: the desk's choice, and a user's only where the desk lets
+    /// users set it (otherwise it is dropped, as a locked type is).
+    pub fn accept_priority(
+        &self,
+        staff: bool,
+        priority: Option<crate::Priority>,
+    ) -> Option<crate::Priority> {
+        priority.filter(|_| staff || self.defaults.priority == FieldAccess::Editable)
+    }
+
+    /// Whether a new ticket's description is kept as its description: the desk's always, a
+    /// user's where the desk lets users write it.
+    pub fn takes_description(&self, staff: bool) -> bool {
+        staff || self.defaults.description == FieldAccess::Editable
+    }
+
     /// Leaves out of a ticket's values what `staff` or a user may not see.
     pub fn redact(&self, values: &mut FieldValues) {
         values.retain(|key, _| {
@@ -466,6 +482,32 @@ mod tests {
         assert_eq!(stored, values(&[("asset", text("A"))]));
         assert!(desk.for_user(false).field("cost").is_none());
         assert!(desk.for_user(true).field("cost").is_some());
+    }
+
+    #[test]
+    fn a_users_priority_and_description_count_only_where_the_desk_lets_users_set_them() {
+        let mut desk = desk();
+        let urgent = Some(crate::Priority::Urgent);
+        assert_eq!(
+            desk.accept_priority(false, urgent),
+            None,
+            "hidden by default"
+        );
+        assert_eq!(
+            desk.accept_priority(true, urgent),
+            urgent,
+            "the desk sets it"
+        );
+        desk.defaults.priority = FieldAccess::ReadOnly;
+        assert_eq!(desk.accept_priority(false, urgent), None, "read-only");
+        desk.defaults.priority = FieldAccess::Editable;
+        assert_eq!(desk.accept_priority(false, urgent), urgent);
+        assert!(desk.takes_description(false));
+        for locked in [FieldAccess::ReadOnly, FieldAccess::Hidden] {
+            desk.defaults.description = locked;
+            assert!(!desk.takes_description(false), "{locked:?}");
+            assert!(desk.takes_description(true));
+        }
     }
 
     #[test]

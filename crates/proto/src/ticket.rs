@@ -114,9 +114,13 @@ pub struct Ticket {
     #[ts(type = "number")]
     pub number: i64,
     pub title: String,
+    /// Empty for a reader from whom the desk hides descriptions.
     pub description: String,
     pub status: TicketStatus,
-    pub priority: Priority,
+    /// Left out for a reader from whom the desk hides the priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub priority: Option<Priority>,
     pub source: TicketSource,
     pub requester_id: UserId,
     pub requester_name: String,

@@ -322,7 +322,7 @@ mod tests {
             "the queued one ran once the worker was free"
         );
         assert!(
-            pool.verify("x".into(), None).await? == false,
+            !pool.verify("x".into(), None).await?,
             "the decoy matches nothing"
         );
         Ok(())

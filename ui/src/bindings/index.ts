@@ -96,7 +96,15 @@ export type Ticket = { id: TicketId,
 /**
  * The human number shown to people ("#1042"), assigned by the server.
  */
-number: number, title: string, description: string, status: TicketStatus, priority: Priority, source: TicketSource, requester_id: UserId, requester_name: string, org_id: OrgId | null, 
+number: number, title: string, 
+/**
+ * Empty for a reader from whom the desk hides descriptions.
+ */
+description: string, status: TicketStatus, 
+/**
+ * Left out for a reader from whom the desk hides the priority.
+ */
+priority?: Priority, source: TicketSource, requester_id: UserId, requester_name: string, org_id: OrgId | null, 
 /**
  * The organisation's name (the console's queue shows it).
  */

@@ -6,6 +6,7 @@ use bellhop_proto::{Attachment, CommentId, NewAttachment, TicketId, UserId};
 use sqlx::Row;
 
 use super::sql::Sql;
+use super::tickets::Visibility;
 use super::write::WriteConn;
 use super::{Caller, Store, now_ms, parse_id};
 use crate::error::{AppError, Result};
@@ -158,13 +159,13 @@ pub fn validate_attachments(files: &[NewAttachment]) -> Result<()> {
 /// open: a reply of anyone else never does.
 pub(super) async fn link_attachments_in(
     tx: &mut sqlx::AnyConnection,
-    caller: &Caller,
+    seen: &Visibility,
     ticket: TicketId,
     comment: Option<(CommentId, bool)>,
     files: &[NewAttachment],
 ) -> Result<()> {
     for file in files {
-        if may_link(caller, file)
+        if may_link(seen, file)
             .build()?
             .fetch_optional(&mut *tx)
             .await?
@@ -172,7 +173,7 @@ pub(super) async fn link_attachments_in(
         {
             return Err(not_uploaded(file));
         }
-        link(ticket, comment, caller.is_staff(), file)
+        link(ticket, comment, seen.caller().is_staff(), file)
             .build()?
             .execute(&mut *tx)
             .await?;
@@ -184,11 +185,11 @@ pub(super) async fn link_attachments_in(
 /// anything is written (a ticket number taken from a PostgreSQL sequence is not given back).
 pub(super) fn refuse_missing(
     w: &mut dyn WriteConn,
-    caller: &Caller,
+    seen: &Visibility,
     files: &[NewAttachment],
 ) -> Result<()> {
     for file in files {
-        if w.row(may_link(caller, file), |_| Ok(()))?.is_none() {
+        if w.row(may_link(seen, file), |_| Ok(()))?.is_none() {
             return Err(not_uploaded(file));
         }
     }
@@ -200,12 +201,12 @@ impl Store {
     /// taken back, so a file `caller` may name now still may when the ticket is written.
     pub(super) async fn refuse_missing_now(
         &self,
-        caller: &Caller,
+        seen: &Visibility,
         files: &[NewAttachment],
     ) -> Result<()> {
         for file in files {
             if self
-                .read_row(may_link(caller, file), |_| Ok(()))
+                .read_row(may_link(seen, file), |_| Ok(()))
                 .await?
                 .is_none()
             {
@@ -256,7 +257,8 @@ pub(super) fn link_uploaded(
 /// uploaded those bytes themselves, or when they already see the file on a ticket (for the
 /// desk, any ticket's; for anyone else, a public file of a ticket they see). Knowing a file's
 /// hash is not enough: a hash is not a secret.
-fn may_link(caller: &Caller, file: &NewAttachment) -> Sql {
+fn may_link(seen: &Visibility, file: &NewAttachment) -> Sql {
+    let caller = seen.caller();
     let mut sql = Sql::new("SELECT 1 FROM uploads WHERE sha256 = ");
     sql.bind(file.sha256.clone())
         .push(" AND user_id = ")
@@ -266,7 +268,7 @@ fn may_link(caller: &Caller, file: &NewAttachment) -> Sql {
              WHERE ta.sha256 = ",
         )
         .bind(file.sha256.clone());
-    super::tickets::push_visibility(&mut sql, caller);
+    seen.push(&mut sql);
     if !caller.is_staff() {
         sql.push(PUBLIC_FILES_ONLY);
     }

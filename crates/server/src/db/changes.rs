@@ -307,9 +307,10 @@ impl Store {
         let limit = i64::from(limit.clamp(1, 1000));
         // Every write numbered up to `upto` has finished.
         let upto = self.settled_change_seq().await?;
+        let seen = self.visibility(caller).await?;
         let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.change_seq > "));
         qb.bind(after).push(" AND t.change_seq <= ").bind(upto);
-        super::tickets::push_visibility(&mut qb, caller);
+        seen.push(&mut qb);
         qb.push(" ORDER BY t.change_seq").limit(limit + 1);
         let mut changes = self
             .read_rows(qb, |row| {
@@ -344,7 +345,7 @@ impl Store {
         } else {
             let mut qb = Sql::new("SELECT COUNT(*) FROM tickets t WHERE t.change_seq <= ");
             qb.bind(upto);
-            super::tickets::push_visibility(&mut qb, caller);
+            seen.push(&mut qb);
             let count: i64 = qb.build()?.fetch_one(&self.pool).await?.try_get(0)?;
             Some(u64::try_from(count).unwrap_or(0))
         };
@@ -395,7 +396,7 @@ impl Store {
     /// The ids of every ticket the caller may see, for an offline copy to drop the others.
     pub async fn visible_ticket_ids(&self, caller: &Caller) -> Result<Vec<TicketId>> {
         let mut qb = Sql::new("SELECT t.id FROM tickets t WHERE 1 = 1");
-        super::tickets::push_visibility(&mut qb, caller);
+        self.visibility(caller).await?.push(&mut qb);
         qb.push(" ORDER BY t.id");
         let rows = qb.build()?.fetch_all(&self.pool).await?;
         rows.iter().map(|r| parse_id(r.try_get(0)?)).collect()

@@ -158,6 +158,7 @@ impl Store {
         status: Option<TicketStatus>,
         files: &[bellhop_proto::NewAttachment],
     ) -> Result<()> {
+        let seen = self.visibility(author).await?;
         let mut tx = self.begin().await?;
         let done = sqlx::query(
             "INSERT INTO comments (id, ticket_id, author_id, visibility, body, created_at)
@@ -178,7 +179,7 @@ impl Store {
         if done.rows_affected() == 1 {
             super::attachments::link_attachments_in(
                 &mut tx,
-                author,
+                &seen,
                 ticket,
                 Some((id, visibility == CommentVisibility::Public)),
                 files,

@@ -9,9 +9,11 @@ use bellhop_proto::{
 use super::{Caller, Store, now_ms};
 use crate::error::{AppError, Result};
 
-/// Whether a user (not staff) may make this change; the message says why not.
+/// Whether a user (not staff) may make this change; the message says why not. `current` is
+/// the ticket as the user sees it: a priority the desk hides is `None`, so naming any priority
+/// is refused alike and tells nothing of the hidden one.
 fn check_user_update(current: &Ticket, update: &TicketUpdate, reopen_allowed: bool) -> Result<()> {
-    if update.priority.is_some_and(|p| p != current.priority) {
+    if update.priority.is_some() && update.priority != current.priority {
         return Err(AppError::forbidden(
             "only the service desk sets the priority",
         ));
@@ -92,7 +94,11 @@ impl Store {
             (current.ticket_type.clone(), current.custom_fields.clone())
         };
         let status = update.status.unwrap_or(current.status);
-        let priority = update.priority.unwrap_or(current.priority);
+        // Users change the status alone: the priority stays the desk's.
+        let priority = match (caller.is_staff(), update.priority) {
+            (true, Some(p)) => Some(p),
+            _ => current.priority,
+        };
         if (status, priority, &ticket_type, &custom_fields)
             == (
                 current.status,
@@ -108,17 +114,16 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut query = if caller.is_staff() {
             sqlx::query(
-                "UPDATE tickets SET status = $1, priority = $2, ticket_type = $3, custom_fields = $4
+                "UPDATE tickets SET status = $1, priority = COALESCE($2, priority), ticket_type = $3,
+                                    custom_fields = $4
                  WHERE id = $5",
             )
             .bind(status.as_str())
-            .bind(priority.as_str())
+            .bind(priority.map(|p| p.as_str()))
             .bind(ticket_type.clone())
             .bind(values)
         } else {
-            sqlx::query("UPDATE tickets SET status = $1, priority = $2 WHERE id = $3")
-                .bind(status.as_str())
-                .bind(priority.as_str())
+            sqlx::query("UPDATE tickets SET status = $1 WHERE id = $2").bind(status.as_str())
         };
         query = query.bind(id.to_string());
         query.execute(&mut *tx).await?;
@@ -127,12 +132,10 @@ impl Store {
             if status != current.status {
                 detail += &format!(" status {} → {}", current.status.as_str(), status.as_str());
             }
-            if priority != current.priority {
-                detail += &format!(
-                    " priority {} → {}",
-                    current.priority.as_str(),
-                    priority.as_str()
-                );
+            if let (Some(before), Some(after)) = (current.priority, priority)
+                && before != after
+            {
+                detail += &format!(" priority {} → {}", before.as_str(), after.as_str());
             }
             if ticket_type != current.ticket_type {
                 detail += &format!(

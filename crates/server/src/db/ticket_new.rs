@@ -4,7 +4,7 @@
 //! one statement (docs/ARCHITECTURE.md).
 
 use bellhop_proto::{
-    NewAttachment, NewTicket, OrgId, Priority, Ticket, TicketId, TicketSource, UserId,
+    CommentId, NewAttachment, NewTicket, OrgId, Priority, Ticket, TicketId, TicketSource, UserId,
 };
 
 use super::attachments::{link_uploaded, push_links_to_new, refuse_missing};
@@ -56,11 +56,23 @@ const NEW_TICKET_COLUMNS: &str = "INSERT INTO tickets (id, title, description, s
     source, requester_id, org_id, created_at, updated_at, device_id, system_info, ticket_type,
     custom_fields, number, change_seq)";
 
+/// Where a ticket says it came from: the desktop app's and CLI's own words (hotkey, tray,
+/// portal window) only on their own path, a device credential; anything else is the portal.
+/// Chat and the assistant are the server's to say, never a client's.
+fn source_of(caller: &Caller, claimed: Option<TicketSource>) -> TicketSource {
+    match claimed {
+        Some(s @ (TicketSource::Hotkey | TicketSource::Tray)) if caller.device_id.is_some() => s,
+        _ => TicketSource::Portal,
+    }
+}
+
 /// A new ticket's values known before it is written.
 struct NewRow {
     id: TicketId,
     title: String,
     description: String,
+    /// A user's description the desk does not take as one, kept as their first reply.
+    words: Option<String>,
     priority: &'static str,
     source: &'static str,
     requester: UserId,
@@ -100,6 +112,45 @@ impl NewRow {
             .push(", ");
     }
 
+    /// The statement that keeps [`NewRow::words`] as the requester's first public reply.
+    fn first_reply(&self) -> Option<Sql> {
+        let words = self.words.as_ref()?;
+        let mut sql = Sql::new(
+            "INSERT INTO comments (id, ticket_id, author_id, visibility, body, created_at) VALUES (",
+        );
+        sql.bind(CommentId::new().to_string())
+            .push(", ")
+            .bind(self.id.to_string())
+            .push(", ")
+            .bind(self.requester.to_string())
+            .push(", 'public', ")
+            .bind(words.clone())
+            .push(", ")
+            .bind(self.at_ms)
+            .push(")");
+        Some(sql)
+    }
+
+    /// [`NewRow::first_reply`] as a common table of the PostgreSQL statement whose `ticket`
+    /// holds the new ticket (nothing when it already existed).
+    fn push_first_reply(&self, sql: &mut Sql) {
+        let Some(words) = &self.words else {
+            return;
+        };
+        sql.push(
+            ", words AS (INSERT INTO comments (id, ticket_id, author_id, visibility, body, \
+             created_at) SELECT ",
+        )
+        .bind(CommentId::new().to_string())
+        .push(", ticket.id, ")
+        .bind(self.requester.to_string())
+        .push(", 'public', ")
+        .bind(words.clone())
+        .push(", ")
+        .bind(self.at_ms)
+        .push(" FROM ticket)");
+    }
+
     /// The event of its creation with change number `seq`.
     fn change(&self, seq: i64) -> ChangeEvent {
         ChangeEvent {
@@ -130,12 +181,26 @@ impl Store {
         let accepted = self.accept_new_ticket(caller, new).await;
         let id = new.id;
         let caller_id = caller.user_id;
+        let fields = self.ticket_fields().await?;
+        let staff = caller.is_staff();
+        // A description the desk does not let users write is not stored as one; the words still
+        // reach the desk, as the requester's first reply (nothing typed is lost).
+        let (description, words) = if fields.takes_description(staff) {
+            (new.description.clone(), None)
+        } else {
+            let words = new.description.trim();
+            (String::new(), (!words.is_empty()).then(|| words.to_owned()))
+        };
         let values = NewRow {
             id,
             title: new.title.trim().to_owned(),
-            description: new.description.clone(),
-            priority: new.priority.unwrap_or(Priority::Normal).as_str(),
-            source: new.source.unwrap_or(TicketSource::Portal).as_str(),
+            description,
+            words,
+            priority: fields
+                .accept_priority(staff, new.priority)
+                .unwrap_or(Priority::Normal)
+                .as_str(),
+            source: source_of(caller, new.source).as_str(),
             requester: caller.user_id,
             org: caller.org_id,
             at_ms: now_ms(),
@@ -184,7 +249,7 @@ impl Store {
         attachments: Vec<NewAttachment>,
     ) -> Result<Created> {
         let store = self.clone();
-        let caller = caller.clone();
+        let seen = self.visibility(caller).await?;
         let read_back = self.writer.is_some();
         self.write(move |w| {
             let by_id = || {
@@ -196,7 +261,7 @@ impl Store {
                 return Ok(Done::RollBack(Created::Already(Some(ticket))));
             }
             let accepted = accepted?;
-            refuse_missing(w, &caller, &attachments)?;
+            refuse_missing(w, &seen, &attachments)?;
             let number = w
                 .row(store.ticket_number_sql(), |r| r.int("value"))?
                 .ok_or_else(|| AppError::Other(anyhow::anyhow!("no ticket number")))?;
@@ -217,6 +282,9 @@ impl Store {
             }
             let change = values.change(seq);
             link_uploaded(w, change.ticket_id, &attachments)?;
+            if let Some(words) = values.first_reply() {
+                w.execute(words)?;
+            }
             // On SQLite's writer, read back here, in the same hop, rather than by a reader
             // after commit.
             let ticket = if read_back {
@@ -250,7 +318,8 @@ impl Store {
                 };
             }
         };
-        self.refuse_missing_now(caller, attachments).await?;
+        self.refuse_missing_now(&self.visibility(caller).await?, attachments)
+            .await?;
         let mut sql = Sql::new(PG_REGISTER_CHANGE);
         sql.push(
             ", number AS (SELECT nextval('ticket_numbers') AS value),
@@ -264,6 +333,7 @@ impl Store {
              RETURNING *)",
         );
         push_links_to_new(&mut sql, attachments);
+        values.push_first_reply(&mut sql);
         // The new ticket comes back as a list shows it, so it need not be read again.
         sql.push(concat!(" SELECT ", ticket_columns!(), ", "));
         Store::push_new_ticket_announcement(&mut sql, "t", values.requester, values.org);
@@ -302,9 +372,11 @@ impl Store {
             &new.custom_fields,
         )?;
         let custom_fields = serde_json::to_string(&custom_fields).map_err(anyhow::Error::from)?;
+        // The machine's facts come from the agent's own path alone.
         let system_info = new
             .system_info
             .as_ref()
+            .filter(|_| caller.device_id.is_some())
             .map(serde_json::to_string)
             .transpose()
             .map_err(anyhow::Error::from)?;

@@ -20,7 +20,7 @@ pub(super) fn ticket_from_row(row: &dyn Columns) -> Result<Ticket> {
         title: row.text("title")?,
         description: row.text("description")?,
         status: parse_enum(&row.text("status")?, TicketStatus::parse)?,
-        priority: parse_enum(&row.text("priority")?, Priority::parse)?,
+        priority: Some(parse_enum(&row.text("priority")?, Priority::parse)?),
         source: parse_enum(&row.text("source")?, TicketSource::parse)?,
         requester_id: row.id("requester_id")?,
         requester_name: row.text("requester_name")?,
@@ -41,8 +41,8 @@ pub(super) fn ticket_from_row(row: &dyn Columns) -> Result<Ticket> {
     })
 }
 
-/// Appends ` AND (<the caller may see t>)`.
-pub(super) fn push_visibility(qb: &mut Sql, caller: &Caller) {
+/// Appends ` AND (<the caller may see t>)`: whose tickets (see [`Visibility`] for statuses).
+fn push_visibility(qb: &mut Sql, caller: &Caller) {
     if caller.is_staff() {
         return;
     }
@@ -56,6 +56,49 @@ pub(super) fn push_visibility(qb: &mut Sql, caller: &Caller) {
         qb.push(" OR t.org_id = ").bind(org.to_string());
     }
     qb.push(")");
+}
+
+/// Which tickets a caller sees: whose (their own, those they are copied on, their
+/// organisation's for a primary contact, all for the desk), and, for users, only in the
+/// statuses the desk shows them. Every read of tickets goes through it: lists, one ticket, its
+/// conversation and files, the change feed, the ids an offline copy keeps.
+#[derive(Debug, Clone)]
+pub(super) struct Visibility {
+    caller: Caller,
+    /// `None`: every status.
+    statuses: Option<Vec<TicketStatus>>,
+}
+
+impl Visibility {
+    pub(super) fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// Appends ` AND (<the caller may see t>)`.
+    pub(super) fn push(&self, qb: &mut Sql) {
+        push_visibility(qb, &self.caller);
+        if let Some(statuses) = &self.statuses {
+            qb.push(" AND t.status IN (")
+                .bind_list(statuses.iter().map(|s| s.as_str()))
+                .push(")");
+        }
+    }
+}
+
+impl Store {
+    /// What `caller` sees of tickets (the portal settings are cached: no query most times).
+    pub(super) async fn visibility(&self, caller: &Caller) -> Result<Visibility> {
+        let statuses = if caller.is_staff() {
+            None
+        } else {
+            let shown = self.portal_settings().await?.visible_statuses;
+            (shown.len() < TicketStatus::ALL.len()).then_some(shown)
+        };
+        Ok(Visibility {
+            caller: caller.clone(),
+            statuses,
+        })
+    }
 }
 
 /// A file name safe to show and to offer as a download: no paths, no control characters, at most
@@ -133,7 +176,7 @@ impl Store {
     pub async fn ticket(&self, caller: &Caller, id: TicketId) -> Result<Ticket> {
         let mut qb = Sql::new(concat!(select_tickets!(), " WHERE t.id = "));
         qb.bind(id.to_string());
-        push_visibility(&mut qb, caller);
+        self.visibility(caller).await?.push(&mut qb);
         let ticket = self
             .read_row(qb, ticket_from_row)
             .await?
@@ -159,14 +202,21 @@ impl Store {
             return Ok(());
         }
         let fields = self.ticket_fields().await?;
+        let shown = fields.defaults;
         for t in tickets {
             fields.redact(&mut t.custom_fields);
-            if !fields.defaults.ticket_type.shown() {
+            if !shown.ticket_type.shown() {
                 t.ticket_type = None;
             }
-            if !fields.defaults.assignee.shown() {
+            if !shown.assignee.shown() {
                 t.assignee_id = None;
                 t.assignee_name = None;
+            }
+            if !shown.priority.shown() {
+                t.priority = None;
+            }
+            if !shown.description.shown() {
+                t.description.clear();
             }
         }
         Ok(())
@@ -176,15 +226,27 @@ impl Store {
     pub async fn list_tickets(&self, caller: &Caller, q: &TicketListQuery) -> Result<Page<Ticket>> {
         let limit = i64::from(q.limit.unwrap_or(50).clamp(1, 200));
         let mut qb = Sql::new(concat!(select_tickets!(), " WHERE 1 = 1"));
-        push_visibility(&mut qb, caller);
-        if !caller.is_staff() {
-            // Users' lists show only the statuses the desk chose (portal settings).
-            let shown = self.portal_settings().await?.visible_statuses;
-            if shown.len() < TicketStatus::ALL.len() {
-                qb.push(" AND t.status IN (")
-                    .bind_list(shown.iter().map(|s| s.as_str()))
-                    .push(")");
-            }
+        self.visibility(caller).await?.push(&mut qb);
+        let shown = if caller.is_staff() {
+            None
+        } else {
+            Some(self.ticket_fields().await?.defaults)
+        };
+        // A filter on a field the desk hides from the caller would tell its values: refused.
+        let hidden =
+            |access: Option<bellhop_proto::FieldAccess>| access.is_some_and(|a| !a.shown());
+        if hidden(shown.map(|d| d.assignee)) && (q.assignee_id.is_some() || q.unassigned.is_some())
+        {
+            return Err(AppError::bad_request(
+                "the service desk does not show who handles tickets: no filter by assignee",
+            ));
+        }
+        if hidden(shown.map(|d| d.ticket_type))
+            && q.ticket_type.as_deref().is_some_and(|k| !k.is_empty())
+        {
+            return Err(AppError::bad_request(
+                "the service desk does not show ticket types: no filter by type",
+            ));
         }
         if let Some(status) = q.status {
             qb.push(" AND t.status = ").bind(status.as_str());
@@ -235,7 +297,13 @@ impl Store {
             })
             .bind(after);
         }
-        qb.push_words(&["t.title", "t.description"], q.q.as_deref().unwrap_or(""));
+        // Words are looked for where the caller may read them.
+        let searched: &[&str] = if hidden(shown.map(|d| d.description)) {
+            &["t.title"]
+        } else {
+            &["t.title", "t.description"]
+        };
+        qb.push_words(searched, q.q.as_deref().unwrap_or(""));
         qb.push(match sort {
             TicketSort::Newest => " ORDER BY t.number DESC",
             TicketSort::Oldest => " ORDER BY t.number ASC",

@@ -14,6 +14,7 @@ mod languages;
 mod passwords;
 mod people;
 mod robustness;
+mod rules;
 mod second_factor;
 mod settings;
 mod smtp;

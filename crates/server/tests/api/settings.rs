@@ -129,7 +129,11 @@ async fn ticketing_for_chosen_users_reopening_and_visible_statuses_are_enforced(
             audience: Audience::Only,
             users: vec![user_id(&app, &alice).await?],
         },
-        visible_statuses: vec![TicketStatus::Open, TicketStatus::AwaitingReply],
+        visible_statuses: vec![
+            TicketStatus::Open,
+            TicketStatus::AwaitingReply,
+            TicketStatus::Resolved,
+        ],
         reopen_allowed: false,
         ..PortalSettings::default()
     };
@@ -176,16 +180,32 @@ async fn ticketing_for_chosen_users_reopening_and_visible_statuses_are_enforced(
         .await?;
     assert_eq!(res.status(), 200);
 
-    // Lists show only the chosen statuses to users; technicians see all.
+    // Users see only the chosen statuses, in lists and everywhere else; technicians see all.
     let listed = app.tickets(&alice).await?;
     assert!(!listed.is_empty());
-    assert!(
-        listed
-            .iter()
-            .all(|t| matches!(t.status, TicketStatus::Open | TicketStatus::AwaitingReply))
-    );
+    assert!(listed.iter().all(|t| t.status != TicketStatus::Closed));
     let all = app.tickets(&tech).await?;
-    assert!(all.iter().any(|t| t.status == TicketStatus::Closed));
+    let closed = all
+        .iter()
+        .find(|t| t.status == TicketStatus::Closed && t.org_name.as_deref() == Some("Acme"))
+        .ok_or_else(|| anyhow::anyhow!("no closed Acme ticket"))?;
+    for path in [
+        format!("/api/v1/tickets/{}", closed.id),
+        format!("/api/v1/tickets/{}/comments", closed.id),
+        format!("/api/v1/tickets/{}/attachments", closed.id),
+    ] {
+        let res = app.get(&alice, &path).await?;
+        assert_eq!(expect_error(res, 404).await?, "not_found", "{path}");
+    }
+    let ids: Vec<bellhop_proto::TicketId> =
+        app.get(&alice, "/api/v1/tickets/ids").await?.json().await?;
+    assert!(!ids.contains(&closed.id), "an offline copy drops it");
+    let feed = app
+        .get(&alice, "/api/v1/sync/changes?after=0&limit=1000")
+        .await?
+        .text()
+        .await?;
+    assert!(!feed.contains(&closed.id.to_string()), "the change feed");
     let bobs = mine(&app, &bob).await?;
     assert!(!bobs.ticketing && !bobs.can_reopen);
     Ok(())

@@ -260,7 +260,7 @@ async fn the_requester_may_resolve_and_reopen_but_only_the_desk_sets_the_rest() 
     .await?;
     assert_eq!(
         (t.status, t.priority),
-        (TicketStatus::Closed, Priority::High)
+        (TicketStatus::Closed, Some(Priority::High))
     );
     let t: Ticket = patch(&app, &bob, ticket.id, json!({"status": "open"}))
         .await?
