@@ -42,6 +42,8 @@ pub struct AppState {
     pub passwords: std::sync::Arc<crate::auth::PasswordPool>,
     /// Proxies whose forwarding header names the client (`client.rs`).
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
+    /// Live event streams open per person, bounded (`routes/sync.rs`).
+    pub streams: std::sync::Arc<crate::routes::sync::StreamSlots>,
 }
 
 /// A server that has bound its port and opened its database, ready to serve.
@@ -51,12 +53,20 @@ pub struct Server {
     addr: SocketAddr,
     mail: MailWorker,
     closing: tokio::sync::watch::Sender<bool>,
+    limits: crate::serve::Limits,
 }
 
 impl Server {
     /// Opens the database (migrating it), seeds the demo world when asked and the database is
     /// empty, and binds the listening socket. Port 0 picks a free port: see [`Self::addr`].
     pub async fn start(settings: Settings) -> anyhow::Result<Self> {
+        if settings.demo && !settings.listen.ip().is_loopback() && !settings.demo_beyond_loopback {
+            anyhow::bail!(
+                "--demo seeds accounts whose password is public: it listens on loopback only \
+                 (asked for {}); add --demo-beyond-loopback to serve it to the network anyway",
+                settings.listen
+            );
+        }
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
             format!(
                 "creating the data directory {}",
@@ -99,15 +109,24 @@ impl Server {
                 max_attachment_bytes: settings.max_attachment_bytes,
                 passwords: std::sync::Arc::new(crate::auth::PasswordPool::for_this_machine()),
                 trusted_proxies: settings.trusted_proxies.clone().into(),
+                streams: std::sync::Arc::new(crate::routes::sync::StreamSlots::new(
+                    settings.max_streams_per_person,
+                )),
             },
             &settings,
         );
+        let limits = crate::serve::Limits {
+            max_connections: settings.max_connections,
+            header_read_timeout: settings.header_read_timeout,
+            shutdown_grace: settings.shutdown_grace,
+        };
         Ok(Self {
             listener,
             router,
             addr,
             mail,
             closing,
+            limits,
         })
     }
 
@@ -132,14 +151,9 @@ impl Server {
             shutdown.await;
             let _ = closing.send(true);
         };
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP");
+        let served = crate::serve::serve(self.listener, self.router, self.limits, shutdown)
+            .await
+            .context("serving HTTP");
         worker.abort();
         served
     }
@@ -169,6 +183,49 @@ async fn openapi_json() -> impl IntoResponse {
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
                    connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
                    frame-ancestors 'none'";
+
+/// Ends a request that takes too long with 408 and the JSON error body: a client trickling its
+/// body, or a handler stuck on something, cannot hold a connection and its memory forever. Live
+/// event streams have no limit; uploads have a longer one.
+async fn time_limit(State(limits): State<TimeLimits>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let limit = if path == "/api/v1/events" {
+        return next.run(request).await;
+    } else if request.method() == Method::PUT && path.starts_with("/api/v1/attachments/") {
+        limits.upload
+    } else {
+        limits.request
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error_response(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::Unavailable,
+            format!("the request took longer than {} s", limit.as_secs()),
+        ),
+    }
+}
+
+#[derive(Clone, Copy)]
+struct TimeLimits {
+    request: std::time::Duration,
+    upload: std::time::Duration,
+}
+
+/// A handler that panicked answers 500 with the JSON error body, and the server goes on.
+fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = what, "a request handler panicked");
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Internal,
+        "internal error; the server log has the details".into(),
+    )
+}
 
 /// After a request that may have written (anything but `GET`, `HEAD` and `OPTIONS`), tells the
 /// store before the answer leaves, so this instance's next read sees the write
@@ -220,6 +277,12 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         let spa = ServeDir::new(ui).fallback(ServeFile::new(ui.join("index.html")));
         app = app.fallback_service(spa);
     }
+    harden(app, settings)
+}
+
+/// The layers every answer passes through: security headers, a handler's panic turned into a
+/// 500 with the JSON error body, the time limits, tracing.
+fn harden(app: Router, settings: &Settings) -> Router {
     app.layer(SetResponseHeaderLayer::if_not_present(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
@@ -232,5 +295,50 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     ))
+    .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+    .layer(middleware::from_fn_with_state(
+        TimeLimits {
+            request: settings.request_timeout,
+            upload: settings.upload_timeout,
+        },
+        time_limit,
+    ))
     .layer(TraceLayer::new_for_http())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_handler_that_panics_answers_500_with_the_json_body_and_the_next_request_is_served()
+    -> anyhow::Result<()> {
+        let app = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    if std::hint::black_box(true) {
+                        panic!("a bug");
+                    }
+                    "unreachable"
+                }),
+            )
+            .route("/fine", get(|| async { "fine" }));
+        let dir = tempfile::tempdir()?;
+        let app = harden(app, &Settings::ephemeral(dir.path()));
+        let res = app
+            .clone()
+            .oneshot(axum::http::Request::get("/boom").body(axum::body::Body::empty())?)
+            .await?;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16).await?;
+        let body: serde_json::Value = serde_json::from_slice(&body)?;
+        assert_eq!(body["error"]["code"], "internal");
+        let res = app
+            .oneshot(axum::http::Request::get("/fine").body(axum::body::Body::empty())?)
+            .await?;
+        assert_eq!(res.status(), StatusCode::OK);
+        Ok(())
+    }
 }

@@ -2,12 +2,13 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
 
 use crate::app::Server;
-use crate::config::Settings;
+use crate::config::{Settings, limits};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,7 +22,7 @@ struct Args {
     data_dir: PathBuf,
     /// PostgreSQL (`postgres://user:pass@host/db`) instead of the SQLite file in the data
     /// directory. Attachments and the mail outbox stay in the data directory.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "BELLHOP_LISTEN", default_value = "127.0.0.1:8080")]
@@ -40,7 +41,7 @@ struct Args {
     max_attachment_bytes: usize,
     /// SMTP server for outgoing mail (`smtp://user:pass@host:587`); without it mail is written to
     /// `<data-dir>/outbox/*.eml`.
-    #[arg(long, env = "BELLHOP_SMTP_URL")]
+    #[arg(long, env = "BELLHOP_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
     /// The portal's address as people reach it, for links in emails (default
     /// `http://<listen address>`).
@@ -61,6 +62,28 @@ struct Args {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<ipnet::IpNet>,
+    /// Connections open at once; more wait to be accepted (each desktop app keeps one open for
+    /// its live events).
+    #[arg(long, env = "BELLHOP_MAX_CONNECTIONS", default_value_t = limits::MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Live event streams one person may hold open at once.
+    #[arg(long, env = "BELLHOP_MAX_STREAMS_PER_PERSON", default_value_t = limits::MAX_STREAMS_PER_PERSON)]
+    max_streams_per_person: usize,
+    /// Seconds a client has to send a request's headers (and may sit idle between requests).
+    #[arg(long, env = "BELLHOP_HEADER_TIMEOUT_SECS", default_value_t = limits::HEADER_READ_TIMEOUT.as_secs())]
+    header_timeout_secs: u64,
+    /// Seconds a request may take (live event streams and uploads excepted).
+    #[arg(long, env = "BELLHOP_REQUEST_TIMEOUT_SECS", default_value_t = limits::REQUEST_TIMEOUT.as_secs())]
+    request_timeout_secs: u64,
+    /// Seconds an upload may take.
+    #[arg(long, env = "BELLHOP_UPLOAD_TIMEOUT_SECS", default_value_t = limits::UPLOAD_TIMEOUT.as_secs())]
+    upload_timeout_secs: u64,
+    /// Seconds a shutdown waits for requests in flight.
+    #[arg(long, env = "BELLHOP_SHUTDOWN_GRACE_SECS", default_value_t = limits::SHUTDOWN_GRACE.as_secs())]
+    shutdown_grace_secs: u64,
+    /// Let `--demo`, whose passwords are public, listen beyond loopback.
+    #[arg(long, env = "BELLHOP_DEMO_BEYOND_LOOPBACK")]
+    demo_beyond_loopback: bool,
     /// The From address of outgoing mail.
     #[arg(long, env = "BELLHOP_MAIL_FROM", default_value = crate::config::DEFAULT_MAIL_FROM)]
     mail_from: String,
@@ -91,6 +114,13 @@ pub fn run() -> anyhow::Result<()> {
         sms_url: args.sms_url,
         sms_token: args.sms_token,
         trusted_proxies: args.trusted_proxies,
+        max_connections: args.max_connections,
+        max_streams_per_person: args.max_streams_per_person,
+        header_read_timeout: Duration::from_secs(args.header_timeout_secs),
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
+        upload_timeout: Duration::from_secs(args.upload_timeout_secs),
+        shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+        demo_beyond_loopback: args.demo_beyond_loopback,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub const DEFAULT_MAIL_FROM: &str = "Bellhop <bellhop@localhost>";
 
@@ -35,6 +36,32 @@ pub struct Settings {
     pub sms_token: Option<String>,
     /// Proxies whose `X-Forwarded-For` names the client (rate limits, audit); nobody else's.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Connections open at once (each desktop app keeps one for its live events).
+    pub max_connections: usize,
+    /// Live event streams one person may hold open at once.
+    pub max_streams_per_person: usize,
+    /// How long a client has to send a request's headers (and may sit idle between requests).
+    pub header_read_timeout: Duration,
+    /// How long a request may take, live event streams and uploads excepted.
+    pub request_timeout: Duration,
+    /// How long an upload may take.
+    pub upload_timeout: Duration,
+    /// How long a shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+    /// Let `--demo` (known passwords) listen on an address beyond loopback.
+    pub demo_beyond_loopback: bool,
+}
+
+/// The defaults of the limits above.
+pub mod limits {
+    use std::time::Duration;
+
+    pub const MAX_CONNECTIONS: usize = 4096;
+    pub const MAX_STREAMS_PER_PERSON: usize = 8;
+    pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+    pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+    pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 }
 
 impl Settings {
@@ -54,6 +81,13 @@ impl Settings {
             sms_url: None,
             sms_token: None,
             trusted_proxies: Vec::new(),
+            max_connections: limits::MAX_CONNECTIONS,
+            max_streams_per_person: limits::MAX_STREAMS_PER_PERSON,
+            header_read_timeout: limits::HEADER_READ_TIMEOUT,
+            request_timeout: limits::REQUEST_TIMEOUT,
+            upload_timeout: limits::UPLOAD_TIMEOUT,
+            shutdown_grace: limits::SHUTDOWN_GRACE,
+            demo_beyond_loopback: false,
         }
     }
 

@@ -20,4 +20,5 @@ pub mod mail;
 pub mod markdown;
 pub mod openapi;
 pub mod routes;
+pub mod serve;
 pub mod sms;

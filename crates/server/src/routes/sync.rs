@@ -17,6 +17,54 @@ use crate::db::{Caller, Signal};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Query};
 
+/// Live event streams open per person: one person cannot hold more than `max` connections open
+/// this way (a browser tab, a desktop app each hold one).
+pub struct StreamSlots {
+    open: std::sync::Mutex<std::collections::HashMap<bellhop_proto::UserId, usize>>,
+    max: usize,
+}
+
+/// One open stream's place, given back when the stream ends.
+pub struct StreamSlot {
+    slots: std::sync::Arc<StreamSlots>,
+    user: bellhop_proto::UserId,
+}
+
+impl StreamSlots {
+    pub fn new(max: usize) -> Self {
+        Self {
+            open: std::sync::Mutex::default(),
+            max,
+        }
+    }
+
+    /// A place for one more of `user`'s streams, if they hold fewer than the most.
+    pub fn take(self: &std::sync::Arc<Self>, user: bellhop_proto::UserId) -> Option<StreamSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(user).or_default();
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(StreamSlot {
+            slots: std::sync::Arc::clone(self),
+            user,
+        })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.slots.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&self.user) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.user);
+            }
+        }
+    }
+}
+
 /// Most operations accepted in one push.
 pub const MAX_PUSH_OPS: usize = 500;
 
@@ -70,13 +118,19 @@ pub async fn changes(
 /// credential stops working.
 #[utoipa::path(get, path = "/api/v1/events", tag = "sync",
     responses((status = 200, description = "text/event-stream of TicketEvent", body = TicketEvent),
-        (status = 401, body = ErrorBody)),
+        (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = std::result::Result<Event, Infallible>>>> {
+    let slot = state.streams.take(caller.user_id).ok_or_else(|| {
+        AppError::limited(
+            "too many live event streams are open for you; close one",
+            Duration::from_secs(30),
+        )
+    })?;
     let revoked = credential_stops_working(&state, bearer(&headers).unwrap_or_default());
     let stream = BroadcastStream::new(state.store.subscribe()).filter_map(move |item| match item {
         Ok(change) if change.visible_to(&caller) => {
@@ -105,17 +159,22 @@ pub async fn events(
     let stream = stream.merge(kb);
     // The first event tells the client the stream is live, so it can pull once and then rely
     // on events.
+    // The stream holds its slot until it ends.
+    let stream = stream.map(move |event| {
+        let _held = &slot;
+        event
+    });
     let hello = tokio_stream::once(Ok(Event::default().event("ready").data("{}")));
     let mut closing = state.closing.clone();
     let closed = async move {
         let _ = closing.wait_for(|c| *c).await;
     };
     let end = futures_util::future::select(Box::pin(closed), Box::pin(revoked));
-    Sse::new(futures_util::StreamExt::take_until(
+    Ok(Sse::new(futures_util::StreamExt::take_until(
         hello.chain(stream),
         end,
     ))
-    .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 /// Resolves when the stream's bearer token stops signing in (the device was deactivated, the

@@ -11,6 +11,7 @@ mod helpers;
 mod kb;
 mod kept;
 mod languages;
+mod limits;
 mod passwords;
 mod people;
 mod robustness;
