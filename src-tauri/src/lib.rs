@@ -161,5 +161,8 @@ fn open_agent() -> anyhow::Result<Agent> {
     if let Some(key) = flag("--key") {
         config.enrolment_key = Some(key);
     }
+    if args.iter().any(|a| a == "--insecure") {
+        config.insecure = true;
+    }
     Ok(Agent::with_config(paths, config)?)
 }

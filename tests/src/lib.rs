@@ -156,7 +156,7 @@ impl RunningServer {
             bellhop_agent::Paths::under(home),
             bellhop_agent::AgentConfig {
                 server_url: Some(self.url.clone()),
-                enrolment_key: None,
+                ..Default::default()
             },
         )?)
     }

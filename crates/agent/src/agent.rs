@@ -44,6 +44,9 @@ impl Agent {
 
     /// Opens with an explicit configuration (flags already applied).
     pub fn with_config(paths: Paths, config: AgentConfig) -> Result<Self> {
+        if let Some(url) = &config.server_url {
+            crate::config::require_secure(url, config.insecure)?;
+        }
         let store = Store::open(&paths.store_file())?;
         let client = config
             .server_url

@@ -64,6 +64,10 @@ pub struct AgentConfig {
     pub server_url: Option<String>,
     /// The organisation's enrolment key.
     pub enrolment_key: Option<String>,
+    /// Talk to a server over plain `http://` beyond this machine (credentials and tickets then
+    /// cross the network readable by anyone on the way). Off unless an admin says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
 }
 
 impl AgentConfig {
@@ -81,6 +85,9 @@ impl AgentConfig {
         }
         if let Some(key) = env_value("BELLHOP_ENROLMENT_KEY") {
             config.enrolment_key = Some(key);
+        }
+        if env_value("BELLHOP_INSECURE").is_some_and(|v| v != "0") {
+            config.insecure = true;
         }
         if let Some(url) = &config.server_url {
             config.server_url = Some(normalise_url(url)?);
@@ -116,6 +123,26 @@ pub fn normalise_url(url: &str) -> Result<String> {
     Ok(url.to_owned())
 }
 
+/// Refuses a plain `http://` server that is not on this machine unless `insecure`: a device
+/// secret, a credential and people's tickets would cross the network unencrypted.
+pub fn require_secure(url: &str, insecure: bool) -> Result<()> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::Config(format!("server URL {url:?} is not a URL: {e}")))?;
+    let on_this_machine = match parsed.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if parsed.scheme() == "http" && !on_this_machine && !insecure {
+        return Err(Error::Config(format!(
+            "{url} is plain http:// to another machine: use https://, or say --insecure \
+             (BELLHOP_INSECURE=1, `insecure = true` in agent.toml) to send credentials unencrypted"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,12 +158,33 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_is_only_for_this_machine_unless_the_admin_says_insecure() {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+            "https://help.example.com",
+        ] {
+            assert!(require_secure(local, false).is_ok(), "{local}");
+        }
+        for remote in ["http://help.example.com", "http://10.0.0.5:8080"] {
+            let refused = require_secure(remote, false)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(refused.contains("--insecure"), "{remote}: {refused}");
+            assert!(require_secure(remote, true).is_ok(), "{remote}");
+        }
+    }
+
+    #[test]
     fn a_saved_config_loads_back() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let paths = Paths::under(dir.path());
         let config = AgentConfig {
             server_url: Some("http://127.0.0.1:9".into()),
             enrolment_key: Some("k".into()),
+            insecure: false,
         };
         config.save(&paths)?;
         let text = std::fs::read_to_string(paths.config_file())?;

@@ -25,7 +25,7 @@ pub mod sync;
 
 pub use agent::Agent;
 pub use client::{ServerClient, UPLOAD_CHUNK};
-pub use config::{AgentConfig, Paths, normalise_url};
+pub use config::{AgentConfig, Paths, normalise_url, require_secure};
 pub use credentials::{Credentials, Secret};
 pub use error::{Error, Result};
 pub use store::Store;

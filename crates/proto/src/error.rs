@@ -14,6 +14,9 @@ pub enum ErrorCode {
     Unauthenticated,
     /// The caller is known but may not do or see this.
     Forbidden,
+    /// The caller must prove who they are again first (sign in afresh) to change a security
+    /// setting, such as their second factor.
+    Reauthenticate,
     /// The thing does not exist, or the caller may not know it exists.
     NotFound,
     /// The request conflicts with the current state (e.g. a duplicate).

@@ -54,6 +54,7 @@ pub struct Server {
     mail: MailWorker,
     closing: tokio::sync::watch::Sender<bool>,
     limits: crate::serve::Limits,
+    sweeper: crate::sweep::Sweeper,
 }
 
 impl Server {
@@ -95,11 +96,13 @@ impl Server {
             .with_context(|| format!("binding {}", settings.listen))?;
         let addr = listener.local_addr()?;
         let (closing, closing_rx) = tokio::sync::watch::channel(false);
+        let blobs = Blobs::new(settings.data_dir.join("attachments"));
+        let sweeper = crate::sweep::Sweeper::new(store.clone(), blobs.clone());
         let router = router(
             AppState {
                 store,
                 mail: mail.clone(),
-                blobs: Blobs::new(settings.data_dir.join("attachments")),
+                blobs,
                 closing: closing_rx,
                 public_url: settings
                     .public_url
@@ -127,6 +130,7 @@ impl Server {
             mail,
             closing,
             limits,
+            sweeper,
         })
     }
 
@@ -139,6 +143,11 @@ impl Server {
         self.mail.clone()
     }
 
+    /// The sweep of expired rows and abandoned uploads (tests run it at once).
+    pub fn sweeper(&self) -> crate::sweep::Sweeper {
+        self.sweeper.clone()
+    }
+
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
     pub async fn run_until(
         self,
@@ -146,6 +155,7 @@ impl Server {
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.addr, "listening");
         let worker = tokio::spawn(self.mail.run());
+        let sweeper = tokio::spawn(self.sweeper.run());
         let closing = self.closing;
         let shutdown = async move {
             shutdown.await;
@@ -155,6 +165,7 @@ impl Server {
             .await
             .context("serving HTTP");
         worker.abort();
+        sweeper.abort();
         served
     }
 }

@@ -88,6 +88,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
             role,
             org_id,
             device_id: None,
+            signed_in_at: 0,
         });
     }
     let [tech, alice, bob, carol] = <[Caller; 4]>::try_from(callers)

@@ -23,16 +23,22 @@ pub enum Letter {
     PortalAccess,
     /// To the old address, when the desk changes a person's email.
     EmailChanged,
+    /// A verification phone was confirmed (set up, or put in the place of another).
+    SecondFactorSet,
+    /// The verification phone was removed (by the person or the desk).
+    SecondFactorRemoved,
 }
 
 impl Letter {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::IdentityToken,
         Self::PasswordReset,
         Self::VerificationCode,
         Self::Welcome,
         Self::PortalAccess,
         Self::EmailChanged,
+        Self::SecondFactorSet,
+        Self::SecondFactorRemoved,
     ];
 
     fn key(self) -> &'static str {
@@ -43,6 +49,8 @@ impl Letter {
             Self::Welcome => "welcome",
             Self::PortalAccess => "portal_access",
             Self::EmailChanged => "email_changed",
+            Self::SecondFactorSet => "second_factor_set",
+            Self::SecondFactorRemoved => "second_factor_removed",
         }
     }
 }

@@ -22,3 +22,4 @@ pub mod openapi;
 pub mod routes;
 pub mod serve;
 pub mod sms;
+pub mod sweep;

@@ -41,6 +41,7 @@ async fn a_device_the_server_does_not_know_enrols_again_with_the_configured_key(
             bellhop_agent::AgentConfig {
                 server_url: Some(server.url.clone()),
                 enrolment_key: Some("acme-demo-key".into()),
+                ..Default::default()
             },
         )
     };

@@ -1,6 +1,6 @@
 // Generated from crates/proto by `cargo run -p bellhop-proto --bin gen-ts`. Do not edit.
 
-export type ErrorCode = "bad_request" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";
+export type ErrorCode = "bad_request" | "unauthenticated" | "forbidden" | "reauthenticate" | "not_found" | "conflict" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";
 
 export type ApiError = { code: ErrorCode, message: string, };
 

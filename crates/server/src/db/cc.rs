@@ -120,6 +120,7 @@ impl Store {
                 role: u.role,
                 org_id: u.org_id,
                 device_id: None,
+                signed_in_at: 0,
             }
             .sees(current.requester_id, current.org_id, &[])
         });

@@ -110,6 +110,7 @@ mod tests {
             role: Role::EndUser,
             org_id: None,
             device_id: None,
+            signed_in_at: 0,
         }
     }
 

@@ -437,7 +437,7 @@ impl Store {
     /// may act. The first use of a rotated credential revokes the one it replaced.
     pub async fn caller_for_device_credential(&self, hash: &str) -> Result<Option<Caller>> {
         let mut qb = Sql::new(
-            "SELECT u.id, u.name, u.role, u.org_id, c.device_id, c.replaces, c.used_at
+            "SELECT u.id, u.name, u.role, u.org_id, c.device_id, c.replaces, c.used_at, c.created_at
              FROM device_credentials c
              JOIN devices d ON d.id = c.device_id JOIN users u ON u.id = c.user_id
              WHERE c.token_hash = ",
@@ -453,6 +453,7 @@ impl Store {
                     role: parse_enum(&r.text("role")?, Role::parse)?,
                     org_id: r.opt_id("org_id")?,
                     device_id: Some(r.id("device_id")?),
+                    signed_in_at: r.int("created_at")?,
                 };
                 let first_use = r.opt_int("used_at")?.is_none();
                 Ok((caller, r.opt_text("replaces")?, first_use))
@@ -507,8 +508,8 @@ impl Store {
     /// nothing). Refused (`None`) when `hash` does not sign in.
     pub async fn rotate_device_credential(&self, hash: &str, new_hash: &str) -> Result<Option<()>> {
         let mut tx = self.begin().await?;
-        let row: Option<(String, String)> = sqlx::query_as(concat!(
-            "SELECT c.device_id, c.user_id FROM device_credentials c
+        let row: Option<(String, String, i64)> = sqlx::query_as(concat!(
+            "SELECT c.device_id, c.user_id, c.created_at FROM device_credentials c
              JOIN devices d ON d.id = c.device_id JOIN users u ON u.id = c.user_id
              WHERE c.token_hash = $1 AND c.revoked_at IS NULL AND d.status = 'active' AND ",
             may_act!()
@@ -516,7 +517,9 @@ impl Store {
         .bind(hash)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((device, user)) = row else {
+        // The new credential keeps the time the person confirmed who they are: a rotation is
+        // not a new proof of identity.
+        let Some((device, user, confirmed_at)) = row else {
             return Ok(None);
         };
         // An earlier rotation whose answer never arrived is superseded by this one.
@@ -535,7 +538,7 @@ impl Store {
         .bind(new_hash)
         .bind(device)
         .bind(user)
-        .bind(now_ms())
+        .bind(confirmed_at)
         .bind(hash)
         .execute(&mut *tx)
         .await?;

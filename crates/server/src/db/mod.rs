@@ -68,6 +68,7 @@ mod second_factor;
 mod settings;
 mod sign_in;
 mod sql;
+mod sweep;
 mod sync;
 mod ticket_edit;
 mod ticket_new;
@@ -87,6 +88,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use access::{SESSION_IDLE_MS, SESSION_TOUCH_EVERY_MS};
 pub use changes::{ChangeEvent, Signal};
+pub(crate) use console::phone_digits;
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use mail::QueuedEmail;
 pub use people::PasswordLink;
@@ -105,11 +107,20 @@ pub struct Caller {
     pub org_id: Option<OrgId>,
     /// The device when the caller signed in with a device credential (desktop app, CLI).
     pub device_id: Option<DeviceId>,
+    /// When the caller proved who they are for this credential (signed in with a password,
+    /// confirmed their identity on the device), in Unix milliseconds; 0 when not known.
+    pub signed_in_at: i64,
 }
 
 impl Caller {
     pub fn is_staff(&self) -> bool {
         self.role.is_staff()
+    }
+
+    /// Whether the caller proved who they are within `window_ms`: what changing a security
+    /// setting (the second factor) asks for.
+    pub fn signed_in_within(&self, window_ms: i64) -> bool {
+        now_ms() - self.signed_in_at <= window_ms
     }
 
     /// Whether this caller sees a ticket asked for by `requester`, of organisation `org`, with
@@ -218,8 +229,11 @@ impl Store {
                 .test_before_acquire(false)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
+                        // FULL: a commit is on disk before it returns, so what the server
+                        // acknowledged survives a power cut (NORMAL would lose the last
+                        // commits, which the agents have already forgotten).
                         conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                              PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
                              PRAGMA mmap_size = 268435456;", // read::MMAP_BYTES
                         )

@@ -220,15 +220,16 @@ impl Store {
 
     /// Rewrites a person. Without portal access their password goes, their browser sessions
     /// end and their password links stop working; with `link`, they get an email to choose a
-    /// password. A new email address voids every link and code sent to the old one, and
-    /// `notice` tells the old address what changed.
+    /// password. A new email address voids every link and code sent to the old one. `notices`
+    /// (the old address told of a new one, the person told their second factor went) are
+    /// queued with the change.
     pub async fn update_user(
         &self,
         actor: &Caller,
         id: UserId,
         input: &UserInput,
         link: Option<&PasswordLink>,
-        notice: Option<&Email>,
+        notices: &[Email],
     ) -> Result<User> {
         let now = now_ms();
         let mut tx = self.begin().await?;
@@ -280,7 +281,7 @@ impl Store {
         if let Some(link) = link {
             Self::send_password_link_in(&mut tx, id, &input.email, link).await?;
         }
-        if let Some(notice) = notice.filter(|_| moved) {
+        for notice in notices {
             Self::queue_email_in(&mut tx, notice).await?;
         }
         let mut detail = format!(

@@ -100,6 +100,7 @@ impl Store {
         &self,
         caller: &Caller,
         code_hash: &str,
+        notice: &(dyn Fn(&str) -> crate::mail::Email + Sync),
     ) -> Result<VerifyCodeResult> {
         let now = now_ms();
         let user = caller.user_id.to_string();
@@ -120,18 +121,21 @@ impl Store {
         };
         let id: String = row.try_get("id")?;
         let phone: String = row.try_get("phone")?;
-        let attempts: i64 = row.try_get("attempts")?;
-        if attempts >= PHONE_CODE_MAX_ATTEMPTS {
+        // Counted before compared, in one statement (see `take_attempt_in`).
+        let Some(attempts) = Self::take_attempt_in(
+            &mut tx,
+            super::verification::Attempted::Phone,
+            &id,
+            PHONE_CODE_MAX_ATTEMPTS,
+        )
+        .await?
+        else {
             return Err(AppError::bad_request(
                 "too many wrong codes: send a new one",
             ));
-        }
+        };
         let stored: String = row.try_get("code_hash")?;
         if stored != code_hash {
-            sqlx::query("UPDATE phone_codes SET attempts = attempts + 1 WHERE id = $1")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
             Self::record_audit(
                 &mut tx,
                 caller,
@@ -143,7 +147,7 @@ impl Store {
             tx.commit().await?;
             return Ok(VerifyCodeResult {
                 verified: false,
-                attempts_left: u32::try_from(PHONE_CODE_MAX_ATTEMPTS - attempts - 1).unwrap_or(0),
+                attempts_left: u32::try_from(PHONE_CODE_MAX_ATTEMPTS - attempts).unwrap_or(0),
             });
         }
         sqlx::query("UPDATE phone_codes SET used_at = $1 WHERE id = $2")
@@ -170,6 +174,8 @@ impl Store {
             .await?;
         let detail = format!("second factor set up: SMS to {phone}");
         Self::record_audit(&mut tx, caller, "user.second_factor.set", &user, &detail).await?;
+        // The person hears of it by email, in case it was not them.
+        Self::queue_email_in(&mut tx, &notice(&phone)).await?;
         tx.commit().await?;
         Ok(VerifyCodeResult {
             verified: true,
@@ -179,9 +185,16 @@ impl Store {
 
     /// The user removes their phone number: their second factor is reset, and the number goes
     /// from their contact details.
-    pub async fn remove_my_phone(&self, caller: &Caller) -> Result<()> {
+    pub async fn remove_my_phone(
+        &self,
+        caller: &Caller,
+        notice: Option<&crate::mail::Email>,
+    ) -> Result<()> {
         let user = caller.user_id;
         let mut tx = self.begin().await?;
+        if let Some(notice) = notice {
+            Self::queue_email_in(&mut tx, notice).await?;
+        }
         sqlx::query("UPDATE users SET phone = NULL, phone_digits = NULL WHERE id = $1")
             .bind(user.to_string())
             .execute(&mut *tx)

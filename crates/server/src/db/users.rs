@@ -176,7 +176,7 @@ impl Store {
             return Ok(Some(caller));
         }
         let mut qb = Sql::new(
-            "SELECT u.id, u.name, u.role, u.org_id, s.expires_at, s.last_used_at
+            "SELECT u.id, u.name, u.role, u.org_id, s.expires_at, s.last_used_at, s.created_at
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ",
         );
         qb.bind(token_hash)
@@ -194,6 +194,7 @@ impl Store {
                     role: parse_enum(&r.text("role")?, Role::parse)?,
                     org_id: r.opt_id("org_id")?,
                     device_id: None,
+                    signed_in_at: r.int("created_at")?,
                 };
                 Ok((caller, r.int("expires_at")?, r.int("last_used_at")?))
             })

@@ -11,6 +11,13 @@ use super::{Caller, Store, now_ms, ts};
 use crate::error::{AppError, Result};
 use crate::mail::Email;
 
+/// The codes whose guesses are counted.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Attempted {
+    Verification,
+    Phone,
+}
+
 /// Wrong codes allowed per verification code.
 pub const VERIFY_MAX_ATTEMPTS: i64 = 5;
 /// Sending attempts after which the mail worker gives up (see `pending_emails`).
@@ -147,6 +154,31 @@ impl Store {
         Ok(now + ttl_ms)
     }
 
+    /// Counts one guess at a code of `which` kind, if it has guesses left (`max` in all): the
+    /// guesses made so far, this one included, or `None` when none were left.
+    pub(super) async fn take_attempt_in(
+        tx: &mut sqlx::AnyConnection,
+        which: Attempted,
+        id: &str,
+        max: i64,
+    ) -> Result<Option<i64>> {
+        let sql = match which {
+            Attempted::Verification => {
+                "UPDATE verification_codes SET attempts = attempts + 1
+                 WHERE id = $1 AND attempts < $2 AND used_at IS NULL RETURNING attempts"
+            }
+            Attempted::Phone => {
+                "UPDATE phone_codes SET attempts = attempts + 1
+                 WHERE id = $1 AND attempts < $2 AND used_at IS NULL RETURNING attempts"
+            }
+        };
+        Ok(sqlx::query_scalar(sql)
+            .bind(id)
+            .bind(max)
+            .fetch_optional(&mut *tx)
+            .await?)
+    }
+
     /// Checks what the user read back against their live code; a right code is used up, a wrong
     /// one counts against the code's attempts. The outcome is audited.
     pub async fn check_verification_code(
@@ -172,28 +204,25 @@ impl Store {
             ));
         };
         let id: String = row.try_get("id")?;
-        let attempts: i64 = row.try_get("attempts")?;
-        if attempts >= VERIFY_MAX_ATTEMPTS {
+        // The guess is counted before it is compared, in one statement: guesses sent in
+        // parallel cannot get past the limit.
+        let Some(attempts) =
+            Self::take_attempt_in(&mut tx, Attempted::Verification, &id, VERIFY_MAX_ATTEMPTS)
+                .await?
+        else {
             return Err(AppError::bad_request(
                 "too many wrong codes: send a new one",
             ));
-        }
+        };
         let stored: String = row.try_get("code_hash")?;
         let verified = stored == code_hash;
-        let attempts = if verified {
+        if verified {
             sqlx::query("UPDATE verification_codes SET used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
-            attempts
-        } else {
-            sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = $1")
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
-            attempts + 1
-        };
+        }
         let (action, detail) = if verified {
             ("user.verify.ok", "verified the caller's code")
         } else {

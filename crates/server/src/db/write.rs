@@ -1,9 +1,11 @@
 //! Write transactions run on one thread, statement after statement, for the hottest write (a
 //! new ticket). Through sqlx-sqlite every statement of a transaction is a round trip to the
 //! connection's worker thread, and SQLite's single write lock is held across all of them, so
-//! creations could not go faster than those hops (BENCHMARKS.md). On SQLite the whole
-//! transaction now runs in one blocking-pool hop on a dedicated rusqlite connection, whose page
-//! cache stays warm because no other connection of this process writes in between. On an
+//! creations could not go faster than those hops (BENCHMARKS.md). On a SQLite file the writes
+//! run on a dedicated rusqlite connection, whose page cache stays warm because no other
+//! connection of this process writes in between, and they are committed in groups: every write
+//! that arrived while the last group was written shares the next transaction and its one flush
+//! to disk, so a write is durable before it is answered without a flush per write. On an
 //! in-memory SQLite (tests) the same code runs on a blocking thread against an sqlx
 //! transaction, each statement awaited there. (On PostgreSQL a new ticket is one statement of
 //! its own instead: see `ticket_new.rs`.)
@@ -50,11 +52,38 @@ pub(super) enum Done<T> {
     RollBack(T),
 }
 
+/// How a grouped write is answered once its group's transaction has ended: `Ok` when the
+/// group committed (and is on disk), the commit's failure otherwise.
+type Finish = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+
+/// One write waiting for a group: given the group's transaction it runs its statements inside a
+/// savepoint of its own (given `None`, no transaction could be begun) and says how to answer.
+type Job = Box<dyn FnOnce(Option<&mut rusqlite::Transaction<'_>>) -> Finish + Send>;
+
+/// Most writes one group's transaction carries.
+const MAX_GROUP: usize = 256;
+
+/// The writes waiting for the next group, and whether a leader is running groups.
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<Job>,
+    leading: bool,
+}
+
 /// The read-write rusqlite connection to the SQLite file that [`Store::write`] uses, opened on
-/// first use. The process's write turn ([`Store::write_turn`]) is held while it is used.
+/// first use, and the writes waiting for it.
+///
+/// Writes are committed in groups: whatever arrived while the previous group was being written
+/// shares one transaction and one flush to disk (`synchronous = FULL`), each in a savepoint of
+/// its own so that one write's failure costs only that write. Nobody is answered before the
+/// group is on disk. The process's write turn ([`Store::write_turn`]) is held while a group is
+/// written.
 pub(super) struct Writer {
     path: PathBuf,
     conn: Mutex<Option<Connection>>,
+    queue: Mutex<Queue>,
+    /// Groups committed so far (how many flushes the writes cost).
+    groups: std::sync::atomic::AtomicU64,
 }
 
 impl Writer {
@@ -62,6 +91,8 @@ impl Writer {
         Arc::new(Self {
             path,
             conn: Mutex::new(None),
+            queue: Mutex::default(),
+            groups: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -73,43 +104,148 @@ impl Writer {
         // The same settings as sqlx's connections (`Store::open`); the file is in WAL mode
         // already, set by the first of them.
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "mmap_size", super::read::MMAP_BYTES)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
     }
 
-    /// Runs `work` in an immediate transaction on this thread.
-    fn run<T>(&self, work: impl FnOnce(&mut dyn WriteConn) -> Result<Done<T>>) -> Result<T> {
+    /// Queues a write; true when the caller must start a leader (none is running).
+    fn enqueue(&self, job: Job) -> bool {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        queue.jobs.push(job);
+        !std::mem::replace(&mut queue.leading, true)
+    }
+
+    /// The next group, or `None` (and no leader any more) when nothing waits.
+    fn next_group(&self) -> Option<Vec<Job>> {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if queue.jobs.is_empty() {
+            queue.leading = false;
+            return None;
+        }
+        let take = queue.jobs.len().min(MAX_GROUP);
+        Some(queue.jobs.drain(..take).collect())
+    }
+
+    /// Writes groups until nothing waits (on a blocking thread, in the write turn).
+    fn lead(&self) {
+        while let Some(group) = self.next_group() {
+            self.run_group(group);
+        }
+    }
+
+    /// Answers every waiting write with `error` (the write turn could not be had).
+    fn fail_all(&self, error: &str) {
+        while let Some(group) = self.next_group() {
+            for job in group {
+                job(None)(Err(error.to_owned()));
+            }
+        }
+    }
+
+    /// One transaction for the group: each write in its savepoint, one commit, then the
+    /// answers.
+    fn run_group(&self, group: Vec<Job>) {
         let mut slot = self.conn.lock().unwrap_or_else(|poisoned| {
-            // A write panicked: its transaction rolled back as it was dropped, but start again
-            // on a fresh connection rather than trust the old one.
+            // A group panicked outside its writes: start again on a fresh connection rather
+            // than trust the old one.
             let mut slot = poisoned.into_inner();
             *slot = None;
             slot
         });
         if slot.is_none() {
-            *slot = Some(self.open()?);
+            match self.open() {
+                Ok(conn) => *slot = Some(conn),
+                Err(e) => {
+                    for job in group {
+                        job(None)(Err(format!("opening the database: {e}")));
+                    }
+                    return;
+                }
+            }
         }
         let Some(conn) = slot.as_mut() else {
-            return Err(AppError::Other(anyhow::anyhow!(
-                "the database writer is closed"
-            )));
+            return;
         };
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Dropped without commit (an error, a panic), the transaction rolls back.
-        match work(&mut tx)? {
-            Done::Commit(out) => {
-                tx.commit()?;
-                Ok(out)
+        let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) => {
+                for job in group {
+                    job(None)(Err(format!("beginning a write: {e}")));
+                }
+                return;
             }
-            Done::RollBack(out) => {
-                tx.rollback()?;
-                Ok(out)
-            }
+        };
+        let answers: Vec<Finish> = group.into_iter().map(|job| job(Some(&mut tx))).collect();
+        let committed = tx.commit().map_err(|e| format!("committing: {e}"));
+        self.groups
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for answer in answers {
+            answer(committed.clone());
         }
     }
+}
+
+/// Runs one write in a savepoint of the group's transaction: kept when it says commit, undone
+/// when it says roll back or fails.
+fn run_in_savepoint<T>(
+    tx: &mut rusqlite::Transaction<'_>,
+    work: impl FnOnce(&mut dyn WriteConn) -> Result<Done<T>>,
+) -> Result<T> {
+    tx.execute_batch("SAVEPOINT write")?;
+    let undo =
+        |tx: &mut rusqlite::Transaction<'_>| tx.execute_batch("ROLLBACK TO write; RELEASE write");
+    match work(tx) {
+        Ok(Done::Commit(out)) => {
+            tx.execute_batch("RELEASE write")?;
+            Ok(out)
+        }
+        Ok(Done::RollBack(out)) => {
+            undo(tx)?;
+            Ok(out)
+        }
+        Err(e) => {
+            undo(tx)?;
+            Err(e)
+        }
+    }
+}
+
+/// `work` as a [`Job`] that answers on `answer`.
+fn job<T: Send + 'static>(
+    work: impl FnOnce(&mut dyn WriteConn) -> Result<Done<T>> + Send + 'static,
+    answer: tokio::sync::oneshot::Sender<Result<T>>,
+) -> Job {
+    Box::new(move |tx| {
+        let Some(tx) = tx else {
+            return Box::new(move |failure: std::result::Result<(), String>| {
+                let error = failure.err().unwrap_or_else(|| "no transaction".into());
+                let _ = answer.send(Err(AppError::client(
+                    bellhop_proto::ErrorCode::Unavailable,
+                    format!("the database is busy; try again ({error})"),
+                )));
+            });
+        };
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_in_savepoint(tx, work)))
+                .unwrap_or_else(|_| {
+                    // Whatever the write did before it panicked is undone; the group goes on.
+                    let _ = tx.execute_batch("ROLLBACK TO write; RELEASE write");
+                    Err(AppError::Other(anyhow::anyhow!(
+                        "a database write panicked"
+                    )))
+                });
+        Box::new(move |committed: std::result::Result<(), String>| {
+            let answer_with = match (outcome, committed) {
+                (Err(e), _) => Err(e),
+                (Ok(out), Ok(())) => Ok(out),
+                (Ok(_), Err(e)) => Err(AppError::Other(anyhow::anyhow!("{e}"))),
+            };
+            let _ = answer.send(answer_with);
+        })
+    })
 }
 
 impl WriteConn for rusqlite::Transaction<'_> {
@@ -171,27 +307,46 @@ impl WriteConn for Blocking<'_> {
 }
 
 impl Store {
-    /// Runs `work` as one write transaction: on a SQLite file in a single hop to the dedicated
-    /// writer connection, in the process's write turn; otherwise on a blocking thread against
-    /// a transaction from [`Store::begin`]. An error rolls everything back.
+    /// Runs `work` as one write: on a SQLite file in a savepoint of the writer's next group
+    /// (answered once the group is on disk); otherwise on a blocking thread in a transaction
+    /// from [`Store::begin`]. An error undoes all of `work` and nothing else.
     pub(super) async fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn WriteConn) -> Result<Done<T>> + Send + 'static,
     {
-        let stopped = |e| AppError::Other(anyhow::anyhow!("a database write stopped: {e}"));
+        fn stopped(e: impl std::fmt::Display) -> AppError {
+            AppError::Other(anyhow::anyhow!("a database write stopped: {e}"))
+        }
         match &self.writer {
             Some(writer) => {
-                let turn = self.write_turn().await?;
-                let writer = Arc::clone(writer);
-                // The turn goes with the work, so a request given up on still holds it until
-                // the transaction has ended.
-                tokio::task::spawn_blocking(move || {
-                    let _turn = turn;
-                    writer.run(work)
-                })
-                .await
-                .map_err(stopped)?
+                let (answer, answered) = tokio::sync::oneshot::channel();
+                if writer.enqueue(job(work, answer)) {
+                    // This write leads: it takes the write turn and writes groups until nothing
+                    // waits. Detached, so a request given up on cannot strand the others.
+                    let store = self.clone();
+                    let writer = Arc::clone(writer);
+                    tokio::spawn(async move {
+                        match store.write_turn().await {
+                            Ok(turn) => {
+                                let leader = Arc::clone(&writer);
+                                let led = tokio::task::spawn_blocking(move || {
+                                    let _turn = turn;
+                                    leader.lead();
+                                })
+                                .await;
+                                if let Err(e) = led {
+                                    tracing::error!(error = %e, "the database writer stopped");
+                                    // Nobody leads any more: whoever waits is answered, and the
+                                    // next write starts a leader afresh.
+                                    writer.fail_all("the database writer stopped");
+                                }
+                            }
+                            Err(_) => writer.fail_all("the write turn was not free in time"),
+                        }
+                    });
+                }
+                answered.await.map_err(stopped)?
             }
             None => {
                 let mut tx = self.begin().await?;
@@ -286,6 +441,63 @@ mod tests {
                 .fetch_one(&with_writer.pool)
                 .await?;
         assert_eq!(pooled, 2);
+        Ok(())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_sent_together_share_flushes_and_each_keeps_its_own_outcome()
+    -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open_sqlite(&dir.path().join("bellhop.sqlite3")).await?;
+        let Some(writer) = store.writer.clone() else {
+            anyhow::bail!("no writer");
+        };
+        store
+            .write(|w| w.execute(insert("probe-taken")).map(Done::Commit))
+            .await?;
+        let writes = (0..200).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .write(move |w| {
+                        w.execute(insert(&format!("probe-{i:03}")))?;
+                        match i % 10 {
+                            // One in ten fails after writing, one in ten gives its row back.
+                            3 => w.execute(insert("probe-taken")).map(|_| Done::Commit(i)),
+                            7 => Ok(Done::RollBack(i)),
+                            _ => Ok(Done::Commit(i)),
+                        }
+                    })
+                    .await
+            })
+        });
+        let mut failed = 0;
+        for (i, write) in futures_util::future::join_all(writes)
+            .await
+            .into_iter()
+            .enumerate()
+        {
+            match write? {
+                Ok(n) => assert_eq!(n, i),
+                Err(_) => {
+                    assert_eq!(i % 10, 3, "write {i} failed");
+                    failed += 1;
+                }
+            }
+        }
+        assert_eq!(failed, 20);
+        let kept = names(&store).await?;
+        assert_eq!(kept.len(), 161, "each write kept or undone alone");
+        assert!(kept.iter().all(|n| !n.ends_with('3') && !n.ends_with('7')));
+        let groups = writer.groups.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(groups < 200, "{groups} flushes for 200 writes");
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.pool)
+            .await?;
+        assert_eq!(
+            synchronous, 2,
+            "FULL: a commit is on disk before it returns"
+        );
         Ok(())
     }
 

@@ -14,7 +14,7 @@ use crate::auth::{
     ENROLMENT_KEY_PREFIX, RESET_PREFIX, Staff, new_short_code, new_token, normalise_short_code,
     token_hash,
 };
-use crate::db::{PasswordLink, now_ms};
+use crate::db::{PasswordLink, now_ms, phone_digits};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
 use crate::letters::{Letter, Value, compose};
@@ -397,9 +397,10 @@ pub async fn update_user(
     } else {
         None
     };
+    let mut notices = Vec::new();
     // The old address hears that it no longer signs in, in case the change was not theirs.
-    let notice = (current.email != input.email).then(|| {
-        compose(
+    if current.email != input.email {
+        notices.push(compose(
             current.language,
             Letter::EmailChanged,
             &current.email,
@@ -408,11 +409,23 @@ pub async fn update_user(
                 ("old", Value::Text(&current.email)),
                 ("new", Value::Text(&input.email)),
             ],
-        )
-    });
+        ));
+    }
+    // A new or no phone number resets the second factor: the person hears of it.
+    if let Some(factor) = state.store.second_factor(id).await?.phone
+        && input.phone.as_deref().map(phone_digits) != Some(phone_digits(&factor))
+    {
+        notices.push(compose(
+            current.language,
+            Letter::SecondFactorRemoved,
+            &input.email,
+            &current.name,
+            &[("phone", Value::Text(&factor))],
+        ));
+    }
     let user = state
         .store
-        .update_user(&staff, id, &input, link.as_ref(), notice.as_ref())
+        .update_user(&staff, id, &input, link.as_ref(), &notices)
         .await?;
     state.mail.wake();
     Ok(Json(user))

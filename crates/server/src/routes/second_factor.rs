@@ -14,6 +14,8 @@ use crate::auth::token_hash;
 use crate::db::{Caller, now_ms};
 use crate::error::{AppError, Result};
 use crate::extract::Json;
+use crate::letters::{Letter, Value, compose};
+use crate::mail::Email;
 use crate::sms::international_phone;
 
 /// How long an SMS code lives.
@@ -21,6 +23,37 @@ pub const PHONE_CODE_TTL_MS: i64 = 10 * 60 * 1000;
 /// Codes per user within [`PHONE_CODE_WINDOW_MS`]: each one costs a text message.
 pub const PHONE_CODES_PER_WINDOW: i64 = 5;
 pub const PHONE_CODE_WINDOW_MS: i64 = 60 * 60 * 1000;
+/// Changing or removing a confirmed second factor needs a sign-in this recent.
+pub const FRESH_SIGN_IN_MS: i64 = 15 * 60 * 1000;
+
+/// Refuses to change a confirmed second factor unless the caller proved who they are lately: a
+/// stolen session alone cannot move the factor to the thief's phone.
+async fn fresh_enough(state: &AppState, caller: &Caller) -> Result<Option<String>> {
+    let current = state.store.second_factor(caller.user_id).await?.phone;
+    if current.is_some() && !caller.signed_in_within(FRESH_SIGN_IN_MS) {
+        return Err(AppError::client(
+            ErrorCode::Reauthenticate,
+            "sign in again to change your verification phone",
+        ));
+    }
+    Ok(current)
+}
+
+/// The letter telling the person their verification phone changed.
+async fn notice(state: &AppState, caller: &Caller, letter: Letter, phone: &str) -> Result<Email> {
+    let user = state
+        .store
+        .user(caller.user_id)
+        .await?
+        .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
+    Ok(compose(
+        user.language,
+        letter,
+        &user.email,
+        &user.name,
+        &[("phone", Value::Text(phone))],
+    ))
+}
 
 /// The caller's confirmed phone, and a number still waiting for its code.
 #[utoipa::path(get, path = "/api/v1/me/second-factor", tag = "auth",
@@ -35,7 +68,7 @@ pub async fn get(State(state): State<AppState>, caller: Caller) -> Result<Json<S
 #[utoipa::path(put, path = "/api/v1/me/second-factor", tag = "auth",
     request_body = SetPhoneRequest,
     responses((status = 202, body = SecondFactor), (status = 401, body = ErrorBody),
-              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
               (status = 503, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn send_code(
@@ -44,6 +77,7 @@ pub async fn send_code(
     Json(req): Json<SetPhoneRequest>,
 ) -> Result<(StatusCode, Json<SecondFactor>)> {
     let phone = international_phone(&req.phone)?;
+    fresh_enough(&state, &caller).await?;
     let sent = state
         .store
         .recent_phone_code_count(caller.user_id, now_ms() - PHONE_CODE_WINDOW_MS)
@@ -84,7 +118,7 @@ pub async fn send_code(
 #[utoipa::path(post, path = "/api/v1/me/second-factor/confirm", tag = "auth",
     request_body = ConfirmPhoneRequest,
     responses((status = 200, body = VerifyCodeResult), (status = 401, body = ErrorBody),
-              (status = 422, body = ErrorBody)),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn confirm(
     State(state): State<AppState>,
@@ -95,19 +129,44 @@ pub async fn confirm(
     if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
         return Err(AppError::bad_request("type the six digits of the SMS code"));
     }
-    Ok(Json(
-        state
-            .store
-            .confirm_phone_code(&caller, &token_hash(&code))
-            .await?,
-    ))
+    fresh_enough(&state, &caller).await?;
+    let user = state
+        .store
+        .user(caller.user_id)
+        .await?
+        .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
+    let letter = |phone: &str| {
+        compose(
+            user.language,
+            Letter::SecondFactorSet,
+            &user.email,
+            &user.name,
+            &[("phone", Value::Text(phone))],
+        )
+    };
+    let outcome = state
+        .store
+        .confirm_phone_code(&caller, &token_hash(&code), &letter)
+        .await?;
+    state.mail.wake();
+    Ok(Json(outcome))
 }
 
-/// Removes the caller's phone number: the second factor is reset, to be set up again.
+/// Removes the caller's phone number: the second factor is reset, to be set up again. With a
+/// factor confirmed, it needs a recent sign-in (403 `reauthenticate` otherwise), and the person
+/// is told by email.
 #[utoipa::path(delete, path = "/api/v1/me/second-factor", tag = "auth",
-    responses((status = 204), (status = 401, body = ErrorBody)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn remove(State(state): State<AppState>, caller: Caller) -> Result<StatusCode> {
-    state.store.remove_my_phone(&caller).await?;
+    let removed = match fresh_enough(&state, &caller).await? {
+        Some(phone) => Some(notice(&state, &caller, Letter::SecondFactorRemoved, &phone).await?),
+        None => None,
+    };
+    state
+        .store
+        .remove_my_phone(&caller, removed.as_ref())
+        .await?;
+    state.mail.wake();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,6 +9,8 @@ pub struct TestApp {
     pub base: String,
     pub http: Client,
     pub mail: bellhop_server::mail::MailWorker,
+    /// The hourly sweep, to run at once.
+    pub sweeper: bellhop_server::sweep::Sweeper,
     pub dir: tempfile::TempDir,
     /// The PostgreSQL URL when the suite runs against PostgreSQL.
     pub database_url: Option<String>,
@@ -103,6 +105,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> anyhow::Re
     let database_url = settings.database_url.clone();
     let server = Server::start(settings).await?;
     let mail = server.mail();
+    let sweeper = server.sweeper();
     let base = format!("http://{}", server.addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.run_until(async move {
@@ -112,6 +115,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> anyhow::Re
         base,
         http: Client::new(),
         mail,
+        sweeper,
         dir,
         database_url,
         _stop: stop,

@@ -182,3 +182,57 @@ fn help_never_prints_secret_values() -> anyhow::Result<()> {
     assert!(!help.contains("hunter2"), "{help}");
     Ok(())
 }
+
+#[tokio::test]
+async fn expired_sessions_links_failures_and_abandoned_uploads_are_swept() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let alice = app.login("alice@acme.example").await?;
+    assert_eq!(app.forgot_password("bob@acme.example").await?, 202);
+    assert_eq!(
+        app.login_status("carol@globex.example", "guess").await?,
+        401
+    );
+    let year = 365 * 24 * 3600 * 1000_i64;
+    app.sql(&format!(
+        "UPDATE sessions SET expires_at = expires_at - {year}, last_used_at = last_used_at - {year}
+         WHERE user_id = (SELECT id FROM users WHERE email = 'bob@acme.example')"
+    ))
+    .await?;
+    app.sql(&format!(
+        "UPDATE password_resets SET expires_at = expires_at - {year}"
+    ))
+    .await?;
+    app.sql(&format!("UPDATE sign_in_failures SET at = at - {year}"))
+        .await?;
+    // A chunk of an upload that stopped half-way, two days ago.
+    let partial = app.dir.path().join("attachments").join("partial");
+    std::fs::create_dir_all(&partial)?;
+    let abandoned = partial.join("someone-abandoned");
+    std::fs::write(&abandoned, b"half a file")?;
+    std::fs::File::options()
+        .write(true)
+        .open(&abandoned)?
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(48 * 3600))?;
+
+    let swept = app.sweeper.sweep().await?;
+    assert!(swept.rows >= 3, "{swept:?}");
+    assert_eq!(swept.files, 1);
+    assert!(!abandoned.exists());
+    let left = |table: &str| format!("UPDATE {table} SET id = id");
+    assert_eq!(app.sql(&left("sign_in_failures")).await?, 0);
+    assert_eq!(
+        app.sql("UPDATE password_resets SET email = email").await?,
+        0
+    );
+    assert_eq!(
+        app.sql("UPDATE sessions SET token_hash = token_hash")
+            .await?,
+        1,
+        "alice's live session stays"
+    );
+    assert_eq!(app.get(&alice, "/api/v1/me").await?.status(), 200);
+    let res = app.get(&bob, "/api/v1/me").await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    Ok(())
+}

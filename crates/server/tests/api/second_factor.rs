@@ -348,3 +348,138 @@ async fn texts_go_to_the_configured_gateway_and_a_refusal_leaves_no_live_code() 
     assert_eq!(factor(&app, &carol).await?.pending, None);
     Ok(())
 }
+
+/// Sets up `phone` as the caller's second factor.
+async fn set_up(app: &TestApp, token: &str, phone: &str) -> anyhow::Result<()> {
+    let res = app.put(token, ME, &json!({"phone": phone})).await?;
+    anyhow::ensure!(res.status() == 202, "send code: {}", res.status());
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let (_, text) = texts(app)?
+        .into_iter()
+        .rfind(|(to, _)| to.ends_with(&digits))
+        .ok_or_else(|| anyhow::anyhow!("no text to {phone}"))?;
+    let res = app
+        .post(token, CONFIRM, &json!({"code": code_in(&text)?}))
+        .await?;
+    let outcome: VerifyCodeResult = res.json().await?;
+    anyhow::ensure!(outcome.verified, "not verified");
+    Ok(())
+}
+
+#[tokio::test]
+async fn changing_or_removing_the_second_factor_needs_a_fresh_sign_in_and_tells_the_person()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    set_up(&app, &bob, "+39 312 555 0199").await?;
+    let subjects = app.mail_subjects("bob@acme.example").await?;
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s == "Your Bellhop verification phone was set"),
+        "{subjects:?}"
+    );
+
+    // An hour later the same session (perhaps a stolen one) may not move or drop the factor.
+    app.sql(
+        "UPDATE sessions SET created_at = created_at - 3600000
+         WHERE user_id = (SELECT id FROM users WHERE email = 'bob@acme.example')",
+    )
+    .await?;
+    let res = app
+        .put(&bob, ME, &json!({"phone": "+39 312 555 0666"}))
+        .await?;
+    assert_eq!(expect_error(res, 403).await?, "reauthenticate");
+    let res = app
+        .http
+        .delete(app.url(ME))
+        .bearer_auth(&bob)
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 403).await?, "reauthenticate");
+    assert_eq!(
+        factor(&app, &bob).await?.phone.as_deref(),
+        Some("+393125550199"),
+        "the factor stays"
+    );
+    assert!(
+        !texts(&app)?
+            .iter()
+            .any(|(to, _)| to.ends_with("3125550666")),
+        "no text went to the new number"
+    );
+
+    // Signed in afresh, bob removes it, and hears of it.
+    let fresh = app.login("bob@acme.example").await?;
+    let res = app
+        .http
+        .delete(app.url(ME))
+        .bearer_auth(&fresh)
+        .send()
+        .await?;
+    assert_eq!(res.status(), 204);
+    let mails = app.mails("bob@acme.example").await?;
+    let (subject, text, _) = mails.last().ok_or_else(|| anyhow::anyhow!("no mail"))?;
+    assert_eq!(subject, "Your Bellhop verification phone was removed");
+    assert!(text.contains("+393125550199"), "{text}");
+
+    // Without a factor confirmed, setting one up needs no fresh sign-in.
+    set_up(&app, &bob, "+39 312 555 0200").await?;
+
+    // The desk removing the number tells the person too.
+    let tech = app.login("tech@helpdesk.example").await?;
+    let id = app.user_id("bob@acme.example").await?;
+    let detail: UserDetail = app
+        .get(&tech, &format!("/api/v1/users/{id}"))
+        .await?
+        .json()
+        .await?;
+    let body = json!({"name": detail.user.name, "email": detail.user.email, "phone": null,
+                      "role": detail.user.role, "org_id": detail.user.org_id,
+                      "portal_access": true});
+    let res = app
+        .put(&tech, &format!("/api/v1/users/{id}"), &body)
+        .await?;
+    assert_eq!(res.status(), 200);
+    let subjects = app.mail_subjects("bob@acme.example").await?;
+    assert_eq!(
+        subjects.last().map(String::as_str),
+        Some("Your Bellhop verification phone was removed")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn guesses_at_an_sms_code_sent_in_parallel_cannot_pass_the_limit() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let res = app
+        .put(&bob, ME, &json!({"phone": "+39 312 555 0123"}))
+        .await?;
+    assert_eq!(res.status(), 202);
+    let (_, text) = texts(&app)?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("no text"))?;
+    let right = code_in(&text)?;
+    let bodies: Vec<Value> = (0..20).map(|_| json!({"code": wrong(&right)})).collect();
+    let guesses = bodies.iter().map(|body| app.post(&bob, CONFIRM, body));
+    let mut wrong_answers = 0;
+    for res in futures_util::future::join_all(guesses).await {
+        let res = res?;
+        if res.status() == 200 {
+            let outcome: VerifyCodeResult = res.json().await?;
+            assert!(!outcome.verified);
+            wrong_answers += 1;
+        } else {
+            assert_eq!(expect_error(res, 422).await?, "bad_request");
+        }
+    }
+    assert_eq!(wrong_answers, 5, "exactly five guesses were judged");
+    let res = app.post(&bob, CONFIRM, &json!({"code": right})).await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "the right code comes too late"
+    );
+    Ok(())
+}

@@ -2,6 +2,7 @@
 //! custom fields (read by each field's kind from the portal settings of the last sync), sending it
 //! or keeping it as a draft to finish later.
 
+use crate::terminal::{complain, say};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -152,9 +153,9 @@ pub async fn ticket(
     if draft {
         let draft = agent.save_draft(None, &form)?;
         if json {
-            println!("{}", serde_json::to_string_pretty(&draft)?);
+            say!("{}", serde_json::to_string_pretty(&draft)?);
         } else {
-            println!("saved as draft {}", draft.id);
+            say!("saved as draft {}", draft.id);
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -176,24 +177,24 @@ pub async fn ticket(
         )
         .context("queueing the ticket")?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&item)?);
+        say!("{}", serde_json::to_string_pretty(&item)?);
     } else {
-        println!("queued as outbox item {} (op {})", item.seq, item.op.op_id);
+        say!("queued as outbox item {} (op {})", item.seq, item.op.op_id);
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn print_fields(desk: &TicketFields, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(desk)?);
+        say!("{}", serde_json::to_string_pretty(desk)?);
         return Ok(());
     }
     if desk.types.is_empty() && desk.custom.is_empty() {
-        println!("no ticket types or custom fields (or not synced yet: `bellhop sync`)");
+        say!("no ticket types or custom fields (or not synced yet: `bellhop sync`)");
         return Ok(());
     }
     for t in &desk.types {
-        println!("type   {:<20} {}", t.key, t.name);
+        say!("type   {:<20} {}", t.key, t.name);
     }
     for f in desk
         .custom
@@ -208,7 +209,7 @@ fn print_fields(desk: &TicketFields, json: bool) -> anyhow::Result<()> {
         if f.required {
             about += ", required";
         }
-        println!("field  {:<20} {about}", f.key);
+        say!("field  {:<20} {about}", f.key);
     }
     Ok(())
 }
@@ -226,10 +227,15 @@ pub fn drafts(
                 return print_json(&drafts);
             }
             if drafts.is_empty() {
-                println!("no drafts");
+                say!("no drafts");
             }
             for d in drafts {
-                println!("{}  {}  {}", d.id, d.updated_at, d.form.title);
+                say!(
+                    "{}  {}  {}",
+                    d.id,
+                    d.updated_at,
+                    crate::terminal::line(&d.form.title)
+                );
             }
             Ok(())
         }),
@@ -237,14 +243,14 @@ pub fn drafts(
             if json {
                 return print_json(&d);
             }
-            println!("{}", d.form.title);
+            say!("{}", d.form.title);
             if let Some(kind) = &d.form.ticket_type {
-                println!("type      {kind}");
+                say!("type      {kind}");
             }
             for (key, value) in &d.form.custom_fields {
-                println!("{key:<9} {}", show_value(value));
+                say!("{key:<9} {}", show_value(value));
             }
-            println!("\n{}", d.form.description);
+            say!("\n{}", d.form.description);
             Ok(())
         }),
         DraftsCommand::Edit {
@@ -262,7 +268,7 @@ pub fn drafts(
                     if json {
                         return print_json(&d);
                     }
-                    println!("saved draft {}", d.id);
+                    say!("saved draft {}", d.id);
                     Ok(())
                 })
             }
@@ -272,12 +278,12 @@ pub fn drafts(
             if json {
                 return print_json(&item);
             }
-            println!("queued as outbox item {} (op {})", item.seq, item.op.op_id);
+            say!("queued as outbox item {} (op {})", item.seq, item.op.op_id);
             Ok(())
         }),
         DraftsCommand::Discard { id } => agent.discard_draft(&id).map(|()| {
             if !json {
-                println!("discarded draft {id}");
+                say!("discarded draft {id}");
             }
             Ok(())
         }),
@@ -285,7 +291,7 @@ pub fn drafts(
     match outcome {
         Ok(printed) => printed.map(|()| ExitCode::SUCCESS),
         Err(bellhop_agent::Error::NotFound(m)) => {
-            eprintln!("bellhop: {m}");
+            complain!("bellhop: {m}");
             Ok(ExitCode::from(4))
         }
         Err(e) => Err(e.into()),
@@ -293,7 +299,7 @@ pub fn drafts(
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    say!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 

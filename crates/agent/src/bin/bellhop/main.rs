@@ -11,9 +11,11 @@ use bellhop_proto::{Connectivity, NoticeKind, TicketStatus};
 use clap::{Parser, Subcommand};
 
 mod compose;
+mod terminal;
 mod tickets;
 
 use compose::{DraftsCommand, TicketCommand};
+use terminal::{complain, say};
 use tickets::TicketsCommand;
 
 #[derive(Debug, Parser)]
@@ -25,6 +27,10 @@ struct Cli {
     /// Server URL for this run (overrides agent.toml and BELLHOP_SERVER_URL).
     #[arg(long, global = true)]
     server: Option<String>,
+    /// Allow a plain http:// server beyond this machine (kept with the server URL by
+    /// `configure` and `enroll`).
+    #[arg(long, global = true)]
+    insecure: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -130,14 +136,14 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("bellhop: cannot start: {e}");
+            complain!("bellhop: cannot start: {e}");
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("bellhop: {e:#}");
+            complain!("bellhop: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -149,11 +155,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(url) = &cli.server {
         config.server_url = Some(bellhop_agent_url(url)?);
     }
+    if cli.insecure {
+        config.insecure = true;
+    }
     match cli.command {
         Command::Configure { server_url } => {
-            config.server_url = Some(bellhop_agent_url(&server_url)?);
+            let url = bellhop_agent_url(&server_url)?;
+            bellhop_agent::require_secure(&url, config.insecure)?;
+            config.server_url = Some(url);
             config.save(&paths)?;
-            println!("server set to {}", server_url.trim_end_matches('/'));
+            say!("server set to {}", server_url.trim_end_matches('/'));
             Ok(ExitCode::SUCCESS)
         }
         Command::Enroll { key } => {
@@ -167,12 +178,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("enrolling with {url}"))?;
             if cli.json {
-                println!(
+                say!(
                     "{}",
                     serde_json::json!({"device_id": enrolled.device_id, "status": enrolled.status})
                 );
             } else {
-                println!(
+                say!(
                     "enrolled as device {} — {}",
                     enrolled.device_id,
                     match enrolled.status {
@@ -194,18 +205,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             agent
                 .send_identity_token(&first_name, &last_name, &email)
                 .await?;
-            println!("a confirmation token was sent to {email}");
+            say!("a confirmation token was sent to {email}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Identity(IdentityCommand::Confirm { email, token }) => {
             let agent = Agent::with_config(paths, config)?;
             let user = agent.confirm_identity(&email, &token).await?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&user)?);
+                say!("{}", serde_json::to_string_pretty(&user)?);
             } else {
-                println!(
+                say!(
                     "confirmed: this device now works for {} <{}>",
-                    user.name, user.email
+                    user.name,
+                    user.email
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -228,7 +240,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let json = cli.json;
             let watched = agent.watch(&wake, |report| {
                 if let Err(e) = print_report(report, json) {
-                    eprintln!("bellhop: {e}");
+                    complain!("bellhop: {e}");
                 }
             });
             tokio::select! {
@@ -244,10 +256,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let agent = Agent::with_config(paths, config)?;
             let status = agent.status().await?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&status)?);
+                say!("{}", serde_json::to_string_pretty(&status)?);
             } else {
-                println!("agent     {}", status.agent_version);
-                println!(
+                say!("agent     {}", status.agent_version);
+                say!(
                     "server    {}",
                     status.server_url.as_deref().unwrap_or("(not configured)")
                 );
@@ -259,11 +271,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     ),
                     Connectivity::NotConfigured => "not configured".to_owned(),
                 };
-                println!("link      {link}");
+                say!("link      {link}");
                 if let Some(server) = &status.server {
-                    println!(
+                    say!(
                         "remote    {} {} on {}",
-                        server.product, server.version, server.database
+                        server.product,
+                        server.version,
+                        server.database
                     );
                 }
                 let device = match status.device {
@@ -272,13 +286,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Some(bellhop_proto::DeviceStatus::Deactivated) => "deactivated",
                     None => "not enrolled (or unknown while offline)",
                 };
-                println!("device    {device}");
+                say!("device    {device}");
                 match &status.user {
-                    Some(user) => println!("identity  {} <{}>", user.name, user.email),
-                    None => println!("identity  not confirmed"),
+                    Some(user) => say!(
+                        "identity  {} <{}>",
+                        terminal::line(&user.name),
+                        terminal::line(&user.email)
+                    ),
+                    None => say!("identity  not confirmed"),
                 }
-                println!("queued    {}", status.queued);
-                println!("drafts    {}", status.drafts);
+                say!("queued    {}", status.queued);
+                say!("drafts    {}", status.drafts);
             }
             Ok(match status.connectivity {
                 Connectivity::Offline => ExitCode::from(3),
@@ -291,23 +309,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 KbCommand::Search { words } => {
                     let found = agent.articles(&words.join(" "))?;
                     if cli.json {
-                        println!("{}", serde_json::to_string_pretty(&found)?);
+                        say!("{}", serde_json::to_string_pretty(&found)?);
                     } else if found.is_empty() {
-                        println!("no articles (run `bellhop sync` to fetch the knowledge base)");
+                        say!("no articles (run `bellhop sync` to fetch the knowledge base)");
                     } else {
                         for a in found {
-                            println!("{}  {} — {}", a.id, a.category, a.title);
+                            say!("{}  {} — {}", a.id, a.category, a.title);
                         }
                     }
                 }
                 KbCommand::Show { id } => {
                     let article = agent.article(&id)?;
                     if cli.json {
-                        println!("{}", serde_json::to_string_pretty(&article)?);
+                        say!("{}", serde_json::to_string_pretty(&article)?);
                     } else {
-                        println!(
+                        say!(
                             "{}\n{}\n\n{}",
-                            article.title, article.category, article.body_text
+                            article.title,
+                            article.category,
+                            article.body_text
                         );
                     }
                 }
@@ -320,11 +340,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let agent = Agent::with_config(paths, config)?;
             let draft = agent.edit_rejected(seq)?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&draft)?);
+                say!("{}", serde_json::to_string_pretty(&draft)?);
             } else {
-                println!(
+                say!(
                     "now draft {} — fix it with `bellhop drafts edit {}`, send it with `bellhop drafts submit {}`",
-                    draft.id, draft.id, draft.id
+                    draft.id,
+                    draft.id,
+                    draft.id
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -335,9 +357,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let agent = Agent::with_config(paths, config)?;
             let item = agent.resend_rejected(seq)?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&item)?);
+                say!("{}", serde_json::to_string_pretty(&item)?);
             } else {
-                println!("queued again (the next `bellhop sync` sends it)");
+                say!("queued again (the next `bellhop sync` sends it)");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -346,7 +368,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             Agent::with_config(paths, config)?.discard_rejected(seq)?;
             if !cli.json {
-                println!("discarded");
+                say!("discarded");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -356,9 +378,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let agent = Agent::with_config(paths, config)?;
             let items = agent.outbox()?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&items)?);
+                say!("{}", serde_json::to_string_pretty(&items)?);
             } else if items.is_empty() {
-                println!("the outbox is empty");
+                say!("the outbox is empty");
             } else {
                 for item in items {
                     let what = match &item.op.op {
@@ -379,7 +401,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .last_error
                         .map(|e| format!(" — {e}"))
                         .unwrap_or_default();
-                    println!(
+                    say!(
                         "{:>5}  {:<8}  {what}{why}",
                         item.seq,
                         format!("{:?}", item.state).to_lowercase()
@@ -393,18 +415,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn print_report(report: &bellhop_agent::SyncReport, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string(report)?);
+        say!("{}", serde_json::to_string(report)?);
         return Ok(());
     }
-    println!(
+    say!(
         "sent {}, rejected {}, still waiting {}, fetched {}, articles updated {}",
-        report.synced, report.rejected, report.waiting, report.pulled, report.articles
+        report.synced,
+        report.rejected,
+        report.waiting,
+        report.pulled,
+        report.articles
     );
     for notice in &report.notices {
-        println!("  {}", describe_notice(notice));
+        say!("  {}", describe_notice(notice));
     }
     if let Some(problem) = &report.problem {
-        println!("stopped: {problem}");
+        say!("stopped: {problem}");
     }
     Ok(())
 }

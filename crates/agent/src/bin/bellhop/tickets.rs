@@ -1,6 +1,7 @@
 //! `bellhop tickets`: the tickets this device knows, one with its conversation, replying and
 //! reopening (queued: works offline).
 
+use crate::terminal::{complain, say};
 use std::process::ExitCode;
 
 use bellhop_agent::{Agent, AgentConfig, Paths};
@@ -34,7 +35,7 @@ fn find_ticket(agent: &Agent, which: &str) -> anyhow::Result<Option<bellhop_prot
     match agent.ticket(which) {
         Ok(change) => Ok(Some(change)),
         Err(bellhop_agent::Error::NotFound(m)) => {
-            eprintln!("bellhop: {m}");
+            complain!("bellhop: {m}");
             Ok(None)
         }
         Err(e) => Err(e.into()),
@@ -52,19 +53,19 @@ pub async fn tickets(
         TicketsCommand::List => {
             if agent.confirmed_user()?.is_some() {
                 match agent.sync().await {
-                    Ok(report) if report.problem.is_some() => eprintln!(
+                    Ok(report) if report.problem.is_some() => complain!(
                         "offline ({}): showing what was fetched last",
                         report.problem.unwrap_or_default()
                     ),
                     Ok(_) => {}
-                    Err(e) => eprintln!("not synced ({e}): showing what was fetched last"),
+                    Err(e) => complain!("not synced ({e}): showing what was fetched last"),
                 }
             }
             let list = agent.tickets()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                say!("{}", serde_json::to_string_pretty(&list)?);
             } else if list.is_empty() {
-                println!("no tickets yet: `bellhop ticket new --title …` creates one");
+                say!("no tickets yet: `bellhop ticket new --title …` creates one");
             } else {
                 for t in list {
                     let number = t.number.map_or_else(|| "—".to_owned(), |n| format!("#{n}"));
@@ -83,7 +84,11 @@ pub async fn tickets(
                     if let Some(reason) = &t.rejected {
                         marks.push_str(&format!("  — {reason}"));
                     }
-                    println!("{number:>7}  {state:<20}  {}{marks}", t.title);
+                    say!(
+                        "{number:>7}  {state:<20}  {}{}",
+                        crate::terminal::line(&t.title),
+                        crate::terminal::line(&marks)
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -93,30 +98,41 @@ pub async fn tickets(
                 return Ok(ExitCode::from(4));
             };
             if json {
-                println!("{}", serde_json::to_string_pretty(&change)?);
+                say!("{}", serde_json::to_string_pretty(&change)?);
                 return Ok(ExitCode::SUCCESS);
             }
             let t = &change.ticket;
-            println!("#{} {}", t.number, t.title);
-            println!("status    {}", status_text(t.status));
-            println!("from      {}  ({})", t.requester_name, t.created_at);
+            say!("#{} {}", t.number, crate::terminal::line(&t.title));
+            say!("status    {}", status_text(t.status));
+            say!(
+                "from      {}  ({})",
+                crate::terminal::line(&t.requester_name),
+                t.created_at
+            );
             if let Some(kind) = &t.ticket_type {
-                println!("type      {kind}");
+                say!("type      {kind}");
             }
             for (key, value) in &t.custom_fields {
-                println!("{key:<9} {}", crate::compose::show_value(value));
+                say!("{key:<9} {}", crate::compose::show_value(value));
             }
             if !t.description.is_empty() {
-                println!("\n{}", t.description);
+                say!("\n{}", t.description);
             }
             for a in &change.attachments {
-                println!(
+                say!(
                     "attached  {} ({}, {} bytes)",
-                    a.file_name, a.media_type, a.size
+                    a.file_name,
+                    a.media_type,
+                    a.size
                 );
             }
             for c in &change.comments {
-                println!("\n— {} at {}:\n{}", c.author_name, c.created_at, c.body);
+                say!(
+                    "\n— {} at {}:\n{}",
+                    crate::terminal::line(&c.author_name),
+                    c.created_at,
+                    c.body
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -126,11 +142,12 @@ pub async fn tickets(
             };
             let item = agent.queue_reopen(change.ticket.id)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&item)?);
+                say!("{}", serde_json::to_string_pretty(&item)?);
             } else {
-                println!(
+                say!(
                     "reopening #{} queued as outbox item {} (sent with the next sync)",
-                    change.ticket.number, item.seq
+                    change.ticket.number,
+                    item.seq
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -146,11 +163,12 @@ pub async fn tickets(
             let files = read_files(&attach)?;
             let item = agent.queue_reply_with_files(change.ticket.id, &message, files)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&item)?);
+                say!("{}", serde_json::to_string_pretty(&item)?);
             } else {
-                println!(
+                say!(
                     "reply to #{} queued as outbox item {} (sent with the next sync)",
-                    change.ticket.number, item.seq
+                    change.ticket.number,
+                    item.seq
                 );
             }
             Ok(ExitCode::SUCCESS)

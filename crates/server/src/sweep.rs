@@ -1,0 +1,50 @@
+//! The hourly sweep: expired sessions, links, codes, old sign-in failures and sync outcomes go
+//! from the database (`db/sweep.rs`), and uploads that stopped half-way from the disk.
+
+use std::time::Duration;
+
+use crate::blobs::{ABANDONED_AFTER, Blobs};
+use crate::db::Store;
+
+/// How often the sweep runs.
+pub const EVERY: Duration = Duration::from_secs(3600);
+
+/// What a sweep removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub rows: u64,
+    pub files: usize,
+}
+
+#[derive(Clone)]
+pub struct Sweeper {
+    store: Store,
+    blobs: Blobs,
+}
+
+impl Sweeper {
+    pub fn new(store: Store, blobs: Blobs) -> Self {
+        Self { store, blobs }
+    }
+
+    /// One sweep, now.
+    pub async fn sweep(&self) -> crate::error::Result<Swept> {
+        let rows = self.store.sweep_expired().await?;
+        let files = self.blobs.sweep(ABANDONED_AFTER).await;
+        if rows > 0 || files > 0 {
+            tracing::info!(rows, files, "swept what had served its time");
+        }
+        Ok(Swept { rows, files })
+    }
+
+    /// Sweeps every [`EVERY`] until the task is dropped.
+    pub async fn run(self) {
+        let mut tick = tokio::time::interval(EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.sweep().await {
+                tracing::warn!(error = %e, "the sweep failed; it runs again in an hour");
+            }
+        }
+    }
+}
