@@ -75,7 +75,8 @@ use crate::routes;
         routes::kb::update,
         routes::kb::delete,
     ),
-    modifiers(&BearerAuth)
+    components(schemas(bellhop_proto::TicketScope, bellhop_proto::TicketSort)),
+    modifiers(&BearerAuth, &ErrorsEverywhere)
 )]
 pub struct ApiDoc;
 
@@ -88,5 +89,65 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every operation may answer with the JSON error body for reasons of the server's own: a body
+/// that is not JSON (400) or too large (413) or of another type (415), a request too slow
+/// (408), the server or its database busy (429, 503), a bug (500), and so on. They are listed
+/// on each operation that does not list them already, so a client (and a fuzzer checking the
+/// answers against this document) knows every status it may meet.
+struct ErrorsEverywhere;
+
+/// The statuses [`ErrorsEverywhere`] adds, with what each means.
+const ERRORS: [(&str, &str); 12] = [
+    ("400", "the body is not well-formed"),
+    ("401", "no credential, or one that no longer works"),
+    ("403", "the caller may not do this"),
+    ("404", "no such thing, or the caller may not know of it"),
+    ("405", "this path does not take this method"),
+    ("408", "the request took too long"),
+    ("413", "the body is larger than the server accepts"),
+    ("415", "the body is not of the type this operation takes"),
+    ("422", "a value is out of range or refused"),
+    ("429", "too many attempts; Retry-After says when to try again"),
+    ("500", "a bug; the server log has the details"),
+    ("503", "the server or its database is busy; Retry-After says when to try again"),
+];
+
+impl Modify for ErrorsEverywhere {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let body = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.head,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, meaning) in ERRORS {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| {
+                            RefOr::T(
+                                ResponseBuilder::new()
+                                    .description(meaning)
+                                    .content("application/json", body())
+                                    .build(),
+                            )
+                        });
+                }
+            }
+        }
     }
 }
