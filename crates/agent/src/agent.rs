@@ -22,6 +22,14 @@ use crate::sync::{SyncReport, push_outbox};
 
 /// The `meta` key of the confirmed user (JSON).
 const USER_KEY: &str = "confirmed_user";
+/// When this device's user credential was last issued (Unix milliseconds).
+const CREDENTIAL_ISSUED_KEY: &str = "credential_issued_at";
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// How long a user credential is used before the agent asks for a new one in its place.
+pub const ROTATE_CREDENTIAL_EVERY: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Tickets per pull request.
 const PULL_PAGE: u32 = 500;
 /// A sync pass at least this often while watching, in case an event was lost.
@@ -155,12 +163,37 @@ impl Agent {
             .save(Secret::UserCredential, &credential.token)?;
         let user = serde_json::to_string(&credential.user)?;
         let mut store = self.store();
+        store.set_meta(CREDENTIAL_ISSUED_KEY, Some(&now_ms().to_string()))?;
         if store.meta(USER_KEY)?.as_deref() != Some(user.as_str()) {
             // Someone else's tickets must not show: start the cache afresh.
             store.reset_cache()?;
         }
         store.set_meta(USER_KEY, Some(&user))?;
         Ok(credential.user)
+    }
+
+    /// Replaces the user credential with a new one when it has been used for
+    /// [`ROTATE_CREDENTIAL_EVERY`] (or its age is not known): the person notices nothing, and a
+    /// copy of the old credential stops working once the new one is used. Returns whether it
+    /// rotated. If the new credential cannot be kept, the old one still works (until a later
+    /// rotation replaces it), so nothing is lost either way.
+    pub async fn rotate_credential_if_due(&self, now_ms: i64) -> Result<bool> {
+        let issued = self
+            .store()
+            .meta(CREDENTIAL_ISSUED_KEY)?
+            .and_then(|v| v.parse::<i64>().ok());
+        let every = i64::try_from(ROTATE_CREDENTIAL_EVERY.as_millis()).unwrap_or(i64::MAX);
+        if issued.is_some_and(|at| now_ms - at < every) {
+            return Ok(false);
+        }
+        let current = self.user_credential()?;
+        let fresh = self.client()?.rotate_credential(&current).await?;
+        self.credentials()?
+            .save(Secret::UserCredential, &fresh.token)?;
+        self.store()
+            .set_meta(CREDENTIAL_ISSUED_KEY, Some(&now_ms.to_string()))?;
+        tracing::info!("the device credential was rotated");
+        Ok(true)
     }
 
     /// The person whose identity this device confirmed, if any.
@@ -208,6 +241,40 @@ impl Agent {
     /// One pass; `refresh_kb`: compare the offline knowledge base with the server's too (it is
     /// anyway when the section was just switched on for this user).
     async fn sync_pass(&self, refresh_kb: bool) -> Result<SyncReport> {
+        let pass = self.sync_pass_once(refresh_kb).await;
+        if let Err(e) = &pass {
+            self.after_refusal(e).await?;
+        }
+        pass
+    }
+
+    /// After the server refused this device's user credential, and the device itself is still
+    /// active: the credential was revoked (a password reset, "sign out everywhere", the person
+    /// switched off). The credential, the confirmed person and their cached tickets are
+    /// forgotten, so the app asks to confirm the identity again; the outbox keeps what waits.
+    /// Returns whether it forgot.
+    async fn after_refusal(&self, error: &Error) -> Result<bool> {
+        let Error::Server(refused) = error else {
+            return Ok(false);
+        };
+        if refused.code != bellhop_proto::ErrorCode::Unauthenticated {
+            return Ok(false);
+        }
+        match self.device_state().await {
+            Ok(state) if state.status == bellhop_proto::DeviceStatus::Active => {}
+            // A device deactivated by the desk keeps its person: activated again, it works.
+            _ => return Ok(false),
+        }
+        tracing::info!("the server no longer accepts this device's credential: forgetting it");
+        self.credentials()?.delete(Secret::UserCredential)?;
+        let mut store = self.store();
+        store.set_meta(USER_KEY, None)?;
+        store.set_meta(CREDENTIAL_ISSUED_KEY, None)?;
+        store.reset_cache()?;
+        Ok(true)
+    }
+
+    async fn sync_pass_once(&self, refresh_kb: bool) -> Result<SyncReport> {
         let credential = self.user_credential()?;
         let mut report =
             push_outbox(&self.store, self.client()?, &credential, &self.blobs()).await?;
@@ -219,6 +286,10 @@ impl Agent {
                     report.notices = notices;
                     if let Err(e) = self.send_language(&credential).await {
                         report.problem = Some(e.to_string());
+                    }
+                    // Online and in good standing: a good time to renew the credential.
+                    if let Err(e) = self.rotate_credential_if_due(now_ms()).await {
+                        tracing::warn!(error = %e, "the device credential could not be rotated; trying again later");
                     }
                 }
                 Err(e) if e.is_retryable() => report.problem = Some(e.to_string()),
@@ -315,7 +386,11 @@ impl Agent {
                         }
                     }
                 }
-                Err(e) if e.is_retryable() => {
+                Err(e) if !e.is_retryable() => {
+                    self.after_refusal(&e).await?;
+                    return Err(e);
+                }
+                Err(_) => {
                     let report = self.sync_pass(false).await?;
                     on_pass(&report);
                     failures = failures.saturating_add(1);
@@ -325,7 +400,6 @@ impl Agent {
                         () = tokio::time::sleep(wait) => {}
                     }
                 }
-                Err(e) => return Err(e),
             }
         }
     }

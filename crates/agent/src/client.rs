@@ -96,6 +96,16 @@ impl ServerClient {
             .await
     }
 
+    /// A new credential in place of `credential`, which stops working at the new one's first use.
+    pub async fn rotate_credential(&self, credential: &str) -> Result<DeviceCredential> {
+        self.post(
+            "/api/v1/device/credential/rotate",
+            Some(credential),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
     /// Pushes a batch of operations; each outcome says applied or rejected (and why).
     pub async fn push(&self, credential: &str, req: &PushRequest) -> Result<PushResponse> {
         self.post("/api/v1/sync/push", Some(credential), req).await

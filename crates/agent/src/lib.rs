@@ -23,7 +23,7 @@ mod prefs;
 mod store;
 pub mod sync;
 
-pub use agent::Agent;
+pub use agent::{Agent, ROTATE_CREDENTIAL_EVERY};
 pub use client::{ServerClient, UPLOAD_CHUNK};
 pub use config::{AgentConfig, Paths, normalise_url, require_secure};
 pub use credentials::{Credentials, Secret};

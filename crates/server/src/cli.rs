@@ -59,7 +59,8 @@ struct Args {
     #[arg(
         long = "trusted-proxy",
         env = "BELLHOP_TRUSTED_PROXY",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = address_or_network
     )]
     trusted_proxies: Vec<ipnet::IpNet>,
     /// Connections open at once; more wait to be accepted (each desktop app keeps one open for
@@ -87,6 +88,13 @@ struct Args {
     /// The From address of outgoing mail.
     #[arg(long, env = "BELLHOP_MAIL_FROM", default_value = crate::config::DEFAULT_MAIL_FROM)]
     mail_from: String,
+}
+
+/// `10.0.0.0/8`, or one address (`10.1.2.3`, `::1`) as a network of one.
+fn address_or_network(text: &str) -> Result<ipnet::IpNet, String> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an address nor a network like 10.0.0.0/8"))
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -156,4 +164,18 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trusted_proxy_is_an_address_or_a_network() {
+        let net = |s: &str| address_or_network(s).map(|n| n.to_string());
+        assert_eq!(net("10.0.0.0/8").as_deref(), Ok("10.0.0.0/8"));
+        assert_eq!(net("127.0.0.1").as_deref(), Ok("127.0.0.1/32"));
+        assert_eq!(net("::1").as_deref(), Ok("::1/128"));
+        assert!(net("proxy.example").is_err());
+    }
 }

@@ -110,9 +110,15 @@ const ERRORS: [(&str, &str); 12] = [
     ("413", "the body is larger than the server accepts"),
     ("415", "the body is not of the type this operation takes"),
     ("422", "a value is out of range or refused"),
-    ("429", "too many attempts; Retry-After says when to try again"),
+    (
+        "429",
+        "too many attempts; Retry-After says when to try again",
+    ),
     ("500", "a bug; the server log has the details"),
-    ("503", "the server or its database is busy; Retry-After says when to try again"),
+    (
+        "503",
+        "the server or its database is busy; Retry-After says when to try again",
+    ),
 ];
 
 impl Modify for ErrorsEverywhere {

@@ -1,6 +1,7 @@
 //! The agent against a real server.
 
 mod chaos;
+mod credentials;
 mod fields;
 mod kb;
 mod pull;
