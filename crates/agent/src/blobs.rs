@@ -32,6 +32,10 @@ impl Blobs {
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&tmp, &path)?;
+        // The rename itself reaches the disk too, before the outbox records the file (Windows'
+        // NTFS journals the rename; it has no directory to flush).
+        #[cfg(unix)]
+        std::fs::File::open(&self.dir)?.sync_all()?;
         Ok(sha)
     }
 

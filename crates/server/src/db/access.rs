@@ -70,13 +70,7 @@ impl Store {
         email: &str,
         now: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
-        )
-        .bind(now)
-        .bind(user.to_string())
-        .execute(&mut *tx)
-        .await?;
+        Self::void_password_links_in(tx, user, now).await?;
         sqlx::query("UPDATE identity_tokens SET used_at = $1 WHERE email = $2 AND used_at IS NULL")
             .bind(now)
             .bind(email)
@@ -84,6 +78,22 @@ impl Store {
             .await?;
         sqlx::query(
             "UPDATE verification_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(user.to_string())
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Voids `user`'s unused password links (reset and welcome).
+    pub(super) async fn void_password_links_in(
+        tx: &mut sqlx::AnyConnection,
+        user: UserId,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
         )
         .bind(now)
         .bind(user.to_string())

@@ -4,8 +4,14 @@
 use super::{Store, now_ms};
 use crate::error::Result;
 
-/// The account under which wrong enrolment keys are recorded (no email address looks like it).
-const ENROLMENT: &str = "(enrolment)";
+/// The account under which `client`'s wrong enrolment keys are recorded (no email address
+/// looks like it).
+fn enrolment(client: &str) -> String {
+    format!("(enrolment) {client}")
+}
+
+const BY_ACCOUNT: &str =
+    "SELECT COUNT(*), MAX(at) FROM sign_in_failures WHERE account = $1 AND at > $2";
 
 /// How many failures, and the last one's time, since some moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -35,12 +41,7 @@ impl Store {
         since_ms: i64,
     ) -> Result<(Failures, Failures)> {
         Ok((
-            self.failures(
-                "SELECT COUNT(*), MAX(at) FROM sign_in_failures WHERE account = $1 AND at > $2",
-                account,
-                since_ms,
-            )
-            .await?,
+            self.failures(BY_ACCOUNT, account, since_ms).await?,
             self.failures(
                 "SELECT COUNT(*), MAX(at) FROM sign_in_failures WHERE client_addr = $1 AND at > $2",
                 client,
@@ -63,26 +64,16 @@ impl Store {
         Ok(())
     }
 
-    /// Wrong enrolment keys from `client` since `since_ms` (kept with the sign-in failures, as
-    /// the account [`ENROLMENT`]).
+    /// Wrong enrolment keys from `client` since `since_ms` (kept with the sign-in failures,
+    /// under an account name no email address can have).
     pub async fn enrol_failures(&self, client: &str, since_ms: i64) -> Result<Failures> {
-        let (count, last_at): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MAX(at) FROM sign_in_failures
-             WHERE account = $1 AND client_addr = $2 AND at > $3",
-        )
-        .bind(ENROLMENT)
-        .bind(client)
-        .bind(since_ms)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(Failures {
-            count,
-            last_at: last_at.unwrap_or(0),
-        })
+        self.failures(BY_ACCOUNT, &enrolment(client), since_ms)
+            .await
     }
 
     pub async fn record_enrol_failure(&self, client: &str) -> Result<()> {
-        self.record_sign_in_failure(ENROLMENT, client).await
+        self.record_sign_in_failure(&enrolment(client), client)
+            .await
     }
 
     /// Devices enrolled from `client` since `since_ms`.

@@ -301,13 +301,7 @@ impl Store {
         ttl_ms: i64,
     ) -> Result<()> {
         let now = now_ms();
-        sqlx::query(
-            "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
-        )
-        .bind(now)
-        .bind(user.to_string())
-        .execute(&mut *tx)
-        .await?;
+        Self::void_password_links_in(tx, user, now).await?;
         sqlx::query(
             "INSERT INTO password_resets (token_hash, user_id, email, client_addr, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6)",

@@ -519,3 +519,115 @@ async fn guesses_at_a_token_sent_in_parallel_cannot_pass_the_limit() -> anyhow::
     assert_eq!(attempts, 1, "exactly the limit was counted");
     Ok(())
 }
+
+#[tokio::test]
+async fn links_in_email_use_the_servers_public_address_which_no_setting_can_change()
+-> anyhow::Result<()> {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.public_url = Some("https://help.acme.example/".into());
+    })
+    .await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let mut settings = serde_json::to_value(bellhop_proto::PortalSettings::default())?;
+    settings["portal_url"] = json!("https://evil.example");
+    let res = app.put(&tech, "/api/v1/portal-settings", &settings).await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "the portal's address is not a setting"
+    );
+    assert_eq!(app.forgot_password("bob@acme.example").await?, 202);
+    let mails = app.mail_texts("bob@acme.example").await?;
+    let newest = mails.last().map(String::as_str).unwrap_or_default();
+    assert!(
+        newest.contains("https://help.acme.example/#/reset-password?token=bhr_"),
+        "{newest}"
+    );
+    assert!(!newest.contains("evil.example"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_welcome_link_dies_with_the_persons_access() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let orgs: Vec<bellhop_proto::Org> = app.get(&tech, "/api/v1/orgs").await?.json().await?;
+    let acme = orgs.iter().find(|o| o.name == "Acme").map(|o| o.id);
+    let body = json!({"name": "Dana Dyer", "email": "dana@acme.example", "role": "end_user",
+                      "org_id": acme, "portal_access": true});
+    let res = app.post(&tech, "/api/v1/users", &body).await?;
+    assert_eq!(res.status(), 201);
+    let dana: User = res.json().await?;
+    let link = app
+        .reset_token("dana@acme.example")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no welcome link"))?;
+    let res = app
+        .post(
+            &tech,
+            &format!("/api/v1/users/{}/disable", dana.id),
+            &json!({}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.reset_password(&link, "dana's own passphrase").await?,
+        422
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_forwarded_address_from_a_client_is_ignored_and_from_a_trusted_proxy_is_used()
+-> anyhow::Result<()> {
+    let attempt = |app: &crate::helpers::TestApp, n: usize| {
+        let request = app
+            .http
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("198.51.100.{n}"))
+            .json(&json!({"email": format!("nobody{n}@acme.example"), "password": "guess"}));
+        async move { anyhow::Ok(request.send().await?.status().as_u16()) }
+    };
+    // Each attempt claims another address, for another account: the socket's address counts.
+    let app = spawn_app().await?;
+    for n in 0..bellhop_server::routes::auth::SIGN_IN_FREE_PER_CLIENT as usize {
+        assert_eq!(attempt(&app, n).await?, 401);
+    }
+    assert_eq!(
+        attempt(&app, 99).await?,
+        429,
+        "the spoofed header changed nothing"
+    );
+
+    // Behind a proxy the server was told to trust, the forwarded address is the client.
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.trusted_proxies = vec![ipnet::IpNet::from(std::net::IpAddr::from([127, 0, 0, 1]))];
+    })
+    .await?;
+    for n in 0..=bellhop_server::routes::auth::SIGN_IN_FREE_PER_CLIENT as usize {
+        assert_eq!(attempt(&app, n).await?, 401, "client {n} is someone else");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn wrong_enrolment_keys_make_the_next_try_wait() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let enrol = |key: &str| {
+        app.http
+            .post(app.url("/api/v1/devices/enroll"))
+            .json(&json!({"enrolment_key": key, "device": crate::helpers::facts("GUESSER")}))
+            .send()
+    };
+    for n in 0..bellhop_server::routes::devices::ENROL_FREE_FAILURES {
+        let res = enrol(&format!("guess-{n}")).await?;
+        assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    }
+    let res = enrol("acme-demo-key").await?;
+    assert_eq!(
+        expect_error(res, 429).await?,
+        "rate_limited",
+        "even the right key waits"
+    );
+    Ok(())
+}
