@@ -181,14 +181,10 @@ impl Blobs {
     }
 
     /// Keeps received bytes as the blob `sha` (which the caller checked they are): flushed,
-    /// renamed into place, the directory flushed. A whole copy already there is left as it
-    /// is; a short or changed one is replaced.
+    /// renamed into place over any copy already there (so a short or changed one is replaced),
+    /// the directory flushed.
     pub async fn keep(&self, received: Received) -> Result<()> {
         let path = self.path(&received.sha256)?;
-        if self.is_whole(&received.sha256, received.len).await {
-            let _ = tokio::fs::remove_file(&received.tmp).await;
-            return Ok(());
-        }
         let dir = path
             .parent()
             .ok_or_else(|| AppError::Other(anyhow::anyhow!("blob path has no parent")))?;

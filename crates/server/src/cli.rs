@@ -91,10 +91,9 @@ struct Args {
 }
 
 /// `10.0.0.0/8`, or one address (`10.1.2.3`, `::1`) as a network of one.
-fn address_or_network(text: &str) -> Result<ipnet::IpNet, String> {
+fn address_or_network(text: &str) -> Result<ipnet::IpNet, std::net::AddrParseError> {
     text.parse::<ipnet::IpNet>()
         .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-        .map_err(|_| format!("{text:?} is neither an address nor a network like 10.0.0.0/8"))
 }
 
 pub fn run() -> anyhow::Result<()> {

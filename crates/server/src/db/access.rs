@@ -126,12 +126,12 @@ impl Store {
         }
         let now = now_ms();
         let mut tx = self.begin().await?;
-        let changed = sqlx::query(if disabled {
-            "UPDATE users SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL"
-        } else {
-            "UPDATE users SET disabled_at = NULL WHERE id = $2 AND disabled_at IS NOT NULL AND $1 > 0"
-        })
-        .bind(now)
+        // Switched off at `now`, or on again (NULL); only a real change counts.
+        let changed = sqlx::query(
+            "UPDATE users SET disabled_at = $1
+             WHERE id = $2 AND (disabled_at IS NULL) = ($1 IS NOT NULL)",
+        )
+        .bind(disabled.then_some(now))
         .bind(id.to_string())
         .execute(&mut *tx)
         .await?

@@ -59,6 +59,7 @@ mod changes;
 mod comments;
 mod commits;
 mod console;
+mod credentials;
 mod devices;
 mod kb;
 mod mail;

@@ -193,15 +193,20 @@ impl ListCache {
 /// else an internal error.
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
-        match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                AppError::client(
-                    bellhop_proto::ErrorCode::Unavailable,
-                    "the database is busy; try again",
-                )
-            }
-            _ => AppError::Other(anyhow::anyhow!("database: {e}")),
+        sqlite_failure(&e)
+    }
+}
+
+/// [`From<rusqlite::Error>`] for an error kept by reference (one failure answering many).
+pub(super) fn sqlite_failure(e: &rusqlite::Error) -> AppError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            AppError::client(
+                bellhop_proto::ErrorCode::Unavailable,
+                "the database is busy; try again",
+            )
         }
+        _ => AppError::Other(anyhow::anyhow!("database: {e}")),
     }
 }
 

@@ -178,10 +178,10 @@ impl Store {
         // Whether the caller may open this ticket is settled before the write (the settings are
         // cached), and applies only if the ticket does not exist yet: a repeat gets the first
         // result whatever changed since.
-        let accepted = self.accept_new_ticket(caller, new).await;
+        let fields = self.ticket_fields().await?;
+        let accepted = self.accept_new_ticket(caller, new, &fields).await;
         let id = new.id;
         let caller_id = caller.user_id;
-        let fields = self.ticket_fields().await?;
         let staff = caller.is_staff();
         // A description the desk does not let users write is not stored as one; the words still
         // reach the desk, as the requester's first reply (nothing typed is lost).
@@ -354,6 +354,7 @@ impl Store {
         &self,
         caller: &Caller,
         new: &NewTicket,
+        fields: &bellhop_proto::TicketFields,
     ) -> Result<(Option<String>, Option<String>, String)> {
         if !caller.is_staff()
             && !self
@@ -366,7 +367,7 @@ impl Store {
                 "the service desk has switched opening tickets off for you",
             ));
         }
-        let (ticket_type, custom_fields) = self.ticket_fields().await?.accept_new(
+        let (ticket_type, custom_fields) = fields.accept_new(
             caller.is_staff(),
             new.ticket_type.as_deref(),
             &new.custom_fields,

@@ -52,9 +52,30 @@ pub(super) enum Done<T> {
     RollBack(T),
 }
 
+/// Why a group's writes were not kept; one failure answers every write of the group.
+#[derive(Debug, Clone)]
+enum GroupFailure {
+    /// The process's write turn was not free in time.
+    Busy,
+    /// SQLite refused to open, begin or commit.
+    Database(Arc<rusqlite::Error>),
+}
+
+impl From<GroupFailure> for AppError {
+    fn from(failure: GroupFailure) -> Self {
+        match failure {
+            GroupFailure::Busy => AppError::client(
+                bellhop_proto::ErrorCode::Unavailable,
+                "the database is busy; try again",
+            ),
+            GroupFailure::Database(e) => super::read::sqlite_failure(&e),
+        }
+    }
+}
+
 /// How a grouped write is answered once its group's transaction has ended: `Ok` when the
-/// group committed (and is on disk), the commit's failure otherwise.
-type Finish = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+/// group committed (and is on disk), why not otherwise.
+type Finish = Box<dyn FnOnce(std::result::Result<(), GroupFailure>) + Send>;
 
 /// One write waiting for a group: given the group's transaction it runs its statements inside a
 /// savepoint of its own (given `None`, no transaction could be begun) and says how to answer.
@@ -136,12 +157,16 @@ impl Writer {
         }
     }
 
-    /// Answers every waiting write with `error` (the write turn could not be had).
-    fn fail_all(&self, error: &str) {
+    /// Answers every waiting write with `failure` (no group can be written now).
+    fn fail_all(&self, failure: &GroupFailure) {
         while let Some(group) = self.next_group() {
-            for job in group {
-                job(None)(Err(error.to_owned()));
-            }
+            Self::fail_group(group, failure);
+        }
+    }
+
+    fn fail_group(group: Vec<Job>, failure: &GroupFailure) {
+        for job in group {
+            job(None)(Err(failure.clone()));
         }
     }
 
@@ -159,10 +184,7 @@ impl Writer {
             match self.open() {
                 Ok(conn) => *slot = Some(conn),
                 Err(e) => {
-                    for job in group {
-                        job(None)(Err(format!("opening the database: {e}")));
-                    }
-                    return;
+                    return Self::fail_group(group, &GroupFailure::Database(Arc::new(e)));
                 }
             }
         }
@@ -171,15 +193,10 @@ impl Writer {
         };
         let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
             Ok(tx) => tx,
-            Err(e) => {
-                for job in group {
-                    job(None)(Err(format!("beginning a write: {e}")));
-                }
-                return;
-            }
+            Err(e) => return Self::fail_group(group, &GroupFailure::Database(Arc::new(e))),
         };
         let answers: Vec<Finish> = group.into_iter().map(|job| job(Some(&mut tx))).collect();
-        let committed = tx.commit().map_err(|e| format!("committing: {e}"));
+        let committed = tx.commit().map_err(|e| GroupFailure::Database(Arc::new(e)));
         self.groups
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         for answer in answers {
@@ -220,12 +237,9 @@ fn job<T: Send + 'static>(
 ) -> Job {
     Box::new(move |tx| {
         let Some(tx) = tx else {
-            return Box::new(move |failure: std::result::Result<(), String>| {
-                let error = failure.err().unwrap_or_else(|| "no transaction".into());
-                let _ = answer.send(Err(AppError::client(
-                    bellhop_proto::ErrorCode::Unavailable,
-                    format!("the database is busy; try again ({error})"),
-                )));
+            return Box::new(move |failure: std::result::Result<(), GroupFailure>| {
+                let failure = failure.err().unwrap_or(GroupFailure::Busy);
+                let _ = answer.send(Err(failure.into()));
             });
         };
         let outcome =
@@ -237,11 +251,11 @@ fn job<T: Send + 'static>(
                         "a database write panicked"
                     )))
                 });
-        Box::new(move |committed: std::result::Result<(), String>| {
+        Box::new(move |committed: std::result::Result<(), GroupFailure>| {
             let answer_with = match (outcome, committed) {
                 (Err(e), _) => Err(e),
                 (Ok(out), Ok(())) => Ok(out),
-                (Ok(_), Err(e)) => Err(AppError::Other(anyhow::anyhow!("{e}"))),
+                (Ok(_), Err(failure)) => Err(failure.into()),
             };
             let _ = answer.send(answer_with);
         })
@@ -339,10 +353,10 @@ impl Store {
                                     tracing::error!(error = %e, "the database writer stopped");
                                     // Nobody leads any more: whoever waits is answered, and the
                                     // next write starts a leader afresh.
-                                    writer.fail_all("the database writer stopped");
+                                    writer.fail_all(&GroupFailure::Busy);
                                 }
                             }
-                            Err(_) => writer.fail_all("the write turn was not free in time"),
+                            Err(_) => writer.fail_all(&GroupFailure::Busy),
                         }
                     });
                 }

@@ -89,7 +89,9 @@ pub async fn login(
             .await?;
         return Err(wrong());
     };
-    state.store.clear_sign_in_failures(&account).await?;
+    if by_account.count > 0 {
+        state.store.clear_sign_in_failures(&account).await?;
+    }
     let token = new_token(SESSION_PREFIX);
     state
         .store
