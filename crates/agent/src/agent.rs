@@ -454,12 +454,10 @@ impl Agent {
         body: &str,
         attachments: Vec<NewAttachment>,
     ) -> Result<OutboxItem> {
-        if body.trim().is_empty() {
-            return Err(Error::Config("a reply needs some text".into()));
-        }
+        let body = bellhop_proto::Reply::parse(body)?;
         let blobs = self.blobs();
         if let Some(missing) = attachments.iter().find(|a| !blobs.has(&a.sha256)) {
-            return Err(Error::Config(format!(
+            return Err(Error::Invalid(format!(
                 "{} is not on this device: attach it again",
                 missing.file_name
             )));
@@ -468,7 +466,7 @@ impl Agent {
             ticket,
             NewComment {
                 id: CommentId::new(),
-                body: body.to_owned(),
+                body: body.into_string(),
                 visibility: None,
                 attachments,
             },

@@ -46,10 +46,10 @@ impl Blobs {
 
     pub fn read(&self, sha: &str) -> Result<Vec<u8>> {
         if !is_hash(sha) {
-            return Err(Error::Config(format!("{sha:?} is not an attachment hash")));
+            return Err(Error::Invalid(format!("{sha:?} is not an attachment hash")));
         }
         std::fs::read(self.dir.join(sha)).map_err(|e| {
-            Error::Config(format!(
+            Error::NotFound(format!(
                 "the attachment {sha} is missing from this device: {e}"
             ))
         })

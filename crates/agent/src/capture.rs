@@ -82,7 +82,7 @@ pub fn redact_png(png: &[u8], rects: &[Rect]) -> Result<Vec<u8>> {
         return Ok(png.to_vec());
     }
     if rects.len() > MAX_REDACTIONS {
-        return Err(Error::Config(format!(
+        return Err(Error::Invalid(format!(
             "at most {MAX_REDACTIONS} areas can be hidden in one screenshot"
         )));
     }

@@ -3,7 +3,9 @@
 //! does with an item the server refused (edit it as a draft, send it again, or drop it). Every call is
 //! durable when it returns, online or not.
 
-use bellhop_proto::{Draft, NewAttachment, NewTicket, OutboxItem, TicketForm};
+use bellhop_proto::{
+    Description, Draft, FileName, NewAttachment, NewTicket, OutboxItem, TicketForm, Title,
+};
 
 use crate::agent::Agent;
 use crate::error::{Error, Result};
@@ -30,7 +32,10 @@ impl Agent {
         let blobs = self.blobs();
         for (file_name, bytes) in files {
             let sha256 = blobs.put(&bytes)?;
-            ticket.attachments.push(NewAttachment { sha256, file_name });
+            ticket.attachments.push(NewAttachment {
+                sha256,
+                file_name: FileName::parse(&file_name).into_string(),
+            });
         }
         let ticket = Self::ready_to_queue(ticket)?;
         self.store().queue_ticket_replacing(ticket, draft)
@@ -43,10 +48,11 @@ impl Agent {
         self.store().queue_ticket(ticket)
     }
 
+    /// Refuses what the server would refuse for its words, before anything is queued: a title
+    /// or description that cannot be sent fails here, online or offline.
     fn ready_to_queue(mut ticket: NewTicket) -> Result<NewTicket> {
-        if ticket.title.trim().is_empty() {
-            return Err(Error::Config("a ticket needs a title".into()));
-        }
+        ticket.title = Title::parse(&ticket.title)?.into_string();
+        Description::parse(&ticket.description)?;
         if ticket.system_info.is_none() {
             ticket.system_info = Some(crate::device::system_info());
         }
@@ -79,20 +85,12 @@ impl Agent {
     /// Sends a draft: it becomes a queued ticket (durable, works offline) and stops being a draft.
     pub fn submit_draft(&self, id: &str) -> Result<OutboxItem> {
         let draft = self.draft(id)?;
-        if draft.form.title.trim().is_empty() {
-            return Err(Error::Config(
-                "give the draft a title before sending it".into(),
-            ));
-        }
-        self.store().submit_draft(
-            id,
-            NewTicket {
-                source: Some(bellhop_proto::TicketSource::Tray),
-                system_info: Some(crate::device::system_info()),
-                attachments: draft.attachments,
-                ..draft.form.into_ticket()
-            },
-        )
+        let ticket = Self::ready_to_queue(NewTicket {
+            source: Some(bellhop_proto::TicketSource::Tray),
+            attachments: draft.attachments,
+            ..draft.form.into_ticket()
+        })?;
+        self.store().submit_draft(id, ticket)
     }
 
     /// Stops keeping one file with a draft.

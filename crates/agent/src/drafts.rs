@@ -88,7 +88,7 @@ impl Store {
     pub fn rejected_to_draft(&mut self, seq: i64) -> Result<Draft> {
         let item = self.rejected(seq)?;
         let SyncOpKind::CreateTicket { ticket } = item.op.op else {
-            return Err(Error::Config(
+            return Err(Error::Invalid(
                 "only a refused ticket can be edited; send this again or discard it".into(),
             ));
         };
@@ -235,7 +235,7 @@ mod tests {
             },
         )?;
         assert!(
-            matches!(store.rejected_to_draft(refused.seq), Err(Error::Config(_))),
+            matches!(store.rejected_to_draft(refused.seq), Err(Error::Invalid(_))),
             "a queued item is not refused"
         );
         let why = Some("Who is affected is required".to_owned());
@@ -246,7 +246,7 @@ mod tests {
 
         assert!(matches!(
             store.rejected_to_draft(reply.seq),
-            Err(Error::Config(_))
+            Err(Error::Invalid(_))
         ));
         let draft = store.rejected_to_draft(refused.seq)?;
         assert_eq!(draft.form.title, "VPN drops");
@@ -279,7 +279,7 @@ mod tests {
         assert_eq!(store.outbox()?[0].op, again.op);
         assert!(matches!(
             store.discard_rejected(reply.seq),
-            Err(Error::Config(_))
+            Err(Error::Invalid(_))
         ));
         store.record_outcomes(&[(reply.seq, OutboxState::Rejected, None)])?;
         store.discard_rejected(reply.seq)?;

@@ -12,6 +12,14 @@ pub enum Error {
     Migration(#[from] rusqlite_migration::Error),
     #[error("configuration: {0}")]
     Config(String),
+    /// A typed value that cannot be sent (a title too long, an empty reply): the same words the
+    /// server and the UI use.
+    #[error("{0}")]
+    Value(#[from] bellhop_proto::ValueError),
+    /// A request this device cannot carry out as asked (a file too large, an item that is not
+    /// in the state the request needs).
+    #[error("{0}")]
+    Invalid(String),
     #[error("{0}")]
     NotFound(String),
     #[error("cannot reach the server: {0}")]
@@ -41,7 +49,8 @@ impl Error {
         match self {
             Self::Server(e) => e.clone(),
             Self::Unreachable(m) => ApiError::new(ErrorCode::Unavailable, m.clone()),
-            Self::Config(m) => ApiError::new(ErrorCode::BadRequest, m.clone()),
+            Self::Config(m) | Self::Invalid(m) => ApiError::new(ErrorCode::BadRequest, m.clone()),
+            Self::Value(e) => ApiError::new(ErrorCode::BadRequest, e.to_string()),
             Self::NotFound(m) => ApiError::new(ErrorCode::NotFound, m.clone()),
             other => ApiError::new(ErrorCode::Internal, other.to_string()),
         }

@@ -11,7 +11,7 @@ impl Agent {
     /// window hands files over one by one before queueing the reply).
     pub fn stage_file(&self, file_name: &str, bytes: &[u8]) -> Result<NewAttachment> {
         if bytes.len() as u64 > bellhop_proto::DEFAULT_MAX_ATTACHMENT_BYTES {
-            return Err(Error::Config(format!(
+            return Err(Error::Invalid(format!(
                 "{file_name} is larger than the {} MB a file may be",
                 bellhop_proto::DEFAULT_MAX_ATTACHMENT_BYTES / (1024 * 1024)
             )));
@@ -19,7 +19,7 @@ impl Agent {
         let sha256 = self.blobs().put(bytes)?;
         Ok(NewAttachment {
             sha256,
-            file_name: file_name.to_owned(),
+            file_name: bellhop_proto::FileName::parse(file_name).into_string(),
         })
     }
 

@@ -212,7 +212,7 @@ impl Store {
             .pop()
             .ok_or_else(|| crate::Error::NotFound(format!("nothing in the outbox at {seq}")))?;
         if item.state != OutboxState::Rejected {
-            return Err(crate::Error::Config(format!(
+            return Err(crate::Error::Invalid(format!(
                 "outbox item {seq} was not refused: it is {}",
                 item.state.as_str()
             )));

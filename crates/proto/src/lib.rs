@@ -22,6 +22,7 @@ mod status;
 mod sync;
 mod ticket;
 mod typescript;
+mod values;
 
 pub use attachment::{Attachment, DEFAULT_MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use auth::{
@@ -60,8 +61,8 @@ pub use ticket::{
     TicketUpdate,
 };
 pub use typescript::typescript;
-
-/// Largest accepted ticket title, in characters.
-pub const MAX_TITLE_CHARS: usize = 200;
-/// Largest accepted ticket description or comment body, in characters.
-pub const MAX_BODY_CHARS: usize = 64 * 1024;
+pub use values::{
+    ContactPhone, Description, Domain, EMAIL_PATTERN, Email, FileName, MAX_BODY_CHARS,
+    MAX_EMAIL_CHARS, MAX_FILE_NAME_CHARS, MAX_NAME_CHARS, MAX_TITLE_CHARS, Name, PHONE_PATTERN,
+    PHONE_SEPARATORS, Phone, Problem, Reply, Title, ValueError, ValueKind,
+};

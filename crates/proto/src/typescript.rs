@@ -37,6 +37,7 @@ pub fn typescript() -> String {
         Audience, SectionRule, PortalSettings, MyPortal,
         FieldAccess, CustomFieldAccess, DefaultFields, TicketType, CustomFieldKind, CustomField, TicketFields, FieldValue,
         OrgInput, OrgCreated, EnrolmentKey, UserInput,
+        ValueKind, Problem, ValueError,
     ];
     let mut out = String::from(
         "// Generated from crates/proto by `cargo run -p bellhop-proto --bin gen-ts`. Do not edit.\n\n",
@@ -45,6 +46,7 @@ pub fn typescript() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
+    out.push_str(&crate::values::typescript_rules());
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

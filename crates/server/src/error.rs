@@ -31,6 +31,14 @@ impl From<bellhop_proto::FieldError> for AppError {
     }
 }
 
+/// A typed value that cannot be sent is the caller's to fix (422), in the words every other
+/// part of Bellhop uses for it.
+impl From<bellhop_proto::ValueError> for AppError {
+    fn from(e: bellhop_proto::ValueError) -> Self {
+        Self::bad_request(e.to_string())
+    }
+}
+
 impl AppError {
     pub fn client(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Client {

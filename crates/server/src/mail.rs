@@ -13,7 +13,7 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use tokio::sync::Notify;
 
 use crate::db::Store;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 
 /// A message to send: plain text and HTML alternatives.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,13 +137,4 @@ impl MailWorker {
         }
         Ok(())
     }
-}
-
-/// Checks an email address well enough to send to it; returns it trimmed and lower-cased.
-pub fn parse_address(email: &str) -> Result<String> {
-    let email = email.trim().to_ascii_lowercase();
-    email
-        .parse::<lettre::Address>()
-        .map_err(|_| AppError::bad_request(format!("{email:?} is not an email address")))?;
-    Ok(email)
 }

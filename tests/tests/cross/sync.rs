@@ -123,8 +123,12 @@ async fn a_rejected_ticket_keeps_its_content_and_reason_and_the_rest_go_through(
     let home = tempfile::tempdir()?;
     let agent = confirmed_agent(&server, home.path()).await?;
     agent.queue_ticket(ticket("fine one".into()))?;
-    let too_long = "x".repeat(bellhop_proto::MAX_TITLE_CHARS + 1);
-    agent.queue_ticket(ticket(too_long.clone()))?;
+    // Only the server knows the desk's ticket types: a type it does not have is its to refuse.
+    let unknown = NewTicket {
+        ticket_type: Some("no-such-type".into()),
+        ..ticket("of a type the desk does not have".into())
+    };
+    agent.queue_ticket(unknown.clone())?;
     agent.queue_ticket(ticket("fine two".into()))?;
 
     let report = agent.sync().await?;
@@ -138,10 +142,60 @@ async fn a_rejected_ticket_keeps_its_content_and_reason_and_the_rest_go_through(
         rejected
             .last_error
             .as_deref()
-            .is_some_and(|e| e.contains("title"))
+            .is_some_and(|e| e.contains("no-such-type")),
+        "{:?}",
+        rejected.last_error
     );
     assert!(
-        matches!(&rejected.op.op, bellhop_proto::SyncOpKind::CreateTicket { ticket } if ticket.title == too_long)
+        matches!(&rejected.op.op, bellhop_proto::SyncOpKind::CreateTicket { ticket } if ticket.title == unknown.title && ticket.ticket_type == unknown.ticket_type)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_title_the_server_would_refuse_is_refused_when_queued_offline_with_the_servers_words()
+-> anyhow::Result<()> {
+    let home = tempfile::tempdir()?;
+    // No server at all: the rule is the agent's own, not learnt from a refusal.
+    let agent = Agent::with_config(
+        bellhop_agent::Paths::under(home.path()),
+        bellhop_agent::AgentConfig::default(),
+    )?;
+    let too_long = "x".repeat(bellhop_proto::MAX_TITLE_CHARS + 1);
+    let refused = agent.queue_ticket(ticket(too_long.clone()));
+    let expected = bellhop_proto::Title::parse(&too_long)
+        .err()
+        .ok_or_else(|| anyhow::anyhow!("the title was accepted"))?;
+    assert!(
+        matches!(&refused, Err(bellhop_agent::Error::Value(e)) if *e == expected),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.err().map(|e| e.to_string()).as_deref(),
+        Some("a title has at most 200 characters")
+    );
+    let blank = agent.queue_ticket(ticket("   ".into()));
+    assert!(
+        matches!(blank, Err(bellhop_agent::Error::Value(_))),
+        "{blank:?}"
+    );
+    assert!(agent.outbox()?.is_empty(), "nothing was queued");
+
+    // The server says the same words for the same value.
+    let server = RunningServer::start_demo().await?;
+    let token = server.login("alice@acme.example").await?;
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/v1/tickets", server.url))
+        .bearer_auth(token)
+        .json(&ticket(too_long))
+        .send()
+        .await?;
+    let status = answer.status();
+    let body: serde_json::Value = answer.json().await?;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "a title has at most 200 characters"
     );
     Ok(())
 }

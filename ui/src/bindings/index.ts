@@ -620,3 +620,23 @@ portal_access: boolean,
  * keeps theirs.
  */
 language?: Language, };
+
+export type ValueKind = "title" | "description" | "reply" | "name" | "email" | "phone" | "contact_phone" | "domain";
+
+export type Problem = "empty" | "too_long" | "malformed";
+
+export type ValueError = { kind: ValueKind, problem: Problem, };
+
+export const MAX_TITLE_CHARS = 200;
+
+export const MAX_BODY_CHARS = 65536;
+
+export const MAX_NAME_CHARS = 200;
+
+export const MAX_EMAIL_CHARS = 254;
+
+export const EMAIL_PATTERN = "^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$";
+
+export const PHONE_PATTERN = "^\\+[1-9][0-9]{7,14}$";
+
+export const PHONE_SEPARATORS = " -.() ";

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use bellhop_proto::{Attachment, CommentId, NewAttachment, TicketId, UserId};
+use bellhop_proto::{Attachment, CommentId, FileName, NewAttachment, TicketId, UserId};
 use sqlx::Row;
 
 use super::sql::Sql;
@@ -234,7 +234,7 @@ pub(super) fn push_links_to_new(sql: &mut Sql, files: &[NewAttachment]) {
         sql.push("(")
             .bind(file.sha256.clone())
             .push(", ")
-            .bind(super::tickets::attachment_name(&file.file_name))
+            .bind(FileName::parse(&file.file_name).into_string())
             .push(")");
     }
     // The same file twice keeps its first name, as on SQLite.
@@ -295,7 +295,7 @@ fn link(
         .push(", ")
         .bind(file.sha256.clone())
         .push(", ")
-        .bind(super::tickets::attachment_name(&file.file_name))
+        .bind(FileName::parse(&file.file_name).into_string())
         .push(", ")
         .bind(comment_id)
         .push(") ON CONFLICT (ticket_id, sha256) DO ");

@@ -31,15 +31,7 @@ fn comment_from_row(r: &sqlx::any::AnyRow) -> Result<Comment> {
 }
 
 fn validate_comment(c: &NewComment, caller: &Caller) -> Result<CommentVisibility> {
-    if c.body.trim().is_empty() {
-        return Err(AppError::bad_request("comment body must not be empty"));
-    }
-    if c.body.chars().count() > bellhop_proto::MAX_BODY_CHARS {
-        return Err(AppError::bad_request(format!(
-            "comment is longer than {} characters",
-            bellhop_proto::MAX_BODY_CHARS
-        )));
-    }
+    bellhop_proto::Reply::parse(&c.body)?;
     super::attachments::validate_attachments(&c.attachments)?;
     let visibility = c.visibility.unwrap_or(CommentVisibility::Public);
     if visibility == CommentVisibility::Internal && !caller.is_staff() {

@@ -4,7 +4,8 @@
 //! one statement (docs/ARCHITECTURE.md).
 
 use bellhop_proto::{
-    CommentId, NewAttachment, NewTicket, OrgId, Priority, Ticket, TicketId, TicketSource, UserId,
+    CommentId, Description, NewAttachment, NewTicket, OrgId, Priority, Ticket, TicketId,
+    TicketSource, Title, UserId,
 };
 
 use super::attachments::{link_uploaded, push_links_to_new, refuse_missing};
@@ -27,22 +28,8 @@ pub fn validate_ticket(t: &NewTicket) -> Result<()> {
             ));
         }
     }
-    let title = t.title.trim();
-    if title.is_empty() {
-        return Err(AppError::bad_request("title must not be empty"));
-    }
-    if title.chars().count() > bellhop_proto::MAX_TITLE_CHARS {
-        return Err(AppError::bad_request(format!(
-            "title is longer than {} characters",
-            bellhop_proto::MAX_TITLE_CHARS
-        )));
-    }
-    if t.description.chars().count() > bellhop_proto::MAX_BODY_CHARS {
-        return Err(AppError::bad_request(format!(
-            "description is longer than {} characters",
-            bellhop_proto::MAX_BODY_CHARS
-        )));
-    }
+    Title::parse(&t.title)?;
+    Description::parse(&t.description)?;
     Ok(())
 }
 

@@ -101,18 +101,6 @@ impl Store {
     }
 }
 
-/// A file name safe to show and to offer as a download: no paths, no control characters, at most
-/// 200 characters.
-pub fn attachment_name(name: &str) -> String {
-    let clean = sanitize_filename::sanitize(name);
-    let clean: String = clean.chars().take(200).collect();
-    if clean.trim().is_empty() {
-        "attachment".into()
-    } else {
-        clean
-    }
-}
-
 /// A demo ticket as [`Store::seed_ticket`] writes it.
 pub struct SeedTicket<'a> {
     pub title: &'a str,

@@ -16,7 +16,6 @@ use crate::db::{Caller, Failures, now_ms};
 use crate::error::{AppError, Result};
 use crate::extract::Json;
 use crate::letters::{Letter, Value, compose};
-use crate::mail::parse_address;
 
 /// Sign-in failures that cost nothing, per account and per client, within
 /// [`SIGN_IN_WINDOW_MS`]; each one after them doubles the wait before the next attempt.
@@ -188,7 +187,7 @@ pub async fn forgot_password(
     client: ClientAddr,
     Json(req): Json<ForgotPasswordRequest>,
 ) -> Result<StatusCode> {
-    let email = parse_address(&req.email)?;
+    let email = bellhop_proto::Email::parse(&req.email)?.into_string();
     let addr = client.to_string();
     let (by_email, by_addr) = state
         .store

@@ -4,9 +4,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    AuditEntry, AuditQuery, EnrolmentKey, ErrorBody, ErrorCode, Language, Org, OrgCreated, OrgId,
-    OrgInput, Page, Role, SearchQuery, SearchResults, User, UserDetail, UserId, UserInput,
-    UserListQuery, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
+    AuditEntry, AuditQuery, ContactPhone, Domain, Email, EnrolmentKey, ErrorBody, ErrorCode,
+    Language, Name, Org, OrgCreated, OrgId, OrgInput, Page, Role, SearchQuery, SearchResults, User,
+    UserDetail, UserId, UserInput, UserListQuery, VerificationSent, VerifyCodeRequest,
+    VerifyCodeResult,
 };
 
 use crate::app::AppState;
@@ -18,7 +19,6 @@ use crate::db::{PasswordLink, now_ms, phone_digits};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
 use crate::letters::{Letter, Value, compose};
-use crate::mail::parse_address;
 
 /// How long a caller's verification code is valid.
 pub const VERIFY_TTL_MS: i64 = 10 * 60 * 1000;
@@ -177,26 +177,12 @@ pub const WELCOME_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
 /// Trims and checks an organisation; domains lower-cased, without repeats.
 fn clean_org(mut input: OrgInput) -> Result<OrgInput> {
-    input.name = input.name.trim().to_owned();
-    if input.name.is_empty() || input.name.chars().count() > 200 {
-        return Err(AppError::bad_request(
-            "the name must have 1 to 200 characters",
-        ));
-    }
+    input.name = Name::parse(&input.name)?.into_string();
     let mut domains: Vec<String> = Vec::new();
     for d in &input.domains {
-        let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
-        let valid = d.len() <= 253
-            && d.contains('.')
-            && !d.starts_with('.')
-            && !d.ends_with('.')
-            && d.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-        if !valid {
-            return Err(AppError::bad_request(format!(
-                "{d:?} is not an email domain"
-            )));
-        }
+        let d = Domain::parse(d)
+            .map_err(|e| AppError::bad_request(format!("{d:?}: {e}")))?
+            .into_string();
         if !domains.contains(&d) {
             domains.push(d);
         }
@@ -270,28 +256,12 @@ pub async fn rotate_enrolment_key(
 
 /// Trims and checks a person.
 fn clean_user(mut input: UserInput) -> Result<UserInput> {
-    input.name = input.name.trim().to_owned();
-    if input.name.is_empty() || input.name.chars().count() > 200 {
-        return Err(AppError::bad_request(
-            "the name must have 1 to 200 characters",
-        ));
-    }
-    input.email = parse_address(&input.email)?;
-    input.phone = input
-        .phone
-        .map(|p| p.trim().to_owned())
-        .filter(|p| !p.is_empty());
-    if let Some(phone) = &input.phone {
-        let digits = phone.chars().filter(char::is_ascii_digit).count();
-        let shaped = phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        if !shaped || digits < 4 || phone.len() > 40 {
-            return Err(AppError::bad_request(format!(
-                "{phone:?} is not a phone number"
-            )));
-        }
-    }
+    input.name = Name::parse(&input.name)?.into_string();
+    input.email = Email::parse(&input.email)?.into_string();
+    input.phone = match &input.phone {
+        Some(typed) => ContactPhone::parse(typed)?.map(ContactPhone::into_string),
+        None => None,
+    };
     Ok(input)
 }
 

@@ -18,7 +18,6 @@ use crate::db::{Caller, DeviceCaller, now_ms};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Query};
 use crate::letters::{Letter, Value, compose};
-use crate::mail::parse_address;
 
 /// How long an emailed identity token is valid.
 pub const TOKEN_TTL_MS: i64 = 15 * 60 * 1000;
@@ -154,7 +153,7 @@ pub async fn send_token(
     Json(req): Json<SendTokenRequest>,
 ) -> Result<StatusCode> {
     require_active(&device)?;
-    let email = parse_address(&req.email)?;
+    let email = bellhop_proto::Email::parse(&req.email)?.into_string();
     let name = format!("{} {}", req.first_name.trim(), req.last_name.trim());
     let name = name.trim();
     if req.first_name.trim().is_empty() || req.last_name.trim().is_empty() {
@@ -222,7 +221,7 @@ pub async fn confirm(
     Json(req): Json<ConfirmTokenRequest>,
 ) -> Result<Json<DeviceCredential>> {
     require_active(&device)?;
-    let email = parse_address(&req.email)?;
+    let email = bellhop_proto::Email::parse(&req.email)?.into_string();
     let wrong = || AppError::unauthenticated("the token is wrong or has expired; send a new one");
     let pending = state
         .store

@@ -75,13 +75,7 @@ pub async fn get(
 
 /// Checks an article's text; the message says what to fix.
 fn validate(input: &ArticleInput) -> Result<()> {
-    let title = input.title.trim();
-    if title.is_empty() || title.chars().count() > bellhop_proto::MAX_TITLE_CHARS {
-        return Err(AppError::bad_request(format!(
-            "the title must have 1 to {} characters",
-            bellhop_proto::MAX_TITLE_CHARS
-        )));
-    }
+    bellhop_proto::Title::parse(&input.title)?;
     let category = input.category.trim();
     if category.is_empty() || category.chars().count() > 100 {
         return Err(AppError::bad_request(

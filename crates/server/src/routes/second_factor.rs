@@ -16,7 +16,6 @@ use crate::error::{AppError, Result};
 use crate::extract::Json;
 use crate::letters::{Letter, Value, compose};
 use crate::mail::Email;
-use crate::sms::international_phone;
 
 /// How long an SMS code lives.
 pub const PHONE_CODE_TTL_MS: i64 = 10 * 60 * 1000;
@@ -76,7 +75,7 @@ pub async fn send_code(
     caller: Caller,
     Json(req): Json<SetPhoneRequest>,
 ) -> Result<(StatusCode, Json<SecondFactor>)> {
-    let phone = international_phone(&req.phone)?;
+    let phone = bellhop_proto::Phone::parse(&req.phone)?.into_string();
     fresh_enough(&state, &caller).await?;
     let sent = state
         .store

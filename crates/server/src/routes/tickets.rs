@@ -137,7 +137,7 @@ pub async fn add_cc(
     Path(id): Path<TicketId>,
     Json(req): Json<AddCc>,
 ) -> Result<Json<Vec<CcEntry>>> {
-    let email = crate::mail::parse_address(&req.email)?;
+    let email = bellhop_proto::Email::parse(&req.email)?.into_string();
     Ok(Json(
         state.store.add_cc_by_email(&caller, id, &email).await?,
     ))
