@@ -56,9 +56,7 @@ pub fn set(app: &AppHandle, on: bool) -> Result<bool, ApiError> {
     } else if manager.is_enabled().map_err(unavailable)? {
         manager.disable().map_err(unavailable)?;
     }
-    app.state::<Arc<Agent>>()
-        .set_autostart(on)
-        .map_err(|e| e.to_api())?;
+    app.state::<Arc<Agent>>().set_autostart(on)?;
     Ok(on)
 }
 

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use bellhop_agent::{Agent, capture};
+use bellhop_agent::{Agent, Screenshot};
 use bellhop_proto::{
     AgentStatus, ApiError, Article, ArticleSummary, Draft, ErrorCode, LocalTicket, MyPortal,
-    NewAttachment, NewTicket, OutboxItem, TicketChange, TicketForm, TicketId, TicketSource, User,
+    NewAttachment, OutboxItem, Redaction, TicketChange, TicketForm, TicketId, User,
 };
 use serde::Deserialize;
 use tauri::State;
@@ -24,20 +24,20 @@ pub async fn get_status(
 ) -> Result<AgentStatus, ApiError> {
     match last.get() {
         Some(status) => Ok(status),
-        None => agent.status().await.map_err(|e| e.to_api()),
+        None => Ok(agent.status().await?),
     }
 }
 
 /// My tickets: waiting in the outbox first, then those the server has, from the local cache.
 #[tauri::command]
 pub fn list_tickets(agent: AgentState<'_>) -> Result<Vec<LocalTicket>, ApiError> {
-    agent.tickets().map_err(|e| e.to_api())
+    Ok(agent.tickets()?)
 }
 
 /// What the desk lets this user do (portal settings, from the last pull; `None` before it).
 #[tauri::command]
 pub fn get_portal(agent: AgentState<'_>) -> Result<Option<MyPortal>, ApiError> {
-    agent.portal().map_err(|e| e.to_api())
+    Ok(agent.portal()?)
 }
 
 /// One cached ticket with its conversation; opening it marks it read (and the tray follows).
@@ -48,12 +48,11 @@ pub async fn get_ticket(
     last: State<'_, LastStatus>,
     id: TicketId,
 ) -> Result<TicketChange, ApiError> {
-    let unread_before = agent.unread_count().map_err(|e| e.to_api())?;
-    let change = agent.ticket(&id.to_string()).map_err(|e| e.to_api())?;
-    if agent.unread_count().map_err(|e| e.to_api())? != unread_before {
+    let opened = agent.open_ticket(id)?;
+    if opened.unread_changed {
         crate::sync::refresh(&app, &agent, &last).await;
     }
-    Ok(change)
+    Ok(opened.change)
 }
 
 /// "Save as draft", and Esc in the new-ticket form.
@@ -63,19 +62,17 @@ pub fn save_draft(
     id: Option<String>,
     form: TicketForm,
 ) -> Result<Draft, ApiError> {
-    agent
-        .save_draft(id.as_deref(), &form)
-        .map_err(|e| e.to_api())
+    Ok(agent.save_draft(id.as_deref(), &form)?)
 }
 
 #[tauri::command]
 pub fn list_drafts(agent: AgentState<'_>) -> Result<Vec<Draft>, ApiError> {
-    agent.drafts().map_err(|e| e.to_api())
+    Ok(agent.drafts()?)
 }
 
 #[tauri::command]
 pub fn discard_draft(agent: AgentState<'_>, id: String) -> Result<(), ApiError> {
-    agent.discard_draft(&id).map_err(|e| e.to_api())
+    Ok(agent.discard_draft(&id)?)
 }
 
 /// A draft's "Send": it becomes a queued ticket.
@@ -85,7 +82,7 @@ pub fn submit_draft(
     sync: State<'_, crate::sync::SyncHandle>,
     id: String,
 ) -> Result<OutboxItem, ApiError> {
-    let item = agent.submit_draft(&id).map_err(|e| e.to_api())?;
+    let item = agent.submit_draft(&id)?;
     sync.now();
     Ok(item)
 }
@@ -97,7 +94,7 @@ pub fn queue_reopen(
     sync: State<'_, crate::sync::SyncHandle>,
     id: TicketId,
 ) -> Result<OutboxItem, ApiError> {
-    let item = agent.queue_reopen(id).map_err(|e| e.to_api())?;
+    let item = agent.queue_reopen(id)?;
     sync.now();
     Ok(item)
 }
@@ -112,9 +109,7 @@ pub fn queue_reply(
     body: String,
     files: Option<Vec<NewAttachment>>,
 ) -> Result<OutboxItem, ApiError> {
-    let item = agent
-        .queue_reply_with_attachments(id, &body, files.unwrap_or_default())
-        .map_err(|e| e.to_api())?;
+    let item = agent.queue_reply_with_attachments(id, &body, files.unwrap_or_default())?;
     sync.now();
     Ok(item)
 }
@@ -143,7 +138,7 @@ pub fn stage_file(
         })
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "the file has no name"))?;
-    agent.stage_file(&name, bytes).map_err(|e| e.to_api())
+    Ok(agent.stage_file(&name, bytes)?)
 }
 
 /// A file of a cached ticket, as raw bytes (fetched once, then read from this device).
@@ -153,17 +148,14 @@ pub async fn get_attachment(
     ticket_id: TicketId,
     sha256: String,
 ) -> Result<tauri::ipc::Response, ApiError> {
-    let bytes = agent
-        .attachment(ticket_id, &sha256)
-        .await
-        .map_err(|e| e.to_api())?;
+    let bytes = agent.attachment(ticket_id, &sha256).await?;
     Ok(tauri::ipc::Response::new(bytes))
 }
 
 /// "Edit and resend": a refused ticket becomes a draft with its words, fields and files.
 #[tauri::command]
 pub fn edit_rejected(agent: AgentState<'_>, seq: i64) -> Result<Draft, ApiError> {
-    agent.edit_rejected(seq).map_err(|e| e.to_api())
+    Ok(agent.edit_rejected(seq)?)
 }
 
 /// Sends a refused item again as it is.
@@ -173,7 +165,7 @@ pub fn resend_rejected(
     sync: State<'_, crate::sync::SyncHandle>,
     seq: i64,
 ) -> Result<OutboxItem, ApiError> {
-    let item = agent.resend_rejected(seq).map_err(|e| e.to_api())?;
+    let item = agent.resend_rejected(seq)?;
     sync.now();
     Ok(item)
 }
@@ -181,7 +173,7 @@ pub fn resend_rejected(
 /// Forgets a refused item.
 #[tauri::command]
 pub fn discard_rejected(agent: AgentState<'_>, seq: i64) -> Result<(), ApiError> {
-    agent.discard_rejected(seq).map_err(|e| e.to_api())
+    Ok(agent.discard_rejected(seq)?)
 }
 
 /// Stops keeping one file with a draft.
@@ -191,7 +183,7 @@ pub fn drop_draft_file(
     id: String,
     sha256: String,
 ) -> Result<Draft, ApiError> {
-    agent.drop_draft_file(&id, &sha256).map_err(|e| e.to_api())
+    Ok(agent.drop_draft_file(&id, &sha256)?)
 }
 
 /// The portal window has drawn its first frame: the background work of starting up (the hidden
@@ -206,13 +198,13 @@ pub fn window_rendered(app: tauri::AppHandle, window: tauri::Window) {
 /// The knowledge base kept on this device: every word of `q`, as word prefixes.
 #[tauri::command]
 pub fn search_articles(agent: AgentState<'_>, q: String) -> Result<Vec<ArticleSummary>, ApiError> {
-    agent.articles(&q).map_err(|e| e.to_api())
+    Ok(agent.articles(&q)?)
 }
 
 /// One article from the copy on this device (its body is HTML the server sanitised).
 #[tauri::command]
 pub fn get_article(agent: AgentState<'_>, id: String) -> Result<Article, ApiError> {
-    agent.article(&id).map_err(|e| e.to_api())
+    Ok(agent.article(&id)?)
 }
 
 /// What the form sends; the id and source are the shell's to set.
@@ -226,7 +218,7 @@ pub struct TicketInput {
     with_screenshot: bool,
     /// Areas of the screenshot to paint over before it is stored, in its pixels.
     #[serde(default)]
-    redactions: Vec<capture::Rect>,
+    redactions: Vec<Redaction>,
     /// The draft the form kept the words in as they were typed: removed as the ticket is queued.
     #[serde(default)]
     draft_id: Option<String>,
@@ -240,29 +232,13 @@ pub fn queue_ticket(
     input: TicketInput,
 ) -> Result<OutboxItem, ApiError> {
     let screenshot = match (input.with_screenshot, pending.get()) {
-        (true, Some(png)) => {
-            Some(capture::redact_png(&png, &input.redactions).map_err(|e| e.to_api())?)
-        }
+        (true, Some(png)) => Some(Screenshot {
+            png,
+            redactions: input.redactions,
+        }),
         _ => None,
     };
-    let source = if screenshot.is_some() {
-        TicketSource::Hotkey
-    } else {
-        TicketSource::Tray
-    };
-    let files = screenshot
-        .map(|png| vec![("screenshot.png".to_owned(), png)])
-        .unwrap_or_default();
-    let item = agent
-        .queue_ticket_from_form(
-            NewTicket {
-                source: Some(source),
-                ..input.form.into_ticket()
-            },
-            files,
-            input.draft_id.as_deref(),
-        )
-        .map_err(|e| e.to_api())?;
+    let item = agent.send_form(input.form, screenshot, input.draft_id)?;
     // Only once the ticket is durable is the screenshot let go.
     pending.clear();
     sync.now();
@@ -271,7 +247,7 @@ pub fn queue_ticket(
 
 #[tauri::command]
 pub fn list_outbox(agent: AgentState<'_>) -> Result<Vec<OutboxItem>, ApiError> {
-    agent.outbox().map_err(|e| e.to_api())
+    Ok(agent.outbox()?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,10 +263,9 @@ pub async fn send_identity_token(
     agent: AgentState<'_>,
     input: IdentityInput,
 ) -> Result<(), ApiError> {
-    agent
+    Ok(agent
         .send_identity_token(&input.first_name, &input.last_name, &input.email)
-        .await
-        .map_err(|e| e.to_api())
+        .await?)
 }
 
 /// Personal settings, step two: the typed token unlocks ticketing on this device.
@@ -301,10 +276,7 @@ pub async fn confirm_identity(
     email: String,
     token: String,
 ) -> Result<User, ApiError> {
-    let user = agent
-        .confirm_identity(&email, &token)
-        .await
-        .map_err(|e| e.to_api())?;
+    let user = agent.confirm_identity(&email, &token).await?;
     sync.now();
     Ok(user)
 }
@@ -315,7 +287,7 @@ pub fn sync_now(
     agent: AgentState<'_>,
     sync: State<'_, crate::sync::SyncHandle>,
 ) -> Result<(), ApiError> {
-    agent.retry_now().map_err(|e| e.to_api())?;
+    agent.retry_now()?;
     sync.now();
     Ok(())
 }
@@ -343,10 +315,7 @@ pub fn drop_screenshot(pending: State<'_, PendingScreenshot>) {
 /// The app's language ("it"): the user's choice, else the OS's, else English.
 #[tauri::command]
 pub fn get_language(agent: AgentState<'_>) -> Result<String, ApiError> {
-    agent
-        .language()
-        .map(|l| l.as_str().to_owned())
-        .map_err(|e| e.to_api())
+    Ok(agent.language()?.as_str().to_owned())
 }
 
 /// The settings page's language menu: the tray menu, notifications and every window follow.
@@ -358,7 +327,7 @@ pub fn set_language(app: tauri::AppHandle, code: String) -> Result<(), ApiError>
             format!("Bellhop does not speak {code:?}"),
         )
     })?;
-    crate::tray::set_language(&app, language).map_err(|e| e.to_api())
+    Ok(crate::tray::set_language(&app, language)?)
 }
 
 /// The new-ticket shortcut and whether it works.
@@ -392,7 +361,7 @@ pub fn set_autostart(app: tauri::AppHandle, on: bool) -> Result<bool, ApiError> 
 /// Whether the new-ticket window is kept ready (fast) rather than made on each press (low memory).
 #[tauri::command]
 pub fn get_quick_ready(agent: AgentState<'_>) -> Result<bool, ApiError> {
-    agent.quick_window_ready().map_err(|e| e.to_api())
+    Ok(agent.quick_window_ready()?)
 }
 
 /// The settings page's memory choice; takes effect at once (the hidden window made or let go).
@@ -402,9 +371,7 @@ pub fn set_quick_ready(
     agent: AgentState<'_>,
     ready: bool,
 ) -> Result<bool, ApiError> {
-    agent
-        .set_quick_window_ready(ready)
-        .map_err(|e| e.to_api())?;
+    agent.set_quick_window_ready(ready)?;
     crate::windows::prepare_quick(&app);
-    agent.quick_window_ready().map_err(|e| e.to_api())
+    Ok(agent.quick_window_ready()?)
 }

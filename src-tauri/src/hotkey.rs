@@ -167,8 +167,7 @@ pub fn change(
     }
     let stored = (accelerator != DEFAULT_HOTKEY).then_some(accelerator);
     app.state::<Arc<bellhop_agent::Agent>>()
-        .set_hotkey(stored)
-        .map_err(|e| e.to_api())?;
+        .set_hotkey(stored)?;
     let status = HotkeyStatus {
         accelerator: accelerator.into(),
         active: true,

@@ -5,22 +5,15 @@
 //! Clicking a notification opens that ticket (where the platform reports clicks: freedesktop
 //! notification servers on Linux and the BSDs).
 
-use std::collections::BTreeMap;
-use std::time::Duration;
-
 use std::sync::Arc;
 
 use bellhop_agent::Agent;
-use bellhop_proto::{Language, Notice, NoticeKind, TicketId, TicketStatus};
+use bellhop_agent::notices::{self, Burst, COALESCE};
+use bellhop_proto::{Language, Notice, NoticeKind, TicketStatus};
 use tauri::{AppHandle, Manager};
 
 use crate::i18n::tr;
 use tokio::sync::mpsc;
-
-/// How long notices are gathered before they show.
-const COALESCE: Duration = Duration::from_millis(600);
-/// More tickets than this in one burst are summarised in one notification.
-const MAX_SEPARATE: usize = 3;
 
 /// One notification to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,53 +78,38 @@ fn line(notice: &Notice, language: Language) -> String {
     }
 }
 
-/// Groups a burst of notices into what to show: one per ticket (its latest reply and status),
-/// or a single summary when more than a few tickets changed.
+/// What to show for a burst of notices (grouped by the agent: one per ticket with its latest
+/// reply and status, or a single summary when more than a few tickets changed), in `language`.
 pub fn coalesce(notices: &[Notice], language: Language) -> Vec<Shown> {
-    let mut by_ticket: BTreeMap<TicketId, Vec<&Notice>> = BTreeMap::new();
-    for n in notices {
-        by_ticket.entry(n.ticket_id).or_default().push(n);
-    }
-    if by_ticket.len() > MAX_SEPARATE {
-        let mut titles: Vec<String> = by_ticket
-            .values()
-            .map(|ns| format!("#{} {}", ns[0].number, ns[0].title))
-            .collect();
-        let more = titles.len() - MAX_SEPARATE;
-        titles.truncate(MAX_SEPARATE);
-        titles.push(tr(language, "notify.more", &[("count", &more.to_string())]));
-        return vec![Shown {
-            summary: tr(
-                language,
-                "notify.summary",
-                &[("count", &by_ticket.len().to_string())],
-            ),
-            body: titles.join("\n"),
-            route: "#/tickets".into(),
-        }];
-    }
-    by_ticket
-        .values()
-        .map(|ns| {
-            // The newest reply and the newest status are what matter.
-            let reply = ns
-                .iter()
-                .rev()
-                .find(|n| matches!(n.kind, NoticeKind::Reply { .. }));
-            let status = ns
-                .iter()
-                .rev()
-                .find(|n| matches!(n.kind, NoticeKind::Status { .. }));
-            let body = [reply, status]
-                .into_iter()
-                .flatten()
-                .map(|n| line(n, language))
-                .collect::<Vec<_>>()
-                .join("\n");
-            Shown {
-                summary: format!("#{} {}", ns[0].number, ns[0].title),
-                body,
-                route: format!("#/tickets/{}", ns[0].ticket_id),
+    let title = |n: &Notice| format!("#{} {}", n.number, n.title);
+    notices::coalesce(notices)
+        .into_iter()
+        .map(|burst| {
+            let route = burst.route();
+            match burst {
+                Burst::Summary { count, shown, more } => {
+                    let mut lines: Vec<String> = shown.into_iter().map(title).collect();
+                    lines.push(tr(language, "notify.more", &[("count", &more.to_string())]));
+                    Shown {
+                        summary: tr(language, "notify.summary", &[("count", &count.to_string())]),
+                        body: lines.join("\n"),
+                        route,
+                    }
+                }
+                Burst::Ticket {
+                    first,
+                    reply,
+                    status,
+                } => Shown {
+                    summary: title(first),
+                    body: [reply, status]
+                        .into_iter()
+                        .flatten()
+                        .map(|n| line(n, language))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    route,
+                },
             }
         })
         .collect()
@@ -242,6 +220,8 @@ mod platform {
 
 #[cfg(test)]
 mod tests {
+    use bellhop_proto::TicketId;
+
     use super::*;
 
     fn notice(ticket: TicketId, number: i64, kind: NoticeKind) -> Notice {

@@ -430,7 +430,7 @@ mod tests {
         assert_eq!(store.unread_count()?, 1);
         assert_eq!(store.ticket_id_by_number(1042)?, Some(id));
 
-        store.queue_ticket(bellhop_proto::NewTicket::new("Queued one", ""))?;
+        store.queue_ticket(bellhop_proto::NewTicket::new("Queued one", ""), None)?;
         let list = store.local_tickets()?;
         assert_eq!(list.len(), 2);
         assert_eq!(

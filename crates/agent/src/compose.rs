@@ -4,31 +4,58 @@
 //! durable when it returns, online or not.
 
 use bellhop_proto::{
-    Description, Draft, FileName, NewAttachment, NewTicket, OutboxItem, TicketForm, Title,
+    Description, Draft, FileName, NewAttachment, NewTicket, OutboxItem, Redaction, TicketForm,
+    TicketSource, Title,
 };
 
 use crate::agent::Agent;
 use crate::error::{Error, Result};
 
+/// The screen as it was when the user asked for help, and the areas they hid.
+#[derive(Debug, Clone, Default)]
+pub struct Screenshot {
+    pub png: Vec<u8>,
+    /// Painted over before the picture is stored, in its pixels.
+    pub redactions: Vec<Redaction>,
+}
+
+/// What goes with a new ticket besides its words.
+#[derive(Debug, Clone, Default)]
+pub struct Outgoing {
+    /// Files by name and bytes (documents, logs, screenshots the CLI took).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The screenshot taken at the hotkey press: redacted, then attached as `screenshot.png`.
+    pub screenshot: Option<Screenshot>,
+    /// The draft the form kept the words in as they were typed: removed as the ticket is queued.
+    pub draft: Option<String>,
+}
+
+impl Outgoing {
+    pub fn files(files: Vec<(String, Vec<u8>)>) -> Self {
+        Self {
+            files,
+            ..Self::default()
+        }
+    }
+}
+
 impl Agent {
-    /// Queues a ticket with files (a screenshot, documents). The files are stored first, then
-    /// the ticket and its outbox row in one transaction: durable when this returns.
-    pub fn queue_ticket_with_files(
-        &self,
-        ticket: NewTicket,
-        files: Vec<(String, Vec<u8>)>,
-    ) -> Result<OutboxItem> {
-        self.queue_ticket_from_form(ticket, files, None)
+    /// Queues a ticket for the server, with a snapshot of this machine unless one is attached;
+    /// durable when this returns, online or not.
+    pub fn queue_ticket(&self, ticket: NewTicket) -> Result<OutboxItem> {
+        self.send_ticket(ticket, Outgoing::default())
     }
 
-    /// What the form's Send does: files kept by hash, then the ticket queued and the draft the
-    /// form kept as it was typed (`draft`) removed, in one transaction.
-    pub fn queue_ticket_from_form(
-        &self,
-        mut ticket: NewTicket,
-        files: Vec<(String, Vec<u8>)>,
-        draft: Option<&str>,
-    ) -> Result<OutboxItem> {
+    /// Queues a ticket with what goes with it. The words are checked first (what the server
+    /// would refuse fails here, offline too); the screenshot is redacted; the files are kept by
+    /// hash; then the ticket, its outbox row and the removal of its draft are one transaction.
+    pub fn send_ticket(&self, ticket: NewTicket, with: Outgoing) -> Result<OutboxItem> {
+        let mut ticket = Self::ready_to_queue(ticket)?;
+        let mut files = with.files;
+        if let Some(shot) = with.screenshot {
+            let png = crate::capture::redact_png(&shot.png, &shot.redactions)?;
+            files.insert(0, ("screenshot.png".to_owned(), png));
+        }
         let blobs = self.blobs();
         for (file_name, bytes) in files {
             let sha256 = blobs.put(&bytes)?;
@@ -37,15 +64,34 @@ impl Agent {
                 file_name: FileName::parse(&file_name).into_string(),
             });
         }
-        let ticket = Self::ready_to_queue(ticket)?;
-        self.store().queue_ticket_replacing(ticket, draft)
+        self.store().queue_ticket(ticket, with.draft.as_deref())
     }
 
-    /// Queues a ticket for the server, with a snapshot of this machine unless one is attached;
-    /// it is durable when this returns, online or not.
-    pub fn queue_ticket(&self, ticket: NewTicket) -> Result<OutboxItem> {
-        let ticket = Self::ready_to_queue(ticket)?;
-        self.store().queue_ticket(ticket)
+    /// The desktop's new-ticket form: a ticket with the hotkey's screenshot came from the
+    /// hotkey, one without it from the tray.
+    pub fn send_form(
+        &self,
+        form: TicketForm,
+        screenshot: Option<Screenshot>,
+        draft: Option<String>,
+    ) -> Result<OutboxItem> {
+        let source = if screenshot.is_some() {
+            TicketSource::Hotkey
+        } else {
+            TicketSource::Tray
+        };
+        let ticket = NewTicket {
+            source: Some(source),
+            ..form.into_ticket()
+        };
+        self.send_ticket(
+            ticket,
+            Outgoing {
+                files: Vec::new(),
+                screenshot,
+                draft,
+            },
+        )
     }
 
     /// Refuses what the server would refuse for its words, before anything is queued: a title
@@ -112,5 +158,106 @@ impl Agent {
     /// Forgets a refused item.
     pub fn discard_rejected(&self, seq: i64) -> Result<()> {
         self.store().discard_rejected(seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bellhop_proto::SyncOpKind;
+    use image::{Rgba, RgbaImage};
+
+    use super::*;
+    use crate::{AgentConfig, Paths};
+
+    fn agent(home: &std::path::Path) -> Result<Agent> {
+        Agent::with_config(Paths::under(home), AgentConfig::default())
+    }
+
+    fn white_png() -> Result<Vec<u8>> {
+        let image = RgbaImage::from_pixel(8, 8, Rgba([255, 255, 255, 255]));
+        crate::capture::encode_png(&image)
+    }
+
+    fn queued(item: &OutboxItem) -> &NewTicket {
+        match &item.op.op {
+            SyncOpKind::CreateTicket { ticket } => ticket,
+            other => panic!("not a ticket: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_form_with_the_hotkeys_screenshot_came_from_the_hotkey_and_stores_it_redacted()
+    -> Result<()> {
+        let home = tempfile::tempdir()?;
+        let agent = agent(home.path())?;
+        let png = white_png()?;
+        let draft = agent.save_draft(
+            None,
+            &TicketForm {
+                title: "Screen".into(),
+                ..TicketForm::default()
+            },
+        )?;
+        let item = agent.send_form(
+            TicketForm {
+                title: "  Screen flickers  ".into(),
+                ..TicketForm::default()
+            },
+            Some(Screenshot {
+                png: png.clone(),
+                redactions: vec![Redaction {
+                    x: 0,
+                    y: 0,
+                    width: 4,
+                    height: 4,
+                }],
+            }),
+            Some(draft.id),
+        )?;
+        let ticket = queued(&item);
+        assert_eq!(ticket.source, Some(TicketSource::Hotkey));
+        assert_eq!(ticket.title, "Screen flickers");
+        assert!(ticket.system_info.is_some());
+        let [shot] = &ticket.attachments[..] else {
+            panic!("{:?}", ticket.attachments);
+        };
+        assert_eq!(shot.file_name, "screenshot.png");
+        let stored = image::load_from_memory(&agent.blobs().read(&shot.sha256)?)
+            .map_err(|e| Error::Capture(e.to_string()))?
+            .to_rgba8();
+        assert_eq!(stored.get_pixel(1, 1), &Rgba([0, 0, 0, 255]), "hidden");
+        assert_eq!(stored.get_pixel(6, 6), &Rgba([255, 255, 255, 255]), "kept");
+        assert!(agent.drafts()?.is_empty(), "the form's draft went with it");
+        Ok(())
+    }
+
+    #[test]
+    fn the_form_without_a_screenshot_came_from_the_tray_and_words_that_cannot_be_sent_stay()
+    -> Result<()> {
+        let home = tempfile::tempdir()?;
+        let agent = agent(home.path())?;
+        let item = agent.send_form(
+            TicketForm {
+                title: "Printer".into(),
+                ..TicketForm::default()
+            },
+            None,
+            None,
+        )?;
+        assert_eq!(queued(&item).source, Some(TicketSource::Tray));
+        assert!(queued(&item).attachments.is_empty());
+
+        let draft = agent.save_draft(
+            None,
+            &TicketForm {
+                title: "x".repeat(bellhop_proto::MAX_TITLE_CHARS + 1),
+                ..TicketForm::default()
+            },
+        )?;
+        let refused = agent.submit_draft(&draft.id);
+        assert!(matches!(refused, Err(Error::Value(_))), "{refused:?}");
+        assert_eq!(agent.drafts()?.len(), 1, "the draft is kept to fix");
+        assert_eq!(agent.outbox()?.len(), 1);
+        Ok(())
     }
 }

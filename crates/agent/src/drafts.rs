@@ -122,22 +122,6 @@ impl Store {
             == 1)
     }
 
-    /// Queues a new ticket and removes the draft its words were kept in as they were typed, if
-    /// there is one, in one transaction: a crash leaves either the draft or the queued ticket.
-    pub fn queue_ticket_replacing(
-        &mut self,
-        ticket: NewTicket,
-        draft: Option<&str>,
-    ) -> Result<OutboxItem> {
-        let tx = self.conn.transaction()?;
-        if let Some(id) = draft {
-            tx.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
-        }
-        let item = Self::queue_in(&tx, SyncOpKind::CreateTicket { ticket })?;
-        tx.commit()?;
-        Ok(item)
-    }
-
     /// Queues the draft as a new ticket and removes it, in one transaction.
     pub fn submit_draft(&mut self, id: &str, ticket: NewTicket) -> Result<OutboxItem> {
         let tx = self.conn.transaction()?;
@@ -224,7 +208,7 @@ mod tests {
             ticket_type: Some("incident".into()),
             ..NewTicket::new("VPN drops", "every hour")
         };
-        let refused = store.queue_ticket(ticket)?;
+        let refused = store.queue_ticket(ticket, None)?;
         let reply = store.queue_reply(
             bellhop_proto::TicketId::new(),
             bellhop_proto::NewComment {
@@ -292,10 +276,10 @@ mod tests {
         let mut store = Store::open_in_memory()?;
         let kept = store.save_draft(None, &form("Monitor", "flick"))?;
         let other = store.save_draft(None, &form("Keyboard", ""))?;
-        store.queue_ticket_replacing(NewTicket::new("Monitor", "flickers"), Some(&kept.id))?;
+        store.queue_ticket(NewTicket::new("Monitor", "flickers"), Some(&kept.id))?;
         let left: Vec<String> = store.drafts()?.into_iter().map(|d| d.id).collect();
         assert_eq!(left, [other.id], "only the form's own draft goes");
-        store.queue_ticket_replacing(NewTicket::new("Mouse", ""), Some("never-saved"))?;
+        store.queue_ticket(NewTicket::new("Mouse", ""), Some("never-saved"))?;
         assert_eq!(
             store.outbox()?.len(),
             2,

@@ -56,3 +56,10 @@ impl Error {
         }
     }
 }
+
+/// The shell's commands answer with the wire error: `?` converts.
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        e.to_api()
+    }
+}

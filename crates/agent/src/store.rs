@@ -123,9 +123,17 @@ impl Store {
         Ok(Self { conn })
     }
 
-    /// Queues a new ticket for the server. Durable when this returns.
-    pub fn queue_ticket(&mut self, ticket: NewTicket) -> Result<OutboxItem> {
-        self.queue(SyncOpKind::CreateTicket { ticket })
+    /// Queues a new ticket for the server and removes the draft its words were kept in as they
+    /// were typed, if there is one, in one transaction: a crash leaves either the draft or the
+    /// queued ticket. Durable when this returns.
+    pub fn queue_ticket(&mut self, ticket: NewTicket, draft: Option<&str>) -> Result<OutboxItem> {
+        let tx = self.conn.transaction()?;
+        if let Some(id) = draft {
+            tx.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+        }
+        let item = Self::queue_in(&tx, SyncOpKind::CreateTicket { ticket })?;
+        tx.commit()?;
+        Ok(item)
     }
 
     /// Queues a reply to a ticket. Durable when this returns.
@@ -366,8 +374,8 @@ mod tests {
         let path = dir.path().join("agent.sqlite3");
         {
             let mut store = Store::open(&path)?;
-            store.queue_ticket(ticket("first"))?;
-            store.queue_ticket(ticket("second"))?;
+            store.queue_ticket(ticket("first"), None)?;
+            store.queue_ticket(ticket("second"), None)?;
         }
         let store = Store::open(&path)?;
         let titles: Vec<String> = store
@@ -387,7 +395,7 @@ mod tests {
     #[test]
     fn a_rejected_item_keeps_its_content_and_reason() -> anyhow::Result<()> {
         let mut store = Store::open_in_memory()?;
-        let item = store.queue_ticket(ticket("too big"))?;
+        let item = store.queue_ticket(ticket("too big"), None)?;
         store.record_outcomes(&[(
             item.seq,
             OutboxState::Rejected,
@@ -407,7 +415,7 @@ mod tests {
         let path = dir.path().join("agent.sqlite3");
         let mut app = Store::open(&path)?;
         let cli = Store::open(&path)?;
-        app.queue_ticket(ticket("from the app"))?;
+        app.queue_ticket(ticket("from the app"), None)?;
         assert_eq!(cli.pending_count()?, 1);
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! its words, fields and screenshot, is fixed and arrives once with the same bytes; or, once the
 //! desk accepts it again, it is simply sent again.
 
+use bellhop_agent::Outgoing;
 use bellhop_proto::{FieldValue, NewTicket, OutboxState, TicketFields};
 use bellhop_tests::RunningServer;
 
@@ -54,12 +55,12 @@ async fn a_refused_ticket_is_fixed_as_a_draft_and_arrives_once_with_its_screensh
 
     // Queued while the desk did not yet require the field; sent after it does.
     let shot = b"\x89PNG\r\n\x1a\n pretend screenshot".to_vec();
-    let first = agent.queue_ticket_with_files(
+    let first = agent.send_ticket(
         NewTicket {
             ticket_type: Some("incident".into()),
             ..NewTicket::new("VPN drops hourly", "Since Monday")
         },
-        vec![("screenshot.png".into(), shot.clone())],
+        Outgoing::files(vec![("screenshot.png".into(), shot.clone())]),
     )?;
     let second = agent.queue_ticket(NewTicket::new("Printer offline", ""))?;
     require_affected(&server, &tech, true).await?;

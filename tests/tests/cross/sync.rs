@@ -1,4 +1,4 @@
-use bellhop_agent::Agent;
+use bellhop_agent::{Agent, Outgoing};
 use bellhop_proto::{DeviceStatus, NewTicket, OutboxState, TicketSource};
 use bellhop_tests::RunningServer;
 
@@ -44,7 +44,10 @@ async fn tickets_queued_while_the_server_is_down_arrive_exactly_once_with_their_
                 .map(|b| (b.wrapping_mul(31).wrapping_add(i) % 251) as u8)
                 .collect();
             files.insert(title.clone(), bytes.clone());
-            agent.queue_ticket_with_files(ticket(title), vec![(format!("log-{i}.bin"), bytes)])?;
+            agent.send_ticket(
+                ticket(title),
+                Outgoing::files(vec![(format!("log-{i}.bin"), bytes)]),
+            )?;
         } else {
             agent.queue_ticket(ticket(title))?;
         }
@@ -364,9 +367,9 @@ async fn a_large_file_goes_in_chunks_and_an_upload_left_half_done_is_finished() 
         .await?;
     assert_eq!(res.status(), 202);
 
-    let queued = agent.queue_ticket_with_files(
+    let queued = agent.send_ticket(
         ticket("Installer log".into()),
-        vec![("setup.log".into(), big.clone())],
+        Outgoing::files(vec![("setup.log".into(), big.clone())]),
     )?;
     let report = agent.sync().await?;
     assert_eq!((report.synced, report.rejected), (1, 0), "{queued:?}");

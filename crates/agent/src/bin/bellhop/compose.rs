@@ -168,12 +168,12 @@ pub async fn ticket(
     }
     files.extend(read_files(&attach)?);
     let item = agent
-        .queue_ticket_with_files(
+        .send_ticket(
             NewTicket {
                 source: Some(TicketSource::Tray),
                 ..form.into_ticket()
             },
-            files,
+            bellhop_agent::Outgoing::files(files),
         )
         .context("queueing the ticket")?;
     if json {
