@@ -19,32 +19,10 @@ use utoipa::OpenApi;
 use crate::blobs::Blobs;
 use crate::config::Settings;
 use crate::db::Store;
-use crate::error::error_response;
 use crate::mail::{MailWorker, Transport};
+use crate::response::error_response;
+use crate::state::AppState;
 use crate::{demo, openapi, routes};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub mail: MailWorker,
-    pub blobs: Blobs,
-    /// Turns true when the server starts shutting down: long-lived responses (the live event
-    /// stream) end then, so graceful shutdown does not wait for them forever.
-    pub closing: tokio::sync::watch::Receiver<bool>,
-    /// Where people reach the portal: every link in an email starts with it. It comes from the
-    /// server's configuration (`--public-url`) alone, never from a setting the console edits.
-    pub public_url: String,
-    pub sms: std::sync::Arc<crate::sms::SmsTransport>,
-    /// The largest attachment accepted, whole or in chunks.
-    pub max_attachment_bytes: usize,
-    /// Where password hashes are computed, bounded (`auth.rs`).
-    pub passwords: std::sync::Arc<crate::auth::PasswordPool>,
-    /// Proxies whose forwarding header names the client (`client.rs`).
-    pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
-    /// Live event streams open per person, bounded (`routes/sync.rs`).
-    pub streams: std::sync::Arc<crate::routes::sync::StreamSlots>,
-}
 
 /// A server that has bound its port and opened its database, ready to serve.
 pub struct Server {
@@ -110,9 +88,9 @@ impl Server {
                     .unwrap_or_else(|| format!("http://{addr}")),
                 sms: std::sync::Arc::new(sms),
                 max_attachment_bytes: settings.max_attachment_bytes,
-                passwords: std::sync::Arc::new(crate::auth::PasswordPool::for_this_machine()),
+                passwords: std::sync::Arc::new(crate::passwords::PasswordPool::for_this_machine()),
                 trusted_proxies: settings.trusted_proxies.clone().into(),
-                streams: std::sync::Arc::new(crate::routes::sync::StreamSlots::new(
+                streams: std::sync::Arc::new(crate::state::StreamSlots::new(
                     settings.max_streams_per_person,
                 )),
             },

@@ -11,8 +11,8 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use ipnet::IpNet;
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The client's address as [`client_addr`] reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

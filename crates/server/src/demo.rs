@@ -6,9 +6,10 @@ use bellhop_proto::{
     Priority, Role, TicketFields, TicketStatus, TicketType,
 };
 
-use crate::auth::{hash_password, token_hash};
+use crate::auth::token_hash;
 use crate::db::{Caller, NewUser, SeedTicket, Store, now_ms};
 use crate::error::Result;
+use crate::passwords::hash_password;
 
 pub const DEMO_PASSWORD: &str = "bellhop-demo";
 

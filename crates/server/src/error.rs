@@ -1,10 +1,8 @@
-//! The server's one error type. Every failure leaves as `{"error": {"code", "message"}}` with a
-//! fitting status; a 5xx hides its detail from the caller and logs it once, inside the request span.
+//! The server's one error type, shared by the domain and the store: what went wrong, in words
+//! for the caller or as the cause for the log. It knows nothing of HTTP; `response.rs` turns it
+//! into `{"error": {"code", "message"}}` with a fitting status.
 
-use axum::Json;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use bellhop_proto::{ErrorBody, ErrorCode};
+use bellhop_proto::ErrorCode;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -69,20 +67,6 @@ impl AppError {
         }
     }
 
-    pub fn status(code: ErrorCode) -> StatusCode {
-        match code {
-            ErrorCode::BadRequest => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden | ErrorCode::Reauthenticate => StatusCode::FORBIDDEN,
-            ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::Conflict => StatusCode::CONFLICT,
-            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
     /// The wire error: a client error as is, a database too busy to answer now as "try
     /// again" (503), anything else as an opaque internal error.
     pub fn to_api(&self) -> bellhop_proto::ApiError {
@@ -124,43 +108,6 @@ fn is_transient_code(code: &str) -> bool {
     // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
     code.parse::<i64>()
         .is_ok_and(|sqlite| matches!(sqlite & 0xff, 5 | 6))
-}
-
-/// How long a caller turned away for now (503) is asked to wait.
-const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let api = self.to_api();
-        match api.code {
-            ErrorCode::Internal => tracing::error!(error = %self, "request failed"),
-            ErrorCode::Unavailable => tracing::warn!(error = %self, "request turned away"),
-            _ => {}
-        }
-        let retry_after = match (&self, api.code) {
-            (Self::Limited { retry_after, .. }, _) => Some(*retry_after),
-            (_, ErrorCode::Unavailable) => Some(UNAVAILABLE_RETRY_AFTER_SECS),
-            _ => None,
-        };
-        let mut response = (Self::status(api.code), Json(ErrorBody { error: api })).into_response();
-        if let Some(secs) = retry_after {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, secs.into());
-        }
-        response
-    }
-}
-
-/// A JSON error response with an explicit status (for rejections that pick their own status).
-pub fn error_response(status: StatusCode, code: ErrorCode, message: String) -> Response {
-    (
-        status,
-        Json(ErrorBody {
-            error: bellhop_proto::ApiError::new(code, message),
-        }),
-    )
-        .into_response()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bellhop_proto::ErrorCode;
 
-use crate::error::error_response;
+use crate::response::error_response;
 
 /// A rejected request, carrying the status axum chose and a message for the caller.
 pub struct Rejection(Response);

@@ -11,7 +11,15 @@ use std::sync::LazyLock;
 use bellhop_proto::Language;
 use serde::Deserialize;
 
-use crate::mail::Email;
+/// A message to send: plain text and HTML alternatives. The store queues it with the change
+/// that caused it; the mail worker (`mail.rs`) sends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
 
 /// The letters there are (keys of the catalogs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

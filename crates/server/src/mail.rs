@@ -14,15 +14,7 @@ use tokio::sync::Notify;
 
 use crate::db::Store;
 use crate::error::Result;
-
-/// A message to send: plain text and HTML alternatives.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Email {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+use crate::letters::Email;
 
 /// Where mail goes.
 #[derive(Clone)]

@@ -283,7 +283,7 @@ impl Store {
         token_hash: &str,
         client_addr: &str,
         ttl_ms: i64,
-        mail: &crate::mail::Email,
+        mail: &crate::letters::Email,
     ) -> Result<()> {
         let now = now_ms();
         let mut tx = self.begin().await?;

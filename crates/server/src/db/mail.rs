@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::{Store, now_ms};
 use crate::error::Result;
-use crate::mail::Email;
+use crate::letters::Email;
 
 /// A message waiting to be sent.
 pub struct QueuedEmail {

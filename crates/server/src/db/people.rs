@@ -7,7 +7,7 @@ use bellhop_proto::{Org, OrgId, OrgInput, User, UserId, UserInput};
 use super::console::phone_digits;
 use super::{Caller, Store, now_ms};
 use crate::error::{AppError, Result};
-use crate::mail::Email;
+use crate::letters::Email;
 
 /// A link to choose a password, sent with a change: the token's hash, how long it lives, and
 /// the message that carries it.

@@ -100,7 +100,7 @@ impl Store {
         &self,
         caller: &Caller,
         code_hash: &str,
-        notice: &(dyn Fn(&str) -> crate::mail::Email + Sync),
+        notice: &(dyn Fn(&str) -> crate::letters::Email + Sync),
     ) -> Result<VerifyCodeResult> {
         let now = now_ms();
         let user = caller.user_id.to_string();
@@ -188,7 +188,7 @@ impl Store {
     pub async fn remove_my_phone(
         &self,
         caller: &Caller,
-        notice: Option<&crate::mail::Email>,
+        notice: Option<&crate::letters::Email>,
     ) -> Result<()> {
         let user = caller.user_id;
         let mut tx = self.begin().await?;

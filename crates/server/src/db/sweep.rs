@@ -13,7 +13,7 @@ pub const KEEP_DEAD_MS: i64 = 7 * 24 * 3600 * 1000;
 /// longer sends operations that are recognised by their ticket and comment ids anyway).
 pub const KEEP_SYNC_OUTCOMES_MS: i64 = 90 * 24 * 3600 * 1000;
 
-/// Sign-in failures count for [`crate::routes::auth::SIGN_IN_WINDOW_MS`]; the enrolment's for an
+/// Sign-in failures count for the sign-in window (`SIGN_IN_WINDOW_MS`, routes/auth.rs); the enrolment's for an
 /// hour. A day covers both.
 const KEEP_FAILURES_MS: i64 = 24 * 3600 * 1000;
 

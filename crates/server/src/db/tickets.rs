@@ -314,10 +314,10 @@ impl Store {
         &self,
         caller: &Caller,
         q: &TicketListQuery,
-    ) -> Result<axum::body::Bytes> {
+    ) -> Result<bytes::Bytes> {
         let json = |page: &Page<Ticket>| {
             serde_json::to_vec(page)
-                .map(axum::body::Bytes::from)
+                .map(bytes::Bytes::from)
                 .map_err(|e| AppError::Other(anyhow::anyhow!("writing a ticket list: {e}")))
         };
         // Taken before the page is read: anything committed after this moment makes the next

@@ -281,7 +281,7 @@ impl Store {
         token_hash: &str,
         client_addr: &str,
         ttl_ms: i64,
-        mail: &crate::mail::Email,
+        mail: &crate::letters::Email,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         Self::insert_password_reset_in(&mut tx, user, email, token_hash, client_addr, ttl_ms)

@@ -9,7 +9,7 @@ use super::tickets::ticket_from_row;
 use super::users::user_from_row;
 use super::{Caller, Store, now_ms, ts};
 use crate::error::{AppError, Result};
-use crate::mail::Email;
+use crate::letters::Email;
 
 /// The codes whose guesses are counted.
 #[derive(Debug, Clone, Copy)]

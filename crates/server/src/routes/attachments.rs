@@ -7,11 +7,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bellhop_proto::{Attachment, ErrorBody, ErrorCode, TicketId};
 
-use crate::app::AppState;
 use crate::blobs::{Received, Refused};
 use crate::db::Caller;
-use crate::error::{AppError, Result, error_response};
+use crate::error::{AppError, Result};
 use crate::extract::{Json, Path};
+use crate::response::error_response;
+use crate::state::AppState;
 
 /// Says how many bytes of an unfinished upload the server holds.
 pub const UPLOAD_OFFSET: &str = "upload-offset";

@@ -6,7 +6,6 @@ use bellhop_proto::{
     ResetPasswordRequest, UpdateMe, User,
 };
 
-use crate::app::AppState;
 use crate::auth::{
     DEVICE_CREDENTIAL_PREFIX, RESET_PREFIX, SESSION_PREFIX, SESSION_TTL_MS, bearer, new_token,
     token_hash,
@@ -16,6 +15,7 @@ use crate::db::{Caller, Failures, now_ms};
 use crate::error::{AppError, Result};
 use crate::extract::Json;
 use crate::letters::{Letter, Value, compose};
+use crate::state::AppState;
 
 /// Sign-in failures that cost nothing, per account and per client, within
 /// [`SIGN_IN_WINDOW_MS`]; each one after them doubles the wait before the next attempt.

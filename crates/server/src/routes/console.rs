@@ -10,7 +10,6 @@ use bellhop_proto::{
     VerifyCodeResult,
 };
 
-use crate::app::AppState;
 use crate::auth::{
     ENROLMENT_KEY_PREFIX, RESET_PREFIX, Staff, new_short_code, new_token, normalise_short_code,
     token_hash,
@@ -19,6 +18,7 @@ use crate::db::{PasswordLink, now_ms, phone_digits};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
 use crate::letters::{Letter, Value, compose};
+use crate::state::AppState;
 
 /// How long a caller's verification code is valid.
 pub const VERIFY_TTL_MS: i64 = 10 * 60 * 1000;

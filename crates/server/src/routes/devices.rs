@@ -8,7 +8,6 @@ use bellhop_proto::{
 };
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::{
     DEVICE_CREDENTIAL_PREFIX, DEVICE_SECRET_PREFIX, new_short_code, new_token,
     normalise_short_code, require_staff, token_hash,
@@ -18,6 +17,7 @@ use crate::db::{Caller, DeviceCaller, now_ms};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Query};
 use crate::letters::{Letter, Value, compose};
+use crate::state::AppState;
 
 /// How long an emailed identity token is valid.
 pub const TOKEN_TTL_MS: i64 = 15 * 60 * 1000;

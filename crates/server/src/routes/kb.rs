@@ -5,11 +5,11 @@ use axum::http::StatusCode;
 use bellhop_proto::{Article, ArticleInput, ArticleStamp, ArticleSummary, ErrorBody};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::Staff;
 use crate::db::Caller;
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
 
 /// The knowledge base may be switched off for some users (portal settings).
 async fn require_kb(state: &AppState, caller: &Caller) -> Result<()> {

@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// `max_attachment_bytes` caps uploads; every other body is capped by the caller's layer.
 pub fn api(max_attachment_bytes: usize) -> Router<AppState> {

@@ -2,9 +2,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::ServerInfo;
 
-use crate::app::AppState;
 use crate::error::Result;
 use crate::extract::Json;
+use crate::state::AppState;
 
 /// Which server this is.
 #[utoipa::path(get, path = "/api/v1/server", tag = "server",

@@ -6,11 +6,11 @@ use std::collections::HashSet;
 use axum::extract::State;
 use bellhop_proto::{ErrorBody, MyPortal, PortalSettings, SectionRule, TicketFields};
 
-use crate::app::AppState;
 use crate::auth::Staff;
 use crate::db::Caller;
 use crate::error::{AppError, Result};
 use crate::extract::Json;
+use crate::state::AppState;
 
 /// Most users one section rule may name.
 const MAX_RULE_USERS: usize = 1000;

@@ -11,59 +11,11 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::{Stream, StreamExt};
 
-use crate::app::AppState;
 use crate::auth::{bearer, caller_for_token};
 use crate::db::{Caller, Signal};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Query};
-
-/// Live event streams open per person: one person cannot hold more than `max` connections open
-/// this way (a browser tab, a desktop app each hold one).
-pub struct StreamSlots {
-    open: std::sync::Mutex<std::collections::HashMap<bellhop_proto::UserId, usize>>,
-    max: usize,
-}
-
-/// One open stream's place, given back when the stream ends.
-pub struct StreamSlot {
-    slots: std::sync::Arc<StreamSlots>,
-    user: bellhop_proto::UserId,
-}
-
-impl StreamSlots {
-    pub fn new(max: usize) -> Self {
-        Self {
-            open: std::sync::Mutex::default(),
-            max,
-        }
-    }
-
-    /// A place for one more of `user`'s streams, if they hold fewer than the most.
-    pub fn take(self: &std::sync::Arc<Self>, user: bellhop_proto::UserId) -> Option<StreamSlot> {
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        let count = open.entry(user).or_default();
-        if *count >= self.max {
-            return None;
-        }
-        *count += 1;
-        Some(StreamSlot {
-            slots: std::sync::Arc::clone(self),
-            user,
-        })
-    }
-}
-
-impl Drop for StreamSlot {
-    fn drop(&mut self) {
-        let mut open = self.slots.open.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(count) = open.get_mut(&self.user) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.user);
-            }
-        }
-    }
-}
+use crate::state::AppState;
 
 /// Most operations accepted in one push.
 pub const MAX_PUSH_OPS: usize = 500;

@@ -7,11 +7,11 @@ use bellhop_proto::{
     Ticket, TicketId, TicketListQuery, TicketUpdate, UserId,
 };
 
-use crate::app::AppState;
 use crate::auth::Staff;
 use crate::db::Caller;
 use crate::error::Result;
 use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
 
 /// The tickets the caller may see, newest first, with text search and paging.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketListQuery),
