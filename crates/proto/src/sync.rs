@@ -57,6 +57,15 @@ pub enum OpOutcome {
     Rejected { op_id: OpId, error: ApiError },
 }
 
+impl OpOutcome {
+    /// The operation this is the outcome of.
+    pub fn op_id(&self) -> OpId {
+        match self {
+            Self::Applied { op_id, .. } | Self::Rejected { op_id, .. } => *op_id,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {

@@ -11,9 +11,6 @@ use super::write::WriteConn;
 use super::{Caller, Store, now_ms, parse_id};
 use crate::error::{AppError, Result};
 
-/// Most files one ticket or one comment may bring.
-pub const MAX_ATTACHMENTS: usize = 20;
-
 /// The files of internal notes are for staff only (appended to a query over `ta`).
 const PUBLIC_FILES_ONLY: &str = " AND (ta.comment_id IS NULL OR EXISTS (SELECT 1 FROM comments c \
      WHERE c.id = ta.comment_id AND c.visibility = 'public'))";
@@ -135,22 +132,6 @@ fn attachment_from_row(r: &sqlx::any::AnyRow) -> Result<Attachment> {
             .map(parse_id)
             .transpose()?,
     })
-}
-
-/// Checks files named by a new ticket or comment: how many, and well-formed hashes.
-pub fn validate_attachments(files: &[NewAttachment]) -> Result<()> {
-    if files.len() > MAX_ATTACHMENTS {
-        return Err(AppError::bad_request(format!(
-            "at most {MAX_ATTACHMENTS} attachments at once"
-        )));
-    }
-    if let Some(bad) = files.iter().find(|a| !crate::blobs::is_sha256(&a.sha256)) {
-        return Err(AppError::bad_request(format!(
-            "{:?} is not a lower-case hex SHA-256",
-            bad.sha256
-        )));
-    }
-    Ok(())
 }
 
 /// Links files to a ticket (and to the comment they came with), in the caller's transaction; a

@@ -4,14 +4,12 @@
 
 use std::collections::HashMap;
 
-use bellhop_proto::{
-    Comment, CommentId, CommentVisibility, NewComment, Ticket, TicketId, TicketStatus,
-};
+use bellhop_proto::{Comment, CommentId, CommentVisibility, TicketId, TicketStatus};
 use sqlx::Row;
 
 use super::sql::Sql;
-use super::{Caller, Store, now_ms, parse_id, ts};
-use crate::error::{AppError, Result};
+use super::{Caller, Store, parse_id, ts};
+use crate::error::Result;
 
 fn comment_from_row(r: &sqlx::any::AnyRow) -> Result<Comment> {
     let vis: String = r.try_get("visibility")?;
@@ -28,18 +26,6 @@ fn comment_from_row(r: &sqlx::any::AnyRow) -> Result<Comment> {
         body: r.try_get("body")?,
         created_at: ts(r.try_get("created_at")?)?,
     })
-}
-
-fn validate_comment(c: &NewComment, caller: &Caller) -> Result<CommentVisibility> {
-    bellhop_proto::Reply::parse(&c.body)?;
-    super::attachments::validate_attachments(&c.attachments)?;
-    let visibility = c.visibility.unwrap_or(CommentVisibility::Public);
-    if visibility == CommentVisibility::Internal && !caller.is_staff() {
-        return Err(AppError::forbidden(
-            "only technicians can write internal notes",
-        ));
-    }
-    Ok(visibility)
 }
 
 impl Store {
@@ -89,40 +75,6 @@ impl Store {
         Ok(by_ticket)
     }
 
-    /// Adds a reply or note. A repeat of the same comment id changes nothing. A technician's
-    /// public reply to an open ticket makes it "awaiting reply"; a reply from the other side to
-    /// a ticket awaiting one makes it open again.
-    pub async fn add_comment(
-        &self,
-        caller: &Caller,
-        ticket: TicketId,
-        new: &NewComment,
-    ) -> Result<Ticket> {
-        let visibility = validate_comment(new, caller)?;
-        let current = self.ticket(caller, ticket).await?;
-        let next_status = match (visibility, caller.is_staff(), current.status) {
-            (CommentVisibility::Public, true, TicketStatus::Open) => {
-                Some(TicketStatus::AwaitingReply)
-            }
-            (CommentVisibility::Public, false, TicketStatus::AwaitingReply) => {
-                Some(TicketStatus::Open)
-            }
-            _ => None,
-        };
-        self.write_comment(
-            caller,
-            ticket,
-            new.id,
-            visibility,
-            &new.body,
-            now_ms(),
-            next_status,
-            &new.attachments,
-        )
-        .await?;
-        self.ticket(caller, ticket).await
-    }
-
     /// Seeding: a comment at a given time, the ticket's status unchanged.
     pub async fn insert_comment(
         &self,
@@ -137,9 +89,10 @@ impl Store {
             .await
     }
 
-    /// The insert, the optional status change and the change record, in one transaction.
+    /// Writes a reply or note: the insert, the optional status change and the change record, in
+    /// one transaction. A repeat of the same comment id changes nothing.
     #[allow(clippy::too_many_arguments)]
-    async fn write_comment(
+    pub async fn write_comment(
         &self,
         author: &Caller,
         ticket: TicketId,

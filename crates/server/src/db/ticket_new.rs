@@ -4,8 +4,7 @@
 //! one statement (docs/ARCHITECTURE.md).
 
 use bellhop_proto::{
-    CommentId, Description, NewAttachment, NewTicket, OrgId, Priority, Ticket, TicketId,
-    TicketSource, Title, UserId,
+    CommentId, NewAttachment, NewTicket, OrgId, Priority, Ticket, TicketId, TicketSource, UserId,
 };
 
 use super::attachments::{link_uploaded, push_links_to_new, refuse_missing};
@@ -16,22 +15,6 @@ use super::tickets::ticket_from_row;
 use super::write::Done;
 use super::{Backend, Caller, Store, now_ms};
 use crate::error::{AppError, Result};
-
-/// Checks a new ticket's text; the message says what to fix.
-pub fn validate_ticket(t: &NewTicket) -> Result<()> {
-    super::attachments::validate_attachments(&t.attachments)?;
-    if let Some(info) = &t.system_info {
-        let size = serde_json::to_string(info).map_or(usize::MAX, |j| j.len());
-        if size > 64 * 1024 || info.disks.len() > 64 || info.interfaces.len() > 64 {
-            return Err(AppError::bad_request(
-                "the system information is larger than 64 KB",
-            ));
-        }
-    }
-    Title::parse(&t.title)?;
-    Description::parse(&t.description)?;
-    Ok(())
-}
 
 /// What a new ticket is stored with beyond its request: system information, type and custom
 /// fields as JSON.
@@ -158,10 +141,10 @@ enum Created {
 }
 
 impl Store {
-    /// Creates a ticket for the caller. Creating the same id again by the same requester returns
-    /// the existing ticket (`Ok((ticket, false))`); another requester's id is a conflict.
+    /// Creates a ticket for the caller, already checked (`domain::tickets::open`). Creating the
+    /// same id again by the same requester returns the existing ticket (`Ok((ticket, false))`);
+    /// another requester's id is a conflict.
     pub async fn create_ticket(&self, caller: &Caller, new: &NewTicket) -> Result<(Ticket, bool)> {
-        validate_ticket(new)?;
         // Whether the caller may open this ticket is settled before the write (the settings are
         // cached), and applies only if the ticket does not exist yet: a repeat gets the first
         // result whatever changed since.

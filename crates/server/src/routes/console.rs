@@ -4,17 +4,16 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    AuditEntry, AuditQuery, ContactPhone, Domain, Email, EnrolmentKey, ErrorBody, ErrorCode,
-    Language, Name, Org, OrgCreated, OrgId, OrgInput, Page, Role, SearchQuery, SearchResults, User,
-    UserDetail, UserId, UserInput, UserListQuery, VerificationSent, VerifyCodeRequest,
-    VerifyCodeResult,
+    AuditEntry, AuditQuery, EnrolmentKey, ErrorBody, ErrorCode, Org, OrgCreated, OrgId, OrgInput,
+    Page, SearchQuery, SearchResults, User, UserDetail, UserId, UserInput, UserListQuery,
+    VerificationSent, VerifyCodeRequest, VerifyCodeResult,
 };
 
 use crate::auth::{
-    ENROLMENT_KEY_PREFIX, RESET_PREFIX, Staff, new_short_code, new_token, normalise_short_code,
-    token_hash,
+    ENROLMENT_KEY_PREFIX, Staff, new_short_code, new_token, normalise_short_code, token_hash,
 };
-use crate::db::{PasswordLink, now_ms, phone_digits};
+use crate::db::now_ms;
+use crate::domain::people;
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
 use crate::letters::{Letter, Value, compose};
@@ -172,28 +171,6 @@ pub async fn check_verification(
     ))
 }
 
-/// How long a welcome link to choose a password lives.
-pub const WELCOME_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
-
-/// Trims and checks an organisation; domains lower-cased, without repeats.
-fn clean_org(mut input: OrgInput) -> Result<OrgInput> {
-    input.name = Name::parse(&input.name)?.into_string();
-    let mut domains: Vec<String> = Vec::new();
-    for d in &input.domains {
-        let d = Domain::parse(d)
-            .map_err(|e| AppError::bad_request(format!("{d:?}: {e}")))?
-            .into_string();
-        if !domains.contains(&d) {
-            domains.push(d);
-        }
-    }
-    if domains.len() > 50 {
-        return Err(AppError::bad_request("at most 50 domains"));
-    }
-    input.domains = domains;
-    Ok(input)
-}
-
 /// Creates an organisation; its enrolment key is in the answer, this once.
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "console", request_body = OrgInput,
     responses((status = 201, body = OrgCreated), (status = 403, body = ErrorBody),
@@ -204,7 +181,7 @@ pub async fn create_org(
     Staff(staff): Staff,
     Json(input): Json<OrgInput>,
 ) -> Result<(StatusCode, Json<OrgCreated>)> {
-    let input = clean_org(input)?;
+    let input = people::clean_org(input)?;
     let key = new_token(ENROLMENT_KEY_PREFIX);
     let org = state
         .store
@@ -231,7 +208,7 @@ pub async fn update_org(
     Path(id): Path<OrgId>,
     Json(input): Json<OrgInput>,
 ) -> Result<Json<Org>> {
-    let input = clean_org(input)?;
+    let input = people::clean_org(input)?;
     Ok(Json(state.store.update_org(&staff, id, &input).await?))
 }
 
@@ -254,53 +231,6 @@ pub async fn rotate_enrolment_key(
     Ok(Json(EnrolmentKey { enrolment_key: key }))
 }
 
-/// Trims and checks a person.
-fn clean_user(mut input: UserInput) -> Result<UserInput> {
-    input.name = Name::parse(&input.name)?.into_string();
-    input.email = Email::parse(&input.email)?.into_string();
-    input.phone = match &input.phone {
-        Some(typed) => ContactPhone::parse(typed)?.map(ContactPhone::into_string),
-        None => None,
-    };
-    Ok(input)
-}
-
-fn only_admins() -> AppError {
-    AppError::forbidden("only admins give the technician or admin role, or change those accounts")
-}
-
-/// The welcome (or "portal access given") email with a link to choose a password.
-async fn password_link(
-    state: &AppState,
-    input: &UserInput,
-    language: Language,
-    welcome: bool,
-) -> Result<PasswordLink> {
-    let token = new_token(RESET_PREFIX);
-    let portal = state.public_url.trim_end_matches('/');
-    let link = format!("{portal}/#/reset-password?token={token}");
-    let letter = if welcome {
-        Letter::Welcome
-    } else {
-        Letter::PortalAccess
-    };
-    Ok(PasswordLink {
-        token_hash: token_hash(&token),
-        ttl_ms: WELCOME_TTL_MS,
-        mail: compose(
-            language,
-            letter,
-            &input.email,
-            &input.name,
-            &[
-                ("portal", Value::Url(portal)),
-                ("email", Value::Text(&input.email)),
-                ("link", Value::Link(&link)),
-            ],
-        ),
-    })
-}
-
 /// Creates a person; with portal access, a welcome email lets them choose a password.
 #[utoipa::path(post, path = "/api/v1/users", tag = "console", request_body = UserInput,
     responses((status = 201, body = User), (status = 403, body = ErrorBody),
@@ -311,20 +241,7 @@ pub async fn create_user(
     Staff(staff): Staff,
     Json(input): Json<UserInput>,
 ) -> Result<(StatusCode, Json<User>)> {
-    let input = clean_user(input)?;
-    if input.role.is_staff() && staff.role != Role::Admin {
-        return Err(only_admins());
-    }
-    let link = if input.portal_access {
-        Some(password_link(&state, &input, input.language.unwrap_or_default(), true).await?)
-    } else {
-        None
-    };
-    let user = state
-        .store
-        .create_user(&staff, &input, link.as_ref())
-        .await?;
-    state.mail.wake();
+    let user = people::create_user(&state, &staff, input).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -340,78 +257,7 @@ pub async fn update_user(
     Path(id): Path<UserId>,
     Json(input): Json<UserInput>,
 ) -> Result<Json<User>> {
-    let input = clean_user(input)?;
-    let current = state
-        .store
-        .user(id)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no user {id}")))?;
-    // Technicians edit customers, and their own details; roles of staff are for admins.
-    let own_details = current.id == staff.user_id && input.role == current.role;
-    if (current.role.is_staff() || input.role.is_staff())
-        && staff.role != Role::Admin
-        && !own_details
-    {
-        return Err(only_admins());
-    }
-    let link = if input.portal_access && !state.store.has_password(id).await? {
-        Some(
-            password_link(
-                &state,
-                &input,
-                input.language.unwrap_or(current.language),
-                false,
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
-    let mut notices = Vec::new();
-    // The old address hears that it no longer signs in, in case the change was not theirs.
-    if current.email != input.email {
-        notices.push(compose(
-            current.language,
-            Letter::EmailChanged,
-            &current.email,
-            &current.name,
-            &[
-                ("old", Value::Text(&current.email)),
-                ("new", Value::Text(&input.email)),
-            ],
-        ));
-    }
-    // A new or no phone number resets the second factor: the person hears of it.
-    if let Some(factor) = state.store.second_factor(id).await?.phone
-        && input.phone.as_deref().map(phone_digits) != Some(phone_digits(&factor))
-    {
-        notices.push(compose(
-            current.language,
-            Letter::SecondFactorRemoved,
-            &input.email,
-            &current.name,
-            &[("phone", Value::Text(&factor))],
-        ));
-    }
-    let user = state
-        .store
-        .update_user(&staff, id, &input, link.as_ref(), &notices)
-        .await?;
-    state.mail.wake();
-    Ok(Json(user))
-}
-
-/// Whether `staff` may change `target`'s standing: technicians for customers, admins for anyone.
-async fn may_manage(state: &AppState, staff: &crate::db::Caller, target: UserId) -> Result<User> {
-    let user = state
-        .store
-        .user(target)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no user {target}")))?;
-    if user.role.is_staff() && staff.role != Role::Admin && user.id != staff.user_id {
-        return Err(only_admins());
-    }
-    Ok(user)
+    Ok(Json(people::update_user(&state, &staff, id, input).await?))
 }
 
 /// Switches a person off: no credential of theirs works anywhere (browser sessions, desktop
@@ -426,7 +272,7 @@ pub async fn disable_user(
     Staff(staff): Staff,
     Path(id): Path<UserId>,
 ) -> Result<Json<User>> {
-    may_manage(&state, &staff, id).await?;
+    people::may_manage(&state, &staff, id).await?;
     Ok(Json(state.store.set_disabled(&staff, id, true).await?))
 }
 
@@ -442,7 +288,7 @@ pub async fn enable_user(
     Staff(staff): Staff,
     Path(id): Path<UserId>,
 ) -> Result<Json<User>> {
-    may_manage(&state, &staff, id).await?;
+    people::may_manage(&state, &staff, id).await?;
     Ok(Json(state.store.set_disabled(&staff, id, false).await?))
 }
 
@@ -456,7 +302,7 @@ pub async fn sign_out_user(
     Staff(staff): Staff,
     Path(id): Path<UserId>,
 ) -> Result<StatusCode> {
-    may_manage(&state, &staff, id).await?;
+    people::may_manage(&state, &staff, id).await?;
     state.store.sign_out_everywhere(&staff, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

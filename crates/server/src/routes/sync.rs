@@ -36,7 +36,7 @@ pub async fn push(
     }
     let mut outcomes = Vec::with_capacity(req.ops.len());
     for op in &req.ops {
-        outcomes.push(state.store.apply_op(&caller, op).await?);
+        outcomes.push(crate::domain::sync::apply(&state.store, &caller, op).await?);
     }
     Ok(Json(PushResponse { outcomes }))
 }

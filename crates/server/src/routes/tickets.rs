@@ -9,6 +9,7 @@ use bellhop_proto::{
 
 use crate::auth::Staff;
 use crate::db::Caller;
+use crate::domain::tickets;
 use crate::error::Result;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -45,7 +46,7 @@ pub async fn create(
     caller: Caller,
     Json(new): Json<NewTicket>,
 ) -> Result<(StatusCode, Json<Ticket>)> {
-    let (ticket, created) = state.store.create_ticket(&caller, &new).await?;
+    let (ticket, created) = tickets::open(&state.store, &caller, &new).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -80,7 +81,9 @@ pub async fn update(
     Path(id): Path<TicketId>,
     Json(update): Json<TicketUpdate>,
 ) -> Result<Json<Ticket>> {
-    Ok(Json(state.store.update_ticket(&caller, id, &update).await?))
+    Ok(Json(
+        tickets::change(&state.store, &caller, id, &update).await?,
+    ))
 }
 
 /// The conversation; internal notes only for technicians.
@@ -108,7 +111,7 @@ pub async fn add_comment(
     Path(id): Path<TicketId>,
     Json(new): Json<NewComment>,
 ) -> Result<Json<Ticket>> {
-    Ok(Json(state.store.add_comment(&caller, id, &new).await?))
+    Ok(Json(tickets::reply(&state.store, &caller, id, &new).await?))
 }
 
 /// Who is copied on the ticket (they see it and its public replies).
