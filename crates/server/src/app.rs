@@ -292,13 +292,101 @@ fn harden(app: Router, settings: &Settings) -> Router {
         },
         time_limit,
     ))
-    .layer(TraceLayer::new_for_http())
+    .layer(
+        TraceLayer::new_for_http()
+            .make_span_with(request_span)
+            .on_response(log_answer),
+    )
+}
+
+/// A request slower than this is logged as a warning, with its route.
+pub const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Each request's span: its method and the route it matched (`/api/v1/tickets/{id}`, not the
+/// id), so that everything logged while answering it says which endpoint it was.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(files)", axum::extract::MatchedPath::as_str);
+    tracing::info_span!("request", method = %request.method(), route = %route)
+}
+
+/// Every answer at debug level with its status and time; a slow one as a warning.
+fn log_answer(response: &Response, latency: std::time::Duration, _span: &tracing::Span) {
+    let status = response.status().as_u16();
+    let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+    if latency >= SLOW_REQUEST {
+        tracing::warn!(status, ms, "slow request");
+    } else {
+        tracing::debug!(status, ms, "answered");
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use tower::ServiceExt;
+
+    /// Log lines written while a test holds the guard.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn every_answer_is_logged_under_the_route_it_matched_not_its_path() -> anyhow::Result<()>
+    {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let app = Router::new()
+            .route(
+                "/api/v1/things/{id}",
+                get(|| async {
+                    tracing::info!("looking");
+                    "found"
+                }),
+            )
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(request_span)
+                    .on_response(log_answer),
+            );
+        let res = app
+            .oneshot(
+                axum::http::Request::get("/api/v1/things/0193-secret-id")
+                    .body(axum::body::Body::empty())?,
+            )
+            .await?;
+        assert_eq!(res.status(), StatusCode::OK);
+        let log = String::from_utf8_lossy(&captured.0.lock().unwrap_or_else(|p| p.into_inner()))
+            .into_owned();
+        let looking = log.lines().find(|l| l.contains("looking")).unwrap_or_default();
+        assert!(
+            looking.contains("route=/api/v1/things/{id}") && looking.contains("method=GET"),
+            "{log}"
+        );
+        assert!(log.contains("answered") && log.contains("status=200"), "{log}");
+        assert!(!log.contains("0193-secret-id"), "{log}");
+        Ok(())
+    }
 
     #[tokio::test]
     async fn a_handler_that_panics_answers_500_with_the_json_body_and_the_next_request_is_served()

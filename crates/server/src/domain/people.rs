@@ -84,6 +84,7 @@ async fn password_link(
 
 /// Creates a person; with portal access, a welcome email lets them choose a password. Only
 /// admins create technicians and admins.
+#[tracing::instrument(skip_all)]
 pub async fn create_user(state: &AppState, staff: &Caller, input: UserInput) -> Result<User> {
     let input = clean_user(input)?;
     if input.role.is_staff() && staff.role != Role::Admin {
@@ -104,6 +105,7 @@ pub async fn create_user(state: &AppState, staff: &Caller, input: UserInput) -> 
 
 /// Rewrites a person. Technicians edit customers and their own details; roles of the desk are
 /// for admins.
+#[tracing::instrument(skip_all, fields(user = %id))]
 pub async fn update_user(
     state: &AppState,
     staff: &Caller,

@@ -9,6 +9,7 @@ use crate::db::{Caller, Store};
 use crate::error::{AppError, Result};
 
 /// Applies one operation for the caller, or replays its kept outcome.
+#[tracing::instrument(skip_all, fields(op = %op.op_id))]
 pub async fn apply(store: &Store, caller: &Caller, op: &SyncOp) -> Result<OpOutcome> {
     if let Some(kept) = store.saved_outcome(caller, op.op_id).await? {
         return Ok(kept);

@@ -76,6 +76,7 @@ pub fn status_after_reply(
 
 /// Opens a ticket for the caller; a repeat of the same id by its requester answers the first
 /// result (`false`: not created now).
+#[tracing::instrument(skip_all, fields(ticket = %new.id))]
 pub async fn open(store: &Store, caller: &Caller, new: &NewTicket) -> Result<(Ticket, bool)> {
     check_new(new)?;
     store.create_ticket(caller, new).await
@@ -83,6 +84,7 @@ pub async fn open(store: &Store, caller: &Caller, new: &NewTicket) -> Result<(Ti
 
 /// Adds a reply or note to a ticket the caller sees; a repeat of the same comment id changes
 /// nothing.
+#[tracing::instrument(skip_all, fields(ticket = %ticket))]
 pub async fn reply(
     store: &Store,
     caller: &Caller,
@@ -108,6 +110,7 @@ pub async fn reply(
 }
 
 /// Changes a ticket's status, priority, type or fields, as far as the caller may.
+#[tracing::instrument(skip_all, fields(ticket = %ticket))]
 pub async fn change(
     store: &Store,
     caller: &Caller,
