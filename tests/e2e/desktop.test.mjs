@@ -175,14 +175,37 @@ async function toWindow(which) {
 async function windowShot(name, title = 'Bellhop') {
   const id = execFileSync('xdotool', ['search', '--onlyvisible', '--name', `^${title}$`], { encoding: 'utf8' }).trim().split('\n')[0];
   execFileSync('xdotool', ['windowraise', id]);
-  await new Promise((r) => setTimeout(r, 300));
   const file = join(SHOTS, name);
-  execFileSync('import', ['-window', id, `png:${file}`]);
-  const { width, height, data } = PNG.sync.read(readFileSync(file));
-  assert.ok(width >= 400 && height >= 300, `${name}: a ${width}x${height} window`);
-  const colours = new Set();
-  for (let i = 0; i < data.length; i += 4) colours.add(data.readUInt32BE(i));
-  assert.ok(colours.size >= 32, `${name}: only ${colours.size} colours, the window is not drawn`);
+  // Raised, the window repaints what was covered: read it back until it is drawn.
+  let shot = { width: 0, height: 0, colours: 0 };
+  const capture = () => {
+    execFileSync('import', ['-window', id, `png:${file}`]);
+    const { width, height, data } = PNG.sync.read(readFileSync(file));
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) colours.add(data.readUInt32BE(i));
+    shot = { width, height, colours: colours.size };
+    return colours.size >= 32;
+  };
+  await until(capture, 10_000, `${name} drawn (last: ${JSON.stringify(shot)})`).catch(() => undefined);
+  assert.ok(shot.width >= 400 && shot.height >= 300, `${name}: a ${shot.width}x${shot.height} window`);
+  assert.ok(shot.colours >= 32, `${name}: only ${shot.colours} colours, the window is not drawn`);
+}
+
+/**
+ * Asks the app for a sync pass and waits until one has run: the app tells its windows
+ * (`bellhop://changed`) after every pass.
+ */
+async function syncPass() {
+  await browser.execute(() => {
+    window.__passes = 0;
+    const internals = window.__TAURI_INTERNALS__;
+    const handler = internals.transformCallback(() => {
+      window.__passes += 1;
+    });
+    return internals.invoke('plugin:event|listen', { event: 'bellhop://changed', target: { kind: 'Any' }, handler });
+  });
+  await browser.execute(() => window.__TAURI_INTERNALS__.invoke('sync_now'));
+  await until(async () => (await browser.execute(() => window.__passes)) > 0, 20_000, 'a sync pass');
 }
 
 /** Whether an X window with exactly this title is on screen. */
@@ -439,8 +462,8 @@ test('the knowledge base is read from the copy the agent keeps on the device', a
       a.click();
     }, href);
   }
-  await until(() => existsSync(opened), 10_000, 'the link handed to the browser');
-  await new Promise((r) => setTimeout(r, 500));
+  // The stand-in browser writes the address, then a newline: wait for the whole line.
+  await until(() => existsSync(opened) && readFileSync(opened, 'utf8').endsWith('\n'), 10_000, 'the link handed to the browser');
   assert.equal(readFileSync(opened, 'utf8'), 'https://example.com/guide\n');
   assert.equal(await browser.execute(() => location.href), own, 'still on our page');
   // The browser gets the user's environment, not the WebKit settings the app runs its own pages
@@ -497,8 +520,7 @@ async function requireAffected(required) {
 test('a ticket the server refuses comes back as a draft with its screenshot, is fixed and arrives once', async () => {
   // A sync pass now, so the app's next routine pass is a minute away: until then it still
   // believes the field is optional, as an app that synced just before the desk's change would.
-  await browser.execute(() => window.__TAURI_INTERNALS__.invoke('sync_now'));
-  await new Promise((r) => setTimeout(r, 1_000));
+  await syncPass();
   await requireAffected(true);
   try {
     execFileSync('xdotool', ['key', 'ctrl+F12']);
@@ -671,7 +693,15 @@ test('a ticket sent while the server is down waits as queued, then arrives exact
   await (await browser.$('button[type="submit"]')).click();
   const item = await browser.$('//ul[@data-testid="outbox"]/li[contains(., "Written offline")]');
   await item.waitForDisplayed({ timeout: 10_000 });
-  await browser.pause(2_000);
+  // The app tried to send it, and could not: the item is still waiting, with the reason.
+  await until(
+    async () => {
+      const outbox = await browser.execute(() => window.__TAURI_INTERNALS__.invoke('list_outbox'));
+      return outbox.some((i) => i.op.op.ticket?.title === 'Written offline' && i.attempts > 0);
+    },
+    20_000,
+    'a failed attempt to send the offline ticket',
+  );
   assert.match(await item.getText(), /Queued|Sending/);
   assert.doesNotMatch(await item.getText(), /Synced/);
 
@@ -799,8 +829,12 @@ test('a draft is opened again in the form, edited, and sent once with the new wo
   const half = await (await fetch(`${server.url}/api/v1/tickets?q=Half-written`, { headers: { Authorization: `Bearer ${token}` } })).json();
   assert.equal(half.items.length, 0, 'the old words were never sent');
   await (await browser.$('a[href="#/tickets"]')).click();
-  await browser.pause(500);
-  assert.equal(await (await browser.$$('//ul[@data-testid="drafts"]/li[contains(., "VPN")]')).length, 0, 'the draft is gone');
+  await (await browser.$('[data-testid="my-tickets"]')).waitForExist({ timeout: 10_000 });
+  await until(
+    async () => (await browser.$$('//ul[@data-testid="drafts"]/li[contains(., "VPN")]')).length === 0,
+    10_000,
+    'the draft gone from the list',
+  );
 });
 
 test('Esc closes the new-ticket window and keeps what was typed as a draft', async () => {
@@ -877,7 +911,14 @@ test('words typed in the new-ticket window survive the app being killed: they ar
   await toWindow('quick');
   await (await browser.$('input[name="title"]')).setValue('Typed just before the crash');
   await (await browser.$('textarea[name="description"]')).setValue('Every word of it');
-  await browser.pause(1_500); // the form keeps what is typed after a short pause
+  // The form keeps what is typed after a short pause: wait until it is in the store.
+  const storedDrafts = () =>
+    JSON.parse(execFileSync(BIN('bellhop'), ['--json', 'drafts'], { env: { ...process.env, BELLHOP_HOME: agentHome }, encoding: 'utf8' }));
+  await until(
+    () => storedDrafts().some((d) => d.title === 'Typed just before the crash' && d.description === 'Every word of it'),
+    10_000,
+    'the typed words kept as a draft',
+  );
   execFileSync('pkill', ['-KILL', '-f', `${BIN('bellhop-desktop')} --server ${serverUrl}`]);
   const drafts = JSON.parse(
     execFileSync(BIN('bellhop'), ['--json', 'drafts'], { env: { ...process.env, BELLHOP_HOME: agentHome }, encoding: 'utf8' }),

@@ -13,7 +13,7 @@ use crate::agent::{Agent, CREDENTIAL_ISSUED_KEY, USER_KEY, now_ms};
 use crate::client::LiveEvent;
 use crate::credentials::Secret;
 use crate::error::{Error, Result};
-use crate::sync::{SyncReport, push_outbox};
+use crate::sync::{Signed, SyncReport, push_outbox};
 
 /// Tickets per pull request.
 const PULL_PAGE: u32 = 500;
@@ -90,8 +90,15 @@ impl Agent {
 
     async fn sync_pass_once(&self, refresh_kb: bool) -> Result<SyncReport> {
         let credential = self.user_credential()?;
-        let mut report =
-            push_outbox(&self.store, self.client()?, &credential, &self.blobs()).await?;
+        let mut report = push_outbox(
+            &self.store,
+            &Signed {
+                client: self.client()?,
+                credential: &credential,
+            },
+            &self.blobs(),
+        )
+        .await?;
         if report.problem.is_none() {
             match self.pull_with(&credential, refresh_kb).await {
                 Ok((pulled, articles, notices)) => {

@@ -378,12 +378,18 @@ mod tests {
         assert_eq!(res.status(), StatusCode::OK);
         let log = String::from_utf8_lossy(&captured.0.lock().unwrap_or_else(|p| p.into_inner()))
             .into_owned();
-        let looking = log.lines().find(|l| l.contains("looking")).unwrap_or_default();
+        let looking = log
+            .lines()
+            .find(|l| l.contains("looking"))
+            .unwrap_or_default();
         assert!(
             looking.contains("route=/api/v1/things/{id}") && looking.contains("method=GET"),
             "{log}"
         );
-        assert!(log.contains("answered") && log.contains("status=200"), "{log}");
+        assert!(
+            log.contains("answered") && log.contains("status=200"),
+            "{log}"
+        );
         assert!(!log.contains("0193-secret-id"), "{log}");
         Ok(())
     }
