@@ -17,7 +17,7 @@ as_root() {
     loud "need root for: $*"; return 1; fi
 }
 
-# Starts Xvfb on a free display and exports DISPLAY. -noreset: see BUILD-NOTES (xcap).
+# Starts Xvfb on a free display and exports DISPLAY. -noreset: xcap's captures stop after the server resets.
 start_xvfb() {
   local n
   for n in $(seq 90 140); do

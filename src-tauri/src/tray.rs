@@ -1,4 +1,4 @@
-//! The tray icon and its menu (seed 000: Create new ticket, My tickets, Personal settings, Sync
+//! The tray icon and its menu (Create new ticket, My tickets, Personal settings, Sync
 //! now, Quit).
 
 use std::sync::Arc;

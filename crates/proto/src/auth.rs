@@ -147,7 +147,7 @@ pub struct ResetPasswordRequest {
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
 /// `GET /api/v1/me/second-factor`: the phone that confirms the caller's self-service actions
-/// (seed 001, "Sicurezza delle operazioni"), and a number waiting for its SMS code.
+///, and a number waiting for its SMS code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecondFactor {

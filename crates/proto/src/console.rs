@@ -1,4 +1,4 @@
-//! What the technician console reads: organisations, people, the help-desk search (seed 004) and
+//! What the technician console reads: organisations, people, the help-desk search and
 //! the audit log.
 
 use jiff::Timestamp;

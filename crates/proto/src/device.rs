@@ -1,4 +1,4 @@
-//! Devices and the agent's identity (seed 000): enrol with an organisation key, wait for
+//! Devices and the agent's identity: enrol with an organisation key, wait for
 //! activation, then confirm the user's identity once with an emailed token.
 
 use jiff::Timestamp;

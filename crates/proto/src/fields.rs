@@ -1,4 +1,4 @@
-//! Ticket fields (seed 001, "Custom fields"): which default fields users may edit, read or not
+//! Ticket fields: which default fields users may edit, read or not
 //! see at all, the ticket types the desk offers, and the desk's own custom fields. The checks live
 //! here, free of IO, so the server and the CLI read a value the same way.
 
@@ -37,7 +37,7 @@ impl FieldAccess {
     }
 }
 
-/// A custom field is for users to fill in, or the desk's alone (seed 001: no read-only choice).
+/// A custom field is for users to fill in, or the desk's alone (no read-only choice).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]

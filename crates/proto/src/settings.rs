@@ -1,4 +1,4 @@
-//! Portal settings (seed 001): what the service desk lets its users see and do in the portal and
+//! Portal settings: what the service desk lets its users see and do in the portal and
 //! the desktop app.
 
 use serde::{Deserialize, Serialize};

@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 use crate::{CommentId, FieldValue, FieldValues, NewAttachment, OrgId, TicketId, UserId};
 
-/// The statuses an end user can see (PRODUCT.md, "The portal").
+/// The statuses an end user can see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]

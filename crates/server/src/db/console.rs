@@ -1,5 +1,5 @@
 //! What the console reads about people, organisations and devices: lists and the help-desk
-//! search (seed 004), one box over users, organisations and devices.
+//! search, one box over users, organisations and devices.
 
 use std::collections::HashMap;
 

@@ -1,4 +1,4 @@
-//! The second factor for self-service actions (seed 001, "Sicurezza delle operazioni"): a phone
+//! The second factor for self-service actions: a phone
 //! number the user confirms with a code sent by SMS. Removing the number, by the user or by the
 //! desk, resets it; so does the desk changing it to another number.
 

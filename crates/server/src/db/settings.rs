@@ -1,5 +1,5 @@
 //! Server-wide settings, each a JSON document under a name: the portal settings and the ticket
-//! fields (seed 001). Both are consulted by many requests, so each instance keeps its copy for at
+//! fields. Both are consulted by many requests, so each instance keeps its copy for at
 //! most [`CACHE_FOR`]: a change takes effect at once on the instance that saved it and within
 //! seconds on the others.
 

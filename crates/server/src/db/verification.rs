@@ -1,5 +1,5 @@
 //! The help desk's view of one person, and verifying a caller by a code emailed to them and read
-//! back over the phone (seed 004).
+//! back over the phone.
 
 use bellhop_proto::{EmailState, EmailSummary, Ticket, UserDetail, UserId, VerifyCodeResult};
 use sqlx::Row;

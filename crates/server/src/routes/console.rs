@@ -47,7 +47,7 @@ pub async fn users(
     Ok(Json(state.store.list_users(&q).await?))
 }
 
-/// The help-desk search (seed 004): one box over users (name, email, phone, id), organisations
+/// The help-desk search: one box over users (name, email, phone, id), organisations
 /// (name, id, email domain) and devices (hostname, serial, MAC, id), grouped by kind.
 #[utoipa::path(get, path = "/api/v1/search", tag = "console", params(SearchQuery),
     responses((status = 200, body = SearchResults), (status = 401, body = ErrorBody),
@@ -94,7 +94,7 @@ pub async fn user(
     Ok(Json(state.store.user_detail(id).await?))
 }
 
-/// Emails the user a short code to read back over the phone (seed 004): 10 minutes, 5 attempts,
+/// Emails the user a short code to read back over the phone: 10 minutes, 5 attempts,
 /// at most 3 codes per user in 15 minutes.
 #[utoipa::path(post, path = "/api/v1/users/{id}/verification", tag = "console",
     params(("id" = String, Path, description = "user id")),

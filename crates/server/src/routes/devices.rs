@@ -1,4 +1,4 @@
-//! Device enrolment and activation, and the agent's one-time identity confirmation (seed 000).
+//! Device enrolment and activation, and the agent's one-time identity confirmation.
 
 use axum::extract::State;
 use axum::http::StatusCode;

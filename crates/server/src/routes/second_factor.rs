@@ -1,4 +1,4 @@
-//! The caller's second factor for self-service actions (seed 001): "Save and send code" to a
+//! The caller's second factor for self-service actions: "Save and send code" to a
 //! phone number, type the code the SMS brought, or remove the number to reset it. Works with a
 //! portal session or a device credential.
 

@@ -1,4 +1,4 @@
-//! Portal settings (seed 001): technicians decide what users see; every user can ask what they
+//! Portal settings: technicians decide what users see; every user can ask what they
 //! may use.
 
 use std::collections::HashSet;

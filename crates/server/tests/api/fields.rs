@@ -1,4 +1,4 @@
-//! Ticket types and custom fields (seed 001): the desk defines them; users fill in the editable
+//! Ticket types and custom fields: the desk defines them; users fill in the editable
 //! ones when opening a ticket and never receive the hidden ones; locked default fields keep their
 //! default; bad values are refused with the reason.
 

@@ -1,4 +1,4 @@
-//! The second factor for self-service actions: a phone confirmed by an SMS code (seed 001), reset
+//! The second factor for self-service actions: a phone confirmed by an SMS code, reset
 //! when the number is removed — by the user, or by the desk in the console. Texts go to
 //! `<data-dir>/sms/` by default, or to a real HTTP gateway.
 

@@ -1,4 +1,4 @@
-//! Portal settings (seed 001): technicians switch sections on or off per user, choose the
+//! Portal settings: technicians switch sections on or off per user, choose the
 //! statuses users see and whether they may reopen; the server enforces it at once.
 
 use bellhop_proto::{
