@@ -30,8 +30,38 @@ pub fn run() {
         .init();
 
     let pending = hotkey::PendingScreenshot::default();
+    let builder = with_commands(with_plugins(tauri::Builder::default(), &pending));
+    let app = builder
+        .setup(move |app| set_up(app, pending))
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "Bellhop could not start");
+            eprintln!("Bellhop could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|_app, event| {
+        // Closing the last window keeps Bellhop in the tray; only "Quit" (an explicit exit code)
+        // ends it.
+        if let RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+}
+
+/// The plugins: one instance per user (a second launch focuses it, or runs `--new-ticket`), the
+/// global shortcut, start at login, links opened outside, windows coming back where they were.
+fn with_plugins(
+    builder: tauri::Builder<tauri::Wry>,
+    pending: &hotkey::PendingScreenshot,
+) -> tauri::Builder<tauri::Wry> {
     let on_second_launch = pending.clone();
-    let app = tauri::Builder::default()
+    builder
         .plugin(tauri_plugin_single_instance::init(
             move |app, argv, _cwd| {
                 // A second launch focuses the running instance instead of starting another;
@@ -56,91 +86,81 @@ pub fn run() {
                 )
                 .build(),
         )
-        .invoke_handler(tauri::generate_handler![
-            commands::get_status,
-            commands::queue_ticket,
-            commands::list_outbox,
-            commands::send_identity_token,
-            commands::confirm_identity,
-            commands::sync_now,
-            commands::get_screenshot,
-            commands::drop_screenshot,
-            commands::list_tickets,
-            commands::get_portal,
-            commands::get_ticket,
-            commands::queue_reply,
-            commands::queue_reopen,
-            commands::save_draft,
-            commands::list_drafts,
-            commands::discard_draft,
-            commands::submit_draft,
-            commands::get_language,
-            commands::set_language,
-            commands::get_hotkey,
-            commands::set_hotkey,
-            commands::get_autostart,
-            commands::set_autostart,
-            commands::get_quick_ready,
-            commands::set_quick_ready,
-            commands::stage_file,
-            commands::get_attachment,
-            commands::search_articles,
-            commands::get_article,
-            commands::edit_rejected,
-            commands::resend_rejected,
-            commands::discard_rejected,
-            commands::drop_draft_file,
-            commands::window_rendered,
-        ])
-        .setup(|app| {
-            let agent = Arc::new(open_agent()?);
-            let sync = sync::SyncHandle::default();
-            let last = sync::LastStatus::default();
-            app.manage(agent.clone());
-            app.manage(sync.clone());
-            app.manage(last.clone());
-            app.manage(pending);
-            tray::create(app.handle())?;
-            autostart::apply_at_start(app.handle());
-            let chosen = agent.hotkey().ok().flatten();
-            sync::spawn(app.handle().clone(), agent, sync, last);
-            let hotkeys = hotkey::HotkeyState::default();
-            hotkey::register_at_start(
-                app.handle(),
-                &hotkeys,
-                chosen.as_deref().unwrap_or(hotkey::DEFAULT_HOTKEY),
-            );
-            app.manage(hotkeys);
-            if std::env::args().any(|a| a == "--background") {
-                windows::prepare_quick(app.handle());
-            } else {
-                // The hidden quick-ticket window is made once this window has drawn its first
-                // frame (`window_rendered`), not alongside it: two pages loading at once on a
-                // small machine slow the one the user is looking at (BENCHMARKS.md).
-                windows::show_main(app.handle());
-            }
-            Ok(())
-        })
-        .build(tauri::generate_context!());
+}
 
-    let app = match app {
-        Ok(app) => app,
-        Err(e) => {
-            tracing::error!(error = %e, "Bellhop could not start");
-            eprintln!("Bellhop could not start: {e}");
-            std::process::exit(1);
-        }
-    };
-    app.run(|_app, event| {
-        // Closing the last window keeps Bellhop in the tray; only "Quit" (an explicit exit code)
-        // ends it.
-        if let RunEvent::ExitRequested {
-            code: None, api, ..
-        } = event
-        {
-            api.prevent_exit();
-        }
-    });
+/// Every command the windows may call (each also needs a grant in `capabilities/`).
+fn with_commands(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::Wry> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::get_status,
+        commands::queue_ticket,
+        commands::list_outbox,
+        commands::send_identity_token,
+        commands::confirm_identity,
+        commands::sync_now,
+        commands::get_screenshot,
+        commands::drop_screenshot,
+        commands::list_tickets,
+        commands::get_portal,
+        commands::get_ticket,
+        commands::queue_reply,
+        commands::queue_reopen,
+        commands::save_draft,
+        commands::list_drafts,
+        commands::discard_draft,
+        commands::submit_draft,
+        commands::get_language,
+        commands::set_language,
+        commands::get_hotkey,
+        commands::set_hotkey,
+        commands::get_autostart,
+        commands::set_autostart,
+        commands::get_quick_ready,
+        commands::set_quick_ready,
+        commands::stage_file,
+        commands::get_attachment,
+        commands::search_articles,
+        commands::get_article,
+        commands::edit_rejected,
+        commands::resend_rejected,
+        commands::discard_rejected,
+        commands::drop_draft_file,
+        commands::window_rendered,
+    ])
+}
+
+/// Start-up: the agent and the loop that keeps it in sync, the tray, the shortcut, and the
+/// first window (or, started at login, only the hidden quick-ticket window).
+fn set_up(
+    app: &mut tauri::App,
+    pending: hotkey::PendingScreenshot,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let agent = Arc::new(open_agent()?);
+    let sync = sync::SyncHandle::default();
+    let last = sync::LastStatus::default();
+    app.manage(agent.clone());
+    app.manage(sync.clone());
+    app.manage(last.clone());
+    app.manage(pending);
+    tray::create(app.handle())?;
+    autostart::apply_at_start(app.handle());
+    let chosen = agent.hotkey().ok().flatten();
+    sync::spawn(app.handle().clone(), agent, sync, last);
+    let hotkeys = hotkey::HotkeyState::default();
+    hotkey::register_at_start(
+        app.handle(),
+        &hotkeys,
+        chosen.as_deref().unwrap_or(hotkey::DEFAULT_HOTKEY),
+    );
+    app.manage(hotkeys);
+    if std::env::args().any(|a| a == "--background") {
+        windows::prepare_quick(app.handle());
+    } else {
+        // The hidden quick-ticket window is made once this window has drawn its first
+        // frame (`window_rendered`), not alongside it: two pages loading at once on a
+        // small machine slow the one the user is looking at (BENCHMARKS.md).
+        windows::show_main(app.handle());
+    }
+    Ok(())
 }
 
 /// The agent for this OS user. `--server URL` and `--key KEY` on the command line override the

@@ -412,7 +412,7 @@ test('alice confirms her phone by SMS in the portal; the desk removes the number
   await state.getByText('No phone is set up yet.').waitFor();
   await portal.getByLabel('Phone number, with + and the country code').fill('312 555 0101');
   await portal.getByRole('button', { name: 'Save and send code' }).click();
-  await portal.getByRole('alert').getByText('Type the number with + and the country code', { exact: false }).waitFor();
+  await portal.getByRole('alert').getByText('Type the number in international form: + and the country code', { exact: false }).waitFor();
   await portal.getByLabel('Phone number, with + and the country code').fill('+39 312 555 0101');
   await portal.getByRole('button', { name: 'Save and send code' }).click();
   await portal.getByText('A code is on its way to +393125550101', { exact: false }).waitFor();

@@ -1,4 +1,7 @@
 //! The HTTP client for the Bellhop server's `/api/v1`.
+//!
+//! One file on purpose: one method per endpoint the agent calls, over one shared way of sending
+//! and reading errors.
 
 use std::time::Duration;
 

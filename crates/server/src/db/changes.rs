@@ -15,6 +15,9 @@
 //!
 //! After commit, a [`ChangeEvent`] goes to every live-event subscriber: directly on SQLite, and
 //! through `NOTIFY` on PostgreSQL so that every server instance on the database hears it.
+//!
+//! One file on purpose: numbering, settling and pulling are one protocol (docs/SYNC.md), and
+//! each part's correctness depends on the others'.
 
 use bellhop_proto::{ChangesPage, OrgId, TicketChange, TicketId, UserId};
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,8 @@
 //! Devices, their activation, and the identity confirmation that issues a device credential
 //! (its use, rotation and revocation: `credentials.rs`).
+//!
+//! One file on purpose: a device's life (enrolled, pending, active, deactivated) and the
+//! confirmation that binds a person to it change the same rows under the same rules.
 
 use bellhop_proto::{
     Device, DeviceFacts, DeviceId, DeviceSelection, DeviceStatus, OrgId, Role, UserId,

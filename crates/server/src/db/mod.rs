@@ -5,6 +5,9 @@
 //!
 //! Ids are stored as UUID text, times as Unix milliseconds (BIGINT), flags as 0/1 integers, enums
 //! as their wire strings, so one test suite runs unchanged against both backends.
+//!
+//! One file on purpose: the store's handle, its opening and migration on either backend, and the
+//! caller type every query takes.
 
 /// A user `u` who may act at all, as SQL (the rule of `access.rs`, for `concat!`).
 macro_rules! may_act {

@@ -5,12 +5,14 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
-use bellhop_agent::{Agent, AgentConfig, Paths};
-use bellhop_proto::{Connectivity, NoticeKind, TicketStatus};
+use bellhop_agent::{AgentConfig, Paths};
+use bellhop_proto::{NoticeKind, TicketStatus};
 use clap::{Parser, Subcommand};
 
 mod compose;
+mod outbox;
+mod report;
+mod setup;
 mod terminal;
 mod tickets;
 
@@ -159,257 +161,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         config.insecure = true;
     }
     match cli.command {
-        Command::Configure { server_url } => {
-            let url = bellhop_agent_url(&server_url)?;
-            bellhop_agent::require_secure(&url, config.insecure)?;
-            config.server_url = Some(url);
-            config.save(&paths)?;
-            say!("server set to {}", server_url.trim_end_matches('/'));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Enroll { key } => {
-            let url = config.server_url.clone().ok_or_else(|| {
-                anyhow::anyhow!("say which server: bellhop enroll --server URL --key KEY")
-            })?;
-            config.save(&paths)?;
-            let agent = Agent::with_config(paths, config)?;
-            let enrolled = agent
-                .enroll(&key)
-                .await
-                .with_context(|| format!("enrolling with {url}"))?;
-            if cli.json {
-                say!(
-                    "{}",
-                    serde_json::json!({"device_id": enrolled.device_id, "status": enrolled.status})
-                );
-            } else {
-                say!(
-                    "enrolled as device {} — {}",
-                    enrolled.device_id,
-                    match enrolled.status {
-                        bellhop_proto::DeviceStatus::Active => "active",
-                        bellhop_proto::DeviceStatus::Pending =>
-                            "waiting for a technician to activate it",
-                        bellhop_proto::DeviceStatus::Deactivated => "deactivated",
-                    }
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Configure { server_url } => setup::configure(paths, config, server_url),
+        Command::Enroll { key } => setup::enroll(paths, config, key, cli.json).await,
         Command::Identity(IdentityCommand::SendToken {
             first_name,
             last_name,
             email,
-        }) => {
-            let agent = Agent::with_config(paths, config)?;
-            agent
-                .send_identity_token(&first_name, &last_name, &email)
-                .await?;
-            say!("a confirmation token was sent to {email}");
-            Ok(ExitCode::SUCCESS)
-        }
+        }) => setup::send_token(paths, config, first_name, last_name, email).await,
         Command::Identity(IdentityCommand::Confirm { email, token }) => {
-            let agent = Agent::with_config(paths, config)?;
-            let user = agent.confirm_identity(&email, &token).await?;
-            if cli.json {
-                say!("{}", serde_json::to_string_pretty(&user)?);
-            } else {
-                say!(
-                    "confirmed: this device now works for {} <{}>",
-                    user.name,
-                    user.email
-                );
-            }
-            Ok(ExitCode::SUCCESS)
+            setup::confirm(paths, config, email, token, cli.json).await
         }
-        Command::Sync { watch: false } => {
-            let agent = Agent::with_config(paths, config)?;
-            agent.retry_now()?;
-            let report = agent.sync().await?;
-            print_report(&report, cli.json)?;
-            Ok(if report.problem.is_some() {
-                ExitCode::from(3)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        Command::Sync { watch: true } => {
-            let agent = Agent::with_config(paths, config)?;
-            agent.retry_now()?;
-            let wake = tokio::sync::Notify::new();
-            let json = cli.json;
-            let watched = agent.watch(&wake, |report| {
-                if let Err(e) = print_report(report, json) {
-                    complain!("bellhop: {e}");
-                }
-            });
-            tokio::select! {
-                result = watched => result?,
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Sync { watch: false } => report::sync_once(paths, config, cli.json).await,
+        Command::Sync { watch: true } => report::sync_watch(paths, config, cli.json).await,
         Command::Tickets { command } => tickets::tickets(paths, config, command, cli.json).await,
         Command::Drafts { command } => compose::drafts(paths, config, command, cli.json),
         Command::Ticket(command) => compose::ticket(paths, config, command, cli.json).await,
-        Command::Status => {
-            let agent = Agent::with_config(paths, config)?;
-            let status = agent.status().await?;
-            if cli.json {
-                say!("{}", serde_json::to_string_pretty(&status)?);
-            } else {
-                say!("agent     {}", status.agent_version);
-                say!(
-                    "server    {}",
-                    status.server_url.as_deref().unwrap_or("(not configured)")
-                );
-                let link = match status.connectivity {
-                    Connectivity::Online => "online".to_owned(),
-                    Connectivity::Offline => format!(
-                        "offline — {}",
-                        status.problem.as_deref().unwrap_or("unreachable")
-                    ),
-                    Connectivity::NotConfigured => "not configured".to_owned(),
-                };
-                say!("link      {link}");
-                if let Some(server) = &status.server {
-                    say!(
-                        "remote    {} {} on {}",
-                        server.product,
-                        server.version,
-                        server.database
-                    );
-                }
-                let device = match status.device {
-                    Some(bellhop_proto::DeviceStatus::Active) => "active",
-                    Some(bellhop_proto::DeviceStatus::Pending) => "not activated yet",
-                    Some(bellhop_proto::DeviceStatus::Deactivated) => "deactivated",
-                    None => "not enrolled (or unknown while offline)",
-                };
-                say!("device    {device}");
-                match &status.user {
-                    Some(user) => say!(
-                        "identity  {} <{}>",
-                        terminal::line(&user.name),
-                        terminal::line(&user.email)
-                    ),
-                    None => say!("identity  not confirmed"),
-                }
-                say!("queued    {}", status.queued);
-                say!("drafts    {}", status.drafts);
-            }
-            Ok(match status.connectivity {
-                Connectivity::Offline => ExitCode::from(3),
-                _ => ExitCode::SUCCESS,
-            })
-        }
-        Command::Kb { command } => {
-            let agent = Agent::with_config(paths, config)?;
-            match command {
-                KbCommand::Search { words } => {
-                    let found = agent.articles(&words.join(" "))?;
-                    if cli.json {
-                        say!("{}", serde_json::to_string_pretty(&found)?);
-                    } else if found.is_empty() {
-                        say!("no articles (run `bellhop sync` to fetch the knowledge base)");
-                    } else {
-                        for a in found {
-                            say!("{}  {} — {}", a.id, a.category, a.title);
-                        }
-                    }
-                }
-                KbCommand::Show { id } => {
-                    let article = agent.article(&id)?;
-                    if cli.json {
-                        say!("{}", serde_json::to_string_pretty(&article)?);
-                    } else {
-                        say!(
-                            "{}\n{}\n\n{}",
-                            article.title,
-                            article.category,
-                            article.body_text
-                        );
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Status => report::status(paths, config, cli.json).await,
+        Command::Kb { command } => outbox::kb(paths, config, command, cli.json),
         Command::Outbox {
             command: Some(OutboxCommand::Edit { seq }),
-        } => {
-            let agent = Agent::with_config(paths, config)?;
-            let draft = agent.edit_rejected(seq)?;
-            if cli.json {
-                say!("{}", serde_json::to_string_pretty(&draft)?);
-            } else {
-                say!(
-                    "now draft {} — fix it with `bellhop drafts edit {}`, send it with `bellhop drafts submit {}`",
-                    draft.id,
-                    draft.id,
-                    draft.id
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => outbox::edit(paths, config, seq, cli.json),
         Command::Outbox {
             command: Some(OutboxCommand::Resend { seq }),
-        } => {
-            let agent = Agent::with_config(paths, config)?;
-            let item = agent.resend_rejected(seq)?;
-            if cli.json {
-                say!("{}", serde_json::to_string_pretty(&item)?);
-            } else {
-                say!("queued again (the next `bellhop sync` sends it)");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => outbox::resend(paths, config, seq, cli.json),
         Command::Outbox {
             command: Some(OutboxCommand::Discard { seq }),
-        } => {
-            Agent::with_config(paths, config)?.discard_rejected(seq)?;
-            if !cli.json {
-                say!("discarded");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => outbox::discard(paths, config, seq, cli.json),
         Command::Outbox {
             command: None | Some(OutboxCommand::List),
-        } => {
-            let agent = Agent::with_config(paths, config)?;
-            let items = agent.outbox()?;
-            if cli.json {
-                say!("{}", serde_json::to_string_pretty(&items)?);
-            } else if items.is_empty() {
-                say!("the outbox is empty");
-            } else {
-                for item in items {
-                    let what = match &item.op.op {
-                        bellhop_proto::SyncOpKind::CreateTicket { ticket } => {
-                            format!("new ticket {:?}", ticket.title)
-                        }
-                        bellhop_proto::SyncOpKind::AddComment { ticket_id, .. } => {
-                            format!("reply on {ticket_id}")
-                        }
-                        bellhop_proto::SyncOpKind::UpdateTicket { ticket_id, update } => {
-                            match update.status {
-                                Some(status) => format!("{ticket_id} → {}", status_text(status)),
-                                None => format!("change of {ticket_id}"),
-                            }
-                        }
-                    };
-                    let why = item
-                        .last_error
-                        .map(|e| format!(" — {e}"))
-                        .unwrap_or_default();
-                    say!(
-                        "{:>5}  {:<8}  {what}{why}",
-                        item.seq,
-                        format!("{:?}", item.state).to_lowercase()
-                    );
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => outbox::list(paths, config, cli.json),
     }
 }
 

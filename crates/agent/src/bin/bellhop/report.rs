@@ -1,0 +1,89 @@
+//! Where the agent stands (`status`) and syncing it (`sync`, `sync --watch`).
+
+use std::process::ExitCode;
+
+use bellhop_agent::{Agent, AgentConfig, Paths};
+use bellhop_proto::Connectivity;
+
+use crate::print_report;
+use crate::terminal::{self, complain, say};
+
+pub async fn sync_once(paths: Paths, config: AgentConfig, json: bool) -> anyhow::Result<ExitCode> {
+    let agent = Agent::with_config(paths, config)?;
+    agent.retry_now()?;
+    let report = agent.sync().await?;
+    print_report(&report, json)?;
+    Ok(if report.problem.is_some() {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub async fn sync_watch(paths: Paths, config: AgentConfig, json: bool) -> anyhow::Result<ExitCode> {
+    let agent = Agent::with_config(paths, config)?;
+    agent.retry_now()?;
+    let wake = tokio::sync::Notify::new();
+    let watched = agent.watch(&wake, |report| {
+        if let Err(e) = print_report(report, json) {
+            complain!("bellhop: {e}");
+        }
+    });
+    tokio::select! {
+        result = watched => result?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn status(paths: Paths, config: AgentConfig, json: bool) -> anyhow::Result<ExitCode> {
+    let agent = Agent::with_config(paths, config)?;
+    let status = agent.status().await?;
+    if json {
+        say!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        say!("agent     {}", status.agent_version);
+        say!(
+            "server    {}",
+            status.server_url.as_deref().unwrap_or("(not configured)")
+        );
+        let link = match status.connectivity {
+            Connectivity::Online => "online".to_owned(),
+            Connectivity::Offline => format!(
+                "offline — {}",
+                status.problem.as_deref().unwrap_or("unreachable")
+            ),
+            Connectivity::NotConfigured => "not configured".to_owned(),
+        };
+        say!("link      {link}");
+        if let Some(server) = &status.server {
+            say!(
+                "remote    {} {} on {}",
+                server.product,
+                server.version,
+                server.database
+            );
+        }
+        let device = match status.device {
+            Some(bellhop_proto::DeviceStatus::Active) => "active",
+            Some(bellhop_proto::DeviceStatus::Pending) => "not activated yet",
+            Some(bellhop_proto::DeviceStatus::Deactivated) => "deactivated",
+            None => "not enrolled (or unknown while offline)",
+        };
+        say!("device    {device}");
+        match &status.user {
+            Some(user) => say!(
+                "identity  {} <{}>",
+                terminal::line(&user.name),
+                terminal::line(&user.email)
+            ),
+            None => say!("identity  not confirmed"),
+        }
+        say!("queued    {}", status.queued);
+        say!("drafts    {}", status.drafts);
+    }
+    Ok(match status.connectivity {
+        Connectivity::Offline => ExitCode::from(3),
+        _ => ExitCode::SUCCESS,
+    })
+}

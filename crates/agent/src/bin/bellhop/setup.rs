@@ -1,0 +1,92 @@
+//! Setting a device up: the server, enrolment, and the one-time identity confirmation.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use bellhop_agent::{Agent, AgentConfig, Paths};
+
+use crate::bellhop_agent_url;
+use crate::terminal::say;
+
+pub fn configure(
+    paths: Paths,
+    mut config: AgentConfig,
+    server_url: String,
+) -> anyhow::Result<ExitCode> {
+    let url = bellhop_agent_url(&server_url)?;
+    bellhop_agent::require_secure(&url, config.insecure)?;
+    config.server_url = Some(url);
+    config.save(&paths)?;
+    say!("server set to {}", server_url.trim_end_matches('/'));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn enroll(
+    paths: Paths,
+    config: AgentConfig,
+    key: String,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let url = config.server_url.clone().ok_or_else(|| {
+        anyhow::anyhow!("say which server: bellhop enroll --server URL --key KEY")
+    })?;
+    config.save(&paths)?;
+    let agent = Agent::with_config(paths, config)?;
+    let enrolled = agent
+        .enroll(&key)
+        .await
+        .with_context(|| format!("enrolling with {url}"))?;
+    if json {
+        say!(
+            "{}",
+            serde_json::json!({"device_id": enrolled.device_id, "status": enrolled.status})
+        );
+    } else {
+        say!(
+            "enrolled as device {} — {}",
+            enrolled.device_id,
+            match enrolled.status {
+                bellhop_proto::DeviceStatus::Active => "active",
+                bellhop_proto::DeviceStatus::Pending => "waiting for a technician to activate it",
+                bellhop_proto::DeviceStatus::Deactivated => "deactivated",
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn send_token(
+    paths: Paths,
+    config: AgentConfig,
+    first_name: String,
+    last_name: String,
+    email: String,
+) -> anyhow::Result<ExitCode> {
+    let agent = Agent::with_config(paths, config)?;
+    agent
+        .send_identity_token(&first_name, &last_name, &email)
+        .await?;
+    say!("a confirmation token was sent to {email}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn confirm(
+    paths: Paths,
+    config: AgentConfig,
+    email: String,
+    token: String,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let agent = Agent::with_config(paths, config)?;
+    let user = agent.confirm_identity(&email, &token).await?;
+    if json {
+        say!("{}", serde_json::to_string_pretty(&user)?);
+    } else {
+        say!(
+            "confirmed: this device now works for {} <{}>",
+            user.name,
+            user.email
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
