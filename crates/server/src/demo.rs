@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use bellhop_proto::{CommentId, CommentVisibility, Priority, Role, TicketFields, TicketStatus};
 use serde::Deserialize;
 
-use crate::auth::token_hash;
 use crate::db::{Caller, NewUser, SeedTicket, Store, now_ms};
 use crate::error::Result;
 use crate::passwords::hash_password;
+use crate::tokens::token_hash;
 
 pub const DEMO_PASSWORD: &str = "bellhop-demo";
 

@@ -27,3 +27,4 @@ pub mod serve;
 pub mod sms;
 pub mod state;
 pub mod sweep;
+pub mod tokens;

@@ -113,7 +113,7 @@ impl Store {
         })
     }
 
-    /// Switches a person off (`disabled`) or on again. Off, every session and device
+    /// Switches a person off (`disabled`) or on again, as `domain::people::switch` allowed. Off, every session and device
     /// credential of theirs is revoked and every link voided; on again, they sign in afresh
     /// (a password link, or the desktop's identity confirmation).
     pub async fn set_disabled(&self, actor: &Caller, id: UserId, disabled: bool) -> Result<User> {
@@ -121,9 +121,6 @@ impl Store {
             .user(id)
             .await?
             .ok_or_else(|| AppError::not_found(format!("no user {id}")))?;
-        if disabled && id == actor.user_id {
-            return Err(AppError::bad_request("you cannot switch yourself off"));
-        }
         let now = now_ms();
         let mut tx = self.begin().await?;
         // Switched off at `now`, or on again (NULL); only a real change counts.

@@ -121,12 +121,13 @@ impl Store {
         Ok(article)
     }
 
-    /// Writes an article (new when `id` is `None`) with its organisations, and audits it.
+    /// Writes an article (new when `id` is `None`) with its organisations, audited as `detail`.
     pub async fn save_article(
         &self,
         actor: &Caller,
         id: Option<&str>,
         input: &ArticleInput,
+        detail: &str,
     ) -> Result<String> {
         let now = now_ms();
         let mut tx = self.begin().await?;
@@ -185,13 +186,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let whom = if input.org_ids.is_empty() {
-            "everyone".to_owned()
-        } else {
-            format!("{} organisation(s)", input.org_ids.len())
-        };
-        let detail = format!("saved “{}”, visible to {whom}", input.title.trim());
-        Self::record_audit(&mut tx, actor, "kb.save", &id, &detail).await?;
+        Self::record_audit(&mut tx, actor, "kb.save", &id, detail).await?;
         tx.commit().await?;
         self.kb_changed().await?;
         Ok(id)

@@ -97,6 +97,8 @@ pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use mail::QueuedEmail;
 pub use people::PasswordLink;
 pub use sign_in::Failures;
+pub use ticket_edit::TicketChange;
+pub use ticket_new::Admitted;
 pub use tickets::SeedTicket;
 pub use users::{LoginAccount, NewUser};
 

@@ -1,10 +1,11 @@
-//! Opening a ticket: checked against the desk's settings and fields, written once whatever the
+//! Opening a ticket, as the rules (`domain::tickets::open`) admitted it: written once whatever the
 //! retries (a repeat by its requester gets the first result, anyone else a conflict), with its
 //! change number and files. SQLite writes it in one hop to the process's writer; PostgreSQL in
 //! one statement (docs/ARCHITECTURE.md).
 
 use bellhop_proto::{
-    CommentId, NewAttachment, NewTicket, OrgId, Priority, Ticket, TicketId, TicketSource, UserId,
+    CommentId, FieldValues, NewAttachment, OrgId, Priority, SystemInfo, Ticket, TicketId,
+    TicketSource, UserId,
 };
 
 use super::attachments::{link_uploaded, push_links_to_new, refuse_missing};
@@ -16,9 +17,44 @@ use super::write::Done;
 use super::{Backend, Caller, Store, now_ms};
 use crate::error::{AppError, Result};
 
-/// What a new ticket is stored with beyond its request: system information, type and custom
-/// fields as JSON.
-type Accepted = (Option<String>, Option<String>, String);
+/// What the rules decided a new ticket is stored with (`domain::tickets::admit`).
+#[derive(Debug)]
+pub struct Admitted {
+    pub title: String,
+    pub description: String,
+    /// A user's description the desk does not take as one, kept as their first reply.
+    pub words: Option<String>,
+    pub priority: Priority,
+    pub source: TicketSource,
+    pub system_info: Option<SystemInfo>,
+    pub ticket_type: Option<String>,
+    pub custom_fields: FieldValues,
+}
+
+/// [`Admitted`] with its system information and custom fields as the JSON stored.
+struct Accepted {
+    admitted: Admitted,
+    system_info: Option<String>,
+    custom_fields: String,
+}
+
+impl Accepted {
+    fn encode(admitted: Admitted) -> Result<Self> {
+        let system_info = admitted
+            .system_info
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(anyhow::Error::from)?;
+        let custom_fields =
+            serde_json::to_string(&admitted.custom_fields).map_err(anyhow::Error::from)?;
+        Ok(Self {
+            admitted,
+            system_info,
+            custom_fields,
+        })
+    }
+}
 
 /// The columns of a new ticket, in the order [`NewRow::push`] binds them and then the number and
 /// the change number.
@@ -26,25 +62,9 @@ const NEW_TICKET_COLUMNS: &str = "INSERT INTO tickets (id, title, description, s
     source, requester_id, org_id, created_at, updated_at, device_id, system_info, ticket_type,
     custom_fields, number, change_seq)";
 
-/// Where a ticket says it came from: the desktop app's and CLI's own words (hotkey, tray,
-/// portal window) only on their own path, a device credential; anything else is the portal.
-/// Chat and the assistant are the server's to say, never a client's.
-fn source_of(caller: &Caller, claimed: Option<TicketSource>) -> TicketSource {
-    match claimed {
-        Some(s @ (TicketSource::Hotkey | TicketSource::Tray)) if caller.device_id.is_some() => s,
-        _ => TicketSource::Portal,
-    }
-}
-
-/// A new ticket's values known before it is written.
+/// Who a new ticket is for and when, known whether or not it is admitted.
 struct NewRow {
     id: TicketId,
-    title: String,
-    description: String,
-    /// A user's description the desk does not take as one, kept as their first reply.
-    words: Option<String>,
-    priority: &'static str,
-    source: &'static str,
     requester: UserId,
     org: Option<OrgId>,
     at_ms: i64,
@@ -53,16 +73,17 @@ struct NewRow {
 
 impl NewRow {
     /// Binds the values up to the custom fields, each followed by `, `.
-    fn push(&self, sql: &mut Sql, (system_info, ticket_type, custom_fields): Accepted) {
+    fn push(&self, sql: &mut Sql, accepted: &Accepted) {
+        let admitted = &accepted.admitted;
         sql.bind(self.id.to_string())
             .push(", ")
-            .bind(self.title.clone())
+            .bind(admitted.title.clone())
             .push(", ")
-            .bind(self.description.clone())
+            .bind(admitted.description.clone())
             .push(", 'open', ")
-            .bind(self.priority)
+            .bind(admitted.priority.as_str())
             .push(", ")
-            .bind(self.source)
+            .bind(admitted.source.as_str())
             .push(", ")
             .bind(self.requester.to_string())
             .push(", ")
@@ -74,17 +95,17 @@ impl NewRow {
             .push(", ")
             .bind(self.device.clone())
             .push(", ")
-            .bind(system_info)
+            .bind(accepted.system_info.clone())
             .push(", ")
-            .bind(ticket_type)
+            .bind(admitted.ticket_type.clone())
             .push(", ")
-            .bind(custom_fields)
+            .bind(accepted.custom_fields.clone())
             .push(", ");
     }
 
-    /// The statement that keeps [`NewRow::words`] as the requester's first public reply.
-    fn first_reply(&self) -> Option<Sql> {
-        let words = self.words.as_ref()?;
+    /// The statement that keeps [`Admitted::words`] as the requester's first public reply.
+    fn first_reply(&self, accepted: &Accepted) -> Option<Sql> {
+        let words = accepted.admitted.words.as_ref()?;
         let mut sql = Sql::new(
             "INSERT INTO comments (id, ticket_id, author_id, visibility, body, created_at) VALUES (",
         );
@@ -103,8 +124,8 @@ impl NewRow {
 
     /// [`NewRow::first_reply`] as a common table of the PostgreSQL statement whose `ticket`
     /// holds the new ticket (nothing when it already existed).
-    fn push_first_reply(&self, sql: &mut Sql) {
-        let Some(words) = &self.words else {
+    fn push_first_reply(&self, sql: &mut Sql, accepted: &Accepted) {
+        let Some(words) = &accepted.admitted.words else {
             return;
         };
         sql.push(
@@ -141,36 +162,21 @@ enum Created {
 }
 
 impl Store {
-    /// Creates a ticket for the caller, already checked (`domain::tickets::open`). Creating the
-    /// same id again by the same requester returns the existing ticket (`Ok((ticket, false))`);
-    /// another requester's id is a conflict.
-    pub async fn create_ticket(&self, caller: &Caller, new: &NewTicket) -> Result<(Ticket, bool)> {
-        // Whether the caller may open this ticket is settled before the write (the settings are
-        // cached), and applies only if the ticket does not exist yet: a repeat gets the first
-        // result whatever changed since.
-        let fields = self.ticket_fields().await?;
-        let accepted = self.accept_new_ticket(caller, new, &fields).await;
-        let id = new.id;
+    /// Creates ticket `id` for the caller, as the rules admitted it (`domain::tickets::open`).
+    /// Creating the same id again by the same requester returns the existing ticket
+    /// (`Ok((ticket, false))`) whatever the rules say now, even a refusal; another requester's
+    /// id is a conflict.
+    pub async fn create_ticket(
+        &self,
+        caller: &Caller,
+        id: TicketId,
+        attachments: &[NewAttachment],
+        admitted: Result<Admitted>,
+    ) -> Result<(Ticket, bool)> {
+        let accepted = admitted.and_then(Accepted::encode);
         let caller_id = caller.user_id;
-        let staff = caller.is_staff();
-        // A description the desk does not let users write is not stored as one; the words still
-        // reach the desk, as the requester's first reply (nothing typed is lost).
-        let (description, words) = if fields.takes_description(staff) {
-            (new.description.clone(), None)
-        } else {
-            let words = new.description.trim();
-            (String::new(), (!words.is_empty()).then(|| words.to_owned()))
-        };
         let values = NewRow {
             id,
-            title: new.title.trim().to_owned(),
-            description,
-            words,
-            priority: fields
-                .accept_priority(staff, new.priority)
-                .unwrap_or(Priority::Normal)
-                .as_str(),
-            source: source_of(caller, new.source).as_str(),
             requester: caller.user_id,
             org: caller.org_id,
             at_ms: now_ms(),
@@ -178,11 +184,11 @@ impl Store {
         };
         let created = match self.backend {
             Backend::Postgres => {
-                self.insert_ticket_at_once(caller, values, accepted, &new.attachments)
+                self.insert_ticket_at_once(caller, values, accepted, attachments)
                     .await?
             }
             Backend::Sqlite => {
-                self.insert_ticket_in_turn(caller, values, accepted, new.attachments.clone())
+                self.insert_ticket_in_turn(caller, values, accepted, attachments.to_vec())
                     .await?
             }
         };
@@ -240,7 +246,7 @@ impl Store {
             let seq = take_next(w, "change_seq")?;
             let mut row = Sql::new(NEW_TICKET_COLUMNS);
             row.push(" VALUES (");
-            values.push(&mut row, accepted);
+            values.push(&mut row, &accepted);
             row.bind(number)
                 .push(", ")
                 .bind(seq)
@@ -252,7 +258,7 @@ impl Store {
             }
             let change = values.change(seq);
             link_uploaded(w, change.ticket_id, &attachments)?;
-            if let Some(words) = values.first_reply() {
+            if let Some(words) = values.first_reply(&accepted) {
                 w.execute(words)?;
             }
             // On SQLite's writer, read back here, in the same hop, rather than by a reader
@@ -297,13 +303,13 @@ impl Store {
                ticket AS (",
         );
         sql.push(NEW_TICKET_COLUMNS).push(" SELECT ");
-        values.push(&mut sql, accepted);
+        values.push(&mut sql, &accepted);
         sql.push(
             "number.value, seq.value FROM number, seq ON CONFLICT (id) DO NOTHING \
              RETURNING *)",
         );
         push_links_to_new(&mut sql, attachments);
-        values.push_first_reply(&mut sql);
+        values.push_first_reply(&mut sql, &accepted);
         // The new ticket comes back as a list shows it, so it need not be read again.
         sql.push(concat!(" SELECT ", ticket_columns!(), ", "));
         Store::push_new_ticket_announcement(&mut sql, "t", values.requester, values.org);
@@ -316,41 +322,5 @@ impl Store {
             values.change(row.int("change_seq")?),
             Some(ticket),
         ))
-    }
-
-    /// What a new ticket from `caller` is stored with (system information, type and custom
-    /// fields as JSON), or why the caller may not open it.
-    async fn accept_new_ticket(
-        &self,
-        caller: &Caller,
-        new: &NewTicket,
-        fields: &bellhop_proto::TicketFields,
-    ) -> Result<(Option<String>, Option<String>, String)> {
-        if !caller.is_staff()
-            && !self
-                .portal_settings()
-                .await?
-                .ticketing
-                .allows(caller.user_id)
-        {
-            return Err(AppError::forbidden(
-                "the service desk has switched opening tickets off for you",
-            ));
-        }
-        let (ticket_type, custom_fields) = fields.accept_new(
-            caller.is_staff(),
-            new.ticket_type.as_deref(),
-            &new.custom_fields,
-        )?;
-        let custom_fields = serde_json::to_string(&custom_fields).map_err(anyhow::Error::from)?;
-        // The machine's facts come from the agent's own path alone.
-        let system_info = new
-            .system_info
-            .as_ref()
-            .filter(|_| caller.device_id.is_some())
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(anyhow::Error::from)?;
-        Ok((system_info, ticket_type, custom_fields))
     }
 }

@@ -7,11 +7,11 @@ use bellhop_proto::{
     ContactPhone, Domain, Email, Language, Name, OrgInput, Role, User, UserId, UserInput,
 };
 
-use crate::auth::{RESET_PREFIX, new_token, token_hash};
 use crate::db::{Caller, PasswordLink, phone_digits};
 use crate::error::{AppError, Result};
 use crate::letters::{Letter, Value, compose};
 use crate::state::AppState;
+use crate::tokens::{RESET_PREFIX, new_token, token_hash};
 
 /// How long a welcome link to choose a password lives.
 pub const WELCOME_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -184,4 +184,22 @@ pub async fn may_manage(state: &AppState, staff: &Caller, target: UserId) -> Res
         return Err(only_admins());
     }
     Ok(user)
+}
+
+/// Switches a person off (no credential of theirs works anywhere, at once) or on again, as far
+/// as `staff` may; nobody switches themselves off.
+#[tracing::instrument(skip_all, fields(user = %target, off))]
+pub async fn switch(state: &AppState, staff: &Caller, target: UserId, off: bool) -> Result<User> {
+    may_manage(state, staff, target).await?;
+    if off && target == staff.user_id {
+        return Err(AppError::bad_request("you cannot switch yourself off"));
+    }
+    state.store.set_disabled(staff, target, off).await
+}
+
+/// Signs a person out of every browser and desktop app, as far as `staff` may.
+#[tracing::instrument(skip_all, fields(user = %target))]
+pub async fn sign_out_everywhere(state: &AppState, staff: &Caller, target: UserId) -> Result<u64> {
+    may_manage(state, staff, target).await?;
+    state.store.sign_out_everywhere(staff, target).await
 }

@@ -1,12 +1,14 @@
-//! Tickets: what a new ticket and a reply must be, who may write an internal note, and how a
-//! reply moves a ticket's status.
+//! Tickets: what a new ticket and a reply must be, who may open one and with what, who may write
+//! an internal note, how a reply moves a ticket's status, who may change what once it is open,
+//! and what of a change is audited.
 
 use bellhop_proto::{
-    CommentVisibility, Description, NewAttachment, NewComment, NewTicket, Ticket, TicketId,
-    TicketStatus, TicketUpdate, Title,
+    CommentVisibility, Description, FieldValue, FieldValues, NewAttachment, NewComment, NewTicket,
+    Priority, Ticket, TicketFields, TicketId, TicketSource, TicketStatus, TicketUpdate, Title,
+    UserId,
 };
 
-use crate::db::{Caller, Store};
+use crate::db::{Admitted, Caller, Store, TicketChange};
 use crate::error::{AppError, Result};
 
 /// Files one ticket or reply may name at once.
@@ -74,12 +76,78 @@ pub fn status_after_reply(
     }
 }
 
+/// Where a ticket says it came from: the desktop app's and CLI's own words (hotkey, tray) only on
+/// their own path, a device credential; anything else is the portal. Chat and the assistant are
+/// the server's to say, never a client's.
+pub fn source_of(caller: &Caller, claimed: Option<TicketSource>) -> TicketSource {
+    match claimed {
+        Some(s @ (TicketSource::Hotkey | TicketSource::Tray)) if caller.device_id.is_some() => s,
+        _ => TicketSource::Portal,
+    }
+}
+
+/// What a new ticket from `caller` is stored with, or why the caller may not open it: whether
+/// the desk lets them open tickets, the type and fields they may set, the priority they may
+/// choose, and the machine's facts from the agent's own path alone. A description the desk does
+/// not let users write is not stored as one; the words still reach the desk, as the requester's
+/// first reply (nothing typed is lost).
+pub fn admit(
+    caller: &Caller,
+    new: &NewTicket,
+    fields: &TicketFields,
+    may_open: bool,
+) -> Result<Admitted> {
+    let staff = caller.is_staff();
+    if !staff && !may_open {
+        return Err(AppError::forbidden(
+            "the service desk has switched opening tickets off for you",
+        ));
+    }
+    let (ticket_type, custom_fields) =
+        fields.accept_new(staff, new.ticket_type.as_deref(), &new.custom_fields)?;
+    let (description, words) = if fields.takes_description(staff) {
+        (new.description.clone(), None)
+    } else {
+        let words = new.description.trim();
+        (String::new(), (!words.is_empty()).then(|| words.to_owned()))
+    };
+    Ok(Admitted {
+        title: new.title.trim().to_owned(),
+        description,
+        words,
+        priority: fields
+            .accept_priority(staff, new.priority)
+            .unwrap_or(Priority::Normal),
+        source: source_of(caller, new.source),
+        system_info: new
+            .system_info
+            .clone()
+            .filter(|_| caller.device_id.is_some()),
+        ticket_type,
+        custom_fields,
+    })
+}
+
 /// Opens a ticket for the caller; a repeat of the same id by its requester answers the first
-/// result (`false`: not created now).
+/// result (`false`: not created now), even if the rules would refuse it now.
 #[tracing::instrument(skip_all, fields(ticket = %new.id))]
 pub async fn open(store: &Store, caller: &Caller, new: &NewTicket) -> Result<(Ticket, bool)> {
     check_new(new)?;
-    store.create_ticket(caller, new).await
+    // The settings and fields are cached; a refusal is the store's to give only if the ticket
+    // does not exist yet.
+    let admitted = async {
+        let fields = store.ticket_fields().await?;
+        let may_open = store
+            .portal_settings()
+            .await?
+            .ticketing
+            .allows(caller.user_id);
+        admit(caller, new, &fields, may_open)
+    }
+    .await;
+    store
+        .create_ticket(caller, new.id, &new.attachments, admitted)
+        .await
 }
 
 /// Adds a reply or note to a ticket the caller sees; a repeat of the same comment id changes
@@ -109,7 +177,117 @@ pub async fn reply(
     store.ticket(caller, ticket).await
 }
 
-/// Changes a ticket's status, priority, type or fields, as far as the caller may.
+/// Whether a user (not staff) may make this change; the message says why not. `current` is the
+/// ticket as the user sees it: a priority the desk hides is `None`, so naming any priority is
+/// refused alike and tells nothing of the hidden one.
+pub fn check_user_update(
+    current: &Ticket,
+    update: &TicketUpdate,
+    reopen_allowed: bool,
+) -> Result<()> {
+    if update.priority.is_some() && update.priority != current.priority {
+        return Err(AppError::forbidden(
+            "only the service desk sets the priority",
+        ));
+    }
+    if update.ticket_type.is_some() || update.custom_fields.is_some() {
+        return Err(AppError::forbidden(
+            "only the service desk changes a ticket's type and fields once it is open",
+        ));
+    }
+    let closed = matches!(
+        current.status,
+        TicketStatus::Resolved | TicketStatus::Closed
+    );
+    match update.status {
+        None => Ok(()),
+        Some(s) if s == current.status => Ok(()),
+        Some(TicketStatus::Open) if closed && !reopen_allowed => Err(AppError::forbidden(
+            "the service desk does not let tickets be reopened: open a new one",
+        )),
+        Some(TicketStatus::Open) if closed => Ok(()),
+        Some(TicketStatus::Resolved) if current.status != TicketStatus::Closed => Ok(()),
+        Some(_) => Err(AppError::forbidden(
+            "you can reopen a resolved or closed ticket, or mark yours resolved",
+        )),
+    }
+}
+
+/// The type and custom values a technician's update leaves: a type must be one the desk offers
+/// (or the one the ticket already has), values must fit their fields; empty text clears.
+pub fn fields_after(
+    fields: &TicketFields,
+    current: &Ticket,
+    update: &TicketUpdate,
+) -> Result<(Option<String>, FieldValues)> {
+    let ticket_type = match update.ticket_type.as_deref() {
+        None => current.ticket_type.clone(),
+        Some("") => None,
+        Some(key) if current.ticket_type.as_deref() == Some(key) => Some(key.to_owned()),
+        Some(key) if fields.types.iter().any(|t| t.key == key) => Some(key.to_owned()),
+        Some(key) => {
+            return Err(AppError::bad_request(format!(
+                "there is no ticket type {key:?}"
+            )));
+        }
+    };
+    let Some(values) = &update.custom_fields else {
+        return Ok((ticket_type, current.custom_fields.clone()));
+    };
+    let mut kept = FieldValues::new();
+    for (key, value) in values {
+        if matches!(value, FieldValue::Text(s) if s.trim().is_empty()) {
+            continue;
+        }
+        let field = fields
+            .field(key)
+            .ok_or_else(|| AppError::bad_request(format!("there is no custom field {key:?}")))?;
+        TicketFields::check_value(field, value)?;
+        kept.insert(key.clone(), value.clone());
+    }
+    Ok((ticket_type, kept))
+}
+
+/// The desk's change in words for the audit log: `#1042: status open → resolved priority …`.
+pub fn audit_detail(current: &Ticket, after: &TicketChange) -> String {
+    let mut detail = format!("#{}:", current.number);
+    if after.status != current.status {
+        detail += &format!(
+            " status {} → {}",
+            current.status.as_str(),
+            after.status.as_str()
+        );
+    }
+    if let (Some(before), Some(now)) = (current.priority, after.priority)
+        && before != now
+    {
+        detail += &format!(" priority {} → {}", before.as_str(), now.as_str());
+    }
+    if after.ticket_type != current.ticket_type {
+        detail += &format!(
+            " type {} → {}",
+            current.ticket_type.as_deref().unwrap_or("none"),
+            after.ticket_type.as_deref().unwrap_or("none")
+        );
+    }
+    if after.custom_fields != current.custom_fields {
+        let keys: std::collections::BTreeSet<&str> = after
+            .custom_fields
+            .keys()
+            .chain(current.custom_fields.keys())
+            .filter(|k| after.custom_fields.get(*k) != current.custom_fields.get(*k))
+            .map(String::as_str)
+            .collect();
+        detail += &format!(
+            " fields {}",
+            keys.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    detail
+}
+
+/// Changes a ticket's status, priority, type or fields, as far as the caller may (see
+/// [`TicketUpdate`]); a change that changes nothing writes nothing.
 #[tracing::instrument(skip_all, fields(ticket = %ticket))]
 pub async fn change(
     store: &Store,
@@ -117,7 +295,80 @@ pub async fn change(
     ticket: TicketId,
     update: &TicketUpdate,
 ) -> Result<Ticket> {
-    store.update_ticket(caller, ticket, update).await
+    let current = store.ticket(caller, ticket).await?;
+    let staff = caller.is_staff();
+    let (ticket_type, custom_fields) = if staff {
+        fields_after(&store.ticket_fields().await?, &current, update)?
+    } else {
+        let reopen_allowed = store.portal_settings().await?.reopen_allowed;
+        check_user_update(&current, update, reopen_allowed)?;
+        (current.ticket_type.clone(), current.custom_fields.clone())
+    };
+    let mut after = TicketChange {
+        status: update.status.unwrap_or(current.status),
+        // Users change the status alone: the priority stays the desk's.
+        priority: match (staff, update.priority) {
+            (true, Some(p)) => Some(p),
+            _ => current.priority,
+        },
+        ticket_type,
+        custom_fields,
+        audit: None,
+    };
+    if (
+        after.status,
+        after.priority,
+        &after.ticket_type,
+        &after.custom_fields,
+    ) == (
+        current.status,
+        current.priority,
+        &current.ticket_type,
+        &current.custom_fields,
+    ) {
+        return Ok(current);
+    }
+    if staff {
+        after.audit = Some(audit_detail(&current, &after));
+    }
+    store.write_ticket_change(caller, &current, &after).await
+}
+
+/// Gives a ticket to a technician, or to nobody: technicians only, and only to technicians.
+#[tracing::instrument(skip_all, fields(ticket = %ticket))]
+pub async fn assign(
+    store: &Store,
+    caller: &Caller,
+    ticket: TicketId,
+    assignee: Option<UserId>,
+) -> Result<Ticket> {
+    if !caller.is_staff() {
+        return Err(AppError::forbidden("only technicians assign tickets"));
+    }
+    let current = store.ticket(caller, ticket).await?;
+    let name = match assignee {
+        Some(user) => Some(
+            store
+                .user(user)
+                .await?
+                .filter(|u| u.role.is_staff())
+                .ok_or_else(|| {
+                    AppError::bad_request("tickets can be assigned only to technicians")
+                })?
+                .name,
+        ),
+        None => None,
+    };
+    if current.assignee_id == assignee {
+        return Ok(current);
+    }
+    let detail = match &name {
+        Some(name) => format!("#{}: assigned to {name}", current.number),
+        None => format!("#{}: unassigned", current.number),
+    };
+    store
+        .write_assignee(caller, &current, assignee, &detail)
+        .await
 }
 
 #[cfg(test)]
@@ -133,6 +384,100 @@ mod tests {
         assert_eq!(status_after_reply(Internal, true, Open), None);
         assert_eq!(status_after_reply(Public, false, Open), None);
         assert_eq!(status_after_reply(Public, true, Resolved), None);
+    }
+
+    fn ticket(status: TicketStatus) -> Ticket {
+        Ticket {
+            id: TicketId::new(),
+            number: 1042,
+            title: "Printer".into(),
+            description: String::new(),
+            status,
+            priority: Some(Priority::Normal),
+            source: TicketSource::Portal,
+            requester_id: UserId::new(),
+            requester_name: "Bob".into(),
+            org_id: None,
+            org_name: None,
+            device_id: None,
+            device_name: None,
+            assignee_id: None,
+            assignee_name: None,
+            ticket_type: None,
+            custom_fields: FieldValues::new(),
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_user_reopens_or_resolves_their_ticket_and_nothing_else() {
+        use TicketStatus::*;
+        let to = |status| TicketUpdate {
+            status: Some(status),
+            ..TicketUpdate::default()
+        };
+        assert!(check_user_update(&ticket(Resolved), &to(Open), true).is_ok());
+        assert!(check_user_update(&ticket(Closed), &to(Open), true).is_ok());
+        assert!(check_user_update(&ticket(Resolved), &to(Open), false).is_err());
+        assert!(check_user_update(&ticket(Open), &to(Resolved), false).is_ok());
+        assert!(check_user_update(&ticket(Closed), &to(Resolved), true).is_err());
+        assert!(check_user_update(&ticket(Open), &to(AwaitingReply), true).is_err());
+        assert!(check_user_update(&ticket(Open), &to(Open), false).is_ok());
+        let urgent = TicketUpdate {
+            priority: Some(Priority::Urgent),
+            ..TicketUpdate::default()
+        };
+        assert!(check_user_update(&ticket(Open), &urgent, true).is_err());
+        let typed = TicketUpdate {
+            ticket_type: Some("hardware".into()),
+            ..TicketUpdate::default()
+        };
+        assert!(check_user_update(&ticket(Open), &typed, true).is_err());
+    }
+
+    #[test]
+    fn the_desks_change_is_audited_in_words_naming_only_what_moved() {
+        let current = ticket(TicketStatus::Open);
+        let mut fields = FieldValues::new();
+        fields.insert("asset".into(), FieldValue::Text("PC-7".into()));
+        let after = TicketChange {
+            status: TicketStatus::Resolved,
+            priority: Some(Priority::Urgent),
+            ticket_type: Some("hardware".into()),
+            custom_fields: fields,
+            audit: None,
+        };
+        assert_eq!(
+            audit_detail(&current, &after),
+            "#1042: status open → resolved priority normal → urgent type none → hardware fields asset"
+        );
+    }
+
+    #[test]
+    fn only_the_agents_own_path_says_hotkey_or_tray() {
+        let mut caller = Caller {
+            user_id: UserId::new(),
+            name: "Bob".into(),
+            role: bellhop_proto::Role::EndUser,
+            org_id: None,
+            device_id: None,
+            signed_in_at: 0,
+        };
+        assert_eq!(
+            source_of(&caller, Some(TicketSource::Hotkey)),
+            TicketSource::Portal
+        );
+        caller.device_id = Some(bellhop_proto::DeviceId::new());
+        assert_eq!(
+            source_of(&caller, Some(TicketSource::Hotkey)),
+            TicketSource::Hotkey
+        );
+        assert_eq!(
+            source_of(&caller, Some(TicketSource::Tray)),
+            TicketSource::Tray
+        );
+        assert_eq!(source_of(&caller, None), TicketSource::Portal);
     }
 
     #[test]

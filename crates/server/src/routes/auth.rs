@@ -1,44 +1,22 @@
+//! Signing in and out, passwords, and the signed-in person's own account. The rules are
+//! `domain::sign_in`'s.
+
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    ErrorBody, ForgotPasswordRequest, LoginRequest, LoginResponse, MIN_PASSWORD_CHARS,
-    ResetPasswordRequest, UpdateMe, User,
+    ErrorBody, ForgotPasswordRequest, LoginRequest, LoginResponse, ResetPasswordRequest, UpdateMe,
+    User,
 };
 
-use crate::auth::{
-    DEVICE_CREDENTIAL_PREFIX, RESET_PREFIX, SESSION_PREFIX, SESSION_TTL_MS, bearer, new_token,
-    token_hash,
-};
+use crate::auth::bearer;
 use crate::client::ClientAddr;
-use crate::db::{Caller, Failures, now_ms};
+use crate::db::Caller;
+use crate::domain::sign_in;
 use crate::error::{AppError, Result};
 use crate::extract::Json;
-use crate::letters::{Letter, Value, compose};
 use crate::state::AppState;
-
-/// Sign-in failures that cost nothing, per account and per client, within
-/// [`SIGN_IN_WINDOW_MS`]; each one after them doubles the wait before the next attempt.
-pub const SIGN_IN_FREE_PER_ACCOUNT: i64 = 5;
-pub const SIGN_IN_FREE_PER_CLIENT: i64 = 20;
-pub const SIGN_IN_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// The longest wait a run of failures imposes.
-pub const SIGN_IN_MAX_WAIT_MS: i64 = 15 * 60 * 1000;
-/// Longest email address (RFC 5321's path limit).
-const MAX_EMAIL_CHARS: usize = 254;
-
-/// How long to wait before the next attempt after `failures`, the last at `last_at`: nothing
-/// for the first `free`, then one second, doubling with each further failure, up to
-/// [`SIGN_IN_MAX_WAIT_MS`].
-pub fn sign_in_wait(failures: Failures, free: i64, now: i64) -> Option<std::time::Duration> {
-    if failures.count < free {
-        return None;
-    }
-    let doublings = (failures.count - free).min(20) as u32;
-    let wait = (1000_i64 << doublings).min(SIGN_IN_MAX_WAIT_MS);
-    let left = failures.last_at + wait - now;
-    (left > 0).then(|| std::time::Duration::from_millis(left as u64))
-}
+use crate::tokens::{DEVICE_CREDENTIAL_PREFIX, token_hash};
 
 /// Signs in with email and password; returns a bearer token. Refused alike for a wrong password,
 /// an unknown address and a person without portal access, after the same work; repeated
@@ -52,52 +30,9 @@ pub async fn login(
     client: ClientAddr,
     Json(req): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>> {
-    let wrong = || AppError::unauthenticated("wrong email or password");
-    if req.email.chars().count() > MAX_EMAIL_CHARS
-        || req.password.chars().count() > MAX_PASSWORD_CHARS
-    {
-        return Err(wrong());
-    }
-    let account = req.email.trim().to_ascii_lowercase();
-    let client = client.to_string();
-    let now = now_ms();
-    let (by_account, by_client) = state
-        .store
-        .sign_in_failures(&account, &client, now - SIGN_IN_WINDOW_MS)
-        .await?;
-    if let Some(wait) = sign_in_wait(by_account, SIGN_IN_FREE_PER_ACCOUNT, now).max(sign_in_wait(
-        by_client,
-        SIGN_IN_FREE_PER_CLIENT,
-        now,
-    )) {
-        return Err(AppError::limited(
-            "too many failed sign-ins; wait a little and try again",
-            wait,
-        ));
-    }
-    let found = state.store.user_for_login(&account).await?;
-    let hash = found
-        .as_ref()
-        .filter(|a| a.may_sign_in)
-        .and_then(|a| a.password_hash.clone());
-    let ok = state.passwords.verify(req.password, hash).await?;
-    let Some(user) = found.filter(|_| ok).map(|a| a.user) else {
-        state
-            .store
-            .record_sign_in_failure(&account, &client)
-            .await?;
-        return Err(wrong());
-    };
-    if by_account.count > 0 {
-        state.store.clear_sign_in_failures(&account).await?;
-    }
-    let token = new_token(SESSION_PREFIX);
-    state
-        .store
-        .insert_session(&token_hash(&token), user.id, SESSION_TTL_MS)
-        .await?;
-    tracing::info!(user = %user.id, "signed in");
-    Ok(Json(LoginResponse { token, user }))
+    Ok(Json(
+        sign_in::login(&state, &client.to_string(), req).await?,
+    ))
 }
 
 /// Revokes the presented token: a browser session, or this device's user credential.
@@ -168,14 +103,6 @@ pub async fn update_me(
     me(State(state), caller).await
 }
 
-/// How long a reset link works.
-pub const RESET_TTL_MS: i64 = 60 * 60 * 1000;
-/// Reset links per email address, and requests per client address, within an hour.
-pub const RESETS_PER_EMAIL: i64 = 3;
-pub const RESETS_PER_CLIENT: i64 = 20;
-const RESET_WINDOW_MS: i64 = 60 * 60 * 1000;
-const MAX_PASSWORD_CHARS: usize = 1024;
-
 /// Emails a single-use link to set a new password, to people with portal access. Answers 202
 /// whoever the address belongs to (nobody, a person without portal access, a person switched
 /// off), so it cannot be used to find out who has an account.
@@ -187,52 +114,7 @@ pub async fn forgot_password(
     client: ClientAddr,
     Json(req): Json<ForgotPasswordRequest>,
 ) -> Result<StatusCode> {
-    let email = bellhop_proto::Email::parse(&req.email)?.into_string();
-    let addr = client.to_string();
-    let (by_email, by_addr) = state
-        .store
-        .recent_reset_counts(&email, &addr, now_ms() - RESET_WINDOW_MS)
-        .await?;
-    if by_addr >= RESETS_PER_CLIENT {
-        return Err(AppError::limited(
-            "too many reset requests from here; wait a while and try again",
-            std::time::Duration::from_millis(RESET_WINDOW_MS as u64),
-        ));
-    }
-    let account = state.store.user_for_login(&email).await?;
-    // Unknown addresses, people who may not use the portal and a full quota all look the same
-    // from outside: 202, no mail.
-    let Some(user) = account
-        .filter(|a| a.may_sign_in && by_email < RESETS_PER_EMAIL)
-        .map(|a| a.user)
-    else {
-        return Ok(StatusCode::ACCEPTED);
-    };
-    let token = new_token(RESET_PREFIX);
-    // Only the server's configured address: never a value someone could edit in the console.
-    let link = format!(
-        "{}/#/reset-password?token={token}",
-        state.public_url.trim_end_matches('/')
-    );
-    let mail = compose(
-        user.language,
-        Letter::PasswordReset,
-        &email,
-        &user.name,
-        &[("link", Value::Link(&link))],
-    );
-    state
-        .store
-        .insert_password_reset(
-            user.id,
-            &email,
-            &token_hash(&token),
-            &addr,
-            RESET_TTL_MS,
-            &mail,
-        )
-        .await?;
-    state.mail.wake();
+    sign_in::forgot_password(&state, &client.to_string(), &req).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -246,32 +128,6 @@ pub async fn reset_password(
     State(state): State<AppState>,
     Json(req): Json<ResetPasswordRequest>,
 ) -> Result<StatusCode> {
-    let length = req.password.chars().count();
-    if length < MIN_PASSWORD_CHARS {
-        return Err(AppError::bad_request(format!(
-            "choose a password of at least {MIN_PASSWORD_CHARS} characters"
-        )));
-    }
-    if length > MAX_PASSWORD_CHARS {
-        return Err(AppError::bad_request(format!(
-            "a password has at most {MAX_PASSWORD_CHARS} characters"
-        )));
-    }
-    let invalid = || {
-        AppError::bad_request(
-            "this link is invalid, was used already or has expired: ask for a new one",
-        )
-    };
-    let link = token_hash(req.token.trim());
-    if req.token.len() > 200 || !state.store.live_password_link(&link).await? {
-        return Err(invalid());
-    }
-    let hash = state.passwords.hash(req.password).await?;
-    match state.store.reset_password(&link, &hash).await? {
-        Some(user) => {
-            tracing::info!(%user, "password set");
-            Ok(StatusCode::NO_CONTENT)
-        }
-        None => Err(invalid()),
-    }
+    sign_in::reset_password(&state, req).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

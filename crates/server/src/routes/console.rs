@@ -9,15 +9,16 @@ use bellhop_proto::{
     VerificationSent, VerifyCodeRequest, VerifyCodeResult,
 };
 
-use crate::auth::{
-    ENROLMENT_KEY_PREFIX, Staff, new_short_code, new_token, normalise_short_code, token_hash,
-};
+use crate::auth::Staff;
 use crate::db::now_ms;
 use crate::domain::people;
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
 use crate::letters::{Letter, Value, compose};
 use crate::state::AppState;
+use crate::tokens::{
+    ENROLMENT_KEY_PREFIX, new_short_code, new_token, normalise_short_code, token_hash,
+};
 
 /// How long a caller's verification code is valid.
 pub const VERIFY_TTL_MS: i64 = 10 * 60 * 1000;
@@ -272,8 +273,7 @@ pub async fn disable_user(
     Staff(staff): Staff,
     Path(id): Path<UserId>,
 ) -> Result<Json<User>> {
-    people::may_manage(&state, &staff, id).await?;
-    Ok(Json(state.store.set_disabled(&staff, id, true).await?))
+    Ok(Json(people::switch(&state, &staff, id, true).await?))
 }
 
 /// Switches a person on again; they sign in afresh (a password link, or the desktop's identity
@@ -288,8 +288,7 @@ pub async fn enable_user(
     Staff(staff): Staff,
     Path(id): Path<UserId>,
 ) -> Result<Json<User>> {
-    people::may_manage(&state, &staff, id).await?;
-    Ok(Json(state.store.set_disabled(&staff, id, false).await?))
+    Ok(Json(people::switch(&state, &staff, id, false).await?))
 }
 
 /// Signs a person out of every browser and desktop app (a lost laptop, a shared password).
@@ -302,7 +301,6 @@ pub async fn sign_out_user(
     Staff(staff): Staff,
     Path(id): Path<UserId>,
 ) -> Result<StatusCode> {
-    people::may_manage(&state, &staff, id).await?;
-    state.store.sign_out_everywhere(&staff, id).await?;
+    people::sign_out_everywhere(&state, &staff, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,47 +4,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceSelection, DeviceState, DeviceStatus,
-    DevicesChanged, EnrolRequest, EnrolResponse, ErrorBody, ErrorCode, OrgId, SendTokenRequest,
+    DevicesChanged, EnrolRequest, EnrolResponse, ErrorBody, OrgId, SendTokenRequest,
 };
 use serde::Deserialize;
 
-use crate::auth::{
-    DEVICE_CREDENTIAL_PREFIX, DEVICE_SECRET_PREFIX, new_short_code, new_token,
-    normalise_short_code, require_staff, token_hash,
-};
 use crate::client::ClientAddr;
-use crate::db::{Caller, DeviceCaller, now_ms};
-use crate::error::{AppError, Result};
+use crate::db::{Caller, DeviceCaller};
+use crate::domain::devices;
+use crate::domain::require_staff;
+use crate::error::Result;
 use crate::extract::{Json, Query};
-use crate::letters::{Letter, Value, compose};
 use crate::state::AppState;
-
-/// How long an emailed identity token is valid.
-pub const TOKEN_TTL_MS: i64 = 15 * 60 * 1000;
-/// Wrong guesses allowed per token before a new one must be sent.
-pub const TOKEN_MAX_ATTEMPTS: i64 = 5;
-/// Tokens per email address, and per client address, within [`RATE_WINDOW_MS`].
-pub const TOKENS_PER_EMAIL: i64 = 3;
-pub const TOKENS_PER_CLIENT: i64 = 10;
-pub const RATE_WINDOW_MS: i64 = 15 * 60 * 1000;
-
-const MAX_FACT_CHARS: usize = 256;
-
-/// Enrolments from one client address within an hour (a rollout behind one NAT address that
-/// goes past it is answered 429 with `Retry-After`, and its agents try again).
-pub const ENROLMENTS_PER_CLIENT: i64 = 200;
-/// Wrong enrolment keys from one client before each further try waits, doubling (as sign-in).
-pub const ENROL_FREE_FAILURES: i64 = 10;
-const ENROL_WINDOW_MS: i64 = 60 * 60 * 1000;
-
-fn check_len(what: &str, value: &str) -> Result<()> {
-    if value.chars().count() > MAX_FACT_CHARS {
-        return Err(AppError::bad_request(format!(
-            "{what} is longer than {MAX_FACT_CHARS} characters"
-        )));
-    }
-    Ok(())
-}
 
 /// Registers a device with an organisation's enrolment key.
 #[utoipa::path(post, path = "/api/v1/devices/enroll", tag = "devices", request_body = EnrolRequest,
@@ -55,68 +25,8 @@ pub async fn enroll(
     client: ClientAddr,
     Json(req): Json<EnrolRequest>,
 ) -> Result<(StatusCode, Json<EnrolResponse>)> {
-    let facts = &req.device;
-    if facts.hostname.trim().is_empty() || facts.os_user.trim().is_empty() {
-        return Err(AppError::bad_request("hostname and os_user are required"));
-    }
-    for (what, value) in [
-        ("hostname", &facts.hostname),
-        ("os", &facts.os),
-        ("os_version", &facts.os_version),
-        ("os_user", &facts.os_user),
-    ] {
-        check_len(what, value)?;
-    }
-    if let Some(serial) = &facts.serial {
-        check_len("serial", serial)?;
-    }
-    if facts.macs.len() > 64 || facts.macs.iter().any(|m| m.len() > 64) {
-        return Err(AppError::bad_request("too many or too long MAC addresses"));
-    }
-    let addr = client.to_string();
-    let now = now_ms();
-    let since = now - ENROL_WINDOW_MS;
-    let wrong_keys = state.store.enrol_failures(&addr, since).await?;
-    if let Some(wait) = crate::routes::auth::sign_in_wait(wrong_keys, ENROL_FREE_FAILURES, now) {
-        return Err(AppError::limited(
-            "too many wrong enrolment keys from here; wait and try again",
-            wait,
-        ));
-    }
-    if state.store.recent_enrolments(&addr, since).await? >= ENROLMENTS_PER_CLIENT {
-        return Err(AppError::limited(
-            "too many devices enrolled from here this hour; try again later",
-            std::time::Duration::from_secs(300),
-        ));
-    }
-    let Some(org) = state
-        .store
-        .org_by_enrolment_key(&token_hash(req.enrolment_key.trim()))
-        .await?
-    else {
-        state.store.record_enrol_failure(&addr).await?;
-        return Err(AppError::unauthenticated("unknown enrolment key"));
-    };
-    let secret = new_token(DEVICE_SECRET_PREFIX);
-    let mut facts = facts.clone();
-    facts.macs = facts
-        .macs
-        .iter()
-        .map(|m| m.trim().to_ascii_lowercase())
-        .collect();
-    let (device_id, status) = state
-        .store
-        .insert_device(&org, &facts, &token_hash(&secret), &addr)
-        .await?;
-    tracing::info!(device = %device_id, org = %org.name, ?status, "device enrolled");
-    Ok((
-        StatusCode::CREATED,
-        Json(EnrolResponse {
-            device_id,
-            device_secret: secret,
-            status,
-        }),
-    ))
+    let enrolled = devices::enrol(&state.store, &client.to_string(), &req).await?;
+    Ok((StatusCode::CREATED, Json(enrolled)))
 }
 
 /// What the server knows of the calling device (activation state).
@@ -131,16 +41,6 @@ pub async fn device_state(device: DeviceCaller) -> Json<DeviceState> {
     })
 }
 
-fn require_active(device: &DeviceCaller) -> Result<()> {
-    match device.status {
-        DeviceStatus::Active => Ok(()),
-        DeviceStatus::Pending => Err(AppError::forbidden(
-            "this device is not activated yet; a technician must activate it first",
-        )),
-        DeviceStatus::Deactivated => Err(AppError::forbidden("this device was deactivated")),
-    }
-}
-
 /// Step one of the identity confirmation: emails a single-use token to the address.
 #[utoipa::path(post, path = "/api/v1/device/identity/send-token", tag = "devices",
     request_body = SendTokenRequest,
@@ -152,60 +52,7 @@ pub async fn send_token(
     device: DeviceCaller,
     Json(req): Json<SendTokenRequest>,
 ) -> Result<StatusCode> {
-    require_active(&device)?;
-    let email = bellhop_proto::Email::parse(&req.email)?.into_string();
-    let name = format!("{} {}", req.first_name.trim(), req.last_name.trim());
-    let name = name.trim();
-    if req.first_name.trim().is_empty() || req.last_name.trim().is_empty() {
-        return Err(AppError::bad_request("first and last name are required"));
-    }
-    check_len("name", name)?;
-    let addr = client.to_string();
-    let (by_email, by_addr) = state
-        .store
-        .recent_token_counts(&email, &addr, now_ms() - RATE_WINDOW_MS)
-        .await?;
-    if by_email >= TOKENS_PER_EMAIL || by_addr >= TOKENS_PER_CLIENT {
-        return Err(AppError::client(
-            ErrorCode::RateLimited,
-            "too many tokens were sent recently; wait a few minutes and try again",
-        ));
-    }
-    let account = state.store.user_for_login(&email).await?;
-    // A person the desk switched off gets nothing, and the answer looks the same.
-    if account.as_ref().is_some_and(|a| a.user.disabled) {
-        return Ok(StatusCode::ACCEPTED);
-    }
-    let code = new_short_code();
-    let shown = format!("{}-{}", &code[..4], &code[4..]);
-    // The app's language; an older app that does not say gets the person's own, if known.
-    let language = req
-        .language
-        .or(account.map(|a| a.user.language))
-        .unwrap_or_default();
-    // The code is never in the subject: subjects show on lock screens, in mail logs and on the
-    // console.
-    let mail = compose(
-        language,
-        Letter::IdentityToken,
-        &email,
-        name,
-        &[("code", Value::Code(&shown))],
-    );
-    state
-        .store
-        .insert_identity_token(
-            device.id,
-            &email,
-            name,
-            language,
-            &token_hash(&code),
-            &addr,
-            TOKEN_TTL_MS,
-            &mail,
-        )
-        .await?;
-    state.mail.wake();
+    devices::send_token(&state, &client.to_string(), &device, &req).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -220,48 +67,7 @@ pub async fn confirm(
     device: DeviceCaller,
     Json(req): Json<ConfirmTokenRequest>,
 ) -> Result<Json<DeviceCredential>> {
-    require_active(&device)?;
-    let email = bellhop_proto::Email::parse(&req.email)?.into_string();
-    let wrong = || AppError::unauthenticated("the token is wrong or has expired; send a new one");
-    let pending = state
-        .store
-        .pending_token(device.id, &email)
-        .await?
-        .ok_or_else(wrong)?;
-    // Each guess is counted before it is compared, in one statement: guesses sent in parallel
-    // cannot get past the limit.
-    if pending.expires_at < now_ms()
-        || !state
-            .store
-            .take_token_attempt(&pending.id, TOKEN_MAX_ATTEMPTS)
-            .await?
-        || token_hash(&normalise_short_code(&req.token)) != pending.token_hash
-    {
-        return Err(wrong());
-    }
-    let credential = new_token(DEVICE_CREDENTIAL_PREFIX);
-    let user_id = state
-        .store
-        .confirm_identity(
-            device.id,
-            &pending.id,
-            &email,
-            &pending.name,
-            pending.language,
-            &token_hash(&credential),
-        )
-        .await?
-        .ok_or_else(wrong)?;
-    let user = state
-        .store
-        .user(user_id)
-        .await?
-        .ok_or_else(|| AppError::Other(anyhow::anyhow!("confirmed user vanished")))?;
-    tracing::info!(device = %device.id, user = %user.id, "identity confirmed");
-    Ok(Json(DeviceCredential {
-        token: credential,
-        user,
-    }))
+    Ok(Json(devices::confirm(&state.store, &device, &req).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -288,12 +94,7 @@ async fn set_status(
     selection: &DeviceSelection,
     status: DeviceStatus,
 ) -> Result<Json<DevicesChanged>> {
-    require_staff(caller)?;
-    let changed = state
-        .store
-        .set_device_status(caller, selection, status)
-        .await?;
-    tracing::info!(by = %caller.user_id, ?status, changed, "devices changed");
+    let changed = devices::set_status(&state.store, caller, selection, status).await?;
     Ok(Json(DevicesChanged { changed }))
 }
 
@@ -335,22 +136,8 @@ pub async fn rotate_credential(
     caller: Caller,
     headers: axum::http::HeaderMap,
 ) -> Result<Json<DeviceCredential>> {
-    let presented = crate::auth::bearer(&headers)
-        .filter(|t| t.starts_with(DEVICE_CREDENTIAL_PREFIX) && caller.device_id.is_some())
-        .ok_or_else(|| AppError::bad_request("only a device credential is rotated"))?;
-    let credential = new_token(DEVICE_CREDENTIAL_PREFIX);
-    state
-        .store
-        .rotate_device_credential(&token_hash(presented), &token_hash(&credential))
-        .await?
-        .ok_or_else(|| AppError::unauthenticated("this device's credential was revoked"))?;
-    let user = state
-        .store
-        .user(caller.user_id)
-        .await?
-        .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
-    Ok(Json(DeviceCredential {
-        token: credential,
-        user,
-    }))
+    let presented = crate::auth::bearer(&headers);
+    Ok(Json(
+        devices::rotate(&state.store, &caller, presented).await?,
+    ))
 }

@@ -7,21 +7,10 @@ use serde::Deserialize;
 
 use crate::auth::Staff;
 use crate::db::Caller;
-use crate::error::{AppError, Result};
+use crate::domain::kb;
+use crate::error::Result;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
-
-/// The knowledge base may be switched off for some users (portal settings).
-async fn require_kb(state: &AppState, caller: &Caller) -> Result<()> {
-    let settings = state.store.portal_settings().await?;
-    if caller.is_staff() || settings.knowledge_base.allows(caller.user_id) {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "the service desk has switched the knowledge base off for you",
-        ))
-    }
-}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ArticleQuery {
@@ -39,9 +28,8 @@ pub async fn search(
     caller: Caller,
     Query(q): Query<ArticleQuery>,
 ) -> Result<Json<Vec<ArticleSummary>>> {
-    require_kb(&state, &caller).await?;
     Ok(Json(
-        state.store.search_articles(&caller, q.q.as_deref()).await?,
+        kb::search(&state.store, &caller, q.q.as_deref()).await?,
     ))
 }
 
@@ -55,8 +43,7 @@ pub async fn stamps(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<ArticleStamp>>> {
-    require_kb(&state, &caller).await?;
-    Ok(Json(state.store.article_stamps(&caller).await?))
+    Ok(Json(kb::stamps(&state.store, &caller).await?))
 }
 
 /// One article, its body as sanitised HTML.
@@ -69,29 +56,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Article>> {
-    require_kb(&state, &caller).await?;
-    Ok(Json(state.store.article(&caller, &id).await?))
-}
-
-/// Checks an article's text; the message says what to fix.
-fn validate(input: &ArticleInput) -> Result<()> {
-    bellhop_proto::Title::parse(&input.title)?;
-    let category = input.category.trim();
-    if category.is_empty() || category.chars().count() > 100 {
-        return Err(AppError::bad_request(
-            "the category must have 1 to 100 characters",
-        ));
-    }
-    if input.body_md.chars().count() > bellhop_proto::MAX_BODY_CHARS {
-        return Err(AppError::bad_request(format!(
-            "the body is longer than {} characters",
-            bellhop_proto::MAX_BODY_CHARS
-        )));
-    }
-    if input.org_ids.len() > 1000 {
-        return Err(AppError::bad_request("name at most 1000 organisations"));
-    }
-    Ok(())
+    Ok(Json(kb::read(&state.store, &caller, &id).await?))
 }
 
 /// Writes a new article (technicians).
@@ -105,12 +70,8 @@ pub async fn create(
     Staff(staff): Staff,
     Json(input): Json<ArticleInput>,
 ) -> Result<(StatusCode, Json<Article>)> {
-    validate(&input)?;
-    let id = state.store.save_article(&staff, None, &input).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(state.store.article(&staff, &id).await?),
-    ))
+    let article = kb::save(&state.store, &staff, None, &input).await?;
+    Ok((StatusCode::CREATED, Json(article)))
 }
 
 /// Rewrites an article (technicians).
@@ -125,9 +86,9 @@ pub async fn update(
     Path(id): Path<String>,
     Json(input): Json<ArticleInput>,
 ) -> Result<Json<Article>> {
-    validate(&input)?;
-    state.store.save_article(&staff, Some(&id), &input).await?;
-    Ok(Json(state.store.article(&staff, &id).await?))
+    Ok(Json(
+        kb::save(&state.store, &staff, Some(&id), &input).await?,
+    ))
 }
 
 /// Deletes an article (technicians).

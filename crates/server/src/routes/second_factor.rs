@@ -9,13 +9,13 @@ use bellhop_proto::{
 };
 use rand::Rng;
 
-use crate::auth::token_hash;
 use crate::db::{Caller, now_ms};
 use crate::error::{AppError, Result};
 use crate::extract::Json;
 use crate::letters::Email;
 use crate::letters::{Letter, Value, compose};
 use crate::state::AppState;
+use crate::tokens::token_hash;
 
 /// How long an SMS code lives.
 pub const PHONE_CODE_TTL_MS: i64 = 10 * 60 * 1000;

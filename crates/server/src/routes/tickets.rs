@@ -9,7 +9,7 @@ use bellhop_proto::{
 
 use crate::auth::Staff;
 use crate::db::Caller;
-use crate::domain::tickets;
+use crate::domain::{self, tickets};
 use crate::error::Result;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -142,7 +142,7 @@ pub async fn add_cc(
 ) -> Result<Json<Vec<CcEntry>>> {
     let email = bellhop_proto::Email::parse(&req.email)?.into_string();
     Ok(Json(
-        state.store.add_cc_by_email(&caller, id, &email).await?,
+        domain::cc::add_by_email(&state.store, &caller, id, &email).await?,
     ))
 }
 
@@ -157,7 +157,9 @@ pub async fn remove_cc(
     caller: Caller,
     Path((id, user)): Path<(TicketId, UserId)>,
 ) -> Result<Json<Vec<CcEntry>>> {
-    Ok(Json(state.store.remove_cc(&caller, id, user).await?))
+    Ok(Json(
+        domain::cc::remove(&state.store, &caller, id, user).await?,
+    ))
 }
 
 /// Assigns the ticket to a technician, or to nobody (technicians only).
@@ -173,10 +175,7 @@ pub async fn assign(
     Json(update): Json<AssigneeUpdate>,
 ) -> Result<Json<Ticket>> {
     Ok(Json(
-        state
-            .store
-            .assign_ticket(&caller, id, update.user_id)
-            .await?,
+        tickets::assign(&state.store, &caller, id, update.user_id).await?,
     ))
 }
 

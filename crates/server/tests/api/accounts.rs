@@ -476,7 +476,7 @@ async fn repeated_failed_sign_ins_make_the_next_attempt_wait() -> anyhow::Result
         "another account from the same client still signs in"
     );
     // Once the wait is over the right password works, and clears the account's failures.
-    let wait = bellhop_server::routes::auth::SIGN_IN_WINDOW_MS;
+    let wait = bellhop_server::domain::sign_in::SIGN_IN_WINDOW_MS;
     app.sql(&format!(
         "UPDATE sign_in_failures SET at = at - {wait} WHERE account = 'bob@acme.example'"
     ))
@@ -590,7 +590,7 @@ async fn a_forwarded_address_from_a_client_is_ignored_and_from_a_trusted_proxy_i
     };
     // Each attempt claims another address, for another account: the socket's address counts.
     let app = spawn_app().await?;
-    for n in 0..bellhop_server::routes::auth::SIGN_IN_FREE_PER_CLIENT as usize {
+    for n in 0..bellhop_server::domain::sign_in::SIGN_IN_FREE_PER_CLIENT as usize {
         assert_eq!(attempt(&app, n).await?, 401);
     }
     assert_eq!(
@@ -604,7 +604,7 @@ async fn a_forwarded_address_from_a_client_is_ignored_and_from_a_trusted_proxy_i
         s.trusted_proxies = vec![ipnet::IpNet::from(std::net::IpAddr::from([127, 0, 0, 1]))];
     })
     .await?;
-    for n in 0..=bellhop_server::routes::auth::SIGN_IN_FREE_PER_CLIENT as usize {
+    for n in 0..=bellhop_server::domain::sign_in::SIGN_IN_FREE_PER_CLIENT as usize {
         assert_eq!(attempt(&app, n).await?, 401, "client {n} is someone else");
     }
     Ok(())
@@ -619,7 +619,7 @@ async fn wrong_enrolment_keys_make_the_next_try_wait() -> anyhow::Result<()> {
             .json(&json!({"enrolment_key": key, "device": crate::helpers::facts("GUESSER")}))
             .send()
     };
-    for n in 0..bellhop_server::routes::devices::ENROL_FREE_FAILURES {
+    for n in 0..bellhop_server::domain::devices::ENROL_FREE_FAILURES {
         let res = enrol(&format!("guess-{n}")).await?;
         assert_eq!(expect_error(res, 401).await?, "unauthenticated");
     }
