@@ -11,6 +11,7 @@ pub mod devices;
 pub mod kb;
 pub mod limits;
 pub mod people;
+pub mod second_factor;
 pub mod sign_in;
 pub mod sync;
 pub mod tickets;

@@ -1,58 +1,18 @@
 //! The caller's second factor for self-service actions: "Save and send code" to a
 //! phone number, type the code the SMS brought, or remove the number to reset it. Works with a
-//! portal session or a device credential.
+//! portal session or a device credential. The rules are `domain::second_factor`'s.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    ConfirmPhoneRequest, ErrorBody, ErrorCode, SecondFactor, SetPhoneRequest, VerifyCodeResult,
+    ConfirmPhoneRequest, ErrorBody, SecondFactor, SetPhoneRequest, VerifyCodeResult,
 };
-use rand::Rng;
 
-use crate::db::{Caller, now_ms};
-use crate::error::{AppError, Result};
+use crate::db::Caller;
+use crate::domain::second_factor;
+use crate::error::Result;
 use crate::extract::Json;
-use crate::letters::Email;
-use crate::letters::{Letter, Value, compose};
 use crate::state::AppState;
-use crate::tokens::token_hash;
-
-/// How long an SMS code lives.
-pub const PHONE_CODE_TTL_MS: i64 = 10 * 60 * 1000;
-/// Codes per user within [`PHONE_CODE_WINDOW_MS`]: each one costs a text message.
-pub const PHONE_CODES_PER_WINDOW: i64 = 5;
-pub const PHONE_CODE_WINDOW_MS: i64 = 60 * 60 * 1000;
-/// Changing or removing a confirmed second factor needs a sign-in this recent.
-pub const FRESH_SIGN_IN_MS: i64 = 15 * 60 * 1000;
-
-/// Refuses to change a confirmed second factor unless the caller proved who they are lately: a
-/// stolen session alone cannot move the factor to the thief's phone.
-async fn fresh_enough(state: &AppState, caller: &Caller) -> Result<Option<String>> {
-    let current = state.store.second_factor(caller.user_id).await?.phone;
-    if current.is_some() && !caller.signed_in_within(FRESH_SIGN_IN_MS) {
-        return Err(AppError::client(
-            ErrorCode::Reauthenticate,
-            "sign in again to change your verification phone",
-        ));
-    }
-    Ok(current)
-}
-
-/// The letter telling the person their verification phone changed.
-async fn notice(state: &AppState, caller: &Caller, letter: Letter, phone: &str) -> Result<Email> {
-    let user = state
-        .store
-        .user(caller.user_id)
-        .await?
-        .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
-    Ok(compose(
-        user.language,
-        letter,
-        &user.email,
-        &user.name,
-        &[("phone", Value::Text(phone))],
-    ))
-}
 
 /// The caller's confirmed phone, and a number still waiting for its code.
 #[utoipa::path(get, path = "/api/v1/me/second-factor", tag = "auth",
@@ -75,42 +35,8 @@ pub async fn send_code(
     caller: Caller,
     Json(req): Json<SetPhoneRequest>,
 ) -> Result<(StatusCode, Json<SecondFactor>)> {
-    let phone = bellhop_proto::Phone::parse(&req.phone)?.into_string();
-    fresh_enough(&state, &caller).await?;
-    let sent = state
-        .store
-        .recent_phone_code_count(caller.user_id, now_ms() - PHONE_CODE_WINDOW_MS)
-        .await?;
-    if sent >= PHONE_CODES_PER_WINDOW {
-        return Err(AppError::client(
-            ErrorCode::RateLimited,
-            "five codes were sent in the last hour; wait before asking for another",
-        ));
-    }
-    let user = state
-        .store
-        .user(caller.user_id)
-        .await?
-        .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
-    let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
-    let (id, _) = state
-        .store
-        .insert_phone_code(
-            caller.user_id,
-            &phone,
-            &token_hash(&code),
-            PHONE_CODE_TTL_MS,
-        )
-        .await?;
-    let text = crate::letters::sms_code(user.language, &code);
-    if let Err(e) = state.sms.send(&phone, &text).await {
-        state.store.void_phone_code(&id).await?;
-        return Err(e);
-    }
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(state.store.second_factor(caller.user_id).await?),
-    ))
+    let factor = second_factor::send_code(&state, &caller, &req.phone).await?;
+    Ok((StatusCode::ACCEPTED, Json(factor)))
 }
 
 /// The code from the SMS: a right one sets the second factor to that phone.
@@ -124,31 +50,9 @@ pub async fn confirm(
     caller: Caller,
     Json(req): Json<ConfirmPhoneRequest>,
 ) -> Result<Json<VerifyCodeResult>> {
-    let code: String = req.code.chars().filter(|c| !c.is_whitespace()).collect();
-    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-        return Err(AppError::bad_request("type the six digits of the SMS code"));
-    }
-    fresh_enough(&state, &caller).await?;
-    let user = state
-        .store
-        .user(caller.user_id)
-        .await?
-        .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
-    let letter = |phone: &str| {
-        compose(
-            user.language,
-            Letter::SecondFactorSet,
-            &user.email,
-            &user.name,
-            &[("phone", Value::Text(phone))],
-        )
-    };
-    let outcome = state
-        .store
-        .confirm_phone_code(&caller, &token_hash(&code), &letter)
-        .await?;
-    state.mail.wake();
-    Ok(Json(outcome))
+    Ok(Json(
+        second_factor::confirm(&state, &caller, &req.code).await?,
+    ))
 }
 
 /// Removes the caller's phone number: the second factor is reset, to be set up again. With a
@@ -158,14 +62,6 @@ pub async fn confirm(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn remove(State(state): State<AppState>, caller: Caller) -> Result<StatusCode> {
-    let removed = match fresh_enough(&state, &caller).await? {
-        Some(phone) => Some(notice(&state, &caller, Letter::SecondFactorRemoved, &phone).await?),
-        None => None,
-    };
-    state
-        .store
-        .remove_my_phone(&caller, removed.as_ref())
-        .await?;
-    state.mail.wake();
+    second_factor::remove(&state, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
