@@ -12,9 +12,11 @@ pub mod kb;
 pub mod limits;
 pub mod people;
 pub mod second_factor;
+pub mod settings;
 pub mod sign_in;
 pub mod sync;
 pub mod tickets;
+pub mod verification;
 
 use crate::db::Caller;
 use crate::error::{AppError, Result};

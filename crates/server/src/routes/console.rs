@@ -4,27 +4,17 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    AuditEntry, AuditQuery, EnrolmentKey, ErrorBody, ErrorCode, Org, OrgCreated, OrgId, OrgInput,
-    Page, SearchQuery, SearchResults, User, UserDetail, UserId, UserInput, UserListQuery,
+    AuditEntry, AuditQuery, EnrolmentKey, ErrorBody, Org, OrgCreated, OrgId, OrgInput, Page,
+    SearchQuery, SearchResults, User, UserDetail, UserId, UserInput, UserListQuery,
     VerificationSent, VerifyCodeRequest, VerifyCodeResult,
 };
 
 use crate::auth::Staff;
-use crate::db::now_ms;
-use crate::domain::people;
+use crate::domain::{people, verification};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
-use crate::letters::{Letter, Value, compose};
 use crate::state::AppState;
-use crate::tokens::{
-    ENROLMENT_KEY_PREFIX, new_short_code, new_token, normalise_short_code, token_hash,
-};
-
-/// How long a caller's verification code is valid.
-pub const VERIFY_TTL_MS: i64 = 10 * 60 * 1000;
-/// Codes per user within [`VERIFY_WINDOW_MS`].
-pub const VERIFY_CODES_PER_USER: i64 = 3;
-pub const VERIFY_WINDOW_MS: i64 = 15 * 60 * 1000;
+use crate::tokens::{ENROLMENT_KEY_PREFIX, new_token, token_hash};
 
 /// Every customer organisation with its email domains.
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "console",
@@ -107,45 +97,8 @@ pub async fn send_verification(
     Staff(staff): Staff,
     Path(id): Path<UserId>,
 ) -> Result<(StatusCode, Json<VerificationSent>)> {
-    let user = state
-        .store
-        .user(id)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no user {id}")))?;
-    let sent = state
-        .store
-        .recent_verification_count(id, now_ms() - VERIFY_WINDOW_MS)
-        .await?;
-    if sent >= VERIFY_CODES_PER_USER {
-        return Err(AppError::client(
-            ErrorCode::RateLimited,
-            "three codes were sent to this user in the last 15 minutes; wait before sending another",
-        ));
-    }
-    let code = new_short_code();
-    let shown = format!("{}-{}", &code[..4], &code[4..]);
-    // Not in the subject: the desk sees subjects on the user's page.
-    let mail = compose(
-        user.language,
-        Letter::VerificationCode,
-        &user.email,
-        &user.name,
-        &[
-            ("desk", Value::Text(&staff.name)),
-            ("code", Value::Code(&shown)),
-        ],
-    );
-    let expires = state
-        .store
-        .insert_verification_code(&staff, id, &token_hash(&code), VERIFY_TTL_MS, &mail)
-        .await?;
-    state.mail.wake();
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(VerificationSent {
-            expires_at: crate::db::ts(expires)?,
-        }),
-    ))
+    let sent = verification::send(&state, &staff, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(sent)))
 }
 
 /// Checks the code the user read back: verified or not, and how many tries are left.
@@ -160,15 +113,8 @@ pub async fn check_verification(
     Path(id): Path<UserId>,
     Json(req): Json<VerifyCodeRequest>,
 ) -> Result<Json<VerifyCodeResult>> {
-    let code = normalise_short_code(&req.code);
-    if code.is_empty() || code.len() > 32 {
-        return Err(AppError::bad_request("type the code the user reads out"));
-    }
     Ok(Json(
-        state
-            .store
-            .check_verification_code(&staff, id, &token_hash(&code))
-            .await?,
+        verification::check(&state.store, &staff, id, &req.code).await?,
     ))
 }
 

@@ -1,19 +1,15 @@
 //! Portal settings: technicians decide what users see; every user can ask what they
 //! may use.
 
-use std::collections::HashSet;
-
 use axum::extract::State;
-use bellhop_proto::{ErrorBody, MyPortal, PortalSettings, SectionRule, TicketFields};
+use bellhop_proto::{ErrorBody, MyPortal, PortalSettings, TicketFields};
 
 use crate::auth::Staff;
 use crate::db::Caller;
-use crate::error::{AppError, Result};
+use crate::domain::settings;
+use crate::error::Result;
 use crate::extract::Json;
 use crate::state::AppState;
-
-/// Most users one section rule may name.
-const MAX_RULE_USERS: usize = 1000;
 
 /// The portal settings (technicians).
 #[utoipa::path(get, path = "/api/v1/portal-settings", tag = "console",
@@ -33,42 +29,9 @@ pub async fn get(State(state): State<AppState>, _staff: Staff) -> Result<Json<Po
 pub async fn put(
     State(state): State<AppState>,
     Staff(staff): Staff,
-    Json(mut settings): Json<PortalSettings>,
+    Json(input): Json<PortalSettings>,
 ) -> Result<Json<PortalSettings>> {
-    let mut seen = HashSet::new();
-    settings.visible_statuses.retain(|s| seen.insert(*s));
-    if settings.visible_statuses.is_empty() {
-        return Err(AppError::bad_request(
-            "users must see at least one ticket status",
-        ));
-    }
-    for (name, rule) in [
-        ("ticketing", &mut settings.ticketing),
-        ("knowledge_base", &mut settings.knowledge_base),
-        ("assistant", &mut settings.assistant),
-        ("self_service", &mut settings.self_service),
-    ] {
-        check_rule(&state, name, rule).await?;
-    }
-    state.store.save_portal_settings(&staff, &settings).await?;
-    Ok(Json(settings))
-}
-
-/// Removes repeats and checks that every named user exists.
-async fn check_rule(state: &AppState, name: &str, rule: &mut SectionRule) -> Result<()> {
-    let mut seen = HashSet::new();
-    rule.users.retain(|u| seen.insert(*u));
-    if rule.users.len() > MAX_RULE_USERS {
-        return Err(AppError::bad_request(format!(
-            "{name}: name at most {MAX_RULE_USERS} users"
-        )));
-    }
-    for user in &rule.users {
-        if state.store.user(*user).await?.is_none() {
-            return Err(AppError::bad_request(format!("{name}: no user {user}")));
-        }
-    }
-    Ok(())
+    Ok(Json(settings::save(&state.store, &staff, input).await?))
 }
 
 /// The portal as the caller may use it: which sections, which statuses, whether they may reopen.
@@ -107,9 +70,9 @@ pub async fn get_fields(
 pub async fn put_fields(
     State(state): State<AppState>,
     Staff(staff): Staff,
-    Json(mut fields): Json<TicketFields>,
+    Json(fields): Json<TicketFields>,
 ) -> Result<Json<TicketFields>> {
-    fields.check_definitions()?;
-    state.store.save_ticket_fields(&staff, &fields).await?;
-    Ok(Json(fields))
+    Ok(Json(
+        settings::save_fields(&state.store, &staff, fields).await?,
+    ))
 }

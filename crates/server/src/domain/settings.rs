@@ -1,0 +1,71 @@
+//! Portal settings and the desk's ticket fields: what a valid setting is (at least one status
+//! shown, section rules naming real people, at most a thousand of them), and field definitions
+//! that fit together.
+
+use std::collections::HashSet;
+
+use bellhop_proto::{PortalSettings, SectionRule, TicketFields};
+
+use crate::db::{Caller, Store};
+use crate::error::{AppError, Result};
+
+/// Most users one section rule may name.
+const MAX_RULE_USERS: usize = 1000;
+
+/// Replaces the portal settings (technicians), repeats removed; takes effect for everyone at
+/// once.
+#[tracing::instrument(skip_all)]
+pub async fn save(
+    store: &Store,
+    staff: &Caller,
+    mut settings: PortalSettings,
+) -> Result<PortalSettings> {
+    super::require_staff(staff)?;
+    let mut seen = HashSet::new();
+    settings.visible_statuses.retain(|s| seen.insert(*s));
+    if settings.visible_statuses.is_empty() {
+        return Err(AppError::bad_request(
+            "users must see at least one ticket status",
+        ));
+    }
+    for (name, rule) in [
+        ("ticketing", &mut settings.ticketing),
+        ("knowledge_base", &mut settings.knowledge_base),
+        ("assistant", &mut settings.assistant),
+        ("self_service", &mut settings.self_service),
+    ] {
+        check_rule(store, name, rule).await?;
+    }
+    store.save_portal_settings(staff, &settings).await?;
+    Ok(settings)
+}
+
+/// Removes repeats and checks that every named user exists.
+async fn check_rule(store: &Store, name: &str, rule: &mut SectionRule) -> Result<()> {
+    let mut seen = HashSet::new();
+    rule.users.retain(|u| seen.insert(*u));
+    if rule.users.len() > MAX_RULE_USERS {
+        return Err(AppError::bad_request(format!(
+            "{name}: name at most {MAX_RULE_USERS} users"
+        )));
+    }
+    for user in &rule.users {
+        if store.user(*user).await?.is_none() {
+            return Err(AppError::bad_request(format!("{name}: no user {user}")));
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the ticket fields (technicians), once their definitions fit together.
+#[tracing::instrument(skip_all)]
+pub async fn save_fields(
+    store: &Store,
+    staff: &Caller,
+    mut fields: TicketFields,
+) -> Result<TicketFields> {
+    super::require_staff(staff)?;
+    fields.check_definitions()?;
+    store.save_ticket_fields(staff, &fields).await?;
+    Ok(fields)
+}
