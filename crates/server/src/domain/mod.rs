@@ -3,8 +3,8 @@
 //! store (`db/`), which owns SQL and knows nothing of the rules above it. Nothing here knows
 //! HTTP or SQL (`tests/layers.rs` checks).
 //!
-//! Grouped by feature. Rules not moved here yet still sit in the store's files (see
-//! docs/ARCHITECTURE.md, "Where the rules are").
+//! Grouped by feature. What stays in the store on purpose (visibility as a SQL filter, tries
+//! counted in the statement that checks them) is in docs/ARCHITECTURE.md, "Where the rules are".
 
 pub mod cc;
 pub mod devices;
