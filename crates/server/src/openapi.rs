@@ -64,6 +64,8 @@ use crate::routes;
         routes::devices::list,
         routes::devices::activate,
         routes::devices::deactivate,
+        routes::devices::assign,
+        routes::devices::mine,
         routes::attachments::upload,
         routes::attachments::exists,
         routes::attachments::list,

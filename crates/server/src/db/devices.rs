@@ -185,6 +185,49 @@ impl Store {
         rows.iter().map(device_from_row).collect()
     }
 
+    /// One device, with its organisation's name.
+    pub async fn device(&self, id: DeviceId) -> Result<Option<Device>> {
+        let row = sqlx::query(
+            "SELECT d.*, o.name AS org_name FROM devices d JOIN orgs o ON o.id = d.org_id
+             WHERE d.id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(device_from_row).transpose()
+    }
+
+    /// The devices assigned to `user`, newest first.
+    pub async fn devices_of(&self, user: UserId) -> Result<Vec<Device>> {
+        let rows = sqlx::query(
+            "SELECT d.*, o.name AS org_name FROM devices d JOIN orgs o ON o.id = d.org_id
+             WHERE d.assigned_user_id = $1 ORDER BY d.enrolled_at DESC LIMIT 1000",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(device_from_row).collect()
+    }
+
+    /// Assigns `device` to `user`, or to nobody, audited as `detail`.
+    pub async fn write_device_assignee(
+        &self,
+        actor: &Caller,
+        device: DeviceId,
+        user: Option<UserId>,
+        detail: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE devices SET assigned_user_id = $1 WHERE id = $2")
+            .bind(user.map(|u| u.to_string()))
+            .bind(device.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Self::record_audit(&mut tx, actor, "device.assign", &device.to_string(), detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Sets the status of the selected devices (at least one named, `domain::devices`) and
     /// records it in the audit log; returns how many changed.
     pub async fn set_device_status(

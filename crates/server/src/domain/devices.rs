@@ -1,10 +1,10 @@
 //! Devices: what an enrolment must carry and how often a client may try, the identity
 //! confirmation (a token emailed, typed back, limited in time, guesses and sends), who may
-//! activate and deactivate, and the credential's rotation.
+//! activate and deactivate, the credential's rotation, and who a device is assigned to.
 
 use bellhop_proto::{
-    ConfirmTokenRequest, DeviceCredential, DeviceSelection, DeviceStatus, Email, EnrolRequest,
-    EnrolResponse, ErrorCode, SendTokenRequest,
+    ConfirmTokenRequest, Device, DeviceCredential, DeviceId, DeviceSelection, DeviceStatus, Email,
+    EnrolRequest, EnrolResponse, ErrorCode, SendTokenRequest, UserId,
 };
 
 use crate::db::{Caller, DeviceCaller, Store, now_ms};
@@ -275,4 +275,58 @@ pub async fn rotate(
         token: credential,
         user,
     })
+}
+
+/// Assigns a device to the person who uses it, or to nobody (technicians). The person must be
+/// switched on and belong to the device's organisation: self-service acts on their computer.
+#[tracing::instrument(skip_all, fields(device = %device))]
+pub async fn assign(
+    store: &Store,
+    staff: &Caller,
+    device: DeviceId,
+    user: Option<UserId>,
+) -> Result<Device> {
+    super::require_staff(staff)?;
+    let current = store
+        .device(device)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no device {device}")))?;
+    let detail = match user {
+        Some(id) => {
+            let person = store
+                .user(id)
+                .await?
+                .ok_or_else(|| AppError::bad_request(format!("no user {id}")))?;
+            if person.disabled {
+                return Err(AppError::bad_request(
+                    "this person is switched off: switch them on first",
+                ));
+            }
+            if person.org_id != Some(current.org_id) {
+                return Err(AppError::bad_request(format!(
+                    "{} is not in {}, the device's organisation",
+                    person.name, current.org_name
+                )));
+            }
+            format!(
+                "{} assigned to {} <{}>",
+                current.facts.hostname, person.name, person.email
+            )
+        }
+        None => format!("{} unassigned", current.facts.hostname),
+    };
+    if current.assigned_user_id != user {
+        store
+            .write_device_assignee(staff, device, user, &detail)
+            .await?;
+    }
+    store
+        .device(device)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no device {device}")))
+}
+
+/// The devices assigned to the caller: where their self-service actions may run.
+pub async fn mine(store: &Store, caller: &Caller) -> Result<Vec<Device>> {
+    store.devices_of(caller.user_id).await
 }

@@ -3,8 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    ConfirmTokenRequest, Device, DeviceCredential, DeviceSelection, DeviceState, DeviceStatus,
-    DevicesChanged, EnrolRequest, EnrolResponse, ErrorBody, OrgId, SendTokenRequest,
+    ConfirmTokenRequest, Device, DeviceAssignee, DeviceCredential, DeviceId, DeviceSelection,
+    DeviceState, DeviceStatus, DevicesChanged, EnrolRequest, EnrolResponse, ErrorBody, OrgId,
+    SendTokenRequest,
 };
 use serde::Deserialize;
 
@@ -13,7 +14,7 @@ use crate::db::{Caller, DeviceCaller};
 use crate::domain::devices;
 use crate::domain::require_staff;
 use crate::error::Result;
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 
 /// Registers a device with an organisation's enrolment key.
@@ -140,4 +141,30 @@ pub async fn rotate_credential(
     Ok(Json(
         devices::rotate(&state.store, &caller, presented).await?,
     ))
+}
+
+/// Assigns a device to the person who uses it, or to nobody (technicians). By default a device
+/// is assigned to whoever first confirmed their identity on it.
+#[utoipa::path(put, path = "/api/v1/devices/{id}/assignee", tag = "devices",
+    params(("id" = String, Path, description = "device id")), request_body = DeviceAssignee,
+    responses((status = 200, body = Device), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<DeviceId>,
+    Json(req): Json<DeviceAssignee>,
+) -> Result<Json<Device>> {
+    Ok(Json(
+        devices::assign(&state.store, &caller, id, req.user_id).await?,
+    ))
+}
+
+/// The devices assigned to the caller: where their self-service actions may run.
+#[utoipa::path(get, path = "/api/v1/me/devices", tag = "devices",
+    responses((status = 200, body = Vec<Device>), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn mine(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Device>>> {
+    Ok(Json(devices::mine(&state.store, &caller).await?))
 }

@@ -97,6 +97,8 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/devices/enroll", post(devices::enroll))
         .route("/devices/activate", post(devices::activate))
         .route("/devices/deactivate", post(devices::deactivate))
+        .route("/devices/{id}/assignee", put(devices::assign))
+        .route("/me/devices", get(devices::mine))
         .route("/device", get(devices::device_state))
         .route("/device/identity/send-token", post(devices::send_token))
         .route("/device/identity/confirm", post(devices::confirm))

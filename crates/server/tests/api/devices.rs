@@ -307,3 +307,132 @@ async fn a_device_working_with_its_credential_is_seen() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_device_is_assigned_to_whoever_confirms_first_and_the_desk_moves_it() -> anyhow::Result<()>
+{
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let device = enroll(&app, "acme-demo-key", "ACME-ASSIGN").await?;
+    let bob = confirm_identity(&app, &device, "bob@acme.example").await?;
+    let mine: Vec<bellhop_proto::Device> = app
+        .get(&bob.token, "/api/v1/me/devices")
+        .await?
+        .json()
+        .await?;
+    assert_eq!(
+        mine.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [device.device_id],
+        "the first to confirm uses the device"
+    );
+
+    let alice_id = app.user_id("alice@acme.example").await?;
+    let path = format!("/api/v1/devices/{}/assignee", device.device_id);
+    let res = app.put(&tech, &path, &json!({"user_id": alice_id})).await?;
+    assert_eq!(res.status(), 200);
+    let moved: bellhop_proto::Device = res.json().await?;
+    assert_eq!(moved.assigned_user_id, Some(alice_id));
+    let alice = app.login("alice@acme.example").await?;
+    let hers: Vec<bellhop_proto::Device> =
+        app.get(&alice, "/api/v1/me/devices").await?.json().await?;
+    assert!(hers.iter().any(|d| d.id == device.device_id));
+    let his: Vec<bellhop_proto::Device> = app
+        .get(&bob.token, "/api/v1/me/devices")
+        .await?
+        .json()
+        .await?;
+    assert!(his.is_empty(), "bob no longer has it: {his:?}");
+
+    let audit = app
+        .get(&tech, "/api/v1/audit?q=device.assign")
+        .await?
+        .text()
+        .await?;
+    assert!(
+        audit.contains("ACME-ASSIGN assigned to Alice"),
+        "the move is audited: {audit}"
+    );
+
+    let res = app.put(&tech, &path, &json!({"user_id": null})).await?;
+    assert_eq!(res.status(), 200);
+    let hers: Vec<bellhop_proto::Device> =
+        app.get(&alice, "/api/v1/me/devices").await?.json().await?;
+    assert!(hers.is_empty(), "unassigned: {hers:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn only_the_desk_assigns_and_only_to_someone_of_the_devices_organisation()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let device = enroll(&app, "acme-demo-key", "ACME-ASSIGN2").await?;
+    let path = format!("/api/v1/devices/{}/assignee", device.device_id);
+    let bob_id = app.user_id("bob@acme.example").await?;
+
+    for user in ["bob@acme.example", "alice@acme.example"] {
+        let token = app.login(user).await?;
+        let res = app.put(&token, &path, &json!({"user_id": bob_id})).await?;
+        assert_eq!(expect_error(res, 403).await?, "forbidden", "{user}");
+    }
+    let res = app
+        .http
+        .put(app.url(&path))
+        .json(&json!({"user_id": bob_id}))
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+
+    let carol = app.user_id("carol@globex.example").await?;
+    let res = app.put(&tech, &path, &json!({"user_id": carol})).await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "someone of another organisation"
+    );
+    let nobody = bellhop_proto::UserId::new();
+    let res = app.put(&tech, &path, &json!({"user_id": nobody})).await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "an unknown person"
+    );
+    let res = app
+        .put(&tech, &path, &json!({"user_id": bob_id, "extra": 1}))
+        .await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "an unknown field"
+    );
+    let elsewhere = format!(
+        "/api/v1/devices/{}/assignee",
+        bellhop_proto::DeviceId::new()
+    );
+    let res = app
+        .put(&tech, &elsewhere, &json!({"user_id": bob_id}))
+        .await?;
+    assert_eq!(expect_error(res, 404).await?, "not_found");
+
+    app.post(
+        &tech,
+        &format!("/api/v1/users/{bob_id}/disable"),
+        &json!({}),
+    )
+    .await?;
+    let res = app.put(&tech, &path, &json!({"user_id": bob_id})).await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "a person switched off"
+    );
+    let devices: Vec<bellhop_proto::Device> =
+        app.get(&tech, "/api/v1/devices").await?.json().await?;
+    let unchanged = devices.iter().find(|d| d.id == device.device_id);
+    assert_eq!(
+        unchanged.and_then(|d| d.assigned_user_id),
+        None,
+        "nothing changed"
+    );
+    Ok(())
+}
