@@ -83,8 +83,18 @@ test('a technician activates a waiting Globex device and the device learns it', 
   assert.equal((await state()).status, 'active');
   await page.screenshot({ path: join(SHOTS, 'console-devices.png') });
 
+  // Nobody confirmed an identity on it yet; the desk gives it to Carol, who uses it.
+  const usedBy = row.getByLabel('Who uses GLX-E2E-1');
+  assert.equal(await usedBy.inputValue(), '');
+  await usedBy.selectOption({ label: 'Carol Cole' });
+  await page.getByRole('status').filter({ hasText: 'GLX-E2E-1 is now used by Carol Cole.' }).waitFor();
+  const carol = await login(server.url, 'carol@globex.example');
+  const hers = await api(carol, 'GET', '/me/devices');
+  assert.deepEqual(hers.map((d) => d.facts.hostname), ['GLX-E2E-1']);
+
   await page.getByRole('link', { name: 'Audit log' }).click();
   await page.getByTestId('audit').getByText('activated 1 device').first().waitFor();
+  await page.getByTestId('audit').getByText('GLX-E2E-1 assigned to Carol Cole').first().waitFor();
   await page.close();
 });
 

@@ -214,6 +214,8 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
       call<User>('POST', `/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`),
     signOutUser: (id) => call<void>('POST', `/users/${encodeURIComponent(id)}/sign-out`),
     devices: (orgId) => call<Device[]>('GET', `/devices${queryString({ org_id: orgId })}`),
+    people: () => call<User[]>('GET', '/users'),
+    assignDevice: (id, userId) => call<Device>('PUT', `/devices/${id}/assignee`, { user_id: userId }),
     setDevices: (action, selection: DeviceSelection) => call<DevicesChanged>('POST', `/devices/${action}`, selection),
     search: (q) => call<SearchResults>('GET', `/search${queryString({ q })}`),
     portalSettings: () => call<PortalSettings>('GET', '/portal-settings'),

@@ -298,6 +298,10 @@ export interface ConsoleApi extends BrowserApi {
   /** Ends every browser session and desktop credential of a person. */
   signOutUser(id: string): Promise<void>;
   devices(orgId?: string): Promise<Device[]>;
+  /** Everyone the desk knows, customers and staff. */
+  people(): Promise<User[]>;
+  /** Gives a device to the person who uses it, or to nobody (`null`). */
+  assignDevice(id: string, userId: string | null): Promise<Device>;
   setDevices(action: 'activate' | 'deactivate', selection: DeviceSelection): Promise<DevicesChanged>;
   search(q: string): Promise<SearchResults>;
   portalSettings(): Promise<PortalSettings>;
