@@ -82,15 +82,6 @@ pub struct Device {
     pub last_seen_at: Option<Timestamp>,
 }
 
-/// `PUT /api/v1/devices/{id}/assignee`: the person who uses a device (one OS user profile of a
-/// computer), or nobody. Self-service runs only on a device assigned to the person asking.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct DeviceAssignee {
-    pub user_id: Option<UserId>,
-}
-
 /// `GET /api/v1/device`: what the agent learns about itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

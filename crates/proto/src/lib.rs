@@ -36,9 +36,9 @@ pub use console::{
     VerifyCodeRequest, VerifyCodeResult,
 };
 pub use device::{
-    ConfirmTokenRequest, Device, DeviceAssignee, DeviceCredential, DeviceFacts, DeviceSelection,
-    DeviceState, DeviceStatus, DevicesChanged, DiskInfo, EnrolRequest, EnrolResponse,
-    NetworkInterface, SendTokenRequest, SystemInfo,
+    ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,
+    DeviceStatus, DevicesChanged, DiskInfo, EnrolRequest, EnrolResponse, NetworkInterface,
+    SendTokenRequest, SystemInfo,
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use fields::{

@@ -348,6 +348,8 @@ pub enum TicketSort {
 }
 
 /// `PUT /api/v1/tickets/{id}/assignee`: the technician to work on the ticket, or nobody.
+/// `PUT /api/v1/devices/{id}/assignee`: the person who uses the device (one OS user profile of a
+/// computer), or nobody; self-service runs only on a device assigned to the person asking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

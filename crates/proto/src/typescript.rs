@@ -24,7 +24,7 @@ pub fn typescript() -> String {
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
         CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, TicketScope, CcEntry, AddCc, AssigneeUpdate,
         Page<()>,
-        DeviceFacts, DeviceStatus, EnrolRequest, EnrolResponse, Device, DeviceAssignee, DeviceState, DeviceSelection,
+        DeviceFacts, DeviceStatus, EnrolRequest, EnrolResponse, Device, DeviceState, DeviceSelection,
         DevicesChanged, SendTokenRequest, ConfirmTokenRequest, DeviceCredential,
         SystemInfo, DiskInfo, NetworkInterface,
         Article, ArticleSummary, ArticleInput, ArticleStamp,

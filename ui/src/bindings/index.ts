@@ -242,8 +242,6 @@ device_secret: string, status: DeviceStatus, };
 
 export type Device = { id: DeviceId, org_id: OrgId, org_name: string, facts: DeviceFacts, status: DeviceStatus, assigned_user_id: UserId | null, enrolled_at: string, last_seen_at: string | null, };
 
-export type DeviceAssignee = { user_id: UserId | null, };
-
 export type DeviceState = { device_id: DeviceId, status: DeviceStatus, org_name: string, };
 
 export type DeviceSelection = { device_ids: Array<DeviceId>, org_id?: OrgId, };

@@ -315,15 +315,16 @@ pub async fn assign(
         }
         None => format!("{} unassigned", current.facts.hostname),
     };
-    if current.assigned_user_id != user {
-        store
-            .write_device_assignee(staff, device, user, &detail)
-            .await?;
+    if current.assigned_user_id == user {
+        return Ok(current);
     }
     store
-        .device(device)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no device {device}")))
+        .write_device_assignee(staff, device, user, &detail)
+        .await?;
+    Ok(Device {
+        assigned_user_id: user,
+        ..current
+    })
 }
 
 /// The devices assigned to the caller: where their self-service actions may run.

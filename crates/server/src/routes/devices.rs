@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    ConfirmTokenRequest, Device, DeviceAssignee, DeviceCredential, DeviceId, DeviceSelection,
+    AssigneeUpdate, ConfirmTokenRequest, Device, DeviceCredential, DeviceId, DeviceSelection,
     DeviceState, DeviceStatus, DevicesChanged, EnrolRequest, EnrolResponse, ErrorBody, OrgId,
     SendTokenRequest,
 };
@@ -146,7 +146,7 @@ pub async fn rotate_credential(
 /// Assigns a device to the person who uses it, or to nobody (technicians). By default a device
 /// is assigned to whoever first confirmed their identity on it.
 #[utoipa::path(put, path = "/api/v1/devices/{id}/assignee", tag = "devices",
-    params(("id" = String, Path, description = "device id")), request_body = DeviceAssignee,
+    params(("id" = String, Path, description = "device id")), request_body = AssigneeUpdate,
     responses((status = 200, body = Device), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -154,7 +154,7 @@ pub async fn assign(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<DeviceId>,
-    Json(req): Json<DeviceAssignee>,
+    Json(req): Json<AssigneeUpdate>,
 ) -> Result<Json<Device>> {
     Ok(Json(
         devices::assign(&state.store, &caller, id, req.user_id).await?,
