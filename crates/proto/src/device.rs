@@ -64,6 +64,9 @@ pub struct EnrolResponse {
     /// the agent keeps it in the OS keychain.
     pub device_secret: String,
     pub status: DeviceStatus,
+    /// The key the server signs self-service grants with (Ed25519, standard base64): the agent
+    /// pins it now and runs only grants it signed.
+    pub grant_key: String,
 }
 
 /// A device as the console lists it.
@@ -89,6 +92,9 @@ pub struct DeviceState {
     pub device_id: DeviceId,
     pub status: DeviceStatus,
     pub org_name: String,
+    /// The key the server signs self-service grants with: an agent enrolled before grants
+    /// existed pins it from here, once.
+    pub grant_key: String,
 }
 
 /// Which devices a technician acts on: listed ids, or every device of an organisation.

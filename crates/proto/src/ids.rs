@@ -65,3 +65,8 @@ id_type!(
     /// A sync operation; the idempotency key of a push.
     OpId
 );
+id_type!(
+    /// A self-service action on a device; made by whoever asks, so a repeated request is the
+    /// same action.
+    ActionId
+);

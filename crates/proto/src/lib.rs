@@ -8,6 +8,7 @@
 //! Conventions: ids are UUIDv7 newtypes, times are UTC [`jiff::Timestamp`] serialised as RFC 3339
 //! strings, enums are `snake_case` strings on the wire.
 
+mod actions;
 mod attachment;
 mod auth;
 mod console;
@@ -24,6 +25,10 @@ mod ticket;
 mod typescript;
 mod values;
 
+pub use actions::{
+    Action, ActionCode, ActionEvent, ActionGrant, ActionKind, ActionListQuery, ActionReport,
+    ActionRequest, ActionState, FactorKind, GRANT_CONTEXT, GrantClaims, GrantedAction,
+};
 pub use attachment::{Attachment, DEFAULT_MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use auth::{
     ConfirmPhoneRequest, ForgotPasswordRequest, Language, LoginRequest, LoginResponse,
@@ -46,10 +51,10 @@ pub use fields::{
     FieldValue, FieldValues, MAX_FIELD_DEFS, MAX_FIELD_TEXT_CHARS, TicketFields, TicketType,
     valid_key,
 };
-pub use ids::{CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
+pub use ids::{ActionId, CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
 pub use kb::{Article, ArticleInput, ArticleStamp, ArticleSummary};
 pub use local::{Draft, HotkeyStatus, LocalTicket, Notice, NoticeKind, Redaction, TicketForm};
-pub use settings::{Audience, MyPortal, PortalSettings, SectionRule};
+pub use settings::{ActionRules, Audience, MyPortal, PortalSettings, SectionRule};
 pub use status::{AgentStatus, Connectivity, ServerInfo};
 pub use sync::{
     ChangesPage, ChangesQuery, OpOutcome, OutboxItem, OutboxState, PushRequest, PushResponse,

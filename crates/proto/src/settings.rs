@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{TicketFields, TicketStatus, UserId};
+use crate::{ActionKind, TicketFields, TicketStatus, UserId};
 
 /// Who a portal section is on for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -52,6 +52,10 @@ pub struct PortalSettings {
     pub knowledge_base: SectionRule,
     pub assistant: SectionRule,
     pub self_service: SectionRule,
+    /// Which self-service actions each person may start on their own computers (with
+    /// `self_service` on for them).
+    #[serde(default)]
+    pub actions: ActionRules,
     /// The statuses users see in their lists (at least one).
     pub visible_statuses: Vec<TicketStatus>,
     /// Whether users may reopen a resolved or closed ticket.
@@ -65,9 +69,41 @@ impl Default for PortalSettings {
             knowledge_base: SectionRule::default(),
             assistant: SectionRule::default(),
             self_service: SectionRule::default(),
+            actions: ActionRules::default(),
             visible_statuses: TicketStatus::ALL.to_vec(),
             reopen_allowed: true,
         }
+    }
+}
+
+/// Who may start each self-service action.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActionRules {
+    pub restart: SectionRule,
+    pub lock: SectionRule,
+    pub shut_down: SectionRule,
+    pub log_out: SectionRule,
+}
+
+impl ActionRules {
+    pub fn rule(&self, kind: ActionKind) -> &SectionRule {
+        match kind {
+            ActionKind::Restart => &self.restart,
+            ActionKind::Lock => &self.lock,
+            ActionKind::ShutDown => &self.shut_down,
+            ActionKind::LogOut => &self.log_out,
+        }
+    }
+
+    pub fn rules_mut(&mut self) -> [(ActionKind, &mut SectionRule); 4] {
+        [
+            (ActionKind::Restart, &mut self.restart),
+            (ActionKind::Lock, &mut self.lock),
+            (ActionKind::ShutDown, &mut self.shut_down),
+            (ActionKind::LogOut, &mut self.log_out),
+        ]
     }
 }
 
@@ -79,6 +115,10 @@ pub struct MyPortal {
     pub knowledge_base: bool,
     pub assistant: bool,
     pub self_service: bool,
+    /// The self-service actions this person may start on their own computers (none when
+    /// `self_service` is off for them). Staff start none on others' computers.
+    #[serde(default)]
+    pub actions: Vec<ActionKind>,
     pub visible_statuses: Vec<TicketStatus>,
     pub can_reopen: bool,
     /// The ticket fields as this user meets them (types, custom fields, default fields' access).
@@ -95,6 +135,14 @@ impl PortalSettings {
             knowledge_base: on(&self.knowledge_base),
             assistant: on(&self.assistant),
             self_service: on(&self.self_service),
+            actions: if on(&self.self_service) {
+                ActionKind::ALL
+                    .into_iter()
+                    .filter(|k| self.actions.rule(*k).allows(user))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             visible_statuses: if staff {
                 TicketStatus::ALL.to_vec()
             } else {
@@ -141,5 +189,35 @@ mod tests {
         let staff = settings.for_user(&TicketFields::default(), someone, true);
         assert!(staff.knowledge_base && staff.can_reopen);
         assert_eq!(staff.visible_statuses.len(), 4);
+    }
+
+    #[test]
+    fn actions_follow_their_own_rules_and_need_the_self_service_section() {
+        let (bob, alice) = (UserId::new(), UserId::new());
+        let mut settings = PortalSettings::default();
+        settings.actions.restart = SectionRule {
+            audience: Audience::Only,
+            users: vec![bob],
+        };
+        let fields = TicketFields::default();
+        assert_eq!(
+            settings.for_user(&fields, bob, false).actions,
+            ActionKind::ALL
+        );
+        assert!(
+            !settings
+                .for_user(&fields, alice, false)
+                .actions
+                .contains(&ActionKind::Restart)
+        );
+        settings.self_service.audience = Audience::Nobody;
+        assert!(settings.for_user(&fields, bob, false).actions.is_empty());
+        // Settings saved before actions existed read as every action on.
+        let old = r#"{"ticketing":{"audience":"everyone"},"knowledge_base":{"audience":"everyone"},
+            "assistant":{"audience":"everyone"},"self_service":{"audience":"everyone"},
+            "visible_statuses":["open"],"reopen_allowed":true}"#;
+        let read: PortalSettings = serde_json::from_str(old).unwrap_or_default();
+        assert_eq!(read.actions, ActionRules::default());
+        assert_eq!(read.visible_statuses, [TicketStatus::Open]);
     }
 }

@@ -19,7 +19,7 @@ pub fn typescript() -> String {
     let cfg = Config::default();
     let decls = decls![&cfg;
         ErrorCode, ApiError, ErrorBody, NewAttachment, Attachment,
-        TicketId, CommentId, UserId, OrgId, DeviceId, OpId,
+        TicketId, CommentId, UserId, OrgId, DeviceId, OpId, ActionId,
         Language, Role, User, UpdateMe, SecondFactor, PendingPhone, SetPhoneRequest, ConfirmPhoneRequest, LoginRequest, LoginResponse, ForgotPasswordRequest, ResetPasswordRequest,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
         CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, TicketScope, CcEntry, AddCc, AssigneeUpdate,
@@ -34,7 +34,9 @@ pub fn typescript() -> String {
         HotkeyStatus, LocalTicket, Notice, NoticeKind, Draft, TicketForm, Redaction,
         Org, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
         EmailState, EmailSummary, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
-        Audience, SectionRule, PortalSettings, MyPortal,
+        Audience, SectionRule, ActionRules, PortalSettings, MyPortal,
+        ActionKind, ActionState, FactorKind, ActionRequest, ActionCode, Action, ActionListQuery, ActionReport,
+        ActionEvent, ActionGrant, GrantClaims, GrantedAction,
         FieldAccess, CustomFieldAccess, DefaultFields, TicketType, CustomFieldKind, CustomField, TicketFields, FieldValue,
         OrgInput, OrgCreated, EnrolmentKey, UserInput,
         ValueKind, Problem, ValueError,

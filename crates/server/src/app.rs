@@ -60,6 +60,9 @@ impl Server {
         if settings.demo && demo::seed_if_empty(&store).await? {
             println!("bellhop-server: seeded the demo world (see README, \"Demo accounts\")");
         }
+        let grants = crate::grants::GrantSigner::load_or_create(
+            &settings.data_dir.join(crate::grants::KEY_FILE),
+        )?;
         let transport = Transport::new(settings.smtp_url.as_deref(), settings.mail_dir())?;
         tracing::info!(via = %transport.describe(), "mail");
         let mail = MailWorker::new(store.clone(), transport, settings.mail_from.clone());
@@ -93,6 +96,7 @@ impl Server {
                 streams: std::sync::Arc::new(crate::state::StreamSlots::new(
                     settings.max_streams_per_person,
                 )),
+                grants: std::sync::Arc::new(grants),
             },
             &settings,
         );
@@ -133,6 +137,7 @@ impl Server {
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.addr, "listening");
         let worker = tokio::spawn(self.mail.run());
+        let deadlines = tokio::spawn(self.sweeper.clone().run_deadlines());
         let sweeper = tokio::spawn(self.sweeper.run());
         let closing = self.closing;
         let shutdown = async move {
@@ -144,6 +149,7 @@ impl Server {
             .context("serving HTTP");
         worker.abort();
         sweeper.abort();
+        deadlines.abort();
         served
     }
 }

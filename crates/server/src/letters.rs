@@ -88,6 +88,11 @@ struct Catalog {
     greeting: String,
     /// The one text message: a code confirming a phone number (`{{code}}`).
     sms_code: String,
+    /// The text carrying the code for one self-service action (`{{code}}`, `{{action}}`,
+    /// `{{device}}`).
+    sms_action_code: String,
+    /// Each action as `sms_action_code` says it, by its wire name.
+    action_names: HashMap<String, String>,
     #[serde(flatten)]
     letters: HashMap<String, Words>,
 }
@@ -250,6 +255,35 @@ pub fn sms_code(language: Language, code: &str) -> String {
         .unwrap_or_else(|| format!("Bellhop: {code}"))
 }
 
+/// The text message carrying the code for `action` on `device`, in `language` (English when
+/// missing).
+pub fn sms_action_code(
+    language: Language,
+    code: &str,
+    action: bellhop_proto::ActionKind,
+    device: &str,
+) -> String {
+    [language, Language::En]
+        .into_iter()
+        .find_map(|l| CATALOGS.get(&l))
+        .map(|c| {
+            let name = c
+                .action_names
+                .get(action.as_str())
+                .map_or(action.as_str(), String::as_str);
+            fill(
+                &c.sms_action_code,
+                &[
+                    ("code", Value::Code(code)),
+                    ("action", Value::Text(name)),
+                    ("device", Value::Text(device)),
+                ],
+                plain_text,
+            )
+        })
+        .unwrap_or_else(|| format!("Bellhop: {code}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +310,24 @@ mod tests {
                 placeholders(&english.greeting)
             );
             assert_eq!(placeholders(&catalog.sms_code), ["code"]);
+            assert_eq!(
+                placeholders(&catalog.sms_action_code),
+                ["action", "code", "device"]
+            );
+            for kind in bellhop_proto::ActionKind::ALL {
+                assert!(
+                    catalog.action_names.contains_key(kind.as_str()),
+                    "{} {kind:?}",
+                    language.as_str()
+                );
+            }
+            let text = sms_action_code(
+                language,
+                "123456",
+                bellhop_proto::ActionKind::LogOut,
+                "PC-1",
+            );
+            assert!(text.contains("123456") && text.contains("PC-1"), "{text}");
             // One SMS segment at most in the language's alphabet (70 UCS-2 characters would
             // split; GSM-7 allows 160): keep it short enough for two.
             assert!(

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod grants;
 pub mod letters;
 pub mod mail;
 pub mod markdown;

@@ -1,5 +1,5 @@
-//! What every handler can reach: the store, the mail and SMS senders, the file store, and the
-//! server's bounded resources (password hashing, live streams). Built once by `app.rs`.
+//! What every handler can reach: the store, the mail and SMS senders, the file store, the grant
+//! signing key, and the server's bounded resources (password hashing, live streams). Built once by `app.rs`.
 
 use crate::blobs::Blobs;
 use crate::db::Store;
@@ -26,6 +26,8 @@ pub struct AppState {
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
     /// Live event streams open per person, bounded (`routes/sync.rs`).
     pub streams: std::sync::Arc<StreamSlots>,
+    /// Signs self-service grants (`grants.rs`).
+    pub grants: std::sync::Arc<crate::grants::GrantSigner>,
 }
 
 /// Live event streams open per person: one person cannot hold more than `max` connections open

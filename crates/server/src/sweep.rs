@@ -1,5 +1,6 @@
 //! The hourly sweep: expired sessions, links, codes, old sign-in failures and sync outcomes go
-//! from the database (`db/sweep.rs`), and uploads that stopped half-way from the disk.
+//! from the database (`db/sweep.rs`), and uploads that stopped half-way from the disk. Beside it,
+//! every two seconds, self-service actions whose deadline passed end as expired.
 
 use std::time::Duration;
 
@@ -8,6 +9,8 @@ use crate::db::Store;
 
 /// How often the sweep runs.
 pub const EVERY: Duration = Duration::from_secs(3600);
+/// How often actions past their deadline are ended.
+pub const DEADLINES_EVERY: Duration = Duration::from_secs(2);
 
 /// What a sweep removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +38,18 @@ impl Sweeper {
             tracing::info!(rows, files, "swept what had served its time");
         }
         Ok(Swept { rows, files })
+    }
+
+    /// Ends the self-service actions whose deadline passed, every [`DEADLINES_EVERY`], so that
+    /// whoever waits for one sees "expired" within seconds of its deadline.
+    pub async fn run_deadlines(self) {
+        let mut tick = tokio::time::interval(DEADLINES_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.store.expire_due_actions().await {
+                tracing::warn!(error = %e, "expiring actions failed; trying again");
+            }
+        }
     }
 
     /// Sweeps every [`EVERY`] until the task is dropped.

@@ -38,6 +38,8 @@ export type DeviceId = string;
 
 export type OpId = string;
 
+export type ActionId = string;
+
 export type Language = "en" | "fr" | "de" | "es" | "it" | "ru";
 
 export type Role = "end_user" | "primary_contact" | "technician" | "admin";
@@ -238,11 +240,21 @@ export type EnrolResponse = { device_id: DeviceId,
  * The device's own secret (`Authorization: Bearer …` for `/api/v1/device/*`). Shown once;
  * the agent keeps it in the OS keychain.
  */
-device_secret: string, status: DeviceStatus, };
+device_secret: string, status: DeviceStatus, 
+/**
+ * The key the server signs self-service grants with (Ed25519, standard base64): the agent
+ * pins it now and runs only grants it signed.
+ */
+grant_key: string, };
 
 export type Device = { id: DeviceId, org_id: OrgId, org_name: string, facts: DeviceFacts, status: DeviceStatus, assigned_user_id: UserId | null, enrolled_at: string, last_seen_at: string | null, };
 
-export type DeviceState = { device_id: DeviceId, status: DeviceStatus, org_name: string, };
+export type DeviceState = { device_id: DeviceId, status: DeviceStatus, org_name: string, 
+/**
+ * The key the server signs self-service grants with: an agent enrolled before grants
+ * existed pins it from here, once.
+ */
+grant_key: string, };
 
 export type DeviceSelection = { device_ids: Array<DeviceId>, org_id?: OrgId, };
 
@@ -531,11 +543,18 @@ export type SectionRule = { audience: Audience,
  */
 users: Array<UserId>, };
 
+export type ActionRules = { restart: SectionRule, lock: SectionRule, shut_down: SectionRule, log_out: SectionRule, };
+
 export type PortalSettings = { 
 /**
  * Opening tickets, the ticket lists and the ticket pages.
  */
 ticketing: SectionRule, knowledge_base: SectionRule, assistant: SectionRule, self_service: SectionRule, 
+/**
+ * Which self-service actions each person may start on their own computers (with
+ * `self_service` on for them).
+ */
+actions: ActionRules, 
 /**
  * The statuses users see in their lists (at least one).
  */
@@ -545,11 +564,86 @@ visible_statuses: Array<TicketStatus>,
  */
 reopen_allowed: boolean, };
 
-export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, visible_statuses: Array<TicketStatus>, can_reopen: boolean, 
+export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, 
+/**
+ * The self-service actions this person may start on their own computers (none when
+ * `self_service` is off for them). Staff start none on others' computers.
+ */
+actions: Array<ActionKind>, visible_statuses: Array<TicketStatus>, can_reopen: boolean, 
 /**
  * The ticket fields as this user meets them (types, custom fields, default fields' access).
  */
 ticket_fields: TicketFields, };
+
+export type ActionKind = "restart" | "lock" | "shut_down" | "log_out";
+
+export type ActionState = "requested" | "verified" | "delivered" | "running" | "succeeded" | "failed" | "expired" | "cancelled";
+
+export type FactorKind = "sms";
+
+export type ActionRequest = { id: ActionId, device_id: DeviceId, kind: ActionKind, };
+
+export type ActionCode = { code: string, };
+
+export type Action = { id: ActionId, device_id: DeviceId, 
+/**
+ * The computer's name.
+ */
+device_name: string, user_id: UserId, user_name: string, kind: ActionKind, state: ActionState, factor: FactorKind, 
+/**
+ * Wrong codes still allowed while `requested`.
+ */
+attempts_left: number, 
+/**
+ * What the computer said, or why the action ended (in English; the UI shows its own words
+ * for each state).
+ */
+detail: string | null, created_at: string, updated_at: string, 
+/**
+ * While waiting: when it expires unless the code comes (`requested`) or the computer starts
+ * it (`verified`, `delivered`).
+ */
+deadline: string, };
+
+export type ActionListQuery = { 
+/**
+ * One device's actions.
+ */
+device_id?: DeviceId, 
+/**
+ * At most this many, newest first (default 50, at most 200).
+ */
+limit?: number, };
+
+export type ActionReport = { state: ActionState, detail?: string, };
+
+export type ActionGrant = { claims: string, 
+/**
+ * The 64-byte signature, standard base64.
+ */
+signature: string, };
+
+export type GrantClaims = { 
+/**
+ * The single-use id: an agent runs each at most once.
+ */
+action_id: ActionId, device_id: DeviceId, os_user: string, user_id: UserId, 
+/**
+ * Who asked, for the warning shown on the computer.
+ */
+user_name: string, kind: ActionKind, 
+/**
+ * Unix milliseconds.
+ */
+issued_at: number, 
+/**
+ * Unix milliseconds; a grant is not started after it.
+ */
+expires_at: number, };
+
+export type GrantedAction = { action: Action, grant: ActionGrant, };
+
+export type GrantKey = { public_key: string, };
 
 export type FieldAccess = "editable" | "read_only" | "hidden";
 

@@ -19,7 +19,7 @@
 //! One file on purpose: numbering, settling and pulling are one protocol (docs/SYNC.md), and
 //! each part's correctness depends on the others'.
 
-use bellhop_proto::{ChangesPage, OrgId, TicketChange, TicketId, UserId};
+use bellhop_proto::{ActionId, ChangesPage, DeviceId, OrgId, TicketChange, TicketId, UserId};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 use tokio::sync::broadcast;
@@ -43,20 +43,47 @@ pub enum Signal {
     /// What users may read in the knowledge base may have changed (an article written or
     /// deleted, the section switched on or off for someone): offline copies refresh.
     Kb,
+    /// A self-service action moved on; `None` when notifications were missed and any may have.
+    Action(Option<ActionNote>),
+}
+
+/// Which action moved, and who hears of it: the person who asked, the computer it is for, and
+/// the desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionNote {
+    pub action: ActionId,
+    pub device: DeviceId,
+    pub user: UserId,
+}
+
+impl ActionNote {
+    /// Whether `caller` hears of this action.
+    pub fn heard_by(&self, caller: &Caller) -> bool {
+        caller.is_staff() || caller.user_id == self.user || caller.device_id == Some(self.device)
+    }
 }
 
 impl Signal {
-    fn as_str(self) -> &'static str {
+    fn payload(self) -> String {
         match self {
-            Self::Access => "access",
-            Self::Kb => "kb",
+            Self::Access => "access".into(),
+            Self::Kb => "kb".into(),
+            Self::Action(None) => "action".into(),
+            Self::Action(Some(n)) => format!("action {} {} {}", n.action, n.device, n.user),
         }
     }
 
     fn parse(payload: &str) -> Option<Self> {
-        match payload {
-            "access" => Some(Self::Access),
-            "kb" => Some(Self::Kb),
+        let mut words = payload.split(' ');
+        match (words.next()?, words.next()) {
+            ("access", None) => Some(Self::Access),
+            ("kb", None) => Some(Self::Kb),
+            ("action", None) => Some(Self::Action(None)),
+            ("action", Some(action)) => Some(Self::Action(Some(ActionNote {
+                action: action.parse().ok()?,
+                device: words.next()?.parse().ok()?,
+                user: words.next()?.parse().ok()?,
+            }))),
             _ => None,
         }
     }
@@ -277,6 +304,11 @@ impl Store {
         self.signal(Signal::Kb).await
     }
 
+    /// Says, after commit, that an action moved on.
+    pub(crate) async fn action_moved(&self, note: ActionNote) -> Result<()> {
+        self.signal(Signal::Action(Some(note))).await
+    }
+
     /// Rings `signal` on every instance's subscribers.
     async fn signal(&self, signal: Signal) -> Result<()> {
         match self.backend {
@@ -286,7 +318,7 @@ impl Store {
             Backend::Postgres => {
                 sqlx::query("SELECT pg_notify($1, $2)")
                     .bind(SIGNAL_CHANNEL)
-                    .bind(signal.as_str())
+                    .bind(signal.payload())
                     .execute(&self.pool)
                     .await?;
             }
@@ -443,6 +475,7 @@ impl Heard<'_> {
         self.commits.tick();
         let _ = self.signals.send(Signal::Access);
         let _ = self.signals.send(Signal::Kb);
+        let _ = self.signals.send(Signal::Action(None));
     }
 }
 
@@ -481,5 +514,29 @@ async fn listen(url: &str, heard: Heard<'_>) -> anyhow::Result<()> {
             }
             Err(e) => tracing::warn!(error = %e, "ignoring a malformed change notification"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_signal_crosses_instances_as_it_was_sent() {
+        let note = ActionNote {
+            action: ActionId::new(),
+            device: DeviceId::new(),
+            user: UserId::new(),
+        };
+        for signal in [
+            Signal::Access,
+            Signal::Kb,
+            Signal::Action(None),
+            Signal::Action(Some(note)),
+        ] {
+            assert_eq!(Signal::parse(&signal.payload()), Some(signal));
+        }
+        assert_eq!(Signal::parse("action not-an-id"), None);
+        assert_eq!(Signal::parse("kb extra"), None);
     }
 }

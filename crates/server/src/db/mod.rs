@@ -55,6 +55,7 @@ macro_rules! ticket_joins {
 }
 
 mod access;
+mod actions;
 mod attachments;
 mod audit;
 mod cc;
@@ -91,7 +92,8 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use access::{SESSION_IDLE_MS, SESSION_TOUCH_EVERY_MS};
-pub use changes::{ChangeEvent, Signal};
+pub use actions::{ACTION_CODE_MAX_ATTEMPTS, ActionFilter, ActionRow, CodeCheck, Move, NewAction};
+pub use changes::{ActionNote, ChangeEvent, Signal};
 pub(crate) use console::phone_digits;
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use mail::QueuedEmail;

@@ -68,9 +68,15 @@ pub fn check_facts(facts: &bellhop_proto::DeviceFacts) -> Result<()> {
 }
 
 /// Registers a device from client address `addr` with an organisation's enrolment key. Wrong
-/// keys from one client make the next try wait; so do too many enrolments from one client.
+/// keys from one client make the next try wait; so do too many enrolments from one client. The
+/// answer names `grant_key`, the key the agent pins for self-service grants.
 #[tracing::instrument(skip_all)]
-pub async fn enrol(store: &Store, addr: &str, req: &EnrolRequest) -> Result<EnrolResponse> {
+pub async fn enrol(
+    store: &Store,
+    addr: &str,
+    req: &EnrolRequest,
+    grant_key: &str,
+) -> Result<EnrolResponse> {
     check_facts(&req.device)?;
     let now = now_ms();
     let since = now - ENROL_WINDOW_MS;
@@ -109,6 +115,7 @@ pub async fn enrol(store: &Store, addr: &str, req: &EnrolRequest) -> Result<Enro
         device_id,
         device_secret: secret,
         status,
+        grant_key: grant_key.to_owned(),
     })
 }
 

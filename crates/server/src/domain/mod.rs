@@ -6,6 +6,7 @@
 //! Grouped by feature. What stays in the store on purpose (visibility as a SQL filter, tries
 //! counted in the statement that checks them) is in docs/ARCHITECTURE.md, "Where the rules are".
 
+pub mod actions;
 pub mod cc;
 pub mod devices;
 pub mod kb;

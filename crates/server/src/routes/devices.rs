@@ -26,7 +26,13 @@ pub async fn enroll(
     client: ClientAddr,
     Json(req): Json<EnrolRequest>,
 ) -> Result<(StatusCode, Json<EnrolResponse>)> {
-    let enrolled = devices::enrol(&state.store, &client.to_string(), &req).await?;
+    let enrolled = devices::enrol(
+        &state.store,
+        &client.to_string(),
+        &req,
+        state.grants.public_key(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(enrolled)))
 }
 
@@ -34,11 +40,15 @@ pub async fn enroll(
 #[utoipa::path(get, path = "/api/v1/device", tag = "devices",
     responses((status = 200, body = DeviceState), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn device_state(device: DeviceCaller) -> Json<DeviceState> {
+pub async fn device_state(
+    State(state): State<AppState>,
+    device: DeviceCaller,
+) -> Json<DeviceState> {
     Json(DeviceState {
         device_id: device.id,
         status: device.status,
         org_name: device.org_name,
+        grant_key: state.grants.public_key().to_owned(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! HTTP routes under `/api/v1`, plus health probes. Handlers are a few lines: extract, call the
 //! store, shape the answer.
 
+pub mod actions;
 pub mod attachments;
 pub mod auth;
 pub mod console;
@@ -99,6 +100,12 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/devices/deactivate", post(devices::deactivate))
         .route("/devices/{id}/assignee", put(devices::assign))
         .route("/me/devices", get(devices::mine))
+        .route("/actions", get(actions::list).post(actions::request))
+        .route("/actions/{id}", get(actions::get))
+        .route("/actions/{id}/verify", post(actions::verify))
+        .route("/actions/{id}/cancel", post(actions::cancel))
+        .route("/device/actions", get(actions::waiting))
+        .route("/device/actions/{id}/report", post(actions::report))
         .route("/device", get(devices::device_state))
         .route("/device/identity/send-token", post(devices::send_token))
         .route("/device/identity/confirm", post(devices::confirm))

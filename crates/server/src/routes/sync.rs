@@ -5,7 +5,9 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use bellhop_proto::{ChangesPage, ChangesQuery, ErrorBody, PushRequest, PushResponse, TicketEvent};
+use bellhop_proto::{
+    ActionEvent, ChangesPage, ChangesQuery, ErrorBody, PushRequest, PushResponse, TicketEvent,
+};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -65,7 +67,9 @@ pub async fn changes(
 
 /// Live events as Server-Sent Events: `ticket` when a ticket the caller can see changes,
 /// `resync` when this client fell behind and should pull, and `kb` when the knowledge base may
-/// have changed for the caller (an offline copy compares its stamps again). A comment line every 15 s keeps
+/// have changed for the caller (an offline copy compares its stamps again), and `action` when a
+/// self-service action the caller asked for, or meant for their computer, moved on (the desk
+/// hears of every one). A comment line every 15 s keeps
 /// proxies from closing the stream. The stream ends when the server shuts down or the caller's
 /// credential stops working.
 #[utoipa::path(get, path = "/api/v1/events", tag = "sync",
@@ -83,6 +87,7 @@ pub async fn events(
             Duration::from_secs(30),
         )
     })?;
+    let hears = caller.clone();
     let revoked = credential_stops_working(&state, bearer(&headers).unwrap_or_default());
     let stream = BroadcastStream::new(state.store.subscribe()).filter_map(move |item| match item {
         Ok(change) if change.visible_to(&caller) => {
@@ -102,12 +107,26 @@ pub async fn events(
             Some(Ok(Event::default().event("resync").data("{}")))
         }
     });
-    let kb = BroadcastStream::new(state.store.subscribe_signals()).filter_map(|item| match item {
-        Ok(Signal::Kb) | Err(BroadcastStreamRecvError::Lagged(_)) => {
-            Some(Ok(Event::default().event("kb").data("{}")))
-        }
-        Ok(Signal::Access) => None,
-    });
+    let kb =
+        BroadcastStream::new(state.store.subscribe_signals()).filter_map(move |item| match item {
+            Ok(Signal::Kb) | Err(BroadcastStreamRecvError::Lagged(_)) => {
+                Some(Ok(Event::default().event("kb").data("{}")))
+            }
+            Ok(Signal::Action(Some(note))) if note.heard_by(&hears) => {
+                let event = ActionEvent {
+                    action_id: Some(note.action),
+                    device_id: Some(note.device),
+                };
+                Some(Ok(Event::default()
+                    .event("action")
+                    .json_data(event)
+                    .unwrap_or_else(|_| {
+                        Event::default().event("action").data("{}")
+                    })))
+            }
+            Ok(Signal::Action(None)) => Some(Ok(Event::default().event("action").data("{}"))),
+            Ok(Signal::Access | Signal::Action(Some(_))) => None,
+        });
     let stream = stream.merge(kb);
     // The first event tells the client the stream is live, so it can pull once and then rely
     // on events.
@@ -140,7 +159,7 @@ fn credential_stops_working(state: &AppState, token: &str) -> impl Future<Output
         loop {
             match signals.recv().await {
                 Ok(Signal::Access) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Ok(Signal::Kb) => continue,
+                Ok(Signal::Kb | Signal::Action(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
             }
             // A database hiccup is not a revocation: keep the stream and check next time.

@@ -160,7 +160,10 @@ async fn next_ticket_event(
 }
 
 /// Opens the stream and waits for its `ready` event, so later changes cannot be missed.
-async fn open_events(app: &TestApp, token: &str) -> anyhow::Result<(reqwest::Response, String)> {
+pub(crate) async fn open_events(
+    app: &TestApp,
+    token: &str,
+) -> anyhow::Result<(reqwest::Response, String)> {
     let mut res = app.get(token, "/api/v1/events").await?;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/event-stream");

@@ -1,6 +1,7 @@
 //! API tests: each starts the real server on a random loopback port with a fresh database.
 
 mod accounts;
+mod actions;
 mod attachments;
 mod changes;
 mod console;

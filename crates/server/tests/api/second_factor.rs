@@ -22,7 +22,7 @@ async fn factor(app: &TestApp, token: &str) -> anyhow::Result<SecondFactor> {
 }
 
 /// The texts written to the data directory, oldest first, as (to, text).
-fn texts(app: &TestApp) -> anyhow::Result<Vec<(String, String)>> {
+pub(crate) fn texts(app: &TestApp) -> anyhow::Result<Vec<(String, String)>> {
     let dir = app.dir.path().join("sms");
     let mut files: Vec<_> = match std::fs::read_dir(&dir) {
         Ok(entries) => entries
@@ -47,14 +47,14 @@ fn texts(app: &TestApp) -> anyhow::Result<Vec<(String, String)>> {
 }
 
 /// The six-digit code in a text.
-fn code_in(text: &str) -> anyhow::Result<String> {
+pub(crate) fn code_in(text: &str) -> anyhow::Result<String> {
     text.split(|c: char| !c.is_ascii_digit())
         .find(|w| w.len() == 6)
         .map(str::to_owned)
         .ok_or_else(|| anyhow::anyhow!("no code in {text}"))
 }
 
-fn wrong(code: &str) -> String {
+pub(crate) fn wrong(code: &str) -> String {
     if code == "000000" { "111111" } else { "000000" }.to_owned()
 }
 

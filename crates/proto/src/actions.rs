@@ -1,0 +1,285 @@
+//! Self-service actions: a person asks for one on a computer assigned to them, proves it is them
+//! with a second factor, and the server signs a grant that the agent on that computer checks
+//! before it runs anything.
+//!
+//! A request's life: `requested` (waiting for the code) → `verified` (signed, waiting for the
+//! computer) → `delivered` (the agent has the grant) → `running` → `succeeded` or `failed`;
+//! or `expired` (no code, or no computer, before the deadline) or `cancelled`.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{ActionId, DeviceId, UserId};
+
+/// What a person may ask their own computer to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Restart,
+    Lock,
+    ShutDown,
+    LogOut,
+}
+
+impl ActionKind {
+    pub const ALL: [Self; 4] = [Self::Restart, Self::Lock, Self::ShutDown, Self::LogOut];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Restart => "restart",
+            Self::Lock => "lock",
+            Self::ShutDown => "shut_down",
+            Self::LogOut => "log_out",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether the person at the computer is warned first, with a countdown they can cancel:
+    /// restarting or shutting down closes everything, unsaved work included.
+    pub fn warns_first(self) -> bool {
+        matches!(self, Self::Restart | Self::ShutDown)
+    }
+}
+
+/// Where an action stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ActionState {
+    /// Waiting for the person's code.
+    Requested,
+    /// Signed; waiting for the computer to pick it up.
+    Verified,
+    /// The computer has it.
+    Delivered,
+    Running,
+    Succeeded,
+    Failed,
+    /// Nobody typed the code, or the computer did not pick it up, in time.
+    Expired,
+    Cancelled,
+}
+
+impl ActionState {
+    pub const ALL: [Self; 8] = [
+        Self::Requested,
+        Self::Verified,
+        Self::Delivered,
+        Self::Running,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Expired,
+        Self::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Verified => "verified",
+            Self::Delivered => "delivered",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Nothing moves an action on from here.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Succeeded | Self::Failed | Self::Expired | Self::Cancelled
+        )
+    }
+
+    /// Still waiting for its deadline: a code, or a computer to start it.
+    pub fn is_waiting(self) -> bool {
+        matches!(self, Self::Requested | Self::Verified | Self::Delivered)
+    }
+}
+
+/// How the person proves it is them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FactorKind {
+    /// A code texted to their confirmed phone for this action.
+    Sms,
+}
+
+impl FactorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sms" => Some(Self::Sms),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /api/v1/actions`: the id is the asker's, so a repeated request is the same action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    pub id: ActionId,
+    pub device_id: DeviceId,
+    pub kind: ActionKind,
+}
+
+/// `POST /api/v1/actions/{id}/verify`: the second factor's code for this action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActionCode {
+    pub code: String,
+}
+
+/// An action as the person and the desk see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Action {
+    pub id: ActionId,
+    pub device_id: DeviceId,
+    /// The computer's name.
+    pub device_name: String,
+    pub user_id: UserId,
+    pub user_name: String,
+    pub kind: ActionKind,
+    pub state: ActionState,
+    pub factor: FactorKind,
+    /// Wrong codes still allowed while `requested`.
+    pub attempts_left: u32,
+    /// What the computer said, or why the action ended (in English; the UI shows its own words
+    /// for each state).
+    pub detail: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub updated_at: Timestamp,
+    /// While waiting: when it expires unless the code comes (`requested`) or the computer starts
+    /// it (`verified`, `delivered`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub deadline: Timestamp,
+}
+
+/// `GET /api/v1/actions` filters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct ActionListQuery {
+    /// One device's actions.
+    #[serde(default)]
+    #[ts(optional)]
+    pub device_id: Option<DeviceId>,
+    /// At most this many, newest first (default 50, at most 200).
+    #[serde(default)]
+    #[ts(optional)]
+    pub limit: Option<u32>,
+}
+
+/// What the agent says about an action it was given: `running` before it starts it, then
+/// `succeeded` or `failed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActionReport {
+    pub state: ActionState,
+    #[serde(default)]
+    #[ts(optional)]
+    pub detail: Option<String>,
+}
+
+/// The signed statement the agent checks before running anything: Ed25519 over
+/// [`GRANT_CONTEXT`] followed by `claims`, the JSON of [`GrantClaims`] exactly as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActionGrant {
+    pub claims: String,
+    /// The 64-byte signature, standard base64.
+    pub signature: String,
+}
+
+/// Signed statements are of this kind and no other (a signature over anything else never
+/// passes for a grant).
+pub const GRANT_CONTEXT: &[u8] = b"bellhop action grant v1\n";
+
+/// What a grant allows: this action, on this device and OS user profile, for this person, once,
+/// until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GrantClaims {
+    /// The single-use id: an agent runs each at most once.
+    pub action_id: ActionId,
+    pub device_id: DeviceId,
+    pub os_user: String,
+    pub user_id: UserId,
+    /// Who asked, for the warning shown on the computer.
+    pub user_name: String,
+    pub kind: ActionKind,
+    /// Unix milliseconds.
+    #[ts(type = "number")]
+    pub issued_at: i64,
+    /// Unix milliseconds; a grant is not started after it.
+    #[ts(type = "number")]
+    pub expires_at: i64,
+}
+
+/// `GET /api/v1/device/actions`: a signed action waiting for this computer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GrantedAction {
+    pub action: Action,
+    pub grant: ActionGrant,
+}
+
+/// The live event `action`: an action the listener hears of moved on; read it again. Without
+/// ids, any may have (the server missed some of its own notifications).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActionEvent {
+    #[serde(default)]
+    #[ts(optional)]
+    pub action_id: Option<ActionId>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub device_id: Option<DeviceId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_states_read_back_what_they_write() {
+        for kind in ActionKind::ALL {
+            assert_eq!(ActionKind::parse(kind.as_str()), Some(kind));
+            let json = serde_json::to_string(&kind).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+        }
+        for state in ActionState::ALL {
+            assert_eq!(ActionState::parse(state.as_str()), Some(state));
+            let json = serde_json::to_string(&state).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+            assert!(!(state.is_final() && state.is_waiting()));
+        }
+        assert_eq!(ActionKind::parse("reboot"), None);
+        assert!(ActionKind::Restart.warns_first() && !ActionKind::Lock.warns_first());
+    }
+}

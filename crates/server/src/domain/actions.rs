@@ -1,0 +1,402 @@
+//! Self-service actions on a person's own computer: who may ask for which on which device, the
+//! second factor that proves it is them (a code for this action alone), the grant the server
+//! signs for the agent, and the moves the agent and people may make afterwards.
+//!
+//! A bearer token alone runs nothing: the agent runs only what a grant signed here allows, and a
+//! grant is signed only after the right code.
+
+use bellhop_proto::{
+    Action, ActionId, ActionKind, ActionReport, ActionRequest, ActionState, DeviceId, DeviceStatus,
+    ErrorCode, FactorKind, GrantClaims, GrantedAction,
+};
+use rand::Rng;
+
+use crate::db::{ActionFilter, ActionRow, Caller, CodeCheck, Move, NewAction, now_ms};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::tokens::token_hash;
+
+/// How long an action's code lives: the person is at the screen that asked for it.
+pub const CODE_TTL_MS: i64 = 5 * 60 * 1000;
+/// How long a verified action waits for its computer; the grant expires with it.
+pub const PICKUP_MS: i64 = 10 * 60 * 1000;
+/// Actions one person may ask for within [`ACTIONS_WINDOW_MS`]: each one costs a text message.
+pub const ACTIONS_PER_WINDOW: i64 = 10;
+pub const ACTIONS_WINDOW_MS: i64 = 60 * 60 * 1000;
+/// The longest detail an agent may report.
+pub const MAX_DETAIL_CHARS: usize = 500;
+/// Most actions one list answers.
+pub const MAX_LIST: u32 = 200;
+
+fn not_found(id: ActionId) -> AppError {
+    AppError::not_found(format!("no action {id}"))
+}
+
+/// Who sees an action: the person who asked, and the desk.
+fn sees(caller: &Caller, action: &Action) -> bool {
+    caller.is_staff() || action.user_id == caller.user_id
+}
+
+/// "Restart PC-1 for Bob Brown": the audit's words.
+fn describe(kind: ActionKind, device: &str, person: &str) -> String {
+    format!("{} on {device} for {person}", kind.as_str())
+}
+
+/// Asks for an action on one of the caller's own computers and texts the code that proves it is
+/// them. A repeated request (same id) answers the first one and sends nothing; `true` when this
+/// one made it.
+#[tracing::instrument(skip_all, fields(user = %caller.user_id, action = %req.id))]
+pub async fn request(
+    state: &AppState,
+    caller: &Caller,
+    req: &ActionRequest,
+) -> Result<(bool, Action)> {
+    let store = &state.store;
+    if let Some(existing) = store.action(req.id).await? {
+        let same = existing.action.user_id == caller.user_id
+            && existing.action.device_id == req.device_id
+            && existing.action.kind == req.kind;
+        if !same {
+            return Err(AppError::conflict(
+                "this action id is taken: make a new one",
+            ));
+        }
+        return Ok((false, existing.action));
+    }
+    let device = store
+        .device(req.device_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no device {}", req.device_id)))?;
+    if device.assigned_user_id != Some(caller.user_id) {
+        return Err(AppError::forbidden(
+            "this computer is not assigned to you: self-service runs only on your own computers",
+        ));
+    }
+    match device.status {
+        DeviceStatus::Active => {}
+        DeviceStatus::Pending => {
+            return Err(AppError::forbidden(
+                "this computer is not activated yet: the desk must activate it first",
+            ));
+        }
+        DeviceStatus::Deactivated => {
+            return Err(AppError::forbidden("this computer was deactivated"));
+        }
+    }
+    let portal = store.portal_settings().await?;
+    let fields = store.ticket_fields().await?;
+    let mine = portal.for_user(&fields, caller.user_id, caller.is_staff());
+    if !mine.actions.contains(&req.kind) {
+        return Err(AppError::forbidden(format!(
+            "the service desk does not offer \"{}\" to you",
+            req.kind.as_str()
+        )));
+    }
+    let Some(phone) = store.second_factor(caller.user_id).await?.phone else {
+        return Err(AppError::forbidden(
+            "set up your second factor first: confirm your phone number in your profile",
+        ));
+    };
+    let now = now_ms();
+    if store
+        .recent_action_count(caller.user_id, now - ACTIONS_WINDOW_MS)
+        .await?
+        >= ACTIONS_PER_WINDOW
+    {
+        return Err(AppError::limited(
+            "ten actions were asked for in the last hour; wait before asking for another",
+            std::time::Duration::from_secs(300),
+        ));
+    }
+    let user = store
+        .user(caller.user_id)
+        .await?
+        .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
+    let detail = describe(req.kind, &device.facts.hostname, &user.name);
+    let inserted = store
+        .insert_action(
+            caller,
+            &NewAction {
+                id: req.id,
+                device: req.device_id,
+                user: caller.user_id,
+                kind: req.kind,
+                factor: FactorKind::Sms,
+                code_hash: &token_hash(&code),
+                deadline_at: now + CODE_TTL_MS,
+                detail: &format!("asked for: {detail}"),
+            },
+        )
+        .await?;
+    if inserted {
+        let text =
+            crate::letters::sms_action_code(user.language, &code, req.kind, &device.facts.hostname);
+        if let Err(e) = state.sms.send(&phone, &text).await {
+            // A code that never left is no code: the action ends, and says why.
+            store
+                .move_action(
+                    caller,
+                    req.id,
+                    &Move {
+                        from: &[ActionState::Requested],
+                        to: ActionState::Failed,
+                        before_deadline: false,
+                        device: None,
+                        detail: Some("the text message with the code could not be sent"),
+                        audit: "action.fail",
+                        audit_detail: "the text message with the code could not be sent",
+                    },
+                )
+                .await?;
+            return Err(e);
+        }
+    }
+    let row = store
+        .action(req.id)
+        .await?
+        .ok_or_else(|| not_found(req.id))?;
+    Ok((inserted, row.action))
+}
+
+/// The code for this action: a right one signs the grant for the computer, good for
+/// [`PICKUP_MS`]; each wrong one costs a try, and the last one ends the action.
+#[tracing::instrument(skip_all, fields(user = %caller.user_id, action = %id))]
+pub async fn verify(
+    state: &AppState,
+    caller: &Caller,
+    id: ActionId,
+    typed: &str,
+) -> Result<Action> {
+    let code: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return Err(AppError::bad_request("type the six digits of the code"));
+    }
+    let store = &state.store;
+    let row = store.action(id).await?.ok_or_else(|| not_found(id))?;
+    if row.action.user_id != caller.user_id {
+        // Only the person who asked proves it is them; the desk sees it, others do not.
+        return Err(if caller.is_staff() {
+            AppError::forbidden("only the person who asked for this action can type its code")
+        } else {
+            not_found(id)
+        });
+    }
+    let now = now_ms();
+    let expires_at = now + PICKUP_MS;
+    let grant = state
+        .grants
+        .sign(&GrantClaims {
+            action_id: id,
+            device_id: row.action.device_id,
+            os_user: row.os_user.clone(),
+            user_id: row.action.user_id,
+            user_name: row.action.user_name.clone(),
+            kind: row.action.kind,
+            issued_at: now,
+            expires_at,
+        })
+        .map_err(AppError::Other)?;
+    match store
+        .check_action_code(caller, id, &token_hash(&code), &grant, expires_at)
+        .await?
+    {
+        CodeCheck::Right => {}
+        CodeCheck::Wrong { left } if left > 0 => {
+            return Err(AppError::bad_request(format!(
+                "that is not the code: {left} tries left"
+            )));
+        }
+        CodeCheck::Wrong { .. } => {
+            return Err(AppError::bad_request(
+                "that is not the code, and it was the last try: ask again",
+            ));
+        }
+        CodeCheck::NotWaiting => {
+            let now = store.action(id).await?.ok_or_else(|| not_found(id))?;
+            return Err(not_waiting(&now.action));
+        }
+    }
+    Ok(store.action(id).await?.ok_or_else(|| not_found(id))?.action)
+}
+
+/// Why a code or a report cannot move an action that moved on.
+fn not_waiting(action: &Action) -> AppError {
+    let why = match action.state {
+        ActionState::Requested => "its code expired: ask again".to_owned(),
+        ActionState::Expired => "it expired: ask again".to_owned(),
+        ActionState::Cancelled => "it was cancelled".to_owned(),
+        ActionState::Failed => "it failed".to_owned(),
+        state => format!("it is {} already", state.as_str()),
+    };
+    AppError::conflict(format!("this action cannot move on: {why}"))
+}
+
+/// One action, for the person who asked and the desk.
+pub async fn get(state: &AppState, caller: &Caller, id: ActionId) -> Result<Action> {
+    let row = state.store.action(id).await?.ok_or_else(|| not_found(id))?;
+    if !sees(caller, &row.action) {
+        return Err(not_found(id));
+    }
+    Ok(row.action)
+}
+
+/// The caller's actions (the desk: everyone's), newest first, of one device if named. A person
+/// asking for a device's list sees their own actions on it.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    device: Option<DeviceId>,
+    limit: Option<u32>,
+) -> Result<Vec<Action>> {
+    let filter = ActionFilter {
+        user: (!caller.is_staff()).then_some(caller.user_id),
+        device,
+    };
+    state
+        .store
+        .actions(filter, limit.unwrap_or(50).clamp(1, MAX_LIST))
+        .await
+}
+
+/// Cancels an action that has not started: the person who asked, or the desk. An action the
+/// computer started runs to its end.
+#[tracing::instrument(skip_all, fields(user = %caller.user_id, action = %id))]
+pub async fn cancel(state: &AppState, caller: &Caller, id: ActionId) -> Result<Action> {
+    let store = &state.store;
+    let row = store.action(id).await?.ok_or_else(|| not_found(id))?;
+    if !sees(caller, &row.action) {
+        return Err(not_found(id));
+    }
+    let detail = format!("cancelled by {}", caller.name);
+    let moved = store
+        .move_action(
+            caller,
+            id,
+            &Move {
+                from: &[
+                    ActionState::Requested,
+                    ActionState::Verified,
+                    ActionState::Delivered,
+                ],
+                to: ActionState::Cancelled,
+                before_deadline: false,
+                device: None,
+                detail: Some(&detail),
+                audit: "action.cancel",
+                audit_detail: &detail,
+            },
+        )
+        .await?;
+    match moved {
+        Some(row) => Ok(row.action),
+        None => {
+            let now = store.action(id).await?.ok_or_else(|| not_found(id))?;
+            Err(not_waiting(&now.action))
+        }
+    }
+}
+
+/// The calling computer's signed actions waiting to run, each marked delivered. Only a device
+/// credential has a computer.
+pub async fn waiting_for_device(state: &AppState, caller: &Caller) -> Result<Vec<GrantedAction>> {
+    let device = own_device(caller)?;
+    let rows = state.store.deliver_actions(device).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|ActionRow { action, grant, .. }| {
+            grant.map(|grant| GrantedAction { action, grant })
+        })
+        .collect())
+}
+
+fn own_device(caller: &Caller) -> Result<DeviceId> {
+    caller
+        .device_id
+        .ok_or_else(|| AppError::forbidden("only the agent on a computer reports on its actions"))
+}
+
+/// The agent's word on an action it was given: `running` just before it starts it (refused,
+/// and so not started, once cancelled or past its deadline), then `succeeded` or `failed`. A
+/// grant it refuses to run is `failed` with its reason.
+#[tracing::instrument(skip_all, fields(device = ?caller.device_id, action = %id))]
+pub async fn report(
+    state: &AppState,
+    caller: &Caller,
+    id: ActionId,
+    report: &ActionReport,
+) -> Result<Action> {
+    let device = own_device(caller)?;
+    let detail = report
+        .detail
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    if detail.is_some_and(|d| d.chars().count() > MAX_DETAIL_CHARS) {
+        return Err(AppError::bad_request(format!(
+            "detail: at most {MAX_DETAIL_CHARS} characters"
+        )));
+    }
+    let (from, audit, words): (&[ActionState], _, _) = match report.state {
+        ActionState::Running => (
+            &[ActionState::Verified, ActionState::Delivered],
+            "action.run",
+            "the computer started it",
+        ),
+        ActionState::Succeeded => (&[ActionState::Running], "action.succeed", "it succeeded"),
+        ActionState::Failed => (
+            &[
+                ActionState::Verified,
+                ActionState::Delivered,
+                ActionState::Running,
+            ],
+            "action.fail",
+            "it failed",
+        ),
+        other => {
+            return Err(AppError::client(
+                ErrorCode::BadRequest,
+                format!(
+                    "a computer reports running, succeeded or failed, not {}",
+                    other.as_str()
+                ),
+            ));
+        }
+    };
+    let store = &state.store;
+    let row = store.action(id).await?.ok_or_else(|| not_found(id))?;
+    if row.action.device_id != device {
+        return Err(not_found(id));
+    }
+    let audit_detail = match detail {
+        Some(d) => format!("{words}: {d}"),
+        None => words.to_owned(),
+    };
+    let moved = store
+        .move_action(
+            caller,
+            id,
+            &Move {
+                from,
+                to: report.state,
+                before_deadline: report.state == ActionState::Running,
+                device: Some(device),
+                detail,
+                audit,
+                audit_detail: &audit_detail,
+            },
+        )
+        .await?;
+    match moved {
+        Some(row) => Ok(row.action),
+        None => {
+            let now = store.action(id).await?.ok_or_else(|| not_found(id))?;
+            if now.action.state.is_waiting() && report.state == ActionState::Running {
+                return Err(AppError::conflict(
+                    "this action cannot move on: its deadline passed",
+                ));
+            }
+            Err(not_waiting(&now.action))
+        }
+    }
+}
