@@ -32,6 +32,10 @@ pub struct Agent {
     config: AgentConfig,
     client: Option<ServerClient>,
     pub(crate) store: Mutex<Store>,
+    /// What asks the OS to run self-service actions (`actions/`).
+    pub(crate) executor: std::sync::Arc<dyn crate::actions::Executor>,
+    /// The actions this process is counting down or running.
+    pub(crate) running: crate::actions::Running,
 }
 
 impl Agent {
@@ -57,7 +61,15 @@ impl Agent {
             config,
             client,
             store: Mutex::new(store),
+            executor: crate::actions::platform_executor(),
+            running: crate::actions::Running::default(),
         })
+    }
+
+    /// Runs self-service actions through `executor` instead of the platform's (tests).
+    pub fn with_executor(mut self, executor: std::sync::Arc<dyn crate::actions::Executor>) -> Self {
+        self.executor = executor;
+        self
     }
 
     pub fn paths(&self) -> &Paths {
@@ -107,6 +119,12 @@ impl Agent {
         let mut store = self.store();
         store.set_meta(USER_KEY, None)?;
         store.reset_cache()?;
+        // The server key for self-service grants, pinned now: only a new enrolment changes it.
+        let pin = crate::actions::PinnedKey {
+            device_id: response.device_id,
+            key: response.grant_key.clone(),
+        };
+        store.set_meta(crate::actions::PIN_KEY, Some(&serde_json::to_string(&pin)?))?;
         Ok(response)
     }
 

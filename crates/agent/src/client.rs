@@ -6,9 +6,10 @@
 use std::time::Duration;
 
 use bellhop_proto::{
-    ApiError, Article, ArticleStamp, ChangesPage, ConfirmTokenRequest, DeviceCredential,
-    DeviceState, EnrolRequest, EnrolResponse, ErrorBody, ErrorCode, MyPortal, PushRequest,
-    PushResponse, SendTokenRequest, ServerInfo, TicketEvent, TicketId,
+    Action, ActionId, ActionReport, ApiError, Article, ArticleStamp, ChangesPage,
+    ConfirmTokenRequest, DeviceCredential, DeviceState, EnrolRequest, EnrolResponse, ErrorBody,
+    ErrorCode, GrantedAction, MyPortal, PushRequest, PushResponse, SendTokenRequest, ServerInfo,
+    TicketEvent, TicketId,
 };
 use eventsource_stream::Eventsource;
 use serde::Serialize;
@@ -37,6 +38,8 @@ pub enum LiveEvent {
     Resync,
     /// The knowledge base may have changed for this user: compare the offline copy again.
     Kb,
+    /// A self-service action moved on: one for this computer may be waiting.
+    Action,
 }
 
 impl ServerClient {
@@ -144,6 +147,27 @@ impl ServerClient {
             .await
     }
 
+    /// The signed self-service actions waiting for this computer (each marked delivered).
+    pub async fn waiting_actions(&self, credential: &str) -> Result<Vec<GrantedAction>> {
+        self.get_as("/api/v1/device/actions", Some(credential))
+            .await
+    }
+
+    /// Says how an action goes: `running` is refused (409) once it may no longer start.
+    pub async fn report_action(
+        &self,
+        credential: &str,
+        id: ActionId,
+        report: &ActionReport,
+    ) -> Result<Action> {
+        self.post(
+            &format!("/api/v1/device/actions/{id}/report"),
+            Some(credential),
+            report,
+        )
+        .await
+    }
+
     /// Keeps the user's language on the server (their mail follows it).
     pub async fn update_me(
         &self,
@@ -185,6 +209,7 @@ impl ServerClient {
                     "ready" => Some(Ok(LiveEvent::Ready)),
                     "resync" => Some(Ok(LiveEvent::Resync)),
                     "kb" => Some(Ok(LiveEvent::Kb)),
+                    "action" => Some(Ok(LiveEvent::Action)),
                     "ticket" => Some(
                         serde_json::from_str(&event.data)
                             .map(LiveEvent::Ticket)

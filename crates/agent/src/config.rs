@@ -68,6 +68,10 @@ pub struct AgentConfig {
     /// cross the network readable by anyone on the way). Off unless an admin says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub insecure: bool,
+    /// Seconds the person at the computer has to save their work or cancel before a restart or
+    /// shut down asked for from elsewhere (default 60, at most 600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_countdown_secs: Option<u64>,
 }
 
 impl AgentConfig {
@@ -89,10 +93,25 @@ impl AgentConfig {
         if env_value("BELLHOP_INSECURE").is_some_and(|v| v != "0") {
             config.insecure = true;
         }
+        if let Some(secs) = env_value("BELLHOP_ACTION_COUNTDOWN_SECS") {
+            config.action_countdown_secs = Some(secs.trim().parse().map_err(|_| {
+                Error::Config(format!(
+                    "BELLHOP_ACTION_COUNTDOWN_SECS={secs} is not a number of seconds"
+                ))
+            })?);
+        }
         if let Some(url) = &config.server_url {
             config.server_url = Some(normalise_url(url)?);
         }
         Ok(config)
+    }
+
+    /// How long a restart or shut down counts down.
+    pub fn action_countdown(&self) -> std::time::Duration {
+        self.action_countdown_secs
+            .map_or(crate::actions::DEFAULT_COUNTDOWN, |secs| {
+                std::time::Duration::from_secs(secs.min(600))
+            })
     }
 
     /// Writes the file atomically (temp file + rename), so a crash never leaves half a config.
@@ -185,6 +204,7 @@ mod tests {
             server_url: Some("http://127.0.0.1:9".into()),
             enrolment_key: Some("k".into()),
             insecure: false,
+            action_countdown_secs: Some(5),
         };
         config.save(&paths)?;
         let text = std::fs::read_to_string(paths.config_file())?;

@@ -29,7 +29,7 @@ pub fn facts() -> DeviceFacts {
 }
 
 /// The OS account this agent runs as (the system's own answer, then the environment's).
-fn os_user() -> String {
+pub(crate) fn os_user() -> String {
     whoami::username()
         .ok()
         .filter(|u| !u.is_empty())

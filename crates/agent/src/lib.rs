@@ -6,6 +6,7 @@
 //! It must not depend on Tauri, axum or sqlx: the desktop shell and the `bellhop` CLI are both
 //! thin layers over [`Agent`], so every use case is testable without a window.
 
+pub mod actions;
 mod agent;
 mod blobs;
 pub mod cache;

@@ -89,6 +89,25 @@ const MIGRATIONS: &[M<'static>] = &[
     ),
     // Drafts keep files by hash (a refused ticket comes back as a draft with its screenshot).
     M::up("ALTER TABLE drafts ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';"),
+    // Self-service actions this agent was given: written before anything runs, so an action
+    // runs at most once whatever crashes or repeats (`actions/record.rs`).
+    M::up(
+        "CREATE TABLE actions (
+        id           TEXT PRIMARY KEY,
+        kind         TEXT NOT NULL,
+        claims       TEXT NOT NULL,
+        state        TEXT NOT NULL CHECK (state IN ('claimed', 'started', 'finished')),
+        outcome      TEXT CHECK (outcome IN ('succeeded', 'failed', 'cancelled')),
+        detail       TEXT,
+        reported     INTEGER NOT NULL DEFAULT 0,
+        -- The process that claimed it: only a claim whose process is gone was interrupted.
+        pid          INTEGER NOT NULL,
+        claimed_at   INTEGER NOT NULL,
+        started_at   INTEGER,
+        finished_at  INTEGER
+    );
+    CREATE INDEX actions_unreported ON actions(reported, claimed_at);",
+    ),
 ];
 
 pub struct Store {

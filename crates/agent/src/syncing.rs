@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use bellhop_proto::{AgentStatus, DeviceStatus, Notice};
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
 use tokio::sync::Notify;
 use tokio_stream::StreamExt;
 
@@ -26,6 +28,9 @@ pub const IDLE: Duration = Duration::from_secs(15);
 /// How often a device waiting for a technician's activation asks again: the user sees the
 /// activation within seconds.
 pub const PENDING_POLL: Duration = Duration::from_secs(3);
+
+/// The self-service actions a watch is counting down or running, beside it.
+type ActionRuns<'a> = FuturesUnordered<BoxFuture<'a, ()>>;
 
 /// What the background loop tells whoever runs it.
 #[derive(Debug, Clone)]
@@ -175,8 +180,13 @@ impl Agent {
     /// server's live stream says something changed, when `wake` is notified ("Sync now", a new
     /// ticket), and every minute in any case. While the server is unreachable it retries with
     /// backoff. `on_pass` hears every pass's report.
+    ///
+    /// Self-service actions for this computer are picked up when the stream says one moved, and
+    /// after every pass in case an event was missed; each runs beside the watch (a restart's
+    /// countdown does not hold up the tickets).
     pub async fn watch(&self, wake: &Notify, mut on_pass: impl FnMut(&SyncReport)) -> Result<()> {
         let mut failures = 0u32;
+        let mut running: ActionRuns<'_> = FuturesUnordered::new();
         loop {
             let credential = self.user_credential()?;
             match self.client()?.events(&credential).await {
@@ -187,14 +197,19 @@ impl Agent {
                             event = events.next() => event,
                             () = wake.notified() => Some(Ok(LiveEvent::Resync)),
                             () = tokio::time::sleep(WATCH_SAFETY_PASS) => Some(Ok(LiveEvent::Resync)),
+                            Some(()) = running.next(), if !running.is_empty() => continue,
                         };
                         match next {
+                            Some(Ok(LiveEvent::Action)) => {
+                                self.start_actions(&credential, &mut running).await;
+                            }
                             Some(Ok(event)) => {
                                 // The knowledge base is compared on (re)connecting, when the
                                 // server says it changed, and at least hourly.
                                 let kb = matches!(event, LiveEvent::Ready | LiveEvent::Kb)
                                     || self.kb_stale()?;
                                 on_pass(&self.sync_pass(kb).await?);
+                                self.start_actions(&credential, &mut running).await;
                             }
                             // Dropped: reconnect (which pulls again on `ready`).
                             Some(Err(_)) | None => break,
@@ -216,6 +231,27 @@ impl Agent {
                     }
                 }
             }
+        }
+    }
+
+    /// Tells the server what earlier runs left unsaid, then claims what waits for this computer
+    /// and sets each going in `running`. Offline or refused, it tries again at the next event.
+    async fn start_actions<'a>(&'a self, credential: &str, running: &mut ActionRuns<'a>) {
+        if let Err(e) = self.report_unfinished(credential).await {
+            tracing::warn!(error = %e, "earlier actions' outcomes could not be told");
+        }
+        match self.take_actions(credential).await {
+            Ok(claimed) => {
+                let countdown = self.config().action_countdown();
+                for action in claimed {
+                    running.push(Box::pin(self.run_claimed(
+                        credential.to_owned(),
+                        action,
+                        countdown,
+                    )));
+                }
+            }
+            Err(e) => tracing::info!(error = %e, "actions for this computer could not be fetched"),
         }
     }
 

@@ -194,7 +194,7 @@ pub struct ActionListQuery {
 }
 
 /// What the agent says about an action it was given: `running` before it starts it, then
-/// `succeeded` or `failed`.
+/// `succeeded` or `failed`; or `cancelled` by the person at the computer during its countdown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

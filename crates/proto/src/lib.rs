@@ -53,7 +53,10 @@ pub use fields::{
 };
 pub use ids::{ActionId, CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
 pub use kb::{Article, ArticleInput, ArticleStamp, ArticleSummary};
-pub use local::{Draft, HotkeyStatus, LocalTicket, Notice, NoticeKind, Redaction, TicketForm};
+pub use local::{
+    Draft, HotkeyStatus, LocalAction, LocalActionState, LocalTicket, Notice, NoticeKind, Redaction,
+    TicketForm,
+};
 pub use settings::{ActionRules, Audience, MyPortal, PortalSettings, SectionRule};
 pub use status::{AgentStatus, Connectivity, ServerInfo};
 pub use sync::{

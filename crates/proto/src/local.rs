@@ -111,3 +111,29 @@ pub struct HotkeyStatus {
     /// Why it is not active: taken by another program, or the desktop has no global shortcuts.
     pub problem: Option<String>,
 }
+
+/// A self-service action on this computer, as the person at it is told (desktop app).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LocalAction {
+    pub id: crate::ActionId,
+    pub kind: crate::ActionKind,
+    /// Who asked for it (from the signed grant).
+    pub asked_by: String,
+    pub state: LocalActionState,
+    /// While counting down: when it runs unless cancelled here.
+    #[ts(optional)]
+    pub runs_at: Option<jiff::Timestamp>,
+    #[ts(optional)]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalActionState {
+    /// A restart or shut down waits for its countdown; the person here may cancel it.
+    CountingDown,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}

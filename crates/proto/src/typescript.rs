@@ -31,7 +31,7 @@ pub fn typescript() -> String {
         ServerInfo, Connectivity, AgentStatus,
         SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,
         ChangesQuery, TicketChange, ChangesPage, TicketEvent,
-        HotkeyStatus, LocalTicket, Notice, NoticeKind, Draft, TicketForm, Redaction,
+        HotkeyStatus, LocalAction, LocalActionState, LocalTicket, Notice, NoticeKind, Draft, TicketForm, Redaction,
         Org, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
         EmailState, EmailSummary, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
         Audience, SectionRule, ActionRules, PortalSettings, MyPortal,

@@ -1,5 +1,6 @@
 //! The agent against a real server.
 
+mod actions;
 mod chaos;
 mod credentials;
 mod fields;

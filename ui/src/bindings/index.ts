@@ -409,6 +409,18 @@ active: boolean,
  */
 problem: string | null, };
 
+export type LocalAction = { id: ActionId, kind: ActionKind, 
+/**
+ * Who asked for it (from the signed grant).
+ */
+asked_by: string, state: LocalActionState, 
+/**
+ * While counting down: when it runs unless cancelled here.
+ */
+runs_at?: string, detail?: string, };
+
+export type LocalActionState = "counting_down" | "running" | "succeeded" | "failed" | "cancelled";
+
 export type LocalTicket = { id: TicketId, 
 /**
  * The server's number; `None` while the ticket waits in the outbox.
@@ -617,6 +629,8 @@ limit?: number, };
 
 export type ActionReport = { state: ActionState, detail?: string, };
 
+export type ActionEvent = { action_id?: ActionId, device_id?: DeviceId, };
+
 export type ActionGrant = { claims: string, 
 /**
  * The 64-byte signature, standard base64.
@@ -642,8 +656,6 @@ issued_at: number,
 expires_at: number, };
 
 export type GrantedAction = { action: Action, grant: ActionGrant, };
-
-export type GrantKey = { public_key: string, };
 
 export type FieldAccess = "editable" | "read_only" | "hidden";
 

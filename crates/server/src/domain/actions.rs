@@ -318,7 +318,8 @@ fn own_device(caller: &Caller) -> Result<DeviceId> {
 
 /// The agent's word on an action it was given: `running` just before it starts it (refused,
 /// and so not started, once cancelled or past its deadline), then `succeeded` or `failed`. A
-/// grant it refuses to run is `failed` with its reason.
+/// grant it refuses to run is `failed` with its reason; one the person at the computer
+/// cancelled during its countdown is `cancelled`.
 #[tracing::instrument(skip_all, fields(device = ?caller.device_id, action = %id))]
 pub async fn report(
     state: &AppState,
@@ -353,11 +354,17 @@ pub async fn report(
             "action.fail",
             "it failed",
         ),
+        // The person at the computer cancelled it during its countdown.
+        ActionState::Cancelled => (
+            &[ActionState::Verified, ActionState::Delivered],
+            "action.cancel",
+            "cancelled at the computer",
+        ),
         other => {
             return Err(AppError::client(
                 ErrorCode::BadRequest,
                 format!(
-                    "a computer reports running, succeeded or failed, not {}",
+                    "a computer reports running, succeeded, failed or cancelled, not {}",
                     other.as_str()
                 ),
             ));

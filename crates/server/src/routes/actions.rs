@@ -112,7 +112,8 @@ pub async fn waiting(
 }
 
 /// The agent's word on an action it was given: `running` before it starts it, then `succeeded`
-/// or `failed`. 409 when it may not start (cancelled, expired) or already moved on.
+/// or `failed`; `cancelled` when the person at the computer cancelled it first. 409 when it may
+/// not start (cancelled, expired) or already moved on.
 #[utoipa::path(post, path = "/api/v1/device/actions/{id}/report", tag = "actions",
     params(("id" = ActionId, Path)), request_body = ActionReport,
     responses((status = 200, body = Action), (status = 401, body = ErrorBody),

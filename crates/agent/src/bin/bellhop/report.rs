@@ -23,6 +23,30 @@ pub async fn sync_once(paths: Paths, config: AgentConfig, json: bool) -> anyhow:
 pub async fn sync_watch(paths: Paths, config: AgentConfig, json: bool) -> anyhow::Result<ExitCode> {
     let agent = Agent::with_config(paths, config)?;
     agent.retry_now()?;
+    // What the person at the computer would see in the app: the countdown, the start, the end.
+    agent.on_action(move |action| {
+        if json {
+            if let Ok(line) = serde_json::to_string(&action) {
+                say!("{line}");
+            }
+        } else {
+            say!(
+                "action {} ({}, asked by {}): {}{}",
+                action.id,
+                action.kind.as_str(),
+                action.asked_by,
+                serde_json::to_value(action.state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                action
+                    .detail
+                    .as_deref()
+                    .map(|d| format!(" — {d}"))
+                    .unwrap_or_default()
+            );
+        }
+    });
     let wake = tokio::sync::Notify::new();
     let watched = agent.watch(&wake, |report| {
         if let Err(e) = print_report(report, json) {

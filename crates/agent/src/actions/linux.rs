@@ -1,0 +1,169 @@
+//! Linux, over D-Bus: logind (`org.freedesktop.login1`, the system bus) restarts, shuts down
+//! and ends the session; the desktop's screen locker (`org.freedesktop.ScreenSaver`, the
+//! session bus) locks, with logind's session lock (which lockers such as GNOME's and
+//! light-locker heed) when no locker answers there. Restart and shut down are not interactive:
+//! polkit decides, as for the desktop's own menu.
+//!
+//! `BELLHOP_LOGIN1_BUS_ADDRESS` reaches logind at another D-Bus address than the system bus
+//! (sandboxes, and tests that record the calls); `DBUS_SESSION_BUS_ADDRESS` names the session
+//! bus as usual.
+
+use bellhop_proto::ActionKind;
+use zbus::Connection;
+use zbus::zvariant::OwnedObjectPath;
+
+use super::{Asking, Executor};
+
+const LOGIN1: &str = "org.freedesktop.login1";
+const MANAGER_PATH: &str = "/org/freedesktop/login1";
+const MANAGER: &str = "org.freedesktop.login1.Manager";
+const SESSION: &str = "org.freedesktop.login1.Session";
+const SCREENSAVER: &str = "org.freedesktop.ScreenSaver";
+const SCREENSAVER_PATH: &str = "/org/freedesktop/ScreenSaver";
+
+/// Asks logind and the screen locker.
+pub struct Linux {
+    /// logind's bus: `None` for the system bus.
+    login1: Option<String>,
+    /// The session bus: `None` for the usual one.
+    session: Option<String>,
+    /// This login session (`XDG_SESSION_ID`); else logind finds it by this process.
+    session_id: Option<String>,
+}
+
+impl Linux {
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self {
+            login1: var("BELLHOP_LOGIN1_BUS_ADDRESS"),
+            session: None,
+            session_id: var("XDG_SESSION_ID"),
+        }
+    }
+
+    /// Both buses at given addresses, and the session named (tests).
+    pub fn at(login1: &str, session: &str, session_id: Option<&str>) -> Self {
+        Self {
+            login1: Some(login1.to_owned()),
+            session: Some(session.to_owned()),
+            session_id: session_id.map(str::to_owned),
+        }
+    }
+
+    async fn logind(&self) -> zbus::Result<Connection> {
+        match &self.login1 {
+            Some(address) => connect(address).await,
+            None => Connection::system().await,
+        }
+    }
+
+    async fn session_bus(&self) -> zbus::Result<Connection> {
+        match &self.session {
+            Some(address) => connect(address).await,
+            None => Connection::session().await,
+        }
+    }
+
+    /// Reboot or PowerOff, not interactive.
+    async fn manager(&self, method: &str) -> zbus::Result<String> {
+        self.logind()
+            .await?
+            .call_method(Some(LOGIN1), MANAGER_PATH, Some(MANAGER), method, &(false,))
+            .await?;
+        Ok(format!("asked logind: {MANAGER}.{method}"))
+    }
+
+    /// This login session's object.
+    async fn own_session(&self, bus: &Connection) -> zbus::Result<OwnedObjectPath> {
+        let reply = match &self.session_id {
+            Some(id) => {
+                bus.call_method(
+                    Some(LOGIN1),
+                    MANAGER_PATH,
+                    Some(MANAGER),
+                    "GetSession",
+                    &(id.as_str(),),
+                )
+                .await?
+            }
+            None => {
+                bus.call_method(
+                    Some(LOGIN1),
+                    MANAGER_PATH,
+                    Some(MANAGER),
+                    "GetSessionByPID",
+                    &(std::process::id(),),
+                )
+                .await?
+            }
+        };
+        reply.body().deserialize()
+    }
+
+    /// Terminate or Lock on this login session.
+    async fn session(&self, method: &str) -> zbus::Result<String> {
+        let bus = self.logind().await?;
+        let path = self.own_session(&bus).await?;
+        bus.call_method(Some(LOGIN1), path.as_str(), Some(SESSION), method, &())
+            .await?;
+        Ok(format!(
+            "asked logind: {SESSION}.{method} on {}",
+            path.as_str()
+        ))
+    }
+
+    async fn lock(&self) -> zbus::Result<String> {
+        let asked = match self.session_bus().await {
+            Ok(bus) => {
+                bus.call_method(
+                    Some(SCREENSAVER),
+                    SCREENSAVER_PATH,
+                    Some(SCREENSAVER),
+                    "Lock",
+                    &(),
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        match asked {
+            Ok(_) => Ok(format!("asked the screen locker: {SCREENSAVER}.Lock")),
+            Err(e) if nobody_answers(&e) => self.session("Lock").await,
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn run_kind(&self, kind: ActionKind) -> zbus::Result<String> {
+        match kind {
+            ActionKind::Restart => self.manager("Reboot").await,
+            ActionKind::ShutDown => self.manager("PowerOff").await,
+            ActionKind::LogOut => self.session("Terminate").await,
+            ActionKind::Lock => self.lock().await,
+        }
+    }
+}
+
+async fn connect(address: &str) -> zbus::Result<Connection> {
+    zbus::connection::Builder::address(address)?.build().await
+}
+
+/// No session bus, or nobody owns the name there.
+fn nobody_answers(e: &zbus::Error) -> bool {
+    match e {
+        zbus::Error::MethodError(name, _, _) => matches!(
+            name.as_str(),
+            "org.freedesktop.DBus.Error.ServiceUnknown"
+                | "org.freedesktop.DBus.Error.NameHasNoOwner"
+                | "org.freedesktop.DBus.Error.UnknownObject"
+                | "org.freedesktop.DBus.Error.UnknownMethod"
+        ),
+        zbus::Error::Address(_) | zbus::Error::InputOutput(_) => true,
+        _ => false,
+    }
+}
+
+impl Executor for Linux {
+    fn run(&self, kind: ActionKind) -> Asking<'_> {
+        Box::pin(async move { self.run_kind(kind).await.map_err(|e| e.to_string()) })
+    }
+}
