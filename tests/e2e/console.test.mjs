@@ -1,7 +1,7 @@
 // The technician console at /console, served by a real bellhop-server, driven in Debian's
 // Chromium — and checked against what alice sees in the portal.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { hostname } from 'node:os';
@@ -380,21 +380,30 @@ test('a technician adds an organisation and a person, who chooses a password fro
   await dana.close();
 });
 
-test('a ticket sent with the bellhop CLI shows the technician the machine it came from', async () => {
+/** The `bellhop` CLI in its own home, enrolled with Acme and confirmed as bob; returns how to
+ * run it and its environment. */
+async function bobsComputer() {
   const home = tempDir('cli');
-  const bellhop = (...args) =>
-    execFileSync(BIN('bellhop'), args, { encoding: 'utf8', env: { ...process.env, BELLHOP_HOME: home } });
+  const env = { ...process.env, BELLHOP_HOME: home };
+  const bellhop = (...args) => execFileSync(BIN('bellhop'), args, { encoding: 'utf8', env });
   bellhop('enroll', '--server', server.url, '--key', 'acme-demo-key');
+  const before = mailTo(server.dataDir, 'bob@acme.example').length;
   bellhop('identity', 'send-token', '--first-name', 'Bob', '--last-name', 'Baker', '--email', 'bob@acme.example');
   let token = null;
   await until(() => {
     token = mailTo(server.dataDir, 'bob@acme.example')
+      .slice(before)
       .map((t) => /^Your confirmation token is (\S+)$/m.exec(t)?.[1])
       .filter(Boolean)
       .at(-1) ?? null;
     return token !== null;
   }, 10_000, 'the confirmation email');
   bellhop('identity', 'confirm', '--email', 'bob@acme.example', token);
+  return { bellhop, env };
+}
+
+test('a ticket sent with the bellhop CLI shows the technician the machine it came from', async () => {
+  const { bellhop } = await bobsComputer();
   bellhop('ticket', 'new', '--title', 'Disk almost full', '--description', 'Cannot save files.');
   bellhop('sync');
 
@@ -454,6 +463,88 @@ test('alice confirms her phone by SMS in the portal; the desk removes the number
   await portal.getByTestId('phone-state').getByText('No phone is set up yet.').waitFor();
   await tech.close();
   await portal.close();
+});
+
+/** Asks the test display's screen locker (mate-screensaver, the freedesktop screensaver
+ * interface under MATE's name) whether the screen is locked; null while it does not answer. */
+function screenLocked() {
+  try {
+    const out = execFileSync('gdbus', ['call', '--session', '--dest', 'org.mate.ScreenSaver', '--object-path',
+      '/org/mate/ScreenSaver', '--method', 'org.mate.ScreenSaver.GetActive'], { encoding: 'utf8', timeout: 5000 });
+    return out.includes('true');
+  } catch {
+    return null;
+  }
+}
+
+test('bob locks his computer from the browser portal with the texted code, and its screen locker locks it', async () => {
+  const { env } = await bobsComputer();
+  const locker = spawn('mate-screensaver', ['--no-daemon'], { stdio: 'ignore' });
+  const watching = spawn(BIN('bellhop'), ['sync', '--watch'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let said = '';
+  watching.stdout.on('data', (d) => (said += d));
+  watching.stderr.on('data', (d) => (said += d));
+  const portal = await browser.newPage();
+  try {
+    await until(() => screenLocked() === false, 15_000, 'the screen locker on the session bus');
+    await signIn(portal, 'bob@acme.example', '/');
+    // No phone yet: the page says what to do first.
+    await portal.getByRole('link', { name: 'Self-service' }).click();
+    await portal.getByTestId('needs-phone').waitFor();
+    await portal.getByRole('link', { name: 'Set up my phone' }).click();
+    await portal.getByLabel('Phone number, with + and the country code').fill('+39 312 555 0202');
+    await portal.getByRole('button', { name: 'Save and send code' }).click();
+    await portal.getByText('A code is on its way to +393125550202', { exact: false }).waitFor();
+    const first = /\b(\d{6})\b/.exec(textsTo(server.dataDir, '+393125550202').at(-1) ?? '')?.[1];
+    await portal.getByLabel('Code from the SMS').fill(first ?? '');
+    await portal.getByRole('button', { name: 'Confirm' }).click();
+    await portal.getByRole('status').getByText('Your phone is confirmed.').waitFor();
+
+    await portal.getByRole('link', { name: 'Self-service' }).click();
+    // Newest first: an earlier test's enrolment of this machine is listed after it.
+    const computer = portal.getByTestId('my-device').filter({ hasText: hostname() }).first();
+    await computer.getByRole('button', { name: 'Lock' }).click();
+    const confirm = portal.getByTestId('action-confirm');
+    await confirm.getByText(`Lock ${hostname()}?`, { exact: false }).waitFor();
+    await confirm.getByText('+393125550202', { exact: false }).waitFor();
+    const texts = textsTo(server.dataDir, '+393125550202').length;
+    await confirm.getByRole('button', { name: 'Send the code' }).click();
+    await portal.getByTestId('action-code').waitFor();
+    await until(() => textsTo(server.dataDir, '+393125550202').length > texts, 10_000, 'the action’s text');
+    const text = textsTo(server.dataDir, '+393125550202').at(-1) ?? '';
+    assert.ok(text.includes(`your code to lock ${hostname()} is`), text);
+    const code = /\b(\d{6})\b/.exec(text)?.[1] ?? '';
+    assert.equal(screenLocked(), false, 'nothing happens before the code');
+    await portal.getByLabel('Code from the SMS').fill(code === '000000' ? '111111' : '000000');
+    await portal.getByRole('button', { name: 'Confirm' }).click();
+    await portal.getByRole('alert').getByText('Wrong code. 4 tries left.').waitFor();
+    await portal.getByLabel('Code from the SMS').fill(code);
+    await portal.getByRole('button', { name: 'Confirm' }).click();
+
+    // Live: the computer picks it up, runs it and says so; the screen is locked.
+    const progress = portal.getByTestId('action-progress');
+    await progress
+      .and(portal.locator('[data-state="succeeded"]'))
+      .waitFor({ timeout: 20_000 })
+      .catch(async (e) => {
+        throw new Error(`${e.message}\nthe page says: ${await progress.innerText().catch(() => '?')}\nthe agent said: ${said}`);
+      });
+    assert.equal(screenLocked(), true, 'the screen locker says the screen is locked');
+    await portal.getByTestId('action-history').getByText('done').waitFor();
+    await portal.screenshot({ path: join(SHOTS, 'portal-self-service.png'), fullPage: true });
+
+    // The desk sees every step in the audit log.
+    const tech = await login(server.url, 'tech@helpdesk.example');
+    const steps = (await api(tech, 'GET', '/audit?q=action')).items.map((e) => e.action);
+    for (const step of ['action.request', 'action.code.wrong', 'action.verify', 'action.run', 'action.succeed']) {
+      assert.ok(steps.includes(step), `${step} in ${steps}`);
+    }
+  } finally {
+    await portal.close();
+    watching.kill();
+    // The locker's grab on the display goes with it: later tests need the keyboard.
+    locker.kill();
+  }
 });
 
 test('carol signs out everywhere from Security; the desk switches her off and on again from her page', async () => {

@@ -65,10 +65,11 @@ impl Calls {
     }
 }
 
-/// The screen locker: records `Lock`, and while `hold` is shut, does not answer it.
+/// The screen locker: records `Lock`, and while `hold` is shut, neither answers it nor locks.
 struct ScreenSaver {
     calls: Calls,
     hold: Arc<tokio::sync::Semaphore>,
+    locked: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[zbus::interface(name = "org.freedesktop.ScreenSaver")]
@@ -76,6 +77,12 @@ impl ScreenSaver {
     async fn lock(&self) {
         self.calls.push("ScreenSaver.Lock".into());
         let _ = self.hold.acquire().await;
+        self.locked.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Locked since the last `Lock`; each look unlocks it again, for the next test step.
+    async fn get_active(&self) -> bool {
+        self.locked.swap(false, std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -124,6 +131,7 @@ async fn serve(
             ScreenSaver {
                 calls: calls.clone(),
                 hold: Arc::clone(hold),
+                locked: Arc::default(),
             },
         )?
         .build()
@@ -326,7 +334,7 @@ async fn an_action_runs_once_across_agent_restarts_and_not_again_after_a_kill_mi
     assert!(
         done.detail
             .as_deref()
-            .is_some_and(|d| d.contains("org.freedesktop.ScreenSaver.Lock")),
+            .is_some_and(|d| d.contains("(org.freedesktop.ScreenSaver) locked the screen")),
         "{done:?}"
     );
     assert_eq!(calls.count("ScreenSaver.Lock"), 1);

@@ -2,6 +2,8 @@
 // portal and the technician console share it; the console adds its own calls on top.
 import { createParser } from 'eventsource-parser';
 import type {
+  Action,
+  ActionEvent,
   Article,
   ArticleSummary,
   Attachment,
@@ -178,6 +180,13 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     },
     articles: (q) => call<ArticleSummary[]>('GET', `/kb/articles${queryString({ q })}`),
     article: (id) => call<Article>('GET', `/kb/articles/${encodeURIComponent(id)}`),
+    myDevices: () => call<Device[]>('GET', '/me/devices'),
+    requestAction: (deviceId, kind) => call<Action>('POST', '/actions', { id: newId(), device_id: deviceId, kind }),
+    verifyAction: (id, code) => call<Action>('POST', `/actions/${encodeURIComponent(id)}/verify`, { code }),
+    action: (id) => call<Action>('GET', `/actions/${encodeURIComponent(id)}`),
+    cancelAction: (id) => call<Action>('POST', `/actions/${encodeURIComponent(id)}/cancel`),
+    actions: (deviceId) => call<Action[]>('GET', `/actions${queryString({ device_id: deviceId })}`),
+    live: (listener) => followEvents(send, listener),
     async createTicket(input: NewTicketInput) {
       const attachments = [];
       for (const file of input.files ?? []) attachments.push(await upload(file));
@@ -196,7 +205,7 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
 
 /** The technician console: the portal's calls plus the desk's own. */
 export function createConsoleApi(base = '', storage: Storage = localStorage): ConsoleApi {
-  const { send, call } = httpClient(base, storage);
+  const { call } = httpClient(base, storage);
   const ticketPath = (id: string) => `/tickets/${encodeURIComponent(id)}`;
   return {
     ...createHttpApi(base, storage),
@@ -232,7 +241,6 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     checkVerification: (id, code) =>
       call<VerifyCodeResult>('POST', `/users/${encodeURIComponent(id)}/verification/check`, { code }),
     audit: (query: AuditQuery) => call<Page<AuditEntry>>('GET', `/audit${queryString(query)}`),
-    live: (listener) => followEvents(send, listener),
   };
 }
 
@@ -252,6 +260,9 @@ function followEvents(
       if (message.event === 'ticket') {
         const event = JSON.parse(message.data) as TicketEvent;
         listener({ kind: 'ticket', ticketId: event.ticket_id });
+      } else if (message.event === 'action') {
+        const event = JSON.parse(message.data) as ActionEvent;
+        listener({ kind: 'action', actionId: event.action_id ?? null });
       } else if (message.event === 'resync') {
         listener({ kind: 'resync' });
       }

@@ -2,6 +2,8 @@
 // Tauri bridge to the agent, and the browser portal's HTTP API. Views never import either.
 import { setLanguage, t } from '../i18n/index.svelte';
 import type {
+  Action,
+  ActionKind,
   AgentStatus,
   ApiError,
   Article,
@@ -267,6 +269,19 @@ export interface BrowserApi {
   removePhone(): Promise<void>;
   /** Ends every browser session and desktop credential of the signed-in person, this one too. */
   signOutEverywhere(): Promise<void>;
+  /** The computers assigned to the signed-in person: where their self-service actions run. */
+  myDevices(): Promise<Device[]>;
+  /** Asks for an action on one of them; the code for it is texted to the person's phone. */
+  requestAction(deviceId: string, kind: ActionKind): Promise<Action>;
+  /** The texted code for this action: a right one signs it for the computer. */
+  verifyAction(id: string, code: string): Promise<Action>;
+  action(id: string): Promise<Action>;
+  /** Stops an action the computer has not started. */
+  cancelAction(id: string): Promise<Action>;
+  /** The person's actions (the desk: everyone's), newest first; of one device if named. */
+  actions(deviceId?: string): Promise<Action[]>;
+  /** Follows live changes until the returned function is called. */
+  live(listener: (event: LiveEvent) => void): () => void;
   articles(q: string): Promise<ArticleSummary[]>;
   /** An article; its body is HTML the server sanitised. */
   article(id: string): Promise<Article>;
@@ -274,8 +289,12 @@ export interface BrowserApi {
 
 export type Api = DesktopApi | BrowserApi;
 
-/** What the server's live event stream says: a ticket changed, or re-read everything. */
-export type LiveEvent = { kind: 'ticket'; ticketId: string } | { kind: 'resync' };
+/** What the server's live event stream says: a ticket changed, a self-service action moved on
+ * (`null`: any may have), or re-read everything. */
+export type LiveEvent =
+  | { kind: 'ticket'; ticketId: string }
+  | { kind: 'action'; actionId: string | null }
+  | { kind: 'resync' };
 
 /** The technician console (browser only): the portal's calls plus the desk's own. */
 export interface ConsoleApi extends BrowserApi {
@@ -317,8 +336,6 @@ export interface ConsoleApi extends BrowserApi {
   sendVerification(id: string): Promise<VerificationSent>;
   checkVerification(id: string, code: string): Promise<VerifyCodeResult>;
   audit(query: AuditQuery): Promise<Page<AuditEntry>>;
-  /** Follows live changes until the returned function is called. */
-  live(listener: (event: LiveEvent) => void): () => void;
 }
 
 /** A signed-in reader's language is the one the server keeps for them; this browser remembers it

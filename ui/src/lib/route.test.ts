@@ -14,6 +14,7 @@ describe('routes', () => {
       { name: 'outbox' },
       { name: 'settings' },
       { name: 'security' },
+      { name: 'self-service' },
       { name: 'forgot' },
       { name: 'reset', token },
     ] as const) {

@@ -11,6 +11,8 @@ export type Route =
   | { name: 'settings' }
   /** The browser portal's verification phone for self-service actions. */
   | { name: 'security' }
+  /** The browser portal's self-service actions on the person's own computers. */
+  | { name: 'self-service' }
   /** The desktop app's own settings (language). */
   | { name: 'preferences' }
   | { name: 'forgot' }
@@ -39,6 +41,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'outbox') return { name: 'outbox' };
   if (parts[0] === 'settings') return { name: 'settings' };
   if (parts[0] === 'security') return { name: 'security' };
+  if (parts[0] === 'self-service') return { name: 'self-service' };
   if (parts[0] === 'preferences') return { name: 'preferences' };
   return { name: 'tickets' };
 }

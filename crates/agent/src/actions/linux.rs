@@ -1,12 +1,15 @@
 //! Linux, over D-Bus: logind (`org.freedesktop.login1`, the system bus) restarts, shuts down
-//! and ends the session; the desktop's screen locker (`org.freedesktop.ScreenSaver`, the
-//! session bus) locks, with logind's session lock (which lockers such as GNOME's and
-//! light-locker heed) when no locker answers there. Restart and shut down are not interactive:
-//! polkit decides, as for the desktop's own menu.
+//! and ends the session. The desktop's screen locker locks, through the freedesktop screensaver
+//! interface (`Lock`, then `GetActive` to see that it did) at the freedesktop name (KDE, Xfce)
+//! or the desktop's own (GNOME, MATE, Cinnamon); with no locker on the session bus, logind's
+//! session lock, which lockers such as light-locker and xss-lock heed. Restart and shut down are
+//! not interactive: polkit decides, as for the desktop's own menu.
 //!
 //! `BELLHOP_LOGIN1_BUS_ADDRESS` reaches logind at another D-Bus address than the system bus
 //! (sandboxes, and tests that record the calls); `DBUS_SESSION_BUS_ADDRESS` names the session
 //! bus as usual.
+
+use std::time::Duration;
 
 use bellhop_proto::ActionKind;
 use zbus::Connection;
@@ -18,8 +21,40 @@ const LOGIN1: &str = "org.freedesktop.login1";
 const MANAGER_PATH: &str = "/org/freedesktop/login1";
 const MANAGER: &str = "org.freedesktop.login1.Manager";
 const SESSION: &str = "org.freedesktop.login1.Session";
-const SCREENSAVER: &str = "org.freedesktop.ScreenSaver";
-const SCREENSAVER_PATH: &str = "/org/freedesktop/ScreenSaver";
+
+/// Screen lockers answering the freedesktop screensaver interface: (bus name, object, interface).
+const LOCKERS: [(&str, &str, &str); 5] = [
+    (
+        "org.freedesktop.ScreenSaver",
+        "/org/freedesktop/ScreenSaver",
+        "org.freedesktop.ScreenSaver",
+    ),
+    (
+        "org.freedesktop.ScreenSaver",
+        "/ScreenSaver",
+        "org.freedesktop.ScreenSaver",
+    ),
+    (
+        "org.gnome.ScreenSaver",
+        "/org/gnome/ScreenSaver",
+        "org.gnome.ScreenSaver",
+    ),
+    (
+        "org.mate.ScreenSaver",
+        "/org/mate/ScreenSaver",
+        "org.mate.ScreenSaver",
+    ),
+    (
+        "org.cinnamon.ScreenSaver",
+        "/org/cinnamon/ScreenSaver",
+        "org.cinnamon.ScreenSaver",
+    ),
+];
+/// Some lockers answer `Lock` only once the screen is unlocked again: the answer is not waited
+/// for past this, and `GetActive` says whether it locked.
+const LOCK_ANSWER: Duration = Duration::from_secs(2);
+/// How long the locker has to say the screen is locked.
+const LOCKED_WITHIN: Duration = Duration::from_secs(10);
 
 /// Asks logind and the screen locker.
 pub struct Linux {
@@ -113,24 +148,29 @@ impl Linux {
     }
 
     async fn lock(&self) -> zbus::Result<String> {
-        let asked = match self.session_bus().await {
-            Ok(bus) => {
-                bus.call_method(
-                    Some(SCREENSAVER),
-                    SCREENSAVER_PATH,
-                    Some(SCREENSAVER),
-                    "Lock",
-                    &(),
-                )
-                .await
-            }
-            Err(e) => Err(e),
+        let bus = match self.session_bus().await {
+            Ok(bus) => Some(bus),
+            Err(e) if nobody_answers(&e) => None,
+            Err(e) => return Err(e),
         };
-        match asked {
-            Ok(_) => Ok(format!("asked the screen locker: {SCREENSAVER}.Lock")),
-            Err(e) if nobody_answers(&e) => self.session("Lock").await,
-            Err(e) => Err(e),
+        if let Some(bus) = bus {
+            let names = zbus::fdo::DBusProxy::new(&bus).await?;
+            for (name, path, interface) in LOCKERS {
+                let Ok(bus_name) = zbus::names::BusName::try_from(name) else {
+                    continue;
+                };
+                if !names.name_has_owner(bus_name).await.unwrap_or(false) {
+                    continue;
+                }
+                match lock_with(&bus, name, path, interface).await {
+                    Ok(how) => return Ok(how),
+                    // Another object of the same name (KDE's older path) may answer.
+                    Err(e) if nobody_answers(&e) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
         }
+        self.session("Lock").await
     }
 
     async fn run_kind(&self, kind: ActionKind) -> zbus::Result<String> {
@@ -140,6 +180,40 @@ impl Linux {
             ActionKind::LogOut => self.session("Terminate").await,
             ActionKind::Lock => self.lock().await,
         }
+    }
+}
+
+/// Asks one locker to lock, then waits until it says the screen is locked.
+async fn lock_with(
+    bus: &Connection,
+    name: &str,
+    path: &str,
+    interface: &str,
+) -> zbus::Result<String> {
+    let asked = tokio::time::timeout(
+        LOCK_ANSWER,
+        bus.call_method(Some(name), path, Some(interface), "Lock", &()),
+    )
+    .await;
+    if let Ok(Err(e)) = asked {
+        return Err(e);
+    }
+    let give_up = tokio::time::Instant::now() + LOCKED_WITHIN;
+    loop {
+        let active: bool = bus
+            .call_method(Some(name), path, Some(interface), "GetActive", &())
+            .await?
+            .body()
+            .deserialize()?;
+        if active {
+            return Ok(format!("the screen locker ({interface}) locked the screen"));
+        }
+        if tokio::time::Instant::now() >= give_up {
+            return Err(zbus::Error::Failure(format!(
+                "the screen locker ({interface}) was asked to lock but did not"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
