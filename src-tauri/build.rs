@@ -4,6 +4,8 @@ fn main() {
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
         tauri_build::AppManifest::new().commands(&[
             "get_status",
+            "list_actions_here",
+            "cancel_action_here",
             "queue_ticket",
             "list_outbox",
             "send_identity_token",

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use bellhop_agent::{Agent, Screenshot};
 use bellhop_proto::{
-    AgentStatus, ApiError, Article, ArticleSummary, Draft, ErrorCode, LocalTicket, MyPortal,
-    NewAttachment, OutboxItem, Redaction, TicketChange, TicketForm, TicketId, User,
+    ActionId, AgentStatus, ApiError, Article, ArticleSummary, Draft, ErrorCode, LocalAction,
+    LocalTicket, MyPortal, NewAttachment, OutboxItem, Redaction, TicketChange, TicketForm,
+    TicketId, User,
 };
 use serde::Deserialize;
 use tauri::State;
@@ -32,6 +33,19 @@ pub async fn get_status(
 #[tauri::command]
 pub fn list_tickets(agent: AgentState<'_>) -> Result<Vec<LocalTicket>, ApiError> {
     Ok(agent.tickets()?)
+}
+
+/// The self-service actions counting down or running on this computer now.
+#[tauri::command]
+pub fn list_actions_here(here: State<'_, crate::actions::ActionsHere>) -> Vec<LocalAction> {
+    here.current()
+}
+
+/// The person at the computer cancels a restart or shut down during its countdown; `false`
+/// when it is too late (it started) or it is not this app's.
+#[tauri::command]
+pub fn cancel_action_here(agent: AgentState<'_>, id: ActionId) -> bool {
+    agent.cancel_action_here(id)
 }
 
 /// What the desk lets this user do (portal settings, from the last pull; `None` before it).

@@ -3,6 +3,7 @@
 //! This crate owns windows, the tray, the global shortcut and notifications. It holds no business logic: each command takes the [`Agent`] from state, calls
 //! one façade method and maps the error. It must not talk to the server or the store directly.
 
+mod actions;
 mod autostart;
 mod commands;
 mod hotkey;
@@ -92,6 +93,8 @@ fn with_plugins(
 fn with_commands(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::Wry> {
     builder.invoke_handler(tauri::generate_handler![
         commands::get_status,
+        commands::list_actions_here,
+        commands::cancel_action_here,
         commands::queue_ticket,
         commands::list_outbox,
         commands::send_identity_token,
@@ -141,6 +144,9 @@ fn set_up(
     app.manage(sync.clone());
     app.manage(last.clone());
     app.manage(pending);
+    let here = actions::ActionsHere::default();
+    actions::listen(app.handle(), &agent, here.clone());
+    app.manage(here);
     tray::create(app.handle())?;
     autostart::apply_at_start(app.handle());
     let chosen = agent.hotkey().ok().flatten();

@@ -133,6 +133,11 @@ pub fn hotkey_taken(app: &AppHandle, accelerator: &str) {
     );
 }
 
+/// Shows one notification now, not gathered with others (a warning that cannot wait).
+pub fn show_now(app: &AppHandle, shown: Shown, language: Language) {
+    show(app, shown, language);
+}
+
 /// Shows one notification, off the async threads (the platform calls may block, some until the
 /// notification is clicked or goes away). A click opens the main window at `shown.route`.
 fn show(app: &AppHandle, shown: Shown, language: Language) {

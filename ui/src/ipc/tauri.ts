@@ -2,7 +2,7 @@
 import { invoke, type InvokeArgs, type InvokeOptions } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { getCurrentWindow } from '@tauri-apps/api/window';
-import type { AgentStatus, ApiError, Article, ArticleSummary, Draft, HotkeyStatus, Language, LocalTicket, MyPortal, NewAttachment, OutboxItem, TicketChange, TicketForm, User } from '../bindings';
+import type { AgentStatus, ApiError, Article, ArticleSummary, Draft, HotkeyStatus, Language, LocalAction, LocalTicket, MyPortal, NewAttachment, OutboxItem, TicketChange, TicketForm, User } from '../bindings';
 import { ApiFailure, type DesktopApi, type IdentityInput, type NewTicketInput } from '../lib/api';
 
 async function call<T>(command: string, args?: InvokeArgs, options?: InvokeOptions): Promise<T> {
@@ -73,6 +73,10 @@ export function createTauriApi(): DesktopApi {
     setLanguage: (code: Language) => call<void>('set_language', { code }),
     // Emitted when the tray's Language menu changes it (src-tauri/src/tray.rs).
     onLanguage: (listener: (code: string) => void) => listen<string>('bellhop://language', (e) => listener(e.payload)),
+    actionsHere: () => call<LocalAction[]>('list_actions_here'),
+    cancelActionHere: (id: string) => call<boolean>('cancel_action_here', { id }),
+    // Emitted by the shell as the agent runs an action (src-tauri/src/actions.rs).
+    onAction: (listener: (action: LocalAction) => void) => listen<LocalAction>('bellhop://action', (e) => listener(e.payload)),
   };
 }
 

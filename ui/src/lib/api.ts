@@ -36,6 +36,7 @@ import type {
   HotkeyStatus,
   Language,
   NewAttachment,
+  LocalAction,
   LocalTicket,
   OutboxItem,
   Page,
@@ -143,6 +144,12 @@ export interface DesktopApi {
   setHotkey(accelerator: string): Promise<HotkeyStatus>;
   /** Calls `listener` when the language is changed elsewhere (the tray's Language menu). */
   onLanguage(listener: (code: string) => void): Promise<() => void>;
+  /** The self-service actions counting down or running on this computer now. */
+  actionsHere(): Promise<LocalAction[]>;
+  /** Cancels a restart or shut down during its countdown; false when it is too late. */
+  cancelActionHere(id: string): Promise<boolean>;
+  /** Hears each move of an action on this computer. */
+  onAction(listener: (action: LocalAction) => void): Promise<() => void>;
 }
 
 /** Where the knowledge base is read from: the server (browser) or the device's copy (desktop). */

@@ -24,3 +24,7 @@ CREATE TABLE actions (
 CREATE INDEX actions_device ON actions(device_id, created_at);
 CREATE INDEX actions_user ON actions(user_id, created_at);
 CREATE INDEX actions_waiting ON actions(state, deadline_at);
+
+-- Its commits are announced like every table's (0014_commit_notifications.sql).
+CREATE TRIGGER bellhop_committed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON actions
+    FOR EACH STATEMENT EXECUTE FUNCTION bellhop_committed();
