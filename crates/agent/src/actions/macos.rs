@@ -45,20 +45,23 @@ impl super::Executor for MacOs {
     fn run(&self, kind: bellhop_proto::ActionKind) -> super::Asking<'_> {
         let call = call_for(kind);
         Box::pin(async move {
-            let status = tokio::process::Command::new(call.program)
-                .args(call.args)
-                .status()
-                .await
-                .map_err(|e| format!("{}: {e}", call.program))?;
-            if status.success() {
-                Ok(format!(
-                    "asked macOS: {} {}",
-                    call.program,
-                    call.args.join(" ")
-                ))
-            } else {
-                Err(format!("{} failed: {status}", call.program))
-            }
+            tokio::task::spawn_blocking(move || {
+                let status = std::process::Command::new(call.program)
+                    .args(call.args)
+                    .status()
+                    .map_err(|e| format!("{}: {e}", call.program))?;
+                if status.success() {
+                    Ok(format!(
+                        "asked macOS: {} {}",
+                        call.program,
+                        call.args.join(" ")
+                    ))
+                } else {
+                    Err(format!("{} failed: {status}", call.program))
+                }
+            })
+            .await
+            .map_err(|e| e.to_string())?
         })
     }
 }
