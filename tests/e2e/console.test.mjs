@@ -545,11 +545,20 @@ test('bob locks his computer from the browser portal with the texted code, and i
     // The locker's grab on the display goes with it: later tests need the keyboard. D-Bus may
     // have started a second one when the first question came before the first one was up.
     locker.kill();
+    const lockers = () => {
+      try {
+        execFileSync('pgrep', ['-f', 'mate-screensaver']);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     try {
-      execFileSync('pkill', ['-x', 'mate-screensaver']);
+      execFileSync('pkill', ['-f', 'mate-screensaver']);
     } catch {
       // None left.
     }
+    await until(() => !lockers(), 10_000, 'every screen locker gone');
   }
 });
 
