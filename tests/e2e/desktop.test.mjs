@@ -396,47 +396,6 @@ test("a technician's reply becomes a desktop notification that opens the ticket 
   assert.equal(shown.body, 'Tess Tech: Please update the graphics driver.\nStatus: Awaiting your reply');
 });
 
-/** Calls the server's API as `token`; the parsed answer. */
-async function asUser(token, method, path, body) {
-  const res = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
-  return res.json();
-}
-
-test('a restart bob asks for from the portal counts down in the app, where the person at it cancels it', async () => {
-  execFileSync('dunstctl', ['close-all']);
-  const bob = await login(server.url, 'bob@acme.example');
-  const codeTo = (phone) => /\b(\d{6})\b/.exec(textsTo(server.dataDir, phone).at(-1) ?? '')?.[1];
-  await asUser(bob, 'PUT', '/me/second-factor', { phone: '+39 312 555 0303' });
-  await asUser(bob, 'POST', '/me/second-factor/confirm', { code: codeTo('+393125550303') });
-  // This app's computer is bob's: he confirmed his identity on it first.
-  const [computer] = await asUser(bob, 'GET', '/me/devices');
-  const asked = await asUser(bob, 'POST', '/actions', { id: crypto.randomUUID(), device_id: computer.id, kind: 'restart' });
-  await asUser(bob, 'POST', `/actions/${asked.id}/verify`, { code: codeTo('+393125550303') });
-
-  const countdown = await browser.$('[data-testid="countdown"]');
-  await countdown.waitForDisplayed({ timeout: 15_000 });
-  assert.match(await countdown.getText(), /Bob Baker asked to restart this computer/);
-  assert.match(await countdown.getText(), /Restarting in \d+ s/);
-  await until(() => notificationHistory().length + Number(execFileSync('dunstctl', ['count', 'displayed'], { encoding: 'utf8' }).trim()) > 0, 10_000, 'the warning notification');
-  await windowShot('desktop-countdown.png');
-  await (await countdown.$('button')).click();
-
-  let ended = null;
-  await until(async () => {
-    ended = await asUser(bob, 'GET', `/actions/${asked.id}`);
-    return ended.state !== 'delivered' && ended.state !== 'verified';
-  }, 10_000, 'the server hears of the cancel');
-  assert.equal(ended.state, 'cancelled');
-  assert.match(ended.detail ?? '', /^cancelled at the computer by /);
-  await countdown.waitForDisplayed({ reverse: true, timeout: 5_000 });
-  execFileSync('dunstctl', ['close-all']);
-});
-
 test('a reply carries a picture from the window to the server, and back as a preview', async () => {
   // Still on the "Screen flickers" page the notification opened.
   const conversation = await browser.$('[data-testid="conversation"]');
@@ -476,6 +435,48 @@ test('a reply carries a picture from the window to the server, and back as a pre
     timeout: 10_000,
     timeoutMsg: 'the preview did not load',
   });
+});
+
+/** Calls the server's API as `token`; the parsed answer. */
+async function asUser(token, method, path, body) {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+  return res.json();
+}
+
+// After the picture test: the countdown brings the window back to its home page.
+test('a restart bob asks for from the portal counts down in the app, where the person at it cancels it', async () => {
+  execFileSync('dunstctl', ['close-all']);
+  const bob = await login(server.url, 'bob@acme.example');
+  const codeTo = (phone) => /\b(\d{6})\b/.exec(textsTo(server.dataDir, phone).at(-1) ?? '')?.[1];
+  await asUser(bob, 'PUT', '/me/second-factor', { phone: '+39 312 555 0303' });
+  await asUser(bob, 'POST', '/me/second-factor/confirm', { code: codeTo('+393125550303') });
+  // This app's computer is bob's: he confirmed his identity on it first.
+  const [computer] = await asUser(bob, 'GET', '/me/devices');
+  const asked = await asUser(bob, 'POST', '/actions', { id: crypto.randomUUID(), device_id: computer.id, kind: 'restart' });
+  await asUser(bob, 'POST', `/actions/${asked.id}/verify`, { code: codeTo('+393125550303') });
+
+  const countdown = await browser.$('[data-testid="countdown"]');
+  await countdown.waitForDisplayed({ timeout: 15_000 });
+  assert.match(await countdown.getText(), /Bob Baker asked to restart this computer/);
+  assert.match(await countdown.getText(), /Restarting in \d+ s/);
+  await until(() => notificationHistory().length + Number(execFileSync('dunstctl', ['count', 'displayed'], { encoding: 'utf8' }).trim()) > 0, 10_000, 'the warning notification');
+  await windowShot('desktop-countdown.png');
+  await (await countdown.$('button')).click();
+
+  let ended = null;
+  await until(async () => {
+    ended = await asUser(bob, 'GET', `/actions/${asked.id}`);
+    return ended.state !== 'delivered' && ended.state !== 'verified';
+  }, 10_000, 'the server hears of the cancel');
+  assert.equal(ended.state, 'cancelled');
+  assert.match(ended.detail ?? '', /^cancelled at the computer by /);
+  await countdown.waitForDisplayed({ reverse: true, timeout: 5_000 });
+  execFileSync('dunstctl', ['close-all']);
 });
 
 test('the knowledge base is read from the copy the agent keeps on the device', async () => {

@@ -362,6 +362,8 @@ mod tests {
             .with_writer(move || writer.clone())
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
+        // Other tests may have met these callsites with no subscriber: ask them again.
+        tracing::callsite::rebuild_interest_cache();
         let app = Router::new()
             .route(
                 "/api/v1/things/{id}",
