@@ -115,18 +115,22 @@ impl ActionState {
 pub enum FactorKind {
     /// A code texted to their confirmed phone for this action.
     Sms,
+    /// A code from their confirmed authenticator app (TOTP); each code is taken once.
+    Totp,
 }
 
 impl FactorKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sms => "sms",
+            Self::Totp => "totp",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "sms" => Some(Self::Sms),
+            "totp" => Some(Self::Totp),
             _ => None,
         }
     }
@@ -140,6 +144,11 @@ pub struct ActionRequest {
     pub id: ActionId,
     pub device_id: DeviceId,
     pub kind: ActionKind,
+    /// How the person will prove it is them. Without it: their authenticator app when they
+    /// have one (no text message is sent), else a code by SMS.
+    #[serde(default)]
+    #[ts(optional)]
+    pub factor: Option<FactorKind>,
 }
 
 /// `POST /api/v1/actions/{id}/verify`: the second factor's code for this action.

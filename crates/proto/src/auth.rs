@@ -146,8 +146,8 @@ pub struct ResetPasswordRequest {
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
-/// `GET /api/v1/me/second-factor`: the phone that confirms the caller's self-service actions
-///, and a number waiting for its SMS code.
+/// `GET /api/v1/me/second-factor`: what confirms the caller's self-service actions: a phone
+/// (and a number waiting for its SMS code), an authenticator app, or both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecondFactor {
@@ -155,6 +155,26 @@ pub struct SecondFactor {
     pub phone: Option<String>,
     /// A number a code was sent to and not yet typed back.
     pub pending: Option<PendingPhone>,
+    /// When an authenticator app was confirmed; `None` while there is none.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub authenticator_since: Option<jiff::Timestamp>,
+}
+
+/// `POST /api/v1/me/authenticator`: a new secret for an authenticator app (TOTP, RFC 6238: SHA-1,
+/// six digits, 30 seconds), shown this once. It counts once the first code from the app is
+/// confirmed; until then a confirmed app, if any, stays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthenticatorSetup {
+    /// The secret in base32, for typing into an app by hand.
+    pub secret: String,
+    /// The `otpauth://totp/…` address the QR code holds.
+    pub uri: String,
+    /// The QR code as an SVG document (render it as an image, not as markup).
+    pub qr_svg: String,
+    /// The first code must be confirmed before this.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: jiff::Timestamp,
 }
 
 /// A number a code was sent to, until the code expires.

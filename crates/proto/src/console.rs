@@ -121,6 +121,9 @@ pub struct UserDetail {
     /// The phone confirming their self-service actions; removing or changing their phone number
     /// resets it.
     pub second_factor_phone: Option<String>,
+    /// When their authenticator app was confirmed, if they have one.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub authenticator_since: Option<Timestamp>,
     pub last_email: Option<EmailSummary>,
     pub devices: Vec<Device>,
     /// Their most recent tickets (at most 20), newest first.

@@ -31,9 +31,9 @@ pub use actions::{
 };
 pub use attachment::{Attachment, DEFAULT_MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use auth::{
-    ConfirmPhoneRequest, ForgotPasswordRequest, Language, LoginRequest, LoginResponse,
-    MIN_PASSWORD_CHARS, PendingPhone, ResetPasswordRequest, Role, SecondFactor, SetPhoneRequest,
-    UpdateMe, User,
+    AuthenticatorSetup, ConfirmPhoneRequest, ForgotPasswordRequest, Language, LoginRequest,
+    LoginResponse, MIN_PASSWORD_CHARS, PendingPhone, ResetPasswordRequest, Role, SecondFactor,
+    SetPhoneRequest, UpdateMe, User,
 };
 pub use console::{
     AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, Org, OrgCreated, OrgInput,

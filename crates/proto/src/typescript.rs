@@ -20,7 +20,7 @@ pub fn typescript() -> String {
     let decls = decls![&cfg;
         ErrorCode, ApiError, ErrorBody, NewAttachment, Attachment,
         TicketId, CommentId, UserId, OrgId, DeviceId, OpId, ActionId,
-        Language, Role, User, UpdateMe, SecondFactor, PendingPhone, SetPhoneRequest, ConfirmPhoneRequest, LoginRequest, LoginResponse, ForgotPasswordRequest, ResetPasswordRequest,
+        Language, Role, User, UpdateMe, SecondFactor, PendingPhone, AuthenticatorSetup, SetPhoneRequest, ConfirmPhoneRequest, LoginRequest, LoginResponse, ForgotPasswordRequest, ResetPasswordRequest,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
         CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, TicketScope, CcEntry, AddCc, AssigneeUpdate,
         Page<()>,

@@ -63,6 +63,9 @@ impl Server {
         let grants = crate::grants::GrantSigner::load_or_create(
             &settings.data_dir.join(crate::grants::KEY_FILE),
         )?;
+        let secrets = crate::keys::SecretBox::load_or_create(
+            &settings.data_dir.join(crate::keys::FACTOR_KEY_FILE),
+        )?;
         let transport = Transport::new(settings.smtp_url.as_deref(), settings.mail_dir())?;
         tracing::info!(via = %transport.describe(), "mail");
         let mail = MailWorker::new(store.clone(), transport, settings.mail_from.clone());
@@ -97,6 +100,7 @@ impl Server {
                     settings.max_streams_per_person,
                 )),
                 grants: std::sync::Arc::new(grants),
+                secrets: std::sync::Arc::new(secrets),
             },
             &settings,
         );

@@ -35,10 +35,16 @@ pub enum Letter {
     SecondFactorSet,
     /// The verification phone was removed (by the person or the desk).
     SecondFactorRemoved,
+    /// An authenticator app was confirmed (set up, or put in the place of another).
+    AuthenticatorSet,
+    /// The person removed their authenticator app.
+    AuthenticatorRemoved,
+    /// The desk reset the person's second factor: phone and app.
+    SecondFactorReset,
 }
 
 impl Letter {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 11] = [
         Self::IdentityToken,
         Self::PasswordReset,
         Self::VerificationCode,
@@ -47,6 +53,9 @@ impl Letter {
         Self::EmailChanged,
         Self::SecondFactorSet,
         Self::SecondFactorRemoved,
+        Self::AuthenticatorSet,
+        Self::AuthenticatorRemoved,
+        Self::SecondFactorReset,
     ];
 
     fn key(self) -> &'static str {
@@ -59,6 +68,9 @@ impl Letter {
             Self::EmailChanged => "email_changed",
             Self::SecondFactorSet => "second_factor_set",
             Self::SecondFactorRemoved => "second_factor_removed",
+            Self::AuthenticatorSet => "authenticator_set",
+            Self::AuthenticatorRemoved => "authenticator_removed",
+            Self::SecondFactorReset => "second_factor_reset",
         }
     }
 }

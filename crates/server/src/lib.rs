@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod grants;
+pub mod keys;
 pub mod letters;
 pub mod mail;
 pub mod markdown;

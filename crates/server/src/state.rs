@@ -28,6 +28,8 @@ pub struct AppState {
     pub streams: std::sync::Arc<StreamSlots>,
     /// Signs self-service grants (`grants.rs`).
     pub grants: std::sync::Arc<crate::grants::GrantSigner>,
+    /// Seals authenticator apps' secrets in the database (`keys.rs`).
+    pub secrets: std::sync::Arc<crate::keys::SecretBox>,
 }
 
 /// Live event streams open per person: one person cannot hold more than `max` connections open

@@ -85,7 +85,8 @@ pub struct NewAction<'a> {
     pub user: UserId,
     pub kind: ActionKind,
     pub factor: FactorKind,
-    pub code_hash: &'a str,
+    /// The texted code's hash; none for an authenticator app.
+    pub code_hash: Option<&'a str>,
     pub deadline_at: i64,
     /// The audit's words.
     pub detail: &'a str,
@@ -111,8 +112,20 @@ pub enum CodeCheck {
     Right,
     /// Wrong, with this many tries left (none: the action failed).
     Wrong { left: i64 },
+    /// A right authenticator code that was already taken (for another action, or this one).
+    /// It counts as a try.
+    Reused { left: i64 },
     /// The action is not waiting for a code (any more).
     NotWaiting,
+}
+
+/// What the person typed, as the action's factor checks it.
+#[derive(Debug, Clone, Copy)]
+pub enum Proof<'a> {
+    /// The hash of a texted code, compared with the action's.
+    Texted { code_hash: &'a str },
+    /// A code of the authenticator `id`: the time step it matched, `None` when it matched none.
+    App { id: &'a str, step: Option<i64> },
 }
 
 /// Filters of [`Store::actions`].
@@ -209,7 +222,7 @@ impl Store {
         &self,
         caller: &Caller,
         id: ActionId,
-        code_hash: &str,
+        proof: Proof<'_>,
         grant: &ActionGrant,
         expires_at: i64,
     ) -> Result<CodeCheck> {
@@ -236,7 +249,22 @@ impl Store {
             user: parse_id(taken.try_get("user_id")?)?,
         };
         let target = id.to_string();
-        let outcome = if stored.as_deref() == Some(code_hash) {
+        let right = match proof {
+            Proof::Texted { code_hash } => Ok(stored.as_deref() == Some(code_hash)),
+            Proof::App { step: None, .. } => Ok(false),
+            // A code's step is taken once, by whichever action (or set-up) had it first.
+            Proof::App {
+                id,
+                step: Some(step),
+            } => {
+                if Self::take_step_in(&mut tx, id, step).await? {
+                    Ok(true)
+                } else {
+                    Err(())
+                }
+            }
+        };
+        let outcome = if right == Ok(true) {
             sqlx::query(
                 "UPDATE actions SET state = 'verified', code_hash = NULL, grant_claims = $1,
                         grant_signature = $2, deadline_at = $3, updated_at = $4
@@ -269,15 +297,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            Self::record_audit(
-                &mut tx,
-                caller,
-                "action.code.wrong",
-                &target,
-                "a wrong code was typed",
-            )
-            .await?;
-            CodeCheck::Wrong { left }
+            let (detail, check) = match right {
+                Err(()) => (
+                    "an authenticator code that was already used was typed",
+                    CodeCheck::Reused { left },
+                ),
+                _ => ("a wrong code was typed", CodeCheck::Wrong { left }),
+            };
+            Self::record_audit(&mut tx, caller, "action.code.wrong", &target, detail).await?;
+            check
         };
         tx.commit().await?;
         self.action_moved(note).await?;

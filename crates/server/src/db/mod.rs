@@ -58,6 +58,7 @@ mod access;
 mod actions;
 mod attachments;
 mod audit;
+mod authenticators;
 mod cc;
 mod changes;
 mod comments;
@@ -92,7 +93,10 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use access::{SESSION_IDLE_MS, SESSION_TOUCH_EVERY_MS};
-pub use actions::{ACTION_CODE_MAX_ATTEMPTS, ActionFilter, ActionRow, CodeCheck, Move, NewAction};
+pub use actions::{
+    ACTION_CODE_MAX_ATTEMPTS, ActionFilter, ActionRow, CodeCheck, Move, NewAction, Proof,
+};
+pub use authenticators::{AUTHENTICATOR_MAX_ATTEMPTS, SealedAuthenticator};
 pub use changes::{ActionNote, ChangeEvent, Signal};
 pub(crate) use console::phone_digits;
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};

@@ -37,7 +37,12 @@ impl Store {
             })
         })
         .transpose()?;
-        Ok(SecondFactor { phone, pending })
+        let authenticator_since = self.authenticator_since(user).await?.map(ts).transpose()?;
+        Ok(SecondFactor {
+            phone,
+            pending,
+            authenticator_since,
+        })
     }
 
     /// Codes sent to this user since `since_ms` (sent or not: a failing gateway counts too).

@@ -16,6 +16,7 @@ use crate::letters::Email;
 pub(super) enum Attempted {
     Verification,
     Phone,
+    Authenticator,
 }
 
 /// Wrong codes allowed per verification code.
@@ -93,6 +94,11 @@ impl Store {
             org_name: row.try_get("org_name")?,
             has_password: password.is_some(),
             second_factor_phone,
+            authenticator_since: self
+                .authenticator_since(id)
+                .await?
+                .map(super::ts)
+                .transpose()?,
             last_email,
             devices,
             tickets,
@@ -170,6 +176,10 @@ impl Store {
             Attempted::Phone => {
                 "UPDATE phone_codes SET attempts = attempts + 1
                  WHERE id = $1 AND attempts < $2 AND used_at IS NULL RETURNING attempts"
+            }
+            Attempted::Authenticator => {
+                "UPDATE authenticators SET attempts = attempts + 1
+                 WHERE id = $1 AND attempts < $2 AND confirmed_at IS NULL RETURNING attempts"
             }
         };
         Ok(sqlx::query_scalar(sql)

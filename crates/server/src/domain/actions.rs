@@ -11,7 +11,8 @@ use bellhop_proto::{
 };
 use rand::Rng;
 
-use crate::db::{ActionFilter, ActionRow, Caller, CodeCheck, Move, NewAction, now_ms};
+use crate::db::{ActionFilter, ActionRow, Caller, CodeCheck, Move, NewAction, Proof, now_ms};
+use crate::domain::second_factor;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::tokens::token_hash;
@@ -92,10 +93,26 @@ pub async fn request(
             req.kind.as_str()
         )));
     }
-    let Some(phone) = store.second_factor(caller.user_id).await?.phone else {
-        return Err(AppError::forbidden(
-            "set up your second factor first: confirm your phone number in your profile",
-        ));
+    let factors = store.second_factor(caller.user_id).await?;
+    let app = factors.authenticator_since.is_some();
+    let factor = match (req.factor, app, factors.phone) {
+        (Some(FactorKind::Totp) | None, true, _) => (FactorKind::Totp, None),
+        (Some(FactorKind::Sms) | None, _, Some(phone)) => (FactorKind::Sms, Some(phone)),
+        (Some(FactorKind::Totp), false, _) => {
+            return Err(AppError::forbidden(
+                "you have no authenticator app: set one up on the portal's Security page",
+            ));
+        }
+        (Some(FactorKind::Sms), _, None) => {
+            return Err(AppError::forbidden(
+                "you have no verification phone: confirm one on the portal's Security page",
+            ));
+        }
+        (None, false, None) => {
+            return Err(AppError::forbidden(
+                "set up your second factor first: an authenticator app or your phone, on the portal's Security page",
+            ));
+        }
     };
     let now = now_ms();
     if store
@@ -112,7 +129,11 @@ pub async fn request(
         .user(caller.user_id)
         .await?
         .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
-    let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
+    // An app's code is the app's; a texted one is made here, for this action alone.
+    let code = factor
+        .1
+        .as_ref()
+        .map(|_| format!("{:06}", rand::rng().random_range(0..1_000_000)));
     let detail = describe(req.kind, &device.facts.hostname, &user.name);
     let inserted = store
         .insert_action(
@@ -122,17 +143,17 @@ pub async fn request(
                 device: req.device_id,
                 user: caller.user_id,
                 kind: req.kind,
-                factor: FactorKind::Sms,
-                code_hash: &token_hash(&code),
+                factor: factor.0,
+                code_hash: code.as_deref().map(token_hash).as_deref(),
                 deadline_at: now + CODE_TTL_MS,
                 detail: &format!("asked for: {detail}"),
             },
         )
         .await?;
-    if inserted {
+    if let (true, Some(code), Some(phone)) = (inserted, &code, &factor.1) {
         let text =
-            crate::letters::sms_action_code(user.language, &code, req.kind, &device.facts.hostname);
-        if let Err(e) = state.sms.send(&phone, &text).await {
+            crate::letters::sms_action_code(user.language, code, req.kind, &device.facts.hostname);
+        if let Err(e) = state.sms.send(phone, &text).await {
             // A code that never left is no code: the action ends, and says why.
             store
                 .move_action(
@@ -168,10 +189,6 @@ pub async fn verify(
     id: ActionId,
     typed: &str,
 ) -> Result<Action> {
-    let code: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
-    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-        return Err(AppError::bad_request("type the six digits of the code"));
-    }
     let store = &state.store;
     let row = store.action(id).await?.ok_or_else(|| not_found(id))?;
     if row.action.user_id != caller.user_id {
@@ -197,11 +214,41 @@ pub async fn verify(
             expires_at,
         })
         .map_err(AppError::Other)?;
+    let (code_hash, app);
+    let proof = match row.action.factor {
+        FactorKind::Sms => {
+            let code: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+            if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+                return Err(AppError::bad_request("type the six digits of the code"));
+            }
+            code_hash = token_hash(&code);
+            Proof::Texted {
+                code_hash: &code_hash,
+            }
+        }
+        FactorKind::Totp => {
+            app = second_factor::app_proof(state, caller.user_id, typed).await?;
+            Proof::App {
+                id: &app.0.id,
+                step: app.1,
+            }
+        }
+    };
     match store
-        .check_action_code(caller, id, &token_hash(&code), &grant, expires_at)
+        .check_action_code(caller, id, proof, &grant, expires_at)
         .await?
     {
         CodeCheck::Right => {}
+        CodeCheck::Reused { left } if left > 0 => {
+            return Err(AppError::bad_request(format!(
+                "that code was used already: wait for the app's next code ({left} tries left)"
+            )));
+        }
+        CodeCheck::Reused { .. } => {
+            return Err(AppError::bad_request(
+                "that code was used already, and it was the last try: ask again",
+            ));
+        }
         CodeCheck::Wrong { left } if left > 0 => {
             return Err(AppError::bad_request(format!(
                 "that is not the code: {left} tries left"

@@ -37,6 +37,14 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
                 .delete(second_factor::remove),
         )
         .route("/me/second-factor/confirm", post(second_factor::confirm))
+        .route(
+            "/me/authenticator",
+            post(second_factor::start_app).delete(second_factor::remove_app),
+        )
+        .route(
+            "/me/authenticator/confirm",
+            post(second_factor::confirm_app),
+        )
         .route("/portal-settings", get(settings::get).put(settings::put))
         .route(
             "/ticket-fields",
@@ -87,6 +95,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/users/{id}/disable", post(console::disable_user))
         .route("/users/{id}/enable", post(console::enable_user))
         .route("/users/{id}/sign-out", post(console::sign_out_user))
+        .route("/users/{id}/second-factor", delete(second_factor::reset))
         .route("/users/{id}/verification", post(console::send_verification))
         .route(
             "/users/{id}/verification/check",

@@ -65,7 +65,12 @@ async fn bob_on_his_computer(app: &TestApp, host: &str) -> anyhow::Result<Bob> {
     })
 }
 
-async fn ask(app: &TestApp, token: &str, device: &Value, kind: &str) -> anyhow::Result<Action> {
+pub(crate) async fn ask(
+    app: &TestApp,
+    token: &str,
+    device: &Value,
+    kind: &str,
+) -> anyhow::Result<Action> {
     let res = app
         .post(
             token,
@@ -77,7 +82,12 @@ async fn ask(app: &TestApp, token: &str, device: &Value, kind: &str) -> anyhow::
     Ok(res.json().await?)
 }
 
-async fn verify(app: &TestApp, token: &str, action: &Action, code: &str) -> reqwest::Response {
+pub(crate) async fn verify(
+    app: &TestApp,
+    token: &str,
+    action: &Action,
+    code: &str,
+) -> reqwest::Response {
     let path = format!("/api/v1/actions/{}/verify", action.id);
     match app.post(token, &path, &json!({ "code": code })).await {
         Ok(res) => res,
@@ -100,13 +110,13 @@ async fn report(
     .await
 }
 
-async fn waiting(app: &TestApp, agent: &str) -> anyhow::Result<Vec<GrantedAction>> {
+pub(crate) async fn waiting(app: &TestApp, agent: &str) -> anyhow::Result<Vec<GrantedAction>> {
     let res = app.get(agent, "/api/v1/device/actions").await?;
     anyhow::ensure!(res.status() == 200, "waiting: {}", res.status());
     Ok(res.json().await?)
 }
 
-async fn action(app: &TestApp, token: &str, action: &Action) -> anyhow::Result<Action> {
+pub(crate) async fn action(app: &TestApp, token: &str, action: &Action) -> anyhow::Result<Action> {
     let res = app
         .get(token, &format!("/api/v1/actions/{}", action.id))
         .await?;

@@ -3,6 +3,7 @@
 mod accounts;
 mod actions;
 mod attachments;
+mod authenticator;
 mod changes;
 mod console;
 mod devices;

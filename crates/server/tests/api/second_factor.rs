@@ -15,7 +15,7 @@ use crate::helpers::{TestApp, expect_error, spawn_app, spawn_app_with};
 const ME: &str = "/api/v1/me/second-factor";
 const CONFIRM: &str = "/api/v1/me/second-factor/confirm";
 
-async fn factor(app: &TestApp, token: &str) -> anyhow::Result<SecondFactor> {
+pub(crate) async fn factor(app: &TestApp, token: &str) -> anyhow::Result<SecondFactor> {
     let res = app.get(token, ME).await?;
     anyhow::ensure!(res.status() == 200, "GET {ME}: {}", res.status());
     Ok(res.json().await?)
@@ -67,6 +67,7 @@ async fn a_user_confirms_a_phone_by_sms_and_the_desk_removing_it_resets_the_fact
     let none = SecondFactor {
         phone: None,
         pending: None,
+        authenticator_since: None,
     };
     assert_eq!(factor(&app, &bob).await?, none);
 
@@ -118,7 +119,8 @@ async fn a_user_confirms_a_phone_by_sms_and_the_desk_removing_it_resets_the_fact
         factor(&app, &bob).await?,
         SecondFactor {
             phone: Some("+393123456789".into()),
-            pending: None
+            pending: None,
+            authenticator_since: None,
         }
     );
     // Used once.
