@@ -68,9 +68,31 @@ phone: string | null,
 /**
  * A number a code was sent to and not yet typed back.
  */
-pending: PendingPhone | null, };
+pending: PendingPhone | null, 
+/**
+ * When an authenticator app was confirmed; `None` while there is none.
+ */
+authenticator_since: string | null, };
 
 export type PendingPhone = { phone: string, expires_at: string, };
+
+export type AuthenticatorSetup = { 
+/**
+ * The secret in base32, for typing into an app by hand.
+ */
+secret: string, 
+/**
+ * The `otpauth://totp/…` address the QR code holds.
+ */
+uri: string, 
+/**
+ * The QR code as an SVG document (render it as an image, not as markup).
+ */
+qr_svg: string, 
+/**
+ * The first code must be confirmed before this.
+ */
+expires_at: string, };
 
 export type SetPhoneRequest = { phone: string, };
 
@@ -531,7 +553,11 @@ has_password: boolean,
  * The phone confirming their self-service actions; removing or changing their phone number
  * resets it.
  */
-second_factor_phone: string | null, last_email: EmailSummary | null, devices: Array<Device>, 
+second_factor_phone: string | null, 
+/**
+ * When their authenticator app was confirmed, if they have one.
+ */
+authenticator_since: string | null, last_email: EmailSummary | null, devices: Array<Device>, 
 /**
  * Their most recent tickets (at most 20), newest first.
  */
@@ -591,9 +617,14 @@ export type ActionKind = "restart" | "lock" | "shut_down" | "log_out";
 
 export type ActionState = "requested" | "verified" | "delivered" | "running" | "succeeded" | "failed" | "expired" | "cancelled";
 
-export type FactorKind = "sms";
+export type FactorKind = "sms" | "totp";
 
-export type ActionRequest = { id: ActionId, device_id: DeviceId, kind: ActionKind, };
+export type ActionRequest = { id: ActionId, device_id: DeviceId, kind: ActionKind, 
+/**
+ * How the person will prove it is them. Without it: their authenticator app when they
+ * have one (no text message is sent), else a code by SMS.
+ */
+factor?: FactorKind, };
 
 export type ActionCode = { code: string, };
 

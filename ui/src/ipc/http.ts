@@ -26,6 +26,7 @@ import type {
   PortalSettings,
   SearchResults,
   SecondFactor,
+  AuthenticatorSetup,
   SystemInfo,
   Ticket,
   TicketEvent,
@@ -171,6 +172,9 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     sendPhoneCode: (phone) => call<SecondFactor>('PUT', '/me/second-factor', { phone }),
     confirmPhone: (code) => call<VerifyCodeResult>('POST', '/me/second-factor/confirm', { code }),
     removePhone: () => call<void>('DELETE', '/me/second-factor'),
+    startAuthenticator: () => call<AuthenticatorSetup>('POST', '/me/authenticator'),
+    confirmAuthenticator: (code) => call<VerifyCodeResult>('POST', '/me/authenticator/confirm', { code }),
+    removeAuthenticator: () => call<void>('DELETE', '/me/authenticator'),
     async signOutEverywhere() {
       try {
         await call<void>('POST', '/auth/sign-out-everywhere');
@@ -181,7 +185,8 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     articles: (q) => call<ArticleSummary[]>('GET', `/kb/articles${queryString({ q })}`),
     article: (id) => call<Article>('GET', `/kb/articles/${encodeURIComponent(id)}`),
     myDevices: () => call<Device[]>('GET', '/me/devices'),
-    requestAction: (deviceId, kind) => call<Action>('POST', '/actions', { id: newId(), device_id: deviceId, kind }),
+    requestAction: (deviceId, kind, factor) =>
+      call<Action>('POST', '/actions', { id: newId(), device_id: deviceId, kind, ...(factor ? { factor } : {}) }),
     verifyAction: (id, code) => call<Action>('POST', `/actions/${encodeURIComponent(id)}/verify`, { code }),
     action: (id) => call<Action>('GET', `/actions/${encodeURIComponent(id)}`),
     cancelAction: (id) => call<Action>('POST', `/actions/${encodeURIComponent(id)}/cancel`),
@@ -222,6 +227,7 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     setUserDisabled: (id, disabled) =>
       call<User>('POST', `/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`),
     signOutUser: (id) => call<void>('POST', `/users/${encodeURIComponent(id)}/sign-out`),
+    resetSecondFactor: (id) => call<void>('DELETE', `/users/${encodeURIComponent(id)}/second-factor`),
     devices: (orgId) => call<Device[]>('GET', `/devices${queryString({ org_id: orgId })}`),
     people: () => call<User[]>('GET', '/users'),
     assignDevice: (id, userId) => call<Device>('PUT', `/devices/${id}/assignee`, { user_id: userId }),

@@ -24,6 +24,8 @@ import type {
   OrgInput,
   SearchResults,
   SecondFactor,
+  AuthenticatorSetup,
+  FactorKind,
   SystemInfo,
   UserDetail,
   UserInput,
@@ -274,12 +276,19 @@ export interface BrowserApi {
   confirmPhone(code: string): Promise<VerifyCodeResult>;
   /** Removes the phone number: the second factor is reset. */
   removePhone(): Promise<void>;
+  /** Starts setting up an authenticator app: its secret as a QR code and as text, shown once. */
+  startAuthenticator(): Promise<AuthenticatorSetup>;
+  /** The app's first code; a right one makes it the person's second factor. */
+  confirmAuthenticator(code: string): Promise<VerifyCodeResult>;
+  /** Removes the authenticator app. */
+  removeAuthenticator(): Promise<void>;
   /** Ends every browser session and desktop credential of the signed-in person, this one too. */
   signOutEverywhere(): Promise<void>;
   /** The computers assigned to the signed-in person: where their self-service actions run. */
   myDevices(): Promise<Device[]>;
-  /** Asks for an action on one of them; the code for it is texted to the person's phone. */
-  requestAction(deviceId: string, kind: ActionKind): Promise<Action>;
+  /** Asks for an action on one of them, confirmed by a code of `factor` (by default the
+   * person's authenticator app when they have one, else a code texted to their phone). */
+  requestAction(deviceId: string, kind: ActionKind, factor?: FactorKind): Promise<Action>;
   /** The texted code for this action: a right one signs it for the computer. */
   verifyAction(id: string, code: string): Promise<Action>;
   action(id: string): Promise<Action>;
@@ -323,6 +332,8 @@ export interface ConsoleApi extends BrowserApi {
   setUserDisabled(id: string, disabled: boolean): Promise<User>;
   /** Ends every browser session and desktop credential of a person. */
   signOutUser(id: string): Promise<void>;
+  /** Resets a person's second factor (phone and authenticator app); they are told by email. */
+  resetSecondFactor(id: string): Promise<void>;
   devices(orgId?: string): Promise<Device[]>;
   /** Everyone the desk knows, customers and staff. */
   people(): Promise<User[]>;
