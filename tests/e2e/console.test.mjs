@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import * as OTPAuth from 'otpauth';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BIN, SHOTS, axeViolations, launchChromium, login, mailTo, startServer, tempDir, textsTo, until } from './helpers.mjs';
@@ -491,7 +492,7 @@ test('bob locks his computer from the browser portal with the texted code, and i
     // No phone yet: the page says what to do first.
     await portal.getByRole('link', { name: 'Self-service' }).click();
     await portal.getByTestId('needs-phone').waitFor();
-    await portal.getByRole('link', { name: 'Set up my phone' }).click();
+    await portal.getByRole('link', { name: 'Set up my second factor' }).click();
     await portal.getByLabel('Phone number, with + and the country code').fill('+39 312 555 0202');
     await portal.getByRole('button', { name: 'Save and send code' }).click();
     await portal.getByText('A code is on its way to +393125550202', { exact: false }).waitFor();
@@ -559,6 +560,72 @@ test('bob locks his computer from the browser portal with the texted code, and i
       // None left.
     }
     await until(() => !lockers(), 10_000, 'every screen locker gone');
+  }
+});
+
+test('bob adds an authenticator app from its QR code, asks for a restart with its code, and the desk resets his factor', async () => {
+  const portal = await browser.newPage();
+  const tech = await browser.newPage();
+  tech.on('dialog', (dialog) => dialog.accept());
+  try {
+    await signIn(portal, 'bob@acme.example', '/');
+    await portal.getByRole('link', { name: 'Security' }).click();
+    const section = portal.getByTestId('authenticator');
+    await section.getByText('No authenticator app is set up.').waitFor();
+    await section.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    // The QR code is an image the browser drew, and the key is there to type by hand.
+    const qr = section.getByRole('img', { name: 'QR code to scan with your authenticator app' });
+    await until(async () => (await qr.evaluate((img) => img.complete && img.naturalWidth)) >= 200, 5_000, 'the QR code drawn');
+    await portal.screenshot({ path: join(SHOTS, 'portal-authenticator-setup.png'), fullPage: true });
+    const key = (await section.getByTestId('authenticator-secret').innerText()).trim();
+    // The person's phone: an authenticator app holding that key.
+    const phoneApp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key), digits: 6, period: 30 });
+    const setUpCode = phoneApp.generate();
+    await section.getByLabel('Code from the app').fill(setUpCode);
+    await section.getByRole('button', { name: 'Confirm' }).click();
+    await portal.getByRole('status').getByText('Your authenticator app is set up.').waitFor();
+    await section.getByText('An authenticator app confirms your actions', { exact: false }).waitFor();
+    await until(() => mailTo(server.dataDir, 'bob@acme.example').some((m) => m.includes('Subject: Your Bellhop authenticator app was set up')), 10_000, 'the letter telling bob');
+
+    // Two factors: Self-service asks which, the app by default; no text is sent for it.
+    await portal.getByRole('link', { name: 'Self-service' }).click();
+    const computer = portal.getByTestId('my-device').filter({ hasText: hostname() }).first();
+    await computer.getByRole('button', { name: 'Restart' }).click();
+    const confirm = portal.getByTestId('action-confirm');
+    await confirm.getByTestId('factor-choice').getByLabel('a code from my authenticator app').waitFor();
+    assert.equal(await confirm.getByLabel('a code from my authenticator app').isChecked(), true);
+    const texts = textsTo(server.dataDir, '+393125550202').length;
+    await confirm.getByRole('button', { name: 'Continue' }).click();
+    const prompt = portal.getByTestId('action-code');
+    await prompt.getByText('type the code your authenticator app shows now', { exact: false }).waitFor();
+    // The code that set the app up was taken: the next one is asked for.
+    await prompt.getByLabel('Code from the app').fill(setUpCode);
+    await prompt.getByRole('button', { name: 'Confirm' }).click();
+    await portal.getByRole('alert').getByText('Wrong code. 4 tries left.').waitFor();
+    await prompt.getByLabel('Code from the app').fill(phoneApp.generate({ timestamp: Date.now() + 30_000 }));
+    await prompt.getByRole('button', { name: 'Confirm' }).click();
+    const progress = portal.getByTestId('action-progress');
+    await progress.and(portal.locator('[data-state="verified"], [data-state="delivered"]')).waitFor();
+    assert.equal(textsTo(server.dataDir, '+393125550202').length, texts, 'no text message for an app’s code');
+    await portal.screenshot({ path: join(SHOTS, 'portal-authenticator-action.png'), fullPage: true });
+    // Nothing is left to run at the next sync: bob cancels it.
+    await progress.getByRole('button', { name: 'Cancel it' }).click();
+    await portal.locator('[data-testid="action-progress"][data-state="cancelled"]').waitFor();
+
+    // The desk resets both of bob's factors from his page; he is told, and his page says so.
+    await signIn(tech, 'tech@helpdesk.example', '/console#/search?q=bob%40acme.example');
+    await tech.getByTestId('found-users').getByRole('link').first().click();
+    const factor = tech.getByTestId('second-factor');
+    await factor.getByText('authenticator app, set up', { exact: false }).waitFor();
+    await factor.getByRole('button', { name: 'Reset second factor' }).click();
+    await tech.getByRole('status').getByText("Bob Baker's second factor was reset.").waitFor();
+    await factor.getByText('not set up').waitFor();
+    await until(() => mailTo(server.dataDir, 'bob@acme.example').some((m) => m.includes('Subject: Your service desk reset your Bellhop second factor')), 10_000, 'the letter telling bob of the reset');
+    await portal.reload();
+    await portal.getByTestId('needs-phone').waitFor();
+  } finally {
+    await portal.close();
+    await tech.close();
   }
 });
 
