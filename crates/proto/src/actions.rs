@@ -196,6 +196,10 @@ pub struct ActionListQuery {
     #[serde(default)]
     #[ts(optional)]
     pub device_id: Option<DeviceId>,
+    /// One person's actions (the desk only: anyone else sees their own whatever this says).
+    #[serde(default)]
+    #[ts(optional)]
+    pub user_id: Option<UserId>,
     /// At most this many, newest first (default 50, at most 200).
     #[serde(default)]
     #[ts(optional)]

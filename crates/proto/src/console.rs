@@ -31,6 +31,10 @@ pub struct UserListQuery {
     #[serde(default)]
     #[ts(optional)]
     pub staff: Option<bool>,
+    /// Only the people of this organisation. Either way, at most 200, by name.
+    #[serde(default)]
+    #[ts(optional)]
+    pub org_id: Option<crate::OrgId>,
 }
 
 /// Query of `GET /api/v1/search`.

@@ -498,7 +498,11 @@ q?: string,
 /**
  * Only technicians and admins (whom tickets can be assigned to).
  */
-staff?: boolean, };
+staff?: boolean, 
+/**
+ * Only the people of this organisation. Either way, at most 200, by name.
+ */
+org_id?: OrgId, };
 
 export type SearchQuery = { 
 /**
@@ -653,6 +657,10 @@ export type ActionListQuery = {
  * One device's actions.
  */
 device_id?: DeviceId, 
+/**
+ * One person's actions (the desk only: anyone else sees their own whatever this says).
+ */
+user_id?: UserId, 
 /**
  * At most this many, newest first (default 50, at most 200).
  */

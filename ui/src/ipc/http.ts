@@ -190,7 +190,7 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     verifyAction: (id, code) => call<Action>('POST', `/actions/${encodeURIComponent(id)}/verify`, { code }),
     action: (id) => call<Action>('GET', `/actions/${encodeURIComponent(id)}`),
     cancelAction: (id) => call<Action>('POST', `/actions/${encodeURIComponent(id)}/cancel`),
-    actions: (deviceId) => call<Action[]>('GET', `/actions${queryString({ device_id: deviceId })}`),
+    actions: (filter = {}) => call<Action[]>('GET', `/actions${queryString(filter)}`),
     live: (listener) => followEvents(send, listener),
     async createTicket(input: NewTicketInput) {
       const attachments = [];
@@ -229,7 +229,7 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     signOutUser: (id) => call<void>('POST', `/users/${encodeURIComponent(id)}/sign-out`),
     resetSecondFactor: (id) => call<void>('DELETE', `/users/${encodeURIComponent(id)}/second-factor`),
     devices: (orgId) => call<Device[]>('GET', `/devices${queryString({ org_id: orgId })}`),
-    people: () => call<User[]>('GET', '/users'),
+    people: (orgId) => call<User[]>('GET', `/users${queryString({ org_id: orgId })}`),
     assignDevice: (id, userId) => call<Device>('PUT', `/devices/${id}/assignee`, { user_id: userId }),
     setDevices: (action, selection: DeviceSelection) => call<DevicesChanged>('POST', `/devices/${action}`, selection),
     search: (q) => call<SearchResults>('GET', `/search${queryString({ q })}`),

@@ -26,6 +26,7 @@ import type {
   SecondFactor,
   AuthenticatorSetup,
   FactorKind,
+  ActionListQuery,
   SystemInfo,
   UserDetail,
   UserInput,
@@ -294,8 +295,9 @@ export interface BrowserApi {
   action(id: string): Promise<Action>;
   /** Stops an action the computer has not started. */
   cancelAction(id: string): Promise<Action>;
-  /** The person's actions (the desk: everyone's), newest first; of one device if named. */
-  actions(deviceId?: string): Promise<Action[]>;
+  /** The person's actions (the desk: everyone's, or one person's), newest first; of one device
+   * if named. */
+  actions(filter?: ActionListQuery): Promise<Action[]>;
   /** Follows live changes until the returned function is called. */
   live(listener: (event: LiveEvent) => void): () => void;
   articles(q: string): Promise<ArticleSummary[]>;
@@ -335,8 +337,8 @@ export interface ConsoleApi extends BrowserApi {
   /** Resets a person's second factor (phone and authenticator app); they are told by email. */
   resetSecondFactor(id: string): Promise<void>;
   devices(orgId?: string): Promise<Device[]>;
-  /** Everyone the desk knows, customers and staff. */
-  people(): Promise<User[]>;
+  /** The people the desk knows, customers and staff, or one organisation's: at most 200, by name. */
+  people(orgId?: string): Promise<User[]>;
   /** Gives a device to the person who uses it, or to nobody (`null`). */
   assignDevice(id: string, userId: string | null): Promise<Device>;
   setDevices(action: 'activate' | 'deactivate', selection: DeviceSelection): Promise<DevicesChanged>;

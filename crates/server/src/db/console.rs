@@ -83,6 +83,9 @@ impl Store {
         if q.staff == Some(true) {
             qb.push(" AND role IN ('technician', 'admin')");
         }
+        if let Some(org) = q.org_id {
+            qb.push(" AND org_id = ").bind(org.to_string());
+        }
         qb.push_words(&["name", "email"], q.q.as_deref().unwrap_or(""));
         qb.push(" ORDER BY name LIMIT 200");
         let rows = qb.build()?.fetch_all(&self.pool).await?;

@@ -6,8 +6,8 @@
 //! grant is signed only after the right code.
 
 use bellhop_proto::{
-    Action, ActionId, ActionKind, ActionReport, ActionRequest, ActionState, DeviceId, DeviceStatus,
-    ErrorCode, FactorKind, GrantClaims, GrantedAction,
+    Action, ActionId, ActionKind, ActionListQuery, ActionReport, ActionRequest, ActionState,
+    DeviceId, DeviceStatus, ErrorCode, FactorKind, GrantClaims, GrantedAction,
 };
 use rand::Rng;
 
@@ -288,21 +288,20 @@ pub async fn get(state: &AppState, caller: &Caller, id: ActionId) -> Result<Acti
     Ok(row.action)
 }
 
-/// The caller's actions (the desk: everyone's), newest first, of one device if named. A person
-/// asking for a device's list sees their own actions on it.
-pub async fn list(
-    state: &AppState,
-    caller: &Caller,
-    device: Option<DeviceId>,
-    limit: Option<u32>,
-) -> Result<Vec<Action>> {
+/// The caller's actions (the desk: everyone's, or one person's), newest first, of one device if
+/// named. A person asking for a device's list, or another person's, sees their own actions.
+pub async fn list(state: &AppState, caller: &Caller, q: &ActionListQuery) -> Result<Vec<Action>> {
     let filter = ActionFilter {
-        user: (!caller.is_staff()).then_some(caller.user_id),
-        device,
+        user: if caller.is_staff() {
+            q.user_id
+        } else {
+            Some(caller.user_id)
+        },
+        device: q.device_id,
     };
     state
         .store
-        .actions(filter, limit.unwrap_or(50).clamp(1, MAX_LIST))
+        .actions(filter, q.limit.unwrap_or(50).clamp(1, MAX_LIST))
         .await
 }
 

@@ -39,7 +39,7 @@ pub async fn request(
     Ok((status, Json(action)))
 }
 
-/// The caller's actions (the desk: everyone's), newest first.
+/// The caller's actions (the desk: everyone's, or one person's), newest first.
 #[utoipa::path(get, path = "/api/v1/actions", tag = "actions", params(ActionListQuery),
     responses((status = 200, body = Vec<Action>), (status = 401, body = ErrorBody),
               (status = 422, body = ErrorBody)),
@@ -49,9 +49,7 @@ pub async fn list(
     caller: Caller,
     Query(q): Query<ActionListQuery>,
 ) -> Result<Json<Vec<Action>>> {
-    Ok(Json(
-        actions::list(&state, &caller, q.device_id, q.limit).await?,
-    ))
+    Ok(Json(actions::list(&state, &caller, &q).await?))
 }
 
 /// One action, for the person who asked and the desk.

@@ -540,3 +540,38 @@ async fn a_cancelled_action_never_starts_and_only_its_computer_reports_on_it() -
     assert_eq!(expect_error(res, 409).await?, "conflict");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_desk_lists_one_persons_actions_and_anyone_else_sees_only_their_own()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = bob_on_his_computer(&app, "BOB-LIST").await?;
+    let device = json!(bob.device.device_id);
+    let asked = ask(&app, &bob.portal, &device, "lock").await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob_id = app.user_id("bob@acme.example").await?;
+    let alice_id = app.user_id("alice@acme.example").await?;
+
+    let list = |token: String, path: String| {
+        let app = &app;
+        async move {
+            let res = app.get(&token, &path).await?;
+            anyhow::ensure!(res.status() == 200, "{path}: {}", res.status());
+            anyhow::Ok(res.json::<Vec<Action>>().await?)
+        }
+    };
+    let bobs = list(tech.clone(), format!("/api/v1/actions?user_id={bob_id}")).await?;
+    assert_eq!(
+        bobs.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![asked.id]
+    );
+    let alices = list(tech.clone(), format!("/api/v1/actions?user_id={alice_id}")).await?;
+    assert!(alices.is_empty(), "{alices:?}");
+    // Alice asking for bob's list gets her own: none.
+    let alice = app.login("alice@acme.example").await?;
+    let peeked = list(alice, format!("/api/v1/actions?user_id={bob_id}")).await?;
+    assert!(peeked.is_empty(), "{peeked:?}");
+    let res = app.get(&tech, "/api/v1/actions?user_id=not-an-id").await?;
+    expect_error(res, 400).await?;
+    Ok(())
+}

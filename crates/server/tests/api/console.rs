@@ -144,6 +144,19 @@ async fn a_technician_assigns_tickets_and_the_queue_filters_by_assignee_and_orga
 
     let globex = org_named(&app, &tech, "Globex").await?;
     assert_eq!(globex.domains, ["globex.example"]);
+    // The people of one organisation (the console's device page offers them).
+    let people: Vec<User> =
+        json(&app, &tech, &format!("/api/v1/users?org_id={}", globex.id)).await?;
+    assert_eq!(
+        people.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(),
+        ["carol@globex.example"]
+    );
+    let res = app.get(&tech, "/api/v1/users?org_id=nope").await?;
+    expect_error(res, 400).await?;
+    let res = app
+        .get(&bob, &format!("/api/v1/users?org_id={}", globex.id))
+        .await?;
+    expect_error(res, 403).await?;
     assert!(!globex.auto_activate);
     let theirs: Page<Ticket> = json(
         &app,
