@@ -620,6 +620,17 @@ test('bob adds an authenticator app from its QR code, asks for a restart with it
     await factor.getByRole('button', { name: 'Reset second factor' }).click();
     await tech.getByRole('status').getByText("Bob Baker's second factor was reset.").waitFor();
     await factor.getByText('not set up').waitFor();
+    // His page lists his actions live, and gives computers of Acme to him or takes them back.
+    await tech.getByTestId('device-actions').locator('tr[data-state="cancelled"]').first().waitFor();
+    const his = tech.getByTestId('user-devices').locator('li').filter({ hasText: hostname() }).filter({ hasText: 'used by them' }).first();
+    await his.getByRole('button', { name: 'Take back' }).click();
+    await tech.getByRole('status').getByText(`Nobody uses ${hostname()} now.`).waitFor();
+    const give = tech.getByLabel('Give Bob Baker a computer of Acme');
+    const back = await give.locator('option', { hasText: hostname() }).first().getAttribute('value');
+    await give.selectOption(back ?? '');
+    await tech.getByRole('button', { name: 'Give', exact: true }).click();
+    await tech.getByRole('status').getByText(`${hostname()} is now used by Bob Baker.`).waitFor();
+    await tech.screenshot({ path: join(SHOTS, 'console-user-page.png'), fullPage: true });
     await until(() => mailTo(server.dataDir, 'bob@acme.example').some((m) => m.includes('Subject: Your service desk reset your Bellhop second factor')), 10_000, 'the letter telling bob of the reset');
     await portal.reload();
     await portal.getByTestId('needs-phone').waitFor();
