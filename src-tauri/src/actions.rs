@@ -1,19 +1,28 @@
-//! Self-service actions on this computer, as the person at it sees them: the agent runs them
-//! ([`Agent::on_action`] tells each move); here a restart or shut down that counts down raises
-//! the window with its countdown and a Cancel button and shows a notification, and the window
-//! can ask what is counting down now.
+//! Self-service actions, as the person at the computer sees them.
+//!
+//! - On this computer: the agent runs them ([`Agent::on_action`] tells each move); here a restart
+//!   or shut down that counts down raises the window with its countdown and a Cancel button and
+//!   shows a notification, and the window can ask what is counting down now.
+//! - From the window's Self-service page, on any of the person's computers: the commands below
+//!   ask the server through the agent, online only; [`Agent::on_actions_heard`] tells the page
+//!   to read the actions again when the server says one moved.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use bellhop_agent::Agent;
-use bellhop_proto::{ActionId, LocalAction, LocalActionState};
-use tauri::{AppHandle, Emitter, Manager};
+use bellhop_proto::{
+    Action, ActionId, ActionKind, ApiError, Device, DeviceId, FactorKind, LocalAction,
+    LocalActionState, SecondFactor,
+};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::i18n::tr;
 
 /// The event the window listens to: an action on this computer moved on.
 pub const ACTION_EVENT: &str = "bellhop://action";
+/// The event the Self-service page listens to: one of the person's actions moved, somewhere.
+pub const HEARD_EVENT: &str = "bellhop://actions-heard";
 
 /// The actions of this process not ended yet, as last told.
 #[derive(Clone, Default)]
@@ -47,6 +56,10 @@ impl ActionsHere {
 
 /// Has the agent tell this app of every action's move.
 pub fn listen(app: &AppHandle, agent: &Agent, here: ActionsHere) {
+    let heard = app.clone();
+    agent.on_actions_heard(move || {
+        let _ = heard.emit(HEARD_EVENT, ());
+    });
     let app = app.clone();
     agent.on_action(move |action| {
         here.keep(&action);
@@ -87,4 +100,56 @@ fn warn(app: &AppHandle, action: &LocalAction) {
         },
         language,
     );
+}
+
+type AgentState<'a> = State<'a, Arc<Agent>>;
+
+/// The computers assigned to the person.
+#[tauri::command]
+pub async fn list_my_devices(agent: AgentState<'_>) -> Result<Vec<Device>, ApiError> {
+    Ok(agent.my_devices().await?)
+}
+
+/// What confirms the person's actions (their phone, their authenticator app).
+#[tauri::command]
+pub async fn get_second_factor(agent: AgentState<'_>) -> Result<SecondFactor, ApiError> {
+    Ok(agent.second_factor().await?)
+}
+
+/// The person's actions on all their computers, newest first.
+#[tauri::command]
+pub async fn list_actions(agent: AgentState<'_>) -> Result<Vec<Action>, ApiError> {
+    Ok(agent.remote_actions().await?)
+}
+
+#[tauri::command]
+pub async fn get_action(agent: AgentState<'_>, id: ActionId) -> Result<Action, ApiError> {
+    Ok(agent.remote_action(id).await?)
+}
+
+/// Asks for an action on one of the person's computers; the code comes from their app or by SMS.
+#[tauri::command]
+pub async fn request_action(
+    agent: AgentState<'_>,
+    device: DeviceId,
+    kind: ActionKind,
+    factor: Option<FactorKind>,
+) -> Result<Action, ApiError> {
+    Ok(agent.request_action(device, kind, factor).await?)
+}
+
+/// The second factor's code for an action.
+#[tauri::command]
+pub async fn verify_action(
+    agent: AgentState<'_>,
+    id: ActionId,
+    code: String,
+) -> Result<Action, ApiError> {
+    Ok(agent.verify_action(id, &code).await?)
+}
+
+/// Stops an action its computer has not started.
+#[tauri::command]
+pub async fn cancel_action(agent: AgentState<'_>, id: ActionId) -> Result<Action, ApiError> {
+    Ok(agent.cancel_action(id).await?)
 }

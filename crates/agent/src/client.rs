@@ -168,6 +168,63 @@ impl ServerClient {
         .await
     }
 
+    /// The computers assigned to the person: where their self-service actions run.
+    pub async fn my_devices(&self, credential: &str) -> Result<Vec<bellhop_proto::Device>> {
+        self.get_as("/api/v1/me/devices", Some(credential)).await
+    }
+
+    /// What confirms the person's actions: their phone, their authenticator app.
+    pub async fn second_factor(&self, credential: &str) -> Result<bellhop_proto::SecondFactor> {
+        self.get_as("/api/v1/me/second-factor", Some(credential))
+            .await
+    }
+
+    /// The person's actions, newest first, on every computer of theirs.
+    pub async fn actions(&self, credential: &str) -> Result<Vec<Action>> {
+        self.get_as("/api/v1/actions", Some(credential)).await
+    }
+
+    pub async fn action(&self, credential: &str, id: ActionId) -> Result<Action> {
+        self.get_as(&format!("/api/v1/actions/{id}"), Some(credential))
+            .await
+    }
+
+    /// Asks for an action; a repeated id answers the first request.
+    pub async fn request_action(
+        &self,
+        credential: &str,
+        req: &bellhop_proto::ActionRequest,
+    ) -> Result<Action> {
+        self.post("/api/v1/actions", Some(credential), req).await
+    }
+
+    /// The second factor's code for an action: a right one has it signed for its computer.
+    pub async fn verify_action(
+        &self,
+        credential: &str,
+        id: ActionId,
+        code: &str,
+    ) -> Result<Action> {
+        self.post(
+            &format!("/api/v1/actions/{id}/verify"),
+            Some(credential),
+            &bellhop_proto::ActionCode {
+                code: code.to_owned(),
+            },
+        )
+        .await
+    }
+
+    /// Stops an action its computer has not started.
+    pub async fn cancel_action(&self, credential: &str, id: ActionId) -> Result<Action> {
+        self.post(
+            &format!("/api/v1/actions/{id}/cancel"),
+            Some(credential),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
     /// Keeps the user's language on the server (their mail follows it).
     pub async fn update_me(
         &self,

@@ -22,6 +22,7 @@ mod files;
 pub mod kb;
 pub mod notices;
 mod prefs;
+mod self_service;
 mod store;
 pub mod sync;
 mod syncing;

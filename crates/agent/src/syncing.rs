@@ -201,6 +201,7 @@ impl Agent {
                         };
                         match next {
                             Some(Ok(LiveEvent::Action)) => {
+                                self.running.heard();
                                 self.start_actions(&credential, &mut running).await;
                             }
                             Some(Ok(event)) => {

@@ -143,9 +143,19 @@ pub(crate) struct Running {
     here: std::sync::Mutex<HashMap<ActionId, Arc<Notify>>>,
     /// Hears every change the person at the computer should see (the desktop shows it).
     listener: std::sync::Mutex<Option<Listener>>,
+    /// Hears that the server said one of the person's actions moved, on any computer (the
+    /// desktop's Self-service page reads them again).
+    heard: std::sync::Mutex<Option<Arc<dyn Fn() + Send + Sync>>>,
 }
 
 impl Running {
+    pub(crate) fn heard(&self) {
+        let heard = self.heard.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(heard) = heard {
+            heard();
+        }
+    }
+
     fn tell(&self, action: LocalAction) {
         let listener = self
             .listener
@@ -218,6 +228,12 @@ impl Agent {
             .listener
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(listener));
+    }
+
+    /// Tells `listener` whenever the server says one of the person's actions moved, on this
+    /// computer or another (while the watch runs).
+    pub fn on_actions_heard(&self, listener: impl Fn() + Send + Sync + 'static) {
+        *self.running.heard.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(listener));
     }
 
     /// Cancels, here, an action counting down in this process. `false` when there is none

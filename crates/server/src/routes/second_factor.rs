@@ -4,7 +4,7 @@
 //! person's factor. Works with a portal session or a device credential. The rules are
 //! `domain::second_factor`'s.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
     AuthenticatorSetup, ConfirmPhoneRequest, ErrorBody, SecondFactor, SetPhoneRequest, UserId,
@@ -15,7 +15,7 @@ use crate::auth::Staff;
 use crate::db::Caller;
 use crate::domain::second_factor;
 use crate::error::Result;
-use crate::extract::Json;
+use crate::extract::{Json, Path};
 use crate::state::AppState;
 
 /// The caller's confirmed phone, and a number still waiting for its code.
