@@ -73,7 +73,8 @@ pub fn listen(app: &AppHandle, agent: &Agent, here: ActionsHere) {
 /// The person at the computer must see a restart or shut down coming: the window comes up with
 /// the countdown and a Cancel button, and a notification says it too.
 fn warn(app: &AppHandle, action: &LocalAction) {
-    crate::windows::show_main_at(app, "#/");
+    // Raised on whatever page it shows: the countdown is above every page.
+    crate::windows::show_main(app);
     let language = app.state::<Arc<Agent>>().language().unwrap_or_default();
     let at = action
         .runs_at

@@ -479,6 +479,42 @@ test('a restart bob asks for from the portal counts down in the app, where the p
   execFileSync('dunstctl', ['close-all']);
 });
 
+test("the window's own Self-service page restarts this computer with the texted code; the app counts down and the person cancels it", async () => {
+  execFileSync('dunstctl', ['close-all']);
+  // Bob's phone was confirmed by the test before. The page is offered once the agent has
+  // pulled the portal settings.
+  const link = await browser.$('a[href="#/self-service"]');
+  await link.waitForDisplayed({ timeout: 15_000 });
+  await link.click();
+  const computer = await browser.$('[data-testid="my-device"]');
+  await computer.waitForDisplayed({ timeout: 15_000 });
+  await (await computer.$('button=Restart')).click();
+  const confirm = await browser.$('[data-testid="action-confirm"]');
+  await confirm.waitForDisplayed({ timeout: 5_000 });
+  assert.match(await confirm.getText(), /\+393125550303/);
+  const sent = textsTo(server.dataDir, '+393125550303').length;
+  await (await confirm.$('button=Send the code')).click();
+  const prompt = await browser.$('[data-testid="action-code"]');
+  await prompt.waitForDisplayed({ timeout: 10_000 });
+  await until(() => textsTo(server.dataDir, '+393125550303').length > sent, 10_000, 'the action’s text');
+  const code = /\b(\d{6})\b/.exec(textsTo(server.dataDir, '+393125550303').at(-1) ?? '')?.[1] ?? '';
+  await (await prompt.$('input[name="code"]')).setValue(code);
+  await (await prompt.$('button=Confirm')).click();
+
+  // The same app's agent picks it up and counts down; the page follows it live.
+  const countdown = await browser.$('[data-testid="countdown"]');
+  await countdown.waitForDisplayed({ timeout: 15_000 });
+  assert.match(await countdown.getText(), /Bob Baker asked to restart this computer/);
+  await windowShot('desktop-self-service.png');
+  await (await countdown.$('button')).click();
+  await browser.waitUntil(
+    async () => (await (await browser.$('[data-testid="action-progress"]')).getAttribute('data-state')) === 'cancelled',
+    { timeout: 15_000, timeoutMsg: 'the page shows the restart cancelled' },
+  );
+  await countdown.waitForDisplayed({ reverse: true, timeout: 5_000 });
+  execFileSync('dunstctl', ['close-all']);
+});
+
 test('the knowledge base is read from the copy the agent keeps on the device', async () => {
   await (await browser.$('a[href="#/kb"]')).click();
   const list = await browser.$('[data-testid="articles"]');

@@ -2,7 +2,28 @@
 import { invoke, type InvokeArgs, type InvokeOptions } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { getCurrentWindow } from '@tauri-apps/api/window';
-import type { AgentStatus, ApiError, Article, ArticleSummary, Draft, HotkeyStatus, Language, LocalAction, LocalTicket, MyPortal, NewAttachment, OutboxItem, TicketChange, TicketForm, User } from '../bindings';
+import type {
+  Action,
+  ActionKind,
+  AgentStatus,
+  ApiError,
+  Article,
+  ArticleSummary,
+  Device,
+  Draft,
+  FactorKind,
+  HotkeyStatus,
+  Language,
+  LocalAction,
+  LocalTicket,
+  MyPortal,
+  NewAttachment,
+  OutboxItem,
+  SecondFactor,
+  TicketChange,
+  TicketForm,
+  User,
+} from '../bindings';
 import { ApiFailure, type DesktopApi, type IdentityInput, type NewTicketInput } from '../lib/api';
 
 async function call<T>(command: string, args?: InvokeArgs, options?: InvokeOptions): Promise<T> {
@@ -77,6 +98,16 @@ export function createTauriApi(): DesktopApi {
     cancelActionHere: (id: string) => call<boolean>('cancel_action_here', { id }),
     // Emitted by the shell as the agent runs an action (src-tauri/src/actions.rs).
     onAction: (listener: (action: LocalAction) => void) => listen<LocalAction>('bellhop://action', (e) => listener(e.payload)),
+    myDevices: () => call<Device[]>('list_my_devices'),
+    secondFactor: () => call<SecondFactor>('get_second_factor'),
+    remoteActions: () => call<Action[]>('list_actions'),
+    remoteAction: (id: string) => call<Action>('get_action', { id }),
+    requestAction: (device: string, kind: ActionKind, factor?: FactorKind) =>
+      call<Action>('request_action', { device, kind, factor: factor ?? null }),
+    verifyAction: (id: string, code: string) => call<Action>('verify_action', { id, code }),
+    cancelAction: (id: string) => call<Action>('cancel_action', { id }),
+    // Emitted by the shell when the server says one of the person's actions moved (src-tauri/src/actions.rs).
+    onActionsHeard: (listener: () => void) => listen('bellhop://actions-heard', () => listener()),
   };
 }
 

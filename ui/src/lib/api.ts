@@ -153,6 +153,46 @@ export interface DesktopApi {
   cancelActionHere(id: string): Promise<boolean>;
   /** Hears each move of an action on this computer. */
   onAction(listener: (action: LocalAction) => void): Promise<() => void>;
+  // The Self-service page, asked of the server through the agent (online only).
+  myDevices(): Promise<Device[]>;
+  secondFactor(): Promise<SecondFactor>;
+  remoteActions(): Promise<Action[]>;
+  remoteAction(id: string): Promise<Action>;
+  requestAction(deviceId: string, kind: ActionKind, factor?: FactorKind): Promise<Action>;
+  verifyAction(id: string, code: string): Promise<Action>;
+  cancelAction(id: string): Promise<Action>;
+  /** Hears that one of the person's actions moved, on any of their computers. */
+  onActionsHeard(listener: () => void): Promise<() => void>;
+}
+
+/** What the Self-service page needs: the server (browser) or the agent (desktop). */
+export type SelfServiceApi = Pick<
+  BrowserApi,
+  'myDevices' | 'secondFactor' | 'actions' | 'action' | 'requestAction' | 'verifyAction' | 'cancelAction' | 'live'
+>;
+
+export function desktopSelfService(api: DesktopApi): SelfServiceApi {
+  return {
+    myDevices: () => api.myDevices(),
+    secondFactor: () => api.secondFactor(),
+    actions: () => api.remoteActions(),
+    action: (id) => api.remoteAction(id),
+    requestAction: (deviceId, kind, factor) => api.requestAction(deviceId, kind, factor),
+    verifyAction: (id, code) => api.verifyAction(id, code),
+    cancelAction: (id) => api.cancelAction(id),
+    live(listener) {
+      let stop: (() => void) | null = null;
+      let stopped = false;
+      api
+        .onActionsHeard(() => listener({ kind: 'action', actionId: null }))
+        .then((unlisten) => (stopped ? unlisten() : (stop = unlisten)))
+        .catch(() => undefined);
+      return () => {
+        stopped = true;
+        stop?.();
+      };
+    },
+  };
 }
 
 /** Where the knowledge base is read from: the server (browser) or the device's copy (desktop). */
