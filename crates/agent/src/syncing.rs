@@ -182,7 +182,7 @@ impl Agent {
     /// backoff. `on_pass` hears every pass's report.
     ///
     /// Self-service actions for this computer are picked up when the stream says one moved, and
-    /// after every pass in case an event was missed; each runs beside the watch (a restart's
+    /// on connecting and at each safety pass in case an event was missed; each runs beside the watch (a restart's
     /// countdown does not hold up the tickets).
     pub async fn watch(&self, wake: &Notify, mut on_pass: impl FnMut(&SyncReport)) -> Result<()> {
         let mut failures = 0u32;
@@ -210,7 +210,11 @@ impl Agent {
                                 let kb = matches!(event, LiveEvent::Ready | LiveEvent::Kb)
                                     || self.kb_stale()?;
                                 on_pass(&self.sync_pass(kb).await?);
-                                self.start_actions(&credential, &mut running).await;
+                                // In case an action event was missed: on (re)connecting and at
+                                // the safety pass, not after every ticket's event.
+                                if matches!(event, LiveEvent::Ready | LiveEvent::Resync) {
+                                    self.start_actions(&credential, &mut running).await;
+                                }
                             }
                             // Dropped: reconnect (which pulls again on `ready`).
                             Some(Err(_)) | None => break,

@@ -15,7 +15,7 @@ use bellhop_proto::ActionKind;
 use zbus::Connection;
 use zbus::zvariant::OwnedObjectPath;
 
-use super::{Asking, Executor};
+use super::{Asking, Executor, RunFailure};
 
 const LOGIN1: &str = "org.freedesktop.login1";
 const MANAGER_PATH: &str = "/org/freedesktop/login1";
@@ -238,6 +238,10 @@ fn nobody_answers(e: &zbus::Error) -> bool {
 
 impl Executor for Linux {
     fn run(&self, kind: ActionKind) -> Asking<'_> {
-        Box::pin(async move { self.run_kind(kind).await.map_err(|e| e.to_string()) })
+        Box::pin(async move {
+            self.run_kind(kind)
+                .await
+                .map_err(|e| RunFailure::Os(e.to_string()))
+        })
     }
 }

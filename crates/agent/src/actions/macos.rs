@@ -49,7 +49,7 @@ impl super::Executor for MacOs {
                 let status = std::process::Command::new(call.program)
                     .args(call.args)
                     .status()
-                    .map_err(|e| format!("{}: {e}", call.program))?;
+                    .map_err(|e| super::RunFailure::Os(format!("{}: {e}", call.program)))?;
                 if status.success() {
                     Ok(format!(
                         "asked macOS: {} {}",
@@ -57,11 +57,14 @@ impl super::Executor for MacOs {
                         call.args.join(" ")
                     ))
                 } else {
-                    Err(format!("{} failed: {status}", call.program))
+                    Err(super::RunFailure::Os(format!(
+                        "{} failed: {status}",
+                        call.program
+                    )))
                 }
             })
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(|e| super::RunFailure::Os(e.to_string()))?
         })
     }
 }

@@ -57,7 +57,41 @@ pub trait Executor: Send + Sync {
 
 /// An executor's answer to come: `Ok` says how the OS was asked, `Err` why it could not be.
 pub type Asking<'a> =
-    std::pin::Pin<Box<dyn Future<Output = std::result::Result<String, String>> + Send + 'a>>;
+    std::pin::Pin<Box<dyn Future<Output = std::result::Result<String, RunFailure>> + Send + 'a>>;
+
+/// Why the OS could not be asked. Its words become the action's reported detail.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunFailure {
+    #[error("this operating system has no self-service actions")]
+    Unsupported,
+    /// The platform's interface refused or failed, in its words.
+    #[error("{0}")]
+    Os(String),
+}
+
+/// Why a grant is refused: the agent runs nothing on it, and reports these words as the
+/// action's failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GrantRefusal {
+    #[error("this computer has no server key pinned: enrol it again")]
+    NoKey,
+    #[error("the pinned server key is damaged: enrol this computer again")]
+    DamagedKey,
+    #[error("the grant's signature is malformed")]
+    MalformedSignature,
+    #[error("the grant is not signed by this computer's server")]
+    NotSigned,
+    #[error("the grant's claims are malformed")]
+    MalformedClaims,
+    #[error("the grant is for another computer")]
+    OtherDevice,
+    #[error("the grant is for the user {granted} on this computer, not {here}")]
+    OtherUser { granted: String, here: String },
+    #[error("the grant expired before this computer could start it")]
+    Expired,
+    #[error("the grant is for another action")]
+    OtherAction,
+}
 
 /// The executor of the platform this agent was built for.
 pub fn platform_executor() -> Arc<dyn Executor> {
@@ -85,49 +119,49 @@ struct Unsupported;
 #[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
 impl Executor for Unsupported {
     fn run(&self, _: ActionKind) -> Asking<'_> {
-        Box::pin(async { Err("this operating system has no self-service actions".to_owned()) })
+        Box::pin(async { Err(RunFailure::Unsupported) })
     }
 }
 
 #[cfg(target_os = "linux")]
 pub use linux::Linux;
 
-/// Why a grant is refused. Each is reported to the server as the action's failure.
+/// The claims of a grant this computer may run: signed by its pinned key, for this computer and
+/// OS user, unexpired. Whether it is new is the store's to say (`claim_action`).
 pub fn check_grant(
     pin: &PinnedKey,
     os_user: &str,
     grant: &ActionGrant,
     now_ms: i64,
-) -> std::result::Result<GrantClaims, String> {
+) -> std::result::Result<GrantClaims, GrantRefusal> {
     let key: [u8; 32] = STANDARD
         .decode(&pin.key)
         .ok()
         .and_then(|k| k.try_into().ok())
-        .ok_or("the pinned server key is damaged: enrol this computer again")?;
-    let key = VerifyingKey::from_bytes(&key)
-        .map_err(|_| "the pinned server key is damaged: enrol this computer again")?;
+        .ok_or(GrantRefusal::DamagedKey)?;
+    let key = VerifyingKey::from_bytes(&key).map_err(|_| GrantRefusal::DamagedKey)?;
     let signature: [u8; 64] = STANDARD
         .decode(&grant.signature)
         .ok()
         .and_then(|s| s.try_into().ok())
-        .ok_or("the grant's signature is malformed")?;
+        .ok_or(GrantRefusal::MalformedSignature)?;
     let mut message = GRANT_CONTEXT.to_vec();
     message.extend_from_slice(grant.claims.as_bytes());
     key.verify_strict(&message, &Signature::from_bytes(&signature))
-        .map_err(|_| "the grant is not signed by this computer's server")?;
+        .map_err(|_| GrantRefusal::NotSigned)?;
     let claims: GrantClaims =
-        serde_json::from_str(&grant.claims).map_err(|_| "the grant's claims are malformed")?;
+        serde_json::from_str(&grant.claims).map_err(|_| GrantRefusal::MalformedClaims)?;
     if claims.device_id != pin.device_id {
-        return Err("the grant is for another computer".into());
+        return Err(GrantRefusal::OtherDevice);
     }
     if claims.os_user != os_user {
-        return Err(format!(
-            "the grant is for the user {} on this computer, not {os_user}",
-            claims.os_user
-        ));
+        return Err(GrantRefusal::OtherUser {
+            granted: claims.os_user,
+            here: os_user.to_owned(),
+        });
     }
     if claims.expires_at <= now_ms {
-        return Err("the grant expired before this computer could start it".into());
+        return Err(GrantRefusal::Expired);
     }
     Ok(claims)
 }
@@ -305,13 +339,13 @@ impl Agent {
             let id = granted.action.id;
             let checked = match &pin {
                 Some(pin) => check_grant(pin, &os_user, &granted.grant, now_ms()),
-                None => Err("this computer has no server key pinned: enrol it again".into()),
+                None => Err(GrantRefusal::NoKey),
             }
             .and_then(|claims| {
                 if claims.action_id == id {
                     Ok(claims)
                 } else {
-                    Err("the grant is for another action".into())
+                    Err(GrantRefusal::OtherAction)
                 }
             });
             let kind = checked.as_ref().map_or(granted.action.kind, |c| c.kind);
@@ -321,7 +355,8 @@ impl Agent {
             }
             match checked {
                 Ok(claims) => claimed.push(self.running.hold(claims)),
-                Err(why) => {
+                Err(refusal) => {
+                    let why = refusal.to_string();
                     tracing::warn!(action = %id, why, "refused a grant");
                     self.store()
                         .finish_action(id, Outcome::Failed, Some(&why))?;
@@ -404,7 +439,7 @@ impl Agent {
         tracing::info!(action = %id, kind = claims.kind.as_str(), "running a self-service action");
         let (outcome, detail, state) = match self.executor.run(claims.kind).await {
             Ok(how) => (Outcome::Succeeded, how, LocalActionState::Succeeded),
-            Err(why) => (Outcome::Failed, why, LocalActionState::Failed),
+            Err(why) => (Outcome::Failed, why.to_string(), LocalActionState::Failed),
         };
         self.store().finish_action(id, outcome, Some(&detail))?;
         self.running
@@ -565,6 +600,7 @@ mod tests {
         let refused = |grant: &ActionGrant, user: &str, now: i64| {
             check_grant(&pinned, user, grant, now)
                 .err()
+                .map(|e| e.to_string())
                 .unwrap_or_default()
         };
         assert!(refused(&sign(&stranger, &good), "bob", 5_000).contains("not signed"));

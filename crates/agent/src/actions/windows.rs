@@ -28,16 +28,16 @@ pub struct Windows;
 
 #[cfg(windows)]
 impl Windows {
-    fn perform(call: &Call) -> Result<String, String> {
+    fn perform(call: &Call) -> Result<String, super::RunFailure> {
         match call {
             Call::LockWorkStation => {
                 if lock_workstation() {
                     Ok("asked Windows: LockWorkStation".to_owned())
                 } else {
-                    Err(format!(
+                    Err(super::RunFailure::Os(format!(
                         "LockWorkStation failed: {}",
                         std::io::Error::last_os_error()
-                    ))
+                    )))
                 }
             }
             Call::Shutdown(args) => {
@@ -48,11 +48,14 @@ impl Windows {
                 let status = std::process::Command::new(&program)
                     .args(*args)
                     .status()
-                    .map_err(|e| format!("{}: {e}", program.display()))?;
+                    .map_err(|e| super::RunFailure::Os(format!("{}: {e}", program.display())))?;
                 if status.success() {
                     Ok(format!("asked Windows: shutdown.exe {}", args.join(" ")))
                 } else {
-                    Err(format!("shutdown.exe {} failed: {status}", args.join(" ")))
+                    Err(super::RunFailure::Os(format!(
+                        "shutdown.exe {} failed: {status}",
+                        args.join(" ")
+                    )))
                 }
             }
         }
@@ -74,7 +77,7 @@ impl super::Executor for Windows {
         Box::pin(async move {
             tokio::task::spawn_blocking(move || Self::perform(&call))
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| super::RunFailure::Os(e.to_string()))?
         })
     }
 }

@@ -33,6 +33,12 @@ fn not_found(id: ActionId) -> AppError {
     AppError::not_found(format!("no action {id}"))
 }
 
+/// The action with what the rules need: read before a move is tried, and again after a refused
+/// one, to say why.
+async fn stored(state: &AppState, id: ActionId) -> Result<ActionRow> {
+    state.store.action(id).await?.ok_or_else(|| not_found(id))
+}
+
 /// Who sees an action: the person who asked, and the desk.
 fn sees(caller: &Caller, action: &Action) -> bool {
     caller.is_staff() || action.user_id == caller.user_id
@@ -173,10 +179,7 @@ pub async fn request(
             return Err(e);
         }
     }
-    let row = store
-        .action(req.id)
-        .await?
-        .ok_or_else(|| not_found(req.id))?;
+    let row = stored(state, req.id).await?;
     Ok((inserted, row.action))
 }
 
@@ -190,7 +193,7 @@ pub async fn verify(
     typed: &str,
 ) -> Result<Action> {
     let store = &state.store;
-    let row = store.action(id).await?.ok_or_else(|| not_found(id))?;
+    let row = stored(state, id).await?;
     if row.action.user_id != caller.user_id {
         // Only the person who asked proves it is them; the desk sees it, others do not.
         return Err(if caller.is_staff() {
@@ -260,11 +263,11 @@ pub async fn verify(
             ));
         }
         CodeCheck::NotWaiting => {
-            let now = store.action(id).await?.ok_or_else(|| not_found(id))?;
+            let now = stored(state, id).await?;
             return Err(not_waiting(&now.action));
         }
     }
-    Ok(store.action(id).await?.ok_or_else(|| not_found(id))?.action)
+    Ok(stored(state, id).await?.action)
 }
 
 /// Why a code or a report cannot move an action that moved on.
@@ -281,7 +284,7 @@ fn not_waiting(action: &Action) -> AppError {
 
 /// One action, for the person who asked and the desk.
 pub async fn get(state: &AppState, caller: &Caller, id: ActionId) -> Result<Action> {
-    let row = state.store.action(id).await?.ok_or_else(|| not_found(id))?;
+    let row = stored(state, id).await?;
     if !sees(caller, &row.action) {
         return Err(not_found(id));
     }
@@ -310,7 +313,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: &ActionListQuery) -> Res
 #[tracing::instrument(skip_all, fields(user = %caller.user_id, action = %id))]
 pub async fn cancel(state: &AppState, caller: &Caller, id: ActionId) -> Result<Action> {
     let store = &state.store;
-    let row = store.action(id).await?.ok_or_else(|| not_found(id))?;
+    let row = stored(state, id).await?;
     if !sees(caller, &row.action) {
         return Err(not_found(id));
     }
@@ -337,7 +340,7 @@ pub async fn cancel(state: &AppState, caller: &Caller, id: ActionId) -> Result<A
     match moved {
         Some(row) => Ok(row.action),
         None => {
-            let now = store.action(id).await?.ok_or_else(|| not_found(id))?;
+            let now = stored(state, id).await?;
             Err(not_waiting(&now.action))
         }
     }
@@ -417,7 +420,7 @@ pub async fn report(
         }
     };
     let store = &state.store;
-    let row = store.action(id).await?.ok_or_else(|| not_found(id))?;
+    let row = stored(state, id).await?;
     if row.action.device_id != device {
         return Err(not_found(id));
     }
@@ -443,7 +446,7 @@ pub async fn report(
     match moved {
         Some(row) => Ok(row.action),
         None => {
-            let now = store.action(id).await?.ok_or_else(|| not_found(id))?;
+            let now = stored(state, id).await?;
             if now.action.state.is_waiting() && report.state == ActionState::Running {
                 return Err(AppError::conflict(
                     "this action cannot move on: its deadline passed",
