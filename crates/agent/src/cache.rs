@@ -346,6 +346,8 @@ mod tests {
                 custom_fields: Default::default(),
                 created_at: Timestamp::now(),
                 updated_at: Timestamp::now(),
+                opened_by_id: None,
+                opened_by_name: None,
             },
             comments,
             attachments: Vec::new(),

@@ -278,6 +278,8 @@ mod tests {
             custom_fields: Default::default(),
             created_at: jiff::Timestamp::UNIX_EPOCH,
             updated_at: jiff::Timestamp::UNIX_EPOCH,
+            opened_by_id: None,
+            opened_by_name: None,
         }
     }
 

@@ -150,6 +150,11 @@ pub struct Ticket {
     pub created_at: Timestamp,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
+    /// The technician who opened it for the requester (a phone call, a chat), if one did.
+    #[serde(default)]
+    pub opened_by_id: Option<UserId>,
+    #[serde(default)]
+    pub opened_by_name: Option<String>,
 }
 
 /// A new ticket. The id is the caller's, so that a retried create is recognised.
@@ -182,6 +187,10 @@ pub struct NewTicket {
     #[ts(as = "Option<BTreeMap<String, FieldValue>>", optional)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub custom_fields: FieldValues,
+    /// The desk only: the person it is opened for (their request, marked as opened for them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub requester_id: Option<UserId>,
 }
 
 impl NewTicket {
@@ -197,6 +206,7 @@ impl NewTicket {
             system_info: None,
             ticket_type: None,
             custom_fields: FieldValues::new(),
+            requester_id: None,
         }
     }
 }

@@ -148,7 +148,11 @@ ticket_type: string | null,
 /**
  * Custom field values by key; users receive only the fields the desk lets them see.
  */
-custom_fields?: { [key in string]: FieldValue }, created_at: string, updated_at: string, };
+custom_fields?: { [key in string]: FieldValue }, created_at: string, updated_at: string, 
+/**
+ * The technician who opened it for the requester (a phone call, a chat), if one did.
+ */
+opened_by_id: UserId | null, opened_by_name: string | null, };
 
 export type NewTicket = { id: TicketId, title: string, description: string, priority?: Priority, source?: TicketSource, 
 /**
@@ -166,7 +170,11 @@ ticket_type?: string,
 /**
  * Values of the desk's custom fields, by key.
  */
-custom_fields?: { [key in string]: FieldValue }, };
+custom_fields?: { [key in string]: FieldValue }, 
+/**
+ * The desk only: the person it is opened for (their request, marked as opened for them).
+ */
+requester_id?: UserId, };
 
 export type CommentVisibility = "public" | "internal";
 

@@ -41,7 +41,8 @@ macro_rules! ticket_columns {
         "t.id, t.number, t.title, t.description, t.status, t.priority, t.source,
          t.requester_id, u.name AS requester_name, t.org_id, o.name AS org_name,
          t.assignee_id, a.name AS assignee_name, t.device_id, dv.hostname AS device_name,
-         t.ticket_type, t.custom_fields, t.created_at, t.updated_at, t.change_seq"
+         t.ticket_type, t.custom_fields, t.created_at, t.updated_at, t.change_seq,
+         t.opened_by_id, ob.name AS opened_by_name"
     };
 }
 
@@ -50,7 +51,7 @@ macro_rules! ticket_joins {
     () => {
         "JOIN users u ON u.id = t.requester_id
          LEFT JOIN orgs o ON o.id = t.org_id LEFT JOIN users a ON a.id = t.assignee_id
-         LEFT JOIN devices dv ON dv.id = t.device_id"
+         LEFT JOIN devices dv ON dv.id = t.device_id LEFT JOIN users ob ON ob.id = t.opened_by_id"
     };
 }
 

@@ -60,13 +60,15 @@ impl Accepted {
 /// the change number.
 const NEW_TICKET_COLUMNS: &str = "INSERT INTO tickets (id, title, description, status, priority,
     source, requester_id, org_id, created_at, updated_at, device_id, system_info, ticket_type,
-    custom_fields, number, change_seq)";
+    custom_fields, opened_by_id, number, change_seq)";
 
 /// Who a new ticket is for and when, known whether or not it is admitted.
 struct NewRow {
     id: TicketId,
     requester: UserId,
     org: Option<OrgId>,
+    /// The technician who opened it for the requester (a phone call, a chat).
+    opened_by: Option<UserId>,
     at_ms: i64,
     device: Option<String>,
 }
@@ -100,6 +102,8 @@ impl NewRow {
             .bind(admitted.ticket_type.clone())
             .push(", ")
             .bind(accepted.custom_fields.clone())
+            .push(", ")
+            .bind(self.opened_by.map(|u| u.to_string()))
             .push(", ");
     }
 
@@ -165,20 +169,24 @@ impl Store {
     /// Creates ticket `id` for the caller, as the rules admitted it (`domain::tickets::open`).
     /// Creating the same id again by the same requester returns the existing ticket
     /// (`Ok((ticket, false))`) whatever the rules say now, even a refusal; another requester's
-    /// id is a conflict.
+    /// id is a conflict. `for_person` is whom the desk opens it for, with their organisation:
+    /// the caller is then recorded as having opened it, and may repeat it.
     pub async fn create_ticket(
         &self,
         caller: &Caller,
         id: TicketId,
         attachments: &[NewAttachment],
         admitted: Result<Admitted>,
+        for_person: Option<(UserId, Option<OrgId>)>,
     ) -> Result<(Ticket, bool)> {
         let accepted = admitted.and_then(Accepted::encode);
         let caller_id = caller.user_id;
+        let (requester, org) = for_person.unwrap_or((caller.user_id, caller.org_id));
         let values = NewRow {
             id,
-            requester: caller.user_id,
-            org: caller.org_id,
+            requester,
+            org,
+            opened_by: for_person.map(|_| caller.user_id),
             at_ms: now_ms(),
             device: caller.device_id.map(|d| d.to_string()),
         };
@@ -208,8 +216,9 @@ impl Store {
                 .await?
                 .ok_or_else(|| AppError::Other(anyhow::anyhow!("ticket vanished after insert")))?,
         };
-        // A repeat by its requester gets the ticket as it is now; anyone else, a conflict.
-        if ticket.requester_id != caller_id {
+        // A repeat by its requester (or whoever opened it for them) gets the ticket as it is
+        // now; anyone else, a conflict.
+        if ticket.requester_id != caller_id && ticket.opened_by_id != Some(caller_id) {
             return Err(AppError::conflict("a ticket with this id already exists"));
         }
         Ok((self.redacted(caller, ticket).await?, fresh))

@@ -38,6 +38,8 @@ pub(super) fn ticket_from_row(row: &dyn Columns) -> Result<Ticket> {
         })?,
         created_at: ts(row.int("created_at")?)?,
         updated_at: ts(row.int("updated_at")?)?,
+        opened_by_id: row.opt_id("opened_by_id")?,
+        opened_by_name: row.opt_text("opened_by_name")?,
     })
 }
 

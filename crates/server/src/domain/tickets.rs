@@ -145,9 +145,42 @@ pub async fn open(store: &Store, caller: &Caller, new: &NewTicket) -> Result<(Ti
         admit(caller, new, &fields, may_open)
     }
     .await;
+    let for_person = match new.requester_id.filter(|&id| id != caller.user_id) {
+        Some(person) => Some(for_person(store, caller, person).await?),
+        None => None,
+    };
     store
-        .create_ticket(caller, new.id, &new.attachments, admitted)
+        .create_ticket(caller, new.id, &new.attachments, admitted, for_person)
         .await
+}
+
+/// Whom the desk may open a ticket for: a customer of the desk who is switched on. Their
+/// organisation becomes the ticket's.
+async fn for_person(
+    store: &Store,
+    caller: &Caller,
+    person: bellhop_proto::UserId,
+) -> Result<(bellhop_proto::UserId, Option<bellhop_proto::OrgId>)> {
+    if !caller.is_staff() {
+        return Err(AppError::forbidden(
+            "only the service desk opens tickets for someone else",
+        ));
+    }
+    let user = store
+        .user(person)
+        .await?
+        .ok_or_else(|| AppError::bad_request(format!("requester_id: no person {person}")))?;
+    if user.disabled {
+        return Err(AppError::bad_request(
+            "requester_id: this person is switched off",
+        ));
+    }
+    if user.role.is_staff() {
+        return Err(AppError::bad_request(
+            "requester_id: tickets are opened for the desk's customers, not its staff",
+        ));
+    }
+    Ok((user.id, user.org_id))
 }
 
 /// Adds a reply or note to a ticket the caller sees; a repeat of the same comment id changes
@@ -407,6 +440,8 @@ mod tests {
             custom_fields: FieldValues::new(),
             created_at: jiff::Timestamp::UNIX_EPOCH,
             updated_at: jiff::Timestamp::UNIX_EPOCH,
+            opened_by_id: None,
+            opened_by_name: None,
         }
     }
 

@@ -505,3 +505,72 @@ async fn many_creations_at_once_each_get_their_own_number_and_change() -> anyhow
     assert_eq!(seqs.len(), before + 40, "one change number each: {page}");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_desk_opens_a_ticket_for_a_person_who_sees_it_marked_as_opened_for_them()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let alice_id = app.user_id("alice@acme.example").await?;
+    let id = uuid::Uuid::now_v7();
+    let body = serde_json::json!({
+        "id": id, "title": "Cannot print (phoned in)", "description": "Called at 9:10",
+        "requester_id": alice_id,
+    });
+    let res = app.post(&tech, "/api/v1/tickets", &body).await?;
+    assert_eq!(res.status(), 201);
+    let opened: Ticket = res.json().await?;
+    assert_eq!(opened.requester_id, alice_id);
+    assert_eq!(opened.requester_name, "Alice Archer");
+    assert_eq!(opened.org_name.as_deref(), Some("Acme"));
+    assert_eq!(opened.opened_by_name.as_deref(), Some("Tess Tech"));
+    // The technician's retry is the same ticket.
+    let res = app.post(&tech, "/api/v1/tickets", &body).await?;
+    assert_eq!(res.status(), 200);
+
+    // Alice has it among her requests, marked; bob (also Acme, not a primary contact) does not.
+    let alice = app.login("alice@acme.example").await?;
+    let hers = app.tickets(&alice).await?;
+    let seen = hers
+        .iter()
+        .find(|t| t.id == opened.id)
+        .ok_or_else(|| anyhow::anyhow!("alice does not see it"))?;
+    assert_eq!(seen.opened_by_name.as_deref(), Some("Tess Tech"));
+    let bob = app.login("bob@acme.example").await?;
+    assert!(app.tickets(&bob).await?.iter().all(|t| t.id != opened.id));
+
+    // Only the desk opens tickets for others, and only for customers who are switched on.
+    let mut as_bob = body.clone();
+    as_bob["id"] = serde_json::json!(uuid::Uuid::now_v7());
+    let res = app.post(&bob, "/api/v1/tickets", &as_bob).await?;
+    expect_error(res, 403).await?;
+    let carol_id = app.user_id("carol@globex.example").await?;
+    let res = app
+        .post(
+            &tech,
+            &format!("/api/v1/users/{carol_id}/disable"),
+            &json!({}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    for (requester, why) in [
+        (json!(uuid::Uuid::now_v7()), "no person"),
+        (json!(carol_id), "switched off"),
+    ] {
+        let mut refused = body.clone();
+        refused["id"] = json!(uuid::Uuid::now_v7());
+        refused["requester_id"] = requester;
+        let res = app.post(&tech, "/api/v1/tickets", &refused).await?;
+        assert_eq!(res.status(), 422);
+        let message = res.text().await?;
+        assert!(message.contains(why), "{message}");
+    }
+    // Naming oneself is an ordinary ticket.
+    let mut own = body.clone();
+    own["id"] = json!(uuid::Uuid::now_v7());
+    own["requester_id"] = json!(app.user_id("tech@helpdesk.example").await?);
+    let res = app.post(&tech, "/api/v1/tickets", &own).await?;
+    let mine: Ticket = res.json().await?;
+    assert_eq!(mine.opened_by_id, None);
+    Ok(())
+}
