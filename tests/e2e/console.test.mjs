@@ -678,6 +678,32 @@ test('carol signs out everywhere from Security; the desk switches her off and on
   for (const p of [here, there, tech]) await p.close();
 });
 
+test('a technician on the phone opens a ticket for alice from her page; alice finds it marked as opened for her', async () => {
+  const tech = await browser.newPage();
+  const portal = await browser.newPage();
+  try {
+    await signIn(tech, 'tech@helpdesk.example', '/console#/search?q=alice%40acme.example');
+    await tech.getByTestId('found-users').getByRole('link').first().click();
+    const form = tech.getByTestId('ticket-for');
+    await form.getByLabel('Title').fill('Docking station not charging (phoned in)');
+    await form.getByLabel('Description').fill('Alice called: the USB-C dock stopped charging her laptop.');
+    await form.getByRole('button', { name: 'Open the ticket' }).click();
+    // The console opens the new ticket: hers, opened by the technician.
+    await tech.getByRole('heading', { name: 'Docking station not charging (phoned in)' }).waitFor();
+    await tech.getByText('Alice Archer · Acme', { exact: false }).waitFor();
+    await tech.getByText('opened for them by Tess Tech', { exact: false }).waitFor();
+
+    await signIn(portal, 'alice@acme.example', '/');
+    const row = portal.getByTestId('tickets').locator('li').filter({ hasText: 'Docking station not charging' });
+    await row.getByTestId('opened-for').getByText('Opened for you by Tess Tech').waitFor();
+    await row.getByRole('link').click();
+    await portal.getByTestId('opened-for').getByText('Opened for you by Tess Tech').waitFor();
+  } finally {
+    await tech.close();
+    await portal.close();
+  }
+});
+
 test('the console’s views pass axe’s WCAG 2.1 AA checks, light and dark', async () => {
   for (const colorScheme of ['light', 'dark']) {
     // axe is injected as a script: our own CSP would (rightly) refuse it.

@@ -227,6 +227,8 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     setUserDisabled: (id, disabled) =>
       call<User>('POST', `/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`),
     signOutUser: (id) => call<void>('POST', `/users/${encodeURIComponent(id)}/sign-out`),
+    openTicketFor: (userId, title, description) =>
+      call<Ticket>('POST', '/tickets', { id: newId(), title, description, requester_id: userId }),
     resetSecondFactor: (id) => call<void>('DELETE', `/users/${encodeURIComponent(id)}/second-factor`),
     devices: (orgId) => call<Device[]>('GET', `/devices${queryString({ org_id: orgId })}`),
     people: (orgId) => call<User[]>('GET', `/users${queryString({ org_id: orgId })}`),

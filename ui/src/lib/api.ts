@@ -374,6 +374,8 @@ export interface ConsoleApi extends BrowserApi {
   setUserDisabled(id: string, disabled: boolean): Promise<User>;
   /** Ends every browser session and desktop credential of a person. */
   signOutUser(id: string): Promise<void>;
+  /** Opens a ticket for a person (a phone call, a chat): theirs, marked as opened for them. */
+  openTicketFor(userId: string, title: string, description: string): Promise<Ticket>;
   /** Resets a person's second factor (phone and authenticator app); they are told by email. */
   resetSecondFactor(id: string): Promise<void>;
   devices(orgId?: string): Promise<Device[]>;
