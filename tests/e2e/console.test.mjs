@@ -698,6 +698,16 @@ test('a technician on the phone opens a ticket for alice from her page; alice fi
     await row.getByTestId('opened-for').getByText('Opened for you by Tess Tech').waitFor();
     await row.getByRole('link').click();
     await portal.getByTestId('opened-for').getByText('Opened for you by Tess Tech').waitFor();
+
+    // From anywhere in the console: New ticket, find the person, open it.
+    await tech.getByRole('link', { name: 'New ticket' }).click();
+    await tech.getByLabel('Name or email').fill('carol@globex');
+    await tech.getByRole('button', { name: 'Find' }).click();
+    await tech.getByTestId('ticket-for-person').getByText('For Carol', { exact: false }).waitFor();
+    await tech.getByTestId('ticket-for').getByLabel('Title').fill('VPN token expired (chat)');
+    await tech.getByRole('button', { name: 'Open the ticket' }).click();
+    await tech.getByRole('heading', { name: 'VPN token expired (chat)' }).waitFor();
+    await tech.getByText('opened for them by Tess Tech', { exact: false }).waitFor();
   } finally {
     await tech.close();
     await portal.close();

@@ -227,6 +227,7 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     setUserDisabled: (id, disabled) =>
       call<User>('POST', `/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`),
     signOutUser: (id) => call<void>('POST', `/users/${encodeURIComponent(id)}/sign-out`),
+    findPeople: (q) => call<User[]>('GET', `/users${queryString({ q })}`),
     openTicketFor: (userId, title, description) =>
       call<Ticket>('POST', '/tickets', { id: newId(), title, description, requester_id: userId }),
     resetSecondFactor: (id) => call<void>('DELETE', `/users/${encodeURIComponent(id)}/second-factor`),

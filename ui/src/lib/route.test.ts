@@ -42,6 +42,7 @@ describe('console routes', () => {
     });
     expect(parseConsoleRoute('#/devices')).toEqual({ name: 'devices' });
     expect(parseConsoleRoute('#/users/new')).toEqual({ name: 'new-user' });
+    expect(parseConsoleRoute('#/tickets/new')).toEqual({ name: 'new-ticket' });
     expect(parseConsoleRoute('#/orgs')).toEqual({ name: 'orgs' });
     expect(parseConsoleRoute('#/search?q=%2B1%20555')).toEqual({ name: 'search', q: '+1 555' });
     expect(parseConsoleRoute('#/audit')).toEqual({ name: 'audit' });

@@ -71,6 +71,8 @@ export type ConsoleRoute =
   | { name: 'ticket'; id: string }
   | { name: 'user'; id: string }
   | { name: 'new-user' }
+  /** A ticket the desk opens for a person. */
+  | { name: 'new-ticket' }
   | { name: 'orgs' }
   | { name: 'devices' }
   | { name: 'search'; q: string }
@@ -88,6 +90,7 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   if (parts[0] === 'tickets' && parts[1] && UUID.test(parts[1])) return { name: 'ticket', id: parts[1] };
   if (parts[0] === 'users' && parts[1] === 'new') return { name: 'new-user' };
   if (parts[0] === 'users' && parts[1] && UUID.test(parts[1])) return { name: 'user', id: parts[1] };
+  if (parts[0] === 'tickets' && parts[1] === 'new') return { name: 'new-ticket' };
   if (parts[0] === 'orgs') return { name: 'orgs' };
   if (parts[0] === 'devices') return { name: 'devices' };
   if (parts[0] === 'search') return { name: 'search', q: new URLSearchParams(query).get('q') ?? '' };
