@@ -183,17 +183,7 @@ impl Store {
     ) -> Result<()> {
         let user = caller.user_id.to_string();
         let mut tx = self.begin().await?;
-        let removed = sqlx::query(
-            "DELETE FROM authenticators WHERE user_id = $1 AND confirmed_at IS NOT NULL",
-        )
-        .bind(&user)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM authenticators WHERE user_id = $1")
-            .bind(&user)
-            .execute(&mut *tx)
-            .await?;
-        if removed.rows_affected() > 0 {
+        if Self::delete_authenticators_in(&mut tx, &user).await? {
             Self::record_audit(
                 &mut tx,
                 caller,
@@ -206,6 +196,18 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Deletes the user's authenticators, confirmed or being set up: whether a confirmed one
+    /// was among them.
+    async fn delete_authenticators_in(tx: &mut sqlx::AnyConnection, user: &str) -> Result<bool> {
+        let gone: Vec<Option<i64>> = sqlx::query_scalar(
+            "DELETE FROM authenticators WHERE user_id = $1 RETURNING confirmed_at",
+        )
+        .bind(user)
+        .fetch_all(&mut *tx)
+        .await?;
+        Ok(gone.iter().any(Option::is_some))
     }
 
     /// The desk resets `user`'s second factor: their verification phone and their authenticator
@@ -226,23 +228,13 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        let apps = sqlx::query(
-            "DELETE FROM authenticators WHERE user_id = $1 AND confirmed_at IS NOT NULL",
-        )
-        .bind(&target)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        sqlx::query("DELETE FROM authenticators WHERE user_id = $1")
-            .bind(&target)
-            .execute(&mut *tx)
-            .await?;
+        let app = Self::delete_authenticators_in(&mut tx, &target).await?;
         sqlx::query("UPDATE phone_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
             .bind(now)
             .bind(&target)
             .execute(&mut *tx)
             .await?;
-        if phone + apps == 0 {
+        if phone == 0 && !app {
             tx.commit().await?;
             return Ok(false);
         }
@@ -255,7 +247,7 @@ impl Store {
         .bind(&target)
         .fetch_all(&mut *tx)
         .await?;
-        let what = match (phone > 0, apps > 0) {
+        let what = match (phone > 0, app) {
             (true, true) => "the verification phone and the authenticator app",
             (true, false) => "the verification phone",
             _ => "the authenticator app",

@@ -101,7 +101,8 @@ pub async fn request(
     }
     let factors = store.second_factor(caller.user_id).await?;
     let app = factors.authenticator_since.is_some();
-    let factor = match (req.factor, app, factors.phone) {
+    // The factor, and for SMS the phone the code goes to.
+    let (factor, phone) = match (req.factor, app, factors.phone) {
         (Some(FactorKind::Totp) | None, true, _) => (FactorKind::Totp, None),
         (Some(FactorKind::Sms) | None, _, Some(phone)) => (FactorKind::Sms, Some(phone)),
         (Some(FactorKind::Totp), false, _) => {
@@ -136,8 +137,7 @@ pub async fn request(
         .await?
         .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
     // An app's code is the app's; a texted one is made here, for this action alone.
-    let code = factor
-        .1
+    let code = phone
         .as_ref()
         .map(|_| format!("{:06}", rand::rng().random_range(0..1_000_000)));
     let detail = describe(req.kind, &device.facts.hostname, &user.name);
@@ -149,14 +149,14 @@ pub async fn request(
                 device: req.device_id,
                 user: caller.user_id,
                 kind: req.kind,
-                factor: factor.0,
+                factor,
                 code_hash: code.as_deref().map(token_hash).as_deref(),
                 deadline_at: now + CODE_TTL_MS,
                 detail: &format!("asked for: {detail}"),
             },
         )
         .await?;
-    if let (true, Some(code), Some(phone)) = (inserted, &code, &factor.1) {
+    if let (true, Some(code), Some(phone)) = (inserted, &code, &phone) {
         let text =
             crate::letters::sms_action_code(user.language, code, req.kind, &device.facts.hostname);
         if let Err(e) = state.sms.send(phone, &text).await {

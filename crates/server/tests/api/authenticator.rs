@@ -176,12 +176,7 @@ async fn bob_sets_up_an_app_and_locks_his_computer_with_its_codes_each_taken_onc
     // The desk resets bob's factor (his phone is lost): the waiting action ends, he is told,
     // and he can ask for nothing until he sets a factor up again.
     let path = format!("/api/v1/users/{bob_id}/second-factor");
-    let res = app
-        .http
-        .delete(app.url(&path))
-        .bearer_auth(&tech)
-        .send()
-        .await?;
+    let res = app.delete(&tech, &path).await?;
     assert_eq!(res.status(), 204);
     let ended = action(&app, &bob, &again).await?;
     assert_eq!(ended.state, ActionState::Failed);
@@ -257,12 +252,7 @@ async fn a_set_up_counts_once_confirmed_wrong_codes_run_out_and_changes_need_a_f
     .await?;
     let res = app.post(&carol, APP, &json!({})).await?;
     assert_eq!(expect_error(res, 403).await?, "reauthenticate");
-    let res = app
-        .http
-        .delete(app.url(APP))
-        .bearer_auth(&carol)
-        .send()
-        .await?;
+    let res = app.delete(&carol, APP).await?;
     assert_eq!(expect_error(res, 403).await?, "reauthenticate");
     assert!(
         factor(&app, &carol).await?.authenticator_since.is_some(),
@@ -271,12 +261,7 @@ async fn a_set_up_counts_once_confirmed_wrong_codes_run_out_and_changes_need_a_f
 
     // Signed in again, carol removes it, and is told.
     let carol = app.login("carol@globex.example").await?;
-    let res = app
-        .http
-        .delete(app.url(APP))
-        .bearer_auth(&carol)
-        .send()
-        .await?;
+    let res = app.delete(&carol, APP).await?;
     assert_eq!(res.status(), 204);
     assert_eq!(factor(&app, &carol).await?.authenticator_since, None);
     let subjects = app.mail_subjects("carol@globex.example").await?;
@@ -295,38 +280,20 @@ async fn only_the_desk_resets_a_factor_and_strangers_set_up_nothing() -> anyhow:
     let bob = app.login("bob@acme.example").await?;
     let alice_id = app.user_id("alice@acme.example").await?;
     let path = format!("/api/v1/users/{alice_id}/second-factor");
-    let res = app
-        .http
-        .delete(app.url(&path))
-        .bearer_auth(&bob)
-        .send()
-        .await?;
+    let res = app.delete(&bob, &path).await?;
     expect_error(res, 403).await?;
     let res = app.http.delete(app.url(&path)).send().await?;
     expect_error(res, 401).await?;
     let tech = app.login("tech@helpdesk.example").await?;
     let nobody = format!("/api/v1/users/{}/second-factor", uuid::Uuid::now_v7());
-    let res = app
-        .http
-        .delete(app.url(&nobody))
-        .bearer_auth(&tech)
-        .send()
-        .await?;
+    let res = app.delete(&tech, &nobody).await?;
     expect_error(res, 404).await?;
     let res = app
-        .http
-        .delete(app.url("/api/v1/users/not-an-id/second-factor"))
-        .bearer_auth(&tech)
-        .send()
+        .delete(&tech, "/api/v1/users/not-an-id/second-factor")
         .await?;
     expect_error(res, 400).await?;
     // Nothing to reset: no letter, no audit line.
-    let res = app
-        .http
-        .delete(app.url(&path))
-        .bearer_auth(&tech)
-        .send()
-        .await?;
+    let res = app.delete(&tech, &path).await?;
     assert_eq!(res.status(), 204);
     assert!(
         app.mail_subjects("alice@acme.example")

@@ -342,6 +342,15 @@ impl TestApp {
             .await?)
     }
 
+    pub async fn delete(&self, token: &str, path: &str) -> anyhow::Result<Response> {
+        Ok(self
+            .http
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await?)
+    }
+
     pub async fn patch(&self, token: &str, path: &str, body: &Value) -> anyhow::Result<Response> {
         Ok(self
             .http
