@@ -171,6 +171,20 @@ impl Store {
         Ok(())
     }
 
+    /// A person's organisation must exist: a request naming another is refused, not left to
+    /// the foreign key.
+    async fn org_known(tx: &mut sqlx::AnyConnection, org: Option<OrgId>) -> Result<()> {
+        let Some(org) = org else { return Ok(()) };
+        let found: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1")
+            .bind(org.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if found.is_none() {
+            return Err(AppError::bad_request(format!("no organisation {org}")));
+        }
+        Ok(())
+    }
+
     /// A new person; with `link`, a welcome email to choose their portal password.
     /// `input.email` must be normalised.
     pub async fn create_user(
@@ -182,6 +196,7 @@ impl Store {
         let id = UserId::new();
         let mut tx = self.begin().await?;
         Self::email_free(&mut tx, &input.email, None).await?;
+        Self::org_known(&mut tx, input.org_id).await?;
         Self::insert_user_in(
             &mut tx,
             id,
@@ -234,6 +249,7 @@ impl Store {
         let now = now_ms();
         let mut tx = self.begin().await?;
         Self::email_free(&mut tx, &input.email, Some(id)).await?;
+        Self::org_known(&mut tx, input.org_id).await?;
         let before: Option<(String, i64)> =
             sqlx::query_as("SELECT email, portal_access FROM users WHERE id = $1")
                 .bind(id.to_string())

@@ -229,3 +229,46 @@ async fn taking_portal_access_away_signs_the_user_out_and_giving_it_back_sends_a
     assert_eq!(expect_error(res, 404).await?, "not_found");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_person_in_an_organisation_that_does_not_exist_is_refused_and_nothing_changes()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob_token = app.login("bob@acme.example").await?;
+    let bob: User = app.get(&bob_token, "/api/v1/me").await?.json().await?;
+    let nowhere = uuid::Uuid::now_v7();
+
+    let res = app
+        .put(
+            &tech,
+            &format!("/api/v1/users/{}", bob.id),
+            &json!({"name": "Bob Baker", "email": "bob@acme.example", "role": "end_user",
+                    "org_id": nowhere}),
+        )
+        .await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    let detail: UserDetail = app
+        .get(&tech, &format!("/api/v1/users/{}", bob.id))
+        .await?
+        .json()
+        .await?;
+    assert_eq!(detail.user.org_id, bob.org_id, "bob stays in Acme");
+
+    let res = app
+        .post(
+            &tech,
+            "/api/v1/users",
+            &json!({"name": "Nora Nowhere", "email": "nora@acme.example", "role": "end_user",
+                    "org_id": nowhere}),
+        )
+        .await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    let search: serde_json::Value = app
+        .get(&tech, "/api/v1/search?q=nora")
+        .await?
+        .json()
+        .await?;
+    assert_eq!(search["users"], json!([]), "nobody was created");
+    Ok(())
+}
