@@ -70,3 +70,12 @@ id_type!(
     /// same action.
     ActionId
 );
+id_type!(
+    /// A chat with the service desk; made by whoever starts it, so a retried start is the same
+    /// chat.
+    ChatId
+);
+id_type!(
+    /// A message in a chat; made by whoever writes it, so a resent message is the same message.
+    ChatMessageId
+);

@@ -11,6 +11,7 @@
 mod actions;
 mod attachment;
 mod auth;
+mod chat;
 mod console;
 mod device;
 mod error;
@@ -35,6 +36,11 @@ pub use auth::{
     LoginResponse, MIN_PASSWORD_CHARS, PendingPhone, ResetPasswordRequest, Role, SecondFactor,
     SetPhoneRequest, UpdateMe, User,
 };
+pub use chat::{
+    Chat, ChatDesk, ChatEnd, ChatEvent, ChatFile, ChatIncident, ChatListQuery, ChatMessage,
+    ChatMessageKind, ChatMessagesQuery, ChatStatus, Duty, DutyUpdate, HandOver, NewChat,
+    NewChatMessage, OnDuty,
+};
 pub use console::{
     AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, Org, OrgCreated, OrgInput,
     SearchQuery, SearchResults, UserDetail, UserInput, UserListQuery, VerificationSent,
@@ -51,7 +57,9 @@ pub use fields::{
     FieldValue, FieldValues, MAX_FIELD_DEFS, MAX_FIELD_TEXT_CHARS, TicketFields, TicketType,
     valid_key,
 };
-pub use ids::{ActionId, CommentId, DeviceId, OpId, OrgId, TicketId, UserId};
+pub use ids::{
+    ActionId, ChatId, ChatMessageId, CommentId, DeviceId, OpId, OrgId, TicketId, UserId,
+};
 pub use kb::{Article, ArticleInput, ArticleStamp, ArticleSummary};
 pub use local::{
     Draft, HotkeyStatus, LocalAction, LocalActionState, LocalTicket, Notice, NoticeKind, Redaction,

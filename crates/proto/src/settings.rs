@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ActionKind, TicketFields, TicketStatus, UserId};
+use crate::{ActionKind, OrgId, TicketFields, TicketStatus, UserId};
 
 /// Who a portal section is on for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -14,9 +14,9 @@ pub enum Audience {
     #[default]
     Everyone,
     Nobody,
-    /// On only for the listed users.
+    /// On only for the listed users and the people of the listed organisations.
     Only,
-    /// On for everyone but the listed users.
+    /// On for everyone but the listed users and the people of the listed organisations.
     AllBut,
 }
 
@@ -28,16 +28,20 @@ pub struct SectionRule {
     /// The users `only` or `all_but` name.
     #[serde(default)]
     pub users: Vec<UserId>,
+    /// The organisations `only` or `all_but` name: everyone in them.
+    #[serde(default)]
+    pub orgs: Vec<OrgId>,
 }
 
 impl SectionRule {
     /// Whether the section is on for this user (staff excluded: they see everything).
-    pub fn allows(&self, user: UserId) -> bool {
+    pub fn allows(&self, user: UserId, org: Option<OrgId>) -> bool {
+        let listed = self.users.contains(&user) || org.is_some_and(|org| self.orgs.contains(&org));
         match self.audience {
             Audience::Everyone => true,
             Audience::Nobody => false,
-            Audience::Only => self.users.contains(&user),
-            Audience::AllBut => !self.users.contains(&user),
+            Audience::Only => listed,
+            Audience::AllBut => !listed,
         }
     }
 }
@@ -52,6 +56,9 @@ pub struct PortalSettings {
     pub knowledge_base: SectionRule,
     pub assistant: SectionRule,
     pub self_service: SectionRule,
+    /// Chat with the service desk (settings saved before chat existed read as everyone).
+    #[serde(default)]
+    pub chat: SectionRule,
     /// Which self-service actions each person may start on their own computers (with
     /// `self_service` on for them).
     #[serde(default)]
@@ -69,6 +76,7 @@ impl Default for PortalSettings {
             knowledge_base: SectionRule::default(),
             assistant: SectionRule::default(),
             self_service: SectionRule::default(),
+            chat: SectionRule::default(),
             actions: ActionRules::default(),
             visible_statuses: TicketStatus::ALL.to_vec(),
             reopen_allowed: true,
@@ -115,6 +123,8 @@ pub struct MyPortal {
     pub knowledge_base: bool,
     pub assistant: bool,
     pub self_service: bool,
+    #[serde(default)]
+    pub chat: bool,
     /// The self-service actions this person may start on their own computers (none when
     /// `self_service` is off for them). Staff start none on others' computers.
     #[serde(default)]
@@ -128,17 +138,24 @@ pub struct MyPortal {
 
 impl PortalSettings {
     /// What `user` may see; staff see everything.
-    pub fn for_user(&self, fields: &TicketFields, user: UserId, staff: bool) -> MyPortal {
-        let on = |rule: &SectionRule| staff || rule.allows(user);
+    pub fn for_user(
+        &self,
+        fields: &TicketFields,
+        user: UserId,
+        org: Option<OrgId>,
+        staff: bool,
+    ) -> MyPortal {
+        let on = |rule: &SectionRule| staff || rule.allows(user, org);
         MyPortal {
             ticketing: on(&self.ticketing),
             knowledge_base: on(&self.knowledge_base),
             assistant: on(&self.assistant),
             self_service: on(&self.self_service),
+            chat: on(&self.chat),
             actions: if on(&self.self_service) {
                 ActionKind::ALL
                     .into_iter()
-                    .filter(|k| self.actions.rule(*k).allows(user))
+                    .filter(|k| self.actions.rule(*k).allows(user, org))
                     .collect()
             } else {
                 Vec::new()
@@ -160,15 +177,25 @@ mod tests {
 
     #[test]
     fn each_audience_decides_for_listed_and_unlisted_users() {
-        let (bob, alice) = (UserId::new(), UserId::new());
+        let (bob, alice, carol) = (UserId::new(), UserId::new(), UserId::new());
+        let (acme, globex) = (OrgId::new(), OrgId::new());
         let rule = |audience| SectionRule {
             audience,
             users: vec![bob],
+            orgs: vec![globex],
         };
-        assert!(rule(Audience::Everyone).allows(bob));
-        assert!(!rule(Audience::Nobody).allows(alice));
-        assert!(rule(Audience::Only).allows(bob) && !rule(Audience::Only).allows(alice));
-        assert!(!rule(Audience::AllBut).allows(bob) && rule(Audience::AllBut).allows(alice));
+        assert!(rule(Audience::Everyone).allows(bob, Some(acme)));
+        assert!(!rule(Audience::Nobody).allows(alice, Some(acme)));
+        let only = rule(Audience::Only);
+        assert!(only.allows(bob, Some(acme)) && !only.allows(alice, Some(acme)));
+        assert!(
+            only.allows(carol, Some(globex)),
+            "everyone of a listed organisation"
+        );
+        assert!(!only.allows(carol, None));
+        let all_but = rule(Audience::AllBut);
+        assert!(!all_but.allows(bob, Some(acme)) && all_but.allows(alice, Some(acme)));
+        assert!(!all_but.allows(carol, Some(globex)));
     }
 
     #[test]
@@ -176,17 +203,17 @@ mod tests {
         let settings = PortalSettings {
             knowledge_base: SectionRule {
                 audience: Audience::Nobody,
-                users: Vec::new(),
+                ..SectionRule::default()
             },
             visible_statuses: vec![TicketStatus::Open],
             reopen_allowed: false,
             ..PortalSettings::default()
         };
         let someone = UserId::new();
-        let user = settings.for_user(&TicketFields::default(), someone, false);
+        let user = settings.for_user(&TicketFields::default(), someone, None, false);
         assert!(!user.knowledge_base && !user.can_reopen);
         assert_eq!(user.visible_statuses, [TicketStatus::Open]);
-        let staff = settings.for_user(&TicketFields::default(), someone, true);
+        let staff = settings.for_user(&TicketFields::default(), someone, None, true);
         assert!(staff.knowledge_base && staff.can_reopen);
         assert_eq!(staff.visible_statuses.len(), 4);
     }
@@ -198,20 +225,26 @@ mod tests {
         settings.actions.restart = SectionRule {
             audience: Audience::Only,
             users: vec![bob],
+            orgs: Vec::new(),
         };
         let fields = TicketFields::default();
         assert_eq!(
-            settings.for_user(&fields, bob, false).actions,
+            settings.for_user(&fields, bob, None, false).actions,
             ActionKind::ALL
         );
         assert!(
             !settings
-                .for_user(&fields, alice, false)
+                .for_user(&fields, alice, None, false)
                 .actions
                 .contains(&ActionKind::Restart)
         );
         settings.self_service.audience = Audience::Nobody;
-        assert!(settings.for_user(&fields, bob, false).actions.is_empty());
+        assert!(
+            settings
+                .for_user(&fields, bob, None, false)
+                .actions
+                .is_empty()
+        );
         // Settings saved before actions existed read as every action on.
         let old = r#"{"ticketing":{"audience":"everyone"},"knowledge_base":{"audience":"everyone"},
             "assistant":{"audience":"everyone"},"self_service":{"audience":"everyone"},

@@ -19,7 +19,7 @@ pub fn typescript() -> String {
     let cfg = Config::default();
     let decls = decls![&cfg;
         ErrorCode, ApiError, ErrorBody, NewAttachment, Attachment,
-        TicketId, CommentId, UserId, OrgId, DeviceId, OpId, ActionId,
+        TicketId, CommentId, UserId, OrgId, DeviceId, OpId, ActionId, ChatId, ChatMessageId,
         Language, Role, User, UpdateMe, SecondFactor, PendingPhone, AuthenticatorSetup, SetPhoneRequest, ConfirmPhoneRequest, LoginRequest, LoginResponse, ForgotPasswordRequest, ResetPasswordRequest,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
         CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, TicketScope, CcEntry, AddCc, AssigneeUpdate,
@@ -39,6 +39,8 @@ pub fn typescript() -> String {
         ActionEvent, ActionGrant, GrantClaims, GrantedAction,
         FieldAccess, CustomFieldAccess, DefaultFields, TicketType, CustomFieldKind, CustomField, TicketFields, FieldValue,
         OrgInput, OrgCreated, EnrolmentKey, UserInput,
+        ChatStatus, ChatEnd, Chat, ChatMessageKind, ChatFile, ChatMessage, NewChat, NewChatMessage, ChatListQuery,
+        ChatMessagesQuery, HandOver, ChatIncident, ChatDesk, OnDuty, Duty, DutyUpdate, ChatEvent,
         ValueKind, Problem, ValueError,
     ];
     let mut out = String::from(

@@ -81,7 +81,7 @@ impl Server {
         let addr = listener.local_addr()?;
         let (closing, closing_rx) = tokio::sync::watch::channel(false);
         let blobs = Blobs::new(settings.data_dir.join("attachments"));
-        let sweeper = crate::sweep::Sweeper::new(store.clone(), blobs.clone());
+        let sweeper = crate::sweep::Sweeper::new(store.clone(), blobs.clone(), settings.chat_idle);
         let router = router(
             AppState {
                 store,
@@ -101,6 +101,7 @@ impl Server {
                 )),
                 grants: std::sync::Arc::new(grants),
                 secrets: std::sync::Arc::new(secrets),
+                presence_holds: settings.presence_holds,
             },
             &settings,
         );
@@ -142,6 +143,7 @@ impl Server {
         tracing::info!(addr = %self.addr, "listening");
         let worker = tokio::spawn(self.mail.run());
         let deadlines = tokio::spawn(self.sweeper.clone().run_deadlines());
+        let chat_clock = tokio::spawn(self.sweeper.clone().run_chat_clock());
         let sweeper = tokio::spawn(self.sweeper.run());
         let closing = self.closing;
         let shutdown = async move {
@@ -154,6 +156,7 @@ impl Server {
         worker.abort();
         sweeper.abort();
         deadlines.abort();
+        chat_clock.abort();
         served
     }
 }

@@ -82,6 +82,13 @@ struct Args {
     /// Seconds a shutdown waits for requests in flight.
     #[arg(long, env = "BELLHOP_SHUTDOWN_GRACE_SECS", default_value_t = limits::SHUTDOWN_GRACE.as_secs())]
     shutdown_grace_secs: u64,
+    /// Seconds a chat may go without a message before its first idle warning; a second comes
+    /// after as long again, and the chat ends after a third.
+    #[arg(long, env = "BELLHOP_CHAT_IDLE_SECS", default_value_t = limits::CHAT_IDLE.as_secs())]
+    chat_idle_secs: u64,
+    /// Seconds a technician stays on duty after their console closes (a reload keeps them).
+    #[arg(long, env = "BELLHOP_PRESENCE_SECS", default_value_t = limits::PRESENCE_HOLDS.as_secs())]
+    presence_secs: u64,
     /// Let `--demo`, whose passwords are public, listen beyond loopback.
     #[arg(long, env = "BELLHOP_DEMO_BEYOND_LOOPBACK")]
     demo_beyond_loopback: bool,
@@ -128,6 +135,8 @@ pub fn run() -> anyhow::Result<()> {
         upload_timeout: Duration::from_secs(args.upload_timeout_secs),
         shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         demo_beyond_loopback: args.demo_beyond_loopback,
+        chat_idle: Duration::from_secs(args.chat_idle_secs.max(1)),
+        presence_holds: Duration::from_secs(args.presence_secs.max(3)),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {

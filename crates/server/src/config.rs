@@ -50,6 +50,12 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// Let `--demo` (known passwords) listen on an address beyond loopback.
     pub demo_beyond_loopback: bool,
+    /// How long a chat may go without a message before its first idle warning (the second
+    /// comes after as long again, and the chat ends after a third).
+    pub chat_idle: Duration,
+    /// How long a technician stays present after their console's live stream last said so: a
+    /// reload keeps them on duty, leaving takes them off after this.
+    pub presence_holds: Duration,
 }
 
 /// The defaults of the limits above.
@@ -62,6 +68,8 @@ pub mod limits {
     pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
     pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(10 * 60);
     pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+    pub const CHAT_IDLE: Duration = Duration::from_secs(4 * 60);
+    pub const PRESENCE_HOLDS: Duration = Duration::from_secs(45);
 }
 
 impl Settings {
@@ -88,6 +96,8 @@ impl Settings {
             upload_timeout: limits::UPLOAD_TIMEOUT,
             shutdown_grace: limits::SHUTDOWN_GRACE,
             demo_beyond_loopback: false,
+            chat_idle: limits::CHAT_IDLE,
+            presence_holds: limits::PRESENCE_HOLDS,
         }
     }
 

@@ -30,6 +30,8 @@ pub struct AppState {
     pub grants: std::sync::Arc<crate::grants::GrantSigner>,
     /// Seals authenticator apps' secrets in the database (`keys.rs`).
     pub secrets: std::sync::Arc<crate::keys::SecretBox>,
+    /// How long a technician stays present after their console last said so.
+    pub presence_holds: std::time::Duration,
 }
 
 /// Live event streams open per person: one person cannot hold more than `max` connections open

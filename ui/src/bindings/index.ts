@@ -40,6 +40,10 @@ export type OpId = string;
 
 export type ActionId = string;
 
+export type ChatId = string;
+
+export type ChatMessageId = string;
+
 export type Language = "en" | "fr" | "de" | "es" | "it" | "ru";
 
 export type Role = "end_user" | "primary_contact" | "technician" | "admin";
@@ -591,7 +595,11 @@ export type SectionRule = { audience: Audience,
 /**
  * The users `only` or `all_but` name.
  */
-users: Array<UserId>, };
+users: Array<UserId>, 
+/**
+ * The organisations `only` or `all_but` name: everyone in them.
+ */
+orgs: Array<OrgId>, };
 
 export type ActionRules = { restart: SectionRule, lock: SectionRule, shut_down: SectionRule, log_out: SectionRule, };
 
@@ -600,6 +608,10 @@ export type PortalSettings = {
  * Opening tickets, the ticket lists and the ticket pages.
  */
 ticketing: SectionRule, knowledge_base: SectionRule, assistant: SectionRule, self_service: SectionRule, 
+/**
+ * Chat with the service desk (settings saved before chat existed read as everyone).
+ */
+chat: SectionRule, 
 /**
  * Which self-service actions each person may start on their own computers (with
  * `self_service` on for them).
@@ -614,7 +626,7 @@ visible_statuses: Array<TicketStatus>,
  */
 reopen_allowed: boolean, };
 
-export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, 
+export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, chat: boolean, 
 /**
  * The self-service actions this person may start on their own computers (none when
  * `self_service` is off for them). Staff start none on others' computers.
@@ -773,6 +785,128 @@ portal_access: boolean,
  * keeps theirs.
  */
 language?: Language, };
+
+export type ChatStatus = "waiting" | "active" | "ended";
+
+export type ChatEnd = "user" | "desk" | "idle" | "incident";
+
+export type Chat = { id: ChatId, user_id: UserId, user_name: string, org_id: OrgId | null, org_name: string | null, 
+/**
+ * The desktop app it was started from, and that computer's name.
+ */
+device_id: DeviceId | null, device_name: string | null, status: ChatStatus, 
+/**
+ * The technician who has it.
+ */
+technician_id: UserId | null, technician_name: string | null, created_at: string, ended_at: string | null, ended_by: ChatEnd | null, 
+/**
+ * The incident it became.
+ */
+ticket_id: TicketId | null, ticket_number: number | null, 
+/**
+ * The last message's number.
+ */
+last_seq: number, 
+/**
+ * The idle warnings given since anyone last wrote (two, then the chat ends).
+ */
+idle_warnings: number, };
+
+export type ChatMessageKind = "text" | "taken" | "handed_over" | "requeued" | "idle_warning" | "ended" | "incident";
+
+export type ChatFile = { sha256: string, file_name: string, media_type: string, size: number, };
+
+export type ChatMessage = { id: ChatMessageId, chat_id: ChatId, 
+/**
+ * Its number within the chat, from 1.
+ */
+seq: number, kind: ChatMessageKind, author_id: UserId | null, author_name: string | null, 
+/**
+ * What was written (`text`), or the detail of what happened.
+ */
+body: string, files: Array<ChatFile>, 
+/**
+ * The incident (`incident`).
+ */
+ticket_id: TicketId | null, created_at: string, };
+
+export type NewChat = { id: ChatId, 
+/**
+ * The first message, if the person wrote one before starting.
+ */
+message?: NewChatMessage, };
+
+export type NewChatMessage = { id: ChatMessageId, 
+/**
+ * May be empty when files are sent.
+ */
+body: string, files?: Array<NewAttachment>, };
+
+export type ChatListQuery = { 
+/**
+ * Only chats in this state (the desk's queue: `waiting`).
+ */
+status?: ChatStatus, 
+/**
+ * The desk only: one person's chats.
+ */
+user_id?: UserId, 
+/**
+ * The desk only: the chats this technician has.
+ */
+technician_id?: UserId, 
+/**
+ * At most this many (default 50, at most 200): the queue oldest first, others newest first.
+ */
+limit?: number, };
+
+export type ChatMessagesQuery = { 
+/**
+ * Messages numbered after this (default 0: from the start).
+ */
+after?: number, 
+/**
+ * At most this many (default 500, at most 1000).
+ */
+limit?: number, };
+
+export type HandOver = { 
+/**
+ * A colleague on duty.
+ */
+technician_id: UserId, };
+
+export type ChatIncident = { 
+/**
+ * The ticket's title; by default the person's first message, shortened.
+ */
+title?: string, };
+
+export type ChatDesk = { 
+/**
+ * A technician is on duty and present.
+ */
+available: boolean, };
+
+export type OnDuty = { user_id: UserId, name: string, 
+/**
+ * Chats they have now.
+ */
+chats: number, };
+
+export type Duty = { on_duty: boolean, technicians: Array<OnDuty>, };
+
+export type DutyUpdate = { on_duty: boolean, };
+
+export type ChatEvent = { chat_id: ChatId, 
+/**
+ * `chat`: its last message's number; `chat_typing`: 0.
+ */
+seq: number, 
+/**
+ * `chat_typing`: who is typing.
+ */
+user_id: UserId | null, };
 
 export type ValueKind = "title" | "description" | "reply" | "name" | "email" | "phone" | "contact_phone" | "domain";
 

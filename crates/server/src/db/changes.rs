@@ -19,7 +19,9 @@
 //! One file on purpose: numbering, settling and pulling are one protocol (docs/SYNC.md), and
 //! each part's correctness depends on the others'.
 
-use bellhop_proto::{ActionId, ChangesPage, DeviceId, OrgId, TicketChange, TicketId, UserId};
+use bellhop_proto::{
+    ActionId, ChangesPage, ChatId, DeviceId, OrgId, TicketChange, TicketId, UserId,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 use tokio::sync::broadcast;
@@ -45,6 +47,43 @@ pub enum Signal {
     Kb,
     /// A self-service action moved on; `None` when notifications were missed and any may have.
     Action(Option<ActionNote>),
+    /// A chat has a new message (`None`: notifications were missed; any chat may have).
+    Chat(Option<ChatNote>),
+    /// Someone is typing in a chat.
+    Typing(TypingNote),
+    /// Who is on duty changed: whether chat is available may have.
+    Duty,
+}
+
+/// Which chat has news, whose chat it is (they and the desk hear of it), and its last message's
+/// number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatNote {
+    pub chat: ChatId,
+    pub user: UserId,
+    pub seq: i64,
+}
+
+impl ChatNote {
+    /// Whether `caller` hears of this chat: its person and the desk.
+    pub fn heard_by(&self, caller: &Caller) -> bool {
+        caller.is_staff() || caller.user_id == self.user
+    }
+}
+
+/// Who is typing in which chat (whose it is, for who hears of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypingNote {
+    pub chat: ChatId,
+    pub user: UserId,
+    pub typist: UserId,
+}
+
+impl TypingNote {
+    /// The other side hears it: the person when the desk types, the desk when the person does.
+    pub fn heard_by(&self, caller: &Caller) -> bool {
+        caller.user_id != self.typist && (caller.is_staff() || caller.user_id == self.user)
+    }
 }
 
 /// Which action moved, and who hears of it: the person who asked, the computer it is for, and
@@ -70,6 +109,10 @@ impl Signal {
             Self::Kb => "kb".into(),
             Self::Action(None) => "action".into(),
             Self::Action(Some(n)) => format!("action {} {} {}", n.action, n.device, n.user),
+            Self::Chat(None) => "chat".into(),
+            Self::Chat(Some(n)) => format!("chat {} {} {}", n.chat, n.user, n.seq),
+            Self::Typing(n) => format!("typing {} {} {}", n.chat, n.user, n.typist),
+            Self::Duty => "duty".into(),
         }
     }
 
@@ -84,6 +127,18 @@ impl Signal {
                 device: words.next()?.parse().ok()?,
                 user: words.next()?.parse().ok()?,
             }))),
+            ("chat", None) => Some(Self::Chat(None)),
+            ("chat", Some(chat)) => Some(Self::Chat(Some(ChatNote {
+                chat: chat.parse().ok()?,
+                user: words.next()?.parse().ok()?,
+                seq: words.next()?.parse().ok()?,
+            }))),
+            ("typing", Some(chat)) => Some(Self::Typing(TypingNote {
+                chat: chat.parse().ok()?,
+                user: words.next()?.parse().ok()?,
+                typist: words.next()?.parse().ok()?,
+            })),
+            ("duty", None) => Some(Self::Duty),
             _ => None,
         }
     }
@@ -309,6 +364,21 @@ impl Store {
         self.signal(Signal::Action(Some(note))).await
     }
 
+    /// Says, after commit, that a chat has a new message.
+    pub(crate) async fn chat_moved(&self, note: ChatNote) -> Result<()> {
+        self.signal(Signal::Chat(Some(note))).await
+    }
+
+    /// Says that someone is typing in a chat (nothing is stored).
+    pub(crate) async fn typing(&self, note: TypingNote) -> Result<()> {
+        self.signal(Signal::Typing(note)).await
+    }
+
+    /// Says, after commit, that who is on duty changed.
+    pub(crate) async fn duty_changed(&self) -> Result<()> {
+        self.signal(Signal::Duty).await
+    }
+
     /// Rings `signal` on every instance's subscribers.
     async fn signal(&self, signal: Signal) -> Result<()> {
         match self.backend {
@@ -476,6 +546,8 @@ impl Heard<'_> {
         let _ = self.signals.send(Signal::Access);
         let _ = self.signals.send(Signal::Kb);
         let _ = self.signals.send(Signal::Action(None));
+        let _ = self.signals.send(Signal::Chat(None));
+        let _ = self.signals.send(Signal::Duty);
     }
 }
 
@@ -533,10 +605,23 @@ mod tests {
             Signal::Kb,
             Signal::Action(None),
             Signal::Action(Some(note)),
+            Signal::Chat(None),
+            Signal::Chat(Some(ChatNote {
+                chat: ChatId::new(),
+                user: UserId::new(),
+                seq: 42,
+            })),
+            Signal::Typing(TypingNote {
+                chat: ChatId::new(),
+                user: UserId::new(),
+                typist: UserId::new(),
+            }),
+            Signal::Duty,
         ] {
             assert_eq!(Signal::parse(&signal.payload()), Some(signal));
         }
         assert_eq!(Signal::parse("action not-an-id"), None);
         assert_eq!(Signal::parse("kb extra"), None);
+        assert_eq!(Signal::parse("typing"), None);
     }
 }

@@ -62,6 +62,7 @@ mod audit;
 mod authenticators;
 mod cc;
 mod changes;
+mod chats;
 mod comments;
 mod commits;
 mod console;
@@ -98,7 +99,8 @@ pub use actions::{
     ACTION_CODE_MAX_ATTEMPTS, ActionFilter, ActionRow, CodeCheck, Move, NewAction, Proof,
 };
 pub use authenticators::{AUTHENTICATOR_MAX_ATTEMPTS, SealedAuthenticator};
-pub use changes::{ActionNote, ChangeEvent, Signal};
+pub use changes::{ActionNote, ChangeEvent, ChatNote, Signal, TypingNote};
+pub use chats::{ChatFilter, ChatMove, ChatTicks, NewMessage, Notice};
 pub(crate) use console::phone_digits;
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use mail::QueuedEmail;

@@ -92,7 +92,7 @@ pub async fn request(
     }
     let portal = store.portal_settings().await?;
     let fields = store.ticket_fields().await?;
-    let mine = portal.for_user(&fields, caller.user_id, caller.is_staff());
+    let mine = portal.for_user(&fields, caller.user_id, caller.org_id, caller.is_staff());
     if !mine.actions.contains(&req.kind) {
         return Err(AppError::forbidden(format!(
             "the service desk does not offer \"{}\" to you",

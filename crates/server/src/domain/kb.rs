@@ -15,7 +15,11 @@ const MAX_ARTICLE_ORGS: usize = 1000;
 /// The knowledge base may be switched off for some users (portal settings); never for the desk.
 pub async fn require(store: &Store, caller: &Caller) -> Result<()> {
     let settings = store.portal_settings().await?;
-    if caller.is_staff() || settings.knowledge_base.allows(caller.user_id) {
+    if caller.is_staff()
+        || settings
+            .knowledge_base
+            .allows(caller.user_id, caller.org_id)
+    {
         Ok(())
     } else {
         Err(AppError::forbidden(

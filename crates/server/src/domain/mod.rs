@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod cc;
+pub mod chats;
 pub mod devices;
 pub mod kb;
 pub mod limits;

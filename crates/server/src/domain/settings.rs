@@ -9,7 +9,7 @@ use bellhop_proto::{PortalSettings, SectionRule, TicketFields};
 use crate::db::{Caller, Store};
 use crate::error::{AppError, Result};
 
-/// Most users one section rule may name.
+/// Most users and organisations one section rule may name.
 const MAX_RULE_USERS: usize = 1000;
 
 /// Replaces the portal settings (technicians), repeats removed; takes effect for everyone at
@@ -33,6 +33,7 @@ pub async fn save(
         ("knowledge_base", &mut settings.knowledge_base),
         ("assistant", &mut settings.assistant),
         ("self_service", &mut settings.self_service),
+        ("chat", &mut settings.chat),
     ] {
         check_rule(store, name, rule).await?;
     }
@@ -43,11 +44,13 @@ pub async fn save(
     Ok(settings)
 }
 
-/// Removes repeats and checks that every named user exists.
+/// Removes repeats and checks that every named user and organisation exists.
 async fn check_rule(store: &Store, name: &str, rule: &mut SectionRule) -> Result<()> {
     let mut seen = HashSet::new();
     rule.users.retain(|u| seen.insert(*u));
-    if rule.users.len() > MAX_RULE_USERS {
+    let mut seen = HashSet::new();
+    rule.orgs.retain(|o| seen.insert(*o));
+    if rule.users.len() + rule.orgs.len() > MAX_RULE_USERS {
         return Err(AppError::bad_request(format!(
             "{name}: name at most {MAX_RULE_USERS} users"
         )));
@@ -55,6 +58,14 @@ async fn check_rule(store: &Store, name: &str, rule: &mut SectionRule) -> Result
     for user in &rule.users {
         if store.user(*user).await?.is_none() {
             return Err(AppError::bad_request(format!("{name}: no user {user}")));
+        }
+    }
+    if !rule.orgs.is_empty() {
+        let known: HashSet<_> = store.list_orgs().await?.into_iter().map(|o| o.id).collect();
+        if let Some(org) = rule.orgs.iter().find(|o| !known.contains(o)) {
+            return Err(AppError::bad_request(format!(
+                "{name}: no organisation {org}"
+            )));
         }
     }
     Ok(())

@@ -82,6 +82,8 @@ pub fn status_after_reply(
 pub fn source_of(caller: &Caller, claimed: Option<TicketSource>) -> TicketSource {
     match claimed {
         Some(s @ (TicketSource::Hotkey | TicketSource::Tray)) if caller.device_id.is_some() => s,
+        // The desk turns chats into incidents.
+        Some(TicketSource::Chat) if caller.is_staff() => TicketSource::Chat,
         _ => TicketSource::Portal,
     }
 }
@@ -141,7 +143,7 @@ pub async fn open(store: &Store, caller: &Caller, new: &NewTicket) -> Result<(Ti
             .portal_settings()
             .await?
             .ticketing
-            .allows(caller.user_id);
+            .allows(caller.user_id, caller.org_id);
         admit(caller, new, &fields, may_open)
     }
     .await;

@@ -238,23 +238,34 @@ pub async fn download(
         .into_iter()
         .find(|a| a.sha256 == sha)
         .ok_or_else(|| AppError::not_found("no such attachment on this ticket"))?;
-    let bytes = state.blobs.open(&sha).await?;
+    serve(&state, &sha, &attachment.file_name, &attachment.media_type).await
+}
+
+/// A stored file's bytes as a response: images inline, anything else a download; types a
+/// browser could run are served as plain bytes, with `nosniff`.
+pub(super) async fn serve(
+    state: &AppState,
+    sha: &str,
+    file_name: &str,
+    media_type: &str,
+) -> Result<Response> {
+    let bytes = state.blobs.open(sha).await?;
     let inline = matches!(
-        attachment.media_type.as_str(),
+        media_type,
         "image/png" | "image/jpeg" | "image/gif" | "image/webp"
     );
     let disposition = format!(
         "{}; filename=\"{}\"",
         if inline { "inline" } else { "attachment" },
-        attachment.file_name.replace(['"', '\\'], "_")
+        file_name.replace(['"', '\\'], "_")
     );
     // Types a browser could run (HTML, SVG, XML, scripts) are served as plain bytes.
     let served_type = if inline
-        || !(attachment.media_type.contains("html")
-            || attachment.media_type.contains("xml")
-            || attachment.media_type.contains("javascript"))
+        || !(media_type.contains("html")
+            || media_type.contains("xml")
+            || media_type.contains("javascript"))
     {
-        attachment.media_type.as_str()
+        media_type
     } else {
         "application/octet-stream"
     };

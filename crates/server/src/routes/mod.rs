@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod attachments;
 pub mod auth;
+pub mod chats;
 pub mod console;
 pub mod devices;
 pub mod kb;
@@ -115,6 +116,20 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/actions/{id}/cancel", post(actions::cancel))
         .route("/device/actions", get(actions::waiting))
         .route("/device/actions/{id}/report", post(actions::report))
+        .route("/chat-desk", get(chats::desk))
+        .route("/chats", get(chats::list).post(chats::start))
+        .route("/chats/{id}", get(chats::get))
+        .route(
+            "/chats/{id}/messages",
+            get(chats::messages).post(chats::say),
+        )
+        .route("/chats/{id}/typing", post(chats::typing))
+        .route("/chats/{id}/take", post(chats::take))
+        .route("/chats/{id}/hand-over", post(chats::hand_over))
+        .route("/chats/{id}/end", post(chats::end))
+        .route("/chats/{id}/incident", post(chats::incident))
+        .route("/chats/{id}/files/{sha256}", get(chats::file))
+        .route("/duty", get(chats::duty).put(chats::set_duty))
         .route("/device", get(devices::device_state))
         .route("/device/identity/send-token", post(devices::send_token))
         .route("/device/identity/confirm", post(devices::confirm))

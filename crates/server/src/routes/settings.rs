@@ -44,6 +44,7 @@ pub async fn mine(State(state): State<AppState>, caller: Caller) -> Result<Json<
     Ok(Json(settings.for_user(
         &fields,
         caller.user_id,
+        caller.org_id,
         caller.is_staff(),
     )))
 }

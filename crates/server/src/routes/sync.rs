@@ -6,7 +6,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use bellhop_proto::{
-    ActionEvent, ChangesPage, ChangesQuery, ErrorBody, PushRequest, PushResponse, TicketEvent,
+    ActionEvent, ChangesPage, ChangesQuery, ChatEvent, ErrorBody, PushRequest, PushResponse,
+    TicketEvent,
 };
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
@@ -65,13 +66,20 @@ pub async fn changes(
     ))
 }
 
-/// Live events as Server-Sent Events: `ticket` when a ticket the caller can see changes,
-/// `resync` when this client fell behind and should pull, and `kb` when the knowledge base may
-/// have changed for the caller (an offline copy compares its stamps again), and `action` when a
-/// self-service action the caller asked for, or meant for their computer, moved on (the desk
-/// hears of every one). A comment line every 15 s keeps
-/// proxies from closing the stream. The stream ends when the server shuts down or the caller's
-/// credential stops working.
+/// Live events as Server-Sent Events:
+/// - `ticket` when a ticket the caller can see changes;
+/// - `resync` when this client fell behind and should pull;
+/// - `kb` when the knowledge base may have changed for the caller (an offline copy compares its
+///   stamps again);
+/// - `action` when a self-service action the caller asked for, or meant for their computer,
+///   moved on (the desk hears of every one);
+/// - `chat` when a chat of the caller's has a new message (the desk hears of every chat), and
+///   `chat_typing` when the other side is typing in it;
+/// - `duty` when who is on duty changed (whether chat is available may have).
+///
+/// A comment line every 15 s keeps proxies from closing the stream. A technician's open stream
+/// keeps them present (on duty through a page reload). The stream ends when the server shuts
+/// down or the caller's credential stops working.
 #[utoipa::path(get, path = "/api/v1/events", tag = "sync",
     responses((status = 200, description = "text/event-stream of TicketEvent", body = TicketEvent),
         (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)),
@@ -88,6 +96,7 @@ pub async fn events(
         )
     })?;
     let hears = caller.clone();
+    let (caller_is_staff, staff_id) = (caller.is_staff(), caller.user_id);
     let revoked = credential_stops_working(&state, bearer(&headers).unwrap_or_default());
     let stream = BroadcastStream::new(state.store.subscribe()).filter_map(move |item| match item {
         Ok(change) if change.visible_to(&caller) => {
@@ -107,32 +116,16 @@ pub async fn events(
             Some(Ok(Event::default().event("resync").data("{}")))
         }
     });
-    let kb =
-        BroadcastStream::new(state.store.subscribe_signals()).filter_map(move |item| match item {
-            Ok(Signal::Kb) | Err(BroadcastStreamRecvError::Lagged(_)) => {
-                Some(Ok(Event::default().event("kb").data("{}")))
-            }
-            Ok(Signal::Action(Some(note))) if note.heard_by(&hears) => {
-                let event = ActionEvent {
-                    action_id: Some(note.action),
-                    device_id: Some(note.device),
-                };
-                Some(Ok(Event::default()
-                    .event("action")
-                    .json_data(event)
-                    .unwrap_or_else(|_| {
-                        Event::default().event("action").data("{}")
-                    })))
-            }
-            Ok(Signal::Action(None)) => Some(Ok(Event::default().event("action").data("{}"))),
-            Ok(Signal::Access | Signal::Action(Some(_))) => None,
-        });
-    let stream = stream.merge(kb);
+    let signals = BroadcastStream::new(state.store.subscribe_signals())
+        .filter_map(move |item| signal_event(item, &hears).map(Ok));
+    let stream = stream.merge(signals);
+    // A technician's open stream keeps them present (on duty through a reload, not after).
+    let present = caller_is_staff.then(|| keep_present(&state, staff_id));
     // The first event tells the client the stream is live, so it can pull once and then rely
     // on events.
     // The stream holds its slot until it ends.
     let stream = stream.map(move |event| {
-        let _held = &slot;
+        let _held = (&slot, &present);
         event
     });
     let hello = tokio_stream::once(Ok(Event::default().event("ready").data("{}")));
@@ -148,6 +141,90 @@ pub async fn events(
     .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
+/// The live event a signal is for `caller`, if any.
+fn signal_event(
+    item: std::result::Result<Signal, BroadcastStreamRecvError>,
+    caller: &Caller,
+) -> Option<Event> {
+    match item {
+        // Missed signals: anything may have moved.
+        Err(BroadcastStreamRecvError::Lagged(_)) => {
+            Some(Event::default().event("resync").data("{}"))
+        }
+        Ok(Signal::Kb) => Some(Event::default().event("kb").data("{}")),
+        Ok(Signal::Action(Some(note))) if note.heard_by(caller) => Some(json(
+            "action",
+            ActionEvent {
+                action_id: Some(note.action),
+                device_id: Some(note.device),
+            },
+        )),
+        Ok(Signal::Action(None)) => Some(Event::default().event("action").data("{}")),
+        Ok(Signal::Chat(Some(note))) if note.heard_by(caller) => Some(json(
+            "chat",
+            ChatEvent {
+                chat_id: note.chat,
+                seq: note.seq,
+                user_id: None,
+            },
+        )),
+        Ok(Signal::Chat(None)) => Some(Event::default().event("resync").data("{}")),
+        Ok(Signal::Typing(note)) if note.heard_by(caller) => Some(json(
+            "chat_typing",
+            ChatEvent {
+                chat_id: note.chat,
+                seq: 0,
+                user_id: Some(note.typist),
+            },
+        )),
+        Ok(Signal::Duty) => Some(Event::default().event("duty").data("{}")),
+        Ok(
+            Signal::Access | Signal::Action(Some(_)) | Signal::Chat(Some(_)) | Signal::Typing(_),
+        ) => None,
+    }
+}
+
+/// An event carrying `data` as JSON (a resync, should it not serialise).
+fn json(name: &str, data: impl serde::Serialize) -> Event {
+    Event::default()
+        .event(name)
+        .json_data(data)
+        .unwrap_or_else(|_| Event::default().event("resync").data("{}"))
+}
+
+/// Says, while it lives, that the technician is present; a technician on duty who arrives
+/// (a first console, or back after a lapse) makes chat available again.
+/// It says so three times within [`AppState::presence_holds`].
+fn keep_present(state: &AppState, user: bellhop_proto::UserId) -> AbortOnDrop {
+    let store = state.store.clone();
+    let holds = state.presence_holds;
+    AbortOnDrop(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(holds / 3);
+        loop {
+            tick.tick().await;
+            let until = crate::db::now_ms() + i64::try_from(holds.as_millis()).unwrap_or(0);
+            match store.keep_present(user, until).await {
+                Ok(true) => {
+                    if store.is_on_duty(user).await.unwrap_or(false) {
+                        let _ = store.duty_changed().await;
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "could not keep a technician present"),
+            }
+        }
+    }))
+}
+
+/// A task that ends with its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Resolves when the stream's bearer token stops signing in (the device was deactivated, the
 /// session or credential revoked): checked again whenever the store says access changed, so a
 /// revoked client loses its live events at once instead of at its next request.
@@ -159,7 +236,8 @@ fn credential_stops_working(state: &AppState, token: &str) -> impl Future<Output
         loop {
             match signals.recv().await {
                 Ok(Signal::Access) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Ok(Signal::Kb | Signal::Action(_)) => continue,
+                Ok(Signal::Kb | Signal::Action(_) | Signal::Chat(_) | Signal::Typing(_))
+                | Ok(Signal::Duty) => continue,
                 Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
             }
             // A database hiccup is not a revocation: keep the stream and check next time.

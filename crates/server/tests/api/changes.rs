@@ -139,21 +139,33 @@ async fn next_ticket_event(
     res: &mut reqwest::Response,
     buf: &mut String,
 ) -> anyhow::Result<TicketEvent> {
+    Ok(serde_json::from_str(
+        &next_event(res, buf, "ticket").await?,
+    )?)
+}
+
+/// Reads the event stream until an event called `name` arrives, and returns its data.
+pub(crate) async fn next_event(
+    res: &mut reqwest::Response,
+    buf: &mut String,
+    name: &str,
+) -> anyhow::Result<String> {
+    let wanted = format!("event: {name}");
     loop {
         if let Some(end) = buf.find("\n\n") {
             let block: String = buf.drain(..end + 2).collect();
-            if block.lines().any(|l| l == "event: ticket") {
+            if block.lines().any(|l| l == wanted) {
                 let data = block
                     .lines()
                     .find_map(|l| l.strip_prefix("data: "))
                     .ok_or_else(|| anyhow::anyhow!("an event without data: {block}"))?;
-                return Ok(serde_json::from_str(data)?);
+                return Ok(data.to_owned());
             }
             continue;
         }
         let chunk = tokio::time::timeout(Duration::from_secs(5), res.chunk())
             .await
-            .map_err(|_| anyhow::anyhow!("no event within 5 s"))??
+            .map_err(|_| anyhow::anyhow!("no {name} event within 5 s"))??
             .ok_or_else(|| anyhow::anyhow!("the stream ended"))?;
         buf.push_str(&String::from_utf8_lossy(&chunk));
     }

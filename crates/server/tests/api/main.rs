@@ -5,6 +5,7 @@ mod actions;
 mod attachments;
 mod authenticator;
 mod changes;
+mod chats;
 mod console;
 mod devices;
 mod fields;

@@ -75,6 +75,7 @@ async fn the_knowledge_base_switched_off_for_bob_only_is_gone_for_him_and_kept_f
         knowledge_base: SectionRule {
             audience: Audience::AllBut,
             users: vec![user_id(&app, &bob).await?],
+            orgs: Vec::new(),
         },
         ..PortalSettings::default()
     };
@@ -128,6 +129,7 @@ async fn ticketing_for_chosen_users_reopening_and_visible_statuses_are_enforced(
         ticketing: SectionRule {
             audience: Audience::Only,
             users: vec![user_id(&app, &alice).await?],
+            orgs: Vec::new(),
         },
         visible_statuses: vec![
             TicketStatus::Open,
