@@ -146,6 +146,7 @@ async fn the_copy_follows_the_desk_live_new_deleted_and_switched_off() -> anyhow
             knowledge_base: SectionRule {
                 audience: bellhop_proto::Audience::AllBut,
                 users: vec![bob_id],
+                orgs: Vec::new(),
             },
             ..PortalSettings::default()
         };
