@@ -46,10 +46,13 @@ export async function until(predicate, ms, what) {
  * Starts `bellhop-server --demo` on a random port (or `listen`, to come back on the same address
  * with the same `dataDir`); resolves once it listens.
  */
-export function startServer({ ui = true, dataDir = tempDir('server'), listen = '127.0.0.1:0' } = {}) {
+export function startServer({ ui = true, dataDir = tempDir('server'), listen = '127.0.0.1:0', env = {} } = {}) {
   const args = ['--demo', '--data-dir', dataDir, '--listen', listen];
   if (ui) args.push('--ui-dir', join(ROOT, 'ui/dist'));
-  const child = spawn(BIN('bellhop-server'), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
+  const child = spawn(BIN('bellhop-server'), args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'warn', ...env },
+  });
   let log = '';
   child.stderr.on('data', (d) => (log += d));
   return new Promise((ok, fail) => {

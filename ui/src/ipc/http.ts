@@ -4,6 +4,11 @@ import { createParser } from 'eventsource-parser';
 import type {
   Action,
   ActionEvent,
+  Chat,
+  ChatDesk,
+  ChatEvent,
+  ChatMessage,
+  Duty,
   Article,
   ArticleSummary,
   Attachment,
@@ -192,6 +197,26 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     cancelAction: (id) => call<Action>('POST', `/actions/${encodeURIComponent(id)}/cancel`),
     actions: (filter = {}) => call<Action[]>('GET', `/actions${queryString(filter)}`),
     live: (listener) => followEvents(send, listener),
+    chatDesk: () => call<ChatDesk>('GET', '/chat-desk'),
+    startChat: (message) =>
+      call<Chat>('POST', '/chats', {
+        id: newId(),
+        ...(message?.trim() ? { message: { id: newId(), body: message } } : {}),
+      }),
+    chats: (query = {}) => call<Chat[]>('GET', `/chats${queryString(query)}`),
+    chat: (id) => call<Chat>('GET', `/chats/${encodeURIComponent(id)}`),
+    chatMessages: (id, after) => call<ChatMessage[]>('GET', `/chats/${encodeURIComponent(id)}/messages?after=${after}`),
+    async sendChatMessage(id, messageId, body, files = []) {
+      const uploaded = [];
+      for (const file of files) uploaded.push(await upload(file));
+      return call<ChatMessage>('POST', `/chats/${encodeURIComponent(id)}/messages`, { id: messageId, body, files: uploaded });
+    },
+    chatTyping: (id) => call<void>('POST', `/chats/${encodeURIComponent(id)}/typing`),
+    endChat: (id) => call<Chat>('POST', `/chats/${encodeURIComponent(id)}/end`),
+    async chatFileUrl(id, sha256) {
+      const res = await send('GET', `/chats/${encodeURIComponent(id)}/files/${encodeURIComponent(sha256)}`);
+      return URL.createObjectURL(await res.blob());
+    },
     async createTicket(input: NewTicketInput) {
       const attachments = [];
       for (const file of input.files ?? []) attachments.push(await upload(file));
@@ -228,6 +253,13 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
       call<User>('POST', `/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`),
     signOutUser: (id) => call<void>('POST', `/users/${encodeURIComponent(id)}/sign-out`),
     findPeople: (q) => call<User[]>('GET', `/users${queryString({ q })}`),
+    duty: () => call<Duty>('GET', '/duty'),
+    setDuty: (on) => call<Duty>('PUT', '/duty', { on_duty: on }),
+    takeChat: (id) => call<Chat>('POST', `/chats/${encodeURIComponent(id)}/take`),
+    handOverChat: (id, technicianId) =>
+      call<Chat>('POST', `/chats/${encodeURIComponent(id)}/hand-over`, { technician_id: technicianId }),
+    chatIncident: (id, title) =>
+      call<Chat>('POST', `/chats/${encodeURIComponent(id)}/incident`, title?.trim() ? { title } : {}),
     openTicketFor: (userId, title, description) =>
       call<Ticket>('POST', '/tickets', { id: newId(), title, description, requester_id: userId }),
     resetSecondFactor: (id) => call<void>('DELETE', `/users/${encodeURIComponent(id)}/second-factor`),
@@ -272,6 +304,14 @@ function followEvents(
       } else if (message.event === 'action') {
         const event = JSON.parse(message.data) as ActionEvent;
         listener({ kind: 'action', actionId: event.action_id ?? null });
+      } else if (message.event === 'chat') {
+        const event = JSON.parse(message.data) as ChatEvent;
+        listener({ kind: 'chat', chatId: event.chat_id, seq: event.seq });
+      } else if (message.event === 'chat_typing') {
+        const event = JSON.parse(message.data) as ChatEvent;
+        if (event.user_id) listener({ kind: 'chat_typing', chatId: event.chat_id, userId: event.user_id });
+      } else if (message.event === 'duty') {
+        listener({ kind: 'duty' });
       } else if (message.event === 'resync') {
         listener({ kind: 'resync' });
       }

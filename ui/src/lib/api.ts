@@ -50,6 +50,11 @@ import type {
   TicketFields,
   TicketForm,
   User,
+  Chat,
+  ChatDesk,
+  ChatListQuery,
+  ChatMessage,
+  Duty,
 } from '../bindings';
 
 /** Where the browser portal remembers the reader's language between visits. */
@@ -340,6 +345,22 @@ export interface BrowserApi {
   actions(filter?: ActionListQuery): Promise<Action[]>;
   /** Follows live changes until the returned function is called. */
   live(listener: (event: LiveEvent) => void): () => void;
+  /** Whether the desk answers chats now (someone on duty). */
+  chatDesk(): Promise<ChatDesk>;
+  /** Starts a chat (or answers the one open already), with its first message if written. */
+  startChat(message?: string): Promise<Chat>;
+  /** The reader's chats, newest first (the desk: anyone's, filtered). */
+  chats(query?: ChatListQuery): Promise<Chat[]>;
+  chat(id: string): Promise<Chat>;
+  /** A chat's messages numbered after `after`. */
+  chatMessages(id: string, after: number): Promise<ChatMessage[]>;
+  /** Writes in a chat, with files uploaded first; `messageId` makes a retry the same message. */
+  sendChatMessage(id: string, messageId: string, body: string, files?: File[]): Promise<ChatMessage>;
+  /** Says the reader is typing. */
+  chatTyping(id: string): Promise<void>;
+  endChat(id: string): Promise<Chat>;
+  /** An object URL for a file sent in a chat. */
+  chatFileUrl(id: string, sha256: string): Promise<string>;
   articles(q: string): Promise<ArticleSummary[]>;
   /** An article; its body is HTML the server sanitised. */
   article(id: string): Promise<Article>;
@@ -352,7 +373,28 @@ export type Api = DesktopApi | BrowserApi;
 export type LiveEvent =
   | { kind: 'ticket'; ticketId: string }
   | { kind: 'action'; actionId: string | null }
+  /** A chat has a new message, numbered `seq`. */
+  | { kind: 'chat'; chatId: string; seq: number }
+  /** Someone (not the reader) is typing in a chat. */
+  | { kind: 'chat_typing'; chatId: string; userId: string }
+  /** Who is on duty changed. */
+  | { kind: 'duty' }
   | { kind: 'resync' };
+
+/** What a chat window needs: the server (browser), later the agent too (desktop). */
+export type ChatApi = Pick<
+  BrowserApi,
+  | 'chatDesk'
+  | 'startChat'
+  | 'chats'
+  | 'chat'
+  | 'chatMessages'
+  | 'sendChatMessage'
+  | 'chatTyping'
+  | 'endChat'
+  | 'chatFileUrl'
+  | 'live'
+>;
 
 /** The technician console (browser only): the portal's calls plus the desk's own. */
 export interface ConsoleApi extends BrowserApi {
@@ -378,6 +420,15 @@ export interface ConsoleApi extends BrowserApi {
   findPeople(q: string): Promise<User[]>;
   /** Opens a ticket for a person (a phone call, a chat): theirs, marked as opened for them. */
   openTicketFor(userId: string, title: string, description: string): Promise<Ticket>;
+  /** Whether the reader is on duty, and who is. */
+  duty(): Promise<Duty>;
+  setDuty(on: boolean): Promise<Duty>;
+  /** Takes a waiting chat. */
+  takeChat(id: string): Promise<Chat>;
+  /** Gives a chat to a colleague on duty. */
+  handOverChat(id: string, technicianId: string): Promise<Chat>;
+  /** Turns a chat into an incident for its person, with the transcript and files. */
+  chatIncident(id: string, title?: string): Promise<Chat>;
   /** Resets a person's second factor (phone and authenticator app); they are told by email. */
   resetSecondFactor(id: string): Promise<void>;
   devices(orgId?: string): Promise<Device[]>;

@@ -13,6 +13,8 @@ export type Route =
   | { name: 'security' }
   /** The browser portal's self-service actions on the person's own computers. */
   | { name: 'self-service' }
+  /** Chat with the service desk: the open chat, or one chat's transcript. */
+  | { name: 'chat'; id?: string }
   /** The desktop app's own settings (language). */
   | { name: 'preferences' }
   | { name: 'forgot' }
@@ -43,6 +45,8 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'security') return { name: 'security' };
   if (parts[0] === 'self-service') return { name: 'self-service' };
   if (parts[0] === 'preferences') return { name: 'preferences' };
+  if (parts[0] === 'chat' && parts[1] && UUID.test(parts[1])) return { name: 'chat', id: parts[1] };
+  if (parts[0] === 'chat') return { name: 'chat' };
   return { name: 'tickets' };
 }
 
@@ -60,6 +64,8 @@ export function href(route: Route): string {
       return `#/reset-password?token=${encodeURIComponent(route.token)}`;
     case 'new':
       return route.draft ? `#/new?draft=${encodeURIComponent(route.draft)}` : '#/new';
+    case 'chat':
+      return route.id ? `#/chat/${route.id}` : '#/chat';
     default:
       return `#/${route.name}`;
   }
@@ -73,6 +79,8 @@ export type ConsoleRoute =
   | { name: 'new-user' }
   /** A ticket the desk opens for a person. */
   | { name: 'new-ticket' }
+  /** Chats: the duty switch, the queue, mine; with `id`, that chat open. */
+  | { name: 'chats'; id?: string }
   | { name: 'orgs' }
   | { name: 'devices' }
   | { name: 'search'; q: string }
@@ -91,6 +99,8 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   if (parts[0] === 'users' && parts[1] === 'new') return { name: 'new-user' };
   if (parts[0] === 'users' && parts[1] && UUID.test(parts[1])) return { name: 'user', id: parts[1] };
   if (parts[0] === 'tickets' && parts[1] === 'new') return { name: 'new-ticket' };
+  if (parts[0] === 'chats' && parts[1] && UUID.test(parts[1])) return { name: 'chats', id: parts[1] };
+  if (parts[0] === 'chats') return { name: 'chats' };
   if (parts[0] === 'orgs') return { name: 'orgs' };
   if (parts[0] === 'devices') return { name: 'devices' };
   if (parts[0] === 'search') return { name: 'search', q: new URLSearchParams(query).get('q') ?? '' };
