@@ -5,6 +5,7 @@
 
 mod actions;
 mod autostart;
+mod chat;
 mod commands;
 mod hotkey;
 mod i18n;
@@ -96,6 +97,16 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::W
         commands::list_actions_here,
         commands::cancel_action_here,
         actions::list_my_devices,
+        chat::chat_desk,
+        chat::start_chat,
+        chat::list_chats,
+        chat::get_chat,
+        chat::chat_messages,
+        chat::say_in_chat,
+        chat::chat_typing,
+        chat::end_chat,
+        chat::get_chat_file,
+        chat::send_chat_screenshot,
         actions::get_second_factor,
         actions::list_actions,
         actions::get_action,
@@ -153,6 +164,7 @@ fn set_up(
     app.manage(pending);
     let here = actions::ActionsHere::default();
     actions::listen(app.handle(), &agent, here.clone());
+    chat::listen(app.handle(), &agent);
     app.manage(here);
     tray::create(app.handle())?;
     autostart::apply_at_start(app.handle());

@@ -179,3 +179,26 @@ test('the chat views pass axe’s WCAG 2.1 AA checks, light and dark, and at pho
     }
   }
 });
+
+test('the desk switches chat off for Globex in Portal settings: carol loses it, bob keeps it', async () => {
+  const tess = await signedIn('tech@helpdesk.example', '/console#/settings');
+  try {
+    const chat = tess.locator('fieldset', { hasText: 'Chat with the desk' }).first();
+    await chat.getByLabel('Who sees it').selectOption({ label: 'Off only for these organisations and people' });
+    await chat.getByRole('checkbox', { name: 'Globex' }).check();
+    await tess.getByRole('button', { name: 'Save settings' }).click();
+    await tess.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+  } finally {
+    await tess.context().close();
+  }
+  const carol = await signedIn('carol@globex.example', '/');
+  const bob = await signedIn('bob@acme.example', '/');
+  try {
+    await carol.getByRole('link', { name: 'My requests' }).waitFor();
+    assert.equal(await carol.getByRole('link', { name: 'Chat', exact: true }).count(), 0);
+    await bob.getByRole('link', { name: 'Chat', exact: true }).waitFor();
+  } finally {
+    await carol.context().close();
+    await bob.context().close();
+  }
+});

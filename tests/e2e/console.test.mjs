@@ -218,7 +218,7 @@ test('the knowledge base switched off for bob only: his portal loses it, aliceâ€
   await signIn(tech, 'tech@helpdesk.example');
   await tech.getByRole('link', { name: 'Portal settings' }).click();
   const kb = tech.locator('fieldset', { hasText: 'Knowledge base' });
-  await kb.getByLabel('Who sees it').selectOption({ label: 'Off only for these people' });
+  await kb.getByLabel('Who sees it').selectOption({ label: 'Off only for these organisations and people' });
   await kb.getByLabel('Add a person by email').fill('bob@acme.example');
   await kb.getByRole('button', { name: 'Add to Knowledge base' }).click();
   await kb.getByText('Bob Baker').waitFor();

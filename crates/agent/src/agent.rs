@@ -36,6 +36,8 @@ pub struct Agent {
     pub(crate) executor: std::sync::Arc<dyn crate::actions::Executor>,
     /// The actions this process is counting down or running.
     pub(crate) running: crate::actions::Running,
+    /// Who hears of chats (`chat.rs`).
+    pub(crate) chat: crate::chat::ChatBell,
 }
 
 impl Agent {
@@ -63,6 +65,7 @@ impl Agent {
             store: Mutex::new(store),
             executor: crate::actions::platform_executor(),
             running: crate::actions::Running::default(),
+            chat: crate::chat::ChatBell::default(),
         })
     }
 

@@ -11,6 +11,9 @@ use bellhop_proto::{
     ErrorCode, GrantedAction, MyPortal, PushRequest, PushResponse, SendTokenRequest, ServerInfo,
     TicketEvent, TicketId,
 };
+use bellhop_proto::{
+    Chat, ChatDesk, ChatEvent, ChatId, ChatListQuery, ChatMessage, NewChat, NewChatMessage,
+};
 use eventsource_stream::Eventsource;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -40,6 +43,12 @@ pub enum LiveEvent {
     Kb,
     /// A self-service action moved on: one for this computer may be waiting.
     Action,
+    /// A chat of the user's has a new message.
+    Chat(ChatEvent),
+    /// Someone is typing in a chat of the user's.
+    ChatTyping(ChatEvent),
+    /// Who is on duty changed: chat may have become available or not.
+    Duty,
 }
 
 impl ServerClient {
@@ -267,6 +276,17 @@ impl ServerClient {
                     "resync" => Some(Ok(LiveEvent::Resync)),
                     "kb" => Some(Ok(LiveEvent::Kb)),
                     "action" => Some(Ok(LiveEvent::Action)),
+                    "duty" => Some(Ok(LiveEvent::Duty)),
+                    "chat" => Some(
+                        serde_json::from_str(&event.data)
+                            .map(LiveEvent::Chat)
+                            .map_err(Error::from),
+                    ),
+                    "chat_typing" => Some(
+                        serde_json::from_str(&event.data)
+                            .map(LiveEvent::ChatTyping)
+                            .map_err(Error::from),
+                    ),
                     "ticket" => Some(
                         serde_json::from_str(&event.data)
                             .map(LiveEvent::Ticket)
@@ -369,12 +389,104 @@ impl ServerClient {
         ticket: bellhop_proto::TicketId,
         sha: &str,
     ) -> Result<Vec<u8>> {
+        self.download(
+            credential,
+            &format!("/api/v1/tickets/{ticket}/attachments/{sha}"),
+        )
+        .await
+    }
+
+    /// A file sent in a chat.
+    pub async fn download_chat_file(
+        &self,
+        credential: &str,
+        chat: ChatId,
+        sha: &str,
+    ) -> Result<Vec<u8>> {
+        self.download(credential, &format!("/api/v1/chats/{chat}/files/{sha}"))
+            .await
+    }
+
+    /// Whether the desk answers chats now.
+    pub async fn chat_desk(&self, credential: &str) -> Result<ChatDesk> {
+        self.get_as("/api/v1/chat-desk", Some(credential)).await
+    }
+
+    /// Starts a chat (or answers the one open already).
+    pub async fn start_chat(&self, credential: &str, new: &NewChat) -> Result<Chat> {
+        self.post("/api/v1/chats", Some(credential), new).await
+    }
+
+    pub async fn chats(&self, credential: &str, query: &ChatListQuery) -> Result<Vec<Chat>> {
+        send(
+            self.http
+                .get(format!("{}/api/v1/chats", self.base))
+                .query(query),
+            Some(credential),
+        )
+        .await
+    }
+
+    pub async fn chat(&self, credential: &str, id: ChatId) -> Result<Chat> {
+        self.get_as(&format!("/api/v1/chats/{id}"), Some(credential))
+            .await
+    }
+
+    /// A chat's messages numbered after `after`.
+    pub async fn chat_messages(
+        &self,
+        credential: &str,
+        id: ChatId,
+        after: i64,
+    ) -> Result<Vec<ChatMessage>> {
+        self.get_as(
+            &format!("/api/v1/chats/{id}/messages?after={after}"),
+            Some(credential),
+        )
+        .await
+    }
+
+    /// Writes in a chat; a resent message id is the first message.
+    pub async fn say(
+        &self,
+        credential: &str,
+        id: ChatId,
+        message: &NewChatMessage,
+    ) -> Result<ChatMessage> {
+        self.post(
+            &format!("/api/v1/chats/{id}/messages"),
+            Some(credential),
+            message,
+        )
+        .await
+    }
+
+    /// Says the user is typing.
+    pub async fn chat_typing(&self, credential: &str, id: ChatId) -> Result<()> {
         let res = self
             .http
-            .get(format!(
-                "{}/api/v1/tickets/{ticket}/attachments/{sha}",
-                self.base
-            ))
+            .post(format!("{}/api/v1/chats/{id}/typing", self.base))
+            .bearer_auth(credential)
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        expect_success(res).await
+    }
+
+    pub async fn end_chat(&self, credential: &str, id: ChatId) -> Result<Chat> {
+        self.post(
+            &format!("/api/v1/chats/{id}/end"),
+            Some(credential),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// A file's bytes from `path`.
+    async fn download(&self, credential: &str, path: &str) -> Result<Vec<u8>> {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
             .bearer_auth(credential)
             .timeout(Duration::from_secs(300))
             .send()

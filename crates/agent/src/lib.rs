@@ -11,6 +11,7 @@ mod agent;
 mod blobs;
 pub mod cache;
 pub mod capture;
+mod chat;
 mod client;
 mod compose;
 mod config;
@@ -29,6 +30,7 @@ mod syncing;
 mod tickets;
 
 pub use agent::{Agent, ROTATE_CREDENTIAL_EVERY};
+pub use chat::ChatHeard;
 pub use client::{ServerClient, UPLOAD_CHUNK};
 pub use compose::{Outgoing, Screenshot};
 pub use config::{AgentConfig, Paths, normalise_url, require_secure};

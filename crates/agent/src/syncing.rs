@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use tokio_stream::StreamExt;
 
 use crate::agent::{Agent, CREDENTIAL_ISSUED_KEY, USER_KEY, now_ms};
+use crate::chat::ChatHeard;
 use crate::client::LiveEvent;
 use crate::credentials::Secret;
 use crate::error::{Error, Result};
@@ -200,6 +201,13 @@ impl Agent {
                             Some(()) = running.next(), if !running.is_empty() => continue,
                         };
                         match next {
+                            Some(Ok(LiveEvent::Chat(event))) => {
+                                self.chat.ring(ChatHeard::Message(event));
+                            }
+                            Some(Ok(LiveEvent::ChatTyping(event))) => {
+                                self.chat.ring(ChatHeard::Typing(event));
+                            }
+                            Some(Ok(LiveEvent::Duty)) => self.chat.ring(ChatHeard::Duty),
                             Some(Ok(LiveEvent::Action)) => {
                                 self.running.heard();
                                 self.start_actions(&credential, &mut running).await;
@@ -214,6 +222,7 @@ impl Agent {
                                 // the safety pass, not after every ticket's event.
                                 if matches!(event, LiveEvent::Ready | LiveEvent::Resync) {
                                     self.start_actions(&credential, &mut running).await;
+                                    self.chat.ring(ChatHeard::Resync);
                                 }
                             }
                             // Dropped: reconnect (which pulls again on `ready`).

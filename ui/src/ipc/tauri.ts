@@ -9,6 +9,10 @@ import type {
   ApiError,
   Article,
   ArticleSummary,
+  Chat,
+  ChatDesk,
+  ChatEvent,
+  ChatMessage,
   Device,
   Draft,
   FactorKind,
@@ -24,7 +28,7 @@ import type {
   TicketForm,
   User,
 } from '../bindings';
-import { ApiFailure, type DesktopApi, type IdentityInput, type NewTicketInput } from '../lib/api';
+import { ApiFailure, type DesktopApi, type IdentityInput, type LiveEvent, type NewTicketInput } from '../lib/api';
 
 async function call<T>(command: string, args?: InvokeArgs, options?: InvokeOptions): Promise<T> {
   try {
@@ -108,6 +112,32 @@ export function createTauriApi(): DesktopApi {
     cancelAction: (id: string) => call<Action>('cancel_action', { id }),
     // Emitted by the shell when the server says one of the person's actions moved (src-tauri/src/actions.rs).
     onActionsHeard: (listener: () => void) => listen('bellhop://actions-heard', () => listener()),
+    chatDesk: () => call<ChatDesk>('chat_desk'),
+    startChat: (first?: string) => call<Chat>('start_chat', { first: first?.trim() ? first : null }),
+    chats: () => call<Chat[]>('list_chats'),
+    chat: (id: string) => call<Chat>('get_chat', { id }),
+    chatMessages: (id: string, after: number) => call<ChatMessage[]>('chat_messages', { id, after }),
+    sayInChat: (id: string, messageId: string, body: string, files: NewAttachment[]) =>
+      call<ChatMessage>('say_in_chat', { id, messageId, body, files }),
+    chatTyping: (id: string) => call<void>('chat_typing', { id }),
+    endChat: (id: string) => call<Chat>('end_chat', { id }),
+    chatFile: (id: string, sha256: string) => call<ArrayBuffer>('get_chat_file', { id, sha256 }),
+    sendChatScreenshot: (id: string, messageId: string) => call<ChatMessage>('send_chat_screenshot', { id, messageId }),
+    // Emitted by the shell from the agent's live stream (src-tauri/src/chat.rs).
+    async onChat(listener: (event: LiveEvent) => void) {
+      const stops = await Promise.all([
+        listen<ChatEvent>('bellhop://chat', (e) =>
+          listener(
+            e.payload.user_id
+              ? { kind: 'chat_typing', chatId: e.payload.chat_id, userId: e.payload.user_id }
+              : { kind: 'chat', chatId: e.payload.chat_id, seq: e.payload.seq },
+          ),
+        ),
+        listen('bellhop://duty', () => listener({ kind: 'duty' })),
+        listen('bellhop://chat-resync', () => listener({ kind: 'resync' })),
+      ]);
+      return () => stops.forEach((stop) => stop());
+    },
   };
 }
 

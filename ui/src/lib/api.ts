@@ -168,6 +168,21 @@ export interface DesktopApi {
   cancelAction(id: string): Promise<Action>;
   /** Hears that one of the person's actions moved, on any of their computers. */
   onActionsHeard(listener: () => void): Promise<() => void>;
+  // Chat with the desk, asked of the server through the agent (online only).
+  chatDesk(): Promise<ChatDesk>;
+  startChat(first?: string): Promise<Chat>;
+  chats(): Promise<Chat[]>;
+  chat(id: string): Promise<Chat>;
+  chatMessages(id: string, after: number): Promise<ChatMessage[]>;
+  sayInChat(id: string, messageId: string, body: string, files: NewAttachment[]): Promise<ChatMessage>;
+  chatTyping(id: string): Promise<void>;
+  endChat(id: string): Promise<Chat>;
+  chatFile(id: string, sha256: string): Promise<ArrayBuffer>;
+  /** The window steps aside, the screen is captured and sent into the chat. */
+  sendChatScreenshot(id: string, messageId: string): Promise<ChatMessage>;
+  /** Hears the live stream's chat news: a message or typing (`user_id` set), who is on duty,
+   * or (`resync`) that something may have been missed. */
+  onChat(listener: (event: LiveEvent) => void): Promise<() => void>;
 }
 
 /** What the Self-service page needs: the server (browser) or the agent (desktop). */
@@ -190,6 +205,46 @@ export function desktopSelfService(api: DesktopApi): SelfServiceApi {
       let stopped = false;
       api
         .onActionsHeard(() => listener({ kind: 'action', actionId: null }))
+        .then((unlisten) => (stopped ? unlisten() : (stop = unlisten)))
+        .catch(() => undefined);
+      return () => {
+        stopped = true;
+        stop?.();
+      };
+    },
+  };
+}
+
+export function desktopChat(api: DesktopApi): ChatApi {
+  // The media types of the files last read, so pictures get the right type.
+  const types = new Map<string, string>();
+  return {
+    chatDesk: () => api.chatDesk(),
+    startChat: (message) => api.startChat(message),
+    chats: () => api.chats(),
+    chat: (id) => api.chat(id),
+    async chatMessages(id, after) {
+      const messages = await api.chatMessages(id, after);
+      for (const m of messages) for (const f of m.files) types.set(f.sha256, f.media_type);
+      return messages;
+    },
+    async sendChatMessage(id, messageId, body, files = []) {
+      const staged = [];
+      for (const file of files) staged.push(await api.stageFile(file));
+      return api.sayInChat(id, messageId, body, staged);
+    },
+    chatTyping: (id) => api.chatTyping(id),
+    endChat: (id) => api.endChat(id),
+    async chatFileUrl(id, sha256) {
+      const bytes = await api.chatFile(id, sha256);
+      return URL.createObjectURL(new Blob([bytes], { type: types.get(sha256) ?? 'application/octet-stream' }));
+    },
+    sendScreenshot: (chatId, messageId) => api.sendChatScreenshot(chatId, messageId),
+    live(listener) {
+      let stop: (() => void) | null = null;
+      let stopped = false;
+      api
+        .onChat(listener)
         .then((unlisten) => (stopped ? unlisten() : (stop = unlisten)))
         .catch(() => undefined);
       return () => {
@@ -381,8 +436,11 @@ export type LiveEvent =
   | { kind: 'duty' }
   | { kind: 'resync' };
 
-/** What a chat window needs: the server (browser), later the agent too (desktop). */
-export type ChatApi = Pick<
+/** What a chat window needs: the server (browser) or the agent (desktop, which can also send a
+ * screenshot of the screen in one click). */
+export type ChatApi = {
+  sendScreenshot?(chatId: string, messageId: string): Promise<ChatMessage>;
+} & Pick<
   BrowserApi,
   | 'chatDesk'
   | 'startChat'
