@@ -515,6 +515,81 @@ test("the window's own Self-service page restarts this computer with the texted 
   execFileSync('dunstctl', ['close-all']);
 });
 
+/** Calls the server's API as `token`; the parsed JSON answer (null when empty). */
+async function asTech(token, method, path, body) {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  assert.ok(res.ok, `${method} ${path}: ${res.status}`);
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
+}
+
+test('bob chats from the window and sends his screen in one click; with the window closed, the answer is a notification that opens the chat', async () => {
+  execFileSync('dunstctl', ['close-all']);
+  const tess = await login(server.url, 'tech@helpdesk.example');
+  await asTech(tess, 'PUT', '/duty', { on_duty: true });
+  await toWindow('main');
+  const link = await browser.$('a[href="#/chat"]');
+  await link.waitForDisplayed({ timeout: 15_000 });
+  await link.click();
+  const desk = await browser.$('[data-testid="chat-desk"]');
+  await desk.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => /We are available/.test(await desk.getText()), { timeout: 10_000 });
+  await (await browser.$('textarea[name="chat-first"]')).setValue('The printer on floor 2 jams');
+  await (await browser.$('button=Start the chat')).click();
+  const status = await browser.$('[data-testid="chat-status"]');
+  await status.waitForDisplayed({ timeout: 10_000 });
+
+  // The desk takes it (the chat says it came from this computer) and answers: live in the window.
+  let chat;
+  await until(async () => {
+    const waiting = await asTech(tess, 'GET', '/chats?status=waiting');
+    chat = waiting.find((c) => c.user_name === 'Bob Baker');
+    return Boolean(chat);
+  }, 10_000, 'the chat in the queue');
+  assert.ok(chat.device_name, 'the chat names the computer it came from');
+  await asTech(tess, 'POST', `/chats/${chat.id}/take`);
+  await asTech(tess, 'POST', `/chats/${chat.id}/messages`, { id: crypto.randomUUID(), body: 'Which tray?' });
+  const log = await browser.$('[data-testid="chat-log"]');
+  await browser.waitUntil(async () => /Which tray\?/.test(await log.getText()), { timeout: 10_000, timeoutMsg: 'the answer in the window' });
+  await browser.waitUntil(async () => /Connected to Tess Tech/.test(await status.getText()), { timeout: 10_000 });
+
+  // One click: the window steps aside, the screen goes into the chat.
+  await (await browser.$('button=Send a screenshot of my screen')).click();
+  await until(async () => {
+    const messages = await asTech(tess, 'GET', `/chats/${chat.id}/messages`);
+    return messages.some((m) => m.files.some((f) => f.file_name === 'screenshot.png' && f.media_type === 'image/png'));
+  }, 15_000, 'the screenshot in the chat');
+  await windowShot('desktop-chat.png');
+
+  // The window closed: the desk's next answer is a notification, and it opens the chat.
+  const id = execFileSync('xdotool', ['search', '--onlyvisible', '--name', '^Bellhop$'], { encoding: 'utf8' }).trim().split('\n')[0];
+  execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'close-window.py'), id]);
+  await until(() => !xWindow('Bellhop'), 10_000, 'the window closed');
+  execFileSync('dunstctl', ['close-all']);
+  await asTech(tess, 'POST', `/chats/${chat.id}/messages`, { id: crypto.randomUUID(), body: 'Please try tray 2' });
+  await until(
+    () => Number(execFileSync('dunstctl', ['count', 'displayed'], { encoding: 'utf8' }).trim()) > 0,
+    15_000,
+    'the notification of the answer',
+  );
+  execFileSync('dunstctl', ['action', '0']);
+  await until(() => xWindow('Bellhop'), 10_000, 'the window opened by the notification');
+  await toWindow('main');
+  const reopened = await browser.$('[data-testid="chat-log"]');
+  await reopened.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => /Please try tray 2/.test(await reopened.getText()), { timeout: 10_000 });
+  execFileSync('dunstctl', ['close-all']);
+  const shown = notificationHistory().find((n) => n.body === 'Please try tray 2');
+  assert.ok(shown, 'the notification says the answer');
+  assert.equal(shown.summary, 'Tess Tech wrote in your chat');
+  await asTech(tess, 'POST', `/chats/${chat.id}/end`);
+  await asTech(tess, 'PUT', '/duty', { on_duty: false });
+});
+
 test('the knowledge base is read from the copy the agent keeps on the device', async () => {
   await (await browser.$('a[href="#/kb"]')).click();
   const list = await browser.$('[data-testid="articles"]');
