@@ -2,6 +2,7 @@
 
 mod actions;
 mod chaos;
+mod chat;
 mod credentials;
 mod fields;
 mod kb;
