@@ -31,7 +31,7 @@ mod tickets;
 
 pub use agent::{Agent, ROTATE_CREDENTIAL_EVERY};
 pub use chat::ChatHeard;
-pub use client::{ServerClient, UPLOAD_CHUNK};
+pub use client::{LiveEvent, ServerClient, UPLOAD_CHUNK};
 pub use compose::{Outgoing, Screenshot};
 pub use config::{AgentConfig, Paths, normalise_url, require_secure};
 pub use credentials::{Credentials, Secret};

@@ -177,12 +177,13 @@ pub async fn end(
 }
 
 /// Turns the chat into an incident for its person (the desk): the ticket carries the transcript
-/// and the chat's files, and the chat says its number. A repeat answers the same ticket.
+/// and the chat's files, and the chat says its number. A repeat answers the same ticket; 409
+/// when another ticket already has the id the chat's ticket takes (the chat's own).
 #[utoipa::path(post, path = "/api/v1/chats/{id}/incident", tag = "chat",
     params(("id" = ChatId, Path)), request_body = ChatIncident,
     responses((status = 200, body = Chat), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 422, body = ErrorBody)),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn incident(
     State(state): State<AppState>,
