@@ -126,13 +126,22 @@ async fn main() -> anyhow::Result<()> {
     let (person_tx, mut person_rx) = tokio::sync::mpsc::unbounded_channel();
     let (tech_tx, mut tech_rx) = tokio::sync::mpsc::unbounded_channel();
     for (_, token) in &techs {
-        call(&http, &base, token, reqwest::Method::PUT, "/duty", json!({"on_duty": true})).await?;
+        call(
+            &http,
+            &base,
+            token,
+            reqwest::Method::PUT,
+            "/duty",
+            json!({"on_duty": true}),
+        )
+        .await?;
     }
 
     println!("opening {PEOPLE} chats…");
     let mut chats: Vec<Chat> = Vec::new();
     for (_, token) in &people {
-        let body = json!({"id": ChatId::new(), "message": {"id": ChatMessageId::new(), "body": "Hello"}});
+        let body =
+            json!({"id": ChatId::new(), "message": {"id": ChatMessageId::new(), "body": "Hello"}});
         let chat: Chat = call(&http, &base, token, reqwest::Method::POST, "/chats", body)
             .await?
             .json()
@@ -141,7 +150,15 @@ async fn main() -> anyhow::Result<()> {
     }
     for (i, chat) in chats.iter().enumerate() {
         let (_, token) = &techs[i % TECHNICIANS];
-        call(&http, &base, token, reqwest::Method::POST, &format!("/chats/{}/take", chat.id), json!({})).await?;
+        call(
+            &http,
+            &base,
+            token,
+            reqwest::Method::POST,
+            &format!("/chats/{}/take", chat.id),
+            json!({}),
+        )
+        .await?;
     }
     let measured: Arc<Vec<ChatId>> = Arc::new(chats[..PAIRS].iter().map(|c| c.id).collect());
 
@@ -149,10 +166,22 @@ async fn main() -> anyhow::Result<()> {
     let mut streams = Vec::new();
     for (i, (_, token)) in people.iter().enumerate() {
         let tx = (i < PAIRS).then(|| person_tx.clone());
-        streams.push(tokio::spawn(listen(base.clone(), token.clone(), measured.clone(), tx, ready_tx.clone())));
+        streams.push(tokio::spawn(listen(
+            base.clone(),
+            token.clone(),
+            measured.clone(),
+            tx,
+            ready_tx.clone(),
+        )));
     }
     for (_, token) in &techs {
-        streams.push(tokio::spawn(listen(base.clone(), token.clone(), measured.clone(), Some(tech_tx.clone()), ready_tx.clone())));
+        streams.push(tokio::spawn(listen(
+            base.clone(),
+            token.clone(),
+            measured.clone(),
+            Some(tech_tx.clone()),
+            ready_tx.clone(),
+        )));
     }
     for _ in 0..PEOPLE + TECHNICIANS {
         ready_rx.recv().await;
@@ -172,9 +201,18 @@ async fn main() -> anyhow::Result<()> {
                 let i = PAIRS + (n * 7919) % (PEOPLE - PAIRS);
                 let token = &people[i].1;
                 let body = json!({"id": ChatMessageId::new(), "body": format!("crowd {n}")});
-                let (http, base, token, chat) = (http.clone(), base.clone(), token.clone(), chats[i].id);
+                let (http, base, token, chat) =
+                    (http.clone(), base.clone(), token.clone(), chats[i].id);
                 tokio::spawn(async move {
-                    let _ = call(&http, &base, &token, reqwest::Method::POST, &format!("/chats/{chat}/messages"), body).await;
+                    let _ = call(
+                        &http,
+                        &base,
+                        &token,
+                        reqwest::Method::POST,
+                        &format!("/chats/{chat}/messages"),
+                        body,
+                    )
+                    .await;
                 });
             }
         })
@@ -232,7 +270,10 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .json()
         .await?;
-        anyhow::ensure!(fetched.iter().any(|m| m.id == sent.id), "the message was fetched");
+        anyhow::ensure!(
+            fetched.iter().any(|m| m.id == sent.id),
+            "the message was fetched"
+        );
         *last_seq = fetched.last().map_or(*last_seq, |m| m.seq);
         had.push(started.elapsed());
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -579,7 +579,8 @@ impl Store {
     /// Text messages `author` wrote since `since_ms` (the rate limit's question).
     pub async fn recent_chat_messages(&self, author: UserId, since_ms: i64) -> Result<i64> {
         self.count_since(
-            "SELECT COUNT(*) FROM chat_messages WHERE author_id = $1 AND created_at > $2",
+            "SELECT COUNT(*) FROM chat_messages
+             WHERE author_id = $1 AND kind = 'text' AND created_at > $2",
             &author.to_string(),
             since_ms,
         )
