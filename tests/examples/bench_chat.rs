@@ -222,11 +222,11 @@ async fn main() -> anyhow::Result<()> {
     println!("measuring {MEASURED} messages in {PAIRS} chats…");
     let mut heard = Vec::new();
     let mut had = Vec::new();
-    let mut last_seqs = vec![0i64; PAIRS];
+    let mut last_seqs = [0i64; PAIRS];
     for n in 0..MEASURED {
         let pair = n % PAIRS;
         let chat = measured[pair];
-        let to_person = (n / PAIRS) % 2 == 0;
+        let to_person = (n / PAIRS).is_multiple_of(2);
         // Chat i was taken by technician i % TECHNICIANS.
         let (person_token, tech_token) = (&people[pair].1, &techs[pair % TECHNICIANS].1);
         let (writer, reader, rx) = if to_person {
