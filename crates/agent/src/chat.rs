@@ -15,7 +15,7 @@ use bellhop_proto::{
 };
 
 use crate::Agent;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What the live stream said about chats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,22 +139,11 @@ impl Agent {
     /// A file of a chat: from this device when it is here (sent from it, or fetched before),
     /// else fetched, checked against its hash and kept.
     pub async fn chat_file(&self, id: ChatId, sha256: &str) -> Result<Vec<u8>> {
-        let blobs = self.blobs();
-        if blobs.has(sha256) {
-            return blobs.read(sha256);
-        }
-        let credential = self.user_credential()?;
-        let bytes = self
-            .client()?
-            .download_chat_file(&credential, id, sha256)
-            .await?;
-        if blobs.put(&bytes)? != sha256 {
-            return Err(Error::Server(bellhop_proto::ApiError::new(
-                bellhop_proto::ErrorCode::Internal,
-                "the server sent a file that does not match its hash",
-            )));
-        }
-        Ok(bytes)
+        let client = self.client()?;
+        self.kept_or_fetched(sha256, |credential| async move {
+            client.download_chat_file(&credential, id, sha256).await
+        })
+        .await
     }
 
     /// The desk's messages in `chat` up to `upto` that no notification told of yet, each once.

@@ -34,17 +34,31 @@ impl Agent {
         if !listed {
             return Err(Error::NotFound("no such file on this ticket".into()));
         }
+        let client = self.client()?;
+        self.kept_or_fetched(sha256, |credential| async move {
+            client
+                .download_attachment(&credential, ticket, sha256)
+                .await
+        })
+        .await
+    }
+
+    /// A file's bytes from this device when they are here, else from `fetch` (given the user's
+    /// credential), checked against their hash and kept.
+    pub(crate) async fn kept_or_fetched<F>(
+        &self,
+        sha256: &str,
+        fetch: impl FnOnce(String) -> F,
+    ) -> Result<Vec<u8>>
+    where
+        F: std::future::Future<Output = Result<Vec<u8>>>,
+    {
         let blobs = self.blobs();
         if blobs.has(sha256) {
             return blobs.read(sha256);
         }
-        let credential = self.user_credential()?;
-        let bytes = self
-            .client()?
-            .download_attachment(&credential, ticket, sha256)
-            .await?;
-        let stored = blobs.put(&bytes)?;
-        if stored != sha256 {
+        let bytes = fetch(self.user_credential()?).await?;
+        if blobs.put(&bytes)? != sha256 {
             return Err(Error::Server(bellhop_proto::ApiError::new(
                 bellhop_proto::ErrorCode::Internal,
                 "the server sent a file that does not match its hash",

@@ -362,13 +362,10 @@ pub async fn incident(
         _ => default_title(&chat, &messages),
     };
     let new = NewTicket {
+        id: TicketId(chat.id.0),
         source: Some(TicketSource::Chat),
         requester_id: Some(chat.user_id),
         ..NewTicket::new(title, transcript(&messages))
-    };
-    let new = NewTicket {
-        id: TicketId(chat.id.0),
-        ..new
     };
     let (ticket, _) = super::tickets::open(&state.store, caller, &new).await?;
     match state.store.chat_to_incident(caller, &chat, &ticket).await? {
