@@ -32,6 +32,7 @@ fn main() {
             "drop_screenshot",
             "list_tickets",
             "get_portal",
+            "get_catalog",
             "get_ticket",
             "queue_reply",
             "queue_reopen",

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use bellhop_agent::{Agent, Screenshot};
 use bellhop_proto::{
-    ActionId, AgentStatus, ApiError, Article, ArticleSummary, Draft, ErrorCode, LocalAction,
-    LocalTicket, MyPortal, NewAttachment, OutboxItem, Redaction, TicketChange, TicketForm,
-    TicketId, User,
+    ActionId, AgentStatus, ApiError, Article, ArticleSummary, Catalog, Draft, ErrorCode,
+    LocalAction, LocalTicket, MyPortal, NewAttachment, OutboxItem, Redaction, TicketChange,
+    TicketForm, TicketId, User,
 };
 use serde::Deserialize;
 use tauri::State;
@@ -52,6 +52,13 @@ pub fn cancel_action_here(agent: AgentState<'_>, id: ActionId) -> bool {
 #[tauri::command]
 pub fn get_portal(agent: AgentState<'_>) -> Result<Option<MyPortal>, ApiError> {
     Ok(agent.portal()?)
+}
+
+/// The service catalog offered to this user, from the last pull (`None` before it): what the
+/// window lists and asks for, offline too.
+#[tauri::command]
+pub fn get_catalog(agent: AgentState<'_>) -> Result<Option<Catalog>, ApiError> {
+    Ok(agent.catalog()?)
 }
 
 /// One cached ticket with its conversation; opening it marks it read (and the tray follows).

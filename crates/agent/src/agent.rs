@@ -5,8 +5,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use bellhop_proto::{
-    AgentStatus, ConfirmTokenRequest, Connectivity, DeviceState, EnrolRequest, EnrolResponse,
-    MyPortal, OutboxItem, SendTokenRequest, User,
+    AgentStatus, Catalog, ConfirmTokenRequest, Connectivity, DeviceState, EnrolRequest,
+    EnrolResponse, MyPortal, OutboxItem, SendTokenRequest, User,
 };
 
 use crate::blobs::Blobs;
@@ -248,6 +248,11 @@ impl Agent {
     /// first): which sections to show, whether reopening is allowed.
     pub fn portal(&self) -> Result<Option<MyPortal>> {
         self.store().portal()
+    }
+
+    /// The service catalog offered to this user, from the last pull (`None` before the first).
+    pub fn catalog(&self) -> Result<Option<Catalog>> {
+        self.store().catalog()
     }
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {

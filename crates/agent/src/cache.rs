@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use bellhop_proto::{
-    ChangesPage, CommentVisibility, LocalTicket, MyPortal, Notice, NoticeKind, OutboxState,
-    SyncOpKind, TicketChange, TicketId, TicketStatus, UserId,
+    Catalog, ChangesPage, CommentVisibility, LocalTicket, MyPortal, Notice, NoticeKind,
+    OutboxState, SyncOpKind, TicketChange, TicketId, TicketStatus, UserId,
 };
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
@@ -17,6 +17,8 @@ use crate::store::Store;
 pub(crate) const CURSOR_KEY: &str = "pull_cursor";
 /// The portal settings as they apply to this user (`MyPortal` as JSON), from the last pull.
 pub(crate) const PORTAL_KEY: &str = "my_portal";
+/// The service catalog offered to this user (`Catalog` as JSON), from the last pull.
+pub(crate) const CATALOG_KEY: &str = "catalog";
 
 /// Longest reply excerpt in a notice, in characters.
 const EXCERPT_CHARS: usize = 140;
@@ -159,6 +161,18 @@ impl Store {
         self.set_meta(PORTAL_KEY, Some(&json))
     }
 
+    /// The service catalog as it was offered to this user at the last pull.
+    pub fn catalog(&self) -> Result<Option<Catalog>> {
+        Ok(self
+            .meta(CATALOG_KEY)?
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    pub fn set_catalog(&mut self, catalog: Option<&Catalog>) -> Result<()> {
+        let json = catalog.map(serde_json::to_string).transpose()?;
+        self.set_meta(CATALOG_KEY, json.as_deref())
+    }
+
     /// Forgets every cached ticket, the cursor and the knowledge base (a new identity sees other
     /// things).
     pub fn reset_cache(&mut self) -> Result<()> {
@@ -167,8 +181,13 @@ impl Store {
         tx.execute("DELETE FROM articles", [])?;
         tx.execute("DELETE FROM articles_fts", [])?;
         tx.execute(
-            "DELETE FROM meta WHERE key IN (?1, ?2, ?3)",
-            [CURSOR_KEY, PORTAL_KEY, crate::kb::KB_CHECKED_KEY],
+            "DELETE FROM meta WHERE key IN (?1, ?2, ?3, ?4)",
+            [
+                CURSOR_KEY,
+                PORTAL_KEY,
+                CATALOG_KEY,
+                crate::kb::KB_CHECKED_KEY,
+            ],
         )?;
         tx.commit()?;
         Ok(())
@@ -348,6 +367,9 @@ mod tests {
                 updated_at: Timestamp::now(),
                 opened_by_id: None,
                 opened_by_name: None,
+                catalog_item: None,
+                approval: None,
+                approval_by_name: None,
             },
             comments,
             attachments: Vec::new(),

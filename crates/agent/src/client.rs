@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use bellhop_proto::{
-    Action, ActionId, ActionReport, ApiError, Article, ArticleStamp, ChangesPage,
+    Action, ActionId, ActionReport, ApiError, Article, ArticleStamp, Catalog, ChangesPage,
     ConfirmTokenRequest, DeviceCredential, DeviceState, EnrolRequest, EnrolResponse, ErrorBody,
     ErrorCode, GrantedAction, MyPortal, PushRequest, PushResponse, SendTokenRequest, ServerInfo,
     TicketEvent, TicketId,
@@ -143,6 +143,11 @@ impl ServerClient {
     /// What the desk lets this user see and do (portal settings).
     pub async fn my_portal(&self, credential: &str) -> Result<MyPortal> {
         self.get_as("/api/v1/me/portal", Some(credential)).await
+    }
+
+    /// The service catalog offered to this user.
+    pub async fn catalog(&self, credential: &str) -> Result<Catalog> {
+        self.get_as("/api/v1/catalog", Some(credential)).await
     }
 
     /// Every knowledge-base article the user may read and when it last changed.

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::store::{Store, now_ms};
 
 const SELECT_DRAFTS: &str = "SELECT id, title, description, updated_at, ticket_type, custom_fields,
-     attachments FROM drafts";
+     attachments, catalog_item FROM drafts";
 
 fn draft_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
     let at: i64 = r.get(3)?;
@@ -25,6 +25,7 @@ fn draft_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
             ticket_type: r.get(4)?,
             // Written by this module from a typed value; unreadable only if edited by hand.
             custom_fields: serde_json::from_str(&values).unwrap_or_default(),
+            catalog_item: r.get(7)?,
         },
         attachments: serde_json::from_str(&files).unwrap_or_default(),
         updated_at: Timestamp::from_millisecond(at).unwrap_or_else(|_| Timestamp::now()),
@@ -39,11 +40,21 @@ impl Store {
         let now = now_ms();
         let values = serde_json::to_string(&form.custom_fields)?;
         self.conn.execute(
-            "INSERT INTO drafts (id, title, description, created_at, updated_at, ticket_type, custom_fields)
-             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)
+            "INSERT INTO drafts (id, title, description, created_at, updated_at, ticket_type,
+                                 custom_fields, catalog_item)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)
              ON CONFLICT (id) DO UPDATE SET title = ?2, description = ?3, updated_at = ?4,
-                                            ticket_type = ?5, custom_fields = ?6",
-            params![id, form.title, form.description, now, form.ticket_type, values],
+                                            ticket_type = ?5, custom_fields = ?6,
+                                            catalog_item = ?7",
+            params![
+                id,
+                form.title,
+                form.description,
+                now,
+                form.ticket_type,
+                values,
+                form.catalog_item
+            ],
         )?;
         self.draft(&id)?
             .ok_or_else(|| Error::NotFound(format!("draft {id} vanished")))
@@ -96,8 +107,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO drafts (id, title, description, created_at, updated_at, ticket_type,
-                                 custom_fields, attachments)
-             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
+                                 custom_fields, attachments, catalog_item)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)",
             params![
                 id,
                 ticket.title,
@@ -106,6 +117,7 @@ impl Store {
                 ticket.ticket_type,
                 serde_json::to_string(&ticket.custom_fields)?,
                 serde_json::to_string(&ticket.attachments)?,
+                ticket.catalog_item,
             ],
         )?;
         tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;

@@ -108,6 +108,8 @@ const MIGRATIONS: &[M<'static>] = &[
     );
     CREATE INDEX actions_unreported ON actions(reported, claimed_at);",
     ),
+    // A draft of a request from the service catalog keeps its item.
+    M::up("ALTER TABLE drafts ADD COLUMN catalog_item TEXT;"),
 ];
 
 pub struct Store {

@@ -280,6 +280,9 @@ mod tests {
             updated_at: jiff::Timestamp::UNIX_EPOCH,
             opened_by_id: None,
             opened_by_name: None,
+            catalog_item: None,
+            approval: None,
+            approval_by_name: None,
         }
     }
 

@@ -163,6 +163,13 @@ impl Agent {
         let portal = client.my_portal(credential).await?;
         let had_kb = self.store().portal()?.is_some_and(|p| p.knowledge_base);
         self.store().set_portal(&portal)?;
+        // The catalog, to ask from offline too; none where the desk lets this user open nothing.
+        let catalog = if portal.ticketing {
+            Some(client.catalog(credential).await?)
+        } else {
+            None
+        };
+        self.store().set_catalog(catalog.as_ref())?;
         let articles = if !portal.knowledge_base {
             // Emptied once, when the section goes off; not again at every pass.
             if had_kb {

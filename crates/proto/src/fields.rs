@@ -113,6 +113,10 @@ pub struct CustomField {
     #[serde(default)]
     pub required: bool,
     pub access: CustomFieldAccess,
+    /// Asked only on the forms of the catalog items that list it, never on every ticket.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub catalog_only: bool,
 }
 
 /// `GET`/`PUT /api/v1/ticket-fields` (technicians); in [`crate::MyPortal`], the part a user sees.
@@ -326,7 +330,7 @@ impl TicketFields {
             let field = self
                 .field(key)
                 .ok_or_else(|| FieldError(format!("there is no custom field {key:?}")))?;
-            if !staff && field.access == CustomFieldAccess::Hidden {
+            if !staff && (field.access == CustomFieldAccess::Hidden || field.catalog_only) {
                 continue;
             }
             if matches!(value, FieldValue::Text(s) if s.trim().is_empty()) {
@@ -336,7 +340,10 @@ impl TicketFields {
             kept.insert(key.clone(), value.clone());
         }
         let missing = self.custom.iter().find(|f| {
-            f.required && f.access == CustomFieldAccess::Editable && !kept.contains_key(&f.key)
+            f.required
+                && f.access == CustomFieldAccess::Editable
+                && !f.catalog_only
+                && !kept.contains_key(&f.key)
         });
         if let (false, Some(missing)) = (staff, missing) {
             return Err(FieldError(format!("{} must be filled in", missing.label)));
@@ -388,6 +395,7 @@ mod tests {
                     options: Vec::new(),
                     required: true,
                     access: CustomFieldAccess::Editable,
+                    catalog_only: false,
                 },
                 CustomField {
                     key: "cost".into(),
@@ -396,6 +404,7 @@ mod tests {
                     options: vec!["IT".into(), "Sales".into()],
                     required: false,
                     access: CustomFieldAccess::Hidden,
+                    catalog_only: false,
                 },
                 CustomField {
                     key: "since".into(),
@@ -404,6 +413,7 @@ mod tests {
                     options: Vec::new(),
                     required: false,
                     access: CustomFieldAccess::Editable,
+                    catalog_only: false,
                 },
             ],
         }

@@ -11,6 +11,7 @@
 mod actions;
 mod attachment;
 mod auth;
+mod catalog;
 mod chat;
 mod console;
 mod device;
@@ -35,6 +36,10 @@ pub use auth::{
     AuthenticatorSetup, ConfirmPhoneRequest, ForgotPasswordRequest, Language, LoginRequest,
     LoginResponse, MIN_PASSWORD_CHARS, PendingPhone, ResetPasswordRequest, Role, SecondFactor,
     SetPhoneRequest, UpdateMe, User,
+};
+pub use catalog::{
+    ApprovalDecision, ApprovalState, Catalog, CatalogCategory, CatalogIcon, CatalogItem,
+    CatalogKind, FormField, Localized, MAX_CATALOG_ITEMS,
 };
 pub use chat::{
     Chat, ChatDesk, ChatEnd, ChatEvent, ChatFile, ChatIncident, ChatListQuery, ChatMessage,

@@ -78,6 +78,11 @@ pub struct TicketForm {
         optional
     )]
     pub custom_fields: crate::FieldValues,
+    /// A request from the service catalog: the item's key (its form's values are the custom
+    /// fields).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub catalog_item: Option<String>,
 }
 
 impl TicketForm {
@@ -86,6 +91,7 @@ impl TicketForm {
         crate::NewTicket {
             ticket_type: self.ticket_type.filter(|t| !t.is_empty()),
             custom_fields: self.custom_fields,
+            catalog_item: self.catalog_item.filter(|k| !k.is_empty()),
             ..crate::NewTicket::new(self.title, self.description)
         }
     }

@@ -155,6 +155,14 @@ pub struct Ticket {
     pub opened_by_id: Option<UserId>,
     #[serde(default)]
     pub opened_by_name: Option<String>,
+    /// The catalog item it was asked for with, if any (a [`crate::CatalogItem`] key).
+    #[serde(default)]
+    pub catalog_item: Option<String>,
+    /// Where the item needs it: the primary contact's approval, and who gave or refused it.
+    #[serde(default)]
+    pub approval: Option<crate::ApprovalState>,
+    #[serde(default)]
+    pub approval_by_name: Option<String>,
 }
 
 /// A new ticket. The id is the caller's, so that a retried create is recognised.
@@ -191,6 +199,11 @@ pub struct NewTicket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub requester_id: Option<UserId>,
+    /// A request from the service catalog: the item's key. Its form's values are in
+    /// `custom_fields`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub catalog_item: Option<String>,
 }
 
 impl NewTicket {
@@ -207,6 +220,7 @@ impl NewTicket {
             ticket_type: None,
             custom_fields: FieldValues::new(),
             requester_id: None,
+            catalog_item: None,
         }
     }
 }

@@ -41,6 +41,8 @@ pub fn typescript() -> String {
         OrgInput, OrgCreated, EnrolmentKey, UserInput,
         ChatStatus, ChatEnd, Chat, ChatMessageKind, ChatFile, ChatMessage, NewChat, NewChatMessage, ChatListQuery,
         ChatMessagesQuery, HandOver, ChatIncident, ChatDesk, OnDuty, Duty, DutyUpdate, ChatEvent,
+        Localized, CatalogKind, CatalogIcon, FormField, CatalogItem, CatalogCategory, Catalog,
+        ApprovalState, ApprovalDecision,
         ValueKind, Problem, ValueError,
     ];
     let mut out = String::from(

@@ -1,10 +1,14 @@
 //! The demo world of `bellhop-server --demo` (README, "Demo accounts"): the data is
 //! `demo.toml` (Acme and Globex, a technician, three customer contacts, tickets in every status
-//! with conversations, the desk's fields, articles); this writes it into an empty database.
+//! with conversations, the desk's fields, articles) and `demo_catalog.toml` (the service
+//! catalog); this writes it into an empty database.
 
 use std::collections::HashMap;
 
-use bellhop_proto::{CommentId, CommentVisibility, Priority, Role, TicketFields, TicketStatus};
+use bellhop_proto::{
+    Catalog, CatalogCategory, CommentId, CommentVisibility, Priority, Role, TicketFields,
+    TicketStatus,
+};
 use serde::Deserialize;
 
 use crate::db::{Caller, NewUser, SeedTicket, Store, now_ms};
@@ -91,6 +95,42 @@ const FIRST_TICKET_AGO_MS: i64 = 14 * 24 * 3600 * 1000;
 const BETWEEN_TICKETS_MS: i64 = 20 * 3600 * 1000;
 const BETWEEN_REPLIES_MS: i64 = 15 * 60 * 1000;
 
+/// The demo catalog, as `demo_catalog.toml` writes it: items limited to organisations by name.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoCatalog {
+    #[serde(default)]
+    only_for: HashMap<String, Vec<String>>,
+    categories: Vec<CatalogCategory>,
+}
+
+fn demo_catalog() -> Result<DemoCatalog> {
+    toml::from_str(include_str!("demo_catalog.toml"))
+        .map_err(|e| anyhow::anyhow!("demo_catalog.toml: {e}").into())
+}
+
+/// The demo catalog with its organisations' ids, checked against the demo's fields.
+fn catalog(fields: &TicketFields, orgs: &HashMap<&str, bellhop_proto::OrgId>) -> Result<Catalog> {
+    let demo = demo_catalog()?;
+    let mut catalog = Catalog {
+        categories: demo.categories,
+    };
+    for category in &mut catalog.categories {
+        for item in &mut category.items {
+            for name in demo.only_for.get(&item.key).into_iter().flatten() {
+                let org = orgs
+                    .get(name.as_str())
+                    .ok_or_else(|| anyhow::anyhow!("demo_catalog.toml: no organisation {name}"))?;
+                item.orgs.push(*org);
+            }
+        }
+    }
+    catalog
+        .check(fields)
+        .map_err(|e| anyhow::anyhow!("demo_catalog.toml: {e}"))?;
+    Ok(catalog)
+}
+
 fn world() -> Result<World> {
     toml::from_str(include_str!("demo.toml")).map_err(|e| anyhow::anyhow!("demo.toml: {e}").into())
 }
@@ -154,6 +194,9 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
         .ok_or_else(|| anyhow::anyhow!("demo.toml: nobody at the desk"))
         .and_then(|p| find(&p.email))?;
     store.save_ticket_fields(desk, &world.fields).await?;
+    store
+        .save_catalog(desk, &catalog(&world.fields, &orgs)?)
+        .await?;
     let start = now_ms() - FIRST_TICKET_AGO_MS;
     for (i, ticket) in world.tickets.iter().enumerate() {
         let at = start + i as i64 * BETWEEN_TICKETS_MS;
@@ -240,6 +283,41 @@ mod tests {
         }
         let mut fields = world.fields.clone();
         fields.check_definitions()?;
+        Ok(())
+    }
+
+    #[test]
+    fn the_demo_catalog_is_a_dozen_items_in_three_categories_in_six_languages() -> Result<()> {
+        use bellhop_proto::{Language, Localized};
+        let world = world()?;
+        let orgs: HashMap<&str, bellhop_proto::OrgId> = world
+            .orgs
+            .iter()
+            .map(|o| (o.name.as_str(), bellhop_proto::OrgId::new()))
+            .collect();
+        let catalog = catalog(&world.fields, &orgs)?;
+        assert_eq!(catalog.categories.len(), 3);
+        assert_eq!(catalog.items().count(), 12);
+        assert!(catalog.items().any(|i| i.needs_approval));
+        assert!(catalog.items().any(|i| !i.orgs.is_empty()));
+        let translated = |what: &str, l: &Localized| {
+            for language in Language::ALL {
+                assert!(
+                    language == Language::En || l.translations.contains_key(&language),
+                    "{what} has no {language:?}"
+                );
+            }
+        };
+        for category in &catalog.categories {
+            translated(&category.key, &category.name);
+            for item in &category.items {
+                translated(&item.key, &item.name);
+                translated(&item.key, &item.description);
+                for help in item.form.iter().filter_map(|f| f.help.as_ref()) {
+                    translated(&item.key, help);
+                }
+            }
+        }
         Ok(())
     }
 }

@@ -156,7 +156,15 @@ custom_fields?: { [key in string]: FieldValue }, created_at: string, updated_at:
 /**
  * The technician who opened it for the requester (a phone call, a chat), if one did.
  */
-opened_by_id: UserId | null, opened_by_name: string | null, };
+opened_by_id: UserId | null, opened_by_name: string | null, 
+/**
+ * The catalog item it was asked for with, if any (a [`crate::CatalogItem`] key).
+ */
+catalog_item: string | null, 
+/**
+ * Where the item needs it: the primary contact's approval, and who gave or refused it.
+ */
+approval: ApprovalState | null, approval_by_name: string | null, };
 
 export type NewTicket = { id: TicketId, title: string, description: string, priority?: Priority, source?: TicketSource, 
 /**
@@ -178,7 +186,12 @@ custom_fields?: { [key in string]: FieldValue },
 /**
  * The desk only: the person it is opened for (their request, marked as opened for them).
  */
-requester_id?: UserId, };
+requester_id?: UserId, 
+/**
+ * A request from the service catalog: the item's key. Its form's values are in
+ * `custom_fields`.
+ */
+catalog_item?: string, };
 
 export type CommentVisibility = "public" | "internal";
 
@@ -486,9 +499,19 @@ export type Draft = { id: string,
  * Files kept with it (by hash, on this device): a ticket the server refused keeps its
  * screenshot and files when it comes back as a draft to fix.
  */
-attachments: Array<NewAttachment>, updated_at: string, title: string, description: string, ticket_type?: string, custom_fields?: { [key in string]: FieldValue }, };
+attachments: Array<NewAttachment>, updated_at: string, title: string, description: string, ticket_type?: string, custom_fields?: { [key in string]: FieldValue }, 
+/**
+ * A request from the service catalog: the item's key (its form's values are the custom
+ * fields).
+ */
+catalog_item?: string, };
 
-export type TicketForm = { title: string, description: string, ticket_type?: string, custom_fields?: { [key in string]: FieldValue }, };
+export type TicketForm = { title: string, description: string, ticket_type?: string, custom_fields?: { [key in string]: FieldValue }, 
+/**
+ * A request from the service catalog: the item's key (its form's values are the custom
+ * fields).
+ */
+catalog_item?: string, };
 
 export type Redaction = { x: number, y: number, width: number, height: number, };
 
@@ -750,7 +773,11 @@ options?: Array<string>,
 /**
  * A user opening a ticket must fill it in (only meaningful when editable).
  */
-required: boolean, access: CustomFieldAccess, };
+required: boolean, access: CustomFieldAccess, 
+/**
+ * Asked only on the forms of the catalog items that list it, never on every ticket.
+ */
+catalog_only?: boolean, };
 
 export type TicketFields = { defaults: DefaultFields, 
 /**
@@ -907,6 +934,69 @@ seq: number,
  * `chat_typing`: who is typing.
  */
 user_id: UserId | null, };
+
+export type Localized = { 
+/**
+ * What everyone reads when there is no translation into their language.
+ */
+text: string, translations?: { [key in Language]?: string }, };
+
+export type CatalogKind = "service_request" | "incident";
+
+export type CatalogIcon = "box" | "mail" | "laptop" | "monitor" | "phone" | "printer" | "wifi" | "key" | "lock" | "user_plus" | "user_minus" | "door" | "calendar" | "package" | "shield" | "wrench" | "headphones" | "server" | "bug" | "alert" | "folder" | "card";
+
+export type FormField = { 
+/**
+ * The custom field's key.
+ */
+field: string, 
+/**
+ * Whether the person must fill it in to send the request.
+ */
+required: boolean, 
+/**
+ * What to write, shown under the field.
+ */
+help?: Localized, };
+
+export type CatalogItem = { 
+/**
+ * Stable: what tickets of this item keep (lowercase letters, digits, `-`, `_`).
+ */
+key: string, name: Localized, description: Localized, icon: CatalogIcon, kind: CatalogKind, 
+/**
+ * The form, in order.
+ */
+form: Array<FormField>, 
+/**
+ * A request waits for a primary contact of the person's organisation to approve it before
+ * the desk sees it.
+ */
+needs_approval: boolean, 
+/**
+ * Empty: everyone; otherwise only people of these organisations (and the desk).
+ */
+orgs?: Array<OrgId>, };
+
+export type CatalogCategory = { 
+/**
+ * Stable (lowercase letters, digits, `-`, `_`).
+ */
+key: string, name: Localized, 
+/**
+ * In the order the portal shows them.
+ */
+items: Array<CatalogItem>, };
+
+export type Catalog = { categories: Array<CatalogCategory>, };
+
+export type ApprovalState = "pending" | "approved" | "declined";
+
+export type ApprovalDecision = { approve: boolean, 
+/**
+ * Why, told to the person as a reply (at most 4,000 characters).
+ */
+reason?: string, };
 
 export type ValueKind = "title" | "description" | "reply" | "name" | "email" | "phone" | "contact_phone" | "domain";
 

@@ -20,7 +20,7 @@
 //! each part's correctness depends on the others'.
 
 use bellhop_proto::{
-    ActionId, ChangesPage, ChatId, DeviceId, OrgId, TicketChange, TicketId, UserId,
+    ActionId, ApprovalState, ChangesPage, ChatId, DeviceId, OrgId, TicketChange, TicketId, UserId,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
@@ -156,13 +156,24 @@ pub struct ChangeEvent {
     /// offline copies let it go.
     #[serde(default)]
     pub lost: Vec<UserId>,
+    /// Held for a primary contact's approval, or declined: not the desk's to hear of.
+    #[serde(default)]
+    pub held: bool,
 }
 
 impl ChangeEvent {
     /// Those who see the ticket now, and those who just lost sight of it.
     pub fn visible_to(&self, caller: &Caller) -> bool {
+        if self.held && caller.is_staff() {
+            return false;
+        }
         caller.sees(self.requester_id, self.org_id, &self.cc) || self.lost.contains(&caller.user_id)
     }
+}
+
+/// Whether a ticket with this stored approval is kept from the desk.
+pub(crate) fn held(approval: Option<&str>) -> bool {
+    approval.is_some_and(|a| a != ApprovalState::Approved.as_str())
 }
 
 /// PostgreSQL: the highest change number handed out so far (0 before the first).
@@ -267,7 +278,7 @@ impl Store {
         stamp
             .push(" WHERE id = ")
             .bind(ticket.to_string())
-            .push(" RETURNING change_seq, requester_id, org_id");
+            .push(" RETURNING change_seq, requester_id, org_id, approval");
         let row = stamp.build()?.fetch_one(&mut *tx).await?;
         let seq: i64 = row.try_get("change_seq")?;
         let org: Option<String> = row.try_get("org_id")?;
@@ -283,6 +294,7 @@ impl Store {
             org_id: org.as_deref().map(parse_id).transpose()?,
             cc: cc.iter().map(|c| parse_id(c)).collect::<Result<_>>()?,
             lost: lost.to_vec(),
+            held: held(row.try_get::<Option<String>, _>("approval")?.as_deref()),
         };
         self.announce_in(tx, &event).await?;
         Ok(event)
@@ -332,7 +344,11 @@ impl Store {
             .bind(requester.to_string())
             .push("::text, 'org_id', ")
             .bind(org.map(|o| o.to_string()))
-            .push("::text, 'cc', json_build_array(), 'lost', json_build_array())::text)");
+            .push("::text, 'cc', json_build_array(), 'lost', json_build_array(), 'held', ")
+            .push(table)
+            .push(".approval IS NOT NULL AND ")
+            .push(table)
+            .push(".approval <> 'approved')::text)");
     }
 
     /// Tells live subscribers of this instance about a committed change (PostgreSQL: the

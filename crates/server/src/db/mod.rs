@@ -42,7 +42,8 @@ macro_rules! ticket_columns {
          t.requester_id, u.name AS requester_name, t.org_id, o.name AS org_name,
          t.assignee_id, a.name AS assignee_name, t.device_id, dv.hostname AS device_name,
          t.ticket_type, t.custom_fields, t.created_at, t.updated_at, t.change_seq,
-         t.opened_by_id, ob.name AS opened_by_name"
+         t.opened_by_id, ob.name AS opened_by_name, t.catalog_item, t.approval,
+         ap.name AS approval_by_name"
     };
 }
 
@@ -51,7 +52,8 @@ macro_rules! ticket_joins {
     () => {
         "JOIN users u ON u.id = t.requester_id
          LEFT JOIN orgs o ON o.id = t.org_id LEFT JOIN users a ON a.id = t.assignee_id
-         LEFT JOIN devices dv ON dv.id = t.device_id LEFT JOIN users ob ON ob.id = t.opened_by_id"
+         LEFT JOIN devices dv ON dv.id = t.device_id LEFT JOIN users ob ON ob.id = t.opened_by_id
+         LEFT JOIN users ap ON ap.id = t.approval_by_id"
     };
 }
 
@@ -107,7 +109,7 @@ pub use mail::QueuedEmail;
 pub use people::PasswordLink;
 pub use sign_in::Failures;
 pub use ticket_edit::TicketChange;
-pub use ticket_new::Admitted;
+pub use ticket_new::{Admitted, Approval};
 pub use tickets::SeedTicket;
 pub use users::{LoginAccount, NewUser};
 

@@ -1,11 +1,11 @@
-//! Server-wide settings, each a JSON document under a name: the portal settings and the ticket
-//! fields. Both are consulted by many requests, so each instance keeps its copy for at
+//! Server-wide settings, each a JSON document under a name: the portal settings, the ticket
+//! fields and the service catalog. Both are consulted by many requests, so each instance keeps its copy for at
 //! most [`CACHE_FOR`]: a change takes effect at once on the instance that saved it and within
 //! seconds on the others.
 
 use std::time::{Duration, Instant};
 
-use bellhop_proto::{PortalSettings, TicketFields};
+use bellhop_proto::{Catalog, PortalSettings, TicketFields};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -14,6 +14,7 @@ use crate::error::{AppError, Result};
 
 const PORTAL: &str = "portal";
 const TICKET_FIELDS: &str = "ticket_fields";
+const CATALOG: &str = "catalog";
 
 /// How long an instance trusts its copy of a settings document.
 const CACHE_FOR: Duration = Duration::from_secs(2);
@@ -25,6 +26,7 @@ pub(crate) type Cached<T> = std::sync::Arc<std::sync::Mutex<Option<(Instant, T)>
 pub(crate) struct SettingsCache {
     portal: Cached<PortalSettings>,
     fields: Cached<TicketFields>,
+    catalog: Cached<Catalog>,
 }
 
 fn cached<T: Clone>(cache: &Cached<T>) -> Option<T> {
@@ -77,6 +79,24 @@ impl Store {
         self.save_setting(actor, TICKET_FIELDS, "settings.ticket_fields", fields)
             .await?;
         keep(&self.settings.fields, None);
+        Ok(())
+    }
+
+    /// The service catalog: categories and their items, in order.
+    pub async fn catalog(&self) -> Result<Catalog> {
+        if let Some(catalog) = cached(&self.settings.catalog) {
+            return Ok(catalog);
+        }
+        let catalog: Catalog = self.read_setting(CATALOG).await?;
+        keep(&self.settings.catalog, Some(catalog.clone()));
+        Ok(catalog)
+    }
+
+    /// Saves the catalog (checked by the caller) and audits who changed it.
+    pub async fn save_catalog(&self, actor: &Caller, catalog: &Catalog) -> Result<()> {
+        self.save_setting(actor, CATALOG, "settings.catalog", catalog)
+            .await?;
+        keep(&self.settings.catalog, None);
         Ok(())
     }
 

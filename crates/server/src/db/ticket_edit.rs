@@ -1,12 +1,14 @@
 //! Changing a ticket after it was opened, as the rules (`domain::tickets::change` and `assign`)
 //! decided: its status, priority, type and custom fields, its assignee. The desk's changes are
 //! audited with the words the rules wrote; every change reaches the agents through the change
-//! feed.
+//! feed. A primary contact's decision on a request waiting for approval is here too.
 
-use bellhop_proto::{FieldValues, Priority, Ticket, TicketStatus, UserId};
+use bellhop_proto::{
+    ApprovalState, CommentId, FieldValues, Priority, Ticket, TicketId, TicketStatus, UserId,
+};
 
 use super::{Caller, Store, now_ms};
-use crate::error::Result;
+use crate::error::{AppError, Result};
 
 /// A ticket's values after a change; `audit` is the desk's change in words, `None` for a user's.
 #[derive(Debug)]
@@ -72,6 +74,66 @@ impl Store {
             .await?;
         Self::record_audit(&mut tx, caller, "ticket.assign", &id.to_string(), detail).await?;
         let event = self.record_change(&mut tx, id, now_ms()).await?;
+        tx.commit().await?;
+        self.publish(event);
+        self.ticket(caller, id).await
+    }
+
+    /// Records a primary contact's decision on request `id`, if it is still waiting (a
+    /// concurrent decision wins: a conflict); `reason` becomes their public reply. Declined, the
+    /// request is closed. Answers the ticket as the caller sees it now.
+    pub async fn decide_approval(
+        &self,
+        caller: &Caller,
+        id: TicketId,
+        state: ApprovalState,
+        reason: Option<&str>,
+    ) -> Result<Ticket> {
+        let at = now_ms();
+        let mut tx = self.begin().await?;
+        let decided = sqlx::query(
+            "UPDATE tickets SET approval = $1, approval_by_id = $2, approval_at = $3,
+                    status = CASE WHEN $1 = 'declined' THEN 'closed' ELSE status END
+             WHERE id = $4 AND approval = 'pending'",
+        )
+        .bind(state.as_str())
+        .bind(caller.user_id.to_string())
+        .bind(at)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if decided == 0 {
+            return Err(AppError::conflict(
+                "this request is not waiting for approval",
+            ));
+        }
+        if let Some(reason) = reason {
+            sqlx::query(
+                "INSERT INTO comments (id, ticket_id, author_id, visibility, body, created_at)
+                 VALUES ($1, $2, $3, 'public', $4, $5)",
+            )
+            .bind(CommentId::new().to_string())
+            .bind(id.to_string())
+            .bind(caller.user_id.to_string())
+            .bind(reason)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let action = match state {
+            ApprovalState::Declined => "ticket.declined",
+            _ => "ticket.approved",
+        };
+        Self::record_audit(
+            &mut tx,
+            caller,
+            action,
+            &id.to_string(),
+            reason.unwrap_or(""),
+        )
+        .await?;
+        let event = self.record_change(&mut tx, id, at).await?;
         tx.commit().await?;
         self.publish(event);
         self.ticket(caller, id).await

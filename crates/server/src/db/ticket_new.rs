@@ -29,6 +29,19 @@ pub struct Admitted {
     pub system_info: Option<SystemInfo>,
     pub ticket_type: Option<String>,
     pub custom_fields: FieldValues,
+    /// The catalog item it is asked for with.
+    pub catalog_item: Option<String>,
+    /// Where the item needs approval: pending, or approved at once (the requester is a primary
+    /// contact).
+    pub approval: Option<Approval>,
+}
+
+/// A new request's approval as the rules decided it.
+#[derive(Debug, Clone, Copy)]
+pub enum Approval {
+    Pending,
+    /// Given by the requester, a primary contact of their organisation.
+    ByRequester,
 }
 
 /// [`Admitted`] with its system information and custom fields as the JSON stored.
@@ -60,7 +73,8 @@ impl Accepted {
 /// the change number.
 const NEW_TICKET_COLUMNS: &str = "INSERT INTO tickets (id, title, description, status, priority,
     source, requester_id, org_id, created_at, updated_at, device_id, system_info, ticket_type,
-    custom_fields, opened_by_id, number, change_seq)";
+    custom_fields, opened_by_id, catalog_item, approval, approval_by_id, approval_at, number,
+    change_seq)";
 
 /// Who a new ticket is for and when, known whether or not it is admitted.
 struct NewRow {
@@ -104,7 +118,19 @@ impl NewRow {
             .bind(accepted.custom_fields.clone())
             .push(", ")
             .bind(self.opened_by.map(|u| u.to_string()))
+            .push(", ")
+            .bind(admitted.catalog_item.clone())
             .push(", ");
+        match admitted.approval {
+            None => sql.push("NULL, NULL, NULL, "),
+            Some(Approval::Pending) => sql.push("'pending', NULL, NULL, "),
+            Some(Approval::ByRequester) => sql
+                .push("'approved', ")
+                .bind(self.requester.to_string())
+                .push(", ")
+                .bind(self.at_ms)
+                .push(", "),
+        };
     }
 
     /// The statement that keeps [`Admitted::words`] as the requester's first public reply.
@@ -147,7 +173,7 @@ impl NewRow {
     }
 
     /// The event of its creation with change number `seq`.
-    fn change(&self, seq: i64) -> ChangeEvent {
+    fn change(&self, seq: i64, accepted: &Accepted) -> ChangeEvent {
         ChangeEvent {
             seq,
             ticket_id: self.id,
@@ -155,6 +181,7 @@ impl NewRow {
             org_id: self.org,
             cc: Vec::new(),
             lost: Vec::new(),
+            held: matches!(accepted.admitted.approval, Some(Approval::Pending)),
         }
     }
 }
@@ -265,7 +292,7 @@ impl Store {
                 // give the change number back.
                 return Ok(Done::RollBack(Created::Already(None)));
             }
-            let change = values.change(seq);
+            let change = values.change(seq, &accepted);
             link_uploaded(w, change.ticket_id, &attachments)?;
             if let Some(words) = values.first_reply(&accepted) {
                 w.execute(words)?;
@@ -328,7 +355,7 @@ impl Store {
         };
         let ticket = ticket_from_row(&row)?;
         Ok(Created::New(
-            values.change(row.int("change_seq")?),
+            values.change(row.int("change_seq")?, &accepted),
             Some(ticket),
         ))
     }

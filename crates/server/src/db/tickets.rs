@@ -3,8 +3,8 @@
 //! caller may not see does not exist for them (404, never 403, so ids cannot be probed).
 
 use bellhop_proto::{
-    Page, Priority, Role, SystemInfo, Ticket, TicketId, TicketListQuery, TicketScope, TicketSort,
-    TicketSource, TicketStatus,
+    ApprovalState, Page, Priority, Role, SystemInfo, Ticket, TicketId, TicketListQuery,
+    TicketScope, TicketSort, TicketSource, TicketStatus,
 };
 use sqlx::Row;
 
@@ -40,12 +40,20 @@ pub(super) fn ticket_from_row(row: &dyn Columns) -> Result<Ticket> {
         updated_at: ts(row.int("updated_at")?)?,
         opened_by_id: row.opt_id("opened_by_id")?,
         opened_by_name: row.opt_text("opened_by_name")?,
+        catalog_item: row.opt_text("catalog_item")?,
+        approval: row
+            .opt_text("approval")?
+            .map(|a| parse_enum(&a, ApprovalState::parse))
+            .transpose()?,
+        approval_by_name: row.opt_text("approval_by_name")?,
     })
 }
 
 /// Appends ` AND (<the caller may see t>)`: whose tickets (see [`Visibility`] for statuses).
+/// The desk sees every ticket but those still held for a primary contact's approval or declined.
 fn push_visibility(qb: &mut Sql, caller: &Caller) {
     if caller.is_staff() {
+        qb.push(" AND (t.approval IS NULL OR t.approval = 'approved')");
         return;
     }
     let me = caller.user_id.to_string();

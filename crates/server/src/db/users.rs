@@ -147,6 +147,19 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// The primary contacts of `org` who are switched on and may use the portal: who may
+    /// approve its requests.
+    pub async fn primary_contacts(&self, org: OrgId) -> Result<Vec<UserId>> {
+        let ids: Vec<String> = sqlx::query_scalar(concat!(
+            "SELECT u.id FROM users u WHERE u.org_id = $1 AND u.role = 'primary_contact' AND ",
+            may_use_portal!()
+        ))
+        .bind(org.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        ids.iter().map(|i| super::parse_id(i)).collect()
+    }
+
     pub async fn insert_session(&self, token_hash: &str, user: UserId, ttl_ms: i64) -> Result<()> {
         let now = now_ms();
         sqlx::query(

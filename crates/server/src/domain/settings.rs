@@ -80,6 +80,7 @@ pub async fn save_fields(
 ) -> Result<TicketFields> {
     super::require_staff(staff)?;
     fields.check_definitions()?;
+    super::catalog::fits(store, &fields).await?;
     store.save_ticket_fields(staff, &fields).await?;
     Ok(fields)
 }

@@ -3,12 +3,12 @@
 //! and what of a change is audited.
 
 use bellhop_proto::{
-    CommentVisibility, Description, FieldValue, FieldValues, NewAttachment, NewComment, NewTicket,
-    Priority, Ticket, TicketFields, TicketId, TicketSource, TicketStatus, TicketUpdate, Title,
-    UserId,
+    Catalog, CommentVisibility, Description, FieldValue, FieldValues, NewAttachment, NewComment,
+    NewTicket, Priority, Ticket, TicketFields, TicketId, TicketSource, TicketStatus, TicketUpdate,
+    Title, UserId,
 };
 
-use crate::db::{Admitted, Caller, Store, TicketChange};
+use crate::db::{Admitted, Approval, Caller, Store, TicketChange};
 use crate::error::{AppError, Result};
 
 /// Files one ticket or reply may name at once.
@@ -97,6 +97,7 @@ pub fn admit(
     caller: &Caller,
     new: &NewTicket,
     fields: &TicketFields,
+    catalog: &Catalog,
     may_open: bool,
 ) -> Result<Admitted> {
     let staff = caller.is_staff();
@@ -105,8 +106,20 @@ pub fn admit(
             "the service desk has switched opening tickets off for you",
         ));
     }
-    let (ticket_type, custom_fields) =
-        fields.accept_new(staff, new.ticket_type.as_deref(), &new.custom_fields)?;
+    // A catalog request's fields are its item's form; anything else asks by the desk's fields.
+    let (ticket_type, custom_fields, approval) = match new.catalog_item.as_deref() {
+        // The item says what it is; a type is not asked for.
+        Some(key) => {
+            let (values, approval) =
+                super::catalog::admit_request(caller, key, catalog, fields, &new.custom_fields)?;
+            (None, values, approval)
+        }
+        None => {
+            let (ticket_type, values) =
+                fields.accept_new(staff, new.ticket_type.as_deref(), &new.custom_fields)?;
+            (ticket_type, values, None)
+        }
+    };
     let (description, words) = if fields.takes_description(staff) {
         (new.description.clone(), None)
     } else {
@@ -127,6 +140,8 @@ pub fn admit(
             .filter(|_| caller.device_id.is_some()),
         ticket_type,
         custom_fields,
+        catalog_item: new.catalog_item.clone(),
+        approval,
     })
 }
 
@@ -139,12 +154,20 @@ pub async fn open(store: &Store, caller: &Caller, new: &NewTicket) -> Result<(Ti
     // does not exist yet.
     let admitted = async {
         let fields = store.ticket_fields().await?;
+        let catalog = match new.catalog_item {
+            Some(_) => store.catalog().await?,
+            None => Catalog::default(),
+        };
         let may_open = store
             .portal_settings()
             .await?
             .ticketing
             .allows(caller.user_id, caller.org_id);
-        admit(caller, new, &fields, may_open)
+        let admitted = admit(caller, new, &fields, &catalog, may_open)?;
+        if matches!(admitted.approval, Some(Approval::Pending)) {
+            super::catalog::has_approver(store, caller).await?;
+        }
+        Ok(admitted)
     }
     .await;
     let for_person = match new.requester_id.filter(|&id| id != caller.user_id) {
@@ -444,6 +467,9 @@ mod tests {
             updated_at: jiff::Timestamp::UNIX_EPOCH,
             opened_by_id: None,
             opened_by_name: None,
+            catalog_item: None,
+            approval: None,
+            approval_by_name: None,
         }
     }
 

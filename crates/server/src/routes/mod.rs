@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod attachments;
 pub mod auth;
+pub mod catalog;
 pub mod chats;
 pub mod console;
 pub mod devices;
@@ -51,6 +52,8 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
             "/ticket-fields",
             get(settings::get_fields).put(settings::put_fields),
         )
+        .route("/catalog", get(catalog::get).put(catalog::put))
+        .route("/tickets/{id}/approval", post(catalog::decide))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/ids", get(tickets::ids))
         .route("/tickets/{id}", get(tickets::get).patch(tickets::update))

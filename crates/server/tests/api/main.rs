@@ -4,6 +4,7 @@ mod accounts;
 mod actions;
 mod attachments;
 mod authenticator;
+mod catalog;
 mod changes;
 mod chats;
 mod console;
