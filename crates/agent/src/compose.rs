@@ -50,7 +50,7 @@ impl Agent {
     /// would refuse fails here, offline too); the screenshot is redacted; the files are kept by
     /// hash; then the ticket, its outbox row and the removal of its draft are one transaction.
     pub fn send_ticket(&self, ticket: NewTicket, with: Outgoing) -> Result<OutboxItem> {
-        let mut ticket = Self::ready_to_queue(ticket)?;
+        let mut ticket = Self::ready_to_queue(self.as_catalog_asks(ticket)?)?;
         let mut files = with.files;
         if let Some(shot) = with.screenshot {
             let png = crate::capture::redact_png(&shot.png, &shot.redactions)?;
@@ -94,6 +94,28 @@ impl Agent {
         )
     }
 
+    /// A request from the service catalog, checked against the item's form as this device last
+    /// heard it (offline too): a required field left empty or a wrong value fails here, naming
+    /// the field, before anything is queued. Left untitled, it is called by its item's name. An
+    /// item this device does not know (yet) is the server's to judge.
+    fn as_catalog_asks(&self, mut ticket: NewTicket) -> Result<NewTicket> {
+        let Some(key) = ticket.catalog_item.as_deref() else {
+            return Ok(ticket);
+        };
+        let (Some(catalog), Some(portal)) = (self.catalog()?, self.portal()?) else {
+            return Ok(ticket);
+        };
+        let Some(item) = catalog.item(key) else {
+            return Ok(ticket);
+        };
+        item.accept_values(&portal.ticket_fields, &ticket.custom_fields)
+            .map_err(|e| Error::Invalid(e.0))?;
+        if ticket.title.trim().is_empty() {
+            ticket.title = item.name.text.clone();
+        }
+        Ok(ticket)
+    }
+
     /// Refuses what the server would refuse for its words, before anything is queued: a title
     /// or description that cannot be sent fails here, online or offline.
     fn ready_to_queue(mut ticket: NewTicket) -> Result<NewTicket> {
@@ -131,11 +153,11 @@ impl Agent {
     /// Sends a draft: it becomes a queued ticket (durable, works offline) and stops being a draft.
     pub fn submit_draft(&self, id: &str) -> Result<OutboxItem> {
         let draft = self.draft(id)?;
-        let ticket = Self::ready_to_queue(NewTicket {
+        let ticket = Self::ready_to_queue(self.as_catalog_asks(NewTicket {
             source: Some(bellhop_proto::TicketSource::Tray),
             attachments: draft.attachments,
             ..draft.form.into_ticket()
-        })?;
+        })?)?;
         self.store().submit_draft(id, ticket)
     }
 

@@ -3,6 +3,7 @@
 import { createParser } from 'eventsource-parser';
 import type {
   Action,
+  Catalog,
   ActionEvent,
   Chat,
   ChatDesk,
@@ -172,6 +173,8 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     upload,
     updateTicket: (id, update) => call<Ticket>('PATCH', `/tickets/${encodeURIComponent(id)}`, update),
     myPortal: () => call<MyPortal>('GET', '/me/portal'),
+    catalog: () => call<Catalog>('GET', '/catalog'),
+    decideApproval: (id, decision) => call<Ticket>('POST', `/tickets/${encodeURIComponent(id)}/approval`, decision),
     setMyLanguage: (language) => call<User>('PUT', '/me', { language }),
     secondFactor: () => call<SecondFactor>('GET', '/me/second-factor'),
     sendPhoneCode: (phone) => call<SecondFactor>('PUT', '/me/second-factor', { phone }),
@@ -275,6 +278,7 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
         : call<Article>('PUT', `/kb/articles/${encodeURIComponent(id)}`, input),
     deleteArticle: (id) => call<void>('DELETE', `/kb/articles/${encodeURIComponent(id)}`),
     savePortalSettings: (settings) => call<PortalSettings>('PUT', '/portal-settings', settings),
+    saveCatalog: (catalog) => call<Catalog>('PUT', '/catalog', catalog),
     ticketFields: () => call<TicketFields>('GET', '/ticket-fields'),
     saveTicketFields: (fields) => call<TicketFields>('PUT', '/ticket-fields', fields),
     user: (id) => call<UserDetail>('GET', `/users/${encodeURIComponent(id)}`),

@@ -4,6 +4,7 @@ import { listen } from '@tauri-apps/api/event';
 import { getCurrentWindow } from '@tauri-apps/api/window';
 import type {
   Action,
+  Catalog,
   ActionKind,
   AgentStatus,
   ApiError,
@@ -63,6 +64,7 @@ export function createTauriApi(): DesktopApi {
     syncNow: () => call<void>('sync_now'),
     tickets: () => call<LocalTicket[]>('list_tickets'),
     portal: () => call<MyPortal | null>('get_portal'),
+    catalog: () => call<Catalog | null>('get_catalog'),
     ticket: (id: string) => call<TicketChange>('get_ticket', { id }),
     queueReply: (id: string, body: string, files: NewAttachment[] = []) => call<OutboxItem>('queue_reply', { id, body, files }),
     // The bytes go as the raw request body, not as a JSON array of numbers.

@@ -3,6 +3,8 @@
 import { setLanguage, t } from '../i18n/index.svelte';
 import type {
   Action,
+  ApprovalDecision,
+  Catalog,
   ActionKind,
   AgentStatus,
   ApiError,
@@ -81,8 +83,8 @@ export interface NewTicketInput extends TicketForm {
 
 /** The form's words and fields alone (no files or redactions), as drafts keep them. */
 export function ticketForm(input: NewTicketInput): TicketForm {
-  const { title, description, ticket_type, custom_fields } = input;
-  return { title, description, ticket_type, custom_fields };
+  const { title, description, ticket_type, custom_fields, catalog_item } = input;
+  return { title, description, ticket_type, custom_fields, catalog_item };
 }
 
 /** The desktop app: works offline through the agent's local store and outbox. */
@@ -101,6 +103,8 @@ export interface DesktopApi {
   syncNow(): Promise<void>;
   /** What the desk lets this user do, from the last sync (null before the first). */
   portal(): Promise<MyPortal | null>;
+  /** The service catalog offered to this user, from the last sync (null before the first). */
+  catalog(): Promise<Catalog | null>;
   /** My tickets from the local cache, with those still waiting in the outbox first. */
   tickets(): Promise<LocalTicket[]>;
   /** A cached ticket with its conversation; opening it marks it read. */
@@ -283,6 +287,8 @@ export interface ConversationSource {
   };
   /** Reopens a resolved or closed ticket; returns a message when it is not done yet. */
   reopen(id: string): Promise<string | null>;
+  /** A primary contact approves or declines a request waiting for them (the browser portal). */
+  decide?(id: string, decision: ApprovalDecision): Promise<Ticket>;
 }
 
 export function desktopConversations(api: DesktopApi): ConversationSource {
@@ -330,6 +336,7 @@ export function browserConversations(api: BrowserApi): ConversationSource {
       await api.updateTicket(id, { status: 'open' });
       return null;
     },
+    decide: (id, decision) => api.decideApproval(id, decision),
   };
 }
 
@@ -367,6 +374,10 @@ export interface BrowserApi {
   createTicket(input: NewTicketInput): Promise<Ticket>;
   /** What the desk lets this user see and do (portal settings). */
   myPortal(): Promise<MyPortal>;
+  /** The service catalog offered to this user (all of it, for the desk). */
+  catalog(): Promise<Catalog>;
+  /** A primary contact's decision on a request of their organisation waiting for approval. */
+  decideApproval(id: string, decision: ApprovalDecision): Promise<Ticket>;
   /** Keeps the signed-in user's language on the server (their emails follow it too). */
   setMyLanguage(language: Language): Promise<User>;
   /** The phone confirming self-service actions, and a number waiting for its SMS code. */
@@ -497,6 +508,8 @@ export interface ConsoleApi extends BrowserApi {
   setDevices(action: 'activate' | 'deactivate', selection: DeviceSelection): Promise<DevicesChanged>;
   search(q: string): Promise<SearchResults>;
   portalSettings(): Promise<PortalSettings>;
+  /** Replaces the service catalog (categories and items in order). */
+  saveCatalog(catalog: Catalog): Promise<Catalog>;
   /** Writes an article (a new one when `id` is null). */
   saveArticle(id: string | null, input: ArticleInput): Promise<Article>;
   deleteArticle(id: string): Promise<void>;

@@ -17,6 +17,8 @@ describe('routes', () => {
       { name: 'self-service' },
       { name: 'forgot' },
       { name: 'reset', token },
+      { name: 'catalog' },
+      { name: 'catalog', item: 'new-laptop' },
     ] as const) {
       expect(parseRoute(href(r))).toEqual(r);
     }
@@ -27,6 +29,7 @@ describe('routes', () => {
     expect(parseRoute('#/tickets/<script>')).toEqual({ name: 'tickets' });
     expect(parseRoute('#/nowhere')).toEqual({ name: 'tickets' });
     expect(parseRoute('#/reset-password?token=<img>')).toEqual({ name: 'forgot' });
+    expect(parseRoute('#/catalog/<b>')).toEqual({ name: 'catalog' });
   });
 });
 

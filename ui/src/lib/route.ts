@@ -15,12 +15,17 @@ export type Route =
   | { name: 'self-service' }
   /** Chat with the service desk: the open chat, or one chat's transcript. */
   | { name: 'chat'; id?: string }
+  /** The service catalog; with `item`, that item's form. */
+  | { name: 'catalog'; item?: string }
   /** The desktop app's own settings (language). */
   | { name: 'preferences' }
   | { name: 'forgot' }
   | { name: 'reset'; token: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A catalog item's key, as the server allows it. */
+const CATALOG_KEY = /^[a-z0-9_-]{1,40}$/;
 
 /** Tokens we issue for password resets: a prefix and URL-safe base64. */
 const RESET_TOKEN = /^bhr_[A-Za-z0-9_-]{16,128}$/;
@@ -47,6 +52,8 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'preferences') return { name: 'preferences' };
   if (parts[0] === 'chat' && parts[1] && UUID.test(parts[1])) return { name: 'chat', id: parts[1] };
   if (parts[0] === 'chat') return { name: 'chat' };
+  if (parts[0] === 'catalog' && parts[1] && CATALOG_KEY.test(parts[1])) return { name: 'catalog', item: parts[1] };
+  if (parts[0] === 'catalog') return { name: 'catalog' };
   return { name: 'tickets' };
 }
 
@@ -66,6 +73,8 @@ export function href(route: Route): string {
       return route.draft ? `#/new?draft=${encodeURIComponent(route.draft)}` : '#/new';
     case 'chat':
       return route.id ? `#/chat/${route.id}` : '#/chat';
+    case 'catalog':
+      return route.item ? `#/catalog/${route.item}` : '#/catalog';
     default:
       return `#/${route.name}`;
   }
@@ -87,6 +96,7 @@ export type ConsoleRoute =
   | { name: 'audit' }
   | { name: 'settings' }
   | { name: 'fields' }
+  | { name: 'catalog' }
   | { name: 'kb' }
   /** `id` null: a new article. */
   | { name: 'article'; id: string | null }
@@ -107,6 +117,7 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   if (parts[0] === 'audit') return { name: 'audit' };
   if (parts[0] === 'settings') return { name: 'settings' };
   if (parts[0] === 'fields') return { name: 'fields' };
+  if (parts[0] === 'catalog') return { name: 'catalog' };
   if (parts[0] === 'kb' && parts[1] === 'new') return { name: 'article', id: null };
   if (parts[0] === 'kb' && parts[1] && UUID.test(parts[1])) return { name: 'article', id: parts[1] };
   if (parts[0] === 'kb') return { name: 'kb' };
