@@ -229,6 +229,7 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
         description: input.description,
         ticket_type: input.ticket_type,
         custom_fields: input.custom_fields ?? {},
+        catalog_item: input.catalog_item,
         source: 'portal',
         attachments,
       });

@@ -51,6 +51,7 @@ export function createTauriApi(): DesktopApi {
           description: input.description,
           ticket_type: input.ticket_type,
           custom_fields: input.custom_fields ?? {},
+          catalog_item: input.catalog_item,
           with_screenshot: withScreenshot,
           redactions: input.redactions ?? [],
           draft_id: draftId ?? null,
