@@ -252,6 +252,7 @@ pub fn queue_ticket(
     pending: State<'_, PendingScreenshot>,
     input: TicketInput,
 ) -> Result<OutboxItem, ApiError> {
+    let attached = input.with_screenshot;
     let screenshot = match (input.with_screenshot, pending.get()) {
         (true, Some(png)) => Some(Screenshot {
             png,
@@ -260,8 +261,11 @@ pub fn queue_ticket(
         _ => None,
     };
     let item = agent.send_form(input.form, screenshot, input.draft_id)?;
-    // Only once the ticket is durable is the screenshot let go.
-    pending.clear();
+    // Only once the ticket that took it is durable is the screenshot let go (a catalog request
+    // sent meanwhile leaves it for the ticket it was taken for).
+    if attached {
+        pending.clear();
+    }
     sync.now();
     Ok(item)
 }

@@ -869,6 +869,53 @@ test('a ticket sent while the server is down waits as queued, then arrives exact
   assert.equal(page.items.filter((t) => t.title === 'Written offline').length, 1);
 });
 
+test('a catalog request filled in while the server is down waits, then arrives once as a ticket of its item', async () => {
+  const { dataDir } = server;
+  const listen = new URL(server.url).host;
+  // The catalog the agent kept at its last sync is what the window offers offline.
+  await browser.waitUntil(async () => browser.execute(() => window.__TAURI_INTERNALS__.invoke('get_catalog').then((c) => c !== null)), {
+    timeout: 30_000,
+    timeoutMsg: 'the catalog never reached the device',
+  });
+  await server.stop();
+
+  await (await browser.$('a[href="#/catalog"]')).click();
+  const monitor = await browser.$('a[data-key="monitor"]');
+  await monitor.waitForDisplayed({ timeout: 10_000 });
+  await monitor.click();
+  const location = await browser.$('input[name="location"]');
+  await location.waitForDisplayed({ timeout: 10_000 });
+  assert.equal(await (await browser.$('input[name="asset_tag"]')).isExisting(), false, "the item's own form");
+  await location.setValue('Desk 7');
+  await (await browser.$('input[name="quantity"]')).setValue('2');
+  await (await browser.$('button[type="submit"]')).click();
+  // Left untitled, it is called by its item; it waits in the outbox like any ticket.
+  const item = await browser.$('//ul[@data-testid="outbox"]/li[contains(., "A monitor or accessories")]');
+  await item.waitForDisplayed({ timeout: 10_000 });
+  await until(
+    async () => {
+      const outbox = await browser.execute(() => window.__TAURI_INTERNALS__.invoke('list_outbox'));
+      return outbox.some((i) => i.op.op.ticket?.catalog_item === 'monitor' && i.attempts > 0);
+    },
+    20_000,
+    'a failed attempt to send the offline request',
+  );
+  assert.doesNotMatch(await item.getText(), /Synced/);
+
+  server = await startServer({ ui: false, dataDir, listen });
+  await (await browser.$('button=Sync now')).click();
+  await browser.waitUntil(async () => /Synced/.test(await item.getText()), {
+    timeout: 30_000,
+    timeoutMsg: 'the offline request was not synced after the server came back',
+  });
+  const token = await login(server.url, 'bob@acme.example');
+  const page = await (await fetch(`${server.url}/api/v1/tickets?limit=200`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  const asked = page.items.filter((t) => t.catalog_item === 'monitor');
+  assert.equal(asked.length, 1, 'it arrived once');
+  assert.equal(asked[0].title, 'A monitor or accessories');
+  assert.deepEqual(asked[0].custom_fields, { location: 'Desk 7', quantity: 2 });
+});
+
 test('a draft is kept, listed under My tickets, and sent from there exactly once', async () => {
   await (await browser.$('a[href="#/new"]')).click();
   const title = await browser.$('input[name="title"]');

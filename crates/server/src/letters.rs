@@ -41,10 +41,12 @@ pub enum Letter {
     AuthenticatorRemoved,
     /// The desk reset the person's second factor: phone and app.
     SecondFactorReset,
+    /// To a primary contact: a request of their organisation waits for their approval.
+    ApprovalWanted,
 }
 
 impl Letter {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::IdentityToken,
         Self::PasswordReset,
         Self::VerificationCode,
@@ -56,6 +58,7 @@ impl Letter {
         Self::AuthenticatorSet,
         Self::AuthenticatorRemoved,
         Self::SecondFactorReset,
+        Self::ApprovalWanted,
     ];
 
     fn key(self) -> &'static str {
@@ -71,6 +74,7 @@ impl Letter {
             Self::AuthenticatorSet => "authenticator_set",
             Self::AuthenticatorRemoved => "authenticator_removed",
             Self::SecondFactorReset => "second_factor_reset",
+            Self::ApprovalWanted => "approval_wanted",
         }
     }
 }

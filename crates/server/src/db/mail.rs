@@ -30,6 +30,16 @@ impl Store {
         Ok(())
     }
 
+    /// Queues messages that follow a change already committed (one transaction for them all).
+    pub async fn queue_emails(&self, mails: &[Email]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for mail in mails {
+            Self::queue_email_in(&mut tx, mail).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Unsent messages, oldest first, that have not failed too often.
     pub async fn pending_emails(&self, limit: i64) -> Result<Vec<QueuedEmail>> {
         let rows = sqlx::query(

@@ -10,6 +10,7 @@ use bellhop_proto::{
 
 use crate::db::{Approval, Caller, Store};
 use crate::error::{AppError, Result};
+use crate::letters::{self, Letter, Value};
 
 /// The catalog as the caller sees it: the items offered to their organisation; all of it for
 /// the desk.
@@ -118,6 +119,53 @@ pub async fn decide(
         ApprovalState::Declined
     };
     store.decide_approval(caller, id, state, reason).await
+}
+
+/// Tells the primary contacts of a new request's organisation (its requester aside) that it
+/// waits for their approval, each in their language, with a link to it in the portal. Queued
+/// after the request is written; a crash between the two loses the letters, not the request
+/// (it waits in their organisation's list all the same), and a failure to queue them is logged,
+/// not the request's failure.
+pub async fn ask_approval(store: &Store, portal: &str, ticket: &Ticket) {
+    if let Err(e) = queue_approval_letters(store, portal, ticket).await {
+        tracing::error!(ticket = %ticket.id, error = %e, "could not queue the approval letters");
+    }
+}
+
+async fn queue_approval_letters(store: &Store, portal: &str, ticket: &Ticket) -> Result<()> {
+    let Some(org) = ticket.org_id else {
+        return Ok(());
+    };
+    let catalog = store.catalog().await?;
+    let item = ticket.catalog_item.as_deref().and_then(|k| catalog.item(k));
+    let link = format!("{}/#/tickets/{}", portal.trim_end_matches('/'), ticket.id);
+    let number = format!("#{}", ticket.number);
+    let org_name = ticket.org_name.clone().unwrap_or_default();
+    let mut mails = Vec::new();
+    for id in store.primary_contacts(org).await? {
+        if id == ticket.requester_id {
+            continue;
+        }
+        let Some(person) = store.user(id).await? else {
+            continue;
+        };
+        let item_name = item.map_or(ticket.title.as_str(), |i| i.name.read(person.language));
+        mails.push(letters::compose(
+            person.language,
+            Letter::ApprovalWanted,
+            &person.email,
+            &person.name,
+            &[
+                ("requester", Value::Text(&ticket.requester_name)),
+                ("item", Value::Text(item_name)),
+                ("number", Value::Text(&number)),
+                ("title", Value::Text(&ticket.title)),
+                ("org", Value::Text(&org_name)),
+                ("link", Value::Link(&link)),
+            ],
+        ));
+    }
+    store.queue_emails(&mails).await
 }
 
 /// Before a request waits for approval: someone must be there to give it.

@@ -10,14 +10,22 @@ use crate::error::{AppError, Result};
 
 /// Applies one operation for the caller, or replays its kept outcome.
 #[tracing::instrument(skip_all, fields(op = %op.op_id))]
-pub async fn apply(store: &Store, caller: &Caller, op: &SyncOp) -> Result<OpOutcome> {
+pub async fn apply(store: &Store, portal: &str, caller: &Caller, op: &SyncOp) -> Result<OpOutcome> {
     if let Some(kept) = store.saved_outcome(caller, op.op_id).await? {
         return Ok(kept);
     }
     let applied = match &op.op {
-        SyncOpKind::CreateTicket { ticket } => super::tickets::open(store, caller, ticket)
-            .await
-            .map(|(ticket, _)| ticket),
+        SyncOpKind::CreateTicket { ticket } => {
+            match super::tickets::open(store, caller, ticket).await {
+                Ok((ticket, true))
+                    if ticket.approval == Some(bellhop_proto::ApprovalState::Pending) =>
+                {
+                    super::catalog::ask_approval(store, portal, &ticket).await;
+                    Ok(ticket)
+                }
+                opened => opened.map(|(ticket, _)| ticket),
+            }
+        }
         SyncOpKind::AddComment { ticket_id, comment } => {
             super::tickets::reply(store, caller, *ticket_id, comment).await
         }

@@ -39,7 +39,8 @@ pub async fn push(
     }
     let mut outcomes = Vec::with_capacity(req.ops.len());
     for op in &req.ops {
-        outcomes.push(crate::domain::sync::apply(&state.store, &caller, op).await?);
+        outcomes
+            .push(crate::domain::sync::apply(&state.store, &state.public_url, &caller, op).await?);
     }
     Ok(Json(PushResponse { outcomes }))
 }

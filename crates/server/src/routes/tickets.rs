@@ -47,6 +47,9 @@ pub async fn create(
     Json(new): Json<NewTicket>,
 ) -> Result<(StatusCode, Json<Ticket>)> {
     let (ticket, created) = tickets::open(&state.store, &caller, &new).await?;
+    if created && ticket.approval == Some(bellhop_proto::ApprovalState::Pending) {
+        crate::domain::catalog::ask_approval(&state.store, &state.public_url, &ticket).await;
+    }
     let status = if created {
         StatusCode::CREATED
     } else {

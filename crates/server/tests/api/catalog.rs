@@ -270,6 +270,22 @@ async fn approval_is_enforced() -> anyhow::Result<()> {
     // Bob asks; it waits for Acme's primary contact, and the desk does not see it.
     let ticket = asked(&app, &bob, "new-colleague", form.clone()).await?;
     assert_eq!(ticket.approval, Some(ApprovalState::Pending));
+    // Alice, Acme's primary contact, is asked by email, with a link to the request.
+    let subjects = app.mail_subjects("alice@acme.example").await?;
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.starts_with("Bob Baker asks for") && s.ends_with("your approval")),
+        "{subjects:?}"
+    );
+    let texts = app.mail_texts("alice@acme.example").await?;
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains(&format!("/#/tickets/{}", ticket.id))
+                && t.contains("Set up a new colleague")),
+        "{texts:?}"
+    );
     let path = format!("/api/v1/tickets/{}", ticket.id);
     expect_error(app.get(&tech, &path).await?, 404).await?;
     assert!(!app.tickets(&tech).await?.iter().any(|t| t.id == ticket.id));
@@ -361,6 +377,13 @@ async fn approval_is_enforced() -> anyhow::Result<()> {
     // A primary contact's own request is approved by asking.
     let hers = asked(&app, &alice, "new-laptop", json!({"location": "A-1"})).await?;
     assert_eq!(hers.approval, Some(ApprovalState::Approved));
+    let asks = app
+        .mail_subjects("alice@acme.example")
+        .await?
+        .into_iter()
+        .filter(|s| s.contains("your approval"))
+        .count();
+    assert_eq!(asks, 2, "one letter per request Bob made, none for her own");
     let seen: Ticket = app
         .get(&tech, &format!("/api/v1/tickets/{}", hers.id))
         .await?
