@@ -463,8 +463,8 @@ mod tests {
     #[test]
     fn a_good_catalog_is_trimmed() {
         let mut c = catalog(vec![item("mailbox")]);
-        c.check(&fields()).unwrap();
-        let mailbox = c.item("mailbox").unwrap();
+        c.check(&fields()).unwrap_or_else(|e| panic!("{e}"));
+        let mailbox = c.item("mailbox").unwrap_or_else(|| panic!("no mailbox"));
         assert_eq!(mailbox.name.text, "mailbox");
         assert_eq!(mailbox.form[0].help, None, "empty help is dropped");
     }
@@ -518,7 +518,10 @@ mod tests {
             ),
         ];
         for (mut c, expected) in cases {
-            let err = c.check(&fields()).unwrap_err().0;
+            let err = match c.check(&fields()) {
+                Err(e) => e.0,
+                Ok(()) => panic!("{expected:?} was accepted"),
+            };
             assert!(err.contains(expected), "{err:?} should say {expected:?}");
         }
     }
@@ -579,9 +582,12 @@ mod tests {
                     ("cost", FieldValue::Text("IT".into())),
                 ]),
             )
-            .unwrap();
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(kept, values(vec![("room", FieldValue::Text("B12".into()))]));
-        let err = |v| i.accept_values(&f, &values(v)).unwrap_err().0;
+        let err = |v| match i.accept_values(&f, &values(v)) {
+            Err(e) => e.0,
+            Ok(kept) => panic!("{kept:?} was accepted"),
+        };
         assert_eq!(err(vec![]), "ROOM must be filled in");
         assert_eq!(
             err(vec![("room", FieldValue::Text(" ".into()))]),

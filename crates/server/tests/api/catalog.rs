@@ -64,7 +64,9 @@ async fn items_limited_to_globex_are_invisible_to_acme() -> anyhow::Result<()> {
     // The demo catalog: SAP access is Globex's alone.
     let all = catalog(&app, &tech).await?;
     assert_eq!(all.items().count(), 12);
-    let sap = all.item("erp-access").expect("the demo's SAP item");
+    let sap = all
+        .item("erp-access")
+        .ok_or_else(|| anyhow::anyhow!("the demo has no SAP item"))?;
     assert_eq!(sap.orgs.len(), 1, "the desk sees whom an item is for");
 
     let acme = catalog(&app, &bob).await?;
@@ -245,7 +247,9 @@ async fn malformed_forms_are_refused_with_the_field_named() -> anyhow::Result<()
         .await?
         .json()
         .await?;
-    let custom = fields["custom"].as_array_mut().expect("custom fields");
+    let custom = fields["custom"]
+        .as_array_mut()
+        .ok_or_else(|| anyhow::anyhow!("no custom fields"))?;
     custom.retain(|f| f["key"] != "person_name");
     let res = app.put(&tech, "/api/v1/ticket-fields", &fields).await?;
     let body: Value = res.json().await?;
