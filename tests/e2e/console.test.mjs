@@ -275,7 +275,7 @@ test('the desk adds a required field; bob fills it in with a type; the desk’s 
     await bob.getByRole('button', { name: 'Send' }).click();
     // Room is required: the browser holds the form until it is filled in, nothing is lost.
     assert.equal(await bob.getByLabel('Title').inputValue(), 'Projector shows no picture');
-    await bob.getByLabel('Room').fill('B-204');
+    await bob.locator('input[name="room"]').fill('B-204');
     await bob.getByRole('button', { name: 'Send' }).click();
     await bob.getByRole('heading', { name: /Projector shows no picture/ }).waitFor();
     const facts = bob.getByTestId('ticket-fields');
@@ -287,7 +287,7 @@ test('the desk adds a required field; bob fills it in with a type; the desk’s 
     const id = ticketUrl.split('/').pop();
     await tech.goto(`${server.url}/console#/tickets/${id}`);
     const fields = tech.getByTestId('fields');
-    assert.equal(await fields.getByLabel('Room').inputValue(), 'B-204');
+    assert.equal(await fields.locator('input[name="room"]').inputValue(), 'B-204');
     await fields.getByLabel(/Cost centre/).selectOption('Sales');
     await fields.getByRole('button', { name: 'Save fields' }).click();
     await tech.getByRole('status').filter({ hasText: 'Fields saved' }).waitFor();
