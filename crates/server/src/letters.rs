@@ -43,10 +43,14 @@ pub enum Letter {
     SecondFactorReset,
     /// To a primary contact: a request of their organisation waits for their approval.
     ApprovalWanted,
+    /// To the requester: a primary contact approved their request; the desk has it now.
+    RequestApproved,
+    /// To the requester: a primary contact declined their request (with the reason, if given).
+    RequestDeclined,
 }
 
 impl Letter {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::IdentityToken,
         Self::PasswordReset,
         Self::VerificationCode,
@@ -59,6 +63,8 @@ impl Letter {
         Self::AuthenticatorRemoved,
         Self::SecondFactorReset,
         Self::ApprovalWanted,
+        Self::RequestApproved,
+        Self::RequestDeclined,
     ];
 
     fn key(self) -> &'static str {
@@ -75,6 +81,8 @@ impl Letter {
             Self::AuthenticatorRemoved => "authenticator_removed",
             Self::SecondFactorReset => "second_factor_reset",
             Self::ApprovalWanted => "approval_wanted",
+            Self::RequestApproved => "request_approved",
+            Self::RequestDeclined => "request_declined",
         }
     }
 }
@@ -245,7 +253,15 @@ pub fn compose(
             html_escape::encode_text(label)
         ),
     };
-    let paragraphs = std::iter::once(&catalog.greeting).chain(&words.body);
+    // A paragraph naming a value that is not given is left out: a declined request's reason,
+    // when there is none, is no paragraph rather than an empty one.
+    let given = |p: &&String| {
+        p.split("{{")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("}}").map(|(name, _)| name))
+            .all(|name| all.iter().any(|(n, _)| *n == name))
+    };
+    let paragraphs = std::iter::once(&catalog.greeting).chain(words.body.iter().filter(given));
     let text = paragraphs
         .clone()
         .map(|p| fill(p, &all, plain_text))
@@ -412,6 +428,45 @@ mod tests {
                 .contains("<strong style=\"font-size:1.4em\">ABCD-EFGH</strong>")
         );
         assert!(!code.subject.contains("ABCD"), "codes stay out of subjects");
+    }
+
+    #[test]
+    fn a_paragraph_whose_value_is_not_given_is_left_out() {
+        let values = |reason: Option<&'static str>| {
+            let mut v = vec![
+                ("approver", Value::Text("Alice Archer")),
+                ("item", Value::Text("A new laptop")),
+                ("number", Value::Text("#1014")),
+                ("title", Value::Text("Laptop")),
+                ("link", Value::Link("https://desk.example/#/tickets/1")),
+            ];
+            v.extend(reason.map(|r| ("reason", Value::Text(r))));
+            v
+        };
+        let given = |reason: Option<&'static str>| {
+            compose(
+                Language::De,
+                Letter::RequestDeclined,
+                "bob@acme.example",
+                "Bob",
+                &values(reason),
+            )
+        };
+        let with = given(Some("Zu früh"));
+        assert!(
+            with.text.contains("\n\nBegründung: Zu früh\n\n"),
+            "{}",
+            with.text
+        );
+        let without = given(None);
+        assert!(!without.text.contains("Begründung"), "{}", without.text);
+        assert!(!without.text.contains("{{"), "{}", without.text);
+        assert!(!without.html.contains("<p></p>"), "{}", without.html);
+        assert!(
+            without
+                .text
+                .contains("Alice Archer hat Ihre Anfrage „A new laptop“ abgelehnt")
+        );
     }
 
     #[test]

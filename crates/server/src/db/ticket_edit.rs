@@ -88,6 +88,7 @@ impl Store {
         id: TicketId,
         state: ApprovalState,
         reason: Option<&str>,
+        letter: Option<&crate::letters::Email>,
     ) -> Result<Ticket> {
         let at = now_ms();
         let mut tx = self.begin().await?;
@@ -133,6 +134,9 @@ impl Store {
             reason.unwrap_or(""),
         )
         .await?;
+        if let Some(letter) = letter {
+            Self::queue_email_in(&mut tx, letter).await?;
+        }
         let event = self.record_change(&mut tx, id, at).await?;
         tx.commit().await?;
         self.publish(event);

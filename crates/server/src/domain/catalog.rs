@@ -82,9 +82,11 @@ pub fn admit_request(
 
 /// A primary contact approves or declines a request of their organisation waiting for them; a
 /// reason is kept as their reply. Approved, the desk sees it at once; declined, it is closed.
+/// The requester is told by email, in their language, with the decision.
 #[tracing::instrument(skip_all, fields(ticket = %id))]
 pub async fn decide(
     store: &Store,
+    portal: &str,
     caller: &Caller,
     id: TicketId,
     decision: &ApprovalDecision,
@@ -118,7 +120,59 @@ pub async fn decide(
     } else {
         ApprovalState::Declined
     };
-    store.decide_approval(caller, id, state, reason).await
+    let letter = decision_letter(store, portal, caller, &ticket, state, reason).await?;
+    store
+        .decide_approval(caller, id, state, reason, letter.as_ref())
+        .await
+}
+
+/// The requester's letter about the decision; none for a requester switched off since.
+async fn decision_letter(
+    store: &Store,
+    portal: &str,
+    approver: &Caller,
+    ticket: &Ticket,
+    state: ApprovalState,
+    reason: Option<&str>,
+) -> Result<Option<letters::Email>> {
+    let Some(person) = store
+        .user(ticket.requester_id)
+        .await?
+        .filter(|p| !p.disabled)
+    else {
+        return Ok(None);
+    };
+    let catalog = store.catalog().await?;
+    let item = ticket.catalog_item.as_deref().and_then(|k| catalog.item(k));
+    let item_name = item.map_or(ticket.title.as_str(), |i| i.name.read(person.language));
+    let link = ticket_link(portal, ticket);
+    let number = format!("#{}", ticket.number);
+    let letter = match state {
+        ApprovalState::Declined => Letter::RequestDeclined,
+        _ => Letter::RequestApproved,
+    };
+    let mut values = vec![
+        ("approver", Value::Text(&approver.name)),
+        ("item", Value::Text(item_name)),
+        ("number", Value::Text(&number)),
+        ("title", Value::Text(&ticket.title)),
+        ("link", Value::Link(&link)),
+    ];
+    if let Some(reason) = reason {
+        values.push(("reason", Value::Text(reason)));
+    }
+    Ok(Some(letters::compose(
+        person.language,
+        letter,
+        &person.email,
+        &person.name,
+        &values,
+    )))
+}
+
+/// The ticket's page in the portal.
+fn ticket_link(portal: &str, ticket: &Ticket) -> String {
+    format!("{}/#/tickets/{}", portal.trim_end_matches('/'), ticket.id)
 }
 
 /// Tells the primary contacts of a new request's organisation (its requester aside) that it
@@ -138,7 +192,7 @@ async fn queue_approval_letters(store: &Store, portal: &str, ticket: &Ticket) ->
     };
     let catalog = store.catalog().await?;
     let item = ticket.catalog_item.as_deref().and_then(|k| catalog.item(k));
-    let link = format!("{}/#/tickets/{}", portal.trim_end_matches('/'), ticket.id);
+    let link = ticket_link(portal, ticket);
     let number = format!("#{}", ticket.number);
     let org_name = ticket.org_name.clone().unwrap_or_default();
     let mut mails = Vec::new();

@@ -367,7 +367,7 @@ pub async fn incident(
         requester_id: Some(chat.user_id),
         ..NewTicket::new(title, transcript(&messages))
     };
-    let (ticket, _) = super::tickets::open(&state.store, caller, &new).await?;
+    let (ticket, _) = super::tickets::open(&state.store, &state.public_url, caller, &new).await?;
     match state.store.chat_to_incident(caller, &chat, &ticket).await? {
         Some(chat) => Ok(chat),
         // Another technician did it first.

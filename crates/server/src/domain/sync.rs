@@ -15,17 +15,9 @@ pub async fn apply(store: &Store, portal: &str, caller: &Caller, op: &SyncOp) ->
         return Ok(kept);
     }
     let applied = match &op.op {
-        SyncOpKind::CreateTicket { ticket } => {
-            match super::tickets::open(store, caller, ticket).await {
-                Ok((ticket, true))
-                    if ticket.approval == Some(bellhop_proto::ApprovalState::Pending) =>
-                {
-                    super::catalog::ask_approval(store, portal, &ticket).await;
-                    Ok(ticket)
-                }
-                opened => opened.map(|(ticket, _)| ticket),
-            }
-        }
+        SyncOpKind::CreateTicket { ticket } => super::tickets::open(store, portal, caller, ticket)
+            .await
+            .map(|(ticket, _)| ticket),
         SyncOpKind::AddComment { ticket_id, comment } => {
             super::tickets::reply(store, caller, *ticket_id, comment).await
         }

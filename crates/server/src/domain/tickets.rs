@@ -146,9 +146,15 @@ pub fn admit(
 }
 
 /// Opens a ticket for the caller; a repeat of the same id by its requester answers the first
-/// result (`false`: not created now), even if the rules would refuse it now.
+/// result (`false`: not created now), even if the rules would refuse it now. A request that now
+/// waits for approval asks its organisation's primary contacts, with a link into `portal`.
 #[tracing::instrument(skip_all, fields(ticket = %new.id))]
-pub async fn open(store: &Store, caller: &Caller, new: &NewTicket) -> Result<(Ticket, bool)> {
+pub async fn open(
+    store: &Store,
+    portal: &str,
+    caller: &Caller,
+    new: &NewTicket,
+) -> Result<(Ticket, bool)> {
     check_new(new)?;
     // The settings and fields are cached; a refusal is the store's to give only if the ticket
     // does not exist yet.
@@ -174,9 +180,13 @@ pub async fn open(store: &Store, caller: &Caller, new: &NewTicket) -> Result<(Ti
         Some(person) => Some(for_person(store, caller, person).await?),
         None => None,
     };
-    store
+    let (ticket, created) = store
         .create_ticket(caller, new.id, &new.attachments, admitted, for_person)
-        .await
+        .await?;
+    if created && ticket.approval == Some(bellhop_proto::ApprovalState::Pending) {
+        super::catalog::ask_approval(store, portal, &ticket).await;
+    }
+    Ok((ticket, created))
 }
 
 /// Whom the desk may open a ticket for: a customer of the desk who is switched on. Their

@@ -52,6 +52,6 @@ pub async fn decide(
     Json(decision): Json<ApprovalDecision>,
 ) -> Result<Json<Ticket>> {
     Ok(Json(
-        catalog::decide(&state.store, &caller, id, &decision).await?,
+        catalog::decide(&state.store, &state.public_url, &caller, id, &decision).await?,
     ))
 }

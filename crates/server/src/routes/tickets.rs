@@ -46,10 +46,7 @@ pub async fn create(
     caller: Caller,
     Json(new): Json<NewTicket>,
 ) -> Result<(StatusCode, Json<Ticket>)> {
-    let (ticket, created) = tickets::open(&state.store, &caller, &new).await?;
-    if created && ticket.approval == Some(bellhop_proto::ApprovalState::Pending) {
-        crate::domain::catalog::ask_approval(&state.store, &state.public_url, &ticket).await;
-    }
+    let (ticket, created) = tickets::open(&state.store, &state.public_url, &caller, &new).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -341,6 +341,15 @@ async fn approval_is_enforced() -> anyhow::Result<()> {
     assert_eq!(approved.approval_by_name.as_deref(), Some("Alice Archer"));
     let seen: Ticket = app.get(&tech, &path).await?.json().await?;
     assert_eq!(seen.status, TicketStatus::Open);
+    // Bob is told by email who approved it.
+    let texts = app.mail_texts("bob@acme.example").await?;
+    let subject = format!("Subject: Your request #{} is approved", ticket.number);
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains(&subject) && t.contains("Alice Archer approved your request")),
+        "{texts:?}"
+    );
     // Decided once.
     expect_error(
         decide(&app, &alice, &ticket, json!({"approve": false})).await?,
@@ -377,6 +386,16 @@ async fn approval_is_enforced() -> anyhow::Result<()> {
         404,
     )
     .await?;
+    // Bob's letter says that it was declined, and why.
+    let texts = app.mail_texts("bob@acme.example").await?;
+    let subject = format!("Subject: Your request #{} was declined", other.number);
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains(&subject)
+                && t.contains("Their reason: Your laptop is only a year old.")),
+        "{texts:?}"
+    );
 
     // A primary contact's own request is approved by asking.
     let hers = asked(&app, &alice, "new-laptop", json!({"location": "A-1"})).await?;
