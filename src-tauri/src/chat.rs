@@ -1,14 +1,15 @@
 //! Chat with the service desk from the main window: commands that ask the server through the
 //! agent (online only), the live stream's chat news passed to the window, a notification for
-//! each message from the desk while the window is hidden, and a screenshot sent in one click.
+//! each message from the desk while the window is hidden, and a screenshot taken in one click,
+//! shown to hide parts of it, then sent.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bellhop_agent::{Agent, ChatHeard, capture};
 use bellhop_proto::{
     ApiError, Chat, ChatDesk, ChatEvent, ChatId, ChatMessage, ChatMessageId, ChatMessageKind,
-    NewAttachment,
+    NewAttachment, Redaction,
 };
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -165,21 +166,39 @@ pub async fn get_chat_file(
 /// How long the window takes to leave the screen before the picture is taken.
 const WINDOW_AWAY: Duration = Duration::from_millis(300);
 
-/// "Send a screenshot": the window steps aside, the screen is captured, the window comes back,
-/// and the picture goes into the chat as a message of its own.
+/// The chat's screenshot between its taking and its sending: the window shows it, the person
+/// blacks out what the desk should not see, then sends or drops it. Nothing leaves before.
+#[derive(Default)]
+pub struct ChatShot(Mutex<Option<Vec<u8>>>);
+
+impl ChatShot {
+    fn put(&self, png: Vec<u8>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(png);
+    }
+
+    fn get(&self) -> Option<Vec<u8>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn clear(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+/// "Send a screenshot", first step: the window steps aside, the screen is captured, the window
+/// comes back showing it (a data: URL) to hide parts of it before it is sent.
 #[tauri::command]
-pub async fn send_chat_screenshot(
+pub async fn take_chat_screenshot(
     app: AppHandle,
-    agent: AgentState<'_>,
-    id: ChatId,
-    message_id: ChatMessageId,
-) -> Result<ChatMessage, ApiError> {
+    shot: State<'_, ChatShot>,
+) -> Result<String, ApiError> {
+    use base64::Engine;
     let window = app.get_webview_window(MAIN);
     if let Some(window) = &window {
         let _ = window.hide();
     }
     tokio::time::sleep(WINDOW_AWAY).await;
-    let shot = tauri::async_runtime::spawn_blocking(|| {
+    let taken = tauri::async_runtime::spawn_blocking(|| {
         let image = capture::capture_all()?
             .into_iter()
             .next()
@@ -188,12 +207,44 @@ pub async fn send_chat_screenshot(
         capture::encode_png(&image)
     })
     .await
-    .map_err(|e| ApiError::new(bellhop_proto::ErrorCode::Internal, e.to_string()))?;
+    .map_err(|e| ApiError::new(bellhop_proto::ErrorCode::Internal, e.to_string()));
     if let Some(window) = &window {
         let _ = window.show();
         let _ = window.set_focus();
     }
-    let png = shot?;
-    let file = agent.stage_file("screenshot.png", &png)?;
-    Ok(agent.say(id, message_id, "", vec![file]).await?)
+    let png = taken??;
+    let url = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&png)
+    );
+    shot.put(png);
+    Ok(url)
+}
+
+/// "Send a screenshot", second step: the screenshot taken, with the areas the person hid
+/// blacked out, as a message of its own. Kept until it is sent, so a failed send can be retried
+/// with the same message id.
+#[tauri::command]
+pub async fn send_chat_screenshot(
+    agent: AgentState<'_>,
+    shot: State<'_, ChatShot>,
+    id: ChatId,
+    message_id: ChatMessageId,
+    hidden: Vec<Redaction>,
+) -> Result<ChatMessage, ApiError> {
+    let png = shot.get().ok_or_else(|| {
+        ApiError::new(
+            bellhop_proto::ErrorCode::Conflict,
+            "there is no screenshot to send: take it again",
+        )
+    })?;
+    let sent = agent.say_screenshot(id, message_id, png, hidden).await?;
+    shot.clear();
+    Ok(sent)
+}
+
+/// "Discard" the screenshot taken.
+#[tauri::command]
+pub fn drop_chat_screenshot(shot: State<'_, ChatShot>) {
+    shot.clear();
 }

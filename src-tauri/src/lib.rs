@@ -106,7 +106,9 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::W
         chat::chat_typing,
         chat::end_chat,
         chat::get_chat_file,
+        chat::take_chat_screenshot,
         chat::send_chat_screenshot,
+        chat::drop_chat_screenshot,
         actions::get_second_factor,
         actions::list_actions,
         actions::get_action,
@@ -163,6 +165,7 @@ fn set_up(
     app.manage(sync.clone());
     app.manage(last.clone());
     app.manage(pending);
+    app.manage(chat::ChatShot::default());
     let here = actions::ActionsHere::default();
     actions::listen(app.handle(), &agent, here.clone());
     chat::listen(app.handle(), &agent);

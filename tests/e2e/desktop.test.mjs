@@ -279,30 +279,12 @@ test('areas the user drags across on the screenshot arrive blacked out', async (
   await toWindow('quick');
   const shot = await browser.$('[data-testid="screenshot"]');
   await shot.waitForDisplayed({ timeout: 15_000 });
-  await browser.waitUntil(async () => (await browser.execute((el) => el.naturalWidth, shot)) > 0, {
-    timeout: 10_000,
-    timeoutMsg: 'the preview did not load',
-  });
   // Drag across the top-left of the preview, where the app's own window is in the picture
   // (scrolled into view first: the desk's fields come before it in the form).
-  await shot.scrollIntoView({ block: 'start' });
-  const at = await browser.execute((el) => {
-    const r = el.getBoundingClientRect();
-    return { x: r.left, y: r.top };
-  }, shot);
-  const from = { x: Math.round(at.x) + 10, y: Math.round(at.y) + 10 };
-  const to = { x: Math.round(at.x) + 110, y: Math.round(at.y) + 80 };
-  await browser
-    .action('pointer', { parameters: { pointerType: 'mouse' } })
-    .move({ origin: 'viewport', ...from })
-    .down()
-    .move({ origin: 'viewport', ...to, duration: 200 })
-    .up()
-    .perform();
+  const scale = await dragAcrossTopLeft(shot);
   const count = await browser.$('[data-testid="hidden-count"]');
   await count.waitForDisplayed({ timeout: 5_000 });
   assert.match(await count.getText(), /1 area is hidden/);
-  const scale = await browser.execute((el) => el.clientWidth / el.naturalWidth, shot);
   // The keyboard way: a new area in the middle, moved ten steps left into the app's window.
   await (await browser.$('button=Hide an area')).click();
   // The new area takes the focus on the next frame; the arrows are for it, as a user sees.
@@ -331,14 +313,8 @@ test('areas the user drags across on the screenshot arrive blacked out', async (
     await (await fetch(`${server.url}/api/v1/tickets/${ticket.id}/attachments/${files[0].sha256}`, auth)).arrayBuffer(),
   );
   const png = PNG.sync.read(bytes);
-  const pixel = (x, y) => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
-  // Every pixel well inside the dragged area is black...
-  const inside = { x0: Math.ceil(12 / scale), y0: Math.ceil(12 / scale), x1: Math.floor(108 / scale), y1: Math.floor(78 / scale) };
-  for (let y = inside.y0; y < inside.y1; y += 7) {
-    for (let x = inside.x0; x < inside.x1; x += 7) {
-      assert.deepEqual(pixel(x, y), [0, 0, 0], `pixel ${x},${y} inside the hidden area`);
-    }
-  }
+  const pixel = pixelsOf(png);
+  assertDraggedAreaBlack(png, scale);
   // The keyboard's area (middle of the screen, moved left by ten steps of 1/50 of its width).
   const step = Math.round(png.width / 50);
   const keyboardArea = { x: Math.round((png.width - png.width / 4) / 2) - 10 * step, y: Math.round((png.height - png.height / 4) / 2) };
@@ -347,6 +323,46 @@ test('areas the user drags across on the screenshot arrive blacked out', async (
   const beside = pixel(Math.floor(120 / scale) + 20, Math.ceil(20 / scale));
   assert.ok(beside.some((c) => c > 100), `the area beside it is untouched: ${beside}`);
 });
+
+/** Drags across the top-left of a screenshot preview (from 10,10 to 110,80 of it, scrolled into
+ * view first); the preview's scale, preview pixels per screenshot pixel. */
+async function dragAcrossTopLeft(shot) {
+  await browser.waitUntil(async () => (await browser.execute((el) => el.naturalWidth, shot)) > 0, {
+    timeout: 10_000,
+    timeoutMsg: 'the preview did not load',
+  });
+  await shot.scrollIntoView({ block: 'start' });
+  const at = await browser.execute((el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.left, y: r.top };
+  }, shot);
+  const from = { x: Math.round(at.x) + 10, y: Math.round(at.y) + 10 };
+  const to = { x: Math.round(at.x) + 110, y: Math.round(at.y) + 80 };
+  await browser
+    .action('pointer', { parameters: { pointerType: 'mouse' } })
+    .move({ origin: 'viewport', ...from })
+    .down()
+    .move({ origin: 'viewport', ...to, duration: 200 })
+    .up()
+    .perform();
+  return browser.execute((el) => el.clientWidth / el.naturalWidth, shot);
+}
+
+/** A decoded PNG's pixel at x,y as [r, g, b]. */
+function pixelsOf(png) {
+  return (x, y) => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
+}
+
+/** Every pixel well inside the area `dragAcrossTopLeft` hid is black. */
+function assertDraggedAreaBlack(png, scale) {
+  const pixel = pixelsOf(png);
+  const inside = { x0: Math.ceil(12 / scale), y0: Math.ceil(12 / scale), x1: Math.floor(108 / scale), y1: Math.floor(78 / scale) };
+  for (let y = inside.y0; y < inside.y1; y += 7) {
+    for (let x = inside.x0; x < inside.x1; x += 7) {
+      assert.deepEqual(pixel(x, y), [0, 0, 0], `pixel ${x},${y} inside the hidden area`);
+    }
+  }
+}
 
 /** A public reply from the demo technician, through the server's API. */
 async function technicianReplies(ticketId, body) {
@@ -557,12 +573,24 @@ test('bob chats from the window and sends his screen in one click; with the wind
   await browser.waitUntil(async () => /Which tray\?/.test(await log.getText()), { timeout: 10_000, timeoutMsg: 'the answer in the window' });
   await browser.waitUntil(async () => /Connected to Tess Tech/.test(await status.getText()), { timeout: 10_000 });
 
-  // One click: the window steps aside, the screen goes into the chat.
+  // One click: the window steps aside and the screen is taken; bob sees it, hides a part of
+  // it, and only then sends it into the chat.
   await (await browser.$('button=Send a screenshot of my screen')).click();
+  const preview = await browser.$('[data-testid="chat-shot"] [data-testid="screenshot"]');
+  await preview.waitForDisplayed({ timeout: 15_000 });
+  const scale = await dragAcrossTopLeft(preview);
+  await (await browser.$('[data-testid="chat-shot"] [data-testid="hidden-count"]')).waitForDisplayed({ timeout: 5_000 });
+  assert.equal((await asTech(tess, 'GET', `/chats/${chat.id}/messages`)).filter((m) => m.files.length > 0).length, 0, 'nothing sent before Send');
+  await (await browser.$('button=Send the screenshot')).click();
+  let sent = null;
   await until(async () => {
     const messages = await asTech(tess, 'GET', `/chats/${chat.id}/messages`);
-    return messages.some((m) => m.files.some((f) => f.file_name === 'screenshot.png' && f.media_type === 'image/png'));
+    sent = messages.flatMap((m) => m.files).find((f) => f.file_name === 'screenshot.png' && f.media_type === 'image/png');
+    return Boolean(sent);
   }, 15_000, 'the screenshot in the chat');
+  const got = await fetch(`${server.url}/api/v1/chats/${chat.id}/files/${sent.sha256}`, { headers: { Authorization: `Bearer ${tess}` } });
+  assertDraggedAreaBlack(PNG.sync.read(Buffer.from(await got.arrayBuffer())), scale);
+  await (await browser.$('[data-testid="chat-shot"]')).waitForDisplayed({ reverse: true, timeout: 5_000 });
   await windowShot('desktop-chat.png');
 
   // The window closed: the desk's next answer is a notification, and it opens the chat.

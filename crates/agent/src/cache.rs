@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use bellhop_proto::{
-    Catalog, ChangesPage, CommentVisibility, LocalTicket, MyPortal, Notice, NoticeKind,
+    ApprovalState, Catalog, ChangesPage, CommentVisibility, LocalTicket, MyPortal, Notice, NoticeKind,
     OutboxState, SyncOpKind, TicketChange, TicketId, TicketStatus, UserId,
 };
 use jiff::Timestamp;
@@ -268,6 +268,8 @@ impl Store {
                         unread: false,
                         pending: !rejected,
                         rejected: if rejected { error } else { None },
+                        opened_by_name: None,
+                        approval: None,
                     });
                 }
                 SyncOpKind::AddComment { ticket_id, .. }
@@ -280,7 +282,10 @@ impl Store {
             }
         }
         let mut stmt = self.conn.prepare(
-            "SELECT id, number, title, status, updated_at, unread FROM tickets ORDER BY number DESC",
+            "SELECT id, number, title, status, updated_at, unread,
+                    json_extract(data, '$.ticket.opened_by_name'),
+                    json_extract(data, '$.ticket.approval')
+             FROM tickets ORDER BY number DESC",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -290,11 +295,13 @@ impl Store {
                 r.get::<_, String>(3)?,
                 r.get::<_, i64>(4)?,
                 r.get::<_, bool>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
             ))
         })?;
         let mut cached = Vec::new();
         for row in rows {
-            let (id, number, title, status, updated, unread) = row?;
+            let (id, number, title, status, updated, unread, opened_by_name, approval) = row?;
             let Ok(id) = id.parse::<TicketId>() else {
                 continue;
             };
@@ -308,6 +315,8 @@ impl Store {
                 unread,
                 pending: pending.contains(&id),
                 rejected: None,
+                opened_by_name,
+                approval: approval.as_deref().and_then(ApprovalState::parse),
             });
         }
         let known: HashSet<TicketId> = cached.iter().map(|t| t.id).collect();
@@ -466,12 +475,25 @@ mod tests {
         store.mark_read(id)?;
         assert_eq!(store.unread_count()?, 0);
 
-        // A ticket the user lost sight of goes; the queued one stays.
+        // A ticket the desk opened for the user, a request waiting for approval: the list says so.
         let other = TicketId::new();
-        store.apply_changes(
-            &page(vec![change(other, 10, TicketStatus::Open, vec![])], 10),
-            Some(me),
-        )?;
+        let mut for_me = change(other, 10, TicketStatus::Open, vec![]);
+        for_me.ticket.opened_by_name = Some("Tess Tech".into());
+        for_me.ticket.approval = Some(ApprovalState::Pending);
+        store.apply_changes(&page(vec![for_me], 10), Some(me))?;
+        let listed = store.local_tickets()?;
+        let listed = listed
+            .iter()
+            .find(|t| t.id == other)
+            .ok_or_else(|| anyhow::anyhow!("not listed"))?;
+        assert_eq!(
+            (listed.opened_by_name.as_deref(), listed.approval),
+            (Some("Tess Tech"), Some(ApprovalState::Pending))
+        );
+        assert!(store.local_tickets()?.iter().all(|t| t.id == other
+            || (t.opened_by_name.is_none() && t.approval.is_none())));
+
+        // A ticket the user lost sight of goes; the queued one stays.
         assert_eq!(store.cached_ticket_count()?, 2);
         assert_eq!(store.keep_only_tickets(&[other])?, 1);
         assert_eq!(store.cached_ticket_count()?, 1);

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use bellhop_proto::{
     Chat, ChatDesk, ChatEvent, ChatId, ChatListQuery, ChatMessage, ChatMessageId, ChatMessageKind,
-    NewAttachment, NewChat, NewChatMessage,
+    NewAttachment, NewChat, NewChatMessage, Redaction,
 };
 
 use crate::Agent;
@@ -124,6 +124,23 @@ impl Agent {
             files,
         };
         client.say(&credential, id, &message).await
+    }
+
+    /// A screenshot sent into the chat as a message of its own, with the areas the person
+    /// blacked out painted over before it leaves the device. A resend with the same message id
+    /// is the same message.
+    pub async fn say_screenshot(
+        &self,
+        id: ChatId,
+        message_id: ChatMessageId,
+        png: Vec<u8>,
+        hidden: Vec<Redaction>,
+    ) -> Result<ChatMessage> {
+        let png = tokio::task::spawn_blocking(move || crate::capture::redact_png(&png, &hidden))
+            .await
+            .map_err(|e| crate::Error::Capture(format!("hiding parts of the screenshot: {e}")))??;
+        let file = self.stage_file("screenshot.png", &png)?;
+        self.say(id, message_id, "", vec![file]).await
     }
 
     pub async fn chat_typing(&self, id: ChatId) -> Result<()> {

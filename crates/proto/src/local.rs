@@ -24,6 +24,12 @@ pub struct LocalTicket {
     pub pending: bool,
     /// The server refused the ticket; this says why (the content is kept to fix and resend).
     pub rejected: Option<String>,
+    /// The technician who opened it for the user (a phone call, a chat), if not the user.
+    #[serde(default)]
+    pub opened_by_name: Option<String>,
+    /// A catalog request's approval by a primary contact, when it needs one.
+    #[serde(default)]
+    pub approval: Option<crate::ApprovalState>,
 }
 
 /// Something the user should hear about after a pull.

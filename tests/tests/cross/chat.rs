@@ -1,6 +1,7 @@
 //! Chat from the desktop's agent against a real server: a chat started on the device names the
 //! device; the live stream rings for the desk's answer and its typing; a notification's news is
-//! each desk message once; a file staged on the device goes up with the message.
+//! each desk message once; a file staged on the device goes up with the message; a screenshot
+//! leaves with the areas the person hid blacked out.
 
 use std::time::Duration;
 
@@ -133,6 +134,38 @@ async fn the_agent_chats_hears_the_desk_live_and_tells_each_answer_once() -> any
             agent.chat_file(chat.id, &file.sha256).await?,
             b"the cable is in"
         );
+        // A screenshot leaves with the areas bob hid painted black, whatever was under them.
+        let white = image::RgbaImage::from_pixel(40, 30, image::Rgba([255, 255, 255, 255]));
+        let png = bellhop_agent::capture::encode_png(&white)?;
+        let hidden = bellhop_proto::Redaction {
+            x: 10,
+            y: 5,
+            width: 20,
+            height: 10,
+        };
+        let shot = agent
+            .say_screenshot(chat.id, ChatMessageId::new(), png, vec![hidden])
+            .await?;
+        let [file] = shot.files.as_slice() else {
+            anyhow::bail!("one file: {shot:?}");
+        };
+        assert_eq!(file.file_name, "screenshot.png");
+        let bytes = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/chats/{}/files/{}",
+                server.url, chat.id, file.sha256
+            ))
+            .bearer_auth(&tech)
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        let got = image::load_from_memory(&bytes)?.to_rgba8();
+        assert_eq!(got.get_pixel(15, 10).0, [0, 0, 0, 255], "hidden");
+        assert_eq!(got.get_pixel(5, 5).0, [255, 255, 255, 255], "left as it was");
+        assert_eq!(got.get_pixel(35, 20).0, [255, 255, 255, 255], "left as it was");
+
         // Bob's own message is not news either.
         assert!(agent.chat_news(chat.id, sent.seq).await?.is_empty());
         let ended = agent.end_chat(chat.id).await?;

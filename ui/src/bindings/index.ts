@@ -488,7 +488,15 @@ pending: boolean,
 /**
  * The server refused the ticket; this says why (the content is kept to fix and resend).
  */
-rejected: string | null, };
+rejected: string | null, 
+/**
+ * The technician who opened it for the user (a phone call, a chat), if not the user.
+ */
+opened_by_name: string | null, 
+/**
+ * A catalog request's approval by a primary contact, when it needs one.
+ */
+approval: ApprovalState | null, };
 
 export type Notice = { ticket_id: TicketId, number: number, title: string, kind: NoticeKind, };
 

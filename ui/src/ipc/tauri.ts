@@ -23,6 +23,7 @@ import type {
   LocalTicket,
   MyPortal,
   NewAttachment,
+  Redaction,
   OutboxItem,
   SecondFactor,
   TicketChange,
@@ -125,7 +126,10 @@ export function createTauriApi(): DesktopApi {
     chatTyping: (id: string) => call<void>('chat_typing', { id }),
     endChat: (id: string) => call<Chat>('end_chat', { id }),
     chatFile: (id: string, sha256: string) => call<ArrayBuffer>('get_chat_file', { id, sha256 }),
-    sendChatScreenshot: (id: string, messageId: string) => call<ChatMessage>('send_chat_screenshot', { id, messageId }),
+    takeChatScreenshot: () => call<string>('take_chat_screenshot'),
+    sendChatScreenshot: (id: string, messageId: string, hidden: Redaction[]) =>
+      call<ChatMessage>('send_chat_screenshot', { id, messageId, hidden }),
+    dropChatScreenshot: () => call<void>('drop_chat_screenshot'),
     // Emitted by the shell from the agent's live stream (src-tauri/src/chat.rs).
     async onChat(listener: (event: LiveEvent) => void) {
       const stops = await Promise.all([

@@ -182,8 +182,12 @@ export interface DesktopApi {
   chatTyping(id: string): Promise<void>;
   endChat(id: string): Promise<Chat>;
   chatFile(id: string, sha256: string): Promise<ArrayBuffer>;
-  /** The window steps aside, the screen is captured and sent into the chat. */
-  sendChatScreenshot(id: string, messageId: string): Promise<ChatMessage>;
+  /** The window steps aside and the screen is captured: a data: URL to show before sending. */
+  takeChatScreenshot(): Promise<string>;
+  /** The screenshot taken, with the `hidden` areas blacked out, as a message of its own. */
+  sendChatScreenshot(id: string, messageId: string, hidden: Redaction[]): Promise<ChatMessage>;
+  /** The screenshot taken is not sent. */
+  dropChatScreenshot(): Promise<void>;
   /** Hears the live stream's chat news: a message or typing (`user_id` set), who is on duty,
    * or (`resync`) that something may have been missed. */
   onChat(listener: (event: LiveEvent) => void): Promise<() => void>;
@@ -243,7 +247,11 @@ export function desktopChat(api: DesktopApi): ChatApi {
       const bytes = await api.chatFile(id, sha256);
       return URL.createObjectURL(new Blob([bytes], { type: types.get(sha256) ?? 'application/octet-stream' }));
     },
-    sendScreenshot: (chatId, messageId) => api.sendChatScreenshot(chatId, messageId),
+    screenshot: {
+      take: () => api.takeChatScreenshot(),
+      send: (chatId, messageId, hidden) => api.sendChatScreenshot(chatId, messageId, hidden),
+      drop: () => api.dropChatScreenshot(),
+    },
     live(listener) {
       let stop: (() => void) | null = null;
       let stopped = false;
@@ -447,10 +455,18 @@ export type LiveEvent =
   | { kind: 'duty' }
   | { kind: 'resync' };
 
+/** The desktop's screenshot for a chat: taken in one click, shown so the person can black out
+ * parts of it, then sent or dropped. */
+export type ChatScreenshot = {
+  take(): Promise<string>;
+  send(chatId: string, messageId: string, hidden: Redaction[]): Promise<ChatMessage>;
+  drop(): Promise<void>;
+};
+
 /** What a chat window needs: the server (browser) or the agent (desktop, which can also send a
- * screenshot of the screen in one click). */
+ * screenshot of the screen). */
 export type ChatApi = {
-  sendScreenshot?(chatId: string, messageId: string): Promise<ChatMessage>;
+  screenshot?: ChatScreenshot;
 } & Pick<
   BrowserApi,
   | 'chatDesk'
