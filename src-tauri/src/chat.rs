@@ -32,7 +32,9 @@ pub fn listen(app: &AppHandle, agent: &Agent) {
     agent.on_chat(move |heard| match heard {
         ChatHeard::Message(event) => {
             let _ = app.emit(CHAT_EVENT, event);
-            if !window_in_front(&app) {
+            if window_in_front(&app) {
+                app.state::<Arc<Agent>>().chat_seen(event.chat_id, event.seq);
+            } else {
                 notify_news(&app, event);
             }
         }

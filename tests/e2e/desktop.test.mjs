@@ -543,7 +543,7 @@ async function asTech(token, method, path, body) {
   return text ? JSON.parse(text) : null;
 }
 
-test('bob chats from the window and sends his screen in one click; with the window closed, the answer is a notification that opens the chat', async () => {
+test('bob chats from the window and takes his screen in one click, hides a part and sends it; in front, an answer raises no notification; with the window closed, it is one that opens the chat', async () => {
   execFileSync('dunstctl', ['close-all']);
   const tess = await login(server.url, 'tech@helpdesk.example');
   await asTech(tess, 'PUT', '/duty', { on_duty: true });
@@ -593,8 +593,16 @@ test('bob chats from the window and sends his screen in one click; with the wind
   await (await browser.$('[data-testid="chat-shot"]')).waitForDisplayed({ reverse: true, timeout: 5_000 });
   await windowShot('desktop-chat.png');
 
-  // The window closed: the desk's next answer is a notification, and it opens the chat.
+  // In front of bob, the desk's answer is in the window and nothing else: no notification now,
+  // and none later for what he has seen.
   const id = execFileSync('xdotool', ['search', '--onlyvisible', '--name', '^Bellhop$'], { encoding: 'utf8' }).trim().split('\n')[0];
+  execFileSync('xdotool', ['windowfocus', '--sync', id]);
+  await browser.waitUntil(async () => browser.execute(() => document.hasFocus()), { timeout: 5_000, timeoutMsg: 'the window has the focus' });
+  execFileSync('dunstctl', ['close-all']);
+  await asTech(tess, 'POST', `/chats/${chat.id}/messages`, { id: crypto.randomUUID(), body: 'Is the cable in?' });
+  await browser.waitUntil(async () => /Is the cable in\?/.test(await log.getText()), { timeout: 10_000, timeoutMsg: 'the answer in the window' });
+
+  // The window closed: the desk's next answer is a notification, and it opens the chat.
   execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'close-window.py'), id]);
   await until(() => !xWindow('Bellhop'), 10_000, 'the window closed');
   execFileSync('dunstctl', ['close-all']);
@@ -613,6 +621,7 @@ test('bob chats from the window and sends his screen in one click; with the wind
   execFileSync('dunstctl', ['close-all']);
   const shown = notificationHistory().find((n) => n.body === 'Please try tray 2');
   assert.ok(shown, 'the notification says the answer');
+  assert.ok(!notificationHistory().some((n) => n.body === 'Is the cable in?'), 'no notification of what bob saw in the window');
   assert.equal(shown.summary, 'Tess Tech wrote in your chat');
   await asTech(tess, 'POST', `/chats/${chat.id}/end`);
   await asTech(tess, 'PUT', '/duty', { on_duty: false });

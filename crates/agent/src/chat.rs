@@ -163,6 +163,13 @@ impl Agent {
         .await
     }
 
+    /// The person saw `chat` up to `upto` in the window: a later notification does not tell it.
+    pub fn chat_seen(&self, chat: ChatId, upto: i64) {
+        let mut told = self.chat.told.lock().unwrap_or_else(|p| p.into_inner());
+        let seen = told.entry(chat).or_insert(upto);
+        *seen = (*seen).max(upto);
+    }
+
     /// The desk's messages in `chat` up to `upto` that no notification told of yet, each once.
     /// The first call for a chat tells only what came after the person's own last message, so
     /// an old conversation is not told again.
