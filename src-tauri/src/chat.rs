@@ -33,7 +33,8 @@ pub fn listen(app: &AppHandle, agent: &Agent) {
         ChatHeard::Message(event) => {
             let _ = app.emit(CHAT_EVENT, event);
             if window_in_front(&app) {
-                app.state::<Arc<Agent>>().chat_seen(event.chat_id, event.seq);
+                app.state::<Arc<Agent>>()
+                    .chat_seen(event.chat_id, event.seq);
             } else {
                 notify_news(&app, event);
             }

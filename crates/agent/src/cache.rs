@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use bellhop_proto::{
-    ApprovalState, Catalog, ChangesPage, CommentVisibility, LocalTicket, MyPortal, Notice, NoticeKind,
-    OutboxState, SyncOpKind, TicketChange, TicketId, TicketStatus, UserId,
+    ApprovalState, Catalog, ChangesPage, CommentVisibility, LocalTicket, MyPortal, Notice,
+    NoticeKind, OutboxState, SyncOpKind, TicketChange, TicketId, TicketStatus, UserId,
 };
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
@@ -490,8 +490,12 @@ mod tests {
             (listed.opened_by_name.as_deref(), listed.approval),
             (Some("Tess Tech"), Some(ApprovalState::Pending))
         );
-        assert!(store.local_tickets()?.iter().all(|t| t.id == other
-            || (t.opened_by_name.is_none() && t.approval.is_none())));
+        assert!(
+            store
+                .local_tickets()?
+                .iter()
+                .all(|t| t.id == other || (t.opened_by_name.is_none() && t.approval.is_none()))
+        );
 
         // A ticket the user lost sight of goes; the queued one stays.
         assert_eq!(store.cached_ticket_count()?, 2);

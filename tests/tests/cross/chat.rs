@@ -163,8 +163,16 @@ async fn the_agent_chats_hears_the_desk_live_and_tells_each_answer_once() -> any
             .await?;
         let got = image::load_from_memory(&bytes)?.to_rgba8();
         assert_eq!(got.get_pixel(15, 10).0, [0, 0, 0, 255], "hidden");
-        assert_eq!(got.get_pixel(5, 5).0, [255, 255, 255, 255], "left as it was");
-        assert_eq!(got.get_pixel(35, 20).0, [255, 255, 255, 255], "left as it was");
+        assert_eq!(
+            got.get_pixel(5, 5).0,
+            [255, 255, 255, 255],
+            "left as it was"
+        );
+        assert_eq!(
+            got.get_pixel(35, 20).0,
+            [255, 255, 255, 255],
+            "left as it was"
+        );
 
         // Bob's own message is not news either.
         assert!(agent.chat_news(chat.id, sent.seq).await?.is_empty());
