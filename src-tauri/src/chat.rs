@@ -195,7 +195,6 @@ pub async fn take_chat_screenshot(
     app: AppHandle,
     shot: State<'_, ChatShot>,
 ) -> Result<String, ApiError> {
-    use base64::Engine;
     let window = app.get_webview_window(MAIN);
     if let Some(window) = &window {
         let _ = window.hide();
@@ -216,10 +215,7 @@ pub async fn take_chat_screenshot(
         let _ = window.set_focus();
     }
     let png = taken??;
-    let url = format!(
-        "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(&png)
-    );
+    let url = crate::commands::png_data_url(&png);
     shot.put(png);
     Ok(url)
 }

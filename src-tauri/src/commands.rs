@@ -320,15 +320,18 @@ pub fn sync_now(
 /// The screenshot taken at the hotkey press, as a `data:` URL for the preview.
 #[tauri::command]
 pub fn get_screenshot(pending: State<'_, PendingScreenshot>) -> Option<String> {
-    use base64::Engine;
     // The moment the form is up and asking (the hotkey benchmark reads it).
     tracing::debug!("the new-ticket form asked for its screenshot");
-    pending.get().map(|png| {
-        format!(
-            "data:image/png;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(png)
-        )
-    })
+    pending.get().map(|png| png_data_url(&png))
+}
+
+/// A PNG as the window shows it: a data: URL.
+pub fn png_data_url(png: &[u8]) -> String {
+    use base64::Engine;
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
 }
 
 /// "Remove screenshot".
