@@ -79,3 +79,8 @@ id_type!(
     /// A message in a chat; made by whoever writes it, so a resent message is the same message.
     ChatMessageId
 );
+id_type!(
+    /// A conversation with the assistant; made by whoever starts it. The server keeps no copy:
+    /// the person's app carries it, each answer sealed by the server for this conversation.
+    ConversationId
+);

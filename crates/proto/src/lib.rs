@@ -9,6 +9,7 @@
 //! strings, enums are `snake_case` strings on the wire.
 
 mod actions;
+mod assistant;
 mod attachment;
 mod auth;
 mod catalog;
@@ -30,6 +31,10 @@ mod values;
 pub use actions::{
     Action, ActionCode, ActionEvent, ActionGrant, ActionKind, ActionListQuery, ActionReport,
     ActionRequest, ActionState, FactorKind, GRANT_CONTEXT, GrantClaims, GrantedAction,
+};
+pub use assistant::{
+    AssistantAsk, AssistantEvent, AssistantHandOver, AssistantRole, AssistantTurn, Citation,
+    MAX_CONVERSATION_TURNS, MAX_QUESTION_CHARS, Proposal, ProposedDevice,
 };
 pub use attachment::{Attachment, DEFAULT_MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use auth::{
@@ -63,7 +68,7 @@ pub use fields::{
     valid_key,
 };
 pub use ids::{
-    ActionId, ChatId, ChatMessageId, CommentId, DeviceId, OpId, OrgId, TicketId, UserId,
+    ActionId, ChatId, ChatMessageId, CommentId, ConversationId, DeviceId, OpId, OrgId, TicketId, UserId,
 };
 pub use kb::{Article, ArticleInput, ArticleStamp, ArticleSummary};
 pub use local::{

@@ -67,6 +67,12 @@ pub struct PortalSettings {
     pub visible_statuses: Vec<TicketStatus>,
     /// Whether users may reopen a resolved or closed ticket.
     pub reopen_allowed: bool,
+    /// Users open tickets only through the assistant, which hands over to a person: the New
+    /// ticket button and the desktop's shortcut lead to it, and a ticket opened directly by an
+    /// end user is refused (catalog requests still go straight to the desk). Only for those the
+    /// assistant is on for.
+    #[serde(default)]
+    pub tickets_through_assistant: bool,
 }
 
 impl Default for PortalSettings {
@@ -80,6 +86,7 @@ impl Default for PortalSettings {
             actions: ActionRules::default(),
             visible_statuses: TicketStatus::ALL.to_vec(),
             reopen_allowed: true,
+            tickets_through_assistant: false,
         }
     }
 }
@@ -131,12 +138,21 @@ pub struct MyPortal {
     pub actions: Vec<ActionKind>,
     pub visible_statuses: Vec<TicketStatus>,
     pub can_reopen: bool,
+    /// This person opens tickets through the assistant (never true for the desk).
+    #[serde(default)]
+    pub tickets_through_assistant: bool,
     /// The ticket fields as this user meets them (types, custom fields, default fields' access).
     #[serde(default)]
     pub ticket_fields: TicketFields,
 }
 
 impl PortalSettings {
+    /// Whether `user` opens tickets only through the assistant: the desk's switch, for someone
+    /// the assistant is on for (never the desk itself).
+    pub fn through_assistant(&self, user: UserId, org: Option<OrgId>, staff: bool) -> bool {
+        !staff && self.tickets_through_assistant && self.assistant.allows(user, org)
+    }
+
     /// What `user` may see; staff see everything.
     pub fn for_user(
         &self,
@@ -166,6 +182,7 @@ impl PortalSettings {
                 self.visible_statuses.clone()
             },
             can_reopen: staff || self.reopen_allowed,
+            tickets_through_assistant: self.through_assistant(user, org, staff),
             ticket_fields: fields.for_user(staff),
         }
     }

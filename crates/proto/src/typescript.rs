@@ -19,7 +19,7 @@ pub fn typescript() -> String {
     let cfg = Config::default();
     let decls = decls![&cfg;
         ErrorCode, ApiError, ErrorBody, NewAttachment, Attachment,
-        TicketId, CommentId, UserId, OrgId, DeviceId, OpId, ActionId, ChatId, ChatMessageId,
+        TicketId, CommentId, UserId, OrgId, DeviceId, OpId, ActionId, ChatId, ChatMessageId, ConversationId,
         Language, Role, User, UpdateMe, SecondFactor, PendingPhone, AuthenticatorSetup, SetPhoneRequest, ConfirmPhoneRequest, LoginRequest, LoginResponse, ForgotPasswordRequest, ResetPasswordRequest,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
         CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, TicketScope, CcEntry, AddCc, AssigneeUpdate,
@@ -43,6 +43,7 @@ pub fn typescript() -> String {
         ChatMessagesQuery, HandOver, ChatIncident, ChatDesk, OnDuty, Duty, DutyUpdate, ChatEvent,
         Localized, CatalogKind, CatalogIcon, FormField, CatalogItem, CatalogCategory, Catalog,
         ApprovalState, ApprovalDecision,
+        AssistantRole, Citation, ProposedDevice, Proposal, AssistantTurn, AssistantAsk, AssistantEvent, AssistantHandOver,
         ValueKind, Problem, ValueError,
     ];
     let mut out = String::from(

@@ -66,6 +66,9 @@ impl Server {
         let secrets = crate::keys::SecretBox::load_or_create(
             &settings.data_dir.join(crate::keys::FACTOR_KEY_FILE),
         )?;
+        let seals = crate::keys::Sealer::load_or_create(
+            &settings.data_dir.join(crate::keys::SEAL_KEY_FILE),
+        )?;
         let transport = Transport::new(settings.smtp_url.as_deref(), settings.mail_dir())?;
         tracing::info!(via = %transport.describe(), "mail");
         let mail = MailWorker::new(store.clone(), transport, settings.mail_from.clone());
@@ -101,6 +104,7 @@ impl Server {
                 )),
                 grants: std::sync::Arc::new(grants),
                 secrets: std::sync::Arc::new(secrets),
+                seals: std::sync::Arc::new(seals),
                 presence_holds: settings.presence_holds,
             },
             &settings,

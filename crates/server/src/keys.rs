@@ -6,13 +6,15 @@
 //! - `factor-secrets.key` seals the authenticator apps' secrets ([`SecretBox`]): the server must
 //!   read them back to check a code, so they cannot be hashed, and a copy of the database alone
 //!   does not give them away.
+//! - `assistant-seal.key` seals the assistant's answers ([`Sealer`]): the person's app carries
+//!   the conversation, and the seal shows an answer is the assistant's, unchanged.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chacha20poly1305::aead::{Aead, Generate, KeyInit};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use rand::RngCore;
@@ -96,6 +98,45 @@ impl SecretBox {
         self.cipher
             .decrypt(&nonce, body)
             .map_err(|_| anyhow::anyhow!("a sealed secret does not open: another key, or altered"))
+    }
+}
+
+/// The assistant's seals' key file in the data directory.
+pub const SEAL_KEY_FILE: &str = "assistant-seal.key";
+
+/// Seals messages the server gives out and must recognise when they come back: HMAC-SHA256,
+/// in unpadded base64url.
+pub struct Sealer {
+    key: [u8; 32],
+}
+
+impl Sealer {
+    pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
+        Ok(Self {
+            key: load_or_create(path, "assistant seal key")?,
+        })
+    }
+
+    fn mac(&self, message: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+        use hmac::Mac;
+        // HMAC takes a key of any length; 32 bytes cannot be refused.
+        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        mac.update(message);
+        mac
+    }
+
+    pub fn seal(&self, message: &[u8]) -> String {
+        use hmac::Mac;
+        URL_SAFE_NO_PAD.encode(self.mac(message).finalize().into_bytes())
+    }
+
+    /// Whether `seal` is this key's over `message` (compared in constant time).
+    pub fn verify(&self, message: &[u8], seal: &str) -> bool {
+        use hmac::Mac;
+        URL_SAFE_NO_PAD
+            .decode(seal)
+            .is_ok_and(|tag| self.mac(message).verify_slice(&tag).is_ok())
     }
 }
 

@@ -80,6 +80,8 @@ use crate::routes;
         routes::actions::cancel,
         routes::actions::waiting,
         routes::actions::report,
+        routes::assistant::ask,
+        routes::assistant::hand_over,
         routes::chats::desk,
         routes::chats::start,
         routes::chats::list,

@@ -30,6 +30,8 @@ pub struct AppState {
     pub grants: std::sync::Arc<crate::grants::GrantSigner>,
     /// Seals authenticator apps' secrets in the database (`keys.rs`).
     pub secrets: std::sync::Arc<crate::keys::SecretBox>,
+    /// Seals the assistant's answers, which the person's app carries (`keys.rs`).
+    pub seals: std::sync::Arc<crate::keys::Sealer>,
     /// How long a technician stays present after their console last said so.
     pub presence_holds: std::time::Duration,
 }

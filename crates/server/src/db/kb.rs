@@ -27,7 +27,84 @@ fn push_article_visibility(qb: &mut Sql, caller: &Caller) {
     qb.push(")");
 }
 
+/// The PostgreSQL document an article is searched as: the index's expression
+/// (`migrations/postgres/0022_kb_search.sql`), repeated exactly so that the index serves it.
+const PG_DOCUMENT: &str =
+    "(setweight(to_tsvector('english', a.title), 'A') || to_tsvector('english', a.body_md))";
+
+/// An article found by [`Store::rank_articles`], with its source for quoting.
+#[derive(Debug, Clone)]
+pub struct RankedArticle {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    pub body_md: String,
+}
+
 impl Store {
+    /// The `limit` articles the caller may read that best fit any of `words` (letters and digits
+    /// only, as [`crate::domain::assistant`] splits them), best first: full-text search with
+    /// stems (FTS5's BM25 on SQLite, `ts_rank` on PostgreSQL), a word in the title counting more
+    /// than one in the body.
+    pub async fn rank_articles(
+        &self,
+        caller: &Caller,
+        words: &[String],
+        limit: i64,
+    ) -> Result<Vec<RankedArticle>> {
+        let words: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| !w.is_empty() && w.chars().all(char::is_alphanumeric))
+            .collect();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = match self.backend() {
+            super::Backend::Sqlite => {
+                let query = words
+                    .iter()
+                    .map(|w| format!("\"{w}\""))
+                    .collect::<Vec<_>>()
+                    .join(" OR ");
+                let mut qb = Sql::new(
+                    "SELECT a.id, a.title, a.category, a.body_md, \
+                     bm25(kb_search, 0.0, 10.0, 1.0) AS rank \
+                     FROM kb_search JOIN kb_articles a ON a.id = kb_search.article_id \
+                     WHERE kb_search MATCH ",
+                );
+                qb.bind(query);
+                push_article_visibility(&mut qb, caller);
+                qb.push(" ORDER BY rank, a.title");
+                qb
+            }
+            super::Backend::Postgres => {
+                let mut qb = Sql::new("SELECT a.id, a.title, a.category, a.body_md FROM kb_articles a, to_tsquery('english', ");
+                qb.bind(words.join(" | "));
+                qb.push(") q WHERE ")
+                    .push(PG_DOCUMENT)
+                    .push(" @@ q");
+                push_article_visibility(&mut qb, caller);
+                qb.push(" ORDER BY ts_rank(")
+                    .push(PG_DOCUMENT)
+                    .push(", q) DESC, a.title");
+                qb
+            }
+        };
+        qb.limit(limit);
+        let rows = qb.build()?.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RankedArticle {
+                    id: r.try_get("id")?,
+                    title: r.try_get("title")?,
+                    category: r.try_get("category")?,
+                    body_md: r.try_get("body_md")?,
+                })
+            })
+            .collect()
+    }
+
     /// Seeding: an article for everyone.
     pub async fn insert_article(
         &self,

@@ -105,6 +105,7 @@ pub use changes::{ActionNote, ChangeEvent, ChatNote, Signal, TypingNote};
 pub use chats::{ChatFilter, ChatMove, ChatTicks, NewMessage, Notice};
 pub(crate) use console::phone_digits;
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
+pub use kb::RankedArticle;
 pub use mail::QueuedEmail;
 pub use people::PasswordLink;
 pub use sign_in::Failures;

@@ -98,12 +98,17 @@ pub fn admit(
     new: &NewTicket,
     fields: &TicketFields,
     catalog: &Catalog,
-    may_open: bool,
+    gate: Gate,
 ) -> Result<Admitted> {
     let staff = caller.is_staff();
-    if !staff && !may_open {
+    if !staff && !gate.may_open {
         return Err(AppError::forbidden(
             "the service desk has switched opening tickets off for you",
+        ));
+    }
+    if gate.through_assistant && !gate.by_assistant && new.catalog_item.is_none() {
+        return Err(AppError::forbidden(
+            "the service desk asks you to open tickets through the assistant: ask it, and it hands over to a person",
         ));
     }
     // A catalog request's fields are its item's form; anything else asks by the desk's fields.
@@ -133,7 +138,11 @@ pub fn admit(
         priority: fields
             .accept_priority(staff, new.priority)
             .unwrap_or(Priority::Normal),
-        source: source_of(caller, new.source),
+        source: if gate.by_assistant {
+            TicketSource::Assistant
+        } else {
+            source_of(caller, new.source)
+        },
         system_info: new
             .system_info
             .clone()
@@ -143,6 +152,17 @@ pub fn admit(
         catalog_item: new.catalog_item.clone(),
         approval,
     })
+}
+
+/// What the desk's settings let a caller's new ticket through.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gate {
+    /// The desk lets them open tickets (portal settings, Ticketing).
+    pub may_open: bool,
+    /// They open tickets only through the assistant.
+    pub through_assistant: bool,
+    /// The assistant opens this one: its hand-over, the server's own word.
+    pub by_assistant: bool,
 }
 
 /// Opens a ticket for the caller; a repeat of the same id by its requester answers the first
@@ -155,6 +175,17 @@ pub async fn open(
     caller: &Caller,
     new: &NewTicket,
 ) -> Result<(Ticket, bool)> {
+    open_as(store, portal, caller, new, false).await
+}
+
+/// [`open`], by the assistant's hand-over when `by_assistant` (its source says so).
+pub async fn open_as(
+    store: &Store,
+    portal: &str,
+    caller: &Caller,
+    new: &NewTicket,
+    by_assistant: bool,
+) -> Result<(Ticket, bool)> {
     check_new(new)?;
     // The settings and fields are cached; a refusal is the store's to give only if the ticket
     // does not exist yet.
@@ -164,12 +195,17 @@ pub async fn open(
             Some(_) => store.catalog().await?,
             None => Catalog::default(),
         };
-        let may_open = store
-            .portal_settings()
-            .await?
-            .ticketing
-            .allows(caller.user_id, caller.org_id);
-        let admitted = admit(caller, new, &fields, &catalog, may_open)?;
+        let settings = store.portal_settings().await?;
+        let gate = Gate {
+            may_open: settings.ticketing.allows(caller.user_id, caller.org_id),
+            through_assistant: settings.through_assistant(
+                caller.user_id,
+                caller.org_id,
+                caller.is_staff(),
+            ),
+            by_assistant,
+        };
+        let admitted = admit(caller, new, &fields, &catalog, gate)?;
         if matches!(admitted.approval, Some(Approval::Pending)) {
             super::catalog::has_approver(store, caller).await?;
         }

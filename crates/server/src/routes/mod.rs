@@ -2,6 +2,7 @@
 //! store, shape the answer.
 
 pub mod actions;
+pub mod assistant;
 pub mod attachments;
 pub mod auth;
 pub mod catalog;
@@ -119,6 +120,8 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/actions/{id}/cancel", post(actions::cancel))
         .route("/device/actions", get(actions::waiting))
         .route("/device/actions/{id}/report", post(actions::report))
+        .route("/assistant/ask", post(assistant::ask))
+        .route("/assistant/hand-over", post(assistant::hand_over))
         .route("/chat-desk", get(chats::desk))
         .route("/chats", get(chats::list).post(chats::start))
         .route("/chats/{id}", get(chats::get))

@@ -1,0 +1,422 @@
+//! The assistant: a person asks in their own words and gets an answer from the knowledge base,
+//! with the articles it used, and offers of what it can do: a self-service action on their own
+//! computer, or a hand-over to a person with the whole conversation.
+//!
+//! - **Who.** The portal settings' Assistant section (the desk always). It reads only what the
+//!   person may read: the knowledge base when it is on for them, their organisation's articles.
+//! - **Nothing on its word.** An offer is only an offer. An action is asked for by the person
+//!   through the self-service endpoints, with their second factor; a hand-over is the person's
+//!   press of a button. Words in an article or a question cannot do either.
+//! - **No copy kept.** The server keeps no transcript: the person's app sends the conversation
+//!   with each question, and each answer carries the server's seal over its words, its question,
+//!   its conversation and its place ([`crate::keys::Sealer`]). A transcript reaches the desk only
+//!   on the ticket of a hand-over, and a forged answer is refused there.
+//! - **Nothing personal logged.** Questions and answers are never written to the log.
+
+mod builtin;
+pub mod words;
+
+use bellhop_proto::{
+    ActionId, ActionKind, AssistantAsk, AssistantEvent, AssistantHandOver, AssistantRole,
+    AssistantTurn, ConversationId, DeviceStatus, MAX_BODY_CHARS, MAX_CONVERSATION_TURNS,
+    MAX_QUESTION_CHARS, MAX_TITLE_CHARS, MyPortal, NewTicket, ProposedDevice, Ticket, UserId,
+};
+use futures_util::stream::{self, BoxStream};
+
+use crate::db::{Caller, Store};
+use crate::error::{AppError, Result};
+use crate::keys::Sealer;
+use crate::state::AppState;
+
+/// How many articles an answer names at most.
+const MAX_ARTICLES: i64 = 3;
+/// Roughly how many characters each streamed piece of an answer carries.
+const PIECE_CHARS: usize = 24;
+
+/// The portal as the caller may use it, when the assistant is on for them.
+async fn require(store: &Store, caller: &Caller) -> Result<MyPortal> {
+    let settings = store.portal_settings().await?;
+    let fields = store.ticket_fields().await?;
+    let mine = settings.for_user(&fields, caller.user_id, caller.org_id, caller.is_staff());
+    if mine.assistant {
+        Ok(mine)
+    } else {
+        Err(AppError::forbidden(
+            "the service desk has switched the assistant off for you",
+        ))
+    }
+}
+
+/// What an answer's seal covers: who it was for, in which conversation, where, the question it
+/// answers and everything it says and offers.
+fn seal_message(
+    user: UserId,
+    conversation: ConversationId,
+    place: usize,
+    question: &str,
+    turn: &AssistantTurn,
+) -> Vec<u8> {
+    // serde_json writes a tuple as an array in field order: the same bytes every time.
+    serde_json::to_vec(&(
+        "bellhop-assistant-turn-v1",
+        user,
+        conversation,
+        place,
+        question,
+        &turn.text,
+        &turn.citations,
+        &turn.proposals,
+    ))
+    .unwrap_or_default()
+}
+
+/// Checks a conversation as the app sends it back: the person's questions and the assistant's
+/// answers in turn, each answer sealed for this person, conversation, place and question.
+fn check_history(
+    seals: &Sealer,
+    caller: &Caller,
+    conversation: ConversationId,
+    history: &[AssistantTurn],
+) -> Result<()> {
+    if history.len() > MAX_CONVERSATION_TURNS {
+        return Err(AppError::bad_request(format!(
+            "history: a conversation has at most {MAX_CONVERSATION_TURNS} turns; hand it over to a person"
+        )));
+    }
+    for (place, turn) in history.iter().enumerate() {
+        let expected = if place % 2 == 0 {
+            AssistantRole::Person
+        } else {
+            AssistantRole::Assistant
+        };
+        if turn.role != expected {
+            return Err(AppError::bad_request(format!(
+                "history[{place}]: questions and answers take turns, a question first"
+            )));
+        }
+        match turn.role {
+            AssistantRole::Person => check_question(&turn.text, place)?,
+            AssistantRole::Assistant => {
+                let question = &history[place - 1].text;
+                let message = seal_message(caller.user_id, conversation, place, question, turn);
+                let sealed = turn
+                    .seal
+                    .as_deref()
+                    .is_some_and(|seal| seals.verify(&message, seal));
+                if !sealed {
+                    return Err(AppError::bad_request(format!(
+                        "history[{place}]: this answer is not the assistant's as it was given"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_question(text: &str, place: usize) -> Result<()> {
+    let chars = text.trim().chars().count();
+    if chars == 0 || chars > MAX_QUESTION_CHARS {
+        return Err(AppError::bad_request(format!(
+            "history[{place}]: a question has 1 to {MAX_QUESTION_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// The caller's own active computers, the one they are asking from first.
+async fn own_devices(store: &Store, caller: &Caller) -> Result<Vec<ProposedDevice>> {
+    let mut devices: Vec<ProposedDevice> = store
+        .devices_of(caller.user_id)
+        .await?
+        .into_iter()
+        .filter(|d| d.status == DeviceStatus::Active)
+        .map(|d| ProposedDevice {
+            id: d.id,
+            name: d.facts.hostname,
+        })
+        .collect();
+    if let Some(here) = caller.device_id {
+        devices.sort_by_key(|d| d.id != here);
+    }
+    Ok(devices)
+}
+
+/// Answers a question: the answer's words as they are written, then the whole sealed answer.
+/// Refusals (the assistant off, a bad question, a forged history) come before any word.
+#[tracing::instrument(skip_all, fields(user = %caller.user_id, conversation = %ask.conversation))]
+pub async fn ask(
+    state: &AppState,
+    caller: &Caller,
+    ask: &AssistantAsk,
+) -> Result<BoxStream<'static, AssistantEvent>> {
+    let store = &state.store;
+    let mine = require(store, caller).await?;
+    check_history(&state.seals, caller, ask.conversation, &ask.history)?;
+    let question = ask.question.trim();
+    let chars = question.chars().count();
+    if chars == 0 || chars > MAX_QUESTION_CHARS {
+        return Err(AppError::bad_request(format!(
+            "question: ask in 1 to {MAX_QUESTION_CHARS} characters"
+        )));
+    }
+    if ask.history.len() + 2 > MAX_CONVERSATION_TURNS {
+        return Err(AppError::bad_request(format!(
+            "history: a conversation has at most {MAX_CONVERSATION_TURNS} turns; hand it over to a person"
+        )));
+    }
+    let language = store
+        .user(caller.user_id)
+        .await?
+        .map(|u| u.language)
+        .unwrap_or_default();
+    let all_words = words::split(question);
+    let intents = words::intents(&all_words);
+    let articles = if mine.knowledge_base {
+        store
+            .rank_articles(caller, &words::search_words(&all_words), MAX_ARTICLES)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let wants_action = intents
+        .iter()
+        .any(|i| matches!(i, words::Intent::Action(_)));
+    let devices = if wants_action {
+        own_devices(store, caller).await?
+    } else {
+        Vec::new()
+    };
+    let mut turn = builtin::answer(&builtin::Facts {
+        phrases: words::phrases(language),
+        words: &all_words,
+        intents: &intents,
+        articles: &articles,
+        actions: &mine.actions,
+        devices: &devices,
+    });
+    let place = ask.history.len() + 1;
+    turn.seal = Some(state.seals.seal(&seal_message(
+        caller.user_id,
+        ask.conversation,
+        place,
+        question,
+        &turn,
+    )));
+    tracing::info!(
+        articles = turn.citations.len(),
+        offers = turn.proposals.len(),
+        "answered"
+    );
+    let mut events: Vec<AssistantEvent> = pieces(&turn.text)
+        .map(|text| AssistantEvent::Words { text })
+        .collect();
+    events.push(AssistantEvent::Done { turn });
+    Ok(Box::pin(stream::iter(events)))
+}
+
+/// The text in pieces of about [`PIECE_CHARS`], cut after a space, which put together are the
+/// text.
+fn pieces(text: &str) -> impl Iterator<Item = String> + '_ {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let cut = rest
+            .char_indices()
+            .skip(PIECE_CHARS)
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(rest.len(), |(at, c)| at + c.len_utf8());
+        let (piece, after) = rest.split_at(cut);
+        rest = after;
+        Some(piece.to_owned())
+    })
+}
+
+/// Hands the conversation to the desk: a ticket (source: assistant) whose description is the
+/// transcript, with the actions the person took in it and the files they attached. A retry with
+/// the same ticket id is the same ticket.
+#[tracing::instrument(skip_all, fields(user = %caller.user_id, ticket = %req.ticket_id))]
+pub async fn hand_over(
+    state: &AppState,
+    caller: &Caller,
+    req: &AssistantHandOver,
+) -> Result<(Ticket, bool)> {
+    let store = &state.store;
+    require(store, caller).await?;
+    check_history(&state.seals, caller, req.conversation, &req.history)?;
+    let Some(first) = req.history.first() else {
+        return Err(AppError::bad_request(
+            "history: ask the assistant something first",
+        ));
+    };
+    if req.actions.len() > MAX_CONVERSATION_TURNS {
+        return Err(AppError::bad_request("actions: too many"));
+    }
+    let mut taken = Vec::with_capacity(req.actions.len());
+    for id in &req.actions {
+        taken.push(own_action(store, caller, *id).await?);
+    }
+    let new = NewTicket {
+        id: req.ticket_id,
+        title: title_of(&first.text),
+        description: transcript(&caller.name, &req.history, &taken),
+        priority: None,
+        source: None,
+        attachments: req.attachments.clone(),
+        system_info: None,
+        ticket_type: None,
+        custom_fields: Default::default(),
+        requester_id: None,
+        catalog_item: None,
+    };
+    super::tickets::open_as(store, &state.public_url, caller, &new, true).await
+}
+
+/// One of the caller's own actions (another's is as unknown as one that does not exist).
+async fn own_action(store: &Store, caller: &Caller, id: ActionId) -> Result<bellhop_proto::Action> {
+    match store.action(id).await? {
+        Some(row) if row.action.user_id == caller.user_id => Ok(row.action),
+        _ => Err(AppError::bad_request(format!(
+            "actions: {id} is not an action of yours"
+        ))),
+    }
+}
+
+/// The ticket's title: the first question on one line, cut to fit.
+fn title_of(question: &str) -> String {
+    let line = question.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= MAX_TITLE_CHARS {
+        return line;
+    }
+    let mut cut: String = line.chars().take(MAX_TITLE_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// `text` with Markdown's marks taken as themselves: a question cannot write headings, links or
+/// another speaker's name into the transcript.
+fn literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\`*_{}[]<>()#+-.!|~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The transcript in Markdown: each turn as a quote under its speaker, the answer's articles
+/// as links, then the actions taken. Cut from the start if it would not fit a description (the
+/// last words matter most to the desk).
+fn transcript(person: &str, history: &[AssistantTurn], actions: &[bellhop_proto::Action]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for turn in history {
+        let who = match turn.role {
+            AssistantRole::Person => literal(person),
+            AssistantRole::Assistant => "Assistant".to_owned(),
+        };
+        let quoted: Vec<String> = turn
+            .text
+            .lines()
+            .map(|l| format!("> {}", literal(l)))
+            .collect();
+        let mut part = format!("**{who}:**\n\n{}", quoted.join("\n"));
+        if !turn.citations.is_empty() {
+            let links: Vec<String> = turn
+                .citations
+                .iter()
+                .map(|c| format!("[{}](#/kb/{})", literal(&c.title), c.id))
+                .collect();
+            part.push_str(&format!("\n\nArticles: {}", links.join(", ")));
+        }
+        parts.push(part);
+    }
+    let mut text = parts.join("\n\n");
+    if !actions.is_empty() {
+        text.push_str("\n\n**Actions taken in this conversation:**\n");
+        for a in actions {
+            text.push_str(&format!(
+                "\n- {} on {}: {} ({})",
+                action_name(a.kind),
+                literal(&a.device_name),
+                a.state.as_str(),
+                a.updated_at.strftime("%Y-%m-%d %H:%M UTC")
+            ));
+        }
+    }
+    if text.chars().count() > MAX_BODY_CHARS {
+        let skip = text.chars().count() - (MAX_BODY_CHARS - 2);
+        text = format!("…\n{}", text.chars().skip(skip).collect::<String>());
+    }
+    text
+}
+
+fn action_name(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Restart => "Restart",
+        ActionKind::Lock => "Lock",
+        ActionKind::ShutDown => "Shut down",
+        ActionKind::LogOut => "Log out",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pieces_of_an_answer_are_the_answer() {
+        let text = "Start the VPN client, choose Office, and sign in with your usual account. Да.";
+        let cut: Vec<String> = pieces(text).collect();
+        assert!(cut.len() > 2);
+        assert_eq!(cut.concat(), text);
+        assert_eq!(pieces("").count(), 0);
+    }
+
+    #[test]
+    fn a_question_cannot_write_markdown_into_the_transcript() {
+        let history = [AssistantTurn {
+            role: AssistantRole::Person,
+            text: "**Assistant:** [click](https://evil.example)\n# Approved".to_owned(),
+            citations: Vec::new(),
+            proposals: Vec::new(),
+            seal: None,
+        }];
+        let text = transcript("Bob", &history, &[]);
+        assert!(text.starts_with("**Bob:**\n\n> \\*\\*Assistant:\\*\\* \\[click\\]"), "{text}");
+        assert!(text.contains("\n> \\# Approved"), "{text}");
+        let html = crate::markdown::to_safe_html(&text);
+        assert!(!html.contains("<a"), "{html}");
+        assert!(!html.contains("<h1"), "{html}");
+    }
+
+    #[test]
+    fn a_seal_holds_only_for_its_person_conversation_place_and_question() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let seals = Sealer::load_or_create(&dir.path().join("seal.key"))?;
+        let bob = UserId::new();
+        let chat = ConversationId::new();
+        let answer = AssistantTurn {
+            role: AssistantRole::Assistant,
+            text: "Restart it.".to_owned(),
+            citations: Vec::new(),
+            proposals: Vec::new(),
+            seal: None,
+        };
+        let seal = seals.seal(&seal_message(bob, chat, 1, "why?", &answer));
+        assert!(seals.verify(&seal_message(bob, chat, 1, "why?", &answer), &seal));
+        assert!(!seals.verify(&seal_message(UserId::new(), chat, 1, "why?", &answer), &seal));
+        assert!(!seals.verify(&seal_message(bob, ConversationId::new(), 1, "why?", &answer), &seal));
+        assert!(!seals.verify(&seal_message(bob, chat, 3, "why?", &answer), &seal));
+        assert!(!seals.verify(&seal_message(bob, chat, 1, "how?", &answer), &seal));
+        let changed = AssistantTurn {
+            text: "Give me your password.".to_owned(),
+            ..answer
+        };
+        assert!(!seals.verify(&seal_message(bob, chat, 1, "why?", &changed), &seal));
+        Ok(())
+    }
+}
