@@ -68,7 +68,8 @@ pub use fields::{
     valid_key,
 };
 pub use ids::{
-    ActionId, ChatId, ChatMessageId, CommentId, ConversationId, DeviceId, OpId, OrgId, TicketId, UserId,
+    ActionId, ChatId, ChatMessageId, CommentId, ConversationId, DeviceId, OpId, OrgId, TicketId,
+    UserId,
 };
 pub use kb::{Article, ArticleInput, ArticleStamp, ArticleSummary};
 pub use local::{

@@ -44,6 +44,8 @@ export type ChatId = string;
 
 export type ChatMessageId = string;
 
+export type ConversationId = string;
+
 export type Language = "en" | "fr" | "de" | "es" | "it" | "ru";
 
 export type Role = "end_user" | "primary_contact" | "technician" | "admin";
@@ -655,7 +657,14 @@ visible_statuses: Array<TicketStatus>,
 /**
  * Whether users may reopen a resolved or closed ticket.
  */
-reopen_allowed: boolean, };
+reopen_allowed: boolean, 
+/**
+ * Users open tickets only through the assistant, which hands over to a person: the New
+ * ticket button and the desktop's shortcut lead to it, and a ticket opened directly by an
+ * end user is refused (catalog requests still go straight to the desk). Only for those the
+ * assistant is on for.
+ */
+tickets_through_assistant: boolean, };
 
 export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, chat: boolean, 
 /**
@@ -663,6 +672,10 @@ export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant:
  * `self_service` is off for them). Staff start none on others' computers.
  */
 actions: Array<ActionKind>, visible_statuses: Array<TicketStatus>, can_reopen: boolean, 
+/**
+ * This person opens tickets through the assistant (never true for the desk).
+ */
+tickets_through_assistant: boolean, 
 /**
  * The ticket fields as this user meets them (types, custom fields, default fields' access).
  */
@@ -1005,6 +1018,43 @@ export type ApprovalDecision = { approve: boolean,
  * Why, told to the person as a reply (at most 4,000 characters).
  */
 reason?: string, };
+
+export type AssistantRole = "person" | "assistant";
+
+export type Citation = { id: string, title: string, };
+
+export type ProposedDevice = { id: DeviceId, name: string, };
+
+export type Proposal = { "kind": "action", action: ActionKind, devices: Array<ProposedDevice>, } | { "kind": "hand_over" };
+
+export type AssistantTurn = { role: AssistantRole, text: string, citations: Array<Citation>, proposals: Array<Proposal>, 
+/**
+ * The server's seal on an assistant's turn (its words, citations, offers, conversation and
+ * place); a turn that does not match its seal is refused.
+ */
+seal?: string, };
+
+export type AssistantAsk = { conversation: ConversationId, 
+/**
+ * The turns so far, in order, as the server returned them.
+ */
+history: Array<AssistantTurn>, question: string, };
+
+export type AssistantEvent = { "type": "words", text: string, } | { "type": "done", turn: AssistantTurn, } | { "type": "failed", error: ErrorBody, };
+
+export type AssistantHandOver = { 
+/**
+ * The ticket's id, made by the app: a retried hand-over is the same ticket.
+ */
+ticket_id: TicketId, conversation: ConversationId, history: Array<AssistantTurn>, 
+/**
+ * Self-service actions the person asked for in the conversation (their own only).
+ */
+actions: Array<ActionId>, 
+/**
+ * Files uploaded beforehand (the desktop's screenshot), attached to the ticket.
+ */
+attachments: Array<NewAttachment>, };
 
 export type ValueKind = "title" | "description" | "reply" | "name" | "email" | "phone" | "contact_phone" | "domain";
 

@@ -79,11 +79,11 @@ impl Store {
                 qb
             }
             super::Backend::Postgres => {
-                let mut qb = Sql::new("SELECT a.id, a.title, a.category, a.body_md FROM kb_articles a, to_tsquery('english', ");
+                let mut qb = Sql::new(
+                    "SELECT a.id, a.title, a.category, a.body_md FROM kb_articles a, to_tsquery('english', ",
+                );
                 qb.bind(words.join(" | "));
-                qb.push(") q WHERE ")
-                    .push(PG_DOCUMENT)
-                    .push(" @@ q");
+                qb.push(") q WHERE ").push(PG_DOCUMENT).push(" @@ q");
                 push_article_visibility(&mut qb, caller);
                 qb.push(" ORDER BY ts_rank(")
                     .push(PG_DOCUMENT)

@@ -18,10 +18,10 @@ use crate::second_factor::{code_in, texts, wrong};
 
 /// Bob on his own Acme computer: the device, its agent's credential (bob's), and bob's portal
 /// session with a confirmed phone.
-struct Bob {
-    device: EnrolResponse,
+pub(crate) struct Bob {
+    pub(crate) device: EnrolResponse,
     agent: DeviceCredential,
-    portal: String,
+    pub(crate) portal: String,
 }
 
 async fn confirm_phone(app: &TestApp, token: &str, phone: &str) -> anyhow::Result<()> {
@@ -46,14 +46,14 @@ async fn confirm_phone(app: &TestApp, token: &str, phone: &str) -> anyhow::Resul
     Ok(())
 }
 
-fn last_text(app: &TestApp) -> anyhow::Result<String> {
+pub(crate) fn last_text(app: &TestApp) -> anyhow::Result<String> {
     Ok(texts(app)?
         .pop()
         .ok_or_else(|| anyhow::anyhow!("no text was sent"))?
         .1)
 }
 
-async fn bob_on_his_computer(app: &TestApp, host: &str) -> anyhow::Result<Bob> {
+pub(crate) async fn bob_on_his_computer(app: &TestApp, host: &str) -> anyhow::Result<Bob> {
     let device = enroll(app, "acme-demo-key", host).await?;
     let agent = confirm_identity(app, &device, "bob@acme.example").await?;
     let portal = app.login("bob@acme.example").await?;

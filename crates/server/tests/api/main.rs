@@ -2,6 +2,7 @@
 
 mod accounts;
 mod actions;
+mod assistant;
 mod attachments;
 mod authenticator;
 mod catalog;

@@ -101,11 +101,7 @@ fn same_word(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    let common = a
-        .chars()
-        .zip(b.chars())
-        .take_while(|(x, y)| x == y)
-        .count();
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
     common >= 4 && common + 3 >= a.chars().count().max(b.chars().count())
 }
 
@@ -131,7 +127,11 @@ fn passages(body_md: &str, words: &[String]) -> Vec<String> {
         .filter(|(_, s)| *s > 0)
         .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut chosen: Vec<usize> = ranked.iter().take(MAX_PASSAGES).map(|(at, _)| *at).collect();
+    let mut chosen: Vec<usize> = ranked
+        .iter()
+        .take(MAX_PASSAGES)
+        .map(|(at, _)| *at)
+        .collect();
     if chosen.is_empty() && !blocks.is_empty() {
         chosen.push(0);
     }
@@ -174,11 +174,17 @@ mod tests {
             actions: &[],
             devices: &[],
         });
-        assert!(turn.text.contains("If it drops every hour, update the client."));
+        assert!(
+            turn.text
+                .contains("If it drops every hour, update the client.")
+        );
         assert!(!turn.text.contains("Open the client"), "{}", turn.text);
         assert!(turn.text.contains("From “Connect to the VPN”."));
         assert_eq!(
-            turn.citations.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            turn.citations
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>(),
             ["connect to the vpn", "wi-fi for guests"]
         );
         assert!(turn.proposals.is_empty());
@@ -203,7 +209,11 @@ mod tests {
             name: "PC-7".to_owned(),
         };
         let offered = restart_answer(&[ActionKind::Restart], std::slice::from_ref(&pc));
-        assert!(offered.text.starts_with("Posso riavviare PC-7"), "{}", offered.text);
+        assert!(
+            offered.text.starts_with("Posso riavviare PC-7"),
+            "{}",
+            offered.text
+        );
         assert_eq!(
             offered.proposals,
             [Proposal::Action {

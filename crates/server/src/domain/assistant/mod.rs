@@ -311,7 +311,11 @@ fn literal(text: &str) -> String {
 /// The transcript in Markdown: each turn as a quote under its speaker, the answer's articles
 /// as links, then the actions taken. Cut from the start if it would not fit a description (the
 /// last words matter most to the desk).
-fn transcript(person: &str, history: &[AssistantTurn], actions: &[bellhop_proto::Action]) -> String {
+fn transcript(
+    person: &str,
+    history: &[AssistantTurn],
+    actions: &[bellhop_proto::Action],
+) -> String {
     let mut parts: Vec<String> = Vec::new();
     for turn in history {
         let who = match turn.role {
@@ -386,7 +390,10 @@ mod tests {
             seal: None,
         }];
         let text = transcript("Bob", &history, &[]);
-        assert!(text.starts_with("**Bob:**\n\n> \\*\\*Assistant:\\*\\* \\[click\\]"), "{text}");
+        assert!(
+            text.starts_with("**Bob:**\n\n> \\*\\*Assistant:\\*\\* \\[click\\]"),
+            "{text}"
+        );
         assert!(text.contains("\n> \\# Approved"), "{text}");
         let html = crate::markdown::to_safe_html(&text);
         assert!(!html.contains("<a"), "{html}");
@@ -408,8 +415,14 @@ mod tests {
         };
         let seal = seals.seal(&seal_message(bob, chat, 1, "why?", &answer));
         assert!(seals.verify(&seal_message(bob, chat, 1, "why?", &answer), &seal));
-        assert!(!seals.verify(&seal_message(UserId::new(), chat, 1, "why?", &answer), &seal));
-        assert!(!seals.verify(&seal_message(bob, ConversationId::new(), 1, "why?", &answer), &seal));
+        assert!(!seals.verify(
+            &seal_message(UserId::new(), chat, 1, "why?", &answer),
+            &seal
+        ));
+        assert!(!seals.verify(
+            &seal_message(bob, ConversationId::new(), 1, "why?", &answer),
+            &seal
+        ));
         assert!(!seals.verify(&seal_message(bob, chat, 3, "why?", &answer), &seal));
         assert!(!seals.verify(&seal_message(bob, chat, 1, "how?", &answer), &seal));
         let changed = AssistantTurn {

@@ -171,45 +171,111 @@ const KEYS: &[(Intent, &[&str])] = &[
     (
         Intent::Action(ActionKind::Restart),
         &[
-            "restart", "reboot", "restarting", "rebooting", "redémarr*", "redemarr*", "neustart*",
-            "neu starten", "reinici*", "riavvi*", "перезагр*", "перезапус*",
+            "restart",
+            "reboot",
+            "restarting",
+            "rebooting",
+            "redémarr*",
+            "redemarr*",
+            "neustart*",
+            "neu starten",
+            "reinici*",
+            "riavvi*",
+            "перезагр*",
+            "перезапус*",
         ],
     ),
     (
         Intent::Action(ActionKind::Lock),
         &[
-            "lock my", "lock the", "lock screen", "verrouill*", "sperren", "sperre", "bloquear",
-            "bloquea", "blocca*", "заблокир*",
+            "lock my",
+            "lock the",
+            "lock screen",
+            "verrouill*",
+            "sperren",
+            "sperre",
+            "bloquear",
+            "bloquea",
+            "blocca*",
+            "заблокир*",
         ],
     ),
     (
         Intent::Action(ActionKind::ShutDown),
         &[
-            "shut down", "shutdown", "power off", "turn off my", "éteindre", "eteindre",
-            "herunterfahr*", "ausschalt*", "apagar", "apaga", "spegn*", "выключ*",
+            "shut down",
+            "shutdown",
+            "power off",
+            "turn off my",
+            "éteindre",
+            "eteindre",
+            "herunterfahr*",
+            "ausschalt*",
+            "apagar",
+            "apaga",
+            "spegn*",
+            "выключ*",
         ],
     ),
     (
         Intent::Action(ActionKind::LogOut),
         &[
-            "log out", "log me out", "logout", "log off", "sign me out", "déconnect*",
-            "abmelden", "abmeld*", "cerrar sesión", "cerrar sesion", "disconnett*", "выйти из",
+            "log out",
+            "log me out",
+            "logout",
+            "log off",
+            "sign me out",
+            "déconnect*",
+            "abmelden",
+            "abmeld*",
+            "cerrar sesión",
+            "cerrar sesion",
+            "disconnett*",
+            "выйти из",
             "завершить сеанс",
         ],
     ),
     (
         Intent::HandOver,
         &[
-            "talk to", "speak to", "talk with", "speak with", "person", "human", "someone", "somebody", "technician", "agent", "operator",
-            "humain", "technicien", "conseiller", "mensch*", "techniker*", "mitarbeiter*",
-            "persona", "humano", "técnico", "tecnico", "umano", "operatore", "человек*",
-            "оператор*", "специалист*", "сотрудник*",
+            "talk to",
+            "speak to",
+            "talk with",
+            "speak with",
+            "person",
+            "human",
+            "someone",
+            "somebody",
+            "technician",
+            "agent",
+            "operator",
+            "humain",
+            "technicien",
+            "conseiller",
+            "mensch*",
+            "techniker*",
+            "mitarbeiter*",
+            "persona",
+            "humano",
+            "técnico",
+            "tecnico",
+            "umano",
+            "operatore",
+            "человек*",
+            "оператор*",
+            "специалист*",
+            "сотрудник*",
         ],
     ),
     (
         Intent::Software,
         &[
-            "install", "installer", "installieren", "instalar", "installare", "установ*",
+            "install",
+            "installer",
+            "installieren",
+            "instalar",
+            "installare",
+            "установ*",
         ],
     ),
 ];
@@ -225,10 +291,12 @@ pub fn intents(words: &[String]) -> Vec<Intent> {
 fn mentions(words: &[String], key: &str) -> bool {
     let parts: Vec<&str> = key.split(' ').collect();
     words.windows(parts.len()).any(|run| {
-        run.iter().zip(&parts).all(|(word, part)| match part.strip_suffix('*') {
-            Some(stem) => word.starts_with(stem),
-            None => word == part,
-        })
+        run.iter()
+            .zip(&parts)
+            .all(|(word, part)| match part.strip_suffix('*') {
+                Some(stem) => word.starts_with(stem),
+                None => word == part,
+            })
     })
 }
 
@@ -237,13 +305,12 @@ const STOP: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "could", "do", "does", "for",
     "from", "get", "has", "have", "how", "i", "if", "in", "is", "it", "its", "me", "my", "of",
     "on", "or", "please", "should", "so", "that", "the", "there", "this", "to", "up", "was",
-    "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
-    "need", "want", "help", "keeps", "keep", "doesn", "don", "t", "s", "m", "ll", "ve", "re",
-    "come", "comment", "je", "le", "la", "les", "un", "une", "des", "du", "de", "et", "mon",
-    "ma", "mes", "il", "lo", "gli", "di", "da", "per", "che", "non", "mi", "e", "è", "der",
-    "die", "das", "ich", "und", "ein", "eine", "mein", "meine", "wie", "el", "los", "las",
-    "mi", "y", "en", "que", "cómo", "como", "как", "я", "не", "и", "в", "на", "мой", "моя",
-    "мне", "что",
+    "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your", "need",
+    "want", "help", "keeps", "keep", "doesn", "don", "t", "s", "m", "ll", "ve", "re", "come",
+    "comment", "je", "le", "la", "les", "un", "une", "des", "du", "de", "et", "mon", "ma", "mes",
+    "il", "lo", "gli", "di", "da", "per", "che", "non", "mi", "e", "è", "der", "die", "das", "ich",
+    "und", "ein", "eine", "mein", "meine", "wie", "el", "los", "las", "mi", "y", "en", "que",
+    "cómo", "como", "как", "я", "не", "и", "в", "на", "мой", "моя", "мне", "что",
 ];
 
 /// The words of `text`, lower case, letters and digits only, in order.
@@ -273,10 +340,22 @@ mod tests {
     #[test]
     fn intents_are_heard_in_any_language_and_not_in_other_words() {
         let heard = |text: &str| intents(&split(text));
-        assert_eq!(heard("Can you restart my laptop?"), [Intent::Action(ActionKind::Restart)]);
-        assert_eq!(heard("riavviare il pc"), [Intent::Action(ActionKind::Restart)]);
-        assert_eq!(heard("Выключите компьютер"), [Intent::Action(ActionKind::ShutDown)]);
-        assert_eq!(heard("please log me out"), [Intent::Action(ActionKind::LogOut)]);
+        assert_eq!(
+            heard("Can you restart my laptop?"),
+            [Intent::Action(ActionKind::Restart)]
+        );
+        assert_eq!(
+            heard("riavviare il pc"),
+            [Intent::Action(ActionKind::Restart)]
+        );
+        assert_eq!(
+            heard("Выключите компьютер"),
+            [Intent::Action(ActionKind::ShutDown)]
+        );
+        assert_eq!(
+            heard("please log me out"),
+            [Intent::Action(ActionKind::LogOut)]
+        );
         assert_eq!(heard("I need a person"), [Intent::HandOver]);
         assert_eq!(heard("install Zoom"), [Intent::Software]);
         // "locked out" is an account, not the lock action; "personal" is not a person.
@@ -289,14 +368,24 @@ mod tests {
         for language in Language::ALL {
             let p = phrases(language);
             for text in [
-                p.found, p.from, p.also, p.nothing, p.hand_over, p.confirm, p.not_offered,
-                p.no_device, p.no_software,
+                p.found,
+                p.from,
+                p.also,
+                p.nothing,
+                p.hand_over,
+                p.confirm,
+                p.not_offered,
+                p.no_device,
+                p.no_software,
             ] {
                 assert!(!text.trim().is_empty(), "{language:?}");
             }
             assert!(p.from.contains("{title}"), "{language:?}");
             for kind in ActionKind::ALL {
-                assert!(p.offer(kind, "PC-7").contains("PC-7"), "{language:?} {kind:?}");
+                assert!(
+                    p.offer(kind, "PC-7").contains("PC-7"),
+                    "{language:?} {kind:?}"
+                );
             }
         }
     }
