@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setLanguage } from '../i18n/index.svelte';
 import { ApiFailure } from '../lib/api';
-import { createHttpApi, failureFrom } from './http';
+import { createHttpApi, failureFrom, readAnswer } from './http';
 
 describe('HTTP errors', () => {
   it('keeps the server error code, and says what the code means in the reader’s language', async () => {
@@ -59,5 +59,42 @@ describe('uploads', () => {
     } finally {
       globalThis.fetch = realFetch;
     }
+  });
+});
+
+/** A response whose body arrives in these chunks, as a network splits it. */
+function streamed(chunks: string[]): Response {
+  const bytes = new TextEncoder();
+  return new Response(
+    new ReadableStream({
+      start(controller) {
+        for (const c of chunks) controller.enqueue(bytes.encode(c));
+        controller.close();
+      },
+    }),
+  );
+}
+
+describe('an assistant answer streamed line by line', () => {
+  const turn = { role: 'assistant', text: 'Start the VPN.', citations: [], proposals: [], seal: 's' };
+  const lines = [
+    JSON.stringify({ type: 'words', text: 'Start the ' }),
+    JSON.stringify({ type: 'words', text: 'VPN.' }),
+    JSON.stringify({ type: 'done', turn }),
+  ].join('\n');
+
+  it('hears the words as they come, however the chunks cut the lines, then the whole answer', async () => {
+    const heard: string[] = [];
+    // Cut in the middle of lines.
+    const cuts = [lines.slice(0, 7), lines.slice(7, 40), lines.slice(40)];
+    const answer = await readAnswer(streamed(cuts), (w) => heard.push(w));
+    expect(heard).toEqual(['Start the ', 'VPN.']);
+    expect(answer).toEqual(turn);
+  });
+
+  it('fails on a failed line, and on a stream that ends before the answer', async () => {
+    const failed = JSON.stringify({ type: 'failed', error: { error: { code: 'unavailable', message: 'model down' } } });
+    await expect(readAnswer(streamed([lines.split('\n')[0] + '\n' + failed + '\n']), () => undefined)).rejects.toThrow('model down');
+    await expect(readAnswer(streamed([lines.split('\n')[0] + '\n']), () => undefined)).rejects.toBeInstanceOf(ApiFailure);
   });
 });

@@ -3,6 +3,8 @@
 import { createParser } from 'eventsource-parser';
 import type {
   Action,
+  AssistantEvent,
+  AssistantTurn,
   Catalog,
   ActionEvent,
   Chat,
@@ -71,6 +73,46 @@ export async function failureFrom(res: Response): Promise<ApiFailure> {
   }
   const code: ErrorCode = res.status >= 500 ? 'unavailable' : 'bad_request';
   return new ApiFailure({ code, message: code === 'unavailable' ? t('errors.unavailable') : `${res.status} ${res.statusText}`.trim() });
+}
+
+/** Reads an answer streamed as `application/x-ndjson` (`AssistantEvent` lines): each `words`
+ * to `onWords` as it arrives, then the `done` answer; a `failed` line, or a stream that ends
+ * without `done`, is a failure. */
+export async function readAnswer(res: Response, onWords: (text: string) => void): Promise<AssistantTurn> {
+  const unfinished = () => new ApiFailure({ code: 'unavailable', message: t('assistant.failed') });
+  if (!res.body) throw unfinished();
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  const take = (line: string): AssistantTurn | null => {
+    if (!line.trim()) return null;
+    const event = JSON.parse(line) as AssistantEvent;
+    if (event.type === 'words') onWords(event.text);
+    else if (event.type === 'failed') throw new ApiFailure(event.error.error);
+    else return event.turn;
+    return null;
+  };
+  for (;;) {
+    let chunk: ReadableStreamReadResult<string>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw unfinished();
+    }
+    if (chunk.done) break;
+    buffered += chunk.value;
+    let end: number;
+    while ((end = buffered.indexOf('\n')) >= 0) {
+      const done = take(buffered.slice(0, end));
+      buffered = buffered.slice(end + 1);
+      if (done) {
+        await reader.cancel().catch(() => undefined);
+        return done;
+      }
+    }
+  }
+  const last = take(buffered);
+  if (last) return last;
+  throw unfinished();
 }
 
 /** `?a=1&b=x` from the set values of a query object ('' when none is set). */
@@ -200,6 +242,10 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     cancelAction: (id) => call<Action>('POST', `/actions/${encodeURIComponent(id)}/cancel`),
     actions: (filter = {}) => call<Action[]>('GET', `/actions${queryString(filter)}`),
     live: (listener) => followEvents(send, listener),
+    async askAssistant(ask, onWords, signal) {
+      return readAnswer(await send('POST', '/assistant/ask', ask, signal), onWords);
+    },
+    handOverToDesk: (handOver) => call<Ticket>('POST', '/assistant/hand-over', handOver),
     chatDesk: () => call<ChatDesk>('GET', '/chat-desk'),
     startChat: (message) =>
       call<Chat>('POST', '/chats', {

@@ -3,6 +3,9 @@
 import { setLanguage, t } from '../i18n/index.svelte';
 import type {
   Action,
+  AssistantAsk,
+  AssistantHandOver,
+  AssistantTurn,
   ApprovalDecision,
   Catalog,
   ActionKind,
@@ -438,7 +441,17 @@ export interface BrowserApi {
   articles(q: string): Promise<ArticleSummary[]>;
   /** An article; its body is HTML the server sanitised. */
   article(id: string): Promise<Article>;
+  /** Asks the assistant, with the conversation so far; `onWords` hears the answer as it is
+   * written. Resolves with the whole answer, sealed by the server, for the next question's
+   * history. */
+  askAssistant(ask: AssistantAsk, onWords: (text: string) => void, signal?: AbortSignal): Promise<AssistantTurn>;
+  /** Hands the conversation to the desk: a ticket with its transcript and the actions taken
+   * (the same `ticket_id` again is the same ticket). */
+  handOverToDesk(handOver: AssistantHandOver): Promise<Ticket>;
 }
+
+/** The assistant's part of the interface, with the self-service it offers. */
+export type AssistantApi = Pick<BrowserApi, 'askAssistant' | 'handOverToDesk'> & SelfServiceApi;
 
 export type Api = DesktopApi | BrowserApi;
 

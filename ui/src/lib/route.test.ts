@@ -15,6 +15,7 @@ describe('routes', () => {
       { name: 'settings' },
       { name: 'security' },
       { name: 'self-service' },
+      { name: 'assistant' },
       { name: 'forgot' },
       { name: 'reset', token },
       { name: 'catalog' },

@@ -13,6 +13,8 @@ export type Route =
   | { name: 'security' }
   /** The browser portal's self-service actions on the person's own computers. */
   | { name: 'self-service' }
+  /** The assistant: a conversation answered from the knowledge base, handed over on request. */
+  | { name: 'assistant' }
   /** Chat with the service desk: the open chat, or one chat's transcript. */
   | { name: 'chat'; id?: string }
   /** The service catalog; with `item`, that item's form. */
@@ -49,6 +51,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'settings') return { name: 'settings' };
   if (parts[0] === 'security') return { name: 'security' };
   if (parts[0] === 'self-service') return { name: 'self-service' };
+  if (parts[0] === 'assistant') return { name: 'assistant' };
   if (parts[0] === 'preferences') return { name: 'preferences' };
   if (parts[0] === 'chat' && parts[1] && UUID.test(parts[1])) return { name: 'chat', id: parts[1] };
   if (parts[0] === 'chat') return { name: 'chat' };
