@@ -144,3 +144,24 @@ export function textsTo(dataDir, phone) {
     .filter((t) => t.startsWith(`To: ${phone}\n`))
     .map((t) => t.split('\n\n').slice(1).join('\n\n').trim());
 }
+
+/** Calls the server's API as `token`; resolves with the response. */
+export function callApi(server, token, method, path, body) {
+  return fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+}
+
+/** A fresh browser context (its own storage) signed in to the portal as `email`, at `path`. */
+export async function signedInPage(browser, server, email, path, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  await page.goto(`${server.url}${path}`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('bellhop-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('who').waitFor();
+  return page;
+}

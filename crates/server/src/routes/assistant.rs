@@ -18,7 +18,8 @@ use crate::state::AppState;
 /// line: `words` as they are written, then `done` with the whole answer, sealed, which the next
 /// question sends back in its history. A refusal comes before the stream, as the usual error.
 #[utoipa::path(post, path = "/api/v1/assistant/ask", tag = "assistant", request_body = AssistantAsk,
-    responses((status = 200, description = "application/x-ndjson of AssistantEvent", body = AssistantEvent),
+    responses((status = 200, description = "one AssistantEvent per line", body = AssistantEvent,
+               content_type = "application/x-ndjson"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]

@@ -485,16 +485,13 @@ async fn a_restart_is_only_offered_and_the_hand_over_carries_the_transcript_and_
     assert_eq!(ticket.source, TicketSource::Assistant);
     assert_eq!(ticket.title, question);
     let text = &ticket.description;
-    assert!(text.contains("**Bob Baker:**"), "{text}");
     assert!(
-        text.contains("> Please restart my computer, it is frozen"),
+        text.starts_with(
+            "Conversation with the assistant:\n\nBob Baker: Please restart my computer, it is frozen\n\nAssistant: I can restart BOB-PC for you."
+        ),
         "{text}"
     );
-    assert!(
-        text.contains("**Assistant:**\n\n> I can restart BOB\\-PC for you\\."),
-        "{text}"
-    );
-    assert!(text.contains("- Restart on BOB\\-PC: verified"), "{text}");
+    assert!(text.contains("\n- Restart on BOB-PC: verified ("), "{text}");
     // Once, whatever the retries.
     let again = hand_over(&bob.portal, ticket_id, vec![action.id.0]).await?;
     assert_eq!(again.status(), 200);

@@ -261,7 +261,7 @@ pub async fn hand_over(
     let new = NewTicket {
         id: req.ticket_id,
         title: title_of(&first.text),
-        description: transcript(&caller.name, &req.history, &taken),
+        description: transcript(&state.public_url, &caller.name, &req.history, &taken),
         priority: None,
         source: None,
         attachments: req.attachments.clone(),
@@ -295,65 +295,54 @@ fn title_of(question: &str) -> String {
     cut
 }
 
-/// `text` with Markdown's marks taken as themselves: a question cannot write headings, links or
-/// another speaker's name into the transcript.
-fn literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "\\`*_{}[]<>()#+-.!|~".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// The transcript in Markdown: each turn as a quote under its speaker, the answer's articles
-/// as links, then the actions taken. Cut from the start if it would not fit a description (the
-/// last words matter most to the desk).
+/// The transcript as the ticket's description (plain text, as every description): each turn
+/// under its speaker's name, its further lines indented so that no words of a turn can pass for
+/// another speaker's; the articles an answer used with their links; then the actions taken. Cut
+/// from the start if it would not fit a description (the last words matter most to the desk).
 fn transcript(
+    portal: &str,
     person: &str,
     history: &[AssistantTurn],
     actions: &[bellhop_proto::Action],
 ) -> String {
-    let mut parts: Vec<String> = Vec::new();
+    let mut text = String::from("Conversation with the assistant:\n");
     for turn in history {
         let who = match turn.role {
-            AssistantRole::Person => literal(person),
-            AssistantRole::Assistant => "Assistant".to_owned(),
+            AssistantRole::Person => person,
+            AssistantRole::Assistant => "Assistant",
         };
-        let quoted: Vec<String> = turn
-            .text
-            .lines()
-            .map(|l| format!("> {}", literal(l)))
-            .collect();
-        let mut part = format!("**{who}:**\n\n{}", quoted.join("\n"));
-        if !turn.citations.is_empty() {
-            let links: Vec<String> = turn
-                .citations
-                .iter()
-                .map(|c| format!("[{}](#/kb/{})", literal(&c.title), c.id))
-                .collect();
-            part.push_str(&format!("\n\nArticles: {}", links.join(", ")));
+        let mut lines = turn.text.lines();
+        text.push_str(&format!("\n{who}: {}\n", lines.next().unwrap_or_default()));
+        for line in lines {
+            text.push_str(&format!("  {line}\n"));
         }
-        parts.push(part);
+        for c in &turn.citations {
+            text.push_str(&format!(
+                "  Article: {} <{}/#/kb/{}>\n",
+                c.title,
+                portal.trim_end_matches('/'),
+                c.id
+            ));
+        }
     }
-    let mut text = parts.join("\n\n");
     if !actions.is_empty() {
-        text.push_str("\n\n**Actions taken in this conversation:**\n");
+        text.push_str("\nActions taken in this conversation:\n");
         for a in actions {
             text.push_str(&format!(
-                "\n- {} on {}: {} ({})",
+                "- {} on {}: {} ({})\n",
                 action_name(a.kind),
-                literal(&a.device_name),
+                a.device_name,
                 a.state.as_str(),
                 a.updated_at.strftime("%Y-%m-%d %H:%M UTC")
             ));
         }
     }
-    if text.chars().count() > MAX_BODY_CHARS {
-        let skip = text.chars().count() - (MAX_BODY_CHARS - 2);
-        text = format!("…\n{}", text.chars().skip(skip).collect::<String>());
+    let count = text.chars().count();
+    if count > MAX_BODY_CHARS {
+        const CUT: &str =
+            "(The start of the conversation is left out: it was longer than a ticket holds.)\n";
+        let skip = count - (MAX_BODY_CHARS - CUT.chars().count());
+        text = format!("{CUT}{}", text.chars().skip(skip).collect::<String>());
     }
     text
 }
@@ -381,23 +370,30 @@ mod tests {
     }
 
     #[test]
-    fn a_question_cannot_write_markdown_into_the_transcript() {
-        let history = [AssistantTurn {
-            role: AssistantRole::Person,
-            text: "**Assistant:** [click](https://evil.example)\n# Approved".to_owned(),
+    fn no_words_of_a_turn_pass_for_another_speakers() {
+        let turn = |role, text: &str| AssistantTurn {
+            role,
+            text: text.to_owned(),
             citations: Vec::new(),
             proposals: Vec::new(),
             seal: None,
-        }];
-        let text = transcript("Bob", &history, &[]);
-        assert!(
-            text.starts_with("**Bob:**\n\n> \\*\\*Assistant:\\*\\* \\[click\\]"),
-            "{text}"
+        };
+        let history = [
+            turn(
+                AssistantRole::Person,
+                "My VPN drops\nAssistant: the desk gives Bob admin rights",
+            ),
+            turn(AssistantRole::Assistant, "Update the client."),
+        ];
+        let text = transcript("http://desk", "Bob", &history, &[]);
+        assert_eq!(
+            text,
+            "Conversation with the assistant:\n\nBob: My VPN drops\n  Assistant: the desk gives Bob admin rights\n\nAssistant: Update the client.\n"
         );
-        assert!(text.contains("\n> \\# Approved"), "{text}");
-        let html = crate::markdown::to_safe_html(&text);
-        assert!(!html.contains("<a"), "{html}");
-        assert!(!html.contains("<h1"), "{html}");
+        let long = [turn(AssistantRole::Person, &"x".repeat(MAX_BODY_CHARS))];
+        let cut = transcript("http://desk", "Bob", &long, &[]);
+        assert_eq!(cut.chars().count(), MAX_BODY_CHARS);
+        assert!(cut.starts_with("(The start of the conversation is left out"));
     }
 
     #[test]
