@@ -141,7 +141,16 @@ test('bob gets the VPN article, restarts his computer with his code, and hands o
 test('with tickets only through the assistant, New request leads to it and bob cannot open one directly', async () => {
   const tech = await login(server.url, 'tech@helpdesk.example');
   const settings = await ok(await callApi(server, tech, 'GET', '/portal-settings'), 'settings');
-  await ok(await callApi(server, tech, 'PUT', '/portal-settings', { ...settings, tickets_through_assistant: true }), 'switch on');
+  // Tess switches it on in the console's Portal settings.
+  const tess = await signedInPage(browser, server, 'tech@helpdesk.example', '/console#/settings');
+  try {
+    await tess.getByLabel('Users open tickets only through the assistant').check();
+    await tess.getByRole('button', { name: 'Save' }).click();
+    await tess.getByRole('status').waitFor();
+  } finally {
+    await tess.close();
+  }
+  assert.equal((await ok(await callApi(server, tech, 'GET', '/portal-settings'), 'settings')).tickets_through_assistant, true);
   const page = await signedInPage(browser, server, 'bob@acme.example', '/#/tickets');
   try {
     await page.getByRole('link', { name: 'New request' }).click();
