@@ -117,3 +117,29 @@ pub struct AssistantHandOver {
     #[serde(default)]
     pub attachments: Vec<NewAttachment>,
 }
+
+/// `GET /api/v1/assistant/model` (admins): the model the assistant asks, when one is set; without
+/// one the built-in engine answers from the knowledge base. The API key never leaves the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssistantModel {
+    /// An OpenAI-compatible API's base, e.g. `https://api.example.com/v1`: the server posts to
+    /// `{base_url}/chat/completions`.
+    pub base_url: String,
+    pub model: String,
+    /// Whether an API key is kept for it.
+    pub has_key: bool,
+}
+
+/// `PUT /api/v1/assistant/model` (admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AssistantModelInput {
+    pub base_url: String,
+    pub model: String,
+    /// The API key: absent keeps the one kept, empty removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub api_key: Option<String>,
+}

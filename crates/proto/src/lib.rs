@@ -33,8 +33,9 @@ pub use actions::{
     ActionRequest, ActionState, FactorKind, GRANT_CONTEXT, GrantClaims, GrantedAction,
 };
 pub use assistant::{
-    AssistantAsk, AssistantEvent, AssistantHandOver, AssistantRole, AssistantTurn, Citation,
-    MAX_CONVERSATION_TURNS, MAX_QUESTION_CHARS, Proposal, ProposedDevice,
+    AssistantAsk, AssistantEvent, AssistantHandOver, AssistantModel, AssistantModelInput,
+    AssistantRole, AssistantTurn, Citation, MAX_CONVERSATION_TURNS, MAX_QUESTION_CHARS, Proposal,
+    ProposedDevice,
 };
 pub use attachment::{Attachment, DEFAULT_MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use auth::{

@@ -1056,6 +1056,23 @@ actions: Array<ActionId>,
  */
 attachments: Array<NewAttachment>, };
 
+export type AssistantModel = { 
+/**
+ * An OpenAI-compatible API's base, e.g. `https://api.example.com/v1`: the server posts to
+ * `{base_url}/chat/completions`.
+ */
+base_url: string, model: string, 
+/**
+ * Whether an API key is kept for it.
+ */
+has_key: boolean, };
+
+export type AssistantModelInput = { base_url: string, model: string, 
+/**
+ * The API key: absent keeps the one kept, empty removes it.
+ */
+api_key?: string, };
+
 export type ValueKind = "title" | "description" | "reply" | "name" | "email" | "phone" | "contact_phone" | "domain";
 
 export type Problem = "empty" | "too_long" | "malformed";

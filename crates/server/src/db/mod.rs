@@ -108,6 +108,7 @@ pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use kb::RankedArticle;
 pub use mail::QueuedEmail;
 pub use people::PasswordLink;
+pub use settings::StoredModel;
 pub use sign_in::Failures;
 pub use ticket_edit::TicketChange;
 pub use ticket_new::{Admitted, Approval};

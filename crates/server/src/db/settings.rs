@@ -15,6 +15,15 @@ use crate::error::{AppError, Result};
 const PORTAL: &str = "portal";
 const TICKET_FIELDS: &str = "ticket_fields";
 const CATALOG: &str = "catalog";
+const ASSISTANT_MODEL: &str = "assistant_model";
+
+/// The assistant's model as kept: its API key sealed (`keys::SecretBox`), never in the clear.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredModel {
+    pub base_url: String,
+    pub model: String,
+    pub sealed_key: Option<String>,
+}
 
 /// How long an instance trusts its copy of a settings document.
 const CACHE_FOR: Duration = Duration::from_secs(2);
@@ -100,6 +109,28 @@ impl Store {
         Ok(())
     }
 
+    /// The assistant's model, if an admin set one.
+    pub async fn assistant_model(&self) -> Result<Option<StoredModel>> {
+        self.read_setting(ASSISTANT_MODEL).await
+    }
+
+    /// Sets the assistant's model (or none), audited as `detail` (never the key).
+    pub async fn save_assistant_model(
+        &self,
+        actor: &Caller,
+        model: Option<&StoredModel>,
+        detail: &str,
+    ) -> Result<()> {
+        self.save_setting_as(
+            actor,
+            ASSISTANT_MODEL,
+            "settings.assistant_model",
+            &model,
+            detail,
+        )
+        .await
+    }
+
     async fn read_setting<T: DeserializeOwned + Default>(&self, name: &str) -> Result<T> {
         let value: Option<String> =
             sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
@@ -124,6 +155,20 @@ impl Store {
         value: &T,
     ) -> Result<()> {
         let json = serde_json::to_string(value).map_err(anyhow::Error::from)?;
+        self.save_setting_as(actor, name, action, value, &json)
+            .await
+    }
+
+    /// Saves a settings document, audited with `detail`.
+    async fn save_setting_as<T: Serialize>(
+        &self,
+        actor: &Caller,
+        name: &str,
+        action: &str,
+        value: &T,
+        detail: &str,
+    ) -> Result<()> {
+        let json = serde_json::to_string(value).map_err(anyhow::Error::from)?;
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO settings (name, value) VALUES ($1, $2)
@@ -133,7 +178,7 @@ impl Store {
         .bind(json.clone())
         .execute(&mut *tx)
         .await?;
-        Self::record_audit(&mut tx, actor, action, name, &json).await?;
+        Self::record_audit(&mut tx, actor, action, name, detail).await?;
         tx.commit().await?;
         Ok(())
     }

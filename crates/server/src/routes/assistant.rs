@@ -5,7 +5,10 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use bellhop_proto::{AssistantAsk, AssistantEvent, AssistantHandOver, ErrorBody, Ticket};
+use bellhop_proto::{
+    AssistantAsk, AssistantEvent, AssistantHandOver, AssistantModel, AssistantModelInput,
+    ErrorBody, Ticket,
+};
 use futures_util::StreamExt;
 
 use crate::db::Caller;
@@ -62,4 +65,42 @@ pub async fn hand_over(
         StatusCode::OK
     };
     Ok((status, Json(ticket)))
+}
+
+/// The model the assistant asks (admins); `null` while the built-in engine answers. The API key
+/// is never returned, only whether one is kept.
+#[utoipa::path(get, path = "/api/v1/assistant/model", tag = "assistant",
+    responses((status = 200, body = Option<AssistantModel>), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn model(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Option<AssistantModel>>> {
+    Ok(Json(assistant::model::get(&state, &caller).await?))
+}
+
+/// Sets the model (admins): any OpenAI-compatible chat-completions API with tool calling. The key
+/// is kept sealed; leave it out to keep the one kept, send it empty to remove it. Audited without
+/// the key.
+#[utoipa::path(put, path = "/api/v1/assistant/model", tag = "assistant",
+    request_body = AssistantModelInput,
+    responses((status = 200, body = AssistantModel), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn set_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(input): Json<AssistantModelInput>,
+) -> Result<Json<AssistantModel>> {
+    Ok(Json(assistant::model::set(&state, &caller, &input).await?))
+}
+
+/// Removes the model (admins): the built-in engine answers again. Audited.
+#[utoipa::path(delete, path = "/api/v1/assistant/model", tag = "assistant",
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn clear_model(State(state): State<AppState>, caller: Caller) -> Result<StatusCode> {
+    assistant::model::clear(&state, &caller).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

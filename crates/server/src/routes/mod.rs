@@ -122,6 +122,12 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/device/actions/{id}/report", post(actions::report))
         .route("/assistant/ask", post(assistant::ask))
         .route("/assistant/hand-over", post(assistant::hand_over))
+        .route(
+            "/assistant/model",
+            get(assistant::model)
+                .put(assistant::set_model)
+                .delete(assistant::clear_model),
+        )
         .route("/chat-desk", get(chats::desk))
         .route("/chats", get(chats::list).post(chats::start))
         .route("/chats/{id}", get(chats::get))

@@ -547,3 +547,135 @@ async fn with_tickets_only_through_the_assistant_an_end_user_cannot_open_one_dir
     assert_eq!(res.status(), 201);
     Ok(())
 }
+
+/// An admin of the desk, made one in the database (the demo has none, and only an admin makes
+/// another).
+async fn admin(app: &TestApp) -> anyhow::Result<String> {
+    let token = app
+        .new_person("Ada Admin", "ada@acme.example", "end_user", "Acme")
+        .await?;
+    app.sql("UPDATE users SET role = 'admin', org_id = NULL WHERE email = 'ada@acme.example'")
+        .await?;
+    Ok(token)
+}
+
+#[tokio::test]
+async fn only_an_admin_sets_the_model_and_its_key_never_comes_back() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let ada = admin(&app).await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob = app.login("bob@acme.example").await?;
+    let body = json!({"base_url": "https://models.example/v1/", "model": "helper-1",
+                      "api_key": "sk-very-secret"});
+    for token in [&tech, &bob] {
+        let res = app.put(token, "/api/v1/assistant/model", &body).await?;
+        assert_eq!(expect_error(res, 403).await?, "forbidden");
+        let res = app.get(token, "/api/v1/assistant/model").await?;
+        assert_eq!(expect_error(res, 403).await?, "forbidden");
+    }
+    let none: Value = app
+        .get(&ada, "/api/v1/assistant/model")
+        .await?
+        .json()
+        .await?;
+    assert_eq!(none, Value::Null);
+
+    let res = app.put(&ada, "/api/v1/assistant/model", &body).await?;
+    assert_eq!(res.status(), 200);
+    let text = res.text().await?;
+    assert!(!text.contains("sk-very-secret"), "{text}");
+    let set: Value = serde_json::from_str(&text)?;
+    assert_eq!(
+        set,
+        json!({"base_url": "https://models.example/v1", "model": "helper-1", "has_key": true})
+    );
+    // Not in the database in the clear, nor in the audit log.
+    let plain = app
+        .sql("SELECT 1 FROM settings WHERE value LIKE '%sk-very-secret%'")
+        .await?;
+    assert_eq!(plain, 0);
+    let audit = app
+        .get(&ada, "/api/v1/audit?q=assistant_model")
+        .await?
+        .text()
+        .await?;
+    assert!(
+        audit.contains("the assistant asks helper-1") && !audit.contains("sk-very"),
+        "{audit}"
+    );
+
+    // Left out, the key is kept; empty, it is removed.
+    let kept: Value = app
+        .put(
+            &ada,
+            "/api/v1/assistant/model",
+            &json!({"base_url": "http://127.0.0.1:9/v1", "model": "m"}),
+        )
+        .await?
+        .json()
+        .await?;
+    assert_eq!(kept["has_key"], true);
+    let removed: Value = app
+        .put(
+            &ada,
+            "/api/v1/assistant/model",
+            &json!({"base_url": "http://127.0.0.1:9/v1", "model": "m", "api_key": ""}),
+        )
+        .await?
+        .json()
+        .await?;
+    assert_eq!(removed["has_key"], false);
+    for bad in [
+        json!({"base_url": "ftp://models.example", "model": "m"}),
+        json!({"base_url": "not a url", "model": "m"}),
+        json!({"base_url": "https://models.example", "model": " "}),
+        json!({"base_url": "https://models.example", "model": "m", "api_key": "a\nb"}),
+        json!({"base_url": "https://models.example", "model": "m", "temperature": 2}),
+    ] {
+        let res = app.put(&ada, "/api/v1/assistant/model", &bad).await?;
+        assert_eq!(res.status(), 422, "{bad}");
+    }
+    let res = app.delete(&tech, "/api/v1/assistant/model").await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
+    assert_eq!(
+        app.delete(&ada, "/api/v1/assistant/model").await?.status(),
+        204
+    );
+    let answer = ask(&app, &bob, uuid::Uuid::now_v7(), &[], "connect to the VPN").await?;
+    assert_eq!(answer.turn.citations[0].title, "Connect to the VPN");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_model_out_of_reach_fails_the_answer_and_says_so() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let ada = admin(&app).await?;
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let res = app
+        .put(
+            &ada,
+            "/api/v1/assistant/model",
+            &json!({"base_url": format!("http://127.0.0.1:{closed}/v1"), "model": "m"}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    let bob = app.login("bob@acme.example").await?;
+    let res = ask_raw(&app, &bob, uuid::Uuid::now_v7(), &[], "my VPN drops").await?;
+    assert_eq!(res.status(), 200);
+    let body = res.text().await?;
+    let last: AssistantEvent = serde_json::from_str(body.lines().last().unwrap_or_default())?;
+    match last {
+        AssistantEvent::Failed { error } => {
+            assert_eq!(error.error.code, bellhop_proto::ErrorCode::Unavailable);
+            assert_eq!(
+                error.error.message,
+                "the assistant's model cannot be reached"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    Ok(())
+}

@@ -14,6 +14,7 @@
 //! - **Nothing personal logged.** Questions and answers are never written to the log.
 
 mod builtin;
+pub mod model;
 pub mod words;
 
 use bellhop_proto::{
@@ -170,6 +171,16 @@ pub async fn ask(
         .await?
         .map(|u| u.language)
         .unwrap_or_default();
+    if let Some(stored) = store.assistant_model().await? {
+        let turn = model::Turn {
+            caller: caller.clone(),
+            mine,
+            language,
+            history: ask.history.clone(),
+            question: question.to_owned(),
+        };
+        return Ok(by_model(state.clone(), stored, turn, ask.conversation));
+    }
     let all_words = words::split(question);
     let intents = words::intents(&all_words);
     let articles = if mine.knowledge_base {
@@ -213,6 +224,56 @@ pub async fn ask(
         .collect();
     events.push(AssistantEvent::Done { turn });
     Ok(Box::pin(stream::iter(events)))
+}
+
+/// The model's answer as a stream: its words as the model writes them, then the whole answer,
+/// sealed, or why it failed.
+fn by_model(
+    state: AppState,
+    stored: crate::db::StoredModel,
+    turn: model::Turn,
+    conversation: ConversationId,
+) -> BoxStream<'static, AssistantEvent> {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        let last = match model::answer(&state, &stored, &turn, &tx).await {
+            Ok(answer) if answer.text.is_empty() && answer.proposals.is_empty() => {
+                AssistantEvent::Failed {
+                    error: bellhop_proto::ErrorBody {
+                        error: AppError::client(
+                            bellhop_proto::ErrorCode::Unavailable,
+                            "the assistant's model gave no answer",
+                        )
+                        .to_api(),
+                    },
+                }
+            }
+            Ok(mut answer) => {
+                let place = turn.history.len() + 1;
+                answer.seal = Some(state.seals.seal(&seal_message(
+                    turn.caller.user_id,
+                    conversation,
+                    place,
+                    &turn.question,
+                    &answer,
+                )));
+                tracing::info!(
+                    articles = answer.citations.len(),
+                    offers = answer.proposals.len(),
+                    "answered by the model"
+                );
+                AssistantEvent::Done { turn: answer }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the assistant's model failed");
+                AssistantEvent::Failed {
+                    error: bellhop_proto::ErrorBody { error: e.to_api() },
+                }
+            }
+        };
+        let _ = tx.send(last).await;
+    });
+    Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))
 }
 
 /// The text in pieces of about [`PIECE_CHARS`], cut after a space, which put together are the
