@@ -4,6 +4,7 @@ import { createParser } from 'eventsource-parser';
 import type {
   Action,
   AssistantEvent,
+  AssistantModel,
   AssistantTurn,
   Catalog,
   ActionEvent,
@@ -325,6 +326,9 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
         : call<Article>('PUT', `/kb/articles/${encodeURIComponent(id)}`, input),
     deleteArticle: (id) => call<void>('DELETE', `/kb/articles/${encodeURIComponent(id)}`),
     savePortalSettings: (settings) => call<PortalSettings>('PUT', '/portal-settings', settings),
+    assistantModel: () => call<AssistantModel | null>('GET', '/assistant/model'),
+    saveAssistantModel: (input) => call<AssistantModel>('PUT', '/assistant/model', input),
+    clearAssistantModel: () => call<void>('DELETE', '/assistant/model'),
     saveCatalog: (catalog) => call<Catalog>('PUT', '/catalog', catalog),
     ticketFields: () => call<TicketFields>('GET', '/ticket-fields'),
     saveTicketFields: (fields) => call<TicketFields>('PUT', '/ticket-fields', fields),

@@ -5,6 +5,8 @@ import type {
   Action,
   AssistantAsk,
   AssistantHandOver,
+  AssistantModel,
+  AssistantModelInput,
   AssistantTurn,
   ApprovalDecision,
   Catalog,
@@ -543,6 +545,12 @@ export interface ConsoleApi extends BrowserApi {
   saveArticle(id: string | null, input: ArticleInput): Promise<Article>;
   deleteArticle(id: string): Promise<void>;
   savePortalSettings(settings: PortalSettings): Promise<PortalSettings>;
+  /** The assistant's model (admins); `null` while the built-in engine answers. */
+  assistantModel(): Promise<AssistantModel | null>;
+  /** Sets it (admins); `api_key` left out keeps the kept one, empty removes it. */
+  saveAssistantModel(input: AssistantModelInput): Promise<AssistantModel>;
+  /** Back to the built-in engine (admins). */
+  clearAssistantModel(): Promise<void>;
   /** The desk's ticket types, custom fields and default fields' access. */
   ticketFields(): Promise<TicketFields>;
   saveTicketFields(fields: TicketFields): Promise<TicketFields>;
