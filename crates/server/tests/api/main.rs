@@ -3,6 +3,7 @@
 mod accounts;
 mod actions;
 mod assistant;
+mod assistant_model;
 mod attachments;
 mod authenticator;
 mod catalog;

@@ -88,6 +88,28 @@ pub fn answer(facts: &Facts<'_>) -> AssistantTurn {
     }
 }
 
+/// The offers the person's own words ask for, whoever answers: each action the desk lets them
+/// start on their computers, and a person.
+pub fn offers(
+    intents: &[Intent],
+    actions: &[ActionKind],
+    devices: &[ProposedDevice],
+) -> Vec<Proposal> {
+    intents
+        .iter()
+        .filter_map(|intent| match intent {
+            Intent::Action(kind) if actions.contains(kind) && !devices.is_empty() => {
+                Some(Proposal::Action {
+                    action: *kind,
+                    devices: devices.to_vec(),
+                })
+            }
+            Intent::HandOver => Some(Proposal::HandOver),
+            _ => None,
+        })
+        .collect()
+}
+
 fn cite(article: &RankedArticle) -> Citation {
     Citation {
         id: article.id.clone(),

@@ -171,7 +171,18 @@ pub async fn ask(
         .await?
         .map(|u| u.language)
         .unwrap_or_default();
+    let all_words = words::split(question);
+    let intents = words::intents(&all_words);
     if let Some(stored) = store.assistant_model().await? {
+        let devices = if intents
+            .iter()
+            .any(|i| matches!(i, words::Intent::Action(_)))
+        {
+            own_devices(store, caller).await?
+        } else {
+            Vec::new()
+        };
+        let offers = builtin::offers(&intents, &mine.actions, &devices);
         let turn = model::Turn {
             caller: caller.clone(),
             mine,
@@ -179,10 +190,14 @@ pub async fn ask(
             history: ask.history.clone(),
             question: question.to_owned(),
         };
-        return Ok(by_model(state.clone(), stored, turn, ask.conversation));
+        return Ok(by_model(
+            state.clone(),
+            stored,
+            turn,
+            offers,
+            ask.conversation,
+        ));
     }
-    let all_words = words::split(question);
-    let intents = words::intents(&all_words);
     let articles = if mine.knowledge_base {
         store
             .rank_articles(caller, &words::search_words(&all_words), MAX_ARTICLES)
@@ -232,6 +247,7 @@ fn by_model(
     state: AppState,
     stored: crate::db::StoredModel,
     turn: model::Turn,
+    offers: Vec<bellhop_proto::Proposal>,
     conversation: ConversationId,
 ) -> BoxStream<'static, AssistantEvent> {
     let (tx, rx) = tokio::sync::mpsc::channel(64);
@@ -249,6 +265,19 @@ fn by_model(
                 }
             }
             Ok(mut answer) => {
+                // What the person's own words ask for is offered whatever the model chose.
+                for offer in offers {
+                    let same = |p: &bellhop_proto::Proposal| match (p, &offer) {
+                        (
+                            bellhop_proto::Proposal::Action { action: a, .. },
+                            bellhop_proto::Proposal::Action { action: b, .. },
+                        ) => a == b,
+                        (p, offer) => p == offer,
+                    };
+                    if !answer.proposals.iter().any(same) {
+                        answer.proposals.push(offer);
+                    }
+                }
                 let place = turn.history.len() + 1;
                 answer.seal = Some(state.seals.seal(&seal_message(
                     turn.caller.user_id,

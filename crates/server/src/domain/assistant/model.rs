@@ -306,9 +306,14 @@ pub async fn answer(
     let mut text = String::new();
     for round in 0..MAX_ROUNDS {
         let mut body = json!({"model": model.model, "messages": messages, "stream": true});
-        // The last round must answer in words.
+        // The last round must answer in words. The first searches the knowledge base (when the
+        // person may read it), so that every answer starts from the desk's own articles.
         if round + 1 < MAX_ROUNDS {
             body["tools"] = tools.clone();
+            if round == 0 && turn.mine.knowledge_base {
+                body["tool_choice"] =
+                    json!({"type": "function", "function": {"name": "search_knowledge_base"}});
+            }
         }
         let mut request = http
             .post(format!("{}/chat/completions", model.base_url))
