@@ -22,6 +22,8 @@ use crate::state::AppState;
 
 /// Rounds of tool calls before the model must answer.
 const MAX_ROUNDS: usize = 4;
+/// The most tokens one round may write (an answer is short; a runaway model stops here).
+const MAX_ANSWER_TOKENS: u32 = 400;
 /// How long one request to the model may take, streaming included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 /// The most of an article's text a search gives the model.
@@ -211,8 +213,12 @@ async fn run_tool(
             if !turn.mine.knowledge_base {
                 return Ok(json!({"error": "the knowledge base is off for this person"}));
             }
-            let query = args["query"].as_str().unwrap_or(&turn.question);
-            let words = super::words::search_words(&super::words::split(query));
+            // The model's words first, then the person's own: a small model's query may miss.
+            let query = args["query"].as_str().unwrap_or_default();
+            let words = super::words::search_words(&super::words::split(&format!(
+                "{query} {}",
+                turn.question
+            )));
             let found = state.store.rank_articles(&turn.caller, &words, 3).await?;
             let mut out = Vec::new();
             for a in found {
@@ -292,28 +298,44 @@ pub async fn answer(
         .timeout(REQUEST_TIMEOUT)
         .build()
         .map_err(anyhow::Error::from)?;
-    let mut messages = vec![json!({"role": "system", "content": system_prompt(turn)})];
+    // The conversation as the model reads it. What its tools returned goes into the system
+    // message of the next round, not into `tool` messages: some servers' chat templates drop
+    // those (llama-cpp-python's function-calling ChatML does), and every template renders a
+    // system message.
+    let mut conversation: Vec<Value> = Vec::new();
     for t in &turn.history {
         let role = match t.role {
             AssistantRole::Person => "user",
             AssistantRole::Assistant => "assistant",
         };
-        messages.push(json!({"role": role, "content": t.text}));
+        conversation.push(json!({"role": role, "content": t.text}));
     }
-    messages.push(json!({"role": "user", "content": turn.question}));
+    conversation.push(json!({"role": "user", "content": turn.question}));
     let tools = tools(&turn.mine);
     let mut gathered = Gathered::default();
+    let mut results: Vec<String> = Vec::new();
     let mut text = String::new();
+    // Set when the model must answer in words (no more tools).
+    let mut answer_now = false;
     for round in 0..MAX_ROUNDS {
-        let mut body = json!({"model": model.model, "messages": messages, "stream": true});
-        // The last round must answer in words. The first searches the knowledge base (when the
-        // person may read it), so that every answer starts from the desk's own articles.
-        if round + 1 < MAX_ROUNDS {
-            body["tools"] = tools.clone();
-            if round == 0 && turn.mine.knowledge_base {
-                body["tool_choice"] =
-                    json!({"type": "function", "function": {"name": "search_knowledge_base"}});
-            }
+        let mut system = system_prompt(turn);
+        if !results.is_empty() {
+            system.push_str("\n\nWhat your tools returned for this question:\n");
+            system.push_str(&results.join("\n"));
+        }
+        let mut messages = vec![json!({"role": "system", "content": system})];
+        messages.extend(conversation.iter().cloned());
+        let mut body = json!({"model": model.model, "messages": messages, "stream": true,
+                              "max_tokens": MAX_ANSWER_TOKENS});
+        // The first round searches the knowledge base (when the person may read it), so that
+        // every answer starts from the desk's own articles; the last must answer in words (the
+        // tools stay listed, as some servers' templates word a tool-less prompt differently).
+        body["tools"] = tools.clone();
+        if round == 0 && turn.mine.knowledge_base {
+            body["tool_choice"] =
+                json!({"type": "function", "function": {"name": "search_knowledge_base"}});
+        } else if answer_now || round + 1 == MAX_ROUNDS {
+            body["tool_choice"] = json!("none");
         }
         let mut request = http
             .post(format!("{}/chat/completions", model.base_url))
@@ -373,8 +395,11 @@ pub async fn answer(
                 if let Some(id) = piece["id"].as_str() {
                     call.id = id.to_owned();
                 }
-                if let Some(name) = piece["function"]["name"].as_str() {
-                    call.name.push_str(name);
+                // The name comes once (some servers repeat it in every piece).
+                if let Some(name) = piece["function"]["name"].as_str()
+                    && call.name.is_empty()
+                {
+                    call.name = name.to_owned();
                 }
                 if let Some(args) = piece["function"]["arguments"].as_str() {
                     call.arguments.push_str(args);
@@ -383,22 +408,23 @@ pub async fn answer(
         }
         calls.retain(|c| !c.name.is_empty());
         if calls.is_empty() {
+            // Neither words nor tools: ask once more, for words alone.
+            if text.trim().is_empty() && !answer_now {
+                answer_now = true;
+                continue;
+            }
             break;
         }
-        messages.push(json!({"role": "assistant", "content": null, "tool_calls": calls.iter().enumerate().map(|(i, c)| json!({
-            "id": if c.id.is_empty() { format!("call_{round}_{i}") } else { c.id.clone() },
-            "type": "function",
-            "function": {"name": c.name, "arguments": c.arguments}})).collect::<Vec<_>>()}));
-        for (i, call) in calls.iter().enumerate() {
+        if answer_now {
+            break;
+        }
+        for call in &calls {
             let result = run_tool(state, turn, call, &mut gathered).await?;
             tracing::info!(tool = %call.name, "the assistant's model used a tool");
-            let id = if call.id.is_empty() {
-                format!("call_{round}_{i}")
-            } else {
-                call.id.clone()
-            };
-            messages
-                .push(json!({"role": "tool", "tool_call_id": id, "content": result.to_string()}));
+            results.push(format!(
+                "{}({}) returned {result}",
+                call.name, call.arguments
+            ));
         }
     }
     Ok(AssistantTurn {
