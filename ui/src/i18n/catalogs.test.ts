@@ -44,6 +44,16 @@ for (const [part, catalogs] of Object.entries(SETS)) {
       for (const [key, text] of english) expect(text.trim(), key).not.toBe('');
     });
 
+    it('every placeholder is written {{name}}, in every language', () => {
+      // A stray brace ("{{{number}}}", "{number}") shows as text instead of the value.
+      for (const { code } of LANGUAGES) {
+        for (const [key, text] of flatten(catalogs[code])) {
+          const bare = text.replace(/\{\{\s*\w+\s*\}\}/g, '');
+          expect(/[{}]/.test(bare), `${code}: ${key}: ${text}`).toBe(false);
+        }
+      }
+    });
+
     for (const { code } of LANGUAGES.filter((l) => l.code !== 'en')) {
       it(`${code} has every key English has, and nothing else`, () => {
         const catalog = flatten(catalogs[code]);
