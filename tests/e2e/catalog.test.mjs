@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { SHOTS, axeViolations, launchChromium, login, startServer, until } from './helpers.mjs';
+import { axeViolations, launchChromium, login, SHOTS, signedInPage, startServer, until } from './helpers.mjs';
 
 let server;
 let browser;
@@ -28,15 +28,8 @@ async function api(token, method, path, body) {
 }
 
 /** A fresh browser (its own storage) signed in as `email` at `path`. */
-async function signedIn(email, path, options = {}) {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  await page.goto(`${server.url}${path}`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('bellhop-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('who').waitFor();
-  return page;
+function signedIn(email, path, options = {}) {
+  return signedInPage(browser, server, email, path, options);
 }
 
 const itemNames = (page) => page.locator('.catalog-name').allInnerTexts();

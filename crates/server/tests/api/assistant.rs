@@ -12,9 +12,9 @@ use crate::helpers::{TestApp, expect_error, spawn_app};
 use crate::second_factor::code_in;
 
 /// One answer as the stream brought it: the words in order, and the finished turn.
-struct Answer {
-    words: Vec<String>,
-    turn: AssistantTurn,
+pub(crate) struct Answer {
+    pub(crate) words: Vec<String>,
+    pub(crate) turn: AssistantTurn,
 }
 
 async fn ask_raw(
@@ -32,7 +32,7 @@ async fn ask_raw(
     .await
 }
 
-async fn ask(
+pub(crate) async fn ask(
     app: &TestApp,
     token: &str,
     conversation: uuid::Uuid,
@@ -550,7 +550,7 @@ async fn with_tickets_only_through_the_assistant_an_end_user_cannot_open_one_dir
 
 /// An admin of the desk, made one in the database (the demo has none, and only an admin makes
 /// another).
-async fn admin(app: &TestApp) -> anyhow::Result<String> {
+pub(crate) async fn admin(app: &TestApp) -> anyhow::Result<String> {
     let token = app
         .new_person("Ada Admin", "ada@acme.example", "end_user", "Acme")
         .await?;

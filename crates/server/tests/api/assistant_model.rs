@@ -6,11 +6,12 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use bellhop_proto::{Action, ActionKind, AssistantEvent, AssistantTurn, Proposal};
+use bellhop_proto::{Action, ActionKind, Proposal};
 use serde_json::json;
 
 use crate::actions::bob_on_his_computer;
-use crate::helpers::{TestApp, spawn_app};
+use crate::assistant::{admin, ask};
+use crate::helpers::spawn_app;
 
 /// llama-cpp-python's server on a free loopback port; killed when dropped.
 struct Llama {
@@ -79,37 +80,13 @@ async fn llama() -> anyhow::Result<Llama> {
     }
 }
 
-async fn ask(app: &TestApp, token: &str, question: &str) -> anyhow::Result<(usize, AssistantTurn)> {
-    let res = app
-        .post(
-            token,
-            "/api/v1/assistant/ask",
-            &json!({"conversation": uuid::Uuid::now_v7(), "question": question}),
-        )
-        .await?;
-    anyhow::ensure!(res.status() == 200, "ask: {}", res.status());
-    let mut words = 0;
-    for line in res.text().await?.lines() {
-        match serde_json::from_str::<AssistantEvent>(line)? {
-            AssistantEvent::Words { .. } => words += 1,
-            AssistantEvent::Done { turn } => return Ok((words, turn)),
-            AssistantEvent::Failed { error } => anyhow::bail!("the model failed: {error:?}"),
-        }
-    }
-    anyhow::bail!("no answer")
-}
-
 #[tokio::test]
 #[ignore = "needs llama-cpp-python and its model: tests/model/run.sh runs it"]
 async fn a_real_model_searches_the_knowledge_base_answers_and_only_offers_an_action()
 -> anyhow::Result<()> {
     let model = llama().await?;
     let app = spawn_app().await?;
-    let ada = app
-        .new_person("Ada Admin", "ada@acme.example", "end_user", "Acme")
-        .await?;
-    app.sql("UPDATE users SET role = 'admin', org_id = NULL WHERE email = 'ada@acme.example'")
-        .await?;
+    let ada = admin(&app).await?;
     let res = app
         .put(
             &ada,
@@ -122,9 +99,22 @@ async fn a_real_model_searches_the_knowledge_base_answers_and_only_offers_an_act
     let bob = bob_on_his_computer(&app, "BOB-MODEL").await?;
     // The model searched the knowledge base (citations come from its tool alone) and wrote an
     // answer, streamed.
-    let (words, turn) = ask(&app, &bob.portal, "How do I connect to the VPN?").await?;
-    eprintln!("the model answered in {words} pieces: {:?}", turn.text);
-    assert!(words > 0 && !turn.text.trim().is_empty());
+    let answer = ask(
+        &app,
+        &bob.portal,
+        uuid::Uuid::now_v7(),
+        &[],
+        "How do I connect to the VPN?",
+    )
+    .await?;
+    let turn = answer.turn;
+    eprintln!(
+        "the model answered in {} pieces: {:?}",
+        answer.words.len(),
+        turn.text
+    );
+    assert!(!answer.words.is_empty() && !turn.text.trim().is_empty());
+    assert_eq!(answer.words.concat().trim(), turn.text);
     assert!(
         turn.citations
             .iter()
@@ -135,7 +125,15 @@ async fn a_real_model_searches_the_knowledge_base_answers_and_only_offers_an_act
     assert!(turn.seal.is_some());
 
     // A restart is offered, and waits for bob: nothing is asked for until he confirms it.
-    let (_, turn) = ask(&app, &bob.portal, "Please restart my computer").await?;
+    let turn = ask(
+        &app,
+        &bob.portal,
+        uuid::Uuid::now_v7(),
+        &[],
+        "Please restart my computer",
+    )
+    .await?
+    .turn;
     assert!(
         turn.proposals.iter().any(|p| matches!(p,
             Proposal::Action { action: ActionKind::Restart, devices } if devices[0].name == "BOB-MODEL")),

@@ -96,7 +96,7 @@ fn check_history(
             )));
         }
         match turn.role {
-            AssistantRole::Person => check_question(&turn.text, place)?,
+            AssistantRole::Person => check_question(&turn.text, &format!("history[{place}]"))?,
             AssistantRole::Assistant => {
                 let question = &history[place - 1].text;
                 let message = seal_message(caller.user_id, conversation, place, question, turn);
@@ -115,11 +115,12 @@ fn check_history(
     Ok(())
 }
 
-fn check_question(text: &str, place: usize) -> Result<()> {
+/// A question: 1 to [`MAX_QUESTION_CHARS`] characters; `field` names it in the refusal.
+fn check_question(text: &str, field: &str) -> Result<()> {
     let chars = text.trim().chars().count();
     if chars == 0 || chars > MAX_QUESTION_CHARS {
         return Err(AppError::bad_request(format!(
-            "history[{place}]: a question has 1 to {MAX_QUESTION_CHARS} characters"
+            "{field}: a question has 1 to {MAX_QUESTION_CHARS} characters"
         )));
     }
     Ok(())
@@ -154,13 +155,8 @@ pub async fn ask(
     let store = &state.store;
     let mine = require(store, caller).await?;
     check_history(&state.seals, caller, ask.conversation, &ask.history)?;
+    check_question(&ask.question, "question")?;
     let question = ask.question.trim();
-    let chars = question.chars().count();
-    if chars == 0 || chars > MAX_QUESTION_CHARS {
-        return Err(AppError::bad_request(format!(
-            "question: ask in 1 to {MAX_QUESTION_CHARS} characters"
-        )));
-    }
     if ask.history.len() + 2 > MAX_CONVERSATION_TURNS {
         return Err(AppError::bad_request(format!(
             "history: a conversation has at most {MAX_CONVERSATION_TURNS} turns; hand it over to a person"

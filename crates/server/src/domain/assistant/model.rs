@@ -32,6 +32,15 @@ const MAX_URL_CHARS: usize = 500;
 const MAX_MODEL_CHARS: usize = 200;
 const MAX_KEY_CHARS: usize = 1_000;
 
+/// One client for every question: its connections to the model are kept and reused.
+static HTTP: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .unwrap_or_default()
+});
+
 fn require_admin(caller: &Caller) -> Result<()> {
     if caller.role == bellhop_proto::Role::Admin {
         Ok(())
@@ -293,11 +302,7 @@ pub async fn answer(
         }
         None => None,
     };
-    let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(REQUEST_TIMEOUT)
-        .build()
-        .map_err(anyhow::Error::from)?;
+    let http = &*HTTP;
     // The conversation as the model reads it. What its tools returned goes into the system
     // message of the next round, not into `tool` messages: some servers' chat templates drop
     // those (llama-cpp-python's function-calling ChatML does), and every template renders a
