@@ -145,12 +145,17 @@ test('with tickets only through the assistant, New request leads to it and bob c
   const tess = await signedInPage(browser, server, 'tech@helpdesk.example', '/console#/settings');
   try {
     await tess.getByLabel('Users open tickets only through the assistant').check();
+    await tess.getByLabel('Open a ticket for every assistant conversation').check();
+    await tess.getByLabel('Model answers per person per day').fill('25');
     await tess.getByRole('button', { name: 'Save' }).click();
     await tess.getByRole('status').waitFor();
   } finally {
     await tess.close();
   }
-  assert.equal((await ok(await callApi(server, tech, 'GET', '/portal-settings'), 'settings')).tickets_through_assistant, true);
+  const saved = await ok(await callApi(server, tech, 'GET', '/portal-settings'), 'settings');
+  assert.equal(saved.tickets_through_assistant, true);
+  assert.equal(saved.assistant_ticket_per_conversation, true);
+  assert.equal(saved.assistant_daily_model_calls, 25);
   const page = await signedInPage(browser, server, 'bob@acme.example', '/#/tickets');
   try {
     await page.getByRole('link', { name: 'New request' }).click();

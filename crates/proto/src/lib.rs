@@ -77,7 +77,9 @@ pub use local::{
     Draft, HotkeyStatus, LocalAction, LocalActionState, LocalTicket, Notice, NoticeKind, Redaction,
     TicketForm,
 };
-pub use settings::{ActionRules, Audience, MyPortal, PortalSettings, SectionRule};
+pub use settings::{
+    ActionRules, Audience, MAX_DAILY_MODEL_CALLS, MyPortal, PortalSettings, SectionRule,
+};
 pub use status::{AgentStatus, Connectivity, ServerInfo};
 pub use sync::{
     ChangesPage, ChangesQuery, OpOutcome, OutboxItem, OutboxState, PushRequest, PushResponse,

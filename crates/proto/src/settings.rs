@@ -73,7 +73,21 @@ pub struct PortalSettings {
     /// assistant is on for.
     #[serde(default)]
     pub tickets_through_assistant: bool,
+    /// Every conversation with the assistant is kept as a ticket (source: assistant): opened
+    /// resolved with the first answer, its transcript kept current with each answer, and opened
+    /// again for the desk when the person asks for a person. For the people the assistant is on
+    /// for, never the desk's own staff.
+    #[serde(default)]
+    pub assistant_ticket_per_conversation: bool,
+    /// How many questions the assistant's model answers for one person in a day (UTC), up to
+    /// [`MAX_DAILY_MODEL_CALLS`]; past it the built-in engine answers from the knowledge base.
+    /// `null`: no limit. Without a model it changes nothing.
+    #[serde(default)]
+    pub assistant_daily_model_calls: Option<u32>,
 }
+
+/// The highest daily budget of model calls a desk may set per person.
+pub const MAX_DAILY_MODEL_CALLS: u32 = 10_000;
 
 impl Default for PortalSettings {
     fn default() -> Self {
@@ -87,6 +101,8 @@ impl Default for PortalSettings {
             visible_statuses: TicketStatus::ALL.to_vec(),
             reopen_allowed: true,
             tickets_through_assistant: false,
+            assistant_ticket_per_conversation: false,
+            assistant_daily_model_calls: None,
         }
     }
 }

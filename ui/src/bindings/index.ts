@@ -664,7 +664,20 @@ reopen_allowed: boolean,
  * end user is refused (catalog requests still go straight to the desk). Only for those the
  * assistant is on for.
  */
-tickets_through_assistant: boolean, };
+tickets_through_assistant: boolean, 
+/**
+ * Every conversation with the assistant is kept as a ticket (source: assistant): opened
+ * resolved with the first answer, its transcript kept current with each answer, and opened
+ * again for the desk when the person asks for a person. For the people the assistant is on
+ * for, never the desk's own staff.
+ */
+assistant_ticket_per_conversation: boolean, 
+/**
+ * How many questions the assistant's model answers for one person in a day (UTC), up to
+ * [`MAX_DAILY_MODEL_CALLS`]; past it the built-in engine answers from the knowledge base.
+ * `null`: no limit. Without a model it changes nothing.
+ */
+assistant_daily_model_calls: number | null, };
 
 export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, chat: boolean, 
 /**

@@ -59,6 +59,7 @@ macro_rules! ticket_joins {
 
 mod access;
 mod actions;
+mod assistant;
 mod attachments;
 mod audit;
 mod authenticators;

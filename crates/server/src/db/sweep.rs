@@ -15,7 +15,9 @@ pub const KEEP_SYNC_OUTCOMES_MS: i64 = 90 * 24 * 3600 * 1000;
 
 /// Sign-in failures count for the sign-in window (`SIGN_IN_WINDOW_MS`, routes/auth.rs); the enrolment's for an
 /// hour. A day covers both.
-const KEEP_FAILURES_MS: i64 = 24 * 3600 * 1000;
+const KEEP_FAILURES_MS: i64 = DAY_MS;
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
 
 impl Store {
     /// Deletes what has served its time; returns how many rows went.
@@ -23,7 +25,7 @@ impl Store {
         let now = now_ms();
         let dead = now - KEEP_DEAD_MS;
         let idle = now - super::SESSION_IDLE_MS;
-        let statements: [(&'static str, i64); 9] = [
+        let statements: [(&'static str, i64); 10] = [
             (
                 "DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1",
                 dead,
@@ -56,6 +58,10 @@ impl Store {
             (
                 "DELETE FROM sync_ops WHERE created_at < $1",
                 now - KEEP_SYNC_OUTCOMES_MS,
+            ),
+            (
+                "DELETE FROM assistant_calls WHERE day_ms < $1",
+                now - 2 * DAY_MS,
             ),
         ];
         let mut swept = 0;

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use bellhop_proto::{PortalSettings, SectionRule, TicketFields};
+use bellhop_proto::{MAX_DAILY_MODEL_CALLS, PortalSettings, SectionRule, TicketFields};
 
 use crate::db::{Caller, Store};
 use crate::error::{AppError, Result};
@@ -27,6 +27,14 @@ pub async fn save(
         return Err(AppError::bad_request(
             "users must see at least one ticket status",
         ));
+    }
+    if settings
+        .assistant_daily_model_calls
+        .is_some_and(|calls| calls > MAX_DAILY_MODEL_CALLS)
+    {
+        return Err(AppError::bad_request(format!(
+            "assistant_daily_model_calls: at most {MAX_DAILY_MODEL_CALLS} a day, or null for no limit"
+        )));
     }
     for (name, rule) in [
         ("ticketing", &mut settings.ticketing),

@@ -125,7 +125,8 @@ pub fn admit(
             (ticket_type, values, None)
         }
     };
-    let (description, words) = if fields.takes_description(staff) {
+    // The assistant's transcript is its own record, not words the person typed in a field.
+    let (description, words) = if gate.by_assistant || fields.takes_description(staff) {
         (new.description.clone(), None)
     } else {
         let words = new.description.trim();

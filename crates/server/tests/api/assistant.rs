@@ -679,3 +679,193 @@ async fn a_model_out_of_reach_fails_the_answer_and_says_so() -> anyhow::Result<(
     }
     Ok(())
 }
+
+/// Points the assistant at a port nobody listens on: every question the model is asked fails.
+async fn model_out_of_reach(app: &TestApp) -> anyhow::Result<()> {
+    let ada = admin(app).await?;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let res = app
+        .put(
+            &ada,
+            "/api/v1/assistant/model",
+            &json!({"base_url": format!("http://127.0.0.1:{closed}/v1"), "model": "m"}),
+        )
+        .await?;
+    anyhow::ensure!(res.status() == 200, "model: {}", res.status());
+    Ok(())
+}
+
+/// The last event of an answer's stream.
+async fn last_event(res: reqwest::Response) -> anyhow::Result<AssistantEvent> {
+    anyhow::ensure!(res.status() == 200, "ask: {}", res.status());
+    let body = res.text().await?;
+    Ok(serde_json::from_str(
+        body.lines().last().unwrap_or_default(),
+    )?)
+}
+
+#[tokio::test]
+async fn past_a_persons_daily_budget_the_knowledge_base_answers_instead_of_the_model()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    model_out_of_reach(&app).await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    for bad in [json!(-1), json!(10_001), json!("ten")] {
+        let mut settings: Value = app
+            .get(&tech, "/api/v1/portal-settings")
+            .await?
+            .json()
+            .await?;
+        settings["assistant_daily_model_calls"] = bad.clone();
+        let res = app.put(&tech, "/api/v1/portal-settings", &settings).await?;
+        assert_eq!(res.status(), 422, "{bad}");
+    }
+    set_settings(&app, &tech, |s| s["assistant_daily_model_calls"] = json!(2)).await?;
+    let bob = app.login("bob@acme.example").await?;
+    let alice = app.login("alice@acme.example").await?;
+    // Bob's two questions go to the model (which fails: it is out of reach).
+    for _ in 0..2 {
+        let res = ask_raw(&app, &bob, uuid::Uuid::now_v7(), &[], "my VPN drops").await?;
+        assert!(
+            matches!(last_event(res).await?, AssistantEvent::Failed { .. }),
+            "within the budget the model is asked"
+        );
+    }
+    // The third is answered from the knowledge base, and says why.
+    let answer = ask(&app, &bob, uuid::Uuid::now_v7(), &[], "my VPN drops").await?;
+    assert!(
+        answer
+            .turn
+            .text
+            .starts_with("You have had today’s answers from the assistant’s model;"),
+        "{}",
+        answer.turn.text
+    );
+    assert_eq!(answer.turn.citations[0].title, "Connect to the VPN");
+    // The budget is each person's own: alice's question still goes to the model.
+    let res = ask_raw(&app, &alice, uuid::Uuid::now_v7(), &[], "my VPN drops").await?;
+    assert!(matches!(
+        last_event(res).await?,
+        AssistantEvent::Failed { .. }
+    ));
+    // A budget of none: nobody's question goes to the model.
+    set_settings(&app, &tech, |s| s["assistant_daily_model_calls"] = json!(0)).await?;
+    let answer = ask(&app, &alice, uuid::Uuid::now_v7(), &[], "my VPN drops").await?;
+    assert_eq!(answer.turn.citations[0].title, "Connect to the VPN");
+    // No limit again: the model is asked.
+    set_settings(&app, &tech, |s| {
+        s["assistant_daily_model_calls"] = Value::Null
+    })
+    .await?;
+    let res = ask_raw(&app, &bob, uuid::Uuid::now_v7(), &[], "my VPN drops").await?;
+    assert!(matches!(
+        last_event(res).await?,
+        AssistantEvent::Failed { .. }
+    ));
+    Ok(())
+}
+
+/// The tickets the assistant opened that the caller sees.
+async fn by_assistant(app: &TestApp, token: &str) -> anyhow::Result<Vec<Ticket>> {
+    let mut all = app.tickets(token).await?;
+    all.retain(|t| t.source == TicketSource::Assistant);
+    Ok(all)
+}
+
+#[tokio::test]
+async fn with_every_conversation_kept_each_is_one_ticket_that_a_hand_over_reopens()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob = app.login("bob@acme.example").await?;
+    // Off (the default), a conversation leaves no ticket.
+    ask(
+        &app,
+        &bob,
+        uuid::Uuid::now_v7(),
+        &[],
+        "How do I connect to the VPN?",
+    )
+    .await?;
+    assert!(by_assistant(&app, &bob).await?.is_empty());
+
+    set_settings(&app, &tech, |s| {
+        s["assistant_ticket_per_conversation"] = json!(true)
+    })
+    .await?;
+    let chat = uuid::Uuid::now_v7();
+    let first = "How do I connect to the VPN?";
+    let one = ask(&app, &bob, chat, &[], first).await?;
+    let kept = by_assistant(&app, &bob).await?;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let ticket = &kept[0];
+    assert_eq!(ticket.source, TicketSource::Assistant);
+    assert_eq!(ticket.status, bellhop_proto::TicketStatus::Resolved);
+    assert_eq!(ticket.title, first);
+
+    let second = "The VPN drops every hour";
+    let mut history = vec![person(first), one.turn];
+    let two = ask(&app, &bob, chat, &history, second).await?;
+    history.extend([person(second), two.turn]);
+    let kept = by_assistant(&app, &bob).await?;
+    assert_eq!(kept.len(), 1, "one ticket per conversation");
+    let seen: Ticket = app
+        .get(&tech, &format!("/api/v1/tickets/{}", kept[0].id))
+        .await?
+        .json()
+        .await?;
+    assert!(
+        seen.description
+            .contains("Bob Baker: How do I connect to the VPN?")
+            && seen
+                .description
+                .contains("Bob Baker: The VPN drops every hour"),
+        "{}",
+        seen.description
+    );
+    assert_eq!(seen.status, bellhop_proto::TicketStatus::Resolved);
+
+    // The hand-over gives the same ticket back to the desk, open, with bob's word; once.
+    let hand_over = json!({"ticket_id": uuid::Uuid::now_v7(), "conversation": chat,
+                           "history": history});
+    let res = app
+        .post(&bob, "/api/v1/assistant/hand-over", &hand_over)
+        .await?;
+    assert_eq!(res.status(), 200);
+    let handed: Ticket = res.json().await?;
+    assert_eq!(handed.id, seen.id);
+    assert_eq!(handed.status, bellhop_proto::TicketStatus::Open);
+    let again = app
+        .post(&bob, "/api/v1/assistant/hand-over", &hand_over)
+        .await?;
+    assert_eq!(again.status(), 200);
+    let comments: Vec<Value> = app
+        .get(&tech, &format!("/api/v1/tickets/{}/comments", seen.id))
+        .await?
+        .json()
+        .await?;
+    let asked: Vec<&Value> = comments
+        .iter()
+        .filter(|c| c["body"] == "I asked the assistant for a person: please take this over.")
+        .collect();
+    assert_eq!(asked.len(), 1, "{comments:?}");
+    assert_eq!(by_assistant(&app, &bob).await?.len(), 1);
+
+    // Another person's conversation is their own ticket; the desk's own questions leave none.
+    let alice = app.login("alice@acme.example").await?;
+    ask(&app, &alice, chat, &[], first).await?;
+    let alices: Vec<Ticket> = app
+        .tickets(&alice)
+        .await?
+        .into_iter()
+        .filter(|t| t.source == TicketSource::Assistant && t.requester_id != seen.requester_id)
+        .collect();
+    assert_eq!(alices.len(), 1, "{alices:?}");
+    assert_ne!(alices[0].id, seen.id);
+    let before = app.tickets(&tech).await?.len();
+    ask(&app, &tech, uuid::Uuid::now_v7(), &[], first).await?;
+    assert_eq!(app.tickets(&tech).await?.len(), before);
+    Ok(())
+}

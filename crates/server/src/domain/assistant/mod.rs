@@ -19,12 +19,13 @@ pub mod words;
 
 use bellhop_proto::{
     ActionId, ActionKind, AssistantAsk, AssistantEvent, AssistantHandOver, AssistantRole,
-    AssistantTurn, ConversationId, DeviceStatus, MAX_BODY_CHARS, MAX_CONVERSATION_TURNS,
-    MAX_QUESTION_CHARS, MAX_TITLE_CHARS, MyPortal, NewTicket, ProposedDevice, Ticket, UserId,
+    AssistantTurn, CommentId, CommentVisibility, ConversationId, DeviceStatus, MAX_BODY_CHARS,
+    MAX_CONVERSATION_TURNS, MAX_QUESTION_CHARS, MAX_TITLE_CHARS, MyPortal, NewTicket,
+    PortalSettings, Proposal, ProposedDevice, Ticket, TicketId, TicketStatus, UserId,
 };
 use futures_util::stream::{self, BoxStream};
 
-use crate::db::{Caller, Store};
+use crate::db::{Caller, Store, TicketChange};
 use crate::error::{AppError, Result};
 use crate::keys::Sealer;
 use crate::state::AppState;
@@ -34,13 +35,14 @@ const MAX_ARTICLES: i64 = 3;
 /// Roughly how many characters each streamed piece of an answer carries.
 const PIECE_CHARS: usize = 24;
 
-/// The portal as the caller may use it, when the assistant is on for them.
-async fn require(store: &Store, caller: &Caller) -> Result<MyPortal> {
+/// The portal as the caller may use it, when the assistant is on for them, and the desk's
+/// settings.
+async fn require(store: &Store, caller: &Caller) -> Result<(MyPortal, PortalSettings)> {
     let settings = store.portal_settings().await?;
     let fields = store.ticket_fields().await?;
     let mine = settings.for_user(&fields, caller.user_id, caller.org_id, caller.is_staff());
     if mine.assistant {
-        Ok(mine)
+        Ok((mine, settings))
     } else {
         Err(AppError::forbidden(
             "the service desk has switched the assistant off for you",
@@ -153,7 +155,7 @@ pub async fn ask(
     ask: &AssistantAsk,
 ) -> Result<BoxStream<'static, AssistantEvent>> {
     let store = &state.store;
-    let mine = require(store, caller).await?;
+    let (mine, settings) = require(store, caller).await?;
     check_history(&state.seals, caller, ask.conversation, &ask.history)?;
     check_question(&ask.question, "question")?;
     let question = ask.question.trim();
@@ -169,38 +171,6 @@ pub async fn ask(
         .unwrap_or_default();
     let all_words = words::split(question);
     let intents = words::intents(&all_words);
-    if let Some(stored) = store.assistant_model().await? {
-        let devices = if intents
-            .iter()
-            .any(|i| matches!(i, words::Intent::Action(_)))
-        {
-            own_devices(store, caller).await?
-        } else {
-            Vec::new()
-        };
-        let offers = builtin::offers(&intents, &mine.actions, &devices);
-        let turn = model::Turn {
-            caller: caller.clone(),
-            mine,
-            language,
-            history: ask.history.clone(),
-            question: question.to_owned(),
-        };
-        return Ok(by_model(
-            state.clone(),
-            stored,
-            turn,
-            offers,
-            ask.conversation,
-        ));
-    }
-    let articles = if mine.knowledge_base {
-        store
-            .rank_articles(caller, &words::search_words(&all_words), MAX_ARTICLES)
-            .await?
-    } else {
-        Vec::new()
-    };
     let wants_action = intents
         .iter()
         .any(|i| matches!(i, words::Intent::Action(_)));
@@ -209,25 +179,56 @@ pub async fn ask(
     } else {
         Vec::new()
     };
+    let asked = Asked {
+        caller: caller.clone(),
+        conversation: ask.conversation,
+        history: ask.history.clone(),
+        question: question.to_owned(),
+        keep: keeps_every_conversation(&settings, caller),
+    };
+    // The model answers while the person's budget for the day lasts; then the built-in engine.
+    let mut spent = false;
+    if let Some(stored) = store.assistant_model().await? {
+        spent = match settings.assistant_daily_model_calls {
+            Some(limit) => !store.take_model_call(caller.user_id, limit).await?,
+            None => false,
+        };
+        if !spent {
+            let offers = builtin::offers(&intents, &mine.actions, &devices);
+            return Ok(by_model(
+                state.clone(),
+                stored,
+                mine,
+                language,
+                asked,
+                offers,
+            ));
+        }
+    }
+    let articles = if mine.knowledge_base {
+        store
+            .rank_articles(caller, &words::search_words(&all_words), MAX_ARTICLES)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let phrases = words::phrases(language);
     let mut turn = builtin::answer(&builtin::Facts {
-        phrases: words::phrases(language),
+        phrases,
         words: &all_words,
         intents: &intents,
         articles: &articles,
         actions: &mine.actions,
         devices: &devices,
     });
-    let place = ask.history.len() + 1;
-    turn.seal = Some(state.seals.seal(&seal_message(
-        caller.user_id,
-        ask.conversation,
-        place,
-        question,
-        &turn,
-    )));
+    if spent {
+        turn.text = format!("{}\n\n{}", phrases.budget_spent, turn.text);
+    }
+    let turn = finish(state, &asked, turn).await;
     tracing::info!(
         articles = turn.citations.len(),
         offers = turn.proposals.len(),
+        spent,
         "answered"
     );
     let mut events: Vec<AssistantEvent> = pieces(&turn.text)
@@ -237,17 +238,143 @@ pub async fn ask(
     Ok(Box::pin(stream::iter(events)))
 }
 
+/// A question as asked: by whom, in which conversation, after which turns, and whether the desk
+/// keeps the conversation on a ticket.
+struct Asked {
+    caller: Caller,
+    conversation: ConversationId,
+    history: Vec<AssistantTurn>,
+    question: String,
+    keep: bool,
+}
+
+/// Seals an answer for its place in the conversation and, when the desk keeps every
+/// conversation, writes the transcript with it on the conversation's ticket (a failure there is
+/// logged; the answer still reaches the person).
+async fn finish(state: &AppState, asked: &Asked, mut turn: AssistantTurn) -> AssistantTurn {
+    let place = asked.history.len() + 1;
+    turn.seal = Some(state.seals.seal(&seal_message(
+        asked.caller.user_id,
+        asked.conversation,
+        place,
+        &asked.question,
+        &turn,
+    )));
+    if asked.keep {
+        let mut turns = asked.history.clone();
+        turns.push(AssistantTurn {
+            role: AssistantRole::Person,
+            text: asked.question.clone(),
+            citations: Vec::new(),
+            proposals: Vec::new(),
+            seal: None,
+        });
+        turns.push(turn.clone());
+        if let Err(e) = keep_on_ticket(state, &asked.caller, asked.conversation, &turns).await {
+            tracing::warn!(error = %e, "the conversation's ticket was not written");
+        }
+    }
+    turn
+}
+
+/// Whether the desk keeps this person's conversations on tickets (never the desk's own).
+fn keeps_every_conversation(settings: &PortalSettings, caller: &Caller) -> bool {
+    settings.assistant_ticket_per_conversation && !caller.is_staff()
+}
+
+/// The ticket a conversation is kept on: an id only the server can work out, so that nobody
+/// else can take it first, the same for every answer of the conversation.
+fn conversation_ticket(seals: &Sealer, user: UserId, conversation: ConversationId) -> TicketId {
+    use sha2::Digest;
+    let seal = seals.seal(format!("bellhop-assistant-ticket-v1 {user} {conversation}").as_bytes());
+    let digest = sha2::Sha256::digest(seal.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    TicketId(uuid::Builder::from_custom_bytes(bytes).into_uuid())
+}
+
+/// Writes the conversation so far on its ticket: opened (resolved: the assistant answered) with
+/// the first answer, its transcript replaced with each later one.
+async fn keep_on_ticket(
+    state: &AppState,
+    caller: &Caller,
+    conversation: ConversationId,
+    turns: &[AssistantTurn],
+) -> Result<()> {
+    let store = &state.store;
+    let id = conversation_ticket(&state.seals, caller.user_id, conversation);
+    let description = transcript(&state.public_url, &caller.name, turns, &[]);
+    if store
+        .rewrite_transcript(caller.user_id, id, &description)
+        .await?
+    {
+        return Ok(());
+    }
+    let first = turns.first().map(|t| t.text.as_str()).unwrap_or_default();
+    let (ticket, created) = super::tickets::open_as(
+        store,
+        &state.public_url,
+        caller,
+        &assistant_ticket(id, first, description, Vec::new()),
+        true,
+    )
+    .await?;
+    if created {
+        let resolved = TicketChange {
+            status: TicketStatus::Resolved,
+            priority: ticket.priority,
+            ticket_type: ticket.ticket_type.clone(),
+            custom_fields: ticket.custom_fields.clone(),
+            audit: None,
+        };
+        store
+            .write_ticket_change(caller, &ticket, &resolved)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A ticket the assistant opens: titled with the conversation's first question.
+fn assistant_ticket(
+    id: TicketId,
+    first_question: &str,
+    description: String,
+    attachments: Vec<bellhop_proto::NewAttachment>,
+) -> NewTicket {
+    NewTicket {
+        id,
+        title: title_of(first_question),
+        description,
+        priority: None,
+        source: None,
+        attachments,
+        system_info: None,
+        ticket_type: None,
+        custom_fields: Default::default(),
+        requester_id: None,
+        catalog_item: None,
+    }
+}
+
 /// The model's answer as a stream: its words as the model writes them, then the whole answer,
 /// sealed, or why it failed.
 fn by_model(
     state: AppState,
     stored: crate::db::StoredModel,
-    turn: model::Turn,
-    offers: Vec<bellhop_proto::Proposal>,
-    conversation: ConversationId,
+    mine: MyPortal,
+    language: bellhop_proto::Language,
+    asked: Asked,
+    offers: Vec<Proposal>,
 ) -> BoxStream<'static, AssistantEvent> {
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(async move {
+        let turn = model::Turn {
+            caller: asked.caller.clone(),
+            mine,
+            language,
+            history: asked.history.clone(),
+            question: asked.question.clone(),
+        };
         let last = match model::answer(&state, &stored, &turn, &tx).await {
             Ok(answer) if answer.text.is_empty() && answer.proposals.is_empty() => {
                 AssistantEvent::Failed {
@@ -263,10 +390,10 @@ fn by_model(
             Ok(mut answer) => {
                 // What the person's own words ask for is offered whatever the model chose.
                 for offer in offers {
-                    let same = |p: &bellhop_proto::Proposal| match (p, &offer) {
+                    let same = |p: &Proposal| match (p, &offer) {
                         (
-                            bellhop_proto::Proposal::Action { action: a, .. },
-                            bellhop_proto::Proposal::Action { action: b, .. },
+                            Proposal::Action { action: a, .. },
+                            Proposal::Action { action: b, .. },
                         ) => a == b,
                         (p, offer) => p == offer,
                     };
@@ -274,14 +401,7 @@ fn by_model(
                         answer.proposals.push(offer);
                     }
                 }
-                let place = turn.history.len() + 1;
-                answer.seal = Some(state.seals.seal(&seal_message(
-                    turn.caller.user_id,
-                    conversation,
-                    place,
-                    &turn.question,
-                    &answer,
-                )));
+                let answer = finish(&state, &asked, answer).await;
                 tracing::info!(
                     articles = answer.citations.len(),
                     offers = answer.proposals.len(),
@@ -330,7 +450,7 @@ pub async fn hand_over(
     req: &AssistantHandOver,
 ) -> Result<(Ticket, bool)> {
     let store = &state.store;
-    require(store, caller).await?;
+    let (_, settings) = require(store, caller).await?;
     check_history(&state.seals, caller, req.conversation, &req.history)?;
     let Some(first) = req.history.first() else {
         return Err(AppError::bad_request(
@@ -344,21 +464,41 @@ pub async fn hand_over(
     for id in &req.actions {
         taken.push(own_action(store, caller, *id).await?);
     }
-    let new = NewTicket {
-        id: req.ticket_id,
-        title: title_of(&first.text),
-        description: transcript(&state.public_url, &caller.name, &req.history, &taken),
-        priority: None,
-        source: None,
-        attachments: req.attachments.clone(),
-        system_info: None,
-        ticket_type: None,
-        custom_fields: Default::default(),
-        requester_id: None,
-        catalog_item: None,
-    };
+    let description = transcript(&state.public_url, &caller.name, &req.history, &taken);
+    if keeps_every_conversation(&settings, caller) {
+        // The conversation's own ticket, kept since its first answer, goes back to the desk.
+        let id = conversation_ticket(&state.seals, caller.user_id, req.conversation);
+        if store
+            .rewrite_transcript(caller.user_id, id, &description)
+            .await?
+        {
+            store
+                .write_comment(
+                    caller,
+                    id,
+                    // The same hand-over again is the same reply.
+                    CommentId(req.ticket_id.0),
+                    CommentVisibility::Public,
+                    HANDED_OVER,
+                    crate::db::now_ms(),
+                    Some(TicketStatus::Open),
+                    &req.attachments,
+                )
+                .await?;
+            return Ok((store.ticket(caller, id).await?, false));
+        }
+    }
+    let new = assistant_ticket(
+        req.ticket_id,
+        &first.text,
+        description,
+        req.attachments.clone(),
+    );
     super::tickets::open_as(store, &state.public_url, caller, &new, true).await
 }
+
+/// The reply a kept conversation's hand-over adds to its ticket, as the person.
+const HANDED_OVER: &str = "I asked the assistant for a person: please take this over.";
 
 /// One of the caller's own actions (another's is as unknown as one that does not exist).
 async fn own_action(store: &Store, caller: &Caller, id: ActionId) -> Result<bellhop_proto::Action> {

@@ -23,6 +23,8 @@ pub struct Phrases {
     pub no_device: &'static str,
     /// Installing software, which the assistant cannot do here yet.
     pub no_software: &'static str,
+    /// The person's daily budget of the model's answers is spent: the knowledge base answers.
+    pub budget_spent: &'static str,
     /// Offering each action on `{device}`, in the order of [`ActionKind::ALL`].
     offers: [&'static str; 4],
 }
@@ -45,6 +47,7 @@ const EN: Phrases = Phrases {
     not_offered: "The service desk does not let you do this from here. A person can help: I can hand this over.",
     no_device: "I can only do this on a computer assigned to you, and none is yet. I can hand this over to a person.",
     no_software: "Installing software from here is not available yet. The service catalog or a person at the desk can install approved software for you.",
+    budget_spent: "You have had today’s answers from the assistant’s model; until tomorrow I answer from the knowledge base alone.",
     offers: [
         "I can restart {device} for you.",
         "I can lock {device} for you.",
@@ -63,6 +66,7 @@ const FR: Phrases = Phrases {
     not_offered: "Le service d’assistance ne vous permet pas de le faire d’ici. Une personne peut vous aider : je peux lui transmettre la demande.",
     no_device: "Je ne peux le faire que sur un ordinateur qui vous est attribué, et aucun ne l’est encore. Je peux transmettre la demande à une personne.",
     no_software: "L’installation de logiciels n’est pas encore disponible ici. Le catalogue de services ou une personne du service d’assistance peut installer pour vous les logiciels approuvés.",
+    budget_spent: "Vous avez reçu aujourd’hui toutes les réponses du modèle de l’assistant ; jusqu’à demain, je réponds à partir de la base de connaissances seule.",
     offers: [
         "Je peux redémarrer {device} pour vous.",
         "Je peux verrouiller {device} pour vous.",
@@ -81,6 +85,7 @@ const DE: Phrases = Phrases {
     not_offered: "Der Service Desk erlaubt Ihnen das hier nicht. Ein Mensch kann helfen: Ich kann es übergeben.",
     no_device: "Das geht nur auf einem Computer, der Ihnen zugewiesen ist, und noch keiner ist es. Ich kann es an einen Menschen übergeben.",
     no_software: "Software selbst zu installieren ist hier noch nicht möglich. Der Servicekatalog oder ein Mensch am Service Desk installiert freigegebene Software für Sie.",
+    budget_spent: "Die Antworten des Assistenzmodells für heute sind aufgebraucht; bis morgen antworte ich allein aus der Wissensdatenbank.",
     offers: [
         "Ich kann {device} für Sie neu starten.",
         "Ich kann {device} für Sie sperren.",
@@ -99,6 +104,7 @@ const ES: Phrases = Phrases {
     not_offered: "El servicio de asistencia no le permite hacerlo desde aquí. Una persona puede ayudar: puedo pasarle la solicitud.",
     no_device: "Solo puedo hacerlo en un ordenador asignado a usted, y todavía no hay ninguno. Puedo pasarlo a una persona.",
     no_software: "Instalar software desde aquí aún no está disponible. El catálogo de servicios o una persona del servicio de asistencia puede instalarle el software aprobado.",
+    budget_spent: "Ya ha recibido hoy todas las respuestas del modelo del asistente; hasta mañana respondo solo con la base de conocimientos.",
     offers: [
         "Puedo reiniciar {device} por usted.",
         "Puedo bloquear {device} por usted.",
@@ -117,6 +123,7 @@ const IT: Phrases = Phrases {
     not_offered: "Il service desk non ti permette di farlo da qui. Una persona può aiutarti: posso passarle la richiesta.",
     no_device: "Posso farlo solo su un computer assegnato a te, e non ce n’è ancora nessuno. Posso passare la richiesta a una persona.",
     no_software: "Installare software da qui non è ancora possibile. Il catalogo dei servizi o una persona del service desk può installarti il software approvato.",
+    budget_spent: "Per oggi hai ricevuto tutte le risposte del modello dell’assistente; fino a domani rispondo solo dalla knowledge base.",
     offers: [
         "Posso riavviare {device} per te.",
         "Posso bloccare {device} per te.",
@@ -135,6 +142,7 @@ const RU: Phrases = Phrases {
     not_offered: "Служба поддержки не разрешает вам делать это отсюда. Сотрудник может помочь: я могу передать ему запрос.",
     no_device: "Я могу сделать это только на компьютере, закреплённом за вами, а такого пока нет. Я могу передать запрос сотруднику.",
     no_software: "Установка программ отсюда пока недоступна. Каталог услуг или сотрудник службы поддержки установит вам одобренные программы.",
+    budget_spent: "На сегодня ответы модели ассистента исчерпаны; до завтра я отвечаю только по базе знаний.",
     offers: [
         "Я могу перезагрузить {device}.",
         "Я могу заблокировать {device}.",
