@@ -109,21 +109,13 @@ impl Agent {
         files: Vec<NewAttachment>,
     ) -> Result<ChatMessage> {
         let credential = self.user_credential()?;
-        let client = self.client()?;
-        for file in &files {
-            if let Some(from) = client.upload_offset(&credential, &file.sha256).await? {
-                let bytes = self.blobs().read(&file.sha256)?;
-                client
-                    .upload_attachment(&credential, &file.sha256, &bytes, from)
-                    .await?;
-            }
-        }
+        self.upload_staged(&credential, &files).await?;
         let message = NewChatMessage {
             id: message_id,
             body: body.trim().to_owned(),
             files,
         };
-        client.say(&credential, id, &message).await
+        self.client()?.say(&credential, id, &message).await
     }
 
     /// A screenshot sent into the chat as a message of its own, with the areas the person

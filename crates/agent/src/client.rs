@@ -11,6 +11,7 @@ use bellhop_proto::{
     ErrorCode, GrantedAction, MyPortal, PushRequest, PushResponse, SendTokenRequest, ServerInfo,
     TicketEvent, TicketId,
 };
+use bellhop_proto::{AssistantAsk, AssistantHandOver, Ticket};
 use bellhop_proto::{
     Chat, ChatDesk, ChatEvent, ChatId, ChatListQuery, ChatMessage, NewChat, NewChatMessage,
 };
@@ -507,6 +508,38 @@ impl ServerClient {
             .to_vec())
     }
 
+    /// Asks the assistant: the answer's stream as it comes, once the server accepted the
+    /// question (a refusal is the server's error). It may take a model minutes to finish.
+    pub async fn ask_assistant(
+        &self,
+        credential: &str,
+        ask: &AssistantAsk,
+    ) -> Result<reqwest::Response> {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/assistant/ask", self.base))
+            .bearer_auth(credential)
+            .timeout(ASSISTANT_ANSWER)
+            .json(ask)
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        if res.status().is_success() {
+            return Ok(res);
+        }
+        // Not a success, so `decode` says what the server refused.
+        Err(match decode::<serde_json::Value>(res).await {
+            Err(refused) => refused,
+            Ok(_) => Error::Unreachable("the server's answer was cut off".into()),
+        })
+    }
+
+    /// Hands a conversation to the desk: the ticket with its transcript.
+    pub async fn hand_over(&self, credential: &str, req: &AssistantHandOver) -> Result<Ticket> {
+        self.post("/api/v1/assistant/hand-over", Some(credential), req)
+            .await
+    }
+
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         self.get_as(path, None).await
     }
@@ -545,6 +578,9 @@ async fn send<T: DeserializeOwned>(
 }
 
 /// Success with no body of interest; anything else as the server's error.
+/// How long an assistant's answer may take, a model's included.
+const ASSISTANT_ANSWER: Duration = Duration::from_secs(300);
+
 /// Chunks of this size (4 MiB) for files larger than one.
 pub const UPLOAD_CHUNK: usize = 4 * 1024 * 1024;
 

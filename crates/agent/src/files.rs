@@ -23,6 +23,25 @@ impl Agent {
         })
     }
 
+    /// Sends files staged on this device up to the server, each only as far as the server does
+    /// not hold it yet (a repeat costs nothing), for a message or ticket about to name them.
+    pub(crate) async fn upload_staged(
+        &self,
+        credential: &str,
+        files: &[NewAttachment],
+    ) -> Result<()> {
+        let client = self.client()?;
+        for file in files {
+            if let Some(from) = client.upload_offset(credential, &file.sha256).await? {
+                let bytes = self.blobs().read(&file.sha256)?;
+                client
+                    .upload_attachment(credential, &file.sha256, &bytes, from)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// The bytes of a file on a cached ticket: from this device when they are here (the user's
     /// own uploads, or fetched before), else fetched from the server, checked against their hash
     /// and kept for reading offline. Only files the cached ticket lists can be asked for.

@@ -8,6 +8,7 @@
 
 pub mod actions;
 mod agent;
+mod assistant;
 mod blobs;
 pub mod cache;
 pub mod capture;

@@ -1,6 +1,7 @@
 //! The agent against a real server.
 
 mod actions;
+mod assistant;
 mod chaos;
 mod chat;
 mod credentials;
