@@ -14,7 +14,7 @@ use tauri::State;
 use crate::hotkey::PendingScreenshot;
 use crate::sync::LastStatus;
 
-type AgentState<'a> = State<'a, Arc<Agent>>;
+pub(crate) type AgentState<'a> = State<'a, Arc<Agent>>;
 
 /// Where the agent stands, as the sync loop last saw it (asked afresh only before its first
 /// pass). The window reloads when the loop emits `bellhop://changed`.

@@ -1,5 +1,6 @@
 //! The global hotkey (Ctrl+F12 by default): capture every screen at the moment of the press,
-//! before any window of ours appears, then show the quick-ticket window with the screenshot.
+//! before any window of ours appears, then show the quick-ticket window with the screenshot (or
+//! the assistant, where the desk asks people to open tickets through it).
 
 use std::sync::{Arc, Mutex};
 
@@ -46,6 +47,17 @@ impl PendingScreenshot {
             Some(Shot::Png(png)) => Some(png.clone()),
             _ => None,
         }
+    }
+
+    /// Replaces the screenshot with `png` (the same picture with parts painted over).
+    pub fn set_png(&self, png: Vec<u8>) {
+        *self.lock() = Some(Shot::Png(png));
+    }
+
+    /// Moves the screenshot (as it is, encoded or not) to `to`, leaving none here.
+    pub fn move_to(&self, to: &PendingScreenshot) {
+        let shot = self.lock().take();
+        *to.lock() = shot;
     }
 
     /// Lets the screenshot go (sent, or removed by the user) without encoding it.
@@ -192,7 +204,14 @@ pub fn on_press(app: &AppHandle, pending: &PendingScreenshot) {
         .state::<Arc<bellhop_agent::Agent>>()
         .confirmed_user()
         .is_ok_and(|u| u.is_some());
-    if confirmed {
+    // Where the desk asks for the assistant first, the shortcut leads there, picture and all.
+    let through = app
+        .state::<Arc<bellhop_agent::Agent>>()
+        .portal()
+        .is_ok_and(|p| p.is_some_and(|p| p.tickets_through_assistant));
+    if confirmed && through {
+        crate::assistant::start(app, pending, None, None);
+    } else if confirmed {
         windows::show_quick(app);
     } else {
         windows::show_main_at(app, "#/new");

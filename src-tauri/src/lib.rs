@@ -4,6 +4,7 @@
 //! one façade method and maps the error. It must not talk to the server or the store directly.
 
 mod actions;
+mod assistant;
 mod autostart;
 mod chat;
 mod commands;
@@ -97,6 +98,11 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::W
         commands::list_actions_here,
         commands::cancel_action_here,
         actions::list_my_devices,
+        assistant::ask_assistant,
+        assistant::hand_over_to_desk,
+        assistant::assistant_start,
+        assistant::drop_assistant_screenshot,
+        assistant::ask_assistant_instead,
         chat::chat_desk,
         chat::start_chat,
         chat::list_chats,
@@ -166,6 +172,7 @@ fn set_up(
     app.manage(last.clone());
     app.manage(pending);
     app.manage(chat::ChatShot::default());
+    app.manage(assistant::AssistantShot::default());
     let here = actions::ActionsHere::default();
     actions::listen(app.handle(), &agent, here.clone());
     chat::listen(app.handle(), &agent);

@@ -381,6 +381,87 @@ function notificationHistory() {
   return history.data.flat().map((n) => ({ summary: n.summary.data, body: n.body.data }));
 }
 
+test('Ctrl+F12 offers the assistant: the words go to it, the screenshot (hidden part black) goes with the hand-over', async () => {
+  execFileSync('xdotool', ['key', 'ctrl+F12']);
+  await toWindow('quick');
+  const shot = await browser.$('[data-testid="screenshot"]');
+  await shot.waitForDisplayed({ timeout: 15_000 });
+  await (await browser.$('input[name="title"]')).setValue('How do I connect to the VPN?');
+  const scale = await dragAcrossTopLeft(shot);
+  await (await browser.$('[data-testid="ask-assistant"]')).click();
+  await until(() => !xWindow('New ticket'), 5_000, 'the quick-ticket window hidden');
+
+  // The portal window shows the assistant with the picture and the words, waiting to be asked.
+  await toWindow('main');
+  await (await browser.$('[data-testid="assistant-screenshot"]')).waitForDisplayed({ timeout: 10_000 });
+  const question = await browser.$('textarea[name="question"]');
+  await browser.waitUntil(async () => (await question.getValue()) === 'How do I connect to the VPN?', {
+    timeout: 5_000,
+    timeoutMsg: 'the words typed did not reach the assistant',
+  });
+  // Until asked, the words are a draft (the quick form kept them as they were typed).
+  const drafts = () =>
+    JSON.parse(execFileSync(BIN('bellhop'), ['--json', 'drafts'], { env: { ...process.env, BELLHOP_HOME: agentHome }, encoding: 'utf8' }));
+  assert.ok(drafts().some((d) => d.title === 'How do I connect to the VPN?'), 'kept as a draft until asked');
+  await (await browser.$('button=Ask')).click();
+  const cited = await browser.$('//a[@data-testid="cited"][contains(., "Connect to the VPN")]');
+  await cited.waitForDisplayed({ timeout: 15_000 });
+  await until(() => !drafts().some((d) => d.title === 'How do I connect to the VPN?'), 5_000, 'the draft gone once asked');
+
+  await (await browser.$('[data-testid="hand-over"]')).click();
+  const handed = await browser.$('[data-testid="handed-over"]');
+  await handed.waitForDisplayed({ timeout: 15_000 });
+  const number = /#(\d+)/.exec(await handed.getText())?.[1];
+  assert.ok(number, 'the ticket number is shown');
+
+  const token = await login(server.url, 'bob@acme.example');
+  const auth = { headers: { Authorization: `Bearer ${token}` } };
+  const page = await (await fetch(`${server.url}/api/v1/tickets?q=VPN`, auth)).json();
+  const ticket = page.items.find((t) => String(t.number) === number);
+  assert.equal(ticket?.source, 'assistant');
+  assert.match(ticket.description, /Assistant: Here is what the knowledge base says:/);
+  const files = await (await fetch(`${server.url}/api/v1/tickets/${ticket.id}/attachments`, auth)).json();
+  assert.equal(files.length, 1, 'the screenshot went with the hand-over');
+  const bytes = Buffer.from(await (await fetch(`${server.url}/api/v1/tickets/${ticket.id}/attachments/${files[0].sha256}`, auth)).arrayBuffer());
+  assertDraggedAreaBlack(PNG.sync.read(bytes), scale);
+});
+
+test('with tickets only through the assistant, Ctrl+F12 leads to the assistant with the screenshot', async () => {
+  const tech = await login(server.url, 'tech@helpdesk.example');
+  const headers = { Authorization: `Bearer ${tech}`, 'Content-Type': 'application/json' };
+  const settings = await (await fetch(`${server.url}/api/v1/portal-settings`, { headers })).json();
+  const put = (body) => fetch(`${server.url}/api/v1/portal-settings`, { method: 'PUT', headers, body: JSON.stringify(body) });
+  assert.ok((await put({ ...settings, tickets_through_assistant: true })).ok);
+  try {
+    await toWindow('main');
+    await syncPass();
+    await browser.execute(() => (location.hash = '#/tickets'));
+    execFileSync('xdotool', ['key', 'ctrl+F12']);
+    await browser.waitUntil(async () => (await browser.execute(() => location.hash)) === '#/assistant', {
+      timeout: 10_000,
+      timeoutMsg: 'the shortcut did not lead to the assistant',
+    });
+    await (await browser.$('[data-testid="through-assistant"]')).waitForDisplayed({ timeout: 5_000 });
+    await (await browser.$('[data-testid="assistant-screenshot"]')).waitForDisplayed({ timeout: 10_000 });
+    assert.ok(!xWindow('New ticket'), 'no ticket form: the desk asks for the assistant first');
+    // New ticket in the window leads there too.
+    await browser.execute(() => (location.hash = '#/tickets'));
+    await (await browser.$('a=New ticket')).click();
+    await browser.waitUntil(async () => (await browser.execute(() => location.hash)) === '#/assistant', {
+      timeout: 5_000,
+      timeoutMsg: 'New ticket did not lead to the assistant',
+    });
+    await (await (await browser.$('[data-testid="assistant-screenshot"]')).$('button=Remove screenshot')).click();
+    await browser.waitUntil(async () => !(await (await browser.$('[data-testid="assistant-screenshot"]')).isExisting()), {
+      timeout: 5_000,
+      timeoutMsg: 'the screenshot was not removed',
+    });
+  } finally {
+    assert.ok((await put(settings)).ok);
+    await syncPass();
+  }
+});
+
 test("a technician's reply becomes a desktop notification that opens the ticket with the reply", async () => {
   // D-Bus starts dunst on first use; start clean.
   execFileSync('dunstctl', ['close-all']);

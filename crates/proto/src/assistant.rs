@@ -143,3 +143,13 @@ pub struct AssistantModelInput {
     #[ts(optional)]
     pub api_key: Option<String>,
 }
+
+/// The desktop window's assistant as the new-ticket shortcut started it: the screenshot taken (a
+/// `data:` URL), which goes with a hand-over, and the words typed in the quick form with the
+/// draft that keeps them until they are asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AssistantStart {
+    pub screenshot: Option<String>,
+    pub question: Option<String>,
+    pub draft_id: Option<String>,
+}

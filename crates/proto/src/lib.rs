@@ -34,8 +34,8 @@ pub use actions::{
 };
 pub use assistant::{
     AssistantAsk, AssistantEvent, AssistantHandOver, AssistantModel, AssistantModelInput,
-    AssistantRole, AssistantTurn, Citation, MAX_CONVERSATION_TURNS, MAX_QUESTION_CHARS, Proposal,
-    ProposedDevice,
+    AssistantRole, AssistantStart, AssistantTurn, Citation, MAX_CONVERSATION_TURNS,
+    MAX_QUESTION_CHARS, Proposal, ProposedDevice,
 };
 pub use attachment::{Attachment, DEFAULT_MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use auth::{

@@ -43,7 +43,7 @@ pub fn typescript() -> String {
         ChatMessagesQuery, HandOver, ChatIncident, ChatDesk, OnDuty, Duty, DutyUpdate, ChatEvent,
         Localized, CatalogKind, CatalogIcon, FormField, CatalogItem, CatalogCategory, Catalog,
         ApprovalState, ApprovalDecision,
-        AssistantRole, Citation, ProposedDevice, Proposal, AssistantTurn, AssistantAsk, AssistantEvent, AssistantHandOver, AssistantModel, AssistantModelInput,
+        AssistantRole, Citation, ProposedDevice, Proposal, AssistantTurn, AssistantAsk, AssistantEvent, AssistantHandOver, AssistantModel, AssistantModelInput, AssistantStart,
         ValueKind, Problem, ValueError,
     ];
     let mut out = String::from(

@@ -1086,6 +1086,8 @@ export type AssistantModelInput = { base_url: string, model: string,
  */
 api_key?: string, };
 
+export type AssistantStart = { screenshot: string | null, question: string | null, draft_id: string | null, };
+
 export type ValueKind = "title" | "description" | "reply" | "name" | "email" | "phone" | "contact_phone" | "domain";
 
 export type Problem = "empty" | "too_long" | "malformed";

@@ -1,5 +1,5 @@
 // The desktop transport: Tauri commands into the agent (src-tauri/src/commands.rs).
-import { invoke, type InvokeArgs, type InvokeOptions } from '@tauri-apps/api/core';
+import { Channel, invoke, type InvokeArgs, type InvokeOptions } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { getCurrentWindow } from '@tauri-apps/api/window';
 import type {
@@ -10,6 +10,10 @@ import type {
   ApiError,
   Article,
   ArticleSummary,
+  AssistantAsk,
+  AssistantHandOver,
+  AssistantStart,
+  AssistantTurn,
   Chat,
   ChatDesk,
   ChatEvent,
@@ -26,6 +30,7 @@ import type {
   Redaction,
   OutboxItem,
   SecondFactor,
+  Ticket,
   TicketChange,
   TicketForm,
   User,
@@ -130,6 +135,17 @@ export function createTauriApi(): DesktopApi {
     sendChatScreenshot: (id: string, messageId: string, hidden: Redaction[]) =>
       call<ChatMessage>('send_chat_screenshot', { id, messageId, hidden }),
     dropChatScreenshot: () => call<void>('drop_chat_screenshot'),
+    askAssistant(ask: AssistantAsk, onWords: (text: string) => void) {
+      const words = new Channel<string>();
+      words.onmessage = onWords;
+      return call<AssistantTurn>('ask_assistant', { ask, onWords: words });
+    },
+    handOverToDesk: (handOver: AssistantHandOver) => call<Ticket>('hand_over_to_desk', { handOver }),
+    assistantStart: () => call<AssistantStart>('assistant_start'),
+    dropAssistantScreenshot: () => call<void>('drop_assistant_screenshot'),
+    askAssistantInstead: (question: string, withScreenshot: boolean, hidden: Redaction[], draftId: string | null) =>
+      call<void>('ask_assistant_instead', { question, withScreenshot, hidden, draftId }),
+    onAssistantStarted: (listener: () => void) => listen('bellhop://assistant-started', () => listener()),
     // Emitted by the shell from the agent's live stream (src-tauri/src/chat.rs).
     async onChat(listener: (event: LiveEvent) => void) {
       const stops = await Promise.all([

@@ -7,6 +7,7 @@ import type {
   AssistantHandOver,
   AssistantModel,
   AssistantModelInput,
+  AssistantStart,
   AssistantTurn,
   ApprovalDecision,
   Catalog,
@@ -196,6 +197,20 @@ export interface DesktopApi {
   /** Hears the live stream's chat news: a message or typing (`user_id` set), who is on duty,
    * or (`resync`) that something may have been missed. */
   onChat(listener: (event: LiveEvent) => void): Promise<() => void>;
+  /** Asks the assistant (online); `onWords` hears the answer as it is written. */
+  askAssistant(ask: AssistantAsk, onWords: (text: string) => void): Promise<AssistantTurn>;
+  /** Hands the conversation to the desk, with the shortcut's screenshot when one is kept. */
+  handOverToDesk(handOver: AssistantHandOver): Promise<Ticket>;
+  /** What the shortcut handed the assistant: its screenshot (kept), the words typed in the quick
+   * form and their draft (given once). */
+  assistantStart(): Promise<AssistantStart>;
+  /** The assistant's "Remove screenshot". */
+  dropAssistantScreenshot(): Promise<void>;
+  /** The quick form's "Ask the assistant": the words and the screenshot (its `hidden` areas
+   * blacked out) go to the assistant in the portal window. */
+  askAssistantInstead(question: string, withScreenshot: boolean, hidden: Redaction[], draftId: string | null): Promise<void>;
+  /** Hears the shortcut starting the assistant again. */
+  onAssistantStarted(listener: () => void): Promise<() => void>;
 }
 
 /** What the Self-service page needs: the server (browser) or the agent (desktop). */
@@ -225,6 +240,24 @@ export function desktopSelfService(api: DesktopApi): SelfServiceApi {
         stop?.();
       };
     },
+  };
+}
+
+/** The assistant in the desktop window, through the agent; a draft that kept the first
+ * question's words goes once that question is answered. */
+export function desktopAssistant(api: DesktopApi, draft: { id: string | null }): AssistantApi {
+  return {
+    ...desktopSelfService(api),
+    async askAssistant(ask, onWords) {
+      const answer = await api.askAssistant(ask, onWords);
+      const kept = draft.id;
+      if (kept) {
+        draft.id = null;
+        await api.discardDraft(kept).catch(() => undefined);
+      }
+      return answer;
+    },
+    handOverToDesk: (handOver) => api.handOverToDesk(handOver),
   };
 }
 
