@@ -119,7 +119,9 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..SEARCHES {
         let words = question(&mut rng);
         let started = Instant::now();
-        let articles = store.rank_articles(&bob, &words, 3).await?;
+        let articles = store
+            .rank_articles(&bob, &words, bellhop_proto::Language::En, 3)
+            .await?;
         searches.push(started.elapsed());
         found += usize::from(!articles.is_empty());
     }

@@ -226,6 +226,7 @@ mod tests {
             updated_at: Timestamp::from_millisecond(at).unwrap_or_default(),
             body_md: None,
             org_ids: Vec::new(),
+            language: None,
         }
     }
 

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::OrgId;
+use crate::{Language, OrgId};
 
 /// An article as the portal shows it: the body is Markdown rendered to sanitised HTML on the
 /// server, safe to insert as is.
@@ -28,6 +28,9 @@ pub struct Article {
     /// The organisations that see it; empty: everyone (always empty for non-technicians).
     #[serde(default)]
     pub org_ids: Vec<OrgId>,
+    /// The language it is written in; `null`: not said (searched as English).
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 /// `POST /api/v1/kb/articles` and `PUT /api/v1/kb/articles/{id}` (technicians).
@@ -42,6 +45,10 @@ pub struct ArticleInput {
     /// Visible only to these organisations; empty: to everyone.
     #[serde(default)]
     pub org_ids: Vec<OrgId>,
+    /// The language it is written in, so that it is searched in it; absent or `null`: not said
+    /// (searched as English).
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 /// One line of an article list (no body).

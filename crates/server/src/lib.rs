@@ -28,5 +28,6 @@ pub mod routes;
 pub mod serve;
 pub mod sms;
 pub mod state;
+pub mod stems;
 pub mod sweep;
 pub mod tokens;

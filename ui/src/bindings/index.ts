@@ -351,7 +351,11 @@ body_md?: string,
 /**
  * The organisations that see it; empty: everyone (always empty for non-technicians).
  */
-org_ids: Array<OrgId>, };
+org_ids: Array<OrgId>, 
+/**
+ * The language it is written in; `null`: not said (searched as English).
+ */
+language: Language | null, };
 
 export type ArticleSummary = { id: string, title: string, category: string, };
 
@@ -363,7 +367,12 @@ body_md: string,
 /**
  * Visible only to these organisations; empty: to everyone.
  */
-org_ids: Array<OrgId>, };
+org_ids: Array<OrgId>, 
+/**
+ * The language it is written in, so that it is searched in it; absent or `null`: not said
+ * (searched as English).
+ */
+language: Language | null, };
 
 export type ArticleStamp = { id: string, updated_at: string, };
 

@@ -1,7 +1,7 @@
 //! Knowledge-base articles: Markdown written by technicians, shown as sanitised HTML, visible to
 //! everyone or to chosen organisations only.
 
-use bellhop_proto::{Article, ArticleInput, ArticleStamp, ArticleSummary, OrgId};
+use bellhop_proto::{Article, ArticleInput, ArticleStamp, ArticleSummary, Language, OrgId};
 use sqlx::Row;
 
 use super::sql::Sql;
@@ -28,9 +28,30 @@ fn push_article_visibility(qb: &mut Sql, caller: &Caller) {
 }
 
 /// The PostgreSQL document an article is searched as: the index's expression
-/// (`migrations/postgres/0022_kb_search.sql`), repeated exactly so that the index serves it.
+/// (`migrations/postgres/0024_kb_language.sql`), repeated exactly so that the index serves it.
 const PG_DOCUMENT: &str =
-    "(setweight(to_tsvector('english', a.title), 'A') || to_tsvector('english', a.body_md))";
+    "(setweight(to_tsvector('simple', a.title_stems), 'A') || to_tsvector('simple', a.body_stems))";
+
+/// How much an article's language weighs in its rank: the asker's own counts double, an article
+/// for every language as it is, one in another language half.
+const LANGUAGE_WEIGHT: &str =
+    "CASE WHEN a.language IS NULL THEN 1.0 WHEN a.language = $LANG THEN 2.0 ELSE 0.5 END";
+
+/// An article's title and text as the search index holds them: stems in its language.
+fn stems_of(title: &str, body_md: &str, language: Option<Language>) -> (String, String) {
+    (
+        crate::stems::of_text(title, language),
+        crate::stems::of_text(&to_plain_text(body_md), language),
+    )
+}
+
+/// The weight of an article's language for someone asking in `language`, as SQL.
+fn push_language_weight(qb: &mut Sql, language: Language) {
+    let (before, after) = LANGUAGE_WEIGHT
+        .split_once("$LANG")
+        .unwrap_or((LANGUAGE_WEIGHT, ""));
+    qb.push(before).bind(language.as_str()).push(after);
+}
 
 /// An article found by [`Store::rank_articles`], with its source for quoting.
 #[derive(Debug, Clone)]
@@ -42,35 +63,36 @@ pub struct RankedArticle {
 }
 
 impl Store {
-    /// The `limit` articles the caller may read that best fit any of `words` (letters and digits
-    /// only, as [`crate::domain::assistant`] splits them), best first: full-text search with
-    /// stems (FTS5's BM25 on SQLite, `ts_rank` on PostgreSQL), a word in the title counting more
-    /// than one in the body.
+    /// The `limit` articles the caller may read that best fit any of `words`, asked in
+    /// `language`, best first: full-text search over the articles' stems (FTS5's BM25 on SQLite,
+    /// `ts_rank` on PostgreSQL) with the words' stems in the asker's language and in English; a
+    /// word in the title counts more than one in the body, and an article in the asker's language
+    /// more than one in another.
     pub async fn rank_articles(
         &self,
         caller: &Caller,
         words: &[String],
+        language: Language,
         limit: i64,
     ) -> Result<Vec<RankedArticle>> {
-        let words: Vec<&str> = words
-            .iter()
-            .map(String::as_str)
-            .filter(|w| !w.is_empty() && w.chars().all(char::is_alphanumeric))
-            .collect();
-        if words.is_empty() {
+        let stems = crate::stems::of_question(words, language);
+        if stems.is_empty() {
             return Ok(Vec::new());
         }
         let mut qb = match self.backend() {
             super::Backend::Sqlite => {
-                let query = words
+                let query = stems
                     .iter()
                     .map(|w| format!("\"{w}\""))
                     .collect::<Vec<_>>()
                     .join(" OR ");
                 let mut qb = Sql::new(
                     "SELECT a.id, a.title, a.category, a.body_md, \
-                     bm25(kb_search, 0.0, 10.0, 1.0) AS rank \
-                     FROM kb_search JOIN kb_articles a ON a.id = kb_search.article_id \
+                     bm25(kb_search, 0.0, 10.0, 1.0) * ",
+                );
+                push_language_weight(&mut qb, language);
+                qb.push(
+                    " AS rank FROM kb_search JOIN kb_articles a ON a.id = kb_search.article_id \
                      WHERE kb_search MATCH ",
                 );
                 qb.bind(query);
@@ -80,14 +102,16 @@ impl Store {
             }
             super::Backend::Postgres => {
                 let mut qb = Sql::new(
-                    "SELECT a.id, a.title, a.category, a.body_md FROM kb_articles a, to_tsquery('english', ",
+                    "SELECT a.id, a.title, a.category, a.body_md FROM kb_articles a, to_tsquery('simple', ",
                 );
-                qb.bind(words.join(" | "));
+                qb.bind(stems.join(" | "));
                 qb.push(") q WHERE ").push(PG_DOCUMENT).push(" @@ q");
                 push_article_visibility(&mut qb, caller);
                 qb.push(" ORDER BY ts_rank(")
                     .push(PG_DOCUMENT)
-                    .push(", q) DESC, a.title");
+                    .push(", q) * ");
+                push_language_weight(&mut qb, language);
+                qb.push(" DESC, a.title");
                 qb
             }
         };
@@ -114,9 +138,11 @@ impl Store {
     ) -> Result<String> {
         let id = uuid::Uuid::now_v7().to_string();
         let now = now_ms();
+        let (title_stems, body_stems) = stems_of(title, body_md, None);
         sqlx::query(
-            "INSERT INTO kb_articles (id, title, category, body_md, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO kb_articles (id, title, category, body_md, created_at, updated_at,
+                                      title_stems, body_stems, stems_version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
         .bind(title)
@@ -124,6 +150,9 @@ impl Store {
         .bind(body_md)
         .bind(now)
         .bind(now)
+        .bind(title_stems)
+        .bind(body_stems)
+        .bind(crate::stems::VERSION)
         .execute(&self.pool)
         .await?;
         Ok(id)
@@ -190,6 +219,9 @@ impl Store {
             updated_at: ts(row.try_get("updated_at")?)?,
             body_md: None,
             org_ids: Vec::new(),
+            language: row
+                .try_get::<Option<String>, _>("language")?
+                .and_then(|code| Language::from_tag(&code)),
         };
         if caller.is_staff() {
             article.body_md = Some(body);
@@ -207,17 +239,25 @@ impl Store {
         detail: &str,
     ) -> Result<String> {
         let now = now_ms();
+        let title = input.title.trim();
+        let (title_stems, body_stems) = stems_of(title, &input.body_md, input.language);
+        let language = input.language.map(Language::as_str);
         let mut tx = self.begin().await?;
         let id = match id {
             Some(id) => {
                 let done = sqlx::query(
-                    "UPDATE kb_articles SET title = $1, category = $2, body_md = $3, updated_at = $4
-                     WHERE id = $5",
+                    "UPDATE kb_articles SET title = $1, category = $2, body_md = $3, updated_at = $4,
+                            language = $5, title_stems = $6, body_stems = $7, stems_version = $8
+                     WHERE id = $9",
                 )
-                .bind(input.title.trim())
+                .bind(title)
                 .bind(input.category.trim())
                 .bind(&input.body_md)
                 .bind(now)
+                .bind(language)
+                .bind(&title_stems)
+                .bind(&body_stems)
+                .bind(crate::stems::VERSION)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -229,14 +269,19 @@ impl Store {
             None => {
                 let id = uuid::Uuid::now_v7().to_string();
                 sqlx::query(
-                    "INSERT INTO kb_articles (id, title, category, body_md, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $5)",
+                    "INSERT INTO kb_articles (id, title, category, body_md, created_at, updated_at,
+                                              language, title_stems, body_stems, stems_version)
+                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)",
                 )
                 .bind(&id)
-                .bind(input.title.trim())
+                .bind(title)
                 .bind(input.category.trim())
                 .bind(&input.body_md)
                 .bind(now)
+                .bind(language)
+                .bind(&title_stems)
+                .bind(&body_stems)
+                .bind(crate::stems::VERSION)
                 .execute(&mut *tx)
                 .await?;
                 id
@@ -288,6 +333,43 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.kb_changed().await
+    }
+
+    /// Stems the articles stemmed by an older [`crate::stems::VERSION`] (or never: those written
+    /// before articles had stems) again; run at start-up. Answers how many.
+    pub async fn restem_articles(&self) -> Result<u64> {
+        let stale = sqlx::query(
+            "SELECT id, title, body_md, language FROM kb_articles WHERE stems_version < $1",
+        )
+        .bind(crate::stems::VERSION)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut done = 0;
+        for batch in stale.chunks(200) {
+            let mut tx = self.begin().await?;
+            for row in batch {
+                let id: String = row.try_get("id")?;
+                let title: String = row.try_get("title")?;
+                let body: String = row.try_get("body_md")?;
+                let language = row
+                    .try_get::<Option<String>, _>("language")?
+                    .and_then(|code| Language::from_tag(&code));
+                let (title_stems, body_stems) = stems_of(&title, &body, language);
+                sqlx::query(
+                    "UPDATE kb_articles SET title_stems = $1, body_stems = $2, stems_version = $3
+                     WHERE id = $4",
+                )
+                .bind(title_stems)
+                .bind(body_stems)
+                .bind(crate::stems::VERSION)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                done += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(done)
     }
 
     /// The organisations an article is limited to.

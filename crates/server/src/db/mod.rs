@@ -295,6 +295,10 @@ impl Store {
         if backend == Backend::Postgres {
             store.spawn_listener(url.to_owned());
         }
+        let restemmed = store.restem_articles().await?;
+        if restemmed > 0 {
+            tracing::info!(articles = restemmed, "knowledge base stemmed for search");
+        }
         Ok(store)
     }
 

@@ -207,7 +207,12 @@ pub async fn ask(
     }
     let articles = if mine.knowledge_base {
         store
-            .rank_articles(caller, &words::search_words(&all_words), MAX_ARTICLES)
+            .rank_articles(
+                caller,
+                &words::search_words(&all_words),
+                language,
+                MAX_ARTICLES,
+            )
             .await?
     } else {
         Vec::new()

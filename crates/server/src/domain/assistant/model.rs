@@ -228,7 +228,10 @@ async fn run_tool(
                 "{query} {}",
                 turn.question
             )));
-            let found = state.store.rank_articles(&turn.caller, &words, 3).await?;
+            let found = state
+                .store
+                .rank_articles(&turn.caller, &words, turn.language, 3)
+                .await?;
             let mut out = Vec::new();
             for a in found {
                 let text: String = to_plain_text(&a.body_md)
