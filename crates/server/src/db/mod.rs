@@ -187,8 +187,9 @@ pub struct Store {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Connects, waiting out a database that is still starting (refused or reset connections) for
-/// up to half a minute, as when both are started together.
+/// Connects, waiting out a database that is still starting (refused or reset connections, or one
+/// too busy to finish a connection within the pool's wait) for up to half a minute, as when both
+/// are started together.
 async fn connect_patiently(
     options: AnyPoolOptions,
     url: &str,
@@ -197,7 +198,9 @@ async fn connect_patiently(
     let mut pause = Duration::from_millis(200);
     loop {
         match options.clone().connect(url).await {
-            Err(e @ sqlx::Error::Io(_)) if std::time::Instant::now() + pause < give_up => {
+            Err(e @ (sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut))
+                if std::time::Instant::now() + pause < give_up =>
+            {
                 tracing::warn!(error = %e, "the database does not answer yet; trying again");
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(5));
