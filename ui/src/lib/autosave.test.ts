@@ -43,6 +43,16 @@ describe('autosave', () => {
     expect(saves).toHaveLength(1);
   });
 
+  it('keeps the words typed last at once when they are about to go elsewhere', async () => {
+    const { saves, save } = recorder();
+    const auto = new Autosave(save, 500);
+    auto.edit({ title: 'VPN drops', description: '' });
+    expect(await auto.keepNow()).toBe('draft-1');
+    expect(saves.map((s) => s.form.title)).toEqual(['VPN drops']);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(saves).toHaveLength(1);
+  });
+
   it('keeps nothing of an empty form and starts a new draft after a reset', async () => {
     const { saves, save } = recorder();
     const auto = new Autosave(save, 500);

@@ -45,6 +45,13 @@ export class Autosave {
     return this.#chain;
   }
 
+  /** Keeps the words typed last now (not after the pause), waits for every save, and returns
+   * the draft's id: the words are safe in it before they go elsewhere. */
+  async keepNow(): Promise<string | null> {
+    await this.#flush();
+    return this.#id;
+  }
+
   /** Stops keeping: waits for saves under way and returns the draft's id (for Send to remove). */
   async settle(): Promise<string | null> {
     clearTimeout(this.#timer);
