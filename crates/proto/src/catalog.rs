@@ -60,7 +60,12 @@ impl Localized {
 
     /// Trims every text and drops empty translations; `what` names it in the message when a
     /// text is longer than `max` characters, or empty where `required`.
-    fn check(&mut self, what: &str, max: usize, required: bool) -> Result<(), FieldError> {
+    pub(crate) fn check(
+        &mut self,
+        what: &str,
+        max: usize,
+        required: bool,
+    ) -> Result<(), FieldError> {
         self.text = self.text.trim().to_owned();
         for t in self.translations.values_mut() {
             *t = t.trim().to_owned();

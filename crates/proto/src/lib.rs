@@ -22,6 +22,7 @@ mod ids;
 mod kb;
 mod local;
 mod settings;
+mod software;
 mod status;
 mod sync;
 mod ticket;
@@ -79,6 +80,10 @@ pub use local::{
 };
 pub use settings::{
     ActionRules, Audience, MAX_DAILY_MODEL_CALLS, MyPortal, PortalSettings, SectionRule,
+};
+pub use software::{
+    AptRepository, ChocolateySource, HomebrewTap, MAX_SOFTWARE_ITEMS, OsFamily, Package,
+    SoftwareCatalog, SoftwareItem, SoftwareSources,
 };
 pub use status::{AgentStatus, Connectivity, ServerInfo};
 pub use sync::{

@@ -44,6 +44,7 @@ pub fn typescript() -> String {
         Localized, CatalogKind, CatalogIcon, FormField, CatalogItem, CatalogCategory, Catalog,
         ApprovalState, ApprovalDecision,
         AssistantRole, Citation, ProposedDevice, Proposal, AssistantTurn, AssistantAsk, AssistantEvent, AssistantHandOver, AssistantModel, AssistantModelInput, AssistantStart,
+        OsFamily, Package, SoftwareItem, ChocolateySource, HomebrewTap, AptRepository, SoftwareSources, SoftwareCatalog,
         ValueKind, Problem, ValueError,
     ];
     let mut out = String::from(

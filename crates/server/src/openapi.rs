@@ -33,6 +33,8 @@ use crate::routes;
         routes::catalog::get,
         routes::catalog::put,
         routes::catalog::decide,
+        routes::software::get,
+        routes::software::put,
         routes::tickets::list,
         routes::tickets::ids,
         routes::tickets::create,

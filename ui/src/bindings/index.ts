@@ -1097,6 +1097,67 @@ api_key?: string, };
 
 export type AssistantStart = { screenshot: string | null, question: string | null, draft_id: string | null, };
 
+export type OsFamily = "windows" | "macos" | "linux";
+
+export type Package = { "manager": "winget", "id": string } | { "manager": "chocolatey", "id": string } | { "manager": "brew_formula", "id": string } | { "manager": "brew_cask", "id": string } | { "manager": "apt", "id": string } | { "manager": "dnf", "id": string } | { "manager": "flatpak", "id": string };
+
+export type SoftwareItem = { 
+/**
+ * Stable: what grants and installs name (lowercase letters, digits, `-`, `_`).
+ */
+key: string, name: Localized, description: Localized, icon: CatalogIcon, 
+/**
+ * The packages that install it: Windows (winget and/or Chocolatey), macOS (a Homebrew
+ * formula or cask), Linux (apt, dnf, Flatpak); at most one per package manager.
+ */
+packages: Array<Package>, 
+/**
+ * Empty: everyone; otherwise only people of these organisations.
+ */
+orgs?: Array<OrgId>, };
+
+export type ChocolateySource = { 
+/**
+ * The source's name (letters, digits, `-`, `_`).
+ */
+name: string, 
+/**
+ * An https URL.
+ */
+url: string, };
+
+export type HomebrewTap = { 
+/**
+ * `user/repo`.
+ */
+name: string, 
+/**
+ * The tap's git URL (https) when it is not on GitHub under `name`.
+ */
+url: string | null, };
+
+export type AptRepository = { 
+/**
+ * An http or https URL (releases are checked against `key` either way).
+ */
+url: string, 
+/**
+ * The suite, e.g. `stable` or `bookworm`.
+ */
+suite: string, 
+/**
+ * The components, e.g. `["main"]`.
+ */
+components: Array<string>, 
+/**
+ * The ASCII-armoured public key (`-----BEGIN PGP PUBLIC KEY BLOCK-----`).
+ */
+key: string, };
+
+export type SoftwareSources = { chocolatey: ChocolateySource | null, homebrew_tap: HomebrewTap | null, apt: AptRepository | null, };
+
+export type SoftwareCatalog = { items: Array<SoftwareItem>, sources: SoftwareSources, };
+
 export type ValueKind = "title" | "description" | "reply" | "name" | "email" | "phone" | "contact_phone" | "domain";
 
 export type Problem = "empty" | "too_long" | "malformed";

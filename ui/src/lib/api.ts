@@ -32,6 +32,7 @@ import type {
   OrgInput,
   SearchResults,
   SecondFactor,
+  SoftwareCatalog,
   AuthenticatorSetup,
   FactorKind,
   ActionListQuery,
@@ -574,6 +575,10 @@ export interface ConsoleApi extends BrowserApi {
   portalSettings(): Promise<PortalSettings>;
   /** Replaces the service catalog (categories and items in order). */
   saveCatalog(catalog: Catalog): Promise<Catalog>;
+  /** The approved software with its sources (the desk reads it all). */
+  software(): Promise<SoftwareCatalog>;
+  /** Replaces the approved software and its sources (admins). */
+  saveSoftware(software: SoftwareCatalog): Promise<SoftwareCatalog>;
   /** Writes an article (a new one when `id` is null). */
   saveArticle(id: string | null, input: ArticleInput): Promise<Article>;
   deleteArticle(id: string): Promise<void>;

@@ -50,6 +50,7 @@ describe('console routes', () => {
     expect(parseConsoleRoute('#/orgs')).toEqual({ name: 'orgs' });
     expect(parseConsoleRoute('#/search?q=%2B1%20555')).toEqual({ name: 'search', q: '+1 555' });
     expect(parseConsoleRoute('#/audit')).toEqual({ name: 'audit' });
+    expect(parseConsoleRoute('#/software')).toEqual({ name: 'software' });
     expect(parseConsoleRoute('#/settings')).toEqual({ name: 'settings' });
     expect(parseConsoleRoute('#/fields')).toEqual({ name: 'fields' });
     expect(parseConsoleRoute('#/kb')).toEqual({ name: 'kb' });

@@ -100,6 +100,8 @@ export type ConsoleRoute =
   | { name: 'settings' }
   | { name: 'fields' }
   | { name: 'catalog' }
+  /** The approved software (admins). */
+  | { name: 'software' }
   | { name: 'kb' }
   /** `id` null: a new article. */
   | { name: 'article'; id: string | null }
@@ -121,6 +123,7 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   if (parts[0] === 'settings') return { name: 'settings' };
   if (parts[0] === 'fields') return { name: 'fields' };
   if (parts[0] === 'catalog') return { name: 'catalog' };
+  if (parts[0] === 'software') return { name: 'software' };
   if (parts[0] === 'kb' && parts[1] === 'new') return { name: 'article', id: null };
   if (parts[0] === 'kb' && parts[1] && UUID.test(parts[1])) return { name: 'article', id: parts[1] };
   if (parts[0] === 'kb') return { name: 'kb' };

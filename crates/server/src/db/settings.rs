@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use bellhop_proto::{Catalog, PortalSettings, TicketFields};
+use bellhop_proto::{Catalog, PortalSettings, SoftwareCatalog, TicketFields};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -16,6 +16,7 @@ const PORTAL: &str = "portal";
 const TICKET_FIELDS: &str = "ticket_fields";
 const CATALOG: &str = "catalog";
 const ASSISTANT_MODEL: &str = "assistant_model";
+const SOFTWARE: &str = "software";
 
 /// The assistant's model as kept: its API key sealed (`keys::SecretBox`), never in the clear.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -107,6 +108,17 @@ impl Store {
             .await?;
         keep(&self.settings.catalog, None);
         Ok(())
+    }
+
+    /// The approved software and its sources; none until an admin saves some.
+    pub async fn software(&self) -> Result<SoftwareCatalog> {
+        self.read_setting(SOFTWARE).await
+    }
+
+    /// Saves the approved software (checked by the caller) and audits who changed it.
+    pub async fn save_software(&self, actor: &Caller, software: &SoftwareCatalog) -> Result<()> {
+        self.save_setting(actor, SOFTWARE, "settings.software", software)
+            .await
     }
 
     /// The assistant's model, if an admin set one.

@@ -18,6 +18,7 @@ pub mod people;
 pub mod second_factor;
 pub mod settings;
 pub mod sign_in;
+pub mod software;
 pub mod sync;
 pub mod tickets;
 pub mod verification;

@@ -13,6 +13,7 @@ pub mod kb;
 pub mod second_factor;
 pub mod server;
 pub mod settings;
+pub mod software;
 pub mod sync;
 pub mod tickets;
 
@@ -54,6 +55,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
             get(settings::get_fields).put(settings::put_fields),
         )
         .route("/catalog", get(catalog::get).put(catalog::put))
+        .route("/software", get(software::get).put(software::put))
         .route("/tickets/{id}/approval", post(catalog::decide))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/ids", get(tickets::ids))

@@ -25,4 +25,5 @@ mod rules;
 mod second_factor;
 mod settings;
 mod smtp;
+mod software;
 mod tickets;
