@@ -19,6 +19,8 @@ pub(crate) const CURSOR_KEY: &str = "pull_cursor";
 pub(crate) const PORTAL_KEY: &str = "my_portal";
 /// The service catalog offered to this user (`Catalog` as JSON), from the last pull.
 pub(crate) const CATALOG_KEY: &str = "catalog";
+/// The server's entity tag for the catalog kept.
+pub(crate) const CATALOG_TAG_KEY: &str = "catalog_etag";
 
 /// Longest reply excerpt in a notice, in characters.
 const EXCERPT_CHARS: usize = 140;
@@ -168,9 +170,17 @@ impl Store {
             .and_then(|json| serde_json::from_str(&json).ok()))
     }
 
-    pub fn set_catalog(&mut self, catalog: Option<&Catalog>) -> Result<()> {
+    /// Keeps the catalog with the server's tag for it (the copy first: a tag never names a copy
+    /// not kept).
+    pub fn set_catalog(&mut self, catalog: Option<&Catalog>, tag: Option<&str>) -> Result<()> {
         let json = catalog.map(serde_json::to_string).transpose()?;
-        self.set_meta(CATALOG_KEY, json.as_deref())
+        self.set_meta(CATALOG_KEY, json.as_deref())?;
+        self.set_meta(CATALOG_TAG_KEY, tag.filter(|_| catalog.is_some()))
+    }
+
+    /// The server's entity tag for the catalog kept, to ask whether it changed.
+    pub fn catalog_tag(&self) -> Result<Option<String>> {
+        self.meta(CATALOG_TAG_KEY)
     }
 
     /// Forgets every cached ticket, the cursor and the knowledge base (a new identity sees other
@@ -181,11 +191,12 @@ impl Store {
         tx.execute("DELETE FROM articles", [])?;
         tx.execute("DELETE FROM articles_fts", [])?;
         tx.execute(
-            "DELETE FROM meta WHERE key IN (?1, ?2, ?3, ?4)",
+            "DELETE FROM meta WHERE key IN (?1, ?2, ?3, ?4, ?5)",
             [
                 CURSOR_KEY,
                 PORTAL_KEY,
                 CATALOG_KEY,
+                CATALOG_TAG_KEY,
                 crate::kb::KB_CHECKED_KEY,
             ],
         )?;

@@ -147,8 +147,33 @@ impl ServerClient {
     }
 
     /// The service catalog offered to this user.
-    pub async fn catalog(&self, credential: &str) -> Result<Catalog> {
-        self.get_as("/api/v1/catalog", Some(credential)).await
+    /// The catalog offered to the user with its entity tag; `None` when the copy tagged `held`
+    /// is still the one (the server's 304: nothing sent).
+    pub async fn catalog(
+        &self,
+        credential: &str,
+        held: Option<&str>,
+    ) -> Result<Option<(Catalog, Option<String>)>> {
+        let mut req = self
+            .http
+            .get(format!("{}/api/v1/catalog", self.base))
+            .bearer_auth(credential);
+        if let Some(tag) = held {
+            req = req.header(reqwest::header::IF_NONE_MATCH, tag);
+        }
+        let res = req
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        if res.status() == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        let tag = res
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(Some((decode(res).await?, tag)))
     }
 
     /// Every knowledge-base article the user may read and when it last changed.

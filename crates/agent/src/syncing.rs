@@ -164,12 +164,15 @@ impl Agent {
         let had_kb = self.store().portal()?.is_some_and(|p| p.knowledge_base);
         self.store().set_portal(&portal)?;
         // The catalog, to ask from offline too; none where the desk lets this user open nothing.
-        let catalog = if portal.ticketing {
-            Some(client.catalog(credential).await?)
+        // Asked with the tag of the copy kept: unchanged, the server sends nothing.
+        if portal.ticketing {
+            let held = self.store().catalog_tag()?;
+            if let Some((catalog, tag)) = client.catalog(credential, held.as_deref()).await? {
+                self.store().set_catalog(Some(&catalog), tag.as_deref())?;
+            }
         } else {
-            None
-        };
-        self.store().set_catalog(catalog.as_ref())?;
+            self.store().set_catalog(None, None)?;
+        }
         let articles = if !portal.knowledge_base {
             // Emptied once, when the section goes off; not again at every pass.
             if had_kb {

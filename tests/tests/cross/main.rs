@@ -2,6 +2,7 @@
 
 mod actions;
 mod assistant;
+mod catalog;
 mod chaos;
 mod chat;
 mod credentials;

@@ -433,3 +433,58 @@ async fn approval_is_enforced() -> anyhow::Result<()> {
     assert_eq!(theirs.approval, None);
     Ok(())
 }
+
+/// `GET /catalog` with `If-None-Match`: the status, the body's length and the tag sent.
+async fn catalog_since(
+    app: &TestApp,
+    token: &str,
+    held: Option<&str>,
+) -> anyhow::Result<(u16, usize, String)> {
+    let mut req = app.http.get(app.url("/api/v1/catalog")).bearer_auth(token);
+    if let Some(tag) = held {
+        req = req.header("If-None-Match", tag);
+    }
+    let res = req.send().await?;
+    let status = res.status().as_u16();
+    let tag = res
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    Ok((status, res.bytes().await?.len(), tag))
+}
+
+#[tokio::test]
+async fn an_unchanged_catalog_is_an_empty_304_until_the_desk_changes_it() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = app.login("bob@acme.example").await?;
+    let (status, length, tag) = catalog_since(&app, &bob, None).await?;
+    assert_eq!(status, 200);
+    assert!(length > 100 && tag.starts_with('"'), "{length} {tag}");
+    let (status, length, again) = catalog_since(&app, &bob, Some(&tag)).await?;
+    assert_eq!((status, length), (304, 0));
+    assert_eq!(again, tag);
+    // Globex is offered another catalog: bob's tag is not carol's.
+    let carol = app.login("carol@globex.example").await?;
+    assert_eq!(catalog_since(&app, &carol, Some(&tag)).await?.0, 200);
+
+    // The desk renames an item: bob's copy is stale, and he is sent the new one.
+    let tech = app.login("tech@helpdesk.example").await?;
+    let mut all: Value = app.get(&tech, "/api/v1/catalog").await?.json().await?;
+    let for_everyone = all["categories"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["items"].as_array_mut().into_iter().flatten())
+        .find(|i| i["orgs"].as_array().is_none_or(|o| o.is_empty()));
+    if let Some(item) = for_everyone {
+        item["name"]["text"] = json!("A renamed item");
+    }
+    assert_eq!(app.put(&tech, "/api/v1/catalog", &all).await?.status(), 200);
+    let (status, length, renamed) = catalog_since(&app, &bob, Some(&tag)).await?;
+    assert_eq!(status, 200);
+    assert!(length > 100);
+    assert_ne!(renamed, tag);
+    Ok(())
+}
