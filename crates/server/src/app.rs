@@ -373,8 +373,28 @@ mod tests {
             .with_writer(move || writer.clone())
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
-        // Other tests may have met these callsites with no subscriber: ask them again.
-        tracing::callsite::rebuild_interest_cache();
+        // Other tests, on other threads, meet these callsites with no subscriber: one that
+        // registers a callsite while this one rebuilds the interest cache leaves it switched off.
+        // Ask again until the request's span is on here (a registration takes microseconds).
+        // The same for the answer's event, heard in the log; the probes' lines are then cleared.
+        let probe = axum::http::Request::get("/").body(axum::body::Body::empty())?;
+        let heard = || {
+            String::from_utf8_lossy(&captured.0.lock().unwrap_or_else(|p| p.into_inner()))
+                .contains("answered")
+        };
+        for _ in 0..1000 {
+            tracing::callsite::rebuild_interest_cache();
+            log_answer(
+                &Response::default(),
+                std::time::Duration::ZERO,
+                &tracing::Span::none(),
+            );
+            if !request_span(&probe).is_disabled() && heard() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        captured.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
         let app = Router::new()
             .route(
                 "/api/v1/things/{id}",
