@@ -32,11 +32,6 @@ fn push_article_visibility(qb: &mut Sql, caller: &Caller) {
 const PG_DOCUMENT: &str =
     "(setweight(to_tsvector('simple', a.title_stems), 'A') || to_tsvector('simple', a.body_stems))";
 
-/// How much an article's language weighs in its rank: the asker's own counts double, an article
-/// for every language as it is, one in another language half.
-const LANGUAGE_WEIGHT: &str =
-    "CASE WHEN a.language IS NULL THEN 1.0 WHEN a.language = $LANG THEN 2.0 ELSE 0.5 END";
-
 /// An article's title and text as the search index holds them: stems in its language.
 fn stems_of(title: &str, body_md: &str, language: Option<Language>) -> (String, String) {
     (
@@ -45,12 +40,13 @@ fn stems_of(title: &str, body_md: &str, language: Option<Language>) -> (String, 
     )
 }
 
-/// The weight of an article's language for someone asking in `language`, as SQL.
+/// How much an article's language weighs in its rank for someone asking in `language`, as SQL:
+/// the asker's own counts double, an article for every language as it is, one in another
+/// language half.
 fn push_language_weight(qb: &mut Sql, language: Language) {
-    let (before, after) = LANGUAGE_WEIGHT
-        .split_once("$LANG")
-        .unwrap_or((LANGUAGE_WEIGHT, ""));
-    qb.push(before).bind(language.as_str()).push(after);
+    qb.push("CASE WHEN a.language IS NULL THEN 1.0 WHEN a.language = ")
+        .bind(language.as_str())
+        .push(" THEN 2.0 ELSE 0.5 END");
 }
 
 /// An article found by [`Store::rank_articles`], with its source for quoting.

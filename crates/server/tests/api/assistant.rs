@@ -649,25 +649,10 @@ async fn only_an_admin_sets_the_model_and_its_key_never_comes_back() -> anyhow::
 #[tokio::test]
 async fn a_model_out_of_reach_fails_the_answer_and_says_so() -> anyhow::Result<()> {
     let app = spawn_app().await?;
-    let ada = admin(&app).await?;
-    // A port nobody listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let res = app
-        .put(
-            &ada,
-            "/api/v1/assistant/model",
-            &json!({"base_url": format!("http://127.0.0.1:{closed}/v1"), "model": "m"}),
-        )
-        .await?;
-    assert_eq!(res.status(), 200);
+    model_out_of_reach(&app).await?;
     let bob = app.login("bob@acme.example").await?;
     let res = ask_raw(&app, &bob, uuid::Uuid::now_v7(), &[], "my VPN drops").await?;
-    assert_eq!(res.status(), 200);
-    let body = res.text().await?;
-    let last: AssistantEvent = serde_json::from_str(body.lines().last().unwrap_or_default())?;
-    match last {
+    match last_event(res).await? {
         AssistantEvent::Failed { error } => {
             assert_eq!(error.error.code, bellhop_proto::ErrorCode::Unavailable);
             assert_eq!(
