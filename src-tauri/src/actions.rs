@@ -129,14 +129,16 @@ pub async fn get_action(agent: AgentState<'_>, id: ActionId) -> Result<Action, A
 }
 
 /// Asks for an action on one of the person's computers; the code comes from their app or by SMS.
+/// Installing or removing names the approved entry (`software`).
 #[tauri::command]
 pub async fn request_action(
     agent: AgentState<'_>,
     device: DeviceId,
     kind: ActionKind,
     factor: Option<FactorKind>,
+    software: Option<String>,
 ) -> Result<Action, ApiError> {
-    Ok(agent.request_action(device, kind, factor).await?)
+    Ok(agent.request_action(device, kind, factor, software).await?)
 }
 
 /// The second factor's code for an action.

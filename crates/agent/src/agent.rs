@@ -38,7 +38,16 @@ pub struct Agent {
     pub(crate) running: crate::actions::Running,
     /// Who hears of chats (`chat.rs`).
     pub(crate) chat: crate::chat::ChatBell,
+    /// The privileged helper, for approved software (`helper.rs`).
+    pub(crate) helper: crate::helper::HelperLink,
+    /// When the facts were last compared with what the server heard.
+    facts_checked: Mutex<Option<std::time::Instant>>,
 }
+
+/// The `meta` key of the facts the server last heard (JSON [`DeviceFacts`]).
+const FACTS_REPORTED: &str = "facts_reported";
+/// How often the facts are compared with what the server heard.
+const FACTS_EVERY: Duration = Duration::from_secs(300);
 
 impl Agent {
     /// Loads configuration and opens the store under `paths`.
@@ -66,7 +75,52 @@ impl Agent {
             executor: crate::actions::platform_executor(),
             running: crate::actions::Running::default(),
             chat: crate::chat::ChatBell::default(),
+            helper: crate::helper::HelperLink::from_env(),
+            facts_checked: Mutex::new(None),
         })
+    }
+
+    /// Reaches the privileged helper at `link` instead of the platform's socket (tests).
+    pub fn with_helper(mut self, link: crate::helper::HelperLink) -> Self {
+        self.helper = link;
+        self
+    }
+
+    /// This machine's facts as the server should know them: sysinfo's, with the helper that
+    /// answers here.
+    pub async fn current_facts(&self) -> bellhop_proto::DeviceFacts {
+        let mut facts = crate::device::facts();
+        facts.helper = self.helper.hello().await;
+        facts
+    }
+
+    /// Tells the server this machine's facts when they differ from what it last heard (a
+    /// helper installed or gone, a new name): `true` when it told it.
+    pub async fn report_facts(&self) -> Result<bool> {
+        let facts = self.current_facts().await;
+        let json = serde_json::to_string(&facts)?;
+        if self.store().meta(FACTS_REPORTED)?.as_deref() == Some(json.as_str()) {
+            return Ok(false);
+        }
+        let secret = self.secret(Secret::DeviceSecret, "this device is not enrolled yet")?;
+        self.client()?.update_facts(&secret, &facts).await?;
+        self.store().set_meta(FACTS_REPORTED, Some(&json))?;
+        Ok(true)
+    }
+
+    /// [`Agent::report_facts`], at most once per [`FACTS_EVERY`]: a helper installed while the
+    /// app runs is known to the server within minutes.
+    pub(crate) async fn report_facts_now_and_then(&self) {
+        {
+            let mut checked = self.facts_checked.lock().unwrap_or_else(|p| p.into_inner());
+            if checked.is_some_and(|at| at.elapsed() < FACTS_EVERY) {
+                return;
+            }
+            *checked = Some(std::time::Instant::now());
+        }
+        if let Err(e) = self.report_facts().await {
+            tracing::info!(error = %e, "this machine's facts could not be told");
+        }
     }
 
     /// Runs self-service actions through `executor` instead of the platform's (tests).
@@ -112,7 +166,7 @@ impl Agent {
             .client()?
             .enroll(&EnrolRequest {
                 enrolment_key: enrolment_key.to_owned(),
-                device: crate::device::facts(),
+                device: self.current_facts().await,
             })
             .await?;
         let credentials = self.credentials()?;

@@ -91,6 +91,23 @@ impl ServerClient {
         self.get_as("/api/v1/device", Some(device_secret)).await
     }
 
+    /// Tells the server what this machine is now (its system, its helper, a new name).
+    pub async fn update_facts(
+        &self,
+        device_secret: &str,
+        facts: &bellhop_proto::DeviceFacts,
+    ) -> Result<()> {
+        let res = self
+            .http
+            .put(format!("{}/api/v1/device/facts", self.base))
+            .bearer_auth(device_secret)
+            .json(facts)
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        expect_success(res).await
+    }
+
     pub async fn send_token(&self, device_secret: &str, req: &SendTokenRequest) -> Result<()> {
         let res = self
             .http

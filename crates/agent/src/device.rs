@@ -25,6 +25,9 @@ pub fn facts() -> DeviceFacts {
         serial: serial(),
         macs,
         os_user: os_user(),
+        platform: std::env::consts::OS.to_owned(),
+        // The agent adds the helper when it reaches one (`helper.rs`).
+        helper: None,
     }
 }
 

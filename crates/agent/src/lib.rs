@@ -21,6 +21,7 @@ pub mod device;
 mod drafts;
 mod error;
 mod files;
+pub mod helper;
 pub mod kb;
 pub mod notices;
 mod prefs;

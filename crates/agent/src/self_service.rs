@@ -41,12 +41,14 @@ impl Agent {
         device: DeviceId,
         kind: ActionKind,
         factor: Option<FactorKind>,
+        software: Option<String>,
     ) -> Result<Action> {
         let credential = self.user_credential()?;
         let req = ActionRequest {
             id: ActionId::new(),
             device_id: device,
             kind,
+            software,
             factor,
         };
         self.client()?.request_action(&credential, &req).await

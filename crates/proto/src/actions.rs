@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ActionId, DeviceId, UserId};
+use crate::{ActionId, DeviceId, Package, UserId};
 
 /// What a person may ask their own computer to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -21,10 +21,24 @@ pub enum ActionKind {
     Lock,
     ShutDown,
     LogOut,
+    /// Install one package of the desk's approved software (the privileged helper runs it).
+    Install,
+    /// Remove one package of the desk's approved software (the privileged helper runs it).
+    Remove,
 }
 
 impl ActionKind {
-    pub const ALL: [Self; 4] = [Self::Restart, Self::Lock, Self::ShutDown, Self::LogOut];
+    pub const ALL: [Self; 6] = [
+        Self::Restart,
+        Self::Lock,
+        Self::ShutDown,
+        Self::LogOut,
+        Self::Install,
+        Self::Remove,
+    ];
+
+    /// What the agent asks the OS itself, as the person's own user.
+    pub const POWER: [Self; 4] = [Self::Restart, Self::Lock, Self::ShutDown, Self::LogOut];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,7 +46,15 @@ impl ActionKind {
             Self::Lock => "lock",
             Self::ShutDown => "shut_down",
             Self::LogOut => "log_out",
+            Self::Install => "install",
+            Self::Remove => "remove",
         }
+    }
+
+    /// Whether it names a package of the approved software (and the privileged helper, not the
+    /// agent, runs it).
+    pub fn is_software(self) -> bool {
+        matches!(self, Self::Install | Self::Remove)
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -144,6 +166,11 @@ pub struct ActionRequest {
     pub id: ActionId,
     pub device_id: DeviceId,
     pub kind: ActionKind,
+    /// For `install` and `remove`: the key of the approved software entry. The server picks its
+    /// package for the computer's system.
+    #[serde(default)]
+    #[ts(optional)]
+    pub software: Option<String>,
     /// How the person will prove it is them. Without it: their authenticator app when they
     /// have one (no text message is sent), else a code by SMS.
     #[serde(default)]
@@ -170,6 +197,10 @@ pub struct Action {
     pub user_id: UserId,
     pub user_name: String,
     pub kind: ActionKind,
+    /// For `install` and `remove`: what is installed or removed.
+    #[serde(default)]
+    #[ts(optional)]
+    pub software: Option<ActionSoftware>,
     pub state: ActionState,
     pub factor: FactorKind,
     /// Wrong codes still allowed while `requested`.
@@ -185,6 +216,19 @@ pub struct Action {
     /// it (`verified`, `delivered`).
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub deadline: Timestamp,
+}
+
+/// The approved software an `install` or `remove` names: the entry and the one package that
+/// installs it on the computer's system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActionSoftware {
+    /// The entry's key in the approved list.
+    pub item: String,
+    /// The entry's name when it was asked for (in the desk's default language).
+    pub name: String,
+    pub package: Package,
 }
 
 /// `GET /api/v1/actions` filters.
@@ -206,8 +250,9 @@ pub struct ActionListQuery {
     pub limit: Option<u32>,
 }
 
-/// What the agent says about an action it was given: `running` before it starts it, then
-/// `succeeded` or `failed`; or `cancelled` by the person at the computer during its countdown.
+/// What the agent says about an action it was given: `running` before it starts it (and again,
+/// with the installer's latest lines, while it runs), then `succeeded` or `failed`; or
+/// `cancelled` by the person at the computer during its countdown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -228,6 +273,14 @@ pub struct ActionGrant {
     pub signature: String,
 }
 
+/// `GET /api/v1/grant-key`: the key the server signs grants with (Ed25519, standard base64). The
+/// privileged helper pins it at its first start when its configuration does not name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GrantKey {
+    pub key: String,
+}
+
 /// Signed statements are of this kind and no other (a signature over anything else never
 /// passes for a grant).
 pub const GRANT_CONTEXT: &[u8] = b"bellhop action grant v1\n";
@@ -246,12 +299,30 @@ pub struct GrantClaims {
     /// Who asked, for the warning shown on the computer.
     pub user_name: String,
     pub kind: ActionKind,
+    /// For `install` and `remove`: the entry and its package; the helper runs nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub software: Option<GrantedSoftware>,
+    /// For what the privileged helper runs: the machine id of the helper that may run it (the
+    /// agent reports it); no other machine's helper does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub machine: Option<String>,
     /// Unix milliseconds.
     #[ts(type = "number")]
     pub issued_at: i64,
     /// Unix milliseconds; a grant is not started after it.
     #[ts(type = "number")]
     pub expires_at: i64,
+}
+
+/// The software a grant names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GrantedSoftware {
+    pub item: String,
+    pub package: Package,
 }
 
 /// `GET /api/v1/device/actions`: a signed action waiting for this computer.

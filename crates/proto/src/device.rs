@@ -20,6 +20,15 @@ pub struct DeviceFacts {
     pub macs: Vec<String>,
     /// The OS user profile this agent runs for (activation is per device and profile).
     pub os_user: String,
+    /// The agent's system as Rust names it (`linux`, `windows`, `macos`): which packages of the
+    /// approved software fit it. Empty from agents older than it.
+    #[serde(default)]
+    pub platform: String,
+    /// The privileged helper the agent reached on this machine, if any: only then can approved
+    /// software be installed here.
+    #[serde(default)]
+    #[ts(optional)]
+    pub helper: Option<crate::HelperFacts>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -18,6 +18,9 @@ mod console;
 mod device;
 mod error;
 mod fields;
+#[cfg(feature = "grants")]
+pub mod grant_check;
+mod helper;
 mod ids;
 mod kb;
 mod local;
@@ -31,7 +34,8 @@ mod values;
 
 pub use actions::{
     Action, ActionCode, ActionEvent, ActionGrant, ActionKind, ActionListQuery, ActionReport,
-    ActionRequest, ActionState, FactorKind, GRANT_CONTEXT, GrantClaims, GrantedAction,
+    ActionRequest, ActionSoftware, ActionState, FactorKind, GRANT_CONTEXT, GrantClaims, GrantKey,
+    GrantedAction, GrantedSoftware,
 };
 pub use assistant::{
     AssistantAsk, AssistantEvent, AssistantHandOver, AssistantModel, AssistantModelInput,
@@ -69,6 +73,7 @@ pub use fields::{
     FieldValue, FieldValues, MAX_FIELD_DEFS, MAX_FIELD_TEXT_CHARS, TicketFields, TicketType,
     valid_key,
 };
+pub use helper::{HelperFacts, HelperReply, HelperRequest};
 pub use ids::{
     ActionId, ChatId, ChatMessageId, CommentId, ConversationId, DeviceId, OpId, OrgId, TicketId,
     UserId,

@@ -116,6 +116,10 @@ pub struct ActionRules {
     pub lock: SectionRule,
     pub shut_down: SectionRule,
     pub log_out: SectionRule,
+    /// Installing and removing the desk's approved software (settings saved before it existed
+    /// read as everyone; the approved list says what each organisation is offered).
+    #[serde(default)]
+    pub software: SectionRule,
 }
 
 impl ActionRules {
@@ -125,15 +129,18 @@ impl ActionRules {
             ActionKind::Lock => &self.lock,
             ActionKind::ShutDown => &self.shut_down,
             ActionKind::LogOut => &self.log_out,
+            ActionKind::Install | ActionKind::Remove => &self.software,
         }
     }
 
-    pub fn rules_mut(&mut self) -> [(ActionKind, &mut SectionRule); 4] {
+    /// Every rule once, with its field's name (install and remove share `software`).
+    pub fn rules_mut(&mut self) -> [(&'static str, &mut SectionRule); 5] {
         [
-            (ActionKind::Restart, &mut self.restart),
-            (ActionKind::Lock, &mut self.lock),
-            (ActionKind::ShutDown, &mut self.shut_down),
-            (ActionKind::LogOut, &mut self.log_out),
+            ("restart", &mut self.restart),
+            ("lock", &mut self.lock),
+            ("shut_down", &mut self.shut_down),
+            ("log_out", &mut self.log_out),
+            ("software", &mut self.software),
         ]
     }
 }

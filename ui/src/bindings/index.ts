@@ -278,7 +278,17 @@ macs: Array<string>,
 /**
  * The OS user profile this agent runs for (activation is per device and profile).
  */
-os_user: string, };
+os_user: string, 
+/**
+ * The agent's system as Rust names it (`linux`, `windows`, `macos`): which packages of the
+ * approved software fit it. Empty from agents older than it.
+ */
+platform: string, 
+/**
+ * The privileged helper the agent reached on this machine, if any: only then can approved
+ * software be installed here.
+ */
+helper?: HelperFacts, };
 
 export type DeviceStatus = "pending" | "active" | "deactivated";
 
@@ -643,7 +653,12 @@ users: Array<UserId>,
  */
 orgs: Array<OrgId>, };
 
-export type ActionRules = { restart: SectionRule, lock: SectionRule, shut_down: SectionRule, log_out: SectionRule, };
+export type ActionRules = { restart: SectionRule, lock: SectionRule, shut_down: SectionRule, log_out: SectionRule, 
+/**
+ * Installing and removing the desk's approved software (settings saved before it existed
+ * read as everyone; the approved list says what each organisation is offered).
+ */
+software: SectionRule, };
 
 export type PortalSettings = { 
 /**
@@ -703,13 +718,18 @@ tickets_through_assistant: boolean,
  */
 ticket_fields: TicketFields, };
 
-export type ActionKind = "restart" | "lock" | "shut_down" | "log_out";
+export type ActionKind = "restart" | "lock" | "shut_down" | "log_out" | "install" | "remove";
 
 export type ActionState = "requested" | "verified" | "delivered" | "running" | "succeeded" | "failed" | "expired" | "cancelled";
 
 export type FactorKind = "sms" | "totp";
 
 export type ActionRequest = { id: ActionId, device_id: DeviceId, kind: ActionKind, 
+/**
+ * For `install` and `remove`: the key of the approved software entry. The server picks its
+ * package for the computer's system.
+ */
+software?: string, 
 /**
  * How the person will prove it is them. Without it: their authenticator app when they
  * have one (no text message is sent), else a code by SMS.
@@ -722,7 +742,11 @@ export type Action = { id: ActionId, device_id: DeviceId,
 /**
  * The computer's name.
  */
-device_name: string, user_id: UserId, user_name: string, kind: ActionKind, state: ActionState, factor: FactorKind, 
+device_name: string, user_id: UserId, user_name: string, kind: ActionKind, 
+/**
+ * For `install` and `remove`: what is installed or removed.
+ */
+software?: ActionSoftware, state: ActionState, factor: FactorKind, 
 /**
  * Wrong codes still allowed while `requested`.
  */
@@ -772,6 +796,15 @@ action_id: ActionId, device_id: DeviceId, os_user: string, user_id: UserId,
  */
 user_name: string, kind: ActionKind, 
 /**
+ * For `install` and `remove`: the entry and its package; the helper runs nothing else.
+ */
+software?: GrantedSoftware, 
+/**
+ * For what the privileged helper runs: the machine id of the helper that may run it (the
+ * agent reports it); no other machine's helper does.
+ */
+machine?: string, 
+/**
  * Unix milliseconds.
  */
 issued_at: number, 
@@ -781,6 +814,33 @@ issued_at: number,
 expires_at: number, };
 
 export type GrantedAction = { action: Action, grant: ActionGrant, };
+
+export type ActionSoftware = { 
+/**
+ * The entry's key in the approved list.
+ */
+item: string, 
+/**
+ * The entry's name when it was asked for (in the desk's default language).
+ */
+name: string, package: Package, };
+
+export type GrantedSoftware = { item: string, package: Package, };
+
+export type HelperFacts = { 
+/**
+ * The machine id the helper made at its first start and keeps where only it may write:
+ * grants for it name this.
+ */
+machine: string, 
+/**
+ * The helper's version.
+ */
+version: string, 
+/**
+ * The package managers it can run here, as [`Package::manager`] names them.
+ */
+managers: Array<string>, };
 
 export type FieldAccess = "editable" | "read_only" | "hidden";
 

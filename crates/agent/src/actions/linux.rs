@@ -179,6 +179,10 @@ impl Linux {
             ActionKind::ShutDown => self.manager("PowerOff").await,
             ActionKind::LogOut => self.session("Terminate").await,
             ActionKind::Lock => self.lock().await,
+            // The privileged helper runs these; the agent never asks the OS itself.
+            ActionKind::Install | ActionKind::Remove => Err(zbus::Error::Failure(
+                "the Bellhop helper installs and removes software, not the app".to_owned(),
+            )),
         }
     }
 }

@@ -14,13 +14,14 @@ pub struct Call {
 
 const OSASCRIPT: &str = "/usr/bin/osascript";
 
-pub fn call_for(kind: bellhop_proto::ActionKind) -> Call {
+/// The call for a power action; `None` for what the privileged helper runs.
+pub fn call_for(kind: bellhop_proto::ActionKind) -> Option<Call> {
     use bellhop_proto::ActionKind;
     let loginwindow = |script| Call {
         program: OSASCRIPT,
         args: script,
     };
-    match kind {
+    Some(match kind {
         ActionKind::Restart => {
             loginwindow(&["-e", "tell application \"loginwindow\" to «event aevtrest»"])
         }
@@ -34,7 +35,8 @@ pub fn call_for(kind: bellhop_proto::ActionKind) -> Call {
             program: "/usr/bin/pmset",
             args: &["displaysleepnow"],
         },
-    }
+        ActionKind::Install | ActionKind::Remove => return None,
+    })
 }
 
 #[cfg(target_os = "macos")]
@@ -45,6 +47,7 @@ impl super::Executor for MacOs {
     fn run(&self, kind: bellhop_proto::ActionKind) -> super::Asking<'_> {
         let call = call_for(kind);
         Box::pin(async move {
+            let call = call.ok_or(super::RunFailure::Unsupported)?;
             tokio::task::spawn_blocking(move || {
                 let status = std::process::Command::new(call.program)
                     .args(call.args)
@@ -77,7 +80,7 @@ mod tests {
 
     #[test]
     fn each_action_is_loginwindows_own_event_or_the_display_sleeping() {
-        let script = |kind| call_for(kind).args.join(" ");
+        let script = |kind| call_for(kind).map(|c| c.args.join(" ")).unwrap_or_default();
         assert!(script(ActionKind::Restart).ends_with("«event aevtrest»"));
         assert!(script(ActionKind::ShutDown).ends_with("«event aevtshut»"));
         assert!(script(ActionKind::LogOut).ends_with("«event aevtrlgo»"));
@@ -86,14 +89,18 @@ mod tests {
             ActionKind::ShutDown,
             ActionKind::LogOut,
         ] {
-            assert_eq!(call_for(kind).program, "/usr/bin/osascript");
+            assert_eq!(
+                call_for(kind).map(|c| c.program),
+                Some("/usr/bin/osascript")
+            );
         }
         assert_eq!(
             call_for(ActionKind::Lock),
-            Call {
+            Some(Call {
                 program: "/usr/bin/pmset",
                 args: &["displaysleepnow"]
-            }
+            })
         );
+        assert_eq!(call_for(ActionKind::Install), None);
     }
 }

@@ -20,13 +20,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use bellhop_proto::grant_check;
 use bellhop_proto::{
-    ActionGrant, ActionId, ActionKind, ActionReport, ActionState, DeviceId, ErrorCode,
-    GRANT_CONTEXT, GrantClaims, GrantedAction, LocalAction, LocalActionState,
+    ActionGrant, ActionId, ActionKind, ActionReport, ActionState, DeviceId, ErrorCode, GrantClaims,
+    GrantedAction, LocalAction, LocalActionState,
 };
-use ed25519_dalek::{Signature, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
@@ -34,9 +32,23 @@ pub use record::{Outcome, Recorded, Stage};
 
 use crate::agent::{Agent, now_ms};
 use crate::error::{Error, Result};
+use crate::helper::HelperOutcome;
 
 /// The `meta` key of the pinned grant key and the device it was pinned for (JSON [`PinnedKey`]).
 pub(crate) const PIN_KEY: &str = "grant_pin";
+
+/// The longest detail the server takes, in characters: a failure keeps its last ones.
+const MAX_REPORTED_CHARS: usize = 2000;
+/// The installer's lines the server is told while it runs.
+const PROGRESS_LINES: usize = 6;
+/// How often, at most, the server hears of an installer's progress.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// The last `max` characters of `text`.
+fn last_chars(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    text.chars().skip(count.saturating_sub(max)).collect()
+}
 
 /// How long a restart or shut down counts down by default.
 pub const DEFAULT_COUNTDOWN: Duration = Duration::from_secs(60);
@@ -69,29 +81,7 @@ pub enum RunFailure {
     Os(String),
 }
 
-/// Why a grant is refused: the agent runs nothing on it, and reports these words as the
-/// action's failure.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GrantRefusal {
-    #[error("this computer has no server key pinned: enrol it again")]
-    NoKey,
-    #[error("the pinned server key is damaged: enrol this computer again")]
-    DamagedKey,
-    #[error("the grant's signature is malformed")]
-    MalformedSignature,
-    #[error("the grant is not signed by this computer's server")]
-    NotSigned,
-    #[error("the grant's claims are malformed")]
-    MalformedClaims,
-    #[error("the grant is for another computer")]
-    OtherDevice,
-    #[error("the grant is for the user {granted} on this computer, not {here}")]
-    OtherUser { granted: String, here: String },
-    #[error("the grant expired before this computer could start it")]
-    Expired,
-    #[error("the grant is for another action")]
-    OtherAction,
-}
+pub use bellhop_proto::grant_check::GrantRefusal;
 
 /// The executor of the platform this agent was built for.
 pub fn platform_executor() -> Arc<dyn Executor> {
@@ -134,35 +124,11 @@ pub fn check_grant(
     grant: &ActionGrant,
     now_ms: i64,
 ) -> std::result::Result<GrantClaims, GrantRefusal> {
-    let key: [u8; 32] = STANDARD
-        .decode(&pin.key)
-        .ok()
-        .and_then(|k| k.try_into().ok())
-        .ok_or(GrantRefusal::DamagedKey)?;
-    let key = VerifyingKey::from_bytes(&key).map_err(|_| GrantRefusal::DamagedKey)?;
-    let signature: [u8; 64] = STANDARD
-        .decode(&grant.signature)
-        .ok()
-        .and_then(|s| s.try_into().ok())
-        .ok_or(GrantRefusal::MalformedSignature)?;
-    let mut message = GRANT_CONTEXT.to_vec();
-    message.extend_from_slice(grant.claims.as_bytes());
-    key.verify_strict(&message, &Signature::from_bytes(&signature))
-        .map_err(|_| GrantRefusal::NotSigned)?;
-    let claims: GrantClaims =
-        serde_json::from_str(&grant.claims).map_err(|_| GrantRefusal::MalformedClaims)?;
+    let claims = grant_check::signed_claims(&pin.key, grant)?;
     if claims.device_id != pin.device_id {
         return Err(GrantRefusal::OtherDevice);
     }
-    if claims.os_user != os_user {
-        return Err(GrantRefusal::OtherUser {
-            granted: claims.os_user,
-            here: os_user.to_owned(),
-        });
-    }
-    if claims.expires_at <= now_ms {
-        return Err(GrantRefusal::Expired);
-    }
+    grant_check::for_user_now(&claims, os_user, now_ms)?;
     Ok(claims)
 }
 
@@ -213,6 +179,8 @@ impl Running {
 /// this process holds the action: nothing else here takes it for interrupted.
 pub struct Claimed<'a> {
     pub claims: GrantClaims,
+    /// The grant as signed: the privileged helper checks it itself.
+    grant: ActionGrant,
     bell: Arc<Notify>,
     running: &'a Running,
 }
@@ -228,7 +196,7 @@ impl Drop for Claimed<'_> {
 }
 
 impl Running {
-    fn hold(&self, claims: GrantClaims) -> Claimed<'_> {
+    fn hold(&self, claims: GrantClaims, grant: ActionGrant) -> Claimed<'_> {
         let bell = Arc::new(Notify::new());
         self.here
             .lock()
@@ -236,6 +204,7 @@ impl Running {
             .insert(claims.action_id, Arc::clone(&bell));
         Claimed {
             claims,
+            grant,
             bell,
             running: self,
         }
@@ -354,7 +323,7 @@ impl Agent {
                 continue;
             }
             match checked {
-                Ok(claims) => claimed.push(self.running.hold(claims)),
+                Ok(claims) => claimed.push(self.running.hold(claims, granted.grant)),
                 Err(refusal) => {
                     let why = refusal.to_string();
                     tracing::warn!(action = %id, why, "refused a grant");
@@ -372,7 +341,7 @@ impl Agent {
     /// whether it may start, asks the OS, and reports how it went.
     pub async fn run_claimed(&self, credential: String, claimed: Claimed<'_>, countdown: Duration) {
         let outcome = self
-            .count_down_and_run(&credential, &claimed.claims, &claimed.bell, countdown)
+            .count_down_and_run(&credential, &claimed, countdown)
             .await;
         if let Err(e) = outcome {
             let id = claimed.claims.action_id;
@@ -383,10 +352,10 @@ impl Agent {
     async fn count_down_and_run(
         &self,
         credential: &str,
-        claims: &GrantClaims,
-        bell: &Notify,
+        claimed: &Claimed<'_>,
         countdown: Duration,
     ) -> Result<()> {
+        let (claims, bell) = (&claimed.claims, &claimed.bell);
         let id = claims.action_id;
         if claims.kind.warns_first() && !countdown.is_zero() {
             let runs_at = jiff::Timestamp::now()
@@ -437,7 +406,12 @@ impl Agent {
         self.running
             .tell(local(claims, LocalActionState::Running, None));
         tracing::info!(action = %id, kind = claims.kind.as_str(), "running a self-service action");
-        let (outcome, detail, state) = match self.executor.run(claims.kind).await {
+        let ran = if claims.kind.is_software() {
+            self.run_by_helper(credential, claimed).await
+        } else {
+            self.executor.run(claims.kind).await
+        };
+        let (outcome, detail, state) = match ran {
             Ok(how) => (Outcome::Succeeded, how, LocalActionState::Succeeded),
             Err(why) => (Outcome::Failed, why.to_string(), LocalActionState::Failed),
         };
@@ -446,6 +420,75 @@ impl Agent {
             .tell(local(claims, state, Some(detail.clone())));
         self.report_end(credential, id, outcome, Some(detail)).await;
         Ok(())
+    }
+
+    /// Hands an install or remove to the privileged helper, telling the server the installer's
+    /// latest lines while it runs (at most once a second).
+    async fn run_by_helper(
+        &self,
+        credential: &str,
+        claimed: &Claimed<'_>,
+    ) -> std::result::Result<String, RunFailure> {
+        let id = claimed.claims.action_id;
+        let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let run = self.helper.run(&claimed.grant, move |line| {
+            let _ = lines_tx.send(line);
+        });
+        tokio::pin!(run);
+        let mut recent: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+        let mut told = tokio::time::Instant::now();
+        let mut fresh = false;
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut run => break outcome,
+                Some(line) = lines.recv() => {
+                    if recent.len() == PROGRESS_LINES {
+                        recent.pop_front();
+                    }
+                    recent.push_back(line);
+                    fresh = true;
+                    if told.elapsed() >= PROGRESS_EVERY {
+                        self.tell_progress(credential, id, &recent).await;
+                        told = tokio::time::Instant::now();
+                        fresh = false;
+                    }
+                }
+            }
+        };
+        while let Ok(line) = lines.try_recv() {
+            if recent.len() == PROGRESS_LINES {
+                recent.pop_front();
+            }
+            recent.push_back(line);
+            fresh = true;
+        }
+        if fresh {
+            self.tell_progress(credential, id, &recent).await;
+        }
+        match outcome {
+            HelperOutcome::Done { ok: true, detail } => Ok(detail),
+            HelperOutcome::Done { ok: false, detail } => Err(RunFailure::Os(detail)),
+            HelperOutcome::Refused(why) => Err(RunFailure::Os(format!(
+                "the Bellhop helper refused it: {why}"
+            ))),
+        }
+    }
+
+    async fn tell_progress(
+        &self,
+        credential: &str,
+        id: ActionId,
+        recent: &std::collections::VecDeque<String>,
+    ) {
+        let lines: Vec<&str> = recent.iter().map(String::as_str).collect();
+        let report = ActionReport {
+            state: ActionState::Running,
+            detail: Some(last_chars(&lines.join("\n"), MAX_REPORTED_CHARS)),
+        };
+        let Ok(client) = self.client() else { return };
+        if let Err(e) = client.report_action(credential, id, &report).await {
+            tracing::info!(action = %id, error = %e, "progress could not be told");
+        }
     }
 
     /// Tells the server how an action ended; marks it told unless the server could not be
@@ -464,7 +507,7 @@ impl Agent {
         };
         let report = ActionReport {
             state,
-            detail: detail.map(|d| d.chars().take(500).collect()),
+            detail: detail.map(|d| last_chars(&d, MAX_REPORTED_CHARS)),
         };
         let Ok(client) = self.client() else { return };
         match client.report_action(credential, id, &report).await {
@@ -550,6 +593,9 @@ fn process_alive(pid: u32) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use bellhop_proto::GRANT_CONTEXT;
     use ed25519_dalek::{Signer, SigningKey};
 
     use super::*;
@@ -573,6 +619,8 @@ mod tests {
             user_id: bellhop_proto::UserId::new(),
             user_name: "Bob Brown".into(),
             kind: ActionKind::Lock,
+            software: None,
+            machine: None,
             issued_at: 1_000,
             expires_at,
         }

@@ -12,15 +12,17 @@ pub enum Call {
     Shutdown(&'static [&'static str]),
 }
 
-pub fn call_for(kind: bellhop_proto::ActionKind) -> Call {
+/// The call for a power action; `None` for what the privileged helper runs.
+pub fn call_for(kind: bellhop_proto::ActionKind) -> Option<Call> {
     use bellhop_proto::ActionKind;
-    match kind {
+    Some(match kind {
         ActionKind::Lock => Call::LockWorkStation,
         // /d p:0:0: planned, "other" — the event log says it was meant.
         ActionKind::Restart => Call::Shutdown(&["/r", "/t", "0", "/d", "p:0:0"]),
         ActionKind::ShutDown => Call::Shutdown(&["/s", "/t", "0", "/d", "p:0:0"]),
         ActionKind::LogOut => Call::Shutdown(&["/l"]),
-    }
+        ActionKind::Install | ActionKind::Remove => return None,
+    })
 }
 
 #[cfg(windows)]
@@ -75,6 +77,7 @@ impl super::Executor for Windows {
     fn run(&self, kind: bellhop_proto::ActionKind) -> super::Asking<'_> {
         let call = call_for(kind);
         Box::pin(async move {
+            let call = call.ok_or(super::RunFailure::Unsupported)?;
             tokio::task::spawn_blocking(move || Self::perform(&call))
                 .await
                 .map_err(|e| super::RunFailure::Os(e.to_string()))?
@@ -90,15 +93,16 @@ mod tests {
 
     #[test]
     fn each_action_is_the_documented_call_and_restart_and_shut_down_happen_now() {
-        assert_eq!(call_for(ActionKind::Lock), Call::LockWorkStation);
+        assert_eq!(call_for(ActionKind::Lock), Some(Call::LockWorkStation));
         assert_eq!(
             call_for(ActionKind::Restart),
-            Call::Shutdown(&["/r", "/t", "0", "/d", "p:0:0"])
+            Some(Call::Shutdown(&["/r", "/t", "0", "/d", "p:0:0"]))
         );
         assert_eq!(
             call_for(ActionKind::ShutDown),
-            Call::Shutdown(&["/s", "/t", "0", "/d", "p:0:0"])
+            Some(Call::Shutdown(&["/s", "/t", "0", "/d", "p:0:0"]))
         );
-        assert_eq!(call_for(ActionKind::LogOut), Call::Shutdown(&["/l"]));
+        assert_eq!(call_for(ActionKind::LogOut), Some(Call::Shutdown(&["/l"])));
+        assert_eq!(call_for(ActionKind::Remove), None);
     }
 }

@@ -4,12 +4,13 @@
 //! ([`super::ActionNote`]).
 
 use bellhop_proto::{
-    Action, ActionGrant, ActionId, ActionKind, ActionState, DeviceId, FactorKind, OrgId, UserId,
+    Action, ActionGrant, ActionId, ActionKind, ActionSoftware, ActionState, DeviceId, FactorKind,
+    OrgId, UserId,
 };
 use sqlx::Row;
 
 use super::{ActionNote, Caller, Store, now_ms, parse_enum, parse_id, ts};
-use crate::error::Result;
+use crate::error::{AppError, Result};
 
 /// Wrong codes allowed per action.
 pub const ACTION_CODE_MAX_ATTEMPTS: i64 = 5;
@@ -49,6 +50,11 @@ fn row_action(r: &sqlx::any::AnyRow) -> Result<ActionRow> {
     let attempts: i64 = r.try_get("attempts")?;
     let claims: Option<String> = r.try_get("grant_claims")?;
     let signature: Option<String> = r.try_get("grant_signature")?;
+    let software: Option<String> = r.try_get("software")?;
+    let software = software
+        .map(|s| serde_json::from_str::<ActionSoftware>(&s))
+        .transpose()
+        .map_err(anyhow::Error::from)?;
     Ok(ActionRow {
         action: Action {
             id: parse_id(r.try_get("id")?)?,
@@ -57,6 +63,7 @@ fn row_action(r: &sqlx::any::AnyRow) -> Result<ActionRow> {
             user_id: parse_id(r.try_get("user_id")?)?,
             user_name: r.try_get("user_name")?,
             kind: parse_enum(r.try_get("kind")?, ActionKind::parse)?,
+            software,
             state,
             factor: parse_enum(r.try_get("factor")?, FactorKind::parse)?,
             attempts_left: if state == ActionState::Requested {
@@ -84,6 +91,8 @@ pub struct NewAction<'a> {
     pub device: DeviceId,
     pub user: UserId,
     pub kind: ActionKind,
+    /// For `install` and `remove`: the entry and its package.
+    pub software: Option<&'a ActionSoftware>,
     pub factor: FactorKind,
     /// The texted code's hash; none for an authenticator app.
     pub code_hash: Option<&'a str>,
@@ -140,10 +149,15 @@ impl Store {
     pub async fn insert_action(&self, caller: &Caller, new: &NewAction<'_>) -> Result<bool> {
         let now = now_ms();
         let mut tx = self.begin().await?;
+        let software = new
+            .software
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(anyhow::Error::from)?;
         let inserted = sqlx::query(
             "INSERT INTO actions (id, device_id, user_id, kind, state, factor, code_hash,
-                                  created_at, updated_at, deadline_at)
-             VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, $7, $8)
+                                  created_at, updated_at, deadline_at, software, software_item)
+             VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, $7, $8, $9, $10)
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(new.id.to_string())
@@ -154,10 +168,21 @@ impl Store {
         .bind(new.code_hash)
         .bind(now)
         .bind(new.deadline_at)
+        .bind(software)
+        .bind(new.software.map(|s| s.item.as_str()))
         .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
+        .await;
+        let inserted = match inserted {
+            Ok(done) => done.rows_affected() > 0,
+            // The id is new, so the one other unique rule is broken: one action per entry and
+            // device while it is under way.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(AppError::conflict(
+                    "this software is being installed or removed on this computer already: wait for it to end",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
         if inserted {
             Self::record_audit(
                 &mut tx,
@@ -358,6 +383,32 @@ impl Store {
         tx.commit().await?;
         self.action_moved(row.note()).await?;
         Ok(Some(row))
+    }
+
+    /// The running action's latest words from its computer (an installer's progress): not
+    /// audited, heard live. `false` when it is not running on `device`.
+    pub async fn action_progress(
+        &self,
+        device: DeviceId,
+        id: ActionId,
+        detail: &str,
+    ) -> Result<bool> {
+        let moved = sqlx::query(
+            "UPDATE actions SET detail = $1, updated_at = $2
+              WHERE id = $3 AND device_id = $4 AND state = 'running'",
+        )
+        .bind(detail)
+        .bind(now_ms())
+        .bind(id.to_string())
+        .bind(device.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            > 0;
+        if moved && let Some(row) = self.action(id).await? {
+            self.action_moved(row.note()).await?;
+        }
+        Ok(moved)
     }
 
     /// The signed actions waiting for `device`, oldest first; those it had not picked up yet

@@ -51,6 +51,7 @@ pub(super) fn device_from_row(r: &sqlx::any::AnyRow) -> Result<Device> {
     let macs: String = r.try_get("macs")?;
     let assigned: Option<String> = r.try_get("assigned_user_id")?;
     let seen: Option<i64> = r.try_get("last_seen_at")?;
+    let helper: Option<String> = r.try_get("helper")?;
     Ok(Device {
         id: parse_id(r.try_get("id")?)?,
         org_id: parse_id(r.try_get("org_id")?)?,
@@ -62,12 +63,24 @@ pub(super) fn device_from_row(r: &sqlx::any::AnyRow) -> Result<Device> {
             serial: r.try_get("serial")?,
             macs: serde_json::from_str(&macs).map_err(anyhow::Error::from)?,
             os_user: r.try_get("os_user")?,
+            platform: r.try_get("platform")?,
+            // A helper the server cannot read back is no helper: nothing is offered for it.
+            helper: helper.and_then(|h| serde_json::from_str(&h).ok()),
         },
         status: parse_enum(r.try_get("status")?, DeviceStatus::parse)?,
         assigned_user_id: assigned.as_deref().map(parse_id).transpose()?,
         enrolled_at: ts(r.try_get("enrolled_at")?)?,
         last_seen_at: seen.map(ts).transpose()?,
     })
+}
+
+fn helper_json(facts: &DeviceFacts) -> Result<Option<String>> {
+    Ok(facts
+        .helper
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(anyhow::Error::from)?)
 }
 
 impl Store {
@@ -102,8 +115,9 @@ impl Store {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO devices (id, org_id, hostname, os, os_version, serial, macs, os_user, status,
-                                  secret_hash, enrolled_at, last_seen_at, client_addr)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                                  secret_hash, enrolled_at, last_seen_at, client_addr, platform,
+                                  helper)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(id.to_string())
         .bind(org.id.to_string())
@@ -118,9 +132,37 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(client_addr)
+        .bind(&facts.platform)
+        .bind(helper_json(facts)?)
         .execute(&self.pool)
         .await?;
         Ok((id, status))
+    }
+
+    /// Replaces what the device's agent reports about its machine (its OS user profile stays
+    /// what it enrolled as). `false` when nothing changed.
+    pub async fn update_device_facts(&self, id: DeviceId, facts: &DeviceFacts) -> Result<bool> {
+        let helper = helper_json(facts)?;
+        let macs = serde_json::to_string(&facts.macs).map_err(anyhow::Error::from)?;
+        let changed = sqlx::query(
+            "UPDATE devices SET hostname = $1, os = $2, os_version = $3, serial = $4, macs = $5,
+                                platform = $6, helper = $7
+              WHERE id = $8 AND NOT (hostname = $1 AND os = $2 AND os_version = $3
+                    AND COALESCE(serial, '') = COALESCE($4, '') AND macs = $5 AND platform = $6
+                    AND COALESCE(helper, '') = COALESCE($7, ''))",
+        )
+        .bind(&facts.hostname)
+        .bind(&facts.os)
+        .bind(&facts.os_version)
+        .bind(&facts.serial)
+        .bind(macs)
+        .bind(&facts.platform)
+        .bind(helper)
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(changed > 0)
     }
 
     /// Records that a device was just seen, at most once a minute per device and instance: its

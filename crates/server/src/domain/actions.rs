@@ -6,8 +6,9 @@
 //! grant is signed only after the right code.
 
 use bellhop_proto::{
-    Action, ActionId, ActionKind, ActionListQuery, ActionReport, ActionRequest, ActionState,
-    DeviceId, DeviceStatus, ErrorCode, FactorKind, GrantClaims, GrantedAction,
+    Action, ActionId, ActionKind, ActionListQuery, ActionReport, ActionRequest, ActionSoftware,
+    ActionState, Device, DeviceId, DeviceStatus, ErrorCode, FactorKind, GrantClaims, GrantedAction,
+    GrantedSoftware, OsFamily,
 };
 use rand::Rng;
 
@@ -25,7 +26,7 @@ pub const PICKUP_MS: i64 = 10 * 60 * 1000;
 pub const ACTIONS_PER_WINDOW: i64 = 10;
 pub const ACTIONS_WINDOW_MS: i64 = 60 * 60 * 1000;
 /// The longest detail an agent may report.
-pub const MAX_DETAIL_CHARS: usize = 500;
+pub const MAX_DETAIL_CHARS: usize = 2000;
 /// Most actions one list answers.
 pub const MAX_LIST: u32 = 200;
 
@@ -62,7 +63,8 @@ pub async fn request(
     if let Some(existing) = store.action(req.id).await? {
         let same = existing.action.user_id == caller.user_id
             && existing.action.device_id == req.device_id
-            && existing.action.kind == req.kind;
+            && existing.action.kind == req.kind
+            && existing.action.software.as_ref().map(|s| &s.item) == req.software.as_ref();
         if !same {
             return Err(AppError::conflict(
                 "this action id is taken: make a new one",
@@ -99,6 +101,22 @@ pub async fn request(
             req.kind.as_str()
         )));
     }
+    let software = match (req.kind.is_software(), &req.software) {
+        (true, Some(item)) => Some(software_for(state, caller, &device, item).await?),
+        (true, None) => {
+            return Err(AppError::bad_request(format!(
+                "software: name the approved entry to {}",
+                req.kind.as_str()
+            )));
+        }
+        (false, Some(_)) => {
+            return Err(AppError::bad_request(format!(
+                "software: only install and remove name software, not {}",
+                req.kind.as_str()
+            )));
+        }
+        (false, None) => None,
+    };
     let factors = store.second_factor(caller.user_id).await?;
     let app = factors.authenticator_since.is_some();
     // The factor, and for SMS the phone the code goes to.
@@ -140,7 +158,16 @@ pub async fn request(
     let code = phone
         .as_ref()
         .map(|_| format!("{:06}", rand::rng().random_range(0..1_000_000)));
-    let detail = describe(req.kind, &device.facts.hostname, &user.name);
+    let detail = match &software {
+        Some(s) => format!(
+            "{} {} ({} {})",
+            describe(req.kind, &device.facts.hostname, &user.name),
+            s.name,
+            s.package.manager(),
+            s.package.id()
+        ),
+        None => describe(req.kind, &device.facts.hostname, &user.name),
+    };
     let inserted = store
         .insert_action(
             caller,
@@ -149,6 +176,7 @@ pub async fn request(
                 device: req.device_id,
                 user: caller.user_id,
                 kind: req.kind,
+                software: software.as_ref(),
                 factor,
                 code_hash: code.as_deref().map(token_hash).as_deref(),
                 deadline_at: now + CODE_TTL_MS,
@@ -183,6 +211,52 @@ pub async fn request(
     Ok((inserted, row.action))
 }
 
+/// The package an install or remove of `item` runs on `device`: the entry must be offered to the
+/// caller, and one of its packages must fit the computer's system and a package manager its
+/// privileged helper runs.
+async fn software_for(
+    state: &AppState,
+    caller: &Caller,
+    device: &Device,
+    item: &str,
+) -> Result<ActionSoftware> {
+    let catalog = state.store.software().await?;
+    let entry = catalog
+        .item(item)
+        .filter(|i| i.offered_to(caller.org_id))
+        .ok_or_else(|| {
+            AppError::not_found(format!("the service desk does not offer {item:?} to you"))
+        })?;
+    let name = entry.name.text.clone();
+    let Some(helper) = &device.facts.helper else {
+        return Err(AppError::conflict(format!(
+            "{} has no Bellhop helper to install software with: ask the service desk",
+            device.facts.hostname
+        )));
+    };
+    let os = OsFamily::from_consts(&device.facts.platform).ok_or_else(|| {
+        AppError::conflict(format!(
+            "{} has not said which system it runs: update its Bellhop app",
+            device.facts.hostname
+        ))
+    })?;
+    let package = entry
+        .packages_for(os)
+        .find(|p| helper.managers.iter().any(|m| m == p.manager()))
+        .cloned()
+        .ok_or_else(|| {
+            AppError::conflict(format!(
+                "{name} has no package for {} that its helper can install",
+                device.facts.hostname
+            ))
+        })?;
+    Ok(ActionSoftware {
+        item: entry.key.clone(),
+        name,
+        package,
+    })
+}
+
 /// The code for this action: a right one signs the grant for the computer, good for
 /// [`PICKUP_MS`]; each wrong one costs a try, and the last one ends the action.
 #[tracing::instrument(skip_all, fields(user = %caller.user_id, action = %id))]
@@ -204,6 +278,19 @@ pub async fn verify(
     }
     let now = now_ms();
     let expires_at = now + PICKUP_MS;
+    // What the privileged helper runs names the helper that may run it.
+    let machine = match &row.action.software {
+        Some(_) => {
+            let device = store.device(row.action.device_id).await?;
+            let helper = device.and_then(|d| d.facts.helper).ok_or_else(|| {
+                AppError::conflict(
+                    "the computer's Bellhop helper is gone: ask again once it is back",
+                )
+            })?;
+            Some(helper.machine)
+        }
+        None => None,
+    };
     let grant = state
         .grants
         .sign(&GrantClaims {
@@ -213,6 +300,11 @@ pub async fn verify(
             user_id: row.action.user_id,
             user_name: row.action.user_name.clone(),
             kind: row.action.kind,
+            software: row.action.software.as_ref().map(|s| GrantedSoftware {
+                item: s.item.clone(),
+                package: s.package.clone(),
+            }),
+            machine,
             issued_at: now,
             expires_at,
         })
@@ -423,6 +515,15 @@ pub async fn report(
     let row = stored(state, id).await?;
     if row.action.device_id != device {
         return Err(not_found(id));
+    }
+    // Running again, while it runs: the installer's latest lines, heard live.
+    if report.state == ActionState::Running && row.action.state == ActionState::Running {
+        if let Some(detail) = detail
+            && store.action_progress(device, id, detail).await?
+        {
+            return Ok(stored(state, id).await?.action);
+        }
+        return Ok(row.action);
     }
     let audit_detail = match detail {
         Some(d) => format!("{words}: {d}"),

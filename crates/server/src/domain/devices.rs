@@ -4,7 +4,7 @@
 
 use bellhop_proto::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceId, DeviceSelection, DeviceStatus, Email,
-    EnrolRequest, EnrolResponse, ErrorCode, SendTokenRequest, UserId,
+    EnrolRequest, EnrolResponse, ErrorCode, OsFamily, SendTokenRequest, UserId,
 };
 
 use crate::db::{Caller, DeviceCaller, Store, now_ms};
@@ -64,7 +64,52 @@ pub fn check_facts(facts: &bellhop_proto::DeviceFacts) -> Result<()> {
     if facts.macs.len() > 64 || facts.macs.iter().any(|m| m.len() > 64) {
         return Err(AppError::bad_request("too many or too long MAC addresses"));
     }
+    if !facts.platform.is_empty() && OsFamily::from_consts(&facts.platform).is_none() {
+        return Err(AppError::bad_request(
+            "platform: linux, windows or macos (as Rust's std::env::consts::OS names it)",
+        ));
+    }
+    if let Some(helper) = &facts.helper {
+        let plain = |s: &str| {
+            (1..=64).contains(&s.len())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._+".contains(c))
+        };
+        if !plain(&helper.machine) || !plain(&helper.version) {
+            return Err(AppError::bad_request(
+                "helper: a machine id and version of at most 64 letters, digits, -, ., _ and +",
+            ));
+        }
+        if helper.managers.len() > 8 || !helper.managers.iter().all(|m| plain(m)) {
+            return Err(AppError::bad_request(
+                "helper: at most 8 package managers, each named as the approved list names it",
+            ));
+        }
+    }
     Ok(())
+}
+
+/// The calling agent's fresh word on its machine (renamed, upgraded, a helper installed or
+/// gone). Its OS user profile stays the one it enrolled as: another profile enrols on its own.
+/// `true` when anything changed.
+#[tracing::instrument(skip_all, fields(device = %device.id))]
+pub async fn update_facts(
+    store: &Store,
+    device: &DeviceCaller,
+    facts: &bellhop_proto::DeviceFacts,
+) -> Result<bool> {
+    check_facts(facts)?;
+    let stored = store
+        .device(device.id)
+        .await?
+        .ok_or_else(|| AppError::unauthenticated("this device is no longer enrolled"))?;
+    if stored.facts.os_user != facts.os_user {
+        return Err(AppError::bad_request(format!(
+            "os_user: this device is the profile {:?}; another profile enrols on its own",
+            stored.facts.os_user
+        )));
+    }
+    store.update_device_facts(device.id, facts).await
 }
 
 /// Registers a device from client address `addr` with an organisation's enrolment key. Wrong

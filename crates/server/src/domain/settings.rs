@@ -45,8 +45,8 @@ pub async fn save(
     ] {
         check_rule(store, name, rule).await?;
     }
-    for (kind, rule) in settings.actions.rules_mut() {
-        check_rule(store, &format!("actions.{}", kind.as_str()), rule).await?;
+    for (name, rule) in settings.actions.rules_mut() {
+        check_rule(store, &format!("actions.{name}"), rule).await?;
     }
     store.save_portal_settings(staff, &settings).await?;
     Ok(settings)

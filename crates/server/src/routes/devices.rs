@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    AssigneeUpdate, ConfirmTokenRequest, Device, DeviceCredential, DeviceId, DeviceSelection,
-    DeviceState, DeviceStatus, DevicesChanged, EnrolRequest, EnrolResponse, ErrorBody, OrgId,
-    SendTokenRequest,
+    AssigneeUpdate, ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceId,
+    DeviceSelection, DeviceState, DeviceStatus, DevicesChanged, EnrolRequest, EnrolResponse,
+    ErrorBody, GrantKey, OrgId, SendTokenRequest,
 };
 use serde::Deserialize;
 
@@ -36,6 +36,16 @@ pub async fn enroll(
     Ok((StatusCode::CREATED, Json(enrolled)))
 }
 
+/// The public key the server signs self-service grants with: the privileged helper pins it at
+/// its first start unless its configuration names it. Public, as a public key is.
+#[utoipa::path(get, path = "/api/v1/grant-key", tag = "devices",
+    responses((status = 200, body = GrantKey)))]
+pub async fn grant_key(State(state): State<AppState>) -> Json<GrantKey> {
+    Json(GrantKey {
+        key: state.grants.public_key().to_owned(),
+    })
+}
+
 /// What the server knows of the calling device (activation state).
 #[utoipa::path(get, path = "/api/v1/device", tag = "devices",
     responses((status = 200, body = DeviceState), (status = 401, body = ErrorBody)),
@@ -50,6 +60,20 @@ pub async fn device_state(
         org_name: device.org_name,
         grant_key: state.grants.public_key().to_owned(),
     })
+}
+
+/// The calling agent's fresh facts about its machine: its system, its privileged helper, a new
+/// name. The OS user profile cannot change.
+#[utoipa::path(put, path = "/api/v1/device/facts", tag = "devices", request_body = DeviceFacts,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update_facts(
+    State(state): State<AppState>,
+    device: DeviceCaller,
+    Json(facts): Json<DeviceFacts>,
+) -> Result<StatusCode> {
+    devices::update_facts(&state.store, &device, &facts).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Step one of the identity confirmation: emails a single-use token to the address.

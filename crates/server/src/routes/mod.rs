@@ -112,6 +112,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/audit", get(console::audit))
         .route("/devices", get(devices::list))
         .route("/devices/enroll", post(devices::enroll))
+        .route("/grant-key", get(devices::grant_key))
         .route("/devices/activate", post(devices::activate))
         .route("/devices/deactivate", post(devices::deactivate))
         .route("/devices/{id}/assignee", put(devices::assign))
@@ -145,6 +146,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/chats/{id}/files/{sha256}", get(chats::file))
         .route("/duty", get(chats::duty).put(chats::set_duty))
         .route("/device", get(devices::device_state))
+        .route("/device/facts", put(devices::update_facts))
         .route("/device/identity/send-token", post(devices::send_token))
         .route("/device/identity/confirm", post(devices::confirm))
         .route(

@@ -584,6 +584,8 @@ fn action_name(kind: ActionKind) -> &'static str {
         ActionKind::Lock => "Lock",
         ActionKind::ShutDown => "Shut down",
         ActionKind::LogOut => "Log out",
+        ActionKind::Install => "Install",
+        ActionKind::Remove => "Remove",
     }
 }
 

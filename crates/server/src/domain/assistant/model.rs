@@ -170,8 +170,14 @@ fn tools(mine: &MyPortal) -> Value {
             "description": "Offer to hand the conversation to a person at the service desk as a ticket. The person confirms it.",
             "parameters": {"type": "object", "properties": {}}}}),
     ];
-    if !mine.actions.is_empty() {
-        let kinds: Vec<&str> = mine.actions.iter().map(|k| k.as_str()).collect();
+    // Installing names an entry of the approved list: the assistant offers power actions only.
+    let kinds: Vec<&str> = mine
+        .actions
+        .iter()
+        .filter(|k| !k.is_software())
+        .map(|k| k.as_str())
+        .collect();
+    if !kinds.is_empty() {
         tools.push(json!({"type": "function", "function": {
             "name": "propose_action",
             "description": "Offer an action on the person's own computer. It runs only if the person confirms it with their second factor.",
@@ -268,7 +274,7 @@ async fn run_tool(
             Ok(json!({"offered": true, "note": "the person sees a button to hand over; tell them"}))
         }
         "propose_action" => {
-            let kind = ActionKind::ALL
+            let kind = ActionKind::POWER
                 .into_iter()
                 .find(|k| Some(k.as_str()) == args["action"].as_str());
             let Some(kind) = kind.filter(|k| turn.mine.actions.contains(k)) else {

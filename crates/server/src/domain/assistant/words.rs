@@ -25,14 +25,17 @@ pub struct Phrases {
     pub no_software: &'static str,
     /// The person's daily budget of the model's answers is spent: the knowledge base answers.
     pub budget_spent: &'static str,
-    /// Offering each action on `{device}`, in the order of [`ActionKind::ALL`].
+    /// Offering each action on `{device}`, in the order of [`ActionKind::POWER`].
     offers: [&'static str; 4],
 }
 
 impl Phrases {
     /// The offer of `kind` on `device`.
     pub fn offer(&self, kind: ActionKind, device: &str) -> String {
-        let at = ActionKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+        let at = ActionKind::POWER
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or(0);
         self.offers[at].replace("{device}", device)
     }
 }

@@ -1,0 +1,157 @@
+//! The privileged helper (`bellhop-helper`) as the agent reaches it: over the machine's local
+//! socket, one request per connection ([`HelperRequest`]). The agent tells the server whether a
+//! helper serves this machine (its facts), hands it the grants for installing and removing
+//! approved software, and passes its progress and outcome on. The helper checks every grant
+//! itself; the agent's word counts for nothing there.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bellhop_proto::{ActionGrant, HelperFacts, HelperReply, HelperRequest, Package};
+
+/// The socket the helper listens on, unless `BELLHOP_HELPER_SOCKET` names another (tests).
+pub const DEFAULT_SOCKET: &str = if cfg!(target_os = "macos") {
+    "/var/run/bellhop-helper.sock"
+} else {
+    "/run/bellhop-helper.sock"
+};
+
+/// How long a short question (hello, installed) may take.
+const ASK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where the helper is.
+#[derive(Debug, Clone)]
+pub struct HelperLink {
+    socket: PathBuf,
+}
+
+impl Default for HelperLink {
+    fn default() -> Self {
+        Self::from_env()
+    }
+}
+
+/// How a run the helper was given ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HelperOutcome {
+    /// It ran: `ok` with what is installed now, or the failure and the last lines of output.
+    Done { ok: bool, detail: String },
+    /// The helper ran nothing, and said why (or could not be reached).
+    Refused(String),
+}
+
+impl HelperLink {
+    pub fn from_env() -> Self {
+        let socket = std::env::var_os("BELLHOP_HELPER_SOCKET")
+            .filter(|s| !s.is_empty())
+            .map_or_else(|| PathBuf::from(DEFAULT_SOCKET), PathBuf::from);
+        Self { socket }
+    }
+
+    pub fn at(socket: impl Into<PathBuf>) -> Self {
+        Self {
+            socket: socket.into(),
+        }
+    }
+
+    /// The helper's facts, or `None` when no helper answers here.
+    pub async fn hello(&self) -> Option<HelperFacts> {
+        let answer = tokio::time::timeout(ASK_TIMEOUT, self.ask(&HelperRequest::Hello)).await;
+        match answer {
+            Ok(Ok(replies)) => replies.into_iter().find_map(|r| match r {
+                HelperReply::Hello(facts) => Some(facts),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The installed version of each package (`None`: not installed, or no helper answered).
+    pub async fn installed(&self, packages: &[Package]) -> Option<Vec<Option<String>>> {
+        let request = HelperRequest::Installed {
+            packages: packages.to_vec(),
+        };
+        let answer = tokio::time::timeout(ASK_TIMEOUT, self.ask(&request)).await;
+        match answer {
+            Ok(Ok(replies)) => replies.into_iter().find_map(|r| match r {
+                HelperReply::Installed { versions } => Some(versions),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Hands `grant` to the helper and waits for the end of its run, telling `progress` each
+    /// line the package manager writes.
+    pub async fn run(
+        &self,
+        grant: &ActionGrant,
+        mut progress: impl FnMut(String) + Send,
+    ) -> HelperOutcome {
+        let request = HelperRequest::Run {
+            grant: grant.clone(),
+        };
+        let mut end = None;
+        let heard = self
+            .converse(&request, |reply| match reply {
+                HelperReply::Progress { line } => progress(line),
+                HelperReply::Done { ok, detail } => end = Some(HelperOutcome::Done { ok, detail }),
+                HelperReply::Refused { why } => end = Some(HelperOutcome::Refused(why)),
+                HelperReply::Hello(_) | HelperReply::Installed { .. } => {}
+            })
+            .await;
+        match (heard, end) {
+            (_, Some(end)) => end,
+            (Err(e), None) => HelperOutcome::Refused(format!(
+                "the Bellhop helper could not be reached at {}: {e}",
+                self.socket.display()
+            )),
+            (Ok(()), None) => HelperOutcome::Refused(
+                "the Bellhop helper stopped before it said how the run ended".to_owned(),
+            ),
+        }
+    }
+
+    async fn ask(&self, request: &HelperRequest) -> std::io::Result<Vec<HelperReply>> {
+        let mut replies = Vec::new();
+        self.converse(request, |r| replies.push(r)).await?;
+        Ok(replies)
+    }
+
+    #[cfg(unix)]
+    async fn converse(
+        &self,
+        request: &HelperRequest,
+        mut heard: impl FnMut(HelperReply) + Send,
+    ) -> std::io::Result<()> {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+        let mut stream = tokio::net::UnixStream::connect(&self.socket).await?;
+        let mut line = serde_json::to_vec(request).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        stream.write_all(&line).await?;
+        let mut lines = BufReader::new(stream).lines();
+        while let Some(line) = lines.next_line().await? {
+            match serde_json::from_str(&line) {
+                Ok(reply) => heard(reply),
+                Err(e) => tracing::warn!("the helper said something unreadable: {e}"),
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    async fn converse(
+        &self,
+        _request: &HelperRequest,
+        _heard: impl FnMut(HelperReply) + Send,
+    ) -> std::io::Result<()> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!(
+                "the helper's named pipe {} is not supported by this build yet",
+                self.socket.display()
+            ),
+        ))
+    }
+}

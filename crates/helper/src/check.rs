@@ -1,0 +1,182 @@
+//! Whether a grant may run here: the helper's own checks, trusting nothing the agent says.
+
+use bellhop_proto::grant_check::{self, GrantRefusal};
+use bellhop_proto::{ActionGrant, GrantClaims, OsFamily, Package};
+
+use crate::managers::Op;
+
+/// What the helper knows for itself when a request comes.
+pub struct Here<'a> {
+    /// The server's grant key it pinned.
+    pub key: &'a str,
+    /// Its own machine id.
+    pub machine: &'a str,
+    /// The OS user at the other end of the channel, as the OS names them.
+    pub peer_user: &'a str,
+    /// The package managers it runs here.
+    pub managers: &'a [String],
+    pub now_ms: i64,
+}
+
+/// Why the helper runs nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("{0}")]
+    Grant(#[from] GrantRefusal),
+    #[error("the helper installs and removes approved software only, not {0}")]
+    NotSoftware(&'static str),
+    #[error("the grant names no software")]
+    NoSoftware,
+    #[error("the grant is for another computer's helper")]
+    OtherMachine,
+    #[error("{0}")]
+    BadPackage(String),
+    #[error("the grant's package is for {0:?}, not this system")]
+    OtherSystem(OsFamily),
+    #[error("this computer has no {0}")]
+    NoManager(&'static str),
+}
+
+/// The claims, what to do, and the package, when `grant` may run here (whether it is new is the
+/// state directory's to say).
+pub fn check(here: &Here, grant: &ActionGrant) -> Result<(GrantClaims, Op, Package), Refusal> {
+    let claims = grant_check::signed_claims(here.key, grant)?;
+    let op = match claims.kind {
+        bellhop_proto::ActionKind::Install => Op::Install,
+        bellhop_proto::ActionKind::Remove => Op::Remove,
+        other => return Err(Refusal::NotSoftware(other.as_str())),
+    };
+    if claims.machine.as_deref() != Some(here.machine) {
+        return Err(Refusal::OtherMachine);
+    }
+    grant_check::for_user_now(&claims, here.peer_user, here.now_ms)?;
+    let package = claims
+        .software
+        .as_ref()
+        .map(|s| s.package.clone())
+        .ok_or(Refusal::NoSoftware)?;
+    package
+        .check()
+        .map_err(|e| Refusal::BadPackage(e.0.clone()))?;
+    let system = OsFamily::from_consts(std::env::consts::OS);
+    if Some(package.os()) != system {
+        return Err(Refusal::OtherSystem(package.os()));
+    }
+    if !here.managers.iter().any(|m| m == package.manager()) {
+        return Err(Refusal::NoManager(package.manager()));
+    }
+    Ok((claims, op, package))
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use bellhop_proto::{ActionId, ActionKind, DeviceId, GRANT_CONTEXT, GrantedSoftware, UserId};
+    use ed25519_dalek::{Signer, SigningKey};
+
+    use super::*;
+
+    fn claims(kind: ActionKind, package: Package) -> GrantClaims {
+        GrantClaims {
+            action_id: ActionId::new(),
+            device_id: DeviceId::new(),
+            os_user: "bob".into(),
+            user_id: UserId::new(),
+            user_name: "Bob Brown".into(),
+            kind,
+            software: Some(GrantedSoftware {
+                item: "hello".into(),
+                package,
+            }),
+            machine: Some("m-1".into()),
+            issued_at: 1_000,
+            expires_at: 10_000,
+        }
+    }
+
+    fn sign(key: &SigningKey, claims: &GrantClaims) -> ActionGrant {
+        let claims = serde_json::to_string(claims).unwrap_or_default();
+        let mut message = GRANT_CONTEXT.to_vec();
+        message.extend_from_slice(claims.as_bytes());
+        ActionGrant {
+            signature: STANDARD.encode(key.sign(&message).to_bytes()),
+            claims,
+        }
+    }
+
+    #[test]
+    fn only_a_signed_grant_for_this_helper_user_and_system_passes() {
+        let server = SigningKey::from_bytes(&[7; 32]);
+        let key = STANDARD.encode(server.verifying_key().as_bytes());
+        let managers = vec!["apt".to_owned()];
+        let here = Here {
+            key: &key,
+            machine: "m-1",
+            peer_user: "bob",
+            managers: &managers,
+            now_ms: 5_000,
+        };
+        let good = claims(ActionKind::Install, Package::Apt("hello".into()));
+        let passed = check(&here, &sign(&server, &good));
+        assert_eq!(
+            passed,
+            Ok((good.clone(), Op::Install, Package::Apt("hello".into())))
+        );
+        let refused = |claims: &GrantClaims, here: &Here| {
+            check(here, &sign(&server, claims))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        // Another key, another machine, another user, too late.
+        let stranger = SigningKey::from_bytes(&[8; 32]);
+        assert!(
+            check(&here, &sign(&stranger, &good))
+                .is_err_and(|e| e.to_string().contains("not signed"))
+        );
+        let elsewhere = GrantClaims {
+            machine: Some("m-2".into()),
+            ..good.clone()
+        };
+        assert!(refused(&elsewhere, &here).contains("another computer's helper"));
+        let unnamed = GrantClaims {
+            machine: None,
+            ..good.clone()
+        };
+        assert!(refused(&unnamed, &here).contains("another computer's helper"));
+        let alice = Here {
+            peer_user: "alice",
+            ..here
+        };
+        assert!(refused(&good, &alice).contains("user bob"));
+        let late = Here {
+            now_ms: 10_000,
+            ..here
+        };
+        assert!(refused(&good, &late).contains("expired"));
+        // What is not software, a package id a shell would read, another system's package, a
+        // manager this machine lacks.
+        let restart = claims(ActionKind::Restart, Package::Apt("hello".into()));
+        assert!(refused(&restart, &here).contains("approved software only"));
+        let injected = claims(ActionKind::Install, Package::Apt("hello; rm -rf /".into()));
+        assert!(refused(&injected, &here).contains("not a package id"));
+        let option = claims(ActionKind::Install, Package::Apt("-oAPT::x=1".into()));
+        assert!(refused(&option, &here).contains("not a package id"));
+        let windows = claims(
+            ActionKind::Install,
+            Package::Winget("Mozilla.Firefox".into()),
+        );
+        assert!(refused(&windows, &here).contains("not this system"));
+        let dnf = claims(ActionKind::Remove, Package::Dnf("hello".into()));
+        assert!(refused(&dnf, &here).contains("no dnf"));
+        // Changed after signing.
+        let mut tampered = sign(&server, &good);
+        tampered.claims = tampered.claims.replace("\"hello\"}", "\"nmap\"}");
+        assert!(
+            check(&here, &tampered).is_err_and(|e| e.to_string().contains("not signed")),
+            "{}",
+            tampered.claims
+        );
+    }
+}

@@ -1,0 +1,156 @@
+//! What the helper keeps in its state directory, which only it may write: its machine id, the
+//! server's grant key it pinned, and one file per grant it used, so that no grant runs twice,
+//! across restarts and power cuts included.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use bellhop_proto::ActionId;
+
+const MACHINE_FILE: &str = "machine-id";
+const KEY_FILE: &str = "grant-key";
+const USED_DIR: &str = "used";
+/// A used grant's mark is kept this long: grants expire within minutes of being signed.
+const USED_KEEP: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+pub struct State {
+    dir: PathBuf,
+    machine: String,
+}
+
+impl State {
+    /// Opens the state directory, making it (owner-only) and the machine id on first start.
+    pub fn open(dir: &Path) -> anyhow::Result<Self> {
+        create_private_dir(dir)?;
+        create_private_dir(&dir.join(USED_DIR))?;
+        let path = dir.join(MACHINE_FILE);
+        let machine = match std::fs::read_to_string(&path) {
+            Ok(id) if !id.trim().is_empty() => id.trim().to_owned(),
+            _ => {
+                let id = uuid::Uuid::new_v4().to_string();
+                write_durably(&path, id.as_bytes(), 0o644)?;
+                id
+            }
+        };
+        let state = Self {
+            dir: dir.to_owned(),
+            machine,
+        };
+        state.sweep_used();
+        Ok(state)
+    }
+
+    /// This machine's id: the server's grants for this helper name it.
+    pub fn machine(&self) -> &str {
+        &self.machine
+    }
+
+    /// The grant key pinned earlier, if any.
+    pub fn pinned_key(&self) -> Option<String> {
+        std::fs::read_to_string(self.dir.join(KEY_FILE))
+            .ok()
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
+    }
+
+    /// Pins `key`; only an administrator removing the file un-pins it.
+    pub fn pin_key(&self, key: &str) -> anyhow::Result<()> {
+        write_durably(&self.dir.join(KEY_FILE), key.as_bytes(), 0o644)
+    }
+
+    /// Marks `id` used, on disk, before anything runs: `false` when it was used already.
+    pub fn use_once(&self, id: ActionId) -> anyhow::Result<bool> {
+        let path = self.dir.join(USED_DIR).join(id.to_string());
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => {
+                file.sync_all()?;
+                sync_dir(&self.dir.join(USED_DIR))?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Forgets marks older than [`USED_KEEP`]: their grants expired long ago.
+    fn sweep_used(&self) {
+        let Ok(entries) = std::fs::read_dir(self.dir.join(USED_DIR)) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|at| at.elapsed().ok())
+                .is_some_and(|age| age > USED_KEEP);
+            if old {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file, synced and renamed, so a power cut
+/// leaves the old file or the new one.
+fn write_durably(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    std::fs::rename(&tmp, path)?;
+    if let Some(parent) = path.parent() {
+        sync_dir(parent)?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_machine_id_and_used_grants_outlive_a_restart() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let first = State::open(dir.path())?;
+        let id = ActionId::new();
+        assert!(first.use_once(id)?);
+        assert!(!first.use_once(id)?);
+        assert!(first.pinned_key().is_none());
+        first.pin_key("a2V5")?;
+        let again = State::open(dir.path())?;
+        assert_eq!(again.machine(), first.machine());
+        assert!(!again.use_once(id)?, "a used grant stays used");
+        assert!(again.use_once(ActionId::new())?);
+        assert_eq!(again.pinned_key().as_deref(), Some("a2V5"));
+        Ok(())
+    }
+}
