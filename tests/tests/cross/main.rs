@@ -7,6 +7,7 @@ mod chaos;
 mod chat;
 mod credentials;
 mod fields;
+mod helper;
 mod kb;
 mod pull;
 mod rejected;

@@ -516,8 +516,11 @@ pub async fn report(
     if row.action.device_id != device {
         return Err(not_found(id));
     }
-    // Running again, while it runs: the installer's latest lines, heard live.
-    if report.state == ActionState::Running && row.action.state == ActionState::Running {
+    // Running again, while an install or remove runs: the installer's latest lines, heard live.
+    if report.state == ActionState::Running
+        && row.action.state == ActionState::Running
+        && row.action.kind.is_software()
+    {
         if let Some(detail) = detail
             && store.action_progress(device, id, detail).await?
         {

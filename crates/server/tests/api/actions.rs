@@ -20,7 +20,7 @@ use crate::second_factor::{code_in, texts, wrong};
 /// session with a confirmed phone.
 pub(crate) struct Bob {
     pub(crate) device: EnrolResponse,
-    agent: DeviceCredential,
+    pub(crate) agent: DeviceCredential,
     pub(crate) portal: String,
 }
 
@@ -95,7 +95,7 @@ pub(crate) async fn verify(
     }
 }
 
-async fn report(
+pub(crate) async fn report(
     app: &TestApp,
     token: &str,
     action: &Action,
@@ -125,7 +125,7 @@ pub(crate) async fn action(app: &TestApp, token: &str, action: &Action) -> anyho
 }
 
 /// Checks the grant as an agent would, with the key pinned at enrolment.
-fn check_grant(key: &str, granted: &GrantedAction) -> anyhow::Result<GrantClaims> {
+pub(crate) fn check_grant(key: &str, granted: &GrantedAction) -> anyhow::Result<GrantClaims> {
     let key: [u8; 32] = STANDARD
         .decode(key)?
         .try_into()
@@ -316,7 +316,10 @@ async fn an_action_is_refused_on_a_computer_not_yours_without_a_factor_or_when_n
         .await?
         .json()
         .await?;
-    assert_eq!(portal["actions"], json!(["lock", "shut_down", "log_out"]));
+    assert_eq!(
+        portal["actions"],
+        json!(["lock", "shut_down", "log_out", "install", "remove"])
+    );
 
     // Without a second factor, nothing: bob removes his phone.
     let res = app

@@ -26,4 +26,5 @@ mod second_factor;
 mod settings;
 mod smtp;
 mod software;
+mod software_actions;
 mod tickets;

@@ -1,0 +1,203 @@
+//! Installing and removing approved software as a self-service action: only an entry offered to
+//! the person, only on their own computer whose privileged helper can install its package, one
+//! at a time per entry, and a grant that names the entry, the package and that helper.
+
+use bellhop_proto::{Action, ActionKind, ActionState, GrantedSoftware, Package};
+use serde_json::{Value, json};
+
+use crate::actions::{Bob, bob_on_his_computer, check_grant, last_text, report, verify, waiting};
+use crate::assistant::admin;
+use crate::helpers::{TestApp, expect_error, facts, spawn_app};
+use crate::second_factor::code_in;
+
+fn catalog(globex: &str) -> Value {
+    json!({"items": [
+        {"key": "hello", "name": {"text": "GNU Hello"},
+         "packages": [{"manager": "apt", "id": "hello"}, {"manager": "winget", "id": "GNU.Hello"}]},
+        {"key": "sap-gui", "name": {"text": "SAP GUI"},
+         "packages": [{"manager": "apt", "id": "sapgui"}], "orgs": [globex]},
+        {"key": "paint", "name": {"text": "Paint.NET"},
+         "packages": [{"manager": "chocolatey", "id": "paint.net"}]}
+    ]})
+}
+
+async fn approve(app: &TestApp) -> anyhow::Result<()> {
+    let ada = admin(app).await?;
+    let orgs: Vec<Value> = app.get(&ada, "/api/v1/orgs").await?.json().await?;
+    let globex = orgs
+        .iter()
+        .find(|o| o["name"] == "Globex")
+        .and_then(|o| o["id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let res = app.put(&ada, "/api/v1/software", &catalog(&globex)).await?;
+    anyhow::ensure!(res.status() == 200, "approve: {}", res.status());
+    Ok(())
+}
+
+/// Bob's computer says what it is: Linux, with a helper running apt.
+async fn with_helper(app: &TestApp, bob: &Bob, platform: &str) -> anyhow::Result<()> {
+    let mut said = facts("BOB-PC");
+    said["platform"] = json!(platform);
+    said["helper"] = json!({"machine": "machine-1", "version": "0.1.0", "managers": ["apt"]});
+    let res = app
+        .put(&bob.device.device_secret, "/api/v1/device/facts", &said)
+        .await?;
+    anyhow::ensure!(res.status() == 204, "facts: {}", res.status());
+    Ok(())
+}
+
+async fn ask_for(
+    app: &TestApp,
+    bob: &Bob,
+    kind: &str,
+    software: Option<&str>,
+) -> anyhow::Result<reqwest::Response> {
+    let mut body =
+        json!({"id": uuid::Uuid::now_v7(), "device_id": bob.device.device_id, "kind": kind});
+    if let Some(item) = software {
+        body["software"] = json!(item);
+    }
+    app.post(&bob.portal, "/api/v1/actions", &body).await
+}
+
+#[tokio::test]
+async fn bob_installs_an_approved_package_through_his_computers_helper() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    approve(&app).await?;
+    let bob = bob_on_his_computer(&app, "BOB-PC").await?;
+
+    // No helper has answered on his computer yet: nothing can be installed there.
+    let res = ask_for(&app, &bob, "install", Some("hello")).await?;
+    assert_eq!(expect_error(res, 409).await?, "conflict");
+
+    with_helper(&app, &bob, "linux").await?;
+    let devices: Vec<Value> = app
+        .get(&bob.portal, "/api/v1/me/devices")
+        .await?
+        .json()
+        .await?;
+    assert_eq!(devices[0]["facts"]["platform"], json!("linux"));
+    assert_eq!(devices[0]["facts"]["helper"]["managers"], json!(["apt"]));
+
+    // What is not for him, not on the list, or has no Linux package, and malformed asks.
+    for (item, status) in [("sap-gui", 404), ("nmap", 404), ("paint", 409)] {
+        let res = ask_for(&app, &bob, "install", Some(item)).await?;
+        assert_eq!(res.status(), status, "{item}");
+    }
+    let res = ask_for(&app, &bob, "install", None).await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    let res = ask_for(&app, &bob, "lock", Some("hello")).await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+
+    let res = ask_for(&app, &bob, "install", Some("hello")).await?;
+    assert_eq!(res.status(), 201);
+    let asked: Action = res.json().await?;
+    let software = asked.software.clone();
+    assert_eq!(
+        software.map(|s| (s.item, s.name, s.package)),
+        Some((
+            "hello".to_owned(),
+            "GNU Hello".to_owned(),
+            Package::Apt("hello".into())
+        ))
+    );
+    let text = last_text(&app)?;
+    assert!(text.contains("install software on BOB-PC"), "{text}");
+    // One install or remove of an entry at a time on a computer.
+    let res = ask_for(&app, &bob, "remove", Some("hello")).await?;
+    assert_eq!(expect_error(res, 409).await?, "conflict");
+
+    let res = verify(&app, &bob.portal, &asked, &code_in(&text)?).await;
+    assert_eq!(res.status(), 200);
+    let granted = waiting(&app, &bob.agent.token).await?;
+    assert_eq!(granted.len(), 1);
+    let claims = check_grant(&bob.device.grant_key, &granted[0])?;
+    assert_eq!(claims.kind, ActionKind::Install);
+    assert_eq!(claims.machine.as_deref(), Some("machine-1"));
+    assert_eq!(
+        claims.software,
+        Some(GrantedSoftware {
+            item: "hello".into(),
+            package: Package::Apt("hello".into())
+        })
+    );
+
+    // Running, the installer's lines as they come, then the outcome.
+    let res = report(&app, &bob.agent.token, &asked, "running").await?;
+    assert_eq!(res.status(), 200);
+    let path = format!("/api/v1/device/actions/{}/report", asked.id);
+    let res = app
+        .post(
+            &bob.agent.token,
+            &path,
+            &json!({"state": "running", "detail": "Unpacking hello (2.10-3) ..."}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    let now: Action = res.json().await?;
+    assert_eq!(now.state, ActionState::Running);
+    assert_eq!(now.detail.as_deref(), Some("Unpacking hello (2.10-3) ..."));
+    let res = app
+        .post(
+            &bob.agent.token,
+            &path,
+            &json!({"state": "succeeded", "detail": "installed hello 2.10-3"}),
+        )
+        .await?;
+    let done: Action = res.json().await?;
+    assert_eq!(done.state, ActionState::Succeeded);
+
+    // Once it ended, the entry may be asked for again; the audit names the package.
+    let res = ask_for(&app, &bob, "remove", Some("hello")).await?;
+    assert_eq!(res.status(), 201);
+    let tech = app.login("tech@helpdesk.example").await?;
+    let audit = app
+        .get(&tech, "/api/v1/audit?q=action.request")
+        .await?
+        .text()
+        .await?;
+    assert!(audit.contains("GNU Hello (apt hello)"), "{audit}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_device_reports_only_its_own_profile_and_well_formed_facts() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = bob_on_his_computer(&app, "BOB-PC").await?;
+    let secret = &bob.device.device_secret;
+    let good = facts("BOB-PC");
+    let cases = [
+        ("os_user", json!("alice")),
+        ("platform", json!("amiga")),
+        (
+            "helper",
+            json!({"machine": "m 1; rm", "version": "1", "managers": []}),
+        ),
+        (
+            "helper",
+            json!({"machine": "m1", "version": "1", "managers": ["apt", "sh -c"]}),
+        ),
+    ];
+    for (field, value) in cases {
+        let mut said = good.clone();
+        said[field] = value;
+        let res = app.put(secret, "/api/v1/device/facts", &said).await?;
+        assert_eq!(expect_error(res, 422).await?, "bad_request", "{field}");
+    }
+    // The person's credential is not the device's secret.
+    let res = app
+        .put(&bob.agent.token, "/api/v1/device/facts", &good)
+        .await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    // The grant key is public.
+    let key: Value = app
+        .http
+        .get(app.url("/api/v1/grant-key"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(key["key"], json!(bob.device.grant_key));
+    Ok(())
+}

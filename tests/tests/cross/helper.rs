@@ -1,0 +1,430 @@
+//! Approved software, for real: bob asks in the portal to install GNU Hello, types the texted
+//! code, his `bellhop` agent hands the grant to the privileged helper (`bellhop-helper`, a root
+//! process this test starts from its root-owned configuration), and the helper installs the
+//! Debian package `hello` through apt. `dpkg-query` confirms it; removing it works the same way.
+//! Then every refusal at the helper's socket: a malformed request, another machine's grant, a
+//! replayed one, a package id a shell would read, and a caller who is not the grant's user.
+//!
+//! It runs as root (CI does): the helper and apt need it.
+
+#![cfg(target_os = "linux")]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bellhop_proto::{
+    Action, ActionGrant, ActionId, ActionKind, ActionState, GRANT_CONTEXT, GrantClaims,
+    GrantedSoftware, Package, UserId,
+};
+use bellhop_tests::{RunningServer, workspace_binary};
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{Value, json};
+
+/// A child process, killed when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn run(program: &str, args: &[&str]) -> anyhow::Result<std::process::Output> {
+    Ok(std::process::Command::new(program).args(args).output()?)
+}
+
+fn is_root() -> anyhow::Result<bool> {
+    let out = run("id", &["-u"])?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
+
+/// The installed version of `package`, as dpkg knows it.
+fn installed(package: &str) -> anyhow::Result<Option<String>> {
+    let out = run(
+        "dpkg-query",
+        &["-W", "-f=${db:Status-Status} ${Version}", package],
+    )?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    Ok(text.strip_prefix("installed ").map(|v| v.trim().to_owned()))
+}
+
+async fn until<T>(
+    what: &str,
+    within: Duration,
+    mut probe: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<T> {
+    let give_up = std::time::Instant::now() + within;
+    loop {
+        if let Some(found) = probe().await? {
+            return Ok(found);
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < give_up,
+            "{what}: not within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Someone signed in, speaking JSON to the server.
+struct Session<'a> {
+    server: &'a RunningServer,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Session<'_> {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> anyhow::Result<Value> {
+        let res = self
+            .http
+            .request(method, format!("{}{path}", self.server.url))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await?;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or_default();
+        anyhow::ensure!(status.is_success(), "{path}: {status} {body}");
+        Ok(body)
+    }
+
+    fn newest_code(&self) -> anyhow::Result<String> {
+        let mut texts: Vec<_> = std::fs::read_dir(self.server.data_dir().join("sms"))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        texts.sort();
+        let newest = texts
+            .last()
+            .ok_or_else(|| anyhow::anyhow!("no text was sent"))?;
+        let text = std::fs::read_to_string(newest)?;
+        text.split(|c: char| !c.is_ascii_digit())
+            .rfind(|w| w.len() == 6)
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("no code in {text}"))
+    }
+
+    /// Asks for `kind` of the approved `item` on `device`, and types the texted code.
+    async fn act(
+        &self,
+        device: bellhop_proto::DeviceId,
+        kind: &str,
+        item: &str,
+    ) -> anyhow::Result<Action> {
+        let asked: Action = serde_json::from_value(
+            self.send(
+                reqwest::Method::POST,
+                "/api/v1/actions",
+                json!({"id": ActionId::new(), "device_id": device, "kind": kind, "software": item}),
+            )
+            .await?,
+        )?;
+        let code = self.newest_code()?;
+        self.send(
+            reqwest::Method::POST,
+            &format!("/api/v1/actions/{}/verify", asked.id),
+            json!({ "code": code }),
+        )
+        .await?;
+        Ok(asked)
+    }
+
+    async fn ended(&self, action: &Action) -> anyhow::Result<Action> {
+        let path = format!("/api/v1/actions/{}", action.id);
+        until("the action's end", Duration::from_secs(300), async || {
+            let now: Action =
+                serde_json::from_value(self.send(reqwest::Method::GET, &path, Value::Null).await?)?;
+            Ok(now.state.is_final().then_some(now))
+        })
+        .await
+    }
+}
+
+/// The helper's configuration, owned by root and writable by root alone, as the package
+/// installs it.
+fn configure(dir: &Path, server: &RunningServer) -> anyhow::Result<(PathBuf, PathBuf)> {
+    use std::os::unix::fs::PermissionsExt;
+    // Every user reaches the socket, as in /run.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+    let socket = dir.join("helper.sock");
+    let config = dir.join("helper.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "server_url = {:?}\nsocket = {:?}\nstate_dir = {:?}\n",
+            server.url,
+            socket.display().to_string(),
+            dir.join("state").display().to_string()
+        ),
+    )?;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600))?;
+    Ok((config, socket))
+}
+
+/// One request to the helper's socket from a process running as `user` (`None`: this one), and
+/// every line of its answer.
+fn ask_helper(socket: &Path, user: Option<&str>, request: &Value) -> anyhow::Result<Vec<Value>> {
+    const CLIENT: &str = "import socket, sys\n\
+        s = socket.socket(socket.AF_UNIX)\n\
+        s.connect(sys.argv[1])\n\
+        s.sendall(sys.stdin.buffer.read())\n\
+        sys.stdout.write(s.makefile().read())\n";
+    let mut command = match user {
+        Some(user) => {
+            let mut c = std::process::Command::new("setpriv");
+            c.args([
+                &format!("--reuid={user}"),
+                // nobody's group, whatever the system calls it.
+                "--regid=65534",
+                "--clear-groups",
+                "/usr/bin/python3",
+            ]);
+            c
+        }
+        None => std::process::Command::new("/usr/bin/python3"),
+    };
+    let mut child = command
+        .args(["-c", CLIENT])
+        .arg(socket)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin.write_all(format!("{request}\n").as_bytes())?;
+    }
+    let out = child.wait_with_output()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| Ok(serde_json::from_str(l)?))
+        .collect()
+}
+
+fn refusal(answer: &[Value]) -> String {
+    answer
+        .iter()
+        .find_map(|r| r["refused"]["why"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Signs `claims` with the server's own grant key, read from its data directory (what only the
+/// server could do).
+fn sign(server: &RunningServer, claims: &GrantClaims) -> anyhow::Result<ActionGrant> {
+    let seed: [u8; 32] = STANDARD
+        .decode(std::fs::read_to_string(server.data_dir().join("grant-signing.key"))?.trim())?
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("the server's key is not 32 bytes"))?;
+    let key = SigningKey::from_bytes(&seed);
+    let claims = serde_json::to_string(claims)?;
+    let mut message = GRANT_CONTEXT.to_vec();
+    message.extend_from_slice(claims.as_bytes());
+    Ok(ActionGrant {
+        signature: STANDARD.encode(key.sign(&message).to_bytes()),
+        claims,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_apt()
+-> anyhow::Result<()> {
+    anyhow::ensure!(
+        is_root()?,
+        "this test runs the privileged helper and apt as root: run it as root (CI does)"
+    );
+    if installed("hello")?.is_some() {
+        let out = run("apt-get", &["remove", "-y", "-q", "hello"])?;
+        anyhow::ensure!(out.status.success(), "could not remove hello first");
+    }
+    let dir = tempfile::tempdir()?;
+    let server = RunningServer::start_demo().await?;
+
+    // The desk's admin approves GNU Hello.
+    let db = server.data_dir().join("bellhop.sqlite3");
+    let promoted = run(
+        "sqlite3",
+        &[
+            &db.display().to_string(),
+            "UPDATE users SET role = 'admin', org_id = NULL WHERE email = 'tech@helpdesk.example'",
+        ],
+    )?;
+    anyhow::ensure!(promoted.status.success(), "sqlite3: {promoted:?}");
+    let admin = Session {
+        server: &server,
+        token: server.login("tech@helpdesk.example").await?,
+        http: reqwest::Client::new(),
+    };
+    admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/software",
+            json!({"items": [{"key": "hello", "name": {"text": "GNU Hello"},
+                "packages": [{"manager": "apt", "id": "hello"}, {"manager": "winget", "id": "GNU.Hello"}]}]}),
+        )
+        .await?;
+
+    // The helper, as the system service would start it.
+    let (config, socket) = configure(dir.path(), &server)?;
+    let log = dir.path().join("helper.log");
+    let _helper = Child(
+        std::process::Command::new(workspace_binary("bellhop-helper"))
+            .arg("--config")
+            .arg(&config)
+            .env("BELLHOP_LOG", "info")
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()?,
+    );
+    until("the helper's socket", Duration::from_secs(30), async || {
+        Ok(socket.exists().then_some(()))
+    })
+    .await?;
+
+    // Bob's computer: his agent, confirmed, watching, reaching the helper.
+    let home = dir.path().join("agent");
+    let agent = server
+        .confirmed_agent(&home, "Bob", "Brown", "bob@acme.example")
+        .await?;
+    let device = agent.device_state().await?.device_id;
+    drop(agent);
+    let _watching = Child(
+        std::process::Command::new(workspace_binary("bellhop"))
+            .args(["sync", "--watch"])
+            .env("BELLHOP_HOME", &home)
+            .env("BELLHOP_SERVER_URL", &server.url)
+            .env("BELLHOP_HELPER_SOCKET", &socket)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()?,
+    );
+    let bob = Session {
+        server: &server,
+        token: server.login("bob@acme.example").await?,
+        http: reqwest::Client::new(),
+    };
+    bob.send(
+        reqwest::Method::PUT,
+        "/api/v1/me/second-factor",
+        json!({"phone": "+39 312 345 6789"}),
+    )
+    .await?;
+    let code = bob.newest_code()?;
+    bob.send(
+        reqwest::Method::POST,
+        "/api/v1/me/second-factor/confirm",
+        json!({ "code": code }),
+    )
+    .await?;
+    let machine = until(
+        "the helper in the device's facts",
+        Duration::from_secs(30),
+        async || {
+            let devices = bob
+                .send(reqwest::Method::GET, "/api/v1/me/devices", Value::Null)
+                .await?;
+            Ok(devices[0]["facts"]["helper"]["machine"]
+                .as_str()
+                .map(str::to_owned))
+        },
+    )
+    .await?;
+
+    // Install.
+    let asked = bob.act(device, "install", "hello").await?;
+    let done = bob.ended(&asked).await?;
+    assert_eq!(done.state, ActionState::Succeeded, "{:?}", done.detail);
+    let version = installed("hello")?;
+    assert!(version.is_some(), "dpkg does not list hello");
+    assert_eq!(
+        done.detail,
+        version.as_ref().map(|v| format!("installed hello {v}"))
+    );
+
+    // Refusals at the socket.
+    let answer = ask_helper(&socket, None, &json!({"run": {}}))?;
+    assert!(
+        refusal(&answer).contains("not a helper request"),
+        "{answer:?}"
+    );
+    let claims = |kind: ActionKind, package: &str, machine: &str| GrantClaims {
+        action_id: ActionId::new(),
+        device_id: device,
+        os_user: "root".into(),
+        user_id: UserId::new(),
+        user_name: "Bob Brown".into(),
+        kind,
+        software: Some(GrantedSoftware {
+            item: "hello".into(),
+            package: Package::Apt(package.into()),
+        }),
+        machine: Some(machine.into()),
+        issued_at: 0,
+        expires_at: i64::MAX,
+    };
+    let run_it = |grant: &ActionGrant| json!({"run": {"grant": grant}});
+    let elsewhere = sign(
+        &server,
+        &claims(ActionKind::Install, "hello", "another-machine"),
+    )?;
+    let answer = ask_helper(&socket, None, &run_it(&elsewhere))?;
+    assert!(
+        refusal(&answer).contains("another computer's helper"),
+        "{answer:?}"
+    );
+    let shell = sign(&server, &claims(ActionKind::Install, "hello;id", &machine))?;
+    let answer = ask_helper(&socket, None, &run_it(&shell))?;
+    assert!(refusal(&answer).contains("not a package id"), "{answer:?}");
+    let power = sign(&server, &claims(ActionKind::Restart, "hello", &machine))?;
+    let answer = ask_helper(&socket, None, &run_it(&power))?;
+    assert!(
+        refusal(&answer).contains("approved software only"),
+        "{answer:?}"
+    );
+    // The grant is root's: another user on the socket gets nothing from it.
+    let not_installed = sign(
+        &server,
+        &claims(ActionKind::Remove, "hello-traditional", &machine),
+    )?;
+    let answer = ask_helper(&socket, Some("nobody"), &run_it(&not_installed))?;
+    assert!(
+        refusal(&answer).contains("for the user root on this computer, not nobody"),
+        "{answer:?}"
+    );
+    // Once, then never again (apt removes what is not there without complaint).
+    let answer = ask_helper(&socket, None, &run_it(&not_installed))?;
+    assert!(
+        answer.iter().any(|r| r["done"]["ok"] == json!(true)
+            && r["done"]["detail"] == json!("removed hello-traditional")),
+        "{answer:?}"
+    );
+    let answer = ask_helper(&socket, None, &run_it(&not_installed))?;
+    assert!(refusal(&answer).contains("used already"), "{answer:?}");
+
+    // Remove, from the portal as well.
+    let asked = bob.act(device, "remove", "hello").await?;
+    let done = bob.ended(&asked).await?;
+    assert_eq!(done.state, ActionState::Succeeded, "{:?}", done.detail);
+    assert_eq!(done.detail.as_deref(), Some("removed hello"));
+    assert_eq!(installed("hello")?, None);
+
+    // The system's log has every request and outcome.
+    let logged = std::fs::read_to_string(&log)?;
+    for words in [
+        "refused",
+        "another computer's helper",
+        "not nobody",
+        "used already",
+        "succeeded",
+        &asked.id.to_string(),
+    ] {
+        assert!(logged.contains(words), "the log lacks {words:?}:\n{logged}");
+    }
+    Ok(())
+}
