@@ -46,7 +46,7 @@ pub struct Agent {
 
 /// The `meta` key of the facts the server last heard (JSON [`DeviceFacts`]).
 const FACTS_REPORTED: &str = "facts_reported";
-/// How often the facts are compared with what the server heard.
+/// How often, at most, the facts are compared with what the server heard.
 const FACTS_EVERY: Duration = Duration::from_secs(300);
 
 impl Agent {
@@ -94,10 +94,55 @@ impl Agent {
         facts
     }
 
+    /// Which of the approved packages offered to the person (`credential`) are installed here,
+    /// as the helper finds them. Empty without a helper, or where Self-service is off.
+    async fn installed_software(
+        &self,
+        credential: &str,
+        facts: &bellhop_proto::DeviceFacts,
+    ) -> Vec<bellhop_proto::InstalledPackage> {
+        let (Some(helper), Some(os)) = (
+            &facts.helper,
+            bellhop_proto::OsFamily::from_consts(&facts.platform),
+        ) else {
+            return Vec::new();
+        };
+        let Ok(catalog) = self.client().map(|c| c.software(credential)) else {
+            return Vec::new();
+        };
+        let Ok(catalog) = catalog.await else {
+            return Vec::new();
+        };
+        let mut packages: Vec<bellhop_proto::Package> = catalog
+            .items
+            .iter()
+            .flat_map(|item| item.packages_for(os))
+            .filter(|p| helper.managers.iter().any(|m| m == p.manager()))
+            .cloned()
+            .collect();
+        packages.sort_by(|a, b| (a.manager(), a.id()).cmp(&(b.manager(), b.id())));
+        packages.dedup();
+        let Some(versions) = self.helper.installed(&packages).await else {
+            return Vec::new();
+        };
+        packages
+            .into_iter()
+            .zip(versions)
+            .filter_map(|(package, version)| {
+                version.map(|version| bellhop_proto::InstalledPackage { package, version })
+            })
+            .collect()
+    }
+
     /// Tells the server this machine's facts when they differ from what it last heard (a
-    /// helper installed or gone, a new name): `true` when it told it.
-    pub async fn report_facts(&self) -> Result<bool> {
-        let facts = self.current_facts().await;
+    /// helper installed or gone, a new name, approved software installed or removed): `true`
+    /// when it told it. With the person's `credential`, the facts include which approved
+    /// packages are installed.
+    pub async fn report_facts(&self, credential: Option<&str>) -> Result<bool> {
+        let mut facts = self.current_facts().await;
+        if let Some(credential) = credential {
+            facts.installed = self.installed_software(credential, &facts).await;
+        }
         let json = serde_json::to_string(&facts)?;
         if self.store().meta(FACTS_REPORTED)?.as_deref() == Some(json.as_str()) {
             return Ok(false);
@@ -109,8 +154,9 @@ impl Agent {
     }
 
     /// [`Agent::report_facts`], at most once per [`FACTS_EVERY`]: a helper installed while the
-    /// app runs is known to the server within minutes.
-    pub(crate) async fn report_facts_now_and_then(&self) {
+    /// app runs is known to the server within minutes. After an install or remove, at once
+    /// ([`Agent::facts_changed`]).
+    pub(crate) async fn report_facts_now_and_then(&self, credential: &str) {
         {
             let mut checked = self.facts_checked.lock().unwrap_or_else(|p| p.into_inner());
             if checked.is_some_and(|at| at.elapsed() < FACTS_EVERY) {
@@ -118,9 +164,17 @@ impl Agent {
             }
             *checked = Some(std::time::Instant::now());
         }
-        if let Err(e) = self.report_facts().await {
+        if let Err(e) = self.report_facts(Some(credential)).await {
             tracing::info!(error = %e, "this machine's facts could not be told");
         }
+    }
+
+    /// The facts may have changed (software installed or removed): the next pass compares them.
+    pub(crate) fn facts_changed(&self) {
+        *self
+            .facts_checked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Runs self-service actions through `executor` instead of the platform's (tests).

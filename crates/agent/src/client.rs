@@ -225,6 +225,11 @@ impl ServerClient {
         .await
     }
 
+    /// The approved software offered to the person (403 where Self-service is off for them).
+    pub async fn software(&self, credential: &str) -> Result<bellhop_proto::SoftwareCatalog> {
+        self.get_as("/api/v1/software", Some(credential)).await
+    }
+
     /// The computers assigned to the person: where their self-service actions run.
     pub async fn my_devices(&self, credential: &str) -> Result<Vec<bellhop_proto::Device>> {
         self.get_as("/api/v1/me/devices", Some(credential)).await

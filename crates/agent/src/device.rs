@@ -28,6 +28,7 @@ pub fn facts() -> DeviceFacts {
         platform: std::env::consts::OS.to_owned(),
         // The agent adds the helper when it reaches one (`helper.rs`).
         helper: None,
+        installed: Vec::new(),
     }
 }
 

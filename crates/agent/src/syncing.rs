@@ -261,7 +261,7 @@ impl Agent {
     /// Tells the server what earlier runs left unsaid, then claims what waits for this computer
     /// and sets each going in `running`. Offline or refused, it tries again at the next event.
     async fn start_actions<'a>(&'a self, credential: &str, running: &mut ActionRuns<'a>) {
-        self.report_facts_now_and_then().await;
+        self.report_facts_now_and_then(credential).await;
         if let Err(e) = self.report_unfinished(credential).await {
             tracing::warn!(error = %e, "earlier actions' outcomes could not be told");
         }

@@ -29,6 +29,18 @@ pub struct DeviceFacts {
     #[serde(default)]
     #[ts(optional)]
     pub helper: Option<crate::HelperFacts>,
+    /// The approved packages installed here, as the helper found them.
+    #[serde(default)]
+    pub installed: Vec<InstalledPackage>,
+}
+
+/// A package installed on a computer, and its version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InstalledPackage {
+    pub package: crate::Package,
+    pub version: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

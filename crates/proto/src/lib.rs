@@ -64,7 +64,8 @@ pub use console::{
 };
 pub use device::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,
-    DeviceStatus, DevicesChanged, DiskInfo, EnrolRequest, EnrolResponse, NetworkInterface,
+    DeviceStatus, DevicesChanged, DiskInfo, EnrolRequest, EnrolResponse, InstalledPackage,
+    NetworkInterface,
     SendTokenRequest, SystemInfo,
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};

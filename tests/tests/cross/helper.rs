@@ -346,6 +346,14 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
         done.detail,
         version.as_ref().map(|v| format!("installed hello {v}"))
     );
+    // The portal knows it is installed, and which version, before it hears the outcome.
+    let devices = bob
+        .send(reqwest::Method::GET, "/api/v1/me/devices", Value::Null)
+        .await?;
+    assert_eq!(
+        devices[0]["facts"]["installed"],
+        json!([{"package": {"manager": "apt", "id": "hello"}, "version": version}])
+    );
 
     // Refusals at the socket.
     let answer = ask_helper(&socket, None, &json!({"run": {}}))?;
@@ -413,6 +421,10 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
     assert_eq!(done.state, ActionState::Succeeded, "{:?}", done.detail);
     assert_eq!(done.detail.as_deref(), Some("removed hello"));
     assert_eq!(installed("hello")?, None);
+    let devices = bob
+        .send(reqwest::Method::GET, "/api/v1/me/devices", Value::Null)
+        .await?;
+    assert_eq!(devices[0]["facts"]["installed"], json!([]));
 
     // The system's log has every request and outcome.
     let logged = std::fs::read_to_string(&log)?;

@@ -288,7 +288,11 @@ platform: string,
  * The privileged helper the agent reached on this machine, if any: only then can approved
  * software be installed here.
  */
-helper?: HelperFacts, };
+helper?: HelperFacts, 
+/**
+ * The approved packages installed here, as the helper found them.
+ */
+installed: Array<InstalledPackage>, };
 
 export type DeviceStatus = "pending" | "active" | "deactivated";
 
@@ -841,6 +845,8 @@ version: string,
  * The package managers it can run here, as [`Package::manager`] names them.
  */
 managers: Array<string>, };
+
+export type InstalledPackage = { package: Package, version: string, };
 
 export type FieldAccess = "editable" | "read_only" | "hidden";
 

@@ -407,7 +407,11 @@ impl Agent {
             .tell(local(claims, LocalActionState::Running, None));
         tracing::info!(action = %id, kind = claims.kind.as_str(), "running a self-service action");
         let ran = if claims.kind.is_software() {
-            self.run_by_helper(credential, claimed).await
+            let ran = self.run_by_helper(credential, claimed).await;
+            // What is installed here changed: the server hears it with the outcome.
+            self.facts_changed();
+            self.report_facts_now_and_then(credential).await;
+            ran
         } else {
             self.executor.run(claims.kind).await
         };

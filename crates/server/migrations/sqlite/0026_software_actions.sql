@@ -8,6 +8,8 @@
 
 ALTER TABLE devices ADD COLUMN platform TEXT NOT NULL DEFAULT '';
 ALTER TABLE devices ADD COLUMN helper TEXT;
+-- The approved packages installed there, as the helper found them (JSON).
+ALTER TABLE devices ADD COLUMN installed TEXT NOT NULL DEFAULT '[]';
 
 ALTER TABLE actions ADD COLUMN software TEXT;
 ALTER TABLE actions ADD COLUMN software_item TEXT;

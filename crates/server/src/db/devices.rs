@@ -52,6 +52,7 @@ pub(super) fn device_from_row(r: &sqlx::any::AnyRow) -> Result<Device> {
     let assigned: Option<String> = r.try_get("assigned_user_id")?;
     let seen: Option<i64> = r.try_get("last_seen_at")?;
     let helper: Option<String> = r.try_get("helper")?;
+    let installed: String = r.try_get("installed")?;
     Ok(Device {
         id: parse_id(r.try_get("id")?)?,
         org_id: parse_id(r.try_get("org_id")?)?,
@@ -66,6 +67,7 @@ pub(super) fn device_from_row(r: &sqlx::any::AnyRow) -> Result<Device> {
             platform: r.try_get("platform")?,
             // A helper the server cannot read back is no helper: nothing is offered for it.
             helper: helper.and_then(|h| serde_json::from_str(&h).ok()),
+            installed: serde_json::from_str(&installed).unwrap_or_default(),
         },
         status: parse_enum(r.try_get("status")?, DeviceStatus::parse)?,
         assigned_user_id: assigned.as_deref().map(parse_id).transpose()?,
@@ -116,8 +118,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO devices (id, org_id, hostname, os, os_version, serial, macs, os_user, status,
                                   secret_hash, enrolled_at, last_seen_at, client_addr, platform,
-                                  helper)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                                  helper, installed)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(id.to_string())
         .bind(org.id.to_string())
@@ -134,6 +136,7 @@ impl Store {
         .bind(client_addr)
         .bind(&facts.platform)
         .bind(helper_json(facts)?)
+        .bind(serde_json::to_string(&facts.installed).map_err(anyhow::Error::from)?)
         .execute(&self.pool)
         .await?;
         Ok((id, status))
@@ -144,12 +147,13 @@ impl Store {
     pub async fn update_device_facts(&self, id: DeviceId, facts: &DeviceFacts) -> Result<bool> {
         let helper = helper_json(facts)?;
         let macs = serde_json::to_string(&facts.macs).map_err(anyhow::Error::from)?;
+        let installed = serde_json::to_string(&facts.installed).map_err(anyhow::Error::from)?;
         let changed = sqlx::query(
             "UPDATE devices SET hostname = $1, os = $2, os_version = $3, serial = $4, macs = $5,
-                                platform = $6, helper = $7
+                                platform = $6, helper = $7, installed = $9
               WHERE id = $8 AND NOT (hostname = $1 AND os = $2 AND os_version = $3
                     AND COALESCE(serial, '') = COALESCE($4, '') AND macs = $5 AND platform = $6
-                    AND COALESCE(helper, '') = COALESCE($7, ''))",
+                    AND COALESCE(helper, '') = COALESCE($7, '') AND installed = $9)",
         )
         .bind(&facts.hostname)
         .bind(&facts.os)
@@ -159,6 +163,7 @@ impl Store {
         .bind(&facts.platform)
         .bind(helper)
         .bind(id.to_string())
+        .bind(installed)
         .execute(&self.pool)
         .await?
         .rows_affected();

@@ -4,7 +4,7 @@
 
 use bellhop_proto::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceId, DeviceSelection, DeviceStatus, Email,
-    EnrolRequest, EnrolResponse, ErrorCode, OsFamily, SendTokenRequest, UserId,
+    EnrolRequest, EnrolResponse, ErrorCode, MAX_SOFTWARE_ITEMS, OsFamily, SendTokenRequest, UserId,
 };
 
 use crate::db::{Caller, DeviceCaller, Store, now_ms};
@@ -83,6 +83,22 @@ pub fn check_facts(facts: &bellhop_proto::DeviceFacts) -> Result<()> {
         if helper.managers.len() > 8 || !helper.managers.iter().all(|m| plain(m)) {
             return Err(AppError::bad_request(
                 "helper: at most 8 package managers, each named as the approved list names it",
+            ));
+        }
+    }
+    if facts.installed.len() > MAX_SOFTWARE_ITEMS {
+        return Err(AppError::bad_request(format!(
+            "installed: at most {MAX_SOFTWARE_ITEMS} packages"
+        )));
+    }
+    for installed in &facts.installed {
+        installed.package.check()?;
+        if installed.version.is_empty()
+            || installed.version.chars().count() > 64
+            || installed.version.chars().any(char::is_control)
+        {
+            return Err(AppError::bad_request(
+                "installed: each version is 1 to 64 printable characters",
             ));
         }
     }
