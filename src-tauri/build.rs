@@ -7,6 +7,7 @@ fn main() {
             "list_actions_here",
             "cancel_action_here",
             "list_my_devices",
+            "list_software",
             "get_second_factor",
             "list_actions",
             "get_action",

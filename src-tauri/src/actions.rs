@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use bellhop_agent::Agent;
 use bellhop_proto::{
     Action, ActionId, ActionKind, ApiError, Device, DeviceId, FactorKind, LocalAction,
-    LocalActionState, SecondFactor,
+    LocalActionState, SecondFactor, SoftwareCatalog,
 };
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -109,6 +109,12 @@ type AgentState<'a> = State<'a, Arc<Agent>>;
 #[tauri::command]
 pub async fn list_my_devices(agent: AgentState<'_>) -> Result<Vec<Device>, ApiError> {
     Ok(agent.my_devices().await?)
+}
+
+/// The approved software offered to the person.
+#[tauri::command]
+pub async fn list_software(agent: AgentState<'_>) -> Result<SoftwareCatalog, ApiError> {
+    Ok(agent.software().await?)
 }
 
 /// What confirms the person's actions (their phone, their authenticator app).

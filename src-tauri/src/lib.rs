@@ -98,6 +98,7 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::W
         commands::list_actions_here,
         commands::cancel_action_here,
         actions::list_my_devices,
+        actions::list_software,
         assistant::ask_assistant,
         assistant::hand_over_to_desk,
         assistant::assistant_start,

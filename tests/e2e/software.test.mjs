@@ -2,13 +2,29 @@
 // the console, a package id with a shell's words is refused with the reason, the saved list
 // reaches bob (without the private sources), and a technician is not offered the page.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { axeViolations, callApi, launchChromium, login, signedInPage, startServer } from './helpers.mjs';
+import {
+  BIN,
+  ROOT,
+  axeViolations,
+  callApi,
+  launchChromium,
+  login,
+  mailTo,
+  signedInPage,
+  startServer,
+  tempDir,
+  textsTo,
+  until,
+} from './helpers.mjs';
 
 let server;
 let browser;
+/** Processes to stop when the file ends (the helper, bob's agent). */
+const children = [];
 
 before(async () => {
   server = await startServer();
@@ -21,6 +37,7 @@ before(async () => {
 });
 
 after(async () => {
+  for (const child of children) child.kill('SIGTERM');
   await browser?.close();
   await server?.stop();
 });
@@ -71,5 +88,113 @@ test('an admin approves an application in the console; a shell in a package id i
     assert.equal(await tess.getByRole('link', { name: 'Software' }).count(), 0);
   } finally {
     await tess.close();
+  }
+});
+
+/** The installed version of a Debian package, or null. */
+function installed(name) {
+  try {
+    const out = execFileSync('dpkg-query', ['-W', '-f=${db:Status-Status} ${Version}', name], { encoding: 'utf8' });
+    return out.startsWith('installed ') ? out.slice('installed '.length).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs the `bellhop` CLI for bob's computer; resolves with what it printed. */
+function bellhop(env, ...args) {
+  return execFileSync(BIN('bellhop'), args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+}
+
+test('bob installs GNU Hello from the portal with his texted code; the helper runs apt; he removes it', async () => {
+  assert.equal(process.getuid?.(), 0, 'the helper and apt run as root here (CI is root)');
+  if (installed('hello')) execFileSync('apt-get', ['remove', '-y', '-q', 'hello']);
+  const carol = await login(server.url, 'carol@globex.example');
+  const approved = await callApi(server, carol, 'PUT', '/software', {
+    items: [
+      {
+        key: 'hello',
+        name: { text: 'GNU Hello' },
+        description: { text: 'Says hello.' },
+        packages: [{ manager: 'apt', id: 'hello' }],
+      },
+    ],
+  });
+  assert.equal(approved.status, 200);
+
+  // The helper, started as its systemd unit starts it, from a root-owned configuration.
+  const dir = tempDir('helper');
+  chmodSync(dir, 0o755);
+  const socket = join(dir, 'helper.sock');
+  const config = join(dir, 'helper.toml');
+  writeFileSync(
+    config,
+    `server_url = "${server.url}"\nsocket = "${socket}"\nstate_dir = "${join(dir, 'state')}"\n`,
+    { mode: 0o600 },
+  );
+  const unit = readFileSync(join(ROOT, 'crates/helper/packaging/bellhop-helper.service'), 'utf8');
+  const execStart = /^ExecStart=(\S+) (.*)$/m.exec(unit);
+  assert.ok(execStart, 'the unit has an ExecStart');
+  const args = execStart[2].replace('/etc/bellhop/helper.toml', config).split(' ');
+  const helper = spawn(BIN('bellhop-helper'), args, { stdio: 'ignore' });
+  children.push(helper);
+  await until(() => existsSync(socket), 10_000, 'the helper listening');
+
+  // Bob's computer: enrolled, his identity confirmed, and its agent watching.
+  const env = { BELLHOP_HOME: join(dir, 'agent'), BELLHOP_SERVER_URL: server.url, BELLHOP_HELPER_SOCKET: socket };
+  bellhop(env, 'enroll', '--key', 'acme-demo-key');
+  bellhop(env, 'identity', 'send-token', '--first-name', 'Bob', '--last-name', 'Baker', '--email', 'bob@acme.example');
+  const token = /token is (\S+)/.exec(mailTo(server.dataDir, 'bob@acme.example').at(-1) ?? '')?.[1];
+  assert.ok(token, 'the confirmation token was mailed');
+  bellhop(env, 'identity', 'confirm', '--email', 'bob@acme.example', token);
+  const agent = spawn(BIN('bellhop'), ['sync', '--watch'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  children.push(agent);
+  const bob = await login(server.url, 'bob@acme.example');
+  const PHONE = '+39 312 345 6789';
+  assert.equal((await callApi(server, bob, 'PUT', '/me/second-factor', { phone: PHONE })).status, 202);
+  const phoneCode = /\b(\d{6})\b/.exec(textsTo(server.dataDir, PHONE).at(-1) ?? '')?.[1];
+  assert.equal((await callApi(server, bob, 'POST', '/me/second-factor/confirm', { code: phoneCode })).status, 200);
+  await until(
+    async () => (await (await callApi(server, bob, 'GET', '/me/devices')).json())[0]?.facts.helper,
+    30_000,
+    'the helper in the device facts',
+  );
+
+  const page = await signedInPage(browser, server, 'bob@acme.example', '/#/self-service');
+  try {
+    const item = page.getByTestId('software-item').filter({ hasText: 'GNU Hello' });
+    await item.getByText('Not installed').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'the Self-service page with software');
+
+    for (const [button, done] of [
+      ['Install', /^installed hello /],
+      ['Remove', /^removed hello$/],
+    ]) {
+      const sent = textsTo(server.dataDir, PHONE).length;
+      await item.getByRole('button', { name: button }).click();
+      await page.getByTestId('action-confirm').getByText('GNU Hello').waitFor();
+      await page.getByRole('button', { name: 'Send the code' }).click();
+      await until(() => textsTo(server.dataDir, PHONE).length > sent, 10_000, 'the texted code');
+      const code = /\b(\d{6})\b/.exec(textsTo(server.dataDir, PHONE).at(-1))?.[1];
+      await page.getByTestId('action-code').getByRole('textbox').fill(code);
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      const progress = page.locator('[data-testid="action-progress"][data-state="succeeded"]');
+      await progress.waitFor({ timeout: 180_000 });
+      assert.match(await progress.getByTestId('installer-output').textContent(), done);
+      await page.getByRole('button', { name: 'Close' }).click();
+      if (button === 'Install') {
+        const version = installed('hello');
+        assert.ok(version, 'dpkg lists hello');
+        await item.getByText(`Installed · ${version}`).waitFor();
+      } else {
+        assert.equal(installed('hello'), null, 'dpkg no longer lists hello');
+        await item.getByText('Not installed').waitFor();
+      }
+    }
+    const history = page.getByTestId('action-history');
+    await history.getByText('Install · GNU Hello').waitFor();
+    await history.getByText('Remove · GNU Hello').waitFor();
+  } finally {
+    await page.close();
   }
 });

@@ -15,7 +15,8 @@ grep -Eq '^ Depends:.*libayatana-appindicator3-1' <<<"$info" || fail "does not d
 grep -q '^ Maintainer: Bellhop' <<<"$info" || fail "no maintainer"
 
 contents=$(dpkg-deb --contents "$deb")
-for path in usr/bin/bellhop-desktop usr/share/applications/Bellhop.desktop \
+for path in usr/bin/bellhop-desktop usr/bin/bellhop-helper lib/systemd/system/bellhop-helper.service \
+  usr/share/doc/bellhop/helper.toml.example usr/share/applications/Bellhop.desktop \
   usr/share/icons/hicolor/32x32/apps/bellhop-desktop.png \
   usr/share/icons/hicolor/128x128/apps/bellhop-desktop.png; do
   grep -Eq " (\./)?$path\$" <<<"$contents" || fail "missing $path"
@@ -28,6 +29,15 @@ grep -q '^Exec=bellhop-desktop' "$root/usr/share/applications/Bellhop.desktop" |
 if ldd "$root/usr/bin/bellhop-desktop" | grep -q 'not found'; then
   fail "unresolved libraries: $(ldd "$root/usr/bin/bellhop-desktop" | grep 'not found')"
 fi
+
+# The helper: its unit runs the packaged binary with the root-owned configuration, and the
+# package enables it (it starts once that configuration exists).
+unit="$root/lib/systemd/system/bellhop-helper.service"
+grep -q '^ExecStart=/usr/bin/bellhop-helper --config /etc/bellhop/helper.toml$' "$unit" || fail "the helper's unit does not start it"
+grep -q '^ConditionPathExists=/etc/bellhop/helper.toml$' "$unit" || fail "the helper's unit starts unconfigured"
+"$root/usr/bin/bellhop-helper" --version | grep -q '^bellhop-helper ' || fail "the packaged helper does not run"
+dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst 2>/dev/null | grep -q 'systemctl enable bellhop-helper.service' \
+  || fail "the package does not enable the helper"
 
 # The packaged app starts in the tray and keeps running (its own home, no server configured).
 [ -n "${DISPLAY:-}" ] || fail "needs DISPLAY (scripts/test starts Xvfb)"

@@ -17,6 +17,12 @@ impl Agent {
         self.client()?.my_devices(&credential).await
     }
 
+    /// The approved software offered to the person.
+    pub async fn software(&self) -> Result<bellhop_proto::SoftwareCatalog> {
+        let credential = self.user_credential()?;
+        self.client()?.software(&credential).await
+    }
+
     /// What confirms the person's actions.
     pub async fn second_factor(&self) -> Result<SecondFactor> {
         let credential = self.user_credential()?;

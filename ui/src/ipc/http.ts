@@ -237,8 +237,15 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     articles: (q) => call<ArticleSummary[]>('GET', `/kb/articles${queryString({ q })}`),
     article: (id) => call<Article>('GET', `/kb/articles/${encodeURIComponent(id)}`),
     myDevices: () => call<Device[]>('GET', '/me/devices'),
-    requestAction: (deviceId, kind, factor) =>
-      call<Action>('POST', '/actions', { id: newId(), device_id: deviceId, kind, ...(factor ? { factor } : {}) }),
+    software: () => call<SoftwareCatalog>('GET', '/software'),
+    requestAction: (deviceId, kind, factor, software) =>
+      call<Action>('POST', '/actions', {
+        id: newId(),
+        device_id: deviceId,
+        kind,
+        ...(factor ? { factor } : {}),
+        ...(software ? { software } : {}),
+      }),
     verifyAction: (id, code) => call<Action>('POST', `/actions/${encodeURIComponent(id)}/verify`, { code }),
     action: (id) => call<Action>('GET', `/actions/${encodeURIComponent(id)}`),
     cancelAction: (id) => call<Action>('POST', `/actions/${encodeURIComponent(id)}/cancel`),
@@ -331,7 +338,6 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     saveAssistantModel: (input) => call<AssistantModel>('PUT', '/assistant/model', input),
     clearAssistantModel: () => call<void>('DELETE', '/assistant/model'),
     saveCatalog: (catalog) => call<Catalog>('PUT', '/catalog', catalog),
-    software: () => call<SoftwareCatalog>('GET', '/software'),
     saveSoftware: (software) => call<SoftwareCatalog>('PUT', '/software', software),
     ticketFields: () => call<TicketFields>('GET', '/ticket-fields'),
     saveTicketFields: (fields) => call<TicketFields>('PUT', '/ticket-fields', fields),

@@ -4,6 +4,7 @@ import { listen } from '@tauri-apps/api/event';
 import { getCurrentWindow } from '@tauri-apps/api/window';
 import type {
   Action,
+  SoftwareCatalog,
   Catalog,
   ActionKind,
   AgentStatus,
@@ -115,8 +116,9 @@ export function createTauriApi(): DesktopApi {
     secondFactor: () => call<SecondFactor>('get_second_factor'),
     remoteActions: () => call<Action[]>('list_actions'),
     remoteAction: (id: string) => call<Action>('get_action', { id }),
-    requestAction: (device: string, kind: ActionKind, factor?: FactorKind) =>
-      call<Action>('request_action', { device, kind, factor: factor ?? null }),
+    requestAction: (device: string, kind: ActionKind, factor?: FactorKind, software?: string) =>
+      call<Action>('request_action', { device, kind, factor: factor ?? null, software: software ?? null }),
+    software: () => call<SoftwareCatalog>('list_software'),
     verifyAction: (id: string, code: string) => call<Action>('verify_action', { id, code }),
     cancelAction: (id: string) => call<Action>('cancel_action', { id }),
     // Emitted by the shell when the server says one of the person's actions moved (src-tauri/src/actions.rs).

@@ -174,9 +174,11 @@ export interface DesktopApi {
   secondFactor(): Promise<SecondFactor>;
   remoteActions(): Promise<Action[]>;
   remoteAction(id: string): Promise<Action>;
-  requestAction(deviceId: string, kind: ActionKind, factor?: FactorKind): Promise<Action>;
+  requestAction(deviceId: string, kind: ActionKind, factor?: FactorKind, software?: string): Promise<Action>;
   verifyAction(id: string, code: string): Promise<Action>;
   cancelAction(id: string): Promise<Action>;
+  /** The approved software offered to the person. */
+  software(): Promise<SoftwareCatalog>;
   /** Hears that one of the person's actions moved, on any of their computers. */
   onActionsHeard(listener: () => void): Promise<() => void>;
   // Chat with the desk, asked of the server through the agent (online only).
@@ -217,7 +219,15 @@ export interface DesktopApi {
 /** What the Self-service page needs: the server (browser) or the agent (desktop). */
 export type SelfServiceApi = Pick<
   BrowserApi,
-  'myDevices' | 'secondFactor' | 'actions' | 'action' | 'requestAction' | 'verifyAction' | 'cancelAction' | 'live'
+  | 'myDevices'
+  | 'secondFactor'
+  | 'actions'
+  | 'action'
+  | 'requestAction'
+  | 'verifyAction'
+  | 'cancelAction'
+  | 'live'
+  | 'software'
 >;
 
 export function desktopSelfService(api: DesktopApi): SelfServiceApi {
@@ -226,7 +236,8 @@ export function desktopSelfService(api: DesktopApi): SelfServiceApi {
     secondFactor: () => api.secondFactor(),
     actions: () => api.remoteActions(),
     action: (id) => api.remoteAction(id),
-    requestAction: (deviceId, kind, factor) => api.requestAction(deviceId, kind, factor),
+    requestAction: (deviceId, kind, factor, software) => api.requestAction(deviceId, kind, factor, software),
+    software: () => api.software(),
     verifyAction: (id, code) => api.verifyAction(id, code),
     cancelAction: (id) => api.cancelAction(id),
     live(listener) {
@@ -444,10 +455,14 @@ export interface BrowserApi {
   /** Ends every browser session and desktop credential of the signed-in person, this one too. */
   signOutEverywhere(): Promise<void>;
   /** The computers assigned to the signed-in person: where their self-service actions run. */
+  /** The approved software: all of it with its sources for the desk, the entries offered to
+   * them for anyone else. */
+  software(): Promise<SoftwareCatalog>;
   myDevices(): Promise<Device[]>;
   /** Asks for an action on one of them, confirmed by a code of `factor` (by default the
-   * person's authenticator app when they have one, else a code texted to their phone). */
-  requestAction(deviceId: string, kind: ActionKind, factor?: FactorKind): Promise<Action>;
+   * person's authenticator app when they have one, else a code texted to their phone).
+   * Installing and removing name the approved entry (`software`). */
+  requestAction(deviceId: string, kind: ActionKind, factor?: FactorKind, software?: string): Promise<Action>;
   /** The texted code for this action: a right one signs it for the computer. */
   verifyAction(id: string, code: string): Promise<Action>;
   action(id: string): Promise<Action>;
@@ -575,8 +590,6 @@ export interface ConsoleApi extends BrowserApi {
   portalSettings(): Promise<PortalSettings>;
   /** Replaces the service catalog (categories and items in order). */
   saveCatalog(catalog: Catalog): Promise<Catalog>;
-  /** The approved software with its sources (the desk reads it all). */
-  software(): Promise<SoftwareCatalog>;
   /** Replaces the approved software and its sources (admins). */
   saveSoftware(software: SoftwareCatalog): Promise<SoftwareCatalog>;
   /** Writes an article (a new one when `id` is null). */
