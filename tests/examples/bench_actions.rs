@@ -30,44 +30,6 @@ struct Person {
     phone: String,
 }
 
-/// The newest code texted to `phone`.
-fn newest_code(server: &RunningServer, phone: &str) -> anyhow::Result<String> {
-    let mut texts: Vec<_> = std::fs::read_dir(server.data_dir().join("sms"))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    texts.sort();
-    for path in texts.iter().rev() {
-        let text = std::fs::read_to_string(path)?;
-        if text.starts_with(&format!("To: {phone}\n")) {
-            return text
-                .split(|c: char| !c.is_ascii_digit())
-                .rfind(|w| w.len() == 6)
-                .map(str::to_owned)
-                .ok_or_else(|| anyhow::anyhow!("no code in {text}"));
-        }
-    }
-    anyhow::bail!("no text to {phone}")
-}
-
-async fn call(
-    http: &reqwest::Client,
-    server: &RunningServer,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: serde_json::Value,
-) -> anyhow::Result<serde_json::Value> {
-    let res = http
-        .request(method, format!("{}/api/v1{path}", server.url))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await?;
-    anyhow::ensure!(res.status().is_success(), "{path}: {}", res.status());
-    Ok(res.json().await.unwrap_or_default())
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let server = RunningServer::start_demo().await?;
@@ -97,25 +59,25 @@ async fn main() -> anyhow::Result<()> {
         .with_executor(Arc::new(stopwatch.clone()));
         let token = server.login(email).await?;
         let phone = format!("+3931255501{i:02}");
-        call(
-            &http,
-            &server,
-            &token,
-            reqwest::Method::PUT,
-            "/me/second-factor",
-            json!({ "phone": phone }),
-        )
-        .await?;
-        let code = newest_code(&server, &phone)?;
-        call(
-            &http,
-            &server,
-            &token,
-            reqwest::Method::POST,
-            "/me/second-factor/confirm",
-            json!({ "code": code }),
-        )
-        .await?;
+        server
+            .call(
+                &http,
+                &token,
+                reqwest::Method::PUT,
+                "/me/second-factor",
+                json!({ "phone": phone }),
+            )
+            .await?;
+        let code = server.newest_code(&phone)?;
+        server
+            .call(
+                &http,
+                &token,
+                reqwest::Method::POST,
+                "/me/second-factor/confirm",
+                json!({ "code": code }),
+            )
+            .await?;
         people.push(Person {
             token,
             device,
@@ -135,27 +97,24 @@ async fn main() -> anyhow::Result<()> {
         for person in &people {
             for _ in 0..10 {
                 let asked: Action = serde_json::from_value(
-                    call(
-                        &http,
-                        &server,
-                        &person.token,
+                    server.call(&http, &person.token,
                         reqwest::Method::POST,
                         "/actions",
                         json!({"id": bellhop_proto::ActionId::new(), "device_id": person.device, "kind": "lock"}),
                     )
                     .await?,
                 )?;
-                let code = newest_code(&server, &person.phone)?;
+                let code = server.newest_code(&person.phone)?;
                 let before = stopwatch.0.lock().unwrap_or_else(|p| p.into_inner()).len();
-                call(
-                    &http,
-                    &server,
-                    &person.token,
-                    reqwest::Method::POST,
-                    &format!("/actions/{}/verify", asked.id),
-                    json!({ "code": code }),
-                )
-                .await?;
+                server
+                    .call(
+                        &http,
+                        &person.token,
+                        reqwest::Method::POST,
+                        &format!("/actions/{}/verify", asked.id),
+                        json!({ "code": code }),
+                    )
+                    .await?;
                 let verified = Instant::now();
                 let started = loop {
                     if let Some(at) = stopwatch

@@ -36,8 +36,9 @@ unit="$root/lib/systemd/system/bellhop-helper.service"
 grep -q '^ExecStart=/usr/bin/bellhop-helper --config /etc/bellhop/helper.toml$' "$unit" || fail "the helper's unit does not start it"
 grep -q '^ConditionPathExists=/etc/bellhop/helper.toml$' "$unit" || fail "the helper's unit starts unconfigured"
 "$root/usr/bin/bellhop-helper" --version | grep -q '^bellhop-helper ' || fail "the packaged helper does not run"
-dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst 2>/dev/null | grep -q 'systemctl enable bellhop-helper.service' \
-  || fail "the package does not enable the helper"
+dpkg-deb -e "$deb" "$root/DEBIAN"
+grep -q 'systemctl enable bellhop-helper.service' "$root/DEBIAN/postinst" || fail "the package does not enable the helper"
+grep -q 'systemctl stop bellhop-helper.service' "$root/DEBIAN/prerm" || fail "the package does not stop the helper on removal"
 
 # The packaged app starts in the tray and keeps running (its own home, no server configured).
 [ -n "${DISPLAY:-}" ] || fail "needs DISPLAY (scripts/test starts Xvfb)"

@@ -165,6 +165,45 @@ impl RunningServer {
         self.dir.path()
     }
 
+    /// The newest code texted to `phone` (the server writes texts to its data directory).
+    pub fn newest_code(&self, phone: &str) -> anyhow::Result<String> {
+        let mut texts: Vec<_> = std::fs::read_dir(self.data_dir().join("sms"))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        texts.sort();
+        for path in texts.iter().rev() {
+            let text = std::fs::read_to_string(path)?;
+            if text.starts_with(&format!("To: {phone}\n")) {
+                return text
+                    .split(|c: char| !c.is_ascii_digit())
+                    .rfind(|w| w.len() == 6)
+                    .map(str::to_owned)
+                    .ok_or_else(|| anyhow::anyhow!("no code in {text}"));
+            }
+        }
+        anyhow::bail!("no text to {phone}")
+    }
+
+    /// Calls `/api/v1{path}` as `token`; the answer's JSON when it succeeded.
+    pub async fn call(
+        &self,
+        http: &reqwest::Client,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        let res = http
+            .request(method, format!("{}/api/v1{path}", self.url))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await?;
+        anyhow::ensure!(res.status().is_success(), "{path}: {}", res.status());
+        Ok(res.json().await.unwrap_or_default())
+    }
+
     /// Sends queued mail now and returns the newest confirmation token sent to `email`.
     pub async fn identity_token_for(&self, email: &str) -> anyhow::Result<String> {
         if let Some(mail) = &self.mail {

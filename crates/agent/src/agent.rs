@@ -171,10 +171,7 @@ impl Agent {
 
     /// The facts may have changed (software installed or removed): the next pass compares them.
     pub(crate) fn facts_changed(&self) {
-        *self
-            .facts_checked
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = None;
+        *self.facts_checked.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Runs self-service actions through `executor` instead of the platform's (tests).

@@ -65,8 +65,7 @@ pub use console::{
 pub use device::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,
     DeviceStatus, DevicesChanged, DiskInfo, EnrolRequest, EnrolResponse, InstalledPackage,
-    NetworkInterface,
-    SendTokenRequest, SystemInfo,
+    NetworkInterface, SendTokenRequest, SystemInfo,
 };
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use fields::{
