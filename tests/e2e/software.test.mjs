@@ -3,7 +3,7 @@
 // reaches bob (without the private sources), and a technician is not offered the page.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -25,6 +25,8 @@ let server;
 let browser;
 /** Processes to stop when the file ends (the helper, bob's agent). */
 const children = [];
+/** Bob's computer as the install test set it up: its helper's directory, socket and agent. */
+let computer = null;
 
 before(async () => {
   server = await startServer();
@@ -149,6 +151,7 @@ test('bob installs GNU Hello from the portal with his texted code; the helper ru
   bellhop(env, 'identity', 'confirm', '--email', 'bob@acme.example', token);
   const agent = spawn(BIN('bellhop'), ['sync', '--watch'], { env: { ...process.env, ...env }, stdio: 'ignore' });
   children.push(agent);
+  computer = { dir, env, agent };
   const bob = await login(server.url, 'bob@acme.example');
   const PHONE = '+393123456789';
   assert.equal((await callApi(server, bob, 'PUT', '/me/second-factor', { phone: PHONE })).status, 202);
@@ -197,5 +200,80 @@ test('bob installs GNU Hello from the portal with his texted code; the helper ru
     await history.getByText('Remove · GNU Hello').waitFor();
   } finally {
     await page.close();
+  }
+});
+
+/** The account's line of /etc/shadow, split at its colons. */
+function shadow(user) {
+  const line = readFileSync('/etc/shadow', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${user}:`));
+  assert.ok(line, `${user} is in /etc/shadow`);
+  return line.split(':');
+}
+
+test('bob resets the password of the account his computer is assigned to, from the portal', async () => {
+  assert.ok(computer, 'the install test set bob’s computer up');
+  const account = 'bellhop-e2e';
+  const userdel = () => {
+    try {
+      execFileSync('userdel', ['--remove', '--force', account], { stdio: 'ignore' });
+    } catch {
+      // It was not there.
+    }
+  };
+  userdel();
+  execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', account]);
+  try {
+    // The computer is assigned to the throwaway account: its agent now runs as that account.
+    computer.agent.kill('SIGTERM');
+    await new Promise((ok) => (computer.agent.exitCode !== null ? ok() : computer.agent.once('exit', ok)));
+    execFileSync('sqlite3', [join(server.dataDir, 'bellhop.sqlite3'), `UPDATE devices SET os_user = '${account}'`]);
+    const binary = join(computer.dir, 'bellhop');
+    copyFileSync(BIN('bellhop'), binary);
+    chmodSync(binary, 0o755);
+    execFileSync('chown', ['-R', account, computer.env.BELLHOP_HOME]);
+    const agent = spawn(
+      'setpriv',
+      [`--reuid=${account}`, `--regid=${account}`, '--init-groups', binary, 'sync', '--watch'],
+      { env: { ...process.env, ...computer.env, HOME: computer.env.BELLHOP_HOME, USER: account }, stdio: 'ignore' },
+    );
+    children.push(agent);
+    const before = shadow(account);
+
+    const PHONE = '+393123456789';
+    const page = await signedInPage(browser, server, 'bob@acme.example', '/#/self-service', { bypassCSP: true });
+    try {
+      const sent = textsTo(server.dataDir, PHONE).length;
+      await page.getByTestId('reset-password').click();
+      await page.getByTestId('action-confirm').getByText('A temporary password is texted to your phone').waitFor();
+      await page.getByRole('button', { name: 'Send the code' }).click();
+      await until(() => textsTo(server.dataDir, PHONE).length > sent, 10_000, 'the texted code');
+      const code = /\b(\d{6})\b/.exec(textsTo(server.dataDir, PHONE).at(-1))?.[1];
+      await page.getByTestId('action-code').getByRole('textbox').fill(code);
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      const progress = page.locator('[data-testid="action-progress"][data-state="succeeded"]');
+      await progress.waitFor({ timeout: 60_000 });
+      await progress.getByTestId('password-reset').waitFor();
+      assert.deepEqual(await axeViolations(page), [], 'the Self-service page after a reset');
+
+      // The temporary password came by text alone, and the account's shadow entry is its hash.
+      const text = textsTo(server.dataDir, PHONE).at(-1);
+      const password = /temporary password for \S+ is (\S+) /.exec(text)?.[1];
+      assert.ok(password, `a temporary password in ${text}`);
+      assert.equal((await page.content()).includes(password), false, 'the page does not show it');
+      const after = shadow(account);
+      assert.notEqual(after[1], before[1]);
+      const crypt = execFileSync('perl', ['-e', 'print crypt($ARGV[0], $ARGV[1])', password, after[1]], {
+        encoding: 'utf8',
+      });
+      assert.equal(crypt, after[1], 'the texted password verifies against the shadow entry');
+      const aged = execFileSync('chage', ['--list', account], { encoding: 'utf8' });
+      assert.match(aged, /password must be changed/);
+    } finally {
+      await page.close();
+    }
+  } finally {
+    userdel();
   }
 });

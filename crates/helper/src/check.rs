@@ -1,7 +1,7 @@
 //! Whether a grant may run here: the helper's own checks, trusting nothing the agent says.
 
 use bellhop_proto::grant_check::{self, GrantRefusal};
-use bellhop_proto::{ActionGrant, GrantClaims, OsFamily, Package};
+use bellhop_proto::{ActionGrant, ActionKind, GrantClaims, GrantedPassword, OsFamily, Package};
 
 use crate::managers::Op;
 
@@ -23,8 +23,12 @@ pub struct Here<'a> {
 pub enum Refusal {
     #[error("{0}")]
     Grant(#[from] GrantRefusal),
-    #[error("the helper installs and removes approved software only, not {0}")]
-    NotSoftware(&'static str),
+    #[error("the helper installs and removes approved software and resets passwords only, not {0}")]
+    NotTheHelpers(&'static str),
+    #[error("the grant names no password")]
+    NoPassword,
+    #[error("the grant's password is not a SHA-512 crypt string")]
+    BadPassword,
     #[error("the grant names no software")]
     NoSoftware,
     #[error("the grant is for another computer's helper")]
@@ -37,19 +41,38 @@ pub enum Refusal {
     NoManager(&'static str),
 }
 
-/// The claims, what to do, and the package, when `grant` may run here (whether it is new is the
-/// state directory's to say).
-pub fn check(here: &Here, grant: &ActionGrant) -> Result<(GrantClaims, Op, Package), Refusal> {
+/// What a grant has the helper do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Task {
+    Software {
+        op: Op,
+        package: Package,
+    },
+    /// Set this password on the grant's OS user (whose account [`crate::accounts`] checks).
+    Password(GrantedPassword),
+}
+
+/// The claims and what to do, when `grant` may run here (whether it is new is the state
+/// directory's to say, whether the account qualifies the account databases').
+pub fn check(here: &Here, grant: &ActionGrant) -> Result<(GrantClaims, Task), Refusal> {
     let claims = grant_check::signed_claims(here.key, grant)?;
     let op = match claims.kind {
-        bellhop_proto::ActionKind::Install => Op::Install,
-        bellhop_proto::ActionKind::Remove => Op::Remove,
-        other => return Err(Refusal::NotSoftware(other.as_str())),
+        ActionKind::Install => Some(Op::Install),
+        ActionKind::Remove => Some(Op::Remove),
+        ActionKind::ResetPassword => None,
+        other => return Err(Refusal::NotTheHelpers(other.as_str())),
     };
     if claims.machine.as_deref() != Some(here.machine) {
         return Err(Refusal::OtherMachine);
     }
     grant_check::for_user_now(&claims, here.peer_user, here.now_ms)?;
+    let Some(op) = op else {
+        let password = claims.password.clone().ok_or(Refusal::NoPassword)?;
+        if !password.is_well_formed() {
+            return Err(Refusal::BadPassword);
+        }
+        return Ok((claims, Task::Password(password)));
+    };
     let package = claims
         .software
         .as_ref()
@@ -65,14 +88,14 @@ pub fn check(here: &Here, grant: &ActionGrant) -> Result<(GrantClaims, Op, Packa
     if !here.managers.iter().any(|m| m == package.manager()) {
         return Err(Refusal::NoManager(package.manager()));
     }
-    Ok((claims, op, package))
+    Ok((claims, Task::Software { op, package }))
 }
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
-    use bellhop_proto::{ActionId, ActionKind, DeviceId, GRANT_CONTEXT, GrantedSoftware, UserId};
+    use bellhop_proto::{ActionId, DeviceId, GRANT_CONTEXT, GrantedSoftware, UserId};
     use ed25519_dalek::{Signer, SigningKey};
 
     use super::*;
@@ -89,6 +112,7 @@ mod tests {
                 item: "hello".into(),
                 package,
             }),
+            password: None,
             machine: Some("m-1".into()),
             issued_at: 1_000,
             expires_at: 10_000,
@@ -121,7 +145,13 @@ mod tests {
         let passed = check(&here, &sign(&server, &good));
         assert_eq!(
             passed,
-            Ok((good.clone(), Op::Install, Package::Apt("hello".into())))
+            Ok((
+                good.clone(),
+                Task::Software {
+                    op: Op::Install,
+                    package: Package::Apt("hello".into())
+                }
+            ))
         );
         let refused = |claims: &GrantClaims, here: &Here| {
             check(here, &sign(&server, claims))
@@ -158,7 +188,37 @@ mod tests {
         // What is not software, a package id a shell would read, another system's package, a
         // manager this machine lacks.
         let restart = claims(ActionKind::Restart, Package::Apt("hello".into()));
-        assert!(refused(&restart, &here).contains("approved software only"));
+        assert!(refused(&restart, &here).contains("passwords only, not restart"));
+        // A password reset carries the password as the system keeps it, and nothing else.
+        let hash = format!("$6$saltsalt${}", "a".repeat(86));
+        let reset = GrantClaims {
+            kind: ActionKind::ResetPassword,
+            software: None,
+            password: Some(GrantedPassword {
+                sha512_crypt: hash.clone(),
+            }),
+            ..good.clone()
+        };
+        assert_eq!(
+            check(&here, &sign(&server, &reset)),
+            Ok((
+                reset.clone(),
+                Task::Password(GrantedPassword { sha512_crypt: hash })
+            ))
+        );
+        assert!(refused(&reset, &alice).contains("user bob"));
+        let bare = GrantClaims {
+            password: None,
+            ..reset.clone()
+        };
+        assert!(refused(&bare, &here).contains("names no password"));
+        let injected = GrantClaims {
+            password: Some(GrantedPassword {
+                sha512_crypt: "$6$s$x\nroot::0:0:::".into(),
+            }),
+            ..reset.clone()
+        };
+        assert!(refused(&injected, &here).contains("not a SHA-512 crypt"));
         let injected = claims(ActionKind::Install, Package::Apt("hello; rm -rf /".into()));
         assert!(refused(&injected, &here).contains("not a package id"));
         let option = claims(ActionKind::Install, Package::Apt("-oAPT::x=1".into()));

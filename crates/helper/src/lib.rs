@@ -9,12 +9,15 @@
 //! request and outcome is logged to the system's log; the agent hears the progress and the
 //! outcome and tells the server.
 //!
+//! - `accounts`: the local accounts whose password it may reset, and the reset (Linux).
 //! - [`config`]: the trust anchor (`/etc/bellhop/helper.toml`).
 //! - [`trust`]: the machine id, the pinned key, the used grants.
 //! - [`check`]: whether a grant may run here.
 //! - [`managers`]: the package managers, run without a shell.
 //! - `serve`: the Unix socket and its protocol ([`bellhop_proto::HelperRequest`]).
 
+#[cfg(target_os = "linux")]
+pub mod accounts;
 pub mod check;
 pub mod config;
 pub mod managers;

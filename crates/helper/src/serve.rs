@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
 
-use crate::check::{Here, check};
+use crate::check::{Here, Task, check};
 use crate::config::Config;
 use crate::managers::{self, Op};
 use crate::trust::State;
@@ -176,9 +176,15 @@ async fn run(
         managers: &helper.managers,
         now_ms: now_ms(),
     };
-    let (claims, op, package) = match check(&here, grant) {
+    let (claims, task) = match check(&here, grant) {
         Ok(checked) => checked,
         Err(refusal) => return refuse(uid, user, refusal.to_string()),
+    };
+    let (op, package) = match task {
+        Task::Software { op, package } => (op, package),
+        Task::Password(password) => {
+            return reset_password(helper, uid, user, &claims, &password).await;
+        }
     };
     let action = claims.action_id;
     let Some(_busy) = Busy::take(&helper.busy, &package) else {
@@ -191,22 +197,8 @@ async fn run(
             ),
         );
     };
-    match helper.state.use_once(action) {
-        Ok(true) => {}
-        Ok(false) => {
-            return refuse(
-                uid,
-                user,
-                bellhop_proto::grant_check::GrantRefusal::Used.to_string(),
-            );
-        }
-        Err(e) => {
-            return refuse(
-                uid,
-                user,
-                format!("the grant could not be marked used: {e}"),
-            );
-        }
+    if let Err(refused) = use_once(helper, uid, user, action) {
+        return refused;
     }
     let Some(invocation) = managers::invocation(op, &package) else {
         return refuse(
@@ -269,6 +261,75 @@ async fn run(
         tracing::warn!(uid, user, %action, outcome = detail, "failed");
     }
     HelperReply::Done { ok, detail }
+}
+
+/// Marks the grant of `action` used, or says why it may not run.
+fn use_once(
+    helper: &Helper,
+    uid: u32,
+    user: &str,
+    action: bellhop_proto::ActionId,
+) -> Result<(), HelperReply> {
+    match helper.state.use_once(action) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(refuse(
+            uid,
+            user,
+            bellhop_proto::grant_check::GrantRefusal::Used.to_string(),
+        )),
+        Err(e) => Err(refuse(
+            uid,
+            user,
+            format!("the grant could not be marked used: {e}"),
+        )),
+    }
+}
+
+/// Not yet on this system: macOS's `pwpolicy` comes with its launchd daemon.
+#[cfg(not(target_os = "linux"))]
+async fn reset_password(
+    _helper: &Helper,
+    uid: u32,
+    user: &str,
+    _claims: &bellhop_proto::GrantClaims,
+    _password: &bellhop_proto::GrantedPassword,
+) -> HelperReply {
+    refuse(
+        uid,
+        user,
+        "this helper does not reset passwords on this system yet".to_owned(),
+    )
+}
+
+/// Sets the grant's temporary password on the caller's own account, when it is a local
+/// person's without administrator's rights, to be changed at the next sign-in.
+#[cfg(target_os = "linux")]
+async fn reset_password(
+    helper: &Helper,
+    uid: u32,
+    user: &str,
+    claims: &bellhop_proto::GrantClaims,
+    password: &bellhop_proto::GrantedPassword,
+) -> HelperReply {
+    let action = claims.action_id;
+    // The grant names the caller (checked): the account is theirs, and only theirs.
+    if let Err(refusal) = crate::accounts::may_reset(&crate::accounts::Files::system(), user) {
+        return refuse(uid, user, refusal.to_string());
+    }
+    if let Err(refused) = use_once(helper, uid, user, action) {
+        return refused;
+    }
+    tracing::info!(uid, user, %action, asked_by = claims.user_name, "resetting the password");
+    match crate::accounts::reset(user, password).await {
+        Ok(detail) => {
+            tracing::info!(uid, user, %action, outcome = detail, "succeeded");
+            HelperReply::Done { ok: true, detail }
+        }
+        Err(detail) => {
+            tracing::warn!(uid, user, %action, outcome = detail, "failed");
+            HelperReply::Done { ok: false, detail }
+        }
+    }
 }
 
 /// A package marked busy while it lives.

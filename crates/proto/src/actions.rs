@@ -25,16 +25,20 @@ pub enum ActionKind {
     Install,
     /// Remove one package of the desk's approved software (the privileged helper runs it).
     Remove,
+    /// Set a temporary password, texted to the person, on the computer's own account for them,
+    /// to be changed at their next sign-in (the privileged helper sets it).
+    ResetPassword,
 }
 
 impl ActionKind {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Restart,
         Self::Lock,
         Self::ShutDown,
         Self::LogOut,
         Self::Install,
         Self::Remove,
+        Self::ResetPassword,
     ];
 
     /// What the agent asks the OS itself, as the person's own user.
@@ -48,6 +52,7 @@ impl ActionKind {
             Self::LogOut => "log_out",
             Self::Install => "install",
             Self::Remove => "remove",
+            Self::ResetPassword => "reset_password",
         }
     }
 
@@ -55,6 +60,11 @@ impl ActionKind {
     /// agent, runs it).
     pub fn is_software(self) -> bool {
         matches!(self, Self::Install | Self::Remove)
+    }
+
+    /// Whether the privileged helper runs it, as root, rather than the agent as the person.
+    pub fn by_helper(self) -> bool {
+        self.is_software() || self == Self::ResetPassword
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -303,6 +313,11 @@ pub struct GrantClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub software: Option<GrantedSoftware>,
+    /// For `reset_password`: the temporary password as the system stores it; the helper sets it
+    /// and never sees the password itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub password: Option<GrantedPassword>,
     /// For what the privileged helper runs: the machine id of the helper that may run it (the
     /// agent reports it); no other machine's helper does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -323,6 +338,48 @@ pub struct GrantClaims {
 pub struct GrantedSoftware {
     pub item: String,
     pub package: Package,
+}
+
+/// The temporary password a `reset_password` grant sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GrantedPassword {
+    /// SHA-512 crypt (`$6$salt$hash`), the form `/etc/shadow` keeps: the server texts the
+    /// password to the person and keeps only this.
+    pub sha512_crypt: String,
+}
+
+impl GrantedPassword {
+    /// Whether it is a SHA-512 crypt string and nothing else: `$6$`, an optional `rounds=N$`,
+    /// a salt of at most 16 and a hash of 86 characters from crypt's alphabet (no `:` or line
+    /// break reaches the system's password file).
+    pub fn is_well_formed(&self) -> bool {
+        let crypt = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/')
+        };
+        let Some(rest) = self.sha512_crypt.strip_prefix("$6$") else {
+            return false;
+        };
+        let rest = match rest.strip_prefix("rounds=") {
+            Some(r) => match r.split_once('$') {
+                Some((n, r))
+                    if !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    r
+                }
+                _ => return false,
+            },
+            None => rest,
+        };
+        match rest.split_once('$') {
+            Some((salt, hash)) => {
+                (1..=16).contains(&salt.len()) && hash.len() == 86 && crypt(salt) && crypt(hash)
+            }
+            None => false,
+        }
+    }
 }
 
 /// `GET /api/v1/device/actions`: a signed action waiting for this computer.
@@ -364,6 +421,24 @@ mod tests {
             assert!(!(state.is_final() && state.is_waiting()));
         }
         assert_eq!(ActionKind::parse("reboot"), None);
+        assert!(ActionKind::ResetPassword.by_helper() && !ActionKind::ResetPassword.is_software());
+        assert!(!ActionKind::Lock.by_helper());
+    }
+
+    #[test]
+    fn only_a_sha512_crypt_string_passes_for_a_password() {
+        let hash = "a".repeat(86);
+        let ok = |s: String| GrantedPassword { sha512_crypt: s }.is_well_formed();
+        assert!(ok(format!("$6$saltsalt${hash}")));
+        assert!(ok(format!("$6$rounds=656000$salt./${hash}")));
+        assert!(!ok(format!("$5$saltsalt${hash}")));
+        assert!(!ok(format!("$6$salt:x${hash}")));
+        assert!(!ok(format!("$6$salt${hash}\nroot::0:0")));
+        assert!(!ok(format!("$6$${hash}")));
+        assert!(!ok(format!("$6$saltsaltsaltsaltsalt${hash}")));
+        assert!(!ok(format!("$6$rounds=$salt${hash}")));
+        assert!(!ok("$6$salt$short".into()));
+        assert!(!ok(String::new()));
         assert!(ActionKind::Restart.warns_first() && !ActionKind::Lock.warns_first());
     }
 }

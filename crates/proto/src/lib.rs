@@ -35,7 +35,7 @@ mod values;
 pub use actions::{
     Action, ActionCode, ActionEvent, ActionGrant, ActionKind, ActionListQuery, ActionReport,
     ActionRequest, ActionSoftware, ActionState, FactorKind, GRANT_CONTEXT, GrantClaims, GrantKey,
-    GrantedAction, GrantedSoftware,
+    GrantedAction, GrantedPassword, GrantedSoftware,
 };
 pub use assistant::{
     AssistantAsk, AssistantEvent, AssistantHandOver, AssistantModel, AssistantModelInput,

@@ -120,6 +120,10 @@ pub struct ActionRules {
     /// read as everyone; the approved list says what each organisation is offered).
     #[serde(default)]
     pub software: SectionRule,
+    /// Resetting the password of one's own account on one's own computer (settings saved
+    /// before it existed read as everyone).
+    #[serde(default)]
+    pub reset_password: SectionRule,
 }
 
 impl ActionRules {
@@ -130,17 +134,19 @@ impl ActionRules {
             ActionKind::ShutDown => &self.shut_down,
             ActionKind::LogOut => &self.log_out,
             ActionKind::Install | ActionKind::Remove => &self.software,
+            ActionKind::ResetPassword => &self.reset_password,
         }
     }
 
     /// Every rule once, with its field's name (install and remove share `software`).
-    pub fn rules_mut(&mut self) -> [(&'static str, &mut SectionRule); 5] {
+    pub fn rules_mut(&mut self) -> [(&'static str, &mut SectionRule); 6] {
         [
             ("restart", &mut self.restart),
             ("lock", &mut self.lock),
             ("shut_down", &mut self.shut_down),
             ("log_out", &mut self.log_out),
             ("software", &mut self.software),
+            ("reset_password", &mut self.reset_password),
         ]
     }
 }

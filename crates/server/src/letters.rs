@@ -115,6 +115,9 @@ struct Catalog {
     /// The text carrying the code for one self-service action (`{{code}}`, `{{action}}`,
     /// `{{device}}`).
     sms_action_code: String,
+    /// The text carrying a temporary password for the person's account on one computer
+    /// (`{{password}}`, `{{device}}`).
+    sms_temporary_password: String,
     /// Each action as `sms_action_code` says it, by its wire name.
     action_names: HashMap<String, String>,
     #[serde(flatten)]
@@ -316,6 +319,25 @@ pub fn sms_action_code(
         .unwrap_or_else(|| format!("Bellhop: {code}"))
 }
 
+/// The text message with a temporary password for the person's own account on `device`: the
+/// only place the password ever goes.
+pub fn sms_temporary_password(language: Language, password: &str, device: &str) -> String {
+    [language, Language::En]
+        .into_iter()
+        .find_map(|l| CATALOGS.get(&l))
+        .map(|c| {
+            fill(
+                &c.sms_temporary_password,
+                &[
+                    ("password", Value::Code(password)),
+                    ("device", Value::Text(device)),
+                ],
+                plain_text,
+            )
+        })
+        .unwrap_or_else(|| format!("Bellhop: {password}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +367,10 @@ mod tests {
             assert_eq!(
                 placeholders(&catalog.sms_action_code),
                 ["action", "code", "device"]
+            );
+            assert_eq!(
+                placeholders(&catalog.sms_temporary_password),
+                ["device", "password"]
             );
             for kind in bellhop_proto::ActionKind::ALL {
                 assert!(

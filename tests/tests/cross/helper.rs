@@ -5,7 +5,12 @@
 //! Then every refusal at the helper's socket: a malformed request, another machine's grant, a
 //! replayed one, a package id a shell would read, and a caller who is not the grant's user.
 //!
-//! It runs as root (CI does): the helper and apt need it.
+//! The password: bob resets the password of the throwaway local account his computer is
+//! assigned to; the temporary password from the text message verifies against the account's
+//! shadow entry, and `chage` says it must be changed. An administrator's account, root's, and a
+//! caller who is not the grant's user are refused.
+//!
+//! It runs as root (CI does): the helper, apt and the account tools need it.
 
 #![cfg(target_os = "linux")]
 
@@ -16,7 +21,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bellhop_proto::{
     Action, ActionGrant, ActionId, ActionKind, ActionState, GRANT_CONTEXT, GrantClaims,
-    GrantedSoftware, Package, UserId,
+    GrantedPassword, GrantedSoftware, Package, UserId,
 };
 use bellhop_tests::{RunningServer, workspace_binary};
 use ed25519_dalek::{Signer, SigningKey};
@@ -372,6 +377,7 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
             item: "hello".into(),
             package: Package::Apt(package.into()),
         }),
+        password: None,
         machine: Some(machine.into()),
         issued_at: 0,
         expires_at: i64::MAX,
@@ -392,7 +398,7 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
     let power = sign(&server, &claims(ActionKind::Restart, "hello", &machine))?;
     let answer = ask_helper(&socket, None, &run_it(&power))?;
     assert!(
-        refusal(&answer).contains("approved software only"),
+        refusal(&answer).contains("passwords only, not restart"),
         "{answer:?}"
     );
     // The grant is root's: another user on the socket gets nothing from it.
@@ -438,5 +444,247 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
     ] {
         assert!(logged.contains(words), "the log lacks {words:?}:\n{logged}");
     }
+    Ok(())
+}
+
+/// A throwaway local account, deleted with its home when dropped.
+struct Account(String);
+
+impl Account {
+    fn create(name: &str, groups: Option<&str>) -> anyhow::Result<Self> {
+        let _ = run("userdel", &["--remove", "--force", name]);
+        let mut args = vec!["--create-home", "--shell", "/bin/bash"];
+        if let Some(groups) = groups {
+            args.extend(["--groups", groups]);
+        }
+        args.push(name);
+        let out = run("useradd", &args)?;
+        anyhow::ensure!(out.status.success(), "useradd {name}: {out:?}");
+        Ok(Self(name.to_owned()))
+    }
+}
+
+impl Drop for Account {
+    fn drop(&mut self) {
+        let _ = run("userdel", &["--remove", "--force", &self.0]);
+    }
+}
+
+/// The account's line of /etc/shadow, split at its colons.
+fn shadow(user: &str) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string("/etc/shadow")?;
+    text.lines()
+        .map(|l| l.split(':').map(str::to_owned).collect::<Vec<_>>())
+        .find(|f| f.first().map(String::as_str) == Some(user))
+        .ok_or_else(|| anyhow::anyhow!("{user} is not in /etc/shadow"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bob_resets_the_password_of_his_own_account_and_no_one_elses() -> anyhow::Result<()> {
+    anyhow::ensure!(
+        is_root()?,
+        "this test makes accounts and runs the privileged helper as root: run it as root (CI does)"
+    );
+    let person = Account::create("bellhop-reset", None)?;
+    let admin = Account::create("bellhop-admin", Some("sudo"))?;
+    let mut chpasswd = std::process::Command::new("chpasswd")
+        .stdin(std::process::Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = chpasswd.stdin.take() {
+        use std::io::Write;
+        stdin.write_all(format!("{}:Old-password-41\n", person.0).as_bytes())?;
+    }
+    anyhow::ensure!(chpasswd.wait()?.success(), "chpasswd failed");
+    let before = shadow(&person.0)?;
+
+    let dir = tempfile::tempdir()?;
+    let server = RunningServer::start_demo().await?;
+    let (config, socket) = configure(dir.path(), &server)?;
+    let log = dir.path().join("helper.log");
+    let _helper = Child(
+        std::process::Command::new(workspace_binary("bellhop-helper"))
+            .arg("--config")
+            .arg(&config)
+            .env("BELLHOP_LOG", "info")
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()?,
+    );
+    until("the helper's socket", Duration::from_secs(30), async || {
+        Ok(socket.exists().then_some(()))
+    })
+    .await?;
+
+    // Bob's computer, assigned to the throwaway account: his agent runs as it.
+    let home = dir.path().join("agent");
+    let agent = server
+        .confirmed_agent(&home, "Bob", "Brown", "bob@acme.example")
+        .await?;
+    let device = agent.device_state().await?.device_id;
+    drop(agent);
+    let db = server.data_dir().join("bellhop.sqlite3");
+    let assigned = run(
+        "sqlite3",
+        &[
+            &db.display().to_string(),
+            &format!(
+                "UPDATE devices SET os_user = '{}' WHERE id = '{device}'",
+                person.0
+            ),
+        ],
+    )?;
+    anyhow::ensure!(assigned.status.success(), "sqlite3: {assigned:?}");
+    let agent_binary = dir.path().join("bellhop");
+    std::fs::copy(workspace_binary("bellhop"), &agent_binary)?;
+    let owned = run("chown", &["-R", &person.0, &home.display().to_string()])?;
+    anyhow::ensure!(owned.status.success(), "chown: {owned:?}");
+    let _watching = Child(
+        std::process::Command::new("setpriv")
+            .args([
+                &format!("--reuid={}", person.0),
+                &format!("--regid={}", person.0),
+                "--init-groups",
+            ])
+            .arg(&agent_binary)
+            .args(["sync", "--watch"])
+            .env("HOME", &home)
+            .env("USER", &person.0)
+            .env("BELLHOP_HOME", &home)
+            .env("BELLHOP_SERVER_URL", &server.url)
+            .env("BELLHOP_HELPER_SOCKET", &socket)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()?,
+    );
+    let bob = Session {
+        server: &server,
+        token: server.login("bob@acme.example").await?,
+        http: reqwest::Client::new(),
+    };
+    bob.send(
+        reqwest::Method::PUT,
+        "/api/v1/me/second-factor",
+        json!({"phone": "+39 312 345 6780"}),
+    )
+    .await?;
+    let code = bob.newest_code()?;
+    bob.send(
+        reqwest::Method::POST,
+        "/api/v1/me/second-factor/confirm",
+        json!({ "code": code }),
+    )
+    .await?;
+    let machine = until(
+        "the helper in the device's facts",
+        Duration::from_secs(30),
+        async || {
+            let devices = bob
+                .send(reqwest::Method::GET, "/api/v1/me/devices", Value::Null)
+                .await?;
+            Ok(devices[0]["facts"]["helper"]["machine"]
+                .as_str()
+                .map(str::to_owned))
+        },
+    )
+    .await?;
+
+    // The reset, from the portal: the code, then the temporary password by text message.
+    let asked: Action = serde_json::from_value(
+        bob.send(
+            reqwest::Method::POST,
+            "/api/v1/actions",
+            json!({"id": ActionId::new(), "device_id": device, "kind": "reset_password"}),
+        )
+        .await?,
+    )?;
+    let code = bob.newest_code()?;
+    bob.send(
+        reqwest::Method::POST,
+        &format!("/api/v1/actions/{}/verify", asked.id),
+        json!({ "code": code }),
+    )
+    .await?;
+    let done = bob.ended(&asked).await?;
+    assert_eq!(done.state, ActionState::Succeeded, "{:?}", done.detail);
+    let mut texts: Vec<_> = std::fs::read_dir(server.data_dir().join("sms"))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    texts.sort();
+    let text = std::fs::read_to_string(texts.last().ok_or_else(|| anyhow::anyhow!("no text"))?)?;
+    let password = text
+        .split(|c: char| c.is_whitespace())
+        .find(|w| w.len() == 14 && w.matches('-').count() == 2)
+        .ok_or_else(|| anyhow::anyhow!("no temporary password in {text:?}"))?
+        .to_owned();
+    // Nowhere but the text: not in the action, not in the log.
+    assert!(!format!("{done:?}").contains(&password));
+    let after = shadow(&person.0)?;
+    assert_ne!(after[1], before[1], "the password did not change");
+    let crypt = run(
+        "perl",
+        &[
+            "-e",
+            "print crypt($ARGV[0], $ARGV[1])",
+            &password,
+            &after[1],
+        ],
+    )?;
+    assert_eq!(
+        String::from_utf8_lossy(&crypt.stdout),
+        after[1],
+        "the texted password does not verify against the shadow entry"
+    );
+    // Changed at the next sign-in: the last change is day 0.
+    assert_eq!(after[2], "0");
+    let aged = run("chage", &["--list", &person.0])?;
+    let aged = String::from_utf8_lossy(&aged.stdout).into_owned();
+    assert!(aged.contains("password must be changed"), "{aged}");
+
+    // Refusals at the socket, with grants the server's key signed.
+    let granted = |os_user: &str| -> anyhow::Result<ActionGrant> {
+        sign(
+            &server,
+            &GrantClaims {
+                action_id: ActionId::new(),
+                device_id: device,
+                os_user: os_user.into(),
+                user_id: UserId::new(),
+                user_name: "Bob Brown".into(),
+                kind: ActionKind::ResetPassword,
+                software: None,
+                password: Some(GrantedPassword {
+                    sha512_crypt: after[1].clone(),
+                }),
+                machine: Some(machine.clone()),
+                issued_at: 0,
+                expires_at: i64::MAX,
+            },
+        )
+    };
+    let run_it = |grant: &ActionGrant| json!({"run": {"grant": grant}});
+    let answer = ask_helper(&socket, Some(&admin.0), &run_it(&granted(&admin.0)?))?;
+    assert!(
+        refusal(&answer).contains("administrator's account (member of sudo)"),
+        "{answer:?}"
+    );
+    let answer = ask_helper(&socket, None, &run_it(&granted("root")?))?;
+    assert!(refusal(&answer).contains("(uid 0)"), "{answer:?}");
+    let answer = ask_helper(&socket, Some("nobody"), &run_it(&granted(&person.0)?))?;
+    assert!(
+        refusal(&answer).contains(&format!(
+            "for the user {} on this computer, not nobody",
+            person.0
+        )),
+        "{answer:?}"
+    );
+    let logged = std::fs::read_to_string(&log)?;
+    for words in [
+        "resetting the password",
+        "member of sudo",
+        &asked.id.to_string(),
+    ] {
+        assert!(logged.contains(words), "the log lacks {words:?}:\n{logged}");
+    }
+    assert!(!logged.contains(&password));
     Ok(())
 }

@@ -662,7 +662,12 @@ export type ActionRules = { restart: SectionRule, lock: SectionRule, shut_down: 
  * Installing and removing the desk's approved software (settings saved before it existed
  * read as everyone; the approved list says what each organisation is offered).
  */
-software: SectionRule, };
+software: SectionRule, 
+/**
+ * Resetting the password of one's own account on one's own computer (settings saved
+ * before it existed read as everyone).
+ */
+reset_password: SectionRule, };
 
 export type PortalSettings = { 
 /**
@@ -722,7 +727,7 @@ tickets_through_assistant: boolean,
  */
 ticket_fields: TicketFields, };
 
-export type ActionKind = "restart" | "lock" | "shut_down" | "log_out" | "install" | "remove";
+export type ActionKind = "restart" | "lock" | "shut_down" | "log_out" | "install" | "remove" | "reset_password";
 
 export type ActionState = "requested" | "verified" | "delivered" | "running" | "succeeded" | "failed" | "expired" | "cancelled";
 
@@ -804,6 +809,11 @@ user_name: string, kind: ActionKind,
  */
 software?: GrantedSoftware, 
 /**
+ * For `reset_password`: the temporary password as the system stores it; the helper sets it
+ * and never sees the password itself.
+ */
+password?: GrantedPassword, 
+/**
  * For what the privileged helper runs: the machine id of the helper that may run it (the
  * agent reports it); no other machine's helper does.
  */
@@ -830,6 +840,13 @@ item: string,
 name: string, package: Package, };
 
 export type GrantedSoftware = { item: string, package: Package, };
+
+export type GrantedPassword = { 
+/**
+ * SHA-512 crypt (`$6$salt$hash`), the form `/etc/shadow` keeps: the server texts the
+ * password to the person and keeps only this.
+ */
+sha512_crypt: string, };
 
 export type HelperFacts = { 
 /**

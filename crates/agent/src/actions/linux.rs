@@ -180,9 +180,9 @@ impl Linux {
             ActionKind::LogOut => self.session("Terminate").await,
             ActionKind::Lock => self.lock().await,
             // The privileged helper runs these; the agent never asks the OS itself.
-            ActionKind::Install | ActionKind::Remove => Err(zbus::Error::Failure(
-                "the Bellhop helper installs and removes software, not the app".to_owned(),
-            )),
+            ActionKind::Install | ActionKind::Remove | ActionKind::ResetPassword => Err(
+                zbus::Error::Failure("the Bellhop helper runs this, not the app".to_owned()),
+            ),
         }
     }
 }

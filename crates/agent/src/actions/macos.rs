@@ -35,7 +35,7 @@ pub fn call_for(kind: bellhop_proto::ActionKind) -> Option<Call> {
             program: "/usr/bin/pmset",
             args: &["displaysleepnow"],
         },
-        ActionKind::Install | ActionKind::Remove => return None,
+        ActionKind::Install | ActionKind::Remove | ActionKind::ResetPassword => return None,
     })
 }
 

@@ -406,11 +406,14 @@ impl Agent {
         self.running
             .tell(local(claims, LocalActionState::Running, None));
         tracing::info!(action = %id, kind = claims.kind.as_str(), "running a self-service action");
-        let ran = if claims.kind.is_software() {
+        let ran = if claims.kind.by_helper() {
+            let software = claims.kind.is_software();
             let ran = self.run_by_helper(credential, claimed).await;
-            // What is installed here changed: the server hears it with the outcome.
-            self.facts_changed();
-            self.report_facts_now_and_then(credential).await;
+            if software {
+                // What is installed here changed: the server hears it with the outcome.
+                self.facts_changed();
+                self.report_facts_now_and_then(credential).await;
+            }
             ran
         } else {
             self.executor.run(claims.kind).await
@@ -624,6 +627,7 @@ mod tests {
             user_name: "Bob Brown".into(),
             kind: ActionKind::Lock,
             software: None,
+            password: None,
             machine: None,
             issued_at: 1_000,
             expires_at,

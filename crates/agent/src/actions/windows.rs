@@ -21,7 +21,7 @@ pub fn call_for(kind: bellhop_proto::ActionKind) -> Option<Call> {
         ActionKind::Restart => Call::Shutdown(&["/r", "/t", "0", "/d", "p:0:0"]),
         ActionKind::ShutDown => Call::Shutdown(&["/s", "/t", "0", "/d", "p:0:0"]),
         ActionKind::LogOut => Call::Shutdown(&["/l"]),
-        ActionKind::Install | ActionKind::Remove => return None,
+        ActionKind::Install | ActionKind::Remove | ActionKind::ResetPassword => return None,
     })
 }
 

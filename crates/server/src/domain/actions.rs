@@ -8,7 +8,7 @@
 use bellhop_proto::{
     Action, ActionId, ActionKind, ActionListQuery, ActionReport, ActionRequest, ActionSoftware,
     ActionState, Device, DeviceId, DeviceStatus, ErrorCode, FactorKind, GrantClaims, GrantedAction,
-    GrantedSoftware, OsFamily,
+    GrantedPassword, GrantedSoftware, OsFamily,
 };
 use rand::Rng;
 
@@ -117,7 +117,18 @@ pub async fn request(
         }
         (false, None) => None,
     };
+    if req.kind.by_helper() && device.facts.helper.is_none() {
+        return Err(AppError::conflict(format!(
+            "{} has no Bellhop helper to do this with: ask the service desk",
+            device.facts.hostname
+        )));
+    }
     let factors = store.second_factor(caller.user_id).await?;
+    if req.kind == ActionKind::ResetPassword && factors.phone.is_none() {
+        return Err(AppError::forbidden(
+            "the temporary password is texted to your verification phone: confirm one on the portal's Security page",
+        ));
+    }
     let app = factors.authenticator_since.is_some();
     // The factor, and for SMS the phone the code goes to.
     let (factor, phone) = match (req.factor, app, factors.phone) {
@@ -279,8 +290,8 @@ pub async fn verify(
     let now = now_ms();
     let expires_at = now + PICKUP_MS;
     // What the privileged helper runs names the helper that may run it.
-    let machine = match &row.action.software {
-        Some(_) => {
+    let machine = match row.action.kind.by_helper() {
+        true => {
             let device = store.device(row.action.device_id).await?;
             let helper = device.and_then(|d| d.facts.helper).ok_or_else(|| {
                 AppError::conflict(
@@ -289,7 +300,11 @@ pub async fn verify(
             })?;
             Some(helper.machine)
         }
-        None => None,
+        false => None,
+    };
+    let temporary = match row.action.kind {
+        ActionKind::ResetPassword => Some(temporary_password()?),
+        _ => None,
     };
     let grant = state
         .grants
@@ -304,6 +319,7 @@ pub async fn verify(
                 item: s.item.clone(),
                 package: s.package.clone(),
             }),
+            password: temporary.as_ref().map(|(_, granted)| granted.clone()),
             machine,
             issued_at: now,
             expires_at,
@@ -359,7 +375,95 @@ pub async fn verify(
             return Err(not_waiting(&now.action));
         }
     }
+    if let Some((password, _)) = &temporary {
+        text_the_password(state, caller, &row, password).await?;
+    }
     Ok(stored(state, id).await?.action)
+}
+
+/// Characters of a temporary password: no two that read alike (0 and o, 1, l and i).
+const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
+/// A random temporary password ("k7mq-3xph-w9dt", 59 bits) and the SHA-512 crypt string the
+/// computer's account database keeps for it. The server keeps neither: the password goes in a
+/// text message, the crypt string in the grant.
+fn temporary_password() -> Result<(String, GrantedPassword)> {
+    use sha_crypt::{PasswordHasher, ShaCrypt};
+    let mut rng = rand::rng();
+    let password = (0..3)
+        .map(|_| {
+            (0..4)
+                .map(|_| {
+                    char::from(PASSWORD_ALPHABET[rng.random_range(0..PASSWORD_ALPHABET.len())])
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-");
+    let salt: [u8; 12] = rng.random();
+    let hash = ShaCrypt::default()
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map_err(|e| AppError::Other(anyhow::anyhow!("SHA-512 crypt: {e}")))?;
+    let granted = GrantedPassword {
+        sha512_crypt: hash.as_str().to_owned(),
+    };
+    if !granted.is_well_formed() {
+        return Err(AppError::Other(anyhow::anyhow!(
+            "SHA-512 crypt made {:?}",
+            granted.sha512_crypt
+        )));
+    }
+    Ok((password, granted))
+}
+
+/// Texts the temporary password of a verified reset to the person's confirmed phone, and
+/// nowhere else. If it cannot go, the reset fails before the computer starts it (a computer
+/// that started it already sets a password nobody has: asking again sends a new one).
+async fn text_the_password(
+    state: &AppState,
+    caller: &Caller,
+    row: &ActionRow,
+    password: &str,
+) -> Result<()> {
+    let store = &state.store;
+    let user = store
+        .user(row.action.user_id)
+        .await?
+        .ok_or_else(|| AppError::unauthenticated("the user no longer exists"))?;
+    let phone = store.second_factor(row.action.user_id).await?.phone;
+    let sent = match &phone {
+        Some(phone) => {
+            let text = crate::letters::sms_temporary_password(
+                user.language,
+                password,
+                &row.action.device_name,
+            );
+            state.sms.send(phone, &text).await
+        }
+        None => Err(AppError::conflict(
+            "you have no verification phone to text the temporary password to",
+        )),
+    };
+    if let Err(e) = sent {
+        let why = "the text message with the temporary password could not be sent: ask again";
+        store
+            .move_action(
+                caller,
+                row.action.id,
+                &Move {
+                    from: &[ActionState::Verified, ActionState::Delivered],
+                    to: ActionState::Failed,
+                    before_deadline: false,
+                    device: None,
+                    detail: Some(why),
+                    audit: "action.fail",
+                    audit_detail: why,
+                },
+            )
+            .await?;
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// Why a code or a report cannot move an action that moved on.

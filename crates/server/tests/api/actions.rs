@@ -318,7 +318,14 @@ async fn an_action_is_refused_on_a_computer_not_yours_without_a_factor_or_when_n
         .await?;
     assert_eq!(
         portal["actions"],
-        json!(["lock", "shut_down", "log_out", "install", "remove"])
+        json!([
+            "lock",
+            "shut_down",
+            "log_out",
+            "install",
+            "remove",
+            "reset_password"
+        ])
     );
 
     // Without a second factor, nothing: bob removes his phone.

@@ -201,3 +201,55 @@ async fn a_device_reports_only_its_own_profile_and_well_formed_facts() -> anyhow
     assert_eq!(key["key"], json!(bob.device.grant_key));
     Ok(())
 }
+
+#[tokio::test]
+async fn bob_resets_his_accounts_password_and_only_his_phone_hears_it() -> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let bob = bob_on_his_computer(&app, "BOB-PC").await?;
+
+    // No helper on his computer: nobody there could set it.
+    let res = ask_for(&app, &bob, "reset_password", None).await?;
+    assert_eq!(expect_error(res, 409).await?, "conflict");
+    with_helper(&app, &bob, "linux").await?;
+    let res = ask_for(&app, &bob, "reset_password", Some("hello")).await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+
+    let res = ask_for(&app, &bob, "reset_password", None).await?;
+    assert_eq!(res.status(), 201);
+    let asked: Action = res.json().await?;
+    let text = last_text(&app)?;
+    assert!(text.contains("reset the password on BOB-PC"), "{text}");
+    let res = verify(&app, &bob.portal, &asked, &code_in(&text)?).await;
+    assert_eq!(res.status(), 200);
+    let verified: Action = res.json().await?;
+
+    // The temporary password went by text, and the grant carries only its crypt string.
+    let text = last_text(&app)?;
+    let password = text
+        .split_whitespace()
+        .find(|w| w.len() == 14 && w.matches('-').count() == 2)
+        .unwrap_or_default()
+        .to_owned();
+    assert!(text.contains("temporary password for BOB-PC"), "{text}");
+    assert!(!password.is_empty(), "{text}");
+    let granted = waiting(&app, &bob.agent.token).await?;
+    let claims = check_grant(&bob.device.grant_key, &granted[0])?;
+    assert_eq!(claims.kind, ActionKind::ResetPassword);
+    assert_eq!(claims.os_user, "bob");
+    assert_eq!(claims.machine.as_deref(), Some("machine-1"));
+    let crypt = claims.password.map(|p| p.sha512_crypt).unwrap_or_default();
+    assert!(crypt.starts_with("$6$"), "{crypt}");
+    let checked = sha_crypt::PasswordVerifier::verify_password(
+        &sha_crypt::ShaCrypt::default(),
+        password.as_bytes(),
+        crypt.as_str(),
+    );
+    assert!(checked.is_ok(), "{crypt} is not {password}'s");
+    // Not in what the person, the computer or the desk reads.
+    assert!(!granted[0].grant.claims.contains(&password));
+    assert!(!format!("{verified:?}").contains(&password));
+    let tech = app.login("tech@helpdesk.example").await?;
+    let audit = app.get(&tech, "/api/v1/audit").await?.text().await?;
+    assert!(!audit.contains(&password));
+    Ok(())
+}

@@ -586,6 +586,7 @@ fn action_name(kind: ActionKind) -> &'static str {
         ActionKind::LogOut => "Log out",
         ActionKind::Install => "Install",
         ActionKind::Remove => "Remove",
+        ActionKind::ResetPassword => "Reset the password",
     }
 }
 

@@ -170,11 +170,12 @@ fn tools(mine: &MyPortal) -> Value {
             "description": "Offer to hand the conversation to a person at the service desk as a ticket. The person confirms it.",
             "parameters": {"type": "object", "properties": {}}}}),
     ];
-    // Installing names an entry of the approved list: the assistant offers power actions only.
+    // Installing names an entry of the approved list, and a password is reset from the
+    // Self-service page: the assistant offers power actions only.
     let kinds: Vec<&str> = mine
         .actions
         .iter()
-        .filter(|k| !k.is_software())
+        .filter(|k| ActionKind::POWER.contains(k))
         .map(|k| k.as_str())
         .collect();
     if !kinds.is_empty() {
