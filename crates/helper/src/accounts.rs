@@ -106,8 +106,7 @@ pub fn may_reset(files: &Files, user: &str) -> Result<u32, Refusal> {
     if uid < uid_min(&read(&files.login_defs).unwrap_or_default()) {
         return Err(Refusal::System(user.to_owned()));
     }
-    // Any other uid-0 line with this name was found above; a group of administrators, as its
-    // member or as the account's own group.
+    // An administrators' group, as its member or as the account's own group.
     for group in read(&files.group)?.lines() {
         let f: Vec<&str> = group.split(':').collect();
         if f.len() < 4 || !ADMIN_GROUPS.contains(&f[0]) {
