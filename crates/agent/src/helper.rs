@@ -1,7 +1,8 @@
 //! The privileged helper (`bellhop-helper`) as the agent reaches it: over the machine's local
-//! socket, one request per connection ([`HelperRequest`]). The agent tells the server whether a
-//! helper serves this machine (its facts), hands it the grants for installing and removing
-//! approved software, and passes its progress and outcome on. The helper checks every grant
+//! socket (a named pipe on Windows), one request per connection ([`HelperRequest`]). The agent
+//! tells the server whether a helper serves this machine (its facts), hands it the grants for
+//! installing and removing approved software and resetting the password, and passes its
+//! progress and outcome on. The helper checks every grant
 //! itself; the agent's word counts for nothing there.
 
 use std::path::PathBuf;
@@ -10,7 +11,9 @@ use std::time::Duration;
 use bellhop_proto::{ActionGrant, HelperFacts, HelperReply, HelperRequest, Package};
 
 /// The socket the helper listens on, unless `BELLHOP_HELPER_SOCKET` names another (tests).
-pub const DEFAULT_SOCKET: &str = if cfg!(target_os = "macos") {
+pub const DEFAULT_SOCKET: &str = if cfg!(windows) {
+    r"\\.\pipe\bellhop-helper"
+} else if cfg!(target_os = "macos") {
     "/var/run/bellhop-helper.sock"
 } else {
     "/run/bellhop-helper.sock"
@@ -118,7 +121,6 @@ impl HelperLink {
         Ok(replies)
     }
 
-    #[cfg(unix)]
     async fn converse(
         &self,
         request: &HelperRequest,
@@ -126,7 +128,7 @@ impl HelperLink {
     ) -> std::io::Result<()> {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-        let mut stream = tokio::net::UnixStream::connect(&self.socket).await?;
+        let mut stream = self.connect().await?;
         let mut line = serde_json::to_vec(request).map_err(std::io::Error::other)?;
         line.push(b'\n');
         stream.write_all(&line).await?;
@@ -140,18 +142,34 @@ impl HelperLink {
         Ok(())
     }
 
-    #[cfg(not(unix))]
-    async fn converse(
-        &self,
-        _request: &HelperRequest,
-        _heard: impl FnMut(HelperReply) + Send,
-    ) -> std::io::Result<()> {
+    #[cfg(unix)]
+    async fn connect(&self) -> std::io::Result<tokio::net::UnixStream> {
+        tokio::net::UnixStream::connect(&self.socket).await
+    }
+
+    /// The pipe's client end. While the helper makes the next instance of its pipe, every
+    /// instance is busy for a moment: the agent tries again for up to a second.
+    #[cfg(windows)]
+    async fn connect(&self) -> std::io::Result<tokio::net::windows::named_pipe::NamedPipeClient> {
+        /// ERROR_PIPE_BUSY: all instances of the pipe are in use.
+        const PIPE_BUSY: i32 = 231;
+        let mut tries = 0;
+        loop {
+            match tokio::net::windows::named_pipe::ClientOptions::new().open(&self.socket) {
+                Err(e) if e.raw_os_error() == Some(PIPE_BUSY) && tries < 20 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    #[cfg(not(any(unix, windows)))]
+    async fn connect(&self) -> std::io::Result<tokio::io::DuplexStream> {
         Err(std::io::Error::new(
             std::io::ErrorKind::Unsupported,
-            format!(
-                "the helper's named pipe {} is not supported by this build yet",
-                self.socket.display()
-            ),
+            "the helper is not reachable on this system",
         ))
     }
 }

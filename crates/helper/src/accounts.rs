@@ -272,6 +272,7 @@ mod tests {
     async fn a_malformed_password_is_not_written() {
         let bad = GrantedPassword {
             sha512_crypt: "$6$salt$x\nroot::0:0::/:/bin/sh".into(),
+            sealed: None,
         };
         assert!(
             reset("bob", &bad)

@@ -196,6 +196,7 @@ mod tests {
             software: None,
             password: Some(GrantedPassword {
                 sha512_crypt: hash.clone(),
+                sealed: None,
             }),
             ..good.clone()
         };
@@ -203,7 +204,10 @@ mod tests {
             check(&here, &sign(&server, &reset)),
             Ok((
                 reset.clone(),
-                Task::Password(GrantedPassword { sha512_crypt: hash })
+                Task::Password(GrantedPassword {
+                    sha512_crypt: hash,
+                    sealed: None
+                })
             ))
         );
         assert!(refused(&reset, &alice).contains("user bob"));
@@ -215,6 +219,7 @@ mod tests {
         let injected = GrantClaims {
             password: Some(GrantedPassword {
                 sha512_crypt: "$6$s$x\nroot::0:0:::".into(),
+                sealed: None,
             }),
             ..reset.clone()
         };

@@ -1,11 +1,12 @@
 //! `bellhop-helper`: the small part of Bellhop that runs as root (SYSTEM on Windows).
 //!
-//! It does one thing: install or remove a package of the desk's approved software, when the
-//! local agent brings a grant the server signed for this machine's helper and for the OS user
-//! at the other end of the channel, unexpired and never used before. It checks the signature
-//! with the key in its own root-owned configuration or pinned in its own state directory,
-//! takes the caller's user from the OS (the socket's peer credentials), checks the package
-//! identifier, and runs the package manager by its absolute path with an argument array. Every
+//! It does two things: install or remove a package of the desk's approved software, and reset
+//! the caller's own local password, when the local agent brings a grant the server signed for
+//! this machine's helper and for the OS user at the other end of the channel, unexpired and
+//! never used before. It checks the signature with the key in its own root-owned
+//! configuration or pinned in its own state directory, takes the caller's user from the OS
+//! (the socket's peer credentials, the pipe client's token), checks the package identifier,
+//! and runs the package manager by its absolute path with an argument array. Every
 //! request and outcome is logged to the system's log; the agent hears the progress and the
 //! outcome and tells the server.
 //!
@@ -14,17 +15,29 @@
 //! - [`trust`]: the machine id, the pinned key, the used grants.
 //! - [`check`]: whether a grant may run here.
 //! - [`managers`]: the package managers, run without a shell.
-//! - `serve`: the Unix socket and its protocol ([`bellhop_proto::HelperRequest`]).
+//! - [`windows_accounts`]: the same for Windows accounts (the rules are tested everywhere).
+//! - [`serve`]: the protocol ([`bellhop_proto::HelperRequest`]), whatever carries it.
+//! - `unix_socket`: the Unix socket and its peer's credentials (Linux, macOS).
+//! - `pipe`: the named pipe and its client's token (Windows).
+//! - `service`: the Windows service around it all.
 
 #[cfg(target_os = "linux")]
 pub mod accounts;
 pub mod check;
 pub mod config;
 pub mod managers;
-#[cfg(unix)]
+#[cfg(windows)]
+pub mod pipe;
 pub mod serve;
+#[cfg(windows)]
+pub mod service;
 pub mod trust;
+#[cfg(unix)]
+pub mod unix_socket;
+pub mod windows_accounts;
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bellhop_proto::GrantKey;
@@ -59,4 +72,36 @@ pub async fn grant_key(config: &config::Config, state: &trust::State) -> anyhow:
     state.pin_key(&answer.key)?;
     tracing::info!(server = %config.server_url, "pinned the server's grant key");
     Ok(answer.key)
+}
+
+/// The helper's runtime: two worker threads are plenty for one machine's agent.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// Serves the configuration at `path` until `stop` ends: on the Unix socket (Linux, macOS) or
+/// the named pipe (Windows) it names.
+pub async fn run(path: &Path, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let config = config::Config::load(path, true)?;
+    let state = trust::State::open(&config.state_dir)?;
+    let socket = config.socket.clone();
+    let helper = Arc::new(serve::Helper::new(config, state, managers::available()));
+    #[cfg(unix)]
+    let served = unix_socket::serve(helper, &socket);
+    #[cfg(windows)]
+    let pipe_name = socket.to_string_lossy().into_owned();
+    #[cfg(windows)]
+    let served = pipe::serve(helper, &pipe_name);
+    #[cfg(not(any(unix, windows)))]
+    let served = async {
+        drop((helper, socket));
+        anyhow::bail!("the helper does not run on this system")
+    };
+    tokio::select! {
+        served = served => served,
+        () = stop => Ok(()),
+    }
 }

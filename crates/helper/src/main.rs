@@ -1,6 +1,7 @@
 //! `bellhop-helper`: the privileged helper's service (see the library's documentation).
 //!
-//! Run by the system's service manager: the systemd unit the .deb installs on Linux.
+//! Run by the system's service manager: the systemd unit the .deb installs on Linux, the
+//! Windows service the MSI installs (`--console` runs it in the foreground there instead).
 
 use std::path::PathBuf;
 
@@ -10,12 +11,15 @@ use clap::Parser;
 #[command(
     name = "bellhop-helper",
     version,
-    about = "Installs and removes the service desk's approved software, on grants the server signed"
+    about = "Installs and removes the service desk's approved software and resets the caller's own local password, on grants the server signed"
 )]
 struct Args {
-    /// The configuration file (only root may write it).
+    /// The configuration file (only the administrator may write it).
     #[arg(long, env = "BELLHOP_HELPER_CONFIG")]
     config: Option<PathBuf>,
+    /// Windows: run in the foreground, not as a service (elsewhere it always does).
+    #[arg(long)]
+    console: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -24,18 +28,24 @@ fn main() -> std::process::ExitCode {
     let path = args
         .config
         .unwrap_or_else(bellhop_helper::config::default_path);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            tracing::error!("cannot start: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(&path)) {
+    #[cfg(windows)]
+    if !args.console {
+        return match bellhop_helper::service::start(path) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!(
+                    "bellhop-helper: not started by the service control manager ({e}): the {} service runs it, or --console runs it here",
+                    bellhop_helper::service::SERVICE_NAME
+                );
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    #[cfg(not(windows))]
+    let _ = args.console;
+    let ran = bellhop_helper::runtime()
+        .and_then(|runtime| runtime.block_on(bellhop_helper::run(&path, stopped())));
+    match ran {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("stopped: {e:#}");
@@ -45,42 +55,27 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-#[cfg(unix)]
-async fn run(path: &std::path::Path) -> anyhow::Result<()> {
-    use std::sync::Arc;
-
-    use bellhop_helper::{config::Config, managers, serve, trust::State};
-
-    let config = Config::load(path, true)?;
-    let state = State::open(&config.state_dir)?;
-    let socket = config.socket.clone();
-    let helper = Arc::new(serve::Helper::new(config, state, managers::available()));
-    tokio::select! {
-        served = serve::serve(helper, &socket) => served,
-        _ = tokio::signal::ctrl_c() => Ok(()),
-        () = terminated() => Ok(()),
-    }
-}
-
-#[cfg(unix)]
-async fn terminated() {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut term) => {
-            term.recv().await;
+/// Ctrl+C, or (Unix) the service manager's SIGTERM.
+async fn stopped() {
+    #[cfg(unix)]
+    let terminated = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending().await,
         }
-        Err(_) => std::future::pending().await,
+    };
+    #[cfg(not(unix))]
+    let terminated = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminated => {}
     }
 }
 
-#[cfg(not(unix))]
-async fn run(path: &std::path::Path) -> anyhow::Result<()> {
-    let _ = bellhop_helper::config::Config::load(path, true)?;
-    anyhow::bail!(
-        "the Windows service (named pipe, winget and Chocolatey) is not built yet: software cannot be installed on this computer"
-    )
-}
-
-/// The journal when systemd runs one, else standard error (which the service manager logs).
+/// The system's log: the journal when systemd runs one, the Event Log on Windows (source
+/// "Bellhop Helper", which the MSI registers), and standard error, which service managers keep.
 fn log_to_the_system() {
     use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_from_env("BELLHOP_LOG")
@@ -95,12 +90,16 @@ fn log_to_the_system() {
             .init();
         return;
     }
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    #[cfg(windows)]
+    let events = tracing_layer_win_eventlog::EventLogLayer::new("Bellhop Helper").ok();
+    #[cfg(not(windows))]
+    let events: Option<tracing_subscriber::layer::Identity> = None;
     tracing_subscriber::registry()
         .with(filter)
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
-        )
+        .with(events)
+        .with(stderr)
         .init();
 }

@@ -2,9 +2,13 @@
 //! as an array (never through a shell), with a clean environment. A package identifier reaches
 //! here only after [`bellhop_proto::Package::check`]: it cannot start with `-` or hold a
 //! shell's metacharacters.
+//!
+//! Linux: apt (`apt-get`, `dpkg-query`) and dnf (`dnf`, `rpm`). Windows: the Windows Package
+//! Manager (`winget.exe` of the newest App Installer under `%ProgramFiles%\WindowsApps`, as the
+//! system account finds it) and Chocolatey (`choco.exe` under `%ChocolateyInstall%`).
 
 use std::collections::VecDeque;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use bellhop_proto::Package;
@@ -21,7 +25,7 @@ pub enum Op {
 /// One program run: its absolute path, its arguments, and what is added to a clean environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {
-    pub program: &'static str,
+    pub program: PathBuf,
     pub args: Vec<String>,
     pub env: Vec<(&'static str, &'static str)>,
 }
@@ -36,13 +40,64 @@ const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 /// The package managers this machine has, as [`Package::manager`] names them.
 pub fn available() -> Vec<String> {
     let mut found = Vec::new();
-    if Path::new(APT_GET).exists() && Path::new(DPKG_QUERY).exists() {
+    if cfg!(unix) && Path::new(APT_GET).exists() && Path::new(DPKG_QUERY).exists() {
         found.push("apt".to_owned());
     }
-    if Path::new(DNF).exists() && Path::new(RPM).exists() {
+    if cfg!(unix) && Path::new(DNF).exists() && Path::new(RPM).exists() {
         found.push("dnf".to_owned());
     }
+    if cfg!(windows) && winget().is_some() {
+        found.push("winget".to_owned());
+    }
+    if cfg!(windows) && choco().is_some() {
+        found.push("chocolatey".to_owned());
+    }
     found
+}
+
+/// `winget.exe` of the newest Windows Package Manager installed for the machine: the system
+/// account has no `WindowsApps` alias of its own.
+fn winget() -> Option<PathBuf> {
+    let apps = PathBuf::from(std::env::var_os("ProgramFiles")?).join("WindowsApps");
+    let mut found: Vec<(Vec<u32>, PathBuf)> = std::fs::read_dir(apps)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let version = app_installer_version(&name)?;
+            let exe = entry.path().join("winget.exe");
+            exe.is_file().then_some((version, exe))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, exe)| exe)
+}
+
+/// The version of an App Installer package directory
+/// (`Microsoft.DesktopAppInstaller_1.24.25200.0_x64__8wekyb3d8bbwe`), for this machine's
+/// architecture.
+fn app_installer_version(dir: &str) -> Option<Vec<u32>> {
+    let rest = dir.strip_prefix("Microsoft.DesktopAppInstaller_")?;
+    let (version, rest) = rest.split_once('_')?;
+    let arch = rest.strip_suffix("__8wekyb3d8bbwe")?;
+    let ours = if cfg!(target_arch = "aarch64") {
+        "arm64"
+    } else {
+        "x64"
+    };
+    if arch != ours {
+        return None;
+    }
+    version.split('.').map(|p| p.parse().ok()).collect()
+}
+
+/// `choco.exe` where Chocolatey's installer put it.
+fn choco() -> Option<PathBuf> {
+    let root = std::env::var_os("ChocolateyInstall")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from(std::env::var_os("ProgramData")?).join("chocolatey")))?;
+    let exe = root.join("bin").join("choco.exe");
+    exe.is_file().then_some(exe)
 }
 
 const APT_GET: &str = "/usr/bin/apt-get";
@@ -52,84 +107,190 @@ const RPM: &str = "/usr/bin/rpm";
 
 /// How `op` of `package` is run here; `None` for a manager this helper does not run.
 pub fn invocation(op: Op, package: &Package) -> Option<Invocation> {
-    match package {
-        Package::Apt(id) => Some(Invocation {
-            program: APT_GET,
-            args: [
-                match op {
-                    Op::Install => "install",
-                    Op::Remove => "remove",
-                },
-                "-y",
-                "-q",
-                "--no-install-recommends",
-                // Another apt run (an unattended upgrade) holds the lock: wait for it a while.
-                "-o",
-                "DPkg::Lock::Timeout=120",
+    let (program, env) = match package {
+        Package::Apt(_) => (
+            PathBuf::from(APT_GET),
+            vec![("DEBIAN_FRONTEND", "noninteractive")],
+        ),
+        Package::Dnf(_) => (PathBuf::from(DNF), Vec::new()),
+        Package::Winget(_) => (winget()?, Vec::new()),
+        Package::Chocolatey(_) => (choco()?, Vec::new()),
+        _ => return None,
+    };
+    Some(Invocation {
+        program,
+        args: arguments(op, package)?,
+        env,
+    })
+}
+
+/// The arguments `op` of `package` is run with: every option first, the package id last and
+/// alone.
+pub fn arguments(op: Op, package: &Package) -> Option<Vec<String>> {
+    let install = op == Op::Install;
+    let args: Vec<&str> = match package {
+        Package::Apt(id) => vec![
+            if install { "install" } else { "remove" },
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            // Another apt run (an unattended upgrade) holds the lock: wait for it a while.
+            "-o",
+            "DPkg::Lock::Timeout=120",
+            id,
+        ],
+        Package::Dnf(id) => vec![if install { "install" } else { "remove" }, "-y", id],
+        Package::Winget(id) => {
+            let mut args = vec![if install { "install" } else { "uninstall" }];
+            if install {
+                args.extend(["--scope", "machine", "--accept-package-agreements"]);
+            }
+            args.extend([
+                "--exact",
+                "--silent",
+                "--accept-source-agreements",
+                "--disable-interactivity",
+                "--id",
                 id,
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            env: vec![("DEBIAN_FRONTEND", "noninteractive")],
-        }),
-        Package::Dnf(id) => Some(Invocation {
-            program: DNF,
-            args: [
-                match op {
-                    Op::Install => "install",
-                    Op::Remove => "remove",
-                },
-                "-y",
-                id,
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            env: Vec::new(),
-        }),
-        _ => None,
-    }
+            ]);
+            args
+        }
+        Package::Chocolatey(id) => vec![
+            if install { "install" } else { "uninstall" },
+            "--yes",
+            "--no-progress",
+            id,
+        ],
+        _ => return None,
+    };
+    Some(args.into_iter().map(str::to_owned).collect())
 }
 
 /// The installed version of `package`, or `None` when it is not installed (or cannot be asked
 /// about here).
 pub async fn installed_version(package: &Package) -> Option<String> {
-    let (program, args) = match package {
+    let (program, args): (PathBuf, Vec<&str>) = match package {
         Package::Apt(id) => (
-            DPKG_QUERY,
-            vec![
-                "-W".to_owned(),
-                "-f=${db:Status-Status} ${Version}".to_owned(),
-                id.clone(),
-            ],
+            DPKG_QUERY.into(),
+            vec!["-W", "-f=${db:Status-Status} ${Version}", id],
         ),
         Package::Dnf(id) => (
-            RPM,
+            RPM.into(),
+            vec!["-q", "--qf", "installed %{VERSION}-%{RELEASE}", id],
+        ),
+        Package::Winget(id) => (
+            winget()?,
             vec![
-                "-q".to_owned(),
-                "--qf".to_owned(),
-                "installed %{VERSION}-%{RELEASE}".to_owned(),
-                id.clone(),
+                "list",
+                "--exact",
+                "--accept-source-agreements",
+                "--disable-interactivity",
+                "--id",
+                id,
             ],
         ),
+        Package::Chocolatey(id) => (choco()?, vec!["list", "--exact", "--limit-output", id]),
         _ => return None,
     };
-    let out = tokio::process::Command::new(program)
-        .args(&args)
-        .env_clear()
-        .env("PATH", PATH)
-        .env("LC_ALL", "C.UTF-8")
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .ok()?;
+    let mut command = tokio::process::Command::new(program);
+    command.args(&args).stdin(Stdio::null());
+    base_env(&mut command);
+    let out = command.output().await.ok()?;
     if !out.status.success() {
         return None;
     }
     let text = String::from_utf8_lossy(&out.stdout);
+    match package {
+        Package::Winget(id) => winget_version(&text, id),
+        Package::Chocolatey(id) => choco_version(&text, id),
+        _ => unix_version(&text),
+    }
+}
+
+/// `<status> <version>` as dpkg-query and rpm were asked to write it: the version when the
+/// status is `installed`.
+fn unix_version(text: &str) -> Option<String> {
     text.trim()
         .strip_prefix("installed ")
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
+}
+
+/// The version in `choco list --limit-output`'s `id|version` line for `id`.
+fn choco_version(text: &str, id: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let (name, version) = line.trim().split_once('|')?;
+        (name.eq_ignore_ascii_case(id) && !version.is_empty()).then(|| version.to_owned())
+    })
+}
+
+/// The Version column of `winget list`'s row for `id`: its table's columns start where the
+/// header's words do.
+fn winget_version(text: &str, id: &str) -> Option<String> {
+    let lines: Vec<Vec<char>> = text
+        .lines()
+        // The progress spinner's redraws end in a carriage return.
+        .map(|l| l.rsplit('\r').next().unwrap_or(l).chars().collect())
+        .collect();
+    let header = lines.iter().position(|l| {
+        let l: String = l.iter().collect();
+        l.contains(" Id ") && l.contains(" Version")
+    })?;
+    let head: String = lines[header].iter().collect();
+    let column = |word: &str| {
+        let at = head.find(word)?;
+        Some(head[..at].chars().count())
+    };
+    let (id_at, version_at) = (column(" Id ")? + 1, column(" Version")? + 1);
+    let cell = |row: &[char], from: usize| -> String {
+        row.iter()
+            .skip(from)
+            .take_while(|c| !c.is_whitespace())
+            .collect()
+    };
+    lines[header + 1..].iter().find_map(|row| {
+        (cell(row, id_at).eq_ignore_ascii_case(id))
+            .then(|| cell(row, version_at))
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// The environment a package manager runs with: on Unix only a search path and a language;
+/// on Windows the system's own variables a Windows installer needs, from the service's
+/// environment (the system account's).
+fn base_env(command: &mut tokio::process::Command) {
+    command.env_clear();
+    if cfg!(windows) {
+        for key in [
+            "SystemRoot",
+            "SystemDrive",
+            "windir",
+            "ProgramData",
+            "ProgramFiles",
+            "ProgramFiles(x86)",
+            "ProgramW6432",
+            "CommonProgramFiles",
+            "ALLUSERSPROFILE",
+            "PUBLIC",
+            "TEMP",
+            "TMP",
+            "PATH",
+            "PATHEXT",
+            "ComSpec",
+            "ChocolateyInstall",
+            "LOCALAPPDATA",
+            "APPDATA",
+            "USERPROFILE",
+            "NUMBER_OF_PROCESSORS",
+            "PROCESSOR_ARCHITECTURE",
+        ] {
+            if let Some(value) = std::env::var_os(key) {
+                command.env(key, value);
+            }
+        }
+    } else {
+        command.env("PATH", PATH).env("LC_ALL", "C.UTF-8");
+    }
 }
 
 /// How a run ended.
@@ -144,12 +305,10 @@ pub struct Ran {
 
 /// Runs `inv`, passing each line it writes (stdout and stderr) to `progress` as it comes.
 pub async fn run(inv: &Invocation, progress: mpsc::UnboundedSender<String>) -> Ran {
-    let mut command = tokio::process::Command::new(inv.program);
+    let mut command = tokio::process::Command::new(&inv.program);
+    base_env(&mut command);
     command
         .args(&inv.args)
-        .env_clear()
-        .env("PATH", PATH)
-        .env("LC_ALL", "C.UTF-8")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -161,7 +320,7 @@ pub async fn run(inv: &Invocation, progress: mpsc::UnboundedSender<String>) -> R
         Err(e) => {
             return Ran {
                 success: false,
-                status: format!("{} could not start: {e}", inv.program),
+                status: format!("{} could not start: {e}", inv.program.display()),
                 last_lines: Vec::new(),
             };
         }
@@ -214,6 +373,10 @@ async fn read_lines(from: impl AsyncRead + Unpin, to: mpsc::UnboundedSender<Stri
 mod tests {
     use super::*;
 
+    fn strings(args: &[&str]) -> Option<Vec<String>> {
+        Some(args.iter().map(|a| (*a).to_owned()).collect())
+    }
+
     #[test]
     fn the_package_id_is_one_argument_after_the_options() {
         let apt = invocation(Op::Install, &Package::Apt("hello".into()));
@@ -221,8 +384,8 @@ mod tests {
         assert_eq!(
             apt,
             Some((
-                "/usr/bin/apt-get",
-                [
+                PathBuf::from("/usr/bin/apt-get"),
+                strings(&[
                     "install",
                     "-y",
                     "-q",
@@ -230,27 +393,101 @@ mod tests {
                     "-o",
                     "DPkg::Lock::Timeout=120",
                     "hello"
-                ]
-                .map(str::to_owned)
-                .to_vec()
+                ])
+                .unwrap_or_default()
             ))
         );
         let dnf = invocation(Op::Remove, &Package::Dnf("gcc-c++".into())).map(|i| i.args);
-        assert_eq!(
-            dnf,
-            Some(["remove", "-y", "gcc-c++"].map(str::to_owned).to_vec())
-        );
+        assert_eq!(dnf, strings(&["remove", "-y", "gcc-c++"]));
+        // Windows' managers are not found here, but their arguments are the same everywhere.
         assert_eq!(
             invocation(Op::Install, &Package::Winget("A.B".into())),
             None
         );
+        assert_eq!(
+            arguments(Op::Install, &Package::Winget("Mozilla.Firefox".into())),
+            strings(&[
+                "install",
+                "--scope",
+                "machine",
+                "--accept-package-agreements",
+                "--exact",
+                "--silent",
+                "--accept-source-agreements",
+                "--disable-interactivity",
+                "--id",
+                "Mozilla.Firefox"
+            ])
+        );
+        assert_eq!(
+            arguments(Op::Remove, &Package::Winget("Mozilla.Firefox".into())),
+            strings(&[
+                "uninstall",
+                "--exact",
+                "--silent",
+                "--accept-source-agreements",
+                "--disable-interactivity",
+                "--id",
+                "Mozilla.Firefox"
+            ])
+        );
+        assert_eq!(
+            arguments(Op::Remove, &Package::Chocolatey("7zip".into())),
+            strings(&["uninstall", "--yes", "--no-progress", "7zip"])
+        );
+        assert_eq!(arguments(Op::Install, &Package::BrewCask("x".into())), None);
     }
 
+    #[test]
+    fn versions_are_read_from_each_managers_own_answer() {
+        assert_eq!(
+            unix_version("installed 2.10-3\n").as_deref(),
+            Some("2.10-3")
+        );
+        assert_eq!(unix_version("config-files 2.10-3"), None);
+        let choco = "Chocolatey v2.4.1\n7zip|24.9.0\n7zip.install|24.9.0\n";
+        assert_eq!(choco_version(choco, "7zip").as_deref(), Some("24.9.0"));
+        assert_eq!(choco_version(choco, "firefox"), None);
+        let winget = concat!(
+            "   - \r   \\ \r",
+            "Name              Id              Version      Available    Source\n",
+            "--------------------------------------------------------------------\n",
+            "Mozilla Firefox (x64 de) Mozilla.Firefox 133.0.3 134.0 winget\n",
+        );
+        // Columns are where the header's words start, names shorter than their column.
+        let aligned = concat!(
+            "Name              Id              Version      Available    Source\n",
+            "--------------------------------------------------------------------\n",
+            "Mozilla Firefox   Mozilla.Firefox 133.0.3      134.0        winget\n",
+        );
+        assert_eq!(
+            winget_version(aligned, "mozilla.firefox").as_deref(),
+            Some("133.0.3")
+        );
+        assert_eq!(winget_version(aligned, "Git.Git"), None);
+        // A name longer than its column pushes the row: nothing is read rather than a wrong
+        // version.
+        assert_eq!(winget_version(winget, "Mozilla.Firefox"), None);
+        assert_eq!(
+            winget_version("No installed package found matching input criteria.", "A.B"),
+            None
+        );
+        assert_eq!(
+            app_installer_version("Microsoft.DesktopAppInstaller_1.24.25200.0_x64__8wekyb3d8bbwe"),
+            cfg!(target_arch = "x86_64").then(|| vec![1, 24, 25200, 0])
+        );
+        assert_eq!(
+            app_installer_version("Microsoft.WindowsStore_1.0_x64__8wekyb3d8bbwe"),
+            None
+        );
+    }
+
+    #[cfg(unix)]
     #[tokio::test]
     async fn a_run_passes_its_lines_on_and_keeps_the_last_ones() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let inv = Invocation {
-            program: "/bin/sh",
+            program: "/bin/sh".into(),
             args: vec![
                 "-c".into(),
                 "for i in $(seq 1 20); do echo line $i; done; echo oops >&2; exit 3".into(),

@@ -1,15 +1,13 @@
-//! The helper's Unix socket. Anyone on the machine may connect (mode 0666); who they are is the
-//! OS's word (`SO_PEERCRED` on Linux, `getpeereid` on macOS), and a grant runs only for the user
-//! it names. One request per connection, one JSON line each way at a time
-//! ([`HelperRequest`], [`HelperReply`]).
+//! The helper's protocol, whatever carries it: one request per connection, one JSON line each
+//! way at a time ([`HelperRequest`], [`HelperReply`]). Who is at the other end is the OS's word,
+//! taken by the transport (`unix_socket`: the peer's credentials; `pipe`: the named pipe
+//! client's token), and a grant runs only for the user it names.
 
 use std::collections::HashSet;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use bellhop_proto::{ActionGrant, HelperFacts, HelperReply, HelperRequest, Package};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{UnixListener, UnixStream};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
 use crate::check::{Here, Task, check};
@@ -45,67 +43,45 @@ impl Helper {
             machine: self.state.machine().to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             managers: self.managers.clone(),
+            // Where the password is set from the password itself, the server seals it to this.
+            seal_key: cfg!(windows).then(|| self.state.seal_key().public()),
         }
     }
 }
 
-/// Listens on `socket` until the process ends. A file left there by an earlier run is
-/// replaced.
-pub async fn serve(helper: Arc<Helper>, socket: &Path) -> anyhow::Result<()> {
-    let listener = bind(socket)?;
-    tracing::info!(socket = %socket.display(), machine = helper.state.machine(), managers = ?helper.managers, "listening");
-    loop {
-        let (stream, _) = listener.accept().await?;
-        let helper = Arc::clone(&helper);
-        tokio::spawn(async move {
-            if let Err(e) = answer(&helper, stream).await {
-                tracing::warn!(error = %e, "a request ended badly");
-            }
-        });
-    }
+/// Who is at the other end of a connection, as the OS says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The OS's id for them, for the log: a uid, or a Windows SID.
+    pub id: String,
+    /// Their account's name, as grants name it; `None` when the OS has no name for them.
+    pub user: Option<String>,
+    /// On Windows: the account as its token tells it (SID, domain, groups).
+    pub windows: Option<crate::windows_accounts::WindowsAccount>,
 }
 
-/// Binds the socket, readable and writable by every user: the peer's credentials, not the
-/// file's mode, decide what runs.
-pub fn bind(socket: &Path) -> anyhow::Result<UnixListener> {
-    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-    if let Ok(meta) = std::fs::symlink_metadata(socket) {
-        anyhow::ensure!(
-            meta.file_type().is_socket(),
-            "{} exists and is not a socket: not replacing it",
-            socket.display()
-        );
-        std::fs::remove_file(socket)?;
-    }
-    if let Some(parent) = socket.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let listener = UnixListener::bind(socket)?;
-    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o666))?;
-    Ok(listener)
-}
-
-async fn send(stream: &mut UnixStream, reply: &HelperReply) -> std::io::Result<()> {
+async fn send<S: AsyncWrite + Unpin>(stream: &mut S, reply: &HelperReply) -> std::io::Result<()> {
     let mut line = serde_json::to_vec(reply).map_err(std::io::Error::other)?;
     line.push(b'\n');
     stream.write_all(&line).await
 }
 
-async fn answer(helper: &Helper, mut stream: UnixStream) -> anyhow::Result<()> {
-    let cred = stream.peer_cred()?;
-    let uid = cred.uid();
-    let user = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-        .ok()
-        .flatten()
-        .map(|u| u.name);
+/// Answers the one request on `stream`. `identify` asks the OS who sent it, once it has been
+/// read (a named pipe's client can be identified only then).
+pub async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
+    helper: &Helper,
+    mut stream: S,
+    identify: impl FnOnce(&S) -> std::io::Result<Caller>,
+) -> anyhow::Result<()> {
     let mut line = String::new();
     BufReader::new((&mut stream).take(MAX_REQUEST_BYTES))
         .read_line(&mut line)
         .await?;
+    let caller = identify(&stream)?;
     let request: HelperRequest = match serde_json::from_str(&line) {
         Ok(request) => request,
         Err(e) => {
-            tracing::warn!(uid, "refused a malformed request: {e}");
+            tracing::warn!(caller.id, "refused a malformed request: {e}");
             let why = format!("not a helper request: {e}");
             send(&mut stream, &HelperReply::Refused { why }).await?;
             return Ok(());
@@ -127,12 +103,12 @@ async fn answer(helper: &Helper, mut stream: UnixStream) -> anyhow::Result<()> {
             send(&mut stream, &HelperReply::Installed { versions }).await?;
         }
         HelperRequest::Run { grant } => {
-            let reply = match user {
-                Some(user) => run(helper, &mut stream, uid, &user, &grant).await,
+            let reply = match &caller.user {
+                Some(user) => run(helper, &mut stream, &caller, user, &grant).await,
                 None => refuse(
-                    uid,
+                    &caller.id,
                     "?",
-                    format!("uid {uid} has no user name on this machine"),
+                    format!("{} has no user name on this machine", caller.id),
                 ),
             };
             // The agent may have gone: the outcome is logged either way.
@@ -142,25 +118,26 @@ async fn answer(helper: &Helper, mut stream: UnixStream) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn refuse(uid: u32, user: &str, why: String) -> HelperReply {
-    tracing::warn!(uid, user, why, "refused");
+fn refuse(caller: &str, user: &str, why: String) -> HelperReply {
+    tracing::warn!(caller, user, why, "refused");
     HelperReply::Refused { why }
 }
 
 /// Checks `grant` for `user`, marks it used, runs it with its progress sent to `stream`, and
 /// says how it went.
-async fn run(
+async fn run<S: AsyncWrite + Unpin>(
     helper: &Helper,
-    stream: &mut UnixStream,
-    uid: u32,
+    stream: &mut S,
+    who: &Caller,
     user: &str,
     grant: &ActionGrant,
 ) -> HelperReply {
+    let caller = who.id.as_str();
     let key = match crate::grant_key(&helper.config, &helper.state).await {
         Ok(key) => key,
         Err(e) => {
             return refuse(
-                uid,
+                caller,
                 user,
                 format!(
                     "the helper does not know the server's grant key yet ({e}): it asks {} again at the next request",
@@ -178,18 +155,18 @@ async fn run(
     };
     let (claims, task) = match check(&here, grant) {
         Ok(checked) => checked,
-        Err(refusal) => return refuse(uid, user, refusal.to_string()),
+        Err(refusal) => return refuse(caller, user, refusal.to_string()),
     };
     let (op, package) = match task {
         Task::Software { op, package } => (op, package),
         Task::Password(password) => {
-            return reset_password(helper, uid, user, &claims, &password).await;
+            return reset_password(helper, who, user, &claims, &password).await;
         }
     };
     let action = claims.action_id;
     let Some(_busy) = Busy::take(&helper.busy, &package) else {
         return refuse(
-            uid,
+            caller,
             user,
             format!(
                 "{} is being installed or removed here already",
@@ -197,18 +174,18 @@ async fn run(
             ),
         );
     };
-    if let Err(refused) = use_once(helper, uid, user, action) {
+    if let Err(refused) = use_once(helper, caller, user, action) {
         return refused;
     }
     let Some(invocation) = managers::invocation(op, &package) else {
         return refuse(
-            uid,
+            caller,
             user,
             format!("this helper does not run {}", package.manager()),
         );
     };
     tracing::info!(
-        uid, user, %action, asked_by = claims.user_name, op = ?op,
+        caller, user, %action, asked_by = claims.user_name, op = ?op,
         manager = package.manager(), package = package.id(), "running"
     );
     let (progress, mut lines) = mpsc::unbounded_channel();
@@ -233,7 +210,7 @@ async fn run(
             false,
             format!(
                 "{} said it installed {}, but it is not installed",
-                invocation.program,
+                invocation.program.display(),
                 package.id()
             ),
         ),
@@ -241,7 +218,7 @@ async fn run(
             false,
             format!(
                 "{} said it removed {}, but {v} is still installed",
-                invocation.program,
+                invocation.program.display(),
                 package.id()
             ),
         ),
@@ -249,16 +226,16 @@ async fn run(
             false,
             format!(
                 "{} failed ({}):\n{}",
-                invocation.program,
+                invocation.program.display(),
                 ran.status,
                 ran.last_lines.join("\n")
             ),
         ),
     };
     if ok {
-        tracing::info!(uid, user, %action, outcome = detail, "succeeded");
+        tracing::info!(caller, user, %action, outcome = detail, "succeeded");
     } else {
-        tracing::warn!(uid, user, %action, outcome = detail, "failed");
+        tracing::warn!(caller, user, %action, outcome = detail, "failed");
     }
     HelperReply::Done { ok, detail }
 }
@@ -266,19 +243,19 @@ async fn run(
 /// Marks the grant of `action` used, or says why it may not run.
 fn use_once(
     helper: &Helper,
-    uid: u32,
+    caller: &str,
     user: &str,
     action: bellhop_proto::ActionId,
 ) -> Result<(), HelperReply> {
     match helper.state.use_once(action) {
         Ok(true) => Ok(()),
         Ok(false) => Err(refuse(
-            uid,
+            caller,
             user,
             bellhop_proto::grant_check::GrantRefusal::Used.to_string(),
         )),
         Err(e) => Err(refuse(
-            uid,
+            caller,
             user,
             format!("the grant could not be marked used: {e}"),
         )),
@@ -286,19 +263,64 @@ fn use_once(
 }
 
 /// Not yet on this system: macOS's `pwpolicy` comes with its launchd daemon.
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 async fn reset_password(
     _helper: &Helper,
-    uid: u32,
+    who: &Caller,
     user: &str,
     _claims: &bellhop_proto::GrantClaims,
     _password: &bellhop_proto::GrantedPassword,
 ) -> HelperReply {
     refuse(
-        uid,
+        &who.id,
         user,
         "this helper does not reset passwords on this system yet".to_owned(),
     )
+}
+
+/// Sets the grant's temporary password (sealed to this helper's key) on the caller's own
+/// account, when it is a local person's without administrator's rights, to be changed at the
+/// next sign-in.
+#[cfg(windows)]
+async fn reset_password(
+    helper: &Helper,
+    who: &Caller,
+    user: &str,
+    claims: &bellhop_proto::GrantClaims,
+    password: &bellhop_proto::GrantedPassword,
+) -> HelperReply {
+    use crate::windows_accounts;
+    let caller = who.id.as_str();
+    let action = claims.action_id;
+    let Some(account) = &who.windows else {
+        return refuse(caller, user, "the caller's account is unknown".to_owned());
+    };
+    if let Err(refusal) = windows_accounts::may_reset(account) {
+        return refuse(caller, user, refusal.to_string());
+    }
+    let plain = match windows_accounts::the_password(helper.state.seal_key(), password) {
+        Ok(plain) => plain,
+        Err(why) => return refuse(caller, user, why),
+    };
+    if let Err(refused) = use_once(helper, caller, user, action) {
+        return refused;
+    }
+    tracing::info!(caller, user, %action, asked_by = claims.user_name, "resetting the password");
+    let name = account.name.clone();
+    let set =
+        tokio::task::spawn_blocking(move || windows_accounts::sys::set_password(&name, &plain))
+            .await
+            .unwrap_or_else(|e| Err(format!("the reset stopped: {e}")));
+    match set {
+        Ok(detail) => {
+            tracing::info!(caller, user, %action, outcome = detail, "succeeded");
+            HelperReply::Done { ok: true, detail }
+        }
+        Err(detail) => {
+            tracing::warn!(caller, user, %action, outcome = detail, "failed");
+            HelperReply::Done { ok: false, detail }
+        }
+    }
 }
 
 /// Sets the grant's temporary password on the caller's own account, when it is a local
@@ -306,27 +328,28 @@ async fn reset_password(
 #[cfg(target_os = "linux")]
 async fn reset_password(
     helper: &Helper,
-    uid: u32,
+    who: &Caller,
     user: &str,
     claims: &bellhop_proto::GrantClaims,
     password: &bellhop_proto::GrantedPassword,
 ) -> HelperReply {
+    let caller = who.id.as_str();
     let action = claims.action_id;
     // The grant names the caller (checked): the account is theirs, and only theirs.
     if let Err(refusal) = crate::accounts::may_reset(&crate::accounts::Files::system(), user) {
-        return refuse(uid, user, refusal.to_string());
+        return refuse(caller, user, refusal.to_string());
     }
-    if let Err(refused) = use_once(helper, uid, user, action) {
+    if let Err(refused) = use_once(helper, caller, user, action) {
         return refused;
     }
-    tracing::info!(uid, user, %action, asked_by = claims.user_name, "resetting the password");
+    tracing::info!(caller, user, %action, asked_by = claims.user_name, "resetting the password");
     match crate::accounts::reset(user, password).await {
         Ok(detail) => {
-            tracing::info!(uid, user, %action, outcome = detail, "succeeded");
+            tracing::info!(caller, user, %action, outcome = detail, "succeeded");
             HelperReply::Done { ok: true, detail }
         }
         Err(detail) => {
-            tracing::warn!(uid, user, %action, outcome = detail, "failed");
+            tracing::warn!(caller, user, %action, outcome = detail, "failed");
             HelperReply::Done { ok: false, detail }
         }
     }

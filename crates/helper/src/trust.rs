@@ -1,15 +1,18 @@
 //! What the helper keeps in its state directory, which only it may write: its machine id, the
-//! server's grant key it pinned, and one file per grant it used, so that no grant runs twice,
-//! across restarts and power cuts included.
+//! server's grant key it pinned, the key temporary passwords are sealed to, and one file per
+//! grant it used, so that no grant runs twice, across restarts and power cuts included.
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use bellhop_proto::ActionId;
+use bellhop_proto::sealing::SealKey;
 
 const MACHINE_FILE: &str = "machine-id";
 const KEY_FILE: &str = "grant-key";
+/// The helper's own X25519 secret key (32 bytes, owner-only).
+const SEAL_FILE: &str = "seal-key";
 const USED_DIR: &str = "used";
 /// A used grant's mark is kept this long: grants expire within minutes of being signed.
 const USED_KEEP: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
@@ -17,6 +20,7 @@ const USED_KEEP: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3
 pub struct State {
     dir: PathBuf,
     machine: String,
+    seal: SealKey,
 }
 
 impl State {
@@ -33,9 +37,22 @@ impl State {
                 id
             }
         };
+        let path = dir.join(SEAL_FILE);
+        let seal = match std::fs::read(&path)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        {
+            Some(bytes) => SealKey::from_bytes(bytes),
+            None => {
+                let key = SealKey::generate();
+                write_durably(&path, &key.to_bytes(), 0o600)?;
+                key
+            }
+        };
         let state = Self {
             dir: dir.to_owned(),
             machine,
+            seal,
         };
         state.sweep_used();
         Ok(state)
@@ -44,6 +61,11 @@ impl State {
     /// This machine's id: the server's grants for this helper name it.
     pub fn machine(&self) -> &str {
         &self.machine
+    }
+
+    /// The key the server seals temporary passwords to (its public half is in the facts).
+    pub fn seal_key(&self) -> &SealKey {
+        &self.seal
     }
 
     /// The grant key pinned earlier, if any.
@@ -106,8 +128,14 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 /// leaves the old file or the new one.
 fn write_durably(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
     let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
     {
-        let mut file = File::create(&tmp)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        // Made with its mode: a secret is never readable by others, not even for a moment.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+        let mut file = options.open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
     }
@@ -127,7 +155,7 @@ fn write_durably(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
 
 fn sync_dir(dir: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
-    File::open(dir)?.sync_all()?;
+    std::fs::File::open(dir)?.sync_all()?;
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
@@ -151,6 +179,15 @@ mod tests {
         assert!(!again.use_once(id)?, "a used grant stays used");
         assert!(again.use_once(ActionId::new())?);
         assert_eq!(again.pinned_key().as_deref(), Some("a2V5"));
+        assert_eq!(again.seal_key().public(), first.seal_key().public());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(SEAL_FILE))?
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the seal key is the helper's alone");
+        }
         Ok(())
     }
 }

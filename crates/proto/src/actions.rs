@@ -348,6 +348,12 @@ pub struct GrantedPassword {
     /// SHA-512 crypt (`$6$salt$hash`), the form `/etc/shadow` keeps: the server texts the
     /// password to the person and keeps only this.
     pub sha512_crypt: String,
+    /// The password itself, sealed to the key of the computer's helper (standard base64 of a
+    /// NaCl sealed box), when the helper has one: Windows and macOS set a password from the
+    /// password, and the helper checks what it opens against [`Self::sha512_crypt`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sealed: Option<String>,
 }
 
 impl GrantedPassword {
@@ -428,7 +434,13 @@ mod tests {
     #[test]
     fn only_a_sha512_crypt_string_passes_for_a_password() {
         let hash = "a".repeat(86);
-        let ok = |s: String| GrantedPassword { sha512_crypt: s }.is_well_formed();
+        let ok = |s: String| {
+            GrantedPassword {
+                sha512_crypt: s,
+                sealed: None,
+            }
+            .is_well_formed()
+        };
         assert!(ok(format!("$6$saltsalt${hash}")));
         assert!(ok(format!("$6$rounds=656000$salt./${hash}")));
         assert!(!ok(format!("$5$saltsalt${hash}")));

@@ -22,6 +22,11 @@ pub struct HelperFacts {
     pub version: String,
     /// The package managers it can run here, as [`Package::manager`] names them.
     pub managers: Vec<String>,
+    /// Its X25519 public key (standard base64), on systems where a temporary password is
+    /// set from the password itself: the server seals the password to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub seal_key: Option<String>,
 }
 
 /// One request to the helper.

@@ -24,6 +24,8 @@ mod helper;
 mod ids;
 mod kb;
 mod local;
+#[cfg(feature = "sealing")]
+pub mod sealing;
 mod settings;
 mod software;
 mod status;

@@ -654,6 +654,7 @@ async fn bob_resets_the_password_of_his_own_account_and_no_one_elses() -> anyhow
                 software: None,
                 password: Some(GrantedPassword {
                     sha512_crypt: after[1].clone(),
+                    sealed: None,
                 }),
                 machine: Some(machine.clone()),
                 issued_at: 0,

@@ -846,7 +846,13 @@ export type GrantedPassword = {
  * SHA-512 crypt (`$6$salt$hash`), the form `/etc/shadow` keeps: the server texts the
  * password to the person and keeps only this.
  */
-sha512_crypt: string, };
+sha512_crypt: string, 
+/**
+ * The password itself, sealed to the key of the computer's helper (standard base64 of a
+ * NaCl sealed box), when the helper has one: Windows and macOS set a password from the
+ * password, and the helper checks what it opens against [`Self::sha512_crypt`].
+ */
+sealed?: string, };
 
 export type HelperFacts = { 
 /**
@@ -861,7 +867,12 @@ version: string,
 /**
  * The package managers it can run here, as [`Package::manager`] names them.
  */
-managers: Array<string>, };
+managers: Array<string>, 
+/**
+ * Its X25519 public key (standard base64), on systems where a temporary password is
+ * set from the password itself: the server seals the password to it.
+ */
+seal_key?: string, };
 
 export type InstalledPackage = { package: Package, version: string, };
 

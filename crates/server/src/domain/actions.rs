@@ -290,7 +290,7 @@ pub async fn verify(
     let now = now_ms();
     let expires_at = now + PICKUP_MS;
     // What the privileged helper runs names the helper that may run it.
-    let machine = match row.action.kind.by_helper() {
+    let helper = match row.action.kind.by_helper() {
         true => {
             let device = store.device(row.action.device_id).await?;
             let helper = device.and_then(|d| d.facts.helper).ok_or_else(|| {
@@ -298,14 +298,17 @@ pub async fn verify(
                     "the computer's Bellhop helper is gone: ask again once it is back",
                 )
             })?;
-            Some(helper.machine)
+            Some(helper)
         }
         false => None,
     };
     let temporary = match row.action.kind {
-        ActionKind::ResetPassword => Some(temporary_password()?),
+        ActionKind::ResetPassword => Some(temporary_password(
+            helper.as_ref().and_then(|h| h.seal_key.as_deref()),
+        )?),
         _ => None,
     };
+    let machine = helper.map(|h| h.machine);
     let grant = state
         .grants
         .sign(&GrantClaims {
@@ -385,9 +388,10 @@ pub async fn verify(
 const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 
 /// A random temporary password ("k7mq-3xph-w9dt", 59 bits) and the SHA-512 crypt string the
-/// computer's account database keeps for it. The server keeps neither: the password goes in a
-/// text message, the crypt string in the grant.
-fn temporary_password() -> Result<(String, GrantedPassword)> {
+/// computer's account database keeps for it, with the password sealed to the helper's
+/// `seal_key` when it has one (Windows and macOS set the password itself). The server keeps
+/// none of them: the password goes in a text message, the rest in the grant.
+fn temporary_password(seal_key: Option<&str>) -> Result<(String, GrantedPassword)> {
     use sha_crypt::{PasswordHasher, ShaCrypt};
     let mut rng = rand::rng();
     let password = (0..3)
@@ -404,8 +408,17 @@ fn temporary_password() -> Result<(String, GrantedPassword)> {
     let hash = ShaCrypt::default()
         .hash_password_with_salt(password.as_bytes(), &salt)
         .map_err(|e| AppError::Other(anyhow::anyhow!("SHA-512 crypt: {e}")))?;
+    let sealed = seal_key
+        .map(|key| bellhop_proto::sealing::seal(key, &password))
+        .transpose()
+        .map_err(|e| {
+            AppError::conflict(format!(
+                "the computer's Bellhop helper has an unusable key ({e}): reinstall the helper"
+            ))
+        })?;
     let granted = GrantedPassword {
         sha512_crypt: hash.as_str().to_owned(),
+        sealed,
     };
     if !granted.is_well_formed() {
         return Err(AppError::Other(anyhow::anyhow!(

@@ -37,9 +37,19 @@ async fn approve(app: &TestApp) -> anyhow::Result<()> {
 
 /// Bob's computer says what it is: Linux, with a helper running apt.
 async fn with_helper(app: &TestApp, bob: &Bob, platform: &str) -> anyhow::Result<()> {
+    let helper = json!({"machine": "machine-1", "version": "0.1.0", "managers": ["apt"]});
+    helper_says(app, bob, platform, helper).await
+}
+
+async fn helper_says(
+    app: &TestApp,
+    bob: &Bob,
+    platform: &str,
+    helper: Value,
+) -> anyhow::Result<()> {
     let mut said = facts("BOB-PC");
     said["platform"] = json!(platform);
-    said["helper"] = json!({"machine": "machine-1", "version": "0.1.0", "managers": ["apt"]});
+    said["helper"] = helper;
     let res = app
         .put(&bob.device.device_secret, "/api/v1/device/facts", &said)
         .await?;
@@ -214,29 +224,15 @@ async fn bob_resets_his_accounts_password_and_only_his_phone_hears_it() -> anyho
     let res = ask_for(&app, &bob, "reset_password", Some("hello")).await?;
     assert_eq!(expect_error(res, 422).await?, "bad_request");
 
-    let res = ask_for(&app, &bob, "reset_password", None).await?;
-    assert_eq!(res.status(), 201);
-    let asked: Action = res.json().await?;
-    let text = last_text(&app)?;
-    assert!(text.contains("reset the password on BOB-PC"), "{text}");
-    let res = verify(&app, &bob.portal, &asked, &code_in(&text)?).await;
-    assert_eq!(res.status(), 200);
-    let verified: Action = res.json().await?;
-
-    // The temporary password went by text, and the grant carries only its crypt string.
-    let text = last_text(&app)?;
-    let password = text
-        .split_whitespace()
-        .find(|w| w.len() == 14 && w.matches('-').count() == 2)
-        .unwrap_or_default()
-        .to_owned();
-    assert!(text.contains("temporary password for BOB-PC"), "{text}");
-    assert!(!password.is_empty(), "{text}");
-    let granted = waiting(&app, &bob.agent.token).await?;
-    let claims = check_grant(&bob.device.grant_key, &granted[0])?;
+    let (password, verified, granted, claims) = reset(&app, &bob).await?;
     assert_eq!(claims.kind, ActionKind::ResetPassword);
     assert_eq!(claims.os_user, "bob");
     assert_eq!(claims.machine.as_deref(), Some("machine-1"));
+    // A Linux helper sets the crypt string: the password itself is not in the grant at all.
+    assert_eq!(
+        claims.password.as_ref().map(|p| p.sealed.is_none()),
+        Some(true)
+    );
     let crypt = claims.password.map(|p| p.sha512_crypt).unwrap_or_default();
     assert!(crypt.starts_with("$6$"), "{crypt}");
     let checked = sha_crypt::PasswordVerifier::verify_password(
@@ -251,5 +247,70 @@ async fn bob_resets_his_accounts_password_and_only_his_phone_hears_it() -> anyho
     let tech = app.login("tech@helpdesk.example").await?;
     let audit = app.get(&tech, "/api/v1/audit").await?.text().await?;
     assert!(!audit.contains(&password));
+    Ok(())
+}
+
+/// Bob asks for a reset, types the code, and reads the texted password: it, the action, what
+/// his computer picks up and the grant's claims.
+async fn reset(
+    app: &TestApp,
+    bob: &Bob,
+) -> anyhow::Result<(
+    String,
+    Action,
+    Vec<bellhop_proto::GrantedAction>,
+    bellhop_proto::GrantClaims,
+)> {
+    let res = ask_for(app, bob, "reset_password", None).await?;
+    anyhow::ensure!(res.status() == 201, "asked: {}", res.status());
+    let asked: Action = res.json().await?;
+    let text = last_text(app)?;
+    assert!(text.contains("reset the password on BOB-PC"), "{text}");
+    let res = verify(app, &bob.portal, &asked, &code_in(&text)?).await;
+    anyhow::ensure!(res.status() == 200, "verified: {}", res.status());
+    let verified: Action = res.json().await?;
+    // The temporary password went by text.
+    let text = last_text(app)?;
+    let password = text
+        .split_whitespace()
+        .find(|w| w.len() == 14 && w.matches('-').count() == 2)
+        .unwrap_or_default()
+        .to_owned();
+    assert!(text.contains("temporary password for BOB-PC"), "{text}");
+    assert!(!password.is_empty(), "{text}");
+    let granted = waiting(app, &bob.agent.token).await?;
+    let claims = check_grant(&bob.device.grant_key, &granted[0])?;
+    Ok((password, verified, granted, claims))
+}
+
+#[tokio::test]
+async fn a_windows_helper_gets_the_password_sealed_to_its_own_key_alone() -> anyhow::Result<()> {
+    use bellhop_proto::sealing::SealKey;
+    let app = spawn_app().await?;
+    let bob = bob_on_his_computer(&app, "BOB-PC").await?;
+    let helper = |key: &str| json!({"machine": "machine-1", "version": "0.1.0", "managers": ["winget"], "seal_key": key});
+    // A key that is not one: nothing is texted, and the person hears why.
+    helper_says(&app, &bob, "windows", helper("bm90IGEga2V5")).await?;
+    let res = ask_for(&app, &bob, "reset_password", None).await?;
+    assert_eq!(res.status(), 201);
+    let asked: Action = res.json().await?;
+    let text = last_text(&app)?;
+    let res = verify(&app, &bob.portal, &asked, &code_in(&text)?).await;
+    let body = expect_error(res, 409).await?;
+    assert_eq!(body, "conflict");
+    assert_eq!(last_text(&app)?, text, "no password was texted");
+
+    let key = SealKey::generate();
+    helper_says(&app, &bob, "windows", helper(&key.public())).await?;
+    let (password, _, granted, claims) = reset(&app, &bob).await?;
+    let sealed = claims.password.as_ref().and_then(|p| p.sealed.clone());
+    let sealed = sealed.unwrap_or_default();
+    assert_eq!(key.open(&sealed).as_deref(), Some(password.as_str()));
+    assert_eq!(
+        SealKey::generate().open(&sealed),
+        None,
+        "only the helper's key opens it"
+    );
+    assert!(!granted[0].grant.claims.contains(&password));
     Ok(())
 }
