@@ -38,13 +38,18 @@ impl SealKey {
     }
 }
 
+/// Whether `public` is a public key as the helper writes it (standard base64, 32 bytes).
+pub fn is_public_key(public: &str) -> bool {
+    public_bytes(public).is_some()
+}
+
+fn public_bytes(public: &str) -> Option<[u8; 32]> {
+    STANDARD.decode(public).ok().and_then(|b| b.try_into().ok())
+}
+
 /// Seals `text` to the public key `public` (standard base64, 32 bytes).
 pub fn seal(public: &str, text: &str) -> Result<String, SealError> {
-    let bytes: [u8; 32] = STANDARD
-        .decode(public)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(SealError::BadKey)?;
+    let bytes = public_bytes(public).ok_or(SealError::BadKey)?;
     let sealed = PublicKey::from(bytes)
         .seal(&mut OsRng, text.as_bytes())
         .map_err(|_| SealError::Seal)?;
@@ -81,5 +86,8 @@ mod tests {
             None
         );
         assert_eq!(seal("c2hvcnQ=", "x"), Err(SealError::BadKey));
+        assert!(is_public_key(&helper.public()));
+        assert!(!is_public_key("c2hvcnQ="));
+        assert!(!is_public_key("not base64 at all"));
     }
 }

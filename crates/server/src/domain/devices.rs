@@ -85,6 +85,13 @@ pub fn check_facts(facts: &bellhop_proto::DeviceFacts) -> Result<()> {
                 "helper: at most 8 package managers, each named as the approved list names it",
             ));
         }
+        if let Some(key) = &helper.seal_key
+            && !bellhop_proto::sealing::is_public_key(key)
+        {
+            return Err(AppError::bad_request(
+                "helper: seal_key is 32 bytes of standard base64",
+            ));
+        }
     }
     if facts.installed.len() > MAX_SOFTWARE_ITEMS {
         return Err(AppError::bad_request(format!(

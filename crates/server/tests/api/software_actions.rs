@@ -289,16 +289,14 @@ async fn a_windows_helper_gets_the_password_sealed_to_its_own_key_alone() -> any
     let app = spawn_app().await?;
     let bob = bob_on_his_computer(&app, "BOB-PC").await?;
     let helper = |key: &str| json!({"machine": "machine-1", "version": "0.1.0", "managers": ["winget"], "seal_key": key});
-    // A key that is not one: nothing is texted, and the person hears why.
-    helper_says(&app, &bob, "windows", helper("bm90IGEga2V5")).await?;
-    let res = ask_for(&app, &bob, "reset_password", None).await?;
-    assert_eq!(res.status(), 201);
-    let asked: Action = res.json().await?;
-    let text = last_text(&app)?;
-    let res = verify(&app, &bob.portal, &asked, &code_in(&text)?).await;
-    let body = expect_error(res, 409).await?;
-    assert_eq!(body, "conflict");
-    assert_eq!(last_text(&app)?, text, "no password was texted");
+    // A key that is not one is refused with the facts.
+    let mut said = facts("BOB-PC");
+    said["platform"] = json!("windows");
+    said["helper"] = helper("bm90IGEga2V5");
+    let res = app
+        .put(&bob.device.device_secret, "/api/v1/device/facts", &said)
+        .await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
 
     let key = SealKey::generate();
     helper_says(&app, &bob, "windows", helper(&key.public())).await?;
