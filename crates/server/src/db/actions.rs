@@ -144,6 +144,20 @@ pub struct ActionFilter {
     pub device: Option<DeviceId>,
 }
 
+/// How long a run of the privileged helper may go without a word from the computer (a
+/// progress line or its end) before it counts as failed.
+pub const HELPER_SILENCE_MS: i64 = 2 * 60 * 60 * 1000;
+
+/// The actions the sweep ends: waiting past their deadline (`$1`: now), or run by the helper
+/// and silent since `$2`.
+macro_rules! due_actions {
+    () => {
+        "(state IN ('requested', 'verified', 'delivered') AND deadline_at <= $1)
+          OR (state = 'running' AND kind IN ('install', 'remove', 'reset_password')
+              AND updated_at <= $2)"
+    };
+}
+
 impl Store {
     /// Records a new request, audited. `false` when the id exists already (a repeat).
     pub async fn insert_action(&self, caller: &Caller, new: &NewAction<'_>) -> Result<bool> {
@@ -451,30 +465,39 @@ impl Store {
         Ok(waiting)
     }
 
-    /// Ends every action still waiting past its deadline, audited in the name of the person who
+    /// Ends every action still waiting past its deadline, and every run of the privileged
+    /// helper the computer has said nothing of for [`HELPER_SILENCE_MS`] (its agent stopped
+    /// mid-run: the entry would stay busy for good), audited in the name of the person who
     /// asked. Returns how many.
     pub async fn expire_due_actions(&self) -> Result<u64> {
         let now = now_ms();
+        let silent_since = now - HELPER_SILENCE_MS;
         // Most passes find nothing: ask before taking the write turn.
-        let due: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM actions
-             WHERE state IN ('requested', 'verified', 'delivered') AND deadline_at <= $1",
-        )
+        let due: i64 = sqlx::query_scalar(concat!(
+            "SELECT COUNT(*) FROM actions WHERE ",
+            due_actions!()
+        ))
         .bind(now)
+        .bind(silent_since)
         .fetch_one(&self.pool)
         .await?;
         if due == 0 {
             return Ok(0);
         }
         let mut tx = self.begin().await?;
-        let rows = sqlx::query(
-            "UPDATE actions SET state = 'expired', code_hash = NULL, updated_at = $1,
+        let rows = sqlx::query(concat!(
+            "UPDATE actions SET code_hash = NULL, updated_at = $1,
+                    state = CASE WHEN state = 'running' THEN 'failed' ELSE 'expired' END,
                     detail = CASE WHEN state = 'requested' THEN 'no code was typed in time'
+                                  WHEN state = 'running' THEN
+                                    'the computer stopped reporting on it: check what is installed there, then ask again'
                                   ELSE 'the computer did not start it in time' END
-             WHERE state IN ('requested', 'verified', 'delivered') AND deadline_at <= $1
-             RETURNING id, device_id, user_id, detail",
-        )
+             WHERE ",
+            due_actions!(),
+            " RETURNING id, device_id, user_id, detail, state"
+        ))
         .bind(now)
+        .bind(silent_since)
         .fetch_all(&mut *tx)
         .await?;
         let mut notes = Vec::with_capacity(rows.len());
@@ -485,12 +508,17 @@ impl Store {
                 user: parse_id(r.try_get("user_id")?)?,
             };
             let detail: String = r.try_get("detail")?;
+            let state: String = r.try_get("state")?;
             Self::record_audit_by(
                 &mut tx,
                 note.user,
-                "action.expire",
+                if state == "failed" {
+                    "action.fail"
+                } else {
+                    "action.expire"
+                },
                 &note.action.to_string(),
-                &format!("expired: {detail}"),
+                &format!("{state}: {detail}"),
             )
             .await?;
             notes.push(note);

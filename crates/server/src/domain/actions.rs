@@ -123,6 +123,14 @@ pub async fn request(
             device.facts.hostname
         )));
     }
+    if req.kind == ActionKind::ResetPassword
+        && OsFamily::from_consts(&device.facts.platform) == Some(OsFamily::Macos)
+    {
+        return Err(AppError::conflict(format!(
+            "the Bellhop helper does not reset passwords on macOS yet: ask the service desk to reset the password on {}",
+            device.facts.hostname
+        )));
+    }
     let factors = store.second_factor(caller.user_id).await?;
     if req.kind == ActionKind::ResetPassword && factors.phone.is_none() {
         return Err(AppError::forbidden(

@@ -468,7 +468,7 @@ async fn an_expired_code_or_an_unclaimed_grant_ends_as_expired_and_cannot_start(
     Ok(())
 }
 
-async fn wait_for_state(
+pub(crate) async fn wait_for_state(
     app: &TestApp,
     token: &str,
     of: &Action,

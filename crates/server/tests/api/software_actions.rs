@@ -5,7 +5,9 @@
 use bellhop_proto::{Action, ActionKind, ActionState, GrantedSoftware, Package};
 use serde_json::{Value, json};
 
-use crate::actions::{Bob, bob_on_his_computer, check_grant, last_text, report, verify, waiting};
+use crate::actions::{
+    Bob, bob_on_his_computer, check_grant, last_text, report, verify, wait_for_state, waiting,
+};
 use crate::assistant::admin;
 use crate::helpers::{TestApp, expect_error, facts, spawn_app};
 use crate::second_factor::code_in;
@@ -217,7 +219,10 @@ async fn bob_resets_his_accounts_password_and_only_his_phone_hears_it() -> anyho
     let app = spawn_app().await?;
     let bob = bob_on_his_computer(&app, "BOB-PC").await?;
 
-    // No helper on his computer: nobody there could set it.
+    // No helper on his computer: nobody there could set it. Nor can a Mac's helper yet.
+    let res = ask_for(&app, &bob, "reset_password", None).await?;
+    assert_eq!(expect_error(res, 409).await?, "conflict");
+    with_helper(&app, &bob, "macos").await?;
     let res = ask_for(&app, &bob, "reset_password", None).await?;
     assert_eq!(expect_error(res, 409).await?, "conflict");
     with_helper(&app, &bob, "linux").await?;
@@ -310,5 +315,49 @@ async fn a_windows_helper_gets_the_password_sealed_to_its_own_key_alone() -> any
         "only the helper's key opens it"
     );
     assert!(!granted[0].grant.claims.contains(&password));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_install_the_computer_stopped_reporting_on_fails_and_frees_the_entry()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    approve(&app).await?;
+    let bob = bob_on_his_computer(&app, "BOB-PC").await?;
+    with_helper(&app, &bob, "linux").await?;
+    let res = ask_for(&app, &bob, "install", Some("hello")).await?;
+    assert_eq!(res.status(), 201);
+    let asked: Action = res.json().await?;
+    let res = verify(&app, &bob.portal, &asked, &code_in(&last_text(&app)?)?).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(waiting(&app, &bob.agent.token).await?.len(), 1);
+    let res = report(&app, &bob.agent.token, &asked, "running").await?;
+    assert_eq!(res.status(), 200);
+    // Running, and still busy: a second install of the entry waits for it.
+    let res = ask_for(&app, &bob, "install", Some("hello")).await?;
+    assert_eq!(expect_error(res, 409).await?, "conflict");
+
+    // The agent died mid-install: two hours without a word.
+    app.sql(&format!(
+        "UPDATE actions SET updated_at = 1 WHERE id = '{}'",
+        asked.id
+    ))
+    .await?;
+    let failed = wait_for_state(&app, &bob.portal, &asked, ActionState::Failed).await?;
+    assert!(
+        failed
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("stopped reporting")),
+        "{failed:?}"
+    );
+    // Its late word changes nothing; the entry can be asked for again.
+    let res = report(&app, &bob.agent.token, &asked, "succeeded").await?;
+    assert_eq!(expect_error(res, 409).await?, "conflict");
+    let res = ask_for(&app, &bob, "install", Some("hello")).await?;
+    assert_eq!(res.status(), 201);
+    let tech = app.login("tech@helpdesk.example").await?;
+    let audit = app.get(&tech, "/api/v1/audit").await?.text().await?;
+    assert!(audit.contains("stopped reporting"), "{audit}");
     Ok(())
 }
