@@ -85,6 +85,10 @@ pub enum ConfigError {
         owner: u32,
         mode: u32,
     },
+    #[error(
+        "{path} may be changed by others than the administrators ({why}): the helper trusts only what they alone may write"
+    )]
+    NotAdministrators { path: PathBuf, why: String },
     #[error("server_url {0:?}: https://, or http:// to this machine itself")]
     Url(String),
 }
@@ -147,10 +151,23 @@ fn only_root_writes(path: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+fn only_root_writes(path: &Path) -> Result<(), ConfigError> {
+    let (owner, entries) =
+        crate::windows_acl::sys::read(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+    crate::windows_acl::only_administrators_write(&owner, entries.as_deref()).map_err(|why| {
+        ConfigError::NotAdministrators {
+            path: path.to_owned(),
+            why,
+        }
+    })
+}
+
+#[cfg(not(any(unix, windows)))]
 fn only_root_writes(_path: &Path) -> Result<(), ConfigError> {
-    // %ProgramData%\Bellhop inherits the installer's ACL: Administrators and SYSTEM write,
-    // users read.
     Ok(())
 }
 

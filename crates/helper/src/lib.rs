@@ -16,6 +16,8 @@
 //! - [`check`]: whether a grant may run here.
 //! - [`managers`]: the package managers, run without a shell.
 //! - [`windows_accounts`]: the same for Windows accounts (the rules are tested everywhere).
+//! - [`windows_acl`]: on Windows, whether only the administrators may change the configuration
+//!   and the state directory.
 //! - [`serve`]: the protocol ([`bellhop_proto::HelperRequest`]), whatever carries it.
 //! - `unix_socket`: the Unix socket and its peer's credentials (Linux, macOS).
 //! - `pipe`: the named pipe and its client's token (Windows).
@@ -35,6 +37,7 @@ pub mod trust;
 #[cfg(unix)]
 pub mod unix_socket;
 pub mod windows_accounts;
+pub mod windows_acl;
 
 use std::path::Path;
 use std::sync::Arc;

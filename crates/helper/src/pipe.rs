@@ -9,13 +9,10 @@ use std::os::windows::io::AsRawHandle;
 use std::sync::Arc;
 
 use tokio::net::windows::named_pipe::{NamedPipeServer, ServerOptions};
-use windows_sys::Win32::Foundation::LocalFree;
-use windows_sys::Win32::Security::Authorization::{
-    ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
-};
-use windows_sys::Win32::Security::{PSECURITY_DESCRIPTOR, SECURITY_ATTRIBUTES};
+use windows_sys::Win32::Security::SECURITY_ATTRIBUTES;
 
 use crate::serve::{Caller, Helper, answer};
+use crate::windows_acl::sys::Descriptor;
 
 /// SYSTEM and Administrators: everything. Authenticated users: read and write
 /// (`FILE_GENERIC_READ | FILE_GENERIC_WRITE` without `FILE_CREATE_PIPE_INSTANCE`, 0x12019b).
@@ -54,7 +51,7 @@ fn client(pipe: &NamedPipeServer) -> std::io::Result<Caller> {
 fn create(name: &str, security: &Descriptor, first: bool) -> std::io::Result<NamedPipeServer> {
     let mut attributes = SECURITY_ATTRIBUTES {
         nLength: std::mem::size_of::<SECURITY_ATTRIBUTES>() as u32,
-        lpSecurityDescriptor: security.0,
+        lpSecurityDescriptor: security.as_ptr(),
         bInheritHandle: 0,
     };
     let mut options = ServerOptions::new();
@@ -65,35 +62,5 @@ fn create(name: &str, security: &Descriptor, first: bool) -> std::io::Result<Nam
     // `security`, which outlives the call.
     unsafe {
         options.create_with_security_attributes_raw(name, (&raw mut attributes).cast::<c_void>())
-    }
-}
-
-/// A security descriptor made from SDDL, freed when dropped.
-struct Descriptor(PSECURITY_DESCRIPTOR);
-
-impl Descriptor {
-    fn from_sddl(sddl: &str) -> std::io::Result<Self> {
-        let text: Vec<u16> = sddl.encode_utf16().chain(std::iter::once(0)).collect();
-        let mut descriptor: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
-        // SAFETY: `text` is NUL-terminated; the descriptor is allocated by the call.
-        let ok = unsafe {
-            ConvertStringSecurityDescriptorToSecurityDescriptorW(
-                text.as_ptr(),
-                SDDL_REVISION_1,
-                &mut descriptor,
-                std::ptr::null_mut(),
-            )
-        };
-        if ok == 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(Self(descriptor))
-    }
-}
-
-impl Drop for Descriptor {
-    fn drop(&mut self) {
-        // SAFETY: allocated with LocalAlloc by the conversion above, freed once.
-        unsafe { LocalFree(self.0) };
     }
 }

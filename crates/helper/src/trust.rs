@@ -114,6 +114,7 @@ impl State {
     }
 }
 
+#[cfg(not(windows))]
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     #[cfg(unix)]
@@ -122,6 +123,22 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
     }
     Ok(())
+}
+
+/// On Windows a signed-in user may make folders under `%ProgramData%`: the state directory is
+/// made for the administrators alone, and one that others may change (made before the helper,
+/// by someone else) is refused, since a grant key planted there would be trusted.
+#[cfg(windows)]
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use crate::windows_acl;
+    windows_acl::sys::create_private_dir(dir)?;
+    let (owner, entries) = windows_acl::sys::read(dir)?;
+    windows_acl::only_administrators_write(&owner, entries.as_deref()).map_err(|why| {
+        anyhow::anyhow!(
+            "{} may be changed by others than the administrators ({why}): remove it, and the helper makes it again",
+            dir.display()
+        )
+    })
 }
 
 /// Writes `bytes` to `path` through a temporary file, synced and renamed, so a power cut

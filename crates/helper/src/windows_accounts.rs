@@ -224,7 +224,7 @@ pub mod sys {
         Ok(buffer)
     }
 
-    fn sid_string(sid: PSID) -> io::Result<String> {
+    pub(crate) fn sid_string(sid: PSID) -> io::Result<String> {
         let mut text = null_mut();
         // SAFETY: `sid` is a valid SID; the string is allocated by the call and freed below.
         if unsafe { ConvertSidToStringSidW(sid, &mut text) } == 0 {
