@@ -28,6 +28,17 @@ pub struct Invocation {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub env: Vec<(&'static str, &'static str)>,
+    /// The account it runs as, when not the helper's own (Homebrew).
+    pub run_as: Option<RunAs>,
+}
+
+/// An account a package manager runs as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunAs {
+    pub uid: u32,
+    pub gid: u32,
+    pub name: String,
+    pub home: PathBuf,
 }
 
 /// The lines of output an outcome keeps: the last ones say why a run failed.
@@ -52,8 +63,50 @@ pub fn available() -> Vec<String> {
     if cfg!(windows) && choco().is_some() {
         found.push("chocolatey".to_owned());
     }
+    if cfg!(target_os = "macos") && brew().is_some() {
+        found.extend(["brew_formula".to_owned(), "brew_cask".to_owned()]);
+    }
     found
 }
+
+/// Homebrew's `brew` and the account that owns it (Homebrew runs as that account, never as
+/// root): the Apple silicon prefix first, then the Intel one.
+#[cfg(unix)]
+fn brew() -> Option<(PathBuf, RunAs)> {
+    use std::os::unix::fs::MetadataExt;
+    let exe = ["/opt/homebrew/bin/brew", "/usr/local/bin/brew"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())?;
+    let uid = std::fs::metadata(&exe).ok()?.uid();
+    let owner = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok()??;
+    if uid == 0 {
+        return None;
+    }
+    Some((
+        exe,
+        RunAs {
+            uid,
+            gid: owner.gid.as_raw(),
+            name: owner.name,
+            home: owner.dir,
+        },
+    ))
+}
+
+#[cfg(not(unix))]
+fn brew() -> Option<(PathBuf, RunAs)> {
+    None
+}
+
+/// What Homebrew is told: no questions, no auto-update or cleanup in the middle of a
+/// person's install, no hints.
+const BREW_ENV: [(&str, &str); 4] = [
+    ("NONINTERACTIVE", "1"),
+    ("HOMEBREW_NO_AUTO_UPDATE", "1"),
+    ("HOMEBREW_NO_INSTALL_CLEANUP", "1"),
+    ("HOMEBREW_NO_ENV_HINTS", "1"),
+];
 
 /// `winget.exe` of the newest Windows Package Manager installed for the machine: the system
 /// account has no `WindowsApps` alias of its own.
@@ -115,12 +168,22 @@ pub fn invocation(op: Op, package: &Package) -> Option<Invocation> {
         Package::Dnf(_) => (PathBuf::from(DNF), Vec::new()),
         Package::Winget(_) => (winget()?, Vec::new()),
         Package::Chocolatey(_) => (choco()?, Vec::new()),
+        Package::BrewFormula(_) | Package::BrewCask(_) => {
+            let (exe, owner) = brew()?;
+            return Some(Invocation {
+                program: exe,
+                args: arguments(op, package)?,
+                env: BREW_ENV.to_vec(),
+                run_as: Some(owner),
+            });
+        }
         _ => return None,
     };
     Some(Invocation {
         program,
         args: arguments(op, package)?,
         env,
+        run_as: None,
     })
 }
 
@@ -161,6 +224,14 @@ pub fn arguments(op: Op, package: &Package) -> Option<Vec<String>> {
             "--no-progress",
             id,
         ],
+        Package::BrewFormula(id) => vec![
+            if install { "install" } else { "uninstall" },
+            "--formula",
+            id,
+        ],
+        Package::BrewCask(id) => {
+            vec![if install { "install" } else { "uninstall" }, "--cask", id]
+        }
         _ => return None,
     };
     Some(args.into_iter().map(str::to_owned).collect())
@@ -190,11 +261,18 @@ pub async fn installed_version(package: &Package) -> Option<String> {
             ],
         ),
         Package::Chocolatey(id) => (choco()?, vec!["list", "--exact", "--limit-output", id]),
+        Package::BrewFormula(id) => (brew()?.0, vec!["list", "--versions", "--formula", id]),
+        Package::BrewCask(id) => (brew()?.0, vec!["list", "--versions", "--cask", id]),
         _ => return None,
     };
     let mut command = tokio::process::Command::new(program);
     command.args(&args).stdin(Stdio::null());
     base_env(&mut command);
+    if matches!(package, Package::BrewFormula(_) | Package::BrewCask(_)) {
+        let (_, owner) = brew()?;
+        command.envs(BREW_ENV);
+        run_as(&mut command, &owner);
+    }
     let out = command.output().await.ok()?;
     if !out.status.success() {
         return None;
@@ -203,6 +281,7 @@ pub async fn installed_version(package: &Package) -> Option<String> {
     match package {
         Package::Winget(id) => winget_version(&text, id),
         Package::Chocolatey(id) => choco_version(&text, id),
+        Package::BrewFormula(_) | Package::BrewCask(_) => brew_version(&text),
         _ => unix_version(&text),
     }
 }
@@ -214,6 +293,31 @@ fn unix_version(text: &str) -> Option<String> {
         .strip_prefix("installed ")
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
+}
+
+/// The newest version `brew list --versions` names (`wget 1.24.5 1.21.4`): a tap's package is
+/// listed by its short name, and nothing is written for one not installed.
+fn brew_version(text: &str) -> Option<String> {
+    text.lines()
+        .next()?
+        .split_whitespace()
+        .nth(1)
+        .map(str::to_owned)
+}
+
+/// Runs `command` as `owner`, in their home, as Homebrew expects.
+fn run_as(command: &mut tokio::process::Command, owner: &RunAs) {
+    #[cfg(unix)]
+    {
+        command.uid(owner.uid).gid(owner.gid);
+        command
+            .env("HOME", &owner.home)
+            .env("USER", &owner.name)
+            .env("LOGNAME", &owner.name)
+            .current_dir(&owner.home);
+    }
+    #[cfg(not(unix))]
+    let _ = (command, owner);
 }
 
 /// The version in `choco list --limit-output`'s `id|version` line for `id`.
@@ -289,7 +393,13 @@ fn base_env(command: &mut tokio::process::Command) {
             }
         }
     } else {
-        command.env("PATH", PATH).env("LC_ALL", "C.UTF-8");
+        let path = if cfg!(target_os = "macos") {
+            // Homebrew's own prefixes, for the tools its formulae call.
+            format!("/opt/homebrew/bin:{PATH}")
+        } else {
+            PATH.to_owned()
+        };
+        command.env("PATH", path).env("LC_ALL", "C.UTF-8");
     }
 }
 
@@ -314,6 +424,9 @@ pub async fn run(inv: &Invocation, progress: mpsc::UnboundedSender<String>) -> R
         .stderr(Stdio::piped());
     for (key, value) in &inv.env {
         command.env(key, value);
+    }
+    if let Some(owner) = &inv.run_as {
+        run_as(&mut command, owner);
     }
     let mut child = match command.spawn() {
         Ok(child) => child,
@@ -435,7 +548,18 @@ mod tests {
             arguments(Op::Remove, &Package::Chocolatey("7zip".into())),
             strings(&["uninstall", "--yes", "--no-progress", "7zip"])
         );
-        assert_eq!(arguments(Op::Install, &Package::BrewCask("x".into())), None);
+        assert_eq!(
+            arguments(Op::Install, &Package::BrewCask("acme/tools/vpn".into())),
+            strings(&["install", "--cask", "acme/tools/vpn"])
+        );
+        assert_eq!(
+            arguments(Op::Remove, &Package::BrewFormula("wget".into())),
+            strings(&["uninstall", "--formula", "wget"])
+        );
+        assert_eq!(
+            arguments(Op::Install, &Package::Flatpak("org.gnu.Hello".into())),
+            None
+        );
     }
 
     #[test]
@@ -448,6 +572,11 @@ mod tests {
         let choco = "Chocolatey v2.4.1\n7zip|24.9.0\n7zip.install|24.9.0\n";
         assert_eq!(choco_version(choco, "7zip").as_deref(), Some("24.9.0"));
         assert_eq!(choco_version(choco, "firefox"), None);
+        assert_eq!(
+            brew_version("wget 1.24.5 1.21.4\n").as_deref(),
+            Some("1.24.5")
+        );
+        assert_eq!(brew_version(""), None);
         let winget = concat!(
             "   - \r   \\ \r",
             "Name              Id              Version      Available    Source\n",
@@ -493,6 +622,7 @@ mod tests {
                 "for i in $(seq 1 20); do echo line $i; done; echo oops >&2; exit 3".into(),
             ],
             env: Vec::new(),
+            run_as: None,
         };
         let ran = run(&inv, tx).await;
         let mut heard = Vec::new();
