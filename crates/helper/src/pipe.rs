@@ -26,7 +26,8 @@ pub async fn serve(helper: Arc<Helper>, name: &str) -> anyhow::Result<()> {
     let mut server = create(name, &security, true).map_err(|e| {
         anyhow::anyhow!("cannot create the pipe {name} (is another helper running?): {e}")
     })?;
-    tracing::info!(pipe = name, machine = helper.facts().machine, managers = ?helper.facts().managers, "listening");
+    let facts = helper.facts();
+    tracing::info!(pipe = name, machine = facts.machine, managers = ?facts.managers, "listening");
     loop {
         server.connect().await?;
         let connected = std::mem::replace(&mut server, create(name, &security, false)?);

@@ -232,12 +232,31 @@ async fn run<S: AsyncWrite + Unpin>(
             ),
         ),
     };
-    if ok {
-        tracing::info!(caller, user, %action, outcome = detail, "succeeded");
-    } else {
-        tracing::warn!(caller, user, %action, outcome = detail, "failed");
+    ended(
+        caller,
+        user,
+        action,
+        if ok { Ok(detail) } else { Err(detail) },
+    )
+}
+
+/// Logs how a run of `action` ended and says so to the agent.
+fn ended(
+    caller: &str,
+    user: &str,
+    action: bellhop_proto::ActionId,
+    outcome: Result<String, String>,
+) -> HelperReply {
+    match outcome {
+        Ok(detail) => {
+            tracing::info!(caller, user, %action, outcome = detail, "succeeded");
+            HelperReply::Done { ok: true, detail }
+        }
+        Err(detail) => {
+            tracing::warn!(caller, user, %action, outcome = detail, "failed");
+            HelperReply::Done { ok: false, detail }
+        }
     }
-    HelperReply::Done { ok, detail }
 }
 
 /// Marks the grant of `action` used, or says why it may not run.
@@ -311,16 +330,7 @@ async fn reset_password(
         tokio::task::spawn_blocking(move || windows_accounts::sys::set_password(&name, &plain))
             .await
             .unwrap_or_else(|e| Err(format!("the reset stopped: {e}")));
-    match set {
-        Ok(detail) => {
-            tracing::info!(caller, user, %action, outcome = detail, "succeeded");
-            HelperReply::Done { ok: true, detail }
-        }
-        Err(detail) => {
-            tracing::warn!(caller, user, %action, outcome = detail, "failed");
-            HelperReply::Done { ok: false, detail }
-        }
-    }
+    ended(caller, user, action, set)
 }
 
 /// Sets the grant's temporary password on the caller's own account, when it is a local
@@ -343,16 +353,12 @@ async fn reset_password(
         return refused;
     }
     tracing::info!(caller, user, %action, asked_by = claims.user_name, "resetting the password");
-    match crate::accounts::reset(user, password).await {
-        Ok(detail) => {
-            tracing::info!(caller, user, %action, outcome = detail, "succeeded");
-            HelperReply::Done { ok: true, detail }
-        }
-        Err(detail) => {
-            tracing::warn!(caller, user, %action, outcome = detail, "failed");
-            HelperReply::Done { ok: false, detail }
-        }
-    }
+    ended(
+        caller,
+        user,
+        action,
+        crate::accounts::reset(user, password).await,
+    )
 }
 
 /// A package marked busy while it lives.

@@ -12,7 +12,8 @@ use crate::serve::{Caller, Helper, answer};
 /// replaced.
 pub async fn serve(helper: Arc<Helper>, socket: &Path) -> anyhow::Result<()> {
     let listener = bind(socket)?;
-    tracing::info!(socket = %socket.display(), machine = helper.facts().machine, managers = ?helper.facts().managers, "listening");
+    let facts = helper.facts();
+    tracing::info!(socket = %socket.display(), machine = facts.machine, managers = ?facts.managers, "listening");
     loop {
         let (stream, _) = listener.accept().await?;
         let helper = Arc::clone(&helper);

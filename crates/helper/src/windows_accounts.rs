@@ -301,8 +301,13 @@ pub mod sys {
         String::from_utf16_lossy(unsafe { std::slice::from_raw_parts(text, len) })
     }
 
-    fn wide(text: &str) -> Vec<u16> {
-        text.encode_utf16().chain(std::iter::once(0)).collect()
+    /// `text` as Windows' calls take it: UTF-16, NUL-terminated.
+    pub(crate) fn wide(text: impl AsRef<std::ffi::OsStr>) -> Vec<u16> {
+        use std::os::windows::ffi::OsStrExt;
+        text.as_ref()
+            .encode_wide()
+            .chain(std::iter::once(0))
+            .collect()
     }
 
     /// Sets `password` on the local account `name` and marks it expired: Windows asks for a

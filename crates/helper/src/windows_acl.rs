@@ -86,7 +86,7 @@ pub mod sys {
     use windows_sys::Win32::Storage::FileSystem::CreateDirectoryW;
 
     use super::Entry;
-    use crate::windows_accounts::sys::sid_string;
+    use crate::windows_accounts::sys::{sid_string, wide};
 
     /// ACCESS_ALLOWED_ACE_TYPE and ACCESS_DENIED_ACE_TYPE.
     const ALLOWED: u8 = 0;
@@ -94,12 +94,7 @@ pub mod sys {
 
     /// The owner's SID and the entries of `path`'s list (`None`: a null list).
     pub fn read(path: &Path) -> std::io::Result<(String, Option<Vec<Entry>>)> {
-        let name: Vec<u16> = path
-            .as_os_str()
-            .to_string_lossy()
-            .encode_utf16()
-            .chain(std::iter::once(0))
-            .collect();
+        let name = wide(path);
         let (mut owner, mut dacl): (PSID, *mut ACL) = (null_mut(), null_mut());
         let mut descriptor: PSECURITY_DESCRIPTOR = null_mut();
         // SAFETY: `name` is NUL-terminated; owner and list point into `descriptor`, which the
@@ -201,12 +196,7 @@ pub mod sys {
             lpSecurityDescriptor: security.as_ptr(),
             bInheritHandle: 0,
         };
-        let name: Vec<u16> = dir
-            .as_os_str()
-            .to_string_lossy()
-            .encode_utf16()
-            .chain(std::iter::once(0))
-            .collect();
+        let name = wide(dir);
         // SAFETY: `name` is NUL-terminated and `attributes` outlives the call.
         if unsafe { CreateDirectoryW(name.as_ptr(), &raw mut attributes) } == 0 {
             return Err(std::io::Error::last_os_error());
@@ -219,7 +209,7 @@ pub mod sys {
 
     impl Descriptor {
         pub fn from_sddl(sddl: &str) -> std::io::Result<Self> {
-            let text: Vec<u16> = sddl.encode_utf16().chain(std::iter::once(0)).collect();
+            let text = wide(sddl);
             let mut descriptor: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
             // SAFETY: `text` is NUL-terminated; the descriptor is allocated by the call.
             let ok = unsafe {
