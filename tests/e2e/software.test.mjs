@@ -3,7 +3,7 @@
 // reaches bob (without the private sources), and a technician is not offered the page.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -27,6 +27,29 @@ let browser;
 const children = [];
 /** Bob's computer as the install test set it up: its helper's directory, socket and agent. */
 let computer = null;
+/** The helper's and the agents' output files, shown when a test fails. */
+const logs = [];
+
+/** Spawns `program` with its output kept in `dir`, under `name`. */
+function spawnLogged(name, dir, program, args, options = {}) {
+  const path = join(dir, `${name}.log`);
+  const out = openSync(path, 'a');
+  logs.push({ name, path });
+  return spawn(program, args, { ...options, stdio: ['ignore', out, out] });
+}
+
+/** Runs `body`; a failure carries the last lines of every log kept so far. */
+async function showingLogs(body) {
+  try {
+    await body();
+  } catch (error) {
+    for (const { name, path } of logs) {
+      const tail = readFileSync(path, 'utf8').split('\n').slice(-40).join('\n');
+      error.message += `\n--- ${name} (${path}) ---\n${tail}`;
+    }
+    throw error;
+  }
+}
 
 before(async () => {
   server = await startServer();
@@ -108,100 +131,101 @@ function bellhop(env, ...args) {
   return execFileSync(BIN('bellhop'), args, { env: { ...process.env, ...env }, encoding: 'utf8' });
 }
 
-test('bob installs GNU Hello from the portal with his texted code; the helper runs apt; he removes it', async () => {
-  assert.equal(process.getuid?.(), 0, 'the helper and apt run as root here (CI is root)');
-  if (installed('hello')) execFileSync('apt-get', ['remove', '-y', '-q', 'hello']);
-  const carol = await login(server.url, 'carol@globex.example');
-  const approved = await callApi(server, carol, 'PUT', '/software', {
-    items: [
-      {
-        key: 'hello',
-        name: { text: 'GNU Hello' },
-        description: { text: 'Says hello.' },
-        packages: [{ manager: 'apt', id: 'hello' }],
-      },
-    ],
-  });
-  assert.equal(approved.status, 200);
+test('bob installs GNU Hello from the portal with his texted code; the helper runs apt; he removes it', () =>
+  showingLogs(async () => {
+    assert.equal(process.getuid?.(), 0, 'the helper and apt run as root here (CI is root)');
+    if (installed('hello')) execFileSync('apt-get', ['remove', '-y', '-q', 'hello']);
+    const carol = await login(server.url, 'carol@globex.example');
+    const approved = await callApi(server, carol, 'PUT', '/software', {
+      items: [
+        {
+          key: 'hello',
+          name: { text: 'GNU Hello' },
+          description: { text: 'Says hello.' },
+          packages: [{ manager: 'apt', id: 'hello' }],
+        },
+      ],
+    });
+    assert.equal(approved.status, 200);
 
-  // The helper, started as its systemd unit starts it, from a root-owned configuration.
-  const dir = tempDir('helper');
-  chmodSync(dir, 0o755);
-  const socket = join(dir, 'helper.sock');
-  const config = join(dir, 'helper.toml');
-  writeFileSync(
-    config,
-    `server_url = "${server.url}"\nsocket = "${socket}"\nstate_dir = "${join(dir, 'state')}"\n`,
-    { mode: 0o600 },
-  );
-  const unit = readFileSync(join(ROOT, 'crates/helper/packaging/bellhop-helper.service'), 'utf8');
-  const execStart = /^ExecStart=(\S+) (.*)$/m.exec(unit);
-  assert.ok(execStart, 'the unit has an ExecStart');
-  const args = execStart[2].replace('/etc/bellhop/helper.toml', config).split(' ');
-  const helper = spawn(BIN('bellhop-helper'), args, { stdio: 'ignore' });
-  children.push(helper);
-  await until(() => existsSync(socket), 10_000, 'the helper listening');
+    // The helper, started as its systemd unit starts it, from a root-owned configuration.
+    const dir = tempDir('helper');
+    chmodSync(dir, 0o755);
+    const socket = join(dir, 'helper.sock');
+    const config = join(dir, 'helper.toml');
+    writeFileSync(
+      config,
+      `server_url = "${server.url}"\nsocket = "${socket}"\nstate_dir = "${join(dir, 'state')}"\n`,
+      { mode: 0o600 },
+    );
+    const unit = readFileSync(join(ROOT, 'crates/helper/packaging/bellhop-helper.service'), 'utf8');
+    const execStart = /^ExecStart=(\S+) (.*)$/m.exec(unit);
+    assert.ok(execStart, 'the unit has an ExecStart');
+    const args = execStart[2].replace('/etc/bellhop/helper.toml', config).split(' ');
+    const helper = spawnLogged('helper', dir, BIN('bellhop-helper'), args);
+    children.push(helper);
+    await until(() => existsSync(socket), 10_000, 'the helper listening');
 
-  // Bob's computer: enrolled, his identity confirmed, and its agent watching.
-  const env = { BELLHOP_HOME: join(dir, 'agent'), BELLHOP_SERVER_URL: server.url, BELLHOP_HELPER_SOCKET: socket };
-  bellhop(env, 'enroll', '--key', 'acme-demo-key');
-  bellhop(env, 'identity', 'send-token', '--first-name', 'Bob', '--last-name', 'Baker', '--email', 'bob@acme.example');
-  const token = /token is (\S+)/.exec(mailTo(server.dataDir, 'bob@acme.example').at(-1) ?? '')?.[1];
-  assert.ok(token, 'the confirmation token was mailed');
-  bellhop(env, 'identity', 'confirm', '--email', 'bob@acme.example', token);
-  const agent = spawn(BIN('bellhop'), ['sync', '--watch'], { env: { ...process.env, ...env }, stdio: 'ignore' });
-  children.push(agent);
-  computer = { dir, env, agent };
-  const bob = await login(server.url, 'bob@acme.example');
-  const PHONE = '+393123456789';
-  assert.equal((await callApi(server, bob, 'PUT', '/me/second-factor', { phone: PHONE })).status, 202);
-  await until(() => textsTo(server.dataDir, PHONE).length > 0, 10_000, 'the phone confirmation text');
-  const phoneCode = /\b(\d{6})\b/.exec(textsTo(server.dataDir, PHONE).at(-1))?.[1];
-  assert.equal((await callApi(server, bob, 'POST', '/me/second-factor/confirm', { code: phoneCode })).status, 200);
-  await until(
-    async () => (await (await callApi(server, bob, 'GET', '/me/devices')).json())[0]?.facts.helper,
-    30_000,
-    'the helper in the device facts',
-  );
+    // Bob's computer: enrolled, his identity confirmed, and its agent watching.
+    const env = { BELLHOP_HOME: join(dir, 'agent'), BELLHOP_SERVER_URL: server.url, BELLHOP_HELPER_SOCKET: socket };
+    bellhop(env, 'enroll', '--key', 'acme-demo-key');
+    bellhop(env, 'identity', 'send-token', '--first-name', 'Bob', '--last-name', 'Baker', '--email', 'bob@acme.example');
+    const token = /token is (\S+)/.exec(mailTo(server.dataDir, 'bob@acme.example').at(-1) ?? '')?.[1];
+    assert.ok(token, 'the confirmation token was mailed');
+    bellhop(env, 'identity', 'confirm', '--email', 'bob@acme.example', token);
+    const agent = spawnLogged('agent', dir, BIN('bellhop'), ['sync', '--watch'], { env: { ...process.env, ...env } });
+    children.push(agent);
+    computer = { dir, env, agent };
+    const bob = await login(server.url, 'bob@acme.example');
+    const PHONE = '+393123456789';
+    assert.equal((await callApi(server, bob, 'PUT', '/me/second-factor', { phone: PHONE })).status, 202);
+    await until(() => textsTo(server.dataDir, PHONE).length > 0, 10_000, 'the phone confirmation text');
+    const phoneCode = /\b(\d{6})\b/.exec(textsTo(server.dataDir, PHONE).at(-1))?.[1];
+    assert.equal((await callApi(server, bob, 'POST', '/me/second-factor/confirm', { code: phoneCode })).status, 200);
+    await until(
+      async () => (await (await callApi(server, bob, 'GET', '/me/devices')).json())[0]?.facts.helper,
+      30_000,
+      'the helper in the device facts',
+    );
 
-  const page = await signedInPage(browser, server, 'bob@acme.example', '/#/self-service', { bypassCSP: true });
-  try {
-    const item = page.getByTestId('software-item').filter({ hasText: 'GNU Hello' });
-    await item.getByText('Not installed').waitFor();
-    assert.deepEqual(await axeViolations(page), [], 'the Self-service page with software');
+    const page = await signedInPage(browser, server, 'bob@acme.example', '/#/self-service', { bypassCSP: true });
+    try {
+      const item = page.getByTestId('software-item').filter({ hasText: 'GNU Hello' });
+      await item.getByText('Not installed').waitFor();
+      assert.deepEqual(await axeViolations(page), [], 'the Self-service page with software');
 
-    for (const [button, done] of [
-      ['Install', /^installed hello /],
-      ['Remove', /^removed hello$/],
-    ]) {
-      const sent = textsTo(server.dataDir, PHONE).length;
-      await item.getByRole('button', { name: button }).click();
-      await page.getByTestId('action-confirm').getByText('GNU Hello').waitFor();
-      await page.getByRole('button', { name: 'Send the code' }).click();
-      await until(() => textsTo(server.dataDir, PHONE).length > sent, 10_000, 'the texted code');
-      const code = /\b(\d{6})\b/.exec(textsTo(server.dataDir, PHONE).at(-1))?.[1];
-      await page.getByTestId('action-code').getByRole('textbox').fill(code);
-      await page.getByRole('button', { name: 'Confirm' }).click();
-      const progress = page.locator('[data-testid="action-progress"][data-state="succeeded"]');
-      await progress.waitFor({ timeout: 180_000 });
-      assert.match(await progress.getByTestId('installer-output').textContent(), done);
-      await page.getByRole('button', { name: 'Close' }).click();
-      if (button === 'Install') {
-        const version = installed('hello');
-        assert.ok(version, 'dpkg lists hello');
-        await item.getByText(`Installed · ${version}`).waitFor();
-      } else {
-        assert.equal(installed('hello'), null, 'dpkg no longer lists hello');
-        await item.getByText('Not installed').waitFor();
+      for (const [button, done] of [
+        ['Install', /^installed hello /],
+        ['Remove', /^removed hello$/],
+      ]) {
+        const sent = textsTo(server.dataDir, PHONE).length;
+        await item.getByRole('button', { name: button }).click();
+        await page.getByTestId('action-confirm').getByText('GNU Hello').waitFor();
+        await page.getByRole('button', { name: 'Send the code' }).click();
+        await until(() => textsTo(server.dataDir, PHONE).length > sent, 10_000, 'the texted code');
+        const code = /\b(\d{6})\b/.exec(textsTo(server.dataDir, PHONE).at(-1))?.[1];
+        await page.getByTestId('action-code').getByRole('textbox').fill(code);
+        await page.getByRole('button', { name: 'Confirm' }).click();
+        const progress = page.locator('[data-testid="action-progress"][data-state="succeeded"]');
+        await progress.waitFor({ timeout: 180_000 });
+        assert.match(await progress.getByTestId('installer-output').textContent(), done);
+        await page.getByRole('button', { name: 'Close' }).click();
+        if (button === 'Install') {
+          const version = installed('hello');
+          assert.ok(version, 'dpkg lists hello');
+          await item.getByText(`Installed · ${version}`).waitFor();
+        } else {
+          assert.equal(installed('hello'), null, 'dpkg no longer lists hello');
+          await item.getByText('Not installed').waitFor();
+        }
       }
+      const history = page.getByTestId('action-history');
+      await history.getByText('Install · GNU Hello').waitFor();
+      await history.getByText('Remove · GNU Hello').waitFor();
+    } finally {
+      await page.close();
     }
-    const history = page.getByTestId('action-history');
-    await history.getByText('Install · GNU Hello').waitFor();
-    await history.getByText('Remove · GNU Hello').waitFor();
-  } finally {
-    await page.close();
-  }
-});
+  }));
 
 /** The account's line of /etc/shadow, split at its colons. */
 function shadow(user) {
@@ -212,68 +236,71 @@ function shadow(user) {
   return line.split(':');
 }
 
-test('bob resets the password of the account his computer is assigned to, from the portal', async () => {
-  assert.ok(computer, 'the install test set bob’s computer up');
-  const account = 'bellhop-e2e';
-  const userdel = () => {
-    try {
-      execFileSync('userdel', ['--remove', '--force', account], { stdio: 'ignore' });
-    } catch {
-      // It was not there.
-    }
-  };
-  userdel();
-  execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', account]);
-  try {
-    // The computer is assigned to the throwaway account: its agent now runs as that account.
-    computer.agent.kill('SIGTERM');
-    await new Promise((ok) => (computer.agent.exitCode !== null ? ok() : computer.agent.once('exit', ok)));
-    execFileSync('sqlite3', [join(server.dataDir, 'bellhop.sqlite3'), `UPDATE devices SET os_user = '${account}'`]);
-    const binary = join(computer.dir, 'bellhop');
-    copyFileSync(BIN('bellhop'), binary);
-    chmodSync(binary, 0o755);
-    execFileSync('chown', ['-R', account, computer.env.BELLHOP_HOME]);
-    const agent = spawn(
-      'setpriv',
-      [`--reuid=${account}`, `--regid=${account}`, '--init-groups', binary, 'sync', '--watch'],
-      { env: { ...process.env, ...computer.env, HOME: computer.env.BELLHOP_HOME, USER: account }, stdio: 'ignore' },
-    );
-    children.push(agent);
-    const before = shadow(account);
-
-    const PHONE = '+393123456789';
-    const page = await signedInPage(browser, server, 'bob@acme.example', '/#/self-service', { bypassCSP: true });
-    try {
-      const sent = textsTo(server.dataDir, PHONE).length;
-      await page.getByTestId('reset-password').click();
-      await page.getByTestId('action-confirm').getByText('A temporary password is texted to your phone').waitFor();
-      await page.getByRole('button', { name: 'Send the code' }).click();
-      await until(() => textsTo(server.dataDir, PHONE).length > sent, 10_000, 'the texted code');
-      const code = /\b(\d{6})\b/.exec(textsTo(server.dataDir, PHONE).at(-1))?.[1];
-      await page.getByTestId('action-code').getByRole('textbox').fill(code);
-      await page.getByRole('button', { name: 'Confirm' }).click();
-      const progress = page.locator('[data-testid="action-progress"][data-state="succeeded"]');
-      await progress.waitFor({ timeout: 60_000 });
-      await progress.getByTestId('password-reset').waitFor();
-      assert.deepEqual(await axeViolations(page), [], 'the Self-service page after a reset');
-
-      // The temporary password came by text alone, and the account's shadow entry is its hash.
-      const text = textsTo(server.dataDir, PHONE).at(-1);
-      const password = /temporary password for \S+ is (\S+) /.exec(text)?.[1];
-      assert.ok(password, `a temporary password in ${text}`);
-      assert.equal((await page.content()).includes(password), false, 'the page does not show it');
-      const after = shadow(account);
-      assert.notEqual(after[1], before[1]);
-      const crypt = execFileSync('perl', ['-e', 'print crypt($ARGV[0], $ARGV[1])', password, after[1]], {
-        encoding: 'utf8',
-      });
-      assert.equal(crypt, after[1], 'the texted password verifies against the shadow entry');
-      const aged = execFileSync('chage', ['--list', account], { encoding: 'utf8' });
-      assert.match(aged, /password must be changed/);
-    } finally {
-      await page.close();
-    }
-  } finally {
+test('bob resets the password of the account his computer is assigned to, from the portal', () =>
+  showingLogs(async () => {
+    assert.ok(computer, 'the install test set bob’s computer up');
+    const account = 'bellhop-e2e';
+    const userdel = () => {
+      try {
+        execFileSync('userdel', ['--remove', '--force', account], { stdio: 'ignore' });
+      } catch {
+        // It was not there.
+      }
+    };
     userdel();
-  }
-});
+    execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', account]);
+    try {
+      // The computer is assigned to the throwaway account: its agent now runs as that account.
+      computer.agent.kill('SIGTERM');
+      await new Promise((ok) => (computer.agent.exitCode !== null ? ok() : computer.agent.once('exit', ok)));
+      execFileSync('sqlite3', [join(server.dataDir, 'bellhop.sqlite3'), `UPDATE devices SET os_user = '${account}'`]);
+      const binary = join(computer.dir, 'bellhop');
+      copyFileSync(BIN('bellhop'), binary);
+      chmodSync(binary, 0o755);
+      execFileSync('chown', ['-R', account, computer.env.BELLHOP_HOME]);
+      const agent = spawnLogged(
+        `agent-as-${account}`,
+        computer.dir,
+        'setpriv',
+        [`--reuid=${account}`, `--regid=${account}`, '--init-groups', binary, 'sync', '--watch'],
+        { env: { ...process.env, ...computer.env, HOME: computer.env.BELLHOP_HOME, USER: account } },
+      );
+      children.push(agent);
+      const before = shadow(account);
+
+      const PHONE = '+393123456789';
+      const page = await signedInPage(browser, server, 'bob@acme.example', '/#/self-service', { bypassCSP: true });
+      try {
+        const sent = textsTo(server.dataDir, PHONE).length;
+        await page.getByTestId('reset-password').click();
+        await page.getByTestId('action-confirm').getByText('A temporary password is texted to your phone').waitFor();
+        await page.getByRole('button', { name: 'Send the code' }).click();
+        await until(() => textsTo(server.dataDir, PHONE).length > sent, 10_000, 'the texted code');
+        const code = /\b(\d{6})\b/.exec(textsTo(server.dataDir, PHONE).at(-1))?.[1];
+        await page.getByTestId('action-code').getByRole('textbox').fill(code);
+        await page.getByRole('button', { name: 'Confirm' }).click();
+        const progress = page.locator('[data-testid="action-progress"][data-state="succeeded"]');
+        await progress.waitFor({ timeout: 60_000 });
+        await progress.getByTestId('password-reset').waitFor();
+        assert.deepEqual(await axeViolations(page), [], 'the Self-service page after a reset');
+
+        // The temporary password came by text alone, and the account's shadow entry is its hash.
+        const text = textsTo(server.dataDir, PHONE).at(-1);
+        const password = /temporary password for \S+ is (\S+) /.exec(text)?.[1];
+        assert.ok(password, `a temporary password in ${text}`);
+        assert.equal((await page.content()).includes(password), false, 'the page does not show it');
+        const after = shadow(account);
+        assert.notEqual(after[1], before[1]);
+        const crypt = execFileSync('perl', ['-e', 'print crypt($ARGV[0], $ARGV[1])', password, after[1]], {
+          encoding: 'utf8',
+        });
+        assert.equal(crypt, after[1], 'the texted password verifies against the shadow entry');
+        const aged = execFileSync('chage', ['--list', account], { encoding: 'utf8' });
+        assert.match(aged, /password must be changed/);
+      } finally {
+        await page.close();
+      }
+    } finally {
+      userdel();
+    }
+  }));

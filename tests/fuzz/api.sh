@@ -4,6 +4,9 @@
 # body the document does not describe, fails the stage. Each role gets BELLHOP_FUZZ_SECONDS
 # (default 60) of generated requests (schemathesis' examples, coverage and fuzzing phases).
 #
+# One worker: with two threads, hypothesis' lambda descriptions race in CPython 3.11's ast module
+# ("AST constructor recursion depth mismatch") and fail the run for no fault of the server.
+#
 # Left out: the live event stream (it never ends), and signing out (it would end the session the
 # rest of the run uses).
 set -euo pipefail
@@ -46,7 +49,7 @@ for who in bob@acme.example alice@acme.example tech@helpdesk.example; do
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
       --exclude-path-regex '/events$|/logout$|/sign-out' \
       --phases examples,coverage,fuzzing \
-      --max-time "${BELLHOP_FUZZ_SECONDS:-60}" --request-timeout 20 --workers 2 \
+      --max-time "${BELLHOP_FUZZ_SECONDS:-60}" --request-timeout 20 --workers 1 \
       --warnings off; then
     failed=1
   fi
