@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bellhop_proto::{ActionGrant, HelperFacts, HelperReply, HelperRequest, Package};
+use bellhop_proto::{ActionGrant, ApprovedList, HelperFacts, HelperReply, HelperRequest, Package};
 
 /// The socket the helper listens on, unless `BELLHOP_HELPER_SOCKET` names another (tests).
 pub const DEFAULT_SOCKET: &str = if cfg!(windows) {
@@ -84,15 +84,17 @@ impl HelperLink {
         }
     }
 
-    /// Hands `grant` to the helper and waits for the end of its run, telling `progress` each
+    /// Hands `grant` (with the approved `list` it names, for software) to the helper and waits for the end of its run, telling `progress` each
     /// line the package manager writes.
     pub async fn run(
         &self,
         grant: &ActionGrant,
+        list: Option<&ApprovedList>,
         mut progress: impl FnMut(String) + Send,
     ) -> HelperOutcome {
         let request = HelperRequest::Run {
             grant: grant.clone(),
+            list: list.cloned(),
         };
         let mut end = None;
         let heard = self

@@ -1,7 +1,9 @@
 //! Whether a grant may run here: the helper's own checks, trusting nothing the agent says.
 
 use bellhop_proto::grant_check::{self, GrantRefusal};
-use bellhop_proto::{ActionGrant, ActionKind, GrantClaims, GrantedPassword, OsFamily, Package};
+use bellhop_proto::{
+    ActionGrant, ActionKind, ApprovedList, GrantClaims, GrantedPassword, OsFamily, Package,
+};
 
 use crate::managers::Op;
 
@@ -39,6 +41,20 @@ pub enum Refusal {
     OtherSystem(OsFamily),
     #[error("this computer has no {0}")]
     NoManager(&'static str),
+    #[error("the grant names no approved list")]
+    UnnamedList,
+    #[error("the approved list did not come with the grant: update the Bellhop app")]
+    NoList,
+    #[error("the approved list is not signed by this computer's server")]
+    ListNotSigned,
+    #[error("the approved list: {0}")]
+    BadList(GrantRefusal),
+    #[error("the approved list is another computer's")]
+    OtherDevicesList,
+    #[error("the desk's approved list changed since this was asked for: ask again")]
+    ListChanged,
+    #[error("{0} is not on the desk's approved list")]
+    NotOnList(String),
 }
 
 /// What a grant has the helper do.
@@ -53,8 +69,13 @@ pub enum Task {
 }
 
 /// The claims and what to do, when `grant` may run here (whether it is new is the state
-/// directory's to say, whether the account qualifies the account databases').
-pub fn check(here: &Here, grant: &ActionGrant) -> Result<(GrantClaims, Task), Refusal> {
+/// directory's to say, whether the account qualifies the account databases'). Software runs
+/// only with the signed approved `list` the grant names, and only a package on it.
+pub fn check(
+    here: &Here,
+    grant: &ActionGrant,
+    list: Option<&ApprovedList>,
+) -> Result<(GrantClaims, Task), Refusal> {
     let claims = grant_check::signed_claims(here.key, grant)?;
     let op = match claims.kind {
         ActionKind::Install => Some(Op::Install),
@@ -88,6 +109,21 @@ pub fn check(here: &Here, grant: &ActionGrant) -> Result<(GrantClaims, Task), Re
     if !here.managers.iter().any(|m| m == package.manager()) {
         return Err(Refusal::NoManager(package.manager()));
     }
+    let named = claims.list.as_deref().ok_or(Refusal::UnnamedList)?;
+    let list =
+        grant_check::signed_list(here.key, list.ok_or(Refusal::NoList)?).map_err(|e| match e {
+            GrantRefusal::NotSigned | GrantRefusal::MalformedSignature => Refusal::ListNotSigned,
+            other => Refusal::BadList(other),
+        })?;
+    if list.device_id != claims.device_id {
+        return Err(Refusal::OtherDevicesList);
+    }
+    if grant_check::list_digest(&list.packages) != named {
+        return Err(Refusal::ListChanged);
+    }
+    if !list.packages.contains(&package) {
+        return Err(Refusal::NotOnList(package.id().to_owned()));
+    }
     Ok((claims, Task::Software { op, package }))
 }
 
@@ -95,15 +131,29 @@ pub fn check(here: &Here, grant: &ActionGrant) -> Result<(GrantClaims, Task), Re
 mod tests {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
-    use bellhop_proto::{ActionId, DeviceId, GRANT_CONTEXT, GrantedSoftware, UserId};
+    use bellhop_proto::{
+        ActionId, ApprovedListClaims, DeviceId, GRANT_CONTEXT, GrantedSoftware, LIST_CONTEXT,
+        UserId,
+    };
     use ed25519_dalek::{Signer, SigningKey};
 
     use super::*;
 
+    fn device() -> DeviceId {
+        "01900000-0000-7000-8000-000000000007"
+            .parse()
+            .unwrap_or_default()
+    }
+
+    fn approved() -> Vec<Package> {
+        vec![Package::Apt("hello".into()), Package::Dnf("hello".into())]
+    }
+
     fn claims(kind: ActionKind, package: Package) -> GrantClaims {
         GrantClaims {
             action_id: ActionId::new(),
-            device_id: DeviceId::new(),
+            device_id: device(),
+            list: Some(grant_check::list_digest(&approved())),
             os_user: "bob".into(),
             user_id: UserId::new(),
             user_name: "Bob Brown".into(),
@@ -116,6 +166,21 @@ mod tests {
             machine: Some("m-1".into()),
             issued_at: 1_000,
             expires_at: 10_000,
+        }
+    }
+
+    fn sign_list(key: &SigningKey, device_id: DeviceId, packages: Vec<Package>) -> ApprovedList {
+        let claims = serde_json::to_string(&ApprovedListClaims {
+            device_id,
+            issued_at: 1_000,
+            packages,
+        })
+        .unwrap_or_default();
+        let mut message = LIST_CONTEXT.to_vec();
+        message.extend_from_slice(claims.as_bytes());
+        ApprovedList {
+            signature: STANDARD.encode(key.sign(&message).to_bytes()),
+            claims,
         }
     }
 
@@ -142,7 +207,8 @@ mod tests {
             now_ms: 5_000,
         };
         let good = claims(ActionKind::Install, Package::Apt("hello".into()));
-        let passed = check(&here, &sign(&server, &good));
+        let list = sign_list(&server, device(), approved());
+        let passed = check(&here, &sign(&server, &good), Some(&list));
         assert_eq!(
             passed,
             Ok((
@@ -154,7 +220,7 @@ mod tests {
             ))
         );
         let refused = |claims: &GrantClaims, here: &Here| {
-            check(here, &sign(&server, claims))
+            check(here, &sign(&server, claims), Some(&list))
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_default()
@@ -162,7 +228,7 @@ mod tests {
         // Another key, another machine, another user, too late.
         let stranger = SigningKey::from_bytes(&[8; 32]);
         assert!(
-            check(&here, &sign(&stranger, &good))
+            check(&here, &sign(&stranger, &good), Some(&list))
                 .is_err_and(|e| e.to_string().contains("not signed"))
         );
         let elsewhere = GrantClaims {
@@ -201,7 +267,7 @@ mod tests {
             ..good.clone()
         };
         assert_eq!(
-            check(&here, &sign(&server, &reset)),
+            check(&here, &sign(&server, &reset), None),
             Ok((
                 reset.clone(),
                 Task::Password(GrantedPassword {
@@ -235,11 +301,43 @@ mod tests {
         assert!(refused(&windows, &here).contains("not this system"));
         let dnf = claims(ActionKind::Remove, Package::Dnf("hello".into()));
         assert!(refused(&dnf, &here).contains("no dnf"));
+        // Software runs only with the list the grant names, signed, this device's, unchanged,
+        // and only a package on it.
+        let refused_with = |list: Option<&ApprovedList>| {
+            check(&here, &sign(&server, &good), list)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(refused_with(None).contains("did not come with the grant"));
+        let forged = sign_list(&stranger, device(), approved());
+        assert!(refused_with(Some(&forged)).contains("approved list is not signed"));
+        let theirs = sign_list(&server, DeviceId::new(), approved());
+        assert!(refused_with(Some(&theirs)).contains("another computer's"));
+        let changed = sign_list(&server, device(), vec![Package::Apt("hello".into())]);
+        assert!(refused_with(Some(&changed)).contains("changed since"));
+        let unnamed = GrantClaims {
+            list: None,
+            ..good.clone()
+        };
+        assert!(refused(&unnamed, &here).contains("names no approved list"));
+        let off_list = claims(ActionKind::Install, Package::Apt("nmap".into()));
+        assert!(refused(&off_list, &here).contains("nmap is not on the desk's approved list"));
+        // A list grant is not a grant, nor the other way round.
+        let as_grant = ActionGrant {
+            claims: list.claims.clone(),
+            signature: list.signature.clone(),
+        };
+        assert!(
+            check(&here, &as_grant, Some(&list))
+                .is_err_and(|e| e.to_string().contains("not signed"))
+        );
         // Changed after signing.
         let mut tampered = sign(&server, &good);
         tampered.claims = tampered.claims.replace("\"hello\"}", "\"nmap\"}");
         assert!(
-            check(&here, &tampered).is_err_and(|e| e.to_string().contains("not signed")),
+            check(&here, &tampered, Some(&list))
+                .is_err_and(|e| e.to_string().contains("not signed")),
             "{}",
             tampered.claims
         );

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use bellhop_proto::{ActionGrant, HelperFacts, HelperReply, HelperRequest, Package};
+use bellhop_proto::{ActionGrant, ApprovedList, HelperFacts, HelperReply, HelperRequest, Package};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
@@ -102,9 +102,9 @@ pub async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
             }
             send(&mut stream, &HelperReply::Installed { versions }).await?;
         }
-        HelperRequest::Run { grant } => {
+        HelperRequest::Run { grant, list } => {
             let reply = match &caller.user {
-                Some(user) => run(helper, &mut stream, &caller, user, &grant).await,
+                Some(user) => run(helper, &mut stream, &caller, user, &grant, list.as_ref()).await,
                 None => refuse(
                     &caller.id,
                     "?",
@@ -131,6 +131,7 @@ async fn run<S: AsyncWrite + Unpin>(
     who: &Caller,
     user: &str,
     grant: &ActionGrant,
+    list: Option<&ApprovedList>,
 ) -> HelperReply {
     let caller = who.id.as_str();
     let key = match crate::grant_key(&helper.config, &helper.state).await {
@@ -153,7 +154,7 @@ async fn run<S: AsyncWrite + Unpin>(
         managers: &helper.managers,
         now_ms: now_ms(),
     };
-    let (claims, task) = match check(&here, grant) {
+    let (claims, task) = match check(&here, grant, list) {
         Ok(checked) => checked,
         Err(refusal) => return refuse(caller, user, refusal.to_string()),
     };

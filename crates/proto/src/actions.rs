@@ -295,6 +295,36 @@ pub struct GrantKey {
 /// passes for a grant).
 pub const GRANT_CONTEXT: &[u8] = b"bellhop action grant v1\n";
 
+/// The approved list's signatures are of this kind: a grant never passes for a list, nor a
+/// list for a grant.
+pub const LIST_CONTEXT: &[u8] = b"bellhop approved list v1\n";
+
+/// The approved software a computer's helper may install or remove, as the server signed it
+/// (Ed25519 over [`LIST_CONTEXT`] and `claims`, the JSON of [`ApprovedListClaims`] as sent). A
+/// software grant names the list it was signed against by its digest, and the helper checks
+/// the grant's package against the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApprovedList {
+    pub claims: String,
+    /// The 64-byte signature, standard base64.
+    pub signature: String,
+}
+
+/// What an approved list says: the packages of the entries the desk offers to the computer's
+/// person, for its system, sorted by manager and id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApprovedListClaims {
+    pub device_id: DeviceId,
+    /// Unix milliseconds.
+    #[ts(type = "number")]
+    pub issued_at: i64,
+    pub packages: Vec<Package>,
+}
+
 /// What a grant allows: this action, on this device and OS user profile, for this person, once,
 /// until `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -318,6 +348,11 @@ pub struct GrantClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub password: Option<GrantedPassword>,
+    /// For software: the digest of the approved list the grant was signed against
+    /// ([`crate::grant_check::list_digest`]); the helper runs it only with that list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub list: Option<String>,
     /// For what the privileged helper runs: the machine id of the helper that may run it (the
     /// agent reports it); no other machine's helper does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -394,6 +429,11 @@ impl GrantedPassword {
 pub struct GrantedAction {
     pub action: Action,
     pub grant: ActionGrant,
+    /// For software: the approved list the grant names, signed now (it may have changed since
+    /// the grant was signed: then the helper refuses it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub list: Option<ApprovedList>,
 }
 
 /// The live event `action`: an action the listener hears of moved on; read it again. Without

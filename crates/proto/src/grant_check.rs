@@ -5,7 +5,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signature, VerifyingKey};
 
-use crate::{ActionGrant, GRANT_CONTEXT, GrantClaims};
+use crate::{
+    ActionGrant, ApprovedList, ApprovedListClaims, GRANT_CONTEXT, GrantClaims, LIST_CONTEXT,
+    Package,
+};
 
 /// Why a grant is refused: nothing runs on it, and these words say why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +38,28 @@ pub enum GrantRefusal {
 /// The claims of `grant` when `key` (Ed25519, standard base64) signed them: the signature
 /// covers [`GRANT_CONTEXT`] and the claims exactly as sent. Nothing else is checked here.
 pub fn signed_claims(key: &str, grant: &ActionGrant) -> Result<GrantClaims, GrantRefusal> {
+    verify(key, GRANT_CONTEXT, &grant.claims, &grant.signature)?;
+    serde_json::from_str(&grant.claims).map_err(|_| GrantRefusal::MalformedClaims)
+}
+
+/// The claims of `list` when `key` signed them (over [`LIST_CONTEXT`]).
+pub fn signed_list(key: &str, list: &ApprovedList) -> Result<ApprovedListClaims, GrantRefusal> {
+    verify(key, LIST_CONTEXT, &list.claims, &list.signature)?;
+    serde_json::from_str(&list.claims).map_err(|_| GrantRefusal::MalformedClaims)
+}
+
+/// How a grant names an approved list: SHA-256 (hex) of the JSON of its packages, in the
+/// list's order.
+pub fn list_digest(packages: &[Package]) -> String {
+    use sha2::Digest;
+    let json = serde_json::to_vec(packages).unwrap_or_default();
+    sha2::Sha256::digest(json)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn verify(key: &str, context: &[u8], claims: &str, signature: &str) -> Result<(), GrantRefusal> {
     let key: [u8; 32] = STANDARD
         .decode(key)
         .ok()
@@ -42,15 +67,14 @@ pub fn signed_claims(key: &str, grant: &ActionGrant) -> Result<GrantClaims, Gran
         .ok_or(GrantRefusal::DamagedKey)?;
     let key = VerifyingKey::from_bytes(&key).map_err(|_| GrantRefusal::DamagedKey)?;
     let signature: [u8; 64] = STANDARD
-        .decode(&grant.signature)
+        .decode(signature)
         .ok()
         .and_then(|s| s.try_into().ok())
         .ok_or(GrantRefusal::MalformedSignature)?;
-    let mut message = GRANT_CONTEXT.to_vec();
-    message.extend_from_slice(grant.claims.as_bytes());
+    let mut message = context.to_vec();
+    message.extend_from_slice(claims.as_bytes());
     key.verify_strict(&message, &Signature::from_bytes(&signature))
-        .map_err(|_| GrantRefusal::NotSigned)?;
-    serde_json::from_str(&grant.claims).map_err(|_| GrantRefusal::MalformedClaims)
+        .map_err(|_| GrantRefusal::NotSigned)
 }
 
 /// Whether a checked grant is for `os_user` and unexpired at `now_ms`.

@@ -36,7 +36,12 @@ pub enum HelperRequest {
     /// Who are you? Answered with [`HelperReply::Hello`].
     Hello,
     /// Run what this grant allows. Answered with progress lines, then `done` or `refused`.
-    Run { grant: ActionGrant },
+    Run {
+        grant: ActionGrant,
+        /// For software: the signed approved list the grant names.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        list: Option<crate::ApprovedList>,
+    },
     /// Which of these packages are installed, and at which version (anyone may ask).
     Installed { packages: Vec<Package> },
 }

@@ -36,8 +36,9 @@ mod values;
 
 pub use actions::{
     Action, ActionCode, ActionEvent, ActionGrant, ActionKind, ActionListQuery, ActionReport,
-    ActionRequest, ActionSoftware, ActionState, FactorKind, GRANT_CONTEXT, GrantClaims, GrantKey,
-    GrantedAction, GrantedPassword, GrantedSoftware,
+    ActionRequest, ActionSoftware, ActionState, ApprovedList, ApprovedListClaims, FactorKind,
+    GRANT_CONTEXT, GrantClaims, GrantKey, GrantedAction, GrantedPassword, GrantedSoftware,
+    LIST_CONTEXT,
 };
 pub use assistant::{
     AssistantAsk, AssistantEvent, AssistantHandOver, AssistantModel, AssistantModelInput,

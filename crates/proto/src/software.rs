@@ -295,6 +295,20 @@ impl SoftwareCatalog {
         self.items.iter().find(|i| i.key == key)
     }
 
+    /// The packages of the entries a person of `org` may install on `os`, sorted by manager and
+    /// id, each once: what an approved list signs.
+    pub fn approved_packages(&self, org: Option<OrgId>, os: OsFamily) -> Vec<Package> {
+        let mut packages: Vec<Package> = self
+            .items
+            .iter()
+            .filter(|i| i.offered_to(org))
+            .flat_map(|i| i.packages_for(os).cloned())
+            .collect();
+        packages.sort_by(|a, b| (a.manager(), a.id()).cmp(&(b.manager(), b.id())));
+        packages.dedup();
+        packages
+    }
+
     /// The entries a person of `org` may install (the sources are the desk's to know).
     pub fn offered_to(&self, org: Option<OrgId>) -> Self {
         Self {

@@ -36,7 +36,7 @@ pub fn typescript() -> String {
         EmailState, EmailSummary, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
         Audience, SectionRule, ActionRules, PortalSettings, MyPortal,
         ActionKind, ActionState, FactorKind, ActionRequest, ActionCode, Action, ActionListQuery, ActionReport,
-        ActionEvent, ActionGrant, GrantClaims, GrantedAction, ActionSoftware, GrantedSoftware, GrantedPassword, HelperFacts, InstalledPackage,
+        ActionEvent, ActionGrant, ApprovedList, ApprovedListClaims, GrantClaims, GrantedAction, ActionSoftware, GrantedSoftware, GrantedPassword, HelperFacts, InstalledPackage,
         FieldAccess, CustomFieldAccess, DefaultFields, TicketType, CustomFieldKind, CustomField, TicketFields, FieldValue,
         OrgInput, OrgCreated, EnrolmentKey, UserInput,
         ChatStatus, ChatEnd, Chat, ChatMessageKind, ChatFile, ChatMessage, NewChat, NewChatMessage, ChatListQuery,

@@ -10,7 +10,9 @@ use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use bellhop_proto::{ActionGrant, GRANT_CONTEXT, GrantClaims};
+use bellhop_proto::{
+    ActionGrant, ApprovedList, ApprovedListClaims, GRANT_CONTEXT, GrantClaims, LIST_CONTEXT,
+};
 use ed25519_dalek::{Signer, SigningKey};
 
 /// The key file's name in the data directory.
@@ -43,6 +45,20 @@ impl GrantSigner {
         message.extend_from_slice(claims.as_bytes());
         let signature = self.key.sign(&message);
         Ok(ActionGrant {
+            claims,
+            signature: STANDARD.encode(signature.to_bytes()),
+        })
+    }
+}
+
+impl GrantSigner {
+    /// Signs an approved list: over [`LIST_CONTEXT`], so it never passes for a grant.
+    pub fn sign_list(&self, claims: &ApprovedListClaims) -> anyhow::Result<ApprovedList> {
+        let claims = serde_json::to_string(claims)?;
+        let mut message = LIST_CONTEXT.to_vec();
+        message.extend_from_slice(claims.as_bytes());
+        let signature = self.key.sign(&message);
+        Ok(ApprovedList {
             claims,
             signature: STANDARD.encode(signature.to_bytes()),
         })

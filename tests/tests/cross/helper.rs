@@ -20,8 +20,9 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bellhop_proto::{
-    Action, ActionGrant, ActionId, ActionKind, ActionState, GRANT_CONTEXT, GrantClaims,
-    GrantedPassword, GrantedSoftware, Package, UserId,
+    Action, ActionGrant, ActionId, ActionKind, ActionState, ApprovedList, ApprovedListClaims,
+    GRANT_CONTEXT, GrantClaims, GrantedPassword, GrantedSoftware, LIST_CONTEXT, Package, UserId,
+    grant_check,
 };
 use bellhop_tests::{RunningServer, workspace_binary};
 use ed25519_dalek::{Signer, SigningKey};
@@ -223,19 +224,31 @@ fn refusal(answer: &[Value]) -> String {
 
 /// Signs `claims` with the server's own grant key, read from its data directory (what only the
 /// server could do).
-fn sign(server: &RunningServer, claims: &GrantClaims) -> anyhow::Result<ActionGrant> {
+/// `claims` (JSON) signed with the server's own key over `context`: the claims and the
+/// signature.
+fn signed(
+    server: &RunningServer,
+    context: &[u8],
+    claims: String,
+) -> anyhow::Result<(String, String)> {
     let seed: [u8; 32] = STANDARD
         .decode(std::fs::read_to_string(server.data_dir().join("grant-signing.key"))?.trim())?
         .try_into()
         .map_err(|_| anyhow::anyhow!("the server's key is not 32 bytes"))?;
     let key = SigningKey::from_bytes(&seed);
-    let claims = serde_json::to_string(claims)?;
-    let mut message = GRANT_CONTEXT.to_vec();
+    let mut message = context.to_vec();
     message.extend_from_slice(claims.as_bytes());
-    Ok(ActionGrant {
-        signature: STANDARD.encode(key.sign(&message).to_bytes()),
-        claims,
-    })
+    Ok((claims, STANDARD.encode(key.sign(&message).to_bytes())))
+}
+
+fn sign(server: &RunningServer, claims: &GrantClaims) -> anyhow::Result<ActionGrant> {
+    let (claims, signature) = signed(server, GRANT_CONTEXT, serde_json::to_string(claims)?)?;
+    Ok(ActionGrant { claims, signature })
+}
+
+fn sign_list(server: &RunningServer, claims: &ApprovedListClaims) -> anyhow::Result<ApprovedList> {
+    let (claims, signature) = signed(server, LIST_CONTEXT, serde_json::to_string(claims)?)?;
+    Ok(ApprovedList { claims, signature })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,7 +379,21 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
         refusal(&answer).contains("not a helper request"),
         "{answer:?}"
     );
+    // What the desk approved, as the server would sign it for this computer.
+    let approved = vec![
+        Package::Apt("hello".into()),
+        Package::Apt("hello-traditional".into()),
+    ];
+    let list = sign_list(
+        &server,
+        &ApprovedListClaims {
+            device_id: device,
+            issued_at: 0,
+            packages: approved.clone(),
+        },
+    )?;
     let claims = |kind: ActionKind, package: &str, machine: &str| GrantClaims {
+        list: Some(grant_check::list_digest(&approved)),
         action_id: ActionId::new(),
         device_id: device,
         os_user: "root".into(),
@@ -382,7 +409,7 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
         issued_at: 0,
         expires_at: i64::MAX,
     };
-    let run_it = |grant: &ActionGrant| json!({"run": {"grant": grant}});
+    let run_it = |grant: &ActionGrant| json!({"run": {"grant": grant, "list": list}});
     let elsewhere = sign(
         &server,
         &claims(ActionKind::Install, "hello", "another-machine"),
@@ -390,6 +417,32 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
     let answer = ask_helper(&socket, None, &run_it(&elsewhere))?;
     assert!(
         refusal(&answer).contains("another computer's helper"),
+        "{answer:?}"
+    );
+    // A package the desk did not approve, and a list the server did not sign.
+    let nmap = sign(&server, &claims(ActionKind::Install, "nmap", &machine))?;
+    let answer = ask_helper(&socket, None, &run_it(&nmap))?;
+    assert!(
+        refusal(&answer).contains("nmap is not on the desk's approved list"),
+        "{answer:?}"
+    );
+    let hello = sign(&server, &claims(ActionKind::Install, "hello", &machine))?;
+    let forged = ApprovedList {
+        claims: list.claims.replace("hello-traditional", "nmap"),
+        signature: list.signature.clone(),
+    };
+    let answer = ask_helper(
+        &socket,
+        None,
+        &json!({"run": {"grant": hello, "list": forged}}),
+    )?;
+    assert!(
+        refusal(&answer).contains("approved list is not signed"),
+        "{answer:?}"
+    );
+    let answer = ask_helper(&socket, None, &json!({"run": {"grant": hello}}))?;
+    assert!(
+        refusal(&answer).contains("did not come with the grant"),
         "{answer:?}"
     );
     let shell = sign(&server, &claims(ActionKind::Install, "hello;id", &machine))?;
@@ -652,6 +705,7 @@ async fn bob_resets_the_password_of_his_own_account_and_no_one_elses() -> anyhow
                 user_name: "Bob Brown".into(),
                 kind: ActionKind::ResetPassword,
                 software: None,
+                list: None,
                 password: Some(GrantedPassword {
                     sha512_crypt: after[1].clone(),
                     sealed: None,

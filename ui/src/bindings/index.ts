@@ -795,6 +795,18 @@ export type ActionGrant = { claims: string,
  */
 signature: string, };
 
+export type ApprovedList = { claims: string, 
+/**
+ * The 64-byte signature, standard base64.
+ */
+signature: string, };
+
+export type ApprovedListClaims = { device_id: DeviceId, 
+/**
+ * Unix milliseconds.
+ */
+issued_at: number, packages: Array<Package>, };
+
 export type GrantClaims = { 
 /**
  * The single-use id: an agent runs each at most once.
@@ -814,6 +826,11 @@ software?: GrantedSoftware,
  */
 password?: GrantedPassword, 
 /**
+ * For software: the digest of the approved list the grant was signed against
+ * ([`crate::grant_check::list_digest`]); the helper runs it only with that list.
+ */
+list?: string, 
+/**
  * For what the privileged helper runs: the machine id of the helper that may run it (the
  * agent reports it); no other machine's helper does.
  */
@@ -827,7 +844,12 @@ issued_at: number,
  */
 expires_at: number, };
 
-export type GrantedAction = { action: Action, grant: ActionGrant, };
+export type GrantedAction = { action: Action, grant: ActionGrant, 
+/**
+ * For software: the approved list the grant names, signed now (it may have changed since
+ * the grant was signed: then the helper refuses it).
+ */
+list?: ApprovedList, };
 
 export type ActionSoftware = { 
 /**

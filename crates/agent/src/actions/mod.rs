@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use bellhop_proto::grant_check;
 use bellhop_proto::{
-    ActionGrant, ActionId, ActionKind, ActionReport, ActionState, DeviceId, ErrorCode, GrantClaims,
-    GrantedAction, LocalAction, LocalActionState,
+    ActionGrant, ActionId, ActionKind, ActionReport, ActionState, ApprovedList, DeviceId,
+    ErrorCode, GrantClaims, GrantedAction, LocalAction, LocalActionState,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
@@ -181,6 +181,8 @@ pub struct Claimed<'a> {
     pub claims: GrantClaims,
     /// The grant as signed: the privileged helper checks it itself.
     grant: ActionGrant,
+    /// For software: the approved list the grant names, as the server signed it.
+    list: Option<ApprovedList>,
     bell: Arc<Notify>,
     running: &'a Running,
 }
@@ -196,7 +198,12 @@ impl Drop for Claimed<'_> {
 }
 
 impl Running {
-    fn hold(&self, claims: GrantClaims, grant: ActionGrant) -> Claimed<'_> {
+    fn hold(
+        &self,
+        claims: GrantClaims,
+        grant: ActionGrant,
+        list: Option<ApprovedList>,
+    ) -> Claimed<'_> {
         let bell = Arc::new(Notify::new());
         self.here
             .lock()
@@ -205,6 +212,7 @@ impl Running {
         Claimed {
             claims,
             grant,
+            list,
             bell,
             running: self,
         }
@@ -323,7 +331,9 @@ impl Agent {
                 continue;
             }
             match checked {
-                Ok(claims) => claimed.push(self.running.hold(claims, granted.grant)),
+                Ok(claims) => {
+                    claimed.push(self.running.hold(claims, granted.grant, granted.list));
+                }
                 Err(refusal) => {
                     let why = refusal.to_string();
                     tracing::warn!(action = %id, why, "refused a grant");
@@ -438,9 +448,11 @@ impl Agent {
     ) -> std::result::Result<String, RunFailure> {
         let id = claimed.claims.action_id;
         let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
-        let run = self.helper.run(&claimed.grant, move |line| {
-            let _ = lines_tx.send(line);
-        });
+        let run = self
+            .helper
+            .run(&claimed.grant, claimed.list.as_ref(), move |line| {
+                let _ = lines_tx.send(line);
+            });
         tokio::pin!(run);
         let mut recent: std::collections::VecDeque<String> = std::collections::VecDeque::new();
         let mut told = tokio::time::Instant::now();
@@ -628,6 +640,7 @@ mod tests {
             kind: ActionKind::Lock,
             software: None,
             password: None,
+            list: None,
             machine: None,
             issued_at: 1_000,
             expires_at,

@@ -7,8 +7,9 @@
 
 use bellhop_proto::{
     Action, ActionId, ActionKind, ActionListQuery, ActionReport, ActionRequest, ActionSoftware,
-    ActionState, Device, DeviceId, DeviceStatus, ErrorCode, FactorKind, GrantClaims, GrantedAction,
-    GrantedPassword, GrantedSoftware, OsFamily,
+    ActionState, ApprovedList, ApprovedListClaims, Device, DeviceId, DeviceStatus, ErrorCode,
+    FactorKind, GrantClaims, GrantedAction, GrantedPassword, GrantedSoftware, OrgId, OsFamily,
+    Package, grant_check,
 };
 use rand::Rng;
 
@@ -298,17 +299,23 @@ pub async fn verify(
     let now = now_ms();
     let expires_at = now + PICKUP_MS;
     // What the privileged helper runs names the helper that may run it.
-    let helper = match row.action.kind.by_helper() {
+    let (helper, list) = match row.action.kind.by_helper() {
         true => {
             let device = store.device(row.action.device_id).await?;
+            let list = match (&device, row.action.kind.is_software()) {
+                (Some(device), true) => Some(grant_check::list_digest(
+                    &approved_for(state, caller.org_id, device).await?,
+                )),
+                _ => None,
+            };
             let helper = device.and_then(|d| d.facts.helper).ok_or_else(|| {
                 AppError::conflict(
                     "the computer's Bellhop helper is gone: ask again once it is back",
                 )
             })?;
-            Some(helper)
+            (Some(helper), list)
         }
-        false => None,
+        false => (None, None),
     };
     let temporary = match row.action.kind {
         ActionKind::ResetPassword => Some(temporary_password(
@@ -331,6 +338,7 @@ pub async fn verify(
                 package: s.package.clone(),
             }),
             password: temporary.as_ref().map(|(_, granted)| granted.clone()),
+            list,
             machine,
             issued_at: now,
             expires_at,
@@ -563,17 +571,56 @@ pub async fn cancel(state: &AppState, caller: &Caller, id: ActionId) -> Result<A
     }
 }
 
-/// The calling computer's signed actions waiting to run, each marked delivered. Only a device
-/// credential has a computer.
+/// The calling computer's signed actions waiting to run, each marked delivered, software with
+/// the approved list as it is now. Only a device credential has a computer.
 pub async fn waiting_for_device(state: &AppState, caller: &Caller) -> Result<Vec<GrantedAction>> {
-    let device = own_device(caller)?;
-    let rows = state.store.deliver_actions(device).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|ActionRow { action, grant, .. }| {
-            grant.map(|grant| GrantedAction { action, grant })
+    let device_id = own_device(caller)?;
+    let rows = state.store.deliver_actions(device_id).await?;
+    let mut waiting = Vec::with_capacity(rows.len());
+    for ActionRow { action, grant, .. } in rows {
+        let Some(grant) = grant else { continue };
+        let list = match action.kind.is_software() {
+            true => Some(approved_list(state, &action).await?),
+            false => None,
+        };
+        waiting.push(GrantedAction {
+            action,
+            grant,
+            list,
+        });
+    }
+    Ok(waiting)
+}
+
+/// The packages the desk offers to people of `org` on `device`'s system: what a software
+/// grant's list holds.
+async fn approved_for(
+    state: &AppState,
+    org: Option<OrgId>,
+    device: &Device,
+) -> Result<Vec<Package>> {
+    let catalog = state.store.software().await?;
+    Ok(OsFamily::from_consts(&device.facts.platform)
+        .map(|os| catalog.approved_packages(org, os))
+        .unwrap_or_default())
+}
+
+/// The approved list for `action`'s computer and person, signed now.
+async fn approved_list(state: &AppState, action: &Action) -> Result<ApprovedList> {
+    let store = &state.store;
+    let org = store.user(action.user_id).await?.and_then(|u| u.org_id);
+    let packages = match store.device(action.device_id).await? {
+        Some(device) => approved_for(state, org, &device).await?,
+        None => Vec::new(),
+    };
+    state
+        .grants
+        .sign_list(&ApprovedListClaims {
+            device_id: action.device_id,
+            issued_at: now_ms(),
+            packages,
         })
-        .collect())
+        .map_err(AppError::Other)
 }
 
 fn own_device(caller: &Caller) -> Result<DeviceId> {

@@ -2,7 +2,9 @@
 //! the person, only on their own computer whose privileged helper can install its package, one
 //! at a time per entry, and a grant that names the entry, the package and that helper.
 
-use bellhop_proto::{Action, ActionKind, ActionState, GrantedSoftware, Package};
+use bellhop_proto::{
+    Action, ActionKind, ActionState, ApprovedList, GrantedSoftware, Package, grant_check,
+};
 use serde_json::{Value, json};
 
 use crate::actions::{
@@ -134,6 +136,24 @@ async fn bob_installs_an_approved_package_through_his_computers_helper() -> anyh
             package: Package::Apt("hello".into())
         })
     );
+    // With it, the approved list the grant names: what bob's organisation may install on
+    // Linux (not Globex's SAP GUI, not the Windows packages), signed as a list.
+    let list = granted[0].list.clone().unwrap_or_else(|| ApprovedList {
+        claims: String::new(),
+        signature: String::new(),
+    });
+    let listed = grant_check::signed_list(&bob.device.grant_key, &list)?;
+    assert_eq!(listed.device_id, bob.device.device_id);
+    assert_eq!(listed.packages, vec![Package::Apt("hello".into())]);
+    assert_eq!(
+        claims.list,
+        Some(grant_check::list_digest(&listed.packages))
+    );
+    let as_grant = bellhop_proto::ActionGrant {
+        claims: list.claims.clone(),
+        signature: list.signature.clone(),
+    };
+    assert!(grant_check::signed_claims(&bob.device.grant_key, &as_grant).is_err());
 
     // Running, the installer's lines as they come, then the outcome.
     let res = report(&app, &bob.agent.token, &asked, "running").await?;
