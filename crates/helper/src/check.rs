@@ -3,6 +3,7 @@
 use bellhop_proto::grant_check::{self, GrantRefusal};
 use bellhop_proto::{
     ActionGrant, ActionKind, ApprovedList, GrantClaims, GrantedPassword, OsFamily, Package,
+    SoftwareSources,
 };
 
 use crate::managers::Op;
@@ -63,6 +64,8 @@ pub enum Task {
     Software {
         op: Op,
         package: Package,
+        /// The desk's private sources for this system, from the signed list.
+        sources: SoftwareSources,
     },
     /// Set this password on the grant's OS user (whose account [`crate::accounts`] checks).
     Password(GrantedPassword),
@@ -118,13 +121,20 @@ pub fn check(
     if list.device_id != claims.device_id {
         return Err(Refusal::OtherDevicesList);
     }
-    if grant_check::list_digest(&list.packages) != named {
+    if grant_check::list_digest(&list.packages, &list.sources) != named {
         return Err(Refusal::ListChanged);
     }
     if !list.packages.contains(&package) {
         return Err(Refusal::NotOnList(package.id().to_owned()));
     }
-    Ok((claims, Task::Software { op, package }))
+    Ok((
+        claims,
+        Task::Software {
+            op,
+            package,
+            sources: list.sources,
+        },
+    ))
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -132,8 +142,8 @@ mod tests {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use bellhop_proto::{
-        ActionId, ApprovedListClaims, DeviceId, GRANT_CONTEXT, GrantedSoftware, LIST_CONTEXT,
-        UserId,
+        ActionId, ApprovedListClaims, AptRepository, DeviceId, GRANT_CONTEXT, GrantedSoftware,
+        LIST_CONTEXT, UserId,
     };
     use ed25519_dalek::{Signer, SigningKey};
 
@@ -149,11 +159,24 @@ mod tests {
         vec![Package::Apt("hello".into()), Package::Dnf("hello".into())]
     }
 
+    fn sources() -> SoftwareSources {
+        SoftwareSources {
+            apt: Some(AptRepository {
+                url: "https://apt.example.com/debian".into(),
+                suite: "stable".into(),
+                components: vec!["main".into()],
+                key: "-----BEGIN PGP PUBLIC KEY BLOCK-----\n-----END PGP PUBLIC KEY BLOCK-----"
+                    .into(),
+            }),
+            ..SoftwareSources::default()
+        }
+    }
+
     fn claims(kind: ActionKind, package: Package) -> GrantClaims {
         GrantClaims {
             action_id: ActionId::new(),
             device_id: device(),
-            list: Some(grant_check::list_digest(&approved())),
+            list: Some(grant_check::list_digest(&approved(), &sources())),
             os_user: "bob".into(),
             user_id: UserId::new(),
             user_name: "Bob Brown".into(),
@@ -170,10 +193,20 @@ mod tests {
     }
 
     fn sign_list(key: &SigningKey, device_id: DeviceId, packages: Vec<Package>) -> ApprovedList {
+        sign_list_with(key, device_id, packages, sources())
+    }
+
+    fn sign_list_with(
+        key: &SigningKey,
+        device_id: DeviceId,
+        packages: Vec<Package>,
+        sources: SoftwareSources,
+    ) -> ApprovedList {
         let claims = serde_json::to_string(&ApprovedListClaims {
             device_id,
             issued_at: 1_000,
             packages,
+            sources,
         })
         .unwrap_or_default();
         let mut message = LIST_CONTEXT.to_vec();
@@ -215,7 +248,8 @@ mod tests {
                 good.clone(),
                 Task::Software {
                     op: Op::Install,
-                    package: Package::Apt("hello".into())
+                    package: Package::Apt("hello".into()),
+                    sources: sources(),
                 }
             ))
         );
@@ -316,6 +350,9 @@ mod tests {
         assert!(refused_with(Some(&theirs)).contains("another computer's"));
         let changed = sign_list(&server, device(), vec![Package::Apt("hello".into())]);
         assert!(refused_with(Some(&changed)).contains("changed since"));
+        // The same packages from another repository (an older list's, say) are another list.
+        let elsewhere = sign_list_with(&server, device(), approved(), SoftwareSources::default());
+        assert!(refused_with(Some(&elsewhere)).contains("changed since"));
         let unnamed = GrantClaims {
             list: None,
             ..good.clone()

@@ -15,6 +15,7 @@
 //! - [`trust`]: the machine id, the pinned key, the used grants.
 //! - [`check`]: whether a grant may run here.
 //! - [`managers`]: the package managers, run without a shell.
+//! - [`sources`]: the desk's private sources, set up before an install.
 //! - [`windows_accounts`]: the same for Windows accounts (the rules are tested everywhere).
 //! - [`windows_acl`]: on Windows, whether only the administrators may change the configuration
 //!   and the state directory.
@@ -33,6 +34,7 @@ pub mod pipe;
 pub mod serve;
 #[cfg(windows)]
 pub mod service;
+pub mod sources;
 pub mod trust;
 #[cfg(unix)]
 pub mod unix_socket;

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use bellhop_proto::Package;
+use bellhop_proto::{ChocolateySource, HomebrewTap, Package};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::mpsc;
 
@@ -154,6 +154,7 @@ fn choco() -> Option<PathBuf> {
 }
 
 const APT_GET: &str = "/usr/bin/apt-get";
+const APT_CACHE: &str = "/usr/bin/apt-cache";
 const DPKG_QUERY: &str = "/usr/bin/dpkg-query";
 const DNF: &str = "/usr/bin/dnf";
 const RPM: &str = "/usr/bin/rpm";
@@ -235,6 +236,93 @@ pub fn arguments(op: Op, package: &Package) -> Option<Vec<String>> {
         _ => return None,
     };
     Some(args.into_iter().map(str::to_owned).collect())
+}
+
+/// `apt-get update` of the sources in `only` (a deb822 file) and none other, when given, any
+/// failure to fetch or verify them an error; otherwise of every source, as apt's own timer does.
+pub fn apt_update(only: Option<&str>) -> Invocation {
+    let mut args = vec![
+        "update".to_owned(),
+        "-q".to_owned(),
+        "-o".to_owned(),
+        "DPkg::Lock::Timeout=120".to_owned(),
+    ];
+    if let Some(file) = only {
+        args.extend([
+            "--error-on=any".to_owned(),
+            "-o".to_owned(),
+            format!("Dir::Etc::SourceList={file}"),
+            "-o".to_owned(),
+            "Dir::Etc::SourceParts=/dev/null".to_owned(),
+            // The other sources' lists stay as they are.
+            "-o".to_owned(),
+            "APT::Get::List-Cleanup=0".to_owned(),
+        ]);
+    }
+    Invocation {
+        program: PathBuf::from(APT_GET),
+        args,
+        env: vec![("DEBIAN_FRONTEND", "noninteractive")],
+        run_as: None,
+    }
+}
+
+/// The version apt would install of `id`, or `None` when its lists do not know it.
+pub async fn apt_candidate(id: &str) -> Option<String> {
+    let mut command = tokio::process::Command::new(APT_CACHE);
+    command.args(["policy", "-q", id]).stdin(Stdio::null());
+    base_env(&mut command);
+    let out = command.output().await.ok()?;
+    candidate(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The `Candidate:` of `apt-cache policy`'s answer, unless it is `(none)`.
+fn candidate(text: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("Candidate:"))
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && *v != "(none)")
+        .map(str::to_owned)
+}
+
+/// `choco source add` of the desk's source, first among the sources (adding it again updates
+/// it).
+pub fn chocolatey_source(source: &ChocolateySource) -> Option<Invocation> {
+    Some(Invocation {
+        program: choco()?,
+        args: chocolatey_source_args(source),
+        env: Vec::new(),
+        run_as: None,
+    })
+}
+
+fn chocolatey_source_args(source: &ChocolateySource) -> Vec<String> {
+    vec![
+        "source".to_owned(),
+        "add".to_owned(),
+        format!("--name={}", source.name),
+        format!("--source={}", source.url),
+        "--priority=1".to_owned(),
+        "--limit-output".to_owned(),
+    ]
+}
+
+/// `brew tap` of the desk's tap, as the account that owns Homebrew (tapping it again does
+/// nothing).
+pub fn homebrew_tap(tap: &HomebrewTap) -> Option<Invocation> {
+    let (exe, owner) = brew()?;
+    Some(Invocation {
+        program: exe,
+        args: homebrew_tap_args(tap),
+        env: BREW_ENV.to_vec(),
+        run_as: Some(owner),
+    })
+}
+
+fn homebrew_tap_args(tap: &HomebrewTap) -> Vec<String> {
+    let mut args = vec!["tap".to_owned(), tap.name.clone()];
+    args.extend(tap.url.clone());
+    args
 }
 
 /// The installed version of `package`, or `None` when it is not installed (or cannot be asked
@@ -560,6 +648,73 @@ mod tests {
             arguments(Op::Install, &Package::Flatpak("org.gnu.Hello".into())),
             None
         );
+    }
+
+    #[test]
+    fn the_desks_sources_are_set_up_with_arguments_alone() {
+        let only = apt_update(Some("/etc/apt/sources.list.d/bellhop.sources"));
+        assert_eq!(only.program, PathBuf::from("/usr/bin/apt-get"));
+        assert_eq!(
+            Some(only.args),
+            strings(&[
+                "update",
+                "-q",
+                "-o",
+                "DPkg::Lock::Timeout=120",
+                "--error-on=any",
+                "-o",
+                "Dir::Etc::SourceList=/etc/apt/sources.list.d/bellhop.sources",
+                "-o",
+                "Dir::Etc::SourceParts=/dev/null",
+                "-o",
+                "APT::Get::List-Cleanup=0",
+            ])
+        );
+        assert_eq!(
+            Some(apt_update(None).args),
+            strings(&["update", "-q", "-o", "DPkg::Lock::Timeout=120"])
+        );
+        let choco = ChocolateySource {
+            name: "desk".into(),
+            url: "https://choco.example.com/api/v2".into(),
+        };
+        assert_eq!(
+            Some(chocolatey_source_args(&choco)),
+            strings(&[
+                "source",
+                "add",
+                "--name=desk",
+                "--source=https://choco.example.com/api/v2",
+                "--priority=1",
+                "--limit-output",
+            ])
+        );
+        let tap = HomebrewTap {
+            name: "acme/tools".into(),
+            url: None,
+        };
+        assert_eq!(
+            Some(homebrew_tap_args(&tap)),
+            strings(&["tap", "acme/tools"])
+        );
+        let tap = HomebrewTap {
+            url: Some("https://git.acme.example/tools.git".into()),
+            ..tap
+        };
+        assert_eq!(
+            Some(homebrew_tap_args(&tap)),
+            strings(&["tap", "acme/tools", "https://git.acme.example/tools.git"])
+        );
+    }
+
+    #[test]
+    fn apt_knows_a_package_when_it_has_a_candidate() {
+        let known = "hello:\n  Installed: (none)\n  Candidate: 2.10-3\n  Version table:\n";
+        assert_eq!(candidate(known).as_deref(), Some("2.10-3"));
+        let gone = "hello:\n  Installed: 2.10-3\n  Candidate: (none)\n";
+        assert_eq!(candidate(gone), None);
+        // apt-cache policy of a name no list holds writes nothing.
+        assert_eq!(candidate(""), None);
     }
 
     #[test]

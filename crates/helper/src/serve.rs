@@ -158,8 +158,12 @@ async fn run<S: AsyncWrite + Unpin>(
         Ok(checked) => checked,
         Err(refusal) => return refuse(caller, user, refusal.to_string()),
     };
-    let (op, package) = match task {
-        Task::Software { op, package } => (op, package),
+    let (op, package, sources) = match task {
+        Task::Software {
+            op,
+            package,
+            sources,
+        } => (op, package, sources),
         Task::Password(password) => {
             return reset_password(helper, who, user, &claims, &password).await;
         }
@@ -185,12 +189,16 @@ async fn run<S: AsyncWrite + Unpin>(
             format!("this helper does not run {}", package.manager()),
         );
     };
+    let source = crate::sources::named(&package, &sources);
     tracing::info!(
         caller, user, %action, asked_by = claims.user_name, op = ?op,
-        manager = package.manager(), package = package.id(), "running"
+        manager = package.manager(), package = package.id(), source, "running"
     );
     let (progress, mut lines) = mpsc::unbounded_channel();
-    let running = managers::run(&invocation, progress);
+    let running = async {
+        crate::sources::prepare(op, &package, &sources, &progress).await?;
+        Ok::<_, String>(managers::run(&invocation, progress.clone()).await)
+    };
     tokio::pin!(running);
     let ran = loop {
         tokio::select! {
@@ -203,6 +211,10 @@ async fn run<S: AsyncWrite + Unpin>(
     while let Ok(line) = lines.try_recv() {
         let _ = send(stream, &HelperReply::Progress { line }).await;
     }
+    let ran = match ran {
+        Ok(ran) => ran,
+        Err(why) => return ended(caller, user, action, Err(why)),
+    };
     let version = managers::installed_version(&package).await;
     let (ok, detail) = match (ran.success, op, &version) {
         (true, Op::Install, Some(v)) => (true, format!("installed {} {v}", package.id())),

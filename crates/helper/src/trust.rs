@@ -143,7 +143,7 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 
 /// Writes `bytes` to `path` through a temporary file, synced and renamed, so a power cut
 /// leaves the old file or the new one.
-fn write_durably(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+pub(crate) fn write_durably(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
     let tmp = path.with_extension("tmp");
     let _ = std::fs::remove_file(&tmp);
     {

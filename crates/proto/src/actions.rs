@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ActionId, DeviceId, Package, UserId};
+use crate::{ActionId, DeviceId, Package, SoftwareSources, UserId};
 
 /// What a person may ask their own computer to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -313,7 +313,8 @@ pub struct ApprovedList {
 }
 
 /// What an approved list says: the packages of the entries the desk offers to the computer's
-/// person, for its system, sorted by manager and id.
+/// person, for its system, sorted by manager and id, and the desk's private sources for that
+/// system (the helper sets them up before an install).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -323,6 +324,8 @@ pub struct ApprovedListClaims {
     #[ts(type = "number")]
     pub issued_at: i64,
     pub packages: Vec<Package>,
+    #[serde(default)]
+    pub sources: SoftwareSources,
 }
 
 /// What a grant allows: this action, on this device and OS user profile, for this person, once,

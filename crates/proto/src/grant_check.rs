@@ -7,7 +7,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 use crate::{
     ActionGrant, ApprovedList, ApprovedListClaims, GRANT_CONTEXT, GrantClaims, LIST_CONTEXT,
-    Package,
+    Package, SoftwareSources,
 };
 
 /// Why a grant is refused: nothing runs on it, and these words say why.
@@ -48,15 +48,12 @@ pub fn signed_list(key: &str, list: &ApprovedList) -> Result<ApprovedListClaims,
     serde_json::from_str(&list.claims).map_err(|_| GrantRefusal::MalformedClaims)
 }
 
-/// How a grant names an approved list: SHA-256 (hex) of the JSON of its packages, in the
-/// list's order.
-pub fn list_digest(packages: &[Package]) -> String {
+/// How a grant names an approved list: SHA-256 (hex) of the JSON of its packages and its
+/// sources, in the list's order.
+pub fn list_digest(packages: &[Package], sources: &SoftwareSources) -> String {
     use sha2::Digest;
-    let json = serde_json::to_vec(packages).unwrap_or_default();
-    sha2::Sha256::digest(json)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let json = serde_json::to_vec(&(packages, sources)).unwrap_or_default();
+    hex::encode(sha2::Sha256::digest(json))
 }
 
 fn verify(key: &str, context: &[u8], claims: &str, signature: &str) -> Result<(), GrantRefusal> {

@@ -254,6 +254,27 @@ pub struct SoftwareSources {
     pub apt: Option<AptRepository>,
 }
 
+impl SoftwareSources {
+    /// The sources `os`'s package managers use: the apt repository on Linux, the Chocolatey
+    /// source on Windows, the Homebrew tap on macOS.
+    pub fn for_os(&self, os: OsFamily) -> Self {
+        match os {
+            OsFamily::Linux => Self {
+                apt: self.apt.clone(),
+                ..Self::default()
+            },
+            OsFamily::Windows => Self {
+                chocolatey: self.chocolatey.clone(),
+                ..Self::default()
+            },
+            OsFamily::Macos => Self {
+                homebrew_tap: self.homebrew_tap.clone(),
+                ..Self::default()
+            },
+        }
+    }
+}
+
 /// `GET`/`PUT /api/v1/software`: the approved list and its sources (admins set it; each person
 /// reads the entries offered to them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]

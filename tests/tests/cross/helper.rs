@@ -21,8 +21,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bellhop_proto::{
     Action, ActionGrant, ActionId, ActionKind, ActionState, ApprovedList, ApprovedListClaims,
-    GRANT_CONTEXT, GrantClaims, GrantedPassword, GrantedSoftware, LIST_CONTEXT, Package, UserId,
-    grant_check,
+    DeviceId, GRANT_CONTEXT, GrantClaims, GrantedPassword, GrantedSoftware, LIST_CONTEXT, Package,
+    SoftwareSources, UserId, grant_check,
 };
 use bellhop_tests::{RunningServer, workspace_binary};
 use ed25519_dalek::{Signer, SigningKey};
@@ -251,21 +251,39 @@ fn sign_list(server: &RunningServer, claims: &ApprovedListClaims) -> anyhow::Res
     Ok(ApprovedList { claims, signature })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_apt()
--> anyhow::Result<()> {
-    anyhow::ensure!(
-        is_root()?,
-        "this test runs the privileged helper and apt as root: run it as root (CI does)"
-    );
-    if installed("hello")?.is_some() {
-        let out = run("apt-get", &["remove", "-y", "-q", "hello"])?;
-        anyhow::ensure!(out.status.success(), "could not remove hello first");
+/// apt, its lists and the desk's repository files are the machine's: one test at a time.
+static APT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Bob's computer: the desk's admin approved `software`, the helper runs as the system service
+/// would start it, and bob's agent, confirmed and with his phone as second factor, watches.
+struct Computer {
+    _helper: Child,
+    _watching: Child,
+    server: RunningServer,
+    _dir: tempfile::TempDir,
+    socket: PathBuf,
+    /// The helper's log.
+    log: PathBuf,
+    device: DeviceId,
+    /// The helper's machine id.
+    machine: String,
+}
+
+impl Computer {
+    async fn bob(&self) -> anyhow::Result<Session<'_>> {
+        Ok(Session {
+            server: &self.server,
+            token: self.server.login("bob@acme.example").await?,
+            http: reqwest::Client::new(),
+        })
     }
+}
+
+async fn bobs_computer(software: Value) -> anyhow::Result<Computer> {
     let dir = tempfile::tempdir()?;
     let server = RunningServer::start_demo().await?;
 
-    // The desk's admin approves GNU Hello.
+    // The desk's admin approves the software.
     let db = server.data_dir().join("bellhop.sqlite3");
     let promoted = run(
         "sqlite3",
@@ -281,18 +299,13 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
         http: reqwest::Client::new(),
     };
     admin
-        .send(
-            reqwest::Method::PUT,
-            "/api/v1/software",
-            json!({"items": [{"key": "hello", "name": {"text": "GNU Hello"},
-                "packages": [{"manager": "apt", "id": "hello"}, {"manager": "winget", "id": "GNU.Hello"}]}]}),
-        )
+        .send(reqwest::Method::PUT, "/api/v1/software", software)
         .await?;
 
     // The helper, as the system service would start it.
     let (config, socket) = configure(dir.path(), &server)?;
     let log = dir.path().join("helper.log");
-    let _helper = Child(
+    let helper = Child(
         std::process::Command::new(workspace_binary("bellhop-helper"))
             .arg("--config")
             .arg(&config)
@@ -312,7 +325,7 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
         .await?;
     let device = agent.device_state().await?.device_id;
     drop(agent);
-    let _watching = Child(
+    let watching = Child(
         std::process::Command::new(workspace_binary("bellhop"))
             .args(["sync", "--watch"])
             .env("BELLHOP_HOME", &home)
@@ -353,6 +366,42 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
         },
     )
     .await?;
+    drop(bob);
+    Ok(Computer {
+        _helper: helper,
+        _watching: watching,
+        server,
+        _dir: dir,
+        socket,
+        log,
+        device,
+        machine,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_apt()
+-> anyhow::Result<()> {
+    anyhow::ensure!(
+        is_root()?,
+        "this test runs the privileged helper and apt as root: run it as root (CI does)"
+    );
+    if installed("hello")?.is_some() {
+        let out = run("apt-get", &["remove", "-y", "-q", "hello"])?;
+        anyhow::ensure!(out.status.success(), "could not remove hello first");
+    }
+    let _apt = APT.lock().await;
+    let computer = bobs_computer(json!({"items": [{"key": "hello", "name": {"text": "GNU Hello"},
+        "packages": [{"manager": "apt", "id": "hello"}, {"manager": "winget", "id": "GNU.Hello"}]}]}))
+    .await?;
+    let (server, socket, log, device, machine) = (
+        &computer.server,
+        &computer.socket,
+        &computer.log,
+        computer.device,
+        computer.machine.clone(),
+    );
+    let bob = computer.bob().await?;
 
     // Install.
     let asked = bob.act(device, "install", "hello").await?;
@@ -374,7 +423,7 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
     );
 
     // Refusals at the socket.
-    let answer = ask_helper(&socket, None, &json!({"run": {}}))?;
+    let answer = ask_helper(socket, None, &json!({"run": {}}))?;
     assert!(
         refusal(&answer).contains("not a helper request"),
         "{answer:?}"
@@ -385,15 +434,19 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
         Package::Apt("hello-traditional".into()),
     ];
     let list = sign_list(
-        &server,
+        server,
         &ApprovedListClaims {
             device_id: device,
             issued_at: 0,
             packages: approved.clone(),
+            sources: SoftwareSources::default(),
         },
     )?;
     let claims = |kind: ActionKind, package: &str, machine: &str| GrantClaims {
-        list: Some(grant_check::list_digest(&approved)),
+        list: Some(grant_check::list_digest(
+            &approved,
+            &SoftwareSources::default(),
+        )),
         action_id: ActionId::new(),
         device_id: device,
         os_user: "root".into(),
@@ -411,28 +464,28 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
     };
     let run_it = |grant: &ActionGrant| json!({"run": {"grant": grant, "list": list}});
     let elsewhere = sign(
-        &server,
+        server,
         &claims(ActionKind::Install, "hello", "another-machine"),
     )?;
-    let answer = ask_helper(&socket, None, &run_it(&elsewhere))?;
+    let answer = ask_helper(socket, None, &run_it(&elsewhere))?;
     assert!(
         refusal(&answer).contains("another computer's helper"),
         "{answer:?}"
     );
     // A package the desk did not approve, and a list the server did not sign.
-    let nmap = sign(&server, &claims(ActionKind::Install, "nmap", &machine))?;
-    let answer = ask_helper(&socket, None, &run_it(&nmap))?;
+    let nmap = sign(server, &claims(ActionKind::Install, "nmap", &machine))?;
+    let answer = ask_helper(socket, None, &run_it(&nmap))?;
     assert!(
         refusal(&answer).contains("nmap is not on the desk's approved list"),
         "{answer:?}"
     );
-    let hello = sign(&server, &claims(ActionKind::Install, "hello", &machine))?;
+    let hello = sign(server, &claims(ActionKind::Install, "hello", &machine))?;
     let forged = ApprovedList {
         claims: list.claims.replace("hello-traditional", "nmap"),
         signature: list.signature.clone(),
     };
     let answer = ask_helper(
-        &socket,
+        socket,
         None,
         &json!({"run": {"grant": hello, "list": forged}}),
     )?;
@@ -440,38 +493,38 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
         refusal(&answer).contains("approved list is not signed"),
         "{answer:?}"
     );
-    let answer = ask_helper(&socket, None, &json!({"run": {"grant": hello}}))?;
+    let answer = ask_helper(socket, None, &json!({"run": {"grant": hello}}))?;
     assert!(
         refusal(&answer).contains("did not come with the grant"),
         "{answer:?}"
     );
-    let shell = sign(&server, &claims(ActionKind::Install, "hello;id", &machine))?;
-    let answer = ask_helper(&socket, None, &run_it(&shell))?;
+    let shell = sign(server, &claims(ActionKind::Install, "hello;id", &machine))?;
+    let answer = ask_helper(socket, None, &run_it(&shell))?;
     assert!(refusal(&answer).contains("not a package id"), "{answer:?}");
-    let power = sign(&server, &claims(ActionKind::Restart, "hello", &machine))?;
-    let answer = ask_helper(&socket, None, &run_it(&power))?;
+    let power = sign(server, &claims(ActionKind::Restart, "hello", &machine))?;
+    let answer = ask_helper(socket, None, &run_it(&power))?;
     assert!(
         refusal(&answer).contains("passwords only, not restart"),
         "{answer:?}"
     );
     // The grant is root's: another user on the socket gets nothing from it.
     let not_installed = sign(
-        &server,
+        server,
         &claims(ActionKind::Remove, "hello-traditional", &machine),
     )?;
-    let answer = ask_helper(&socket, Some("nobody"), &run_it(&not_installed))?;
+    let answer = ask_helper(socket, Some("nobody"), &run_it(&not_installed))?;
     assert!(
         refusal(&answer).contains("for the user root on this computer, not nobody"),
         "{answer:?}"
     );
     // Once, then never again (apt removes what is not there without complaint).
-    let answer = ask_helper(&socket, None, &run_it(&not_installed))?;
+    let answer = ask_helper(socket, None, &run_it(&not_installed))?;
     assert!(
         answer.iter().any(|r| r["done"]["ok"] == json!(true)
             && r["done"]["detail"] == json!("removed hello-traditional")),
         "{answer:?}"
     );
-    let answer = ask_helper(&socket, None, &run_it(&not_installed))?;
+    let answer = ask_helper(socket, None, &run_it(&not_installed))?;
     assert!(refusal(&answer).contains("used already"), "{answer:?}");
 
     // Remove, from the portal as well.
@@ -486,7 +539,7 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
     assert_eq!(devices[0]["facts"]["installed"], json!([]));
 
     // The system's log has every request and outcome.
-    let logged = std::fs::read_to_string(&log)?;
+    let logged = std::fs::read_to_string(log)?;
     for words in [
         "refused",
         "another computer's helper",
@@ -741,5 +794,210 @@ async fn bob_resets_the_password_of_his_own_account_and_no_one_elses() -> anyhow
         assert!(logged.contains(words), "the log lacks {words:?}:\n{logged}");
     }
     assert!(!logged.contains(&password));
+    Ok(())
+}
+
+/// Runs `program`, failing with what it wrote unless it succeeds.
+fn must(command: &mut std::process::Command) -> anyhow::Result<std::process::Output> {
+    let out = command.output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{command:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(out)
+}
+
+/// A key made in its own GnuPG home: the ASCII-armoured public half.
+fn gpg_key(home: &Path, name: &str) -> anyhow::Result<String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(home)?;
+    std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o700))?;
+    let gpg = || {
+        let mut c = std::process::Command::new("gpg");
+        c.env("GNUPGHOME", home).args(["--batch", "--quiet"]);
+        c
+    };
+    must(gpg().args([
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        name,
+        "ed25519",
+        "sign",
+        "never",
+    ]))?;
+    let out = must(gpg().args(["--armor", "--export"]))?;
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// An apt repository of one package, `bellhop-desk-tool` 1.0.0, made as a desk makes one
+/// (dpkg-deb, apt-ftparchive) and signed with the key in `gnupg` (`InRelease`).
+fn apt_repository(root: &Path, gnupg: &Path) -> anyhow::Result<()> {
+    let package = root.join("build");
+    std::fs::create_dir_all(package.join("DEBIAN"))?;
+    std::fs::create_dir_all(package.join("usr/share/doc/bellhop-desk-tool"))?;
+    std::fs::write(
+        package.join("DEBIAN/control"),
+        "Package: bellhop-desk-tool\nVersion: 1.0.0\nArchitecture: all\n\
+         Maintainer: Bellhop tests <tests@bellhop.invalid>\n\
+         Description: a tool from the desk's own repository\n Installed by the helper's test.\n",
+    )?;
+    std::fs::write(
+        package.join("usr/share/doc/bellhop-desk-tool/README"),
+        "From the desk.\n",
+    )?;
+    let repo = root.join("repo");
+    let binary = repo.join("dists/stable/main/binary-all");
+    std::fs::create_dir_all(repo.join("pool"))?;
+    std::fs::create_dir_all(&binary)?;
+    must(
+        std::process::Command::new("dpkg-deb")
+            .args(["--root-owner-group", "--build"])
+            .arg(&package)
+            .arg(repo.join("pool/bellhop-desk-tool_1.0.0_all.deb")),
+    )?;
+    let packages = must(
+        std::process::Command::new("apt-ftparchive")
+            .args(["packages", "pool"])
+            .current_dir(&repo),
+    )?;
+    std::fs::write(binary.join("Packages"), packages.stdout)?;
+    let release = must(
+        std::process::Command::new("apt-ftparchive")
+            .args([
+                "-o",
+                "APT::FTPArchive::Release::Suite=stable",
+                "-o",
+                "APT::FTPArchive::Release::Components=main",
+                "-o",
+                "APT::FTPArchive::Release::Architectures=all",
+                "release",
+                "dists/stable",
+            ])
+            .current_dir(&repo),
+    )?;
+    std::fs::write(repo.join("dists/stable/Release"), release.stdout)?;
+    must(
+        std::process::Command::new("gpg")
+            .env("GNUPGHOME", gnupg)
+            .args(["--batch", "--quiet", "--yes", "--clearsign", "-o"])
+            .arg(repo.join("dists/stable/InRelease"))
+            .arg(repo.join("dists/stable/Release")),
+    )?;
+    Ok(())
+}
+
+/// What the desk's repository leaves on the machine, taken away when dropped: the package, the
+/// helper's source and key files, and apt's lists of `url`.
+struct DeskRepositoryLeftovers(String);
+
+impl Drop for DeskRepositoryLeftovers {
+    fn drop(&mut self) {
+        let _ = run("dpkg", &["--purge", "bellhop-desk-tool"]);
+        let _ = std::fs::remove_file("/etc/apt/sources.list.d/bellhop.sources");
+        let _ = std::fs::remove_file("/etc/apt/keyrings/bellhop.asc");
+        let prefix = self.0.trim_start_matches("http://").replace('/', "_");
+        if let Ok(lists) = std::fs::read_dir("/var/lib/apt/lists") {
+            for list in lists.filter_map(Result::ok) {
+                if list.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_file(list.path());
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_from_the_desks_own_apt_repository_installs_only_when_its_key_verifies()
+-> anyhow::Result<()> {
+    anyhow::ensure!(
+        is_root()?,
+        "this test runs the privileged helper and apt as root: run it as root (CI does)"
+    );
+    let _apt = APT.lock().await;
+    let _ = run("dpkg", &["--purge", "bellhop-desk-tool"]);
+    let work = tempfile::tempdir()?;
+    let desk_keys = work.path().join("desk-gnupg");
+    let desk_key = gpg_key(&desk_keys, "The desk's repository")?;
+    let other_key = gpg_key(&work.path().join("other-gnupg"), "Someone else")?;
+    apt_repository(work.path(), &desk_keys)?;
+
+    // The repository on a web server of its own.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let files = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(
+        work.path().join("repo"),
+    ));
+    tokio::spawn(async move { axum::serve(listener, files).await });
+    let _leftovers = DeskRepositoryLeftovers(url.clone());
+    let catalog = |key: &str| {
+        json!({"items": [{"key": "desk-tool", "name": {"text": "Desk tool"},
+            "packages": [{"manager": "apt", "id": "bellhop-desk-tool"}]}],
+            "sources": {"apt": {"url": url, "suite": "stable", "components": ["main"], "key": key}}})
+    };
+
+    // The desk gives the wrong key first: apt refuses the repository, nothing is installed.
+    let computer = bobs_computer(catalog(&other_key)).await?;
+    let bob = computer.bob().await?;
+    let asked = bob.act(computer.device, "install", "desk-tool").await?;
+    let done = bob.ended(&asked).await?;
+    assert_eq!(done.state, ActionState::Failed, "{:?}", done.detail);
+    let detail = done.detail.unwrap_or_default();
+    assert!(
+        detail.contains(&format!(
+            "the desk's apt repository {url} could not be read"
+        )) && detail.contains("NO_PUBKEY"),
+        "{detail}"
+    );
+    assert_eq!(installed("bellhop-desk-tool")?, None);
+
+    // With its own key it verifies, and the package comes from it.
+    let admin = Session {
+        server: &computer.server,
+        token: computer.server.login("tech@helpdesk.example").await?,
+        http: reqwest::Client::new(),
+    };
+    admin
+        .send(reqwest::Method::PUT, "/api/v1/software", catalog(&desk_key))
+        .await?;
+    let asked = bob.act(computer.device, "install", "desk-tool").await?;
+    let done = bob.ended(&asked).await?;
+    assert_eq!(done.state, ActionState::Succeeded, "{:?}", done.detail);
+    assert_eq!(
+        done.detail.as_deref(),
+        Some("installed bellhop-desk-tool 1.0.0")
+    );
+    assert_eq!(installed("bellhop-desk-tool")?.as_deref(), Some("1.0.0"));
+    let sources = std::fs::read_to_string("/etc/apt/sources.list.d/bellhop.sources")?;
+    assert!(
+        sources.contains(&format!("URIs: {url}\n"))
+            && sources.contains("Signed-By: /etc/apt/keyrings/bellhop.asc\n"),
+        "{sources}"
+    );
+    assert_eq!(
+        std::fs::read_to_string("/etc/apt/keyrings/bellhop.asc")?.trim(),
+        desk_key.trim()
+    );
+    let asked = bob.act(computer.device, "remove", "desk-tool").await?;
+    let done = bob.ended(&asked).await?;
+    assert_eq!(done.state, ActionState::Succeeded, "{:?}", done.detail);
+
+    // The desk drops its repository: its files go, and so do its packages.
+    admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/software",
+            json!({"items": [{"key": "desk-tool", "name": {"text": "Desk tool"},
+                "packages": [{"manager": "apt", "id": "bellhop-desk-tool"}]}]}),
+        )
+        .await?;
+    let asked = bob.act(computer.device, "install", "desk-tool").await?;
+    let done = bob.ended(&asked).await?;
+    assert_eq!(done.state, ActionState::Failed, "{:?}", done.detail);
+    assert!(!Path::new("/etc/apt/sources.list.d/bellhop.sources").exists());
+    assert!(!Path::new("/etc/apt/keyrings/bellhop.asc").exists());
+    assert_eq!(installed("bellhop-desk-tool")?, None);
     Ok(())
 }

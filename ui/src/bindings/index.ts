@@ -805,7 +805,7 @@ export type ApprovedListClaims = { device_id: DeviceId,
 /**
  * Unix milliseconds.
  */
-issued_at: number, packages: Array<Package>, };
+issued_at: number, packages: Array<Package>, sources: SoftwareSources, };
 
 export type GrantClaims = { 
 /**

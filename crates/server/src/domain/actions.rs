@@ -9,7 +9,7 @@ use bellhop_proto::{
     Action, ActionId, ActionKind, ActionListQuery, ActionReport, ActionRequest, ActionSoftware,
     ActionState, ApprovedList, ApprovedListClaims, Device, DeviceId, DeviceStatus, ErrorCode,
     FactorKind, GrantClaims, GrantedAction, GrantedPassword, GrantedSoftware, OrgId, OsFamily,
-    Package, grant_check,
+    Package, SoftwareSources, grant_check,
 };
 use rand::Rng;
 
@@ -303,9 +303,10 @@ pub async fn verify(
         true => {
             let device = store.device(row.action.device_id).await?;
             let list = match (&device, row.action.kind.is_software()) {
-                (Some(device), true) => Some(grant_check::list_digest(
-                    &approved_for(state, caller.org_id, device).await?,
-                )),
+                (Some(device), true) => {
+                    let (packages, sources) = approved_for(state, caller.org_id, device).await?;
+                    Some(grant_check::list_digest(&packages, &sources))
+                }
                 _ => None,
             };
             let helper = device.and_then(|d| d.facts.helper).ok_or_else(|| {
@@ -592,16 +593,21 @@ pub async fn waiting_for_device(state: &AppState, caller: &Caller) -> Result<Vec
     Ok(waiting)
 }
 
-/// The packages the desk offers to people of `org` on `device`'s system: what a software
-/// grant's list holds.
+/// The packages the desk offers to people of `org` on `device`'s system, and its private
+/// sources for that system: what a software grant's list holds.
 async fn approved_for(
     state: &AppState,
     org: Option<OrgId>,
     device: &Device,
-) -> Result<Vec<Package>> {
+) -> Result<(Vec<Package>, SoftwareSources)> {
     let catalog = state.store.software().await?;
     Ok(OsFamily::from_consts(&device.facts.platform)
-        .map(|os| catalog.approved_packages(org, os))
+        .map(|os| {
+            (
+                catalog.approved_packages(org, os),
+                catalog.sources.for_os(os),
+            )
+        })
         .unwrap_or_default())
 }
 
@@ -609,9 +615,9 @@ async fn approved_for(
 async fn approved_list(state: &AppState, action: &Action) -> Result<ApprovedList> {
     let store = &state.store;
     let org = store.user(action.user_id).await?.and_then(|u| u.org_id);
-    let packages = match store.device(action.device_id).await? {
+    let (packages, sources) = match store.device(action.device_id).await? {
         Some(device) => approved_for(state, org, &device).await?,
-        None => Vec::new(),
+        None => Default::default(),
     };
     state
         .grants
@@ -619,6 +625,7 @@ async fn approved_list(state: &AppState, action: &Action) -> Result<ApprovedList
             device_id: action.device_id,
             issued_at: now_ms(),
             packages,
+            sources,
         })
         .map_err(AppError::Other)
 }

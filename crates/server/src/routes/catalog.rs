@@ -53,8 +53,7 @@ pub async fn get(
 fn etag_of(body: &[u8]) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(body);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{}\"", hex::encode(&digest[..16]))
 }
 
 /// Replaces the catalog (technicians): categories and items in the order the portal shows them.

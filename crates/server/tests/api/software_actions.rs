@@ -22,7 +22,11 @@ fn catalog(globex: &str) -> Value {
          "packages": [{"manager": "apt", "id": "sapgui"}], "orgs": [globex]},
         {"key": "paint", "name": {"text": "Paint.NET"},
          "packages": [{"manager": "chocolatey", "id": "paint.net"}]}
-    ]})
+    ], "sources": {
+        "apt": {"url": "https://apt.example.com/debian", "suite": "stable", "components": ["main"],
+                "key": "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBF\n-----END PGP PUBLIC KEY BLOCK-----"},
+        "chocolatey": {"name": "desk", "url": "https://choco.example.com/api/v2"}
+    }})
 }
 
 async fn approve(app: &TestApp) -> anyhow::Result<()> {
@@ -145,9 +149,13 @@ async fn bob_installs_an_approved_package_through_his_computers_helper() -> anyh
     let listed = grant_check::signed_list(&bob.device.grant_key, &list)?;
     assert_eq!(listed.device_id, bob.device.device_id);
     assert_eq!(listed.packages, vec![Package::Apt("hello".into())]);
+    // The desk's apt repository goes with it, its Chocolatey source does not.
+    let apt = listed.sources.apt.as_ref().map(|a| a.url.as_str());
+    assert_eq!(apt, Some("https://apt.example.com/debian"));
+    assert_eq!(listed.sources.chocolatey, None);
     assert_eq!(
         claims.list,
-        Some(grant_check::list_digest(&listed.packages))
+        Some(grant_check::list_digest(&listed.packages, &listed.sources))
     );
     let as_grant = bellhop_proto::ActionGrant {
         claims: list.claims.clone(),
