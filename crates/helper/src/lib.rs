@@ -17,6 +17,8 @@
 //! - [`managers`]: the package managers, run without a shell.
 //! - [`sources`]: the desk's private sources, set up before an install.
 //! - [`windows_accounts`]: the same for Windows accounts (the rules are tested everywhere).
+//! - [`mac_accounts`]: the same for macOS accounts (the rules are tested everywhere).
+//! - [`sealed`]: the password a grant carries sealed to the helper's key (Windows, macOS).
 //! - [`windows_acl`]: on Windows, whether only the administrators may change the configuration
 //!   and the state directory.
 //! - [`serve`]: the protocol ([`bellhop_proto::HelperRequest`]), whatever carries it.
@@ -28,9 +30,11 @@
 pub mod accounts;
 pub mod check;
 pub mod config;
+pub mod mac_accounts;
 pub mod managers;
 #[cfg(windows)]
 pub mod pipe;
+pub mod sealed;
 pub mod serve;
 #[cfg(windows)]
 pub mod service;

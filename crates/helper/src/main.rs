@@ -75,7 +75,8 @@ async fn stopped() {
 }
 
 /// The system's log: the journal when systemd runs one, the Event Log on Windows (source
-/// "Bellhop Helper", which the MSI registers), and standard error, which service managers keep.
+/// "Bellhop Helper", which the MSI registers), the unified log on macOS (subsystem
+/// `app.bellhop.helper`), and standard error, which service managers keep.
 fn log_to_the_system() {
     use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_from_env("BELLHOP_LOG")
@@ -95,7 +96,10 @@ fn log_to_the_system() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     #[cfg(windows)]
     let events = tracing_layer_win_eventlog::EventLogLayer::new("Bellhop Helper").ok();
-    #[cfg(not(windows))]
+    // The unified log: `log show --predicate 'subsystem == "app.bellhop.helper"'`.
+    #[cfg(target_os = "macos")]
+    let events = Some(tracing_oslog::OsLogger::new("app.bellhop.helper", "helper"));
+    #[cfg(not(any(windows, target_os = "macos")))]
     let events: Option<tracing_subscriber::layer::Identity> = None;
     tracing_subscriber::registry()
         .with(filter)

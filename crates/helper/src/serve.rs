@@ -44,7 +44,8 @@ impl Helper {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             managers: self.managers.clone(),
             // Where the password is set from the password itself, the server seals it to this.
-            seal_key: cfg!(windows).then(|| self.state.seal_key().public()),
+            seal_key: cfg!(any(windows, target_os = "macos"))
+                .then(|| self.state.seal_key().public()),
         }
     }
 }
@@ -294,8 +295,8 @@ fn use_once(
     }
 }
 
-/// Not yet on this system: macOS's `pwpolicy` comes with its launchd daemon.
-#[cfg(not(any(target_os = "linux", windows)))]
+/// Not on this system.
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 async fn reset_password(
     _helper: &Helper,
     who: &Caller,
@@ -306,7 +307,51 @@ async fn reset_password(
     refuse(
         &who.id,
         user,
-        "this helper does not reset passwords on this system yet".to_owned(),
+        "this helper does not reset passwords on this system".to_owned(),
+    )
+}
+
+/// Sets the grant's temporary password (sealed to this helper's key) on the caller's own
+/// account, when it is a local person's without administrator's rights or a Secure Token, to
+/// be changed at the next sign-in.
+#[cfg(target_os = "macos")]
+async fn reset_password(
+    helper: &Helper,
+    who: &Caller,
+    user: &str,
+    claims: &bellhop_proto::GrantClaims,
+    password: &bellhop_proto::GrantedPassword,
+) -> HelperReply {
+    use crate::mac_accounts;
+    let caller = who.id.as_str();
+    let action = claims.action_id;
+    if !mac_accounts::plain_name(user) {
+        return refuse(
+            caller,
+            user,
+            mac_accounts::Refusal::BadName(user.to_owned()).to_string(),
+        );
+    }
+    let account = match mac_accounts::sys::read(user).await {
+        Ok(account) => account,
+        Err(why) => return refuse(caller, user, why),
+    };
+    if let Err(refusal) = mac_accounts::may_reset(&account) {
+        return refuse(caller, user, refusal.to_string());
+    }
+    let plain = match crate::sealed::the_password(helper.state.seal_key(), password) {
+        Ok(plain) => plain,
+        Err(why) => return refuse(caller, user, why),
+    };
+    if let Err(refused) = use_once(helper, caller, user, action) {
+        return refused;
+    }
+    tracing::info!(caller, user, %action, asked_by = claims.user_name, "resetting the password");
+    ended(
+        caller,
+        user,
+        action,
+        mac_accounts::sys::set_password(user, &plain).await,
     )
 }
 
@@ -330,7 +375,7 @@ async fn reset_password(
     if let Err(refusal) = windows_accounts::may_reset(account) {
         return refuse(caller, user, refusal.to_string());
     }
-    let plain = match windows_accounts::the_password(helper.state.seal_key(), password) {
+    let plain = match crate::sealed::the_password(helper.state.seal_key(), password) {
         Ok(plain) => plain,
         Err(why) => return refuse(caller, user, why),
     };

@@ -124,11 +124,22 @@ pub async fn request(
             device.facts.hostname
         )));
     }
+    // Windows and macOS set a password from the password itself: their helper must have told
+    // the server the key to seal it to.
+    let sets_plain = matches!(
+        OsFamily::from_consts(&device.facts.platform),
+        Some(OsFamily::Windows | OsFamily::Macos)
+    );
     if req.kind == ActionKind::ResetPassword
-        && OsFamily::from_consts(&device.facts.platform) == Some(OsFamily::Macos)
+        && sets_plain
+        && device
+            .facts
+            .helper
+            .as_ref()
+            .is_some_and(|h| h.seal_key.is_none())
     {
         return Err(AppError::conflict(format!(
-            "the Bellhop helper does not reset passwords on macOS yet: ask the service desk to reset the password on {}",
+            "the Bellhop helper on {} is too old to reset passwords: ask the service desk",
             device.facts.hostname
         )));
     }

@@ -247,7 +247,8 @@ async fn bob_resets_his_accounts_password_and_only_his_phone_hears_it() -> anyho
     let app = spawn_app().await?;
     let bob = bob_on_his_computer(&app, "BOB-PC").await?;
 
-    // No helper on his computer: nobody there could set it. Nor can a Mac's helper yet.
+    // No helper on his computer: nobody there could set it. Nor can a Mac's helper that has
+    // no key to seal the password to (macOS sets a password from the password itself).
     let res = ask_for(&app, &bob, "reset_password", None).await?;
     assert_eq!(expect_error(res, 409).await?, "conflict");
     with_helper(&app, &bob, "macos").await?;
@@ -317,32 +318,39 @@ async fn reset(
 }
 
 #[tokio::test]
-async fn a_windows_helper_gets_the_password_sealed_to_its_own_key_alone() -> anyhow::Result<()> {
+async fn a_windows_or_mac_helper_gets_the_password_sealed_to_its_own_key_alone()
+-> anyhow::Result<()> {
     use bellhop_proto::sealing::SealKey;
-    let app = spawn_app().await?;
-    let bob = bob_on_his_computer(&app, "BOB-PC").await?;
-    let helper = |key: &str| json!({"machine": "machine-1", "version": "0.1.0", "managers": ["winget"], "seal_key": key});
-    // A key that is not one is refused with the facts.
-    let mut said = facts("BOB-PC");
-    said["platform"] = json!("windows");
-    said["helper"] = helper("bm90IGEga2V5");
-    let res = app
-        .put(&bob.device.device_secret, "/api/v1/device/facts", &said)
-        .await?;
-    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    for (platform, manager) in [("windows", "winget"), ("macos", "brew_formula")] {
+        let app = spawn_app().await?;
+        let bob = bob_on_his_computer(&app, "BOB-PC").await?;
+        let helper = |key: &str| json!({"machine": "machine-1", "version": "0.1.0", "managers": [manager], "seal_key": key});
+        // A key that is not one is refused with the facts.
+        let mut said = facts("BOB-PC");
+        said["platform"] = json!(platform);
+        said["helper"] = helper("bm90IGEga2V5");
+        let res = app
+            .put(&bob.device.device_secret, "/api/v1/device/facts", &said)
+            .await?;
+        assert_eq!(expect_error(res, 422).await?, "bad_request", "{platform}");
 
-    let key = SealKey::generate();
-    helper_says(&app, &bob, "windows", helper(&key.public())).await?;
-    let (password, _, granted, claims) = reset(&app, &bob).await?;
-    let sealed = claims.password.as_ref().and_then(|p| p.sealed.clone());
-    let sealed = sealed.unwrap_or_default();
-    assert_eq!(key.open(&sealed).as_deref(), Some(password.as_str()));
-    assert_eq!(
-        SealKey::generate().open(&sealed),
-        None,
-        "only the helper's key opens it"
-    );
-    assert!(!granted[0].grant.claims.contains(&password));
+        let key = SealKey::generate();
+        helper_says(&app, &bob, platform, helper(&key.public())).await?;
+        let (password, _, granted, claims) = reset(&app, &bob).await?;
+        let sealed = claims.password.as_ref().and_then(|p| p.sealed.clone());
+        let sealed = sealed.unwrap_or_default();
+        assert_eq!(
+            key.open(&sealed).as_deref(),
+            Some(password.as_str()),
+            "{platform}"
+        );
+        assert_eq!(
+            SealKey::generate().open(&sealed),
+            None,
+            "only the helper's key opens it"
+        );
+        assert!(!granted[0].grant.claims.contains(&password));
+    }
     Ok(())
 }
 
