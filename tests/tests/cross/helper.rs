@@ -10,7 +10,12 @@
 //! shadow entry, and `chage` says it must be changed. An administrator's account, root's, and a
 //! caller who is not the grant's user are refused.
 //!
-//! It runs as root (CI does): the helper, apt and the account tools need it.
+//! The desk's own apt repository, made and signed here (dpkg-deb, apt-ftparchive, gpg) and served
+//! on loopback: refused while the desk gives another key, installed from with its own, gone when
+//! the desk drops it. A Flatpak application from a repository exported here, installed and
+//! removed system-wide.
+//!
+//! It runs as root (CI does): the helper, apt, Flatpak and the account tools need it.
 
 #![cfg(target_os = "linux")]
 
@@ -251,8 +256,9 @@ fn sign_list(server: &RunningServer, claims: &ApprovedListClaims) -> anyhow::Res
     Ok(ApprovedList { claims, signature })
 }
 
-/// apt, its lists and the desk's repository files are the machine's: one test at a time.
-static APT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// apt, Flatpak, their lists and remotes and the desk's repository files are the machine's: one
+/// test at a time.
+static PACKAGES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Bob's computer: the desk's admin approved `software`, the helper runs as the system service
 /// would start it, and bob's agent, confirmed and with his phone as second factor, watches.
@@ -390,7 +396,7 @@ async fn bob_installs_and_removes_gnu_hello_through_the_privileged_helper_and_ap
         let out = run("apt-get", &["remove", "-y", "-q", "hello"])?;
         anyhow::ensure!(out.status.success(), "could not remove hello first");
     }
-    let _apt = APT.lock().await;
+    let _packages = PACKAGES.lock().await;
     let computer = bobs_computer(json!({"items": [{"key": "hello", "name": {"text": "GNU Hello"},
         "packages": [{"manager": "apt", "id": "hello"}, {"manager": "winget", "id": "GNU.Hello"}]}]}))
     .await?;
@@ -916,7 +922,7 @@ async fn a_package_from_the_desks_own_apt_repository_installs_only_when_its_key_
         is_root()?,
         "this test runs the privileged helper and apt as root: run it as root (CI does)"
     );
-    let _apt = APT.lock().await;
+    let _packages = PACKAGES.lock().await;
     let _ = run("dpkg", &["--purge", "bellhop-desk-tool"]);
     let work = tempfile::tempdir()?;
     let desk_keys = work.path().join("desk-gnupg");
@@ -999,5 +1005,136 @@ async fn a_package_from_the_desks_own_apt_repository_installs_only_when_its_key_
     assert!(!Path::new("/etc/apt/sources.list.d/bellhop.sources").exists());
     assert!(!Path::new("/etc/apt/keyrings/bellhop.asc").exists());
     assert_eq!(installed("bellhop-desk-tool")?, None);
+    Ok(())
+}
+
+/// The test's Flatpak remote, its application and runtime, taken away when dropped.
+struct FlatpakLeftovers;
+
+const FLATPAK_REMOTE: &str = "bellhop-test";
+const FLATPAK_APP: &str = "app.bellhop.TestTool";
+const FLATPAK_RUNTIME: &str = "app.bellhop.TestPlatform";
+
+impl Drop for FlatpakLeftovers {
+    fn drop(&mut self) {
+        let _ = run(
+            "flatpak",
+            &[
+                "uninstall",
+                "--system",
+                "--noninteractive",
+                "--assumeyes",
+                FLATPAK_APP,
+                FLATPAK_RUNTIME,
+            ],
+        );
+        let _ = run(
+            "flatpak",
+            &["remote-delete", "--system", "--force", FLATPAK_REMOTE],
+        );
+    }
+}
+
+/// A Flatpak repository at `root/repo` with a runtime (a shell alone) and an application on
+/// it, exported as Flatpak exports them.
+fn flatpak_repository(root: &Path) -> anyhow::Result<PathBuf> {
+    let runtime = root.join("runtime");
+    std::fs::create_dir_all(runtime.join("files"))?;
+    std::fs::create_dir_all(runtime.join("usr/bin"))?;
+    std::fs::copy("/bin/sh", runtime.join("usr/bin/sh"))?;
+    std::fs::write(
+        runtime.join("metadata"),
+        format!(
+            "[Runtime]\nname={FLATPAK_RUNTIME}\nruntime={FLATPAK_RUNTIME}/x86_64/1\nsdk={FLATPAK_RUNTIME}/x86_64/1\n"
+        ),
+    )?;
+    let app = root.join("app");
+    std::fs::create_dir_all(app.join("files/bin"))?;
+    std::fs::create_dir_all(app.join("export"))?;
+    std::fs::write(
+        app.join("metadata"),
+        format!(
+            "[Application]\nname={FLATPAK_APP}\nruntime={FLATPAK_RUNTIME}/x86_64/1\ncommand=tool\n"
+        ),
+    )?;
+    std::fs::write(
+        app.join("files/bin/tool"),
+        "#!/bin/sh\necho from the desk\n",
+    )?;
+    let repo = root.join("repo");
+    let export = |args: &[&str], dir: &Path, branch: &str| {
+        must(
+            std::process::Command::new("flatpak")
+                .arg("build-export")
+                .args(args)
+                .arg(&repo)
+                .arg(dir)
+                .arg(branch),
+        )
+    };
+    export(&["--runtime"], &runtime, "1")?;
+    export(&[], &app, "stable")?;
+    Ok(repo)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bob_installs_and_removes_a_flatpak_application_system_wide() -> anyhow::Result<()> {
+    anyhow::ensure!(
+        is_root()?,
+        "this test runs the privileged helper and Flatpak as root: run it as root (CI does)"
+    );
+    let _packages = PACKAGES.lock().await;
+    // What an earlier run left goes first, and what this one leaves goes at its end.
+    drop(FlatpakLeftovers);
+    let _leftovers = FlatpakLeftovers;
+    let work = tempfile::tempdir()?;
+    let repo = flatpak_repository(work.path())?;
+    must(std::process::Command::new("flatpak").args([
+        "remote-add",
+        "--system",
+        "--no-gpg-verify",
+        FLATPAK_REMOTE,
+        &format!("file://{}", repo.display()),
+    ]))?;
+
+    let computer = bobs_computer(
+        json!({"items": [{"key": "desk-tool", "name": {"text": "Desk tool"},
+        "packages": [{"manager": "flatpak", "id": FLATPAK_APP}]}]}),
+    )
+    .await?;
+    let bob = computer.bob().await?;
+    let listed = || -> anyhow::Result<bool> {
+        let out = run(
+            "flatpak",
+            &["list", "--system", "--app", "--columns=application"],
+        )?;
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.trim() == FLATPAK_APP))
+    };
+    let asked = bob.act(computer.device, "install", "desk-tool").await?;
+    let done = bob.ended(&asked).await?;
+    assert_eq!(done.state, ActionState::Succeeded, "{:?}", done.detail);
+    assert_eq!(
+        done.detail.as_deref(),
+        Some(format!("installed {FLATPAK_APP} stable").as_str())
+    );
+    assert!(listed()?, "flatpak does not list {FLATPAK_APP}");
+    let devices = bob
+        .send(reqwest::Method::GET, "/api/v1/me/devices", Value::Null)
+        .await?;
+    assert_eq!(
+        devices[0]["facts"]["installed"],
+        json!([{"package": {"manager": "flatpak", "id": FLATPAK_APP}, "version": "stable"}])
+    );
+
+    let asked = bob.act(computer.device, "remove", "desk-tool").await?;
+    let done = bob.ended(&asked).await?;
+    assert_eq!(done.state, ActionState::Succeeded, "{:?}", done.detail);
+    assert_eq!(
+        done.detail.as_deref(),
+        Some(format!("removed {FLATPAK_APP}").as_str())
+    );
+    assert!(!listed()?);
     Ok(())
 }

@@ -83,7 +83,16 @@ pub(super) fn version_query(package: &Package) -> Option<Invocation> {
             RPM,
             vec!["-q", "--qf", "installed %{VERSION}-%{RELEASE}", id],
         ),
-        Package::Flatpak(id) => (FLATPAK, vec!["info", "--system", id]),
+        // `flatpak info` may end in an assertion after its answer: the list is asked instead.
+        Package::Flatpak(_) => (
+            FLATPAK,
+            vec![
+                "list",
+                "--system",
+                "--app",
+                "--columns=application,version,branch",
+            ],
+        ),
         _ => return None,
     };
     Some(Invocation {
@@ -97,7 +106,7 @@ pub(super) fn version_query(package: &Package) -> Option<Invocation> {
 /// The version in the answer to [`version_query`].
 pub(super) fn version(package: &Package, text: &str) -> Option<String> {
     match package {
-        Package::Flatpak(_) => flatpak_version(text),
+        Package::Flatpak(id) => flatpak_version(text, id),
         _ => status_version(text),
     }
 }
@@ -111,16 +120,20 @@ fn status_version(text: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The `Version:` of `flatpak info` (an application may not say one: then its branch).
-fn flatpak_version(text: &str) -> Option<String> {
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.trim().strip_prefix(name))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
+/// The version in `id`'s row of `flatpak list --columns=application,version,branch` (an
+/// application may not say one: then its branch).
+fn flatpak_version(text: &str, id: &str) -> Option<String> {
+    text.lines().find_map(|row| {
+        let mut cells = row.split('\t').map(str::trim);
+        if cells.next()? != id {
+            return None;
+        }
+        let (version, branch) = (cells.next().unwrap_or(""), cells.next().unwrap_or(""));
+        [version, branch]
+            .into_iter()
+            .find(|v| !v.is_empty())
             .map(str::to_owned)
-    };
-    field("Version:").or_else(|| field("Branch:"))
+    })
 }
 
 /// `apt-get update` of the sources in `only` (a deb822 file) and none other, when given, any
@@ -274,10 +287,12 @@ mod tests {
         );
         assert_eq!(version(&apt, "config-files 2.10-3"), None);
         let flatpak = Package::Flatpak("org.gnu.Hello".into());
-        let info = "\nGNU Hello - Says hello\n\n          ID: org.gnu.Hello\n         Ref: app/org.gnu.Hello/x86_64/stable\n        Arch: x86_64\n      Branch: stable\n     Version: 2.12.1\n      Origin: flathub\n";
-        assert_eq!(version(&flatpak, info).as_deref(), Some("2.12.1"));
-        let unversioned = "          ID: org.gnu.Hello\n      Branch: stable\n";
+        let list = "org.gnome.Calculator\t46.1\tstable\norg.gnu.Hello\t2.12.1\tstable\n";
+        assert_eq!(version(&flatpak, list).as_deref(), Some("2.12.1"));
+        let unversioned = "org.gnu.Hello\t\tstable\n";
         assert_eq!(version(&flatpak, unversioned).as_deref(), Some("stable"));
+        let others = "org.gnu.HelloWorld\t1.0\tstable\n";
+        assert_eq!(version(&flatpak, others), None);
         assert_eq!(version(&flatpak, ""), None);
     }
 }
