@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -224,6 +225,31 @@ test('bob installs GNU Hello from the portal with his texted code; the helper ru
       await history.getByText('Remove · GNU Hello').waitFor();
     } finally {
       await page.close();
+    }
+
+    // The desk sees both in the computer's history, with the package, and in the audit log.
+    const desk = await signedInPage(browser, server, 'tech@helpdesk.example', '/console#/devices');
+    try {
+      await desk.getByRole('button', { name: `Actions ${hostname()}` }).click();
+      const rows = desk.getByTestId('device-actions').locator('tr');
+      for (const kind of ['Install', 'Remove']) {
+        await rows.filter({ hasText: `${kind} · GNU Hello (apt hello)` }).getByText('Done').waitFor();
+      }
+    } finally {
+      await desk.close();
+    }
+    const tech = await login(server.url, 'tech@helpdesk.example');
+    const audit = await (await callApi(server, tech, 'GET', '/audit?q=action')).json();
+    const said = audit.items.map((e) => `${e.action}: ${e.detail}`);
+    for (const step of [
+      /^action\.request: .*GNU Hello \(apt hello\)/,
+      /^action\.succeed: it succeeded: installed hello /,
+      /^action\.succeed: it succeeded: removed hello$/,
+    ]) {
+      assert.ok(
+        said.some((line) => step.test(line)),
+        `${step} in ${said.join('\n')}`,
+      );
     }
   }));
 
