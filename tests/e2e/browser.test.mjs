@@ -149,6 +149,54 @@ test('carol forgets her password, follows the emailed link and signs in with a n
   await page.close();
 });
 
+test('dana signs up with her Acme address, chooses a password from the welcome email and opens her first request', async () => {
+  // axe is injected into the page: the test lets its script past the portal's CSP.
+  const page = await browser.newPage({ bypassCSP: true });
+  await page.goto(server.url);
+  await page.getByRole('link', { name: 'Sign up' }).click();
+  await page.getByRole('heading', { name: 'Sign up for the service desk' }).waitFor();
+  assert.deepEqual(await axeViolations(page), [], 'the sign-up form');
+  await page.getByLabel('Your name').fill('Dana Doe');
+  await page.getByLabel('Email').fill('dana@acme.example');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  const sent = await page.getByTestId('signup-sent').innerText();
+  assert.match(sent, /If dana@acme\.example may sign up/);
+
+  let link = null;
+  await until(() => (link = resetLinkFor('dana@acme.example')) !== null, 10_000, 'the welcome email');
+  assert.ok(link.startsWith(server.url), `the link points at this portal: ${link}`);
+  await page.goto(link);
+  await page.getByLabel(/New password/).fill('dana picks a good one');
+  await page.getByLabel('The same again').fill('dana picks a good one');
+  await page.getByRole('button', { name: 'Save the new password' }).click();
+  await page.getByTestId('reset-done').waitFor();
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByLabel('Email').fill('dana@acme.example');
+  await page.getByLabel('Password').fill('dana picks a good one');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  assert.equal(await page.getByTestId('who').innerText(), 'Dana Doe');
+
+  await page.getByRole('link', { name: 'New request' }).click();
+  await page.getByLabel('Title').fill('My monitor flickers');
+  await page.getByLabel('What happened?').fill('Since this morning.');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('heading', { name: /My monitor flickers/ }).waitFor();
+
+  // The same form for an address with an account: the same words, and a letter to its owner.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('link', { name: 'Sign up' }).click();
+  await page.getByLabel('Your name').fill('Someone');
+  await page.getByLabel('Email').fill('bob@acme.example');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  assert.match(await page.getByTestId('signup-sent').innerText(), /If bob@acme\.example may sign up/);
+  await until(
+    () => mailTo(server.dataDir, 'bob@acme.example').some((m) => m.includes('You already have a Bellhop account')),
+    10_000,
+    'the letter to bob',
+  );
+  await page.close();
+});
+
 test('alice switches the portal to Italian and back; her choice follows her to another browser', async () => {
   const page = await browser.newPage();
   await signIn(page, 'alice@acme.example');

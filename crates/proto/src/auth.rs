@@ -137,6 +137,21 @@ pub struct ForgotPasswordRequest {
     pub email: String,
 }
 
+/// `POST /api/v1/auth/sign-up`: a name and an email address. Always answered 202 alike: the
+/// address's owner learns from their mail whether they were signed up (a link to choose a
+/// password) or already have an account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignUpRequest {
+    pub name: String,
+    pub email: String,
+    /// The portal's language when they signed up: their mail's and portal's.
+    #[serde(default)]
+    #[ts(optional)]
+    pub language: Option<Language>,
+}
+
 /// `POST /api/v1/auth/reset-password`: the token from the emailed link and the new password.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -17,6 +17,43 @@ pub struct Org {
     pub domains: Vec<String>,
     /// New devices are active at once (otherwise they wait for a technician).
     pub auto_activate: bool,
+    /// Who may sign up into it from the portal.
+    pub sign_up: SignUpRule,
+}
+
+/// Who may sign up into an organisation from the portal's sign-up form.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SignUpRule {
+    /// Nobody: the desk invites its people.
+    #[default]
+    Invite,
+    /// Anyone with an address at one of the organisation's domains.
+    Domain,
+    /// Anyone whose address matches no organisation's domain: the organisation holds them until
+    /// the desk sorts them (at most one organisation holds).
+    Anyone,
+}
+
+impl SignUpRule {
+    pub const ALL: [Self; 3] = [Self::Invite, Self::Domain, Self::Anyone];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invite => "invite",
+            Self::Domain => "domain",
+            Self::Anyone => "anyone",
+        }
+    }
+
+    /// The rule stored as [`Self::as_str`] says it; an unknown word is the safe one.
+    pub fn from_stored(word: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == word)
+            .unwrap_or_default()
+    }
 }
 
 /// Query of `GET /api/v1/users`.
@@ -169,6 +206,9 @@ pub struct OrgInput {
     /// New devices are active at once instead of waiting for a technician.
     #[serde(default)]
     pub auto_activate: bool,
+    /// Who may sign up into it; nobody when not said.
+    #[serde(default)]
+    pub sign_up: SignUpRule,
 }
 
 /// A new organisation and its enrolment key, shown this once (only its hash is kept).

@@ -49,7 +49,7 @@ pub use attachment::{Attachment, DEFAULT_MAX_ATTACHMENT_BYTES, NewAttachment};
 pub use auth::{
     AuthenticatorSetup, ConfirmPhoneRequest, ForgotPasswordRequest, Language, LoginRequest,
     LoginResponse, MIN_PASSWORD_CHARS, PendingPhone, ResetPasswordRequest, Role, SecondFactor,
-    SetPhoneRequest, UpdateMe, User,
+    SetPhoneRequest, SignUpRequest, UpdateMe, User,
 };
 pub use catalog::{
     ApprovalDecision, ApprovalState, Catalog, CatalogCategory, CatalogIcon, CatalogItem,
@@ -62,7 +62,7 @@ pub use chat::{
 };
 pub use console::{
     AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, Org, OrgCreated, OrgInput,
-    SearchQuery, SearchResults, UserDetail, UserInput, UserListQuery, VerificationSent,
+    SearchQuery, SearchResults, SignUpRule, UserDetail, UserInput, UserListQuery, VerificationSent,
     VerifyCodeRequest, VerifyCodeResult,
 };
 pub use device::{

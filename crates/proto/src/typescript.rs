@@ -20,7 +20,7 @@ pub fn typescript() -> String {
     let decls = decls![&cfg;
         ErrorCode, ApiError, ErrorBody, NewAttachment, Attachment,
         TicketId, CommentId, UserId, OrgId, DeviceId, OpId, ActionId, ChatId, ChatMessageId, ConversationId,
-        Language, Role, User, UpdateMe, SecondFactor, PendingPhone, AuthenticatorSetup, SetPhoneRequest, ConfirmPhoneRequest, LoginRequest, LoginResponse, ForgotPasswordRequest, ResetPasswordRequest,
+        Language, Role, User, UpdateMe, SecondFactor, PendingPhone, AuthenticatorSetup, SetPhoneRequest, ConfirmPhoneRequest, LoginRequest, LoginResponse, ForgotPasswordRequest, SignUpRequest, ResetPasswordRequest,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
         CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, TicketScope, CcEntry, AddCc, AssigneeUpdate,
         Page<()>,
@@ -38,7 +38,7 @@ pub fn typescript() -> String {
         ActionKind, ActionState, FactorKind, ActionRequest, ActionCode, Action, ActionListQuery, ActionReport,
         ActionEvent, ActionGrant, ApprovedList, ApprovedListClaims, GrantClaims, GrantedAction, ActionSoftware, GrantedSoftware, GrantedPassword, HelperFacts, InstalledPackage,
         FieldAccess, CustomFieldAccess, DefaultFields, TicketType, CustomFieldKind, CustomField, TicketFields, FieldValue,
-        OrgInput, OrgCreated, EnrolmentKey, UserInput,
+        OrgInput, OrgCreated, EnrolmentKey, UserInput, SignUpRule,
         ChatStatus, ChatEnd, Chat, ChatMessageKind, ChatFile, ChatMessage, NewChat, NewChatMessage, ChatListQuery,
         ChatMessagesQuery, HandOver, ChatIncident, ChatDesk, OnDuty, Duty, DutyUpdate, ChatEvent,
         Localized, CatalogKind, CatalogIcon, FormField, CatalogItem, CatalogCategory, Catalog,

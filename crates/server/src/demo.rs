@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use bellhop_proto::{
-    Catalog, CatalogCategory, CommentId, CommentVisibility, Priority, Role, TicketFields,
-    TicketStatus,
+    Catalog, CatalogCategory, CommentId, CommentVisibility, Priority, Role, SignUpRule,
+    TicketFields, TicketStatus,
 };
 use serde::Deserialize;
 
@@ -37,6 +37,9 @@ struct DemoOrg {
     domains: Vec<String>,
     enrolment_key: String,
     activate_at_once: bool,
+    /// Who may sign up into it from the portal (nobody when not said).
+    #[serde(default)]
+    sign_up: SignUpRule,
 }
 
 #[derive(Deserialize)]
@@ -146,7 +149,13 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
         let domains: Vec<&str> = org.domains.iter().map(String::as_str).collect();
         let key = token_hash(&org.enrolment_key);
         let id = store
-            .insert_org(&org.name, &domains, Some(&key), org.activate_at_once)
+            .insert_org(
+                &org.name,
+                &domains,
+                Some(&key),
+                org.activate_at_once,
+                org.sign_up,
+            )
             .await?;
         orgs.insert(org.name.as_str(), id);
     }

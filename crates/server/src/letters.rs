@@ -47,10 +47,12 @@ pub enum Letter {
     RequestApproved,
     /// To the requester: a primary contact declined their request (with the reason, if given).
     RequestDeclined,
+    /// Someone asked to sign up with an address that has an account.
+    AccountExists,
 }
 
 impl Letter {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::IdentityToken,
         Self::PasswordReset,
         Self::VerificationCode,
@@ -65,6 +67,7 @@ impl Letter {
         Self::ApprovalWanted,
         Self::RequestApproved,
         Self::RequestDeclined,
+        Self::AccountExists,
     ];
 
     fn key(self) -> &'static str {
@@ -83,6 +86,7 @@ impl Letter {
             Self::ApprovalWanted => "approval_wanted",
             Self::RequestApproved => "request_approved",
             Self::RequestDeclined => "request_declined",
+            Self::AccountExists => "account_exists",
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::routes;
         routes::auth::login,
         routes::auth::logout,
         routes::auth::forgot_password,
+        routes::auth::sign_up,
         routes::auth::reset_password,
         routes::auth::sign_out_everywhere,
         routes::auth::me,

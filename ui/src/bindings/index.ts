@@ -114,6 +114,12 @@ token: string, user: User, };
 
 export type ForgotPasswordRequest = { email: string, };
 
+export type SignUpRequest = { name: string, email: string, 
+/**
+ * The portal's language when they signed up: their mail's and portal's.
+ */
+language?: Language, };
+
 export type ResetPasswordRequest = { token: string, password: string, };
 
 export type TicketStatus = "open" | "awaiting_reply" | "resolved" | "closed";
@@ -556,7 +562,11 @@ domains: Array<string>,
 /**
  * New devices are active at once (otherwise they wait for a technician).
  */
-auto_activate: boolean, };
+auto_activate: boolean, 
+/**
+ * Who may sign up into it from the portal.
+ */
+sign_up: SignUpRule, };
 
 export type UserListQuery = { 
 /**
@@ -954,7 +964,11 @@ domains: Array<string>,
 /**
  * New devices are active at once instead of waiting for a technician.
  */
-auto_activate: boolean, };
+auto_activate: boolean, 
+/**
+ * Who may sign up into it; nobody when not said.
+ */
+sign_up: SignUpRule, };
 
 export type OrgCreated = { org: Org, enrolment_key: string, };
 
@@ -971,6 +985,8 @@ portal_access: boolean,
  * keeps theirs.
  */
 language?: Language, };
+
+export type SignUpRule = "invite" | "domain" | "anyone";
 
 export type ChatStatus = "waiting" | "active" | "ended";
 

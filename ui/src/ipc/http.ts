@@ -200,6 +200,7 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
       }
     },
     forgotPassword: (email) => call<void>('POST', '/auth/forgot-password', { email }),
+    signUp: (request) => call<void>('POST', '/auth/sign-up', request),
     resetPassword: (token, password) => call<void>('POST', '/auth/reset-password', { token, password }),
     listTickets: (query: TicketListQuery) => call<Page<Ticket>>('GET', `/tickets${queryString(query)}`),
     ticket: (id) => call<Ticket>('GET', `/tickets/${encodeURIComponent(id)}`),

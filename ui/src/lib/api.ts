@@ -2,6 +2,7 @@
 // Tauri bridge to the agent, and the browser portal's HTTP API. Views never import either.
 import { setLanguage, t } from '../i18n/index.svelte';
 import type {
+  SignUpRequest,
   Action,
   AssistantAsk,
   AssistantHandOver,
@@ -412,6 +413,8 @@ export interface BrowserApi {
   signOut(): Promise<void>;
   /** Emails a reset link (the answer is the same whether or not the address is known). */
   forgotPassword(email: string): Promise<void>;
+  /** Asks to sign up; the same answer whoever the address belongs to. */
+  signUp(request: SignUpRequest): Promise<void>;
   resetPassword(token: string, password: string): Promise<void>;
   listTickets(query: TicketListQuery): Promise<Page<Ticket>>;
   ticket(id: string): Promise<Ticket>;

@@ -17,6 +17,7 @@ describe('routes', () => {
       { name: 'self-service' },
       { name: 'assistant' },
       { name: 'forgot' },
+      { name: 'sign-up' },
       { name: 'reset', token },
       { name: 'catalog' },
       { name: 'catalog', item: 'new-laptop' },

@@ -22,6 +22,8 @@ export type Route =
   /** The desktop app's own settings (language). */
   | { name: 'preferences' }
   | { name: 'forgot' }
+  /** The sign-up form: a name and an email address. */
+  | { name: 'sign-up' }
   | { name: 'reset'; token: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,6 +38,7 @@ export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
   const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'forgot-password') return { name: 'forgot' };
+  if (parts[0] === 'sign-up') return { name: 'sign-up' };
   if (parts[0] === 'reset-password') {
     const token = new URLSearchParams(query).get('token') ?? '';
     return RESET_TOKEN.test(token) ? { name: 'reset', token } : { name: 'forgot' };
@@ -70,6 +73,8 @@ export function href(route: Route): string {
       return `#/kb/${route.id}`;
     case 'forgot':
       return '#/forgot-password';
+    case 'sign-up':
+      return '#/sign-up';
     case 'reset':
       return `#/reset-password?token=${encodeURIComponent(route.token)}`;
     case 'new':

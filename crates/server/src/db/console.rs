@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use bellhop_proto::{Org, SearchResults, User, UserListQuery};
+use bellhop_proto::{Org, SearchResults, SignUpRule, User, UserListQuery};
 use sqlx::Row;
 
 use super::sql::Sql;
@@ -46,7 +46,7 @@ fn as_mac(q: &str) -> Option<String> {
 impl Store {
     /// Every organisation with its email domains, by name.
     pub async fn list_orgs(&self) -> Result<Vec<Org>> {
-        let rows = sqlx::query("SELECT id, name, auto_activate FROM orgs ORDER BY name")
+        let rows = sqlx::query("SELECT id, name, auto_activate, sign_up FROM orgs ORDER BY name")
             .fetch_all(&self.pool)
             .await?;
         self.orgs_from_rows(&rows).await
@@ -67,11 +67,13 @@ impl Store {
             .map(|r| {
                 let id: String = r.try_get("id")?;
                 let auto: i64 = r.try_get("auto_activate")?;
+                let sign_up: String = r.try_get("sign_up")?;
                 Ok(Org {
                     id: parse_id(&id)?,
                     name: r.try_get("name")?,
                     domains: domains.remove(&id).unwrap_or_default(),
                     auto_activate: auto != 0,
+                    sign_up: SignUpRule::from_stored(&sign_up),
                 })
             })
             .collect()
@@ -115,7 +117,8 @@ impl Store {
         }
         users.push(" ORDER BY name").limit(SEARCH_LIMIT);
 
-        let mut orgs = Sql::new("SELECT o.id, o.name, o.auto_activate FROM orgs o WHERE ");
+        let mut orgs =
+            Sql::new("SELECT o.id, o.name, o.auto_activate, o.sign_up FROM orgs o WHERE ");
         match &id {
             Some(id) => {
                 orgs.push("o.id = ").bind(id.clone());

@@ -78,6 +78,7 @@ mod read;
 mod second_factor;
 mod settings;
 mod sign_in;
+mod sign_up;
 mod sql;
 mod sweep;
 mod sync;

@@ -2,7 +2,7 @@
 //! organisation's enrolment key, give or take portal access. Every change is audited in its own
 //! transaction.
 
-use bellhop_proto::{Org, OrgId, OrgInput, User, UserId, UserInput};
+use bellhop_proto::{Org, OrgId, OrgInput, SignUpRule, User, UserId, UserInput};
 
 use super::console::phone_digits;
 use super::{Caller, Store, now_ms};
@@ -67,14 +67,16 @@ impl Store {
         let id = OrgId::new();
         let mut tx = self.begin().await?;
         Self::domains_free(&mut tx, &input.domains, None).await?;
+        Self::holding_free(&mut tx, input.sign_up, None).await?;
         sqlx::query(
-            "INSERT INTO orgs (id, name, enrol_key_hash, auto_activate, created_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO orgs (id, name, enrol_key_hash, auto_activate, sign_up, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id.to_string())
         .bind(input.name.trim())
         .bind(key_hash)
         .bind(i64::from(input.auto_activate))
+        .bind(input.sign_up.as_str())
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
@@ -89,18 +91,22 @@ impl Store {
     pub async fn update_org(&self, actor: &Caller, id: OrgId, input: &OrgInput) -> Result<Org> {
         let mut tx = self.begin().await?;
         Self::domains_free(&mut tx, &input.domains, Some(id)).await?;
-        let done = sqlx::query("UPDATE orgs SET name = $1, auto_activate = $2 WHERE id = $3")
-            .bind(input.name.trim())
-            .bind(i64::from(input.auto_activate))
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        Self::holding_free(&mut tx, input.sign_up, Some(id)).await?;
+        let done = sqlx::query(
+            "UPDATE orgs SET name = $1, auto_activate = $2, sign_up = $3 WHERE id = $4",
+        )
+        .bind(input.name.trim())
+        .bind(i64::from(input.auto_activate))
+        .bind(input.sign_up.as_str())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(AppError::not_found(format!("no organisation {id}")));
         }
         Self::set_domains(&mut tx, id, &input.domains).await?;
         let detail = format!(
-            "{}: domains {}, new devices {}",
+            "{}: domains {}, new devices {}, {}",
             input.name.trim(),
             if input.domains.is_empty() {
                 "none".to_owned()
@@ -111,6 +117,11 @@ impl Store {
                 "active at once"
             } else {
                 "wait for activation"
+            },
+            match input.sign_up {
+                SignUpRule::Invite => "sign-up by invitation",
+                SignUpRule::Domain => "sign-up open to its domains",
+                SignUpRule::Anyone => "holds sign-ups of any other domain",
             }
         );
         Self::record_audit(&mut tx, actor, "org.update", &id.to_string(), &detail).await?;
@@ -152,6 +163,29 @@ impl Store {
             .into_iter()
             .find(|o| o.id == id)
             .ok_or_else(|| AppError::not_found(format!("no organisation {id}")))
+    }
+
+    /// Refuses a second organisation holding the sign-ups of other domains.
+    async fn holding_free(
+        tx: &mut sqlx::AnyConnection,
+        rule: SignUpRule,
+        except: Option<OrgId>,
+    ) -> Result<()> {
+        if rule != SignUpRule::Anyone {
+            return Ok(());
+        }
+        let holder: Option<(String, String)> =
+            sqlx::query_as("SELECT id, name FROM orgs WHERE sign_up = 'anyone'")
+                .fetch_optional(&mut *tx)
+                .await?;
+        match holder {
+            Some((id, name)) if Some(id.clone()) != except.map(|e| e.to_string()) => {
+                Err(AppError::conflict(format!(
+                    "{name} already holds the sign-ups of other domains: one organisation holds them"
+                )))
+            }
+            _ => Ok(()),
+        }
     }
 
     async fn email_free(
@@ -328,7 +362,7 @@ impl Store {
 
     /// Records a password link for the user and queues its email, inside the caller's
     /// transaction.
-    async fn send_password_link_in(
+    pub(super) async fn send_password_link_in(
         tx: &mut sqlx::AnyConnection,
         user: UserId,
         email: &str,

@@ -1,6 +1,6 @@
 //! Organisations, users and sign-in sessions.
 
-use bellhop_proto::{Language, OrgId, Role, User, UserId};
+use bellhop_proto::{Language, OrgId, Role, SignUpRule, User, UserId};
 use sqlx::Row;
 
 use super::access::{MAY_USE_PORTAL, SESSION_IDLE_MS, SESSION_TOUCH_EVERY_MS};
@@ -51,16 +51,18 @@ impl Store {
         domains: &[&str],
         enrol_key_hash: Option<&str>,
         auto_activate: bool,
+        sign_up: SignUpRule,
     ) -> Result<OrgId> {
         let id = OrgId::new();
         let mut tx = self.begin().await?;
         sqlx::query(
-            "INSERT INTO orgs (id, name, enrol_key_hash, auto_activate, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO orgs (id, name, enrol_key_hash, auto_activate, sign_up, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id.to_string())
         .bind(name)
         .bind(enrol_key_hash)
         .bind(i64::from(auto_activate))
+        .bind(sign_up.as_str())
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;

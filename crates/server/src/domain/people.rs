@@ -50,10 +50,12 @@ fn only_admins() -> AppError {
     AppError::forbidden("only admins give the technician or admin role, or change those accounts")
 }
 
-/// The welcome (or "portal access given") email with a link to choose a password.
-async fn password_link(
+/// The welcome (or "portal access given") email with a link to choose a password, to `name`
+/// at `email`.
+pub(crate) async fn password_link(
     state: &AppState,
-    input: &UserInput,
+    name: &str,
+    email: &str,
     language: Language,
     welcome: bool,
 ) -> Result<PasswordLink> {
@@ -71,11 +73,11 @@ async fn password_link(
         mail: compose(
             language,
             letter,
-            &input.email,
-            &input.name,
+            email,
+            name,
             &[
                 ("portal", Value::Url(portal)),
-                ("email", Value::Text(&input.email)),
+                ("email", Value::Text(email)),
                 ("link", Value::Link(&link)),
             ],
         ),
@@ -91,7 +93,16 @@ pub async fn create_user(state: &AppState, staff: &Caller, input: UserInput) -> 
         return Err(only_admins());
     }
     let link = if input.portal_access {
-        Some(password_link(state, &input, input.language.unwrap_or_default(), true).await?)
+        Some(
+            password_link(
+                state,
+                &input.name,
+                &input.email,
+                input.language.unwrap_or_default(),
+                true,
+            )
+            .await?,
+        )
     } else {
         None
     };
@@ -130,7 +141,8 @@ pub async fn update_user(
         Some(
             password_link(
                 state,
-                &input,
+                &input.name,
+                &input.email,
                 input.language.unwrap_or(current.language),
                 false,
             )

@@ -1,10 +1,11 @@
-//! Signing in and passwords: failures that slow the next attempt, per account and per client;
-//! answers that never tell whether an address has an account; reset links limited per address
-//! and per client, good once and for an hour; what a password must be.
+//! Signing in, signing up and passwords: failures that slow the next attempt, per account and
+//! per client; answers that never tell whether an address has an account; reset links and
+//! sign-ups limited per address and per client, links good once and for an hour (a week for a
+//! welcome); what a password must be.
 
 use bellhop_proto::{
-    Email, ForgotPasswordRequest, LoginRequest, LoginResponse, MIN_PASSWORD_CHARS,
-    ResetPasswordRequest, UserId,
+    Email, ForgotPasswordRequest, LoginRequest, LoginResponse, MIN_PASSWORD_CHARS, Name,
+    ResetPasswordRequest, SignUpRequest, UserId,
 };
 
 use crate::db::now_ms;
@@ -129,6 +130,66 @@ pub async fn forgot_password(
         )
         .await?;
     state.mail.wake();
+    Ok(())
+}
+
+/// Sign-ups per email address, and per client address, within an hour.
+pub const SIGN_UPS_PER_EMAIL: i64 = 3;
+pub const SIGN_UPS_PER_CLIENT: i64 = 10;
+const SIGN_UP_WINDOW_MS: i64 = 60 * 60 * 1000;
+
+/// Signs a person up from the portal's form. Whatever happens, the answer is the same (202):
+/// a new person of the organisation their address joins gets the welcome email with a link to
+/// choose a password; an address with an account gets a letter saying so, with the way to sign
+/// in; an address no organisation takes sign-ups for gets nothing. Only a malformed request
+/// (422) and too many sign-ups from one client (429) are answered otherwise.
+#[tracing::instrument(skip_all)]
+pub async fn sign_up(state: &AppState, addr: &str, req: &SignUpRequest) -> Result<()> {
+    let name = Name::parse(&req.name)?.into_string();
+    let email = Email::parse(&req.email)?.into_string();
+    let language = req.language.unwrap_or_default();
+    let store = &state.store;
+    let (by_email, by_addr) = store
+        .recent_sign_up_counts(&email, addr, now_ms() - SIGN_UP_WINDOW_MS)
+        .await?;
+    if by_addr >= SIGN_UPS_PER_CLIENT {
+        return Err(AppError::limited(
+            "too many sign-ups from here; wait a while and try again",
+            std::time::Duration::from_millis(SIGN_UP_WINDOW_MS as u64),
+        ));
+    }
+    store.record_sign_up(&email, addr).await?;
+    // One address gets a few letters an hour at most, whoever asks.
+    if by_email >= SIGN_UPS_PER_EMAIL {
+        return Ok(());
+    }
+    if let Some(account) = store.user_for_login(&email).await? {
+        let user = account.user;
+        let portal = state.public_url.trim_end_matches('/');
+        let link = format!("{portal}/#/login");
+        let mail = compose(
+            user.language,
+            Letter::AccountExists,
+            &email,
+            &user.name,
+            &[("link", Value::Link(&link))],
+        );
+        store.queue_emails(&[mail]).await?;
+        state.mail.wake();
+        return Ok(());
+    }
+    let Some(org) = store.sign_up_org(&email).await? else {
+        tracing::info!("a sign-up for a domain that takes none");
+        return Ok(());
+    };
+    let link = crate::domain::people::password_link(state, &name, &email, language, true).await?;
+    if let Some(id) = store
+        .sign_up_user(&name, &email, language, org, &link)
+        .await?
+    {
+        tracing::info!(user = %id, %org, "signed up");
+        state.mail.wake();
+    }
     Ok(())
 }
 

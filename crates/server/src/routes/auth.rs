@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use bellhop_proto::{
-    ErrorBody, ForgotPasswordRequest, LoginRequest, LoginResponse, ResetPasswordRequest, UpdateMe,
-    User,
+    ErrorBody, ForgotPasswordRequest, LoginRequest, LoginResponse, ResetPasswordRequest,
+    SignUpRequest, UpdateMe, User,
 };
 
 use crate::auth::bearer;
@@ -101,6 +101,22 @@ pub async fn update_me(
         .set_language(caller.user_id, req.language)
         .await?;
     me(State(state), caller).await
+}
+
+/// Signs a person up: the organisation their address's domain belongs to takes them when its
+/// rule lets anyone of its domains sign up, the holding organisation when no organisation has
+/// the domain. Answers 202 whatever came of it (a welcome email with a link to choose a
+/// password, a letter saying the address has an account, or nothing), so it cannot be used to
+/// find out who has an account; limited per address and per client (429).
+#[utoipa::path(post, path = "/api/v1/auth/sign-up", tag = "auth", request_body = SignUpRequest,
+    responses((status = 202), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn sign_up(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    Json(req): Json<SignUpRequest>,
+) -> Result<StatusCode> {
+    sign_in::sign_up(&state, &client.to_string(), &req).await?;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// Emails a single-use link to set a new password, to people with portal access. Answers 202

@@ -30,6 +30,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/forgot-password", post(auth::forgot_password))
+        .route("/auth/sign-up", post(auth::sign_up))
         .route("/auth/reset-password", post(auth::reset_password))
         .route("/auth/sign-out-everywhere", post(auth::sign_out_everywhere))
         .route("/me", get(auth::me).put(auth::update_me))

@@ -24,6 +24,7 @@ mod robustness;
 mod rules;
 mod second_factor;
 mod settings;
+mod sign_up;
 mod smtp;
 mod software;
 mod software_actions;
