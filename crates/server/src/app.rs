@@ -33,6 +33,13 @@ pub struct Server {
     closing: tokio::sync::watch::Sender<bool>,
     limits: crate::serve::Limits,
     sweeper: crate::sweep::Sweeper,
+    /// HTTPS: the certificate (watched for renewals) and the TLS side of the listener.
+    tls: Option<(
+        std::sync::Arc<crate::tls::FileCertificate>,
+        tokio_rustls::TlsAcceptor,
+    )>,
+    /// The plain-HTTP listener that sends everyone to the HTTPS address, and that address.
+    redirect: Option<(tokio::net::TcpListener, String)>,
 }
 
 impl Server {
@@ -78,10 +85,39 @@ impl Server {
             settings.sms_dir(),
         )?;
         tracing::info!(via = %sms.describe(), "sms");
+        let tls = match &settings.tls {
+            Some(files) => {
+                let certificate = crate::tls::FileCertificate::open(files.clone())?;
+                let acceptor = crate::tls::acceptor(certificate.clone())?;
+                tracing::info!(cert = %files.cert.display(), "HTTPS");
+                Some((certificate, acceptor))
+            }
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let addr = listener.local_addr()?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("{scheme}://{addr}"));
+        if tls.is_some() && !public_url.starts_with("https://") {
+            anyhow::bail!(
+                "with a certificate the portal is reached over HTTPS: --public-url must start with https:// (it is {public_url})"
+            );
+        }
+        let redirect = match (settings.http_redirect, &tls) {
+            (Some(at), Some(_)) => {
+                let plain = tokio::net::TcpListener::bind(at)
+                    .await
+                    .with_context(|| format!("binding {at} for the redirect to HTTPS"))?;
+                Some((plain, public_url.clone()))
+            }
+            (Some(_), None) => anyhow::bail!("--http-redirect-listen needs a certificate"),
+            (None, _) => None,
+        };
         let (closing, closing_rx) = tokio::sync::watch::channel(false);
         let blobs = Blobs::new(settings.data_dir.join("attachments"));
         let sweeper = crate::sweep::Sweeper::new(store.clone(), blobs.clone(), settings.chat_idle);
@@ -91,10 +127,7 @@ impl Server {
                 mail: mail.clone(),
                 blobs,
                 closing: closing_rx,
-                public_url: settings
-                    .public_url
-                    .clone()
-                    .unwrap_or_else(|| format!("http://{addr}")),
+                public_url,
                 sms: std::sync::Arc::new(sms),
                 max_attachment_bytes: settings.max_attachment_bytes,
                 passwords: std::sync::Arc::new(crate::passwords::PasswordPool::for_this_machine()),
@@ -109,6 +142,15 @@ impl Server {
             },
             &settings,
         );
+        // Once HTTPS works, browsers are told to use nothing else.
+        let router = if tls.is_some() {
+            router.layer(SetResponseHeaderLayer::if_not_present(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(crate::tls::HSTS),
+            ))
+        } else {
+            router
+        };
         let limits = crate::serve::Limits {
             max_connections: settings.max_connections,
             header_read_timeout: settings.header_read_timeout,
@@ -122,11 +164,25 @@ impl Server {
             closing,
             limits,
             sweeper,
+            tls,
+            redirect,
         })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Whether it serves HTTPS.
+    pub fn https(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// The plain-HTTP redirect listener's address, when there is one.
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        self.redirect
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
     /// The mail sender (tests drain it to send queued mail at once).
@@ -150,13 +206,39 @@ impl Server {
         let chat_clock = tokio::spawn(self.sweeper.clone().run_chat_clock());
         let sweeper = tokio::spawn(self.sweeper.run());
         let closing = self.closing;
+        let mut closed = closing.subscribe();
         let shutdown = async move {
             shutdown.await;
             let _ = closing.send(true);
         };
-        let served = crate::serve::serve(self.listener, self.router, self.limits, shutdown)
-            .await
-            .context("serving HTTP");
+        let (acceptor, renewals) = match self.tls {
+            Some((certificate, acceptor)) => {
+                (Some(acceptor), Some(tokio::spawn(certificate.watch())))
+            }
+            None => (None, None),
+        };
+        let redirect = self.redirect.map(|(plain, public_url)| {
+            let limits = self.limits;
+            tokio::spawn(async move {
+                let closed = async move {
+                    let _ = closed.wait_for(|closing| *closing).await;
+                };
+                let router = crate::tls::redirect_to(&public_url);
+                if let Err(e) = crate::serve::serve(plain, router, limits, None, closed).await {
+                    tracing::warn!(error = %e, "the redirect to HTTPS stopped");
+                }
+            })
+        });
+        let served =
+            crate::serve::serve(self.listener, self.router, self.limits, acceptor, shutdown)
+                .await
+                .context("serving HTTP");
+        if let Some(task) = renewals {
+            task.abort();
+        }
+        if let Some(task) = redirect {
+            let _ = task.await;
+        }
         worker.abort();
         sweeper.abort();
         deadlines.abort();

@@ -44,9 +44,20 @@ struct Args {
     #[arg(long, env = "BELLHOP_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
     /// The portal's address as people reach it, for links in emails (default
-    /// `http://<listen address>`).
+    /// `http://<listen address>`, or `https://` with a certificate).
     #[arg(long, env = "BELLHOP_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Serve HTTPS with this certificate (PEM, the chain after it); needs --tls-key. The files
+    /// are read again when they change, so a renewal needs no restart.
+    #[arg(long, env = "BELLHOP_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM); needs --tls-cert.
+    #[arg(long, env = "BELLHOP_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// With HTTPS, also listen for plain HTTP here (e.g. `0.0.0.0:80`) and send every request
+    /// to the public HTTPS address.
+    #[arg(long, env = "BELLHOP_HTTP_REDIRECT_LISTEN", requires = "tls_cert")]
+    http_redirect_listen: Option<SocketAddr>,
     /// SMS gateway for phone codes: each text is POSTed as JSON `{"to", "text"}`; without it
     /// texts are written to `<data-dir>/sms/*.txt`.
     #[arg(long, env = "BELLHOP_SMS_URL")]
@@ -137,11 +148,20 @@ pub fn run() -> anyhow::Result<()> {
         demo_beyond_loopback: args.demo_beyond_loopback,
         chat_idle: Duration::from_secs(args.chat_idle_secs.max(1)),
         presence_holds: Duration::from_secs(args.presence_secs.max(3)),
+        tls: args
+            .tls_cert
+            .zip(args.tls_key)
+            .map(|(cert, key)| crate::tls::CertFiles { cert, key }),
+        http_redirect: args.http_redirect_listen,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let server = Server::start(settings).await?;
-        println!("bellhop-server listening on http://{}", server.addr());
+        println!(
+            "bellhop-server listening on {}://{}",
+            if server.https() { "https" } else { "http" },
+            server.addr()
+        );
         server.run_until(shutdown_signal()).await
     })
 }

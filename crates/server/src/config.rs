@@ -56,6 +56,10 @@ pub struct Settings {
     /// How long a technician stays present after their console's live stream last said so: a
     /// reload keeps them on duty, leaving takes them off after this.
     pub presence_holds: Duration,
+    /// HTTPS on `listen` with this certificate and key (read again when they change).
+    pub tls: Option<crate::tls::CertFiles>,
+    /// With HTTPS: a plain-HTTP listener that sends every request to the public HTTPS address.
+    pub http_redirect: Option<SocketAddr>,
 }
 
 /// The defaults of the limits above.
@@ -98,6 +102,8 @@ impl Settings {
             demo_beyond_loopback: false,
             chat_idle: limits::CHAT_IDLE,
             presence_holds: limits::PRESENCE_HOLDS,
+            tls: None,
+            http_redirect: None,
         }
     }
 

@@ -30,4 +30,5 @@ pub mod sms;
 pub mod state;
 pub mod stems;
 pub mod sweep;
+pub mod tls;
 pub mod tokens;

@@ -4,9 +4,11 @@
 //! closed), and a graceful shutdown that waits for requests in flight at most a set time.
 //!
 //! axum's own `serve` offers none of these; this is the same hyper connection it uses, with them
-//! set (hyper's HTTP/1 server; TLS and HTTP/2 belong to the proxy in front, where there is one).
+//! set (hyper's HTTP/1 server), over TLS when the server has a certificate (`tls.rs`): the
+//! handshake, too, must end within the header deadline.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +16,7 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tower::ServiceExt;
 
@@ -30,12 +32,13 @@ pub struct Limits {
     pub shutdown_grace: Duration,
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight finish
-/// for at most [`Limits::shutdown_grace`].
+/// Serves `router` on `listener` (over TLS with `tls`) until `shutdown` resolves, then lets
+/// requests in flight finish for at most [`Limits::shutdown_grace`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     limits: Limits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
@@ -62,22 +65,16 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = router
-            .clone()
-            .map_request(move |mut request: hyper::Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request.map(axum::body::Body::new)
-            });
-        let service = TowerToHyperService::new(service);
-        let mut builder = hyper::server::conn::http1::Builder::new();
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout);
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let (router, watcher, tls) = (router.clone(), graceful.watcher(), tls.clone());
+        let deadline = limits.header_read_timeout;
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            match tls {
+                None => connection(stream, router, peer, deadline, watcher).await,
+                Some(tls) => match tokio::time::timeout(deadline, tls.accept(stream)).await {
+                    Ok(Ok(stream)) => connection(stream, router, peer, deadline, watcher).await,
+                    Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::debug!(%peer, "TLS handshake not done in time"),
+                },
             }
             drop(slot);
         });
@@ -93,4 +90,30 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// One client's connection: HTTP/1 with the header deadline, each request told who sent it,
+/// and ended by a graceful shutdown once its request in flight is answered.
+async fn connection<S>(
+    stream: S,
+    router: Router,
+    peer: SocketAddr,
+    deadline: Duration,
+    watcher: Watcher,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = router.map_request(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request.map(axum::body::Body::new)
+    });
+    let service = TowerToHyperService::new(service);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(deadline);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    if let Err(e) = watcher.watch(connection).await {
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
 }

@@ -29,3 +29,4 @@ mod smtp;
 mod software;
 mod software_actions;
 mod tickets;
+mod tls;
