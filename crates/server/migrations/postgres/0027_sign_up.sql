@@ -16,3 +16,7 @@ CREATE TABLE sign_ups (
 );
 CREATE INDEX sign_ups_email ON sign_ups(email, created_at);
 CREATE INDEX sign_ups_addr ON sign_ups(client_addr, created_at);
+
+-- Sign-ups announce their commits like every other table (db/commits.rs).
+CREATE TRIGGER bellhop_committed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sign_ups
+    FOR EACH STATEMENT EXECUTE FUNCTION bellhop_committed();
