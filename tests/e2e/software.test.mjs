@@ -56,7 +56,10 @@ before(async () => {
   server = await startServer();
   browser = await launchChromium();
   // The demo has no admin (only an admin makes one): Carol becomes the desk's admin here.
+  // The running server may be writing: sqlite3 waits for it rather than fail.
   execFileSync('sqlite3', [
+    '-cmd',
+    '.timeout 10000',
     join(server.dataDir, 'bellhop.sqlite3'),
     "UPDATE users SET role = 'admin', org_id = NULL WHERE email = 'carol@globex.example'",
   ]);
@@ -279,7 +282,12 @@ test('bob resets the password of the account his computer is assigned to, from t
       // The computer is assigned to the throwaway account: its agent now runs as that account.
       computer.agent.kill('SIGTERM');
       await new Promise((ok) => (computer.agent.exitCode !== null ? ok() : computer.agent.once('exit', ok)));
-      execFileSync('sqlite3', [join(server.dataDir, 'bellhop.sqlite3'), `UPDATE devices SET os_user = '${account}'`]);
+      execFileSync('sqlite3', [
+        '-cmd',
+        '.timeout 10000',
+        join(server.dataDir, 'bellhop.sqlite3'),
+        `UPDATE devices SET os_user = '${account}'`,
+      ]);
       const binary = join(computer.dir, 'bellhop');
       copyFileSync(BIN('bellhop'), binary);
       chmodSync(binary, 0o755);

@@ -49,6 +49,8 @@ async fn main() -> anyhow::Result<()> {
 
     // The desk's admin approves GNU Hello.
     let promoted = std::process::Command::new("sqlite3")
+        // The running server may be writing: wait for it rather than fail.
+        .args(["-cmd", ".timeout 10000"])
         .arg(server.data_dir().join("bellhop.sqlite3"))
         .arg("UPDATE users SET role = 'admin', org_id = NULL WHERE email = 'tech@helpdesk.example'")
         .status()?;

@@ -294,6 +294,9 @@ async fn bobs_computer(software: Value) -> anyhow::Result<Computer> {
     let promoted = run(
         "sqlite3",
         &[
+            // The running server may be writing: wait for it rather than fail.
+            "-cmd",
+            ".timeout 10000",
             &db.display().to_string(),
             "UPDATE users SET role = 'admin', org_id = NULL WHERE email = 'tech@helpdesk.example'",
         ],
@@ -637,6 +640,9 @@ async fn bob_resets_the_password_of_his_own_account_and_no_one_elses() -> anyhow
     let assigned = run(
         "sqlite3",
         &[
+            // The running server may be writing: wait for it rather than fail.
+            "-cmd",
+            ".timeout 10000",
             &db.display().to_string(),
             &format!(
                 "UPDATE devices SET os_user = '{}' WHERE id = '{device}'",
