@@ -295,26 +295,9 @@ fn use_once(
     }
 }
 
-/// Not on this system.
-#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
-async fn reset_password(
-    _helper: &Helper,
-    who: &Caller,
-    user: &str,
-    _claims: &bellhop_proto::GrantClaims,
-    _password: &bellhop_proto::GrantedPassword,
-) -> HelperReply {
-    refuse(
-        &who.id,
-        user,
-        "this helper does not reset passwords on this system".to_owned(),
-    )
-}
-
-/// Sets the grant's temporary password (sealed to this helper's key) on the caller's own
-/// account, when it is a local person's without administrator's rights or a Secure Token, to
-/// be changed at the next sign-in.
-#[cfg(target_os = "macos")]
+/// Sets the grant's temporary password on the caller's own account, when this system's rules
+/// let the helper ([`Reset::check`]), to be changed at the next sign-in; marks the grant used
+/// first and logs the outcome.
 async fn reset_password(
     helper: &Helper,
     who: &Caller,
@@ -322,101 +305,141 @@ async fn reset_password(
     claims: &bellhop_proto::GrantClaims,
     password: &bellhop_proto::GrantedPassword,
 ) -> HelperReply {
-    use crate::mac_accounts;
     let caller = who.id.as_str();
     let action = claims.action_id;
-    if !mac_accounts::plain_name(user) {
-        return refuse(
-            caller,
-            user,
-            mac_accounts::Refusal::BadName(user.to_owned()).to_string(),
-        );
-    }
-    let account = match mac_accounts::sys::read(user).await {
-        Ok(account) => account,
-        Err(why) => return refuse(caller, user, why),
-    };
-    if let Err(refusal) = mac_accounts::may_reset(&account) {
-        return refuse(caller, user, refusal.to_string());
-    }
-    let plain = match crate::sealed::the_password(helper.state.seal_key(), password) {
-        Ok(plain) => plain,
+    let reset = match Reset::check(helper, who, user, password).await {
+        Ok(reset) => reset,
         Err(why) => return refuse(caller, user, why),
     };
     if let Err(refused) = use_once(helper, caller, user, action) {
         return refused;
     }
     tracing::info!(caller, user, %action, asked_by = claims.user_name, "resetting the password");
-    ended(
-        caller,
-        user,
-        action,
-        mac_accounts::sys::set_password(user, &plain).await,
-    )
+    ended(caller, user, action, reset.set().await)
 }
 
-/// Sets the grant's temporary password (sealed to this helper's key) on the caller's own
-/// account, when it is a local person's without administrator's rights, to be changed at the
-/// next sign-in.
-#[cfg(windows)]
-async fn reset_password(
-    helper: &Helper,
-    who: &Caller,
-    user: &str,
-    claims: &bellhop_proto::GrantClaims,
-    password: &bellhop_proto::GrantedPassword,
-) -> HelperReply {
-    use crate::windows_accounts;
-    let caller = who.id.as_str();
-    let action = claims.action_id;
-    let Some(account) = &who.windows else {
-        return refuse(caller, user, "the caller's account is unknown".to_owned());
-    };
-    if let Err(refusal) = windows_accounts::may_reset(account) {
-        return refuse(caller, user, refusal.to_string());
-    }
-    let plain = match crate::sealed::the_password(helper.state.seal_key(), password) {
-        Ok(plain) => plain,
-        Err(why) => return refuse(caller, user, why),
-    };
-    if let Err(refused) = use_once(helper, caller, user, action) {
-        return refused;
-    }
-    tracing::info!(caller, user, %action, asked_by = claims.user_name, "resetting the password");
-    let name = account.name.clone();
-    let set =
-        tokio::task::spawn_blocking(move || windows_accounts::sys::set_password(&name, &plain))
-            .await
-            .unwrap_or_else(|e| Err(format!("the reset stopped: {e}")));
-    ended(caller, user, action, set)
-}
-
-/// Sets the grant's temporary password on the caller's own account, when it is a local
-/// person's without administrator's rights, to be changed at the next sign-in.
+/// A password reset this system may do: the caller's account qualifies, and what its account
+/// database is given is in hand.
 #[cfg(target_os = "linux")]
-async fn reset_password(
-    helper: &Helper,
-    who: &Caller,
-    user: &str,
-    claims: &bellhop_proto::GrantClaims,
-    password: &bellhop_proto::GrantedPassword,
-) -> HelperReply {
-    let caller = who.id.as_str();
-    let action = claims.action_id;
-    // The grant names the caller (checked): the account is theirs, and only theirs.
-    if let Err(refusal) = crate::accounts::may_reset(&crate::accounts::Files::system(), user) {
-        return refuse(caller, user, refusal.to_string());
+struct Reset {
+    user: String,
+    /// Linux sets the crypt string itself: the password never reaches the helper.
+    password: bellhop_proto::GrantedPassword,
+}
+
+#[cfg(target_os = "linux")]
+impl Reset {
+    /// The account must be a local person's without administrator's rights (the grant names
+    /// the caller, checked: the account is theirs, and only theirs).
+    async fn check(
+        _helper: &Helper,
+        _who: &Caller,
+        user: &str,
+        password: &bellhop_proto::GrantedPassword,
+    ) -> Result<Self, String> {
+        crate::accounts::may_reset(&crate::accounts::Files::system(), user)
+            .map_err(|refusal| refusal.to_string())?;
+        Ok(Self {
+            user: user.to_owned(),
+            password: password.clone(),
+        })
     }
-    if let Err(refused) = use_once(helper, caller, user, action) {
-        return refused;
+
+    async fn set(self) -> Result<String, String> {
+        crate::accounts::reset(&self.user, &self.password).await
     }
-    tracing::info!(caller, user, %action, asked_by = claims.user_name, "resetting the password");
-    ended(
-        caller,
-        user,
-        action,
-        crate::accounts::reset(user, password).await,
-    )
+}
+
+/// Windows: a local account without administrator's rights, read from the pipe client's token;
+/// the password sealed to this helper's key.
+#[cfg(windows)]
+struct Reset {
+    name: String,
+    plain: String,
+}
+
+#[cfg(windows)]
+impl Reset {
+    async fn check(
+        helper: &Helper,
+        who: &Caller,
+        _user: &str,
+        password: &bellhop_proto::GrantedPassword,
+    ) -> Result<Self, String> {
+        use crate::windows_accounts;
+        let account = who
+            .windows
+            .as_ref()
+            .ok_or("the caller's account is unknown")?;
+        windows_accounts::may_reset(account).map_err(|refusal| refusal.to_string())?;
+        let plain = crate::sealed::the_password(helper.state.seal_key(), password)?;
+        Ok(Self {
+            name: account.name.clone(),
+            plain,
+        })
+    }
+
+    async fn set(self) -> Result<String, String> {
+        tokio::task::spawn_blocking(move || {
+            crate::windows_accounts::sys::set_password(&self.name, &self.plain)
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("the reset stopped: {e}")))
+    }
+}
+
+/// macOS: a local person's account of the Mac's own directory, without administrator's rights
+/// or a Secure Token; the password sealed to this helper's key.
+#[cfg(target_os = "macos")]
+struct Reset {
+    user: String,
+    plain: String,
+}
+
+#[cfg(target_os = "macos")]
+impl Reset {
+    async fn check(
+        helper: &Helper,
+        _who: &Caller,
+        user: &str,
+        password: &bellhop_proto::GrantedPassword,
+    ) -> Result<Self, String> {
+        use crate::mac_accounts;
+        if !mac_accounts::plain_name(user) {
+            return Err(mac_accounts::Refusal::BadName(user.to_owned()).to_string());
+        }
+        let account = mac_accounts::sys::read(user).await?;
+        mac_accounts::may_reset(&account).map_err(|refusal| refusal.to_string())?;
+        let plain = crate::sealed::the_password(helper.state.seal_key(), password)?;
+        Ok(Self {
+            user: user.to_owned(),
+            plain,
+        })
+    }
+
+    async fn set(self) -> Result<String, String> {
+        crate::mac_accounts::sys::set_password(&self.user, &self.plain).await
+    }
+}
+
+/// Other systems: no reset.
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+struct Reset;
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+impl Reset {
+    async fn check(
+        _helper: &Helper,
+        _who: &Caller,
+        _user: &str,
+        _password: &bellhop_proto::GrantedPassword,
+    ) -> Result<Self, String> {
+        Err("this helper does not reset passwords on this system".to_owned())
+    }
+
+    async fn set(self) -> Result<String, String> {
+        Err("this helper does not reset passwords on this system".to_owned())
+    }
 }
 
 /// A package marked busy while it lives.
