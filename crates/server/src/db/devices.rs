@@ -336,29 +336,6 @@ impl Store {
         Ok(changed)
     }
 
-    /// How many tokens were sent to this email, and from this address, since `since_ms`.
-    pub async fn recent_token_counts(
-        &self,
-        email: &str,
-        addr: &str,
-        since_ms: i64,
-    ) -> Result<(i64, i64)> {
-        Ok((
-            self.count_since(
-                "SELECT COUNT(*) FROM identity_tokens WHERE email = $1 AND created_at > $2",
-                email,
-                since_ms,
-            )
-            .await?,
-            self.count_since(
-                "SELECT COUNT(*) FROM identity_tokens WHERE client_addr = $1 AND created_at > $2",
-                addr,
-                since_ms,
-            )
-            .await?,
-        ))
-    }
-
     /// Records a new token (superseding earlier unused ones for this device and email) and
     /// queues its email, in one transaction.
     #[allow(clippy::too_many_arguments)]

@@ -115,7 +115,7 @@ pub use sign_in::Failures;
 pub use ticket_edit::TicketChange;
 pub use ticket_new::{Admitted, Approval};
 pub use tickets::SeedTicket;
-pub use users::{LoginAccount, NewUser};
+pub use users::{Limited, LoginAccount, NewUser};
 
 use crate::error::{AppError, Result};
 

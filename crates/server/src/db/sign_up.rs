@@ -7,29 +7,6 @@ use super::{NewUser, PasswordLink, Store, now_ms, parse_id};
 use crate::error::Result;
 
 impl Store {
-    /// Sign-ups asked for with `email`, and from `addr`, since `since_ms`.
-    pub async fn recent_sign_up_counts(
-        &self,
-        email: &str,
-        addr: &str,
-        since_ms: i64,
-    ) -> Result<(i64, i64)> {
-        Ok((
-            self.count_since(
-                "SELECT COUNT(*) FROM sign_ups WHERE email = $1 AND created_at > $2",
-                email,
-                since_ms,
-            )
-            .await?,
-            self.count_since(
-                "SELECT COUNT(*) FROM sign_ups WHERE client_addr = $1 AND created_at > $2",
-                addr,
-                since_ms,
-            )
-            .await?,
-        ))
-    }
-
     /// Records that a sign-up with `email` was asked for from `addr`.
     pub async fn record_sign_up(&self, email: &str, addr: &str) -> Result<()> {
         sqlx::query(

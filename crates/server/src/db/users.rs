@@ -8,6 +8,25 @@ use super::sql::Sql;
 use super::{Backend, Caller, Store, now_ms, parse_enum, parse_id};
 use crate::error::Result;
 
+/// The requests limited per email address and per client: tables with `email`, `client_addr`
+/// and `created_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limited {
+    IdentityTokens,
+    PasswordResets,
+    SignUps,
+}
+
+impl Limited {
+    fn table(self) -> &'static str {
+        match self {
+            Self::IdentityTokens => "identity_tokens",
+            Self::PasswordResets => "password_resets",
+            Self::SignUps => "sign_ups",
+        }
+    }
+}
+
 /// A user to create (seeding, sign-up, first contact of an agent).
 pub struct NewUser<'a> {
     pub name: &'a str,
@@ -249,28 +268,28 @@ impl Store {
             .await?)
     }
 
-    /// How many reset links went to this address, and were asked from this client, since
-    /// `since_ms`.
-    pub async fn recent_reset_counts(
+    /// The requests in `table` for `email`, and from `addr`, since `since_ms`: the two counts
+    /// a rate limit asks for, in one query.
+    pub async fn recent_counts(
         &self,
+        table: Limited,
         email: &str,
         addr: &str,
         since_ms: i64,
     ) -> Result<(i64, i64)> {
-        Ok((
-            self.count_since(
-                "SELECT COUNT(*) FROM password_resets WHERE email = $1 AND created_at > $2",
-                email,
-                since_ms,
-            )
-            .await?,
-            self.count_since(
-                "SELECT COUNT(*) FROM password_resets WHERE client_addr = $1 AND created_at > $2",
-                addr,
-                since_ms,
-            )
-            .await?,
-        ))
+        let table = table.table();
+        // The table's name comes from `Limited`, never from a request.
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM {table} WHERE email = $1 AND created_at > $2),
+                    (SELECT COUNT(*) FROM {table} WHERE client_addr = $3 AND created_at > $4)"
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(email)
+            .bind(since_ms)
+            .bind(addr)
+            .bind(since_ms)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Runs a `COUNT(*)` taking one key (`$1`) and a time (`$2`): the rate limits' question.

@@ -7,7 +7,7 @@ use bellhop_proto::{
     EnrolRequest, EnrolResponse, ErrorCode, MAX_SOFTWARE_ITEMS, OsFamily, SendTokenRequest, UserId,
 };
 
-use crate::db::{Caller, DeviceCaller, Store, now_ms};
+use crate::db::{Caller, DeviceCaller, Limited, Store, now_ms};
 use crate::domain::limits::wait_after_failures;
 use crate::error::{AppError, Result};
 use crate::letters::{Letter, Value, compose};
@@ -217,7 +217,12 @@ pub async fn send_token(
     check_len("name", &name)?;
     let store = &state.store;
     let (by_email, by_addr) = store
-        .recent_token_counts(&email, addr, now_ms() - RATE_WINDOW_MS)
+        .recent_counts(
+            Limited::IdentityTokens,
+            &email,
+            addr,
+            now_ms() - RATE_WINDOW_MS,
+        )
         .await?;
     if by_email >= TOKENS_PER_EMAIL || by_addr >= TOKENS_PER_CLIENT {
         return Err(AppError::client(

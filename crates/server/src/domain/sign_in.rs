@@ -8,7 +8,7 @@ use bellhop_proto::{
     ResetPasswordRequest, SignUpRequest, UserId,
 };
 
-use crate::db::now_ms;
+use crate::db::{Limited, now_ms};
 use crate::domain::limits::wait_after_failures;
 use crate::error::{AppError, Result};
 use crate::letters::{Letter, Value, compose};
@@ -90,7 +90,12 @@ pub async fn forgot_password(
     let email = Email::parse(&req.email)?.into_string();
     let (by_email, by_addr) = state
         .store
-        .recent_reset_counts(&email, addr, now_ms() - RESET_WINDOW_MS)
+        .recent_counts(
+            Limited::PasswordResets,
+            &email,
+            addr,
+            now_ms() - RESET_WINDOW_MS,
+        )
         .await?;
     if by_addr >= RESETS_PER_CLIENT {
         return Err(AppError::limited(
@@ -150,7 +155,7 @@ pub async fn sign_up(state: &AppState, addr: &str, req: &SignUpRequest) -> Resul
     let language = req.language.unwrap_or_default();
     let store = &state.store;
     let (by_email, by_addr) = store
-        .recent_sign_up_counts(&email, addr, now_ms() - SIGN_UP_WINDOW_MS)
+        .recent_counts(Limited::SignUps, &email, addr, now_ms() - SIGN_UP_WINDOW_MS)
         .await?;
     if by_addr >= SIGN_UPS_PER_CLIENT {
         return Err(AppError::limited(
