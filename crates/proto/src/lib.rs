@@ -14,6 +14,7 @@ mod attachment;
 mod auth;
 mod catalog;
 mod chat;
+mod company;
 mod console;
 mod device;
 mod error;
@@ -59,6 +60,10 @@ pub use chat::{
     Chat, ChatDesk, ChatEnd, ChatEvent, ChatFile, ChatIncident, ChatListQuery, ChatMessage,
     ChatMessageKind, ChatMessagesQuery, ChatStatus, Duty, DutyUpdate, HandOver, NewChat,
     NewChatMessage, OnDuty,
+};
+pub use company::{
+    CompanySignInError, CompanySignInFinish, CompanySignInRedirect, CompanySignInStart,
+    IdentityProvider, IdentityProviderInput, IdpKind,
 };
 pub use console::{
     AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, Org, OrgCreated, OrgInput,

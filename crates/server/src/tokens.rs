@@ -16,6 +16,8 @@ pub const DEVICE_SECRET_PREFIX: &str = "bhd_";
 pub const DEVICE_CREDENTIAL_PREFIX: &str = "bhc_";
 /// Password-reset links.
 pub const RESET_PREFIX: &str = "bhr_";
+/// Company sign-in tickets: what the portal trades for a session once a provider vouched.
+pub const COMPANY_TICKET_PREFIX: &str = "bht_";
 /// Enrolment keys the console issues (the demo keys are plain words).
 pub const ENROLMENT_KEY_PREFIX: &str = "bhe_";
 

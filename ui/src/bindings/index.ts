@@ -122,6 +122,58 @@ language?: Language, };
 
 export type ResetPasswordRequest = { token: string, password: string, };
 
+export type IdpKind = "oidc" | "entra" | "google";
+
+export type IdentityProvider = { kind: IdpKind, 
+/**
+ * The provider's issuer: its discovery document is at
+ * `{issuer}/.well-known/openid-configuration`.
+ */
+issuer: string, client_id: string, 
+/**
+ * Whether a client secret is kept (sealed on the server).
+ */
+has_secret: boolean, 
+/**
+ * Entra: the directory (tenant) id every token's `tid` must equal. Google: the Workspace
+ * domain every token's `hd` must equal.
+ */
+tenant?: string, 
+/**
+ * Whether the organisation's people may still sign in with a password as well.
+ */
+password_sign_in: boolean, 
+/**
+ * The address the provider must send people back to: register it with the provider.
+ */
+redirect_uri: string, };
+
+export type IdentityProviderInput = { kind: IdpKind, 
+/**
+ * Required for the generic provider; a preset's own issuer when left out.
+ */
+issuer?: string, client_id: string, 
+/**
+ * The client secret; left out, the one kept stays.
+ */
+client_secret?: string, 
+/**
+ * Required for Entra (the tenant id) and Google (the Workspace domain).
+ */
+tenant?: string, 
+/**
+ * Password sign-in for the organisation's people; on unless switched off.
+ */
+password_sign_in: boolean, };
+
+export type CompanySignInStart = { email: string, };
+
+export type CompanySignInRedirect = { url: string, };
+
+export type CompanySignInFinish = { ticket: string, };
+
+export type CompanySignInError = "refused" | "expired" | "invalid" | "unverified_email" | "wrong_tenant" | "not_of_organisation" | "no_access" | "unreachable";
+
 export type TicketStatus = "open" | "awaiting_reply" | "resolved" | "closed";
 
 export type Priority = "low" | "normal" | "high" | "urgent";

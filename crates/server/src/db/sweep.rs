@@ -1,5 +1,5 @@
 //! Sweeping what has served its time: expired or revoked sessions, used or expired links and
-//! codes, old sign-in failures, revoked device credentials, and the outcomes of sync operations
+//! codes, old sign-in failures, company sign-ins, revoked device credentials, and the outcomes of sync operations
 //! old enough that no agent still retries them. Run by `sweep.rs` every hour.
 
 use super::{Store, now_ms};
@@ -25,7 +25,7 @@ impl Store {
         let now = now_ms();
         let dead = now - KEEP_DEAD_MS;
         let idle = now - super::SESSION_IDLE_MS;
-        let statements: [(&'static str, i64); 10] = [
+        let statements: [(&'static str, i64); 11] = [
             (
                 "DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1",
                 dead,
@@ -58,6 +58,11 @@ impl Store {
             (
                 "DELETE FROM sync_ops WHERE created_at < $1",
                 now - KEEP_SYNC_OUTCOMES_MS,
+            ),
+            // Company sign-ins last minutes; a day on, none is under way.
+            (
+                "DELETE FROM company_sign_ins WHERE created_at < $1",
+                now - DAY_MS,
             ),
             (
                 "DELETE FROM assistant_calls WHERE day_ms < $1",

@@ -11,6 +11,7 @@ pub mod assistant;
 pub mod catalog;
 pub mod cc;
 pub mod chats;
+pub mod company_sign_in;
 pub mod devices;
 pub mod kb;
 pub mod limits;

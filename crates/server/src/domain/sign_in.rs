@@ -34,7 +34,8 @@ const RESET_WINDOW_MS: i64 = 60 * 60 * 1000;
 
 /// Signs in with email and password from client address `addr`; answers a session token.
 /// Refused alike for a wrong password, an unknown address and a person without portal access,
-/// after the same work.
+/// after the same work; refused with the reason (403) for the right password of a person whose
+/// organisation signs in with its company account alone.
 #[tracing::instrument(skip_all)]
 pub async fn login(state: &AppState, addr: &str, req: LoginRequest) -> Result<LoginResponse> {
     let wrong = || AppError::unauthenticated("wrong email or password");
@@ -69,6 +70,12 @@ pub async fn login(state: &AppState, addr: &str, req: LoginRequest) -> Result<Lo
     };
     if by_account.count > 0 {
         store.clear_sign_in_failures(&account).await?;
+    }
+    // Told only to someone who knew the password.
+    if !store.password_sign_in_allowed(user.id).await? {
+        return Err(AppError::forbidden(
+            "your organisation signs in with its company account: choose \"Sign in with your company account\"",
+        ));
     }
     let token = new_token(SESSION_PREFIX);
     store
@@ -110,6 +117,10 @@ pub async fn forgot_password(
     else {
         return Ok(());
     };
+    // No password for people whose organisation signs in with its company account alone.
+    if !state.store.password_sign_in_allowed(user.id).await? {
+        return Ok(());
+    }
     let token = new_token(RESET_PREFIX);
     // Only the server's configured address: never a value someone could edit in the console.
     let link = format!(

@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod auth;
 pub mod catalog;
 pub mod chats;
+pub mod company;
 pub mod console;
 pub mod devices;
 pub mod kb;
@@ -31,6 +32,9 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/forgot-password", post(auth::forgot_password))
         .route("/auth/sign-up", post(auth::sign_up))
+        .route("/auth/company/start", post(company::start))
+        .route("/auth/company/callback", get(company::callback))
+        .route("/auth/company/finish", post(company::finish))
         .route("/auth/reset-password", post(auth::reset_password))
         .route("/auth/sign-out-everywhere", post(auth::sign_out_everywhere))
         .route("/me", get(auth::me).put(auth::update_me))
@@ -94,6 +98,10 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         )
         .route("/orgs", get(console::orgs).post(console::create_org))
         .route("/orgs/{id}", put(console::update_org))
+        .route(
+            "/orgs/{id}/identity-provider",
+            get(company::get).put(company::put).delete(company::delete),
+        )
         .route(
             "/orgs/{id}/enrolment-key",
             post(console::rotate_enrolment_key),

@@ -190,6 +190,15 @@ impl TestApp {
     /// Runs a statement on the server's database behind its back: for what no request can do,
     /// such as moving a session's last use into the past.
     pub async fn sql(&self, statement: &str) -> anyhow::Result<u64> {
+        let mut conn = self.connect().await?;
+        let done = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+            .execute(&mut conn)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// A connection of its own to the server's database.
+    async fn connect(&self) -> anyhow::Result<sqlx::AnyConnection> {
         sqlx::any::install_default_drivers();
         let url = match &self.database_url {
             Some(url) => url.clone(),
@@ -198,11 +207,15 @@ impl TestApp {
                 self.dir.path().join("bellhop.sqlite3").display()
             ),
         };
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await?;
-        let done = sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
-            .execute(&mut conn)
-            .await?;
-        Ok(done.rows_affected())
+        Ok(<sqlx::AnyConnection as sqlx::Connection>::connect(&url).await?)
+    }
+
+    /// The first column of the first row a query answers on the server's database, as text.
+    pub async fn sql_text(&self, query: &str) -> anyhow::Result<Option<String>> {
+        let mut conn = self.connect().await?;
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(query.to_owned()))
+            .fetch_optional(&mut conn)
+            .await?)
     }
 
     /// Asks for a password link for `email`; returns the status (202 whoever it is).

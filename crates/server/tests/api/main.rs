@@ -9,6 +9,7 @@ mod authenticator;
 mod catalog;
 mod changes;
 mod chats;
+mod company_sign_in;
 mod console;
 mod devices;
 mod fields;
