@@ -53,16 +53,7 @@ impl Server {
                 settings.listen
             );
         }
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!(
-                "creating the data directory {}",
-                settings.data_dir.display()
-            )
-        })?;
-        let store = match &settings.database_url {
-            Some(url) => Store::open(url).await?,
-            None => Store::open_sqlite(&settings.sqlite_path()).await?,
-        };
+        let store = open_store(&settings).await?;
         tracing::info!(database = store.backend_name(), "storage ready");
         if settings.demo && demo::seed_if_empty(&store).await? {
             println!("bellhop-server: seeded the demo world (see README, \"Demo accounts\")");
@@ -420,6 +411,20 @@ fn log_answer(response: &Response, latency: std::time::Duration, _span: &tracing
     } else {
         tracing::debug!(status, ms, "answered");
     }
+}
+
+/// The data directory made if need be, and the database opened and brought up to date.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "creating the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
+    Ok(match &settings.database_url {
+        Some(url) => Store::open(url).await?,
+        None => Store::open_sqlite(&settings.sqlite_path()).await?,
+    })
 }
 
 #[cfg(test)]

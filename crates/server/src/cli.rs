@@ -106,6 +106,31 @@ struct Args {
     /// The From address of outgoing mail.
     #[arg(long, env = "BELLHOP_MAIL_FROM", default_value = crate::config::DEFAULT_MAIL_FROM)]
     mail_from: String,
+    /// Without a command, the server runs.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// The desk's admins, from the machine the server runs on.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AdminCommand {
+    /// Makes someone the desk's admin: the first one, or one again when every admin is locked
+    /// out. A new person, or a member of the desk promoted (and switched on). Prints a link to
+    /// choose a password, good for a week; the server may be running meanwhile.
+    Add {
+        /// Their email address.
+        #[arg(long)]
+        email: String,
+        /// Their name (for a new person).
+        #[arg(long, default_value = "Admin")]
+        name: String,
+    },
 }
 
 /// `10.0.0.0/8`, or one address (`10.1.2.3`, `::1`) as a network of one.
@@ -122,6 +147,22 @@ pub fn run() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
         )
         .init();
+    if let Some(Command::Admin(AdminCommand::Add { email, name })) = &args.command {
+        let public_url = args.public_url.clone().unwrap_or_else(|| {
+            let scheme = if args.tls_cert.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{}", args.listen)
+        });
+        let settings = Settings {
+            database_url: args.database_url.clone().filter(|u| !u.is_empty()),
+            ..Settings::ephemeral(&args.data_dir)
+        };
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        return runtime.block_on(add_admin(settings, &public_url, name, email));
+    }
     let ui_dir = args
         .ui_dir
         .or_else(|| Some(PathBuf::from("ui/dist")).filter(|p| p.join("index.html").is_file()));
@@ -164,6 +205,27 @@ pub fn run() -> anyhow::Result<()> {
         );
         server.run_until(shutdown_signal()).await
     })
+}
+
+/// `bellhop-server admin add`: the store opened (and brought up to date) as the server would,
+/// the admin made, the link printed.
+async fn add_admin(
+    settings: Settings,
+    public_url: &str,
+    name: &str,
+    email: &str,
+) -> anyhow::Result<()> {
+    let store = crate::app::open_store(&settings).await?;
+    let (made, email, link) =
+        crate::domain::people::admin_from_command_line(&store, public_url, name, email)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let what = match made {
+        crate::db::AdminMade::Created(_) => "is the desk's admin now",
+        _ => "is an admin of the desk again",
+    };
+    println!("{email} {what}. To choose a password, open within a week:\n{link}");
+    Ok(())
 }
 
 async fn shutdown_signal() {

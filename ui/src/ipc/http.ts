@@ -27,6 +27,8 @@ import type {
   ErrorBody,
   ErrorCode,
   LoginResponse,
+  CompanySignInRedirect,
+  IdentityProvider,
   MyPortal,
   NewAttachment,
   Org,
@@ -201,6 +203,15 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     },
     forgotPassword: (email) => call<void>('POST', '/auth/forgot-password', { email }),
     signUp: (request) => call<void>('POST', '/auth/sign-up', request),
+    async startCompanySignIn(email) {
+      const res = await call<CompanySignInRedirect>('POST', '/auth/company/start', { email });
+      return res.url;
+    },
+    async finishCompanySignIn(ticket) {
+      const res = await call<LoginResponse>('POST', '/auth/company/finish', { ticket });
+      storage.setItem(TOKEN_KEY, res.token);
+      return res.user;
+    },
     resetPassword: (token, password) => call<void>('POST', '/auth/reset-password', { token, password }),
     listTickets: (query: TicketListQuery) => call<Page<Ticket>>('GET', `/tickets${queryString(query)}`),
     ticket: (id) => call<Ticket>('GET', `/tickets/${encodeURIComponent(id)}`),
@@ -307,6 +318,17 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     createOrg: (input) => call<OrgCreated>('POST', '/orgs', input),
     updateOrg: (id, input) => call<Org>('PUT', `/orgs/${encodeURIComponent(id)}`, input),
     newEnrolmentKey: (id) => call<EnrolmentKey>('POST', `/orgs/${encodeURIComponent(id)}/enrolment-key`),
+    async identityProvider(org) {
+      try {
+        return await call<IdentityProvider>('GET', `/orgs/${encodeURIComponent(org)}/identity-provider`);
+      } catch (e) {
+        if (e instanceof ApiFailure && e.code === 'not_found') return null;
+        throw e;
+      }
+    },
+    setIdentityProvider: (org, input) =>
+      call<IdentityProvider>('PUT', `/orgs/${encodeURIComponent(org)}/identity-provider`, input),
+    removeIdentityProvider: (org) => call<void>('DELETE', `/orgs/${encodeURIComponent(org)}/identity-provider`),
     createUser: (input) => call<User>('POST', '/users', input),
     updateUser: (id, input) => call<User>('PUT', `/users/${encodeURIComponent(id)}`, input),
     setUserDisabled: (id, disabled) =>

@@ -29,6 +29,8 @@ import type {
   DeviceSelection,
   EnrolmentKey,
   Org,
+  IdentityProvider,
+  IdentityProviderInput,
   OrgCreated,
   OrgInput,
   SearchResults,
@@ -415,6 +417,10 @@ export interface BrowserApi {
   forgotPassword(email: string): Promise<void>;
   /** Asks to sign up; the same answer whoever the address belongs to. */
   signUp(request: SignUpRequest): Promise<void>;
+  /** Where to send the browser to sign in with the company account of `email`'s organisation. */
+  startCompanySignIn(email: string): Promise<string>;
+  /** Trades the ticket from the identity provider's way back for a session. */
+  finishCompanySignIn(ticket: string): Promise<User>;
   resetPassword(token: string, password: string): Promise<void>;
   listTickets(query: TicketListQuery): Promise<Page<Ticket>>;
   ticket(id: string): Promise<Ticket>;
@@ -562,6 +568,10 @@ export interface ConsoleApi extends BrowserApi {
   updateOrg(id: string, input: OrgInput): Promise<Org>;
   /** A new enrolment key for the organisation (shown once; the old one stops enrolling). */
   newEnrolmentKey(id: string): Promise<EnrolmentKey>;
+  /** The organisation's identity provider, or null when it has none. */
+  identityProvider(org: string): Promise<IdentityProvider | null>;
+  setIdentityProvider(org: string, input: IdentityProviderInput): Promise<IdentityProvider>;
+  removeIdentityProvider(org: string): Promise<void>;
   createUser(input: UserInput): Promise<User>;
   updateUser(id: string, input: UserInput): Promise<User>;
   /** Switches a person off (nothing of theirs signs in anywhere) or on again. */

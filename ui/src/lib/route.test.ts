@@ -18,6 +18,9 @@ describe('routes', () => {
       { name: 'assistant' },
       { name: 'forgot' },
       { name: 'sign-up' },
+      { name: 'login' },
+      { name: 'login', companyError: 'wrong_tenant' },
+      { name: 'company-sign-in', ticket: 'bht_abcdefghijklmnop-_0123' },
       { name: 'reset', token },
       { name: 'catalog' },
       { name: 'catalog', item: 'new-laptop' },
@@ -32,6 +35,8 @@ describe('routes', () => {
     expect(parseRoute('#/nowhere')).toEqual({ name: 'tickets' });
     expect(parseRoute('#/reset-password?token=<img>')).toEqual({ name: 'forgot' });
     expect(parseRoute('#/catalog/<b>')).toEqual({ name: 'catalog' });
+    expect(parseRoute('#/login?company_error=<b>')).toEqual({ name: 'login' });
+    expect(parseRoute('#/company-sign-in?ticket=bhs_session')).toEqual({ name: 'login', companyError: 'expired' });
   });
 });
 

@@ -1,5 +1,7 @@
 // Hash routes, so the same bundle works from a file-less custom protocol and a plain web server.
 
+import type { CompanySignInError } from '../bindings';
+
 export type Route =
   | { name: 'tickets' }
   | { name: 'ticket'; id: string }
@@ -24,6 +26,10 @@ export type Route =
   | { name: 'forgot' }
   /** The sign-up form: a name and an email address. */
   | { name: 'sign-up' }
+  /** The sign-in page; with `companyError`, why a company sign-in came back without a session. */
+  | { name: 'login'; companyError?: CompanySignInError }
+  /** Back from the company's identity provider: the ticket the portal trades for a session. */
+  | { name: 'company-sign-in'; ticket: string }
   | { name: 'reset'; token: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,11 +40,35 @@ const CATALOG_KEY = /^[a-z0-9_-]{1,40}$/;
 /** Tokens we issue for password resets: a prefix and URL-safe base64. */
 const RESET_TOKEN = /^bhr_[A-Za-z0-9_-]{16,128}$/;
 
+/** Company sign-in tickets, the same way. */
+const COMPANY_TICKET = /^bht_[A-Za-z0-9_-]{16,128}$/;
+
+/** Why a company sign-in can fail, as the server names it. */
+const COMPANY_ERRORS: readonly CompanySignInError[] = [
+  'refused',
+  'expired',
+  'invalid',
+  'unverified_email',
+  'wrong_tenant',
+  'not_of_organisation',
+  'no_access',
+  'unreachable',
+];
+
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
   const parts = path.split('/').filter(Boolean);
   if (parts[0] === 'forgot-password') return { name: 'forgot' };
   if (parts[0] === 'sign-up') return { name: 'sign-up' };
+  if (parts[0] === 'login') {
+    const error = new URLSearchParams(query).get('company_error');
+    const known = COMPANY_ERRORS.find((e) => e === error);
+    return known ? { name: 'login', companyError: known } : { name: 'login' };
+  }
+  if (parts[0] === 'company-sign-in') {
+    const ticket = new URLSearchParams(query).get('ticket') ?? '';
+    return COMPANY_TICKET.test(ticket) ? { name: 'company-sign-in', ticket } : { name: 'login', companyError: 'expired' };
+  }
   if (parts[0] === 'reset-password') {
     const token = new URLSearchParams(query).get('token') ?? '';
     return RESET_TOKEN.test(token) ? { name: 'reset', token } : { name: 'forgot' };
@@ -75,6 +105,10 @@ export function href(route: Route): string {
       return '#/forgot-password';
     case 'sign-up':
       return '#/sign-up';
+    case 'login':
+      return route.companyError ? `#/login?company_error=${route.companyError}` : '#/login';
+    case 'company-sign-in':
+      return `#/company-sign-in?ticket=${encodeURIComponent(route.ticket)}`;
     case 'reset':
       return `#/reset-password?token=${encodeURIComponent(route.token)}`;
     case 'new':

@@ -111,7 +111,7 @@ pub(crate) use console::phone_digits;
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use kb::RankedArticle;
 pub use mail::QueuedEmail;
-pub use people::PasswordLink;
+pub use people::{AdminMade, PasswordLink};
 pub use settings::StoredModel;
 pub use sign_in::Failures;
 pub use ticket_edit::TicketChange;

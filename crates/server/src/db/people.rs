@@ -2,7 +2,7 @@
 //! organisation's enrolment key, give or take portal access. Every change is audited in its own
 //! transaction.
 
-use bellhop_proto::{Org, OrgId, OrgInput, SignUpRule, User, UserId, UserInput};
+use bellhop_proto::{Org, OrgId, OrgInput, Role, SignUpRule, User, UserId, UserInput};
 
 use super::console::phone_digits;
 use super::{Caller, Store, now_ms};
@@ -382,5 +382,86 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(matches!(hash, Some(Some(_))))
+    }
+}
+
+/// What the server's command line did for `bellhop-server admin add`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminMade {
+    /// A new person, the desk's admin.
+    Created(UserId),
+    /// A member of the desk (or an admin already) made admin, switched on again if they were off.
+    Promoted(UserId),
+    /// The address is a customer's: the desk's admin needs an address of their own.
+    Customer,
+}
+
+impl Store {
+    /// Makes the desk's admin from the server's command line, with a link to choose a password
+    /// (`token_hash`, good for `ttl_ms`): a new person, or a member of the desk promoted.
+    /// Audited in the person's own name, as done from the command line.
+    pub async fn admin_from_command_line(
+        &self,
+        name: &str,
+        email: &str,
+        token_hash: &str,
+        ttl_ms: i64,
+    ) -> Result<AdminMade> {
+        let mut tx = self.begin().await?;
+        let known: Option<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, role, org_id FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let made = match known {
+            Some((_, role, org))
+                if org.is_some() || !Role::parse(&role).is_some_and(|r| r.is_staff()) =>
+            {
+                return Ok(AdminMade::Customer);
+            }
+            Some((id, _, _)) => {
+                sqlx::query(
+                    "UPDATE users SET role = 'admin', disabled_at = NULL, portal_access = 1 WHERE id = $1",
+                )
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+                AdminMade::Promoted(super::parse_id(&id)?)
+            }
+            None => {
+                let id = UserId::new();
+                Self::insert_user_in(
+                    &mut tx,
+                    id,
+                    &super::NewUser {
+                        name,
+                        email,
+                        role: Role::Admin,
+                        org_id: None,
+                        phone: None,
+                        password_hash: None,
+                        language: bellhop_proto::Language::default(),
+                        portal_access: true,
+                    },
+                )
+                .await?;
+                AdminMade::Created(id)
+            }
+        };
+        let (AdminMade::Created(id) | AdminMade::Promoted(id)) = made else {
+            return Ok(made);
+        };
+        Self::insert_password_reset_in(&mut tx, id, email, token_hash, "command line", ttl_ms)
+            .await?;
+        Self::record_audit_by(
+            &mut tx,
+            id,
+            "user.admin",
+            &id.to_string(),
+            &format!("{email} made the desk's admin from the server's command line"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(made)
     }
 }

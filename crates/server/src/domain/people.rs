@@ -215,3 +215,31 @@ pub async fn sign_out_everywhere(state: &AppState, staff: &Caller, target: UserI
     may_manage(state, staff, target).await?;
     state.store.sign_out_everywhere(staff, target).await
 }
+
+/// The desk's admin from the server's command line (`bellhop-server admin add`): the first
+/// one, or one again when every admin is locked out. A new person, or a member of the desk
+/// promoted and switched on; never a customer. Answers what was done, to which address, and the
+/// link to choose a password (good for a week), for whoever runs the command: no mail goes out.
+pub async fn admin_from_command_line(
+    store: &crate::db::Store,
+    public_url: &str,
+    name: &str,
+    email: &str,
+) -> Result<(crate::db::AdminMade, String, String)> {
+    let name = Name::parse(name)?.into_string();
+    let email = Email::parse(email)?.into_string();
+    let token = new_token(RESET_PREFIX);
+    let made = store
+        .admin_from_command_line(&name, &email, &token_hash(&token), WELCOME_TTL_MS)
+        .await?;
+    if made == crate::db::AdminMade::Customer {
+        return Err(AppError::conflict(format!(
+            "{email} is a customer's address: give the desk's admin an address of their own"
+        )));
+    }
+    let link = format!(
+        "{}/#/reset-password?token={token}",
+        public_url.trim_end_matches('/')
+    );
+    Ok((made, email, link))
+}

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod actions;
+mod admin_cli;
 mod assistant;
 mod assistant_model;
 mod attachments;
