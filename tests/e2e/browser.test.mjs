@@ -23,7 +23,7 @@ async function signIn(page, email) {
   await page.goto(server.url);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('bellhop-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByTestId('who').waitFor();
 }
 
@@ -50,7 +50,7 @@ test('a wrong password says so and keeps the form', async () => {
   await page.goto(server.url);
   await page.getByLabel('Email').fill('bob@acme.example');
   await page.getByLabel('Password').fill('wrong');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
   assert.equal(await page.getByLabel('Email').inputValue(), 'bob@acme.example');
   await page.close();
@@ -140,10 +140,10 @@ test('carol forgets her password, follows the emailed link and signs in with a n
   await page.getByRole('button', { name: 'Save the new password' }).click();
   await page.getByTestId('reset-done').waitFor();
 
-  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
   await page.getByLabel('Email').fill('carol@globex.example');
   await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByTestId('who').waitFor();
   assert.equal(await page.getByTestId('who').innerText(), 'Carol Cole');
   await page.close();
@@ -170,10 +170,10 @@ test('dana signs up with her Acme address, chooses a password from the welcome e
   await page.getByLabel('The same again').fill('dana picks a good one');
   await page.getByRole('button', { name: 'Save the new password' }).click();
   await page.getByTestId('reset-done').waitFor();
-  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
   await page.getByLabel('Email').fill('dana@acme.example');
   await page.getByLabel('Password').fill('dana picks a good one');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   assert.equal(await page.getByTestId('who').innerText(), 'Dana Doe');
 
   await page.getByRole('link', { name: 'New request' }).click();
@@ -353,7 +353,7 @@ test('every main view passes axe’s WCAG 2.1 AA checks, in the light and the da
     await check('sign-in');
     await page.getByLabel('Email').fill('alice@acme.example');
     await page.getByLabel('Password').fill('bellhop-demo');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByTestId('tickets').locator('li').first().waitFor();
     await check('my requests');
     await page.getByTestId('tickets').locator('li a').first().click();

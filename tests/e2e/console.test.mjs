@@ -41,7 +41,7 @@ async function signIn(page, email, path = '/console') {
   await page.goto(`${server.url}${path}`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('bellhop-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByTestId('who').waitFor();
 }
 
@@ -373,10 +373,10 @@ test('a technician adds an organisation and a person, who chooses a password fro
   await dana.getByLabel('The same again').fill('dana at initech');
   await dana.getByRole('button', { name: 'Save the new password' }).click();
   await dana.getByTestId('reset-done').waitFor();
-  await dana.getByRole('link', { name: 'Sign in' }).click();
+  await dana.getByRole('link', { name: 'Sign in', exact: true }).click();
   await dana.getByLabel('Email').fill('dana@initech.example');
   await dana.getByLabel('Password').fill('dana at initech');
-  await dana.getByRole('button', { name: 'Sign in' }).click();
+  await dana.getByRole('button', { name: 'Sign in', exact: true }).click();
   assert.equal(await dana.getByTestId('who').innerText(), 'Dana Dyer');
   await dana.close();
 });
@@ -648,10 +648,10 @@ test('carol signs out everywhere from Security; the desk switches her off and on
   here.on('dialog', (dialog) => dialog.accept());
   await here.getByRole('link', { name: 'Security' }).click();
   await here.getByTestId('sign-out-everywhere').click();
-  await here.getByRole('button', { name: 'Sign in' }).waitFor();
+  await here.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
   // The other browser's session ended too: its next page asks to sign in.
   await there.reload();
-  await there.getByRole('button', { name: 'Sign in' }).waitFor();
+  await there.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
 
   const tech = await browser.newPage();
   tech.on('dialog', (dialog) => dialog.accept());
@@ -664,7 +664,7 @@ test('carol signs out everywhere from Security; the desk switches her off and on
 
   await here.getByLabel('Email').fill('carol@globex.example');
   await here.getByLabel('Password').fill('bellhop-demo');
-  await here.getByRole('button', { name: 'Sign in' }).click();
+  await here.getByRole('button', { name: 'Sign in', exact: true }).click();
   await here.getByRole('alert').getByText('Wrong email or password.').waitFor();
 
   await tech.getByRole('button', { name: 'Switch on again' }).click();

@@ -161,7 +161,64 @@ export async function signedInPage(browser, server, email, path, options = {}) {
   await page.goto(`${server.url}${path}`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('bellhop-demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByTestId('who').waitFor();
   return page;
+}
+
+/**
+ * Starts the test OpenID Connect provider (oidc-provider.mjs, the npm `oidc-provider`) for a
+ * client whose redirect address is `redirectUri`; resolves with its issuer and a stop function.
+ */
+export function startOidcProvider(redirectUri, { tamper } = {}) {
+  const child = spawn(process.execPath, [join(ROOT, 'tests/e2e/oidc-provider.mjs')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      OIDC_CLIENT_ID: 'bellhop',
+      OIDC_CLIENT_SECRET: 'a client secret of the test provider',
+      OIDC_REDIRECT_URI: redirectUri,
+      ...(tamper ? { OIDC_TAMPER: tamper } : {}),
+    },
+  });
+  let log = '';
+  child.stderr.on('data', (d) => (log += d));
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`the OpenID provider did not start:\n${log}`)), 30_000);
+    child.on('exit', (code) => fail(new Error(`the OpenID provider exited with ${code}:\n${log}`)));
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok({ issuer: m[1], stop: () => child.kill('SIGTERM') });
+      }
+    });
+  });
+}
+
+/**
+ * Makes `email` the desk's admin with `bellhop-server admin add` on the server's data directory,
+ * chooses `password` through the printed link; resolves when they can sign in.
+ */
+export async function makeAdmin(server, email, password) {
+  const out = await new Promise((ok, fail) => {
+    const child = spawn(BIN('bellhop-server'), ['--data-dir', server.dataDir, '--public-url', server.url, 'admin', 'add', '--email', email, '--name', 'Ada Admin'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RUST_LOG: 'warn' },
+    });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.stderr.on('data', (d) => (text += d));
+    child.on('exit', (code) => (code === 0 ? ok(text) : fail(new Error(`admin add exited with ${code}: ${text}`))));
+  });
+  const token = /#\/reset-password\?token=(\S+)/.exec(out)?.[1];
+  if (!token) throw new Error(`no link in: ${out}`);
+  const res = await fetch(`${server.url}/api/v1/auth/reset-password`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token, password }),
+  });
+  if (res.status !== 204) throw new Error(`choosing the admin's password: ${res.status}`);
 }

@@ -5,8 +5,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use bellhop_proto::{
-    AgentStatus, Catalog, ConfirmTokenRequest, Connectivity, DeviceState, EnrolRequest,
-    EnrolResponse, MyPortal, OutboxItem, SendTokenRequest, User,
+    AgentStatus, Catalog, ConfirmTokenRequest, Connectivity, DeviceCredential, DeviceState,
+    EnrolRequest, EnrolResponse, MyPortal, OutboxItem, SendTokenRequest, User,
 };
 
 use crate::blobs::Blobs;
@@ -204,7 +204,7 @@ impl Agent {
         ))
     }
 
-    fn secret(&self, which: Secret, missing: &str) -> Result<String> {
+    pub(crate) fn secret(&self, which: Secret, missing: &str) -> Result<String> {
         self.credentials()?
             .load(which)?
             .ok_or_else(|| Error::Config(missing.into()))
@@ -276,6 +276,12 @@ impl Agent {
                 },
             )
             .await?;
+        self.keep_credential(credential)
+    }
+
+    /// Keeps the credential an identity confirmation gave (emailed token or company account)
+    /// in the keychain, and the person it is for.
+    pub(crate) fn keep_credential(&self, credential: DeviceCredential) -> Result<User> {
         self.credentials()?
             .save(Secret::UserCredential, &credential.token)?;
         let user = serde_json::to_string(&credential.user)?;

@@ -129,6 +129,35 @@ impl ServerClient {
             .await
     }
 
+    /// Begins confirming who uses this device with their company account: the provider's
+    /// address for the system browser.
+    pub async fn company_start(
+        &self,
+        device_secret: &str,
+        req: &bellhop_proto::AppCompanySignInStart,
+    ) -> Result<bellhop_proto::CompanySignInRedirect> {
+        self.post(
+            "/api/v1/device/identity/company/start",
+            Some(device_secret),
+            req,
+        )
+        .await
+    }
+
+    /// Trades the code from the browser's way back, with the verifier, for the credential.
+    pub async fn company_finish(
+        &self,
+        device_secret: &str,
+        req: &bellhop_proto::AppCompanySignInFinish,
+    ) -> Result<DeviceCredential> {
+        self.post(
+            "/api/v1/device/identity/company/finish",
+            Some(device_secret),
+            req,
+        )
+        .await
+    }
+
     /// A new credential in place of `credential`, which stops working at the new one's first use.
     pub async fn rotate_credential(&self, credential: &str) -> Result<DeviceCredential> {
         self.post(

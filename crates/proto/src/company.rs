@@ -165,3 +165,32 @@ impl CompanySignInError {
         }
     }
 }
+
+/// `POST /api/v1/device/identity/company/start` (the device's secret): the desktop app confirms
+/// who uses it with their company account instead of an emailed token. The app listens on a
+/// loopback address and sends the system browser to the answer's `url`; after the provider the
+/// browser comes back to `redirect_uri` with `code` and `state` (or `error` and `state`), as
+/// RFC 8252 has native apps do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AppCompanySignInStart {
+    pub email: String,
+    /// `http://127.0.0.1:<port>/<path>` or `http://[::1]:<port>/<path>`: this computer only.
+    pub redirect_uri: String,
+    /// The app's PKCE challenge (S256, base64url of the verifier's SHA-256).
+    pub code_challenge: String,
+    /// Sent back to the app unchanged, for it to recognise its own answer.
+    pub state: String,
+}
+
+/// `POST /api/v1/device/identity/company/finish` (the device's secret): the code from the
+/// browser's way back, with the verifier behind the challenge; answered with the person's
+/// credential on this device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AppCompanySignInFinish {
+    pub code: String,
+    pub code_verifier: String,
+}

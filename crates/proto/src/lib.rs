@@ -62,8 +62,8 @@ pub use chat::{
     NewChatMessage, OnDuty,
 };
 pub use company::{
-    CompanySignInError, CompanySignInFinish, CompanySignInRedirect, CompanySignInStart,
-    IdentityProvider, IdentityProviderInput, IdpKind,
+    AppCompanySignInFinish, AppCompanySignInStart, CompanySignInError, CompanySignInFinish,
+    CompanySignInRedirect, CompanySignInStart, IdentityProvider, IdentityProviderInput, IdpKind,
 };
 pub use console::{
     AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, Org, OrgCreated, OrgInput,

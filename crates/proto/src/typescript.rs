@@ -21,7 +21,7 @@ pub fn typescript() -> String {
         ErrorCode, ApiError, ErrorBody, NewAttachment, Attachment,
         TicketId, CommentId, UserId, OrgId, DeviceId, OpId, ActionId, ChatId, ChatMessageId, ConversationId,
         Language, Role, User, UpdateMe, SecondFactor, PendingPhone, AuthenticatorSetup, SetPhoneRequest, ConfirmPhoneRequest, LoginRequest, LoginResponse, ForgotPasswordRequest, SignUpRequest, ResetPasswordRequest,
-        IdpKind, IdentityProvider, IdentityProviderInput, CompanySignInStart, CompanySignInRedirect, CompanySignInFinish, CompanySignInError,
+        IdpKind, IdentityProvider, IdentityProviderInput, CompanySignInStart, CompanySignInRedirect, CompanySignInFinish, CompanySignInError, AppCompanySignInStart, AppCompanySignInFinish,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
         CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, TicketScope, CcEntry, AddCc, AssigneeUpdate,
         Page<()>,

@@ -17,6 +17,8 @@ use crate::routes;
         routes::company::start,
         routes::company::callback,
         routes::company::finish,
+        routes::company::start_app,
+        routes::company::finish_app,
         routes::company::get,
         routes::company::put,
         routes::company::delete,

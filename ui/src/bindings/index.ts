@@ -174,6 +174,22 @@ export type CompanySignInFinish = { ticket: string, };
 
 export type CompanySignInError = "refused" | "expired" | "invalid" | "unverified_email" | "wrong_tenant" | "not_of_organisation" | "no_access" | "unreachable";
 
+export type AppCompanySignInStart = { email: string, 
+/**
+ * `http://127.0.0.1:<port>/<path>` or `http://[::1]:<port>/<path>`: this computer only.
+ */
+redirect_uri: string, 
+/**
+ * The app's PKCE challenge (S256, base64url of the verifier's SHA-256).
+ */
+code_challenge: string, 
+/**
+ * Sent back to the app unchanged, for it to recognise its own answer.
+ */
+state: string, };
+
+export type AppCompanySignInFinish = { code: string, code_verifier: string, };
+
 export type TicketStatus = "open" | "awaiting_reply" | "resolved" | "closed";
 
 export type Priority = "low" | "normal" | "high" | "urgent";

@@ -29,7 +29,9 @@ CREATE UNIQUE INDEX company_identities_user ON company_identities(user_id, org_i
 -- Sign-ins under way, for ten minutes at most: found by the hash of the state sent to the
 -- provider, with the PKCE verifier and nonce that go with it (spent once the provider's answer
 -- came back, whatever came of it); then, once the provider has vouched for the person, by the
--- hash of the single-use ticket that gives the session.
+-- hash of the single-use ticket that gives the session. A desktop app's sign-in (RFC 8252) also
+-- names its device, the loopback address it listens on, its own PKCE challenge and its state:
+-- the ticket goes to the app, which proves with its verifier that it is the one that asked.
 CREATE TABLE company_sign_ins (
     state_hash     TEXT PRIMARY KEY,
     org_id         TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
@@ -38,6 +40,10 @@ CREATE TABLE company_sign_ins (
     spent          INTEGER NOT NULL DEFAULT 0,
     ticket_hash    TEXT UNIQUE,
     user_id        TEXT REFERENCES users(id) ON DELETE CASCADE,
+    device_id      TEXT REFERENCES devices(id) ON DELETE CASCADE,
+    app_redirect   TEXT,
+    app_challenge  TEXT,
+    app_state      TEXT,
     created_at     INTEGER NOT NULL
 );
 CREATE INDEX company_sign_ins_created ON company_sign_ins(created_at);

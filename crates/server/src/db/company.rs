@@ -2,7 +2,7 @@
 //! provider is which person, and the sign-ins under way. The rules are
 //! `domain::company_sign_in`'s.
 
-use bellhop_proto::{IdpKind, Language, OrgId, Role, UserId};
+use bellhop_proto::{DeviceId, IdpKind, Language, OrgId, Role, UserId};
 use sqlx::Row;
 
 use super::{Caller, NewUser, Store, now_ms, parse_id};
@@ -24,6 +24,18 @@ pub struct PendingSignIn {
     pub org: OrgId,
     pub pkce_verifier: String,
     pub nonce: String,
+    /// The desktop app waiting for the answer, when an app began it.
+    pub app: Option<AppReturn>,
+}
+
+/// A desktop app's sign-in (RFC 8252): its device, the loopback address it listens on, its own
+/// PKCE challenge and the state it gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppReturn {
+    pub device: DeviceId,
+    pub redirect: String,
+    pub challenge: String,
+    pub state: String,
 }
 
 /// The person a provider vouched for, as `company_person` found or made them.
@@ -194,16 +206,22 @@ impl Store {
         org: OrgId,
         pkce_verifier: &str,
         nonce: &str,
+        app: Option<&AppReturn>,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO company_sign_ins (state_hash, org_id, pkce_verifier, nonce, created_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO company_sign_ins (state_hash, org_id, pkce_verifier, nonce, created_at,
+                                           device_id, app_redirect, app_challenge, app_state)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(state_hash)
         .bind(org.to_string())
         .bind(pkce_verifier)
         .bind(nonce)
         .bind(now_ms())
+        .bind(app.map(|a| a.device.to_string()))
+        .bind(app.map(|a| a.redirect.as_str()))
+        .bind(app.map(|a| a.challenge.as_str()))
+        .bind(app.map(|a| a.state.as_str()))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -218,7 +236,8 @@ impl Store {
     ) -> Result<Option<PendingSignIn>> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
-            "SELECT org_id, pkce_verifier, nonce FROM company_sign_ins
+            "SELECT org_id, pkce_verifier, nonce, device_id, app_redirect, app_challenge, app_state
+             FROM company_sign_ins
              WHERE state_hash = $1 AND spent = 0 AND created_at > $2",
         )
         .bind(state_hash)
@@ -234,10 +253,26 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        let app = match row.try_get::<Option<String>, _>("device_id")? {
+            Some(device) => Some(AppReturn {
+                device: parse_id(&device)?,
+                redirect: row
+                    .try_get::<Option<String>, _>("app_redirect")?
+                    .unwrap_or_default(),
+                challenge: row
+                    .try_get::<Option<String>, _>("app_challenge")?
+                    .unwrap_or_default(),
+                state: row
+                    .try_get::<Option<String>, _>("app_state")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        };
         Ok(Some(PendingSignIn {
             org: parse_id(&row.try_get::<String, _>("org_id")?)?,
             pkce_verifier: row.try_get("pkce_verifier")?,
             nonce: row.try_get("nonce")?,
+            app,
         }))
     }
 
@@ -261,21 +296,49 @@ impl Store {
         Ok(())
     }
 
-    /// The person of a ticket handed out less than `ttl_ms` ago, once: the ticket is gone after.
+    /// The person of a portal's ticket handed out less than `ttl_ms` ago, once: the ticket is
+    /// gone after. A desktop app's ticket is not the portal's.
     pub async fn redeem_company_ticket(
         &self,
         ticket_hash: &str,
         ttl_ms: i64,
     ) -> Result<Option<UserId>> {
+        Ok(self
+            .redeem(ticket_hash, None, ttl_ms)
+            .await?
+            .map(|(user, _)| user))
+    }
+
+    /// The person of a desktop app's ticket for `device`, with the app's PKCE challenge, once:
+    /// the ticket is gone after, whatever the verifier proves.
+    pub async fn redeem_app_ticket(
+        &self,
+        ticket_hash: &str,
+        device: DeviceId,
+        ttl_ms: i64,
+    ) -> Result<Option<(UserId, String)>> {
+        Ok(self
+            .redeem(ticket_hash, Some(device), ttl_ms)
+            .await?
+            .map(|(user, challenge)| (user, challenge.unwrap_or_default())))
+    }
+
+    async fn redeem(
+        &self,
+        ticket_hash: &str,
+        device: Option<DeviceId>,
+        ttl_ms: i64,
+    ) -> Result<Option<(UserId, Option<String>)>> {
         let mut tx = self.begin().await?;
-        let user: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT user_id FROM company_sign_ins WHERE ticket_hash = $1 AND created_at > $2",
+        let row: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT user_id, device_id, app_challenge FROM company_sign_ins
+             WHERE ticket_hash = $1 AND created_at > $2",
         )
         .bind(ticket_hash)
         .bind(now_ms() - ttl_ms)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(Some(user)) = user else {
+        let Some((Some(user), of_device, challenge)) = row else {
             return Ok(None);
         };
         sqlx::query("DELETE FROM company_sign_ins WHERE ticket_hash = $1")
@@ -283,14 +346,18 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Some(parse_id(&user)?))
+        if of_device != device.map(|d| d.to_string()) {
+            return Ok(None);
+        }
+        Ok(Some((parse_id(&user)?, challenge)))
     }
 
     /// The person a provider vouched for: the one its account was tied to before; else the
     /// organisation's person with that address, now tied to the account; else a new end user of
     /// the organisation, when the address is at one of its domains. Made and tied people are
-    /// audited in their own name.
-    pub async fn company_person(&self, v: &Vouched<'_>) -> Result<CompanyPerson> {
+    /// audited in their own name. They must be switched on, and for the portal (`portal`) have
+    /// portal access; a desktop app's sign-in asks only the first, as its emailed token does.
+    pub async fn company_person(&self, v: &Vouched<'_>, portal: bool) -> Result<CompanyPerson> {
         let mut tx = self.begin().await?;
         let org = v.org.to_string();
         let tied: Option<String> = sqlx::query_scalar(
@@ -308,10 +375,14 @@ impl Store {
                 Err(refused) => return Ok(refused),
             },
         };
-        let may: Option<i64> = sqlx::query_scalar(concat!(
-            "SELECT 1 FROM users u WHERE u.id = $1 AND ",
-            may_use_portal!()
-        ))
+        let may: Option<i64> = sqlx::query_scalar(if portal {
+            concat!(
+                "SELECT 1 FROM users u WHERE u.id = $1 AND ",
+                may_use_portal!()
+            )
+        } else {
+            concat!("SELECT 1 FROM users u WHERE u.id = $1 AND ", may_act!())
+        })
         .bind(user.to_string())
         .fetch_optional(&mut *tx)
         .await?;

@@ -478,23 +478,47 @@ impl Store {
                 id
             }
         };
+        Self::give_device_credential_in(&mut tx, device, user_id, credential_hash).await?;
+        tx.commit().await?;
+        Ok(Some(user_id))
+    }
+
+    /// Gives `user` a credential on `device` (its hash), whose first confirmed person it is
+    /// assigned to when it has none: the end of an identity confirmation, by emailed token or
+    /// company account.
+    pub async fn give_device_credential(
+        &self,
+        device: DeviceId,
+        user: UserId,
+        credential_hash: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        Self::give_device_credential_in(&mut tx, device, user, credential_hash).await?;
+        tx.commit().await
+    }
+
+    async fn give_device_credential_in(
+        tx: &mut sqlx::AnyConnection,
+        device: DeviceId,
+        user: UserId,
+        credential_hash: &str,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO device_credentials (token_hash, device_id, user_id, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(credential_hash)
         .bind(device.to_string())
-        .bind(user_id.to_string())
-        .bind(now)
+        .bind(user.to_string())
+        .bind(now_ms())
         .execute(&mut *tx)
         .await?;
         sqlx::query(
             "UPDATE devices SET assigned_user_id = COALESCE(assigned_user_id, $1) WHERE id = $2",
         )
-        .bind(user_id.to_string())
+        .bind(user.to_string())
         .bind(device.to_string())
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        Ok(Some(user_id))
+        Ok(())
     }
 }

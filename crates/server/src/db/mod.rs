@@ -106,7 +106,7 @@ pub use actions::{
 pub use authenticators::{AUTHENTICATOR_MAX_ATTEMPTS, SealedAuthenticator};
 pub use changes::{ActionNote, ChangeEvent, ChatNote, Signal, TypingNote};
 pub use chats::{ChatFilter, ChatMove, ChatTicks, NewMessage, Notice};
-pub use company::{CompanyPerson, PendingSignIn, StoredIdp, Vouched};
+pub use company::{AppReturn, CompanyPerson, PendingSignIn, StoredIdp, Vouched};
 pub(crate) use console::phone_digits;
 pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use kb::RankedArticle;

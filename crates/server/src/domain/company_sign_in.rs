@@ -13,13 +13,19 @@
 //!
 //! The session token never travels in an address: the ticket does, in the portal's fragment
 //! (which browsers send to no server), and it is worth nothing once used.
+//!
+//! A desktop app confirms who uses it the same way (RFC 8252): it listens on a loopback address
+//! and sends the system browser to `start_app`'s address; the callback sends the browser on to
+//! the app with the ticket as `code`, and `finish_app` gives the person's credential on that
+//! device to the app that proves, with its own PKCE verifier, that it asked.
 
 use std::sync::LazyLock;
 use std::time::Duration;
 
 use bellhop_proto::{
-    CompanySignInError, CompanySignInFinish, CompanySignInRedirect, CompanySignInStart, Email,
-    IdentityProvider, IdentityProviderInput, IdpKind, Language, LoginResponse, Name, OrgId, UserId,
+    AppCompanySignInFinish, AppCompanySignInStart, CompanySignInError, CompanySignInFinish,
+    CompanySignInRedirect, CompanySignInStart, DeviceCredential, Email, IdentityProvider,
+    IdentityProviderInput, IdpKind, Language, LoginResponse, Name, OrgId, UserId,
 };
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm,
@@ -31,10 +37,15 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Caller, CompanyPerson, StoredIdp, Vouched};
+use crate::db::{
+    AppReturn, Caller, CompanyPerson, DeviceCaller, PendingSignIn, StoredIdp, Vouched,
+};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use crate::tokens::{COMPANY_TICKET_PREFIX, SESSION_PREFIX, SESSION_TTL_MS, new_token, token_hash};
+use crate::tokens::{
+    COMPANY_TICKET_PREFIX, DEVICE_CREDENTIAL_PREFIX, SESSION_PREFIX, SESSION_TTL_MS, new_token,
+    token_hash,
+};
 
 /// How long a person has at their provider before the sign-in lapses.
 pub const SIGN_IN_TTL_MS: i64 = 10 * 60 * 1000;
@@ -235,7 +246,70 @@ async fn client(
 /// Begins a sign-in for the address the person typed: where to send their browser.
 #[tracing::instrument(skip_all)]
 pub async fn start(state: &AppState, req: CompanySignInStart) -> Result<CompanySignInRedirect> {
-    let email = Email::parse(&req.email)?.into_string();
+    begin(state, &req.email, None).await
+}
+
+/// Begins a desktop app's sign-in (RFC 8252): the app listens on a loopback address of its
+/// computer and proves with its own PKCE verifier, when it trades the code, that it asked.
+#[tracing::instrument(skip_all, fields(device = %device.id))]
+pub async fn start_app(
+    state: &AppState,
+    device: &DeviceCaller,
+    req: AppCompanySignInStart,
+) -> Result<CompanySignInRedirect> {
+    crate::domain::devices::require_active(device)?;
+    check_loopback(&req.redirect_uri)?;
+    let challenge = req.code_challenge.trim();
+    if challenge.len() != 43
+        || !challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::bad_request(
+            "code_challenge must be an S256 PKCE challenge (43 characters of base64url)",
+        ));
+    }
+    if req.state.is_empty() || req.state.len() > 200 {
+        return Err(AppError::bad_request("state must be 1 to 200 characters"));
+    }
+    let app = AppReturn {
+        device: device.id,
+        redirect: req.redirect_uri,
+        challenge: challenge.to_owned(),
+        state: req.state,
+    };
+    begin(state, &req.email, Some(app)).await
+}
+
+/// A redirect address on this computer only (RFC 8252, 7.3): plain HTTP to a loopback IP
+/// literal, with a port.
+fn check_loopback(uri: &str) -> Result<()> {
+    let bad = || {
+        AppError::bad_request(
+            "redirect_uri must be http://127.0.0.1:<port>/… or http://[::1]:<port>/…",
+        )
+    };
+    let url = url::Url::parse(uri).map_err(|_| bad())?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        _ => false,
+    };
+    if url.scheme() != "http" || !loopback || url.port().is_none() || uri.len() > 300 {
+        return Err(bad());
+    }
+    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+async fn begin(
+    state: &AppState,
+    email: &str,
+    app: Option<AppReturn>,
+) -> Result<CompanySignInRedirect> {
+    let email = Email::parse(email)?.into_string();
     let Some((org, idp)) = state.store.identity_provider_for(&email).await? else {
         return Err(AppError::not_found(
             "there is no company sign-in for this address: sign in with your password",
@@ -273,6 +347,7 @@ pub async fn start(state: &AppState, req: CompanySignInStart) -> Result<CompanyS
             org,
             verifier.secret(),
             nonce.secret(),
+            app.as_ref(),
         )
         .await?;
     Ok(CompanySignInRedirect {
@@ -288,52 +363,78 @@ pub struct ProviderAnswer {
     pub error: Option<String>,
 }
 
-/// Ends a sign-in with the provider's answer: where the browser goes next, the portal with a
-/// ticket or with the reason.
+/// Ends a sign-in with the provider's answer: where the browser goes next. The portal with a
+/// ticket or with the reason; for a desktop app's sign-in, the app's loopback address with the
+/// ticket as `code` (or the reason as `error`) and the app's state.
 #[tracing::instrument(skip_all)]
 pub async fn callback(state: &AppState, answer: ProviderAnswer) -> Result<String> {
     let portal = state.public_url.trim_end_matches('/');
-    Ok(match vouched(state, answer).await? {
-        Ok(ticket) => format!("{portal}/#/company-sign-in?ticket={ticket}"),
-        Err(why) => {
-            tracing::info!(reason = why.as_str(), "a company sign-in failed");
-            format!("{portal}/#/login?company_error={}", why.as_str())
+    let (outcome, app) = vouched(state, answer).await?;
+    if let Err(why) = &outcome {
+        tracing::info!(reason = why.as_str(), "a company sign-in failed");
+    }
+    Ok(match (outcome, app) {
+        (outcome, Some(app)) => {
+            let mut back = url::Url::parse(&app.redirect)
+                .map_err(|e| AppError::Other(anyhow::anyhow!("a kept loopback address: {e}")))?;
+            let (key, value) = match &outcome {
+                Ok(ticket) => ("code", ticket.as_str()),
+                Err(why) => ("error", why.as_str()),
+            };
+            back.query_pairs_mut()
+                .append_pair(key, value)
+                .append_pair("state", &app.state);
+            back.to_string()
         }
+        (Ok(ticket), None) => format!("{portal}/#/company-sign-in?ticket={ticket}"),
+        (Err(why), None) => format!("{portal}/#/login?company_error={}", why.as_str()),
     })
 }
 
-async fn vouched(
-    state: &AppState,
-    answer: ProviderAnswer,
-) -> Result<std::result::Result<String, CompanySignInError>> {
+type Outcome = std::result::Result<String, CompanySignInError>;
+
+async fn vouched(state: &AppState, answer: ProviderAnswer) -> Result<(Outcome, Option<AppReturn>)> {
     let Some(state_hash) = answer
         .state
         .filter(|s| !s.is_empty() && s.len() <= 200)
         .map(|s| token_hash(&s))
     else {
-        return Ok(Err(CompanySignInError::Expired));
+        return Ok((Err(CompanySignInError::Expired), None));
     };
     let Some(pending) = state
         .store
         .take_company_sign_in(&state_hash, SIGN_IN_TTL_MS)
         .await?
     else {
-        return Ok(Err(CompanySignInError::Expired));
+        return Ok((Err(CompanySignInError::Expired), None));
     };
-    let code = match (answer.error, answer.code) {
-        (None, Some(code)) if !code.is_empty() && code.len() <= 4096 => code,
-        _ => return Ok(Err(CompanySignInError::Refused)),
+    let app = pending.app.clone();
+    let outcome = match (answer.error, answer.code) {
+        (None, Some(code)) if !code.is_empty() && code.len() <= 4096 => {
+            vouch(state, &state_hash, &pending, code).await?
+        }
+        _ => Err(CompanySignInError::Refused),
     };
+    Ok((outcome, app))
+}
+
+async fn vouch(
+    state: &AppState,
+    state_hash: &str,
+    pending: &PendingSignIn,
+    code: String,
+) -> Result<Outcome> {
     let Some(idp) = state.store.identity_provider(pending.org).await? else {
         return Ok(Err(CompanySignInError::Refused));
     };
-    let person = match identify(state, &idp, pending.org, code, &pending).await {
+    let person = match identify(state, &idp, pending.org, code, pending).await {
         Ok(person) => person,
         Err(why) => return Ok(Err(why)),
     };
+    let vouched = person.vouched(pending.org, &idp);
     let user = match state
         .store
-        .company_person(&person.vouched(pending.org, &idp))
+        .company_person(&vouched, pending.app.is_none())
         .await?
     {
         CompanyPerson::Found(user) => user,
@@ -343,9 +444,9 @@ async fn vouched(
     let ticket = new_token(COMPANY_TICKET_PREFIX);
     state
         .store
-        .vouch_company_sign_in(&state_hash, &token_hash(&ticket), user)
+        .vouch_company_sign_in(state_hash, &token_hash(&ticket), user)
         .await?;
-    tracing::info!(%user, org = %pending.org, "a provider vouched for a person");
+    tracing::info!(%user, org = %pending.org, app = pending.app.is_some(), "a provider vouched for a person");
     Ok(Ok(ticket))
 }
 
@@ -376,7 +477,7 @@ async fn identify(
     idp: &StoredIdp,
     org: OrgId,
     code: String,
-    pending: &crate::db::PendingSignIn,
+    pending: &PendingSignIn,
 ) -> std::result::Result<Identified, CompanySignInError> {
     let client = client(state, idp).await?;
     let exchange = client
@@ -468,6 +569,55 @@ pub async fn finish(state: &AppState, req: CompanySignInFinish) -> Result<LoginR
     })
 }
 
+/// Trades a desktop app's code for the person's credential on its device, once: only the device
+/// that began the sign-in, only with the verifier behind its challenge.
+#[tracing::instrument(skip_all, fields(device = %device.id))]
+pub async fn finish_app(
+    state: &AppState,
+    device: &DeviceCaller,
+    req: AppCompanySignInFinish,
+) -> Result<DeviceCredential> {
+    crate::domain::devices::require_active(device)?;
+    let gone = || {
+        AppError::bad_request(
+            "this sign-in was used already, took too long, or is not this app's: sign in again",
+        )
+    };
+    // RFC 7636: 43 to 128 unreserved characters.
+    let verifier_ok = (43..=128).contains(&req.code_verifier.len())
+        && req
+            .code_verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    if req.code.len() > 200 || !verifier_ok {
+        return Err(AppError::bad_request(
+            "code_verifier must be 43 to 128 characters: letters, digits, '-', '.', '_', '~'",
+        ));
+    }
+    let (user, challenge) = state
+        .store
+        .redeem_app_ticket(&token_hash(req.code.trim()), device.id, TICKET_TTL_MS)
+        .await?
+        .ok_or_else(gone)?;
+    let proved =
+        PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(req.code_verifier));
+    if proved.as_str() != challenge {
+        tracing::warn!("a desktop app's code came with another verifier");
+        return Err(gone());
+    }
+    let credential = new_token(DEVICE_CREDENTIAL_PREFIX);
+    state
+        .store
+        .give_device_credential(device.id, user, &token_hash(&credential))
+        .await?;
+    let user = state.store.user(user).await?.ok_or_else(gone)?;
+    tracing::info!(user = %user.id, "identity confirmed with a company account");
+    Ok(DeviceCredential {
+        token: credential,
+        user,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,6 +642,29 @@ mod tests {
             "",
         ] {
             assert!(check_issuer(bad).is_err(), "{bad} was taken");
+        }
+    }
+
+    #[test]
+    fn an_app_is_sent_back_to_its_own_computer_only() {
+        for good in [
+            "http://127.0.0.1:49152/callback",
+            "http://[::1]:8400/",
+            "http://127.0.0.1:1/x?y=z",
+        ] {
+            assert!(check_loopback(good).is_ok(), "{good} was refused");
+        }
+        for bad in [
+            "http://localhost:49152/callback",
+            "https://127.0.0.1:49152/callback",
+            "http://127.0.0.1/callback",
+            "http://10.0.0.1:49152/callback",
+            "http://evil.example:49152/",
+            "http://user:pw@127.0.0.1:1/",
+            "http://127.0.0.1:1/#fragment",
+            "bellhop://callback",
+        ] {
+            assert!(check_loopback(bad).is_err(), "{bad} was taken");
         }
     }
 

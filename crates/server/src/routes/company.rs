@@ -5,11 +5,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use bellhop_proto::{
-    CompanySignInFinish, CompanySignInRedirect, CompanySignInStart, ErrorBody, IdentityProvider,
-    IdentityProviderInput, LoginResponse, OrgId,
+    AppCompanySignInFinish, AppCompanySignInStart, CompanySignInFinish, CompanySignInRedirect,
+    CompanySignInStart, DeviceCredential, ErrorBody, IdentityProvider, IdentityProviderInput,
+    LoginResponse, OrgId,
 };
 
 use crate::auth::Staff;
+use crate::db::DeviceCaller;
 use crate::domain::company_sign_in::{self, ProviderAnswer};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
@@ -55,6 +57,40 @@ pub async fn finish(
     Json(req): Json<CompanySignInFinish>,
 ) -> Result<Json<LoginResponse>> {
     Ok(Json(company_sign_in::finish(&state, req).await?))
+}
+
+/// Begins a desktop app's company sign-in (RFC 8252): the app waits on a loopback address of its
+/// computer for the browser to come back with a code. Active devices only.
+#[utoipa::path(post, path = "/api/v1/device/identity/company/start", tag = "devices",
+    request_body = AppCompanySignInStart,
+    responses((status = 200, body = CompanySignInRedirect), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn start_app(
+    State(state): State<AppState>,
+    device: DeviceCaller,
+    Json(req): Json<AppCompanySignInStart>,
+) -> Result<Json<CompanySignInRedirect>> {
+    Ok(Json(
+        company_sign_in::start_app(&state, &device, req).await?,
+    ))
+}
+
+/// Trades the app's code, with its PKCE verifier, for the person's credential on this device.
+#[utoipa::path(post, path = "/api/v1/device/identity/company/finish", tag = "devices",
+    request_body = AppCompanySignInFinish,
+    responses((status = 200, body = DeviceCredential), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn finish_app(
+    State(state): State<AppState>,
+    device: DeviceCaller,
+    Json(req): Json<AppCompanySignInFinish>,
+) -> Result<Json<DeviceCredential>> {
+    Ok(Json(
+        company_sign_in::finish_app(&state, &device, req).await?,
+    ))
 }
 
 /// An organisation's identity provider (technicians and admins); never its client secret.

@@ -158,6 +158,8 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/device/facts", put(devices::update_facts))
         .route("/device/identity/send-token", post(devices::send_token))
         .route("/device/identity/confirm", post(devices::confirm))
+        .route("/device/identity/company/start", post(company::start_app))
+        .route("/device/identity/company/finish", post(company::finish_app))
         .route(
             "/device/credential/rotate",
             post(devices::rotate_credential),

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::io::AsyncBufReadExt;
 
 use crate::assistant::admin;
-use crate::helpers::{TestApp, expect_error, spawn_app};
+use crate::helpers::{TestApp, enroll, expect_error, spawn_app};
 
 /// The provider, stopped when dropped.
 struct Provider {
@@ -109,7 +109,13 @@ async fn through_the_provider(app: &TestApp, email: &str) -> anyhow::Result<Stri
         .await?;
     anyhow::ensure!(res.status() == 200, "start: {}", res.status());
     let start: Value = res.json().await?;
-    let mut at = url::Url::parse(start["url"].as_str().unwrap_or_default())?;
+    follow(app, start["url"].as_str().unwrap_or_default()).await
+}
+
+/// A browser of its own from the provider's `url` back to Bellhop's callback; where the callback
+/// sends it.
+async fn follow(app: &TestApp, url: &str) -> anyhow::Result<String> {
+    let mut at = url::Url::parse(url)?;
     let browser = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -542,5 +548,220 @@ async fn only_admins_connect_a_provider_and_its_secret_never_comes_back() -> any
         .send()
         .await?;
     assert_eq!(expect_error(res, 404).await?, "not_found");
+    Ok(())
+}
+
+/// A PKCE pair as an app makes it: a verifier, and its S256 challenge.
+fn pkce(verifier: &str) -> (String, String) {
+    use base64::Engine;
+    use sha2::Digest;
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    (verifier.to_owned(), challenge)
+}
+
+/// A desktop app's sign-in begun for `email` on the device with `secret`; the provider's address.
+async fn start_app(
+    app: &TestApp,
+    secret: &str,
+    email: &str,
+    challenge: &str,
+) -> anyhow::Result<reqwest::Response> {
+    Ok(app
+        .http
+        .post(app.url("/api/v1/device/identity/company/start"))
+        .bearer_auth(secret)
+        .json(
+            &json!({"email": email, "redirect_uri": "http://127.0.0.1:9/bellhop/company-sign-in",
+                      "code_challenge": challenge, "state": "the app's own state"}),
+        )
+        .send()
+        .await?)
+}
+
+/// The query of the app's loopback address the callback sent the browser to.
+fn app_answer(location: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let url = url::Url::parse(location)?;
+    anyhow::ensure!(
+        url.as_str()
+            .starts_with("http://127.0.0.1:9/bellhop/company-sign-in?"),
+        "not sent back to the app: {location}"
+    );
+    Ok(url.query_pairs().into_owned().collect())
+}
+
+async fn finish_app(
+    app: &TestApp,
+    secret: &str,
+    code: &str,
+    verifier: &str,
+) -> anyhow::Result<reqwest::Response> {
+    Ok(app
+        .http
+        .post(app.url("/api/v1/device/identity/company/finish"))
+        .bearer_auth(secret)
+        .json(&json!({"code": code, "code_verifier": verifier}))
+        .send()
+        .await?)
+}
+
+#[tokio::test]
+async fn a_desktop_app_confirms_its_person_through_the_loopback_and_proves_it_asked()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let op = provider(&app, None).await?;
+    let ada = admin(&app).await?;
+    connect(&app, &ada, &op, json!({})).await?;
+    let laptop = enroll(&app, "acme-demo-key", "bob-laptop").await?;
+    let other = enroll(&app, "acme-demo-key", "other-laptop").await?;
+    let (verifier, challenge) = pkce("the-verifier-only-bobs-app-holds-long-enough-to-count");
+
+    // Begun, through the provider, and back to the app's loopback address with a code.
+    let res = start_app(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
+    assert_eq!(res.status(), 200);
+    let url: Value = res.json().await?;
+    let back = app_answer(&follow(&app, url["url"].as_str().unwrap_or_default()).await?)?;
+    let get = |key: &str| back.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    assert_eq!(get("state").as_deref(), Some("the app's own state"));
+    let code = get("code").ok_or_else(|| anyhow::anyhow!("no code: {back:?}"))?;
+    // The portal cannot take an app's code.
+    assert_eq!(
+        expect_error(finish(&app, &code).await?, 422).await?,
+        "bad_request"
+    );
+
+    // Again, for the real thing: another device cannot use the code, nor a wrong verifier.
+    let res = start_app(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
+    let url: Value = res.json().await?;
+    let back = app_answer(&follow(&app, url["url"].as_str().unwrap_or_default()).await?)?;
+    let code = back
+        .iter()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let res = finish_app(&app, &other.device_secret, &code, &verifier).await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "another device"
+    );
+    let res = start_app(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
+    let url: Value = res.json().await?;
+    let back = app_answer(&follow(&app, url["url"].as_str().unwrap_or_default()).await?)?;
+    let code = back
+        .iter()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let res = finish_app(
+        &app,
+        &laptop.device_secret,
+        &code,
+        "a-verifier-someone-guessed-of-the-right-shape-too",
+    )
+    .await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "a wrong verifier"
+    );
+    let res = finish_app(&app, &laptop.device_secret, &code, &verifier).await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "a code is tried once"
+    );
+    let res = finish_app(&app, &laptop.device_secret, &code, "short").await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "a malformed verifier"
+    );
+
+    // And right.
+    let res = start_app(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
+    let url: Value = res.json().await?;
+    let back = app_answer(&follow(&app, url["url"].as_str().unwrap_or_default()).await?)?;
+    let code = back
+        .iter()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let res = finish_app(&app, &laptop.device_secret, &code, &verifier).await?;
+    assert_eq!(res.status(), 200);
+    let credential: Value = res.json().await?;
+    assert_eq!(credential["user"]["email"], "bob@acme.example");
+    let me: User = app
+        .get(
+            credential["token"].as_str().unwrap_or_default(),
+            "/api/v1/me",
+        )
+        .await?
+        .json()
+        .await?;
+    assert_eq!(me.name, "Bob Baker");
+
+    // A refusal goes back to the app too, with the reason.
+    let res = start_app(&app, &laptop.device_secret, "erin@acme.example", &challenge).await?;
+    let url: Value = res.json().await?;
+    let back = app_answer(&follow(&app, url["url"].as_str().unwrap_or_default()).await?)?;
+    assert!(
+        back.contains(&("error".into(), "unverified_email".into())),
+        "{back:?}"
+    );
+    assert!(back.iter().all(|(k, _)| k != "code"), "{back:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_app_sign_in_must_come_back_to_its_own_computer_from_an_active_device()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let op = provider(&app, None).await?;
+    let ada = admin(&app).await?;
+    connect(&app, &ada, &op, json!({})).await?;
+    let laptop = enroll(&app, "acme-demo-key", "bob-laptop").await?;
+    let (_, challenge) = pkce("the-verifier-only-bobs-app-holds-long-enough-to-count");
+    let start = async |body: Value, secret: &str| -> anyhow::Result<reqwest::Response> {
+        Ok(app
+            .http
+            .post(app.url("/api/v1/device/identity/company/start"))
+            .bearer_auth(secret)
+            .json(&body)
+            .send()
+            .await?)
+    };
+    for (uri, why) in [
+        ("https://evil.example/steal", "another computer"),
+        ("http://localhost:9/cb", "a name, not a loopback address"),
+        ("http://127.0.0.1/cb", "no port"),
+    ] {
+        let body = json!({"email": "bob@acme.example", "redirect_uri": uri,
+                          "code_challenge": challenge, "state": "s"});
+        let res = start(body, &laptop.device_secret).await?;
+        assert_eq!(expect_error(res, 422).await?, "bad_request", "{why}");
+    }
+    let body = json!({"email": "bob@acme.example", "redirect_uri": "http://127.0.0.1:9/cb",
+                      "code_challenge": "plain", "state": "s"});
+    let res = start(body, &laptop.device_secret).await?;
+    assert_eq!(
+        expect_error(res, 422).await?,
+        "bad_request",
+        "not an S256 challenge"
+    );
+    // Without the device's secret; from a device waiting for activation (Globex's wait).
+    let good = json!({"email": "bob@acme.example", "redirect_uri": "http://127.0.0.1:9/cb",
+                      "code_challenge": challenge, "state": "s"});
+    let bob = app.login("bob@acme.example").await?;
+    assert_eq!(
+        expect_error(start(good.clone(), &bob).await?, 401).await?,
+        "unauthenticated"
+    );
+    let waiting = enroll(&app, "globex-demo-key", "carol-laptop").await?;
+    assert_eq!(
+        expect_error(start(good.clone(), &waiting.device_secret).await?, 403).await?,
+        "forbidden"
+    );
+    assert_eq!(start(good, &laptop.device_secret).await?.status(), 200);
     Ok(())
 }

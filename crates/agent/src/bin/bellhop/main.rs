@@ -128,6 +128,16 @@ enum IdentityCommand {
         email: String,
         token: String,
     },
+    /// Confirm with your company account instead (when your organisation has company sign-in):
+    /// the system browser opens the sign-in page, and this waits until it is done.
+    Company {
+        #[arg(long)]
+        email: String,
+        /// Print the address instead of opening the browser (open it yourself, on this
+        /// computer).
+        #[arg(long)]
+        no_browser: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -170,6 +180,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => setup::send_token(paths, config, first_name, last_name, email).await,
         Command::Identity(IdentityCommand::Confirm { email, token }) => {
             setup::confirm(paths, config, email, token, cli.json).await
+        }
+        Command::Identity(IdentityCommand::Company { email, no_browser }) => {
+            setup::company(paths, config, email, !no_browser, cli.json).await
         }
         Command::Sync { watch: false } => report::sync_once(paths, config, cli.json).await,
         Command::Sync { watch: true } => report::sync_watch(paths, config, cli.json).await,

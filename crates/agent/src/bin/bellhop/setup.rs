@@ -6,7 +6,7 @@ use anyhow::Context;
 use bellhop_agent::{Agent, AgentConfig, Paths};
 
 use crate::bellhop_agent_url;
-use crate::terminal::say;
+use crate::terminal::{complain, say};
 
 pub fn configure(
     paths: Paths,
@@ -79,6 +79,36 @@ pub async fn confirm(
 ) -> anyhow::Result<ExitCode> {
     let agent = Agent::with_config(paths, config)?;
     let user = agent.confirm_identity(&email, &token).await?;
+    if json {
+        say!("{}", serde_json::to_string_pretty(&user)?);
+    } else {
+        say!(
+            "confirmed: this device now works for {} <{}>",
+            user.name,
+            user.email
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `bellhop identity company`: the system browser (or the person, with the printed address)
+/// signs in with the company account; this waits for it to come back.
+pub async fn company(
+    paths: Paths,
+    config: AgentConfig,
+    email: String,
+    open_browser: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let agent = Agent::with_config(paths, config)?;
+    let sign_in = agent.begin_company_sign_in(&email).await?;
+    if !open_browser || open::that_detached(sign_in.url()).is_err() {
+        complain!("Open this address in a browser on this computer to sign in:");
+    } else {
+        complain!("Your browser opened your company's sign-in page. If it did not, open:");
+    }
+    complain!("{}", sign_in.url());
+    let user = agent.finish_company_sign_in(sign_in).await?;
     if json {
         say!("{}", serde_json::to_string_pretty(&user)?);
     } else {

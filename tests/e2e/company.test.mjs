@@ -1,0 +1,88 @@
+// Signing in with a company account, in Debian's Chromium: the desk's first admin made on the
+// command line connects Acme to a real OpenID Connect provider (the npm `oidc-provider`) in the
+// console and switches password sign-in off; Acme's people then sign in through the provider.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { join } from 'node:path';
+import { SHOTS, axeViolations, launchChromium, makeAdmin, startOidcProvider, startServer } from './helpers.mjs';
+
+let server;
+let provider;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  provider = await startOidcProvider(`${server.url}/api/v1/auth/company/callback`);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  provider?.stop();
+  await server?.stop();
+});
+
+test('the admin connects Acme to its provider; alice and a newcomer sign in through it, an unverified address is turned away', async () => {
+  await makeAdmin(server, 'ada@helpdesk.example', 'the admin passphrase');
+  const console_ = await browser.newPage();
+  await console_.goto(`${server.url}/console#/orgs`);
+  await console_.getByLabel('Email').fill('ada@helpdesk.example');
+  await console_.getByLabel('Password').fill('the admin passphrase');
+  await console_.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await console_.getByRole('button', { name: 'Company sign-in for Acme' }).click();
+  const form = console_.getByTestId('identity-provider');
+  await form.getByText('Not connected').waitFor();
+  await form.getByLabel('Identity provider').selectOption('oidc');
+  await form.getByLabel('Issuer').fill(provider.issuer);
+  await form.getByLabel('Client ID').fill('bellhop');
+  await form.getByLabel('Client secret').fill('a client secret of the test provider');
+  await form.getByLabel('Its people may also sign in with a password').uncheck();
+  await form.getByRole('button', { name: 'Save' }).click();
+  await form.getByRole('status').filter({ hasText: 'Company sign-in for Acme saved.' }).waitFor();
+  assert.equal(await form.getByTestId('redirect-uri').innerText(), `${server.url}/api/v1/auth/company/callback`);
+  await console_.screenshot({ path: join(SHOTS, 'console-company-sign-in.png'), fullPage: true });
+  await console_.close();
+
+  // Alice's password no longer opens the portal: she is shown the way in.
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.getByLabel('Email').fill('alice@acme.example');
+  await page.getByLabel('Password').fill('bellhop-demo');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'Your organisation signs in with its company account.' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in with your company account' }).click();
+  await page.getByTestId('who').waitFor();
+  assert.equal(await page.getByTestId('who').innerText(), 'Alice Archer');
+  assert.doesNotMatch(page.url(), /ticket=/, 'the ticket is gone from the address');
+  await page.close();
+
+  // Dana is new: the provider vouches for her, and she joins Acme. (Each person in a browser of
+  // their own: the provider remembers who signed in to it, as a real one does.)
+  const dana = await (await browser.newContext()).newPage();
+  await dana.goto(server.url);
+  await dana.getByLabel('Email').fill('dana@acme.example');
+  await dana.getByRole('button', { name: 'Sign in with your company account' }).click();
+  await dana.getByTestId('who').waitFor();
+  assert.equal(await dana.getByTestId('who').innerText(), 'Dana Doe');
+  await dana.getByRole('link', { name: 'New request' }).click();
+  await dana.getByLabel('Title').fill('Signed in with my company account');
+  await dana.getByLabel('What happened?').fill('It works.');
+  await dana.getByRole('button', { name: 'Send' }).click();
+  await dana.getByRole('heading', { name: /Signed in with my company account/ }).waitFor();
+  await dana.close();
+
+  // Erin's address is not verified by the provider: back at the sign-in page, told why.
+  const erin = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await erin.goto(server.url);
+  await erin.getByLabel('Email').fill('erin@acme.example');
+  await erin.getByRole('button', { name: 'Sign in with your company account' }).click();
+  await erin.getByRole('alert').filter({ hasText: 'does not confirm your email address' }).waitFor();
+  assert.match(erin.url(), /#\/login\?company_error=unverified_email$/);
+  assert.deepEqual(await axeViolations(erin), [], 'the sign-in page with a company sign-in error');
+
+  // An address whose organisation has no company sign-in is told to use its password.
+  await erin.getByLabel('Email').fill('carol@globex.example');
+  await erin.getByRole('button', { name: 'Sign in with your company account' }).click();
+  await erin.getByRole('alert').filter({ hasText: 'no company sign-in here' }).waitFor();
+  await erin.close();
+});
