@@ -35,6 +35,7 @@ fn main() {
             "list_outbox",
             "send_identity_token",
             "confirm_identity",
+            "confirm_identity_with_company",
             "sync_now",
             "get_screenshot",
             "drop_screenshot",

@@ -306,6 +306,29 @@ pub async fn confirm_identity(
     Ok(user)
 }
 
+/// Personal settings, instead of the emailed token: the person signs in with their company
+/// account in the system browser, which comes back to the app on a loopback address (RFC 8252).
+/// Waits for the browser (ten minutes at most). A refusal comes back as `forbidden` with the
+/// reason's code as its message (`unverified_email`, `wrong_tenant`, …) for the UI to word.
+#[tauri::command]
+pub async fn confirm_identity_with_company(
+    app: tauri::AppHandle,
+    agent: AgentState<'_>,
+    sync: State<'_, crate::sync::SyncHandle>,
+    email: String,
+) -> Result<User, ApiError> {
+    let sign_in = agent.begin_company_sign_in(&email).await?;
+    crate::windows::open_link(&app, sign_in.url()).map_err(|e| {
+        ApiError::new(
+            bellhop_proto::ErrorCode::Unavailable,
+            format!("cannot open the browser: {e}"),
+        )
+    })?;
+    let user = agent.finish_company_sign_in(sign_in).await?;
+    sync.now();
+    Ok(user)
+}
+
 /// Tray "Sync now" and the UI's retry button.
 #[tauri::command]
 pub fn sync_now(

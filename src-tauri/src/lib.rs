@@ -126,6 +126,7 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::W
         commands::list_outbox,
         commands::send_identity_token,
         commands::confirm_identity,
+        commands::confirm_identity_with_company,
         commands::sync_now,
         commands::get_screenshot,
         commands::drop_screenshot,

@@ -54,7 +54,7 @@ fn keep_to_own_pages<'a>(
 
 /// Opens a link in the user's browser (on Linux without the WebKit settings the app adds for
 /// its own web views: webkit_env.rs).
-fn open_link(app: &AppHandle, url: &str) -> anyhow::Result<()> {
+pub(crate) fn open_link(app: &AppHandle, url: &str) -> anyhow::Result<()> {
     #[cfg(target_os = "linux")]
     {
         let _ = app;

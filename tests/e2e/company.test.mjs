@@ -1,10 +1,12 @@
 // Signing in with a company account, in Debian's Chromium: the desk's first admin made on the
 // command line connects Acme to a real OpenID Connect provider (the npm `oidc-provider`) in the
-// console and switches password sign-in off; Acme's people then sign in through the provider.
+// console and switches password sign-in off; Acme's people then sign in through the provider, in
+// the portal and, from the `bellhop` app, through the system browser and a loopback address.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { SHOTS, axeViolations, launchChromium, makeAdmin, startOidcProvider, startServer } from './helpers.mjs';
+import { execFileSync, spawn } from 'node:child_process';
+import { BIN, SHOTS, axeViolations, launchChromium, makeAdmin, startOidcProvider, startServer, tempDir, until } from './helpers.mjs';
 
 let server;
 let provider;
@@ -85,4 +87,31 @@ test('the admin connects Acme to its provider; alice and a newcomer sign in thro
   await erin.getByRole('button', { name: 'Sign in with your company account' }).click();
   await erin.getByRole('alert').filter({ hasText: 'no company sign-in here' }).waitFor();
   await erin.close();
+});
+
+test('bob confirms who uses his computer with his company account: the browser comes back to the app on loopback', async () => {
+  const home = tempDir('company-cli');
+  const env = { ...process.env, BELLHOP_HOME: home };
+  execFileSync(BIN('bellhop'), ['enroll', '--server', server.url, '--key', 'acme-demo-key'], { encoding: 'utf8', env });
+  // The app prints the address instead of opening a browser; the test's Chromium is the browser.
+  const app = spawn(BIN('bellhop'), ['identity', 'company', '--email', 'bob@acme.example', '--no-browser'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  app.stdout.on('data', (d) => (out += d));
+  app.stderr.on('data', (d) => (err += d));
+  const exited = new Promise((done) => app.on('exit', done));
+  let url = null;
+  await until(() => (url = /^(http:\/\/\S+\/auth\?\S+)$/m.exec(err)?.[1] ?? null) !== null, 15_000, `the sign-in address:\n${err}`);
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(url);
+  await page.getByText('You are signed in to Bellhop. You can close this tab').waitFor();
+  assert.equal(await exited, 0, `bellhop identity company: ${err}`);
+  assert.match(out, /confirmed: this device now works for Bob Baker <bob@acme\.example>/);
+  // The credential works: the app sees bob's requests.
+  const status = JSON.parse(execFileSync(BIN('bellhop'), ['--json', 'status'], { encoding: 'utf8', env }));
+  assert.equal(status.user?.email, 'bob@acme.example', JSON.stringify(status));
+  await page.close();
 });

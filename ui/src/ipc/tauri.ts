@@ -69,6 +69,7 @@ export function createTauriApi(): DesktopApi {
     outbox: () => call<OutboxItem[]>('list_outbox'),
     sendIdentityToken: (input: IdentityInput) => call<void>('send_identity_token', { input }),
     confirmIdentity: (email: string, token: string) => call<User>('confirm_identity', { email, token }),
+    confirmIdentityWithCompany: (email: string) => call<User>('confirm_identity_with_company', { email }),
     syncNow: () => call<void>('sync_now'),
     tickets: () => call<LocalTicket[]>('list_tickets'),
     portal: () => call<MyPortal | null>('get_portal'),

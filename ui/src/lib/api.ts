@@ -110,6 +110,12 @@ export interface DesktopApi {
   outbox(): Promise<OutboxItem[]>;
   sendIdentityToken(input: IdentityInput): Promise<void>;
   confirmIdentity(email: string, token: string): Promise<User>;
+  /**
+   * Confirms the identity with the company account of `email`'s organisation, in the system
+   * browser; resolves once the browser has come back. A refusal is `forbidden` with the reason's
+   * code (a `CompanySignInError`) as its message.
+   */
+  confirmIdentityWithCompany(email: string): Promise<User>;
   syncNow(): Promise<void>;
   /** What the desk lets this user do, from the last sync (null before the first). */
   portal(): Promise<MyPortal | null>;

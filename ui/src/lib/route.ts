@@ -43,7 +43,11 @@ const RESET_TOKEN = /^bhr_[A-Za-z0-9_-]{16,128}$/;
 /** Company sign-in tickets, the same way. */
 const COMPANY_TICKET = /^bht_[A-Za-z0-9_-]{16,128}$/;
 
-/** Why a company sign-in can fail, as the server names it. */
+/** The reason a company sign-in failed, when `word` is one the server names. */
+export function companySignInError(word: string | null): CompanySignInError | undefined {
+  return COMPANY_ERRORS.find((e) => e === word);
+}
+
 const COMPANY_ERRORS: readonly CompanySignInError[] = [
   'refused',
   'expired',
@@ -61,8 +65,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'forgot-password') return { name: 'forgot' };
   if (parts[0] === 'sign-up') return { name: 'sign-up' };
   if (parts[0] === 'login') {
-    const error = new URLSearchParams(query).get('company_error');
-    const known = COMPANY_ERRORS.find((e) => e === error);
+    const known = companySignInError(new URLSearchParams(query).get('company_error'));
     return known ? { name: 'login', companyError: known } : { name: 'login' };
   }
   if (parts[0] === 'company-sign-in') {
