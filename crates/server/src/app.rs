@@ -34,10 +34,7 @@ pub struct Server {
     limits: crate::serve::Limits,
     sweeper: crate::sweep::Sweeper,
     /// HTTPS: the certificate (watched for renewals) and the TLS side of the listener.
-    tls: Option<(
-        std::sync::Arc<crate::tls::FileCertificate>,
-        tokio_rustls::TlsAcceptor,
-    )>,
+    tls: Option<(crate::tls::Certificates, tokio_rustls::TlsAcceptor)>,
     /// The plain-HTTP listener that sends everyone to the HTTPS address, and that address.
     redirect: Option<(tokio::net::TcpListener, String)>,
 }
@@ -76,12 +73,30 @@ impl Server {
             settings.sms_dir(),
         )?;
         tracing::info!(via = %sms.describe(), "sms");
-        let tls = match &settings.tls {
-            Some(files) => {
-                let certificate = crate::tls::FileCertificate::open(files.clone())?;
-                let acceptor = crate::tls::acceptor(certificate.clone())?;
+        let certificates = match (&settings.tls, &settings.acme) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("certificate files or ACME, not both (--tls-cert or --acme-domain)")
+            }
+            (Some(files), None) => {
                 tracing::info!(cert = %files.cert.display(), "HTTPS");
-                Some((certificate, acceptor))
+                Some(crate::tls::Certificates::Files(
+                    crate::tls::FileCertificate::open(files.clone())?,
+                ))
+            }
+            (None, Some(acme)) => {
+                tracing::info!(domains = ?acme.domains, directory = %acme.directory, "HTTPS with ACME");
+                Some(crate::tls::Certificates::Acme(crate::acme::Acme::new(
+                    acme,
+                    &store,
+                    settings.data_dir.clone(),
+                )?))
+            }
+            (None, None) => None,
+        };
+        let tls = match certificates {
+            Some(certificates) => {
+                let acceptor = certificates.acceptor()?;
+                Some((certificates, acceptor))
             }
             None => None,
         };
@@ -90,10 +105,13 @@ impl Server {
             .with_context(|| format!("binding {}", settings.listen))?;
         let addr = listener.local_addr()?;
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let public_url = settings
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("{scheme}://{addr}"));
+        let public_url = settings.public_url.clone().unwrap_or_else(|| {
+            match settings.acme.as_ref().and_then(|a| a.domains.first()) {
+                Some(domain) if addr.port() == 443 => format!("https://{domain}"),
+                Some(domain) => format!("https://{domain}:{}", addr.port()),
+                None => format!("{scheme}://{addr}"),
+            }
+        });
         if tls.is_some() && !public_url.starts_with("https://") {
             anyhow::bail!(
                 "with a certificate the portal is reached over HTTPS: --public-url must start with https:// (it is {public_url})"
@@ -106,7 +124,9 @@ impl Server {
                     .with_context(|| format!("binding {at} for the redirect to HTTPS"))?;
                 Some((plain, public_url.clone()))
             }
-            (Some(_), None) => anyhow::bail!("--http-redirect-listen needs a certificate"),
+            (Some(_), None) => {
+                anyhow::bail!("--http-redirect-listen needs HTTPS (--tls-cert or --acme-domain)")
+            }
             (None, _) => None,
         };
         let (closing, closing_rx) = tokio::sync::watch::channel(false);
@@ -203,9 +223,10 @@ impl Server {
             let _ = closing.send(true);
         };
         let (acceptor, renewals) = match self.tls {
-            Some((certificate, acceptor)) => {
-                (Some(acceptor), Some(tokio::spawn(certificate.watch())))
-            }
+            Some((certificates, acceptor)) => (
+                Some(acceptor),
+                Some(tokio::spawn(certificates.keep_current())),
+            ),
             None => (None, None),
         };
         let redirect = self.redirect.map(|(plain, public_url)| {

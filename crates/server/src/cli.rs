@@ -54,9 +54,32 @@ struct Args {
     /// The certificate's private key (PEM); needs --tls-cert.
     #[arg(long, env = "BELLHOP_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate the server obtains and renews itself over ACME (Let's
+    /// Encrypt by default) for this name; repeat it or separate with commas. The name must reach
+    /// this server on port 443 (the TLS-ALPN-01 challenge). Not with --tls-cert.
+    #[arg(
+        long = "acme-domain",
+        env = "BELLHOP_ACME_DOMAIN",
+        value_delimiter = ',',
+        conflicts_with = "tls_cert"
+    )]
+    acme_domains: Vec<String>,
+    /// Who the CA writes to about the certificates (`mailto:admin@example.com`).
+    #[arg(
+        long = "acme-contact",
+        env = "BELLHOP_ACME_CONTACT",
+        value_delimiter = ','
+    )]
+    acme_contacts: Vec<String>,
+    /// The CA's ACME directory (default: Let's Encrypt's).
+    #[arg(long, env = "BELLHOP_ACME_DIRECTORY", default_value = crate::acme::LETS_ENCRYPT)]
+    acme_directory: String,
+    /// Extra roots (PEM) to trust the ACME directory with: a private CA's.
+    #[arg(long, env = "BELLHOP_ACME_DIRECTORY_ROOTS")]
+    acme_directory_roots: Option<PathBuf>,
     /// With HTTPS, also listen for plain HTTP here (e.g. `0.0.0.0:80`) and send every request
     /// to the public HTTPS address.
-    #[arg(long, env = "BELLHOP_HTTP_REDIRECT_LISTEN", requires = "tls_cert")]
+    #[arg(long, env = "BELLHOP_HTTP_REDIRECT_LISTEN")]
     http_redirect_listen: Option<SocketAddr>,
     /// SMS gateway for phone codes: each text is POSTed as JSON `{"to", "text"}`; without it
     /// texts are written to `<data-dir>/sms/*.txt`.
@@ -194,6 +217,12 @@ pub fn run() -> anyhow::Result<()> {
             .zip(args.tls_key)
             .map(|(cert, key)| crate::tls::CertFiles { cert, key }),
         http_redirect: args.http_redirect_listen,
+        acme: (!args.acme_domains.is_empty()).then(|| crate::acme::AcmeSettings {
+            domains: args.acme_domains.clone(),
+            contact: args.acme_contacts.clone(),
+            directory: args.acme_directory.clone(),
+            directory_roots: args.acme_directory_roots.clone(),
+        }),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {

@@ -60,6 +60,9 @@ pub struct Settings {
     pub tls: Option<crate::tls::CertFiles>,
     /// With HTTPS: a plain-HTTP listener that sends every request to the public HTTPS address.
     pub http_redirect: Option<SocketAddr>,
+    /// HTTPS with certificates the server obtains and renews itself over ACME (instead of
+    /// `tls`'s files).
+    pub acme: Option<crate::acme::AcmeSettings>,
 }
 
 /// The defaults of the limits above.
@@ -104,6 +107,7 @@ impl Settings {
             presence_holds: limits::PRESENCE_HOLDS,
             tls: None,
             http_redirect: None,
+            acme: None,
         }
     }
 

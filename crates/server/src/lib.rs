@@ -5,6 +5,7 @@
 //! [`app::Server`] binds, migrates and serves; the CLI in [`cli`] only parses flags into
 //! [`config::Settings`] and calls it, so tests start exactly what production runs.
 
+pub mod acme;
 pub mod app;
 pub mod auth;
 pub mod blobs;

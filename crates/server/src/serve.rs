@@ -71,6 +71,12 @@ pub async fn serve(
             match tls {
                 None => connection(stream, router, peer, deadline, watcher).await,
                 Some(tls) => match tokio::time::timeout(deadline, tls.accept(stream)).await {
+                    // An ACME CA's challenge handshake carries nothing after it.
+                    Ok(Ok(stream))
+                        if stream.get_ref().1.alpn_protocol() == Some(crate::tls::ACME_ALPN) =>
+                    {
+                        tracing::debug!(%peer, "answered an ACME challenge");
+                    }
                     Ok(Ok(stream)) => connection(stream, router, peer, deadline, watcher).await,
                     Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                     Err(_) => tracing::debug!(%peer, "TLS handshake not done in time"),

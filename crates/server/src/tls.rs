@@ -133,9 +133,40 @@ impl ResolvesServerCert for FileCertificate {
     }
 }
 
-/// The TLS side of the server: `certificate` for every name, HTTP/1.1.
+/// The ALPN protocol of ACME's TLS-ALPN-01 challenge: a handshake for it proves the server
+/// holds the name, and carries nothing after (`serve.rs` closes it).
+pub const ACME_ALPN: &[u8] = b"acme-tls/1";
+
+/// The certificates the listener serves: from files, or from ACME.
+pub enum Certificates {
+    Files(Arc<FileCertificate>),
+    Acme(crate::acme::Acme),
+}
+
+impl Certificates {
+    /// The TLS side of the listener for these certificates.
+    pub fn acceptor(&self) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
+        match self {
+            Self::Files(files) => acceptor(files.clone(), false),
+            Self::Acme(acme) => acceptor(acme.resolver(), true),
+        }
+    }
+
+    /// Keeps them current for as long as the server runs: the files read again when they
+    /// change, or ACME's orders and renewals.
+    pub async fn keep_current(self) {
+        match self {
+            Self::Files(files) => files.watch().await,
+            Self::Acme(acme) => acme.run().await,
+        }
+    }
+}
+
+/// The TLS side of the server: `certificate` for every name, HTTP/1.1, and ACME's TLS-ALPN-01
+/// challenge when `acme`.
 pub fn acceptor(
     certificate: Arc<dyn ResolvesServerCert>,
+    acme: bool,
 ) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
@@ -144,6 +175,9 @@ pub fn acceptor(
         .with_no_client_auth()
         .with_cert_resolver(certificate);
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    if acme {
+        config.alpn_protocols.push(ACME_ALPN.to_vec());
+    }
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 

@@ -58,6 +58,7 @@ macro_rules! ticket_joins {
 }
 
 mod access;
+mod acme;
 mod actions;
 mod assistant;
 mod attachments;

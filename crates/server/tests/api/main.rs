@@ -1,6 +1,9 @@
 //! API tests: each starts the real server on a random loopback port with a fresh database.
 
 mod accounts;
+// Debian's pebble, the ACME test server.
+#[cfg(target_os = "linux")]
+mod acme;
 mod actions;
 mod admin_cli;
 mod assistant;

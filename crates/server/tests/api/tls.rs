@@ -126,9 +126,19 @@ async fn settings_that_cannot_serve_https_are_refused_at_start() -> anyhow::Resu
         })
         .await,
     );
-    assert!(
-        redirect_alone.contains("needs a certificate"),
-        "{redirect_alone}"
+    assert!(redirect_alone.contains("needs HTTPS"), "{redirect_alone}");
+    let both = refusal(
+        start(&|s| {
+            s.tls = Some(files.clone());
+            s.acme = Some(bellhop_server::acme::AcmeSettings {
+                domains: vec!["help.example.com".into()],
+                contact: Vec::new(),
+                directory: bellhop_server::acme::LETS_ENCRYPT.into(),
+                directory_roots: None,
+            });
+        })
+        .await,
     );
+    assert!(both.contains("not both"), "{both}");
     Ok(())
 }
