@@ -92,7 +92,8 @@ pub use local::{
     TicketForm,
 };
 pub use settings::{
-    ActionRules, Audience, MAX_DAILY_MODEL_CALLS, MyPortal, PortalSettings, SectionRule,
+    ActionRules, Audience, MAX_DAILY_MODEL_CALLS, MyPortal, PortalAddress, PortalSettings,
+    SectionRule,
 };
 pub use software::{
     AptRepository, ChocolateySource, HomebrewTap, MAX_SOFTWARE_ITEMS, OsFamily, Package,

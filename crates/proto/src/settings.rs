@@ -300,3 +300,27 @@ mod tests {
         assert_eq!(read.visible_statuses, [TicketStatus::Open]);
     }
 }
+
+/// `GET /api/v1/portal-settings/address`: the portal's address and whether it reaches this
+/// server, for the desk setting up its DNS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PortalAddress {
+    /// The address in every link (the server's `--public-url`).
+    pub public_url: String,
+    /// Its host name: the DNS record to create is for this name.
+    pub host: String,
+    /// The name the record should be a CNAME to, when the server was told one
+    /// (`--cname-target`); otherwise an A/AAAA record to the server's address, or a CNAME to its
+    /// host name.
+    #[ts(optional)]
+    pub cname_target: Option<String>,
+    /// What the host resolves to from the server, now.
+    pub addresses: Vec<String>,
+    /// Whether a request to the public address came back to this server (or one sharing its
+    /// keys), checked now.
+    pub reaches_this_server: bool,
+    /// Why it does not, in words.
+    #[ts(optional)]
+    pub problem: Option<String>,
+}

@@ -139,6 +139,7 @@ impl Server {
                 blobs,
                 closing: closing_rx,
                 public_url,
+                cname_target: settings.cname_target.clone(),
                 sms: std::sync::Arc::new(sms),
                 max_attachment_bytes: settings.max_attachment_bytes,
                 passwords: std::sync::Arc::new(crate::passwords::PasswordPool::for_this_machine()),

@@ -77,6 +77,10 @@ struct Args {
     /// Extra roots (PEM) to trust the ACME directory with: a private CA's.
     #[arg(long, env = "BELLHOP_ACME_DIRECTORY_ROOTS")]
     acme_directory_roots: Option<PathBuf>,
+    /// The host name the portal's own name should be a CNAME to (shown in the console's Portal
+    /// settings with the check that the name reaches this server).
+    #[arg(long, env = "BELLHOP_CNAME_TARGET")]
+    cname_target: Option<String>,
     /// With HTTPS, also listen for plain HTTP here (e.g. `0.0.0.0:80`) and send every request
     /// to the public HTTPS address.
     #[arg(long, env = "BELLHOP_HTTP_REDIRECT_LISTEN")]
@@ -217,6 +221,7 @@ pub fn run() -> anyhow::Result<()> {
             .zip(args.tls_key)
             .map(|(cert, key)| crate::tls::CertFiles { cert, key }),
         http_redirect: args.http_redirect_listen,
+        cname_target: args.cname_target.clone(),
         acme: (!args.acme_domains.is_empty()).then(|| crate::acme::AcmeSettings {
             domains: args.acme_domains.clone(),
             contact: args.acme_contacts.clone(),

@@ -63,6 +63,9 @@ pub struct Settings {
     /// HTTPS with certificates the server obtains and renews itself over ACME (instead of
     /// `tls`'s files).
     pub acme: Option<crate::acme::AcmeSettings>,
+    /// The host name the desk's DNS should point the portal's name at (Portal settings shows
+    /// it), when the server sits behind a name of its host's.
+    pub cname_target: Option<String>,
 }
 
 /// The defaults of the limits above.
@@ -108,6 +111,7 @@ impl Settings {
             tls: None,
             http_redirect: None,
             acme: None,
+            cname_target: None,
         }
     }
 

@@ -10,6 +10,7 @@ use crate::routes;
     info(title = "Bellhop", description = "The Bellhop helpdesk API"),
     paths(
         routes::server::info,
+        routes::server::probe,
         routes::auth::login,
         routes::auth::logout,
         routes::auth::forgot_password,
@@ -36,6 +37,7 @@ use crate::routes;
         routes::second_factor::reset,
         routes::settings::mine,
         routes::settings::get,
+        routes::settings::address,
         routes::settings::put,
         routes::settings::get_fields,
         routes::settings::put_fields,

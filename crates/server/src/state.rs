@@ -17,6 +17,8 @@ pub struct AppState {
     /// Where people reach the portal: every link in an email starts with it. It comes from the
     /// server's configuration (`--public-url`) alone, never from a setting the console edits.
     pub public_url: String,
+    /// The host name the desk's DNS should point the portal's name at (`--cname-target`).
+    pub cname_target: Option<String>,
     pub sms: std::sync::Arc<crate::sms::SmsTransport>,
     /// The largest attachment accepted, whole or in chunks.
     pub max_attachment_bytes: usize,

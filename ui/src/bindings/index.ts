@@ -790,6 +790,35 @@ assistant_ticket_per_conversation: boolean,
  */
 assistant_daily_model_calls: number | null, };
 
+export type PortalAddress = { 
+/**
+ * The address in every link (the server's `--public-url`).
+ */
+public_url: string, 
+/**
+ * Its host name: the DNS record to create is for this name.
+ */
+host: string, 
+/**
+ * The name the record should be a CNAME to, when the server was told one
+ * (`--cname-target`); otherwise an A/AAAA record to the server's address, or a CNAME to its
+ * host name.
+ */
+cname_target?: string, 
+/**
+ * What the host resolves to from the server, now.
+ */
+addresses: Array<string>, 
+/**
+ * Whether a request to the public address came back to this server (or one sharing its
+ * keys), checked now.
+ */
+reaches_this_server: boolean, 
+/**
+ * Why it does not, in words.
+ */
+problem?: string, };
+
 export type MyPortal = { ticketing: boolean, knowledge_base: boolean, assistant: boolean, self_service: boolean, chat: boolean, 
 /**
  * The self-service actions this person may start on their own computers (none when

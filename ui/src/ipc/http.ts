@@ -35,6 +35,7 @@ import type {
   OrgCreated,
   Page,
   PortalSettings,
+  PortalAddress,
   SearchResults,
   SecondFactor,
   SoftwareCatalog,
@@ -351,6 +352,7 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     setDevices: (action, selection: DeviceSelection) => call<DevicesChanged>('POST', `/devices/${action}`, selection),
     search: (q) => call<SearchResults>('GET', `/search${queryString({ q })}`),
     portalSettings: () => call<PortalSettings>('GET', '/portal-settings'),
+    portalAddress: () => call<PortalAddress>('GET', '/portal-settings/address'),
     saveArticle: (id, input) =>
       id === null
         ? call<Article>('POST', '/kb/articles', input)

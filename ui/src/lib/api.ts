@@ -20,6 +20,7 @@ import type {
   ArticleSummary,
   MyPortal,
   PortalSettings,
+  PortalAddress,
   Redaction,
   Attachment,
   AuditEntry,
@@ -607,6 +608,8 @@ export interface ConsoleApi extends BrowserApi {
   setDevices(action: 'activate' | 'deactivate', selection: DeviceSelection): Promise<DevicesChanged>;
   search(q: string): Promise<SearchResults>;
   portalSettings(): Promise<PortalSettings>;
+  /** The portal's address and whether it reaches this server, checked now. */
+  portalAddress(): Promise<PortalAddress>;
   /** Replaces the service catalog (categories and items in order). */
   saveCatalog(catalog: Catalog): Promise<Catalog>;
   /** Replaces the approved software and its sources (admins). */

@@ -7,6 +7,7 @@
 //! counted in the statement that checks them) is in docs/ARCHITECTURE.md, "Where the rules are".
 
 pub mod actions;
+pub mod address;
 pub mod assistant;
 pub mod catalog;
 pub mod cc;

@@ -28,6 +28,7 @@ use crate::state::AppState;
 pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
     Router::new()
         .route("/server", get(server::info))
+        .route("/server/probe", get(server::probe))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/forgot-password", post(auth::forgot_password))
@@ -55,6 +56,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
             post(second_factor::confirm_app),
         )
         .route("/portal-settings", get(settings::get).put(settings::put))
+        .route("/portal-settings/address", get(settings::address))
         .route(
             "/ticket-fields",
             get(settings::get_fields).put(settings::put_fields),

@@ -17,6 +17,30 @@ pub async fn info(State(state): State<AppState>) -> Json<ServerInfo> {
     })
 }
 
+/// The probe of the portal-address check (`domain::address`): 204 for a probe this server (or
+/// one sharing its key) made, 404 for anything else.
+#[utoipa::path(get, path = "/api/v1/server/probe", tag = "server",
+    params(("token" = Option<String>, Query, description = "the sealed probe")),
+    responses((status = 204), (status = 404, body = bellhop_proto::ErrorBody)))]
+pub async fn probe(
+    State(state): State<AppState>,
+    crate::extract::Query(query): crate::extract::Query<ProbeQuery>,
+) -> Result<StatusCode> {
+    if crate::domain::address::is_our_probe(&state, query.token.as_deref().unwrap_or_default()) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(crate::error::AppError::not_found(
+            "not a probe of this server",
+        ))
+    }
+}
+
+/// The probe's query.
+#[derive(Debug, serde::Deserialize)]
+pub struct ProbeQuery {
+    token: Option<String>,
+}
+
 /// Liveness: the process answers.
 pub async fn healthz() -> &'static str {
     "ok"

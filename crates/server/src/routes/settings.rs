@@ -20,6 +20,19 @@ pub async fn get(State(state): State<AppState>, _staff: Staff) -> Result<Json<Po
     Ok(Json(state.store.portal_settings().await?))
 }
 
+/// The portal's address, what its host resolves to and whether it reaches this server, checked
+/// now (technicians).
+#[utoipa::path(get, path = "/api/v1/portal-settings/address", tag = "console",
+    responses((status = 200, body = bellhop_proto::PortalAddress), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn address(
+    State(state): State<AppState>,
+    _staff: Staff,
+) -> Json<bellhop_proto::PortalAddress> {
+    Json(crate::domain::address::check(&state).await)
+}
+
 /// Replaces the portal settings (technicians); takes effect for everyone at once.
 #[utoipa::path(put, path = "/api/v1/portal-settings", tag = "console",
     request_body = PortalSettings,

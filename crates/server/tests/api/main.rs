@@ -5,6 +5,7 @@ mod accounts;
 #[cfg(target_os = "linux")]
 mod acme;
 mod actions;
+mod address;
 mod admin_cli;
 mod assistant;
 mod assistant_model;
