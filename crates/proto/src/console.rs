@@ -135,8 +135,22 @@ pub enum EmailState {
     Queued,
     /// Accepted by the mail server (or written to the outbox directory).
     Sent,
-    /// Given up after repeated failures.
+    /// Given up after repeated failures, or refused for good by the mail server.
     Failed,
+    /// The recipient's mail server refused it, or sent it back: the address is suppressed.
+    Bounced,
+    /// Not sent: the address is suppressed since an earlier message bounced.
+    Held,
+}
+
+/// An address the server no longer mails, since a message to it bounced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Suppression {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub since: Timestamp,
+    /// The mail server's words.
+    pub reason: String,
 }
 
 /// The last message we sent a user, for the help desk's "did you get our email?".
@@ -147,7 +161,7 @@ pub struct EmailSummary {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     pub state: EmailState,
-    /// The mail server's last answer when sending failed.
+    /// The mail server's last answer when sending failed, or why it bounced.
     pub error: Option<String>,
 }
 
@@ -166,6 +180,10 @@ pub struct UserDetail {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub authenticator_since: Option<Timestamp>,
     pub last_email: Option<EmailSummary>,
+    /// Set when their address is suppressed: the server sends them no mail until the desk
+    /// removes it (`POST /api/v1/users/{id}/email/unsuppress`).
+    #[ts(optional)]
+    pub suppressed: Option<Suppression>,
     pub devices: Vec<Device>,
     /// Their most recent tickets (at most 20), newest first.
     pub tickets: Vec<crate::Ticket>,

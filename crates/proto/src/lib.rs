@@ -67,8 +67,8 @@ pub use company::{
 };
 pub use console::{
     AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, Org, OrgCreated, OrgInput,
-    SearchQuery, SearchResults, SignUpRule, UserDetail, UserInput, UserListQuery, VerificationSent,
-    VerifyCodeRequest, VerifyCodeResult,
+    SearchQuery, SearchResults, SignUpRule, Suppression, UserDetail, UserInput, UserListQuery,
+    VerificationSent, VerifyCodeRequest, VerifyCodeResult,
 };
 pub use device::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,

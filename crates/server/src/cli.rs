@@ -143,6 +143,16 @@ enum Command {
     /// The desk's admins, from the machine the server runs on.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Mail that comes back to the server's return address.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum MailCommand {
+    /// Reads a delivery status notification (a bounce) on standard input, as a mail server's
+    /// pipe hands it over, and suppresses every recipient it says failed for good.
+    Bounce,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -174,6 +184,14 @@ pub fn run() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
         )
         .init();
+    if let Some(Command::Mail(MailCommand::Bounce)) = &args.command {
+        let settings = Settings {
+            database_url: args.database_url.clone().filter(|u| !u.is_empty()),
+            ..Settings::ephemeral(&args.data_dir)
+        };
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        return runtime.block_on(bounce(settings));
+    }
     if let Some(Command::Admin(AdminCommand::Add { email, name })) = &args.command {
         let public_url = args.public_url.clone().unwrap_or_else(|| {
             let scheme = if args.tls_cert.is_some() {
@@ -259,6 +277,30 @@ async fn add_admin(
         _ => "is an admin of the desk again",
     };
     println!("{email} {what}. To choose a password, open within a week:\n{link}");
+    Ok(())
+}
+
+/// `bellhop-server mail bounce`: the notification on standard input (at most 10 MiB) acted on.
+/// Anything that is not a notification is said so and left; the exit status is 0 either way, so
+/// the mail server does not send it again.
+async fn bounce(settings: Settings) -> anyhow::Result<()> {
+    use std::io::Read;
+    let mut raw = Vec::new();
+    std::io::stdin()
+        .take(10 * 1024 * 1024)
+        .read_to_end(&mut raw)
+        .context("reading the message on standard input")?;
+    let store = crate::app::open_store(&settings).await?;
+    match crate::domain::bounces::receive(&store, &raw)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
+        None => println!("not a delivery status notification: nothing done"),
+        Some(suppressed) if suppressed.is_empty() => {
+            println!("no recipient failed for good: nothing done")
+        }
+        Some(suppressed) => println!("suppressed: {}", suppressed.join(", ")),
+    }
     Ok(())
 }
 

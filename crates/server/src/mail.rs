@@ -88,18 +88,33 @@ impl MailWorker {
         }
     }
 
-    /// Sends every queued message once; returns how many were sent.
+    /// Sends every queued message once; returns how many were sent. A message to a suppressed
+    /// address is held; one whose recipient the mail server refuses for good bounces (and its
+    /// address is suppressed); one refused for good for another reason is given up at once.
     pub async fn drain(&self) -> Result<usize> {
         let _one_at_a_time = self.draining.lock().await;
         let mut sent = 0;
         for queued in self.store.pending_emails(100).await? {
-            match self.send(&queued.email).await {
+            if queued.suppressed {
+                tracing::info!(to = %queued.email.to, "mail held: the address is suppressed");
+                self.store.hold_email(&queued.id).await?;
+                continue;
+            }
+            match self.send(&queued.id, &queued.email).await {
                 Ok(()) => {
                     self.store.mark_email(&queued.id, None).await?;
                     tracing::info!(to = %queued.email.to, subject = %queued.email.subject, via = %self.transport.describe(), "mail sent");
                     sent += 1;
                 }
-                Err(e) => {
+                Err(Refusal::Recipient(reason)) => {
+                    tracing::warn!(to = %queued.email.to, %reason, "mail bounced: the address is suppressed");
+                    self.store.bounce_email(&queued.id, &reason).await?;
+                }
+                Err(Refusal::ForGood(reason)) => {
+                    tracing::warn!(to = %queued.email.to, %reason, "mail refused for good; given up");
+                    self.store.fail_email(&queued.id, &reason).await?;
+                }
+                Err(Refusal::ForNow(e)) => {
                     tracing::warn!(to = %queued.email.to, attempt = queued.attempts + 1, error = %e, "mail not sent; will retry");
                     self.store
                         .mark_email(&queued.id, Some(&e.to_string()))
@@ -110,23 +125,66 @@ impl MailWorker {
         Ok(sent)
     }
 
-    async fn send(&self, mail: &Email) -> anyhow::Result<()> {
+    async fn send(&self, id: &str, mail: &Email) -> std::result::Result<(), Refusal> {
         let message = Message::builder()
-            .from(self.from.parse()?)
-            .to(mail.to.parse()?)
+            .from(self.from.parse().map_err(anyhow::Error::from)?)
+            .to(mail.to.parse().map_err(anyhow::Error::from)?)
+            // The id a delivery status notification quotes back (`bounces.rs`).
+            .message_id(Some(format!("<{id}@{}>", message_id_domain(&self.from))))
             .subject(&mail.subject)
             .multipart(MultiPart::alternative_plain_html(
                 mail.text.clone(),
                 mail.html.clone(),
-            ))?;
+            ))
+            .map_err(anyhow::Error::from)?;
         match &self.transport {
-            Transport::Smtp(smtp) => {
-                smtp.send(message).await?;
-            }
-            Transport::Files(files, _) => {
-                files.send(message).await?;
-            }
+            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
+                match e.status() {
+                    // The recipient's mailbox: unknown, moved or not allowed.
+                    Some(code)
+                        if e.is_permanent()
+                            && RECIPIENT_REFUSED.contains(&code.to_string().as_str()) =>
+                    {
+                        Refusal::Recipient(e.to_string())
+                    }
+                    Some(_) if e.is_permanent() => Refusal::ForGood(e.to_string()),
+                    _ => Refusal::ForNow(e.into()),
+                }
+            }),
+            Transport::Files(files, _) => files
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| Refusal::ForNow(e.into())),
         }
-        Ok(())
     }
+}
+
+/// SMTP answers that refuse the recipient for good (RFC 5321): the mailbox is unavailable, not
+/// local, or its name is not allowed.
+const RECIPIENT_REFUSED: [&str; 3] = ["550", "551", "553"];
+
+/// Why a message was not sent.
+enum Refusal {
+    /// The recipient, for good: the message bounced.
+    Recipient(String),
+    /// For good, for another reason (the sender, the message): given up.
+    ForGood(String),
+    /// For now: tried again later.
+    ForNow(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Refusal {
+    fn from(e: anyhow::Error) -> Self {
+        Self::ForNow(e)
+    }
+}
+
+/// The domain of our Message-IDs: the From address's.
+fn message_id_domain(from: &str) -> &str {
+    from.rsplit('@')
+        .next()
+        .map(|d| d.trim_end_matches('>'))
+        .filter(|d| !d.is_empty())
+        .unwrap_or("bellhop.invalid")
 }

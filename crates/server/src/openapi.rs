@@ -69,6 +69,7 @@ use crate::routes;
         routes::console::disable_user,
         routes::console::enable_user,
         routes::console::sign_out_user,
+        routes::console::unsuppress_email,
         routes::console::send_verification,
         routes::console::check_verification,
         routes::console::search,

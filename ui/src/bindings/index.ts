@@ -686,13 +686,19 @@ limit?: number,
  */
 cursor?: string, };
 
-export type EmailState = "queued" | "sent" | "failed";
+export type EmailState = "queued" | "sent" | "failed" | "bounced" | "held";
 
 export type EmailSummary = { subject: string, created_at: string, state: EmailState, 
 /**
- * The mail server's last answer when sending failed.
+ * The mail server's last answer when sending failed, or why it bounced.
  */
 error: string | null, };
+
+export type Suppression = { since: string, 
+/**
+ * The mail server's words.
+ */
+reason: string, };
 
 export type UserDetail = { user: User, org_name: string | null, 
 /**
@@ -707,7 +713,12 @@ second_factor_phone: string | null,
 /**
  * When their authenticator app was confirmed, if they have one.
  */
-authenticator_since: string | null, last_email: EmailSummary | null, devices: Array<Device>, 
+authenticator_since: string | null, last_email: EmailSummary | null, 
+/**
+ * Set when their address is suppressed: the server sends them no mail until the desk
+ * removes it (`POST /api/v1/users/{id}/email/unsuppress`).
+ */
+suppressed?: Suppression, devices: Array<Device>, 
 /**
  * Their most recent tickets (at most 20), newest first.
  */

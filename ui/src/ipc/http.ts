@@ -335,6 +335,7 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     setUserDisabled: (id, disabled) =>
       call<User>('POST', `/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`),
     signOutUser: (id) => call<void>('POST', `/users/${encodeURIComponent(id)}/sign-out`),
+    unsuppressEmail: (id) => call<void>('POST', `/users/${encodeURIComponent(id)}/email/unsuppress`),
     findPeople: (q) => call<User[]>('GET', `/users${queryString({ q })}`),
     duty: () => call<Duty>('GET', '/duty'),
     setDuty: (on) => call<Duty>('PUT', '/duty', { on_duty: on }),

@@ -585,6 +585,8 @@ export interface ConsoleApi extends BrowserApi {
   setUserDisabled(id: string, disabled: boolean): Promise<User>;
   /** Ends every browser session and desktop credential of a person. */
   signOutUser(id: string): Promise<void>;
+  /** Mails the person again after a bounce: the suppression goes, the last message is resent. */
+  unsuppressEmail(id: string): Promise<void>;
   /** People by name or email (at most 200). */
   findPeople(q: string): Promise<User[]>;
   /** Opens a ticket for a person (a phone call, a chat): theirs, marked as opened for them. */

@@ -21,8 +21,7 @@ pub(super) enum Attempted {
 
 /// Wrong codes allowed per verification code.
 pub const VERIFY_MAX_ATTEMPTS: i64 = 5;
-/// Sending attempts after which the mail worker gives up (see `pending_emails`).
-const MAIL_MAX_ATTEMPTS: i64 = 10;
+use super::mail::MAIL_MAX_ATTEMPTS;
 
 impl Store {
     /// A person with their organisation, the last email we sent them, their devices and their
@@ -39,8 +38,9 @@ impl Store {
         let user = user_from_row(&row)?;
         let password: Option<String> = row.try_get("password_hash")?;
         let last_email = sqlx::query(
-            "SELECT subject, created_at, sent_at, attempts, last_error FROM emails
-             WHERE to_addr = $1 ORDER BY created_at DESC LIMIT 1",
+            "SELECT subject, created_at, sent_at, attempts, last_error, bounced_at, bounce_reason,
+                    held_at
+             FROM emails WHERE to_addr = $1 ORDER BY created_at DESC LIMIT 1",
         )
         .bind(&user.email)
         .fetch_optional(&self.pool)
@@ -48,16 +48,24 @@ impl Store {
         .map(|r| {
             let sent: Option<i64> = r.try_get("sent_at")?;
             let attempts: i64 = r.try_get("attempts")?;
-            let state = match (sent, attempts) {
-                (Some(_), _) => EmailState::Sent,
-                (None, n) if n >= MAIL_MAX_ATTEMPTS => EmailState::Failed,
-                (None, _) => EmailState::Queued,
+            let bounced: Option<i64> = r.try_get("bounced_at")?;
+            let held: Option<i64> = r.try_get("held_at")?;
+            let state = match (bounced, held, sent, attempts) {
+                (Some(_), _, _, _) => EmailState::Bounced,
+                (None, Some(_), _, _) => EmailState::Held,
+                (None, None, Some(_), _) => EmailState::Sent,
+                (None, None, None, n) if n >= MAIL_MAX_ATTEMPTS => EmailState::Failed,
+                (None, None, None, _) => EmailState::Queued,
+            };
+            let error: Option<String> = match state {
+                EmailState::Bounced => r.try_get("bounce_reason")?,
+                _ => r.try_get("last_error")?,
             };
             Ok::<_, AppError>(EmailSummary {
                 subject: r.try_get("subject")?,
                 created_at: ts(r.try_get("created_at")?)?,
                 state,
-                error: r.try_get("last_error")?,
+                error,
             })
         })
         .transpose()?;
@@ -89,6 +97,16 @@ impl Store {
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
+        let suppressed = self
+            .suppression(&user.email)
+            .await?
+            .map(|(since, reason)| {
+                Ok::<_, AppError>(bellhop_proto::Suppression {
+                    since: ts(since)?,
+                    reason,
+                })
+            })
+            .transpose()?;
         Ok(UserDetail {
             user,
             org_name: row.try_get("org_name")?,
@@ -100,6 +118,7 @@ impl Store {
                 .map(super::ts)
                 .transpose()?,
             last_email,
+            suppressed,
             devices,
             tickets,
         })

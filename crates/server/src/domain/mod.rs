@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod address;
 pub mod assistant;
+pub mod bounces;
 pub mod catalog;
 pub mod cc;
 pub mod chats;

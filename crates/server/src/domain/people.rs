@@ -209,6 +209,20 @@ pub async fn switch(state: &AppState, staff: &Caller, target: UserId, off: bool)
     state.store.set_disabled(staff, target, off).await
 }
 
+/// Mails a person again after a bounce: their address is no longer suppressed, and the last
+/// message to it is sent again, as far as `staff` may. 409 when it is not suppressed.
+#[tracing::instrument(skip_all, fields(user = %target))]
+pub async fn unsuppress(state: &AppState, staff: &Caller, target: UserId) -> Result<()> {
+    may_manage(state, staff, target).await?;
+    if !state.store.unsuppress_and_resend(staff, target).await? {
+        return Err(AppError::conflict(
+            "this person's address is not suppressed",
+        ));
+    }
+    state.mail.wake();
+    Ok(())
+}
+
 /// Signs a person out of every browser and desktop app, as far as `staff` may.
 #[tracing::instrument(skip_all, fields(user = %target))]
 pub async fn sign_out_everywhere(state: &AppState, staff: &Caller, target: UserId) -> Result<u64> {

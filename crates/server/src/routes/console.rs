@@ -237,6 +237,22 @@ pub async fn enable_user(
     Ok(Json(people::switch(&state, &staff, id, false).await?))
 }
 
+/// Mails a person again after a bounce: removes their address's suppression and sends the last
+/// message to it again (technicians for customers; admins for anyone).
+#[utoipa::path(post, path = "/api/v1/users/{id}/email/unsuppress", tag = "console",
+    params(("id" = String, Path, description = "user id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn unsuppress_email(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<UserId>,
+) -> Result<StatusCode> {
+    people::unsuppress(&state, &staff, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Signs a person out of every browser and desktop app (a lost laptop, a shared password).
 #[utoipa::path(post, path = "/api/v1/users/{id}/sign-out", tag = "console",
     params(("id" = String, Path, description = "user id")),

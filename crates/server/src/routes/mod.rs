@@ -113,6 +113,10 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/users/{id}/disable", post(console::disable_user))
         .route("/users/{id}/enable", post(console::enable_user))
         .route("/users/{id}/sign-out", post(console::sign_out_user))
+        .route(
+            "/users/{id}/email/unsuppress",
+            post(console::unsuppress_email),
+        )
         .route("/users/{id}/second-factor", delete(second_factor::reset))
         .route("/users/{id}/verification", post(console::send_verification))
         .route(

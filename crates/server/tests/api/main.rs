@@ -11,6 +11,7 @@ mod assistant;
 mod assistant_model;
 mod attachments;
 mod authenticator;
+mod bounces;
 mod catalog;
 mod changes;
 mod chats;
