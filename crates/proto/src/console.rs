@@ -184,6 +184,10 @@ pub struct UserDetail {
     /// removes it (`POST /api/v1/users/{id}/email/unsuppress`).
     #[ts(optional)]
     pub suppressed: Option<Suppression>,
+    /// Until when they let the desk look at their portal, read-only; unset without consent.
+    #[ts(optional)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub view_consent_until: Option<Timestamp>,
     pub devices: Vec<Device>,
     /// Their most recent tickets (at most 20), newest first.
     pub tickets: Vec<crate::Ticket>,
@@ -266,4 +270,54 @@ pub struct UserInput {
     #[serde(default)]
     #[ts(optional)]
     pub language: Option<crate::Language>,
+}
+
+/// `GET`, `PUT`, `DELETE /api/v1/me/view-consent`: whether the service desk may look at the
+/// person's portal (read-only), until when, and who looked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ViewConsent {
+    #[ts(optional)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub until: Option<Timestamp>,
+    /// The latest looks (at most 20), newest first.
+    pub views: Vec<ViewRecord>,
+}
+
+/// One look at a person's portal by the desk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ViewRecord {
+    pub viewer_name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: Timestamp,
+}
+
+/// `PUT /api/v1/me/view-consent`: let the desk look for this many hours (1 to 168).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ViewConsentInput {
+    pub hours: u32,
+}
+
+/// The longest consent a person can give, in hours (a week).
+pub const MAX_VIEW_CONSENT_HOURS: u32 = 168;
+
+/// `POST /api/v1/users/{id}/view`: the single-use ticket that opens the person's portal,
+/// read-only, in a tab of its own (`/#/view-as?ticket=…`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ViewTicket {
+    pub ticket: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: Timestamp,
+}
+
+/// `POST /api/v1/auth/view/finish`: the ticket, traded once for the read-only session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ViewFinish {
+    pub ticket: String,
 }

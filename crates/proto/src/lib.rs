@@ -66,9 +66,10 @@ pub use company::{
     CompanySignInRedirect, CompanySignInStart, IdentityProvider, IdentityProviderInput, IdpKind,
 };
 pub use console::{
-    AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, Org, OrgCreated, OrgInput,
-    SearchQuery, SearchResults, SignUpRule, Suppression, UserDetail, UserInput, UserListQuery,
-    VerificationSent, VerifyCodeRequest, VerifyCodeResult,
+    AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, MAX_VIEW_CONSENT_HOURS, Org,
+    OrgCreated, OrgInput, SearchQuery, SearchResults, SignUpRule, Suppression, UserDetail,
+    UserInput, UserListQuery, VerificationSent, VerifyCodeRequest, VerifyCodeResult, ViewConsent,
+    ViewConsentInput, ViewFinish, ViewRecord, ViewTicket,
 };
 pub use device::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,

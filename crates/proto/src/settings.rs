@@ -173,6 +173,11 @@ pub struct MyPortal {
     /// The ticket fields as this user meets them (types, custom fields, default fields' access).
     #[serde(default)]
     pub ticket_fields: TicketFields,
+    /// Set when a technician is looking at this person's portal with their consent (a read-only
+    /// view): the technician's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub viewed_by: Option<String>,
 }
 
 impl PortalSettings {
@@ -213,6 +218,7 @@ impl PortalSettings {
             can_reopen: staff || self.reopen_allowed,
             tickets_through_assistant: self.through_assistant(user, org, staff),
             ticket_fields: fields.for_user(staff),
+            viewed_by: None,
         }
     }
 }

@@ -34,7 +34,7 @@ pub fn typescript() -> String {
         ChangesQuery, TicketChange, ChangesPage, TicketEvent,
         HotkeyStatus, LocalAction, LocalActionState, LocalTicket, Notice, NoticeKind, Draft, TicketForm, Redaction,
         Org, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
-        EmailState, EmailSummary, Suppression, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
+        EmailState, EmailSummary, Suppression, ViewConsent, ViewRecord, ViewConsentInput, ViewTicket, ViewFinish, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
         Audience, SectionRule, ActionRules, PortalSettings, PortalAddress, MyPortal,
         ActionKind, ActionState, FactorKind, ActionRequest, ActionCode, Action, ActionListQuery, ActionReport,
         ActionEvent, ActionGrant, ApprovedList, ApprovedListClaims, GrantClaims, GrantedAction, ActionSoftware, GrantedSoftware, GrantedPassword, HelperFacts, InstalledPackage,

@@ -2,13 +2,14 @@
 //! token (`tokens.rs` makes and hashes tokens).
 
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::request::Parts;
 
 use crate::db::{Caller, DeviceCaller, Store};
 use crate::domain::require_staff;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::tokens::{DEVICE_CREDENTIAL_PREFIX, DEVICE_SECRET_PREFIX, token_hash};
+use crate::tokens::{DEVICE_CREDENTIAL_PREFIX, DEVICE_SECRET_PREFIX, VIEW_PREFIX, token_hash};
 
 /// The bearer token of a request, if it carries one.
 pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
@@ -21,12 +22,15 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Who a bearer token belongs to, if it still signs in: a browser session or a device
-/// credential (the device must be active).
+/// Who a bearer token belongs to, if it still signs in: a browser session, a device
+/// credential (the device must be active), or a technician's read-only look at a customer's
+/// portal.
 pub async fn caller_for_token(store: &Store, token: &str) -> Result<Option<Caller>, AppError> {
     let hash = token_hash(token);
     if token.starts_with(DEVICE_CREDENTIAL_PREFIX) {
         store.caller_for_device_credential(&hash).await
+    } else if token.starts_with(VIEW_PREFIX) {
+        store.caller_for_view(&hash).await
     } else {
         store.caller_for_session(&hash).await
     }
@@ -38,15 +42,35 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = bearer(&parts.headers)
             .ok_or_else(|| AppError::unauthenticated("sign in first: no bearer token"))?;
-        caller_for_token(&state.store, token).await?.ok_or_else(|| {
-            if token.starts_with(DEVICE_CREDENTIAL_PREFIX) {
-                AppError::unauthenticated(
-                    "this device's credential was revoked, or the device is not active",
-                )
-            } else {
-                AppError::unauthenticated("the session has expired or was revoked")
-            }
-        })
+        let caller = caller_for_token(&state.store, token)
+            .await?
+            .ok_or_else(|| {
+                if token.starts_with(DEVICE_CREDENTIAL_PREFIX) {
+                    AppError::unauthenticated(
+                        "this device's credential was revoked, or the device is not active",
+                    )
+                } else if token.starts_with(VIEW_PREFIX) {
+                    AppError::unauthenticated(
+                        "this view has ended: it expired, or the person withdrew their consent",
+                    )
+                } else {
+                    AppError::unauthenticated("the session has expired or was revoked")
+                }
+            })?;
+        // A look at someone's portal reads and changes nothing: refused here, for every
+        // endpoint, whatever it would do. Signing the tab out is the one write it may make.
+        let reads = matches!(parts.method, Method::GET | Method::HEAD);
+        // The path as sent (a nested router sees it without its prefix).
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path(), |original| original.path());
+        if caller.viewer.is_some() && !reads && path != "/api/v1/auth/logout" {
+            return Err(AppError::forbidden(
+                "this is a read-only view of the person's portal: nothing can be changed from it",
+            ));
+        }
+        Ok(caller)
     }
 }
 

@@ -188,6 +188,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
             org_id,
             device_id: None,
             signed_in_at: 0,
+            viewer: None,
         };
         people.insert(person.email.as_str(), caller);
     }

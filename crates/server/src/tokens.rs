@@ -18,6 +18,9 @@ pub const DEVICE_CREDENTIAL_PREFIX: &str = "bhc_";
 pub const RESET_PREFIX: &str = "bhr_";
 /// Company sign-in tickets: what the portal trades for a session once a provider vouched.
 pub const COMPANY_TICKET_PREFIX: &str = "bht_";
+/// A technician's look at a customer's portal: its single-use ticket, and its read-only session.
+pub const VIEW_TICKET_PREFIX: &str = "bhw_";
+pub const VIEW_PREFIX: &str = "bhv_";
 /// Enrolment keys the console issues (the demo keys are plain words).
 pub const ENROLMENT_KEY_PREFIX: &str = "bhe_";
 

@@ -700,6 +700,20 @@ export type Suppression = { since: string,
  */
 reason: string, };
 
+export type ViewConsent = { until?: string, 
+/**
+ * The latest looks (at most 20), newest first.
+ */
+views: Array<ViewRecord>, };
+
+export type ViewRecord = { viewer_name: string, at: string, };
+
+export type ViewConsentInput = { hours: number, };
+
+export type ViewTicket = { ticket: string, expires_at: string, };
+
+export type ViewFinish = { ticket: string, };
+
 export type UserDetail = { user: User, org_name: string | null, 
 /**
  * Whether they can sign in to the portal with a password.
@@ -718,7 +732,11 @@ authenticator_since: string | null, last_email: EmailSummary | null,
  * Set when their address is suppressed: the server sends them no mail until the desk
  * removes it (`POST /api/v1/users/{id}/email/unsuppress`).
  */
-suppressed?: Suppression, devices: Array<Device>, 
+suppressed?: Suppression, 
+/**
+ * Until when they let the desk look at their portal, read-only; unset without consent.
+ */
+view_consent_until?: string, devices: Array<Device>, 
 /**
  * Their most recent tickets (at most 20), newest first.
  */
@@ -843,7 +861,12 @@ tickets_through_assistant: boolean,
 /**
  * The ticket fields as this user meets them (types, custom fields, default fields' access).
  */
-ticket_fields: TicketFields, };
+ticket_fields: TicketFields, 
+/**
+ * Set when a technician is looking at this person's portal with their consent (a read-only
+ * view): the technician's name.
+ */
+viewed_by?: string, };
 
 export type ActionKind = "restart" | "lock" | "shut_down" | "log_out" | "install" | "remove" | "reset_password";
 

@@ -111,6 +111,7 @@ mod tests {
             org_id: None,
             device_id: None,
             signed_in_at: 0,
+            viewer: None,
         }
     }
 

@@ -30,6 +30,7 @@ impl Store {
                     org_id: r.opt_id("org_id")?,
                     device_id: Some(r.id("device_id")?),
                     signed_in_at: r.int("created_at")?,
+                    viewer: None,
                 };
                 let first_use = r.opt_int("used_at")?.is_none();
                 Ok((caller, r.opt_text("replaces")?, first_use))

@@ -89,6 +89,7 @@ mod ticket_new;
 mod tickets;
 mod users;
 mod verification;
+mod views;
 mod write;
 
 use std::str::FromStr;
@@ -134,6 +135,9 @@ pub struct Caller {
     /// When the caller proved who they are for this credential (signed in with a password,
     /// confirmed their identity on the device), in Unix milliseconds; 0 when not known.
     pub signed_in_at: i64,
+    /// Set when this is a technician looking at the person's portal with their consent: the
+    /// technician. Such a caller reads and changes nothing (`auth.rs` refuses every write).
+    pub viewer: Option<UserId>,
 }
 
 impl Caller {

@@ -229,6 +229,7 @@ impl Store {
                     org_id: r.opt_id("org_id")?,
                     device_id: None,
                     signed_in_at: r.int("created_at")?,
+                    viewer: None,
                 };
                 Ok((caller, r.int("expires_at")?, r.int("last_used_at")?))
             })

@@ -107,6 +107,7 @@ impl Store {
                 })
             })
             .transpose()?;
+        let view_consent_until = self.view_consent(id).await?.map(ts).transpose()?;
         Ok(UserDetail {
             user,
             org_name: row.try_get("org_name")?,
@@ -119,6 +120,7 @@ impl Store {
                 .transpose()?,
             last_email,
             suppressed,
+            view_consent_until,
             devices,
             tickets,
         })

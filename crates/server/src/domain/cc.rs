@@ -72,6 +72,7 @@ pub async fn remove(
             org_id: u.org_id,
             device_id: None,
             signed_in_at: 0,
+            viewer: None,
         }
         .sees(current.requester_id, current.org_id, &[])
     });

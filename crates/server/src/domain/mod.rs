@@ -25,6 +25,7 @@ pub mod software;
 pub mod sync;
 pub mod tickets;
 pub mod verification;
+pub mod views;
 
 use crate::db::Caller;
 use crate::error::{AppError, Result};

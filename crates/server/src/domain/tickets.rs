@@ -573,6 +573,7 @@ mod tests {
             org_id: None,
             device_id: None,
             signed_in_at: 0,
+            viewer: None,
         };
         assert_eq!(
             source_of(&caller, Some(TicketSource::Hotkey)),

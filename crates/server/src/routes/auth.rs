@@ -50,6 +50,8 @@ pub async fn logout(
                 .store
                 .revoke_device_credential(&token_hash(token))
                 .await?;
+        } else if token.starts_with(crate::tokens::VIEW_PREFIX) {
+            state.store.end_view(&token_hash(token)).await?;
         } else {
             state.store.revoke_session(&token_hash(token)).await?;
         }

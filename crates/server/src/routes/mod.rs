@@ -17,6 +17,7 @@ pub mod settings;
 pub mod software;
 pub mod sync;
 pub mod tickets;
+pub mod views;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -40,6 +41,11 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/auth/sign-out-everywhere", post(auth::sign_out_everywhere))
         .route("/me", get(auth::me).put(auth::update_me))
         .route("/me/portal", get(settings::mine))
+        .route(
+            "/me/view-consent",
+            get(views::get).put(views::put).delete(views::delete),
+        )
+        .route("/auth/view/finish", post(views::finish))
         .route(
             "/me/second-factor",
             get(second_factor::get)
@@ -113,6 +119,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/users/{id}/disable", post(console::disable_user))
         .route("/users/{id}/enable", post(console::enable_user))
         .route("/users/{id}/sign-out", post(console::sign_out_user))
+        .route("/users/{id}/view", post(views::open))
         .route(
             "/users/{id}/email/unsuppress",
             post(console::unsuppress_email),

@@ -54,12 +54,18 @@ pub async fn put(
 pub async fn mine(State(state): State<AppState>, caller: Caller) -> Result<Json<MyPortal>> {
     let settings = state.store.portal_settings().await?;
     let fields = state.store.ticket_fields().await?;
-    Ok(Json(settings.for_user(
-        &fields,
-        caller.user_id,
-        caller.org_id,
-        caller.is_staff(),
-    )))
+    let mut mine = settings.for_user(&fields, caller.user_id, caller.org_id, caller.is_staff());
+    if let Some(viewer) = caller.viewer {
+        mine.viewed_by = Some(
+            state
+                .store
+                .user(viewer)
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_default(),
+        );
+    }
+    Ok(Json(mine))
 }
 
 /// The ticket fields (technicians): default fields' access, ticket types, custom fields.

@@ -37,3 +37,4 @@ mod software;
 mod software_actions;
 mod tickets;
 mod tls;
+mod views;
