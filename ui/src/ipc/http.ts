@@ -28,6 +28,8 @@ import type {
   ErrorCode,
   LoginResponse,
   CompanySignInRedirect,
+  ViewConsent,
+  ViewTicket,
   IdentityProvider,
   MyPortal,
   NewAttachment,
@@ -56,7 +58,7 @@ import { t } from '../i18n/index.svelte';
 import { sha256 as sha256Of } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 
-const TOKEN_KEY = 'bellhop.token';
+export const TOKEN_KEY = 'bellhop.token';
 
 /** Failures whose code says it all: told in the reader's language (the server writes English;
  * its words stay in `detail`). A refused input (bad_request, conflict) keeps the server's reason,
@@ -208,6 +210,14 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
       const res = await call<CompanySignInRedirect>('POST', '/auth/company/start', { email });
       return res.url;
     },
+    async finishView(ticket) {
+      const res = await call<LoginResponse>('POST', '/auth/view/finish', { ticket });
+      storage.setItem(TOKEN_KEY, res.token);
+      return res.user;
+    },
+    viewConsent: () => call<ViewConsent>('GET', '/me/view-consent'),
+    allowView: (hours) => call<ViewConsent>('PUT', '/me/view-consent', { hours }),
+    withdrawView: () => call<ViewConsent>('DELETE', '/me/view-consent'),
     async finishCompanySignIn(ticket) {
       const res = await call<LoginResponse>('POST', '/auth/company/finish', { ticket });
       storage.setItem(TOKEN_KEY, res.token);
@@ -336,6 +346,7 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
       call<User>('POST', `/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`),
     signOutUser: (id) => call<void>('POST', `/users/${encodeURIComponent(id)}/sign-out`),
     unsuppressEmail: (id) => call<void>('POST', `/users/${encodeURIComponent(id)}/email/unsuppress`),
+    openView: (id) => call<ViewTicket>('POST', `/users/${encodeURIComponent(id)}/view`),
     findPeople: (q) => call<User[]>('GET', `/users${queryString({ q })}`),
     duty: () => call<Duty>('GET', '/duty'),
     setDuty: (on) => call<Duty>('PUT', '/duty', { on_duty: on }),

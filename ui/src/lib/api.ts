@@ -31,6 +31,8 @@ import type {
   EnrolmentKey,
   Org,
   IdentityProvider,
+  ViewConsent,
+  ViewTicket,
   IdentityProviderInput,
   OrgCreated,
   OrgInput,
@@ -428,6 +430,12 @@ export interface BrowserApi {
   startCompanySignIn(email: string): Promise<string>;
   /** Trades the ticket from the identity provider's way back for a session. */
   finishCompanySignIn(ticket: string): Promise<User>;
+  /** Trades a technician's look's ticket for its read-only session (this tab only). */
+  finishView(ticket: string): Promise<User>;
+  /** Whether the service desk may look at this portal, until when, and who looked. */
+  viewConsent(): Promise<ViewConsent>;
+  allowView(hours: number): Promise<ViewConsent>;
+  withdrawView(): Promise<ViewConsent>;
   resetPassword(token: string, password: string): Promise<void>;
   listTickets(query: TicketListQuery): Promise<Page<Ticket>>;
   ticket(id: string): Promise<Ticket>;
@@ -587,6 +595,8 @@ export interface ConsoleApi extends BrowserApi {
   signOutUser(id: string): Promise<void>;
   /** Mails the person again after a bounce: the suppression goes, the last message is resent. */
   unsuppressEmail(id: string): Promise<void>;
+  /** Opens a read-only look at the person's portal (with their consent): its ticket. */
+  openView(id: string): Promise<ViewTicket>;
   /** People by name or email (at most 200). */
   findPeople(q: string): Promise<User[]>;
   /** Opens a ticket for a person (a phone call, a chat): theirs, marked as opened for them. */

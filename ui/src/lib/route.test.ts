@@ -21,6 +21,7 @@ describe('routes', () => {
       { name: 'login' },
       { name: 'login', companyError: 'wrong_tenant' },
       { name: 'company-sign-in', ticket: 'bht_abcdefghijklmnop-_0123' },
+      { name: 'view-as', ticket: 'bhw_abcdefghijklmnop-_0123' },
       { name: 'reset', token },
       { name: 'catalog' },
       { name: 'catalog', item: 'new-laptop' },

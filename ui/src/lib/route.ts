@@ -30,6 +30,8 @@ export type Route =
   | { name: 'login'; companyError?: CompanySignInError }
   /** Back from the company's identity provider: the ticket the portal trades for a session. */
   | { name: 'company-sign-in'; ticket: string }
+  /** A technician's read-only look at a customer's portal, in a tab of its own: its ticket. */
+  | { name: 'view-as'; ticket: string }
   | { name: 'reset'; token: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -42,6 +44,9 @@ const RESET_TOKEN = /^bhr_[A-Za-z0-9_-]{16,128}$/;
 
 /** Company sign-in tickets, the same way. */
 const COMPANY_TICKET = /^bht_[A-Za-z0-9_-]{16,128}$/;
+
+/** A look's ticket, the same way. */
+const VIEW_TICKET = /^bhw_[A-Za-z0-9_-]{16,128}$/;
 
 /** The reason a company sign-in failed, when `word` is one the server names. */
 export function companySignInError(word: string | null): CompanySignInError | undefined {
@@ -67,6 +72,10 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'login') {
     const known = companySignInError(new URLSearchParams(query).get('company_error'));
     return known ? { name: 'login', companyError: known } : { name: 'login' };
+  }
+  if (parts[0] === 'view-as') {
+    const ticket = new URLSearchParams(query).get('ticket') ?? '';
+    return VIEW_TICKET.test(ticket) ? { name: 'view-as', ticket } : { name: 'tickets' };
   }
   if (parts[0] === 'company-sign-in') {
     const ticket = new URLSearchParams(query).get('ticket') ?? '';
@@ -112,6 +121,8 @@ export function href(route: Route): string {
       return route.companyError ? `#/login?company_error=${route.companyError}` : '#/login';
     case 'company-sign-in':
       return `#/company-sign-in?ticket=${encodeURIComponent(route.ticket)}`;
+    case 'view-as':
+      return `#/view-as?ticket=${encodeURIComponent(route.ticket)}`;
     case 'reset':
       return `#/reset-password?token=${encodeURIComponent(route.token)}`;
     case 'new':
