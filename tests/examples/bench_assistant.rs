@@ -108,6 +108,7 @@ async fn main() -> anyhow::Result<()> {
         org_id: me.org_id,
         device_id: None,
         signed_in_at: 0,
+        viewer: None,
     };
     let question = |rng: &mut StdRng| -> Vec<String> {
         let n = rng.random_range(2..=6);
