@@ -89,6 +89,29 @@ test('the admin connects Acme to its provider; alice and a newcomer sign in thro
   await erin.close();
 });
 
+test('Acme’s page in the console: its domain, contacts, people, devices and company sign-in', async () => {
+  const page = await browser.newPage({ bypassCSP: true });
+  await page.goto(`${server.url}/console#/orgs`);
+  await page.getByLabel('Email').fill('ada@helpdesk.example');
+  await page.getByLabel('Password').fill('the admin passphrase');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('link', { name: 'Acme' }).click();
+  await page.getByRole('heading', { name: 'Acme' }).waitFor();
+  const facts = page.getByTestId('org-facts');
+  assert.match(await facts.innerText(), /acme\.example/);
+  assert.match(await page.getByTestId('org-idp').innerText(), /Another OpenID Connect provider · http:\/\/127\.0\.0\.1:\d+ · password sign-in off/);
+  assert.match(await page.getByTestId('org-contacts').innerText(), /Alice Archer · alice@acme\.example/);
+  // Its people, searched within it (Dana joined through the provider).
+  await page.getByTestId('org-people').getByText('dana@acme.example').waitFor();
+  await page.getByLabel('Name or email').fill('bob');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await until(async () => (await page.getByTestId('org-people').locator('tbody tr').count()) === 1, 10_000, 'only bob');
+  assert.match(await page.getByTestId('org-people').innerText(), /Bob Baker/);
+  assert.deepEqual(await axeViolations(page), [], 'the organisation page');
+  await page.screenshot({ path: join(SHOTS, 'console-org.png'), fullPage: true });
+  await page.close();
+});
+
 test('bob confirms who uses his computer with his company account: the browser comes back to the app on loopback', async () => {
   const home = tempDir('company-cli');
   const env = { ...process.env, BELLHOP_HOME: home };

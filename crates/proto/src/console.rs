@@ -184,6 +184,9 @@ pub struct UserDetail {
     /// removes it (`POST /api/v1/users/{id}/email/unsuppress`).
     #[ts(optional)]
     pub suppressed: Option<Suppression>,
+    /// The portal as they meet it: which sections are on for them, which statuses they see.
+    #[ts(optional)]
+    pub portal: Option<crate::MyPortal>,
     /// Until when they let the desk look at their portal, read-only; unset without consent.
     #[ts(optional)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
@@ -320,4 +323,22 @@ pub struct ViewTicket {
 #[serde(deny_unknown_fields)]
 pub struct ViewFinish {
     pub ticket: String,
+}
+
+/// `GET /api/v1/orgs/{id}`: an organisation as the desk sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrgDetail {
+    pub org: Org,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: Timestamp,
+    /// Its primary contacts: the people who look after it on its side (they see every ticket
+    /// of theirs, and approve its catalog requests).
+    pub contacts: Vec<User>,
+    /// How many people and devices it has.
+    pub people: u32,
+    pub devices: u32,
+    /// Its company sign-in, when it has one.
+    #[ts(optional)]
+    pub identity_provider: Option<crate::IdentityProvider>,
 }

@@ -67,9 +67,9 @@ pub use company::{
 };
 pub use console::{
     AuditEntry, AuditQuery, EmailState, EmailSummary, EnrolmentKey, MAX_VIEW_CONSENT_HOURS, Org,
-    OrgCreated, OrgInput, SearchQuery, SearchResults, SignUpRule, Suppression, UserDetail,
-    UserInput, UserListQuery, VerificationSent, VerifyCodeRequest, VerifyCodeResult, ViewConsent,
-    ViewConsentInput, ViewFinish, ViewRecord, ViewTicket,
+    OrgCreated, OrgDetail, OrgInput, SearchQuery, SearchResults, SignUpRule, Suppression,
+    UserDetail, UserInput, UserListQuery, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
+    ViewConsent, ViewConsentInput, ViewFinish, ViewRecord, ViewTicket,
 };
 pub use device::{
     ConfirmTokenRequest, Device, DeviceCredential, DeviceFacts, DeviceSelection, DeviceState,

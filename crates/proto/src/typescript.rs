@@ -33,7 +33,7 @@ pub fn typescript() -> String {
         SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,
         ChangesQuery, TicketChange, ChangesPage, TicketEvent,
         HotkeyStatus, LocalAction, LocalActionState, LocalTicket, Notice, NoticeKind, Draft, TicketForm, Redaction,
-        Org, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
+        Org, OrgDetail, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
         EmailState, EmailSummary, Suppression, ViewConsent, ViewRecord, ViewConsentInput, ViewTicket, ViewFinish, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
         Audience, SectionRule, ActionRules, PortalSettings, PortalAddress, MyPortal,
         ActionKind, ActionState, FactorKind, ActionRequest, ActionCode, Action, ActionListQuery, ActionReport,

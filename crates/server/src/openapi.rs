@@ -62,6 +62,7 @@ use crate::routes;
         routes::console::users,
         routes::console::user,
         routes::console::create_org,
+        routes::console::org,
         routes::console::update_org,
         routes::console::rotate_enrolment_key,
         routes::console::create_user,

@@ -636,6 +636,21 @@ auto_activate: boolean,
  */
 sign_up: SignUpRule, };
 
+export type OrgDetail = { org: Org, created_at: string, 
+/**
+ * Its primary contacts: the people who look after it on its side (they see every ticket
+ * of theirs, and approve its catalog requests).
+ */
+contacts: Array<User>, 
+/**
+ * How many people and devices it has.
+ */
+people: number, devices: number, 
+/**
+ * Its company sign-in, when it has one.
+ */
+identity_provider?: IdentityProvider, };
+
 export type UserListQuery = { 
 /**
  * Words in the name or email.
@@ -733,6 +748,10 @@ authenticator_since: string | null, last_email: EmailSummary | null,
  * removes it (`POST /api/v1/users/{id}/email/unsuppress`).
  */
 suppressed?: Suppression, 
+/**
+ * The portal as they meet it: which sections are on for them, which statuses they see.
+ */
+portal?: MyPortal, 
 /**
  * Until when they let the desk look at their portal, read-only; unset without consent.
  */

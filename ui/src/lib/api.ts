@@ -31,6 +31,7 @@ import type {
   EnrolmentKey,
   Org,
   IdentityProvider,
+  OrgDetail,
   ViewConsent,
   ViewTicket,
   IdentityProviderInput,
@@ -614,7 +615,9 @@ export interface ConsoleApi extends BrowserApi {
   resetSecondFactor(id: string): Promise<void>;
   devices(orgId?: string): Promise<Device[]>;
   /** The people the desk knows, customers and staff, or one organisation's: at most 200, by name. */
-  people(orgId?: string): Promise<User[]>;
+  people(orgId?: string, q?: string): Promise<User[]>;
+  /** An organisation as the desk sees it. */
+  org(id: string): Promise<OrgDetail>;
   /** Gives a device to the person who uses it, or to nobody (`null`). */
   assignDevice(id: string, userId: string | null): Promise<Device>;
   setDevices(action: 'activate' | 'deactivate', selection: DeviceSelection): Promise<DevicesChanged>;

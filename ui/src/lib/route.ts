@@ -147,6 +147,8 @@ export type ConsoleRoute =
   /** Chats: the duty switch, the queue, mine; with `id`, that chat open. */
   | { name: 'chats'; id?: string }
   | { name: 'orgs' }
+  /** One organisation's page. */
+  | { name: 'org'; id: string }
   | { name: 'devices' }
   | { name: 'search'; q: string }
   | { name: 'audit' }
@@ -169,6 +171,7 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   if (parts[0] === 'tickets' && parts[1] === 'new') return { name: 'new-ticket' };
   if (parts[0] === 'chats' && parts[1] && UUID.test(parts[1])) return { name: 'chats', id: parts[1] };
   if (parts[0] === 'chats') return { name: 'chats' };
+  if (parts[0] === 'orgs' && parts[1] && UUID.test(parts[1])) return { name: 'org', id: parts[1] };
   if (parts[0] === 'orgs') return { name: 'orgs' };
   if (parts[0] === 'devices') return { name: 'devices' };
   if (parts[0] === 'search') return { name: 'search', q: new URLSearchParams(query).get('q') ?? '' };

@@ -52,6 +52,52 @@ impl Store {
         self.orgs_from_rows(&rows).await
     }
 
+    /// One organisation as the desk sees it (its identity provider is the caller's to add):
+    /// `None` when there is no such organisation.
+    pub async fn org_detail(
+        &self,
+        id: bellhop_proto::OrgId,
+    ) -> Result<Option<bellhop_proto::OrgDetail>> {
+        let rows = sqlx::query(
+            "SELECT id, name, auto_activate, sign_up, created_at FROM orgs WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let created_at = super::ts(row.try_get("created_at")?)?;
+        let Some(org) = self.orgs_from_rows(&rows).await?.pop() else {
+            return Ok(None);
+        };
+        let contacts = sqlx::query(
+            "SELECT * FROM users WHERE org_id = $1 AND role = 'primary_contact' ORDER BY name",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(super::users::user_from_row)
+        .collect::<Result<Vec<_>>>()?;
+        let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = $1")
+            .bind(id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        let devices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices WHERE org_id = $1")
+            .bind(id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Some(bellhop_proto::OrgDetail {
+            org,
+            created_at,
+            contacts,
+            people: u32::try_from(people).unwrap_or(u32::MAX),
+            devices: u32::try_from(devices).unwrap_or(u32::MAX),
+            identity_provider: None,
+        }))
+    }
+
     async fn orgs_from_rows(&self, rows: &[sqlx::any::AnyRow]) -> Result<Vec<Org>> {
         let mut domains: HashMap<String, Vec<String>> = HashMap::new();
         for r in sqlx::query("SELECT domain, org_id FROM org_domains ORDER BY domain")

@@ -120,6 +120,7 @@ impl Store {
                 .transpose()?,
             last_email,
             suppressed,
+            portal: None,
             view_consent_until,
             devices,
             tickets,

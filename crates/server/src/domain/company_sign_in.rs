@@ -104,7 +104,8 @@ pub async fn provider(state: &AppState, org: OrgId) -> Result<IdentityProvider> 
     Ok(shown(state, idp))
 }
 
-fn shown(state: &AppState, idp: StoredIdp) -> IdentityProvider {
+/// An organisation's identity provider as the console shows it (never its secret).
+pub fn shown(state: &AppState, idp: StoredIdp) -> IdentityProvider {
     IdentityProvider {
         kind: idp.kind,
         issuer: idp.issuer,

@@ -82,7 +82,37 @@ pub async fn user(
     _staff: Staff,
     Path(id): Path<UserId>,
 ) -> Result<Json<UserDetail>> {
-    Ok(Json(state.store.user_detail(id).await?))
+    let mut detail = state.store.user_detail(id).await?;
+    let settings = state.store.portal_settings().await?;
+    let fields = state.store.ticket_fields().await?;
+    let user = &detail.user;
+    detail.portal = Some(settings.for_user(&fields, user.id, user.org_id, user.role.is_staff()));
+    Ok(Json(detail))
+}
+
+/// An organisation as the desk sees it: when it was created, its domains, its primary contacts,
+/// how many people and devices it has, its company sign-in and sign-up rule.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}", tag = "console",
+    params(("id" = String, Path, description = "organisation id")),
+    responses((status = 200, body = bellhop_proto::OrgDetail), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn org(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<bellhop_proto::OrgId>,
+) -> Result<Json<bellhop_proto::OrgDetail>> {
+    let mut detail = state
+        .store
+        .org_detail(id)
+        .await?
+        .ok_or_else(|| crate::error::AppError::not_found("no such organisation"))?;
+    detail.identity_provider = state
+        .store
+        .identity_provider(id)
+        .await?
+        .map(|idp| crate::domain::company_sign_in::shown(&state, idp));
+    Ok(Json(detail))
 }
 
 /// Emails the user a short code to read back over the phone: 10 minutes, 5 attempts,

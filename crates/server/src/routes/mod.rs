@@ -105,7 +105,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
             get(attachments::download),
         )
         .route("/orgs", get(console::orgs).post(console::create_org))
-        .route("/orgs/{id}", put(console::update_org))
+        .route("/orgs/{id}", get(console::org).put(console::update_org))
         .route(
             "/orgs/{id}/identity-provider",
             get(company::get).put(company::put).delete(company::delete),

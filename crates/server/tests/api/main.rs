@@ -25,6 +25,7 @@ mod kb;
 mod kept;
 mod languages;
 mod limits;
+mod org_page;
 mod passwords;
 mod people;
 mod robustness;
