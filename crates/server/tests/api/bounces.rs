@@ -69,24 +69,9 @@ impl Smtp {
     }
 }
 
-/// The person's id, as the console finds them.
-async fn id_of(app: &TestApp, token: &str, email: &str) -> anyhow::Result<String> {
-    let found: Vec<Value> = app
-        .get(token, &format!("/api/v1/users?q={email}"))
-        .await?
-        .json()
-        .await?;
-    found
-        .iter()
-        .find(|u| u["email"] == email)
-        .and_then(|u| u["id"].as_str())
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("no {email}"))
-}
-
 /// The person's page in the console.
 async fn person(app: &TestApp, token: &str, email: &str) -> anyhow::Result<Value> {
-    let id = id_of(app, token, email).await?;
+    let id = app.id_of(token, email).await?;
     Ok(app
         .get(token, &format!("/api/v1/users/{id}"))
         .await?
@@ -144,7 +129,7 @@ async fn a_refused_recipient_bounces_is_held_after_and_is_mailed_again_once_the_
     );
 
     // The next message to the address is held, and never reaches the mail server.
-    let id = id_of(&app, &tech, "gone@acme.example").await?;
+    let id = app.id_of(&tech, "gone@acme.example").await?;
     let res = app
         .post(
             &tech,

@@ -97,6 +97,16 @@ async fn connect(
     Ok(res.json().await?)
 }
 
+/// A server whose Acme signs in with a provider of its own (generic, password sign-in on), and
+/// its admin's session.
+async fn connected() -> anyhow::Result<(TestApp, Provider, String)> {
+    let app = spawn_app().await?;
+    let op = provider(&app, None).await?;
+    let ada = admin(&app).await?;
+    connect(&app, &ada, &op, json!({})).await?;
+    Ok((app, op, ada))
+}
+
 /// What a browser does: starts at the portal with `email`, follows the provider's redirects
 /// (keeping its cookies), and comes back to Bellhop's callback; answers where the callback sent
 /// it (the portal's address with its fragment).
@@ -324,10 +334,7 @@ async fn unverified_addresses_other_tenants_other_organisations_and_people_switc
 #[tokio::test]
 async fn a_sign_in_is_answered_once_and_a_refusal_or_a_made_up_state_gets_nothing()
 -> anyhow::Result<()> {
-    let app = spawn_app().await?;
-    let op = provider(&app, None).await?;
-    let ada = admin(&app).await?;
-    connect(&app, &ada, &op, json!({})).await?;
+    let (app, _op, _ada) = connected().await?;
     let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
@@ -590,6 +597,25 @@ fn app_answer(location: &str) -> anyhow::Result<Vec<(String, String)>> {
     Ok(url.query_pairs().into_owned().collect())
 }
 
+/// A desktop app's sign-in for `email` through the provider: the query the browser brings back
+/// to the app's loopback address.
+async fn app_round(
+    app: &TestApp,
+    secret: &str,
+    email: &str,
+    challenge: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let res = start_app(app, secret, email, challenge).await?;
+    anyhow::ensure!(res.status() == 200, "start: {}", res.status());
+    let url: Value = res.json().await?;
+    app_answer(&follow(app, url["url"].as_str().unwrap_or_default()).await?)
+}
+
+/// One value of a query.
+fn get(pairs: &[(String, String)], key: &str) -> Option<String> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+}
+
 async fn finish_app(
     app: &TestApp,
     secret: &str,
@@ -608,22 +634,15 @@ async fn finish_app(
 #[tokio::test]
 async fn a_desktop_app_confirms_its_person_through_the_loopback_and_proves_it_asked()
 -> anyhow::Result<()> {
-    let app = spawn_app().await?;
-    let op = provider(&app, None).await?;
-    let ada = admin(&app).await?;
-    connect(&app, &ada, &op, json!({})).await?;
+    let (app, _op, _ada) = connected().await?;
     let laptop = enroll(&app, "acme-demo-key", "bob-laptop").await?;
     let other = enroll(&app, "acme-demo-key", "other-laptop").await?;
     let (verifier, challenge) = pkce("the-verifier-only-bobs-app-holds-long-enough-to-count");
 
     // Begun, through the provider, and back to the app's loopback address with a code.
-    let res = start_app(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
-    assert_eq!(res.status(), 200);
-    let url: Value = res.json().await?;
-    let back = app_answer(&follow(&app, url["url"].as_str().unwrap_or_default()).await?)?;
-    let get = |key: &str| back.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    assert_eq!(get("state").as_deref(), Some("the app's own state"));
-    let code = get("code").ok_or_else(|| anyhow::anyhow!("no code: {back:?}"))?;
+    let back = app_round(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
+    assert_eq!(get(&back, "state").as_deref(), Some("the app's own state"));
+    let code = get(&back, "code").ok_or_else(|| anyhow::anyhow!("no code: {back:?}"))?;
     // The portal cannot take an app's code.
     assert_eq!(
         expect_error(finish(&app, &code).await?, 422).await?,
@@ -631,28 +650,16 @@ async fn a_desktop_app_confirms_its_person_through_the_loopback_and_proves_it_as
     );
 
     // Again, for the real thing: another device cannot use the code, nor a wrong verifier.
-    let res = start_app(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
-    let url: Value = res.json().await?;
-    let back = app_answer(&follow(&app, url["url"].as_str().unwrap_or_default()).await?)?;
-    let code = back
-        .iter()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let back = app_round(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
+    let code = get(&back, "code").unwrap_or_default();
     let res = finish_app(&app, &other.device_secret, &code, &verifier).await?;
     assert_eq!(
         expect_error(res, 422).await?,
         "bad_request",
         "another device"
     );
-    let res = start_app(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
-    let url: Value = res.json().await?;
-    let back = app_answer(&follow(&app, url["url"].as_str().unwrap_or_default()).await?)?;
-    let code = back
-        .iter()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let back = app_round(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
+    let code = get(&back, "code").unwrap_or_default();
     let res = finish_app(
         &app,
         &laptop.device_secret,
@@ -679,14 +686,8 @@ async fn a_desktop_app_confirms_its_person_through_the_loopback_and_proves_it_as
     );
 
     // And right.
-    let res = start_app(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
-    let url: Value = res.json().await?;
-    let back = app_answer(&follow(&app, url["url"].as_str().unwrap_or_default()).await?)?;
-    let code = back
-        .iter()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let back = app_round(&app, &laptop.device_secret, "bob@acme.example", &challenge).await?;
+    let code = get(&back, "code").unwrap_or_default();
     let res = finish_app(&app, &laptop.device_secret, &code, &verifier).await?;
     assert_eq!(res.status(), 200);
     let credential: Value = res.json().await?;
@@ -702,9 +703,7 @@ async fn a_desktop_app_confirms_its_person_through_the_loopback_and_proves_it_as
     assert_eq!(me.name, "Bob Baker");
 
     // A refusal goes back to the app too, with the reason.
-    let res = start_app(&app, &laptop.device_secret, "erin@acme.example", &challenge).await?;
-    let url: Value = res.json().await?;
-    let back = app_answer(&follow(&app, url["url"].as_str().unwrap_or_default()).await?)?;
+    let back = app_round(&app, &laptop.device_secret, "erin@acme.example", &challenge).await?;
     assert!(
         back.contains(&("error".into(), "unverified_email".into())),
         "{back:?}"
@@ -716,10 +715,7 @@ async fn a_desktop_app_confirms_its_person_through_the_loopback_and_proves_it_as
 #[tokio::test]
 async fn an_app_sign_in_must_come_back_to_its_own_computer_from_an_active_device()
 -> anyhow::Result<()> {
-    let app = spawn_app().await?;
-    let op = provider(&app, None).await?;
-    let ada = admin(&app).await?;
-    connect(&app, &ada, &op, json!({})).await?;
+    let (app, _op, _ada) = connected().await?;
     let laptop = enroll(&app, "acme-demo-key", "bob-laptop").await?;
     let (_, challenge) = pkce("the-verifier-only-bobs-app-holds-long-enough-to-count");
     let start = async |body: Value, secret: &str| -> anyhow::Result<reqwest::Response> {

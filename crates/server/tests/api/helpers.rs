@@ -320,6 +320,21 @@ impl TestApp {
     }
 
     /// The id of the user signing in as `email`.
+    /// A person's id as the console finds them (`token` is staff's): no need of their password.
+    pub async fn id_of(&self, token: &str, email: &str) -> anyhow::Result<String> {
+        let found: Vec<Value> = self
+            .get(token, &format!("/api/v1/users?q={email}"))
+            .await?
+            .json()
+            .await?;
+        found
+            .iter()
+            .find(|u| u["email"] == email)
+            .and_then(|u| u["id"].as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("no {email}"))
+    }
+
     pub async fn user_id(&self, email: &str) -> anyhow::Result<bellhop_proto::UserId> {
         let token = self.login(email).await?;
         let me: bellhop_proto::User = self.get(&token, "/api/v1/me").await?.json().await?;

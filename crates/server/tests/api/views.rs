@@ -6,18 +6,14 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, expect_error, spawn_app};
 
-async fn id_of(app: &TestApp, token: &str, email: &str) -> anyhow::Result<String> {
-    let found: Vec<Value> = app
-        .get(token, &format!("/api/v1/users?q={email}"))
-        .await?
-        .json()
-        .await?;
-    found
-        .iter()
-        .find(|u| u["email"] == email)
-        .and_then(|u| u["id"].as_str())
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("no {email}"))
+/// Trades a look's ticket.
+async fn finish(app: &TestApp, ticket: &Value) -> anyhow::Result<reqwest::Response> {
+    Ok(app
+        .http
+        .post(app.url("/api/v1/auth/view/finish"))
+        .json(&json!({ "ticket": ticket }))
+        .send()
+        .await?)
 }
 
 /// Opens a look at `id`'s portal as `tech` and trades its ticket: the read-only session.
@@ -27,12 +23,7 @@ async fn look(app: &TestApp, tech: &str, id: &str) -> anyhow::Result<String> {
         .await?;
     anyhow::ensure!(res.status() == 200, "open: {}", res.status());
     let ticket: Value = res.json().await?;
-    let res = app
-        .http
-        .post(app.url("/api/v1/auth/view/finish"))
-        .json(&json!({"ticket": ticket["ticket"]}))
-        .send()
-        .await?;
+    let res = finish(app, &ticket["ticket"]).await?;
     anyhow::ensure!(res.status() == 200, "finish: {}", res.status());
     let session: Value = res.json().await?;
     Ok(session["token"].as_str().unwrap_or_default().to_owned())
@@ -44,7 +35,7 @@ async fn the_desk_sees_a_customers_portal_only_with_consent_and_changes_nothing(
     let app = spawn_app().await?;
     let tech = app.login("tech@helpdesk.example").await?;
     let alice = app.login("alice@acme.example").await?;
-    let alice_id = id_of(&app, &tech, "alice@acme.example").await?;
+    let alice_id = app.id_of(&tech, "alice@acme.example").await?;
     let open = format!("/api/v1/users/{alice_id}/view");
 
     // Without her consent: refused, and nothing is recorded as a look.
@@ -184,24 +175,16 @@ async fn a_look_is_traded_once_ends_with_its_tab_and_never_at_the_desks_own() ->
     let app = spawn_app().await?;
     let tech = app.login("tech@helpdesk.example").await?;
     let bob = app.login("bob@acme.example").await?;
-    let bob_id = id_of(&app, &tech, "bob@acme.example").await?;
+    let bob_id = app.id_of(&tech, "bob@acme.example").await?;
     app.put(&bob, "/api/v1/me/view-consent", &json!({"hours": 1}))
         .await?;
     let res = app
         .post(&tech, &format!("/api/v1/users/{bob_id}/view"), &json!({}))
         .await?;
     let ticket: Value = res.json().await?;
-    let finish = async |ticket: &Value| -> anyhow::Result<reqwest::Response> {
-        Ok(app
-            .http
-            .post(app.url("/api/v1/auth/view/finish"))
-            .json(&json!({ "ticket": ticket }))
-            .send()
-            .await?)
-    };
-    assert_eq!(finish(&ticket["ticket"]).await?.status(), 200);
+    assert_eq!(finish(&app, &ticket["ticket"]).await?.status(), 200);
     assert_eq!(
-        expect_error(finish(&ticket["ticket"]).await?, 422).await?,
+        expect_error(finish(&app, &ticket["ticket"]).await?, 422).await?,
         "bad_request",
         "a ticket works once"
     );
@@ -214,7 +197,7 @@ async fn a_look_is_traded_once_ends_with_its_tab_and_never_at_the_desks_own() ->
         "unauthenticated"
     );
     // The desk's own people are not looked at.
-    let tech_id = id_of(&app, &tech, "tech@helpdesk.example").await?;
+    let tech_id = app.id_of(&tech, "tech@helpdesk.example").await?;
     let res = app
         .post(&tech, &format!("/api/v1/users/{tech_id}/view"), &json!({}))
         .await?;

@@ -79,16 +79,7 @@ pub async fn confirm(
 ) -> anyhow::Result<ExitCode> {
     let agent = Agent::with_config(paths, config)?;
     let user = agent.confirm_identity(&email, &token).await?;
-    if json {
-        say!("{}", serde_json::to_string_pretty(&user)?);
-    } else {
-        say!(
-            "confirmed: this device now works for {} <{}>",
-            user.name,
-            user.email
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+    confirmed(&user, json)
 }
 
 /// `bellhop identity company`: the system browser (or the person, with the printed address)
@@ -109,8 +100,13 @@ pub async fn company(
     }
     complain!("{}", sign_in.url());
     let user = agent.finish_company_sign_in(sign_in).await?;
+    confirmed(&user, json)
+}
+
+/// Says whom the device works for now, once their identity is confirmed.
+fn confirmed(user: &bellhop_proto::User, json: bool) -> anyhow::Result<ExitCode> {
     if json {
-        say!("{}", serde_json::to_string_pretty(&user)?);
+        say!("{}", serde_json::to_string_pretty(user)?);
     } else {
         say!(
             "confirmed: this device now works for {} <{}>",
