@@ -246,6 +246,10 @@ impl Store {
             },
         )
         .await?;
+        if !input.portal_access {
+            // The desk decided: a later sign-up does not give access (`sign_up_known`).
+            Self::take_portal_access_in(&mut tx, id).await?;
+        }
         if let Some(link) = link {
             Self::send_password_link_in(&mut tx, id, &input.email, link).await?;
         }
@@ -312,6 +316,14 @@ impl Store {
         Self::reset_second_factor_if_moved(&mut tx, actor, id, phone).await?;
         let moved = old_email != input.email;
         let revoked = had_access != 0 && !input.portal_access;
+        if input.portal_access {
+            sqlx::query("UPDATE users SET portal_access_taken_at = NULL WHERE id = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        } else if revoked {
+            Self::take_portal_access_in(&mut tx, id).await?;
+        }
         if revoked {
             sqlx::query("UPDATE users SET password_hash = NULL WHERE id = $1")
                 .bind(id.to_string())
@@ -463,5 +475,17 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(made)
+    }
+}
+
+impl Store {
+    /// Marks that the desk decided `user` has no portal access.
+    async fn take_portal_access_in(tx: &mut sqlx::AnyConnection, user: UserId) -> Result<()> {
+        sqlx::query("UPDATE users SET portal_access_taken_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
     }
 }

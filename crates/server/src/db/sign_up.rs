@@ -87,4 +87,37 @@ impl Store {
         tx.commit().await?;
         Ok(Some(id))
     }
+
+    /// A person the desktop app knows, who signs up: when the desk never decided about their
+    /// portal access (they have none, never had a password, and are switched on) and `org` is
+    /// theirs, they get it now, with the welcome mail to choose a password (`link`), audited as
+    /// their own doing. False otherwise (nothing changes).
+    pub async fn sign_up_known(
+        &self,
+        user: UserId,
+        email: &str,
+        org: OrgId,
+        link: &PasswordLink,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let given = sqlx::query(
+            "UPDATE users SET portal_access = 1
+             WHERE id = $1 AND org_id = $2 AND portal_access = 0 AND password_hash IS NULL
+               AND portal_access_taken_at IS NULL AND disabled_at IS NULL",
+        )
+        .bind(user.to_string())
+        .bind(org.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !given {
+            return Ok(false);
+        }
+        Self::send_password_link_in(&mut tx, user, email, link).await?;
+        let detail = format!("{email} signed up from the portal; welcome email sent");
+        Self::record_audit_by(&mut tx, user, "user.sign_up", &user.to_string(), &detail).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
 }

@@ -181,6 +181,26 @@ pub async fn sign_up(state: &AppState, addr: &str, req: &SignUpRequest) -> Resul
     }
     if let Some(account) = store.user_for_login(&email).await? {
         let user = account.user;
+        // Someone the desktop app knows, without portal access the desk never decided about,
+        // of an organisation that takes their sign-up: welcome, as a new person would be.
+        if !account.may_sign_in
+            && let Some(org) = store.sign_up_org(&email).await?
+            && user.org_id == Some(org)
+        {
+            let link = crate::domain::people::password_link(
+                state,
+                &user.name,
+                &email,
+                user.language,
+                true,
+            )
+            .await?;
+            if store.sign_up_known(user.id, &email, org, &link).await? {
+                tracing::info!(user = %user.id, %org, "signed up (known from the desktop app)");
+                state.mail.wake();
+                return Ok(());
+            }
+        }
         let portal = state.public_url.trim_end_matches('/');
         let link = format!("{portal}/#/login");
         let mail = compose(

@@ -241,3 +241,66 @@ async fn sign_ups_are_limited_per_address_and_per_client_and_checked() -> anyhow
     assert!(fresh.mails("a@acme.example").await?.is_empty());
     Ok(())
 }
+
+#[tokio::test]
+async fn someone_the_desktop_app_knows_signs_up_but_not_someone_the_desk_took_access_from()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    // Erin confirmed who she is in the desktop app: known, without portal access.
+    let laptop = crate::helpers::enroll(&app, "acme-demo-key", "erin-laptop").await?;
+    crate::devices::confirm_identity(&app, &laptop, "erin@acme.example").await?;
+    assert_eq!(
+        app.login_status("erin@acme.example", "anything at all")
+            .await?,
+        401
+    );
+    let (status, _) = sign_up(&app, json!({"name": "Erin", "email": "erin@acme.example"})).await?;
+    assert_eq!(status, 202);
+    // The welcome email, not "you already have an account": she chooses a password and is in.
+    let token = app
+        .reset_token("erin@acme.example")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no welcome link for erin"))?;
+    assert_eq!(
+        app.reset_password(&token, "erin's own passphrase").await?,
+        204
+    );
+    assert_eq!(
+        app.login_status("erin@acme.example", "erin's own passphrase")
+            .await?,
+        200
+    );
+
+    // Bob's access the desk takes away: signing up does not give it back.
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob = app.id_of(&tech, "bob@acme.example").await?;
+    let mut person: Value = app
+        .get(&tech, &format!("/api/v1/users/{bob}"))
+        .await?
+        .json()
+        .await?;
+    let user = person["user"].take();
+    let res = app
+        .put(
+            &tech,
+            &format!("/api/v1/users/{bob}"),
+            &json!({"name": user["name"], "email": user["email"], "role": user["role"],
+                    "org_id": user["org_id"], "portal_access": false}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    let (status, _) = sign_up(&app, json!({"name": "Bob", "email": "bob@acme.example"})).await?;
+    assert_eq!(status, 202);
+    assert!(app.reset_token("bob@acme.example").await?.is_none());
+    let bobs = app.mails("bob@acme.example").await?;
+    assert!(
+        bobs.iter()
+            .any(|m| m.0 == "You already have a Bellhop account"),
+        "{bobs:?}"
+    );
+    assert_eq!(
+        app.login_status("bob@acme.example", "bellhop-demo").await?,
+        401
+    );
+    Ok(())
+}
