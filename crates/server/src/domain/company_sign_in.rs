@@ -79,15 +79,24 @@ type CompanyIdToken = IdToken<
 >;
 
 /// One client for every provider: no redirects followed (a provider's answer is read as it is,
-/// never fetched from where it points), and bounded in time.
-static HTTP: LazyLock<reqwest::Client> = LazyLock::new(|| {
+/// never fetched from where it points), and bounded in time. `None` when it cannot be built:
+/// then no provider is asked, rather than asked by a client without those bounds.
+static HTTP: LazyLock<Option<reqwest::Client>> = LazyLock::new(|| {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(PROVIDER_TIMEOUT)
         .connect_timeout(PROVIDER_TIMEOUT)
         .build()
-        .unwrap_or_default()
+        .map_err(
+            |e| tracing::error!(error = %e, "the client for identity providers cannot be built"),
+        )
+        .ok()
 });
+
+/// The client for identity providers, or why there is none.
+fn http() -> std::result::Result<&'static reqwest::Client, CompanySignInError> {
+    HTTP.as_ref().ok_or(CompanySignInError::Unreachable)
+}
 
 /// The address providers send people back to.
 pub fn redirect_uri(state: &AppState) -> String {
@@ -218,7 +227,7 @@ async fn client(
     CompanySignInError,
 > {
     let issuer = IssuerUrl::new(idp.issuer.clone()).map_err(|_| CompanySignInError::Invalid)?;
-    let metadata = CoreProviderMetadata::discover_async(issuer, &*HTTP)
+    let metadata = CoreProviderMetadata::discover_async(issuer, http()?)
         .await
         .map_err(|e| {
             tracing::warn!(issuer = %idp.issuer, error = %e, "the identity provider's discovery failed");
@@ -485,7 +494,7 @@ async fn identify(
         .exchange_code(AuthorizationCode::new(code))
         .map_err(|_| CompanySignInError::Invalid)?
         .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()));
-    let answer = exchange.request_async(&*HTTP).await.map_err(|e| {
+    let answer = exchange.request_async(http()?).await.map_err(|e| {
         tracing::warn!(%org, error = %e, "the identity provider refused the code");
         match e {
             openidconnect::RequestTokenError::Request(_) => CompanySignInError::Unreachable,
