@@ -24,6 +24,22 @@ pub(crate) fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
+/// The version of the app this agent runs in, once the desktop app says it (its updater
+/// compares that one); else this crate's.
+static APP_VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Says which version of the app this process is (the desktop app, at start).
+pub fn set_app_version(version: &str) {
+    let _ = APP_VERSION.set(version.to_owned());
+}
+
+/// The version of the app this process is: reported to the server, shown in the status.
+pub fn app_version() -> &'static str {
+    APP_VERSION
+        .get()
+        .map_or(env!("CARGO_PKG_VERSION"), String::as_str)
+}
+
 /// How long a user credential is used before the agent asks for a new one in its place.
 pub const ROTATE_CREDENTIAL_EVERY: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -91,6 +107,8 @@ impl Agent {
     pub async fn current_facts(&self) -> bellhop_proto::DeviceFacts {
         let mut facts = crate::device::facts();
         facts.helper = self.helper.hello().await;
+        facts.agent_version = app_version().to_owned();
+        facts.update_channel = self.update_channel();
         facts
     }
 
@@ -383,7 +401,7 @@ impl Agent {
             )
         };
         let mut status = AgentStatus {
-            agent_version: env!("CARGO_PKG_VERSION").into(),
+            agent_version: app_version().into(),
             server_url: self.config.server_url.clone(),
             connectivity: Connectivity::NotConfigured,
             server: None,

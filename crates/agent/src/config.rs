@@ -1,16 +1,19 @@
 //! Where the agent keeps its files, and how it is configured.
 //!
-//! Configuration comes from `agent.toml` in the per-user config directory, then `BELLHOP_*`
-//! environment variables, then command-line flags, so fleet tools (MDM, GPO) can deploy it
-//! silently. `BELLHOP_HOME` puts every file under one directory, secrets included (tests,
-//! portable installs).
+//! A setting's value is the managed one when the organisation set it (`managed.rs`: locked),
+//! else the user's own — a command-line flag, then a `BELLHOP_*` environment variable, then
+//! `agent.toml` in the per-user config directory — else the default. `BELLHOP_HOME` puts every
+//! file under one directory, secrets included (tests, portable installs).
 
 use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
 use serde::{Deserialize, Serialize};
 
+use bellhop_proto::{AppSetting, SettingSource};
+
 use crate::error::{Error, Result};
+use crate::managed::ManagedSettings;
 
 /// The agent's directories for one OS user.
 #[derive(Debug, Clone)]
@@ -72,26 +75,37 @@ pub struct AgentConfig {
     /// shut down asked for from elsewhere (default 60, at most 600).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_countdown_secs: Option<u64>,
+    /// What the organisation locked, and where it was read; never written to the user's file.
+    #[serde(skip)]
+    pub managed: ManagedSettings,
+    /// The user's own values that came from environment variables, by setting name.
+    #[serde(skip)]
+    pub from_env: Vec<(&'static str, &'static str)>,
 }
 
 impl AgentConfig {
-    /// The file (if any), overlaid with `BELLHOP_SERVER_URL` and `BELLHOP_ENROLMENT_KEY`.
+    /// The user's file (if any), overlaid with the `BELLHOP_*` variables, under what the
+    /// organisation manages.
     pub fn load(paths: &Paths) -> Result<Self> {
-        let file = paths.config_file();
-        let mut config = match std::fs::read_to_string(&file) {
-            Ok(text) => toml::from_str(&text)
-                .map_err(|e| Error::Config(format!("{}: {e}", file.display())))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
-            Err(e) => return Err(e.into()),
-        };
+        Self::load_under(paths, crate::managed::load()?)
+    }
+
+    /// [`Self::load`] with the managed settings given.
+    pub fn load_under(paths: &Paths, managed: ManagedSettings) -> Result<Self> {
+        let mut config = Self::user_file(paths)?;
         if let Some(url) = env_value("BELLHOP_SERVER_URL") {
             config.server_url = Some(url);
+            config.from_env.push(("server_url", "BELLHOP_SERVER_URL"));
         }
         if let Some(key) = env_value("BELLHOP_ENROLMENT_KEY") {
             config.enrolment_key = Some(key);
+            config
+                .from_env
+                .push(("enrolment_key", "BELLHOP_ENROLMENT_KEY"));
         }
         if env_value("BELLHOP_INSECURE").is_some_and(|v| v != "0") {
             config.insecure = true;
+            config.from_env.push(("insecure", "BELLHOP_INSECURE"));
         }
         if let Some(secs) = env_value("BELLHOP_ACTION_COUNTDOWN_SECS") {
             config.action_countdown_secs = Some(secs.trim().parse().map_err(|_| {
@@ -99,11 +113,111 @@ impl AgentConfig {
                     "BELLHOP_ACTION_COUNTDOWN_SECS={secs} is not a number of seconds"
                 ))
             })?);
+            config
+                .from_env
+                .push(("action_countdown_secs", "BELLHOP_ACTION_COUNTDOWN_SECS"));
         }
+        let locked = &managed.values;
+        if let Some(url) = &locked.server_url {
+            config.server_url = Some(url.clone());
+        }
+        if let Some(key) = &locked.enrolment_key {
+            config.enrolment_key = Some(key.clone());
+        }
+        if let Some(insecure) = locked.insecure {
+            config.insecure = insecure;
+        }
+        if let Some(secs) = locked.action_countdown_secs {
+            config.action_countdown_secs = Some(secs);
+        }
+        config.managed = managed;
         if let Some(url) = &config.server_url {
             config.server_url = Some(normalise_url(url)?);
         }
         Ok(config)
+    }
+
+    fn user_file(paths: &Paths) -> Result<Self> {
+        let file = paths.config_file();
+        match std::fs::read_to_string(&file) {
+            Ok(text) => {
+                toml::from_str(&text).map_err(|e| Error::Config(format!("{}: {e}", file.display())))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Refuses to change a setting the organisation manages.
+    pub fn require_unlocked(&self, name: &str) -> Result<()> {
+        match self.managed.origin.as_deref() {
+            Some(origin) if self.is_managed(name) => Err(Error::Config(format!(
+                "{name} is set by your organisation ({origin}): it cannot be changed here"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the organisation sets `name`.
+    pub fn is_managed(&self, name: &str) -> bool {
+        serde_json::to_value(&self.managed.values)
+            .ok()
+            .is_some_and(|v| v.get(name).is_some())
+    }
+
+    /// The connection settings and where each came from (a flag counts as the user's own:
+    /// `overridden` names those the command line set).
+    pub fn report(&self, paths: &Paths, overridden: &[&str]) -> Vec<AppSetting> {
+        let user_file = paths.config_file().display().to_string();
+        let values = [
+            ("server_url", self.server_url.clone()),
+            (
+                "enrolment_key",
+                self.enrolment_key.as_ref().map(|_| "(set)".to_owned()),
+            ),
+            ("insecure", Some(self.insecure.to_string())),
+            (
+                "action_countdown_secs",
+                Some(self.action_countdown().as_secs().to_string()),
+            ),
+        ];
+        let own = Self::user_file(paths).unwrap_or_default();
+        values
+            .into_iter()
+            .map(|(name, value)| {
+                let env = self
+                    .from_env
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| *v);
+                let in_file = match name {
+                    "server_url" => own.server_url.is_some(),
+                    "enrolment_key" => own.enrolment_key.is_some(),
+                    "insecure" => own.insecure,
+                    _ => own.action_countdown_secs.is_some(),
+                };
+                let (source, origin) = if self.is_managed(name) {
+                    (SettingSource::Managed, self.managed.origin.clone())
+                } else if overridden.contains(&name) {
+                    (
+                        SettingSource::UserChoice,
+                        Some("the command line".to_owned()),
+                    )
+                } else if let Some(var) = env {
+                    (SettingSource::Environment, Some(var.to_owned()))
+                } else if in_file {
+                    (SettingSource::UserFile, Some(user_file.clone()))
+                } else {
+                    (SettingSource::Default, None)
+                };
+                AppSetting {
+                    name: name.to_owned(),
+                    value,
+                    source,
+                    origin,
+                }
+            })
+            .collect()
     }
 
     /// How long a restart or shut down counts down.
@@ -114,10 +228,26 @@ impl AgentConfig {
             })
     }
 
-    /// Writes the file atomically (temp file + rename), so a crash never leaves half a config.
+    /// Writes the user's own values atomically (temp file + rename), so a crash never leaves
+    /// half a config. What the organisation manages stays as the user's file had it.
     pub fn save(&self, paths: &Paths) -> Result<()> {
         std::fs::create_dir_all(&paths.config_dir)?;
-        let text = toml::to_string(self).map_err(|e| Error::Config(e.to_string()))?;
+        let mut own = self.clone();
+        let before = Self::user_file(paths).unwrap_or_default();
+        let locked = &self.managed.values;
+        if locked.server_url.is_some() {
+            own.server_url = before.server_url;
+        }
+        if locked.enrolment_key.is_some() {
+            own.enrolment_key = before.enrolment_key;
+        }
+        if locked.insecure.is_some() {
+            own.insecure = before.insecure;
+        }
+        if locked.action_countdown_secs.is_some() {
+            own.action_countdown_secs = before.action_countdown_secs;
+        }
+        let text = toml::to_string(&own).map_err(|e| Error::Config(e.to_string()))?;
         let tmp = paths.config_dir.join("agent.toml.tmp");
         std::fs::write(&tmp, text)?;
         std::fs::rename(&tmp, paths.config_file())?;
@@ -205,6 +335,7 @@ mod tests {
             enrolment_key: Some("k".into()),
             insecure: false,
             action_countdown_secs: Some(5),
+            ..AgentConfig::default()
         };
         config.save(&paths)?;
         let text = std::fs::read_to_string(paths.config_file())?;

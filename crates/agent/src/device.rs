@@ -29,6 +29,9 @@ pub fn facts() -> DeviceFacts {
         // The agent adds the helper when it reaches one (`helper.rs`).
         helper: None,
         installed: Vec::new(),
+        // The agent adds its version and channel (`agent.rs`).
+        agent_version: String::new(),
+        update_channel: bellhop_proto::UpdateChannel::default(),
     }
 }
 

@@ -24,6 +24,7 @@ mod error;
 mod files;
 pub mod helper;
 pub mod kb;
+pub mod managed;
 pub mod notices;
 mod prefs;
 mod self_service;
@@ -32,7 +33,7 @@ pub mod sync;
 mod syncing;
 mod tickets;
 
-pub use agent::{Agent, ROTATE_CREDENTIAL_EVERY};
+pub use agent::{Agent, ROTATE_CREDENTIAL_EVERY, app_version, set_app_version};
 pub use chat::ChatHeard;
 pub use client::{LiveEvent, ServerClient, UPLOAD_CHUNK};
 pub use company::{COMPANY_SIGN_IN_WAIT, CompanySignIn};

@@ -32,6 +32,12 @@ pub struct DeviceFacts {
     /// The approved packages installed here, as the helper found them.
     #[serde(default)]
     pub installed: Vec<InstalledPackage>,
+    /// The version of the Bellhop app reporting (empty from agents older than it).
+    #[serde(default)]
+    pub agent_version: String,
+    /// The releases this device follows, as its managed settings say.
+    #[serde(default)]
+    pub update_channel: crate::UpdateChannel,
 }
 
 /// A package installed on a computer, and its version.

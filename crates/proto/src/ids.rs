@@ -80,6 +80,10 @@ id_type!(
     ChatMessageId
 );
 id_type!(
+    /// A release of the desktop app, as the update feed serves it.
+    ReleaseId
+);
+id_type!(
     /// A conversation with the assistant; made by whoever starts it. The server keeps no copy:
     /// the person's app carries it, each answer sealed by the server for this conversation.
     ConversationId

@@ -25,6 +25,7 @@ mod helper;
 mod ids;
 mod kb;
 mod local;
+mod releases;
 #[cfg(feature = "sealing")]
 pub mod sealing;
 mod settings;
@@ -84,13 +85,18 @@ pub use fields::{
 };
 pub use helper::{HelperFacts, HelperReply, HelperRequest};
 pub use ids::{
-    ActionId, ChatId, ChatMessageId, CommentId, ConversationId, DeviceId, OpId, OrgId, TicketId,
-    UserId,
+    ActionId, ChatId, ChatMessageId, CommentId, ConversationId, DeviceId, OpId, OrgId, ReleaseId,
+    TicketId, UserId,
 };
 pub use kb::{Article, ArticleInput, ArticleStamp, ArticleSummary};
 pub use local::{
-    Draft, HotkeyStatus, LocalAction, LocalActionState, LocalTicket, Notice, NoticeKind, Redaction,
-    TicketForm,
+    AppSetting, Draft, HotkeyStatus, LocalAction, LocalActionState, LocalTicket, Notice,
+    NoticeKind, Redaction, SettingSource, TicketForm,
+};
+pub use releases::{
+    AppVersion, DEFAULT_PAUSE_AFTER_FAILURES, Release, ReleaseArtifact, ReleaseInput,
+    RolloutChange, RolloutProgress, UPDATE_ARCHES, UPDATE_TARGETS, UpdateChannel, UpdateFailure,
+    UpdateOffer, UpdatePlatform, UpdateQuery,
 };
 pub use settings::{
     ActionRules, Audience, MAX_DAILY_MODEL_CALLS, MyPortal, PortalAddress, PortalSettings,

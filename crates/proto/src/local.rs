@@ -124,6 +124,42 @@ pub struct HotkeyStatus {
     pub problem: Option<String>,
 }
 
+/// Where a setting of the desktop app gets its value, in the order they win: a managed one is
+/// locked; the others are the user's own, or the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingSource {
+    /// Set by the organisation (`/etc/bellhop/agent.toml`, the Windows policies key, a macOS
+    /// configuration profile): the user cannot change it.
+    Managed,
+    /// A `BELLHOP_*` environment variable.
+    Environment,
+    /// The user's own `agent.toml`.
+    UserFile,
+    /// Chosen in the app (or with the CLI).
+    UserChoice,
+    Default,
+}
+
+/// One setting of the desktop app: its value and where it came from (`bellhop config`, and
+/// the lock the app's Settings show).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AppSetting {
+    /// As managed files write it (`server_url`, `hotkey`, `language`…).
+    pub name: String,
+    /// `None`: not set (an enrolment key is shown only as set).
+    pub value: Option<String>,
+    pub source: SettingSource,
+    /// The file, registry key or variable it came from.
+    pub origin: Option<String>,
+}
+
+impl AppSetting {
+    pub fn locked(&self) -> bool {
+        self.source == SettingSource::Managed
+    }
+}
+
 /// A self-service action on this computer, as the person at it is told (desktop app).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct LocalAction {

@@ -19,7 +19,7 @@ pub fn typescript() -> String {
     let cfg = Config::default();
     let decls = decls![&cfg;
         ErrorCode, ApiError, ErrorBody, NewAttachment, Attachment,
-        TicketId, CommentId, UserId, OrgId, DeviceId, OpId, ActionId, ChatId, ChatMessageId, ConversationId,
+        TicketId, CommentId, UserId, OrgId, DeviceId, OpId, ActionId, ChatId, ChatMessageId, ConversationId, ReleaseId,
         Language, Role, User, UpdateMe, SecondFactor, PendingPhone, AuthenticatorSetup, SetPhoneRequest, ConfirmPhoneRequest, LoginRequest, LoginResponse, ForgotPasswordRequest, SignUpRequest, ResetPasswordRequest,
         IdpKind, IdentityProvider, IdentityProviderInput, CompanySignInStart, CompanySignInRedirect, CompanySignInFinish, CompanySignInError, AppCompanySignInStart, AppCompanySignInFinish,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
@@ -32,7 +32,7 @@ pub fn typescript() -> String {
         ServerInfo, Connectivity, AgentStatus,
         SyncOpKind, SyncOp, PushRequest, OpOutcome, PushResponse, OutboxState, OutboxItem,
         ChangesQuery, TicketChange, ChangesPage, TicketEvent,
-        HotkeyStatus, LocalAction, LocalActionState, LocalTicket, Notice, NoticeKind, Draft, TicketForm, Redaction,
+        HotkeyStatus, SettingSource, AppSetting, LocalAction, LocalActionState, LocalTicket, Notice, NoticeKind, Draft, TicketForm, Redaction,
         Org, OrgDetail, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
         EmailState, EmailSummary, Suppression, ViewConsent, ViewRecord, ViewConsentInput, ViewTicket, ViewFinish, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
         Audience, SectionRule, ActionRules, PortalSettings, PortalAddress, MyPortal,
@@ -46,6 +46,7 @@ pub fn typescript() -> String {
         ApprovalState, ApprovalDecision,
         AssistantRole, Citation, ProposedDevice, Proposal, AssistantTurn, AssistantAsk, AssistantEvent, AssistantHandOver, AssistantModel, AssistantModelInput, AssistantStart,
         OsFamily, Package, SoftwareItem, ChocolateySource, HomebrewTap, AptRepository, SoftwareSources, SoftwareCatalog,
+        UpdateChannel, UpdatePlatform, AppVersion, ReleaseArtifact, RolloutProgress, Release, ReleaseInput, RolloutChange, UpdateOffer, UpdateQuery, UpdateFailure,
         ValueKind, Problem, ValueError,
     ];
     let mut out = String::from(

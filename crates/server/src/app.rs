@@ -130,7 +130,7 @@ impl Server {
             (None, _) => None,
         };
         let (closing, closing_rx) = tokio::sync::watch::channel(false);
-        let blobs = Blobs::new(settings.data_dir.join("attachments"));
+        let blobs = Blobs::new(settings.attachments_dir());
         let sweeper = crate::sweep::Sweeper::new(store.clone(), blobs.clone(), settings.chat_idle);
         let router = router(
             AppState {
@@ -292,7 +292,10 @@ async fn time_limit(State(limits): State<TimeLimits>, request: Request, next: Ne
     let path = request.uri().path();
     let limit = if path == "/api/v1/events" {
         return next.run(request).await;
-    } else if request.method() == Method::PUT && path.starts_with("/api/v1/attachments/") {
+    } else if (request.method() == Method::PUT && path.starts_with("/api/v1/attachments/"))
+        || path.starts_with("/api/v1/device/update/")
+    {
+        // An upload, or an update's download, which takes as long as the network takes.
         limits.upload
     } else {
         limits.request

@@ -74,17 +74,39 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The hash of the device secret the request carries.
+fn device_secret_hash(parts: &Parts) -> Result<String, AppError> {
+    bearer(&parts.headers)
+        .filter(|t| t.starts_with(DEVICE_SECRET_PREFIX))
+        .map(token_hash)
+        .ok_or_else(|| AppError::unauthenticated("this endpoint needs the device's secret"))
+}
+
 impl FromRequestParts<AppState> for DeviceCaller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer(&parts.headers)
-            .filter(|t| t.starts_with(DEVICE_SECRET_PREFIX))
-            .ok_or_else(|| AppError::unauthenticated("this endpoint needs the device's secret"))?;
         state
             .store
-            .device_for_secret(&token_hash(token))
+            .device_for_secret(&device_secret_hash(parts)?)
             .await?
+            .ok_or_else(|| AppError::unauthenticated("unknown device: enrol again"))
+    }
+}
+
+/// A device asking the update feed: authenticated by its secret like [`DeviceCaller`], without
+/// the write that records it was seen (every device asks; its syncs record it).
+pub struct FeedDevice(pub DeviceCaller);
+
+impl FromRequestParts<AppState> for FeedDevice {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        state
+            .store
+            .device_by_secret(&device_secret_hash(parts)?)
+            .await?
+            .map(Self)
             .ok_or_else(|| AppError::unauthenticated("unknown device: enrol again"))
     }
 }

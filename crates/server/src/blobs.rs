@@ -302,6 +302,25 @@ impl Blobs {
     }
 
     /// Throws received bytes away (they were not what their hash said).
+    /// Keeps a file on this machine as a blob (copied, hashed on the way, at most `max` bytes):
+    /// its SHA-256 and length. For files an admin hands the server's command line.
+    pub async fn keep_file(&self, path: &Path, max: u64) -> Result<(String, u64)> {
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| AppError::bad_request(format!("cannot read {}: {e}", path.display())))?;
+        let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+        match self.receive(body, max, None).await? {
+            Ok(received) => {
+                let kept = (received.sha256.clone(), received.len);
+                self.keep(received).await?;
+                Ok(kept)
+            }
+            Err(Refused::TooLarge(max) | Refused::WrongLength(max)) => Err(AppError::bad_request(
+                format!("{} is larger than {max} bytes", path.display()),
+            )),
+        }
+    }
+
     pub async fn discard(&self, received: Received) {
         let _ = tokio::fs::remove_file(&received.tmp).await;
     }

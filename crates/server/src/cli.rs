@@ -146,6 +146,72 @@ enum Command {
     /// Mail that comes back to the server's return address.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Releases of the desktop app, which the server offers to devices as updates.
+    #[command(subcommand)]
+    Release(ReleaseCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum ReleaseCommand {
+    /// Adds a release with its files, each with the signature the bundler wrote beside it
+    /// (`FILE.sig`). Devices are offered it at once, as it says.
+    Add {
+        /// Its version (semantic versioning: 1.4.2, 1.5.0-beta.1).
+        #[arg(long)]
+        version: String,
+        /// Who follows it: stable, or beta (beta devices take stable releases too).
+        #[arg(long, default_value = "stable", value_parser = channel)]
+        channel: bellhop_proto::UpdateChannel,
+        /// What is new, shown to people when it installs.
+        #[arg(long, default_value = "")]
+        notes: String,
+        /// The share of devices offered it, 0 to 100 (the same devices stay in as it widens).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u8).range(0..=100))]
+        percent: u8,
+        /// Only this organisation's devices (its name or id); repeat for more. Default: every
+        /// organisation.
+        #[arg(long = "org")]
+        orgs: Vec<String>,
+        /// A file and the platform it is for: `linux-x86_64=Bellhop.AppImage`. Repeat per
+        /// platform.
+        #[arg(long = "artifact", required = true, value_parser = artifact)]
+        artifacts: Vec<(bellhop_proto::UpdatePlatform, PathBuf)>,
+        /// The app's updater public key (as in tauri.conf.json): each signature is checked to
+        /// sign its file with it, so a release the apps would refuse is never offered.
+        #[arg(long, env = "BELLHOP_UPDATER_PUBLIC_KEY")]
+        public_key: Option<String>,
+        /// Pause it by itself when this many devices report it failed to install or start (0:
+        /// never).
+        #[arg(long, default_value_t = bellhop_proto::DEFAULT_PAUSE_AFTER_FAILURES)]
+        pause_after_failures: u32,
+    },
+    /// Lists the releases, newest first, with how far each has gone.
+    List,
+    /// Changes a release's rollout: its percentage, or pauses or resumes it.
+    Rollout {
+        /// The release's version.
+        version: String,
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+        percent: Option<u8>,
+        /// Offer it to nobody until resumed.
+        #[arg(long, conflicts_with = "resume")]
+        pause: bool,
+        #[arg(long)]
+        resume: bool,
+    },
+}
+
+fn channel(text: &str) -> Result<bellhop_proto::UpdateChannel, String> {
+    bellhop_proto::UpdateChannel::parse(text)
+        .ok_or_else(|| format!("{text:?} is not stable or beta"))
+}
+
+/// `linux-x86_64=path/to/file`.
+fn artifact(text: &str) -> Result<(bellhop_proto::UpdatePlatform, PathBuf), String> {
+    let (platform, path) = text.split_once('=').ok_or_else(|| {
+        format!("{text:?}: write PLATFORM=PATH, as linux-x86_64=Bellhop.AppImage")
+    })?;
+    Ok((platform.parse()?, PathBuf::from(path)))
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -191,6 +257,14 @@ pub fn run() -> anyhow::Result<()> {
         };
         let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
         return runtime.block_on(bounce(settings));
+    }
+    if let Some(Command::Release(command)) = &args.command {
+        let settings = Settings {
+            database_url: args.database_url.clone().filter(|u| !u.is_empty()),
+            ..Settings::ephemeral(&args.data_dir)
+        };
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        return runtime.block_on(release(settings, command));
     }
     if let Some(Command::Admin(AdminCommand::Add { email, name })) = &args.command {
         let public_url = args.public_url.clone().unwrap_or_else(|| {
@@ -277,6 +351,125 @@ async fn add_admin(
         _ => "is an admin of the desk again",
     };
     println!("{email} {what}. To choose a password, open within a week:\n{link}");
+    Ok(())
+}
+
+/// `bellhop-server release …`: the store opened as the server would, the files kept in its
+/// attachments' directory.
+async fn release(settings: Settings, command: &ReleaseCommand) -> anyhow::Result<()> {
+    use crate::domain::releases;
+    let store = crate::app::open_store(&settings).await?;
+    let failed = |e: crate::error::AppError| anyhow::anyhow!("{e}");
+    match command {
+        ReleaseCommand::Add {
+            version,
+            channel,
+            notes,
+            percent,
+            orgs,
+            artifacts,
+            public_key,
+            pause_after_failures,
+        } => {
+            let version: bellhop_proto::AppVersion =
+                version.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let known = store.list_orgs().await.map_err(failed)?;
+            let mut org_ids = Vec::new();
+            for org in orgs {
+                let found = known
+                    .iter()
+                    .find(|o| o.id.to_string() == *org || o.name.eq_ignore_ascii_case(org))
+                    .with_context(|| format!("no organisation named {org:?}"))?;
+                org_ids.push(found.id);
+            }
+            let mut files = Vec::new();
+            for (platform, path) in artifacts {
+                let mut sig = path.clone().into_os_string();
+                sig.push(".sig");
+                let signature = std::fs::read_to_string(&sig).with_context(|| {
+                    format!(
+                        "reading {}: the bundler writes each file's signature beside it",
+                        PathBuf::from(&sig).display()
+                    )
+                })?;
+                files.push(releases::ArtifactFile {
+                    platform: platform.clone(),
+                    path,
+                    signature,
+                });
+            }
+            let input = bellhop_proto::ReleaseInput {
+                version: version.clone(),
+                channel: *channel,
+                notes: notes.clone(),
+                percent: *percent,
+                org_ids,
+                pause_after_failures: *pause_after_failures,
+            };
+            let blobs = crate::blobs::Blobs::new(settings.attachments_dir());
+            let id =
+                releases::add_from_files(&store, &blobs, &input, &files, public_key.as_deref())
+                    .await
+                    .map_err(failed)?;
+            println!(
+                "release {version} ({id}) added on the {} channel, for {percent}% of devices",
+                channel.as_str()
+            );
+        }
+        ReleaseCommand::List => {
+            let failures = store.update_failure_counts().await.map_err(failed)?;
+            let devices = store.rollout_devices().await.map_err(failed)?;
+            for r in releases::with_progress_all(
+                &store.releases().await.map_err(failed)?,
+                &devices,
+                &failures,
+            ) {
+                let platforms: Vec<&str> =
+                    r.artifacts.iter().map(|a| a.platform.as_str()).collect();
+                println!(
+                    "{}\t{}\t{}%\t{}\t{}/{} offered, {} installed, {} failed\t{}",
+                    r.version,
+                    r.channel.as_str(),
+                    r.percent,
+                    r.paused_reason
+                        .as_deref()
+                        .unwrap_or(if r.paused { "paused" } else { "live" }),
+                    r.progress.offered,
+                    r.progress.targeted,
+                    r.progress.installed,
+                    r.progress.failed,
+                    platforms.join(" "),
+                );
+            }
+        }
+        ReleaseCommand::Rollout {
+            version,
+            percent,
+            pause,
+            resume,
+        } => {
+            let version: bellhop_proto::AppVersion =
+                version.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let found = store
+                .releases()
+                .await
+                .map_err(failed)?
+                .iter()
+                .find(|r| r.version == version)
+                .map(|r| r.id)
+                .with_context(|| format!("no release {version}"))?;
+            let change = bellhop_proto::RolloutChange {
+                percent: *percent,
+                org_ids: None,
+                paused: (*pause || *resume).then_some(*pause),
+            };
+            store
+                .change_rollout(None, found, &change)
+                .await
+                .map_err(failed)?;
+            println!("release {version} changed");
+        }
+    }
     Ok(())
 }
 

@@ -115,6 +115,11 @@ impl Settings {
         }
     }
 
+    /// Where stored files live: attachments, and releases' files.
+    pub fn attachments_dir(&self) -> PathBuf {
+        self.data_dir.join("attachments")
+    }
+
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("bellhop.sqlite3")
     }

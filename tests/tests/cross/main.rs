@@ -9,6 +9,7 @@ mod credentials;
 mod fields;
 mod helper;
 mod kb;
+mod managed;
 mod pull;
 mod rejected;
 mod status;

@@ -46,6 +46,8 @@ export type ChatMessageId = string;
 
 export type ConversationId = string;
 
+export type ReleaseId = string;
+
 export type Language = "en" | "fr" | "de" | "es" | "it" | "ru";
 
 export type Role = "end_user" | "primary_contact" | "technician" | "admin";
@@ -366,7 +368,15 @@ helper?: HelperFacts,
 /**
  * The approved packages installed here, as the helper found them.
  */
-installed: Array<InstalledPackage>, };
+installed: Array<InstalledPackage>, 
+/**
+ * The version of the Bellhop app reporting (empty from agents older than it).
+ */
+agent_version: string, 
+/**
+ * The releases this device follows, as its managed settings say.
+ */
+update_channel: UpdateChannel, };
 
 export type DeviceStatus = "pending" | "active" | "deactivated";
 
@@ -554,6 +564,22 @@ active: boolean,
  * Why it is not active: taken by another program, or the desktop has no global shortcuts.
  */
 problem: string | null, };
+
+export type SettingSource = "managed" | "environment" | "user_file" | "user_choice" | "default";
+
+export type AppSetting = { 
+/**
+ * As managed files write it (`server_url`, `hotkey`, `language`…).
+ */
+name: string, 
+/**
+ * `None`: not set (an enrolment key is shown only as set).
+ */
+value: string | null, source: SettingSource, 
+/**
+ * The file, registry key or variable it came from.
+ */
+origin: string | null, };
 
 export type LocalAction = { id: ActionId, kind: ActionKind, 
 /**
@@ -1439,6 +1465,81 @@ key: string, };
 export type SoftwareSources = { chocolatey: ChocolateySource | null, homebrew_tap: HomebrewTap | null, apt: AptRepository | null, };
 
 export type SoftwareCatalog = { items: Array<SoftwareItem>, sources: SoftwareSources, };
+
+export type UpdateChannel = "stable" | "beta";
+
+export type UpdatePlatform = string;
+
+export type AppVersion = string;
+
+export type ReleaseArtifact = { platform: UpdatePlatform, file_name: string, size: bigint, 
+/**
+ * Hex SHA-256 of the file as the server keeps it.
+ */
+sha256: string, 
+/**
+ * The updater's signature of the file (the `.sig` the bundler writes beside it).
+ */
+signature: string, };
+
+export type RolloutProgress = { 
+/**
+ * Active devices on its channel, in its organisations, with an artifact for their platform.
+ */
+targeted: number, 
+/**
+ * Those of them inside its percentage.
+ */
+offered: number, 
+/**
+ * Devices that report running it.
+ */
+installed: number, 
+/**
+ * Devices that reported it failed to install or start.
+ */
+failed: number, };
+
+export type Release = { id: ReleaseId, version: AppVersion, channel: UpdateChannel, notes: string, created_at: string, 
+/**
+ * The share of its devices offered it (0 to 100), chosen by a stable draw per device.
+ */
+percent: number, 
+/**
+ * Only devices of these organisations get it; empty: every organisation.
+ */
+org_ids: Array<OrgId>, 
+/**
+ * Offered to nobody while paused.
+ */
+paused: boolean, 
+/**
+ * Why it was paused: an admin, or its failures reaching `pause_after_failures`.
+ */
+paused_reason: string | null, 
+/**
+ * Paused by itself when this many devices report it failed (0: never).
+ */
+pause_after_failures: number, artifacts: Array<ReleaseArtifact>, progress: RolloutProgress, };
+
+export type ReleaseInput = { version: AppVersion, channel: UpdateChannel, notes: string, percent: number, org_ids: Array<OrgId>, pause_after_failures: number, };
+
+export type RolloutChange = { percent?: number, org_ids?: Array<OrgId>, paused?: boolean, };
+
+export type UpdateOffer = { version: AppVersion, notes: string, pub_date: string, 
+/**
+ * Where the app downloads the artifact (the server's own address, with the device's
+ * secret as for every device request).
+ */
+url: string, signature: string, };
+
+export type UpdateQuery = { channel?: UpdateChannel, };
+
+export type UpdateFailure = { version: AppVersion, 
+/**
+ * What went wrong, as the app saw it (kept to 2,000 characters).
+ */
+error: string, };
 
 export type ValueKind = "title" | "description" | "reply" | "name" | "email" | "phone" | "contact_phone" | "domain";
 

@@ -5,7 +5,8 @@
 //! confirmation that binds a person to it change the same rows under the same rules.
 
 use bellhop_proto::{
-    Device, DeviceFacts, DeviceId, DeviceSelection, DeviceStatus, OrgId, Role, UserId,
+    Device, DeviceFacts, DeviceId, DeviceSelection, DeviceStatus, OrgId, Role, UpdateChannel,
+    UserId,
 };
 use sqlx::Row;
 
@@ -32,6 +33,7 @@ pub struct EnrolOrg {
 #[derive(Debug, Clone)]
 pub struct DeviceCaller {
     pub id: DeviceId,
+    pub org_id: OrgId,
     pub org_name: String,
     pub status: DeviceStatus,
 }
@@ -68,6 +70,9 @@ pub(super) fn device_from_row(r: &sqlx::any::AnyRow) -> Result<Device> {
             // A helper the server cannot read back is no helper: nothing is offered for it.
             helper: helper.and_then(|h| serde_json::from_str(&h).ok()),
             installed: serde_json::from_str(&installed).unwrap_or_default(),
+            agent_version: r.try_get("agent_version")?,
+            update_channel: UpdateChannel::parse(&r.try_get::<String, _>("update_channel")?)
+                .unwrap_or_default(),
         },
         status: parse_enum(r.try_get("status")?, DeviceStatus::parse)?,
         assigned_user_id: assigned.as_deref().map(parse_id).transpose()?,
@@ -118,8 +123,9 @@ impl Store {
         sqlx::query(
             "INSERT INTO devices (id, org_id, hostname, os, os_version, serial, macs, os_user, status,
                                   secret_hash, enrolled_at, last_seen_at, client_addr, platform,
-                                  helper, installed)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                                  helper, installed, agent_version, update_channel)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                     $18)",
         )
         .bind(id.to_string())
         .bind(org.id.to_string())
@@ -137,6 +143,8 @@ impl Store {
         .bind(&facts.platform)
         .bind(helper_json(facts)?)
         .bind(serde_json::to_string(&facts.installed).map_err(anyhow::Error::from)?)
+        .bind(&facts.agent_version)
+        .bind(facts.update_channel.as_str())
         .execute(&self.pool)
         .await?;
         Ok((id, status))
@@ -150,10 +158,12 @@ impl Store {
         let installed = serde_json::to_string(&facts.installed).map_err(anyhow::Error::from)?;
         let changed = sqlx::query(
             "UPDATE devices SET hostname = $1, os = $2, os_version = $3, serial = $4, macs = $5,
-                                platform = $6, helper = $7, installed = $9
+                                platform = $6, helper = $7, installed = $9, agent_version = $10,
+                                update_channel = $11
               WHERE id = $8 AND NOT (hostname = $1 AND os = $2 AND os_version = $3
                     AND COALESCE(serial, '') = COALESCE($4, '') AND macs = $5 AND platform = $6
-                    AND COALESCE(helper, '') = COALESCE($7, '') AND installed = $9)",
+                    AND COALESCE(helper, '') = COALESCE($7, '') AND installed = $9
+                    AND agent_version = $10 AND update_channel = $11)",
         )
         .bind(&facts.hostname)
         .bind(&facts.os)
@@ -164,6 +174,8 @@ impl Store {
         .bind(helper)
         .bind(id.to_string())
         .bind(installed)
+        .bind(&facts.agent_version)
+        .bind(facts.update_channel.as_str())
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -196,20 +208,7 @@ impl Store {
     /// The device behind a device secret; records that it was seen. An unknown secret is one
     /// read, never a write.
     pub async fn device_for_secret(&self, secret_hash: &str) -> Result<Option<DeviceCaller>> {
-        let mut qb = Sql::new(
-            "SELECT d.id, d.status, o.name AS org_name FROM devices d JOIN orgs o ON o.id = d.org_id
-             WHERE d.secret_hash = ",
-        );
-        qb.bind(secret_hash);
-        let device = self
-            .read_row(qb, |r| {
-                Ok(DeviceCaller {
-                    id: r.id("id")?,
-                    org_name: r.text("org_name")?,
-                    status: parse_enum(&r.text("status")?, DeviceStatus::parse)?,
-                })
-            })
-            .await?;
+        let device = self.device_by_secret(secret_hash).await?;
         if let Some(device) = &device {
             sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
                 .bind(now_ms())
@@ -218,6 +217,25 @@ impl Store {
                 .await?;
         }
         Ok(device)
+    }
+
+    /// The device behind a device secret, read only: for the update feed, which every device
+    /// asks and which must cost no write (the device is seen when it syncs).
+    pub async fn device_by_secret(&self, secret_hash: &str) -> Result<Option<DeviceCaller>> {
+        let mut qb = Sql::new(
+            "SELECT d.id, d.org_id, d.status, o.name AS org_name
+               FROM devices d JOIN orgs o ON o.id = d.org_id WHERE d.secret_hash = ",
+        );
+        qb.bind(secret_hash);
+        self.read_row(qb, |r| {
+            Ok(DeviceCaller {
+                id: r.id("id")?,
+                org_id: r.id("org_id")?,
+                org_name: r.text("org_name")?,
+                status: parse_enum(&r.text("status")?, DeviceStatus::parse)?,
+            })
+        })
+        .await
     }
 
     pub async fn list_devices(&self, org: Option<OrgId>) -> Result<Vec<Device>> {

@@ -77,6 +77,7 @@ mod kb;
 mod mail;
 mod people;
 mod read;
+mod releases;
 mod second_factor;
 mod settings;
 mod sign_in;
@@ -114,6 +115,7 @@ pub use devices::{DeviceCaller, EnrolOrg, PendingToken};
 pub use kb::RankedArticle;
 pub use mail::QueuedEmail;
 pub use people::{AdminMade, PasswordLink};
+pub use releases::RolloutDevice;
 pub use settings::StoredModel;
 pub use sign_in::Failures;
 pub use ticket_edit::TicketChange;
@@ -190,6 +192,7 @@ pub struct Store {
     signals: tokio::sync::broadcast::Sender<changes::Signal>,
     settings: settings::SettingsCache,
     seen: devices::SeenCache,
+    releases: releases::ReleasesCache,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -302,6 +305,7 @@ impl Store {
             signals,
             settings: settings::SettingsCache::default(),
             seen: devices::SeenCache::default(),
+            releases: releases::ReleasesCache::default(),
         };
         if backend == Backend::Postgres {
             store.spawn_listener(url.to_owned());

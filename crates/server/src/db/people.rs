@@ -207,7 +207,7 @@ impl Store {
 
     /// A person's organisation must exist: a request naming another is refused, not left to
     /// the foreign key.
-    async fn org_known(tx: &mut sqlx::AnyConnection, org: Option<OrgId>) -> Result<()> {
+    pub(super) async fn org_known(tx: &mut sqlx::AnyConnection, org: Option<OrgId>) -> Result<()> {
         let Some(org) = org else { return Ok(()) };
         let found: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1")
             .bind(org.to_string())

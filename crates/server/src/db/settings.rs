@@ -39,14 +39,14 @@ pub(crate) struct SettingsCache {
     catalog: Cached<Catalog>,
 }
 
-fn cached<T: Clone>(cache: &Cached<T>) -> Option<T> {
+pub(super) fn cached<T: Clone>(cache: &Cached<T>) -> Option<T> {
     match &*cache.lock().unwrap_or_else(|p| p.into_inner()) {
         Some((at, value)) if at.elapsed() < CACHE_FOR => Some(value.clone()),
         _ => None,
     }
 }
 
-fn keep<T>(cache: &Cached<T>, value: Option<T>) {
+pub(super) fn keep<T>(cache: &Cached<T>, value: Option<T>) {
     *cache.lock().unwrap_or_else(|p| p.into_inner()) = value.map(|v| (Instant::now(), v));
 }
 

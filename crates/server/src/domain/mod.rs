@@ -18,6 +18,7 @@ pub mod devices;
 pub mod kb;
 pub mod limits;
 pub mod people;
+pub mod releases;
 pub mod second_factor;
 pub mod settings;
 pub mod sign_in;

@@ -11,6 +11,7 @@ pub mod company;
 pub mod console;
 pub mod devices;
 pub mod kb;
+pub mod releases;
 pub mod second_factor;
 pub mod server;
 pub mod settings;
@@ -21,7 +22,7 @@ pub mod views;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 
 use crate::state::AppState;
 
@@ -169,6 +170,14 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/duty", get(chats::duty).put(chats::set_duty))
         .route("/device", get(devices::device_state))
         .route("/device/facts", put(devices::update_facts))
+        .route(
+            "/device/update/{target}/{arch}/{current_version}",
+            get(releases::check),
+        )
+        .route("/device/update/{id}/{platform}", get(releases::download))
+        .route("/device/update/failure", post(releases::failure))
+        .route("/releases", get(releases::list))
+        .route("/releases/{id}", patch(releases::change))
         .route("/device/identity/send-token", post(devices::send_token))
         .route("/device/identity/confirm", post(devices::confirm))
         .route("/device/identity/company/start", post(company::start_app))

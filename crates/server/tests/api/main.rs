@@ -28,6 +28,7 @@ mod limits;
 mod org_page;
 mod passwords;
 mod people;
+mod releases;
 mod robustness;
 mod rules;
 mod second_factor;

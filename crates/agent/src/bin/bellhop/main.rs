@@ -41,6 +41,9 @@ struct Cli {
 enum Command {
     /// Show the connection to the server and what waits locally.
     Status,
+    /// Show every setting, its value, and where it came from: the organisation (locked), the
+    /// environment, your agent.toml, your choice in the app, or the default.
+    Config,
     /// Remember the server URL for this OS user (the desktop app uses it too).
     Configure {
         /// Base URL of the Bellhop server.
@@ -164,11 +167,16 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
     let mut config = AgentConfig::load(&paths)?;
+    let mut overridden = Vec::new();
     if let Some(url) = &cli.server {
+        config.require_unlocked("server_url")?;
         config.server_url = Some(bellhop_agent_url(url)?);
+        overridden.push("server_url");
     }
     if cli.insecure {
+        config.require_unlocked("insecure")?;
         config.insecure = true;
+        overridden.push("insecure");
     }
     match cli.command {
         Command::Configure { server_url } => setup::configure(paths, config, server_url),
@@ -190,6 +198,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Drafts { command } => compose::drafts(paths, config, command, cli.json),
         Command::Ticket(command) => compose::ticket(paths, config, command, cli.json).await,
         Command::Status => report::status(paths, config, cli.json).await,
+        Command::Config => report::config(paths, config, &overridden, cli.json),
         Command::Kb { command } => outbox::kb(paths, config, command, cli.json),
         Command::Outbox {
             command: Some(OutboxCommand::Edit { seq }),

@@ -111,3 +111,38 @@ pub async fn status(paths: Paths, config: AgentConfig, json: bool) -> anyhow::Re
         _ => ExitCode::SUCCESS,
     })
 }
+
+/// `bellhop config`: every setting, its value and where it came from.
+pub fn config(
+    paths: Paths,
+    config: AgentConfig,
+    overridden: &[&str],
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let agent = Agent::with_config(paths, config)?;
+    let settings = agent.settings(overridden)?;
+    if json {
+        say!("{}", serde_json::to_string_pretty(&settings)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for setting in &settings {
+        let source = match setting.source {
+            bellhop_proto::SettingSource::Managed => "managed, locked",
+            bellhop_proto::SettingSource::Environment => "environment",
+            bellhop_proto::SettingSource::UserFile => "your agent.toml",
+            bellhop_proto::SettingSource::UserChoice => "your choice",
+            bellhop_proto::SettingSource::Default => "default",
+        };
+        let origin = setting
+            .origin
+            .as_deref()
+            .map(|o| format!(": {o}"))
+            .unwrap_or_default();
+        say!(
+            "{:<22} {:<28} ({source}{origin})",
+            setting.name,
+            setting.value.as_deref().unwrap_or("(not set)")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

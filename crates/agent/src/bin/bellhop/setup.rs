@@ -13,6 +13,7 @@ pub fn configure(
     mut config: AgentConfig,
     server_url: String,
 ) -> anyhow::Result<ExitCode> {
+    config.require_unlocked("server_url")?;
     let url = bellhop_agent_url(&server_url)?;
     bellhop_agent::require_secure(&url, config.insecure)?;
     config.server_url = Some(url);
