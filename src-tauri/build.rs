@@ -56,6 +56,7 @@ fn main() {
             "get_autostart",
             "set_autostart",
             "get_quick_ready",
+            "get_app_settings",
             "set_quick_ready",
             "stage_file",
             "get_attachment",

@@ -409,6 +409,13 @@ pub fn set_autostart(app: tauri::AppHandle, on: bool) -> Result<bool, ApiError> 
     crate::autostart::set(&app, on)
 }
 
+/// Every setting with where it came from: the Settings page locks those the organisation
+/// manages.
+#[tauri::command]
+pub fn get_app_settings(agent: AgentState<'_>) -> Result<Vec<bellhop_proto::AppSetting>, ApiError> {
+    Ok(agent.settings(&[])?)
+}
+
 /// Whether the new-ticket window is kept ready (fast) rather than made on each press (low memory).
 #[tauri::command]
 pub fn get_quick_ready(agent: AgentState<'_>) -> Result<bool, ApiError> {

@@ -147,6 +147,7 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::W
         commands::get_autostart,
         commands::set_autostart,
         commands::get_quick_ready,
+        commands::get_app_settings,
         commands::set_quick_ready,
         commands::stage_file,
         commands::get_attachment,
@@ -166,6 +167,8 @@ fn set_up(
     app: &mut tauri::App,
     pending: hotkey::PendingScreenshot,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    // The version the updater compares, reported to the server at sync.
+    bellhop_agent::set_app_version(&app.package_info().version.to_string());
     let agent = Arc::new(open_agent()?);
     let sync = sync::SyncHandle::default();
     let last = sync::LastStatus::default();

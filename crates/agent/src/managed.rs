@@ -322,6 +322,56 @@ mod tests {
     }
 
     #[test]
+    fn the_msi_writes_each_property_where_the_reader_reads_it() -> anyhow::Result<()> {
+        let wxs = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../src-tauri/packaging/windows/managed-settings.wxs"
+        ))?;
+        let policies = wxs
+            .split(r#"<RegistryKey Root="HKLM" Key="SOFTWARE\Policies\Bellhop""#)
+            .nth(1)
+            .and_then(|rest| rest.split("</RegistryKey>").next())
+            .ok_or_else(|| anyhow::anyhow!("no policies key in the fragment"))?;
+        let mut written = Vec::new();
+        for value in policies.split("<RegistryValue ").skip(1) {
+            let attribute = |name: &str| {
+                value
+                    .split(&format!("{name}=\""))
+                    .nth(1)
+                    .and_then(|v| v.split('"').next())
+                    .map(str::to_owned)
+            };
+            let (Some(name), Some(formatted)) = (attribute("Name"), attribute("Value")) else {
+                anyhow::bail!("a value without its name or value: {value}");
+            };
+            let property = formatted.trim_start_matches('[').trim_end_matches(']');
+            assert!(
+                NAMES.contains(&name.as_str()),
+                "the app does not read {name}"
+            );
+            assert!(
+                wxs.contains(&format!("<Property Id=\"{property}\" Secure=\"yes\"")),
+                "{property} is not a secure public property (msiexec would drop it)"
+            );
+            written.push((property.to_owned(), name));
+        }
+        // The properties the issue of a silent install names, each where the reader looks.
+        for (property, name) in [
+            ("SERVER_URL", "server_url"),
+            ("ENROLMENT_KEY", "enrolment_key"),
+            ("HOTKEY", "hotkey"),
+            ("LOW_MEMORY", "low_memory"),
+            ("LANGUAGE", "language"),
+        ] {
+            assert!(
+                written.contains(&(property.to_owned(), name.to_owned())),
+                "{property} → {name} missing from {written:?}"
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
     fn the_windows_registry_values_read_the_same_settings() {
         let values = |name: &str| {
             match name {

@@ -23,6 +23,7 @@ import type {
   Draft,
   FactorKind,
   HotkeyStatus,
+  AppSetting,
   Language,
   LocalAction,
   LocalTicket,
@@ -102,6 +103,7 @@ export function createTauriApi(): DesktopApi {
     autostart: () => call<boolean>('get_autostart'),
     setAutostart: (on: boolean) => call<boolean>('set_autostart', { on }),
     quickReady: () => call<boolean>('get_quick_ready'),
+    appSettings: () => call<AppSetting[]>('get_app_settings'),
     setQuickReady: (ready: boolean) => call<boolean>('set_quick_ready', { ready }),
     // Emitted to the quick-ticket window each time the hotkey shows it (src-tauri/src/windows.rs).
     onQuickShown: (listener: () => void) => listen('bellhop://quick-shown', () => listener()),

@@ -53,6 +53,9 @@ import type {
   CcEntry,
   ErrorCode,
   HotkeyStatus,
+  Release,
+  RolloutChange,
+  AppSetting,
   Language,
   NewAttachment,
   LocalAction,
@@ -165,6 +168,8 @@ export interface DesktopApi {
   /** Whether Bellhop starts at login (on by default). */
   autostart(): Promise<boolean>;
   setAutostart(on: boolean): Promise<boolean>;
+  /** Every setting and where it came from; the organisation's are locked. */
+  appSettings(): Promise<AppSetting[]>;
   /** Whether the new-ticket window is kept ready (fast) rather than made on each press. */
   quickReady(): Promise<boolean>;
   setQuickReady(ready: boolean): Promise<boolean>;
@@ -634,6 +639,10 @@ export interface ConsoleApi extends BrowserApi {
   deleteArticle(id: string): Promise<void>;
   savePortalSettings(settings: PortalSettings): Promise<PortalSettings>;
   /** The assistant's model (admins); `null` while the built-in engine answers. */
+  /** Releases of the desktop app with how far each has gone (admins). */
+  releases(): Promise<Release[]>;
+  /** Widens, narrows, pauses or resumes a release's rollout (admins). */
+  changeRollout(id: string, change: RolloutChange): Promise<Release>;
   assistantModel(): Promise<AssistantModel | null>;
   /** Sets it (admins); `api_key` left out keeps the kept one, empty removes it. */
   saveAssistantModel(input: AssistantModelInput): Promise<AssistantModel>;

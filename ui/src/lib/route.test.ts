@@ -58,6 +58,7 @@ describe('console routes', () => {
     expect(parseConsoleRoute('#/search?q=%2B1%20555')).toEqual({ name: 'search', q: '+1 555' });
     expect(parseConsoleRoute('#/audit')).toEqual({ name: 'audit' });
     expect(parseConsoleRoute('#/software')).toEqual({ name: 'software' });
+    expect(parseConsoleRoute('#/releases')).toEqual({ name: 'releases' });
     expect(parseConsoleRoute('#/settings')).toEqual({ name: 'settings' });
     expect(parseConsoleRoute('#/fields')).toEqual({ name: 'fields' });
     expect(parseConsoleRoute('#/kb')).toEqual({ name: 'kb' });

@@ -157,6 +157,8 @@ export type ConsoleRoute =
   | { name: 'catalog' }
   /** The approved software (admins). */
   | { name: 'software' }
+  /** Releases of the desktop app and their rollouts (admins). */
+  | { name: 'releases' }
   | { name: 'kb' }
   /** `id` null: a new article. */
   | { name: 'article'; id: string | null }
@@ -180,6 +182,7 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   if (parts[0] === 'fields') return { name: 'fields' };
   if (parts[0] === 'catalog') return { name: 'catalog' };
   if (parts[0] === 'software') return { name: 'software' };
+  if (parts[0] === 'releases') return { name: 'releases' };
   if (parts[0] === 'kb' && parts[1] === 'new') return { name: 'article', id: null };
   if (parts[0] === 'kb' && parts[1] && UUID.test(parts[1])) return { name: 'article', id: parts[1] };
   if (parts[0] === 'kb') return { name: 'kb' };

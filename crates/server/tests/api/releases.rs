@@ -345,23 +345,28 @@ async fn add(
     Ok(())
 }
 
-#[tokio::test]
-async fn channels_percentages_and_organisations_choose_who_is_offered() -> anyhow::Result<()> {
+/// A desk with an admin (their session) and these releases (version, extra arguments) added
+/// for Linux.
+async fn desk_with(releases: &[(&str, &[&str])]) -> anyhow::Result<(TestApp, String)> {
     let app = spawn_app().await?;
     let ada = crate::assistant::admin(&app).await?;
     let files = tempfile::tempdir()?;
     let (_, sk) = key_pair()?;
-    add(&app, files.path(), &sk, "0.2.0", &[]).await?;
-    add(
-        &app,
-        files.path(),
-        &sk,
-        "0.3.0-beta.1",
-        &["--channel", "beta"],
-    )
+    for (version, extra) in releases {
+        add(&app, files.path(), &sk, version, extra).await?;
+    }
+    Ok((app, ada))
+}
+
+#[tokio::test]
+async fn channels_percentages_and_organisations_choose_who_is_offered() -> anyhow::Result<()> {
+    let (app, ada) = desk_with(&[
+        ("0.2.0", &[]),
+        ("0.3.0-beta.1", &["--channel", "beta"]),
+        ("0.2.5", &["--percent", "30"]),
+        ("0.4.0", &["--org", "Globex"]),
+    ])
     .await?;
-    add(&app, files.path(), &sk, "0.2.5", &["--percent", "30"]).await?;
-    add(&app, files.path(), &sk, "0.4.0", &["--org", "Globex"]).await?;
 
     let mut acme = Vec::new();
     for i in 0..40 {
@@ -517,19 +522,8 @@ async fn channels_percentages_and_organisations_choose_who_is_offered() -> anyho
 
 #[tokio::test]
 async fn failures_pause_a_release_and_only_admins_manage_them() -> anyhow::Result<()> {
-    let app = spawn_app().await?;
-    let ada = crate::assistant::admin(&app).await?;
-    let files = tempfile::tempdir()?;
-    let (_, sk) = key_pair()?;
-    add(&app, files.path(), &sk, "0.2.0", &[]).await?;
-    add(
-        &app,
-        files.path(),
-        &sk,
-        "0.3.0",
-        &["--pause-after-failures", "2"],
-    )
-    .await?;
+    let (app, ada) =
+        desk_with(&[("0.2.0", &[]), ("0.3.0", &["--pause-after-failures", "2"])]).await?;
     let first = linux_device(&app, "acme-demo-key", "ACME-A", "0.2.0").await?;
     let second = linux_device(&app, "acme-demo-key", "ACME-B", "0.2.0").await?;
     let fresh = linux_device(&app, "acme-demo-key", "ACME-C", "0.1.0").await?;

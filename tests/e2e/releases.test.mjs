@@ -1,0 +1,94 @@
+// Releases in the console, in Debian's Chromium: a release added on the server with a file
+// signed by Debian's minisign (as the Tauri bundler signs), two Linux computers of Acme (one
+// reporting it runs the release); the admin sees its progress, widens it, pauses and resumes
+// it, and the feed follows; the Devices page shows each computer's version. Technicians have no
+// Releases page.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { BIN, SHOTS, axeViolations, callApi, launchChromium, makeAdmin, signedInPage, startServer, tempDir } from './helpers.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Enrols a Linux computer of Acme running `version`; its secret. */
+async function linuxComputer(host, version) {
+  const res = await fetch(`${server.url}/api/v1/devices/enroll`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      enrolment_key: 'acme-demo-key',
+      device: { hostname: host, os: 'Debian', os_version: '12', serial: null, macs: [], os_user: 'bob', platform: 'linux', agent_version: version },
+    }),
+  });
+  assert.equal(res.status, 201);
+  return (await res.json()).device_secret;
+}
+
+test('an admin follows, widens, pauses and resumes a release; the feed follows', async () => {
+  // The release, signed as the bundler signs: base64 of minisign's signature file.
+  const dir = tempDir('release');
+  const file = join(dir, 'Bellhop_0.2.0_amd64.AppImage');
+  writeFileSync(file, 'the AppImage of Bellhop 0.2.0'.repeat(500));
+  execFileSync('minisign', ['-G', '-W', '-p', join(dir, 'key.pub'), '-s', join(dir, 'key')], { stdio: 'ignore' });
+  execFileSync('minisign', ['-S', '-s', join(dir, 'key'), '-m', file, '-x', join(dir, 'app.minisig')], { stdio: 'ignore' });
+  writeFileSync(`${file}.sig`, readFileSync(join(dir, 'app.minisig')).toString('base64'));
+  const publicKey = readFileSync(join(dir, 'key.pub')).toString('base64');
+  execFileSync(
+    BIN('bellhop-server'),
+    ['--data-dir', server.dataDir, 'release', 'add', '--version', '0.2.0', '--notes', 'Faster screenshots', '--percent', '0', '--public-key', publicKey, '--artifact', `linux-x86_64=${file}`],
+    { env: { ...process.env, RUST_LOG: 'warn' } },
+  );
+  const first = await linuxComputer('ACME-LNX-1', '0.1.0');
+  await linuxComputer('ACME-LNX-2', '0.2.0');
+  const feed = async (secret) => (await callApi(server, secret, 'GET', '/device/update/linux/x86_64/0.1.0')).status;
+  assert.equal(await feed(first), 204, 'offered to 0% of computers: nobody');
+
+  await makeAdmin(server, 'ada@helpdesk.example', 'bellhop-demo');
+  const page = await signedInPage(browser, server, 'ada@helpdesk.example', '/console#/releases', { bypassCSP: true });
+  const release = page.getByTestId('release');
+  await release.getByRole('heading', { name: /0\.2\.0/ }).waitFor();
+  assert.match(await release.getByTestId('release-progress').innerText(), /0 of 2 computers offered · 1 on it · 0 failed/);
+  assert.match(await release.innerText(), /Faster screenshots/);
+  assert.match(await release.innerText(), /linux-x86_64/);
+  assert.deepEqual(await axeViolations(page), [], 'the Releases page');
+
+  // Widened to every computer: both are offered it, and the feed offers it.
+  await release.getByLabel('Share of computers').fill('100');
+  await release.getByRole('button', { name: 'Save share' }).click();
+  await page.getByRole('status').filter({ hasText: 'Release 0.2.0 changed.' }).waitFor();
+  assert.match(await release.getByTestId('release-progress').innerText(), /2 of 2 computers offered/);
+  assert.equal(await feed(first), 200);
+
+  // Paused: nobody is offered it; resumed: offered again.
+  await release.getByRole('button', { name: 'Pause' }).click();
+  await release.getByTestId('paused-reason').filter({ hasText: 'paused by Ada Admin' }).waitFor();
+  assert.equal(await release.getByTestId('release-status').innerText(), 'Paused');
+  assert.equal(await feed(first), 204);
+  await page.screenshot({ path: join(SHOTS, 'console-releases.png'), fullPage: true });
+  await release.getByRole('button', { name: 'Resume' }).click();
+  await release.getByTestId('release-status').filter({ hasText: 'Rolling out' }).waitFor();
+  assert.equal(await feed(first), 200);
+
+  // The Devices page shows each computer's version.
+  await page.goto(`${server.url}/console#/devices`);
+  const row = page.getByRole('row').filter({ hasText: 'ACME-LNX-2' });
+  assert.equal((await row.getByTestId('app-version').innerText()).trim(), '0.2.0');
+
+  // A technician has no Releases page.
+  const tech = await signedInPage(browser, server, 'tech@helpdesk.example', '/console#/releases');
+  assert.equal(await tech.getByRole('link', { name: 'Releases' }).count(), 0);
+  assert.equal(await tech.getByTestId('release').count(), 0);
+});
