@@ -5,4 +5,7 @@ function done(summary, latency, requests)
     summary.requests / secs, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     summary.errors.status))
+  if extra_report then
+    extra_report()
+  end
 end
