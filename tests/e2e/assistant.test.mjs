@@ -148,7 +148,7 @@ test('with tickets only through the assistant, New request leads to it and bob c
     await tess.getByLabel('Open a ticket for every assistant conversation').check();
     await tess.getByLabel('Model answers per person per day').fill('25');
     await tess.getByRole('button', { name: 'Save' }).click();
-    await tess.getByRole('status').waitFor();
+    await tess.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
   } finally {
     await tess.close();
   }
