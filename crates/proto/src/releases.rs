@@ -104,13 +104,6 @@ impl FromStr for UpdatePlatform {
     }
 }
 
-impl TryFrom<String> for UpdatePlatform {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
 impl From<UpdatePlatform> for String {
     fn from(p: UpdatePlatform) -> Self {
         p.0
@@ -143,13 +136,6 @@ impl FromStr for AppVersion {
         semver::Version::parse(s.strip_prefix('v').unwrap_or(s))
             .map(Self)
             .map_err(|e| format!("{s:?} is not a version such as 1.4.2: {e}"))
-    }
-}
-
-impl TryFrom<String> for AppVersion {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
     }
 }
 
