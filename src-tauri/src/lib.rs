@@ -13,6 +13,7 @@ mod i18n;
 mod notify;
 mod sync;
 mod tray;
+mod updater;
 #[cfg(target_os = "linux")]
 mod webkit_env;
 mod windows;
@@ -24,13 +25,21 @@ use tauri::{Manager, RunEvent};
 
 /// Starts the app; returns when the user quits.
 pub fn run() {
-    #[cfg(target_os = "linux")]
-    webkit_env::apply();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    // The copy of the previous AppImage, watching a new version start (updater.rs).
+    #[cfg(target_os = "linux")]
+    {
+        let args: Vec<String> = std::env::args().collect();
+        if args.iter().any(|a| a == updater::WATCHDOG_ARG) {
+            std::process::exit(updater::watchdog(&args));
+        }
+    }
+    #[cfg(target_os = "linux")]
+    webkit_env::apply();
 
     let pending = hotkey::PendingScreenshot::default();
     let builder = with_commands(with_plugins(tauri::Builder::default(), &pending));
@@ -80,6 +89,8 @@ fn with_plugins(
         .plugin(autostart::plugin())
         // Links out of our pages open in the user's browser (windows.rs).
         .plugin(tauri_plugin_opener::init())
+        // The app updating itself from the server's feed (updater.rs).
+        .plugin(updater::plugin())
         // Windows come back where the user left them (size, place, maximised), not hidden.
         .plugin(
             tauri_plugin_window_state::Builder::default()
@@ -185,6 +196,7 @@ fn set_up(
     tray::create(app.handle())?;
     autostart::apply_at_start(app.handle());
     let chosen = agent.hotkey().ok().flatten();
+    updater::spawn(app.handle().clone(), agent.clone());
     sync::spawn(app.handle().clone(), agent, sync, last);
     let hotkeys = hotkey::HotkeyState::default();
     hotkey::register_at_start(
@@ -206,7 +218,7 @@ fn set_up(
 
 /// The agent for this OS user. `--server URL` and `--key KEY` on the command line override the
 /// configuration (agent.toml, `BELLHOP_SERVER_URL`, `BELLHOP_ENROLMENT_KEY`).
-fn open_agent() -> anyhow::Result<Agent> {
+pub(crate) fn open_agent() -> anyhow::Result<Agent> {
     let paths = Paths::from_env()?;
     let mut config = AgentConfig::load(&paths)?;
     let args: Vec<String> = std::env::args().collect();

@@ -108,6 +108,23 @@ impl ServerClient {
         expect_success(res).await
     }
 
+    /// Reports a version this device could not install or start.
+    pub async fn update_failed(
+        &self,
+        device_secret: &str,
+        failure: &bellhop_proto::UpdateFailure,
+    ) -> Result<()> {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/device/update/failure", self.base))
+            .bearer_auth(device_secret)
+            .json(failure)
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        expect_success(res).await
+    }
+
     pub async fn send_token(&self, device_secret: &str, req: &SendTokenRequest) -> Result<()> {
         let res = self
             .http

@@ -32,6 +32,7 @@ mod store;
 pub mod sync;
 mod syncing;
 mod tickets;
+mod updates;
 
 pub use agent::{Agent, ROTATE_CREDENTIAL_EVERY, app_version, set_app_version};
 pub use chat::ChatHeard;
@@ -45,3 +46,4 @@ pub use store::Store;
 pub use sync::SyncReport;
 pub use syncing::{Heard, IDLE, PENDING_POLL, wait_after};
 pub use tickets::Opened;
+pub use updates::{AttemptState, Settled, UpdateAttempt, UpdateSource};

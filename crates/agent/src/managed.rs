@@ -5,7 +5,7 @@
 //!
 //! Where managed settings come from, with the same names everywhere (`server_url`,
 //! `enrolment_key`, `hotkey`, `low_memory`, `language`, `update_channel`, `insecure`,
-//! `action_countdown_secs`):
+//! `action_countdown_secs`, `update_public_key`):
 //! - Linux: `/etc/bellhop/agent.toml`, which the .deb and .rpm leave to the administrator;
 //! - Windows: the values of `HKLM\SOFTWARE\Policies\Bellhop` (then `HKCU\…`), which the MSI
 //!   writes from its properties and Group Policy can set;
@@ -26,7 +26,7 @@ pub const MANAGED_CONFIG_VAR: &str = "BELLHOP_MANAGED_CONFIG";
 pub const MANAGED_FILE: &str = "/etc/bellhop/agent.toml";
 
 /// Every managed setting's name, as files, the registry and profiles write it.
-pub const NAMES: [&str; 8] = [
+pub const NAMES: [&str; 9] = [
     "server_url",
     "enrolment_key",
     "insecure",
@@ -35,6 +35,7 @@ pub const NAMES: [&str; 8] = [
     "low_memory",
     "language",
     "update_channel",
+    "update_public_key",
 ];
 
 /// The settings a fleet can lock. What is absent is the user's to choose.
@@ -59,6 +60,10 @@ pub struct Managed {
     pub language: Option<bellhop_proto::Language>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_channel: Option<bellhop_proto::UpdateChannel>,
+    /// The key updates must be signed with, in place of the one built into the app (a desk that
+    /// builds and signs its own releases). Only ever managed: a user's own file cannot set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_public_key: Option<String>,
 }
 
 /// The managed settings and where they were read (`None`: nothing is managed here).
@@ -142,6 +147,7 @@ pub fn from_values(value: impl Fn(&str) -> Option<String>) -> std::result::Resul
         "hotkey",
         "language",
         "update_channel",
+        "update_public_key",
     ] {
         if let Some(v) = text(name) {
             table.insert(name.into(), serde_json::Value::String(v));
@@ -253,6 +259,7 @@ mod tests {
             low_memory: Some(true),
             language: Some(Language::It),
             update_channel: Some(UpdateChannel::Beta),
+            update_public_key: Some("dW50cnVzdGVkIGNvbW1lbnQ6IGtleQ==".into()),
         }
     }
 
@@ -266,6 +273,7 @@ mod tests {
             low_memory = true
             language = "it"
             update_channel = "beta"
+            update_public_key = "dW50cnVzdGVkIGNvbW1lbnQ6IGtleQ=="
             from_a_newer_version = "left alone"
         "#;
         assert_eq!(parse_toml(text), Ok(fleet()));
@@ -288,6 +296,7 @@ mod tests {
   <key>low_memory</key><true/>
   <key>language</key><string>it</string>
   <key>update_channel</key><string>beta</string>
+  <key>update_public_key</key><string>dW50cnVzdGVkIGNvbW1lbnQ6IGtleQ==</string>
   <key>PayloadUUID</key><string>not one of ours</string>
 </dict>
 </plist>"#;
@@ -382,6 +391,7 @@ mod tests {
                 "low_memory" => Some("1"),
                 "language" => Some("it"),
                 "update_channel" => Some("beta"),
+                "update_public_key" => Some("dW50cnVzdGVkIGNvbW1lbnQ6IGtleQ=="),
                 // An MSI property left out writes an empty value: no setting.
                 "insecure" => Some(""),
                 _ => None,

@@ -139,6 +139,12 @@ impl FromStr for AppVersion {
     }
 }
 
+impl From<semver::Version> for AppVersion {
+    fn from(v: semver::Version) -> Self {
+        Self(v)
+    }
+}
+
 impl From<AppVersion> for String {
     fn from(v: AppVersion) -> Self {
         v.0.to_string()
