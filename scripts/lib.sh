@@ -40,3 +40,16 @@ free_port() {
 as_postgres() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
+
+# The Tauri CLI, pinned to the tauri crates' version, kept in the cache (not in ui's lock file: its
+# Windows and macOS builds are optional packages that registry mirrors may not carry). Prints its
+# path.
+TAURI_CLI_VERSION=2.12.5
+tauri_cli() {
+  local dir="$HOME/.cache/bellhop/tauri-cli-$TAURI_CLI_VERSION"
+  if [ ! -x "$dir/node_modules/.bin/tauri" ]; then
+    mkdir -p "$dir"
+    npm install --silent --no-save --prefix "$dir" "@tauri-apps/cli@$TAURI_CLI_VERSION" >&2
+  fi
+  echo "$dir/node_modules/.bin/tauri"
+}

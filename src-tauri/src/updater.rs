@@ -80,7 +80,11 @@ fn running_version(app: &AppHandle) -> AppVersion {
 
 /// One check: asks the feed, downloads and verifies what it offers, waits for the windows to
 /// close, and installs.
-async fn check_once(app: &AppHandle, agent: &Arc<Agent>, running: &AppVersion) -> anyhow::Result<()> {
+async fn check_once(
+    app: &AppHandle,
+    agent: &Arc<Agent>,
+    running: &AppVersion,
+) -> anyhow::Result<()> {
     let Some(source) = agent.update_source()? else {
         return Ok(());
     };
@@ -194,7 +198,12 @@ mod install {
         std::fs::create_dir_all(&dir)?;
         let previous = dir.join(format!("previous-{from}.AppImage"));
         std::fs::copy(&appimage, &previous)?;
-        agent.begin_update(from.clone(), to.clone(), Some(previous.clone()), Some(appimage))?;
+        agent.begin_update(
+            from.clone(),
+            to.clone(),
+            Some(previous.clone()),
+            Some(appimage),
+        )?;
         if let Err(e) = update.install(bytes) {
             agent
                 .refuse_update(&to, &format!("could not be installed: {e}"))

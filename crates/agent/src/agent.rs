@@ -173,8 +173,9 @@ impl Agent {
 
     /// [`Agent::report_facts`], at most once per [`FACTS_EVERY`]: a helper installed while the
     /// app runs is known to the server within minutes. After an install or remove, at once
-    /// ([`Agent::facts_changed`]).
-    pub(crate) async fn report_facts_now_and_then(&self, credential: &str) {
+    /// ([`Agent::facts_changed`]). Without a confirmed person (`None`), the device's own facts
+    /// only (its version after an update, say).
+    pub(crate) async fn report_facts_now_and_then(&self, credential: Option<&str>) {
         {
             let mut checked = self.facts_checked.lock().unwrap_or_else(|p| p.into_inner());
             if checked.is_some_and(|at| at.elapsed() < FACTS_EVERY) {
@@ -182,7 +183,7 @@ impl Agent {
             }
             *checked = Some(std::time::Instant::now());
         }
-        if let Err(e) = self.report_facts(Some(credential)).await {
+        if let Err(e) = self.report_facts(credential).await {
             tracing::info!(error = %e, "this machine's facts could not be told");
         }
     }
@@ -364,6 +365,15 @@ impl Agent {
         }
         self.enroll(&key).await?;
         Ok(true)
+    }
+
+    /// Whether this device holds its secret (it has enrolled with this server).
+    pub(crate) fn has_device_secret(&self) -> bool {
+        self.client.is_some()
+            && self
+                .credentials()
+                .and_then(|c| c.load(Secret::DeviceSecret))
+                .is_ok_and(|s| s.is_some())
     }
 
     pub(crate) fn user_credential(&self) -> Result<String> {

@@ -261,7 +261,7 @@ impl Agent {
     /// Tells the server what earlier runs left unsaid, then claims what waits for this computer
     /// and sets each going in `running`. Offline or refused, it tries again at the next event.
     async fn start_actions<'a>(&'a self, credential: &str, running: &mut ActionRuns<'a>) {
-        self.report_facts_now_and_then(credential).await;
+        self.report_facts_now_and_then(Some(credential)).await;
         if let Err(e) = self.report_unfinished(credential).await {
             tracing::warn!(error = %e, "earlier actions' outcomes could not be told");
         }
@@ -288,7 +288,12 @@ impl Agent {
             if let Err(e) = self.enroll_if_configured().await {
                 tracing::warn!(error = %e, "enrolment failed; will retry");
             }
-            if self.confirmed_user().ok().flatten().is_some() {
+            let confirmed = self.confirmed_user().ok().flatten().is_some();
+            if !confirmed && self.has_device_secret() {
+                // Nobody confirmed yet: the server still hears what this computer runs.
+                self.report_facts_now_and_then(None).await;
+            }
+            if confirmed {
                 let watched = self
                     .watch(wake, |report| hear(Heard::Pass(report.clone())))
                     .await;

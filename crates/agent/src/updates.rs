@@ -231,11 +231,17 @@ impl Agent {
             match self.report_update_failure(&failure).await {
                 Ok(()) => {}
                 Err(e) if e.is_retryable() => left.push(failure),
-                Err(e) => tracing::warn!(error = %e, "the server refused an update's failure report"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the server refused an update's failure report")
+                }
             }
         }
         let json = serde_json::to_string(&left).ok();
-        let keep = if left.is_empty() { None } else { json.as_deref() };
+        let keep = if left.is_empty() {
+            None
+        } else {
+            json.as_deref()
+        };
         if let Err(e) = self.store().set_meta(UNREPORTED_KEY, keep) {
             tracing::warn!(error = %e, "update failure reports not kept");
         }

@@ -422,7 +422,7 @@ impl Agent {
             if software {
                 // What is installed here changed: the server hears it with the outcome.
                 self.facts_changed();
-                self.report_facts_now_and_then(credential).await;
+                self.report_facts_now_and_then(Some(credential)).await;
             }
             ran
         } else {
