@@ -16,6 +16,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(target_os = "linux")]
 use anyhow::Context as _;
 use bellhop_agent::{Agent, Settled};
 use bellhop_proto::AppVersion;
@@ -33,6 +34,7 @@ const IDLE_POLL: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The argument that runs the watchdog instead of the app (Linux AppImages).
+#[cfg(target_os = "linux")]
 pub const WATCHDOG_ARG: &str = "--update-watchdog";
 
 pub fn plugin() -> tauri::plugin::TauriPlugin<tauri::Wry, tauri_plugin_updater::Config> {

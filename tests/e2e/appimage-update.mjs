@@ -13,9 +13,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
-import { BIN, freePort, startServer, tempDir, until } from './helpers.mjs';
+import { BIN, freePort, mailTo, startServer, tempDir, until } from './helpers.mjs';
 
 const CURRENT = process.env.BELLHOP_APPIMAGE;
 const NEXT = process.env.BELLHOP_APPIMAGE_NEXT;
@@ -68,7 +69,7 @@ function failedCount(version) {
 /** This device as the server lists it. */
 async function device() {
   const res = await fetch(`${server.url}/api/v1/devices`, { headers: { Authorization: `Bearer ${token}` } });
-  return (await res.json()).find((d) => d.org_name === 'Acme' && d.facts.hostname);
+  return (await res.json()).find((d) => d.org_name === 'Acme' && d.facts.hostname === hostname());
 }
 
 /** A WebDriver session on the installed AppImage (tauri-driver and WebKitWebDriver start it). */
@@ -92,7 +93,9 @@ async function session() {
   };
 }
 
-const drafts = () => JSON.parse(execFileSync(BIN('bellhop'), ['--json', 'drafts'], { env: appEnv, encoding: 'utf8' }));
+/** The `bellhop` CLI on the app's own store and settings. */
+const bellhop = (...args) => execFileSync(BIN('bellhop'), args, { env: appEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const drafts = () => JSON.parse(bellhop('--json', 'drafts'));
 
 before(async () => {
   assert.ok(process.env.DISPLAY, 'needs an X display (run through scripts/test)');
@@ -160,6 +163,11 @@ test('the AppImage of N enrols itself from /etc/bellhop/agent.toml, and keeps a 
     await end();
   }
   await until(async () => (await device())?.facts.agent_version === '0.1.0', 20_000, 'the server lists the device on N (0.1.0)');
+  // Bob confirms who he is (with the CLI, on the same store), so the app lists his drafts.
+  bellhop('identity', 'send-token', '--first-name', 'Bob', '--last-name', 'Baker', '--email', 'bob@acme.example');
+  let code;
+  await until(() => (code = mailTo(server.dataDir, 'bob@acme.example').map((m) => /Your confirmation token is (\S+)/.exec(m)?.[1]).findLast(Boolean)), 10_000, 'the confirmation mail');
+  bellhop('identity', 'confirm', '--email', 'bob@acme.example', code);
 });
 
 test('bad signature and wrong platform are refused, a version that does not start is put back, N+1 installs', async () => {

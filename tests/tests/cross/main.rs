@@ -14,3 +14,4 @@ mod pull;
 mod rejected;
 mod status;
 mod sync;
+mod updates;
