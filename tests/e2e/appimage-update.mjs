@@ -152,6 +152,19 @@ test('the AppImage of N enrols itself from /etc/bellhop/agent.toml, and keeps a 
     const status = await browser.$('[data-testid="device"]');
     await status.waitForDisplayed({ timeout: 30_000 });
     await browser.waitUntil(async () => (await status.getText()) === 'Active', { timeout: 30_000, timeoutMsg: 'not enrolled from the managed file' });
+    // Bob confirms who he is, as a new ticket asks first.
+    await (await browser.$('a[href="#/settings"]')).click();
+    await (await browser.$('input[name="first_name"]')).setValue('Bob');
+    await (await browser.$('input[name="last_name"]')).setValue('Baker');
+    await (await browser.$('input[name="email"]')).setValue('bob@acme.example');
+    await (await browser.$('button=Send token')).click();
+    const tokenInput = await browser.$('input[name="token"]');
+    await tokenInput.waitForDisplayed({ timeout: 10_000 });
+    let code;
+    await until(() => (code = mailTo(server.dataDir, 'bob@acme.example').map((m) => /Your confirmation token is (\S+)/.exec(m)?.[1]).findLast(Boolean)), 10_000, 'the confirmation mail');
+    await tokenInput.setValue(code);
+    await (await browser.$('button=Save')).click();
+    await (await browser.$('[data-testid="identity"]')).waitForDisplayed({ timeout: 10_000 });
     await (await browser.$('a[href="#/new"]')).click();
     const title = await browser.$('input[name="title"]');
     await title.waitForDisplayed({ timeout: 10_000 });
@@ -163,11 +176,6 @@ test('the AppImage of N enrols itself from /etc/bellhop/agent.toml, and keeps a 
     await end();
   }
   await until(async () => (await device())?.facts.agent_version === '0.1.0', 20_000, 'the server lists the device on N (0.1.0)');
-  // Bob confirms who he is (with the CLI, on the same store), so the app lists his drafts.
-  bellhop('identity', 'send-token', '--first-name', 'Bob', '--last-name', 'Baker', '--email', 'bob@acme.example');
-  let code;
-  await until(() => (code = mailTo(server.dataDir, 'bob@acme.example').map((m) => /Your confirmation token is (\S+)/.exec(m)?.[1]).findLast(Boolean)), 10_000, 'the confirmation mail');
-  bellhop('identity', 'confirm', '--email', 'bob@acme.example', code);
 });
 
 test('bad signature and wrong platform are refused, a version that does not start is put back, N+1 installs', async () => {

@@ -12,8 +12,11 @@ use anyhow::Context as _;
 
 /// The bundler's marker of how the app was installed, as a build leaves it, and as the bundler
 /// sets it for an AppImage.
-const UNMARKED: &[u8] = b"__TAURI_BUNDLE_TYPE_VAR_UNK";
-const APPIMAGE: &[u8] = b"__TAURI_BUNDLE_TYPE_VAR_APP";
+/// Tauri's bundle-type marker: this prefix and three letters (UNK as built, DEB or RPM once
+/// `tauri build` has bundled those from the same binary).
+const MARKER: &[u8] = b"__TAURI_BUNDLE_TYPE_VAR_";
+const KINDS: [&[u8]; 3] = [b"UNK", b"DEB", b"RPM"];
+const APPIMAGE: &[u8] = b"APP";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
@@ -34,14 +37,22 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sets the program's bundle-type marker to "AppImage" (a script has none).
+/// Sets the program's bundle-type marker to "AppImage", whatever it said before (the updater
+/// installs a .deb or .rpm over an app marked so). A script has none.
 fn mark_as_appimage(path: &Path) -> anyhow::Result<()> {
     let mut bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
-    let Some(at) = bytes.windows(UNMARKED.len()).position(|w| w == UNMARKED) else {
-        eprintln!("{}: no bundle-type marker (not a Tauri app)", path.display());
+    let len = MARKER.len() + APPIMAGE.len();
+    let Some(at) = bytes
+        .windows(len)
+        .position(|w| w.starts_with(MARKER) && KINDS.contains(&&w[MARKER.len()..]))
+    else {
+        eprintln!(
+            "{}: no bundle-type marker (not a Tauri app)",
+            path.display()
+        );
         return Ok(());
     };
-    bytes[at..at + APPIMAGE.len()].copy_from_slice(APPIMAGE);
+    bytes[at + MARKER.len()..at + len].copy_from_slice(APPIMAGE);
     std::fs::write(path, bytes)?;
     Ok(())
 }
