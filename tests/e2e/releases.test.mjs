@@ -2,7 +2,8 @@
 // signed by Debian's minisign (as the Tauri bundler signs), two Linux computers of Acme (one
 // reporting it runs the release); the admin sees its progress, widens it, pauses and resumes
 // it, and the feed follows; the Devices page shows each computer's version. Technicians have no
-// Releases page.
+// Releases page. An admin uploads a release with its signature in the console; one whose
+// signature is not the app's key's is refused.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,12 +17,25 @@ let browser;
 before(async () => {
   server = await startServer();
   browser = await launchChromium();
+  await makeAdmin(server, 'ada@helpdesk.example', 'bellhop-demo');
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
 });
+
+/** Signs `file` as the bundler does (`FILE.sig`: base64 of minisign's signature) with `key`. */
+function sign(file, key) {
+  execFileSync('minisign', ['-S', '-s', key, '-m', file, '-x', `${file}.minisig`], { stdio: 'ignore' });
+  writeFileSync(`${file}.sig`, readFileSync(`${file}.minisig`).toString('base64'));
+}
+
+/** A minisign key pair in `dir` (`NAME` and `NAME.pub`); the public key as tauri.conf.json holds it. */
+function keyPair(dir, name) {
+  execFileSync('minisign', ['-G', '-W', '-p', join(dir, `${name}.pub`), '-s', join(dir, name)], { stdio: 'ignore' });
+  return readFileSync(join(dir, `${name}.pub`)).toString('base64');
+}
 
 /** Enrols a Linux computer of Acme running `version`; its secret. */
 async function linuxComputer(host, version) {
@@ -56,7 +70,6 @@ test('an admin follows, widens, pauses and resumes a release; the feed follows',
   const feed = async (secret) => (await callApi(server, secret, 'GET', '/device/update/linux/x86_64/0.1.0')).status;
   assert.equal(await feed(first), 204, 'offered to 0% of computers: nobody');
 
-  await makeAdmin(server, 'ada@helpdesk.example', 'bellhop-demo');
   const page = await signedInPage(browser, server, 'ada@helpdesk.example', '/console#/releases', { bypassCSP: true });
   const release = page.getByTestId('release');
   await release.getByRole('heading', { name: /0\.2\.0/ }).waitFor();
@@ -91,4 +104,62 @@ test('an admin follows, widens, pauses and resumes a release; the feed follows',
   const tech = await signedInPage(browser, server, 'tech@helpdesk.example', '/console#/releases');
   assert.equal(await tech.getByRole('link', { name: 'Releases' }).count(), 0);
   assert.equal(await tech.getByTestId('release').count(), 0);
+});
+
+test('an admin uploads a release with its signature in the console; a forged one is refused', async () => {
+  const dir = tempDir('upload');
+  const publicKey = keyPair(dir, 'key');
+  keyPair(dir, 'other');
+  const file = join(dir, 'Bellhop_0.3.0_amd64.AppImage');
+  const bytes = 'the AppImage of Bellhop 0.3.0'.repeat(2000);
+  writeFileSync(file, bytes);
+  const forgedDir = tempDir('forged');
+  const forged = join(forgedDir, 'Bellhop_0.3.0_amd64.AppImage');
+  writeFileSync(forged, bytes);
+  sign(file, join(dir, 'key'));
+  sign(forged, join(dir, 'other'));
+  const computer = await linuxComputer('ACME-LNX-3', '0.1.0');
+
+  const page = await signedInPage(browser, server, 'ada@helpdesk.example', '/console#/releases', { bypassCSP: true });
+  const form = page.getByTestId('new-release');
+  await form.locator('summary').click();
+  await form.getByLabel('Version').fill('0.3.0');
+  await form.getByLabel('Acme', { exact: true }).check();
+  await form.getByLabel("What's new").fill('Chat from the tray');
+  await form.getByLabel("The app's updater public key (optional)").fill(publicKey);
+  const files = form.locator('input[name="files"]');
+
+  // Signed with a key that is not the app's: refused, nothing added.
+  await files.setInputFiles([forged, `${forged}.sig`]);
+  assert.equal(await form.getByLabel(/Platform of Bellhop_0\.3\.0_amd64\.AppImage/).inputValue(), 'linux-x86_64');
+  await form.getByText('Signature found').waitFor();
+  await form.getByRole('button', { name: 'Add release' }).click();
+  await form.getByRole('alert').filter({ hasText: 'does not sign this file' }).waitFor();
+  assert.equal(await page.getByTestId('release').filter({ hasText: '0.3.0' }).count(), 0);
+
+  // A bundle without its signature cannot be sent.
+  await files.setInputFiles([file]);
+  await form.getByText('No signature: pick Bellhop_0.3.0_amd64.AppImage.sig too.').waitFor();
+  assert.ok(await form.getByRole('button', { name: 'Add release' }).isDisabled());
+
+  // Signed by the app's key: added, listed, offered, downloaded whole.
+  await files.setInputFiles([file, `${file}.sig`]);
+  await form.getByRole('button', { name: 'Add release' }).click();
+  await page.getByRole('status').filter({ hasText: 'Release 0.3.0 added.' }).waitFor();
+  const release = page.getByTestId('release').filter({ has: page.getByRole('heading', { name: /0\.3\.0/ }) });
+  await release.waitFor();
+  assert.match(await release.innerText(), /Chat from the tray/);
+  assert.match(await release.innerText(), /Organisations:\s*1/);
+  const res = await callApi(server, computer, 'GET', '/device/update/linux/x86_64/0.1.0');
+  assert.equal(res.status, 200);
+  const offer = await res.json();
+  assert.equal(offer.version, '0.3.0');
+  assert.equal(offer.signature, readFileSync(`${file}.sig`, 'utf8'));
+  const download = await fetch(offer.url, { headers: { Authorization: `Bearer ${computer}` } });
+  assert.equal(await download.text(), bytes);
+
+  // The key is remembered in this browser.
+  await page.reload();
+  await page.getByTestId('new-release').locator('summary').click();
+  assert.equal(await page.getByTestId('new-release').getByLabel("The app's updater public key (optional)").inputValue(), publicKey);
 });

@@ -293,6 +293,7 @@ async fn time_limit(State(limits): State<TimeLimits>, request: Request, next: Ne
     let limit = if path == "/api/v1/events" {
         return next.run(request).await;
     } else if (request.method() == Method::PUT && path.starts_with("/api/v1/attachments/"))
+        || (request.method() == Method::POST && path == "/api/v1/releases")
         || path.starts_with("/api/v1/device/update/")
     {
         // An upload, or an update's download, which takes as long as the network takes.

@@ -69,20 +69,25 @@ async fn sync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The SHA-256 (lower-case hex) and length of a file, read in blocks.
-async fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+/// Reads a file in blocks, handing each to `each`; returns its length.
+async fn read_blocks(path: &Path, mut each: impl FnMut(&[u8])) -> std::io::Result<u64> {
     let mut file = tokio::fs::File::open(path).await?;
-    let mut hasher = Sha256::new();
     let mut block = vec![0; READ_BLOCK];
     let mut len = 0;
     loop {
         let n = file.read(&mut block).await?;
         if n == 0 {
-            break;
+            return Ok(len);
         }
-        hasher.update(&block[..n]);
+        each(&block[..n]);
         len += n as u64;
     }
+}
+
+/// The SHA-256 (lower-case hex) and length of a file, read in blocks.
+async fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut hasher = Sha256::new();
+    let len = read_blocks(path, |block| hasher.update(block)).await?;
     Ok((format!("{:x}", hasher.finalize()), len))
 }
 
@@ -93,6 +98,17 @@ pub struct Received {
     pub len: u64,
     /// The first bytes, for sniffing the type.
     pub head: Vec<u8>,
+}
+
+impl Received {
+    /// Reads the bytes again, a block at a time (a check that needs them all, such as a
+    /// signature's, without holding the file in memory).
+    pub async fn read_blocks(&self, each: impl FnMut(&[u8])) -> Result<()> {
+        read_blocks(&self.tmp, each)
+            .await
+            .map(drop)
+            .map_err(io("reading an upload"))
+    }
 }
 
 /// Why a body was not taken.
@@ -152,6 +168,17 @@ impl Blobs {
     pub async fn receive(
         &self,
         body: Body,
+        max: u64,
+        expected: Option<u64>,
+    ) -> Result<std::result::Result<Received, Refused>> {
+        self.receive_stream(body.into_data_stream(), max, expected)
+            .await
+    }
+
+    /// [`Blobs::receive`] from any stream of bytes (a part of a multipart form).
+    pub async fn receive_stream<E: std::fmt::Display>(
+        &self,
+        body: impl futures_util::Stream<Item = std::result::Result<bytes::Bytes, E>> + Unpin,
         max: u64,
         expected: Option<u64>,
     ) -> Result<std::result::Result<Received, Refused>> {
@@ -252,7 +279,7 @@ impl Blobs {
             .open(&path)
             .await
             .map_err(io("opening a partial upload"))?;
-        match write_stream(file, body, len, Some(len), false).await? {
+        match write_stream(file, body.into_data_stream(), len, Some(len), false).await? {
             Ok(_) => Ok(Ok(Ok(held + len))),
             Err(refused) => {
                 // Cut back to where it was, so the next chunk starts from the right place.
@@ -301,26 +328,22 @@ impl Blobs {
         })
     }
 
-    /// Throws received bytes away (they were not what their hash said).
-    /// Keeps a file on this machine as a blob (copied, hashed on the way, at most `max` bytes):
-    /// its SHA-256 and length. For files an admin hands the server's command line.
-    pub async fn keep_file(&self, path: &Path, max: u64) -> Result<(String, u64)> {
+    /// Receives a file on this machine (copied, hashed on the way, at most `max` bytes), to be
+    /// kept or discarded as an upload is. For files an admin hands the server's command line.
+    pub async fn receive_file(&self, path: &Path, max: u64) -> Result<Received> {
         let file = tokio::fs::File::open(path)
             .await
             .map_err(|e| AppError::bad_request(format!("cannot read {}: {e}", path.display())))?;
         let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
         match self.receive(body, max, None).await? {
-            Ok(received) => {
-                let kept = (received.sha256.clone(), received.len);
-                self.keep(received).await?;
-                Ok(kept)
-            }
+            Ok(received) => Ok(received),
             Err(Refused::TooLarge(max) | Refused::WrongLength(max)) => Err(AppError::bad_request(
                 format!("{} is larger than {max} bytes", path.display()),
             )),
         }
     }
 
+    /// Throws received bytes away (they were not what their hash said, or were refused).
     pub async fn discard(&self, received: Received) {
         let _ = tokio::fs::remove_file(&received.tmp).await;
     }
@@ -343,9 +366,9 @@ impl Blobs {
 
 /// Writes a body's frames to `file`, up to `max` bytes (exactly `expected` when given), then
 /// flushes the data to disk. `hash` also hashes it and keeps its first bytes.
-async fn write_stream(
+async fn write_stream<E: std::fmt::Display>(
     mut file: tokio::fs::File,
-    body: Body,
+    mut frames: impl futures_util::Stream<Item = std::result::Result<bytes::Bytes, E>> + Unpin,
     max: u64,
     expected: Option<u64>,
     hash: bool,
@@ -353,7 +376,6 @@ async fn write_stream(
     let mut hasher = Sha256::new();
     let mut head = Vec::new();
     let mut len: u64 = 0;
-    let mut frames = body.into_data_stream();
     while let Some(frame) = frames.next().await {
         let bytes = frame.map_err(|e| {
             AppError::bad_request(format!("the upload stopped before its end: {e}"))

@@ -382,21 +382,16 @@ async fn release(settings: Settings, command: &ReleaseCommand) -> anyhow::Result
                     .with_context(|| format!("no organisation named {org:?}"))?;
                 org_ids.push(found.id);
             }
-            let mut files = Vec::new();
-            for (platform, path) in artifacts {
+            let mut signatures = Vec::new();
+            for (_, path) in artifacts {
                 let mut sig = path.clone().into_os_string();
                 sig.push(".sig");
-                let signature = std::fs::read_to_string(&sig).with_context(|| {
+                signatures.push(std::fs::read_to_string(&sig).with_context(|| {
                     format!(
                         "reading {}: the bundler writes each file's signature beside it",
                         PathBuf::from(&sig).display()
                     )
-                })?;
-                files.push(releases::ArtifactFile {
-                    platform: platform.clone(),
-                    path,
-                    signature,
-                });
+                })?);
             }
             let input = bellhop_proto::ReleaseInput {
                 version: version.clone(),
@@ -407,10 +402,30 @@ async fn release(settings: Settings, command: &ReleaseCommand) -> anyhow::Result
                 pause_after_failures: *pause_after_failures,
             };
             let blobs = crate::blobs::Blobs::new(settings.attachments_dir());
-            let id =
-                releases::add_from_files(&store, &blobs, &input, &files, public_key.as_deref())
-                    .await
-                    .map_err(failed)?;
+            let mut files = Vec::new();
+            for ((platform, path), signature) in artifacts.iter().zip(signatures) {
+                match blobs.receive_file(path, releases::MAX_ARTIFACT_BYTES).await {
+                    Ok(received) => files.push(releases::IncomingArtifact {
+                        platform: platform.clone(),
+                        file_name: path
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            .unwrap_or("bellhop-update")
+                            .to_owned(),
+                        received,
+                        signature,
+                    }),
+                    Err(e) => {
+                        for file in files {
+                            blobs.discard(file.received).await;
+                        }
+                        return Err(failed(e));
+                    }
+                }
+            }
+            let id = releases::add(&store, &blobs, None, &input, files, public_key.as_deref())
+                .await
+                .map_err(failed)?;
             println!(
                 "release {version} ({id}) added on the {} channel, for {percent}% of devices",
                 channel.as_str()

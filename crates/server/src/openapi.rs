@@ -20,6 +20,7 @@ use crate::routes;
         routes::company::finish,
         routes::company::start_app,
         routes::releases::list,
+        routes::releases::add,
         routes::releases::change,
         routes::releases::check,
         routes::releases::download,

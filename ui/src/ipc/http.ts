@@ -139,15 +139,17 @@ function httpClient(base: string, storage: Storage) {
     const headers: Record<string, string> = {};
     const token = storage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = `Bearer ${token}`;
-    // Bytes go as they are (uploads); anything else as JSON.
+    // Bytes go as they are (uploads), a form as multipart (the browser names its boundary);
+    // anything else as JSON.
     const raw = body instanceof Uint8Array;
-    if (body !== undefined) headers['Content-Type'] = raw ? 'application/octet-stream' : 'application/json';
+    const form = body instanceof FormData;
+    if (body !== undefined && !form) headers['Content-Type'] = raw ? 'application/octet-stream' : 'application/json';
     let res: Response;
     try {
       res = await fetch(`${base}/api/v1${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : raw ? (body as Uint8Array<ArrayBuffer>) : JSON.stringify(body),
+        body: body === undefined ? undefined : raw ? (body as Uint8Array<ArrayBuffer>) : form ? body : JSON.stringify(body),
         signal,
       });
     } catch (e) {
@@ -375,6 +377,23 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     deleteArticle: (id) => call<void>('DELETE', `/kb/articles/${encodeURIComponent(id)}`),
     savePortalSettings: (settings) => call<PortalSettings>('PUT', '/portal-settings', settings),
     releases: () => call<Release[]>('GET', '/releases'),
+    addRelease(release) {
+      const form = new FormData();
+      form.append('version', release.version);
+      form.append('channel', release.channel);
+      form.append('notes', release.notes);
+      form.append('percent', String(release.percent));
+      form.append('pause_after_failures', String(release.pause_after_failures));
+      for (const org of release.org_ids) form.append('org', org);
+      if (release.public_key.trim()) form.append('public_key', release.public_key.trim());
+      // Each file after its platform and signature, as the server reads them.
+      for (const file of release.files) {
+        form.append('platform', file.platform);
+        form.append('signature', file.signature);
+        form.append('artifact', file.file, file.file.name);
+      }
+      return call<Release>('POST', '/releases', form);
+    },
     changeRollout: (id, change) => call<Release>('PATCH', `/releases/${encodeURIComponent(id)}`, change),
     assistantModel: () => call<AssistantModel | null>('GET', '/assistant/model'),
     saveAssistantModel: (input) => call<AssistantModel>('PUT', '/assistant/model', input),

@@ -576,6 +576,20 @@ export type ChatApi = {
 >;
 
 /** The technician console (browser only): the portal's calls plus the desk's own. */
+/** A release as the console adds it: its rollout, and each file with its updater signature
+ * (the `.sig` the bundler wrote beside it). */
+export interface NewRelease {
+  version: string;
+  channel: 'stable' | 'beta';
+  notes: string;
+  percent: number;
+  pause_after_failures: number;
+  org_ids: string[];
+  /** The app's updater public key: given, every signature must sign its file with it. */
+  public_key: string;
+  files: { platform: string; signature: string; file: File }[];
+}
+
 export interface ConsoleApi extends BrowserApi {
   /** Adds an internal note, never shown to end users. */
   note(id: string, body: string): Promise<Ticket>;
@@ -638,11 +652,13 @@ export interface ConsoleApi extends BrowserApi {
   saveArticle(id: string | null, input: ArticleInput): Promise<Article>;
   deleteArticle(id: string): Promise<void>;
   savePortalSettings(settings: PortalSettings): Promise<PortalSettings>;
-  /** The assistant's model (admins); `null` while the built-in engine answers. */
   /** Releases of the desktop app with how far each has gone (admins). */
   releases(): Promise<Release[]>;
+  /** Adds a release with its signed files, uploaded (admins). */
+  addRelease(release: NewRelease): Promise<Release>;
   /** Widens, narrows, pauses or resumes a release's rollout (admins). */
   changeRollout(id: string, change: RolloutChange): Promise<Release>;
+  /** The assistant's model (admins); `null` while the built-in engine answers. */
   assistantModel(): Promise<AssistantModel | null>;
   /** Sets it (admins); `api_key` left out keeps the kept one, empty removes it. */
   saveAssistantModel(input: AssistantModelInput): Promise<AssistantModel>;

@@ -8,15 +8,13 @@
 //! tenth and adds to it. The feed reads releases from the store's short-lived copy, so a check is
 //! the device's one lookup and no write.
 
-use std::path::Path;
-
 use bellhop_proto::{
     AppVersion, DeviceId, OrgId, Release, ReleaseArtifact, ReleaseId, ReleaseInput, Role,
     RolloutChange, UpdateChannel, UpdateFailure, UpdateOffer, UpdatePlatform,
 };
 use sha2::{Digest, Sha256};
 
-use crate::blobs::Blobs;
+use crate::blobs::{Blobs, Received};
 use crate::db::{Caller, DeviceCaller, RolloutDevice, Store};
 use crate::error::{AppError, Result};
 
@@ -26,7 +24,7 @@ pub const MAX_ARTIFACT_BYTES: u64 = 1024 * 1024 * 1024;
 /// The longest failure report kept, in characters.
 const MAX_FAILURE_CHARS: usize = 2_000;
 
-fn require_admin(caller: &Caller) -> Result<()> {
+pub fn require_admin(caller: &Caller) -> Result<()> {
     if caller.role == Role::Admin {
         Ok(())
     } else {
@@ -257,13 +255,12 @@ fn check_percent(percent: Option<u8>) -> Result<()> {
     Ok(())
 }
 
-/// Checks an updater signature (the `.sig` the bundler writes: a minisign signature, base64),
-/// and, given the app's public key (as `tauri.conf.json` holds it), that it signs `bytes`.
-pub fn check_signature(signature: &str, public_key: Option<&str>, bytes: &[u8]) -> Result<String> {
+/// Decodes an updater signature (the `.sig` the bundler writes: base64 of a minisign
+/// signature): the text as kept, and the signature.
+fn parse_signature(signature: &str) -> Result<(String, minisign_verify::Signature)> {
     use base64::Engine as _;
-    let engine = base64::engine::general_purpose::STANDARD;
     let signature = signature.trim();
-    let text = engine
+    let text = base64::engine::general_purpose::STANDARD
         .decode(signature)
         .ok()
         .and_then(|raw| String::from_utf8(raw).ok())
@@ -275,69 +272,124 @@ pub fn check_signature(signature: &str, public_key: Option<&str>, bytes: &[u8]) 
     let decoded = minisign_verify::Signature::decode(&text).map_err(|e| {
         AppError::bad_request(format!("the signature is not a minisign signature: {e}"))
     })?;
-    if let Some(key) = public_key {
-        let key_text = engine
-            .decode(key.trim())
-            .ok()
-            .and_then(|raw| String::from_utf8(raw).ok())
-            .ok_or_else(|| AppError::bad_request("the public key is not the updater's (base64)"))?;
-        let key = minisign_verify::PublicKey::decode(&key_text)
-            .map_err(|e| AppError::bad_request(format!("the public key is not minisign's: {e}")))?;
-        key.verify(bytes, &decoded, false).map_err(|_| {
-            AppError::bad_request(
-                "the signature does not sign this file with the app's key: the app would refuse it",
-            )
-        })?;
-    }
-    Ok(signature.to_owned())
+    Ok((signature.to_owned(), decoded))
 }
 
-/// One file handed to [`add_from_files`].
-pub struct ArtifactFile<'a> {
+/// Decodes the app's updater public key, as `tauri.conf.json` holds it (base64 of minisign's
+/// text).
+fn parse_public_key(key: &str) -> Result<minisign_verify::PublicKey> {
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD
+        .decode(key.trim())
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .ok_or_else(|| AppError::bad_request("the public key is not the updater's (base64)"))?;
+    minisign_verify::PublicKey::decode(&text)
+        .map_err(|e| AppError::bad_request(format!("the public key is not minisign's: {e}")))
+}
+
+/// One file of a new release: received (from the command line or the console), not yet kept.
+pub struct IncomingArtifact {
     pub platform: UpdatePlatform,
-    pub path: &'a Path,
+    pub file_name: String,
+    pub received: Received,
     /// The updater's signature (the `.sig` file's content).
     pub signature: String,
 }
 
-/// `bellhop-server release add`: the release and its files, each signature checked (and
-/// verified against `public_key` when given) before anything is kept.
-pub async fn add_from_files(
+/// Adds a release with its files, by an admin in the console or from the command line
+/// (`actor` `None`). Each signature is checked to be one and, given the app's public key, to
+/// sign its file (read a block at a time, whatever its size), before anything is kept; a
+/// release refused keeps none of its files.
+pub async fn add(
     store: &Store,
     blobs: &Blobs,
+    actor: Option<&Caller>,
     input: &ReleaseInput,
-    files: &[ArtifactFile<'_>],
+    files: Vec<IncomingArtifact>,
     public_key: Option<&str>,
 ) -> Result<ReleaseId> {
+    let checked = match actor.map_or(Ok(()), require_admin) {
+        Ok(()) => check_files(input, &files, public_key).await,
+        Err(e) => Err(e),
+    };
+    let signatures = match checked {
+        Ok(signatures) => signatures,
+        Err(e) => {
+            for file in files {
+                blobs.discard(file.received).await;
+            }
+            return Err(e);
+        }
+    };
+    let mut artifacts = Vec::new();
+    for (file, signature) in files.into_iter().zip(signatures) {
+        artifacts.push(ReleaseArtifact {
+            platform: file.platform,
+            file_name: file.file_name,
+            size: file.received.len,
+            sha256: file.received.sha256.clone(),
+            signature,
+        });
+        blobs.keep(file.received).await?;
+    }
+    store.add_release(actor, input, &artifacts).await
+}
+
+/// The signatures of a new release's files as kept, once each is checked.
+async fn check_files(
+    input: &ReleaseInput,
+    files: &[IncomingArtifact],
+    public_key: Option<&str>,
+) -> Result<Vec<String>> {
     check_percent(Some(input.percent))?;
     if files.is_empty() {
         return Err(AppError::bad_request(
-            "a release needs at least one file (--artifact PLATFORM=PATH)",
+            "a release needs at least one file, with its signature",
         ));
     }
-    let mut artifacts = Vec::new();
-    for file in files {
-        let bytes = tokio::fs::read(file.path).await.map_err(|e| {
-            AppError::bad_request(format!("cannot read {}: {e}", file.path.display()))
-        })?;
-        let signature = check_signature(&file.signature, public_key, &bytes)?;
-        drop(bytes);
-        let (sha256, size) = blobs.keep_file(file.path, MAX_ARTIFACT_BYTES).await?;
-        let file_name = file
-            .path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("bellhop-update")
-            .to_owned();
-        artifacts.push(ReleaseArtifact {
-            platform: file.platform.clone(),
-            file_name,
-            size,
-            sha256,
-            signature,
-        });
+    let key = public_key
+        .filter(|k| !k.trim().is_empty())
+        .map(parse_public_key)
+        .transpose()?;
+    let mut signatures = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let name = &file.file_name;
+        if files[..i].iter().any(|f| f.platform == file.platform) {
+            return Err(AppError::bad_request(format!(
+                "two files for {}: a release has one per platform",
+                file.platform
+            )));
+        }
+        if file.received.len == 0 {
+            return Err(AppError::bad_request(format!("{name} is empty")));
+        }
+        let (text, signature) = parse_signature(&file.signature)
+            .map_err(|e| AppError::bad_request(format!("{name}: {e}")))?;
+        if let Some(key) = &key {
+            let mut verifier = key.verify_stream(&signature).map_err(|e| match e {
+                minisign_verify::Error::UnexpectedKeyId => AppError::bad_request(format!(
+                    "{name}: the signature does not sign this file with the app's key (another \
+                     key made it): the app would refuse it"
+                )),
+                _ => AppError::bad_request(format!(
+                    "{name}: the signature is minisign's legacy kind, which the app refuses: \
+                     sign with the Tauri CLI or a current minisign"
+                )),
+            })?;
+            file.received
+                .read_blocks(|block| verifier.update(block))
+                .await?;
+            verifier.finalize().map_err(|_| {
+                AppError::bad_request(format!(
+                    "{name}: the signature does not sign this file with the app's key: the app \
+                     would refuse it"
+                ))
+            })?;
+        }
+        signatures.push(text);
     }
-    store.add_release(None, input, &artifacts).await
+    Ok(signatures)
 }
 
 #[cfg(test)]

@@ -176,7 +176,13 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         )
         .route("/device/update/{id}/{platform}", get(releases::download))
         .route("/device/update/failure", post(releases::failure))
-        .route("/releases", get(releases::list))
+        .route(
+            "/releases",
+            get(releases::list)
+                .post(releases::add)
+                // Each file is capped as it streams in (domain::releases::MAX_ARTIFACT_BYTES).
+                .layer(DefaultBodyLimit::disable()),
+        )
         .route("/releases/{id}", patch(releases::change))
         .route("/device/identity/send-token", post(devices::send_token))
         .route("/device/identity/confirm", post(devices::confirm))

@@ -643,3 +643,219 @@ async fn failures_pause_a_release_and_only_admins_manage_them() -> anyhow::Resul
     assert_eq!(expect_error(res, 403).await?, "forbidden");
     Ok(())
 }
+
+/// The updater signature of `bytes` by `sk` (the `.sig`'s text).
+fn signature(bytes: &[u8], sk: &minisign::SecretKey) -> anyhow::Result<String> {
+    use base64::Engine as _;
+    let signature = minisign::sign(None, sk, bytes, Some("bellhop test"), None)?.into_string();
+    Ok(base64::engine::general_purpose::STANDARD.encode(signature))
+}
+
+/// A release form as the console sends it: its fields, then each file after its platform and
+/// signature.
+fn form(fields: &[(&str, &str)], files: &[(&str, &str, &[u8], &str)]) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    for (platform, signature, bytes, file_name) in files {
+        form = form
+            .text("platform", platform.to_string())
+            .text("signature", signature.to_string())
+            .part(
+                "artifact",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_string()),
+            );
+    }
+    form
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    form: reqwest::multipart::Form,
+) -> anyhow::Result<reqwest::Response> {
+    Ok(app
+        .http
+        .post(app.url("/api/v1/releases"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await?)
+}
+
+/// Files received but not kept (a refused upload leaves none behind).
+fn received_files(app: &TestApp) -> usize {
+    std::fs::read_dir(app.dir.path().join("attachments/tmp")).map_or(0, |d| d.count())
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_release_from_the_console_and_every_bad_form_is_refused()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let ada = crate::assistant::admin(&app).await?;
+    let (public_key, sk) = key_pair()?;
+    let (_, stranger) = key_pair()?;
+    let orgs: Vec<Value> = app.get(&ada, "/api/v1/orgs").await?.json().await?;
+    let acme = orgs
+        .iter()
+        .find(|o| o["name"] == "Acme")
+        .and_then(|o| o["id"].as_str())
+        .ok_or_else(|| anyhow::anyhow!("no Acme"))?
+        .to_owned();
+    let appimage = b"the AppImage of Bellhop 0.4.0".repeat(5000);
+    let msi = b"the MSI of Bellhop 0.4.0".repeat(100);
+    let (linux_sig, msi_sig) = (signature(&appimage, &sk)?, signature(&msi, &sk)?);
+    let fields = [
+        ("version", "0.4.0"),
+        ("notes", "Faster screenshots"),
+        ("org", acme.as_str()),
+        ("pause_after_failures", "5"),
+        ("public_key", public_key.as_str()),
+    ];
+    let files: [(&str, &str, &[u8], &str); 2] = [
+        (
+            "linux-x86_64",
+            &linux_sig,
+            &appimage,
+            "C:\\build\\Bellhop_0.4.0_amd64.AppImage",
+        ),
+        (
+            "windows-x86_64",
+            &msi_sig,
+            &msi,
+            "Bellhop_0.4.0_x64_en-US.msi",
+        ),
+    ];
+
+    // Only admins, and they are asked before the files are read.
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob = app.login("bob@acme.example").await?;
+    for token in [&tech, &bob] {
+        let res = upload(&app, token, form(&fields, &files)).await?;
+        assert_eq!(expect_error(res, 403).await?, "forbidden");
+    }
+    let res = upload(&app, "not-a-session", form(&fields, &files)).await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+
+    // Bad forms: each a JSON 4xx, and none keeps a file or a release.
+    let mut forged = files;
+    forged[1].1 = &linux_sig; // the AppImage's signature on the MSI
+    let stranger_sig = signature(&appimage, &stranger)?;
+    let mut by_stranger = files;
+    by_stranger[0].1 = &stranger_sig;
+    let mut doubled = files;
+    doubled[1].0 = "linux-x86_64";
+    let mut unknown_platform = files;
+    unknown_platform[0].0 = "plan9-x86_64";
+    let mut not_a_signature = files;
+    not_a_signature[0].1 = "c2lnbmVkIGJ5IG1l";
+    let empty: [(&str, &str, &[u8], &str); 1] = [("linux-x86_64", &linux_sig, b"", "empty")];
+    let cases: Vec<(&str, reqwest::multipart::Form, &str)> = vec![
+        ("forged", form(&fields, &forged), "does not sign this file"),
+        ("another key", form(&fields, &by_stranger), "another key"),
+        (
+            "two per platform",
+            form(&fields, &doubled),
+            "one per platform",
+        ),
+        (
+            "no such platform",
+            form(&fields, &unknown_platform),
+            "plan9",
+        ),
+        (
+            "not a signature",
+            form(&fields, &not_a_signature),
+            "signature",
+        ),
+        ("empty", form(&fields, &empty), "empty"),
+        ("no files", form(&fields, &[]), "at least one file"),
+        ("no version", form(&fields[1..], &files), "version"),
+        ("bad version", form(&[("version", "four")], &files), "four"),
+        (
+            "bad channel",
+            form(&[("version", "0.4.0"), ("channel", "nightly")], &files),
+            "nightly",
+        ),
+        (
+            "bad share",
+            form(&[("version", "0.4.0"), ("percent", "101")], &files),
+            "0 to 100",
+        ),
+        (
+            "bad org",
+            form(&[("version", "0.4.0"), ("org", "Acme")], &files),
+            "organisation",
+        ),
+        (
+            "unknown field",
+            form(&[("version", "0.4.0"), ("colour", "red")], &files),
+            "colour",
+        ),
+        (
+            "file before its platform",
+            reqwest::multipart::Form::new()
+                .text("version", "0.4.0")
+                .part(
+                    "artifact",
+                    reqwest::multipart::Part::bytes(appimage.clone()).file_name("x.AppImage"),
+                ),
+            "after its platform",
+        ),
+    ];
+    for (case, body, says) in cases {
+        let res = upload(&app, &ada, body).await?;
+        let status = res.status().as_u16();
+        let body: Value = res.json().await?;
+        assert_eq!(status, 422, "{case}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{case}: {message}");
+        assert_eq!(received_files(&app), 0, "{case}: a file was left behind");
+    }
+    let res = app
+        .http
+        .post(app.url("/api/v1/releases"))
+        .bearer_auth(&ada)
+        .json(&json!({"version": "0.4.0"}))
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    assert!(releases(&app, &ada).await?.is_empty());
+
+    // The good form: kept, listed, offered to Acme's computers, downloaded whole.
+    let res = upload(&app, &ada, form(&fields, &files)).await?;
+    assert_eq!(res.status(), 201);
+    let added: Release = res.json().await?;
+    assert_eq!(added.version.to_string(), "0.4.0");
+    assert_eq!(added.notes, "Faster screenshots");
+    assert_eq!(added.pause_after_failures, 5);
+    assert_eq!(
+        added
+            .org_ids
+            .iter()
+            .map(|o| o.to_string())
+            .collect::<Vec<_>>(),
+        std::slice::from_ref(&acme)
+    );
+    let linux = added
+        .artifacts
+        .iter()
+        .find(|a| a.platform.to_string() == "linux-x86_64")
+        .ok_or_else(|| anyhow::anyhow!("no Linux file"))?;
+    assert_eq!(linux.file_name, "Bellhop_0.4.0_amd64.AppImage");
+    assert_eq!(linux.size, appimage.len() as u64);
+    assert_eq!(received_files(&app), 0);
+    let device = linux_device(&app, "acme-demo-key", "ACME-UP", "0.3.0").await?;
+    let offer = offered_soon(&app, &device, "linux/x86_64/0.3.0", "0.4.0").await?;
+    assert_eq!(offer.signature, linux_sig);
+    let res = app.http.get(&offer.url).bearer_auth(&device).send().await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await?.as_ref(), appimage.as_slice());
+
+    // A version is released once.
+    let res = upload(&app, &ada, form(&fields, &files)).await?;
+    assert_eq!(expect_error(res, 409).await?, "conflict");
+    assert_eq!(releases(&app, &ada).await?.len(), 1);
+    Ok(())
+}
