@@ -23,6 +23,29 @@ use std::sync::Arc;
 use bellhop_agent::{Agent, AgentConfig, Paths};
 use tauri::{Manager, RunEvent};
 
+/// Keeps an installer's options as the person's own settings; the process's exit code.
+fn take_install_settings(args: &[String]) -> i32 {
+    use bellhop_agent::install_settings::InstallSettings;
+    let kept = InstallSettings::from_args(args)
+        .and_then(|settings| Ok((settings, Paths::from_env()?)))
+        .and_then(|(settings, paths)| settings.apply(&paths));
+    match kept {
+        Ok(skipped) => {
+            if !skipped.is_empty() {
+                tracing::info!(
+                    ?skipped,
+                    "the organisation manages these: the installer's values are left out"
+                );
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("Bellhop: the installer's settings were not kept: {e}");
+            1
+        }
+    }
+}
+
 /// Starts the app; returns when the user quits.
 pub fn run() {
     tracing_subscriber::fmt()
@@ -30,13 +53,18 @@ pub fn run() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    let args: Vec<String> = std::env::args().collect();
+    // A per-user installer passing on its options (packaging/windows/installer-hooks.nsh).
+    if let Some(at) = args
+        .iter()
+        .position(|a| a == bellhop_agent::install_settings::INSTALL_SETTINGS_ARG)
+    {
+        std::process::exit(take_install_settings(&args[at + 1..]));
+    }
     // The copy of the previous AppImage, watching a new version start (updater.rs).
     #[cfg(target_os = "linux")]
-    {
-        let args: Vec<String> = std::env::args().collect();
-        if args.iter().any(|a| a == updater::WATCHDOG_ARG) {
-            std::process::exit(updater::watchdog(&args));
-        }
+    if args.iter().any(|a| a == updater::WATCHDOG_ARG) {
+        std::process::exit(updater::watchdog(&args));
     }
     #[cfg(target_os = "linux")]
     webkit_env::apply();

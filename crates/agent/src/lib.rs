@@ -23,6 +23,7 @@ mod drafts;
 mod error;
 mod files;
 pub mod helper;
+pub mod install_settings;
 pub mod kb;
 pub mod managed;
 pub mod notices;
