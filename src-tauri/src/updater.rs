@@ -146,6 +146,28 @@ fn idle(app: &AppHandle) -> bool {
         .all(|w| !w.is_visible().unwrap_or(false))
 }
 
+/// Records the attempt, then installs; an install that fails is refused for good (and
+/// reported) and the attempt forgotten.
+async fn install_recorded(
+    agent: &Arc<Agent>,
+    update: &tauri_plugin_updater::Update,
+    bytes: &[u8],
+    from: &AppVersion,
+    to: AppVersion,
+    previous: Option<std::path::PathBuf>,
+    installed: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    agent.begin_update(from.clone(), to.clone(), previous, installed)?;
+    if let Err(e) = update.install(bytes) {
+        agent
+            .refuse_update(&to, &format!("could not be installed: {e}"))
+            .await?;
+        agent.clear_update_attempt()?;
+        return Err(e.into());
+    }
+    Ok(())
+}
+
 #[cfg(target_os = "linux")]
 mod install {
     //! Linux: AppImages replace themselves; the watchdog sees the new one start.
@@ -200,19 +222,16 @@ mod install {
         std::fs::create_dir_all(&dir)?;
         let previous = dir.join(format!("previous-{from}.AppImage"));
         std::fs::copy(&appimage, &previous)?;
-        agent.begin_update(
-            from.clone(),
-            to.clone(),
+        super::install_recorded(
+            agent,
+            update,
+            bytes,
+            from,
+            to,
             Some(previous.clone()),
             Some(appimage),
-        )?;
-        if let Err(e) = update.install(bytes) {
-            agent
-                .refuse_update(&to, &format!("could not be installed: {e}"))
-                .await?;
-            agent.clear_update_attempt()?;
-            return Err(e.into());
-        }
+        )
+        .await?;
         std::process::Command::new(&previous)
             .arg(super::WATCHDOG_ARG)
             .arg(std::process::id().to_string())
@@ -252,14 +271,7 @@ mod install {
         to: AppVersion,
         _installed: PathBuf,
     ) -> anyhow::Result<()> {
-        agent.begin_update(from.clone(), to.clone(), None, None)?;
-        if let Err(e) = update.install(bytes) {
-            agent
-                .refuse_update(&to, &format!("could not be installed: {e}"))
-                .await?;
-            agent.clear_update_attempt()?;
-            return Err(e.into());
-        }
+        super::install_recorded(agent, update, bytes, from, to, None, None).await?;
         app.restart();
     }
 }

@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
-import { BIN, freePort, mailTo, startServer, tempDir, until } from './helpers.mjs';
+import { BIN, confirmIdentityInApp, freePort, startServer, tempDir, until } from './helpers.mjs';
 
 const CURRENT = process.env.BELLHOP_APPIMAGE;
 const NEXT = process.env.BELLHOP_APPIMAGE_NEXT;
@@ -153,18 +153,7 @@ test('the AppImage of N enrols itself from /etc/bellhop/agent.toml, and keeps a 
     await status.waitForDisplayed({ timeout: 30_000 });
     await browser.waitUntil(async () => (await status.getText()) === 'Active', { timeout: 30_000, timeoutMsg: 'not enrolled from the managed file' });
     // Bob confirms who he is, as a new ticket asks first.
-    await (await browser.$('a[href="#/settings"]')).click();
-    await (await browser.$('input[name="first_name"]')).setValue('Bob');
-    await (await browser.$('input[name="last_name"]')).setValue('Baker');
-    await (await browser.$('input[name="email"]')).setValue('bob@acme.example');
-    await (await browser.$('button=Send token')).click();
-    const tokenInput = await browser.$('input[name="token"]');
-    await tokenInput.waitForDisplayed({ timeout: 10_000 });
-    let code;
-    await until(() => (code = mailTo(server.dataDir, 'bob@acme.example').map((m) => /Your confirmation token is (\S+)/.exec(m)?.[1]).findLast(Boolean)), 10_000, 'the confirmation mail');
-    await tokenInput.setValue(code);
-    await (await browser.$('button=Save')).click();
-    await (await browser.$('[data-testid="identity"]')).waitForDisplayed({ timeout: 10_000 });
+    await confirmIdentityInApp(browser, server.dataDir, { firstName: 'Bob', lastName: 'Baker', email: 'bob@acme.example' });
     await (await browser.$('a[href="#/new"]')).click();
     const title = await browser.$('input[name="title"]');
     await title.waitForDisplayed({ timeout: 10_000 });

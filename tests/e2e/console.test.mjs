@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import * as OTPAuth from 'otpauth';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { BIN, SHOTS, axeViolations, launchChromium, login, mailTo, startServer, tempDir, textsTo, until } from './helpers.mjs';
+import { BIN, SHOTS, axeViolations, confirmationToken, launchChromium, login, mailTo, startServer, tempDir, textsTo, until } from './helpers.mjs';
 
 let server;
 let browser;
@@ -391,14 +391,7 @@ async function bobsComputer() {
   const before = mailTo(server.dataDir, 'bob@acme.example').length;
   bellhop('identity', 'send-token', '--first-name', 'Bob', '--last-name', 'Baker', '--email', 'bob@acme.example');
   let token = null;
-  await until(() => {
-    token = mailTo(server.dataDir, 'bob@acme.example')
-      .slice(before)
-      .map((t) => /^Your confirmation token is (\S+)$/m.exec(t)?.[1])
-      .filter(Boolean)
-      .at(-1) ?? null;
-    return token !== null;
-  }, 10_000, 'the confirmation email');
+  await until(() => (token = confirmationToken(server.dataDir, 'bob@acme.example', before)) !== null, 10_000, 'the confirmation email');
   bellhop('identity', 'confirm', '--email', 'bob@acme.example', token);
   return { bellhop, env };
 }

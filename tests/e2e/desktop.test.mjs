@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
 import { PNG } from 'pngjs';
-import { BIN, SHOTS, freePort, login, mailTo, startServer, tempDir, textsTo, until } from './helpers.mjs';
+import { BIN, SHOTS, confirmIdentityInApp, freePort, login, startServer, tempDir, textsTo, until } from './helpers.mjs';
 
 let server;
 let driver;
@@ -88,33 +88,12 @@ test('the app enrols itself and shows it is online with the server it was given'
   });
 });
 
-/** The newest confirmation token the server mailed to `email` (from its .eml outbox). */
-function tokenFromMail(email) {
-  const subjects = mailTo(server.dataDir, email)
-    .map((t) => /^Your confirmation token is (\S+)$/m.exec(t)?.[1])
-    .filter(Boolean);
-  return subjects.at(-1) ?? null;
-}
-
 test('a new ticket asks for the identity first; Personal settings confirms it with the emailed token', async () => {
   await (await browser.$('a[href="#/new"]')).click();
   const gate = await browser.$('#identity-first');
   await gate.waitForDisplayed({ timeout: 10_000 });
 
-  await (await browser.$('a[href="#/settings"]')).click();
-  await (await browser.$('input[name="first_name"]')).setValue('Bob');
-  await (await browser.$('input[name="last_name"]')).setValue('Baker');
-  await (await browser.$('input[name="email"]')).setValue('bob@acme.example');
-  await (await browser.$('button=Send token')).click();
-  const tokenInput = await browser.$('input[name="token"]');
-  await tokenInput.waitForDisplayed({ timeout: 10_000 });
-
-  let token = null;
-  await until(() => (token = tokenFromMail('bob@acme.example')) !== null, 10_000, 'the confirmation email');
-  await tokenInput.setValue(token);
-  await (await browser.$('button=Save')).click();
-  const identity = await browser.$('[data-testid="identity"]');
-  await identity.waitForDisplayed({ timeout: 10_000 });
+  const identity = await confirmIdentityInApp(browser, server.dataDir, { firstName: 'Bob', lastName: 'Baker', email: 'bob@acme.example' });
   assert.match(await identity.getText(), /Bob Baker/);
   await windowShot('desktop-settings.png');
 });

@@ -89,6 +89,38 @@ export async function login(url, email) {
   return (await res.json()).token;
 }
 
+/** The newest identity confirmation token the server mailed to `email` after the first
+ * `skip` messages to them, or `null`. */
+export function confirmationToken(dataDir, email, skip = 0) {
+  return (
+    mailTo(dataDir, email)
+      .slice(skip)
+      .map((t) => /^Your confirmation token is (\S+)$/m.exec(t)?.[1])
+      .filter(Boolean)
+      .at(-1) ?? null
+  );
+}
+
+/** In the desktop app (a WebDriver session): Personal settings confirms who the person is with
+ * the token the server mails; returns the identity it then shows. */
+export async function confirmIdentityInApp(browser, dataDir, { firstName, lastName, email }) {
+  await (await browser.$('a[href="#/settings"]')).click();
+  await (await browser.$('input[name="first_name"]')).setValue(firstName);
+  await (await browser.$('input[name="last_name"]')).setValue(lastName);
+  await (await browser.$('input[name="email"]')).setValue(email);
+  const before = mailTo(dataDir, email).length;
+  await (await browser.$('button=Send token')).click();
+  const tokenInput = await browser.$('input[name="token"]');
+  await tokenInput.waitForDisplayed({ timeout: 10_000 });
+  let token = null;
+  await until(() => (token = confirmationToken(dataDir, email, before)) !== null, 10_000, 'the confirmation email');
+  await tokenInput.setValue(token);
+  await (await browser.$('button=Save')).click();
+  const identity = await browser.$('[data-testid="identity"]');
+  await identity.waitForDisplayed({ timeout: 10_000 });
+  return identity;
+}
+
 /**
  * The messages the server wrote to its `.eml` outbox for `email`, oldest first, with
  * quoted-printable's soft line breaks and "=3D" undone.

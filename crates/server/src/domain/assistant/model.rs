@@ -24,8 +24,11 @@ use crate::state::AppState;
 const MAX_ROUNDS: usize = 4;
 /// The most tokens one round may write (an answer is short; a runaway model stops here).
 const MAX_ANSWER_TOKENS: u32 = 400;
-/// How long one request to the model may take, streaming included.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long the model may go without sending a byte (waiting for its first, or between two):
+/// a model that stalls is given up on, one that is slow but writing is not.
+const STALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one request to the model may take at most, streaming included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 /// The most of an article's text a search gives the model.
 const ARTICLE_CHARS: usize = 1_500;
 const MAX_URL_CHARS: usize = 500;
@@ -36,6 +39,7 @@ const MAX_KEY_CHARS: usize = 1_000;
 static HTTP: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
+        .read_timeout(STALL_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
         .build()
         .unwrap_or_default()
