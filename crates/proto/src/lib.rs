@@ -113,8 +113,8 @@ pub use sync::{
 };
 pub use ticket::{
     AddCc, AssigneeUpdate, CcEntry, Comment, CommentVisibility, NewComment, NewTicket, Page,
-    Priority, Ticket, TicketListQuery, TicketScope, TicketSort, TicketSource, TicketStatus,
-    TicketUpdate,
+    Priority, QueueCounts, Ticket, TicketListQuery, TicketScope, TicketSort, TicketSource,
+    TicketStatus, TicketUpdate,
 };
 pub use typescript::typescript;
 pub use values::{

@@ -381,6 +381,20 @@ pub struct AssigneeUpdate {
     pub user_id: Option<UserId>,
 }
 
+/// What the console's navigation counts for a technician: the tickets that need the desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueCounts {
+    /// Open tickets, whoever handles them.
+    pub open: u32,
+    /// Tickets waiting for the customer's reply.
+    pub awaiting_reply: u32,
+    /// Open tickets assigned to the caller.
+    pub mine: u32,
+    /// Open tickets nobody is assigned to.
+    pub unassigned: u32,
+}
+
 /// One page of a list, newest first; `next` fetches the following page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -23,7 +23,7 @@ pub fn typescript() -> String {
         Language, Role, User, UpdateMe, SecondFactor, PendingPhone, AuthenticatorSetup, SetPhoneRequest, ConfirmPhoneRequest, LoginRequest, LoginResponse, ForgotPasswordRequest, SignUpRequest, ResetPasswordRequest,
         IdpKind, IdentityProvider, IdentityProviderInput, CompanySignInStart, CompanySignInRedirect, CompanySignInFinish, CompanySignInError, AppCompanySignInStart, AppCompanySignInFinish,
         TicketStatus, Priority, TicketSource, Ticket, NewTicket,
-        CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, TicketScope, CcEntry, AddCc, AssigneeUpdate,
+        CommentVisibility, Comment, NewComment, TicketUpdate, TicketListQuery, TicketSort, TicketScope, CcEntry, AddCc, AssigneeUpdate, QueueCounts,
         Page<()>,
         DeviceFacts, DeviceStatus, EnrolRequest, EnrolResponse, Device, DeviceState, DeviceSelection,
         DevicesChanged, SendTokenRequest, ConfirmTokenRequest, DeviceCredential,

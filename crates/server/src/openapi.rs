@@ -54,6 +54,7 @@ use crate::routes;
         routes::software::put,
         routes::tickets::list,
         routes::tickets::ids,
+        routes::tickets::counts,
         routes::tickets::create,
         routes::tickets::get,
         routes::tickets::cc_list,

@@ -344,6 +344,24 @@ export type AddCc = { email: string, };
 
 export type AssigneeUpdate = { user_id: UserId | null, };
 
+export type QueueCounts = { 
+/**
+ * Open tickets, whoever handles them.
+ */
+open: number, 
+/**
+ * Tickets waiting for the customer's reply.
+ */
+awaiting_reply: number, 
+/**
+ * Open tickets assigned to the caller.
+ */
+mine: number, 
+/**
+ * Open tickets nobody is assigned to.
+ */
+unassigned: number, };
+
 export type Page<T> = { items: Array<T>, next: string | null, };
 
 export type DeviceFacts = { hostname: string, os: string, os_version: string, serial: string | null, 

@@ -2,6 +2,7 @@
 // portal and the technician console share it; the console adds its own calls on top.
 import { createParser } from 'eventsource-parser';
 import type {
+  QueueCounts,
   Action,
   AssistantEvent,
   AssistantModel,
@@ -329,6 +330,7 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     assign: (id, userId) => call<Ticket>('PUT', `${ticketPath(id)}/assignee`, { user_id: userId }),
     systemInfo: (id) => call<SystemInfo | null>('GET', `${ticketPath(id)}/system-info`),
     staff: () => call<User[]>('GET', '/users?staff=true'),
+    queueCounts: () => call<QueueCounts>('GET', '/tickets/counts'),
     orgs: () => call<Org[]>('GET', '/orgs'),
     createOrg: (input) => call<OrgCreated>('POST', '/orgs', input),
     updateOrg: (id, input) => call<Org>('PUT', `/orgs/${encodeURIComponent(id)}`, input),

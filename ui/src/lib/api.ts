@@ -2,6 +2,7 @@
 // Tauri bridge to the agent, and the browser portal's HTTP API. Views never import either.
 import { setLanguage, t } from '../i18n/index.svelte';
 import type {
+  QueueCounts,
   SignUpRequest,
   Action,
   AssistantAsk,
@@ -598,6 +599,8 @@ export interface ConsoleApi extends BrowserApi {
   systemInfo(id: string): Promise<SystemInfo | null>;
   /** Technicians and admins: whom tickets can be assigned to. */
   staff(): Promise<User[]>;
+  /** What the navigation counts: open, awaiting the customer, mine, nobody's. */
+  queueCounts(): Promise<QueueCounts>;
   orgs(): Promise<Org[]>;
   createOrg(input: OrgInput): Promise<OrgCreated>;
   updateOrg(id: string, input: OrgInput): Promise<Org>;

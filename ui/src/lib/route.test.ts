@@ -52,6 +52,11 @@ describe('console routes', () => {
       id: '0190f3a2-7b1c-7cde-8f00-0123456789ab',
     });
     expect(parseConsoleRoute('#/devices')).toEqual({ name: 'devices' });
+    expect(parseConsoleRoute('#/queue')).toEqual({ name: 'queue' });
+    expect(parseConsoleRoute('#/queue/mine')).toEqual({ name: 'queue', view: 'mine' });
+    expect(parseConsoleRoute('#/queue/unassigned')).toEqual({ name: 'queue', view: 'unassigned' });
+    expect(parseConsoleRoute('#/queue/awaiting')).toEqual({ name: 'queue', view: 'awaiting' });
+    expect(parseConsoleRoute('#/queue/everything')).toEqual({ name: 'queue' });
     expect(parseConsoleRoute('#/users/new')).toEqual({ name: 'new-user' });
     expect(parseConsoleRoute('#/tickets/new')).toEqual({ name: 'new-ticket' });
     expect(parseConsoleRoute('#/orgs')).toEqual({ name: 'orgs' });

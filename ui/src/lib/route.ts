@@ -136,9 +136,14 @@ export function href(route: Route): string {
   }
 }
 
+/** The queue's ready-made views, each what the navigation counts under that name. */
+export type QueueView = 'unassigned' | 'mine' | 'awaiting';
+export const QUEUE_VIEWS: readonly QueueView[] = ['unassigned', 'mine', 'awaiting'];
+
 /** The technician console's routes (`/console#/…`). */
 export type ConsoleRoute =
-  | { name: 'queue' }
+  /** The queue; with `view`, one of its ready-made views instead of the filters last used. */
+  | { name: 'queue'; view?: QueueView }
   | { name: 'ticket'; id: string }
   | { name: 'user'; id: string }
   | { name: 'new-user' }
@@ -187,5 +192,7 @@ export function parseConsoleRoute(hash: string): ConsoleRoute {
   if (parts[0] === 'kb' && parts[1] && UUID.test(parts[1])) return { name: 'article', id: parts[1] };
   if (parts[0] === 'kb') return { name: 'kb' };
   if (parts[0] === 'forgot-password') return { name: 'forgot' };
+  const view = QUEUE_VIEWS.find((v) => v === parts[1]);
+  if (parts[0] === 'queue' && view) return { name: 'queue', view };
   return { name: 'queue' };
 }

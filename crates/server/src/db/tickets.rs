@@ -3,8 +3,8 @@
 //! caller may not see does not exist for them (404, never 403, so ids cannot be probed).
 
 use bellhop_proto::{
-    ApprovalState, Page, Priority, Role, SystemInfo, Ticket, TicketId, TicketListQuery,
-    TicketScope, TicketSort, TicketSource, TicketStatus,
+    ApprovalState, Page, Priority, QueueCounts, Role, SystemInfo, Ticket, TicketId,
+    TicketListQuery, TicketScope, TicketSort, TicketSource, TicketStatus,
 };
 use sqlx::Row;
 
@@ -342,6 +342,39 @@ impl Store {
         let page = json(&self.list_tickets(caller, q).await?)?;
         self.lists.put(generation, key, page.clone());
         Ok(page)
+    }
+
+    /// How many of the tickets the caller sees need the desk: open, awaiting the customer, open
+    /// and the caller's, open and nobody's; each what the queue's filter of the same name
+    /// lists. One pass over the table.
+    pub async fn queue_counts(&self, caller: &Caller) -> Result<QueueCounts> {
+        let (open, awaiting) = (
+            TicketStatus::Open.as_str(),
+            TicketStatus::AwaitingReply.as_str(),
+        );
+        let mut qb = Sql::new("SELECT COUNT(*) FILTER (WHERE t.status = ");
+        qb.bind(open)
+            .push("), COUNT(*) FILTER (WHERE t.status = ")
+            .bind(awaiting)
+            .push("), COUNT(*) FILTER (WHERE t.status = ")
+            .bind(open)
+            .push(" AND t.assignee_id = ")
+            .bind(caller.user_id.to_string())
+            .push("), COUNT(*) FILTER (WHERE t.status = ")
+            .bind(open)
+            .push(" AND t.assignee_id IS NULL) FROM tickets t WHERE 1 = 1");
+        self.visibility(caller).await?.push(&mut qb);
+        let row = qb.build()?.fetch_one(&self.pool).await?;
+        let count = |i: usize| -> Result<u32> {
+            let n: i64 = row.try_get(i)?;
+            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        };
+        Ok(QueueCounts {
+            open: count(0)?,
+            awaiting_reply: count(1)?,
+            mine: count(2)?,
+            unassigned: count(3)?,
+        })
     }
 
     /// The machine as it was when the ticket was opened (technicians), if the agent sent it.

@@ -4,8 +4,8 @@
 
 use bellhop_proto::{
     Catalog, CommentVisibility, Description, FieldValue, FieldValues, NewAttachment, NewComment,
-    NewTicket, Priority, Ticket, TicketFields, TicketId, TicketSource, TicketStatus, TicketUpdate,
-    Title, UserId,
+    NewTicket, Priority, QueueCounts, Ticket, TicketFields, TicketId, TicketSource, TicketStatus,
+    TicketUpdate, Title, UserId,
 };
 
 use crate::db::{Admitted, Approval, Caller, Store, TicketChange};
@@ -603,4 +603,10 @@ mod tests {
         assert!(check_attachments(&[file(&"A".repeat(64))]).is_err());
         assert!(check_attachments(&[file("abc")]).is_err());
     }
+}
+
+/// The console's counts for a technician (open, awaiting, theirs, unassigned); staff only.
+pub async fn queue_counts(store: &Store, caller: &Caller) -> Result<QueueCounts> {
+    super::require_staff(caller)?;
+    store.queue_counts(caller).await
 }

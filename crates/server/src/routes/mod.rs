@@ -73,6 +73,7 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/tickets/{id}/approval", post(catalog::decide))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/ids", get(tickets::ids))
+        .route("/tickets/counts", get(tickets::counts))
         .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
         .route("/tickets/{id}/assignee", put(tickets::assign))
         .route("/tickets/{id}/system-info", get(tickets::system_info))

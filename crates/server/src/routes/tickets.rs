@@ -3,8 +3,8 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use bellhop_proto::{
-    AddCc, AssigneeUpdate, CcEntry, Comment, ErrorBody, NewComment, NewTicket, Page, SystemInfo,
-    Ticket, TicketId, TicketListQuery, TicketUpdate, UserId,
+    AddCc, AssigneeUpdate, CcEntry, Comment, ErrorBody, NewComment, NewTicket, Page, QueueCounts,
+    SystemInfo, Ticket, TicketId, TicketListQuery, TicketUpdate, UserId,
 };
 
 use crate::auth::Staff;
@@ -34,6 +34,16 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn ids(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<TicketId>>> {
     Ok(Json(state.store.visible_ticket_ids(&caller).await?))
+}
+
+/// What the console's navigation counts for the technician signed in: open tickets, those
+/// awaiting the customer, the technician's own, and open ones nobody handles. Staff only.
+#[utoipa::path(get, path = "/api/v1/tickets/counts", tag = "tickets",
+    responses((status = 200, body = QueueCounts), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn counts(State(state): State<AppState>, caller: Caller) -> Result<Json<QueueCounts>> {
+    Ok(Json(tickets::queue_counts(&state.store, &caller).await?))
 }
 
 /// Opens a ticket. The id is the client's: repeating the request returns the same ticket (200).

@@ -2,7 +2,8 @@
 //! 401), assignment and the queue's filters, the help-desk search, the audit log.
 
 use bellhop_proto::{
-    AuditEntry, EmailState, Org, Page, SearchResults, Ticket, User, UserDetail, VerifyCodeResult,
+    AuditEntry, EmailState, Org, Page, QueueCounts, SearchResults, Ticket, User, UserDetail,
+    VerifyCodeResult,
 };
 use serde_json::json;
 
@@ -97,6 +98,84 @@ async fn every_console_endpoint_refuses_end_users_and_strangers() -> anyhow::Res
         let res = app.http.post(app.url(&path)).json(&body).send().await?;
         assert_eq!(expect_error(res, 401).await?, "unauthenticated", "{path}");
     }
+    Ok(())
+}
+
+/// The tickets a list filter finds, counted through the list endpoint itself.
+async fn listed(app: &TestApp, token: &str, filter: &str) -> anyhow::Result<u32> {
+    let page: Page<Ticket> =
+        json(app, token, &format!("/api/v1/tickets?limit=200&{filter}")).await?;
+    anyhow::ensure!(page.next.is_none(), "more than a page for {filter}");
+    Ok(u32::try_from(page.items.len())?)
+}
+
+#[tokio::test]
+async fn the_console_counts_what_the_queue_filters_find_and_only_staff_may_ask()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob = app.login("bob@acme.example").await?;
+    let me: User = json(&app, &tech, "/api/v1/me").await?;
+
+    let counts: QueueCounts = json(&app, &tech, "/api/v1/tickets/counts").await?;
+    let open = listed(&app, &tech, "status=open").await?;
+    let awaiting = listed(&app, &tech, "status=awaiting_reply").await?;
+    assert!(
+        open > 0 && awaiting > 0,
+        "the demo has open and awaiting tickets"
+    );
+    let expected = QueueCounts {
+        open,
+        awaiting_reply: awaiting,
+        mine: 0,
+        unassigned: listed(&app, &tech, "status=open&unassigned=true").await?,
+    };
+    assert_eq!(counts, expected);
+
+    // A new ticket is open and nobody's; taken, it is the technician's; answered by the desk,
+    // it awaits the customer and leaves the technician's open ones.
+    let ticket = app
+        .create_ticket(&bob, "Docking station drops the screen")
+        .await?;
+    let after: QueueCounts = json(&app, &tech, "/api/v1/tickets/counts").await?;
+    assert_eq!(
+        (after.open, after.unassigned),
+        (open + 1, expected.unassigned + 1)
+    );
+    let path = format!("/api/v1/tickets/{}/assignee", ticket.id);
+    assert_eq!(
+        app.put(&tech, &path, &json!({"user_id": me.id}))
+            .await?
+            .status(),
+        200
+    );
+    let taken: QueueCounts = json(&app, &tech, "/api/v1/tickets/counts").await?;
+    assert_eq!(
+        (taken.open, taken.mine, taken.unassigned),
+        (open + 1, 1, expected.unassigned)
+    );
+    let filter = format!("status=open&assignee_id={}", me.id);
+    assert_eq!(taken.mine, listed(&app, &tech, &filter).await?);
+    let path = format!("/api/v1/tickets/{}", ticket.id);
+    let res = app
+        .patch(&tech, &path, &json!({"status": "awaiting_reply"}))
+        .await?;
+    assert_eq!(res.status(), 200);
+    let waiting: QueueCounts = json(&app, &tech, "/api/v1/tickets/counts").await?;
+    assert_eq!(
+        (waiting.open, waiting.awaiting_reply, waiting.mine),
+        (open, awaiting + 1, 0)
+    );
+
+    // End users have no queue; strangers have nothing.
+    let res = app.get(&bob, "/api/v1/tickets/counts").await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
+    let res = app
+        .http
+        .get(app.url("/api/v1/tickets/counts"))
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
     Ok(())
 }
 
