@@ -782,3 +782,49 @@ test('a technician reads the console in German, kept by the server for the next 
     await page.close();
   }
 });
+
+test('the sidebar counts what needs the desk, follows new tickets live, and opens each count as a view of the queue', async () => {
+  const tech = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(tech, 'tech@helpdesk.example');
+  const techToken = await login(server.url, 'tech@helpdesk.example');
+  const nav = tech.getByRole('navigation', { name: 'Console' });
+  const link = (name) => nav.getByRole('link', { name });
+  /** The number beside a place, as the sidebar shows it ('' when nothing counts). */
+  const shown = async (name) => ((await link(name).locator('.count').count()) ? await link(name).locator('.count').innerText() : '');
+  const expect = (n) => (n > 0 ? String(n) : '');
+
+  let counts = await api(techToken, 'GET', '/tickets/counts');
+  await until(async () => (await shown('Unassigned')) === expect(counts.unassigned), 10_000, 'the unassigned count');
+  assert.equal(await shown('Queue'), expect(counts.open));
+  assert.equal(await shown('Awaiting customer'), expect(counts.awaiting_reply));
+
+  // A ticket bob opens now is counted without a reload; taken by the technician, it is theirs.
+  const bob = await login(server.url, 'bob@acme.example');
+  const ticket = await api(bob, 'POST', '/tickets', { id: randomUUID(), title: 'Headset crackles in calls', description: 'Only in the afternoon.' });
+  await until(async () => (await shown('Unassigned')) === expect(counts.unassigned + 1), 10_000, 'the new ticket counted');
+  const me = await api(techToken, 'GET', '/me');
+  await api(techToken, 'PUT', `/tickets/${ticket.id}/assignee`, { user_id: me.id });
+  counts = await api(techToken, 'GET', '/tickets/counts');
+  await until(async () => (await shown('Assigned to me')) === expect(counts.mine), 10_000, 'the ticket counted as mine');
+  assert.ok(counts.mine >= 1);
+
+  // Each count opens the queue with the filters it counts.
+  await link('Assigned to me').click();
+  await tech.waitForURL(/#\/queue\/mine$/);
+  assert.equal(await link('Assigned to me').getAttribute('aria-current'), 'page');
+  assert.equal(await tech.getByLabel('Status').inputValue(), 'open');
+  assert.equal(await tech.getByLabel('Assignee').inputValue(), 'me');
+  const rows = tech.getByTestId('queue').locator('tbody tr');
+  await until(async () => (await rows.count()) === counts.mine, 10_000, 'the queue lists what the count says');
+  assert.match(await rows.first().innerText(), /Headset crackles in calls/);
+  await link('Awaiting customer').click();
+  await tech.waitForURL(/#\/queue\/awaiting$/);
+  await until(async () => (await tech.getByLabel('Status').inputValue()) === 'awaiting_reply', 10_000, 'the awaiting view');
+  assert.equal(await tech.getByLabel('Assignee').inputValue(), '');
+
+  // At phone width the same places sit in a bar along the bottom of the screen.
+  await tech.setViewportSize({ width: 360, height: 740 });
+  const box = await nav.boundingBox();
+  assert.ok(box && box.y + box.height >= 739 && box.y > 600, `the bar is at the bottom: ${JSON.stringify(box)}`);
+  await tech.close();
+});

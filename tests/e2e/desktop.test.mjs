@@ -1037,7 +1037,8 @@ test('the language menu switches the window at once; the server and the notifica
   const picker = await browser.$('select[name="language"]');
   await picker.waitForDisplayed({ timeout: 10_000 });
   await picker.selectByAttribute('value', 'it');
-  const myTickets = await browser.$('a[href="#/tickets"]');
+  // The place's name (its count of tickets awaiting a reply sits beside it).
+  const myTickets = await browser.$('a[href="#/tickets"] .label');
   await browser.waitUntil(async () => (await myTickets.getText()) === 'I miei ticket', {
     timeout: 5_000,
     timeoutMsg: 'the window did not switch to Italian',

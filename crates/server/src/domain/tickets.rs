@@ -476,6 +476,12 @@ pub async fn assign(
         .await
 }
 
+/// The console's counts for a technician (open, awaiting, theirs, unassigned); staff only.
+pub async fn queue_counts(store: &Store, caller: &Caller) -> Result<QueueCounts> {
+    super::require_staff(caller)?;
+    store.queue_counts(caller).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,10 +609,4 @@ mod tests {
         assert!(check_attachments(&[file(&"A".repeat(64))]).is_err());
         assert!(check_attachments(&[file("abc")]).is_err());
     }
-}
-
-/// The console's counts for a technician (open, awaiting, theirs, unassigned); staff only.
-pub async fn queue_counts(store: &Store, caller: &Caller) -> Result<QueueCounts> {
-    super::require_staff(caller)?;
-    store.queue_counts(caller).await
 }
