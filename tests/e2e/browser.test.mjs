@@ -176,7 +176,17 @@ test('dana signs up with her Acme address, chooses a password from the welcome e
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   assert.equal(await page.getByTestId('who').innerText(), 'Dana Doe');
 
-  await page.getByRole('link', { name: 'New request' }).click();
+  // Her list is empty: it says what it is for and leads to her first request.
+  const empty = page.getByTestId('empty-state');
+  assert.match(await empty.innerText(), /No requests yet/);
+  assert.deepEqual(await axeViolations(page), [], 'the empty list');
+  await page.getByLabel('Search').fill('printer');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await until(async () => /No requests match this search/.test(await empty.innerText()), 10_000, 'the empty search');
+  await page.getByLabel('Search').fill('');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await until(async () => /No requests yet/.test(await empty.innerText()), 10_000, 'the empty list again');
+  await empty.getByRole('link', { name: 'Ask the service desk' }).click();
   await page.getByLabel('Title').fill('My monitor flickers');
   await page.getByLabel('What happened?').fill('Since this morning.');
   await page.getByRole('button', { name: 'Send' }).click();

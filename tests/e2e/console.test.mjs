@@ -822,6 +822,13 @@ test('the sidebar counts what needs the desk, follows new tickets live, and open
   await until(async () => (await tech.getByLabel('Status').inputValue()) === 'awaiting_reply', 10_000, 'the awaiting view');
   assert.equal(await tech.getByLabel('Assignee').inputValue(), '');
 
+  // A view with nothing in it says so, in its own words while its filters are its own.
+  await tech.getByRole('searchbox').fill('no ticket says this');
+  await tech.getByRole('button', { name: 'Search', exact: true }).click();
+  const empty = tech.getByTestId('empty-state');
+  await until(async () => (await empty.count()) === 1 && /No ticket matches these filters/.test(await empty.innerText()), 10_000, 'the empty queue');
+  assert.equal(await tech.getByTestId('queue').count(), 0);
+
   // At phone width the same places sit in a bar along the bottom of the screen.
   await tech.setViewportSize({ width: 360, height: 740 });
   const box = await nav.boundingBox();
