@@ -12,6 +12,7 @@ mod actions;
 mod assistant;
 mod attachment;
 mod auth;
+mod brand;
 mod catalog;
 mod chat;
 mod company;
@@ -52,6 +53,10 @@ pub use auth::{
     AuthenticatorSetup, ConfirmPhoneRequest, ForgotPasswordRequest, Language, LoginRequest,
     LoginResponse, MIN_PASSWORD_CHARS, PendingPhone, ResetPasswordRequest, Role, SecondFactor,
     SetPhoneRequest, SignUpRequest, UpdateMe, User,
+};
+pub use brand::{
+    AccentColours, Brand, BrandLink, BrandSettings, DEFAULT_BRAND_NAME, MAX_BRAND_LINKS,
+    MAX_BRAND_NAME_CHARS, MAX_LINK_LABEL_CHARS, MIN_TEXT_CONTRAST, accent_colours,
 };
 pub use catalog::{
     ApprovalDecision, ApprovalState, Catalog, CatalogCategory, CatalogIcon, CatalogItem,

@@ -815,6 +815,50 @@ export type VerifyCodeResult = { verified: boolean,
  */
 attempts_left: number, };
 
+export type BrandSettings = { 
+/**
+ * The desk's name as its customers know it ("Acme IT").
+ */
+name: string | null, 
+/**
+ * `#rrggbb`, dark enough to read as text on the light theme's surfaces.
+ */
+accent: string | null, 
+/**
+ * The number people call the desk on.
+ */
+phone: string | null, 
+/**
+ * The address people write to.
+ */
+email: string | null, 
+/**
+ * Up to [`MAX_BRAND_LINKS`] links (a status page, the desk's site), `https` only.
+ */
+links: Array<BrandLink>, };
+
+export type BrandLink = { label: string, url: string, };
+
+export type Brand = { 
+/**
+ * The desk's name, or Bellhop's.
+ */
+name: string, 
+/**
+ * The accent's colours for each theme; none: Bellhop's own.
+ */
+accent: AccentColours | null, phone: string | null, email: string | null, links: Array<BrandLink>, };
+
+export type AccentColours = { 
+/**
+ * The accent as set: the light theme's.
+ */
+light: string, light_text: string, 
+/**
+ * The accent lightened until it reads on the dark theme's surfaces.
+ */
+dark: string, dark_text: string, };
+
 export type Audience = "everyone" | "nobody" | "only" | "all_but";
 
 export type SectionRule = { audience: Audience, 

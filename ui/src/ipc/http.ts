@@ -2,6 +2,8 @@
 // portal and the technician console share it; the console adds its own calls on top.
 import { createParser } from 'eventsource-parser';
 import type {
+  Brand,
+  BrandSettings,
   QueueCounts,
   Action,
   AssistantEvent,
@@ -245,6 +247,7 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
     upload,
     updateTicket: (id, update) => call<Ticket>('PATCH', `/tickets/${encodeURIComponent(id)}`, update),
     myPortal: () => call<MyPortal>('GET', '/me/portal'),
+    brand: () => call<Brand>('GET', '/brand'),
     catalog: () => call<Catalog>('GET', '/catalog'),
     decideApproval: (id, decision) => call<Ticket>('POST', `/tickets/${encodeURIComponent(id)}/approval`, decision),
     setMyLanguage: (language) => call<User>('PUT', '/me', { language }),
@@ -397,6 +400,8 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
       return call<Release>('POST', '/releases', form);
     },
     changeRollout: (id, change) => call<Release>('PATCH', `/releases/${encodeURIComponent(id)}`, change),
+    brandSettings: () => call<BrandSettings>('GET', '/brand/settings'),
+    saveBrand: (input) => call<Brand>('PUT', '/brand/settings', input),
     assistantModel: () => call<AssistantModel | null>('GET', '/assistant/model'),
     saveAssistantModel: (input) => call<AssistantModel>('PUT', '/assistant/model', input),
     clearAssistantModel: () => call<void>('DELETE', '/assistant/model'),

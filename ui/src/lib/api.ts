@@ -2,6 +2,8 @@
 // Tauri bridge to the agent, and the browser portal's HTTP API. Views never import either.
 import { setLanguage, t } from '../i18n/index.svelte';
 import type {
+  Brand,
+  BrandSettings,
   QueueCounts,
   SignUpRequest,
   Action,
@@ -463,6 +465,8 @@ export interface BrowserApi {
   createTicket(input: NewTicketInput): Promise<Ticket>;
   /** What the desk lets this user see and do (portal settings). */
   myPortal(): Promise<MyPortal>;
+  /** The desk's brand (anyone, signed in or not). */
+  brand(): Promise<Brand>;
   /** The service catalog offered to this user (all of it, for the desk). */
   catalog(): Promise<Catalog>;
   /** A primary contact's decision on a request of their organisation waiting for approval. */
@@ -662,6 +666,9 @@ export interface ConsoleApi extends BrowserApi {
   /** Widens, narrows, pauses or resumes a release's rollout (admins). */
   changeRollout(id: string, change: RolloutChange): Promise<Release>;
   /** The assistant's model (admins); `null` while the built-in engine answers. */
+  /** The desk's brand as an admin set it, and setting it (admins). */
+  brandSettings(): Promise<BrandSettings>;
+  saveBrand(input: BrandSettings): Promise<Brand>;
   assistantModel(): Promise<AssistantModel | null>;
   /** Sets it (admins); `api_key` left out keeps the kept one, empty removes it. */
   saveAssistantModel(input: AssistantModelInput): Promise<AssistantModel>;

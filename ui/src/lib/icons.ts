@@ -7,14 +7,17 @@ import Bot from '@lucide/svelte/icons/bot';
 import Building2 from '@lucide/svelte/icons/building-2';
 import CircleDashed from '@lucide/svelte/icons/circle-dashed';
 import CirclePlus from '@lucide/svelte/icons/circle-plus';
+import ExternalLink from '@lucide/svelte/icons/external-link';
 import Hourglass from '@lucide/svelte/icons/hourglass';
 import Inbox from '@lucide/svelte/icons/inbox';
 import LayoutGrid from '@lucide/svelte/icons/layout-grid';
 import ListTodo from '@lucide/svelte/icons/list-todo';
+import Mail from '@lucide/svelte/icons/mail';
 import MessagesSquare from '@lucide/svelte/icons/messages-square';
 import MonitorCog from '@lucide/svelte/icons/monitor-cog';
 import MonitorSmartphone from '@lucide/svelte/icons/monitor-smartphone';
 import Package from '@lucide/svelte/icons/package';
+import Phone from '@lucide/svelte/icons/phone';
 import Rocket from '@lucide/svelte/icons/rocket';
 import ScrollText from '@lucide/svelte/icons/scroll-text';
 import Search from '@lucide/svelte/icons/search';
@@ -51,4 +54,7 @@ export const ICON = {
   fields: TextCursorInput,
   software: Package,
   releases: Rocket,
+  phone: Phone,
+  email: Mail,
+  link: ExternalLink,
 } satisfies Record<string, NavIcon>;

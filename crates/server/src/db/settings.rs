@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use bellhop_proto::{Catalog, PortalSettings, SoftwareCatalog, TicketFields};
+use bellhop_proto::{BrandSettings, Catalog, PortalSettings, SoftwareCatalog, TicketFields};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -17,6 +17,7 @@ const TICKET_FIELDS: &str = "ticket_fields";
 const CATALOG: &str = "catalog";
 const ASSISTANT_MODEL: &str = "assistant_model";
 const SOFTWARE: &str = "software";
+const BRAND: &str = "brand";
 
 /// The assistant's model as kept: its API key sealed (`keys::SecretBox`), never in the clear.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -37,6 +38,7 @@ pub(crate) struct SettingsCache {
     portal: Cached<PortalSettings>,
     fields: Cached<TicketFields>,
     catalog: Cached<Catalog>,
+    brand: Cached<BrandSettings>,
 }
 
 pub(super) fn cached<T: Clone>(cache: &Cached<T>) -> Option<T> {
@@ -107,6 +109,25 @@ impl Store {
         self.save_setting(actor, CATALOG, "settings.catalog", catalog)
             .await?;
         keep(&self.settings.catalog, None);
+        Ok(())
+    }
+
+    /// The desk's brand as an admin set it; Bellhop's own until then. Read by every page
+    /// (signed in or not), so kept like the portal settings.
+    pub async fn brand(&self) -> Result<BrandSettings> {
+        if let Some(brand) = cached(&self.settings.brand) {
+            return Ok(brand);
+        }
+        let brand: BrandSettings = self.read_setting(BRAND).await?;
+        keep(&self.settings.brand, Some(brand.clone()));
+        Ok(brand)
+    }
+
+    /// Saves the brand (checked by the caller) and audits who changed it.
+    pub async fn save_brand(&self, actor: &Caller, brand: &BrandSettings) -> Result<()> {
+        self.save_setting(actor, BRAND, "settings.brand", brand)
+            .await?;
+        keep(&self.settings.brand, None);
         Ok(())
     }
 

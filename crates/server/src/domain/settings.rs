@@ -4,7 +4,9 @@
 
 use std::collections::HashSet;
 
-use bellhop_proto::{MAX_DAILY_MODEL_CALLS, PortalSettings, SectionRule, TicketFields};
+use bellhop_proto::{
+    Brand, BrandSettings, MAX_DAILY_MODEL_CALLS, PortalSettings, Role, SectionRule, TicketFields,
+};
 
 use crate::db::{Caller, Store};
 use crate::error::{AppError, Result};
@@ -91,4 +93,29 @@ pub async fn save_fields(
     super::catalog::fits(store, &fields).await?;
     store.save_ticket_fields(staff, &fields).await?;
     Ok(fields)
+}
+
+/// Only admins set how the desk presents itself to every customer.
+fn brand_admin(caller: &Caller) -> Result<()> {
+    if caller.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("only admins set the desk's brand"))
+    }
+}
+
+/// The brand as an admin set it, to edit (admins).
+pub async fn brand_settings(store: &Store, admin: &Caller) -> Result<BrandSettings> {
+    brand_admin(admin)?;
+    store.brand().await
+}
+
+/// Sets the desk's brand (admins): checked in its one parse (name, accent and its contrast,
+/// phone, email, links), audited, worn by every page from the next read.
+#[tracing::instrument(skip_all)]
+pub async fn save_brand(store: &Store, admin: &Caller, mut brand: BrandSettings) -> Result<Brand> {
+    brand_admin(admin)?;
+    brand.check()?;
+    store.save_brand(admin, &brand).await?;
+    Ok(brand.brand())
 }

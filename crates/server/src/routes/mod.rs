@@ -63,6 +63,11 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
             post(second_factor::confirm_app),
         )
         .route("/portal-settings", get(settings::get).put(settings::put))
+        .route("/brand", get(settings::brand))
+        .route(
+            "/brand/settings",
+            get(settings::brand_settings).put(settings::put_brand),
+        )
         .route("/portal-settings/address", get(settings::address))
         .route(
             "/ticket-fields",

@@ -2,7 +2,7 @@
 //! may use.
 
 use axum::extract::State;
-use bellhop_proto::{ErrorBody, MyPortal, PortalSettings, TicketFields};
+use bellhop_proto::{Brand, BrandSettings, ErrorBody, MyPortal, PortalSettings, TicketFields};
 
 use crate::auth::Staff;
 use crate::db::Caller;
@@ -94,5 +94,42 @@ pub async fn put_fields(
 ) -> Result<Json<TicketFields>> {
     Ok(Json(
         settings::save_fields(&state.store, &staff, fields).await?,
+    ))
+}
+
+/// The desk's brand as every page wears it: its name, the accent for each theme, how to reach
+/// the desk, its links. Anyone may read it, also before signing in: the sign-in page wears it.
+#[utoipa::path(get, path = "/api/v1/brand", tag = "console",
+    responses((status = 200, body = Brand)))]
+pub async fn brand(State(state): State<AppState>) -> Result<Json<Brand>> {
+    Ok(Json(state.store.brand().await?.brand()))
+}
+
+/// The brand as an admin set it, to edit (admins).
+#[utoipa::path(get, path = "/api/v1/brand/settings", tag = "console",
+    responses((status = 200, body = BrandSettings), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn brand_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<BrandSettings>> {
+    Ok(Json(settings::brand_settings(&state.store, &caller).await?))
+}
+
+/// Sets the desk's brand (admins): a colour too light to read, a link that is not `https`, a
+/// malformed phone or email is refused (422) and nothing changes.
+#[utoipa::path(put, path = "/api/v1/brand/settings", tag = "console",
+    request_body = BrandSettings,
+    responses((status = 200, body = Brand), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_brand(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(input): Json<BrandSettings>,
+) -> Result<Json<Brand>> {
+    Ok(Json(
+        settings::save_brand(&state.store, &caller, input).await?,
     ))
 }

@@ -12,6 +12,7 @@ mod assistant_model;
 mod attachments;
 mod authenticator;
 mod bounces;
+mod brand;
 mod catalog;
 mod changes;
 mod chats;

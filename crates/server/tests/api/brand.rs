@@ -1,0 +1,124 @@
+//! The desk's brand: anyone reads it (the sign-in page wears it), only admins set it, and what
+//! cannot be read or reached (a colour too light, a link that is not https, a malformed phone)
+//! is refused with nothing changed.
+
+use bellhop_proto::{AuditEntry, Brand, BrandSettings, DEFAULT_BRAND_NAME, Page};
+use serde_json::json;
+
+use crate::assistant::admin;
+use crate::helpers::{expect_error, spawn_app};
+
+#[tokio::test]
+async fn anyone_reads_the_brand_only_an_admin_sets_it_and_a_bad_one_changes_nothing()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let public = || async {
+        let res = app.http.get(app.url("/api/v1/brand")).send().await?;
+        anyhow::ensure!(res.status() == 200, "GET /brand: {}", res.status());
+        Ok::<Brand, anyhow::Error>(res.json().await?)
+    };
+    let bellhop = public().await?;
+    assert_eq!(bellhop.name, DEFAULT_BRAND_NAME);
+    assert_eq!(bellhop.accent, None);
+    assert!(bellhop.links.is_empty());
+
+    let ada = admin(&app).await?;
+    let wanted = json!({
+        "name": "  Acme IT  ",
+        "accent": "#8A1538",
+        "phone": "+1 555 010 0100",
+        "email": "Help@Acme.Example",
+        "links": [{"label": "Status", "url": "https://status.acme.example"}],
+    });
+    let res = app.put(&ada, "/api/v1/brand/settings", &wanted).await?;
+    assert_eq!(res.status(), 200);
+    let set: Brand = res.json().await?;
+    assert_eq!(set.name, "Acme IT");
+    let accent = set
+        .accent
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("no accent in {set:?}"))?;
+    assert_eq!(
+        (accent.light.as_str(), accent.light_text.as_str()),
+        ("#8a1538", "#ffffff")
+    );
+    assert_ne!(accent.dark, accent.light, "lightened for the dark theme");
+    assert_eq!(set.email.as_deref(), Some("help@acme.example"));
+    assert_eq!(set.links[0].url, "https://status.acme.example/");
+    // Everyone, signed in or not, sees it at once; the admin reads back what was kept.
+    assert_eq!(public().await?, set);
+    let kept: BrandSettings = app
+        .get(&ada, "/api/v1/brand/settings")
+        .await?
+        .json()
+        .await?;
+    assert_eq!(kept.name.as_deref(), Some("Acme IT"));
+    assert_eq!(kept.accent.as_deref(), Some("#8a1538"));
+
+    // What cannot be read or reached is refused, and nothing changes.
+    for (bad, says) in [
+        (json!({"accent": "#ffd700"}), "too light"),
+        (json!({"accent": "crimson"}), "#rrggbb"),
+        (
+            json!({"links": [{"label": "Site", "url": "javascript:alert(1)"}]}),
+            "https://",
+        ),
+        (
+            json!({"links": [{"label": "Site", "url": "http://acme.example"}]}),
+            "https://",
+        ),
+        (json!({"phone": "call us"}), "phone"),
+        (json!({"email": "nobody"}), "email"),
+        (json!({"name": "x".repeat(61)}), "at most 60"),
+        (
+            json!({"links": vec![json!({"label": "a", "url": "https://a.example"}); 6]}),
+            "at most 5",
+        ),
+    ] {
+        let res = app.put(&ada, "/api/v1/brand/settings", &bad).await?;
+        let status = res.status().as_u16();
+        let body: serde_json::Value = res.json().await?;
+        assert_eq!(status, 422, "{bad}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{bad}: {message}");
+    }
+    let res = app
+        .http
+        .put(app.url("/api/v1/brand/settings"))
+        .bearer_auth(&ada)
+        .header("Content-Type", "application/json")
+        .body("{\"name\": \"Acme")
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 400).await?, "bad_request");
+    assert_eq!(public().await?, set, "nothing changed");
+
+    // Technicians and customers may not set it (nor read the settings), strangers even less.
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob = app.login("bob@acme.example").await?;
+    for token in [&tech, &bob] {
+        let res = app
+            .put(token, "/api/v1/brand/settings", &json!({"name": "Mine"}))
+            .await?;
+        assert_eq!(expect_error(res, 403).await?, "forbidden");
+        let res = app.get(token, "/api/v1/brand/settings").await?;
+        assert_eq!(expect_error(res, 403).await?, "forbidden");
+    }
+    let res = app
+        .http
+        .put(app.url("/api/v1/brand/settings"))
+        .json(&json!({"name": "Mine"}))
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    assert_eq!(public().await?, set, "still the admin's brand");
+
+    // Each change is audited.
+    let log: Page<AuditEntry> = app
+        .get(&ada, "/api/v1/audit?q=settings.brand")
+        .await?
+        .json()
+        .await?;
+    assert_eq!(log.items.len(), 1);
+    Ok(())
+}

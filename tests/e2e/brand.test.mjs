@@ -1,0 +1,89 @@
+// The desk's brand in Debian's Chromium: an admin sets it in the console (a colour too light to
+// read is refused and shown why), and from then on the sign-in page, the portal and the console
+// wear it: the name in the header and the browser tab, the accent in the light theme and its
+// lighter shade in the dark one, the desk's phone, email and links under every page. axe's
+// WCAG 2.1 AA checks pass with the brand in both themes.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { SHOTS, axeViolations, launchChromium, makeAdmin, signedInPage, startServer, until } from './helpers.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+  await makeAdmin(server, 'ada@helpdesk.example', 'bellhop-demo');
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** `#rrggbb` as the browser computes it. */
+function rgb(hex) {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
+}
+
+test('an admin brands the desk; the sign-in page, the portal and the console wear it in both themes', async () => {
+  const ada = await signedInPage(browser, server, 'ada@helpdesk.example', '/console#/settings', { viewport: { width: 1280, height: 900 } });
+  const editor = ada.getByTestId('brand-editor');
+  await editor.getByLabel('Name').fill('Acme IT');
+  await editor.getByLabel('Use our own colour').check();
+  await editor.getByLabel('Hex code').fill('#ffd700');
+  await editor.getByRole('button', { name: 'Save the brand' }).click();
+  await until(async () => /too light to read on white/.test(await editor.getByRole('alert').innerText().catch(() => '')), 10_000, 'the refusal');
+  assert.equal((await (await fetch(`${server.url}/api/v1/brand`)).json()).name, 'Bellhop', 'nothing changed');
+
+  await editor.getByLabel('Hex code').fill('#8a1538');
+  await editor.getByLabel('Phone').fill('+1 555 010 0100');
+  await editor.getByLabel('Email').fill('help@acme.example');
+  await editor.getByRole('button', { name: 'Add a link' }).click();
+  await editor.getByLabel('Label').fill('Status');
+  await editor.getByLabel('Address').fill('https://status.acme.example');
+  await editor.getByRole('button', { name: 'Save the brand' }).click();
+  await editor.getByText('The brand is saved.').waitFor();
+  const brand = await (await fetch(`${server.url}/api/v1/brand`)).json();
+  assert.equal(brand.name, 'Acme IT');
+  assert.equal(brand.accent.light, '#8a1538');
+  // The console wears it at once.
+  await until(async () => (await ada.title()) === 'Acme IT console', 10_000, 'the console tab named');
+  assert.match(await ada.locator('.topbar .brand').innerText(), /Acme IT/);
+  await ada.screenshot({ path: join(SHOTS, 'console-brand.png') });
+  await ada.context().close();
+
+  for (const [colorScheme, accent, text] of [
+    ['light', brand.accent.light, brand.accent.light_text],
+    ['dark', brand.accent.dark, brand.accent.dark_text],
+  ]) {
+    // Signed out: the sign-in page is the desk's.
+    const context = await browser.newContext({ colorScheme, bypassCSP: true, viewport: { width: 1100, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    const signIn = page.getByRole('button', { name: 'Sign in', exact: true });
+    await until(async () => (await page.title()) === 'Acme IT', 10_000, `the tab named (${colorScheme})`);
+    assert.match(await page.locator('.topbar .brand').innerText(), /Acme IT/);
+    const colours = await signIn.evaluate((b) => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]);
+    assert.deepEqual(colours, [rgb(accent), rgb(text)], `the accent (${colorScheme})`);
+    const contact = page.getByTestId('desk-contact');
+    assert.equal(await contact.getByRole('link', { name: '+1 555 010 0100' }).getAttribute('href'), 'tel:+15550100100');
+    assert.equal(await contact.getByRole('link', { name: 'help@acme.example' }).getAttribute('href'), 'mailto:help@acme.example');
+    const status = contact.getByRole('link', { name: 'Status' });
+    assert.equal(await status.getAttribute('href'), 'https://status.acme.example/');
+    assert.equal(await status.getAttribute('rel'), 'noopener noreferrer');
+    assert.deepEqual(await axeViolations(page), [], `the sign-in page (${colorScheme})`);
+
+    // Signed in, the portal wears it too.
+    await page.getByLabel('Email').fill('bob@acme.example');
+    await page.getByLabel('Password').fill('bellhop-demo');
+    await signIn.click();
+    await page.getByTestId('who').waitFor();
+    await page.getByTestId('tickets').locator('li').first().waitFor();
+    assert.deepEqual(await axeViolations(page), [], `the portal (${colorScheme})`);
+    if (colorScheme === 'light') await page.screenshot({ path: join(SHOTS, 'portal-brand.png') });
+    await context.close();
+  }
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { Brand } from '../bindings';
+import { applyBrand, hasContact } from './brand';
+
+const acme: Brand = {
+  name: 'Acme IT',
+  accent: { light: '#8a1538', light_text: '#ffffff', dark: '#e8a3b5', dark_text: '#151619' },
+  phone: '+1 555 010 0100',
+  email: null,
+  links: [],
+};
+
+/** Just what applyBrand touches on the root element. */
+function root() {
+  const props = new Map<string, string>();
+  return {
+    props,
+    dataset: {} as Record<string, string>,
+    style: {
+      setProperty: (k: string, v: string | null) => void props.set(k, v ?? ''),
+      removeProperty: (k: string) => void props.delete(k),
+    },
+  };
+}
+
+describe('the brand on a page', () => {
+  it('sets the accent for both themes and names the tab', () => {
+    const el = root();
+    const doc = { title: 'Bellhop' };
+    applyBrand(acme, el as unknown as HTMLElement, doc, 'console');
+    expect(Object.fromEntries(el.props)).toEqual({
+      '--brand-light': '#8a1538',
+      '--brand-light-text': '#ffffff',
+      '--brand-dark': '#e8a3b5',
+      '--brand-dark-text': '#151619',
+    });
+    expect('brand' in el.dataset).toBe(true);
+    expect(doc.title).toBe('Acme IT console');
+  });
+
+  it('goes back to Bellhop’s colours without an accent, and never writes anything but a colour into CSS', () => {
+    const el = root();
+    const doc = { title: '' };
+    applyBrand(acme, el as unknown as HTMLElement, doc);
+    applyBrand({ ...acme, accent: null }, el as unknown as HTMLElement, doc);
+    expect(el.props.size).toBe(0);
+    expect('brand' in el.dataset).toBe(false);
+    const sneaky = { ...acme, accent: { ...acme.accent!, dark: 'red; background: url(x)' } };
+    applyBrand(sneaky, el as unknown as HTMLElement, doc);
+    expect(el.props.size).toBe(0);
+    expect(doc.title).toBe('Acme IT');
+  });
+
+  it('shows a contact block only when there is a way to reach the desk', () => {
+    expect(hasContact(null)).toBe(false);
+    expect(hasContact({ ...acme, phone: null })).toBe(false);
+    expect(hasContact(acme)).toBe(true);
+    expect(hasContact({ ...acme, phone: null, links: [{ label: 'Status', url: 'https://status.acme.example/' }] })).toBe(true);
+  });
+});

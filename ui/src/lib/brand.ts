@@ -1,0 +1,28 @@
+// The desk's brand on a page: its accent for each theme (as the server derived and checked
+// them), its name in the browser tab. Bellhop's own until the brand is read, and when it fails.
+
+import type { Brand } from '../bindings';
+
+const PROPS = ['--brand-light', '--brand-light-text', '--brand-dark', '--brand-dark-text'] as const;
+
+/** A `#rrggbb` colour, the only form the server sends: anything else is not written into CSS. */
+const HEX = /^#[0-9a-f]{6}$/;
+
+/** Puts `brand`'s accent on `root` (see `:root[data-brand]` in app.css) and names the tab. */
+export function applyBrand(brand: Brand, root: HTMLElement, doc: { title: string }, suffix = ''): void {
+  const a = brand.accent;
+  const colours = a ? [a.light, a.light_text, a.dark, a.dark_text] : [];
+  if (colours.length === PROPS.length && colours.every((c) => HEX.test(c))) {
+    PROPS.forEach((prop, i) => root.style.setProperty(prop, colours[i] ?? null));
+    root.dataset.brand = '';
+  } else {
+    PROPS.forEach((prop) => root.style.removeProperty(prop));
+    delete root.dataset.brand;
+  }
+  doc.title = suffix ? `${brand.name} ${suffix}` : brand.name;
+}
+
+/** Whether the desk gave a way to reach it (the contact block shows only then). */
+export function hasContact(brand: Brand | null): boolean {
+  return Boolean(brand && (brand.phone || brand.email || brand.links.length > 0));
+}
