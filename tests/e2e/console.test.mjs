@@ -811,9 +811,9 @@ test('the sidebar counts what needs the desk, follows new tickets live, and open
   // Each count opens the queue with the filters it counts.
   await link('Assigned to me').click();
   await tech.waitForURL(/#\/queue\/mine$/);
-  assert.equal(await link('Assigned to me').getAttribute('aria-current'), 'page');
+  await until(async () => (await link('Assigned to me').getAttribute('aria-current')) === 'page', 10_000, 'the view marked as the page');
+  await until(async () => (await tech.getByLabel('Assignee').inputValue()) === 'me', 10_000, 'the view’s filters');
   assert.equal(await tech.getByLabel('Status').inputValue(), 'open');
-  assert.equal(await tech.getByLabel('Assignee').inputValue(), 'me');
   const rows = tech.getByTestId('queue').locator('tbody tr');
   await until(async () => (await rows.count()) === counts.mine, 10_000, 'the queue lists what the count says');
   assert.match(await rows.first().innerText(), /Headset crackles in calls/);
