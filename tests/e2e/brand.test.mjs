@@ -46,8 +46,9 @@ test('an admin brands the desk; the sign-in page, the portal and the console wea
   await editor.getByLabel('Address').fill('https://status.acme.example');
   await editor.getByRole('button', { name: 'Save the brand' }).click();
   await editor.getByText('The brand is saved.').waitFor();
-  const brand = await (await fetch(`${server.url}/api/v1/brand`)).json();
-  assert.equal(brand.name, 'Acme IT');
+  // Settings are kept by each instance for up to two seconds (db/settings.rs).
+  let brand = null;
+  await until(async () => (brand = await (await fetch(`${server.url}/api/v1/brand`)).json()).name === 'Acme IT', 5_000, 'the saved brand');
   assert.equal(brand.accent.light, '#8a1538');
   // The console wears it at once.
   await until(async () => (await ada.title()) === 'Acme IT console', 10_000, 'the console tab named');
