@@ -52,6 +52,10 @@ pub struct BrandSettings {
     /// Up to [`MAX_BRAND_LINKS`] links (a status page, the desk's site), `https` only.
     #[serde(default)]
     pub links: Vec<BrandLink>,
+    /// The desktop app shows no tray icon (it stays at hand through its hotkey and the Start
+    /// menu or dock entry). Not set: the icon shows.
+    #[serde(default)]
+    pub hide_tray_icon: Option<bool>,
 }
 
 /// One of the desk's links: what it says, and where it goes.
@@ -73,6 +77,8 @@ pub struct Brand {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub links: Vec<BrandLink>,
+    /// Whether the desktop app shows its tray icon.
+    pub tray_icon: bool,
 }
 
 /// An accent for both themes, each with the text colour that reads on it (`#rrggbb`).
@@ -205,7 +211,30 @@ impl BrandSettings {
             phone: self.phone.clone(),
             email: self.email.clone(),
             links: self.links.clone(),
+            tray_icon: self.hide_tray_icon != Some(true),
         }
+    }
+
+    /// An organisation's brand: what its override sets, the desk's (`desk`) for the rest. Links
+    /// go as a whole: an override with links replaces the desk's.
+    pub fn over(&self, desk: &BrandSettings) -> BrandSettings {
+        BrandSettings {
+            name: self.name.clone().or_else(|| desk.name.clone()),
+            accent: self.accent.clone().or_else(|| desk.accent.clone()),
+            phone: self.phone.clone().or_else(|| desk.phone.clone()),
+            email: self.email.clone().or_else(|| desk.email.clone()),
+            links: if self.links.is_empty() {
+                desk.links.clone()
+            } else {
+                self.links.clone()
+            },
+            hide_tray_icon: self.hide_tray_icon.or(desk.hide_tray_icon),
+        }
+    }
+
+    /// Sets nothing: an organisation with it wears the desk's brand.
+    pub fn is_empty(&self) -> bool {
+        *self == BrandSettings::default()
     }
 }
 
@@ -327,6 +356,7 @@ mod tests {
                 label: " Status ".into(),
                 url: " https://status.acme.example ".into(),
             }],
+            hide_tray_icon: None,
         };
         assert_eq!(ok.check(), Ok(()));
         assert_eq!(ok.name.as_deref(), Some("Acme IT"));
@@ -382,5 +412,53 @@ mod tests {
             let said = refused(bad.clone());
             assert!(said.contains(says), "{bad:?}: {said}");
         }
+    }
+
+    #[test]
+    fn an_organisation_sets_what_it_changes_and_wears_the_desks_brand_for_the_rest() {
+        let link = |label: &str| BrandLink {
+            label: label.into(),
+            url: format!("https://{label}.example/"),
+        };
+        let desk = BrandSettings {
+            name: Some("Acme IT".into()),
+            accent: Some("#0b57d0".into()),
+            phone: Some("+1 555 0100".into()),
+            email: None,
+            links: vec![link("status"), link("site")],
+            hide_tray_icon: None,
+        };
+        assert!(BrandSettings::default().is_empty());
+        assert_eq!(BrandSettings::default().over(&desk), desk);
+        assert!(desk.brand().tray_icon, "the icon shows unless hidden");
+
+        let globex = BrandSettings {
+            name: Some("Globex Support".into()),
+            email: Some("help@globex.example".into()),
+            links: vec![link("globex")],
+            hide_tray_icon: Some(true),
+            ..BrandSettings::default()
+        };
+        let worn = globex.over(&desk).brand();
+        assert_eq!(worn.name, "Globex Support");
+        assert_eq!(worn.accent, accent_colours("#0b57d0"), "the desk's accent");
+        assert_eq!(
+            worn.phone.as_deref(),
+            Some("+1 555 0100"),
+            "the desk's phone"
+        );
+        assert_eq!(worn.email.as_deref(), Some("help@globex.example"));
+        assert_eq!(worn.links, vec![link("globex")], "links replace the desk's");
+        assert!(!worn.tray_icon);
+        // An organisation may show the icon a desk hides.
+        let hidden = BrandSettings {
+            hide_tray_icon: Some(true),
+            ..desk.clone()
+        };
+        let shown = BrandSettings {
+            hide_tray_icon: Some(false),
+            ..BrandSettings::default()
+        };
+        assert!(shown.over(&hidden).brand().tray_icon);
     }
 }

@@ -48,6 +48,8 @@ use crate::routes;
         routes::settings::brand,
         routes::settings::brand_settings,
         routes::settings::put_brand,
+        routes::settings::org_brand,
+        routes::settings::put_org_brand,
         routes::settings::get_fields,
         routes::settings::put_fields,
         routes::catalog::get,

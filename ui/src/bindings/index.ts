@@ -835,7 +835,12 @@ email: string | null,
 /**
  * Up to [`MAX_BRAND_LINKS`] links (a status page, the desk's site), `https` only.
  */
-links: Array<BrandLink>, };
+links: Array<BrandLink>, 
+/**
+ * The desktop app shows no tray icon (it stays at hand through its hotkey and the Start
+ * menu or dock entry). Not set: the icon shows.
+ */
+hide_tray_icon: boolean | null, };
 
 export type BrandLink = { label: string, url: string, };
 
@@ -847,7 +852,11 @@ name: string,
 /**
  * The accent's colours for each theme; none: Bellhop's own.
  */
-accent: AccentColours | null, phone: string | null, email: string | null, links: Array<BrandLink>, };
+accent: AccentColours | null, phone: string | null, email: string | null, links: Array<BrandLink>, 
+/**
+ * Whether the desktop app shows its tray icon.
+ */
+tray_icon: boolean, };
 
 export type AccentColours = { 
 /**

@@ -402,6 +402,8 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     changeRollout: (id, change) => call<Release>('PATCH', `/releases/${encodeURIComponent(id)}`, change),
     brandSettings: () => call<BrandSettings>('GET', '/brand/settings'),
     saveBrand: (input) => call<Brand>('PUT', '/brand/settings', input),
+    orgBrand: (org) => call<BrandSettings>('GET', `/orgs/${encodeURIComponent(org)}/brand`),
+    saveOrgBrand: (org, input) => call<Brand>('PUT', `/orgs/${encodeURIComponent(org)}/brand`, input),
     assistantModel: () => call<AssistantModel | null>('GET', '/assistant/model'),
     saveAssistantModel: (input) => call<AssistantModel>('PUT', '/assistant/model', input),
     clearAssistantModel: () => call<void>('DELETE', '/assistant/model'),

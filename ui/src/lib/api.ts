@@ -665,10 +665,14 @@ export interface ConsoleApi extends BrowserApi {
   addRelease(release: NewRelease): Promise<Release>;
   /** Widens, narrows, pauses or resumes a release's rollout (admins). */
   changeRollout(id: string, change: RolloutChange): Promise<Release>;
-  /** The assistant's model (admins); `null` while the built-in engine answers. */
   /** The desk's brand as an admin set it, and setting it (admins). */
   brandSettings(): Promise<BrandSettings>;
   saveBrand(input: BrandSettings): Promise<Brand>;
+  /** An organisation's own brand over the desk's (admins); empty where it wears the desk's. */
+  orgBrand(org: string): Promise<BrandSettings>;
+  /** Sets it (admins); one that sets nothing gives the organisation the desk's back. */
+  saveOrgBrand(org: string, input: BrandSettings): Promise<Brand>;
+  /** The assistant's model (admins); `null` while the built-in engine answers. */
   assistantModel(): Promise<AssistantModel | null>;
   /** Sets it (admins); `api_key` left out keeps the kept one, empty removes it. */
   saveAssistantModel(input: AssistantModelInput): Promise<AssistantModel>;

@@ -8,6 +8,7 @@ const acme: Brand = {
   phone: '+1 555 010 0100',
   email: null,
   links: [],
+  tray_icon: true,
 };
 
 /** Just what applyBrand touches on the root element. */

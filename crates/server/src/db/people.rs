@@ -2,7 +2,9 @@
 //! organisation's enrolment key, give or take portal access. Every change is audited in its own
 //! transaction.
 
-use bellhop_proto::{Org, OrgId, OrgInput, Role, SignUpRule, User, UserId, UserInput};
+use bellhop_proto::{
+    BrandSettings, Org, OrgId, OrgInput, Role, SignUpRule, User, UserId, UserInput,
+};
 
 use super::console::phone_digits;
 use super::{Caller, Store, now_ms};
@@ -127,6 +129,53 @@ impl Store {
         Self::record_audit(&mut tx, actor, "org.update", &id.to_string(), &detail).await?;
         tx.commit().await?;
         self.org(id).await
+    }
+
+    /// An organisation's own brand, if it set one; `Err` not found for an unknown organisation.
+    pub async fn org_brand(&self, id: OrgId) -> Result<Option<BrandSettings>> {
+        let row: Option<(Option<String>,)> = sqlx::query_as("SELECT brand FROM orgs WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some((brand,)) = row else {
+            return Err(AppError::not_found(format!("no organisation {id}")));
+        };
+        brand
+            .map(|json| {
+                serde_json::from_str(&json).map_err(|e| {
+                    AppError::Other(anyhow::anyhow!(
+                        "organisation {id}'s stored brand is unreadable: {e}"
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    /// Sets an organisation's own brand (checked by the caller), or with `None` lets it wear the
+    /// desk's again; audited.
+    pub async fn save_org_brand(
+        &self,
+        actor: &Caller,
+        id: OrgId,
+        brand: Option<&BrandSettings>,
+    ) -> Result<()> {
+        let json = brand
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(anyhow::Error::from)?;
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE orgs SET brand = $1 WHERE id = $2")
+            .bind(json.clone())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(AppError::not_found(format!("no organisation {id}")));
+        }
+        let detail = json.unwrap_or_else(|| "the desk's brand".to_owned());
+        Self::record_audit(&mut tx, actor, "org.brand", &id.to_string(), &detail).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Replaces an organisation's enrolment key; devices enrolled before keep working.

@@ -10,7 +10,7 @@ use bellhop_proto::{
 };
 
 use super::read::Columns;
-use super::settings::{Cached, cached, keep};
+use super::settings::Cached;
 use super::sql::Sql;
 use super::{Caller, Store, now_ms, parse_enum, ts};
 use crate::error::{AppError, Result};
@@ -71,9 +71,10 @@ impl Store {
     /// Every release, newest version first, with its organisations and files (progress is the
     /// domain's to count). Kept for a moment: the update feed reads it on every check.
     pub async fn releases(&self) -> Result<Arc<Vec<Release>>> {
-        if let Some(releases) = cached(&self.releases) {
-            return Ok(releases);
-        }
+        let generation = match self.releases.get() {
+            Ok(releases) => return Ok(releases),
+            Err(generation) => generation,
+        };
         let mut releases = self
             .read_rows(Sql::new("SELECT * FROM releases"), release_from_row)
             .await?;
@@ -103,12 +104,12 @@ impl Store {
         }
         releases.sort_by(|a, b| b.version.cmp(&a.version));
         let releases = Arc::new(releases);
-        keep(&self.releases, Some(releases.clone()));
+        self.releases.keep(generation, releases.clone());
         Ok(releases)
     }
 
     fn releases_changed(&self) {
-        keep(&self.releases, None);
+        self.releases.forget();
     }
 
     /// Adds a release with its files (already kept), by `actor` in the console or from the

@@ -30,8 +30,64 @@ pub struct StoredModel {
 /// How long an instance trusts its copy of a settings document.
 const CACHE_FOR: Duration = Duration::from_secs(2);
 
-/// The last copy of one settings document read, and when.
-pub(crate) type Cached<T> = std::sync::Arc<std::sync::Mutex<Option<(Instant, T)>>>;
+/// An instance's last copy of one settings document, and when it was read. Each save moves the
+/// copy on a generation, so a read that began before the save (and may have seen the old
+/// document) is not kept after it.
+pub(crate) struct Cached<T>(std::sync::Arc<std::sync::Mutex<Slot<T>>>);
+
+struct Slot<T> {
+    copy: Option<(Instant, T)>,
+    generation: u64,
+}
+
+/// Which save a read began after (see [`Cached::keep`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Generation(u64);
+
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(Slot {
+            copy: None,
+            generation: 0,
+        })))
+    }
+}
+
+impl<T> Clone for Cached<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T: Clone> Cached<T> {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Slot<T>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The copy while it is fresh; otherwise the generation a read begun now belongs to.
+    pub(crate) fn get(&self) -> std::result::Result<T, Generation> {
+        let slot = self.slot();
+        match &slot.copy {
+            Some((at, value)) if at.elapsed() < CACHE_FOR => Ok(value.clone()),
+            _ => Err(Generation(slot.generation)),
+        }
+    }
+
+    /// Keeps `value`, read in `generation`, unless a save came since.
+    pub(crate) fn keep(&self, generation: Generation, value: T) {
+        let mut slot = self.slot();
+        if slot.generation == generation.0 {
+            slot.copy = Some((Instant::now(), value));
+        }
+    }
+
+    /// After a save: the copy is gone, and no read begun before it is kept.
+    pub(crate) fn forget(&self) {
+        let mut slot = self.slot();
+        slot.copy = None;
+        slot.generation += 1;
+    }
+}
 
 #[derive(Clone, Default)]
 pub(crate) struct SettingsCache {
@@ -41,25 +97,15 @@ pub(crate) struct SettingsCache {
     brand: Cached<BrandSettings>,
 }
 
-pub(super) fn cached<T: Clone>(cache: &Cached<T>) -> Option<T> {
-    match &*cache.lock().unwrap_or_else(|p| p.into_inner()) {
-        Some((at, value)) if at.elapsed() < CACHE_FOR => Some(value.clone()),
-        _ => None,
-    }
-}
-
-pub(super) fn keep<T>(cache: &Cached<T>, value: Option<T>) {
-    *cache.lock().unwrap_or_else(|p| p.into_inner()) = value.map(|v| (Instant::now(), v));
-}
-
 impl Store {
     /// The portal settings; the defaults (everything on) until a technician saves some.
     pub async fn portal_settings(&self) -> Result<PortalSettings> {
-        if let Some(settings) = cached(&self.settings.portal) {
-            return Ok(settings);
-        }
+        let generation = match self.settings.portal.get() {
+            Ok(settings) => return Ok(settings),
+            Err(generation) => generation,
+        };
         let settings: PortalSettings = self.read_setting(PORTAL).await?;
-        keep(&self.settings.portal, Some(settings.clone()));
+        self.settings.portal.keep(generation, settings.clone());
         Ok(settings)
     }
 
@@ -71,18 +117,19 @@ impl Store {
     ) -> Result<()> {
         self.save_setting(actor, PORTAL, "settings.portal", settings)
             .await?;
-        keep(&self.settings.portal, None);
+        self.settings.portal.forget();
         // The knowledge base may have been switched on or off for someone.
         self.kb_changed().await
     }
 
     /// The ticket fields: default fields' access, ticket types, custom fields.
     pub async fn ticket_fields(&self) -> Result<TicketFields> {
-        if let Some(fields) = cached(&self.settings.fields) {
-            return Ok(fields);
-        }
+        let generation = match self.settings.fields.get() {
+            Ok(fields) => return Ok(fields),
+            Err(generation) => generation,
+        };
         let fields: TicketFields = self.read_setting(TICKET_FIELDS).await?;
-        keep(&self.settings.fields, Some(fields.clone()));
+        self.settings.fields.keep(generation, fields.clone());
         Ok(fields)
     }
 
@@ -90,17 +137,18 @@ impl Store {
     pub async fn save_ticket_fields(&self, actor: &Caller, fields: &TicketFields) -> Result<()> {
         self.save_setting(actor, TICKET_FIELDS, "settings.ticket_fields", fields)
             .await?;
-        keep(&self.settings.fields, None);
+        self.settings.fields.forget();
         Ok(())
     }
 
     /// The service catalog: categories and their items, in order.
     pub async fn catalog(&self) -> Result<Catalog> {
-        if let Some(catalog) = cached(&self.settings.catalog) {
-            return Ok(catalog);
-        }
+        let generation = match self.settings.catalog.get() {
+            Ok(catalog) => return Ok(catalog),
+            Err(generation) => generation,
+        };
         let catalog: Catalog = self.read_setting(CATALOG).await?;
-        keep(&self.settings.catalog, Some(catalog.clone()));
+        self.settings.catalog.keep(generation, catalog.clone());
         Ok(catalog)
     }
 
@@ -108,18 +156,19 @@ impl Store {
     pub async fn save_catalog(&self, actor: &Caller, catalog: &Catalog) -> Result<()> {
         self.save_setting(actor, CATALOG, "settings.catalog", catalog)
             .await?;
-        keep(&self.settings.catalog, None);
+        self.settings.catalog.forget();
         Ok(())
     }
 
     /// The desk's brand as an admin set it; Bellhop's own until then. Read by every page
     /// (signed in or not), so kept like the portal settings.
     pub async fn brand(&self) -> Result<BrandSettings> {
-        if let Some(brand) = cached(&self.settings.brand) {
-            return Ok(brand);
-        }
+        let generation = match self.settings.brand.get() {
+            Ok(brand) => return Ok(brand),
+            Err(generation) => generation,
+        };
         let brand: BrandSettings = self.read_setting(BRAND).await?;
-        keep(&self.settings.brand, Some(brand.clone()));
+        self.settings.brand.keep(generation, brand.clone());
         Ok(brand)
     }
 
@@ -127,7 +176,7 @@ impl Store {
     pub async fn save_brand(&self, actor: &Caller, brand: &BrandSettings) -> Result<()> {
         self.save_setting(actor, BRAND, "settings.brand", brand)
             .await?;
-        keep(&self.settings.brand, None);
+        self.settings.brand.forget();
         Ok(())
     }
 
@@ -214,5 +263,26 @@ impl Store {
         Self::record_audit(&mut tx, actor, action, name, detail).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cached;
+
+    #[test]
+    fn a_read_begun_before_a_save_is_not_kept_after_it() {
+        let cache: Cached<&str> = Cached::default();
+        let Err(before) = cache.get() else {
+            panic!("nothing was kept yet");
+        };
+        // The save lands while that read is still on its way with the old document.
+        cache.forget();
+        cache.keep(before, "old");
+        let Err(after) = cache.get() else {
+            panic!("the old document was kept after the save");
+        };
+        cache.keep(after, "new");
+        assert_eq!(cache.get().ok(), Some("new"));
     }
 }

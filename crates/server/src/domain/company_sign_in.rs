@@ -135,11 +135,7 @@ pub async fn set_provider(
     org: OrgId,
     input: IdentityProviderInput,
 ) -> Result<IdentityProvider> {
-    if caller.role != bellhop_proto::Role::Admin {
-        return Err(AppError::forbidden(
-            "only admins connect identity providers",
-        ));
-    }
+    super::require_admin(caller, "connect identity providers")?;
     let tenant = input
         .tenant
         .map(|t| t.trim().to_owned())

@@ -39,3 +39,12 @@ pub fn require_staff(caller: &Caller) -> Result<()> {
         Err(AppError::forbidden("only technicians can do this"))
     }
 }
+
+/// The caller must be an admin; `what` completes "only admins …" in the refusal.
+pub fn require_admin(caller: &Caller, what: &str) -> Result<()> {
+    if caller.role == bellhop_proto::Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!("only admins {what}")))
+    }
+}

@@ -9,8 +9,8 @@
 //! the device's one lookup and no write.
 
 use bellhop_proto::{
-    AppVersion, DeviceId, OrgId, Release, ReleaseArtifact, ReleaseId, ReleaseInput, Role,
-    RolloutChange, UpdateChannel, UpdateFailure, UpdateOffer, UpdatePlatform,
+    AppVersion, DeviceId, OrgId, Release, ReleaseArtifact, ReleaseId, ReleaseInput, RolloutChange,
+    UpdateChannel, UpdateFailure, UpdateOffer, UpdatePlatform,
 };
 use sha2::{Digest, Sha256};
 
@@ -24,12 +24,9 @@ pub const MAX_ARTIFACT_BYTES: u64 = 1024 * 1024 * 1024;
 /// The longest failure report kept, in characters.
 const MAX_FAILURE_CHARS: usize = 2_000;
 
+/// Only admins add, change and pause releases.
 pub fn require_admin(caller: &Caller) -> Result<()> {
-    if caller.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("only admins manage releases"))
-    }
+    super::require_admin(caller, "manage releases")
 }
 
 /// The device's place in a release's rollout, 0 to 99.

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use bellhop_proto::{
-    Brand, BrandSettings, MAX_DAILY_MODEL_CALLS, PortalSettings, Role, SectionRule, TicketFields,
+    Brand, BrandSettings, MAX_DAILY_MODEL_CALLS, OrgId, PortalSettings, SectionRule, TicketFields,
 };
 
 use crate::db::{Caller, Store};
@@ -97,11 +97,47 @@ pub async fn save_fields(
 
 /// Only admins set how the desk presents itself to every customer.
 fn brand_admin(caller: &Caller) -> Result<()> {
-    if caller.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("only admins set the desk's brand"))
-    }
+    super::require_admin(caller, "set the desk's brand")
+}
+
+/// The brand `caller` sees: their organisation's over the desk's; the desk's for anyone else
+/// (before signing in, staff, people in no organisation).
+pub async fn brand_for(store: &Store, caller: Option<&Caller>) -> Result<Brand> {
+    let desk = store.brand().await?;
+    let own = match caller.and_then(|c| c.org_id) {
+        Some(org) => store.org_brand(org).await?,
+        None => None,
+    };
+    Ok(match own {
+        Some(own) => own.over(&desk).brand(),
+        None => desk.brand(),
+    })
+}
+
+/// An organisation's own brand, to edit (admins); empty where it wears the desk's.
+pub async fn org_brand_settings(
+    store: &Store,
+    admin: &Caller,
+    org: OrgId,
+) -> Result<BrandSettings> {
+    brand_admin(admin)?;
+    Ok(store.org_brand(org).await?.unwrap_or_default())
+}
+
+/// Sets an organisation's own brand over the desk's (admins), checked like the desk's; one
+/// that sets nothing lets the organisation wear the desk's again. Returns what its people see.
+#[tracing::instrument(skip_all)]
+pub async fn save_org_brand(
+    store: &Store,
+    admin: &Caller,
+    org: OrgId,
+    mut brand: BrandSettings,
+) -> Result<Brand> {
+    brand_admin(admin)?;
+    brand.check()?;
+    let own = (!brand.is_empty()).then_some(&brand);
+    store.save_org_brand(admin, org, own).await?;
+    Ok(brand.over(&store.brand().await?).brand())
 }
 
 /// The brand as an admin set it, to edit (admins).

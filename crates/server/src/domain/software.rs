@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use bellhop_proto::{Role, SoftwareCatalog};
+use bellhop_proto::SoftwareCatalog;
 
 use crate::db::{Caller, Store};
 use crate::error::{AppError, Result};
@@ -33,9 +33,7 @@ pub async fn save(
     caller: &Caller,
     mut software: SoftwareCatalog,
 ) -> Result<SoftwareCatalog> {
-    if caller.role != Role::Admin {
-        return Err(AppError::forbidden("only admins approve software"));
-    }
+    super::require_admin(caller, "approve software")?;
     software.check()?;
     let named: HashSet<_> = software.items.iter().flat_map(|i| i.orgs.iter()).collect();
     if !named.is_empty() {

@@ -139,11 +139,7 @@ pub async fn delete(
     Staff(staff): Staff,
     Path(id): Path<OrgId>,
 ) -> Result<StatusCode> {
-    if staff.role != bellhop_proto::Role::Admin {
-        return Err(AppError::forbidden(
-            "only admins disconnect identity providers",
-        ));
-    }
+    crate::domain::require_admin(&staff, "disconnect identity providers")?;
     if state.store.delete_identity_provider(&staff, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

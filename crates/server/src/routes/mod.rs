@@ -114,6 +114,10 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/orgs", get(console::orgs).post(console::create_org))
         .route("/orgs/{id}", get(console::org).put(console::update_org))
         .route(
+            "/orgs/{id}/brand",
+            get(settings::org_brand).put(settings::put_org_brand),
+        )
+        .route(
             "/orgs/{id}/identity-provider",
             get(company::get).put(company::put).delete(company::delete),
         )

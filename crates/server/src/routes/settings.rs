@@ -2,13 +2,15 @@
 //! may use.
 
 use axum::extract::State;
-use bellhop_proto::{Brand, BrandSettings, ErrorBody, MyPortal, PortalSettings, TicketFields};
+use bellhop_proto::{
+    Brand, BrandSettings, ErrorBody, MyPortal, OrgId, PortalSettings, TicketFields,
+};
 
 use crate::auth::Staff;
 use crate::db::Caller;
 use crate::domain::settings;
 use crate::error::Result;
-use crate::extract::Json;
+use crate::extract::{Json, Path};
 use crate::state::AppState;
 
 /// The portal settings (technicians).
@@ -97,12 +99,59 @@ pub async fn put_fields(
     ))
 }
 
-/// The desk's brand as every page wears it: its name, the accent for each theme, how to reach
-/// the desk, its links. Anyone may read it, also before signing in: the sign-in page wears it.
+/// The brand as every page wears it: its name, the accent for each theme, how to reach the
+/// desk, its links, whether the desktop app shows a tray icon. Anyone may read it, also before
+/// signing in (the sign-in page wears the desk's); signed in, a person sees their
+/// organisation's brand where it has its own. A token that no longer signs in reads the desk's.
 #[utoipa::path(get, path = "/api/v1/brand", tag = "console",
     responses((status = 200, body = Brand)))]
-pub async fn brand(State(state): State<AppState>) -> Result<Json<Brand>> {
-    Ok(Json(state.store.brand().await?.brand()))
+pub async fn brand(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<Brand>> {
+    let caller = match crate::auth::bearer(&headers) {
+        Some(token) => crate::auth::caller_for_token(&state.store, token).await?,
+        None => None,
+    };
+    Ok(Json(
+        settings::brand_for(&state.store, caller.as_ref()).await?,
+    ))
+}
+
+/// An organisation's own brand, to edit (admins); empty where it wears the desk's.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/brand", tag = "console",
+    params(("id" = String, Path, description = "organisation id")),
+    responses((status = 200, body = BrandSettings), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn org_brand(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<OrgId>,
+) -> Result<Json<BrandSettings>> {
+    Ok(Json(
+        settings::org_brand_settings(&state.store, &caller, id).await?,
+    ))
+}
+
+/// Sets what an organisation's people see over the desk's brand (admins), checked like the
+/// desk's (422, nothing changes); what it leaves empty is the desk's, and an empty one removes
+/// it. Answers with the brand its people now see.
+#[utoipa::path(put, path = "/api/v1/orgs/{id}/brand", tag = "console",
+    params(("id" = String, Path, description = "organisation id")), request_body = BrandSettings,
+    responses((status = 200, body = Brand), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_org_brand(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<OrgId>,
+    Json(input): Json<BrandSettings>,
+) -> Result<Json<Brand>> {
+    Ok(Json(
+        settings::save_org_brand(&state.store, &caller, id, input).await?,
+    ))
 }
 
 /// The brand as an admin set it, to edit (admins).

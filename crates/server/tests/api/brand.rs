@@ -2,7 +2,7 @@
 //! cannot be read or reached (a colour too light, a link that is not https, a malformed phone)
 //! is refused with nothing changed.
 
-use bellhop_proto::{AuditEntry, Brand, BrandSettings, DEFAULT_BRAND_NAME, Page};
+use bellhop_proto::{AuditEntry, Brand, BrandSettings, DEFAULT_BRAND_NAME, Org, Page};
 use serde_json::json;
 
 use crate::assistant::admin;
@@ -120,5 +120,115 @@ async fn anyone_reads_the_brand_only_an_admin_sets_it_and_a_bad_one_changes_noth
         .json()
         .await?;
     assert_eq!(log.items.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_organisations_people_see_its_own_brand_over_the_desks_and_others_the_desks()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let ada = admin(&app).await?;
+    let tech = app.login("tech@helpdesk.example").await?;
+    let bob = app.login("bob@acme.example").await?;
+    let carol = app.login("carol@globex.example").await?;
+    let orgs: Vec<Org> = app.get(&tech, "/api/v1/orgs").await?.json().await?;
+    let globex = orgs
+        .iter()
+        .find(|o| o.name.contains("Globex"))
+        .ok_or_else(|| anyhow::anyhow!("no Globex in {orgs:?}"))?
+        .id;
+    let brand_of = |token: Option<String>| {
+        let app = &app;
+        async move {
+            let mut req = app.http.get(app.url("/api/v1/brand"));
+            if let Some(token) = token {
+                req = req.bearer_auth(token);
+            }
+            let res = req.send().await?;
+            anyhow::ensure!(res.status() == 200, "GET /brand: {}", res.status());
+            Ok::<Brand, anyhow::Error>(res.json().await?)
+        }
+    };
+    let desk = json!({
+        "name": "Acme IT",
+        "accent": "#0b57d0",
+        "phone": "+1 555 010 0100",
+        "links": [{"label": "Status", "url": "https://status.helpdesk.example"}],
+    });
+    let res = app.put(&ada, "/api/v1/brand/settings", &desk).await?;
+    assert_eq!(res.status(), 200);
+    let desk: Brand = res.json().await?;
+    assert!(desk.tray_icon, "the tray icon shows unless hidden");
+
+    let path = format!("/api/v1/orgs/{globex}/brand");
+    let own: BrandSettings = app.get(&ada, &path).await?.json().await?;
+    assert_eq!(own, BrandSettings::default(), "none of its own yet");
+    let res = app
+        .put(
+            &ada,
+            &path,
+            &json!({
+                "name": " Globex Support ",
+                "email": "help@globex.example",
+                "hide_tray_icon": true,
+            }),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    let worn: Brand = res.json().await?;
+    assert_eq!(worn.name, "Globex Support");
+    assert_eq!(
+        worn.accent, desk.accent,
+        "the desk's accent where it sets none"
+    );
+    assert_eq!(worn.phone, desk.phone);
+    assert_eq!(worn.links, desk.links);
+    assert_eq!(worn.email.as_deref(), Some("help@globex.example"));
+    assert!(!worn.tray_icon);
+
+    // Carol (Globex) sees it; Bob (Acme), the technician, strangers and a token that no longer
+    // signs in see the desk's.
+    assert_eq!(brand_of(Some(carol.clone())).await?, worn);
+    for token in [
+        Some(bob.clone()),
+        Some(tech.clone()),
+        None,
+        Some("bh_not_a_session".to_owned()),
+    ] {
+        assert_eq!(brand_of(token.clone()).await?, desk, "{token:?}");
+    }
+
+    // Checked like the desk's; only admins; an unknown organisation is not found.
+    let res = app.put(&ada, &path, &json!({"accent": "#ffd700"})).await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
+    for token in [&tech, &carol] {
+        let res = app.put(token, &path, &json!({"name": "Mine"})).await?;
+        assert_eq!(expect_error(res, 403).await?, "forbidden");
+        let res = app.get(token, &path).await?;
+        assert_eq!(expect_error(res, 403).await?, "forbidden");
+    }
+    let res = app.http.get(app.url(&path)).send().await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    let nowhere = format!("/api/v1/orgs/{}/brand", uuid::Uuid::new_v4());
+    let res = app.put(&ada, &nowhere, &json!({"name": "Nobody"})).await?;
+    assert_eq!(expect_error(res, 404).await?, "not_found");
+    assert_eq!(
+        brand_of(Some(carol.clone())).await?,
+        worn,
+        "nothing changed"
+    );
+
+    // An empty one gives the organisation the desk's brand back.
+    let res = app.put(&ada, &path, &json!({"name": "  "})).await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(brand_of(Some(carol)).await?, desk);
+    let own: BrandSettings = app.get(&ada, &path).await?.json().await?;
+    assert_eq!(own, BrandSettings::default());
+    let log: Page<AuditEntry> = app
+        .get(&ada, "/api/v1/audit?q=org.brand")
+        .await?
+        .json()
+        .await?;
+    assert_eq!(log.items.len(), 2);
     Ok(())
 }

@@ -46,11 +46,7 @@ static HTTP: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| 
 });
 
 fn require_admin(caller: &Caller) -> Result<()> {
-    if caller.role == bellhop_proto::Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("only admins set the assistant's model"))
-    }
+    crate::domain::require_admin(caller, "set the assistant's model")
 }
 
 /// The model set, as an admin sees it (never the key).
