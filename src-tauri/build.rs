@@ -42,6 +42,7 @@ fn main() {
             "list_tickets",
             "get_portal",
             "get_catalog",
+            "get_brand",
             "get_ticket",
             "queue_reply",
             "queue_reopen",

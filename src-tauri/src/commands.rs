@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use bellhop_agent::{Agent, Screenshot};
 use bellhop_proto::{
-    ActionId, AgentStatus, ApiError, Article, ArticleSummary, Catalog, Draft, ErrorCode,
+    ActionId, AgentStatus, ApiError, Article, ArticleSummary, Brand, Catalog, Draft, ErrorCode,
     LocalAction, LocalTicket, MyPortal, NewAttachment, OutboxItem, Redaction, TicketChange,
     TicketForm, TicketId, User,
 };
@@ -59,6 +59,13 @@ pub fn get_portal(agent: AgentState<'_>) -> Result<Option<MyPortal>, ApiError> {
 #[tauri::command]
 pub fn get_catalog(agent: AgentState<'_>) -> Result<Option<Catalog>, ApiError> {
     Ok(agent.catalog()?)
+}
+
+/// The desk's brand as last heard (Bellhop's before the server was asked once): the windows
+/// wear its name, colour and contacts, offline too.
+#[tauri::command]
+pub fn get_brand(app: tauri::AppHandle) -> Brand {
+    crate::tray::brand(&app)
 }
 
 /// One cached ticket with its conversation; opening it marks it read (and the tray follows).

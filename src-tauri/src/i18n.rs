@@ -87,6 +87,8 @@ mod tests {
             "tray.language",
             "tray.sync_now",
             "tray.quit",
+            "tray.call",
+            "tray.write",
             "tray.tip_inactive",
             "tray.tip_offline",
             "tray.tip_offline_waiting",

@@ -172,6 +172,7 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::W
         commands::list_tickets,
         commands::get_portal,
         commands::get_catalog,
+        commands::get_brand,
         commands::get_ticket,
         commands::queue_reply,
         commands::queue_reopen,

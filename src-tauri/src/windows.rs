@@ -82,7 +82,7 @@ pub fn show_main_at(app: &AppHandle, route: &str) {
     }
     let url = WebviewUrl::App(format!("index.html{route}").into());
     let built = keep_to_own_pages(app, WebviewWindowBuilder::new(app, MAIN, url))
-        .title("Bellhop")
+        .title(crate::tray::brand(app).name)
         .inner_size(900.0, 680.0)
         .min_inner_size(360.0, 480.0)
         .build();
@@ -165,6 +165,15 @@ pub fn prepare_quick(app: &AppHandle) {
 }
 
 /// Renames the quick-ticket window after a language change.
+/// Names the portal window after the desk (its brand's name), if it is open.
+pub fn rename_main(app: &AppHandle, name: &str) {
+    if let Some(window) = app.get_webview_window(MAIN)
+        && let Err(e) = window.set_title(name)
+    {
+        tracing::warn!(error = %e, "cannot rename the portal window");
+    }
+}
+
 pub fn retitle(app: &AppHandle) {
     if let Some(window) = app.get_webview_window(QUICK)
         && let Err(e) = window.set_title(&quick_title(app))

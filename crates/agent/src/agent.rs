@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use bellhop_proto::{
-    AgentStatus, Catalog, ConfirmTokenRequest, Connectivity, DeviceCredential, DeviceState,
+    AgentStatus, Brand, Catalog, ConfirmTokenRequest, Connectivity, DeviceCredential, DeviceState,
     EnrolRequest, EnrolResponse, MyPortal, OutboxItem, SendTokenRequest, User,
 };
 
@@ -392,6 +392,23 @@ impl Agent {
     /// The service catalog offered to this user, from the last pull (`None` before the first).
     pub fn catalog(&self) -> Result<Option<Catalog>> {
         self.store().catalog()
+    }
+
+    /// The brand this computer's people see, as last heard (`None` before the server was asked
+    /// once): the desk's name, colour, contacts and links, and whether to show a tray icon.
+    pub fn brand(&self) -> Result<Option<Brand>> {
+        self.store().brand()
+    }
+
+    /// Asks the server for the brand (its organisation's once this computer enrolled, the
+    /// desk's before) and keeps it; returns whether it changed. Not configured: nothing to ask.
+    pub async fn refresh_brand(&self) -> Result<bool> {
+        if self.client.is_none() {
+            return Ok(false);
+        }
+        let secret = self.credentials()?.load(Secret::DeviceSecret)?;
+        let brand = self.client()?.brand(secret.as_deref()).await?;
+        self.store().set_brand(&brand)
     }
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {

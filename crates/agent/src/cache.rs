@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use bellhop_proto::{
-    ApprovalState, Catalog, ChangesPage, CommentVisibility, LocalTicket, MyPortal, Notice,
+    ApprovalState, Brand, Catalog, ChangesPage, CommentVisibility, LocalTicket, MyPortal, Notice,
     NoticeKind, OutboxState, SyncOpKind, TicketChange, TicketId, TicketStatus, UserId,
 };
 use jiff::Timestamp;
@@ -21,6 +21,9 @@ pub(crate) const PORTAL_KEY: &str = "my_portal";
 pub(crate) const CATALOG_KEY: &str = "catalog";
 /// The server's entity tag for the catalog kept.
 pub(crate) const CATALOG_TAG_KEY: &str = "catalog_etag";
+/// The brand this device's people see (`Brand` as JSON), from the last time the server was
+/// asked: worn offline too.
+pub(crate) const BRAND_KEY: &str = "brand";
 
 /// Longest reply excerpt in a notice, in characters.
 const EXCERPT_CHARS: usize = 140;
@@ -161,6 +164,23 @@ impl Store {
     pub fn set_portal(&mut self, portal: &MyPortal) -> Result<()> {
         let json = serde_json::to_string(portal)?;
         self.set_meta(PORTAL_KEY, Some(&json))
+    }
+
+    /// The brand as the server last gave it (`None` before it was asked once).
+    pub fn brand(&self) -> Result<Option<Brand>> {
+        Ok(self
+            .meta(BRAND_KEY)?
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    /// Keeps the brand; returns whether it differs from the copy kept.
+    pub fn set_brand(&mut self, brand: &Brand) -> Result<bool> {
+        if self.brand()?.as_ref() == Some(brand) {
+            return Ok(false);
+        }
+        let json = serde_json::to_string(brand)?;
+        self.set_meta(BRAND_KEY, Some(&json))?;
+        Ok(true)
     }
 
     /// The service catalog as it was offered to this user at the last pull.

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use bellhop_proto::{
-    Action, ActionId, ActionReport, ApiError, Article, ArticleStamp, Catalog, ChangesPage,
+    Action, ActionId, ActionReport, ApiError, Article, ArticleStamp, Brand, Catalog, ChangesPage,
     ConfirmTokenRequest, DeviceCredential, DeviceState, EnrolRequest, EnrolResponse, ErrorBody,
     ErrorCode, GrantedAction, MyPortal, PushRequest, PushResponse, SendTokenRequest, ServerInfo,
     TicketEvent, TicketId,
@@ -209,7 +209,11 @@ impl ServerClient {
         self.get_as("/api/v1/me/portal", Some(credential)).await
     }
 
-    /// The service catalog offered to this user.
+    /// The brand this device's organisation wears (the desk's without `device_secret`).
+    pub async fn brand(&self, device_secret: Option<&str>) -> Result<Brand> {
+        self.get_as("/api/v1/brand", device_secret).await
+    }
+
     /// The catalog offered to the user with its entity tag; `None` when the copy tagged `held`
     /// is still the one (the server's 304: nothing sent).
     pub async fn catalog(

@@ -161,6 +161,10 @@ impl Agent {
         }
         // What the desk lets this user do may have changed too (portal settings).
         let portal = client.my_portal(credential).await?;
+        // The brand is the desk's way of being seen: a failure to read it does not stop a pass.
+        if let Err(e) = self.refresh_brand().await {
+            tracing::info!(error = %e, "the brand could not be read; keeping the last copy");
+        }
         let had_kb = self.store().portal()?.is_some_and(|p| p.knowledge_base);
         self.store().set_portal(&portal)?;
         // The catalog, to ask from offline too; none where the desk lets this user open nothing.
@@ -289,9 +293,15 @@ impl Agent {
                 tracing::warn!(error = %e, "enrolment failed; will retry");
             }
             let confirmed = self.confirmed_user().ok().flatten().is_some();
-            if !confirmed && self.has_device_secret() {
-                // Nobody confirmed yet: the server still hears what this computer runs.
-                self.report_facts_now_and_then(None).await;
+            if !confirmed {
+                // Nobody confirmed yet: the app still wears the desk's brand, and the server
+                // still hears what this computer runs.
+                if let Err(e) = self.refresh_brand().await {
+                    tracing::info!(error = %e, "the brand could not be read; keeping the last copy");
+                }
+                if self.has_device_secret() {
+                    self.report_facts_now_and_then(None).await;
+                }
             }
             if confirmed {
                 let watched = self

@@ -11,6 +11,7 @@ import type {
   ApiError,
   Article,
   ArticleSummary,
+  Brand,
   AssistantAsk,
   AssistantHandOver,
   AssistantStart,
@@ -75,6 +76,7 @@ export function createTauriApi(): DesktopApi {
     tickets: () => call<LocalTicket[]>('list_tickets'),
     portal: () => call<MyPortal | null>('get_portal'),
     catalog: () => call<Catalog | null>('get_catalog'),
+    brand: () => call<Brand>('get_brand'),
     ticket: (id: string) => call<TicketChange>('get_ticket', { id }),
     queueReply: (id: string, body: string, files: NewAttachment[] = []) => call<OutboxItem>('queue_reply', { id, body, files }),
     // The bytes go as the raw request body, not as a JSON array of numbers.

@@ -131,6 +131,8 @@ export interface DesktopApi {
   portal(): Promise<MyPortal | null>;
   /** The service catalog offered to this user, from the last sync (null before the first). */
   catalog(): Promise<Catalog | null>;
+  /** The desk's brand as last heard (Bellhop's before the first answer): worn offline too. */
+  brand(): Promise<Brand>;
   /** My tickets from the local cache, with those still waiting in the outbox first. */
   tickets(): Promise<LocalTicket[]>;
   /** A cached ticket with its conversation; opening it marks it read. */

@@ -100,11 +100,11 @@ fn brand_admin(caller: &Caller) -> Result<()> {
     super::require_admin(caller, "set the desk's brand")
 }
 
-/// The brand `caller` sees: their organisation's over the desk's; the desk's for anyone else
+/// The brand the people of `org` see: its own over the desk's; the desk's for anyone else
 /// (before signing in, staff, people in no organisation).
-pub async fn brand_for(store: &Store, caller: Option<&Caller>) -> Result<Brand> {
+pub async fn brand_for(store: &Store, org: Option<OrgId>) -> Result<Brand> {
     let desk = store.brand().await?;
-    let own = match caller.and_then(|c| c.org_id) {
+    let own = match org {
         Some(org) => store.org_brand(org).await?,
         None => None,
     };

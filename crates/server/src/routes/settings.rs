@@ -12,6 +12,7 @@ use crate::domain::settings;
 use crate::error::Result;
 use crate::extract::{Json, Path};
 use crate::state::AppState;
+use crate::tokens::{DEVICE_SECRET_PREFIX, token_hash};
 
 /// The portal settings (technicians).
 #[utoipa::path(get, path = "/api/v1/portal-settings", tag = "console",
@@ -109,13 +110,19 @@ pub async fn brand(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> Result<Json<Brand>> {
-    let caller = match crate::auth::bearer(&headers) {
-        Some(token) => crate::auth::caller_for_token(&state.store, token).await?,
+    let org = match crate::auth::bearer(&headers) {
+        // The desktop app asks with its device's secret, also before anyone confirmed.
+        Some(token) if token.starts_with(DEVICE_SECRET_PREFIX) => state
+            .store
+            .device_by_secret(&token_hash(token))
+            .await?
+            .map(|device| device.org_id),
+        Some(token) => crate::auth::caller_for_token(&state.store, token)
+            .await?
+            .and_then(|caller| caller.org_id),
         None => None,
     };
-    Ok(Json(
-        settings::brand_for(&state.store, caller.as_ref()).await?,
-    ))
+    Ok(Json(settings::brand_for(&state.store, org).await?))
 }
 
 /// An organisation's own brand, to edit (admins); empty where it wears the desk's.

@@ -6,7 +6,7 @@ use bellhop_proto::{AuditEntry, Brand, BrandSettings, DEFAULT_BRAND_NAME, Org, P
 use serde_json::json;
 
 use crate::assistant::admin;
-use crate::helpers::{expect_error, spawn_app};
+use crate::helpers::{enroll, expect_error, spawn_app};
 
 #[tokio::test]
 async fn anyone_reads_the_brand_only_an_admin_sets_it_and_a_bad_one_changes_nothing()
@@ -186,9 +186,14 @@ async fn an_organisations_people_see_its_own_brand_over_the_desks_and_others_the
     assert_eq!(worn.email.as_deref(), Some("help@globex.example"));
     assert!(!worn.tray_icon);
 
-    // Carol (Globex) sees it; Bob (Acme), the technician, strangers and a token that no longer
-    // signs in see the desk's.
+    // Carol (Globex) sees it, and so does a Globex computer before anyone confirmed on it; Bob
+    // (Acme), an Acme computer, the technician, strangers and a token that no longer signs in
+    // see the desk's.
     assert_eq!(brand_of(Some(carol.clone())).await?, worn);
+    let globex_pc = enroll(&app, "globex-demo-key", "globex-pc").await?;
+    assert_eq!(brand_of(Some(globex_pc.device_secret)).await?, worn);
+    let acme_pc = enroll(&app, "acme-demo-key", "acme-pc").await?;
+    assert_eq!(brand_of(Some(acme_pc.device_secret)).await?, desk);
     for token in [
         Some(bob.clone()),
         Some(tech.clone()),
