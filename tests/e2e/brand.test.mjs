@@ -88,3 +88,34 @@ test('an admin brands the desk; the sign-in page, the portal and the console wea
     await context.close();
   }
 });
+
+test("an organisation's own brand, set on its page in the console, is what its people see once signed in", async () => {
+  const ada = await signedInPage(browser, server, 'ada@helpdesk.example', '/console#/orgs', { viewport: { width: 1280, height: 900 } });
+  await ada.getByRole('link', { name: 'Globex', exact: true }).click();
+  const editor = ada.getByTestId('org-brand-editor');
+  await editor.waitFor();
+  await editor.getByLabel('Name').fill('Globex Support');
+  await editor.getByLabel('Email').fill('help@globex.example');
+  await editor.getByLabel('The desktop app’s tray icon').selectOption({ label: 'Hide the tray icon' });
+  await editor.getByRole('button', { name: 'Save the brand' }).click();
+  await editor.getByText('The brand is saved.').waitFor();
+  await ada.context().close();
+
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  // Before signing in nobody is known: the desk's brand.
+  await until(async () => (await page.title()) === 'Acme IT', 10_000, "the desk's name before signing in");
+  await page.getByLabel('Email').fill('carol@globex.example');
+  await page.getByLabel('Password').fill('bellhop-demo');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByTestId('who').waitFor();
+  await until(async () => (await page.title()) === 'Globex Support', 10_000, "Globex's own name once carol signed in");
+  assert.match(await page.locator('.topbar .brand').innerText(), /Globex Support/);
+  const contact = page.getByTestId('desk-contact');
+  // Its own address; the desk's phone and links where it sets none.
+  assert.equal(await contact.getByRole('link', { name: 'help@globex.example' }).getAttribute('href'), 'mailto:help@globex.example');
+  assert.equal(await contact.getByRole('link', { name: '+1 555 010 0100' }).getAttribute('href'), 'tel:+15550100100');
+  assert.deepEqual(await axeViolations(page), [], "the portal in Globex's brand");
+  await context.close();
+});

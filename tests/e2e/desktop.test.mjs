@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
 import { PNG } from 'pngjs';
-import { BIN, SHOTS, confirmIdentityInApp, freePort, login, startServer, tempDir, textsTo, until } from './helpers.mjs';
+import { BIN, SHOTS, callApi, confirmIdentityInApp, freePort, login, makeAdmin, startServer, tempDir, textsTo, until } from './helpers.mjs';
 
 let server;
 let driver;
@@ -766,6 +766,92 @@ async function requireAffected(required) {
   const res = await fetch(url, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(fields) });
   assert.ok(res.ok, `ticket fields saved (${res.status})`);
 }
+
+/** The app's tray item as a StatusNotifierItem on the session bus (libayatana-appindicator): the
+ * connection that serves it, found by asking each of the bus's connections. */
+const TRAY_PATH = '/org/ayatana/NotificationItem/tray_icon_tray_app_bellhop';
+function gdbus(...args) {
+  return execFileSync('gdbus', ['call', '--session', '--timeout', '5', ...args], { encoding: 'utf8' });
+}
+function trayConnection() {
+  const names = gdbus('--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.ListNames');
+  for (const name of names.match(/:\d+\.\d+/g) ?? []) {
+    try {
+      gdbus('--dest', name, '--object-path', TRAY_PATH, '--method', 'org.freedesktop.DBus.Properties.Get', 'org.kde.StatusNotifierItem', 'Status');
+      return name;
+    } catch {
+      // Not the tray's connection.
+    }
+  }
+  throw new Error('no connection on the session bus serves the tray item');
+}
+/** The tray menu's entries (dbusmenu ids and labels) and whether the icon shows (Active). */
+function tray() {
+  const dest = trayConnection();
+  const layout = gdbus('--dest', dest, '--object-path', `${TRAY_PATH}/Menu`, '--method', 'com.canonical.dbusmenu.GetLayout', '--', '0', '-1', "['label']");
+  const items = [...layout.matchAll(/\((\d+), \{'label': <'((?:[^'\\]|\\.)*)'>/g)].map((m) => ({ id: Number(m[1]), label: m[2] }));
+  const status = gdbus('--dest', dest, '--object-path', TRAY_PATH, '--method', 'org.freedesktop.DBus.Properties.Get', 'org.kde.StatusNotifierItem', 'Status');
+  return { dest, items, shown: status.includes("'Active'") };
+}
+
+test("the desk's brand for bob's organisation reaches the app: the window's name, colour and contacts, the tray's menu calls the desk, and the icon hides", async () => {
+  // Bellhop's own brand before: no way to reach a desk in the menu, the icon shows.
+  const before = tray();
+  assert.ok(before.shown, 'the tray icon shows');
+  assert.ok(before.items.some((i) => i.label === 'Quit Bellhop'), JSON.stringify(before.items));
+  assert.ok(!before.items.some((i) => i.label.startsWith('Call the service desk')));
+
+  await makeAdmin(server, 'ada@helpdesk.example', 'bellhop-demo');
+  const ada = await login(server.url, 'ada@helpdesk.example');
+  const orgs = await (await callApi(server, ada, 'GET', '/orgs')).json();
+  const acme = orgs.find((o) => /Acme/.test(o.name));
+  const set = await callApi(server, ada, 'PUT', `/orgs/${acme.id}/brand`, {
+    name: 'Acme Help',
+    accent: '#8a1538',
+    phone: '+1 (555) 010-0100',
+    email: 'help@acme.example',
+    links: [{ label: 'Status page', url: 'https://status.acme.example' }],
+    hide_tray_icon: true,
+  });
+  assert.equal(set.status, 200, await set.text());
+  await browser.execute(() => window.__TAURI_INTERNALS__.invoke('sync_now'));
+
+  // The window: the name on top and in its title, the accent, the desk's contacts under the page.
+  await (await browser.$('a[href="#/"]')).click();
+  const top = await browser.$('header.topbar strong');
+  await browser.waitUntil(async () => (await top.getText()) === 'Acme Help', { timeout: 20_000, timeoutMsg: "the desk's name in the window" });
+  const accent = await browser.execute(() => getComputedStyle(document.documentElement).getPropertyValue('--brand-light').trim());
+  assert.equal(accent, '#8a1538');
+  const contact = await browser.$('[data-testid="desk-contact"]');
+  assert.match(await contact.getText(), /\+1 \(555\) 010-0100[\s\S]*help@acme\.example[\s\S]*Status page/);
+  await until(async () => (await browser.getTitle()) === 'Acme Help', 10_000, "the window's title");
+
+  // The tray: the menu reaches the desk, the icon is hidden (the hotkey and the Start menu entry
+  // stay), and "Call the service desk" hands the number to the phone app.
+  await until(() => !tray().shown, 10_000, 'the tray icon hidden');
+  const { dest, items } = tray();
+  const labels = items.map((i) => i.label);
+  assert.ok(labels.includes('Call the service desk: +1 (555) 010-0100'), JSON.stringify(labels));
+  assert.ok(labels.includes('Write to the service desk'), JSON.stringify(labels));
+  assert.ok(labels.includes('Status page'), JSON.stringify(labels));
+  assert.ok(labels.includes('Quit Acme Help'), JSON.stringify(labels));
+  const call = items.find((i) => i.label.startsWith('Call the service desk'));
+  const had = existsSync(opened) ? readFileSync(opened, 'utf8') : '';
+  gdbus('--dest', dest, '--object-path', `${TRAY_PATH}/Menu`, '--method', 'com.canonical.dbusmenu.Event', String(call.id), 'clicked', '<0>', '0');
+  await until(() => existsSync(opened) && readFileSync(opened, 'utf8').slice(had.length).includes('tel:+15550100100'), 10_000, 'the number handed on');
+
+  // The agent keeps the brand: the CLI reads it from the same store, as the app does offline.
+  const kept = JSON.parse(execFileSync(BIN('bellhop'), ['brand', '--json'], { env: appEnv, encoding: 'utf8' }));
+  assert.equal(kept.name, 'Acme Help');
+  assert.equal(kept.tray_icon, false);
+
+  // Back to the desk's brand: the icon shows again.
+  const cleared = await callApi(server, ada, 'PUT', `/orgs/${acme.id}/brand`, {});
+  assert.equal(cleared.status, 200);
+  await browser.execute(() => window.__TAURI_INTERNALS__.invoke('sync_now'));
+  await until(() => tray().shown, 20_000, 'the tray icon back');
+  await browser.waitUntil(async () => (await top.getText()) === 'Bellhop', { timeout: 20_000, timeoutMsg: "Bellhop's name again" });
+});
 
 test('a ticket the server refuses comes back as a draft with its screenshot, is fixed and arrives once', async () => {
   // A sync pass now, so the app's next routine pass is a minute away: until then it still

@@ -44,6 +44,9 @@ enum Command {
     /// Show every setting, its value, and where it came from: the organisation (locked), the
     /// environment, your agent.toml, your choice in the app, or the default.
     Config,
+    /// The service desk as the app shows it: its name, how to reach it, its links, whether the
+    /// tray icon shows (as last heard from the server; `bellhop sync` asks again).
+    Brand,
     /// Remember the server URL for this OS user (the desktop app uses it too).
     Configure {
         /// Base URL of the Bellhop server.
@@ -199,6 +202,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ticket(command) => compose::ticket(paths, config, command, cli.json).await,
         Command::Status => report::status(paths, config, cli.json).await,
         Command::Config => report::config(paths, config, &overridden, cli.json),
+        Command::Brand => report::brand(paths, config, cli.json),
         Command::Kb { command } => outbox::kb(paths, config, command, cli.json),
         Command::Outbox {
             command: Some(OutboxCommand::Edit { seq }),

@@ -113,6 +113,33 @@ pub async fn status(paths: Paths, config: AgentConfig, json: bool) -> anyhow::Re
 }
 
 /// `bellhop config`: every setting, its value and where it came from.
+/// The brand kept: Bellhop's until the server was asked once.
+pub fn brand(paths: Paths, config: AgentConfig, json: bool) -> anyhow::Result<ExitCode> {
+    let agent = Agent::with_config(paths, config)?;
+    let brand = agent
+        .brand()?
+        .unwrap_or_else(|| bellhop_proto::BrandSettings::default().brand());
+    if json {
+        say!("{}", serde_json::to_string_pretty(&brand)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    say!("name      {}", brand.name);
+    if let Some(phone) = &brand.phone {
+        say!("phone     {phone}");
+    }
+    if let Some(email) = &brand.email {
+        say!("email     {email}");
+    }
+    for link in &brand.links {
+        say!("link      {} <{}>", link.label, link.url);
+    }
+    say!(
+        "tray icon {}",
+        if brand.tray_icon { "shown" } else { "hidden" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn config(
     paths: Paths,
     config: AgentConfig,
