@@ -22,6 +22,10 @@ pub const MAX_BRAND_LINKS: usize = 5;
 pub const MAX_LINK_LABEL_CHARS: usize = 40;
 /// Longest link address, in characters.
 pub const MAX_LINK_URL_CHARS: usize = 500;
+/// The largest logo the desk may upload, in bytes.
+pub const MAX_LOGO_BYTES: usize = 256 * 1024;
+/// Where anyone fetches an uploaded logo, by its SHA-256 (`{sha256}` filled in).
+pub const LOGO_PATH: &str = "/api/v1/brand/logo/";
 /// The name shown when the desk has not given one.
 pub const DEFAULT_BRAND_NAME: &str = "Bellhop";
 /// The least contrast text needs against what is behind it (WCAG 2.1 AA, normal text).
@@ -56,6 +60,18 @@ pub struct BrandSettings {
     /// menu or dock entry). Not set: the icon shows.
     #[serde(default)]
     pub hide_tray_icon: Option<bool>,
+    /// The SHA-256 (hex) of a logo uploaded with `POST /api/v1/brand/logos`; none: Bellhop's
+    /// mark.
+    #[serde(default)]
+    pub logo: Option<String>,
+}
+
+/// A logo the server kept: its SHA-256, and the address that serves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogoUploaded {
+    pub sha256: String,
+    pub url: String,
 }
 
 /// One of the desk's links: what it says, and where it goes.
@@ -79,6 +95,9 @@ pub struct Brand {
     pub links: Vec<BrandLink>,
     /// Whether the desktop app shows its tray icon.
     pub tray_icon: bool,
+    /// Where the desk's logo is fetched (`/api/v1/brand/logo/{sha256}`; in the desktop app a
+    /// `data:` URL of the copy it keeps); none: Bellhop's mark.
+    pub logo: Option<String>,
 }
 
 /// An accent for both themes, each with the text colour that reads on it (`#rrggbb`).
@@ -197,6 +216,14 @@ impl BrandSettings {
         for link in &mut self.links {
             link.check()?;
         }
+        self.logo = given(self.logo.as_ref()).map(|l| l.to_ascii_lowercase());
+        if let Some(logo) = &self.logo
+            && !(logo.len() == 64 && logo.chars().all(|c| c.is_ascii_hexdigit()))
+        {
+            return Err(FieldError(format!(
+                "the logo is named by the SHA-256 its upload answered, not “{logo}”"
+            )));
+        }
         Ok(())
     }
 
@@ -212,6 +239,7 @@ impl BrandSettings {
             email: self.email.clone(),
             links: self.links.clone(),
             tray_icon: self.hide_tray_icon != Some(true),
+            logo: self.logo.as_deref().map(|sha| format!("{LOGO_PATH}{sha}")),
         }
     }
 
@@ -229,6 +257,7 @@ impl BrandSettings {
                 self.links.clone()
             },
             hide_tray_icon: self.hide_tray_icon.or(desk.hide_tray_icon),
+            logo: self.logo.clone().or_else(|| desk.logo.clone()),
         }
     }
 
@@ -357,6 +386,7 @@ mod tests {
                 url: " https://status.acme.example ".into(),
             }],
             hide_tray_icon: None,
+            logo: None,
         };
         assert_eq!(ok.check(), Ok(()));
         assert_eq!(ok.name.as_deref(), Some("Acme IT"));
@@ -408,6 +438,13 @@ mod tests {
                 "label",
             ),
             (with_links(vec![link("https://a.example"); 6]), "at most 5"),
+            (
+                BrandSettings {
+                    logo: Some("logo.png".into()),
+                    ..Default::default()
+                },
+                "SHA-256",
+            ),
         ] {
             let said = refused(bad.clone());
             assert!(said.contains(says), "{bad:?}: {said}");
@@ -427,6 +464,7 @@ mod tests {
             email: None,
             links: vec![link("status"), link("site")],
             hide_tray_icon: None,
+            logo: Some("ab".repeat(32)),
         };
         assert!(BrandSettings::default().is_empty());
         assert_eq!(BrandSettings::default().over(&desk), desk);
@@ -450,6 +488,11 @@ mod tests {
         assert_eq!(worn.email.as_deref(), Some("help@globex.example"));
         assert_eq!(worn.links, vec![link("globex")], "links replace the desk's");
         assert!(!worn.tray_icon);
+        assert_eq!(
+            worn.logo,
+            Some(format!("{LOGO_PATH}{}", "ab".repeat(32))),
+            "the desk's logo"
+        );
         // An organisation may show the icon a desk hides.
         let hidden = BrandSettings {
             hide_tray_icon: Some(true),

@@ -55,8 +55,9 @@ pub use auth::{
     SetPhoneRequest, SignUpRequest, UpdateMe, User,
 };
 pub use brand::{
-    AccentColours, Brand, BrandLink, BrandSettings, DEFAULT_BRAND_NAME, MAX_BRAND_LINKS,
-    MAX_BRAND_NAME_CHARS, MAX_LINK_LABEL_CHARS, MIN_TEXT_CONTRAST, accent_colours,
+    AccentColours, Brand, BrandLink, BrandSettings, DEFAULT_BRAND_NAME, LOGO_PATH, LogoUploaded,
+    MAX_BRAND_LINKS, MAX_BRAND_NAME_CHARS, MAX_LINK_LABEL_CHARS, MAX_LOGO_BYTES, MIN_TEXT_CONTRAST,
+    accent_colours,
 };
 pub use catalog::{
     ApprovalDecision, ApprovalState, Catalog, CatalogCategory, CatalogIcon, CatalogItem,

@@ -35,7 +35,7 @@ pub fn typescript() -> String {
         HotkeyStatus, SettingSource, AppSetting, LocalAction, LocalActionState, LocalTicket, Notice, NoticeKind, Draft, TicketForm, Redaction,
         Org, OrgDetail, UserListQuery, SearchQuery, SearchResults, AuditEntry, AuditQuery,
         EmailState, EmailSummary, Suppression, ViewConsent, ViewRecord, ViewConsentInput, ViewTicket, ViewFinish, UserDetail, VerificationSent, VerifyCodeRequest, VerifyCodeResult,
-        BrandSettings, BrandLink, Brand, AccentColours,
+        BrandSettings, BrandLink, Brand, AccentColours, LogoUploaded,
         Audience, SectionRule, ActionRules, PortalSettings, PortalAddress, MyPortal,
         ActionKind, ActionState, FactorKind, ActionRequest, ActionCode, Action, ActionListQuery, ActionReport,
         ActionEvent, ActionGrant, ApprovedList, ApprovedListClaims, GrantClaims, GrantedAction, ActionSoftware, GrantedSoftware, GrantedPassword, HelperFacts, InstalledPackage,

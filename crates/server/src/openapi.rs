@@ -50,6 +50,8 @@ use crate::routes;
         routes::settings::put_brand,
         routes::settings::org_brand,
         routes::settings::put_org_brand,
+        routes::settings::upload_logo,
+        routes::settings::logo,
         routes::settings::get_fields,
         routes::settings::put_fields,
         routes::catalog::get,

@@ -840,7 +840,12 @@ links: Array<BrandLink>,
  * The desktop app shows no tray icon (it stays at hand through its hotkey and the Start
  * menu or dock entry). Not set: the icon shows.
  */
-hide_tray_icon: boolean | null, };
+hide_tray_icon: boolean | null, 
+/**
+ * The SHA-256 (hex) of a logo uploaded with `POST /api/v1/brand/logos`; none: Bellhop's
+ * mark.
+ */
+logo: string | null, };
 
 export type BrandLink = { label: string, url: string, };
 
@@ -856,7 +861,12 @@ accent: AccentColours | null, phone: string | null, email: string | null, links:
 /**
  * Whether the desktop app shows its tray icon.
  */
-tray_icon: boolean, };
+tray_icon: boolean, 
+/**
+ * Where the desk's logo is fetched (`/api/v1/brand/logo/{sha256}`; in the desktop app a
+ * `data:` URL of the copy it keeps); none: Bellhop's mark.
+ */
+logo: string | null, };
 
 export type AccentColours = { 
 /**
@@ -867,6 +877,8 @@ light: string, light_text: string,
  * The accent lightened until it reads on the dark theme's surfaces.
  */
 dark: string, dark_text: string, };
+
+export type LogoUploaded = { sha256: string, url: string, };
 
 export type Audience = "everyone" | "nobody" | "only" | "all_but";
 

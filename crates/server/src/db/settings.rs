@@ -180,6 +180,52 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps an uploaded logo (checked by the caller) by its SHA-256; the same logo twice is kept
+    /// once. Audited.
+    pub async fn save_logo(
+        &self,
+        actor: &Caller,
+        sha256: &str,
+        mime: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO brand_logos (sha256, mime, bytes, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(sha256)
+        .bind(mime)
+        .bind(bytes.to_vec())
+        .bind(super::now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let detail = format!("{mime}, {} bytes", bytes.len());
+        Self::record_audit(&mut tx, actor, "brand.logo", sha256, &detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An uploaded logo's type and bytes.
+    pub async fn logo(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>> {
+        Ok(
+            sqlx::query_as("SELECT mime, bytes FROM brand_logos WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Whether a logo of that SHA-256 was uploaded.
+    pub async fn logo_exists(&self, sha256: &str) -> Result<bool> {
+        let found: Option<(String,)> =
+            sqlx::query_as("SELECT sha256 FROM brand_logos WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
     /// The approved software and its sources; none until an admin saves some.
     pub async fn software(&self) -> Result<SoftwareCatalog> {
         self.read_setting(SOFTWARE).await

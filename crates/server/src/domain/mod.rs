@@ -17,6 +17,7 @@ pub mod company_sign_in;
 pub mod devices;
 pub mod kb;
 pub mod limits;
+pub mod logo;
 pub mod people;
 pub mod releases;
 pub mod second_factor;

@@ -100,6 +100,16 @@ fn brand_admin(caller: &Caller) -> Result<()> {
     super::require_admin(caller, "set the desk's brand")
 }
 
+/// A brand names only a logo the server keeps.
+async fn logo_kept(store: &Store, brand: &BrandSettings) -> Result<()> {
+    match &brand.logo {
+        Some(sha) if !store.logo_exists(sha).await? => Err(AppError::bad_request(
+            "no logo was uploaded under that name: upload it first",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The brand the people of `org` see: its own over the desk's; the desk's for anyone else
 /// (before signing in, staff, people in no organisation).
 pub async fn brand_for(store: &Store, org: Option<OrgId>) -> Result<Brand> {
@@ -135,6 +145,7 @@ pub async fn save_org_brand(
 ) -> Result<Brand> {
     brand_admin(admin)?;
     brand.check()?;
+    logo_kept(store, &brand).await?;
     let own = (!brand.is_empty()).then_some(&brand);
     store.save_org_brand(admin, org, own).await?;
     Ok(brand.over(&store.brand().await?).brand())
@@ -152,6 +163,7 @@ pub async fn brand_settings(store: &Store, admin: &Caller) -> Result<BrandSettin
 pub async fn save_brand(store: &Store, admin: &Caller, mut brand: BrandSettings) -> Result<Brand> {
     brand_admin(admin)?;
     brand.check()?;
+    logo_kept(store, &brand).await?;
     store.save_brand(admin, &brand).await?;
     Ok(brand.brand())
 }

@@ -64,6 +64,8 @@ pub fn api(max_attachment_bytes: usize) -> Router<AppState> {
         )
         .route("/portal-settings", get(settings::get).put(settings::put))
         .route("/brand", get(settings::brand))
+        .route("/brand/logos", post(settings::upload_logo))
+        .route("/brand/logo/{sha256}", get(settings::logo))
         .route(
             "/brand/settings",
             get(settings::brand_settings).put(settings::put_brand),

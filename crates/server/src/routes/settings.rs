@@ -2,14 +2,16 @@
 //! may use.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use bellhop_proto::{
-    Brand, BrandSettings, ErrorBody, MyPortal, OrgId, PortalSettings, TicketFields,
+    Brand, BrandSettings, ErrorBody, ErrorCode, LogoUploaded, MAX_LOGO_BYTES, MyPortal, OrgId,
+    PortalSettings, TicketFields,
 };
 
 use crate::auth::Staff;
 use crate::db::Caller;
-use crate::domain::settings;
-use crate::error::Result;
+use crate::domain::{logo, settings};
+use crate::error::{AppError, Result};
 use crate::extract::{Json, Path};
 use crate::state::AppState;
 use crate::tokens::{DEVICE_SECRET_PREFIX, token_hash};
@@ -188,4 +190,68 @@ pub async fn put_brand(
     Ok(Json(
         settings::save_brand(&state.store, &caller, input).await?,
     ))
+}
+
+/// Uploads a logo for the desk's (or an organisation's) brand (admins): the file's bytes, a PNG
+/// or an SVG of at most 256 KiB that draws and does nothing else (no scripts, event handlers,
+/// embedded pages, or references outside the file). Its type is read from the bytes. Answers
+/// with the name the brand's `logo` takes.
+#[utoipa::path(post, path = "/api/v1/brand/logos", tag = "console",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = LogoUploaded), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn upload_logo(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<LogoUploaded>)> {
+    let bytes = axum::body::to_bytes(body, MAX_LOGO_BYTES + 1)
+        .await
+        .map_err(|_| {
+            AppError::client(
+                ErrorCode::PayloadTooLarge,
+                format!("a logo has at most {MAX_LOGO_BYTES} bytes"),
+            )
+        })?;
+    let uploaded = logo::upload(&state.store, &caller, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(uploaded)))
+}
+
+/// An uploaded logo, for anyone (the sign-in page shows it). Its address never changes what it
+/// serves, so it is kept by browsers for a year; an SVG opened on its own runs nothing.
+#[utoipa::path(get, path = "/api/v1/brand/logo/{sha256}", tag = "console",
+    params(("sha256" = String, Path, description = "the logo's SHA-256")),
+    responses((status = 200, description = "the PNG or SVG"), (status = 404, body = ErrorBody)))]
+pub async fn logo(
+    State(state): State<AppState>,
+    Path(sha256): Path<String>,
+) -> Result<axum::response::Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let found = if sha256.len() == 64 && sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+        state.store.logo(&sha256.to_ascii_lowercase()).await?
+    } else {
+        None
+    };
+    let (mime, bytes) = found.ok_or_else(|| AppError::not_found("no such logo"))?;
+    let mime = if mime == logo::SVG {
+        logo::SVG
+    } else {
+        logo::PNG
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+            ),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        bytes,
+    )
+        .into_response())
 }

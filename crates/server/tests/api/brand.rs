@@ -2,7 +2,9 @@
 //! cannot be read or reached (a colour too light, a link that is not https, a malformed phone)
 //! is refused with nothing changed.
 
-use bellhop_proto::{AuditEntry, Brand, BrandSettings, DEFAULT_BRAND_NAME, Org, Page};
+use bellhop_proto::{
+    AuditEntry, Brand, BrandSettings, DEFAULT_BRAND_NAME, LogoUploaded, Org, Page,
+};
 use serde_json::json;
 
 use crate::assistant::admin;
@@ -235,5 +237,125 @@ async fn an_organisations_people_see_its_own_brand_over_the_desks_and_others_the
         .json()
         .await?;
     assert_eq!(log.items.len(), 2);
+    Ok(())
+}
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0x00, 0x02, 0x00,
+    0x00, 0x05, 0x00, 0x01, 0x7a, 0x5e, 0xab, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
+    0xae, 0x42, 0x60, 0x82,
+];
+
+#[tokio::test]
+async fn only_an_admin_uploads_a_logo_that_is_a_png_or_a_harmless_svg_and_anyone_fetches_it()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    let ada = admin(&app).await?;
+    let upload = |token: Option<&str>, bytes: Vec<u8>| {
+        let mut req = app.http.post(app.url("/api/v1/brand/logos")).body(bytes);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send()
+    };
+    let res = upload(Some(&ada), PNG.to_vec()).await?;
+    assert_eq!(res.status(), 201);
+    let png: LogoUploaded = res.json().await?;
+    assert_eq!(png.url, format!("/api/v1/brand/logo/{}", png.sha256));
+    let again: LogoUploaded = upload(Some(&ada), PNG.to_vec()).await?.json().await?;
+    assert_eq!(again, png, "the same logo is one logo");
+
+    // Anyone fetches it: its type from its bytes, never sniffed again, nothing run, kept long.
+    let res = app.http.get(app.url(&png.url)).send().await?;
+    assert_eq!(res.status(), 200);
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "image/png");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert!(header("content-security-policy").contains("sandbox"));
+    assert!(header("cache-control").contains("immutable"));
+    assert_eq!(res.bytes().await?.as_ref(), PNG);
+
+    let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><circle cx="4" cy="4" r="4" fill="#8a1538"/></svg>"##;
+    let res = upload(Some(&ada), svg.as_bytes().to_vec()).await?;
+    assert_eq!(res.status(), 201);
+    let drawn: LogoUploaded = res.json().await?;
+    let res = app.http.get(app.url(&drawn.url)).send().await?;
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/svg+xml")
+    );
+
+    // What runs, reaches out, is of another kind or too large is refused, with the reason.
+    for (bytes, status, says) in [
+        (
+            svg.replace("<circle", "<script>alert(1)</script><circle")
+                .into_bytes(),
+            422,
+            "<script>",
+        ),
+        (
+            svg.replace("fill=\"#8a1538\"", "fill=\"url(https://t.example/p)\"")
+                .into_bytes(),
+            422,
+            "outside the file",
+        ),
+        (
+            b"\xff\xd8\xff\xe0\0\x10JFIF\0".to_vec(),
+            422,
+            "PNG or an SVG",
+        ),
+        (vec![b' '; 300 * 1024], 413, "at most"),
+    ] {
+        let res = upload(Some(&ada), bytes).await?;
+        assert_eq!(res.status().as_u16(), status);
+        let body: serde_json::Value = res.json().await?;
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{message}");
+    }
+    // Only admins; strangers even less.
+    let tech = app.login("tech@helpdesk.example").await?;
+    let res = upload(Some(&tech), PNG.to_vec()).await?;
+    assert_eq!(expect_error(res, 403).await?, "forbidden");
+    let res = upload(None, PNG.to_vec()).await?;
+    assert_eq!(expect_error(res, 401).await?, "unauthenticated");
+    let res = app
+        .http
+        .get(app.url("/api/v1/brand/logo/nope"))
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, 404).await?, "not_found");
+
+    // The brand names an uploaded logo, and only one.
+    let res = app
+        .put(&ada, "/api/v1/brand/settings", &json!({"logo": png.sha256}))
+        .await?;
+    assert_eq!(res.status(), 200);
+    let brand: Brand = app
+        .http
+        .get(app.url("/api/v1/brand"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(brand.logo.as_deref(), Some(png.url.as_str()));
+    let res = app
+        .put(
+            &ada,
+            "/api/v1/brand/settings",
+            &json!({"logo": "0".repeat(64)}),
+        )
+        .await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
     Ok(())
 }
