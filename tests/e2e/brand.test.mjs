@@ -22,6 +22,9 @@ after(async () => {
   await server?.stop();
 });
 
+/** A logo that only draws. */
+const SVG_LOGO = '<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32" viewBox="0 0 32 32"><circle cx="16" cy="16" r="14" fill="#8a1538"/></svg>';
+
 /** `#rrggbb` as the browser computes it. */
 function rgb(hex) {
   const n = Number.parseInt(hex.slice(1), 16);
@@ -38,6 +41,12 @@ test('an admin brands the desk; the sign-in page, the portal and the console wea
   await until(async () => /too light to read on white/.test(await editor.getByRole('alert').innerText().catch(() => '')), 10_000, 'the refusal');
   assert.equal((await (await fetch(`${server.url}/api/v1/brand`)).json()).name, 'Bellhop', 'nothing changed');
 
+  // A logo that would run a script is refused, and says why; a drawing is kept and shown.
+  const logo = editor.getByLabel('Upload a logo');
+  await logo.setInputFiles({ name: 'bad.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(SVG_LOGO.replace('<circle', '<script>alert(1)</script><circle')) });
+  await until(async () => /<script>/.test(await editor.getByRole('alert').innerText().catch(() => '')), 10_000, 'the logo refused');
+  await logo.setInputFiles({ name: 'acme.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(SVG_LOGO) });
+  await editor.getByTestId('logo-preview').waitFor();
   await editor.getByLabel('Hex code').fill('#8a1538');
   await editor.getByLabel('Phone').fill('+1 555 010 0100');
   await editor.getByLabel('Email').fill('help@acme.example');
@@ -50,6 +59,7 @@ test('an admin brands the desk; the sign-in page, the portal and the console wea
   let brand = null;
   await until(async () => (brand = await (await fetch(`${server.url}/api/v1/brand`)).json()).name === 'Acme IT', 5_000, 'the saved brand');
   assert.equal(brand.accent.light, '#8a1538');
+  assert.match(brand.logo, /^\/api\/v1\/brand\/logo\/[0-9a-f]{64}$/);
   // The console wears it at once.
   await until(async () => (await ada.title()) === 'Acme IT console', 10_000, 'the console tab named');
   assert.match(await ada.locator('.topbar .brand').innerText(), /Acme IT/);
@@ -67,6 +77,10 @@ test('an admin brands the desk; the sign-in page, the portal and the console wea
     const signIn = page.getByRole('button', { name: 'Sign in', exact: true });
     await until(async () => (await page.title()) === 'Acme IT', 10_000, `the tab named (${colorScheme})`);
     assert.match(await page.locator('.topbar .brand').innerText(), /Acme IT/);
+    // The desk's logo in place of Bellhop's mark, drawn.
+    const shown = page.locator('.topbar img.desk-logo');
+    assert.equal(await shown.getAttribute('src'), brand.logo);
+    await until(() => shown.evaluate((img) => img.complete && img.naturalWidth > 0), 10_000, `the logo drawn (${colorScheme})`);
     const colours = await signIn.evaluate((b) => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]);
     assert.deepEqual(colours, [rgb(accent), rgb(text)], `the accent (${colorScheme})`);
     const contact = page.getByTestId('desk-contact');

@@ -823,7 +823,15 @@ test("the desk's brand for bob's organisation reaches the app: the window's name
   const ada = await login(server.url, 'ada@helpdesk.example');
   const orgs = await (await callApi(server, ada, 'GET', '/orgs')).json();
   const acme = orgs.find((o) => /Acme/.test(o.name));
+  const uploaded = await fetch(`${server.url}/api/v1/brand/logos`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ada}`, 'Content-Type': 'application/octet-stream' },
+    body: '<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><rect width="32" height="32" fill="#8a1538"/></svg>',
+  });
+  assert.equal(uploaded.status, 201);
+  const { sha256: logo } = await uploaded.json();
   const set = await callApi(server, ada, 'PUT', `/orgs/${acme.id}/brand`, {
+    logo,
     name: 'Acme Help',
     accent: '#8a1538',
     phone: '+1 (555) 010-0100',
@@ -862,6 +870,11 @@ async function wearsTheBrand() {
   await browser.waitUntil(async () => (await top.getText()) === 'Acme Help', { timeout: 20_000, timeoutMsg: "the desk's name in the window" });
   const accent = await browser.execute(() => getComputedStyle(document.documentElement).getPropertyValue('--brand-light').trim());
   assert.equal(accent, '#8a1538');
+  // The logo is the copy the agent keeps (it shows offline too), drawn in place of Bellhop's mark.
+  const shown = await browser.$('header.topbar img.desk-logo');
+  await shown.waitForExist({ timeout: 10_000 });
+  assert.match(await shown.getAttribute('src'), /^data:image\/svg\+xml;base64,/);
+  await browser.waitUntil(async () => browser.execute(() => document.querySelector('img.desk-logo')?.naturalWidth > 0), { timeout: 10_000, timeoutMsg: 'the logo drawn' });
   const contact = await browser.$('[data-testid="desk-contact"]');
   assert.match(await contact.getText(), /\+1 \(555\) 010-0100[\s\S]*help@acme\.example[\s\S]*Status page/);
   await until(async () => (await browser.getTitle()) === 'Acme Help', 10_000, "the page's title");

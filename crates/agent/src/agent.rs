@@ -396,8 +396,17 @@ impl Agent {
 
     /// The brand this computer's people see, as last heard (`None` before the server was asked
     /// once): the desk's name, colour, contacts and links, and whether to show a tray icon.
+    /// Its logo is the copy kept on this computer, as a `data:` URL (none until fetched).
     pub fn brand(&self) -> Result<Option<Brand>> {
-        self.store().brand()
+        let store = self.store();
+        let Some(mut brand) = store.brand()? else {
+            return Ok(None);
+        };
+        brand.logo = match (brand.logo.take(), store.brand_logo()?) {
+            (Some(path), Some((kept, data_url))) if kept == path => Some(data_url),
+            _ => None,
+        };
+        Ok(Some(brand))
     }
 
     /// Asks the server for the brand (its organisation's once this computer enrolled, the
@@ -407,8 +416,29 @@ impl Agent {
             return Ok(false);
         }
         let secret = self.credentials()?.load(Secret::DeviceSecret)?;
-        let brand = self.client()?.brand(secret.as_deref()).await?;
-        self.store().set_brand(&brand)
+        let client = self.client()?;
+        let brand = client.brand(secret.as_deref()).await?;
+        let changed = self.store().set_brand(&brand)?;
+        // The logo is fetched once per logo (its address names its bytes) and kept for offline.
+        let held = self.store().brand_logo()?;
+        let logo_changed = match brand.logo.as_deref() {
+            None => {
+                self.store().set_brand_logo(None)?;
+                held.is_some()
+            }
+            Some(path) if held.as_ref().is_some_and(|(kept, _)| kept == path) => false,
+            Some(path) => {
+                use base64::Engine;
+                let (mime, bytes) = client.logo(path).await?;
+                let data_url = format!(
+                    "data:{mime};base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(bytes)
+                );
+                self.store().set_brand_logo(Some((path, &data_url)))?;
+                true
+            }
+        };
+        Ok(changed || logo_changed)
     }
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {

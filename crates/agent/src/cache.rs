@@ -24,6 +24,8 @@ pub(crate) const CATALOG_TAG_KEY: &str = "catalog_etag";
 /// The brand this device's people see (`Brand` as JSON), from the last time the server was
 /// asked: worn offline too.
 pub(crate) const BRAND_KEY: &str = "brand";
+/// The brand's logo as kept for offline use: `[path on the server, data: URL]` as JSON.
+pub(crate) const BRAND_LOGO_KEY: &str = "brand_logo";
 
 /// Longest reply excerpt in a notice, in characters.
 const EXCERPT_CHARS: usize = 140;
@@ -181,6 +183,19 @@ impl Store {
         let json = serde_json::to_string(brand)?;
         self.set_meta(BRAND_KEY, Some(&json))?;
         Ok(true)
+    }
+
+    /// The logo kept: the server's path for it and its `data:` URL.
+    pub fn brand_logo(&self) -> Result<Option<(String, String)>> {
+        Ok(self
+            .meta(BRAND_LOGO_KEY)?
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    /// Keeps the logo fetched from `path` as a `data:` URL, or forgets it.
+    pub fn set_brand_logo(&mut self, logo: Option<(&str, &str)>) -> Result<()> {
+        let json = logo.map(|l| serde_json::to_string(&l)).transpose()?;
+        self.set_meta(BRAND_LOGO_KEY, json.as_deref())
     }
 
     /// The service catalog as it was offered to this user at the last pull.

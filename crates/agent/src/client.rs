@@ -8,8 +8,8 @@ use std::time::Duration;
 use bellhop_proto::{
     Action, ActionId, ActionReport, ApiError, Article, ArticleStamp, Brand, Catalog, ChangesPage,
     ConfirmTokenRequest, DeviceCredential, DeviceState, EnrolRequest, EnrolResponse, ErrorBody,
-    ErrorCode, GrantedAction, MyPortal, PushRequest, PushResponse, SendTokenRequest, ServerInfo,
-    TicketEvent, TicketId,
+    ErrorCode, GrantedAction, LOGO_PATH, MAX_LOGO_BYTES, MyPortal, PushRequest, PushResponse,
+    SendTokenRequest, ServerInfo, TicketEvent, TicketId,
 };
 use bellhop_proto::{AssistantAsk, AssistantHandOver, Ticket};
 use bellhop_proto::{
@@ -212,6 +212,48 @@ impl ServerClient {
     /// The brand this device's organisation wears (the desk's without `device_secret`).
     pub async fn brand(&self, device_secret: Option<&str>) -> Result<Brand> {
         self.get_as("/api/v1/brand", device_secret).await
+    }
+
+    /// The desk's logo at `path` (the brand's `logo`): its type and bytes, when it is a PNG or
+    /// an SVG of at most [`MAX_LOGO_BYTES`].
+    pub async fn logo(&self, path: &str) -> Result<(String, Vec<u8>)> {
+        if !path.starts_with(LOGO_PATH) {
+            return Err(Error::Invalid(format!(
+                "the brand's logo is not the server's: {path}"
+            )));
+        }
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        if !res.status().is_success() {
+            return decode::<serde_json::Value>(res)
+                .await
+                .map(|_| (String::new(), Vec::new()));
+        }
+        let mime = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if mime != "image/png" && mime != "image/svg+xml" {
+            return Err(Error::Invalid(format!(
+                "the logo is {mime}, not a PNG or SVG"
+            )));
+        }
+        let bytes = res
+            .bytes()
+            .await
+            .map_err(|e| Error::Unreachable(describe(&e)))?;
+        if bytes.len() > MAX_LOGO_BYTES {
+            return Err(Error::Invalid(
+                "the logo is larger than a logo may be".into(),
+            ));
+        }
+        Ok((mime, bytes.to_vec()))
     }
 
     /// The catalog offered to the user with its entity tag; `None` when the copy tagged `held`
@@ -674,7 +716,6 @@ async fn send<T: DeserializeOwned>(
     decode(res).await
 }
 
-/// Success with no body of interest; anything else as the server's error.
 /// How long an assistant's answer may take, a model's included.
 const ASSISTANT_ANSWER: Duration = Duration::from_secs(300);
 
@@ -691,6 +732,7 @@ fn offset_of(res: &reqwest::Response) -> Option<u64> {
         .ok()
 }
 
+/// Success with no body of interest; anything else as the server's error.
 async fn expect_success(res: reqwest::Response) -> Result<()> {
     if res.status().is_success() {
         return Ok(());

@@ -4,6 +4,7 @@ import { createParser } from 'eventsource-parser';
 import type {
   Brand,
   BrandSettings,
+  LogoUploaded,
   QueueCounts,
   Action,
   AssistantEvent,
@@ -402,6 +403,7 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     changeRollout: (id, change) => call<Release>('PATCH', `/releases/${encodeURIComponent(id)}`, change),
     brandSettings: () => call<BrandSettings>('GET', '/brand/settings'),
     saveBrand: (input) => call<Brand>('PUT', '/brand/settings', input),
+    uploadLogo: async (file) => call<LogoUploaded>('POST', '/brand/logos', new Uint8Array(await file.arrayBuffer())),
     orgBrand: (org) => call<BrandSettings>('GET', `/orgs/${encodeURIComponent(org)}/brand`),
     saveOrgBrand: (org, input) => call<Brand>('PUT', `/orgs/${encodeURIComponent(org)}/brand`, input),
     assistantModel: () => call<AssistantModel | null>('GET', '/assistant/model'),

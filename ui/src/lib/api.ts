@@ -4,6 +4,7 @@ import { setLanguage, t } from '../i18n/index.svelte';
 import type {
   Brand,
   BrandSettings,
+  LogoUploaded,
   QueueCounts,
   SignUpRequest,
   Action,
@@ -670,6 +671,8 @@ export interface ConsoleApi extends BrowserApi {
   /** The desk's brand as an admin set it, and setting it (admins). */
   brandSettings(): Promise<BrandSettings>;
   saveBrand(input: BrandSettings): Promise<Brand>;
+  /** Uploads a logo, a PNG or an SVG of at most 256 KiB (admins); its SHA-256 names it in a brand. */
+  uploadLogo(file: File): Promise<LogoUploaded>;
   /** An organisation's own brand over the desk's (admins); empty where it wears the desk's. */
   orgBrand(org: string): Promise<BrandSettings>;
   /** Sets it (admins); one that sets nothing gives the organisation the desk's back. */

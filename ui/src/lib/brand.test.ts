@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Brand } from '../bindings';
-import { applyBrand, hasContact } from './brand';
+import { applyBrand, hasContact, logoSrc } from './brand';
 
 const acme: Brand = {
   name: 'Acme IT',
@@ -9,6 +9,7 @@ const acme: Brand = {
   email: null,
   links: [],
   tray_icon: true,
+  logo: null,
 };
 
 /** Just what applyBrand touches on the root element. */
@@ -57,5 +58,16 @@ describe('the brand on a page', () => {
     expect(hasContact({ ...acme, phone: null })).toBe(false);
     expect(hasContact(acme)).toBe(true);
     expect(hasContact({ ...acme, phone: null, links: [{ label: 'Status', url: 'https://status.acme.example/' }] })).toBe(true);
+  });
+
+  it('shows only a logo the server serves or the agent keeps as a picture', () => {
+    const sha = 'ab'.repeat(32);
+    expect(logoSrc(null)).toBe(null);
+    expect(logoSrc(acme)).toBe(null);
+    expect(logoSrc({ ...acme, logo: `/api/v1/brand/logo/${sha}` })).toBe(`/api/v1/brand/logo/${sha}`);
+    expect(logoSrc({ ...acme, logo: 'data:image/png;base64,iVBORw0KGgo=' })).toBe('data:image/png;base64,iVBORw0KGgo=');
+    for (const bad of ['https://tracker.example/logo.png', 'javascript:alert(1)', 'data:text/html;base64,PHNjcmlwdD4=', `/api/v1/brand/logo/${sha}?x`]) {
+      expect(logoSrc({ ...acme, logo: bad })).toBe(null);
+    }
   });
 });

@@ -22,6 +22,14 @@ export function applyBrand(brand: Brand, root: HTMLElement, doc: { title: string
   doc.title = suffix ? `${brand.name} ${suffix}` : brand.name;
 }
 
+/** Where the desk's logo comes from, when it is one the server serves (or, in the desktop app, the
+ * copy the agent keeps as a `data:` URL of a PNG or SVG); anything else is not shown. */
+export function logoSrc(brand: Brand | null): string | null {
+  const logo = brand?.logo;
+  if (!logo) return null;
+  return /^\/api\/v1\/brand\/logo\/[0-9a-f]{64}$/.test(logo) || /^data:image\/(png|svg\+xml);base64,[A-Za-z0-9+/=]+$/.test(logo) ? logo : null;
+}
+
 /** Whether the desk gave a way to reach it (the contact block shows only then). */
 export function hasContact(brand: Brand | null): boolean {
   return Boolean(brand && (brand.phone || brand.email || brand.links.length > 0));
