@@ -106,6 +106,42 @@ test('bob reopens a request the service desk resolved', async () => {
   await page.close();
 });
 
+test("bob's home says what waits for him: what awaits his reply opens the list of exactly those", async () => {
+  const bob = await login(server.url, 'bob@acme.example');
+  const tech = await login(server.url, 'tech@helpdesk.example');
+  const asked = async (token, method, path, body) => {
+    const res = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    assert.ok(res.ok, `${method} ${path}: ${res.status}`);
+    return res.json();
+  };
+  // The desk answers one of bob's requests: it awaits his reply.
+  const ticket = await asked(bob, 'POST', '/tickets', { id: crypto.randomUUID(), title: 'VPN drops at noon', description: '' });
+  await asked(tech, 'POST', `/tickets/${ticket.id}/comments`, { id: crypto.randomUUID(), body: 'Does it happen on the office Wi-Fi too?', visibility: 'public' });
+  const counts = await asked(bob, 'GET', '/tickets/counts');
+  assert.ok(counts.awaiting_reply >= 1 && counts.open >= 1, JSON.stringify(counts));
+
+  const page = await browser.newPage();
+  await signIn(page, 'bob@acme.example');
+  const home = page.getByTestId('home');
+  await home.getByRole('heading', { name: 'Hello, Bob' }).waitFor();
+  const awaiting = home.getByTestId('home-awaiting');
+  assert.equal(await awaiting.innerText(), `${counts.awaiting_reply} awaiting your reply`);
+  assert.match(await home.getByTestId('home-open').innerText(), new RegExp(`^${counts.open} open requests?$`));
+  assert.deepEqual(await axeViolations(page), [], 'the home page');
+
+  await awaiting.click();
+  await until(async () => (await page.locator('select[name="status"]').inputValue()) === 'awaiting_reply', 10_000, 'the list filtered');
+  const items = page.getByTestId('tickets').locator('li');
+  await until(async () => (await items.count()) === counts.awaiting_reply, 10_000, 'exactly those awaiting his reply');
+  assert.match(await page.getByTestId('tickets').innerText(), /VPN drops at noon/);
+  await page.screenshot({ path: join(SHOTS, 'portal-home.png') });
+  await page.close();
+});
+
 test('the portal fits a 360 px wide phone screen', async () => {
   const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
   await signIn(page, 'alice@acme.example');

@@ -96,7 +96,7 @@ test('Acme’s page in the console: its domain, contacts, people, devices and co
   await page.getByLabel('Password').fill('the admin passphrase');
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('link', { name: 'Acme' }).click();
-  await page.getByRole('heading', { name: 'Acme' }).waitFor();
+  await page.getByRole('heading', { name: 'Acme', exact: true }).waitFor();
   const facts = page.getByTestId('org-facts');
   assert.match(await facts.innerText(), /acme\.example/);
   assert.match(await page.getByTestId('org-idp').innerText(), /Another OpenID Connect provider · http:\/\/127\.0\.0\.1:\d+ · password sign-in off/);

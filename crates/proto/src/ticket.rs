@@ -381,7 +381,8 @@ pub struct AssigneeUpdate {
     pub user_id: Option<UserId>,
 }
 
-/// What the console's navigation counts for a technician: the tickets that need the desk.
+/// What a home page counts: for a technician the tickets that need the desk; for anyone else
+/// their own requests (open, awaiting their reply; `mine` and `unassigned` are 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueCounts {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use bellhop_proto::Language;
+use bellhop_proto::{Brand, DEFAULT_BRAND_NAME, Language};
 use serde::Deserialize;
 
 /// A message to send: plain text and HTML alternatives. The store queues it with the change
@@ -282,6 +282,75 @@ pub fn compose(
         subject: fill(&words.subject, &all, plain_text),
         text: text + "\n",
         html,
+    }
+}
+
+/// Whether the desk gave itself anything a letter can carry: a name of its own, or a way to be
+/// reached.
+fn branded(brand: &Brand) -> bool {
+    brand.name != DEFAULT_BRAND_NAME
+        || brand.phone.is_some()
+        || brand.email.is_some()
+        || !brand.links.is_empty()
+}
+
+/// The letter signed with the desk's brand: its name, phone, email and links under the words
+/// (a `-- ` signature in plain text; in HTML under a rule in the desk's colour). Unchanged where
+/// the desk set no brand.
+pub fn signed(mail: &Email, brand: &Brand) -> Email {
+    if !branded(brand) {
+        return mail.clone();
+    }
+    let mut text = vec![brand.name.clone()];
+    text.extend(brand.phone.clone());
+    text.extend(brand.email.clone());
+    text.extend(
+        brand
+            .links
+            .iter()
+            .map(|l| format!("{}: {}", l.label, l.url)),
+    );
+    let attr = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
+    let body = |s: &str| html_escape::encode_text(s).into_owned();
+    let mut html = vec![format!("<strong>{}</strong>", body(&brand.name))];
+    if let Some(phone) = &brand.phone {
+        let digits: String = phone
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        html.push(format!(
+            "<a href=\"tel:{}\">{}</a>",
+            attr(&digits),
+            body(phone)
+        ));
+    }
+    if let Some(email) = &brand.email {
+        html.push(format!(
+            "<a href=\"mailto:{}\">{}</a>",
+            attr(email),
+            body(email)
+        ));
+    }
+    html.extend(
+        brand
+            .links
+            .iter()
+            .map(|l| format!("<a href=\"{}\">{}</a>", attr(&l.url), body(&l.label))),
+    );
+    let rule = brand
+        .accent
+        .as_ref()
+        .map_or("#0b57d0".to_owned(), |a| a.light.clone());
+    Email {
+        to: mail.to.clone(),
+        subject: mail.subject.clone(),
+        text: format!("{}\n\n-- \n{}\n", mail.text.trim_end(), text.join("\n")),
+        html: format!(
+            "{}<hr style=\"border:none;border-top:3px solid {}\"><p style=\"font-size:0.9em\">{}</p>",
+            mail.html,
+            attr(&rule),
+            html.join("<br>")
+        ),
     }
 }
 

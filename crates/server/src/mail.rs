@@ -100,7 +100,8 @@ impl MailWorker {
                 self.store.hold_email(&queued.id).await?;
                 continue;
             }
-            match self.send(&queued.id, &queued.email).await {
+            let (sender, email) = self.branded(&queued.email).await;
+            match self.send(&queued.id, &sender, &email).await {
                 Ok(()) => {
                     self.store.mark_email(&queued.id, None).await?;
                     tracing::info!(to = %queued.email.to, subject = %queued.email.subject, via = %self.transport.describe(), "mail sent");
@@ -125,9 +126,33 @@ impl MailWorker {
         Ok(sent)
     }
 
-    async fn send(&self, id: &str, mail: &Email) -> std::result::Result<(), Refusal> {
+    /// The letter as the desk signs it: the brand of the recipient's organisation (the desk's
+    /// for anyone else) names the sender and signs the words. Sent unbranded when the brand
+    /// cannot be read: the letter matters more than its look.
+    async fn branded(&self, mail: &Email) -> (String, Email) {
+        let brand = async {
+            let org = self
+                .store
+                .user_for_login(&mail.to)
+                .await?
+                .and_then(|a| a.user.org_id);
+            crate::domain::settings::brand_for(&self.store, org).await
+        };
+        match brand.await {
+            Ok(brand) => (
+                sender(&self.from, &brand),
+                crate::letters::signed(mail, &brand),
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "the brand could not be read; the letter goes unbranded");
+                (self.from.clone(), mail.clone())
+            }
+        }
+    }
+
+    async fn send(&self, id: &str, from: &str, mail: &Email) -> std::result::Result<(), Refusal> {
         let message = Message::builder()
-            .from(self.from.parse().map_err(anyhow::Error::from)?)
+            .from(from.parse().map_err(anyhow::Error::from)?)
             .to(mail.to.parse().map_err(anyhow::Error::from)?)
             // The id a delivery status notification quotes back (`bounces.rs`).
             .message_id(Some(format!("<{id}@{}>", message_id_domain(&self.from))))
@@ -177,6 +202,20 @@ enum Refusal {
 impl From<anyhow::Error> for Refusal {
     fn from(e: anyhow::Error) -> Self {
         Self::ForNow(e)
+    }
+}
+
+/// The configured sender with the desk's name, where the desk gave one ("Acme IT
+/// <desk@acme.example>"); as configured otherwise.
+fn sender(from: &str, brand: &bellhop_proto::Brand) -> String {
+    if brand.name == bellhop_proto::DEFAULT_BRAND_NAME {
+        return from.to_owned();
+    }
+    match from.parse::<lettre::message::Mailbox>() {
+        Ok(mailbox) => {
+            lettre::message::Mailbox::new(Some(brand.name.clone()), mailbox.email).to_string()
+        }
+        Err(_) => from.to_owned(),
     }
 }
 

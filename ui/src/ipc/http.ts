@@ -232,6 +232,7 @@ export function createHttpApi(base = '', storage: Storage = localStorage): Brows
       return res.user;
     },
     resetPassword: (token, password) => call<void>('POST', '/auth/reset-password', { token, password }),
+    queueCounts: () => call<QueueCounts>('GET', '/tickets/counts'),
     listTickets: (query: TicketListQuery) => call<Page<Ticket>>('GET', `/tickets${queryString(query)}`),
     ticket: (id) => call<Ticket>('GET', `/tickets/${encodeURIComponent(id)}`),
     comments: (id) => call<Comment[]>('GET', `/tickets/${encodeURIComponent(id)}/comments`),
@@ -334,7 +335,6 @@ export function createConsoleApi(base = '', storage: Storage = localStorage): Co
     assign: (id, userId) => call<Ticket>('PUT', `${ticketPath(id)}/assignee`, { user_id: userId }),
     systemInfo: (id) => call<SystemInfo | null>('GET', `${ticketPath(id)}/system-info`),
     staff: () => call<User[]>('GET', '/users?staff=true'),
-    queueCounts: () => call<QueueCounts>('GET', '/tickets/counts'),
     orgs: () => call<Org[]>('GET', '/orgs'),
     createOrg: (input) => call<OrgCreated>('POST', '/orgs', input),
     updateOrg: (id, input) => call<Org>('PUT', `/orgs/${encodeURIComponent(id)}`, input),

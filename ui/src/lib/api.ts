@@ -449,6 +449,9 @@ export interface BrowserApi {
   allowView(hours: number): Promise<ViewConsent>;
   withdrawView(): Promise<ViewConsent>;
   resetPassword(token: string, password: string): Promise<void>;
+  /** What a home page counts: for staff the queue's (open, awaiting the customer, mine, nobody's);
+   * for anyone else their own requests (open, awaiting their reply). */
+  queueCounts(): Promise<QueueCounts>;
   listTickets(query: TicketListQuery): Promise<Page<Ticket>>;
   ticket(id: string): Promise<Ticket>;
   comments(id: string): Promise<Comment[]>;
@@ -606,8 +609,6 @@ export interface ConsoleApi extends BrowserApi {
   systemInfo(id: string): Promise<SystemInfo | null>;
   /** Technicians and admins: whom tickets can be assigned to. */
   staff(): Promise<User[]>;
-  /** What the navigation counts: open, awaiting the customer, mine, nobody's. */
-  queueCounts(): Promise<QueueCounts>;
   orgs(): Promise<Org[]>;
   createOrg(input: OrgInput): Promise<OrgCreated>;
   updateOrg(id: string, input: OrgInput): Promise<Org>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setLanguage } from '../i18n/index.svelte';
-import { duration, fileSize, online, statusLabel, TICKET_STATUSES, ticketNumber, when } from './format';
+import { duration, fileSize, firstName, online, statusLabel, TICKET_STATUSES, ticketNumber, when } from './format';
 
 describe('format', () => {
   it('labels every ticket status in words', () => {
@@ -41,5 +41,11 @@ describe('format', () => {
     expect(online('2026-11-22T09:58:00Z', now)).toBe(true);
     expect(online('2026-11-22T09:57:00Z', now)).toBe(false);
     expect(online(null, now)).toBe(false);
+  });
+
+  it('greets a person by their first name', () => {
+    expect(firstName('Bob Baker')).toBe('Bob');
+    expect(firstName('  Ada  ')).toBe('Ada');
+    expect(firstName('Мария Иванова')).toBe('Мария');
   });
 });

@@ -61,3 +61,9 @@ export function online(iso: string | null, now = Date.now()): boolean {
   const at = new Date(iso).getTime();
   return !Number.isNaN(at) && now - at < 150_000;
 }
+
+/** The first word of a person's name, for a greeting ("Bob" of "Bob Baker"); the whole name when
+ * it is one word. */
+export function firstName(name: string): string {
+  return name.trim().split(/\s+/)[0] || name;
+}

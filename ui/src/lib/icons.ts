@@ -8,6 +8,7 @@ import Building2 from '@lucide/svelte/icons/building-2';
 import CircleDashed from '@lucide/svelte/icons/circle-dashed';
 import CirclePlus from '@lucide/svelte/icons/circle-plus';
 import ExternalLink from '@lucide/svelte/icons/external-link';
+import FilePen from '@lucide/svelte/icons/file-pen';
 import Hourglass from '@lucide/svelte/icons/hourglass';
 import Inbox from '@lucide/svelte/icons/inbox';
 import LayoutGrid from '@lucide/svelte/icons/layout-grid';
@@ -57,4 +58,5 @@ export const ICON = {
   phone: Phone,
   email: Mail,
   link: ExternalLink,
+  draft: FilePen,
 } satisfies Record<string, NavIcon>;

@@ -7,6 +7,8 @@ describe('routes', () => {
     const token = 'bhr_abcdefghijklmnop-_0123';
     for (const r of [
       { name: 'tickets' },
+      { name: 'tickets', status: 'awaiting_reply' },
+      { name: 'tickets', status: 'open' },
       { name: 'ticket', id },
       { name: 'new' },
       { name: 'kb' },
@@ -34,6 +36,7 @@ describe('routes', () => {
     expect(parseRoute('')).toEqual({ name: 'tickets' });
     expect(parseRoute('#/tickets/<script>')).toEqual({ name: 'tickets' });
     expect(parseRoute('#/nowhere')).toEqual({ name: 'tickets' });
+    expect(parseRoute('#/tickets?status=closed')).toEqual({ name: 'tickets' });
     expect(parseRoute('#/reset-password?token=<img>')).toEqual({ name: 'forgot' });
     expect(parseRoute('#/catalog/<b>')).toEqual({ name: 'catalog' });
     expect(parseRoute('#/login?company_error=<b>')).toEqual({ name: 'login' });

@@ -3,7 +3,7 @@
 import type { CompanySignInError } from '../bindings';
 
 export type Route =
-  | { name: 'tickets' }
+  | { name: 'tickets'; status?: HomeFilter }
   | { name: 'ticket'; id: string }
   /** The new-ticket form; with `draft`, that draft's text to edit and send. */
   | { name: 'new'; draft?: string }
@@ -64,6 +64,9 @@ const COMPANY_ERRORS: readonly CompanySignInError[] = [
   'unreachable',
 ];
 
+/** The lists a home page's counts open: the requests awaiting the person's reply, or open. */
+export type HomeFilter = 'awaiting_reply' | 'open';
+
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?', 2);
   const parts = path.split('/').filter(Boolean);
@@ -102,6 +105,10 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'chat') return { name: 'chat' };
   if (parts[0] === 'catalog' && parts[1] && CATALOG_KEY.test(parts[1])) return { name: 'catalog', item: parts[1] };
   if (parts[0] === 'catalog') return { name: 'catalog' };
+  if (parts[0] === 'tickets') {
+    const status = new URLSearchParams(query).get('status');
+    return status === 'awaiting_reply' || status === 'open' ? { name: 'tickets', status } : { name: 'tickets' };
+  }
   return { name: 'tickets' };
 }
 
@@ -110,7 +117,7 @@ export function href(route: Route): string {
     case 'ticket':
       return `#/tickets/${route.id}`;
     case 'tickets':
-      return '#/tickets';
+      return route.status ? `#/tickets?status=${route.status}` : '#/tickets';
     case 'article':
       return `#/kb/${route.id}`;
     case 'forgot':

@@ -6,3 +6,6 @@ CREATE TABLE brand_logos (
     bytes       BYTEA NOT NULL,
     created_at  BIGINT NOT NULL
 );
+
+CREATE TRIGGER bellhop_committed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON brand_logos
+    FOR EACH STATEMENT EXECUTE FUNCTION bellhop_committed();

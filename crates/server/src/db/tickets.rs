@@ -346,8 +346,9 @@ impl Store {
 
     /// How many of the tickets the caller sees need the desk: open, awaiting the customer, open
     /// and the caller's, open and nobody's; each what the queue's filter of the same name
-    /// lists. One pass over the table.
-    pub async fn queue_counts(&self, caller: &Caller) -> Result<QueueCounts> {
+    /// lists. One pass over the table. With `own`, only the caller's own requests (what an end
+    /// user's "My requests" lists).
+    pub async fn queue_counts(&self, caller: &Caller, own: bool) -> Result<QueueCounts> {
         let (open, awaiting) = (
             TicketStatus::Open.as_str(),
             TicketStatus::AwaitingReply.as_str(),
@@ -364,6 +365,10 @@ impl Store {
             .bind(open)
             .push(" AND t.assignee_id IS NULL) FROM tickets t WHERE 1 = 1");
         self.visibility(caller).await?.push(&mut qb);
+        if own {
+            qb.push(" AND t.requester_id = ")
+                .bind(caller.user_id.to_string());
+        }
         let row = qb.build()?.fetch_one(&self.pool).await?;
         let count = |i: usize| -> Result<u32> {
             let n: i64 = row.try_get(i)?;

@@ -476,10 +476,17 @@ pub async fn assign(
         .await
 }
 
-/// The console's counts for a technician (open, awaiting, theirs, unassigned); staff only.
+/// The counts a home page shows: for staff the console's (open, awaiting the customer, theirs,
+/// nobody's, over what they see); for anyone else their own requests' (open, and awaiting their
+/// reply; theirs and nobody's are 0).
 pub async fn queue_counts(store: &Store, caller: &Caller) -> Result<QueueCounts> {
-    super::require_staff(caller)?;
-    store.queue_counts(caller).await
+    let staff = caller.is_staff();
+    let mut counts = store.queue_counts(caller, !staff).await?;
+    if !staff {
+        counts.mine = 0;
+        counts.unassigned = 0;
+    }
+    Ok(counts)
 }
 
 #[cfg(test)]

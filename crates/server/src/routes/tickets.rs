@@ -36,8 +36,9 @@ pub async fn ids(State(state): State<AppState>, caller: Caller) -> Result<Json<V
     Ok(Json(state.store.visible_ticket_ids(&caller).await?))
 }
 
-/// What the console's navigation counts for the technician signed in: open tickets, those
-/// awaiting the customer, the technician's own, and open ones nobody handles. Staff only.
+/// What a home page counts. For staff, the console's: open tickets, those awaiting the
+/// customer, the technician's own, and open ones nobody handles. For anyone else, their own
+/// requests: open, and awaiting their reply.
 #[utoipa::path(get, path = "/api/v1/tickets/counts", tag = "tickets",
     responses((status = 200, body = QueueCounts), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody)),

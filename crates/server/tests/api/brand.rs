@@ -359,3 +359,95 @@ async fn only_an_admin_uploads_a_logo_that_is_a_png_or_a_harmless_svg_and_anyone
     assert_eq!(expect_error(res, 422).await?, "bad_request");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_desks_letters_come_from_its_name_and_are_signed_with_its_brand_the_organisations_where_it_has_one()
+-> anyhow::Result<()> {
+    let app = spawn_app().await?;
+    // No brand yet: Bellhop's letters as they were, unsigned.
+    assert_eq!(app.forgot_password("bob@acme.example").await?, 202);
+    let (_, text, _) = app
+        .mails("bob@acme.example")
+        .await?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("no letter to bob"))?;
+    assert!(!text.contains("\n-- \n"), "{text}");
+
+    let ada = admin(&app).await?;
+    let res = app
+        .put(
+            &ada,
+            "/api/v1/brand/settings",
+            &json!({
+                "name": "Acme IT",
+                "accent": "#8a1538",
+                "phone": "+1 (555) 010-0100",
+                "links": [{"label": "Status & <news>", "url": "https://status.acme.example"}],
+            }),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.forgot_password("bob@acme.example").await?, 202);
+    let (_, text, html) = app
+        .mails("bob@acme.example")
+        .await?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("no letter to bob"))?;
+    let text = text.replace("\r\n", "\n");
+    assert!(
+        text.trim_end().ends_with(
+            "\n\n-- \nAcme IT\n+1 (555) 010-0100\nStatus & <news>: https://status.acme.example/"
+        ),
+        "{text:?}"
+    );
+    assert!(html.contains("border-top:3px solid #8a1538"), "{html}");
+    assert!(html.contains("<a href=\"tel:+15550100100\">"), "{html}");
+    assert!(
+        html.contains("Status &amp; &lt;news&gt;"),
+        "escaped: {html}"
+    );
+    let raw = app.mail_texts("bob@acme.example").await?;
+    let from = raw
+        .last()
+        .and_then(|m| m.lines().find(|l| l.starts_with("From: ")))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(from.contains("Acme IT"), "{from}");
+
+    // Carol's organisation has its own name: her letters come from it, signed with it.
+    let tech = app.login("tech@helpdesk.example").await?;
+    let orgs: Vec<Org> = app.get(&tech, "/api/v1/orgs").await?.json().await?;
+    let globex = orgs
+        .iter()
+        .find(|o| o.name.contains("Globex"))
+        .ok_or_else(|| anyhow::anyhow!("no Globex"))?
+        .id;
+    let res = app
+        .put(
+            &ada,
+            &format!("/api/v1/orgs/{globex}/brand"),
+            &json!({"name": "Globex Support"}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.forgot_password("carol@globex.example").await?, 202);
+    let raw = app.mail_texts("carol@globex.example").await?;
+    let letter = raw.last().cloned().unwrap_or_default();
+    assert!(
+        letter
+            .lines()
+            .any(|l| l.starts_with("From: ") && l.contains("Globex Support")),
+        "{letter}"
+    );
+    let (_, text, _) = app
+        .mails("carol@globex.example")
+        .await?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("no letter to carol"))?;
+    assert!(
+        text.replace("\r\n", "\n")
+            .contains("\n\n-- \nGlobex Support\n+1 (555) 010-0100"),
+        "{text:?}"
+    );
+    Ok(())
+}
