@@ -124,7 +124,7 @@ test("bob's home says what waits for him: what awaits his reply opens the list o
   const counts = await asked(bob, 'GET', '/tickets/counts');
   assert.ok(counts.awaiting_reply >= 1 && counts.open >= 1, JSON.stringify(counts));
 
-  const page = await browser.newPage();
+  const page = await browser.newPage({ bypassCSP: true });
   await signIn(page, 'bob@acme.example');
   const home = page.getByTestId('home');
   await home.getByRole('heading', { name: 'Hello, Bob' }).waitFor();
