@@ -245,6 +245,14 @@ test('the knowledge base switched off for bob only: his portal loses it, aliceâ€
   await articles.first().getByRole('link').click();
   await alice.getByTestId('article').locator('.article-body').waitFor();
   assert.ok((await alice.getByTestId('article').innerText()).length > 100, 'the article has a body');
+  // A search that finds nothing says so, and what to try.
+  await alice.getByRole('link', { name: 'Knowledge base', exact: true }).click();
+  await alice.getByLabel('Search articles').fill('zeppelin moorings');
+  await alice.getByRole('button', { name: 'Search', exact: true }).click();
+  const none = alice.getByTestId('empty-state');
+  await none.waitFor();
+  assert.match(await none.innerText(), /No articles match this search\.[\s\S]*Try other words/);
+  assert.equal(await articles.count(), 0);
   await alice.close();
 });
 

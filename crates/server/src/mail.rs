@@ -136,7 +136,7 @@ impl MailWorker {
                 .user_for_login(&mail.to)
                 .await?
                 .and_then(|a| a.user.org_id);
-            crate::domain::settings::brand_for(&self.store, org).await
+            self.store.brand_of(org).await
         };
         match brand.await {
             Ok(brand) => (

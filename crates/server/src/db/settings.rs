@@ -172,6 +172,23 @@ impl Store {
         Ok(brand)
     }
 
+    /// The brand the people of `org` see: its own over the desk's (`BrandSettings::over`); the
+    /// desk's for anyone else.
+    pub async fn brand_of(
+        &self,
+        org: Option<bellhop_proto::OrgId>,
+    ) -> Result<bellhop_proto::Brand> {
+        let desk = self.brand().await?;
+        let own = match org {
+            Some(org) => self.org_brand(org).await?,
+            None => None,
+        };
+        Ok(match own {
+            Some(own) => own.over(&desk).brand(),
+            None => desk.brand(),
+        })
+    }
+
     /// Saves the brand (checked by the caller) and audits who changed it.
     pub async fn save_brand(&self, actor: &Caller, brand: &BrandSettings) -> Result<()> {
         self.save_setting(actor, BRAND, "settings.brand", brand)

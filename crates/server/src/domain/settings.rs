@@ -113,15 +113,7 @@ async fn logo_kept(store: &Store, brand: &BrandSettings) -> Result<()> {
 /// The brand the people of `org` see: its own over the desk's; the desk's for anyone else
 /// (before signing in, staff, people in no organisation).
 pub async fn brand_for(store: &Store, org: Option<OrgId>) -> Result<Brand> {
-    let desk = store.brand().await?;
-    let own = match org {
-        Some(org) => store.org_brand(org).await?,
-        None => None,
-    };
-    Ok(match own {
-        Some(own) => own.over(&desk).brand(),
-        None => desk.brand(),
-    })
+    store.brand_of(org).await
 }
 
 /// An organisation's own brand, to edit (admins); empty where it wears the desk's.
