@@ -223,7 +223,7 @@ impl MenuAction {
     /// Where a contact item leads: `tel:`, `mailto:` or one of the desk's `https` links.
     pub fn contact_url(self, brand: &Brand) -> Option<String> {
         match self {
-            Self::Call => brand.phone.as_deref().map(tel_url),
+            Self::Call => brand.tel_url(),
             Self::Write => brand.email.as_deref().map(|e| format!("mailto:{e}")),
             Self::Link(i) => brand
                 .links
@@ -242,18 +242,6 @@ impl MenuAction {
             .filter(|a| a.contact_url(brand).is_some())
             .collect()
     }
-}
-
-/// A `tel:` address for a phone number as the desk wrote it ("+1 (555) 010-0100"): its digits,
-/// and its leading `+`.
-fn tel_url(phone: &str) -> String {
-    let digits: String = phone
-        .chars()
-        .enumerate()
-        .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
-        .map(|(_, c)| c)
-        .collect();
-    format!("tel:{digits}")
 }
 
 /// The menu in `language`, that language ticked in its submenu; the desk's ways to be reached

@@ -100,6 +100,21 @@ pub struct Brand {
     pub logo: Option<String>,
 }
 
+impl Brand {
+    /// The desk's phone as a `tel:` address: its digits, and its leading `+`
+    /// ("+1 (555) 010-0100" is `tel:+15550100100`).
+    pub fn tel_url(&self) -> Option<String> {
+        let phone = self.phone.as_deref()?.trim();
+        let digits: String = phone
+            .chars()
+            .enumerate()
+            .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
+            .map(|(_, c)| c)
+            .collect();
+        Some(format!("tel:{digits}"))
+    }
+}
+
 /// An accent for both themes, each with the text colour that reads on it (`#rrggbb`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -396,6 +411,7 @@ mod tests {
         assert_eq!(ok.links[0].label, "Status");
         assert_eq!(ok.links[0].url, "https://status.acme.example/");
         assert_eq!(ok.brand().name, "Acme IT");
+        assert_eq!(ok.brand().tel_url().as_deref(), Some("tel:+15550100100"));
         assert_eq!(BrandSettings::default().brand().name, DEFAULT_BRAND_NAME);
 
         let link = |url: &str| BrandLink {

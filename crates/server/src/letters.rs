@@ -313,16 +313,8 @@ pub fn signed(mail: &Email, brand: &Brand) -> Email {
     let attr = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
     let body = |s: &str| html_escape::encode_text(s).into_owned();
     let mut html = vec![format!("<strong>{}</strong>", body(&brand.name))];
-    if let Some(phone) = &brand.phone {
-        let digits: String = phone
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect();
-        html.push(format!(
-            "<a href=\"tel:{}\">{}</a>",
-            attr(&digits),
-            body(phone)
-        ));
+    if let (Some(phone), Some(tel)) = (&brand.phone, brand.tel_url()) {
+        html.push(format!("<a href=\"{}\">{}</a>", attr(&tel), body(phone)));
     }
     if let Some(email) = &brand.email {
         html.push(format!(

@@ -57,33 +57,37 @@ pub fn sniff(bytes: &[u8]) -> Result<&'static str> {
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|_| AppError::bad_request("a logo is a PNG or an SVG file"))?;
-    check_svg(text)
-        .map_err(|why| AppError::bad_request(format!("this SVG cannot be a logo: {why}")))?;
+    check_svg(text)?;
     Ok(SVG)
+}
+
+/// Why an SVG cannot be a logo, as the refusal says it.
+fn refused(why: impl std::fmt::Display) -> AppError {
+    AppError::bad_request(format!("this SVG cannot be a logo: {why}"))
 }
 
 /// An SVG document that draws and does nothing else: well-formed, `<svg>` at its root, no
 /// document type (no entities), no scripts, event handlers or embedded pages, and no reference
 /// outside the file (links to its own parts, `#id`, and embedded pictures are fine).
-fn check_svg(text: &str) -> std::result::Result<(), String> {
+fn check_svg(text: &str) -> Result<()> {
     let mut reader = quick_xml::Reader::from_str(text);
     let mut root_seen = false;
     let mut in_style = false;
     loop {
         match reader
             .read_event()
-            .map_err(|e| format!("not well-formed XML ({e})"))?
+            .map_err(|e| refused(format_args!("not well-formed XML ({e})")))?
         {
             Event::Start(element) | Event::Empty(element) => {
                 let name = local_name(&element);
                 if !root_seen {
                     if name != "svg" {
-                        return Err(format!("its root is <{name}>, not <svg>"));
+                        return Err(refused(format_args!("its root is <{name}>, not <svg>")));
                     }
                     root_seen = true;
                 }
                 if FORBIDDEN_ELEMENTS.contains(&name.as_str()) {
-                    return Err(format!("it holds a <{name}> element"));
+                    return Err(refused(format_args!("it holds a <{name}> element")));
                 }
                 in_style = name == "style";
                 check_attributes(&element)?;
@@ -91,11 +95,11 @@ fn check_svg(text: &str) -> std::result::Result<(), String> {
             Event::End(_) => in_style = false,
             Event::Text(text) if in_style => {
                 let css = quick_xml::escape::unescape(text.as_ref())
-                    .map_err(|e| format!("its style cannot be read ({e})"))?;
+                    .map_err(|e| refused(format_args!("its style cannot be read ({e})")))?;
                 check_css(&css)?;
             }
             Event::CData(text) if in_style => check_css(text.as_ref())?,
-            Event::DocType(_) => return Err("it declares a document type".into()),
+            Event::DocType(_) => return Err(refused("it declares a document type")),
             Event::Eof => break,
             _ => {}
         }
@@ -103,7 +107,7 @@ fn check_svg(text: &str) -> std::result::Result<(), String> {
     if root_seen {
         Ok(())
     } else {
-        Err("it has no <svg> element".into())
+        Err(refused("it has no <svg> element"))
     }
 }
 
@@ -111,21 +115,24 @@ fn local_name(element: &BytesStart<'_>) -> String {
     element.local_name().as_ref().to_ascii_lowercase()
 }
 
-fn check_attributes(element: &BytesStart<'_>) -> std::result::Result<(), String> {
+fn check_attributes(element: &BytesStart<'_>) -> Result<()> {
     for attribute in element.attributes() {
-        let attribute = attribute.map_err(|e| format!("a malformed attribute ({e})"))?;
+        let attribute =
+            attribute.map_err(|e| refused(format_args!("a malformed attribute ({e})")))?;
         let name = attribute.key.local_name().as_ref().to_ascii_lowercase();
         // As the browser reads it: entities written out (`&#104;ttps:` is `https:`).
         let value = attribute
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| format!("the attribute {name} cannot be read ({e})"))?
+            .map_err(|e| refused(format_args!("the attribute {name} cannot be read ({e})")))?
             .trim()
             .to_owned();
         if name.starts_with("on") {
-            return Err(format!("it has an event handler ({name})"));
+            return Err(refused(format_args!("it has an event handler ({name})")));
         }
         if name == "href" && !(value.starts_with('#') || embedded_picture(&value)) {
-            return Err(format!("it refers to something outside the file ({value})"));
+            return Err(refused(format_args!(
+                "it refers to something outside the file ({value})"
+            )));
         }
         if name == "style" {
             check_css(&value)?;
@@ -152,20 +159,20 @@ fn embedded_picture(value: &str) -> bool {
 }
 
 /// Style that stays in the file: no `@import`, every `url(…)` to one of its own parts.
-fn check_css(css: &str) -> std::result::Result<(), String> {
+fn check_css(css: &str) -> Result<()> {
     let lower = css.to_ascii_lowercase();
     // CSS escapes could spell what follows in other letters (`u\72l(`).
     if lower.contains('\\') {
-        return Err("its style has escaped characters".into());
+        return Err(refused("its style has escaped characters"));
     }
     if lower.contains("@import") {
-        return Err("its style imports another file".into());
+        return Err(refused("its style imports another file"));
     }
     let mut rest = lower.as_str();
     while let Some(at) = rest.find("url(") {
         let target = rest[at + 4..].trim_start_matches([' ', '"', '\'']);
         if !(target.starts_with('#') || embedded_picture(target)) {
-            return Err("its style loads something from outside the file".into());
+            return Err(refused("its style loads something from outside the file"));
         }
         rest = &rest[at + 4..];
     }
