@@ -11,7 +11,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // The same default as scripts/lib.sh, so a bare `node --test` finds what the scripts built.
 export const TARGET = resolve(process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/bellhop/target'));
 export const BIN = (name) => join(TARGET, 'debug', name);
-// Screenshots go to tests/e2e/artifacts/; with BELLHOP_DOCS_SHOTS=1 they refresh the README's in docs/.
+// Screenshots go to tests/e2e/artifacts/; with BELLHOP_DOCS_SHOTS=1 they refresh the README's desktop
+// pictures in docs/ (its portal and console pictures are visual.test.mjs's references).
 export const SHOTS = process.env.BELLHOP_DOCS_SHOTS ? join(ROOT, 'docs') : join(ROOT, 'tests/e2e/artifacts');
 mkdirSync(SHOTS, { recursive: true });
 
