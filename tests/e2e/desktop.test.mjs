@@ -879,6 +879,7 @@ async function wearsTheBrand() {
   assert.match(await contact.getText(), /\+1 \(555\) 010-0100[\s\S]*help@acme\.example[\s\S]*Status page/);
   await until(async () => (await browser.getTitle()) === 'Acme Help', 10_000, "the page's title");
   await until(() => xWindowNamed('Acme Help'), 10_000, "the window's own title (as the taskbar shows it)");
+  await windowShot('desktop-brand.png', 'Acme Help');
 
   // The tray: the menu reaches the desk, the icon is hidden (the hotkey and the Start menu entry
   // stay), and "Call the service desk" hands the number to the phone app.

@@ -97,6 +97,7 @@ const VIEWS = [
   { name: 'console-user', who: 'tech@helpdesk.example', path: () => `/console#/users/${ids.bob}`, ready: (p) => p.getByRole('heading', { name: 'Bob Baker' }) },
   // The demo has no computers yet: the empty state says what to do.
   { name: 'console-devices', who: 'tech@helpdesk.example', path: () => '/console#/devices', ready: (p) => p.getByText('No computers have enrolled yet') },
+  { name: 'console-chats', who: 'tech@helpdesk.example', path: () => '/console#/chats', ready: (p) => p.getByTestId('duty-state') },
   { name: 'console-knowledge-base', who: 'tech@helpdesk.example', path: () => '/console#/kb', ready: (p) => p.getByRole('link', { name: 'Connect to the VPN' }) },
   { name: 'console-catalog', who: 'tech@helpdesk.example', path: () => '/console#/catalog', ready: (p) => p.getByRole('heading', { level: 1 }) },
   { name: 'console-settings', who: 'tech@helpdesk.example', path: () => '/console#/settings', ready: (p) => p.getByRole('heading', { level: 1 }) },
