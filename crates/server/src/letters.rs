@@ -294,10 +294,15 @@ fn branded(brand: &Brand) -> bool {
         || !brand.links.is_empty()
 }
 
+/// The Content-ID of the desk's logo carried inside a letter (`mail.rs`), as the letter's HTML
+/// names it (`cid:`).
+pub const LOGO_CID: &str = "desk-logo";
+
 /// The letter signed with the desk's brand: its name, phone, email and links under the words
-/// (a `-- ` signature in plain text; in HTML under a rule in the desk's colour). Unchanged where
-/// the desk set no brand.
-pub fn signed(mail: &Email, brand: &Brand) -> Email {
+/// (a `-- ` signature in plain text; in HTML under a rule in the desk's colour, with the desk's
+/// logo above the name where the letter carries it: `with_logo`). Unchanged where the desk set
+/// no brand.
+pub fn signed(mail: &Email, brand: &Brand, with_logo: bool) -> Email {
     if !branded(brand) {
         return mail.clone();
     }
@@ -313,6 +318,15 @@ pub fn signed(mail: &Email, brand: &Brand) -> Email {
     let attr = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
     let body = |s: &str| html_escape::encode_text(s).into_owned();
     let mut html = vec![format!("<strong>{}</strong>", body(&brand.name))];
+    if with_logo {
+        html.insert(
+            0,
+            format!(
+                "<img src=\"cid:{LOGO_CID}\" alt=\"{}\" height=\"40\" style=\"height:40px;width:auto\">",
+                attr(&brand.name)
+            ),
+        );
+    }
     if let (Some(phone), Some(tel)) = (&brand.phone, brand.tel_url()) {
         html.push(format!("<a href=\"{}\">{}</a>", attr(&tel), body(phone)));
     }

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::MultiPart;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
@@ -100,8 +101,8 @@ impl MailWorker {
                 self.store.hold_email(&queued.id).await?;
                 continue;
             }
-            let (sender, email) = self.branded(&queued.email).await;
-            match self.send(&queued.id, &sender, &email).await {
+            let letter = self.branded(&queued.email).await;
+            match self.send(&queued.id, &letter).await {
                 Ok(()) => {
                     self.store.mark_email(&queued.id, None).await?;
                     tracing::info!(to = %queued.email.to, subject = %queued.email.subject, via = %self.transport.describe(), "mail sent");
@@ -129,7 +130,7 @@ impl MailWorker {
     /// The letter as the desk signs it: the brand of the recipient's organisation (the desk's
     /// for anyone else) names the sender and signs the words. Sent unbranded when the brand
     /// cannot be read: the letter matters more than its look.
-    async fn branded(&self, mail: &Email) -> (String, Email) {
+    async fn branded(&self, mail: &Email) -> Letter {
         let brand = async {
             let org = self
                 .store
@@ -139,28 +140,66 @@ impl MailWorker {
             self.store.brand_of(org).await
         };
         match brand.await {
-            Ok(brand) => (
-                sender(&self.from, &brand),
-                crate::letters::signed(mail, &brand),
-            ),
+            Ok(brand) => {
+                let logo = self.png_logo(&brand).await;
+                Letter {
+                    from: sender(&self.from, &brand),
+                    mail: crate::letters::signed(mail, &brand, logo.is_some()),
+                    logo,
+                }
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "the brand could not be read; the letter goes unbranded");
-                (self.from.clone(), mail.clone())
+                Letter {
+                    from: self.from.clone(),
+                    mail: mail.clone(),
+                    logo: None,
+                }
             }
         }
     }
 
-    async fn send(&self, id: &str, from: &str, mail: &Email) -> std::result::Result<(), Refusal> {
+    /// The brand's logo to carry inside a letter: a PNG only (mail readers fetch no pictures
+    /// from elsewhere until asked, and few draw an SVG, so an SVG logo stays out of letters).
+    async fn png_logo(&self, brand: &bellhop_proto::Brand) -> Option<Vec<u8>> {
+        let sha256 = brand
+            .logo
+            .as_deref()?
+            .strip_prefix(bellhop_proto::LOGO_PATH)?;
+        match self.store.logo(sha256).await {
+            Ok(Some((mime, bytes))) if mime == "image/png" => Some(bytes),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "the logo could not be read; the letter goes without it");
+                None
+            }
+        }
+    }
+
+    async fn send(&self, id: &str, letter: &Letter) -> std::result::Result<(), Refusal> {
+        let mail = &letter.mail;
+        let html = SinglePart::html(mail.html.clone());
+        // The logo travels inside the letter, beside the HTML that names it.
+        let body = match &letter.logo {
+            Some(png) => MultiPart::alternative()
+                .singlepart(SinglePart::plain(mail.text.clone()))
+                .multipart(MultiPart::related().singlepart(html).singlepart(
+                    Attachment::new_inline(crate::letters::LOGO_CID.to_owned()).body(
+                        png.clone(),
+                        ContentType::parse("image/png").map_err(anyhow::Error::from)?,
+                    ),
+                )),
+            None => MultiPart::alternative()
+                .singlepart(SinglePart::plain(mail.text.clone()))
+                .singlepart(html),
+        };
         let message = Message::builder()
-            .from(from.parse().map_err(anyhow::Error::from)?)
+            .from(letter.from.parse().map_err(anyhow::Error::from)?)
             .to(mail.to.parse().map_err(anyhow::Error::from)?)
             // The id a delivery status notification quotes back (`bounces.rs`).
             .message_id(Some(format!("<{id}@{}>", message_id_domain(&self.from))))
             .subject(&mail.subject)
-            .multipart(MultiPart::alternative_plain_html(
-                mail.text.clone(),
-                mail.html.clone(),
-            ))
+            .multipart(body)
             .map_err(anyhow::Error::from)?;
         match &self.transport {
             Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
@@ -183,6 +222,13 @@ impl MailWorker {
                 .map_err(|e| Refusal::ForNow(e.into())),
         }
     }
+}
+
+/// A letter ready to go: the sender, the words, and the desk's logo the HTML shows (a PNG).
+struct Letter {
+    from: String,
+    mail: Email,
+    logo: Option<Vec<u8>>,
 }
 
 /// SMTP answers that refuse the recipient for good (RFC 5321): the mailbox is unavailable, not

@@ -5,6 +5,7 @@
 use bellhop_proto::{
     AuditEntry, Brand, BrandSettings, DEFAULT_BRAND_NAME, LogoUploaded, Org, Page,
 };
+use mail_parser::MimeHeaders;
 use serde_json::json;
 
 use crate::assistant::admin;
@@ -449,5 +450,65 @@ async fn the_desks_letters_come_from_its_name_and_are_signed_with_its_brand_the_
             .contains("\n\n-- \nGlobex Support\n+1 (555) 010-0100"),
         "{text:?}"
     );
+    assert!(!letter.contains("cid:"), "no logo, none shown: {letter}");
+
+    // With a PNG logo, the letter carries it inside (alice's: bob asked for his three links) and its HTML shows it above the name.
+    let logo: LogoUploaded = app
+        .http
+        .post(app.url("/api/v1/brand/logos"))
+        .bearer_auth(&ada)
+        .body(PNG.to_vec())
+        .send()
+        .await?
+        .json()
+        .await?;
+    let res = app
+        .put(
+            &ada,
+            "/api/v1/brand/settings",
+            &json!({"name": "Acme IT", "accent": "#8a1538", "logo": logo.sha256}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.forgot_password("alice@acme.example").await?, 202);
+    let raw = app.raw_mails("alice@acme.example").await?;
+    let letter = raw.last().cloned().unwrap_or_default();
+    let message = mail_parser::MessageParser::default()
+        .parse(&letter)
+        .ok_or_else(|| anyhow::anyhow!("not a mail"))?;
+    let html = message.body_html(0).unwrap_or_default();
+    assert!(
+        html.contains("<img src=\"cid:desk-logo\" alt=\"Acme IT\""),
+        "{html}"
+    );
+    let carried = message
+        .attachments()
+        .find(|part| part.content_id() == Some("desk-logo"))
+        .ok_or_else(|| anyhow::anyhow!("no logo inside: {html}"))?;
+    assert_eq!(carried.contents(), PNG);
+
+    // An SVG logo stays out of letters (few mail readers draw one): the letter is as without.
+    let svg: LogoUploaded = app
+        .http
+        .post(app.url("/api/v1/brand/logos"))
+        .bearer_auth(&ada)
+        .body(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8"/></svg>"#)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let res = app
+        .put(
+            &ada,
+            "/api/v1/brand/settings",
+            &json!({"name": "Acme IT", "logo": svg.sha256}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.forgot_password("alice@acme.example").await?, 202);
+    let raw = app.mail_texts("alice@acme.example").await?;
+    let letter = raw.last().cloned().unwrap_or_default();
+    assert!(letter.contains("Acme IT"), "{letter}");
+    assert!(!letter.contains("cid:"), "{letter}");
     Ok(())
 }

@@ -148,30 +148,46 @@ impl TestApp {
         Ok(found.into_iter().map(|(_, text)| text).collect())
     }
 
-    /// The mail to `to`, oldest first, decoded: (subject, plain-text body, HTML body).
-    pub async fn mails(&self, to: &str) -> anyhow::Result<Vec<(String, String, String)>> {
+    /// The mail to `to`, oldest first, as sent (every byte, for a MIME parser).
+    pub async fn raw_mails(&self, to: &str) -> anyhow::Result<Vec<Vec<u8>>> {
         self.mail.drain().await?;
         let mut found = Vec::new();
         for entry in std::fs::read_dir(self.dir.path().join("outbox"))? {
             let entry = entry?;
             let raw = std::fs::read(entry.path())?;
-            let Some(message) = mail_parser::MessageParser::default().parse(&raw) else {
-                anyhow::bail!("{} is not a mail", entry.path().display());
-            };
-            let to_us = message
-                .to()
-                .and_then(|a| a.first())
-                .and_then(|a| a.address())
-                .is_some_and(|a| a.eq_ignore_ascii_case(to));
+            let to_us = mail_parser::MessageParser::default()
+                .parse(&raw)
+                .and_then(|m| {
+                    m.to()
+                        .and_then(|a| a.first())
+                        .and_then(|a| a.address())
+                        .map(|a| a.eq_ignore_ascii_case(to))
+                })
+                .unwrap_or(false);
             if to_us {
-                let subject = message.subject().unwrap_or_default().to_owned();
-                let text = message.body_text(0).unwrap_or_default().into_owned();
-                let html = message.body_html(0).unwrap_or_default().into_owned();
-                found.push((entry.metadata()?.modified()?, (subject, text, html)));
+                found.push((entry.metadata()?.modified()?, raw));
             }
         }
         found.sort_by_key(|(at, _)| *at);
-        Ok(found.into_iter().map(|(_, mail)| mail).collect())
+        Ok(found.into_iter().map(|(_, raw)| raw).collect())
+    }
+
+    /// The mail to `to`, oldest first, decoded: (subject, plain-text body, HTML body).
+    pub async fn mails(&self, to: &str) -> anyhow::Result<Vec<(String, String, String)>> {
+        self.raw_mails(to)
+            .await?
+            .iter()
+            .map(|raw| {
+                let message = mail_parser::MessageParser::default()
+                    .parse(raw)
+                    .ok_or_else(|| anyhow::anyhow!("a letter to {to} is not a mail"))?;
+                Ok((
+                    message.subject().unwrap_or_default().to_owned(),
+                    message.body_text(0).unwrap_or_default().into_owned(),
+                    message.body_html(0).unwrap_or_default().into_owned(),
+                ))
+            })
+            .collect()
     }
 
     /// The password-link token (`bhr_…`) in the newest mail to `to` that has one.
