@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Brand } from '../bindings';
-import { applyBrand, hasContact, logoSrc } from './brand';
+import { applyBrand, hasContact, logoSrc, mailtoUrl, telUrl } from './brand';
 
 const acme: Brand = {
   name: 'Acme IT',
@@ -69,5 +69,18 @@ describe('the brand on a page', () => {
     for (const bad of ['https://tracker.example/logo.png', 'javascript:alert(1)', 'data:text/html;base64,PHNjcmlwdD4=', `/api/v1/brand/logo/${sha}?x`]) {
       expect(logoSrc({ ...acme, logo: bad })).toBe(null);
     }
+  });
+});
+
+describe('ways to reach the desk', () => {
+  it('calls the digits and a leading plus, as the tray and the letters do', () => {
+    expect(telUrl('+1 (555) 010-0100')).toBe('tel:+15550100100');
+    expect(telUrl(' 0800 123 4567 ')).toBe('tel:08001234567');
+    expect(telUrl('555+1')).toBe('tel:5551');
+  });
+
+  it('writes to the whole address, whatever a URL would make of its characters', () => {
+    expect(mailtoUrl('help@acme.example')).toBe('mailto:help@acme.example');
+    expect(mailtoUrl('it+desk?subject=x&body=y@acme.example')).toBe('mailto:it%2Bdesk%3Fsubject%3Dx%26body%3Dy@acme.example');
   });
 });

@@ -34,3 +34,30 @@ export function logoSrc(brand: Brand | null): string | null {
 export function hasContact(brand: Brand | null): boolean {
   return Boolean(brand && (brand.phone || brand.email || brand.links.length > 0));
 }
+
+/** The desk's phone as a `tel:` address: its digits and a leading `+` ("+1 (555) 010-0100" is
+ * `tel:+15550100100`), as `Brand::tel_url` makes it for the tray and the letters. */
+export function telUrl(phone: string): string {
+  const trimmed = phone.trim();
+  return `tel:${trimmed.startsWith('+') ? '+' : ''}${trimmed.replace(/\D/g, '')}`;
+}
+
+/** A `mailto:` address with each side of the `@` percent-encoded: a character the address
+ * allows but a URL gives meaning to (`?`, `&`, `%`) stays part of the address. */
+export function mailtoUrl(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 0) return `mailto:${encodeURIComponent(email)}`;
+  return `mailto:${encodeURIComponent(email.slice(0, at))}@${encodeURIComponent(email.slice(at + 1))}`;
+}
+
+/** Reads the caller's brand and wears it on this page; null (Bellhop's stays) if it cannot be
+ * read. */
+export async function wearBrand(read: () => Promise<Brand>, suffix = ''): Promise<Brand | null> {
+  try {
+    const brand = await read();
+    applyBrand(brand, document.documentElement, document, suffix);
+    return brand;
+  } catch {
+    return null;
+  }
+}
