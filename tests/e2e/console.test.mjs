@@ -805,6 +805,8 @@ test('the sidebar counts what needs the desk, follows new tickets live, and open
   await until(async () => (await shown('Unassigned')) === expect(counts.unassigned), 10_000, 'the unassigned count');
   assert.equal(await shown('Queue'), expect(counts.open));
   assert.equal(await shown('Awaiting customer'), expect(counts.awaiting_reply));
+  assert.equal(await shown('Urgent'), expect(counts.urgent));
+  assert.ok(counts.urgent > 0, 'the demo has an urgent open ticket');
 
   // A ticket bob opens now is counted without a reload; taken by the technician, it is theirs.
   const bob = await login(server.url, 'bob@acme.example');
@@ -816,6 +818,12 @@ test('the sidebar counts what needs the desk, follows new tickets live, and open
   await until(async () => (await shown('Assigned to me')) === expect(counts.mine), 10_000, 'the ticket counted as mine');
   assert.ok(counts.mine >= 1);
 
+  // A chat bob starts waits for the desk: counted beside Chats, live.
+  const waiting = (await api(techToken, 'GET', '/chats?status=waiting')).length;
+  await until(async () => (await shown('Chats')) === expect(waiting), 10_000, 'the waiting chats counted');
+  await api(bob, 'POST', '/chats', { id: randomUUID() });
+  await until(async () => (await shown('Chats')) === expect(waiting + 1), 10_000, 'the new waiting chat counted');
+
   // Each count opens the queue with the filters it counts.
   await link('Assigned to me').click();
   await tech.waitForURL(/#\/queue\/mine$/);
@@ -825,6 +833,13 @@ test('the sidebar counts what needs the desk, follows new tickets live, and open
   const rows = tech.getByTestId('queue').locator('tbody tr');
   await until(async () => (await rows.count()) === counts.mine, 10_000, 'the queue lists what the count says');
   assert.match(await rows.first().innerText(), /Headset crackles in calls/);
+  // Urgent: the open tickets of urgent priority, whoever has them.
+  await link('Urgent').click();
+  await tech.waitForURL(/#\/queue\/urgent$/);
+  await until(async () => (await tech.getByLabel('Priority').inputValue()) === 'urgent', 10_000, 'the urgent view');
+  assert.equal(await tech.getByLabel('Assignee').inputValue(), '');
+  await until(async () => (await rows.count()) === counts.urgent, 10_000, 'the urgent tickets listed');
+  for (const row of await rows.all()) assert.match(await row.innerText(), /Urgent/);
   await link('Awaiting customer').click();
   await tech.waitForURL(/#\/queue\/awaiting$/);
   await until(async () => (await tech.getByLabel('Status').inputValue()) === 'awaiting_reply', 10_000, 'the awaiting view');

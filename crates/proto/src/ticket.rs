@@ -314,6 +314,10 @@ pub struct TicketListQuery {
     #[serde(default)]
     #[ts(optional)]
     pub unassigned: Option<bool>,
+    /// Only tickets of this priority (refused to people the desk does not show priorities to).
+    #[serde(default)]
+    #[ts(optional)]
+    pub priority: Option<Priority>,
     /// Newest first (the default) or oldest first.
     #[serde(default)]
     #[ts(optional)]
@@ -382,7 +386,7 @@ pub struct AssigneeUpdate {
 }
 
 /// What a home page counts: for a technician the tickets that need the desk; for anyone else
-/// their own requests (open, awaiting their reply; `mine` and `unassigned` are 0).
+/// their own requests (open, awaiting their reply; `mine`, `unassigned` and `urgent` are 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueCounts {
@@ -394,6 +398,8 @@ pub struct QueueCounts {
     pub mine: u32,
     /// Open tickets nobody is assigned to.
     pub unassigned: u32,
+    /// Open tickets of urgent priority, whoever handles them.
+    pub urgent: u32,
 }
 
 /// One page of a list, newest first; `next` fetches the following page.

@@ -318,6 +318,10 @@ assignee_id?: UserId,
  */
 unassigned?: boolean, 
 /**
+ * Only tickets of this priority (refused to people the desk does not show priorities to).
+ */
+priority?: Priority, 
+/**
  * Newest first (the default) or oldest first.
  */
 sort?: TicketSort, 
@@ -360,7 +364,11 @@ mine: number,
 /**
  * Open tickets nobody is assigned to.
  */
-unassigned: number, };
+unassigned: number, 
+/**
+ * Open tickets of urgent priority, whoever handles them.
+ */
+urgent: number, };
 
 export type Page<T> = { items: Array<T>, next: string | null, };
 

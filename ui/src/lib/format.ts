@@ -4,6 +4,7 @@ import { language, t } from '../i18n/index.svelte';
 
 export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'awaiting_reply', 'resolved', 'closed'];
 export const DEVICE_STATUSES: readonly DeviceStatus[] = ['pending', 'active', 'deactivated'];
+export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high', 'urgent'];
 
 /** A ticket status as the user sees it ("Awaiting your reply"), in the current language. */
 export const statusLabel = (status: TicketStatus): string => t(`status.${status}`);

@@ -8,6 +8,7 @@ import Building2 from '@lucide/svelte/icons/building-2';
 import CircleDashed from '@lucide/svelte/icons/circle-dashed';
 import CirclePlus from '@lucide/svelte/icons/circle-plus';
 import ExternalLink from '@lucide/svelte/icons/external-link';
+import Flame from '@lucide/svelte/icons/flame';
 import FilePen from '@lucide/svelte/icons/file-pen';
 import Hourglass from '@lucide/svelte/icons/hourglass';
 import Inbox from '@lucide/svelte/icons/inbox';
@@ -47,6 +48,7 @@ export const ICON = {
   awaiting: Hourglass,
   mine: UserRound,
   unassigned: CircleDashed,
+  urgent: Flame,
   search: Search,
   orgs: Building2,
   devices: MonitorSmartphone,

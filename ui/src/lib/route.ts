@@ -144,8 +144,8 @@ export function href(route: Route): string {
 }
 
 /** The queue's ready-made views, each what the navigation counts under that name. */
-export type QueueView = 'unassigned' | 'mine' | 'awaiting';
-export const QUEUE_VIEWS: readonly QueueView[] = ['unassigned', 'mine', 'awaiting'];
+export type QueueView = 'unassigned' | 'mine' | 'urgent' | 'awaiting';
+export const QUEUE_VIEWS: readonly QueueView[] = ['unassigned', 'mine', 'urgent', 'awaiting'];
 
 /** The technician console's routes (`/console#/…`). */
 export type ConsoleRoute =

@@ -246,8 +246,16 @@ impl Store {
                 "the service desk does not show ticket types: no filter by type",
             ));
         }
+        if hidden(shown.map(|d| d.priority)) && q.priority.is_some() {
+            return Err(AppError::bad_request(
+                "the service desk does not show priorities: no filter by priority",
+            ));
+        }
         if let Some(status) = q.status {
             qb.push(" AND t.status = ").bind(status.as_str());
+        }
+        if let Some(priority) = q.priority {
+            qb.push(" AND t.priority = ").bind(priority.as_str());
         }
         if let Some(org) = q.org_id {
             qb.push(" AND t.org_id = ").bind(org.to_string());
@@ -345,7 +353,7 @@ impl Store {
     }
 
     /// How many of the tickets the caller sees need the desk: open, awaiting the customer, open
-    /// and the caller's, open and nobody's; each what the queue's filter of the same name
+    /// and the caller's, open and nobody's, open and urgent; each what the queue's filter of the same name
     /// lists. One pass over the table. With `own`, only the caller's own requests (what an end
     /// user's "My requests" lists).
     pub async fn queue_counts(&self, caller: &Caller, own: bool) -> Result<QueueCounts> {
@@ -363,7 +371,11 @@ impl Store {
             .bind(caller.user_id.to_string())
             .push("), COUNT(*) FILTER (WHERE t.status = ")
             .bind(open)
-            .push(" AND t.assignee_id IS NULL) FROM tickets t WHERE 1 = 1");
+            .push(" AND t.assignee_id IS NULL), COUNT(*) FILTER (WHERE t.status = ")
+            .bind(open)
+            .push(" AND t.priority = ")
+            .bind(Priority::Urgent.as_str())
+            .push(") FROM tickets t WHERE 1 = 1");
         self.visibility(caller).await?.push(&mut qb);
         if own {
             qb.push(" AND t.requester_id = ")
@@ -379,6 +391,7 @@ impl Store {
             awaiting_reply: count(1)?,
             mine: count(2)?,
             unassigned: count(3)?,
+            urgent: count(4)?,
         })
     }
 

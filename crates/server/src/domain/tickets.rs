@@ -485,6 +485,7 @@ pub async fn queue_counts(store: &Store, caller: &Caller) -> Result<QueueCounts>
     if !staff {
         counts.mine = 0;
         counts.unassigned = 0;
+        counts.urgent = 0;
     }
     Ok(counts)
 }

@@ -129,8 +129,10 @@ async fn the_console_counts_what_the_queue_filters_find_and_an_end_user_their_ow
         awaiting_reply: awaiting,
         mine: 0,
         unassigned: listed(&app, &tech, "status=open&unassigned=true").await?,
+        urgent: listed(&app, &tech, "status=open&priority=urgent").await?,
     };
     assert_eq!(counts, expected);
+    assert!(counts.urgent > 0, "the demo has an urgent open ticket");
 
     // A new ticket is open and nobody's; taken, it is the technician's; answered by the desk,
     // it awaits the customer and leaves the technician's open ones.
@@ -141,6 +143,21 @@ async fn the_console_counts_what_the_queue_filters_find_and_an_end_user_their_ow
     assert_eq!(
         (after.open, after.unassigned),
         (open + 1, expected.unassigned + 1)
+    );
+    // Made urgent, it is one more urgent ticket, and the filter finds it.
+    let res = app
+        .patch(
+            &tech,
+            &format!("/api/v1/tickets/{}", ticket.id),
+            &json!({"priority": "urgent"}),
+        )
+        .await?;
+    assert_eq!(res.status(), 200);
+    let urgent: QueueCounts = json(&app, &tech, "/api/v1/tickets/counts").await?;
+    assert_eq!(urgent.urgent, expected.urgent + 1);
+    assert_eq!(
+        urgent.urgent,
+        listed(&app, &tech, "status=open&priority=urgent").await?
     );
     let path = format!("/api/v1/tickets/{}/assignee", ticket.id);
     assert_eq!(
@@ -174,8 +191,13 @@ async fn the_console_counts_what_the_queue_filters_find_and_an_end_user_their_ow
         awaiting_reply: listed(&app, &bob, "scope=mine&status=awaiting_reply").await?,
         mine: 0,
         unassigned: 0,
+        urgent: 0,
     };
     assert_eq!(bobs, expected);
+    // The demo desk shows no priorities to its customers: no filter by one either (it would
+    // tell them).
+    let res = app.get(&bob, "/api/v1/tickets?priority=urgent").await?;
+    assert_eq!(expect_error(res, 422).await?, "bad_request");
     assert!(bobs.open > 0, "bob has open requests in the demo");
     // Strangers have nothing.
     let res = app
