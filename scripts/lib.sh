@@ -21,6 +21,13 @@ as_root() {
 start_xvfb() {
   local n
   for n in $(seq 90 140); do
+    # A display left behind by an X server that is gone (killed, or its machine restarted) is
+    # taken over: its lock names a process that no longer runs.
+    local holder=
+    if [ -f "/tmp/.X$n-lock" ]; then holder=$(tr -dc '0-9' <"/tmp/.X$n-lock" || true); fi
+    if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then
+      rm -f "/tmp/.X$n-lock" "/tmp/.X11-unix/X$n"
+    fi
     [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] && continue
     Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp -noreset >/dev/null 2>&1 &
     XVFB_PID=$!

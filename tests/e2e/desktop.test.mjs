@@ -231,6 +231,17 @@ test('Ctrl+F12 captures the screen first, and the ticket arrives with that scree
   const title = await browser.$('input[name="title"]');
   await title.setValue('Hotkey ticket');
   await (await browser.$('textarea[name="description"]')).setValue('Look at my screen.');
+  // The form fits its window: the screenshot's preview whole, and Send in view without
+  // scrolling (it stays at the window's foot).
+  const fits = await browser.execute(() => {
+    const send = document.querySelector('button[type="submit"]')?.getBoundingClientRect();
+    const preview = document.querySelector('[data-testid="screenshot"]')?.getBoundingClientRect();
+    return {
+      send: Boolean(send && send.top >= 0 && send.bottom <= window.innerHeight),
+      preview: Boolean(preview && preview.right <= window.innerWidth && preview.height > 0),
+    };
+  });
+  assert.deepEqual(fits, { send: true, preview: true });
   await windowShot('desktop-quick-ticket.png', 'New ticket');
   await (await browser.$('button[type="submit"]')).click();
   // Sent: the window hides (kept ready for the next press), and the portal lists the ticket.
