@@ -9,7 +9,7 @@ use mail_parser::MimeHeaders;
 use serde_json::json;
 
 use crate::assistant::admin;
-use crate::helpers::{enroll, expect_error, spawn_app};
+use crate::helpers::{TestApp, enroll, expect_error, spawn_app};
 
 #[tokio::test]
 async fn anyone_reads_the_brand_only_an_admin_sets_it_and_a_bad_one_changes_nothing()
@@ -452,24 +452,9 @@ async fn the_desks_letters_come_from_its_name_and_are_signed_with_its_brand_the_
     );
     assert!(!letter.contains("cid:"), "no logo, none shown: {letter}");
 
-    // With a PNG logo, the letter carries it inside (alice's: bob asked for his three links) and its HTML shows it above the name.
-    let logo: LogoUploaded = app
-        .http
-        .post(app.url("/api/v1/brand/logos"))
-        .bearer_auth(&ada)
-        .body(PNG.to_vec())
-        .send()
-        .await?
-        .json()
-        .await?;
-    let res = app
-        .put(
-            &ada,
-            "/api/v1/brand/settings",
-            &json!({"name": "Acme IT", "accent": "#8a1538", "logo": logo.sha256}),
-        )
-        .await?;
-    assert_eq!(res.status(), 200);
+    // With a PNG logo, the letter carries it inside and its HTML shows it above the name
+    // (alice's letters now: bob asked for his three links).
+    wear_logo(&app, &ada, PNG.to_vec()).await?;
     assert_eq!(app.forgot_password("alice@acme.example").await?, 202);
     let raw = app.raw_mails("alice@acme.example").await?;
     let letter = raw.last().cloned().unwrap_or_default();
@@ -488,27 +473,34 @@ async fn the_desks_letters_come_from_its_name_and_are_signed_with_its_brand_the_
     assert_eq!(carried.contents(), PNG);
 
     // An SVG logo stays out of letters (few mail readers draw one): the letter is as without.
-    let svg: LogoUploaded = app
-        .http
-        .post(app.url("/api/v1/brand/logos"))
-        .bearer_auth(&ada)
-        .body(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8"/></svg>"#)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let res = app
-        .put(
-            &ada,
-            "/api/v1/brand/settings",
-            &json!({"name": "Acme IT", "logo": svg.sha256}),
-        )
-        .await?;
-    assert_eq!(res.status(), 200);
+    let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8"/></svg>"#;
+    wear_logo(&app, &ada, svg.as_bytes().to_vec()).await?;
     assert_eq!(app.forgot_password("alice@acme.example").await?, 202);
     let raw = app.mail_texts("alice@acme.example").await?;
     let letter = raw.last().cloned().unwrap_or_default();
     assert!(letter.contains("Acme IT"), "{letter}");
     assert!(!letter.contains("cid:"), "{letter}");
+    Ok(())
+}
+
+/// Uploads `bytes` as a logo (as `ada`, an admin) and makes it the desk's, named "Acme IT".
+async fn wear_logo(app: &TestApp, ada: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+    let res = app
+        .http
+        .post(app.url("/api/v1/brand/logos"))
+        .bearer_auth(ada)
+        .body(bytes)
+        .send()
+        .await?;
+    anyhow::ensure!(res.status() == 201, "the logo refused: {}", res.status());
+    let logo: LogoUploaded = res.json().await?;
+    let res = app
+        .put(
+            ada,
+            "/api/v1/brand/settings",
+            &json!({"name": "Acme IT", "logo": logo.sha256}),
+        )
+        .await?;
+    anyhow::ensure!(res.status() == 200, "the brand refused: {}", res.status());
     Ok(())
 }
