@@ -4,6 +4,7 @@
 //! Messages are queued in the database by whoever causes them; [`MailWorker`] sends them. Tests
 //! call [`MailWorker::drain`] to send everything now instead of waiting.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,13 +96,15 @@ impl MailWorker {
     pub async fn drain(&self) -> Result<usize> {
         let _one_at_a_time = self.draining.lock().await;
         let mut sent = 0;
+        // The logos this pass read, by SHA-256: a batch of letters reads each logo once.
+        let mut logos = HashMap::new();
         for queued in self.store.pending_emails(100).await? {
             if queued.suppressed {
                 tracing::info!(to = %queued.email.to, "mail held: the address is suppressed");
                 self.store.hold_email(&queued.id).await?;
                 continue;
             }
-            let letter = self.branded(&queued.email).await;
+            let letter = self.branded(&queued.email, &mut logos).await;
             match self.send(&queued.id, &letter).await {
                 Ok(()) => {
                     self.store.mark_email(&queued.id, None).await?;
@@ -130,7 +133,7 @@ impl MailWorker {
     /// The letter as the desk signs it: the brand of the recipient's organisation (the desk's
     /// for anyone else) names the sender and signs the words. Sent unbranded when the brand
     /// cannot be read: the letter matters more than its look.
-    async fn branded(&self, mail: &Email) -> Letter {
+    async fn branded(&self, mail: &Email, logos: &mut HashMap<String, Option<Vec<u8>>>) -> Letter {
         let brand = async {
             let org = self
                 .store
@@ -141,7 +144,7 @@ impl MailWorker {
         };
         match brand.await {
             Ok(brand) => {
-                let logo = self.png_logo(&brand).await;
+                let logo = self.png_logo(&brand, logos).await;
                 Letter {
                     from: sender(&self.from, &brand),
                     mail: crate::letters::signed(mail, &brand, logo.is_some()),
@@ -161,19 +164,28 @@ impl MailWorker {
 
     /// The brand's logo to carry inside a letter: a PNG only (mail readers fetch no pictures
     /// from elsewhere until asked, and few draw an SVG, so an SVG logo stays out of letters).
-    async fn png_logo(&self, brand: &bellhop_proto::Brand) -> Option<Vec<u8>> {
+    async fn png_logo(
+        &self,
+        brand: &bellhop_proto::Brand,
+        logos: &mut HashMap<String, Option<Vec<u8>>>,
+    ) -> Option<Vec<u8>> {
         let sha256 = brand
             .logo
             .as_deref()?
             .strip_prefix(bellhop_proto::LOGO_PATH)?;
-        match self.store.logo(sha256).await {
+        if let Some(kept) = logos.get(sha256) {
+            return kept.clone();
+        }
+        let png = match self.store.logo(sha256).await {
             Ok(Some((mime, bytes))) if mime == "image/png" => Some(bytes),
             Ok(_) => None,
             Err(e) => {
                 tracing::warn!(error = %e, "the logo could not be read; the letter goes without it");
-                None
+                return None;
             }
-        }
+        };
+        logos.insert(sha256.to_owned(), png.clone());
+        png
     }
 
     async fn send(&self, id: &str, letter: &Letter) -> std::result::Result<(), Refusal> {
