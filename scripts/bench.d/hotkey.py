@@ -10,6 +10,7 @@ is then closed with WM_DELETE_WINDOW, as a window manager's close button would.
 """
 
 import os
+import re
 import datetime
 import statistics
 import subprocess
@@ -58,6 +59,29 @@ def pss_mb(pid):
         total += kb
         parts.append(f"{name} {kb / 1024:.0f}")
     return total / 1024, parts
+
+
+def by_mapping(pid, top=12):
+    """The largest mappings of each process in the tree by PSS (BELLHOP_BENCH_SMAPS=1): where the
+    idle memory is, file by file, with the anonymous and heap memory summed per process."""
+    lines = []
+    for p in tree(pid):
+        sizes, name = {}, None
+        try:
+            with open(f"/proc/{p}/comm") as f:
+                comm = f.read().strip()
+            with open(f"/proc/{p}/smaps") as f:
+                for line in f:
+                    head = line.split()
+                    if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                        name = head[5] if len(head) > 5 else "[anonymous]"
+                    elif head and head[0] == "Pss:":
+                        sizes[name] = sizes.get(name, 0) + int(head[1])
+        except OSError:
+            continue
+        biggest = sorted(sizes.items(), key=lambda kv: -kv[1])[:top]
+        lines.append(f"  {comm} ({p}): " + ", ".join(f"{os.path.basename(n)} {kb / 1024:.1f}" for n, kb in biggest))
+    return "\n".join(lines)
 
 
 def name_of(d, window):
@@ -119,6 +143,8 @@ def run(app, server, presses, low_memory):
     try:
         time.sleep(10)  # started, synced, the hidden window (if any) loaded
         idle, parts = pss_mb(proc.pid)
+        if os.environ.get("BELLHOP_BENCH_SMAPS") == "1":
+            print(by_mapping(proc.pid), flush=True)
         d = display.Display()
         root = d.screen().root
         root.change_attributes(event_mask=X.SubstructureNotifyMask)

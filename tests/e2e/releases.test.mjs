@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, SHOTS, axeViolations, callApi, launchChromium, makeAdmin, signedInPage, startServer, tempDir } from './helpers.mjs';
+import { BIN, SHOTS, axeViolations, callApi, launchChromium, makeAdmin, signedInPage, startServer, tempDir, until } from './helpers.mjs';
 
 let server;
 let browser;
@@ -50,6 +50,77 @@ async function linuxComputer(host, version) {
   assert.equal(res.status, 201);
   return (await res.json()).device_secret;
 }
+
+test('the admin pages say when nothing is there yet, and a first read that fails says why with Try again', async () => {
+  const page = await signedInPage(browser, server, 'ada@helpdesk.example', '/console#/queue');
+  const empty = page.getByTestId('empty-state');
+  try {
+    // No release yet: what that means for the computers, with the form to add one open.
+    await page.goto(`${server.url}/console#/releases`);
+    await until(async () => (await empty.count()) === 1 && /No release yet/.test(await empty.innerText()), 10_000, 'releases: none yet');
+    assert.match(await empty.innerText(), /Every computer keeps the version it has/);
+    // Approved software: none in the demo.
+    await page.goto(`${server.url}/console#/software`);
+    await until(async () => (await empty.count()) === 1 && /No software is approved yet/.test(await empty.innerText()), 10_000, 'software: none yet');
+
+    // Each page's first read failing: what happened, in the reader's words, and Try again, never
+    // "nothing here".
+    const busy = { error: { code: 'unavailable', message: 'the database is busy' } };
+    const said = 'The service desk cannot be reached right now.';
+    for (const [hash, path, shown] of [
+      ['#/releases', '/api/v1/releases', () => page.getByText('No release yet')],
+      ['#/software', '/api/v1/software', () => page.getByRole('button', { name: 'Add an application' })],
+      ['#/catalog', '/api/v1/catalog', () => page.getByRole('button', { name: 'Add a category' })],
+      ['#/orgs', '/api/v1/orgs', () => page.getByRole('link', { name: 'Acme' })],
+    ]) {
+      let failing = true;
+      const glob = `**${path}`;
+      await page.route(glob, (route) =>
+        failing && route.request().method() === 'GET'
+          ? route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify(busy) })
+          : route.fallback(),
+      );
+      await page.goto(`${server.url}/console${hash}`);
+      await page.reload();
+      const alert = page.getByRole('alert').filter({ hasText: said });
+      await alert.waitFor();
+      assert.equal(await empty.count(), 0, `${hash}: a failed read is not "nothing here"`);
+      failing = false;
+      await alert.getByRole('button', { name: 'Try again' }).click();
+      await shown().first().waitFor();
+      assert.equal(await alert.count(), 0, `${hash}: the failure is gone once read`);
+      await page.unroute(glob);
+    }
+
+    // An organisation: its page fails and recovers the same way; its people, searched for
+    // nobody, say so with what was searched.
+    await page.getByRole('link', { name: 'Acme' }).first().click();
+    await page.getByRole('heading', { name: 'Acme', exact: true }).waitFor();
+    await page.getByTestId('org-people').getByText('bob@acme.example').waitFor();
+    await page.getByLabel('Name or email').fill('nobody-by-this-name');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await until(async () => (await empty.count()) === 1 && /Nobody found/.test(await empty.innerText()), 10_000, 'the people: no match');
+    assert.match(await empty.innerText(), /“nobody-by-this-name”/);
+    assert.equal(await page.getByTestId('org-people').count(), 0);
+    const orgUrl = page.url();
+    let failing = true;
+    await page.route('**/api/v1/orgs/*', (route) =>
+      failing && route.request().method() === 'GET'
+        ? route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify(busy) })
+        : route.fallback(),
+    );
+    await page.goto(orgUrl);
+    await page.reload();
+    const alert = page.getByRole('alert').filter({ hasText: said });
+    await alert.waitFor();
+    failing = false;
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('heading', { name: 'Acme', exact: true }).waitFor();
+    await page.getByTestId('org-people').getByText('bob@acme.example').waitFor();
+  } finally {
+    await page.context().close();
+  }
+});
 
 test('an admin follows, widens, pauses and resumes a release; the feed follows', async () => {
   // The release, signed as the bundler signs: base64 of minisign's signature file.

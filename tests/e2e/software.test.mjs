@@ -76,7 +76,7 @@ test('an admin approves an application in the console; a shell in a package id i
   const page = await signedInPage(browser, server, 'carol@globex.example', '/console#/software', { bypassCSP: true });
   try {
     await page.getByRole('heading', { name: 'Software' }).waitFor();
-    await page.getByText('No software is approved yet.').waitFor();
+    await page.getByText('No software is approved yet').waitFor();
     await page.getByRole('button', { name: 'Add an application' }).click();
     const item = page.getByTestId('software-item');
     await item.getByLabel('Name', { exact: true }).fill('GNU Hello');
