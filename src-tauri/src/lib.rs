@@ -46,6 +46,17 @@ fn take_install_settings(args: &[String]) -> i32 {
     }
 }
 
+/// Whether this process was started as `bellhop`, the command line: the Linux packages install
+/// that name as a link to the app, so one binary is both (crates/agent/src/cli).
+pub fn started_as_cli() -> bool {
+    is_cli_name(std::env::args_os().next().as_deref())
+}
+
+fn is_cli_name(arg0: Option<&std::ffi::OsStr>) -> bool {
+    arg0.and_then(|a| std::path::Path::new(a).file_stem())
+        .is_some_and(|stem| stem == "bellhop")
+}
+
 /// Starts the app; returns when the user quits.
 pub fn run() {
     tracing_subscriber::fmt()
@@ -267,4 +278,20 @@ pub(crate) fn open_agent() -> anyhow::Result<Agent> {
         config.insecure = true;
     }
     Ok(Agent::with_config(paths, config)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::is_cli_name;
+
+    #[test]
+    fn the_cli_is_the_app_started_as_bellhop() {
+        assert!(is_cli_name(Some(OsStr::new("/usr/bin/bellhop"))));
+        assert!(is_cli_name(Some(OsStr::new("bellhop"))));
+        assert!(!is_cli_name(Some(OsStr::new("/usr/bin/bellhop-desktop"))));
+        assert!(!is_cli_name(Some(OsStr::new("/tmp/.mount_Bellho/AppRun"))));
+        assert!(!is_cli_name(None));
+    }
 }

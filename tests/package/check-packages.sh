@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the .deb and .rpm that scripts/package built: the .deb's metadata and dependencies, the
-# files a Linux desktop needs (binary, desktop entry, icons, the CLI, the helper), that every
+# files a Linux desktop needs (binary, desktop entry, icons, the helper; the CLI is the app under
+# the name `bellhop`, a link the package's scripts make and remove), that every
 # library the binary needs resolves, and that the packaged app starts and stays up headless
 # (under the Xvfb of scripts/test). Then each package is installed for real (apt, rpm) with a
 # managed /etc/bellhop/agent.toml naming a demo server: the installed app enrols itself from it,
@@ -19,8 +20,10 @@ grep -Eq '^ Depends:.*libwebkit2gtk-4\.1-0' <<<"$info" || fail "does not depend 
 grep -Eq '^ Depends:.*libayatana-appindicator3-1' <<<"$info" || fail "does not depend on the tray library"
 grep -q '^ Maintainer: Bellhop' <<<"$info" || fail "no maintainer"
 
+ar t "$deb" | grep -qx data.tar.xz || fail "the .deb's files are not packed with xz: $(ar t "$deb" | tr '\n' ' ')"
+
 contents=$(dpkg-deb --contents "$deb")
-for path in usr/bin/bellhop-desktop usr/bin/bellhop usr/bin/bellhop-helper \
+for path in usr/bin/bellhop-desktop usr/bin/bellhop-helper \
   lib/systemd/system/bellhop-helper.service usr/share/doc/bellhop/helper.toml.example \
   usr/share/doc/bellhop/agent.toml.example usr/share/applications/Bellhop.desktop \
   usr/share/icons/hicolor/32x32/apps/bellhop-desktop.png \
@@ -45,6 +48,11 @@ grep -q '^ConditionPathExists=/etc/bellhop/helper.toml$' "$unit" || fail "the he
 dpkg-deb -e "$deb" "$root/DEBIAN"
 grep -q 'systemctl enable bellhop-helper.service' "$root/DEBIAN/postinst" || fail "the package does not enable the helper"
 grep -q 'systemctl stop bellhop-helper.service' "$root/DEBIAN/prerm" || fail "the package does not stop the helper on removal"
+grep -q '^ln -sf bellhop-desktop /usr/bin/bellhop$' "$root/DEBIAN/postinst" || fail "the package does not link the CLI"
+# The app started as `bellhop` is the command line.
+ln -s usr/bin/bellhop-desktop "$root/bellhop"
+"$root/bellhop" --version | grep -q '^bellhop ' || fail "the app started as bellhop is not the CLI: $("$root/bellhop" --version 2>&1)"
+"$root/bellhop" --help | grep -q 'Register this device' || fail "the CLI's help"
 
 # The packaged app starts in the tray and keeps running (its own home, no server configured).
 [ -n "${DISPLAY:-}" ] || fail "needs DISPLAY (scripts/test starts Xvfb)"
@@ -60,11 +68,12 @@ echo "check-packages: $(basename "$deb") ok ($(du -h "$deb" | cut -f1))"
 
 # The .rpm holds the same files.
 rpm_contents=$(rpm -qlp "$rpm_file" 2>/dev/null)
-for path in /usr/bin/bellhop-desktop /usr/bin/bellhop /usr/bin/bellhop-helper \
+for path in /usr/bin/bellhop-desktop /usr/bin/bellhop-helper \
   /usr/share/doc/bellhop/agent.toml.example /usr/share/applications/Bellhop.desktop; do
   grep -qx "$path" <<<"$rpm_contents" || fail "the .rpm lacks $path"
 done
 rpm -qp --requires "$rpm_file" 2>/dev/null | grep -q webkit2gtk4.1 || fail "the .rpm does not require WebKitGTK 4.1"
+[ "$(rpm -qp --qf '%{PAYLOADCOMPRESSOR}' "$rpm_file" 2>/dev/null)" = xz ] || fail "the .rpm's payload is not xz"
 
 # Installed for real, enrolled from the managed settings. Nothing here may be left on the
 # machine: the managed file and the packages go whatever happens.
@@ -126,14 +135,18 @@ enrols_itself() { # label
 
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb" >"$root/apt.log" 2>&1 ||
   fail "apt could not install the .deb: $(cat "$root/apt.log")"
+[ "$(readlink /usr/bin/bellhop)" = bellhop-desktop ] || fail "the installed .deb has no bellhop link"
 enrols_itself deb
 as_root apt-get remove -y -q bellhop >/dev/null 2>&1 || fail "apt could not remove the package"
 [ ! -e /usr/bin/bellhop-desktop ] || fail "removing the .deb left /usr/bin/bellhop-desktop"
+[ ! -L /usr/bin/bellhop ] || fail "removing the .deb left the bellhop link"
 echo "check-packages: $(basename "$deb") installed, enrolled from /etc/bellhop/agent.toml, removed"
 
 # Debian's rpm knows none of Fedora's packages: the dependencies were read above instead.
 as_root rpm -i --nodeps "$rpm_file" >"$root/rpm.log" 2>&1 || fail "rpm could not install the .rpm: $(cat "$root/rpm.log")"
+[ "$(readlink /usr/bin/bellhop)" = bellhop-desktop ] || fail "the installed .rpm has no bellhop link"
 enrols_itself rpm
 as_root rpm -e --nodeps bellhop >/dev/null 2>&1 || fail "rpm could not remove the package"
 [ ! -e /usr/bin/bellhop-desktop ] || fail "removing the .rpm left /usr/bin/bellhop-desktop"
+[ ! -L /usr/bin/bellhop ] || fail "removing the .rpm left the bellhop link"
 echo "check-packages: $(basename "$rpm_file") ok ($(du -h "$rpm_file" | cut -f1)), installed, enrolled, removed"

@@ -13,6 +13,7 @@ mod blobs;
 pub mod cache;
 pub mod capture;
 mod chat;
+pub mod cli;
 mod client;
 mod company;
 mod compose;

@@ -2,11 +2,11 @@
 //! custom fields (read by each field's kind from the portal settings of the last sync), sending it
 //! or keeping it as a draft to finish later.
 
-use crate::terminal::{complain, say};
+use crate::cli::terminal::{complain, say};
 use std::process::ExitCode;
 
+use crate::{Agent, AgentConfig, Paths};
 use anyhow::Context;
-use bellhop_agent::{Agent, AgentConfig, Paths};
 use bellhop_proto::{
     CustomFieldAccess, FieldValue, MyPortal, NewTicket, TicketFields, TicketForm, TicketSource,
 };
@@ -161,8 +161,8 @@ pub async fn ticket(
     }
     let mut files = Vec::new();
     if screenshot {
-        for (i, shot) in bellhop_agent::capture::capture_all()?.iter().enumerate() {
-            let png = bellhop_agent::capture::encode_png(&shot.image)?;
+        for (i, shot) in crate::capture::capture_all()?.iter().enumerate() {
+            let png = crate::capture::encode_png(&shot.image)?;
             files.push((format!("screenshot-{}.png", i + 1), png));
         }
     }
@@ -173,7 +173,7 @@ pub async fn ticket(
                 source: Some(TicketSource::Tray),
                 ..form.into_ticket()
             },
-            bellhop_agent::Outgoing::files(files),
+            crate::Outgoing::files(files),
         )
         .context("queueing the ticket")?;
     if json {
@@ -234,7 +234,7 @@ pub fn drafts(
                     "{}  {}  {}",
                     d.id,
                     d.updated_at,
-                    crate::terminal::line(&d.form.title)
+                    crate::cli::terminal::line(&d.form.title)
                 );
             }
             Ok(())
@@ -290,7 +290,7 @@ pub fn drafts(
     };
     match outcome {
         Ok(printed) => printed.map(|()| ExitCode::SUCCESS),
-        Err(bellhop_agent::Error::NotFound(m)) => {
+        Err(crate::Error::NotFound(m)) => {
             complain!("bellhop: {m}");
             Ok(ExitCode::from(4))
         }

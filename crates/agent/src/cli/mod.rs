@@ -1,11 +1,13 @@
-//! `bellhop`: the agent's command line, for IT admins, scripts and tests.
+//! `bellhop`: the agent's command line, for IT admins, scripts and tests. Built as its own
+//! program (`src/bin/bellhop.rs`), and run by the desktop app when it is started under that name
+//! (the Linux and macOS packages install `bellhop` as a link to the app: one binary for both).
 //!
 //! Exit codes: 0 success; 1 failure; 2 usage error (clap); 3 the server is unreachable (for
 //! `status`, and `sync` when something is still waiting); 4 no such ticket here.
 
 use std::process::ExitCode;
 
-use bellhop_agent::{AgentConfig, Paths};
+use crate::{AgentConfig, Paths};
 use bellhop_proto::{NoticeKind, TicketStatus};
 use clap::{Parser, Subcommand};
 
@@ -146,7 +148,8 @@ enum IdentityCommand {
     },
 }
 
-fn main() -> ExitCode {
+/// Runs the command line with this process's arguments; what the process should exit with.
+pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -219,7 +222,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn print_report(report: &bellhop_agent::SyncReport, json: bool) -> anyhow::Result<()> {
+fn print_report(report: &crate::SyncReport, json: bool) -> anyhow::Result<()> {
     if json {
         say!("{}", serde_json::to_string(report)?);
         return Ok(());
@@ -256,7 +259,7 @@ fn describe_notice(n: &bellhop_proto::Notice) -> String {
     }
 }
 
-pub(crate) fn status_text(status: TicketStatus) -> &'static str {
+fn status_text(status: TicketStatus) -> &'static str {
     match status {
         TicketStatus::Open => "open",
         TicketStatus::AwaitingReply => "awaiting your reply",
@@ -266,5 +269,5 @@ pub(crate) fn status_text(status: TicketStatus) -> &'static str {
 }
 
 fn bellhop_agent_url(url: &str) -> anyhow::Result<String> {
-    Ok(bellhop_agent::normalise_url(url)?)
+    Ok(crate::normalise_url(url)?)
 }

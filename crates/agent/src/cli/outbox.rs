@@ -2,10 +2,10 @@
 
 use std::process::ExitCode;
 
-use bellhop_agent::{Agent, AgentConfig, Paths};
+use crate::{Agent, AgentConfig, Paths};
 
-use crate::terminal::say;
-use crate::{KbCommand, status_text};
+use crate::cli::terminal::say;
+use crate::cli::{KbCommand, status_text};
 
 pub fn kb(
     paths: Paths,

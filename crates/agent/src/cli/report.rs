@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
-use bellhop_agent::{Agent, AgentConfig, Paths};
+use crate::{Agent, AgentConfig, Paths};
 use bellhop_proto::Connectivity;
 
-use crate::print_report;
-use crate::terminal::{self, complain, say};
+use crate::cli::print_report;
+use crate::cli::terminal::{self, complain, say};
 
 pub async fn sync_once(paths: Paths, config: AgentConfig, json: bool) -> anyhow::Result<ExitCode> {
     let agent = Agent::with_config(paths, config)?;

@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
+use crate::{Agent, AgentConfig, Paths};
 use anyhow::Context;
-use bellhop_agent::{Agent, AgentConfig, Paths};
 
-use crate::bellhop_agent_url;
-use crate::terminal::{complain, say};
+use crate::cli::bellhop_agent_url;
+use crate::cli::terminal::{complain, say};
 
 pub fn configure(
     paths: Paths,
@@ -15,7 +15,7 @@ pub fn configure(
 ) -> anyhow::Result<ExitCode> {
     config.require_unlocked("server_url")?;
     let url = bellhop_agent_url(&server_url)?;
-    bellhop_agent::require_secure(&url, config.insecure)?;
+    crate::require_secure(&url, config.insecure)?;
     config.server_url = Some(url);
     config.save(&paths)?;
     say!("server set to {}", server_url.trim_end_matches('/'));

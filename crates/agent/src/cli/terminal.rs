@@ -35,14 +35,14 @@ pub fn line(text: &str) -> String {
 /// `println!` for people: the formatted text passes [`block`].
 macro_rules! say {
     ($($arg:tt)*) => {
-        println!("{}", $crate::terminal::block(&format!($($arg)*)))
+        println!("{}", $crate::cli::terminal::block(&format!($($arg)*)))
     };
 }
 
 /// `eprintln!` for people: the formatted text passes [`block`].
 macro_rules! complain {
     ($($arg:tt)*) => {
-        eprintln!("{}", $crate::terminal::block(&format!($($arg)*)))
+        eprintln!("{}", $crate::cli::terminal::block(&format!($($arg)*)))
     };
 }
 

@@ -1,14 +1,14 @@
 //! `bellhop tickets`: the tickets this device knows, one with its conversation, replying and
 //! reopening (queued: works offline).
 
-use crate::terminal::{complain, say};
+use crate::cli::terminal::{complain, say};
 use std::process::ExitCode;
 
-use bellhop_agent::{Agent, AgentConfig, Paths};
+use crate::{Agent, AgentConfig, Paths};
 use clap::Subcommand;
 
-use crate::compose::read_files;
-use crate::status_text;
+use crate::cli::compose::read_files;
+use crate::cli::status_text;
 
 #[derive(Debug, Subcommand)]
 pub enum TicketsCommand {
@@ -34,7 +34,7 @@ pub enum TicketsCommand {
 fn find_ticket(agent: &Agent, which: &str) -> anyhow::Result<Option<bellhop_proto::TicketChange>> {
     match agent.ticket(which) {
         Ok(change) => Ok(Some(change)),
-        Err(bellhop_agent::Error::NotFound(m)) => {
+        Err(crate::Error::NotFound(m)) => {
             complain!("bellhop: {m}");
             Ok(None)
         }
@@ -86,8 +86,8 @@ pub async fn tickets(
                     }
                     say!(
                         "{number:>7}  {state:<20}  {}{}",
-                        crate::terminal::line(&t.title),
-                        crate::terminal::line(&marks)
+                        crate::cli::terminal::line(&t.title),
+                        crate::cli::terminal::line(&marks)
                     );
                 }
             }
@@ -102,18 +102,18 @@ pub async fn tickets(
                 return Ok(ExitCode::SUCCESS);
             }
             let t = &change.ticket;
-            say!("#{} {}", t.number, crate::terminal::line(&t.title));
+            say!("#{} {}", t.number, crate::cli::terminal::line(&t.title));
             say!("status    {}", status_text(t.status));
             say!(
                 "from      {}  ({})",
-                crate::terminal::line(&t.requester_name),
+                crate::cli::terminal::line(&t.requester_name),
                 t.created_at
             );
             if let Some(kind) = &t.ticket_type {
                 say!("type      {kind}");
             }
             for (key, value) in &t.custom_fields {
-                say!("{key:<9} {}", crate::compose::show_value(value));
+                say!("{key:<9} {}", crate::cli::compose::show_value(value));
             }
             if !t.description.is_empty() {
                 say!("\n{}", t.description);
@@ -129,7 +129,7 @@ pub async fn tickets(
             for c in &change.comments {
                 say!(
                     "\n— {} at {}:\n{}",
-                    crate::terminal::line(&c.author_name),
+                    crate::cli::terminal::line(&c.author_name),
                     c.created_at,
                     c.body
                 );
