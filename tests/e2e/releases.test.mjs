@@ -72,9 +72,10 @@ test('the admin pages say when nothing is there yet, and a first read that fails
       ['#/software', '/api/v1/software', () => page.getByRole('button', { name: 'Add an application' })],
       ['#/catalog', '/api/v1/catalog', () => page.getByRole('button', { name: 'Add a category' })],
       ['#/orgs', '/api/v1/orgs', () => page.getByRole('link', { name: 'Acme' })],
+      ['#/kb', '/api/v1/kb/articles', () => page.getByTestId('kb')],
     ]) {
       let failing = true;
-      const glob = `**${path}`;
+      const glob = `**${path}**`;
       await page.route(glob, (route) =>
         failing && route.request().method() === 'GET'
           ? route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify(busy) })
@@ -91,6 +92,14 @@ test('the admin pages say when nothing is there yet, and a first read that fails
       assert.equal(await alert.count(), 0, `${hash}: the failure is gone once read`);
       await page.unroute(glob);
     }
+
+    // The knowledge base searched for words no article has: said, with the words.
+    await page.getByLabel('Search articles').fill('zzyzx quorble');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await until(async () => (await empty.count()) === 1 && /No article matches/.test(await empty.innerText()), 10_000, 'articles: no match');
+    assert.match(await empty.innerText(), /“zzyzx quorble”/);
+    assert.equal(await page.getByTestId('kb').count(), 0);
+    await page.goto(`${server.url}/console#/orgs`);
 
     // An organisation: its page fails and recovers the same way; its people, searched for
     // nobody, say so with what was searched.
