@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Brand } from '../bindings';
-import { applyBrand, hasContact, logoSrc, mailtoUrl, telUrl } from './brand';
+import { applyBrand, hasContact, logoSrc, mailtoUrl, telUrl, wearBrand } from './brand';
 
 const acme: Brand = {
   name: 'Acme IT',
@@ -82,5 +82,28 @@ describe('ways to reach the desk', () => {
   it('writes to the whole address, whatever a URL would make of its characters', () => {
     expect(mailtoUrl('help@acme.example')).toBe('mailto:help@acme.example');
     expect(mailtoUrl('it+desk?subject=x&body=y@acme.example')).toBe('mailto:it%2Bdesk%3Fsubject%3Dx%26body%3Dy@acme.example');
+  });
+});
+
+describe('wearing the brand read from the server', () => {
+  it('wears only the newest read: an older one answering late changes nothing', async () => {
+    const el = root();
+    const doc = { title: 'Bellhop' };
+    const page = { root: el as unknown as HTMLElement, doc };
+    let answerSignedOut: (b: Brand) => void = () => undefined;
+    const signedOut = wearBrand(() => new Promise<Brand>((ok) => (answerSignedOut = ok)), '', page);
+    const globex = { ...acme, name: 'Globex Support' };
+    expect(await wearBrand(() => Promise.resolve(globex), '', page)).toEqual(globex);
+    expect(doc.title).toBe('Globex Support');
+    answerSignedOut(acme);
+    expect(await signedOut).toBeNull();
+    expect(doc.title).toBe('Globex Support');
+  });
+
+  it('leaves the page as it is when the brand cannot be read', async () => {
+    const doc = { title: 'Bellhop' };
+    const page = { root: root() as unknown as HTMLElement, doc };
+    expect(await wearBrand(() => Promise.reject(new Error('offline')), '', page)).toBeNull();
+    expect(doc.title).toBe('Bellhop');
   });
 });

@@ -50,12 +50,23 @@ export function mailtoUrl(email: string): string {
   return `mailto:${encodeURIComponent(email.slice(0, at))}@${encodeURIComponent(email.slice(at + 1))}`;
 }
 
-/** Reads the caller's brand and wears it on this page; null (Bellhop's stays) if it cannot be
- * read. */
-export async function wearBrand(read: () => Promise<Brand>, suffix = ''): Promise<Brand | null> {
+/** The newest read asked of `wearBrand`: only its answer is worn. */
+let newest = 0;
+
+/** Reads the caller's brand and wears it on this page; null (what is worn stays) if it cannot be
+ * read, or if a newer read was asked meanwhile: a read from before signing in that answers late
+ * must not cover the organisation's own brand read after it. */
+export async function wearBrand(
+  read: () => Promise<Brand>,
+  suffix = '',
+  page?: { root: HTMLElement; doc: { title: string } },
+): Promise<Brand | null> {
+  const mine = ++newest;
   try {
     const brand = await read();
-    applyBrand(brand, document.documentElement, document, suffix);
+    if (mine !== newest) return null;
+    const { root, doc } = page ?? { root: document.documentElement, doc: document };
+    applyBrand(brand, root, doc, suffix);
     return brand;
   } catch {
     return null;
